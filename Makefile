@@ -1,0 +1,52 @@
+# vecgrad: `make help` lists the targets.
+SHELL := /bin/bash
+GO    ?= go
+QEMU  ?= qemu-aarch64-static
+# Instruction-set levels this machine supports, best first (always ends with generic).
+LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
+
+.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench data train
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+generate: ## Rewrite all generated assembly in asm/ from the programs in gen/.
+	$(GO) generate ./gen
+
+test: check-fmt vet check-generated test-levels test-purego test-arm64 ## Run every check and test (what CI runs).
+
+check-fmt: ## Fail if any Go file is not gofmt-formatted.
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet: ## go vet for amd64, arm64 and the purego build.
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+	$(GO) vet -tags purego ./...
+
+check-generated: ## Fail if regenerating would change any file in asm/.
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) run ./gen/amd64 -out $$tmp && $(GO) run ./gen/arm64 -out $$tmp && \
+	if ! diff -r $$tmp asm >/dev/null; then \
+		echo "asm/ is stale: run 'make generate' (diff -r <fresh> asm):"; diff -r $$tmp asm | head -20; exit 1; \
+	else echo "asm/ matches its generators"; fi
+
+test-levels: ## go test ./... at every instruction-set level this machine has.
+	@set -e; for isa in $(LEVELS); do echo "== VECGRAD_ISA=$$isa"; VECGRAD_ISA=$$isa $(GO) test ./...; done
+
+test-purego: ## go test ./... built without any assembly.
+	$(GO) test -tags purego ./...
+
+test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
+	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) not found: apt-get install -y qemu-user-static"; exit 1; }
+	GOARCH=arm64 $(GO) test -exec $(QEMU) ./...
+
+bench: ## Kernel benchmarks: the table against this machine's roofs, then go test -bench.
+	$(GO) run ./cmd/vecgrad bench kernels
+	$(GO) test -run '^$$' -bench . -benchtime 200ms ./bench/
+
+data: ## Put MNIST under data/mnist/ (built by the training issue).
+	@echo "data: not built yet (the training issue adds MNIST download and conversion)"; exit 1
+
+train: ## Train the MLP on MNIST / Fashion-MNIST (built by the training issue).
+	@echo "train: not built yet (the training issue adds the MLP training job)"; exit 1

@@ -1,0 +1,69 @@
+// Package mathconst holds the constants of vecgrad's vectorized float32
+// approximations (exp, log, tanh) and the blocking constants shared by the
+// generators in gen/ and the pure-Go references in kernels/, so that every
+// instruction set computes the same operations on the same constants and the
+// results agree bit for bit.
+//
+// The polynomials are Cephes' single-precision ones (expf, logf, tanhf, by
+// Stephen L. Moshier), evaluated in Horner form with fused multiply-adds.
+package mathconst
+
+// Exp: exp(x) = 2^n * exp(r), n = roundEven(x*Log2E), r = x - n*ln2 with ln2
+// split in two (ExpC1 has 9 significant bits, so n*ExpC1 is exact for |n| <= 2^15),
+// exp(r) ~ 1 + r + r^2*P(r).
+const (
+	Log2E  float32 = 1.44269504088896341
+	ExpC1  float32 = 0.693359375
+	ExpC2  float32 = -2.12194440e-4
+	ExpP0  float32 = 1.9875691500e-4
+	ExpP1  float32 = 1.3981999507e-3
+	ExpP2  float32 = 8.3334519073e-3
+	ExpP3  float32 = 4.1665795894e-2
+	ExpP4  float32 = 1.6666665459e-1
+	ExpP5  float32 = 5.0000001201e-1
+	ExpMax float32 = 89   // inputs are clamped to [ExpMin, ExpMax]: exp(89) overflows float32,
+	ExpMin float32 = -104 // exp(-104) rounds to zero.
+)
+
+// Log: x = m * 2^e with m in [sqrt(1/2), sqrt(2)), log(x) = e*ln2 + log1p(m-1)
+// with log1p(f) ~ f - f^2/2 + f^3*P(f).
+const (
+	LogSqrtHalf   float32 = 0.707106781186547524
+	LogP0         float32 = 7.0376836292e-2
+	LogP1         float32 = -1.1514610310e-1
+	LogP2         float32 = 1.1676998740e-1
+	LogP3         float32 = -1.2420140846e-1
+	LogP4         float32 = 1.4249322787e-1
+	LogP5         float32 = -1.6668057665e-1
+	LogP6         float32 = 2.0000714765e-1
+	LogP7         float32 = -2.4999993993e-1
+	LogP8         float32 = 3.3333331174e-1
+	LogMinNormal  float32 = 1.17549435e-38 // 2^-126: smaller positive inputs are denormal
+	LogDenormMul  float32 = 16777216       // 2^24: scales a denormal input into the normal range
+	LogDenormBias int32   = 24             // subtracted from the exponent of a scaled input
+)
+
+// Tanh: for |x| < TanhSmall, tanh(x) ~ x + x*z*P(z) with z = x^2; otherwise
+// tanh(|x|) = 1 - 2/(exp(2|x|)+1) with the sign of x.
+const (
+	TanhSmall float32 = 0.625
+	TanhP0    float32 = -5.70498872745e-3
+	TanhP1    float32 = 2.06390887954e-2
+	TanhP2    float32 = -5.37397155531e-2
+	TanhP3    float32 = 1.33314422036e-1
+	TanhP4    float32 = -3.33332819422e-1
+)
+
+// SumLanes is the number of interleaved partial sums every sum-like reduction
+// (sum, dot, sum of squares, row sums, the sum inside log-sum-exp) keeps:
+// element i goes to lane i mod SumLanes, lanes are combined by the halving tree
+// lane[j] += lane[j+h] for h = 32, 16, 8, 4, 2, 1. AVX-512 holds the lanes in 4
+// ZMM registers, AVX2 in 8 YMM, NEON in 16 Q registers, the generic code in an
+// array: every level adds the same numbers in the same order.
+const SumLanes = 64
+
+// ChunkLen is the most elements one assembly call processes (a multiple of
+// SumLanes). Go cannot preempt assembly, so longer loops are split from Go;
+// reductions over more than ChunkLen elements add the chunks' results left to
+// right, and that is part of their defined order.
+const ChunkLen = 1 << 16

@@ -1,0 +1,156 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/vecgrad/vecgrad/asm"
+
+// The functions below are called with validated, non-empty arguments of at
+// most mathconst.ChunkLen elements. They switch on the package-level active
+// level and call the assembly directly.
+
+func binaryRows(op BinaryOp, acc bool, dst, a, v []float32, rows, n int) {
+	switch {
+	case active == levelAVX512 && acc:
+		asm.BinaryRowsAccAVX512(int(op), &dst[0], &a[0], &v[0], rows, n)
+	case active == levelAVX512:
+		asm.BinaryRowsAVX512(int(op), &dst[0], &a[0], &v[0], rows, n)
+	case active == levelAVX2 && acc:
+		asm.BinaryRowsAccAVX2(int(op), &dst[0], &a[0], &v[0], rows, n)
+	case active == levelAVX2:
+		asm.BinaryRowsAVX2(int(op), &dst[0], &a[0], &v[0], rows, n)
+	default:
+		binaryRowsGeneric(op, acc, dst, a, v, rows, n)
+	}
+}
+
+func binaryCols(op BinaryOp, acc bool, dst, a, c []float32, rows, n int) {
+	switch {
+	case active == levelAVX512 && acc:
+		asm.BinaryColsAccAVX512(int(op), &dst[0], &a[0], &c[0], rows, n)
+	case active == levelAVX512:
+		asm.BinaryColsAVX512(int(op), &dst[0], &a[0], &c[0], rows, n)
+	case active == levelAVX2 && acc:
+		asm.BinaryColsAccAVX2(int(op), &dst[0], &a[0], &c[0], rows, n)
+	case active == levelAVX2:
+		asm.BinaryColsAVX2(int(op), &dst[0], &a[0], &c[0], rows, n)
+	default:
+		binaryColsGeneric(op, acc, dst, a, c, rows, n)
+	}
+}
+
+func axpyTo(dst []float32, alpha float32, x, y []float32) {
+	switch active {
+	case levelAVX512:
+		asm.AxpyToAVX512(&dst[0], &x[0], &y[0], len(dst), alpha)
+	case levelAVX2:
+		asm.AxpyToAVX2(&dst[0], &x[0], &y[0], len(dst), alpha)
+	default:
+		axpyToGeneric(dst, alpha, x, y)
+	}
+}
+
+func fill(dst []float32, v float32) {
+	switch active {
+	case levelAVX512:
+		asm.FillAVX512(&dst[0], len(dst), v)
+	case levelAVX2:
+		asm.FillAVX2(&dst[0], len(dst), v)
+	default:
+		fillGeneric(dst, v)
+	}
+}
+
+func unary(op unaryOp, dst, x []float32) {
+	switch active {
+	case levelAVX512:
+		asm.UnaryAVX512(int(op), &dst[0], &x[0], len(dst))
+	case levelAVX2:
+		asm.UnaryAVX2(int(op), &dst[0], &x[0], len(dst))
+	default:
+		unaryGeneric(op, dst, x)
+	}
+}
+
+func reluBackward(dst, dy, x []float32) {
+	switch active {
+	case levelAVX512:
+		asm.ReluBackwardAVX512(&dst[0], &dy[0], &x[0], len(dst))
+	case levelAVX2:
+		asm.ReluBackwardAVX2(&dst[0], &dy[0], &x[0], len(dst))
+	default:
+		reluBackwardGeneric(dst, dy, x)
+	}
+}
+
+func rowSum(dst, a []float32, rows, n int) {
+	switch active {
+	case levelAVX512:
+		asm.RowSumAVX512(&dst[0], &a[0], rows, n)
+	case levelAVX2:
+		asm.RowSumAVX2(&dst[0], &a[0], rows, n)
+	default:
+		rowSumGeneric(dst, a, rows, n)
+	}
+}
+
+func rowMax(dst, a []float32, rows, n int) {
+	switch active {
+	case levelAVX512:
+		asm.RowMaxAVX512(&dst[0], &a[0], rows, n)
+	case levelAVX2:
+		asm.RowMaxAVX2(&dst[0], &a[0], rows, n)
+	default:
+		rowMaxGeneric(dst, a, rows, n)
+	}
+}
+
+func rowSumExp(dst, a, shift []float32, rows, n int) {
+	switch active {
+	case levelAVX512:
+		asm.RowSumExpAVX512(&dst[0], &a[0], &shift[0], rows, n)
+	case levelAVX2:
+		asm.RowSumExpAVX2(&dst[0], &a[0], &shift[0], rows, n)
+	default:
+		rowSumExpGeneric(dst, a, shift, rows, n)
+	}
+}
+
+func dot(a, b []float32) float32 {
+	switch active {
+	case levelAVX512:
+		return asm.DotAVX512(&a[0], &b[0], len(a))
+	case levelAVX2:
+		return asm.DotAVX2(&a[0], &b[0], len(a))
+	}
+	return dotGeneric(a, b)
+}
+
+func sumSq(a []float32) float32 {
+	switch active {
+	case levelAVX512:
+		return asm.SumSqAVX512(&a[0], len(a))
+	case levelAVX2:
+		return asm.SumSqAVX2(&a[0], len(a))
+	}
+	return sumSqGeneric(a)
+}
+
+func argMax(a []float32) int {
+	switch active {
+	case levelAVX512:
+		return asm.ArgMaxAVX512(&a[0], len(a))
+	case levelAVX2:
+		return asm.ArgMaxAVX2(&a[0], len(a))
+	}
+	return argMaxGeneric(a)
+}
+
+func fmaPeak(iters int) int {
+	switch active {
+	case levelAVX512:
+		return asm.FMAPeakAVX512(iters)
+	case levelAVX2:
+		return asm.FMAPeakAVX2(iters)
+	}
+	return fmaPeakGeneric(iters)
+}

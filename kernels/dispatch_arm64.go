@@ -1,0 +1,126 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/vecgrad/vecgrad/asm"
+
+// The functions below are called with validated, non-empty arguments of at
+// most mathconst.ChunkLen elements. They switch on the package-level active
+// level and call the assembly directly.
+
+func binaryRows(op BinaryOp, acc bool, dst, a, v []float32, rows, n int) {
+	switch {
+	case active == levelNEON && acc:
+		asm.BinaryRowsAccNEON(int(op), &dst[0], &a[0], &v[0], rows, n)
+	case active == levelNEON:
+		asm.BinaryRowsNEON(int(op), &dst[0], &a[0], &v[0], rows, n)
+	default:
+		binaryRowsGeneric(op, acc, dst, a, v, rows, n)
+	}
+}
+
+func binaryCols(op BinaryOp, acc bool, dst, a, c []float32, rows, n int) {
+	switch {
+	case active == levelNEON && acc:
+		asm.BinaryColsAccNEON(int(op), &dst[0], &a[0], &c[0], rows, n)
+	case active == levelNEON:
+		asm.BinaryColsNEON(int(op), &dst[0], &a[0], &c[0], rows, n)
+	default:
+		binaryColsGeneric(op, acc, dst, a, c, rows, n)
+	}
+}
+
+func axpyTo(dst []float32, alpha float32, x, y []float32) {
+	switch active {
+	case levelNEON:
+		asm.AxpyToNEON(&dst[0], &x[0], &y[0], len(dst), alpha)
+	default:
+		axpyToGeneric(dst, alpha, x, y)
+	}
+}
+
+func fill(dst []float32, v float32) {
+	switch active {
+	case levelNEON:
+		asm.FillNEON(&dst[0], len(dst), v)
+	default:
+		fillGeneric(dst, v)
+	}
+}
+
+func unary(op unaryOp, dst, x []float32) {
+	switch active {
+	case levelNEON:
+		asm.UnaryNEON(int(op), &dst[0], &x[0], len(dst))
+	default:
+		unaryGeneric(op, dst, x)
+	}
+}
+
+func reluBackward(dst, dy, x []float32) {
+	switch active {
+	case levelNEON:
+		asm.ReluBackwardNEON(&dst[0], &dy[0], &x[0], len(dst))
+	default:
+		reluBackwardGeneric(dst, dy, x)
+	}
+}
+
+func rowSum(dst, a []float32, rows, n int) {
+	switch active {
+	case levelNEON:
+		asm.RowSumNEON(&dst[0], &a[0], rows, n)
+	default:
+		rowSumGeneric(dst, a, rows, n)
+	}
+}
+
+func rowMax(dst, a []float32, rows, n int) {
+	switch active {
+	case levelNEON:
+		asm.RowMaxNEON(&dst[0], &a[0], rows, n)
+	default:
+		rowMaxGeneric(dst, a, rows, n)
+	}
+}
+
+func rowSumExp(dst, a, shift []float32, rows, n int) {
+	switch active {
+	case levelNEON:
+		asm.RowSumExpNEON(&dst[0], &a[0], &shift[0], rows, n)
+	default:
+		rowSumExpGeneric(dst, a, shift, rows, n)
+	}
+}
+
+func dot(a, b []float32) float32 {
+	switch active {
+	case levelNEON:
+		return asm.DotNEON(&a[0], &b[0], len(a))
+	}
+	return dotGeneric(a, b)
+}
+
+func sumSq(a []float32) float32 {
+	switch active {
+	case levelNEON:
+		return asm.SumSqNEON(&a[0], len(a))
+	}
+	return sumSqGeneric(a)
+}
+
+func argMax(a []float32) int {
+	switch active {
+	case levelNEON:
+		return asm.ArgMaxNEON(&a[0], len(a))
+	}
+	return argMaxGeneric(a)
+}
+
+func fmaPeak(iters int) int {
+	switch active {
+	case levelNEON:
+		return asm.FMAPeakNEON(iters)
+	}
+	return fmaPeakGeneric(iters)
+}

@@ -1,0 +1,18 @@
+// Package kernels is vecgrad's safe API over the generated SIMD assembly in
+// package asm: elementwise float32 arithmetic in the broadcast patterns the
+// tensor layer needs, axpy/scale/fill/copy, activation functions and their
+// derivatives, and reductions.
+//
+// Every exported function checks its slice lengths before any assembly runs
+// and panics, naming the lengths, when the contract is violated (as gonum's
+// blas packages do). The instruction set is chosen at init from the CPU
+// (avx512, avx2, neon, or generic pure Go) and can be lowered with SetISA or
+// the VECGRAD_ISA environment variable; see ISA.
+//
+// Results are bitwise identical at every level: the assembly performs the same
+// float32 operations in the same order as the pure-Go references in the
+// *_generic.go files, including the accumulation order of sums (see Sum).
+// Long calls are split into chunks of mathconst.ChunkLen elements so that no
+// single assembly call runs for more than a few tens of microseconds (Go cannot
+// preempt assembly).
+package kernels

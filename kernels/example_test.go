@@ -1,0 +1,42 @@
+package kernels_test
+
+import (
+	"fmt"
+
+	"github.com/vecgrad/vecgrad/kernels"
+)
+
+func ExampleBinaryRowVec() {
+	// Add a bias vector to every row of a [2, 3] block, in place.
+	x := []float32{1, 2, 3, 4, 5, 6}
+	bias := []float32{10, 20, 30}
+	kernels.BinaryRowVec(kernels.OpAdd, x, x, bias, 2, 3)
+	fmt.Println(x)
+	// Output: [11 22 33 14 25 36]
+}
+
+func ExampleAxpy() {
+	w := []float32{1, 1, 1}
+	grad := []float32{0.5, -1, 2}
+	kernels.Axpy(w, -0.1, grad) // w -= 0.1 * grad
+	fmt.Println(w)
+	// Output: [0.95 1.1 0.8]
+}
+
+func ExampleRowLogSumExp() {
+	logits := []float32{0, 0, 1000, 1000}
+	lse := make([]float32, 2)
+	kernels.RowLogSumExp(lse, logits, 2, 2)
+	fmt.Printf("%.4f %.4f\n", lse[0], lse[1])
+	// Output: 0.6931 1000.6932
+}
+
+func ExampleSetISA() {
+	saved := kernels.ISA()
+	if err := kernels.SetISA("generic"); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(kernels.ISA())
+	kernels.SetISA(saved)
+	// Output: generic
+}

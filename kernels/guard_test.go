@@ -1,0 +1,46 @@
+package kernels
+
+import (
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// guardRegion is a read-write page with a PROT_NONE page on each side. A
+// slice placed flush against either guard faults on any access beyond its
+// ends, so a kernel that over-reads or over-writes crashes the test.
+type guardRegion struct {
+	mem  []byte // all three pages
+	page int
+}
+
+func newGuardRegion(t testing.TB) *guardRegion {
+	page := unix.Getpagesize()
+	mem, err := unix.Mmap(-1, 0, 3*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	for _, g := range [][]byte{mem[:page], mem[2*page:]} {
+		if err := unix.Mprotect(g, unix.PROT_NONE); err != nil {
+			t.Fatalf("mprotect: %v", err)
+		}
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	return &guardRegion{mem: mem, page: page}
+}
+
+// maxGuardLen is the longest slice a guard region holds.
+func (g *guardRegion) maxLen() int { return g.page / 4 }
+
+// tail returns n floats ending exactly at the upper guard page.
+func (g *guardRegion) tail(n int) []float32 {
+	end := unsafe.Pointer(&g.mem[2*g.page-1])
+	p := unsafe.Add(end, 1-4*n)
+	return unsafe.Slice((*float32)(p), n)
+}
+
+// head returns n floats starting exactly at the lower guard page's end.
+func (g *guardRegion) head(n int) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(&g.mem[g.page])), n)
+}

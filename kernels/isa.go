@@ -1,0 +1,128 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+)
+
+// level is an instruction-set level; a higher value is a better level.
+type level uint8
+
+const (
+	levelGeneric level = iota
+	levelNEON
+	levelAVX2
+	levelAVX512
+)
+
+var levelNames = [...]string{
+	levelGeneric: "generic",
+	levelNEON:    "neon",
+	levelAVX2:    "avx2",
+	levelAVX512:  "avx512",
+}
+
+func (l level) String() string { return levelNames[l] }
+
+var (
+	// best is the best level this CPU and OS support; active is the one in use.
+	// Kernels switch on active directly (no function values: an indirect call of
+	// an ABI0 function costs about twice a direct one).
+	best, active level
+	threads      atomic.Int32
+)
+
+func init() {
+	best = detect()
+	active = best
+	threads.Store(int32(runtime.GOMAXPROCS(0)))
+	if err := applyEnv(os.Getenv); err != nil {
+		// A library cannot return an error from init; an invalid override is a
+		// startup error for the CLI and the tests alike.
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+}
+
+// applyEnv applies VECGRAD_ISA and VECGRAD_THREADS.
+func applyEnv(getenv func(string) string) error {
+	if v := getenv("VECGRAD_ISA"); v != "" {
+		if err := SetISA(v); err != nil {
+			return fmt.Errorf("vecgrad: VECGRAD_ISA: %w", err)
+		}
+	}
+	if v := getenv("VECGRAD_THREADS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("vecgrad: VECGRAD_THREADS=%q is not valid: want a positive integer (this machine has GOMAXPROCS=%d)", v, runtime.GOMAXPROCS(0))
+		}
+		SetThreads(n)
+	}
+	return nil
+}
+
+// ISA returns the name of the instruction-set level in use: "avx512", "avx2",
+// "neon" or "generic".
+func ISA() string { return active.String() }
+
+// Levels returns the levels this machine supports, best first; the last is
+// always "generic".
+func Levels() []string {
+	var out []string
+	for l := best; ; l-- {
+		if supported(l) {
+			out = append(out, l.String())
+		}
+		if l == levelGeneric {
+			return out
+		}
+	}
+}
+
+// SetISA selects the instruction-set level by name, typically to lower it
+// (to test or benchmark every path on one machine). A level the machine lacks
+// is an error and changes nothing. SetISA is not safe to call while kernels
+// run on other goroutines.
+func SetISA(name string) error {
+	for l, n := range levelNames {
+		if n == name {
+			if !supported(level(l)) {
+				return fmt.Errorf("instruction set %q is not supported on this machine (available: %s)", name, strings.Join(Levels(), ", "))
+			}
+			active = level(l)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown instruction set %q (accepted: avx512, avx2, neon, generic; available here: %s)", name, strings.Join(Levels(), ", "))
+}
+
+// supported reports whether l can run here: generic always, others only at
+// or below the detected level on the same architecture.
+func supported(l level) bool {
+	switch l {
+	case levelGeneric:
+		return true
+	case levelNEON:
+		return best == levelNEON
+	default:
+		return best >= l && best != levelNEON
+	}
+}
+
+// Threads returns the number of worker goroutines multi-threaded kernels use.
+func Threads() int { return int(threads.Load()) }
+
+// SetThreads sets the number of workers multi-threaded kernels use; n < 1
+// restores the default, GOMAXPROCS. Results never depend on it: work is
+// split so that every output element is computed by the same operations
+// whatever the thread count.
+func SetThreads(n int) {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	threads.Store(int32(n))
+}
