@@ -1,0 +1,126 @@
+package main
+
+// Binary kernels: dst[r*n+j] = f(op, a[r*n+j], b) with b = v[j] (Rows) or
+// b = c[r] (Cols), or dst += f(...) (Acc). The op is decoded once at entry;
+// each op gets its own row loop with the body below instantiated for it.
+
+var binaryOpNames = []string{"add", "sub", "rsub", "mul", "div", "rdiv", "max", "min"}
+
+func binaryKernels() []Kernel {
+	var ks []Kernel
+	for _, cols := range []bool{false, true} {
+		for _, acc := range []bool{false, true} {
+			name, bname, doc := "BinaryRows", "v", "dst[r*n+j] = f(op, a[r*n+j], v[j])"
+			if cols {
+				name, bname, doc = "BinaryCols", "c", "dst[r*n+j] = f(op, a[r*n+j], c[r])"
+			}
+			if acc {
+				name += "Acc"
+				doc = "dst[r*n+j] += " + doc[len("dst[r*n+j] = "):] + " (f rounded, then the add)"
+			}
+			cols, acc := cols, acc
+			ks = append(ks, Kernel{
+				Func: Func{
+					Name: name + "NEON",
+					Doc:  name + "NEON computes " + doc + " for r < rows, j < n (op codes in gen/KERNELS.md).",
+					Params: []Arg{{"op", "int"}, {"dst", "*float32"}, {"a", "*float32"},
+						{bname, "*float32"}, {"rows", "int"}, {"n", "int"}},
+				},
+				Gen: func(e *Emitter, f *Func) { genBinary(e, f, bname, cols, acc) },
+			})
+		}
+	}
+	return ks
+}
+
+// binaryOp emits d = f(op, a, b) for one vector; t is a scratch register.
+// Max/Min: a BSL on a > b (a < b), then a BIF that puts a back where a is
+// NaN (FCMEQ a, a is false): plain FMAX would differ on a +0/-0 tie.
+func (e *Emitter) binaryOp(op int, d, a, b, t Vreg) {
+	switch binaryOpNames[op] {
+	case "add":
+		e.FADD(d, a, b)
+	case "sub":
+		e.FSUB(d, a, b)
+	case "rsub":
+		e.FSUB(d, b, a)
+	case "mul":
+		e.FMUL(d, a, b)
+	case "div":
+		e.FDIV(d, a, b)
+	case "rdiv":
+		e.FDIV(d, b, a)
+	case "max", "min":
+		if binaryOpNames[op] == "max" {
+			e.FCMGT(d, a, b) // a > b
+		} else {
+			e.FCMGT(d, b, a) // a < b
+		}
+		e.BSL(d, a, b)   // d = cmp ? a : b
+		e.FCMEQ(t, a, a) // a is not NaN
+		e.BIF(d, a, t)   // NaN a: d = a
+	default:
+		panic("unknown op")
+	}
+}
+
+// Register plan: R0 op, R1 dst, R2 a, R3 v (Rows) or c (Cols), R4 rows,
+// R5 n, R6 the v pointer of the current row, R7 the elements left in it.
+// V0-V3 a, V4-V7 v (Rows), V8-V11 old dst (Acc), V12-V15 results,
+// V16-V19 scratch, V20 c[r] broadcast (Cols).
+func genBinary(e *Emitter, f *Func, bname string, cols, acc bool) {
+	const (
+		op, dst, a, b, rows, n, vp, cnt Reg = 0, 1, 2, 3, 4, 5, 6, 7
+	)
+	e.MOVD(f.Arg("op"), op.String())
+	e.MOVD(f.Arg("dst"), dst.String())
+	e.MOVD(f.Arg("a"), a.String())
+	e.MOVD(f.Arg(bname), b.String())
+	e.MOVD(f.Arg("rows"), rows.String())
+	e.MOVD(f.Arg("n"), n.String())
+	av := []Vreg{0, 1, 2, 3}
+	bv := []Vreg{4, 5, 6, 7}
+	dv := []Vreg{8, 9, 10, 11}
+	rv := []Vreg{12, 13, 14, 15}
+	tv := []Vreg{16, 17, 18, 19}
+	const cb Vreg = 20
+
+	e.SwitchOp(op, len(binaryOpNames), func(o int) {
+		e.Comment("op %d: %s", o, binaryOpNames[o])
+		row := e.NewLabel("row")
+		e.Label(row)
+		if cols {
+			e.LoadBcastP(b, cb) // c[r] in every lane
+		} else {
+			e.MOVD(b.String(), vp.String())
+		}
+		e.MOVD(n.String(), cnt.String())
+		e.Stream(cnt, func(s Step) {
+			e.LoadStep(s, a, av)
+			if !cols {
+				e.LoadStep(s, vp, bv)
+			}
+			if acc {
+				if s.Scalar {
+					e.LoadScalar(dst, dv[0])
+				} else {
+					e.Load(dst, dv[:s.Vecs]...)
+				}
+			}
+			for i := 0; i < s.Vecs; i++ {
+				bi := cb
+				if !cols {
+					bi = bv[i]
+				}
+				e.binaryOp(o, rv[i], av[i], bi, tv[i])
+				if acc {
+					e.FADD(rv[i], dv[i], rv[i])
+				}
+			}
+			e.StoreStep(s, dst, rv)
+		})
+		e.SubsImm(rows, 1)
+		e.Inst("BNE", row)
+		e.RET()
+	})
+}

@@ -1,0 +1,442 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
+
+// The vector exp, log, tanh and sigmoid below follow exp32, log32, tanh32
+// and sigmoid32 of kernels/exp_generic.go operation by operation: fma32
+// becomes one FMLA (by element when the multiplier is a constant), every
+// other operation one rounded float32 instruction, in the reference's order;
+// branches become compares and bitwise blends. Each routine works in place on
+// a group of vectors and interleaves the group's instructions step by step.
+
+func f32(x float32) uint32 { return math.Float32bits(x) }
+
+func i32(x int32) uint32 { return uint32(x) }
+
+// constBits names every constant the routines use (bit patterns).
+var constBits = map[string]uint32{
+	"one":  f32(1),
+	"two":  f32(2),
+	"sign": 0x80000000,
+
+	"expMin": f32(mc.ExpMin),
+	"expMax": f32(mc.ExpMax),
+	"log2e":  f32(mc.Log2E),
+	"negC1":  f32(-mc.ExpC1),
+	"negC2":  f32(-mc.ExpC2),
+	"expP0":  f32(mc.ExpP0),
+	"expP1":  f32(mc.ExpP1),
+	"expP2":  f32(mc.ExpP2),
+	"expP3":  f32(mc.ExpP3),
+	"expP4":  f32(mc.ExpP4),
+	"expP5":  f32(mc.ExpP5),
+
+	"minNormal": f32(mc.LogMinNormal),
+	"denormMul": f32(mc.LogDenormMul),
+	"negBias":   i32(-mc.LogDenormBias), // int32 -24
+	"bias126":   i32(126),               // int32
+	"mant":      0x007fffff,
+	"half":      0x3f000000, // 0.5: the exponent bits of m in [0.5, 1)
+	"sqrtHalf":  f32(mc.LogSqrtHalf),
+	"inf":       f32(float32(math.Inf(1))),
+	"negInf":    f32(float32(math.Inf(-1))),
+	"logP0":     f32(mc.LogP0),
+	"logP1":     f32(mc.LogP1),
+	"logP2":     f32(mc.LogP2),
+	"logP3":     f32(mc.LogP3),
+	"logP4":     f32(mc.LogP4),
+	"logP5":     f32(mc.LogP5),
+	"logP6":     f32(mc.LogP6),
+	"logP7":     f32(mc.LogP7),
+	"logP8":     f32(mc.LogP8),
+	"c1":        f32(mc.ExpC1),
+	"c2":        f32(mc.ExpC2),
+	"negHalf":   f32(-0.5),
+
+	"tanhSmall": f32(mc.TanhSmall),
+	"tanhP0":    f32(mc.TanhP0),
+	"tanhP1":    f32(mc.TanhP1),
+	"tanhP2":    f32(mc.TanhP2),
+	"tanhP3":    f32(mc.TanhP3),
+	"tanhP4":    f32(mc.TanhP4),
+}
+
+// Needs lists the constants a routine uses: Full ones are broadcast to a
+// whole register (operands of FADD, FMAX, compares, bitwise ops); Lanes are
+// packed four to a register and used by FMLA/FMUL by element or VDUP.
+type Needs struct{ Full, Lanes []string }
+
+func (n Needs) plus(m Needs) Needs {
+	return Needs{append(append([]string{}, n.Full...), m.Full...), append(append([]string{}, n.Lanes...), m.Lanes...)}
+}
+
+var (
+	expNeeds = Needs{
+		Full:  []string{"expMin", "expMax", "one"},
+		Lanes: []string{"log2e", "negC1", "negC2", "expP0", "expP1", "expP2", "expP3", "expP4", "expP5"},
+	}
+	logNeeds = Needs{
+		Full: []string{"minNormal", "negBias", "bias126", "mant", "half", "sqrtHalf", "one", "inf", "negInf"},
+		Lanes: []string{"denormMul", "logP0", "logP1", "logP2", "logP3", "logP4", "logP5", "logP6",
+			"logP7", "logP8", "c2", "negHalf", "c1"},
+	}
+	tanhNeeds = expNeeds.plus(Needs{
+		Full:  []string{"two", "tanhSmall", "sign"},
+		Lanes: []string{"tanhP0", "tanhP1", "tanhP2", "tanhP3", "tanhP4"},
+	})
+	sigmoidNeeds = expNeeds
+)
+
+// Consts is the set of constants loaded in registers for one kernel (or one op).
+type Consts struct {
+	e     *Emitter
+	full  map[string]Vreg
+	lanes map[string]Lane
+}
+
+// LoadConsts allocates registers for the constants in n and fills them,
+// using the general register r as scratch.
+func (e *Emitter) LoadConsts(n Needs, r Reg) *Consts {
+	c := &Consts{e: e, full: map[string]Vreg{}, lanes: map[string]Lane{}}
+	for _, name := range n.Full {
+		if _, ok := c.full[name]; ok {
+			continue
+		}
+		v := e.Alloc()
+		c.full[name] = v
+		e.Const32(r, constOf(name))
+		e.DupR(v, r)
+	}
+	var cur Vreg
+	i := 0
+	for _, name := range n.Lanes {
+		if _, ok := c.lanes[name]; ok {
+			continue
+		}
+		if i%4 == 0 {
+			cur = e.Alloc()
+		}
+		c.lanes[name] = Lane{cur, i % 4}
+		e.Const32(r, constOf(name))
+		e.MovRLane(cur, i%4, r)
+		i++
+	}
+	return c
+}
+
+func constOf(name string) uint32 {
+	b, ok := constBits[name]
+	if !ok {
+		panic("no constant " + name)
+	}
+	return b
+}
+
+// F returns the register holding constant name in every lane.
+func (c *Consts) F(name string) Vreg {
+	v, ok := c.full[name]
+	if !ok {
+		panic(fmt.Sprintf("constant %s not loaded as a full register", name))
+	}
+	return v
+}
+
+// L returns the lane holding constant name.
+func (c *Consts) L(name string) Lane {
+	l, ok := c.lanes[name]
+	if !ok {
+		panic(fmt.Sprintf("constant %s not loaded as a lane", name))
+	}
+	return l
+}
+
+// Free releases the constants' registers.
+func (c *Consts) Free() {
+	seen := map[Vreg]bool{}
+	for _, v := range c.full {
+		seen[v] = true
+	}
+	for _, l := range c.lanes {
+		seen[l.V] = true
+	}
+	for v := Vreg(0); v < 32; v++ {
+		if seen[v] {
+			c.e.Free(v)
+		}
+	}
+}
+
+func (e *Emitter) allocEach(k int) []Vreg {
+	vs := make([]Vreg, k)
+	for i := range vs {
+		vs[i] = e.Alloc()
+	}
+	return vs
+}
+
+// horner emits, for every vector i of the group, the steps
+// p = fma(p, x, coef) for each coef in order, using q as the other register
+// of a ping-pong pair; it returns the registers holding the results.
+func (c *Consts) horner(p, q, x []Vreg, coefs ...string) []Vreg {
+	e := c.e
+	p, q = append([]Vreg{}, p...), append([]Vreg{}, q...)
+	for _, name := range coefs {
+		for i := range x {
+			e.DupLane(q[i], c.L(name))
+			e.VFMLA(q[i], p[i], x[i]) // q = fma(p, x, coef)
+		}
+		p, q = q, p
+	}
+	return p
+}
+
+// Exp replaces every x in xs by exp32(x). Three scratch registers per vector.
+func (c *Consts) Exp(xs []Vreg) {
+	e := c.e
+	k := len(xs)
+	n, p, q := e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	e.Comment("exp32 of %v", xs)
+	for _, x := range xs {
+		e.FMAX(x, x, c.F("expMin")) // NaN stays NaN and makes the result NaN
+	}
+	for _, x := range xs {
+		e.FMIN(x, x, c.F("expMax"))
+	}
+	for i, x := range xs {
+		e.FMULE(n[i], x, c.L("log2e")) // x*Log2E
+	}
+	for i := range xs {
+		e.FRINTN(n[i], n[i]) // n = roundEven
+	}
+	for i, x := range xs {
+		e.FMLAE(x, n[i], c.L("negC1")) // r = fma(n, -C1, x)
+	}
+	for i, x := range xs {
+		e.FMLAE(x, n[i], c.L("negC2")) // r = fma(n, -C2, r)
+	}
+	for i, x := range xs {
+		e.DupLane(p[i], c.L("expP1"))
+		e.FMLAE(p[i], x, c.L("expP0")) // p = fma(P0, r, P1)
+	}
+	pr := c.horner(p, q, xs, "expP2", "expP3", "expP4", "expP5")
+	rr := q
+	if pr[0] == q[0] {
+		rr = p
+	}
+	for i, x := range xs {
+		e.FMUL(rr[i], x, x) // r*r
+	}
+	for i, x := range xs {
+		e.VFMLA(x, pr[i], rr[i]) // y = fma(p, r*r, r)
+	}
+	for _, x := range xs {
+		e.FADD(x, x, c.F("one")) // y + 1
+	}
+	// 2^n = 2^n1 * 2^n2, n1 = n>>1, n2 = n-n1; 2^k = (k+127)<<23 = (k<<23) + bits(1.0).
+	for i := range xs {
+		e.FCVTZS(n[i], n[i])
+		e.SSHR(p[i], n[i], 1)
+		e.ISUB(n[i], n[i], p[i])
+	}
+	for i := range xs {
+		e.SHL(p[i], p[i], 23)
+		e.IADD(p[i], p[i], c.F("one"))
+		e.SHL(n[i], n[i], 23)
+		e.IADD(n[i], n[i], c.F("one"))
+	}
+	for i, x := range xs {
+		e.FMUL(x, x, p[i])
+	}
+	for i, x := range xs {
+		e.FMUL(x, x, n[i])
+	}
+	e.Free(n...)
+	e.Free(p...)
+	e.Free(q...)
+}
+
+// Log replaces every x in xs by log32(x). Five scratch registers per vector.
+func (c *Consts) Log(xs []Vreg) {
+	e := c.e
+	k := len(xs)
+	t, ev, s, u := e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	e.Comment("log32 of %v", xs)
+	for i, x := range xs {
+		e.FCMGT(ev[i], c.F("minNormal"), x) // x < 2^-126 (denormal, zero or negative)
+	}
+	for i, x := range xs {
+		e.FMULE(t[i], x, c.L("denormMul")) // x * 2^24
+	}
+	for i, x := range xs {
+		e.BIF(t[i], x, ev[i]) // t = small ? x*2^24 : x
+	}
+	for i := range xs {
+		e.AND(ev[i], ev[i], c.F("negBias")) // e = small ? -24 : 0
+	}
+	for i := range xs {
+		e.USHR(s[i], t[i], 23) // bits >> 23
+	}
+	for i := range xs {
+		e.IADD(ev[i], ev[i], s[i])
+		e.ISUB(ev[i], ev[i], c.F("bias126")) // e += int32(bits>>23) - 126
+	}
+	for i := range xs {
+		e.BIF(t[i], c.F("half"), c.F("mant")) // m = bits&0x007fffff | 0x3f000000
+	}
+	for i := range xs {
+		e.FCMGT(s[i], c.F("sqrtHalf"), t[i]) // m < sqrt(1/2)
+	}
+	for i := range xs {
+		e.IADD(ev[i], ev[i], s[i]) // e-- there (the mask is -1)
+	}
+	for i := range xs {
+		e.FADD(u[i], t[i], t[i])
+		e.FSUB(u[i], u[i], c.F("one")) // m + m - 1
+	}
+	for i := range xs {
+		e.FSUB(t[i], t[i], c.F("one")) // m - 1
+	}
+	for i := range xs {
+		e.BSL(s[i], u[i], t[i]) // s = m
+	}
+	for i := range xs {
+		e.SCVTF(ev[i], ev[i]) // ef = float32(e)
+	}
+	m, z := s, t
+	for i := range xs {
+		e.FMUL(z[i], m[i], m[i]) // z = m*m
+	}
+	p := u
+	q := e.allocEach(k)
+	for i := range xs {
+		e.DupLane(p[i], c.L("logP1"))
+		e.FMLAE(p[i], m[i], c.L("logP0")) // p = fma(P0, m, P1)
+	}
+	p = c.horner(p, q, m, "logP2", "logP3", "logP4", "logP5", "logP6", "logP7", "logP8")
+	for i := range xs {
+		e.FMUL(p[i], z[i], p[i]) // z*p
+	}
+	for i := range xs {
+		e.FMUL(p[i], m[i], p[i]) // y = m*(z*p)
+	}
+	for i := range xs {
+		e.FMLAE(p[i], ev[i], c.L("c2")) // y = fma(ef, C2, y)
+	}
+	for i := range xs {
+		e.FMLAE(p[i], z[i], c.L("negHalf")) // y = fma(z, -0.5, y)
+	}
+	for i := range xs {
+		e.FADD(p[i], m[i], p[i]) // r = m + y
+	}
+	for i := range xs {
+		e.FMLAE(p[i], ev[i], c.L("c1")) // fma(ef, C1, r)
+	}
+	// Special cases, blended on the original x (the masks are disjoint).
+	for i, x := range xs {
+		e.FCMEQ(z[i], x, c.F("inf"))
+		e.BIT(p[i], x, z[i]) // +Inf: x
+	}
+	for i, x := range xs {
+		e.FCMEQ0(z[i], x)
+		e.BIT(p[i], c.F("negInf"), z[i]) // ±0: -Inf
+	}
+	for i, x := range xs {
+		e.FCMGE0(z[i], x)
+		e.ORN(x, p[i], z[i]) // NaN or x < 0: all ones, a NaN
+	}
+	e.Free(t...)
+	e.Free(ev...)
+	e.Free(s...)
+	e.Free(u...)
+	e.Free(q...)
+}
+
+// Tanh replaces every x in xs by tanh32(x): both paths are computed and
+// blended on |x| < TanhSmall. Five scratch registers per vector.
+func (c *Consts) Tanh(xs []Vreg) {
+	e := c.e
+	k := len(xs)
+	s := e.allocEach(k)
+	z, p, q := e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	e.Comment("tanh32 of %v: the small path", xs)
+	for i, x := range xs {
+		e.FMUL(z[i], x, x) // z = x*x
+	}
+	for i := range xs {
+		e.DupLane(p[i], c.L("tanhP1"))
+		e.FMLAE(p[i], z[i], c.L("tanhP0")) // p = fma(P0, z, P1)
+	}
+	pr := c.horner(p, q, z, "tanhP2", "tanhP3", "tanhP4")
+	for i := range xs {
+		e.FMUL(pr[i], pr[i], z[i]) // p*z
+	}
+	for i, x := range xs {
+		e.Mov(s[i], x)
+		e.VFMLA(s[i], pr[i], x) // fma(p*z, x, x)
+	}
+	e.Free(z...)
+	e.Free(p...)
+	e.Free(q...)
+	a := e.allocEach(k)
+	e.Comment("tanh32: the large path")
+	for i, x := range xs {
+		e.FABS(a[i], x)
+		e.FADD(a[i], a[i], a[i]) // a + a
+	}
+	c.Exp(a)
+	for i := range xs {
+		e.FADD(a[i], a[i], c.F("one")) // e + 1
+	}
+	for i := range xs {
+		e.FDIV(a[i], c.F("two"), a[i]) // 2/(e+1)
+	}
+	for i := range xs {
+		e.FSUB(a[i], c.F("one"), a[i]) // 1 - 2/(e+1)
+	}
+	for i, x := range xs {
+		e.BIT(a[i], x, c.F("sign")) // copysign(y, x)
+	}
+	m := e.allocEach(k)
+	for i, x := range xs {
+		e.FABS(m[i], x)
+		e.FCMGT(m[i], c.F("tanhSmall"), m[i]) // |x| < TanhSmall (false for NaN)
+	}
+	for i, x := range xs {
+		e.BIT(a[i], s[i], m[i]) // the small path there
+		e.Mov(x, a[i])
+	}
+	e.Free(s...)
+	e.Free(a...)
+	e.Free(m...)
+}
+
+// Sigmoid replaces every x in xs by sigmoid32(x). Four scratch registers per vector.
+func (c *Consts) Sigmoid(xs []Vreg) {
+	e := c.e
+	k := len(xs)
+	u := e.allocEach(k)
+	e.Comment("sigmoid32 of %v", xs)
+	for i, x := range xs {
+		e.FABS(u[i], x)
+		e.FNEG(u[i], u[i]) // -|x|
+	}
+	c.Exp(u)
+	g := e.allocEach(k)
+	for i, x := range xs {
+		e.FCMGE0(g[i], x)
+		e.BSL(g[i], c.F("one"), u[i]) // num = x >= 0 ? 1 : e
+	}
+	for i := range xs {
+		e.FADD(u[i], c.F("one"), u[i]) // 1 + e
+	}
+	for i, x := range xs {
+		e.FDIV(x, g[i], u[i])
+	}
+	e.Free(u...)
+	e.Free(g...)
+}
