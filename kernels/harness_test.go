@@ -62,7 +62,10 @@ func kernelCases() []kernelCase {
 				run: func(o []float32, in [][]float32, n int) { copy(o, in[2]); BinaryScalarAcc(op, o, in[0], in[1][0]) }},
 			kernelCase{name: "BinaryRowVec/" + op.String(), zeroTie: zt,
 				sizes: func(n int) ([]int, int) { r, c := blockShape(n); return []int{r * c, c}, r * c },
-				run: func(o []float32, in [][]float32, n int) { r, c := blockShape(n); BinaryRowVec(op, o, in[0], in[1], r, c) }},
+				run: func(o []float32, in [][]float32, n int) {
+					r, c := blockShape(n)
+					BinaryRowVec(op, o, in[0], in[1], r, c)
+				}},
 			kernelCase{name: "BinaryRowVecAcc/" + op.String(), zeroTie: zt,
 				sizes: func(n int) ([]int, int) { r, c := blockShape(n); return []int{r * c, c, r * c}, r * c },
 				run: func(o []float32, in [][]float32, n int) {
@@ -72,7 +75,10 @@ func kernelCases() []kernelCase {
 				}},
 			kernelCase{name: "BinaryColVec/" + op.String(), zeroTie: zt,
 				sizes: func(n int) ([]int, int) { r, c := blockShape(n); return []int{r * c, r}, r * c },
-				run: func(o []float32, in [][]float32, n int) { r, c := blockShape(n); BinaryColVec(op, o, in[0], in[1], r, c) }},
+				run: func(o []float32, in [][]float32, n int) {
+					r, c := blockShape(n)
+					BinaryColVec(op, o, in[0], in[1], r, c)
+				}},
 			kernelCase{name: "BinaryColVecAcc/" + op.String(), zeroTie: zt,
 				sizes: func(n int) ([]int, int) { r, c := blockShape(n); return []int{r * c, r, r * c}, r * c },
 				run: func(o []float32, in [][]float32, n int) {

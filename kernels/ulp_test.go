@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -59,29 +60,51 @@ func TestTranscendentalULP(t *testing.T) {
 	if os.Getenv("VECGRAD_EXHAUSTIVE") == "1" {
 		stride = 1
 	}
-	const batch = 1 << 16
-	x, y := make([]float32, batch), make([]float32, batch)
 	for _, tc := range transcendentals {
 		t.Run(tc.name, func(t *testing.T) {
-			var worst float64
-			var worstX float32
-			for start := uint64(0); start < 1<<32; start += batch * stride {
-				k := 0
-				for b := start; b < 1<<32 && k < batch; b += stride {
-					x[k] = math.Float32frombits(uint32(b))
-					k++
-				}
-				tc.f(y[:k], x[:k])
-				for i := range k {
-					if e := ulpError(y[i], tc.truth(float64(x[i]))); e > worst {
-						worst, worstX = e, x[i]
-					}
-				}
-			}
+			worst, worstX := maxULPError(tc.f, tc.truth, stride)
 			t.Logf("%s: max error %.3f ulp at x = %g (%#08x)", tc.name, worst, worstX, math.Float32bits(worstX))
 			if worst > tc.maxULP {
 				t.Errorf("%s: max error %.3f ulp at x = %g (%#08x), documented bound %g", tc.name, worst, worstX, math.Float32bits(worstX), tc.maxULP)
 			}
 		})
 	}
+}
+
+// maxULPError evaluates f on every stride-th float32 bit pattern, split
+// across GOMAXPROCS goroutines, and returns the largest error and its input.
+func maxULPError(f func(dst, x []float32), truth func(float64) float64, stride uint64) (float64, float32) {
+	const batch = 1 << 14
+	workers := runtime.GOMAXPROCS(0)
+	worst := make([]float64, workers)
+	worstX := make([]float32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x, y := make([]float32, batch), make([]float32, batch)
+			for start := uint64(w) * batch * stride; start < 1<<32; start += uint64(workers) * batch * stride {
+				k := 0
+				for b := start; b < 1<<32 && k < batch; b += stride {
+					x[k] = math.Float32frombits(uint32(b))
+					k++
+				}
+				f(y[:k], x[:k])
+				for i := range k {
+					if e := ulpError(y[i], truth(float64(x[i]))); e > worst[w] {
+						worst[w], worstX[w] = e, x[i]
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	best := 0
+	for w := range workers {
+		if worst[w] > worst[best] {
+			best = w
+		}
+	}
+	return worst[best], worstX[best]
 }
