@@ -5,7 +5,7 @@ QEMU  ?= qemu-aarch64-static
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench data train
+.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go data train
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -41,9 +41,11 @@ test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
 	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) not found: apt-get install -y qemu-user-static"; exit 1; }
 	GOARCH=arm64 $(GO) test -exec $(QEMU) ./...
 
-bench: ## Kernel benchmarks: the table against this machine's roofs, then go test -bench.
+bench: ## Kernel table: GB/s per kernel, level and size, against this machine's roofs.
 	$(GO) run ./cmd/vecgrad bench kernels
-	$(GO) test -run '^$$' -bench . -benchtime 200ms ./bench/
+
+bench-go: ## The same kernels as Go benchmarks (for benchstat), vector levels only.
+	$(GO) test -run '^$$' -bench 'Kernels/.*/.*/(avx512|avx2|neon)$$' -count 5 ./bench/
 
 data: ## Put MNIST under data/mnist/ (built by the training issue).
 	@echo "data: not built yet (the training issue adds MNIST download and conversion)"; exit 1

@@ -1,0 +1,147 @@
+package bench
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/vecgrad/vecgrad/kernels"
+)
+
+// withISA runs f with the kernels' instruction-set level set to level and
+// restores the previous level afterwards.
+func withISA(level string, f func()) error {
+	prev := kernels.ISA()
+	if err := kernels.SetISA(level); err != nil {
+		return err
+	}
+	defer func() { _ = kernels.SetISA(prev) }() // prev was valid a moment ago
+	f()
+	return nil
+}
+
+// AllCores is the number of goroutines the all-cores measurements run: one
+// per processor Go schedules on (GOMAXPROCS).
+func AllCores() int { return runtime.GOMAXPROCS(0) }
+
+// fmaCallTime is the duration one kernels.FMAPeak call is sized to: long
+// enough to hide the call and timer overhead, far below the ~100 µs beyond
+// which a non-preemptible assembly loop starts to delay the Go scheduler.
+const fmaCallTime = 20 * time.Microsecond
+
+// FMAPeak measures the fused multiply-add peak of instruction-set level, in
+// GFLOP/s, over threads goroutines (1 for one core, AllCores() for all),
+// each on its own OS thread, with kernels.FMAPeak calls sized to about 20 µs.
+// It returns an error if the level is not supported here.
+func FMAPeak(level string, threads int, opt Options) (gflops float64, err error) {
+	err = withISA(level, func() {
+		iters := fmaIters()
+		rate := RunParallel(opt, threads, func(int) int64 {
+			return int64(kernels.FMAPeak(iters))
+		})
+		gflops = rate / 1e9
+	})
+	return gflops, err
+}
+
+// fmaIters calibrates the iteration count of one FMAPeak call at the active
+// level to last about fmaCallTime.
+func fmaIters() int {
+	const probe = 1000
+	t := TimeCall(Options{Reps: 5, MinTime: 2 * time.Millisecond}, func() { kernels.FMAPeak(probe) })
+	iters := int(float64(probe) * fmaCallTime.Seconds() / max(t, 1e-9))
+	return min(max(iters, 100), 1<<20)
+}
+
+// TriadBytesPerElem is the traffic the triad c = a + s*b counts per element:
+// two 4-byte reads and one 4-byte write.
+const TriadBytesPerElem = 12
+
+// triadLen returns the elements per array of a triad whose three arrays
+// total about ws bytes, rounded as Kernel.Len rounds (a multiple of Cols): the
+// AxpyTo row of `vecgrad bench kernels` then runs exactly the roof's triad,
+// and its "% roof" shows the run-to-run noise.
+func triadLen(ws int64) int {
+	return max(int(ws/TriadBytesPerElem)/Cols*Cols, Cols)
+}
+
+// Triad measures the bandwidth of the triad c = a + s*b
+// (kernels.AxpyTo(c, s, b, a), three distinct 64-byte aligned arrays) in GB/s
+// at the best level this machine supports, for arrays totalling about ws
+// bytes, on threads goroutines. With more than one thread the arrays are
+// split into one contiguous part per goroutine.
+func Triad(ws int64, threads int, opt Options) float64 {
+	n := triadLen(ws)
+	a, b, c := alignedFloats(n), alignedFloats(n), alignedFloats(n)
+	for i := range n {
+		a[i], b[i] = float32(i%7), float32(i%5)
+	}
+	var gbs float64
+	_ = withISA(kernels.Levels()[0], func() {
+		if threads <= 1 {
+			t := TimeCall(opt, func() { kernels.AxpyTo(c, 0.5, b, a) })
+			gbs = float64(n*TriadBytesPerElem) / t / 1e9
+			return
+		}
+		part := (n/threads + 63) / 64 * 64
+		rate := RunParallel(opt, threads, func(w int) int64 {
+			lo, hi := min(w*part, n), min((w+1)*part, n)
+			kernels.AxpyTo(c[lo:hi], 0.5, b[lo:hi], a[lo:hi])
+			return int64((hi - lo) * TriadBytesPerElem)
+		})
+		gbs = rate / 1e9
+	})
+	return gbs
+}
+
+// TriadRoof is the triad bandwidth measured at one size class.
+type TriadRoof struct {
+	Class      Class
+	WorkingSet int64   // bytes of the three arrays together
+	GBs        float64 // one core
+}
+
+// Roofs holds the measured triad bandwidths of this machine: the memory
+// roofs against which `vecgrad bench kernels` reports "% of roof".
+type Roofs struct {
+	Caches Caches
+	Level  string // the instruction-set level the triad ran at (the best one)
+	Triad  [numClasses]TriadRoof
+	// DRAMAllCores is the DRAM triad bandwidth over Threads goroutines.
+	DRAMAllCores float64
+	Threads      int
+}
+
+// MeasureRoofs measures the one-core triad roof of each class in classes
+// (every class when classes is empty) and, when DRAM is among them, the DRAM
+// triad on all cores. Each figure takes about opt.Reps*opt.MinTime, plus the
+// time to fill its arrays.
+func MeasureRoofs(c Caches, opt Options, classes ...Class) Roofs {
+	if len(classes) == 0 {
+		classes = Classes()
+	}
+	r := Roofs{Caches: c, Level: kernels.Levels()[0], Threads: AllCores()}
+	for _, cl := range classes {
+		ws := int64(triadLen(c.WorkingSet(cl))) * TriadBytesPerElem
+		r.Triad[cl] = TriadRoof{Class: cl, WorkingSet: ws, GBs: Triad(ws, 1, opt)}
+		if cl == DRAM {
+			r.DRAMAllCores = Triad(ws, r.Threads, opt)
+		}
+	}
+	return r
+}
+
+// Measured returns the roofs MeasureRoofs measured, smallest class first.
+func (r *Roofs) Measured() []TriadRoof {
+	var out []TriadRoof
+	for _, t := range r.Triad {
+		if t.WorkingSet > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// RoofFor returns the one-core triad roof that matches a working set of ws
+// bytes: the roof of the smallest cache holding it (see Caches.ClassOf). Its
+// GBs is 0 if MeasureRoofs did not measure that class.
+func (r *Roofs) RoofFor(ws int64) TriadRoof { return r.Triad[r.Caches.ClassOf(ws)] }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vecgrad/vecgrad/bench"
+	"github.com/vecgrad/vecgrad/kernels"
+)
+
+// benchTargets are the accepted arguments of `vecgrad bench`.
+var benchTargets = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"kernels": runBenchKernels,
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help":
+			fmt.Fprintf(stdout, "Usage: vecgrad bench kernels [flags]\n\nRun 'vecgrad bench kernels -h' for the flags.\n")
+			return exitOK
+		}
+		if f, ok := benchTargets[args[0]]; ok {
+			return f(args[1:], stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "vecgrad bench: unknown benchmark %q (accepted: kernels)\n", args[0])
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "vecgrad bench: missing benchmark name (accepted: kernels)\n")
+	return exitUsage
+}
+
+func runBenchKernels(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bench kernels", "bench kernels [flags]",
+		"Measure the triad roofs once, then time every kernel at every level and size class\n"+
+			"and print: kernel, level, size, elements, working set, GB/s (bytes read + written per\n"+
+			"call / best time per call), % of the one-core triad roof at that working set, and the\n"+
+			"speedup over the generic level measured in the same run. Every figure is the best of\n"+
+			"-reps repetitions of at least -mintime; the levels' repetitions are interleaved.")
+	kernelList := fs.String("kernels", "all", "comma-separated kernels to run (accepted: "+strings.Join(bench.KernelNames(), ", ")+")")
+	levelList := fs.String("levels", strings.Join(kernels.Levels(), ","), "comma-separated instruction-set levels to run, among those this machine supports")
+	sizeList := fs.String("sizes", "L1,L2,DRAM", "comma-separated size classes: L1, L2, L3, DRAM (working sets 1/2 L1d, 1/2 L2, 1/2 L3, max(8 L3, 256 MiB))")
+	var mf measureFlags
+	mf.register(fs)
+	if ok, status := fs.parse(args, stdout, stderr); !ok {
+		return status
+	}
+	opt, err := mf.options(fs)
+	if err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	ks, err := bench.FindKernels(*kernelList)
+	if err != nil {
+		return fs.fail(stderr, "-kernels: %v", err)
+	}
+	levels, err := parseLevels(*levelList)
+	if err != nil {
+		return fs.fail(stderr, "-levels: %v", err)
+	}
+	classes, err := parseClasses(*sizeList)
+	if err != nil {
+		return fs.fail(stderr, "-sizes: %v", err)
+	}
+
+	prevISA := kernels.ISA()
+	caches := bench.DetectCaches()
+	fmt.Fprintf(stdout, "vecgrad bench kernels: %s, %s, caches L1d %s / L2 %s / L3 %s (%s); best of %d x >= %v per figure; %s\n",
+		cpuModel(), runtime.GOARCH, bench.FormatBytes(caches.L1d), bench.FormatBytes(caches.L2), bench.FormatBytes(caches.L3),
+		caches.Source, opt.Reps, opt.MinTime, loadNote())
+	r := bench.MeasureRoofs(caches, opt, classes...)
+	fmt.Fprintf(stdout, "Roofs: triad c = a + s*b (12 bytes/element) at %s, GB/s:\n", r.Level)
+	printRoofs(stdout, &r)
+	fmt.Fprintln(stdout, "% roof: GB/s over the one-core triad roof of the working set's class; kernels that write less than")
+	fmt.Fprintln(stdout, "the triad (reductions, 2-array kernels) can exceed 100%. AxpyTo is the triad itself: its % roof shows the noise.")
+	fmt.Fprintln(stdout)
+
+	// Fixed-width rows rather than a tabwriter: each kernel's rows are printed
+	// as soon as they are measured.
+	const row = "%-18s %-8s %-5s %10s %11s %8s %7s %10s\n"
+	fmt.Fprintf(stdout, row, "kernel", "isa", "size", "elements", "working set", "GB/s", "% roof", "vs generic")
+	var arena bench.Arena
+	for _, k := range ks {
+		for _, cl := range classes {
+			n := k.Len(caches.WorkingSet(cl))
+			ws := int64(4 * n * k.Arrays())
+			bytes := float64(k.BytesPerElem() * n)
+			roof := r.RoofFor(ws)
+			buf := arena.Prepare(k, n)
+			runtime.GC() // collect the arena's garbage now, not while timing
+			// The levels are timed in interleaved rounds, so that the speedups
+			// compare figures taken under the same machine load.
+			runs := make([]func(), len(levels))
+			for i := range runs {
+				runs[i] = func() { k.Run(buf) }
+			}
+			setISA := func(i int) { _ = kernels.SetISA(levels[i]) } // validated by parseLevels
+			gbs := bench.TimeCalls(opt, setISA, runs...)
+			for i := range gbs {
+				gbs[i] = bytes / gbs[i] / 1e9
+			}
+			generic := slices.Index(levels, "generic")
+			for i, level := range levels {
+				pct, speedup := "-", "-"
+				if roof.GBs > 0 {
+					pct = fmt.Sprintf("%.0f%%", 100*gbs[i]/roof.GBs)
+				}
+				if generic >= 0 {
+					speedup = fmt.Sprintf("%.1fx", gbs[i]/gbs[generic])
+				}
+				fmt.Fprintf(stdout, row, k.Name, level, cl, strconv.Itoa(n), bench.FormatBytes(ws), formatGBs(gbs[i]), pct, speedup)
+			}
+		}
+	}
+	_ = kernels.SetISA(prevISA)
+	return exitOK
+}
+
+// parseLevels splits a comma list of levels and checks each is supported here.
+func parseLevels(list string) ([]string, error) {
+	var out []string
+	for _, l := range strings.Split(list, ",") {
+		l = strings.TrimSpace(l)
+		if !slices.Contains(kernels.Levels(), l) {
+			return nil, fmt.Errorf("level %q is not supported here (accepted: %s)", l, strings.Join(kernels.Levels(), ", "))
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// parseClasses splits a comma list of size classes.
+func parseClasses(list string) ([]bench.Class, error) {
+	var out []bench.Class
+	for _, s := range strings.Split(list, ",") {
+		cl, err := bench.ParseClass(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cl)
+	}
+	return out, nil
+}
+
+// formatGBs prints a bandwidth with three significant digits down to 0.01.
+func formatGBs(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}

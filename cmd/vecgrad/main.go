@@ -1,0 +1,82 @@
+// Command vecgrad describes this machine and benchmarks vecgrad's kernels
+// against its measured roofs.
+//
+// Usage:
+//
+//	vecgrad cpu [-levels] [-quick]       CPU, ISA levels, caches and measured roofs
+//	vecgrad bench kernels [flags]        every kernel x level x size vs the roofs
+//
+// Run `vecgrad -h` or `vecgrad <command> -h` for the flags and their defaults.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and failed
+	exitUsage = 2 // bad command line
+)
+
+// command is one subcommand: its name, a one-line summary for the usage, and
+// the function that parses its flags and runs it.
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"cpu", "describe this CPU and measure its roofs (FMA peak, triad bandwidth)", runCPU},
+		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels)", runBench},
+	}
+}
+
+func commandNames() string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+const envHelp = `Environment (read by package kernels at start; an invalid value is a one-line error, exit status 2):
+  VECGRAD_ISA      instruction-set level the kernels use: avx512, avx2, neon or generic
+                   (default: the best one this machine supports; see 'vecgrad cpu -levels')
+  VECGRAD_THREADS  worker goroutines of the multi-threaded kernels (default: GOMAXPROCS)
+`
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: vecgrad <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'vecgrad <command> -h' for the flags of a command and their defaults.\n\n%s", envHelp)
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "vecgrad: unknown command %q (accepted: %s; see 'vecgrad -h')\n", args[0], commandNames())
+	return exitUsage
+}
