@@ -30,9 +30,6 @@ func newGuardRegion(t testing.TB) *guardRegion {
 	return &guardRegion{mem: mem, page: page}
 }
 
-// maxGuardLen is the longest slice a guard region holds.
-func (g *guardRegion) maxLen() int { return g.page / 4 }
-
 // tail returns n floats ending exactly at the upper guard page.
 func (g *guardRegion) tail(n int) []float32 {
 	end := unsafe.Pointer(&g.mem[2*g.page-1])
@@ -43,4 +40,12 @@ func (g *guardRegion) tail(n int) []float32 {
 // head returns n floats starting exactly at the lower guard page's end.
 func (g *guardRegion) head(n int) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(&g.mem[g.page])), n)
+}
+
+// place returns n floats flush against the upper guard ("tail") or the lower one ("head").
+func (g *guardRegion) place(where string, n int) []float32 {
+	if where == "head" {
+		return g.head(n)
+	}
+	return g.tail(n)
 }
