@@ -467,818 +467,837 @@ TEXT ·RowSumExpAVX2(SB), NOSPLIT, $0-40
 	MOVQ n+32(FP), SI
 
 row_31:
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VBROADCASTSS (DX), Y8
-	MOVQ         SI, DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   SI, DI
 
 loop_32:
-	CMPQ        DI, $0x00000040
-	JB          tail_33
-	VMOVUPS     (CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y0, Y0
-	VMOVUPS     32(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y1, Y1
-	VMOVUPS     64(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y2, Y2
-	VMOVUPS     96(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y3, Y3
-	VMOVUPS     128(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y4, Y4
-	VMOVUPS     160(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y5, Y5
-	VMOVUPS     192(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y6, Y6
-	VMOVUPS     224(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y7, Y7
-	ADDQ        $0x00000100, CX
-	SUBQ        $0x00000040, DI
-	JMP         loop_32
+	CMPQ         DI, $0x00000040
+	JB           tail_33
+	VMOVUPS      (CX), Y8
+	VMOVUPS      32(CX), Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y8, Y8
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMOVUPS      expMin<>+0(SB), Y11
+	VMAXPS       Y8, Y10, Y10
+	VMAXPS       Y9, Y11, Y11
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y8, Y8
+	VMINPS       Y11, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y8, Y10
+	VMULPS       log2e<>+0(SB), Y9, Y11
+	VROUNDPS     $0x00, Y10, Y10
+	VROUNDPS     $0x00, Y11, Y11
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC1<>+0(SB), Y11, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y11, Y9
+	VMOVUPS      expP1<>+0(SB), Y12
+	VMOVUPS      expP1<>+0(SB), Y13
+	VFMADD231PS  expP0<>+0(SB), Y8, Y12
+	VFMADD231PS  expP0<>+0(SB), Y9, Y13
+	VFMADD213PS  expP2<>+0(SB), Y8, Y12
+	VFMADD213PS  expP2<>+0(SB), Y9, Y13
+	VFMADD213PS  expP3<>+0(SB), Y8, Y12
+	VFMADD213PS  expP3<>+0(SB), Y9, Y13
+	VFMADD213PS  expP4<>+0(SB), Y8, Y12
+	VFMADD213PS  expP4<>+0(SB), Y9, Y13
+	VFMADD213PS  expP5<>+0(SB), Y8, Y12
+	VFMADD213PS  expP5<>+0(SB), Y9, Y13
+	VMULPS       Y8, Y8, Y14
+	VMULPS       Y9, Y9, Y15
+	VFMADD213PS  Y8, Y14, Y12
+	VFMADD213PS  Y9, Y15, Y13
+	VADDPS       one<>+0(SB), Y12, Y12
+	VADDPS       one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ   Y10, Y10
+	VCVTTPS2DQ   Y11, Y11
+	VPSRAD       $0x01, Y10, Y8
+	VPSRAD       $0x01, Y11, Y9
+	VPSUBD       Y8, Y10, Y10
+	VPSUBD       Y9, Y11, Y11
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPADDD       i127<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y8, Y12, Y12
+	VMULPS       Y9, Y13, Y13
+	VMULPS       Y10, Y12, Y12
+	VMULPS       Y11, Y13, Y13
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y13, Y1, Y1
+	VMOVUPS      64(CX), Y8
+	VMOVUPS      96(CX), Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y8, Y8
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMOVUPS      expMin<>+0(SB), Y11
+	VMAXPS       Y8, Y10, Y10
+	VMAXPS       Y9, Y11, Y11
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y8, Y8
+	VMINPS       Y11, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y8, Y10
+	VMULPS       log2e<>+0(SB), Y9, Y11
+	VROUNDPS     $0x00, Y10, Y10
+	VROUNDPS     $0x00, Y11, Y11
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC1<>+0(SB), Y11, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y11, Y9
+	VMOVUPS      expP1<>+0(SB), Y12
+	VMOVUPS      expP1<>+0(SB), Y13
+	VFMADD231PS  expP0<>+0(SB), Y8, Y12
+	VFMADD231PS  expP0<>+0(SB), Y9, Y13
+	VFMADD213PS  expP2<>+0(SB), Y8, Y12
+	VFMADD213PS  expP2<>+0(SB), Y9, Y13
+	VFMADD213PS  expP3<>+0(SB), Y8, Y12
+	VFMADD213PS  expP3<>+0(SB), Y9, Y13
+	VFMADD213PS  expP4<>+0(SB), Y8, Y12
+	VFMADD213PS  expP4<>+0(SB), Y9, Y13
+	VFMADD213PS  expP5<>+0(SB), Y8, Y12
+	VFMADD213PS  expP5<>+0(SB), Y9, Y13
+	VMULPS       Y8, Y8, Y14
+	VMULPS       Y9, Y9, Y15
+	VFMADD213PS  Y8, Y14, Y12
+	VFMADD213PS  Y9, Y15, Y13
+	VADDPS       one<>+0(SB), Y12, Y12
+	VADDPS       one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ   Y10, Y10
+	VCVTTPS2DQ   Y11, Y11
+	VPSRAD       $0x01, Y10, Y8
+	VPSRAD       $0x01, Y11, Y9
+	VPSUBD       Y8, Y10, Y10
+	VPSUBD       Y9, Y11, Y11
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPADDD       i127<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y8, Y12, Y12
+	VMULPS       Y9, Y13, Y13
+	VMULPS       Y10, Y12, Y12
+	VMULPS       Y11, Y13, Y13
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y13, Y3, Y3
+	VMOVUPS      128(CX), Y8
+	VMOVUPS      160(CX), Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y8, Y8
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMOVUPS      expMin<>+0(SB), Y11
+	VMAXPS       Y8, Y10, Y10
+	VMAXPS       Y9, Y11, Y11
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y8, Y8
+	VMINPS       Y11, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y8, Y10
+	VMULPS       log2e<>+0(SB), Y9, Y11
+	VROUNDPS     $0x00, Y10, Y10
+	VROUNDPS     $0x00, Y11, Y11
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC1<>+0(SB), Y11, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y11, Y9
+	VMOVUPS      expP1<>+0(SB), Y12
+	VMOVUPS      expP1<>+0(SB), Y13
+	VFMADD231PS  expP0<>+0(SB), Y8, Y12
+	VFMADD231PS  expP0<>+0(SB), Y9, Y13
+	VFMADD213PS  expP2<>+0(SB), Y8, Y12
+	VFMADD213PS  expP2<>+0(SB), Y9, Y13
+	VFMADD213PS  expP3<>+0(SB), Y8, Y12
+	VFMADD213PS  expP3<>+0(SB), Y9, Y13
+	VFMADD213PS  expP4<>+0(SB), Y8, Y12
+	VFMADD213PS  expP4<>+0(SB), Y9, Y13
+	VFMADD213PS  expP5<>+0(SB), Y8, Y12
+	VFMADD213PS  expP5<>+0(SB), Y9, Y13
+	VMULPS       Y8, Y8, Y14
+	VMULPS       Y9, Y9, Y15
+	VFMADD213PS  Y8, Y14, Y12
+	VFMADD213PS  Y9, Y15, Y13
+	VADDPS       one<>+0(SB), Y12, Y12
+	VADDPS       one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ   Y10, Y10
+	VCVTTPS2DQ   Y11, Y11
+	VPSRAD       $0x01, Y10, Y8
+	VPSRAD       $0x01, Y11, Y9
+	VPSUBD       Y8, Y10, Y10
+	VPSUBD       Y9, Y11, Y11
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPADDD       i127<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y8, Y12, Y12
+	VMULPS       Y9, Y13, Y13
+	VMULPS       Y10, Y12, Y12
+	VMULPS       Y11, Y13, Y13
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y13, Y5, Y5
+	VMOVUPS      192(CX), Y8
+	VMOVUPS      224(CX), Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y8, Y8
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMOVUPS      expMin<>+0(SB), Y11
+	VMAXPS       Y8, Y10, Y10
+	VMAXPS       Y9, Y11, Y11
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y8, Y8
+	VMINPS       Y11, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y8, Y10
+	VMULPS       log2e<>+0(SB), Y9, Y11
+	VROUNDPS     $0x00, Y10, Y10
+	VROUNDPS     $0x00, Y11, Y11
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC1<>+0(SB), Y11, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y11, Y9
+	VMOVUPS      expP1<>+0(SB), Y12
+	VMOVUPS      expP1<>+0(SB), Y13
+	VFMADD231PS  expP0<>+0(SB), Y8, Y12
+	VFMADD231PS  expP0<>+0(SB), Y9, Y13
+	VFMADD213PS  expP2<>+0(SB), Y8, Y12
+	VFMADD213PS  expP2<>+0(SB), Y9, Y13
+	VFMADD213PS  expP3<>+0(SB), Y8, Y12
+	VFMADD213PS  expP3<>+0(SB), Y9, Y13
+	VFMADD213PS  expP4<>+0(SB), Y8, Y12
+	VFMADD213PS  expP4<>+0(SB), Y9, Y13
+	VFMADD213PS  expP5<>+0(SB), Y8, Y12
+	VFMADD213PS  expP5<>+0(SB), Y9, Y13
+	VMULPS       Y8, Y8, Y14
+	VMULPS       Y9, Y9, Y15
+	VFMADD213PS  Y8, Y14, Y12
+	VFMADD213PS  Y9, Y15, Y13
+	VADDPS       one<>+0(SB), Y12, Y12
+	VADDPS       one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ   Y10, Y10
+	VCVTTPS2DQ   Y11, Y11
+	VPSRAD       $0x01, Y10, Y8
+	VPSRAD       $0x01, Y11, Y9
+	VPSUBD       Y8, Y10, Y10
+	VPSUBD       Y9, Y11, Y11
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPADDD       i127<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y8, Y12, Y12
+	VMULPS       Y9, Y13, Y13
+	VMULPS       Y10, Y12, Y12
+	VMULPS       Y11, Y13, Y13
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y13, Y7, Y7
+	ADDQ         $0x00000100, CX
+	SUBQ         $0x00000040, DI
+	JMP          loop_32
 
 tail_33:
-	TESTQ       DI, DI
-	JZ          done_34
-	LEAQ        tailmask<>+0(SB), R8
-	MOVQ        DI, R9
-	NEGQ        R9
-	LEAQ        256(R8)(R9*4), R8
-	CMPQ        DI, $0x00000008
-	JB          partial_35
-	VMOVUPS     (CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y0, Y0
-	JMP         next_36
+	TESTQ        DI, DI
+	JZ           done_34
+	LEAQ         tailmask<>+0(SB), R8
+	MOVQ         DI, R9
+	NEGQ         R9
+	LEAQ         256(R8)(R9*4), R8
+	CMPQ         DI, $0x00000008
+	JB           partial_35
+	VMOVUPS      (CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y0, Y0
+	JMP          next_36
 
 partial_35:
-	VMOVDQU     (R8), Y9
-	VMASKMOVPS  (CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y0, Y0
-	JMP         done_34
+	VMOVDQU      (R8), Y8
+	VMASKMOVPS   (CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y0, Y0
+	JMP          done_34
 
 next_36:
-	CMPQ        DI, $0x00000008
-	JBE         done_34
-	CMPQ        DI, $0x00000010
-	JB          partial_37
-	VMOVUPS     32(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y1, Y1
-	JMP         next_38
+	CMPQ         DI, $0x00000008
+	JBE          done_34
+	CMPQ         DI, $0x00000010
+	JB           partial_37
+	VMOVUPS      32(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y1, Y1
+	JMP          next_38
 
 partial_37:
-	VMOVDQU     32(R8), Y9
-	VMASKMOVPS  32(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y1, Y1
-	JMP         done_34
+	VMOVDQU      32(R8), Y8
+	VMASKMOVPS   32(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y1, Y1
+	JMP          done_34
 
 next_38:
-	CMPQ        DI, $0x00000010
-	JBE         done_34
-	CMPQ        DI, $0x00000018
-	JB          partial_39
-	VMOVUPS     64(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y2, Y2
-	JMP         next_40
+	CMPQ         DI, $0x00000010
+	JBE          done_34
+	CMPQ         DI, $0x00000018
+	JB           partial_39
+	VMOVUPS      64(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y2, Y2
+	JMP          next_40
 
 partial_39:
-	VMOVDQU     64(R8), Y9
-	VMASKMOVPS  64(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y2, Y2
-	JMP         done_34
+	VMOVDQU      64(R8), Y8
+	VMASKMOVPS   64(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y2, Y2
+	JMP          done_34
 
 next_40:
-	CMPQ        DI, $0x00000018
-	JBE         done_34
-	CMPQ        DI, $0x00000020
-	JB          partial_41
-	VMOVUPS     96(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y3, Y3
-	JMP         next_42
+	CMPQ         DI, $0x00000018
+	JBE          done_34
+	CMPQ         DI, $0x00000020
+	JB           partial_41
+	VMOVUPS      96(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y3, Y3
+	JMP          next_42
 
 partial_41:
-	VMOVDQU     96(R8), Y9
-	VMASKMOVPS  96(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y3, Y3
-	JMP         done_34
+	VMOVDQU      96(R8), Y8
+	VMASKMOVPS   96(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y3, Y3
+	JMP          done_34
 
 next_42:
-	CMPQ        DI, $0x00000020
-	JBE         done_34
-	CMPQ        DI, $0x00000028
-	JB          partial_43
-	VMOVUPS     128(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y4, Y4
-	JMP         next_44
+	CMPQ         DI, $0x00000020
+	JBE          done_34
+	CMPQ         DI, $0x00000028
+	JB           partial_43
+	VMOVUPS      128(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y4, Y4
+	JMP          next_44
 
 partial_43:
-	VMOVDQU     128(R8), Y9
-	VMASKMOVPS  128(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y4, Y4
-	JMP         done_34
+	VMOVDQU      128(R8), Y8
+	VMASKMOVPS   128(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y4, Y4
+	JMP          done_34
 
 next_44:
-	CMPQ        DI, $0x00000028
-	JBE         done_34
-	CMPQ        DI, $0x00000030
-	JB          partial_45
-	VMOVUPS     160(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y5, Y5
-	JMP         next_46
+	CMPQ         DI, $0x00000028
+	JBE          done_34
+	CMPQ         DI, $0x00000030
+	JB           partial_45
+	VMOVUPS      160(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y5, Y5
+	JMP          next_46
 
 partial_45:
-	VMOVDQU     160(R8), Y9
-	VMASKMOVPS  160(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y5, Y5
-	JMP         done_34
+	VMOVDQU      160(R8), Y8
+	VMASKMOVPS   160(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y5, Y5
+	JMP          done_34
 
 next_46:
-	CMPQ        DI, $0x00000030
-	JBE         done_34
-	CMPQ        DI, $0x00000038
-	JB          partial_47
-	VMOVUPS     192(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y10
-	VMAXPS      Y9, Y10, Y10
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y10, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y10
-	VROUNDPS    $0x00, Y10, Y10
-	VFMADD231PS expNegC1<>+0(SB), Y10, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y10, Y9
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y9, Y11
-	VFMADD213PS expP2<>+0(SB), Y9, Y11
-	VFMADD213PS expP3<>+0(SB), Y9, Y11
-	VFMADD213PS expP4<>+0(SB), Y9, Y11
-	VFMADD213PS expP5<>+0(SB), Y9, Y11
-	VMULPS      Y9, Y9, Y12
-	VFMADD213PS Y9, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y10, Y10
-	VPSRAD      $0x01, Y10, Y9
-	VPSUBD      Y9, Y10, Y10
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VMULPS      Y9, Y11, Y11
-	VMULPS      Y10, Y11, Y11
-	VADDPS      Y11, Y6, Y6
-	JMP         next_48
+	CMPQ         DI, $0x00000030
+	JBE          done_34
+	CMPQ         DI, $0x00000038
+	JB           partial_47
+	VMOVUPS      192(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y6, Y6
+	JMP          next_48
 
 partial_47:
-	VMOVDQU     192(R8), Y9
-	VMASKMOVPS  192(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y6, Y6
-	JMP         done_34
+	VMOVDQU      192(R8), Y8
+	VMASKMOVPS   192(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y6, Y6
+	JMP          done_34
 
 next_48:
-	CMPQ        DI, $0x00000038
-	JBE         done_34
-	CMPQ        DI, $0x00000040
-	JB          partial_49
-	VMOVUPS     224(CX), Y9
-	VSUBPS      Y8, Y9, Y9
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y9, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y9
-	VMINPS      Y8, Y9, Y9
-	VMULPS      log2e<>+0(SB), Y9, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y9
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y9
-	VMOVUPS     expP1<>+0(SB), Y10
-	VFMADD231PS expP0<>+0(SB), Y9, Y10
-	VFMADD213PS expP2<>+0(SB), Y9, Y10
-	VFMADD213PS expP3<>+0(SB), Y9, Y10
-	VFMADD213PS expP4<>+0(SB), Y9, Y10
-	VFMADD213PS expP5<>+0(SB), Y9, Y10
-	VMULPS      Y9, Y9, Y11
-	VFMADD213PS Y9, Y11, Y10
-	VADDPS      one<>+0(SB), Y10, Y10
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y9
-	VPSUBD      Y9, Y8, Y8
-	VPADDD      i127<>+0(SB), Y9, Y9
-	VPSLLD      $0x17, Y9, Y9
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y9, Y10, Y10
-	VMULPS      Y8, Y10, Y10
-	VADDPS      Y10, Y7, Y7
-	JMP         done_34
+	CMPQ         DI, $0x00000038
+	JBE          done_34
+	CMPQ         DI, $0x00000040
+	JB           partial_49
+	VMOVUPS      224(CX), Y8
+	VBROADCASTSS (DX), Y9
+	VSUBPS       Y9, Y8, Y8
+	VMOVUPS      expMin<>+0(SB), Y9
+	VMAXPS       Y8, Y9, Y9
+	VMOVUPS      expMax<>+0(SB), Y8
+	VMINPS       Y9, Y8, Y8
+	VMULPS       log2e<>+0(SB), Y8, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VFMADD231PS  expNegC1<>+0(SB), Y9, Y8
+	VFMADD231PS  expNegC2<>+0(SB), Y9, Y8
+	VMOVUPS      expP1<>+0(SB), Y10
+	VFMADD231PS  expP0<>+0(SB), Y8, Y10
+	VFMADD213PS  expP2<>+0(SB), Y8, Y10
+	VFMADD213PS  expP3<>+0(SB), Y8, Y10
+	VFMADD213PS  expP4<>+0(SB), Y8, Y10
+	VFMADD213PS  expP5<>+0(SB), Y8, Y10
+	VMULPS       Y8, Y8, Y11
+	VFMADD213PS  Y8, Y11, Y10
+	VADDPS       one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ   Y9, Y9
+	VPSRAD       $0x01, Y9, Y8
+	VPSUBD       Y8, Y9, Y9
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y10, Y10
+	VADDPS       Y10, Y7, Y7
+	JMP          done_34
 
 partial_49:
-	VMOVDQU     224(R8), Y9
-	VMASKMOVPS  224(CX), Y9, Y10
-	VSUBPS      Y8, Y10, Y10
-	VMOVUPS     expMin<>+0(SB), Y8
-	VMAXPS      Y10, Y8, Y8
-	VMOVUPS     expMax<>+0(SB), Y10
-	VMINPS      Y8, Y10, Y10
-	VMULPS      log2e<>+0(SB), Y10, Y8
-	VROUNDPS    $0x00, Y8, Y8
-	VFMADD231PS expNegC1<>+0(SB), Y8, Y10
-	VFMADD231PS expNegC2<>+0(SB), Y8, Y10
-	VMOVUPS     expP1<>+0(SB), Y11
-	VFMADD231PS expP0<>+0(SB), Y10, Y11
-	VFMADD213PS expP2<>+0(SB), Y10, Y11
-	VFMADD213PS expP3<>+0(SB), Y10, Y11
-	VFMADD213PS expP4<>+0(SB), Y10, Y11
-	VFMADD213PS expP5<>+0(SB), Y10, Y11
-	VMULPS      Y10, Y10, Y12
-	VFMADD213PS Y10, Y12, Y11
-	VADDPS      one<>+0(SB), Y11, Y11
-	VCVTTPS2DQ  Y8, Y8
-	VPSRAD      $0x01, Y8, Y10
-	VPSUBD      Y10, Y8, Y8
-	VPADDD      i127<>+0(SB), Y10, Y10
-	VPSLLD      $0x17, Y10, Y10
-	VPADDD      i127<>+0(SB), Y8, Y8
-	VPSLLD      $0x17, Y8, Y8
-	VMULPS      Y10, Y11, Y11
-	VMULPS      Y8, Y11, Y11
-	VANDPS      Y9, Y11, Y11
-	VADDPS      Y11, Y7, Y7
+	VMOVDQU      224(R8), Y8
+	VMASKMOVPS   224(CX), Y8, Y9
+	VBROADCASTSS (DX), Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expMin<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y10
+	VMOVUPS      expMax<>+0(SB), Y9
+	VMINPS       Y10, Y9, Y9
+	VMULPS       log2e<>+0(SB), Y9, Y10
+	VROUNDPS     $0x00, Y10, Y10
+	VFMADD231PS  expNegC1<>+0(SB), Y10, Y9
+	VFMADD231PS  expNegC2<>+0(SB), Y10, Y9
+	VMOVUPS      expP1<>+0(SB), Y11
+	VFMADD231PS  expP0<>+0(SB), Y9, Y11
+	VFMADD213PS  expP2<>+0(SB), Y9, Y11
+	VFMADD213PS  expP3<>+0(SB), Y9, Y11
+	VFMADD213PS  expP4<>+0(SB), Y9, Y11
+	VFMADD213PS  expP5<>+0(SB), Y9, Y11
+	VMULPS       Y9, Y9, Y12
+	VFMADD213PS  Y9, Y12, Y11
+	VADDPS       one<>+0(SB), Y11, Y11
+	VCVTTPS2DQ   Y10, Y10
+	VPSRAD       $0x01, Y10, Y9
+	VPSUBD       Y9, Y10, Y10
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y10, Y11, Y11
+	VANDPS       Y8, Y11, Y11
+	VADDPS       Y11, Y7, Y7
 
 done_34:
 	LEAQ       (CX)(DI*4), CX

@@ -119,121 +119,122 @@ done_9:
 	RET
 
 op1_2:
+	VMOVUPS expMin<>+0(SB), Y0
+	VMOVUPS expMax<>+0(SB), Y1
+	VMOVUPS log2e<>+0(SB), Y2
+	VMOVUPS expNegC1<>+0(SB), Y3
+	VMOVUPS expNegC2<>+0(SB), Y4
+	VMOVUPS expP0<>+0(SB), Y5
+	VMOVUPS expP2<>+0(SB), Y6
+	VMOVUPS expP3<>+0(SB), Y7
+
 loop_17:
 	CMPQ        BX, $0x00000020
 	JB          tail_18
-	VMOVUPS     (DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
-	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
-	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
-	VFMADD213PS expP4<>+0(SB), Y0, Y2
-	VFMADD213PS expP5<>+0(SB), Y0, Y2
-	VMULPS      Y0, Y0, Y3
-	VFMADD213PS Y0, Y3, Y2
-	VADDPS      one<>+0(SB), Y2, Y2
-	VCVTTPS2DQ  Y1, Y1
-	VPSRAD      $0x01, Y1, Y0
-	VPSUBD      Y0, Y1, Y1
-	VPADDD      i127<>+0(SB), Y0, Y0
-	VPSLLD      $0x17, Y0, Y0
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VMULPS      Y0, Y2, Y2
-	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, (CX)
-	VMOVUPS     32(DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
-	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
-	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
-	VFMADD213PS expP4<>+0(SB), Y0, Y2
-	VFMADD213PS expP5<>+0(SB), Y0, Y2
-	VMULPS      Y0, Y0, Y3
-	VFMADD213PS Y0, Y3, Y2
-	VADDPS      one<>+0(SB), Y2, Y2
-	VCVTTPS2DQ  Y1, Y1
-	VPSRAD      $0x01, Y1, Y0
-	VPSUBD      Y0, Y1, Y1
-	VPADDD      i127<>+0(SB), Y0, Y0
-	VPSLLD      $0x17, Y0, Y0
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VMULPS      Y0, Y2, Y2
-	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, 32(CX)
-	VMOVUPS     64(DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
-	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
-	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
-	VFMADD213PS expP4<>+0(SB), Y0, Y2
-	VFMADD213PS expP5<>+0(SB), Y0, Y2
-	VMULPS      Y0, Y0, Y3
-	VFMADD213PS Y0, Y3, Y2
-	VADDPS      one<>+0(SB), Y2, Y2
-	VCVTTPS2DQ  Y1, Y1
-	VPSRAD      $0x01, Y1, Y0
-	VPSUBD      Y0, Y1, Y1
-	VPADDD      i127<>+0(SB), Y0, Y0
-	VPSLLD      $0x17, Y0, Y0
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VMULPS      Y0, Y2, Y2
-	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, 64(CX)
-	VMOVUPS     96(DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
-	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
-	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
-	VFMADD213PS expP4<>+0(SB), Y0, Y2
-	VFMADD213PS expP5<>+0(SB), Y0, Y2
-	VMULPS      Y0, Y0, Y3
-	VFMADD213PS Y0, Y3, Y2
-	VADDPS      one<>+0(SB), Y2, Y2
-	VCVTTPS2DQ  Y1, Y1
-	VPSRAD      $0x01, Y1, Y0
-	VPSUBD      Y0, Y1, Y1
-	VPADDD      i127<>+0(SB), Y0, Y0
-	VPSLLD      $0x17, Y0, Y0
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VMULPS      Y0, Y2, Y2
-	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, 96(CX)
+	VMOVUPS     (DX), Y8
+	VMOVUPS     32(DX), Y9
+	VMAXPS      Y8, Y0, Y8
+	VMAXPS      Y9, Y0, Y9
+	VMINPS      Y8, Y1, Y8
+	VMINPS      Y9, Y1, Y9
+	VMULPS      Y2, Y8, Y10
+	VMULPS      Y2, Y9, Y11
+	VROUNDPS    $0x00, Y10, Y10
+	VROUNDPS    $0x00, Y11, Y11
+	VFMADD231PS Y3, Y10, Y8
+	VFMADD231PS Y3, Y11, Y9
+	VFMADD231PS Y4, Y10, Y8
+	VFMADD231PS Y4, Y11, Y9
+	VMOVUPS     expP1<>+0(SB), Y12
+	VMOVUPS     expP1<>+0(SB), Y13
+	VFMADD231PS Y5, Y8, Y12
+	VFMADD231PS Y5, Y9, Y13
+	VFMADD213PS Y6, Y8, Y12
+	VFMADD213PS Y6, Y9, Y13
+	VFMADD213PS Y7, Y8, Y12
+	VFMADD213PS Y7, Y9, Y13
+	VFMADD213PS expP4<>+0(SB), Y8, Y12
+	VFMADD213PS expP4<>+0(SB), Y9, Y13
+	VFMADD213PS expP5<>+0(SB), Y8, Y12
+	VFMADD213PS expP5<>+0(SB), Y9, Y13
+	VMULPS      Y8, Y8, Y14
+	VMULPS      Y9, Y9, Y15
+	VFMADD213PS Y8, Y14, Y12
+	VFMADD213PS Y9, Y15, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ  Y10, Y10
+	VCVTTPS2DQ  Y11, Y11
+	VPSRAD      $0x01, Y10, Y8
+	VPSRAD      $0x01, Y11, Y9
+	VPSUBD      Y8, Y10, Y10
+	VPSUBD      Y9, Y11, Y11
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y8, Y8
+	VPSLLD      $0x17, Y9, Y9
+	VPADDD      i127<>+0(SB), Y10, Y10
+	VPADDD      i127<>+0(SB), Y11, Y11
+	VPSLLD      $0x17, Y10, Y10
+	VPSLLD      $0x17, Y11, Y11
+	VMULPS      Y8, Y12, Y12
+	VMULPS      Y9, Y13, Y13
+	VMULPS      Y10, Y12, Y12
+	VMULPS      Y11, Y13, Y13
+	VMOVUPS     Y12, (CX)
+	VMOVUPS     Y13, 32(CX)
+	VMOVUPS     64(DX), Y8
+	VMOVUPS     96(DX), Y9
+	VMAXPS      Y8, Y0, Y8
+	VMAXPS      Y9, Y0, Y9
+	VMINPS      Y8, Y1, Y8
+	VMINPS      Y9, Y1, Y9
+	VMULPS      Y2, Y8, Y10
+	VMULPS      Y2, Y9, Y11
+	VROUNDPS    $0x00, Y10, Y10
+	VROUNDPS    $0x00, Y11, Y11
+	VFMADD231PS Y3, Y10, Y8
+	VFMADD231PS Y3, Y11, Y9
+	VFMADD231PS Y4, Y10, Y8
+	VFMADD231PS Y4, Y11, Y9
+	VMOVUPS     expP1<>+0(SB), Y12
+	VMOVUPS     expP1<>+0(SB), Y13
+	VFMADD231PS Y5, Y8, Y12
+	VFMADD231PS Y5, Y9, Y13
+	VFMADD213PS Y6, Y8, Y12
+	VFMADD213PS Y6, Y9, Y13
+	VFMADD213PS Y7, Y8, Y12
+	VFMADD213PS Y7, Y9, Y13
+	VFMADD213PS expP4<>+0(SB), Y8, Y12
+	VFMADD213PS expP4<>+0(SB), Y9, Y13
+	VFMADD213PS expP5<>+0(SB), Y8, Y12
+	VFMADD213PS expP5<>+0(SB), Y9, Y13
+	VMULPS      Y8, Y8, Y14
+	VMULPS      Y9, Y9, Y15
+	VFMADD213PS Y8, Y14, Y12
+	VFMADD213PS Y9, Y15, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ  Y10, Y10
+	VCVTTPS2DQ  Y11, Y11
+	VPSRAD      $0x01, Y10, Y8
+	VPSRAD      $0x01, Y11, Y9
+	VPSUBD      Y8, Y10, Y10
+	VPSUBD      Y9, Y11, Y11
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y8, Y8
+	VPSLLD      $0x17, Y9, Y9
+	VPADDD      i127<>+0(SB), Y10, Y10
+	VPADDD      i127<>+0(SB), Y11, Y11
+	VPSLLD      $0x17, Y10, Y10
+	VPSLLD      $0x17, Y11, Y11
+	VMULPS      Y8, Y12, Y12
+	VMULPS      Y9, Y13, Y13
+	VMULPS      Y10, Y12, Y12
+	VMULPS      Y11, Y13, Y13
+	VMOVUPS     Y12, 64(CX)
+	VMOVUPS     Y13, 96(CX)
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
@@ -248,19 +249,47 @@ tail_18:
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
 	JB          partial_20
-	VMOVUPS     (DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
+	VMOVUPS     (DX), Y8
+	VMAXPS      Y8, Y0, Y8
+	VMINPS      Y8, Y1, Y8
+	VMULPS      Y2, Y8, Y9
+	VROUNDPS    $0x00, Y9, Y9
+	VFMADD231PS Y3, Y9, Y8
+	VFMADD231PS Y4, Y9, Y8
+	VMOVUPS     expP1<>+0(SB), Y10
+	VFMADD231PS Y5, Y8, Y10
+	VFMADD213PS Y6, Y8, Y10
+	VFMADD213PS Y7, Y8, Y10
+	VFMADD213PS expP4<>+0(SB), Y8, Y10
+	VFMADD213PS expP5<>+0(SB), Y8, Y10
+	VMULPS      Y8, Y8, Y11
+	VFMADD213PS Y8, Y11, Y10
+	VADDPS      one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ  Y9, Y9
+	VPSRAD      $0x01, Y9, Y8
+	VPSUBD      Y8, Y9, Y9
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPSLLD      $0x17, Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y9, Y9
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (CX)
+	JMP         next_21
+
+partial_20:
+	VMOVDQU     (AX), Y8
+	VMASKMOVPS  (DX), Y8, Y9
+	VMAXPS      Y9, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
 	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
 	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS Y6, Y0, Y2
+	VFMADD213PS Y7, Y0, Y2
 	VFMADD213PS expP4<>+0(SB), Y0, Y2
 	VFMADD213PS expP5<>+0(SB), Y0, Y2
 	VMULPS      Y0, Y0, Y3
@@ -275,39 +304,7 @@ tail_18:
 	VPSLLD      $0x17, Y1, Y1
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, (CX)
-	JMP         next_21
-
-partial_20:
-	VMOVDQU     (AX), Y0
-	VMASKMOVPS  (DX), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VMASKMOVPS  Y3, Y0, (CX)
+	VMASKMOVPS  Y2, Y8, (CX)
 	JMP         done_19
 
 next_21:
@@ -315,19 +312,47 @@ next_21:
 	JBE         done_19
 	CMPQ        BX, $0x00000010
 	JB          partial_22
-	VMOVUPS     32(DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
+	VMOVUPS     32(DX), Y8
+	VMAXPS      Y8, Y0, Y8
+	VMINPS      Y8, Y1, Y8
+	VMULPS      Y2, Y8, Y9
+	VROUNDPS    $0x00, Y9, Y9
+	VFMADD231PS Y3, Y9, Y8
+	VFMADD231PS Y4, Y9, Y8
+	VMOVUPS     expP1<>+0(SB), Y10
+	VFMADD231PS Y5, Y8, Y10
+	VFMADD213PS Y6, Y8, Y10
+	VFMADD213PS Y7, Y8, Y10
+	VFMADD213PS expP4<>+0(SB), Y8, Y10
+	VFMADD213PS expP5<>+0(SB), Y8, Y10
+	VMULPS      Y8, Y8, Y11
+	VFMADD213PS Y8, Y11, Y10
+	VADDPS      one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ  Y9, Y9
+	VPSRAD      $0x01, Y9, Y8
+	VPSUBD      Y8, Y9, Y9
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPSLLD      $0x17, Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y9, Y9
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(CX)
+	JMP         next_23
+
+partial_22:
+	VMOVDQU     32(AX), Y8
+	VMASKMOVPS  32(DX), Y8, Y9
+	VMAXPS      Y9, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
 	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
 	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS Y6, Y0, Y2
+	VFMADD213PS Y7, Y0, Y2
 	VFMADD213PS expP4<>+0(SB), Y0, Y2
 	VFMADD213PS expP5<>+0(SB), Y0, Y2
 	VMULPS      Y0, Y0, Y3
@@ -342,39 +367,7 @@ next_21:
 	VPSLLD      $0x17, Y1, Y1
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, 32(CX)
-	JMP         next_23
-
-partial_22:
-	VMOVDQU     32(AX), Y0
-	VMASKMOVPS  32(DX), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VMASKMOVPS  Y3, Y0, 32(CX)
+	VMASKMOVPS  Y2, Y8, 32(CX)
 	JMP         done_19
 
 next_23:
@@ -382,19 +375,47 @@ next_23:
 	JBE         done_19
 	CMPQ        BX, $0x00000018
 	JB          partial_24
-	VMOVUPS     64(DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
+	VMOVUPS     64(DX), Y8
+	VMAXPS      Y8, Y0, Y8
+	VMINPS      Y8, Y1, Y8
+	VMULPS      Y2, Y8, Y9
+	VROUNDPS    $0x00, Y9, Y9
+	VFMADD231PS Y3, Y9, Y8
+	VFMADD231PS Y4, Y9, Y8
+	VMOVUPS     expP1<>+0(SB), Y10
+	VFMADD231PS Y5, Y8, Y10
+	VFMADD213PS Y6, Y8, Y10
+	VFMADD213PS Y7, Y8, Y10
+	VFMADD213PS expP4<>+0(SB), Y8, Y10
+	VFMADD213PS expP5<>+0(SB), Y8, Y10
+	VMULPS      Y8, Y8, Y11
+	VFMADD213PS Y8, Y11, Y10
+	VADDPS      one<>+0(SB), Y10, Y10
+	VCVTTPS2DQ  Y9, Y9
+	VPSRAD      $0x01, Y9, Y8
+	VPSUBD      Y8, Y9, Y9
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPSLLD      $0x17, Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y9, Y9
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 64(CX)
+	JMP         next_25
+
+partial_24:
+	VMOVDQU     64(AX), Y8
+	VMASKMOVPS  64(DX), Y8, Y9
+	VMAXPS      Y9, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
 	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
 	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS Y6, Y0, Y2
+	VFMADD213PS Y7, Y0, Y2
 	VFMADD213PS expP4<>+0(SB), Y0, Y2
 	VFMADD213PS expP5<>+0(SB), Y0, Y2
 	VMULPS      Y0, Y0, Y3
@@ -409,39 +430,7 @@ next_23:
 	VPSLLD      $0x17, Y1, Y1
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
-	VMOVUPS     Y2, 64(CX)
-	JMP         next_25
-
-partial_24:
-	VMOVDQU     64(AX), Y0
-	VMASKMOVPS  64(DX), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VMASKMOVPS  Y3, Y0, 64(CX)
+	VMASKMOVPS  Y2, Y8, 64(CX)
 	JMP         done_19
 
 next_25:
@@ -449,19 +438,17 @@ next_25:
 	JBE         done_19
 	CMPQ        BX, $0x00000020
 	JB          partial_26
-	VMOVUPS     96(DX), Y0
-	VMOVUPS     expMin<>+0(SB), Y1
-	VMAXPS      Y0, Y1, Y1
-	VMOVUPS     expMax<>+0(SB), Y0
-	VMINPS      Y1, Y0, Y0
-	VMULPS      log2e<>+0(SB), Y0, Y1
+	VMOVUPS     96(DX), Y8
+	VMAXPS      Y8, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
 	VROUNDPS    $0x00, Y1, Y1
-	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
-	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
 	VMOVUPS     expP1<>+0(SB), Y2
-	VFMADD231PS expP0<>+0(SB), Y0, Y2
-	VFMADD213PS expP2<>+0(SB), Y0, Y2
-	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS Y6, Y0, Y2
+	VFMADD213PS Y7, Y0, Y2
 	VFMADD213PS expP4<>+0(SB), Y0, Y2
 	VFMADD213PS expP5<>+0(SB), Y0, Y2
 	VMULPS      Y0, Y0, Y3
@@ -480,35 +467,33 @@ next_25:
 	JMP         done_19
 
 partial_26:
-	VMOVDQU     96(AX), Y0
-	VMASKMOVPS  96(DX), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
+	VMOVDQU     96(AX), Y8
+	VMASKMOVPS  96(DX), Y8, Y9
+	VMAXPS      Y9, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS Y6, Y0, Y2
+	VFMADD213PS Y7, Y0, Y2
+	VFMADD213PS expP4<>+0(SB), Y0, Y2
+	VFMADD213PS expP5<>+0(SB), Y0, Y2
+	VMULPS      Y0, Y0, Y3
+	VFMADD213PS Y0, Y3, Y2
+	VADDPS      one<>+0(SB), Y2, Y2
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
 	VPADDD      i127<>+0(SB), Y1, Y1
 	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VMASKMOVPS  Y3, Y0, 96(CX)
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y1, Y2, Y2
+	VMASKMOVPS  Y2, Y8, 96(CX)
 
 done_19:
 	LEAQ (CX)(BX*4), CX
@@ -517,169 +502,176 @@ done_19:
 	RET
 
 op2_3:
+	VMOVUPS logP0<>+0(SB), Y0
+	VMOVUPS logP2<>+0(SB), Y1
+	VMOVUPS logP3<>+0(SB), Y2
+	VMOVUPS logP4<>+0(SB), Y3
+	VMOVUPS logP5<>+0(SB), Y4
+	VMOVUPS logP6<>+0(SB), Y5
+
 loop_27:
 	CMPQ        BX, $0x00000020
 	JB          tail_28
-	VMOVUPS     (DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, (CX)
-	VMOVUPS     32(DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, 32(CX)
-	VMOVUPS     64(DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, 64(CX)
-	VMOVUPS     96(DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, 96(CX)
+	VMOVUPS     (DX), Y6
+	VMOVUPS     32(DX), Y7
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y8
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y9
+	VMOVUPS     Y6, Y10
+	VMOVUPS     Y7, Y11
+	VMULPS      logDenormMul<>+0(SB), Y6, Y12
+	VMULPS      logDenormMul<>+0(SB), Y7, Y13
+	VBLENDVPS   Y8, Y12, Y10, Y10
+	VBLENDVPS   Y9, Y13, Y11, Y11
+	VPSRLD      $0x17, Y10, Y12
+	VPSRLD      $0x17, Y11, Y13
+	VPSUBD      i126<>+0(SB), Y12, Y12
+	VPSUBD      i126<>+0(SB), Y13, Y13
+	VPAND       iNegDenormBias<>+0(SB), Y8, Y8
+	VPAND       iNegDenormBias<>+0(SB), Y9, Y9
+	VPADDD      Y8, Y12, Y12
+	VPADDD      Y9, Y13, Y13
+	VPAND       mantMask<>+0(SB), Y10, Y10
+	VPAND       mantMask<>+0(SB), Y11, Y11
+	VPOR        halfExp<>+0(SB), Y10, Y10
+	VPOR        halfExp<>+0(SB), Y11, Y11
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y10, Y8
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y11, Y9
+	VPADDD      Y8, Y12, Y12
+	VPADDD      Y9, Y13, Y13
+	VADDPS      Y10, Y10, Y14
+	VADDPS      Y11, Y11, Y15
+	VBLENDVPS   Y8, Y14, Y10, Y10
+	VBLENDVPS   Y9, Y15, Y11, Y11
+	VSUBPS      one<>+0(SB), Y10, Y10
+	VSUBPS      one<>+0(SB), Y11, Y11
+	VCVTDQ2PS   Y12, Y12
+	VCVTDQ2PS   Y13, Y13
+	VMULPS      Y10, Y10, Y8
+	VMULPS      Y11, Y11, Y9
+	VMOVUPS     logP1<>+0(SB), Y14
+	VMOVUPS     logP1<>+0(SB), Y15
+	VFMADD231PS Y0, Y10, Y14
+	VFMADD231PS Y0, Y11, Y15
+	VFMADD213PS Y1, Y10, Y14
+	VFMADD213PS Y1, Y11, Y15
+	VFMADD213PS Y2, Y10, Y14
+	VFMADD213PS Y2, Y11, Y15
+	VFMADD213PS Y3, Y10, Y14
+	VFMADD213PS Y3, Y11, Y15
+	VFMADD213PS Y4, Y10, Y14
+	VFMADD213PS Y4, Y11, Y15
+	VFMADD213PS Y5, Y10, Y14
+	VFMADD213PS Y5, Y11, Y15
+	VFMADD213PS logP7<>+0(SB), Y10, Y14
+	VFMADD213PS logP7<>+0(SB), Y11, Y15
+	VFMADD213PS logP8<>+0(SB), Y10, Y14
+	VFMADD213PS logP8<>+0(SB), Y11, Y15
+	VMULPS      Y8, Y14, Y14
+	VMULPS      Y9, Y15, Y15
+	VMULPS      Y10, Y14, Y14
+	VMULPS      Y11, Y15, Y15
+	VFMADD231PS expC2<>+0(SB), Y12, Y14
+	VFMADD231PS expC2<>+0(SB), Y13, Y15
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y14
+	VFMADD231PS minusHalf<>+0(SB), Y9, Y15
+	VADDPS      Y14, Y10, Y14
+	VADDPS      Y15, Y11, Y15
+	VFMADD231PS expC1<>+0(SB), Y12, Y14
+	VFMADD231PS expC1<>+0(SB), Y13, Y15
+	VCMPPS      $0x00, posInf<>+0(SB), Y6, Y8
+	VCMPPS      $0x00, posInf<>+0(SB), Y7, Y9
+	VBLENDVPS   Y8, Y6, Y14, Y14
+	VBLENDVPS   Y9, Y7, Y15, Y15
+	VCMPPS      $0x00, zero<>+0(SB), Y6, Y8
+	VCMPPS      $0x00, zero<>+0(SB), Y7, Y9
+	VBLENDVPS   Y8, negInf<>+0(SB), Y14, Y14
+	VBLENDVPS   Y9, negInf<>+0(SB), Y15, Y15
+	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
+	VCMPPS      $0x09, zero<>+0(SB), Y7, Y7
+	VBLENDVPS   Y6, qNaN<>+0(SB), Y14, Y14
+	VBLENDVPS   Y7, qNaN<>+0(SB), Y15, Y15
+	VMOVUPS     Y14, (CX)
+	VMOVUPS     Y15, 32(CX)
+	VMOVUPS     64(DX), Y6
+	VMOVUPS     96(DX), Y7
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y8
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y9
+	VMOVUPS     Y6, Y10
+	VMOVUPS     Y7, Y11
+	VMULPS      logDenormMul<>+0(SB), Y6, Y12
+	VMULPS      logDenormMul<>+0(SB), Y7, Y13
+	VBLENDVPS   Y8, Y12, Y10, Y10
+	VBLENDVPS   Y9, Y13, Y11, Y11
+	VPSRLD      $0x17, Y10, Y12
+	VPSRLD      $0x17, Y11, Y13
+	VPSUBD      i126<>+0(SB), Y12, Y12
+	VPSUBD      i126<>+0(SB), Y13, Y13
+	VPAND       iNegDenormBias<>+0(SB), Y8, Y8
+	VPAND       iNegDenormBias<>+0(SB), Y9, Y9
+	VPADDD      Y8, Y12, Y12
+	VPADDD      Y9, Y13, Y13
+	VPAND       mantMask<>+0(SB), Y10, Y10
+	VPAND       mantMask<>+0(SB), Y11, Y11
+	VPOR        halfExp<>+0(SB), Y10, Y10
+	VPOR        halfExp<>+0(SB), Y11, Y11
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y10, Y8
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y11, Y9
+	VPADDD      Y8, Y12, Y12
+	VPADDD      Y9, Y13, Y13
+	VADDPS      Y10, Y10, Y14
+	VADDPS      Y11, Y11, Y15
+	VBLENDVPS   Y8, Y14, Y10, Y10
+	VBLENDVPS   Y9, Y15, Y11, Y11
+	VSUBPS      one<>+0(SB), Y10, Y10
+	VSUBPS      one<>+0(SB), Y11, Y11
+	VCVTDQ2PS   Y12, Y12
+	VCVTDQ2PS   Y13, Y13
+	VMULPS      Y10, Y10, Y8
+	VMULPS      Y11, Y11, Y9
+	VMOVUPS     logP1<>+0(SB), Y14
+	VMOVUPS     logP1<>+0(SB), Y15
+	VFMADD231PS Y0, Y10, Y14
+	VFMADD231PS Y0, Y11, Y15
+	VFMADD213PS Y1, Y10, Y14
+	VFMADD213PS Y1, Y11, Y15
+	VFMADD213PS Y2, Y10, Y14
+	VFMADD213PS Y2, Y11, Y15
+	VFMADD213PS Y3, Y10, Y14
+	VFMADD213PS Y3, Y11, Y15
+	VFMADD213PS Y4, Y10, Y14
+	VFMADD213PS Y4, Y11, Y15
+	VFMADD213PS Y5, Y10, Y14
+	VFMADD213PS Y5, Y11, Y15
+	VFMADD213PS logP7<>+0(SB), Y10, Y14
+	VFMADD213PS logP7<>+0(SB), Y11, Y15
+	VFMADD213PS logP8<>+0(SB), Y10, Y14
+	VFMADD213PS logP8<>+0(SB), Y11, Y15
+	VMULPS      Y8, Y14, Y14
+	VMULPS      Y9, Y15, Y15
+	VMULPS      Y10, Y14, Y14
+	VMULPS      Y11, Y15, Y15
+	VFMADD231PS expC2<>+0(SB), Y12, Y14
+	VFMADD231PS expC2<>+0(SB), Y13, Y15
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y14
+	VFMADD231PS minusHalf<>+0(SB), Y9, Y15
+	VADDPS      Y14, Y10, Y14
+	VADDPS      Y15, Y11, Y15
+	VFMADD231PS expC1<>+0(SB), Y12, Y14
+	VFMADD231PS expC1<>+0(SB), Y13, Y15
+	VCMPPS      $0x00, posInf<>+0(SB), Y6, Y8
+	VCMPPS      $0x00, posInf<>+0(SB), Y7, Y9
+	VBLENDVPS   Y8, Y6, Y14, Y14
+	VBLENDVPS   Y9, Y7, Y15, Y15
+	VCMPPS      $0x00, zero<>+0(SB), Y6, Y8
+	VCMPPS      $0x00, zero<>+0(SB), Y7, Y9
+	VBLENDVPS   Y8, negInf<>+0(SB), Y14, Y14
+	VBLENDVPS   Y9, negInf<>+0(SB), Y15, Y15
+	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
+	VCMPPS      $0x09, zero<>+0(SB), Y7, Y7
+	VBLENDVPS   Y6, qNaN<>+0(SB), Y14, Y14
+	VBLENDVPS   Y7, qNaN<>+0(SB), Y15, Y15
+	VMOVUPS     Y14, 64(CX)
+	VMOVUPS     Y15, 96(CX)
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
@@ -694,90 +686,90 @@ tail_28:
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
 	JB          partial_30
-	VMOVUPS     (DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, (CX)
+	VMOVUPS     (DX), Y6
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
+	VMOVUPS     Y6, Y8
+	VMULPS      logDenormMul<>+0(SB), Y6, Y9
+	VBLENDVPS   Y7, Y9, Y8, Y8
+	VPSRLD      $0x17, Y8, Y9
+	VPSUBD      i126<>+0(SB), Y9, Y9
+	VPAND       iNegDenormBias<>+0(SB), Y7, Y7
+	VPADDD      Y7, Y9, Y9
+	VPAND       mantMask<>+0(SB), Y8, Y8
+	VPOR        halfExp<>+0(SB), Y8, Y8
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y8, Y7
+	VPADDD      Y7, Y9, Y9
+	VADDPS      Y8, Y8, Y10
+	VBLENDVPS   Y7, Y10, Y8, Y8
+	VSUBPS      one<>+0(SB), Y8, Y8
+	VCVTDQ2PS   Y9, Y9
+	VMULPS      Y8, Y8, Y7
+	VMOVUPS     logP1<>+0(SB), Y10
+	VFMADD231PS Y0, Y8, Y10
+	VFMADD213PS Y1, Y8, Y10
+	VFMADD213PS Y2, Y8, Y10
+	VFMADD213PS Y3, Y8, Y10
+	VFMADD213PS Y4, Y8, Y10
+	VFMADD213PS Y5, Y8, Y10
+	VFMADD213PS logP7<>+0(SB), Y8, Y10
+	VFMADD213PS logP8<>+0(SB), Y8, Y10
+	VMULPS      Y7, Y10, Y10
+	VMULPS      Y8, Y10, Y10
+	VFMADD231PS expC2<>+0(SB), Y9, Y10
+	VFMADD231PS minusHalf<>+0(SB), Y7, Y10
+	VADDPS      Y10, Y8, Y10
+	VFMADD231PS expC1<>+0(SB), Y9, Y10
+	VCMPPS      $0x00, posInf<>+0(SB), Y6, Y7
+	VBLENDVPS   Y7, Y6, Y10, Y10
+	VCMPPS      $0x00, zero<>+0(SB), Y6, Y7
+	VBLENDVPS   Y7, negInf<>+0(SB), Y10, Y10
+	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
+	VBLENDVPS   Y6, qNaN<>+0(SB), Y10, Y10
+	VMOVUPS     Y10, (CX)
 	JMP         next_31
 
 partial_30:
-	VMOVDQU     (AX), Y0
-	VMASKMOVPS  (DX), Y0, Y1
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y1, Y2
-	VMOVUPS     Y1, Y3
-	VMULPS      logDenormMul<>+0(SB), Y1, Y4
-	VBLENDVPS   Y2, Y4, Y3, Y3
-	VPSRLD      $0x17, Y3, Y4
-	VPSUBD      i126<>+0(SB), Y4, Y4
-	VPAND       iNegDenormBias<>+0(SB), Y2, Y2
-	VPADDD      Y2, Y4, Y4
-	VPAND       mantMask<>+0(SB), Y3, Y3
-	VPOR        halfExp<>+0(SB), Y3, Y3
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y3, Y2
-	VPADDD      Y2, Y4, Y4
-	VADDPS      Y3, Y3, Y5
-	VBLENDVPS   Y2, Y5, Y3, Y3
-	VSUBPS      one<>+0(SB), Y3, Y3
-	VCVTDQ2PS   Y4, Y4
-	VMULPS      Y3, Y3, Y2
-	VMOVUPS     logP1<>+0(SB), Y5
-	VFMADD231PS logP0<>+0(SB), Y3, Y5
-	VFMADD213PS logP2<>+0(SB), Y3, Y5
-	VFMADD213PS logP3<>+0(SB), Y3, Y5
-	VFMADD213PS logP4<>+0(SB), Y3, Y5
-	VFMADD213PS logP5<>+0(SB), Y3, Y5
-	VFMADD213PS logP6<>+0(SB), Y3, Y5
-	VFMADD213PS logP7<>+0(SB), Y3, Y5
-	VFMADD213PS logP8<>+0(SB), Y3, Y5
-	VMULPS      Y2, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VFMADD231PS expC2<>+0(SB), Y4, Y5
-	VFMADD231PS minusHalf<>+0(SB), Y2, Y5
-	VADDPS      Y5, Y3, Y5
-	VFMADD231PS expC1<>+0(SB), Y4, Y5
-	VCMPPS      $0x00, posInf<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, Y1, Y5, Y5
-	VCMPPS      $0x00, zero<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, negInf<>+0(SB), Y5, Y5
-	VCMPPS      $0x09, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, qNaN<>+0(SB), Y5, Y5
-	VMASKMOVPS  Y5, Y0, (CX)
+	VMOVDQU     (AX), Y6
+	VMASKMOVPS  (DX), Y6, Y7
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
+	VMOVUPS     Y7, Y9
+	VMULPS      logDenormMul<>+0(SB), Y7, Y10
+	VBLENDVPS   Y8, Y10, Y9, Y9
+	VPSRLD      $0x17, Y9, Y10
+	VPSUBD      i126<>+0(SB), Y10, Y10
+	VPAND       iNegDenormBias<>+0(SB), Y8, Y8
+	VPADDD      Y8, Y10, Y10
+	VPAND       mantMask<>+0(SB), Y9, Y9
+	VPOR        halfExp<>+0(SB), Y9, Y9
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y9, Y8
+	VPADDD      Y8, Y10, Y10
+	VADDPS      Y9, Y9, Y11
+	VBLENDVPS   Y8, Y11, Y9, Y9
+	VSUBPS      one<>+0(SB), Y9, Y9
+	VCVTDQ2PS   Y10, Y10
+	VMULPS      Y9, Y9, Y8
+	VMOVUPS     logP1<>+0(SB), Y11
+	VFMADD231PS Y0, Y9, Y11
+	VFMADD213PS Y1, Y9, Y11
+	VFMADD213PS Y2, Y9, Y11
+	VFMADD213PS Y3, Y9, Y11
+	VFMADD213PS Y4, Y9, Y11
+	VFMADD213PS Y5, Y9, Y11
+	VFMADD213PS logP7<>+0(SB), Y9, Y11
+	VFMADD213PS logP8<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y11, Y11
+	VMULPS      Y9, Y11, Y11
+	VFMADD231PS expC2<>+0(SB), Y10, Y11
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y11
+	VADDPS      Y11, Y9, Y11
+	VFMADD231PS expC1<>+0(SB), Y10, Y11
+	VCMPPS      $0x00, posInf<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, Y7, Y11, Y11
+	VCMPPS      $0x00, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, negInf<>+0(SB), Y11, Y11
+	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
+	VMASKMOVPS  Y11, Y6, (CX)
 	JMP         done_29
 
 next_31:
@@ -785,90 +777,90 @@ next_31:
 	JBE         done_29
 	CMPQ        BX, $0x00000010
 	JB          partial_32
-	VMOVUPS     32(DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, 32(CX)
+	VMOVUPS     32(DX), Y6
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
+	VMOVUPS     Y6, Y8
+	VMULPS      logDenormMul<>+0(SB), Y6, Y9
+	VBLENDVPS   Y7, Y9, Y8, Y8
+	VPSRLD      $0x17, Y8, Y9
+	VPSUBD      i126<>+0(SB), Y9, Y9
+	VPAND       iNegDenormBias<>+0(SB), Y7, Y7
+	VPADDD      Y7, Y9, Y9
+	VPAND       mantMask<>+0(SB), Y8, Y8
+	VPOR        halfExp<>+0(SB), Y8, Y8
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y8, Y7
+	VPADDD      Y7, Y9, Y9
+	VADDPS      Y8, Y8, Y10
+	VBLENDVPS   Y7, Y10, Y8, Y8
+	VSUBPS      one<>+0(SB), Y8, Y8
+	VCVTDQ2PS   Y9, Y9
+	VMULPS      Y8, Y8, Y7
+	VMOVUPS     logP1<>+0(SB), Y10
+	VFMADD231PS Y0, Y8, Y10
+	VFMADD213PS Y1, Y8, Y10
+	VFMADD213PS Y2, Y8, Y10
+	VFMADD213PS Y3, Y8, Y10
+	VFMADD213PS Y4, Y8, Y10
+	VFMADD213PS Y5, Y8, Y10
+	VFMADD213PS logP7<>+0(SB), Y8, Y10
+	VFMADD213PS logP8<>+0(SB), Y8, Y10
+	VMULPS      Y7, Y10, Y10
+	VMULPS      Y8, Y10, Y10
+	VFMADD231PS expC2<>+0(SB), Y9, Y10
+	VFMADD231PS minusHalf<>+0(SB), Y7, Y10
+	VADDPS      Y10, Y8, Y10
+	VFMADD231PS expC1<>+0(SB), Y9, Y10
+	VCMPPS      $0x00, posInf<>+0(SB), Y6, Y7
+	VBLENDVPS   Y7, Y6, Y10, Y10
+	VCMPPS      $0x00, zero<>+0(SB), Y6, Y7
+	VBLENDVPS   Y7, negInf<>+0(SB), Y10, Y10
+	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
+	VBLENDVPS   Y6, qNaN<>+0(SB), Y10, Y10
+	VMOVUPS     Y10, 32(CX)
 	JMP         next_33
 
 partial_32:
-	VMOVDQU     32(AX), Y0
-	VMASKMOVPS  32(DX), Y0, Y1
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y1, Y2
-	VMOVUPS     Y1, Y3
-	VMULPS      logDenormMul<>+0(SB), Y1, Y4
-	VBLENDVPS   Y2, Y4, Y3, Y3
-	VPSRLD      $0x17, Y3, Y4
-	VPSUBD      i126<>+0(SB), Y4, Y4
-	VPAND       iNegDenormBias<>+0(SB), Y2, Y2
-	VPADDD      Y2, Y4, Y4
-	VPAND       mantMask<>+0(SB), Y3, Y3
-	VPOR        halfExp<>+0(SB), Y3, Y3
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y3, Y2
-	VPADDD      Y2, Y4, Y4
-	VADDPS      Y3, Y3, Y5
-	VBLENDVPS   Y2, Y5, Y3, Y3
-	VSUBPS      one<>+0(SB), Y3, Y3
-	VCVTDQ2PS   Y4, Y4
-	VMULPS      Y3, Y3, Y2
-	VMOVUPS     logP1<>+0(SB), Y5
-	VFMADD231PS logP0<>+0(SB), Y3, Y5
-	VFMADD213PS logP2<>+0(SB), Y3, Y5
-	VFMADD213PS logP3<>+0(SB), Y3, Y5
-	VFMADD213PS logP4<>+0(SB), Y3, Y5
-	VFMADD213PS logP5<>+0(SB), Y3, Y5
-	VFMADD213PS logP6<>+0(SB), Y3, Y5
-	VFMADD213PS logP7<>+0(SB), Y3, Y5
-	VFMADD213PS logP8<>+0(SB), Y3, Y5
-	VMULPS      Y2, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VFMADD231PS expC2<>+0(SB), Y4, Y5
-	VFMADD231PS minusHalf<>+0(SB), Y2, Y5
-	VADDPS      Y5, Y3, Y5
-	VFMADD231PS expC1<>+0(SB), Y4, Y5
-	VCMPPS      $0x00, posInf<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, Y1, Y5, Y5
-	VCMPPS      $0x00, zero<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, negInf<>+0(SB), Y5, Y5
-	VCMPPS      $0x09, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, qNaN<>+0(SB), Y5, Y5
-	VMASKMOVPS  Y5, Y0, 32(CX)
+	VMOVDQU     32(AX), Y6
+	VMASKMOVPS  32(DX), Y6, Y7
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
+	VMOVUPS     Y7, Y9
+	VMULPS      logDenormMul<>+0(SB), Y7, Y10
+	VBLENDVPS   Y8, Y10, Y9, Y9
+	VPSRLD      $0x17, Y9, Y10
+	VPSUBD      i126<>+0(SB), Y10, Y10
+	VPAND       iNegDenormBias<>+0(SB), Y8, Y8
+	VPADDD      Y8, Y10, Y10
+	VPAND       mantMask<>+0(SB), Y9, Y9
+	VPOR        halfExp<>+0(SB), Y9, Y9
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y9, Y8
+	VPADDD      Y8, Y10, Y10
+	VADDPS      Y9, Y9, Y11
+	VBLENDVPS   Y8, Y11, Y9, Y9
+	VSUBPS      one<>+0(SB), Y9, Y9
+	VCVTDQ2PS   Y10, Y10
+	VMULPS      Y9, Y9, Y8
+	VMOVUPS     logP1<>+0(SB), Y11
+	VFMADD231PS Y0, Y9, Y11
+	VFMADD213PS Y1, Y9, Y11
+	VFMADD213PS Y2, Y9, Y11
+	VFMADD213PS Y3, Y9, Y11
+	VFMADD213PS Y4, Y9, Y11
+	VFMADD213PS Y5, Y9, Y11
+	VFMADD213PS logP7<>+0(SB), Y9, Y11
+	VFMADD213PS logP8<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y11, Y11
+	VMULPS      Y9, Y11, Y11
+	VFMADD231PS expC2<>+0(SB), Y10, Y11
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y11
+	VADDPS      Y11, Y9, Y11
+	VFMADD231PS expC1<>+0(SB), Y10, Y11
+	VCMPPS      $0x00, posInf<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, Y7, Y11, Y11
+	VCMPPS      $0x00, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, negInf<>+0(SB), Y11, Y11
+	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
+	VMASKMOVPS  Y11, Y6, 32(CX)
 	JMP         done_29
 
 next_33:
@@ -876,90 +868,90 @@ next_33:
 	JBE         done_29
 	CMPQ        BX, $0x00000018
 	JB          partial_34
-	VMOVUPS     64(DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, 64(CX)
+	VMOVUPS     64(DX), Y6
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
+	VMOVUPS     Y6, Y8
+	VMULPS      logDenormMul<>+0(SB), Y6, Y9
+	VBLENDVPS   Y7, Y9, Y8, Y8
+	VPSRLD      $0x17, Y8, Y9
+	VPSUBD      i126<>+0(SB), Y9, Y9
+	VPAND       iNegDenormBias<>+0(SB), Y7, Y7
+	VPADDD      Y7, Y9, Y9
+	VPAND       mantMask<>+0(SB), Y8, Y8
+	VPOR        halfExp<>+0(SB), Y8, Y8
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y8, Y7
+	VPADDD      Y7, Y9, Y9
+	VADDPS      Y8, Y8, Y10
+	VBLENDVPS   Y7, Y10, Y8, Y8
+	VSUBPS      one<>+0(SB), Y8, Y8
+	VCVTDQ2PS   Y9, Y9
+	VMULPS      Y8, Y8, Y7
+	VMOVUPS     logP1<>+0(SB), Y10
+	VFMADD231PS Y0, Y8, Y10
+	VFMADD213PS Y1, Y8, Y10
+	VFMADD213PS Y2, Y8, Y10
+	VFMADD213PS Y3, Y8, Y10
+	VFMADD213PS Y4, Y8, Y10
+	VFMADD213PS Y5, Y8, Y10
+	VFMADD213PS logP7<>+0(SB), Y8, Y10
+	VFMADD213PS logP8<>+0(SB), Y8, Y10
+	VMULPS      Y7, Y10, Y10
+	VMULPS      Y8, Y10, Y10
+	VFMADD231PS expC2<>+0(SB), Y9, Y10
+	VFMADD231PS minusHalf<>+0(SB), Y7, Y10
+	VADDPS      Y10, Y8, Y10
+	VFMADD231PS expC1<>+0(SB), Y9, Y10
+	VCMPPS      $0x00, posInf<>+0(SB), Y6, Y7
+	VBLENDVPS   Y7, Y6, Y10, Y10
+	VCMPPS      $0x00, zero<>+0(SB), Y6, Y7
+	VBLENDVPS   Y7, negInf<>+0(SB), Y10, Y10
+	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
+	VBLENDVPS   Y6, qNaN<>+0(SB), Y10, Y10
+	VMOVUPS     Y10, 64(CX)
 	JMP         next_35
 
 partial_34:
-	VMOVDQU     64(AX), Y0
-	VMASKMOVPS  64(DX), Y0, Y1
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y1, Y2
-	VMOVUPS     Y1, Y3
-	VMULPS      logDenormMul<>+0(SB), Y1, Y4
-	VBLENDVPS   Y2, Y4, Y3, Y3
-	VPSRLD      $0x17, Y3, Y4
-	VPSUBD      i126<>+0(SB), Y4, Y4
-	VPAND       iNegDenormBias<>+0(SB), Y2, Y2
-	VPADDD      Y2, Y4, Y4
-	VPAND       mantMask<>+0(SB), Y3, Y3
-	VPOR        halfExp<>+0(SB), Y3, Y3
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y3, Y2
-	VPADDD      Y2, Y4, Y4
-	VADDPS      Y3, Y3, Y5
-	VBLENDVPS   Y2, Y5, Y3, Y3
-	VSUBPS      one<>+0(SB), Y3, Y3
-	VCVTDQ2PS   Y4, Y4
-	VMULPS      Y3, Y3, Y2
-	VMOVUPS     logP1<>+0(SB), Y5
-	VFMADD231PS logP0<>+0(SB), Y3, Y5
-	VFMADD213PS logP2<>+0(SB), Y3, Y5
-	VFMADD213PS logP3<>+0(SB), Y3, Y5
-	VFMADD213PS logP4<>+0(SB), Y3, Y5
-	VFMADD213PS logP5<>+0(SB), Y3, Y5
-	VFMADD213PS logP6<>+0(SB), Y3, Y5
-	VFMADD213PS logP7<>+0(SB), Y3, Y5
-	VFMADD213PS logP8<>+0(SB), Y3, Y5
-	VMULPS      Y2, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VFMADD231PS expC2<>+0(SB), Y4, Y5
-	VFMADD231PS minusHalf<>+0(SB), Y2, Y5
-	VADDPS      Y5, Y3, Y5
-	VFMADD231PS expC1<>+0(SB), Y4, Y5
-	VCMPPS      $0x00, posInf<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, Y1, Y5, Y5
-	VCMPPS      $0x00, zero<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, negInf<>+0(SB), Y5, Y5
-	VCMPPS      $0x09, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, qNaN<>+0(SB), Y5, Y5
-	VMASKMOVPS  Y5, Y0, 64(CX)
+	VMOVDQU     64(AX), Y6
+	VMASKMOVPS  64(DX), Y6, Y7
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
+	VMOVUPS     Y7, Y9
+	VMULPS      logDenormMul<>+0(SB), Y7, Y10
+	VBLENDVPS   Y8, Y10, Y9, Y9
+	VPSRLD      $0x17, Y9, Y10
+	VPSUBD      i126<>+0(SB), Y10, Y10
+	VPAND       iNegDenormBias<>+0(SB), Y8, Y8
+	VPADDD      Y8, Y10, Y10
+	VPAND       mantMask<>+0(SB), Y9, Y9
+	VPOR        halfExp<>+0(SB), Y9, Y9
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y9, Y8
+	VPADDD      Y8, Y10, Y10
+	VADDPS      Y9, Y9, Y11
+	VBLENDVPS   Y8, Y11, Y9, Y9
+	VSUBPS      one<>+0(SB), Y9, Y9
+	VCVTDQ2PS   Y10, Y10
+	VMULPS      Y9, Y9, Y8
+	VMOVUPS     logP1<>+0(SB), Y11
+	VFMADD231PS Y0, Y9, Y11
+	VFMADD213PS Y1, Y9, Y11
+	VFMADD213PS Y2, Y9, Y11
+	VFMADD213PS Y3, Y9, Y11
+	VFMADD213PS Y4, Y9, Y11
+	VFMADD213PS Y5, Y9, Y11
+	VFMADD213PS logP7<>+0(SB), Y9, Y11
+	VFMADD213PS logP8<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y11, Y11
+	VMULPS      Y9, Y11, Y11
+	VFMADD231PS expC2<>+0(SB), Y10, Y11
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y11
+	VADDPS      Y11, Y9, Y11
+	VFMADD231PS expC1<>+0(SB), Y10, Y11
+	VCMPPS      $0x00, posInf<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, Y7, Y11, Y11
+	VCMPPS      $0x00, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, negInf<>+0(SB), Y11, Y11
+	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
+	VMASKMOVPS  Y11, Y6, 64(CX)
 	JMP         done_29
 
 next_35:
@@ -967,90 +959,90 @@ next_35:
 	JBE         done_29
 	CMPQ        BX, $0x00000020
 	JB          partial_36
-	VMOVUPS     96(DX), Y0
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y0, Y1
-	VMOVUPS     Y0, Y2
-	VMULPS      logDenormMul<>+0(SB), Y0, Y3
-	VBLENDVPS   Y1, Y3, Y2, Y2
-	VPSRLD      $0x17, Y2, Y3
-	VPSUBD      i126<>+0(SB), Y3, Y3
-	VPAND       iNegDenormBias<>+0(SB), Y1, Y1
-	VPADDD      Y1, Y3, Y3
-	VPAND       mantMask<>+0(SB), Y2, Y2
-	VPOR        halfExp<>+0(SB), Y2, Y2
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y2, Y1
-	VPADDD      Y1, Y3, Y3
-	VADDPS      Y2, Y2, Y4
-	VBLENDVPS   Y1, Y4, Y2, Y2
-	VSUBPS      one<>+0(SB), Y2, Y2
-	VCVTDQ2PS   Y3, Y3
-	VMULPS      Y2, Y2, Y1
-	VMOVUPS     logP1<>+0(SB), Y4
-	VFMADD231PS logP0<>+0(SB), Y2, Y4
-	VFMADD213PS logP2<>+0(SB), Y2, Y4
-	VFMADD213PS logP3<>+0(SB), Y2, Y4
-	VFMADD213PS logP4<>+0(SB), Y2, Y4
-	VFMADD213PS logP5<>+0(SB), Y2, Y4
-	VFMADD213PS logP6<>+0(SB), Y2, Y4
-	VFMADD213PS logP7<>+0(SB), Y2, Y4
-	VFMADD213PS logP8<>+0(SB), Y2, Y4
-	VMULPS      Y1, Y4, Y4
-	VMULPS      Y2, Y4, Y4
-	VFMADD231PS expC2<>+0(SB), Y3, Y4
-	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
-	VADDPS      Y4, Y2, Y4
-	VFMADD231PS expC1<>+0(SB), Y3, Y4
-	VCMPPS      $0x00, posInf<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, Y0, Y4, Y4
-	VCMPPS      $0x00, zero<>+0(SB), Y0, Y1
-	VBLENDVPS   Y1, negInf<>+0(SB), Y4, Y4
-	VCMPPS      $0x09, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, qNaN<>+0(SB), Y4, Y4
-	VMOVUPS     Y4, 96(CX)
+	VMOVUPS     96(DX), Y6
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
+	VMOVUPS     Y6, Y8
+	VMULPS      logDenormMul<>+0(SB), Y6, Y9
+	VBLENDVPS   Y7, Y9, Y8, Y8
+	VPSRLD      $0x17, Y8, Y9
+	VPSUBD      i126<>+0(SB), Y9, Y9
+	VPAND       iNegDenormBias<>+0(SB), Y7, Y7
+	VPADDD      Y7, Y9, Y9
+	VPAND       mantMask<>+0(SB), Y8, Y8
+	VPOR        halfExp<>+0(SB), Y8, Y8
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y8, Y7
+	VPADDD      Y7, Y9, Y9
+	VADDPS      Y8, Y8, Y10
+	VBLENDVPS   Y7, Y10, Y8, Y8
+	VSUBPS      one<>+0(SB), Y8, Y8
+	VCVTDQ2PS   Y9, Y9
+	VMULPS      Y8, Y8, Y7
+	VMOVUPS     logP1<>+0(SB), Y10
+	VFMADD231PS Y0, Y8, Y10
+	VFMADD213PS Y1, Y8, Y10
+	VFMADD213PS Y2, Y8, Y10
+	VFMADD213PS Y3, Y8, Y10
+	VFMADD213PS Y4, Y8, Y10
+	VFMADD213PS Y5, Y8, Y10
+	VFMADD213PS logP7<>+0(SB), Y8, Y10
+	VFMADD213PS logP8<>+0(SB), Y8, Y10
+	VMULPS      Y7, Y10, Y10
+	VMULPS      Y8, Y10, Y10
+	VFMADD231PS expC2<>+0(SB), Y9, Y10
+	VFMADD231PS minusHalf<>+0(SB), Y7, Y10
+	VADDPS      Y10, Y8, Y10
+	VFMADD231PS expC1<>+0(SB), Y9, Y10
+	VCMPPS      $0x00, posInf<>+0(SB), Y6, Y0
+	VBLENDVPS   Y0, Y6, Y10, Y10
+	VCMPPS      $0x00, zero<>+0(SB), Y6, Y0
+	VBLENDVPS   Y0, negInf<>+0(SB), Y10, Y10
+	VCMPPS      $0x09, zero<>+0(SB), Y6, Y0
+	VBLENDVPS   Y0, qNaN<>+0(SB), Y10, Y10
+	VMOVUPS     Y10, 96(CX)
 	JMP         done_29
 
 partial_36:
-	VMOVDQU     96(AX), Y0
-	VMASKMOVPS  96(DX), Y0, Y1
-	VCMPPS      $0x01, logMinNormal<>+0(SB), Y1, Y2
-	VMOVUPS     Y1, Y3
-	VMULPS      logDenormMul<>+0(SB), Y1, Y4
-	VBLENDVPS   Y2, Y4, Y3, Y3
-	VPSRLD      $0x17, Y3, Y4
-	VPSUBD      i126<>+0(SB), Y4, Y4
-	VPAND       iNegDenormBias<>+0(SB), Y2, Y2
-	VPADDD      Y2, Y4, Y4
-	VPAND       mantMask<>+0(SB), Y3, Y3
-	VPOR        halfExp<>+0(SB), Y3, Y3
-	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y3, Y2
-	VPADDD      Y2, Y4, Y4
-	VADDPS      Y3, Y3, Y5
-	VBLENDVPS   Y2, Y5, Y3, Y3
-	VSUBPS      one<>+0(SB), Y3, Y3
-	VCVTDQ2PS   Y4, Y4
-	VMULPS      Y3, Y3, Y2
-	VMOVUPS     logP1<>+0(SB), Y5
-	VFMADD231PS logP0<>+0(SB), Y3, Y5
-	VFMADD213PS logP2<>+0(SB), Y3, Y5
-	VFMADD213PS logP3<>+0(SB), Y3, Y5
-	VFMADD213PS logP4<>+0(SB), Y3, Y5
-	VFMADD213PS logP5<>+0(SB), Y3, Y5
-	VFMADD213PS logP6<>+0(SB), Y3, Y5
-	VFMADD213PS logP7<>+0(SB), Y3, Y5
-	VFMADD213PS logP8<>+0(SB), Y3, Y5
-	VMULPS      Y2, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VFMADD231PS expC2<>+0(SB), Y4, Y5
-	VFMADD231PS minusHalf<>+0(SB), Y2, Y5
-	VADDPS      Y5, Y3, Y5
-	VFMADD231PS expC1<>+0(SB), Y4, Y5
-	VCMPPS      $0x00, posInf<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, Y1, Y5, Y5
-	VCMPPS      $0x00, zero<>+0(SB), Y1, Y2
-	VBLENDVPS   Y2, negInf<>+0(SB), Y5, Y5
-	VCMPPS      $0x09, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, qNaN<>+0(SB), Y5, Y5
-	VMASKMOVPS  Y5, Y0, 96(CX)
+	VMOVDQU     96(AX), Y6
+	VMASKMOVPS  96(DX), Y6, Y7
+	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
+	VMOVUPS     Y7, Y9
+	VMULPS      logDenormMul<>+0(SB), Y7, Y10
+	VBLENDVPS   Y8, Y10, Y9, Y9
+	VPSRLD      $0x17, Y9, Y10
+	VPSUBD      i126<>+0(SB), Y10, Y10
+	VPAND       iNegDenormBias<>+0(SB), Y8, Y8
+	VPADDD      Y8, Y10, Y10
+	VPAND       mantMask<>+0(SB), Y9, Y9
+	VPOR        halfExp<>+0(SB), Y9, Y9
+	VCMPPS      $0x01, logSqrtHalf<>+0(SB), Y9, Y8
+	VPADDD      Y8, Y10, Y10
+	VADDPS      Y9, Y9, Y11
+	VBLENDVPS   Y8, Y11, Y9, Y9
+	VSUBPS      one<>+0(SB), Y9, Y9
+	VCVTDQ2PS   Y10, Y10
+	VMULPS      Y9, Y9, Y8
+	VMOVUPS     logP1<>+0(SB), Y11
+	VFMADD231PS Y0, Y9, Y11
+	VFMADD213PS Y1, Y9, Y11
+	VFMADD213PS Y2, Y9, Y11
+	VFMADD213PS Y3, Y9, Y11
+	VFMADD213PS Y4, Y9, Y11
+	VFMADD213PS Y5, Y9, Y11
+	VFMADD213PS logP7<>+0(SB), Y9, Y11
+	VFMADD213PS logP8<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y11, Y11
+	VMULPS      Y9, Y11, Y11
+	VFMADD231PS expC2<>+0(SB), Y10, Y11
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y11
+	VADDPS      Y11, Y9, Y11
+	VFMADD231PS expC1<>+0(SB), Y10, Y11
+	VCMPPS      $0x00, posInf<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, Y7, Y11, Y11
+	VCMPPS      $0x00, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, negInf<>+0(SB), Y11, Y11
+	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
+	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
+	VMASKMOVPS  Y11, Y6, 96(CX)
 
 done_29:
 	LEAQ (CX)(BX*4), CX
@@ -1149,197 +1141,192 @@ done_39:
 	RET
 
 op4_5:
+	VMOVUPS expMin<>+0(SB), Y0
+	VMOVUPS expMax<>+0(SB), Y1
+
 loop_47:
 	CMPQ        BX, $0x00000020
 	JB          tail_48
-	VMOVUPS     (DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, (CX)
-	VMOVUPS     32(DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, 32(CX)
-	VMOVUPS     64(DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, 64(CX)
-	VMOVUPS     96(DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, 96(CX)
+	VMOVUPS     (DX), Y2
+	VMOVUPS     32(DX), Y3
+	VPAND       absMask<>+0(SB), Y2, Y4
+	VPAND       absMask<>+0(SB), Y3, Y5
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y4, Y6
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y5, Y7
+	VMULPS      Y2, Y2, Y8
+	VMULPS      Y3, Y3, Y9
+	VMOVUPS     tanhP1<>+0(SB), Y10
+	VMOVUPS     tanhP1<>+0(SB), Y11
+	VFMADD231PS tanhP0<>+0(SB), Y8, Y10
+	VFMADD231PS tanhP0<>+0(SB), Y9, Y11
+	VFMADD213PS tanhP2<>+0(SB), Y8, Y10
+	VFMADD213PS tanhP2<>+0(SB), Y9, Y11
+	VFMADD213PS tanhP3<>+0(SB), Y8, Y10
+	VFMADD213PS tanhP3<>+0(SB), Y9, Y11
+	VFMADD213PS tanhP4<>+0(SB), Y8, Y10
+	VFMADD213PS tanhP4<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y11, Y11
+	VFMADD213PS Y2, Y2, Y10
+	VFMADD213PS Y3, Y3, Y11
+	VADDPS      Y4, Y4, Y4
+	VADDPS      Y5, Y5, Y5
+	VMAXPS      Y4, Y0, Y4
+	VMAXPS      Y5, Y0, Y5
+	VMINPS      Y4, Y1, Y4
+	VMINPS      Y5, Y1, Y5
+	VMULPS      log2e<>+0(SB), Y4, Y8
+	VMULPS      log2e<>+0(SB), Y5, Y9
+	VROUNDPS    $0x00, Y8, Y8
+	VROUNDPS    $0x00, Y9, Y9
+	VFMADD231PS expNegC1<>+0(SB), Y8, Y4
+	VFMADD231PS expNegC1<>+0(SB), Y9, Y5
+	VFMADD231PS expNegC2<>+0(SB), Y8, Y4
+	VFMADD231PS expNegC2<>+0(SB), Y9, Y5
+	VMOVUPS     expP1<>+0(SB), Y12
+	VMOVUPS     expP1<>+0(SB), Y13
+	VFMADD231PS expP0<>+0(SB), Y4, Y12
+	VFMADD231PS expP0<>+0(SB), Y5, Y13
+	VFMADD213PS expP2<>+0(SB), Y4, Y12
+	VFMADD213PS expP2<>+0(SB), Y5, Y13
+	VFMADD213PS expP3<>+0(SB), Y4, Y12
+	VFMADD213PS expP3<>+0(SB), Y5, Y13
+	VFMADD213PS expP4<>+0(SB), Y4, Y12
+	VFMADD213PS expP4<>+0(SB), Y5, Y13
+	VFMADD213PS expP5<>+0(SB), Y4, Y12
+	VFMADD213PS expP5<>+0(SB), Y5, Y13
+	VMULPS      Y4, Y4, Y14
+	VMULPS      Y5, Y5, Y15
+	VFMADD213PS Y4, Y14, Y12
+	VFMADD213PS Y5, Y15, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ  Y8, Y8
+	VCVTTPS2DQ  Y9, Y9
+	VPSRAD      $0x01, Y8, Y4
+	VPSRAD      $0x01, Y9, Y5
+	VPSUBD      Y4, Y8, Y8
+	VPSUBD      Y5, Y9, Y9
+	VPADDD      i127<>+0(SB), Y4, Y4
+	VPADDD      i127<>+0(SB), Y5, Y5
+	VPSLLD      $0x17, Y4, Y4
+	VPSLLD      $0x17, Y5, Y5
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y8, Y8
+	VPSLLD      $0x17, Y9, Y9
+	VMULPS      Y4, Y12, Y12
+	VMULPS      Y5, Y13, Y13
+	VMULPS      Y8, Y12, Y12
+	VMULPS      Y9, Y13, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VMOVUPS     two<>+0(SB), Y4
+	VMOVUPS     two<>+0(SB), Y5
+	VDIVPS      Y12, Y4, Y4
+	VDIVPS      Y13, Y5, Y5
+	VMOVUPS     one<>+0(SB), Y8
+	VMOVUPS     one<>+0(SB), Y9
+	VSUBPS      Y4, Y8, Y8
+	VSUBPS      Y5, Y9, Y9
+	VPAND       signMask<>+0(SB), Y2, Y2
+	VPAND       signMask<>+0(SB), Y3, Y3
+	VPOR        Y2, Y8, Y8
+	VPOR        Y3, Y9, Y9
+	VBLENDVPS   Y6, Y10, Y8, Y8
+	VBLENDVPS   Y7, Y11, Y9, Y9
+	VMOVUPS     Y8, (CX)
+	VMOVUPS     Y9, 32(CX)
+	VMOVUPS     64(DX), Y2
+	VMOVUPS     96(DX), Y3
+	VPAND       absMask<>+0(SB), Y2, Y4
+	VPAND       absMask<>+0(SB), Y3, Y5
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y4, Y6
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y5, Y7
+	VMULPS      Y2, Y2, Y8
+	VMULPS      Y3, Y3, Y9
+	VMOVUPS     tanhP1<>+0(SB), Y10
+	VMOVUPS     tanhP1<>+0(SB), Y11
+	VFMADD231PS tanhP0<>+0(SB), Y8, Y10
+	VFMADD231PS tanhP0<>+0(SB), Y9, Y11
+	VFMADD213PS tanhP2<>+0(SB), Y8, Y10
+	VFMADD213PS tanhP2<>+0(SB), Y9, Y11
+	VFMADD213PS tanhP3<>+0(SB), Y8, Y10
+	VFMADD213PS tanhP3<>+0(SB), Y9, Y11
+	VFMADD213PS tanhP4<>+0(SB), Y8, Y10
+	VFMADD213PS tanhP4<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y11, Y11
+	VFMADD213PS Y2, Y2, Y10
+	VFMADD213PS Y3, Y3, Y11
+	VADDPS      Y4, Y4, Y4
+	VADDPS      Y5, Y5, Y5
+	VMAXPS      Y4, Y0, Y4
+	VMAXPS      Y5, Y0, Y5
+	VMINPS      Y4, Y1, Y4
+	VMINPS      Y5, Y1, Y5
+	VMULPS      log2e<>+0(SB), Y4, Y8
+	VMULPS      log2e<>+0(SB), Y5, Y9
+	VROUNDPS    $0x00, Y8, Y8
+	VROUNDPS    $0x00, Y9, Y9
+	VFMADD231PS expNegC1<>+0(SB), Y8, Y4
+	VFMADD231PS expNegC1<>+0(SB), Y9, Y5
+	VFMADD231PS expNegC2<>+0(SB), Y8, Y4
+	VFMADD231PS expNegC2<>+0(SB), Y9, Y5
+	VMOVUPS     expP1<>+0(SB), Y12
+	VMOVUPS     expP1<>+0(SB), Y13
+	VFMADD231PS expP0<>+0(SB), Y4, Y12
+	VFMADD231PS expP0<>+0(SB), Y5, Y13
+	VFMADD213PS expP2<>+0(SB), Y4, Y12
+	VFMADD213PS expP2<>+0(SB), Y5, Y13
+	VFMADD213PS expP3<>+0(SB), Y4, Y12
+	VFMADD213PS expP3<>+0(SB), Y5, Y13
+	VFMADD213PS expP4<>+0(SB), Y4, Y12
+	VFMADD213PS expP4<>+0(SB), Y5, Y13
+	VFMADD213PS expP5<>+0(SB), Y4, Y12
+	VFMADD213PS expP5<>+0(SB), Y5, Y13
+	VMULPS      Y4, Y4, Y14
+	VMULPS      Y5, Y5, Y15
+	VFMADD213PS Y4, Y14, Y12
+	VFMADD213PS Y5, Y15, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ  Y8, Y8
+	VCVTTPS2DQ  Y9, Y9
+	VPSRAD      $0x01, Y8, Y4
+	VPSRAD      $0x01, Y9, Y5
+	VPSUBD      Y4, Y8, Y8
+	VPSUBD      Y5, Y9, Y9
+	VPADDD      i127<>+0(SB), Y4, Y4
+	VPADDD      i127<>+0(SB), Y5, Y5
+	VPSLLD      $0x17, Y4, Y4
+	VPSLLD      $0x17, Y5, Y5
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y8, Y8
+	VPSLLD      $0x17, Y9, Y9
+	VMULPS      Y4, Y12, Y12
+	VMULPS      Y5, Y13, Y13
+	VMULPS      Y8, Y12, Y12
+	VMULPS      Y9, Y13, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VMOVUPS     two<>+0(SB), Y4
+	VMOVUPS     two<>+0(SB), Y5
+	VDIVPS      Y12, Y4, Y4
+	VDIVPS      Y13, Y5, Y5
+	VMOVUPS     one<>+0(SB), Y8
+	VMOVUPS     one<>+0(SB), Y9
+	VSUBPS      Y4, Y8, Y8
+	VSUBPS      Y5, Y9, Y9
+	VPAND       signMask<>+0(SB), Y2, Y2
+	VPAND       signMask<>+0(SB), Y3, Y3
+	VPOR        Y2, Y8, Y8
+	VPOR        Y3, Y9, Y9
+	VBLENDVPS   Y6, Y10, Y8, Y8
+	VBLENDVPS   Y7, Y11, Y9, Y9
+	VMOVUPS     Y8, 64(CX)
+	VMOVUPS     Y9, 96(CX)
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
@@ -1354,104 +1341,100 @@ tail_48:
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
 	JB          partial_50
-	VMOVUPS     (DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
+	VMOVUPS     (DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
+	VMULPS      Y2, Y2, Y5
+	VMOVUPS     tanhP1<>+0(SB), Y6
+	VFMADD231PS tanhP0<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP2<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP3<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP4<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y2, Y2, Y6
+	VADDPS      Y3, Y3, Y3
+	VMAXPS      Y3, Y0, Y3
+	VMINPS      Y3, Y1, Y3
+	VMULPS      log2e<>+0(SB), Y3, Y5
+	VROUNDPS    $0x00, Y5, Y5
+	VFMADD231PS expNegC1<>+0(SB), Y5, Y3
+	VFMADD231PS expNegC2<>+0(SB), Y5, Y3
+	VMOVUPS     expP1<>+0(SB), Y7
+	VFMADD231PS expP0<>+0(SB), Y3, Y7
+	VFMADD213PS expP2<>+0(SB), Y3, Y7
+	VFMADD213PS expP3<>+0(SB), Y3, Y7
+	VFMADD213PS expP4<>+0(SB), Y3, Y7
+	VFMADD213PS expP5<>+0(SB), Y3, Y7
+	VMULPS      Y3, Y3, Y8
+	VFMADD213PS Y3, Y8, Y7
+	VADDPS      one<>+0(SB), Y7, Y7
+	VCVTTPS2DQ  Y5, Y5
+	VPSRAD      $0x01, Y5, Y3
+	VPSUBD      Y3, Y5, Y5
 	VPADDD      i127<>+0(SB), Y3, Y3
 	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, (CX)
+	VPADDD      i127<>+0(SB), Y5, Y5
+	VPSLLD      $0x17, Y5, Y5
+	VMULPS      Y3, Y7, Y7
+	VMULPS      Y5, Y7, Y7
+	VADDPS      one<>+0(SB), Y7, Y7
+	VMOVUPS     two<>+0(SB), Y3
+	VDIVPS      Y7, Y3, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VSUBPS      Y3, Y5, Y5
+	VPAND       signMask<>+0(SB), Y2, Y2
+	VPOR        Y2, Y5, Y5
+	VBLENDVPS   Y4, Y6, Y5, Y5
+	VMOVUPS     Y5, (CX)
 	JMP         next_51
 
 partial_50:
-	VMOVDQU     (AX), Y0
-	VMASKMOVPS  (DX), Y0, Y1
-	VPAND       absMask<>+0(SB), Y1, Y2
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y2, Y3
-	VMULPS      Y1, Y1, Y4
-	VMOVUPS     tanhP1<>+0(SB), Y5
-	VFMADD231PS tanhP0<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP2<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP3<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP4<>+0(SB), Y4, Y5
-	VMULPS      Y4, Y5, Y5
-	VFMADD213PS Y1, Y1, Y5
-	VADDPS      Y2, Y2, Y2
-	VMOVUPS     expMin<>+0(SB), Y4
-	VMAXPS      Y2, Y4, Y4
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y4, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y4
-	VROUNDPS    $0x00, Y4, Y4
-	VFMADD231PS expNegC1<>+0(SB), Y4, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y4, Y2
-	VMOVUPS     expP1<>+0(SB), Y6
-	VFMADD231PS expP0<>+0(SB), Y2, Y6
-	VFMADD213PS expP2<>+0(SB), Y2, Y6
-	VFMADD213PS expP3<>+0(SB), Y2, Y6
-	VFMADD213PS expP4<>+0(SB), Y2, Y6
-	VFMADD213PS expP5<>+0(SB), Y2, Y6
-	VMULPS      Y2, Y2, Y7
-	VFMADD213PS Y2, Y7, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VCVTTPS2DQ  Y4, Y4
-	VPSRAD      $0x01, Y4, Y2
-	VPSUBD      Y2, Y4, Y4
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VMULPS      Y2, Y6, Y6
-	VMULPS      Y4, Y6, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VMOVUPS     two<>+0(SB), Y2
-	VDIVPS      Y6, Y2, Y2
-	VMOVUPS     one<>+0(SB), Y4
-	VSUBPS      Y2, Y4, Y2
-	VPAND       signMask<>+0(SB), Y1, Y1
-	VPOR        Y1, Y2, Y2
-	VBLENDVPS   Y3, Y5, Y2, Y2
-	VMASKMOVPS  Y2, Y0, (CX)
+	VMOVDQU     (AX), Y2
+	VMASKMOVPS  (DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y4, Y5
+	VMULPS      Y3, Y3, Y6
+	VMOVUPS     tanhP1<>+0(SB), Y7
+	VFMADD231PS tanhP0<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP2<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP3<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP4<>+0(SB), Y6, Y7
+	VMULPS      Y6, Y7, Y7
+	VFMADD213PS Y3, Y3, Y7
+	VADDPS      Y4, Y4, Y4
+	VMAXPS      Y4, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      log2e<>+0(SB), Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
+	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y4
+	VFMADD231PS expP0<>+0(SB), Y0, Y4
+	VFMADD213PS expP2<>+0(SB), Y0, Y4
+	VFMADD213PS expP3<>+0(SB), Y0, Y4
+	VFMADD213PS expP4<>+0(SB), Y0, Y4
+	VFMADD213PS expP5<>+0(SB), Y0, Y4
+	VMULPS      Y0, Y0, Y6
+	VFMADD213PS Y0, Y6, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y4, Y4
+	VMULPS      Y1, Y4, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VMOVUPS     two<>+0(SB), Y0
+	VDIVPS      Y4, Y0, Y0
+	VMOVUPS     one<>+0(SB), Y1
+	VSUBPS      Y0, Y1, Y1
+	VPAND       signMask<>+0(SB), Y3, Y0
+	VPOR        Y0, Y1, Y1
+	VBLENDVPS   Y5, Y7, Y1, Y1
+	VMASKMOVPS  Y1, Y2, (CX)
 	JMP         done_49
 
 next_51:
@@ -1459,104 +1442,100 @@ next_51:
 	JBE         done_49
 	CMPQ        BX, $0x00000010
 	JB          partial_52
-	VMOVUPS     32(DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
+	VMOVUPS     32(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
+	VMULPS      Y2, Y2, Y5
+	VMOVUPS     tanhP1<>+0(SB), Y6
+	VFMADD231PS tanhP0<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP2<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP3<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP4<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y2, Y2, Y6
+	VADDPS      Y3, Y3, Y3
+	VMAXPS      Y3, Y0, Y3
+	VMINPS      Y3, Y1, Y3
+	VMULPS      log2e<>+0(SB), Y3, Y5
+	VROUNDPS    $0x00, Y5, Y5
+	VFMADD231PS expNegC1<>+0(SB), Y5, Y3
+	VFMADD231PS expNegC2<>+0(SB), Y5, Y3
+	VMOVUPS     expP1<>+0(SB), Y7
+	VFMADD231PS expP0<>+0(SB), Y3, Y7
+	VFMADD213PS expP2<>+0(SB), Y3, Y7
+	VFMADD213PS expP3<>+0(SB), Y3, Y7
+	VFMADD213PS expP4<>+0(SB), Y3, Y7
+	VFMADD213PS expP5<>+0(SB), Y3, Y7
+	VMULPS      Y3, Y3, Y8
+	VFMADD213PS Y3, Y8, Y7
+	VADDPS      one<>+0(SB), Y7, Y7
+	VCVTTPS2DQ  Y5, Y5
+	VPSRAD      $0x01, Y5, Y3
+	VPSUBD      Y3, Y5, Y5
 	VPADDD      i127<>+0(SB), Y3, Y3
 	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, 32(CX)
+	VPADDD      i127<>+0(SB), Y5, Y5
+	VPSLLD      $0x17, Y5, Y5
+	VMULPS      Y3, Y7, Y7
+	VMULPS      Y5, Y7, Y7
+	VADDPS      one<>+0(SB), Y7, Y7
+	VMOVUPS     two<>+0(SB), Y3
+	VDIVPS      Y7, Y3, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VSUBPS      Y3, Y5, Y5
+	VPAND       signMask<>+0(SB), Y2, Y2
+	VPOR        Y2, Y5, Y5
+	VBLENDVPS   Y4, Y6, Y5, Y5
+	VMOVUPS     Y5, 32(CX)
 	JMP         next_53
 
 partial_52:
-	VMOVDQU     32(AX), Y0
-	VMASKMOVPS  32(DX), Y0, Y1
-	VPAND       absMask<>+0(SB), Y1, Y2
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y2, Y3
-	VMULPS      Y1, Y1, Y4
-	VMOVUPS     tanhP1<>+0(SB), Y5
-	VFMADD231PS tanhP0<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP2<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP3<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP4<>+0(SB), Y4, Y5
-	VMULPS      Y4, Y5, Y5
-	VFMADD213PS Y1, Y1, Y5
-	VADDPS      Y2, Y2, Y2
-	VMOVUPS     expMin<>+0(SB), Y4
-	VMAXPS      Y2, Y4, Y4
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y4, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y4
-	VROUNDPS    $0x00, Y4, Y4
-	VFMADD231PS expNegC1<>+0(SB), Y4, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y4, Y2
-	VMOVUPS     expP1<>+0(SB), Y6
-	VFMADD231PS expP0<>+0(SB), Y2, Y6
-	VFMADD213PS expP2<>+0(SB), Y2, Y6
-	VFMADD213PS expP3<>+0(SB), Y2, Y6
-	VFMADD213PS expP4<>+0(SB), Y2, Y6
-	VFMADD213PS expP5<>+0(SB), Y2, Y6
-	VMULPS      Y2, Y2, Y7
-	VFMADD213PS Y2, Y7, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VCVTTPS2DQ  Y4, Y4
-	VPSRAD      $0x01, Y4, Y2
-	VPSUBD      Y2, Y4, Y4
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VMULPS      Y2, Y6, Y6
-	VMULPS      Y4, Y6, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VMOVUPS     two<>+0(SB), Y2
-	VDIVPS      Y6, Y2, Y2
-	VMOVUPS     one<>+0(SB), Y4
-	VSUBPS      Y2, Y4, Y2
-	VPAND       signMask<>+0(SB), Y1, Y1
-	VPOR        Y1, Y2, Y2
-	VBLENDVPS   Y3, Y5, Y2, Y2
-	VMASKMOVPS  Y2, Y0, 32(CX)
+	VMOVDQU     32(AX), Y2
+	VMASKMOVPS  32(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y4, Y5
+	VMULPS      Y3, Y3, Y6
+	VMOVUPS     tanhP1<>+0(SB), Y7
+	VFMADD231PS tanhP0<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP2<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP3<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP4<>+0(SB), Y6, Y7
+	VMULPS      Y6, Y7, Y7
+	VFMADD213PS Y3, Y3, Y7
+	VADDPS      Y4, Y4, Y4
+	VMAXPS      Y4, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      log2e<>+0(SB), Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
+	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y4
+	VFMADD231PS expP0<>+0(SB), Y0, Y4
+	VFMADD213PS expP2<>+0(SB), Y0, Y4
+	VFMADD213PS expP3<>+0(SB), Y0, Y4
+	VFMADD213PS expP4<>+0(SB), Y0, Y4
+	VFMADD213PS expP5<>+0(SB), Y0, Y4
+	VMULPS      Y0, Y0, Y6
+	VFMADD213PS Y0, Y6, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y4, Y4
+	VMULPS      Y1, Y4, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VMOVUPS     two<>+0(SB), Y0
+	VDIVPS      Y4, Y0, Y0
+	VMOVUPS     one<>+0(SB), Y1
+	VSUBPS      Y0, Y1, Y1
+	VPAND       signMask<>+0(SB), Y3, Y0
+	VPOR        Y0, Y1, Y1
+	VBLENDVPS   Y5, Y7, Y1, Y1
+	VMASKMOVPS  Y1, Y2, 32(CX)
 	JMP         done_49
 
 next_53:
@@ -1564,104 +1543,100 @@ next_53:
 	JBE         done_49
 	CMPQ        BX, $0x00000018
 	JB          partial_54
-	VMOVUPS     64(DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
+	VMOVUPS     64(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
+	VMULPS      Y2, Y2, Y5
+	VMOVUPS     tanhP1<>+0(SB), Y6
+	VFMADD231PS tanhP0<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP2<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP3<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP4<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y2, Y2, Y6
+	VADDPS      Y3, Y3, Y3
+	VMAXPS      Y3, Y0, Y3
+	VMINPS      Y3, Y1, Y3
+	VMULPS      log2e<>+0(SB), Y3, Y5
+	VROUNDPS    $0x00, Y5, Y5
+	VFMADD231PS expNegC1<>+0(SB), Y5, Y3
+	VFMADD231PS expNegC2<>+0(SB), Y5, Y3
+	VMOVUPS     expP1<>+0(SB), Y7
+	VFMADD231PS expP0<>+0(SB), Y3, Y7
+	VFMADD213PS expP2<>+0(SB), Y3, Y7
+	VFMADD213PS expP3<>+0(SB), Y3, Y7
+	VFMADD213PS expP4<>+0(SB), Y3, Y7
+	VFMADD213PS expP5<>+0(SB), Y3, Y7
+	VMULPS      Y3, Y3, Y8
+	VFMADD213PS Y3, Y8, Y7
+	VADDPS      one<>+0(SB), Y7, Y7
+	VCVTTPS2DQ  Y5, Y5
+	VPSRAD      $0x01, Y5, Y3
+	VPSUBD      Y3, Y5, Y5
 	VPADDD      i127<>+0(SB), Y3, Y3
 	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
-	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
-	VMOVUPS     Y1, 64(CX)
+	VPADDD      i127<>+0(SB), Y5, Y5
+	VPSLLD      $0x17, Y5, Y5
+	VMULPS      Y3, Y7, Y7
+	VMULPS      Y5, Y7, Y7
+	VADDPS      one<>+0(SB), Y7, Y7
+	VMOVUPS     two<>+0(SB), Y3
+	VDIVPS      Y7, Y3, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VSUBPS      Y3, Y5, Y5
+	VPAND       signMask<>+0(SB), Y2, Y2
+	VPOR        Y2, Y5, Y5
+	VBLENDVPS   Y4, Y6, Y5, Y5
+	VMOVUPS     Y5, 64(CX)
 	JMP         next_55
 
 partial_54:
-	VMOVDQU     64(AX), Y0
-	VMASKMOVPS  64(DX), Y0, Y1
-	VPAND       absMask<>+0(SB), Y1, Y2
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y2, Y3
-	VMULPS      Y1, Y1, Y4
-	VMOVUPS     tanhP1<>+0(SB), Y5
-	VFMADD231PS tanhP0<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP2<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP3<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP4<>+0(SB), Y4, Y5
-	VMULPS      Y4, Y5, Y5
-	VFMADD213PS Y1, Y1, Y5
-	VADDPS      Y2, Y2, Y2
-	VMOVUPS     expMin<>+0(SB), Y4
-	VMAXPS      Y2, Y4, Y4
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y4, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y4
-	VROUNDPS    $0x00, Y4, Y4
-	VFMADD231PS expNegC1<>+0(SB), Y4, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y4, Y2
-	VMOVUPS     expP1<>+0(SB), Y6
-	VFMADD231PS expP0<>+0(SB), Y2, Y6
-	VFMADD213PS expP2<>+0(SB), Y2, Y6
-	VFMADD213PS expP3<>+0(SB), Y2, Y6
-	VFMADD213PS expP4<>+0(SB), Y2, Y6
-	VFMADD213PS expP5<>+0(SB), Y2, Y6
-	VMULPS      Y2, Y2, Y7
-	VFMADD213PS Y2, Y7, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VCVTTPS2DQ  Y4, Y4
-	VPSRAD      $0x01, Y4, Y2
-	VPSUBD      Y2, Y4, Y4
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VMULPS      Y2, Y6, Y6
-	VMULPS      Y4, Y6, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VMOVUPS     two<>+0(SB), Y2
-	VDIVPS      Y6, Y2, Y2
-	VMOVUPS     one<>+0(SB), Y4
-	VSUBPS      Y2, Y4, Y2
-	VPAND       signMask<>+0(SB), Y1, Y1
-	VPOR        Y1, Y2, Y2
-	VBLENDVPS   Y3, Y5, Y2, Y2
-	VMASKMOVPS  Y2, Y0, 64(CX)
+	VMOVDQU     64(AX), Y2
+	VMASKMOVPS  64(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y4, Y5
+	VMULPS      Y3, Y3, Y6
+	VMOVUPS     tanhP1<>+0(SB), Y7
+	VFMADD231PS tanhP0<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP2<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP3<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP4<>+0(SB), Y6, Y7
+	VMULPS      Y6, Y7, Y7
+	VFMADD213PS Y3, Y3, Y7
+	VADDPS      Y4, Y4, Y4
+	VMAXPS      Y4, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      log2e<>+0(SB), Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
+	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y4
+	VFMADD231PS expP0<>+0(SB), Y0, Y4
+	VFMADD213PS expP2<>+0(SB), Y0, Y4
+	VFMADD213PS expP3<>+0(SB), Y0, Y4
+	VFMADD213PS expP4<>+0(SB), Y0, Y4
+	VFMADD213PS expP5<>+0(SB), Y0, Y4
+	VMULPS      Y0, Y0, Y6
+	VFMADD213PS Y0, Y6, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y4, Y4
+	VMULPS      Y1, Y4, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VMOVUPS     two<>+0(SB), Y0
+	VDIVPS      Y4, Y0, Y0
+	VMOVUPS     one<>+0(SB), Y1
+	VSUBPS      Y0, Y1, Y1
+	VPAND       signMask<>+0(SB), Y3, Y0
+	VPOR        Y0, Y1, Y1
+	VBLENDVPS   Y5, Y7, Y1, Y1
+	VMASKMOVPS  Y1, Y2, 64(CX)
 	JMP         done_49
 
 next_55:
@@ -1669,104 +1644,100 @@ next_55:
 	JBE         done_49
 	CMPQ        BX, $0x00000020
 	JB          partial_56
-	VMOVUPS     96(DX), Y0
-	VPAND       absMask<>+0(SB), Y0, Y1
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y1, Y2
-	VMULPS      Y0, Y0, Y3
-	VMOVUPS     tanhP1<>+0(SB), Y4
-	VFMADD231PS tanhP0<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP2<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP3<>+0(SB), Y3, Y4
-	VFMADD213PS tanhP4<>+0(SB), Y3, Y4
-	VMULPS      Y3, Y4, Y4
-	VFMADD213PS Y0, Y0, Y4
-	VADDPS      Y1, Y1, Y1
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y1, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y3, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y1
-	VMOVUPS     expP1<>+0(SB), Y5
-	VFMADD231PS expP0<>+0(SB), Y1, Y5
-	VFMADD213PS expP2<>+0(SB), Y1, Y5
-	VFMADD213PS expP3<>+0(SB), Y1, Y5
-	VFMADD213PS expP4<>+0(SB), Y1, Y5
-	VFMADD213PS expP5<>+0(SB), Y1, Y5
-	VMULPS      Y1, Y1, Y6
-	VFMADD213PS Y1, Y6, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y1
-	VPSUBD      Y1, Y3, Y3
+	VMOVUPS     96(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
+	VMULPS      Y2, Y2, Y5
+	VMOVUPS     tanhP1<>+0(SB), Y6
+	VFMADD231PS tanhP0<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP2<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP3<>+0(SB), Y5, Y6
+	VFMADD213PS tanhP4<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y2, Y2, Y6
+	VADDPS      Y3, Y3, Y3
+	VMAXPS      Y3, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      log2e<>+0(SB), Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
+	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y3
+	VFMADD231PS expP0<>+0(SB), Y0, Y3
+	VFMADD213PS expP2<>+0(SB), Y0, Y3
+	VFMADD213PS expP3<>+0(SB), Y0, Y3
+	VFMADD213PS expP4<>+0(SB), Y0, Y3
+	VFMADD213PS expP5<>+0(SB), Y0, Y3
+	VMULPS      Y0, Y0, Y5
+	VFMADD213PS Y0, Y5, Y3
+	VADDPS      one<>+0(SB), Y3, Y3
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
 	VPADDD      i127<>+0(SB), Y1, Y1
 	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y1, Y5, Y5
-	VMULPS      Y3, Y5, Y5
-	VADDPS      one<>+0(SB), Y5, Y5
-	VMOVUPS     two<>+0(SB), Y1
-	VDIVPS      Y5, Y1, Y1
-	VMOVUPS     one<>+0(SB), Y3
-	VSUBPS      Y1, Y3, Y1
-	VPAND       signMask<>+0(SB), Y0, Y0
+	VMULPS      Y0, Y3, Y3
+	VMULPS      Y1, Y3, Y3
+	VADDPS      one<>+0(SB), Y3, Y3
+	VMOVUPS     two<>+0(SB), Y0
+	VDIVPS      Y3, Y0, Y0
+	VMOVUPS     one<>+0(SB), Y1
+	VSUBPS      Y0, Y1, Y1
+	VPAND       signMask<>+0(SB), Y2, Y0
 	VPOR        Y0, Y1, Y1
-	VBLENDVPS   Y2, Y4, Y1, Y1
+	VBLENDVPS   Y4, Y6, Y1, Y1
 	VMOVUPS     Y1, 96(CX)
 	JMP         done_49
 
 partial_56:
-	VMOVDQU     96(AX), Y0
-	VMASKMOVPS  96(DX), Y0, Y1
-	VPAND       absMask<>+0(SB), Y1, Y2
-	VCMPPS      $0x01, tanhSmall<>+0(SB), Y2, Y3
-	VMULPS      Y1, Y1, Y4
-	VMOVUPS     tanhP1<>+0(SB), Y5
-	VFMADD231PS tanhP0<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP2<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP3<>+0(SB), Y4, Y5
-	VFMADD213PS tanhP4<>+0(SB), Y4, Y5
-	VMULPS      Y4, Y5, Y5
-	VFMADD213PS Y1, Y1, Y5
-	VADDPS      Y2, Y2, Y2
-	VMOVUPS     expMin<>+0(SB), Y4
-	VMAXPS      Y2, Y4, Y4
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y4, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y4
-	VROUNDPS    $0x00, Y4, Y4
-	VFMADD231PS expNegC1<>+0(SB), Y4, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y4, Y2
-	VMOVUPS     expP1<>+0(SB), Y6
-	VFMADD231PS expP0<>+0(SB), Y2, Y6
-	VFMADD213PS expP2<>+0(SB), Y2, Y6
-	VFMADD213PS expP3<>+0(SB), Y2, Y6
-	VFMADD213PS expP4<>+0(SB), Y2, Y6
-	VFMADD213PS expP5<>+0(SB), Y2, Y6
-	VMULPS      Y2, Y2, Y7
-	VFMADD213PS Y2, Y7, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VCVTTPS2DQ  Y4, Y4
-	VPSRAD      $0x01, Y4, Y2
-	VPSUBD      Y2, Y4, Y4
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y4, Y4
-	VPSLLD      $0x17, Y4, Y4
-	VMULPS      Y2, Y6, Y6
-	VMULPS      Y4, Y6, Y6
-	VADDPS      one<>+0(SB), Y6, Y6
-	VMOVUPS     two<>+0(SB), Y2
-	VDIVPS      Y6, Y2, Y2
-	VMOVUPS     one<>+0(SB), Y4
-	VSUBPS      Y2, Y4, Y2
-	VPAND       signMask<>+0(SB), Y1, Y1
-	VPOR        Y1, Y2, Y2
-	VBLENDVPS   Y3, Y5, Y2, Y2
-	VMASKMOVPS  Y2, Y0, 96(CX)
+	VMOVDQU     96(AX), Y2
+	VMASKMOVPS  96(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VCMPPS      $0x01, tanhSmall<>+0(SB), Y4, Y5
+	VMULPS      Y3, Y3, Y6
+	VMOVUPS     tanhP1<>+0(SB), Y7
+	VFMADD231PS tanhP0<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP2<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP3<>+0(SB), Y6, Y7
+	VFMADD213PS tanhP4<>+0(SB), Y6, Y7
+	VMULPS      Y6, Y7, Y7
+	VFMADD213PS Y3, Y3, Y7
+	VADDPS      Y4, Y4, Y4
+	VMAXPS      Y4, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      log2e<>+0(SB), Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS expNegC1<>+0(SB), Y1, Y0
+	VFMADD231PS expNegC2<>+0(SB), Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y4
+	VFMADD231PS expP0<>+0(SB), Y0, Y4
+	VFMADD213PS expP2<>+0(SB), Y0, Y4
+	VFMADD213PS expP3<>+0(SB), Y0, Y4
+	VFMADD213PS expP4<>+0(SB), Y0, Y4
+	VFMADD213PS expP5<>+0(SB), Y0, Y4
+	VMULPS      Y0, Y0, Y6
+	VFMADD213PS Y0, Y6, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y4, Y4
+	VMULPS      Y1, Y4, Y4
+	VADDPS      one<>+0(SB), Y4, Y4
+	VMOVUPS     two<>+0(SB), Y0
+	VDIVPS      Y4, Y0, Y0
+	VMOVUPS     one<>+0(SB), Y1
+	VSUBPS      Y0, Y1, Y1
+	VPAND       signMask<>+0(SB), Y3, Y0
+	VPOR        Y0, Y1, Y1
+	VBLENDVPS   Y5, Y7, Y1, Y1
+	VMASKMOVPS  Y1, Y2, 96(CX)
 
 done_49:
 	LEAQ (CX)(BX*4), CX
@@ -1775,141 +1746,140 @@ done_49:
 	RET
 
 op5_6:
+	VMOVUPS expMin<>+0(SB), Y0
+	VMOVUPS expMax<>+0(SB), Y1
+	VMOVUPS log2e<>+0(SB), Y2
+	VMOVUPS expNegC1<>+0(SB), Y3
+	VMOVUPS expNegC2<>+0(SB), Y4
+	VMOVUPS expP0<>+0(SB), Y5
+
 loop_57:
 	CMPQ        BX, $0x00000020
 	JB          tail_58
-	VMOVUPS     (DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, (CX)
-	VMOVUPS     32(DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, 32(CX)
-	VMOVUPS     64(DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, 64(CX)
-	VMOVUPS     96(DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, 96(CX)
+	VMOVUPS     (DX), Y6
+	VMOVUPS     32(DX), Y7
+	VPOR        signMask<>+0(SB), Y6, Y8
+	VPOR        signMask<>+0(SB), Y7, Y9
+	VMAXPS      Y8, Y0, Y8
+	VMAXPS      Y9, Y0, Y9
+	VMINPS      Y8, Y1, Y8
+	VMINPS      Y9, Y1, Y9
+	VMULPS      Y2, Y8, Y10
+	VMULPS      Y2, Y9, Y11
+	VROUNDPS    $0x00, Y10, Y10
+	VROUNDPS    $0x00, Y11, Y11
+	VFMADD231PS Y3, Y10, Y8
+	VFMADD231PS Y3, Y11, Y9
+	VFMADD231PS Y4, Y10, Y8
+	VFMADD231PS Y4, Y11, Y9
+	VMOVUPS     expP1<>+0(SB), Y12
+	VMOVUPS     expP1<>+0(SB), Y13
+	VFMADD231PS Y5, Y8, Y12
+	VFMADD231PS Y5, Y9, Y13
+	VFMADD213PS expP2<>+0(SB), Y8, Y12
+	VFMADD213PS expP2<>+0(SB), Y9, Y13
+	VFMADD213PS expP3<>+0(SB), Y8, Y12
+	VFMADD213PS expP3<>+0(SB), Y9, Y13
+	VFMADD213PS expP4<>+0(SB), Y8, Y12
+	VFMADD213PS expP4<>+0(SB), Y9, Y13
+	VFMADD213PS expP5<>+0(SB), Y8, Y12
+	VFMADD213PS expP5<>+0(SB), Y9, Y13
+	VMULPS      Y8, Y8, Y14
+	VMULPS      Y9, Y9, Y15
+	VFMADD213PS Y8, Y14, Y12
+	VFMADD213PS Y9, Y15, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ  Y10, Y10
+	VCVTTPS2DQ  Y11, Y11
+	VPSRAD      $0x01, Y10, Y8
+	VPSRAD      $0x01, Y11, Y9
+	VPSUBD      Y8, Y10, Y10
+	VPSUBD      Y9, Y11, Y11
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y8, Y8
+	VPSLLD      $0x17, Y9, Y9
+	VPADDD      i127<>+0(SB), Y10, Y10
+	VPADDD      i127<>+0(SB), Y11, Y11
+	VPSLLD      $0x17, Y10, Y10
+	VPSLLD      $0x17, Y11, Y11
+	VMULPS      Y8, Y12, Y12
+	VMULPS      Y9, Y13, Y13
+	VMULPS      Y10, Y12, Y12
+	VMULPS      Y11, Y13, Y13
+	VADDPS      one<>+0(SB), Y12, Y8
+	VADDPS      one<>+0(SB), Y13, Y9
+	VCMPPS      $0x0d, zero<>+0(SB), Y6, Y6
+	VCMPPS      $0x0d, zero<>+0(SB), Y7, Y7
+	VBLENDVPS   Y6, one<>+0(SB), Y12, Y12
+	VBLENDVPS   Y7, one<>+0(SB), Y13, Y13
+	VDIVPS      Y8, Y12, Y12
+	VDIVPS      Y9, Y13, Y13
+	VMOVUPS     Y12, (CX)
+	VMOVUPS     Y13, 32(CX)
+	VMOVUPS     64(DX), Y6
+	VMOVUPS     96(DX), Y7
+	VPOR        signMask<>+0(SB), Y6, Y8
+	VPOR        signMask<>+0(SB), Y7, Y9
+	VMAXPS      Y8, Y0, Y8
+	VMAXPS      Y9, Y0, Y9
+	VMINPS      Y8, Y1, Y8
+	VMINPS      Y9, Y1, Y9
+	VMULPS      Y2, Y8, Y10
+	VMULPS      Y2, Y9, Y11
+	VROUNDPS    $0x00, Y10, Y10
+	VROUNDPS    $0x00, Y11, Y11
+	VFMADD231PS Y3, Y10, Y8
+	VFMADD231PS Y3, Y11, Y9
+	VFMADD231PS Y4, Y10, Y8
+	VFMADD231PS Y4, Y11, Y9
+	VMOVUPS     expP1<>+0(SB), Y12
+	VMOVUPS     expP1<>+0(SB), Y13
+	VFMADD231PS Y5, Y8, Y12
+	VFMADD231PS Y5, Y9, Y13
+	VFMADD213PS expP2<>+0(SB), Y8, Y12
+	VFMADD213PS expP2<>+0(SB), Y9, Y13
+	VFMADD213PS expP3<>+0(SB), Y8, Y12
+	VFMADD213PS expP3<>+0(SB), Y9, Y13
+	VFMADD213PS expP4<>+0(SB), Y8, Y12
+	VFMADD213PS expP4<>+0(SB), Y9, Y13
+	VFMADD213PS expP5<>+0(SB), Y8, Y12
+	VFMADD213PS expP5<>+0(SB), Y9, Y13
+	VMULPS      Y8, Y8, Y14
+	VMULPS      Y9, Y9, Y15
+	VFMADD213PS Y8, Y14, Y12
+	VFMADD213PS Y9, Y15, Y13
+	VADDPS      one<>+0(SB), Y12, Y12
+	VADDPS      one<>+0(SB), Y13, Y13
+	VCVTTPS2DQ  Y10, Y10
+	VCVTTPS2DQ  Y11, Y11
+	VPSRAD      $0x01, Y10, Y8
+	VPSRAD      $0x01, Y11, Y9
+	VPSUBD      Y8, Y10, Y10
+	VPSUBD      Y9, Y11, Y11
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPADDD      i127<>+0(SB), Y9, Y9
+	VPSLLD      $0x17, Y8, Y8
+	VPSLLD      $0x17, Y9, Y9
+	VPADDD      i127<>+0(SB), Y10, Y10
+	VPADDD      i127<>+0(SB), Y11, Y11
+	VPSLLD      $0x17, Y10, Y10
+	VPSLLD      $0x17, Y11, Y11
+	VMULPS      Y8, Y12, Y12
+	VMULPS      Y9, Y13, Y13
+	VMULPS      Y10, Y12, Y12
+	VMULPS      Y11, Y13, Y13
+	VADDPS      one<>+0(SB), Y12, Y8
+	VADDPS      one<>+0(SB), Y13, Y9
+	VCMPPS      $0x0d, zero<>+0(SB), Y6, Y6
+	VCMPPS      $0x0d, zero<>+0(SB), Y7, Y7
+	VBLENDVPS   Y6, one<>+0(SB), Y12, Y12
+	VBLENDVPS   Y7, one<>+0(SB), Y13, Y13
+	VDIVPS      Y8, Y12, Y12
+	VDIVPS      Y9, Y13, Y13
+	VMOVUPS     Y12, 64(CX)
+	VMOVUPS     Y13, 96(CX)
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
@@ -1924,76 +1894,72 @@ tail_58:
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
 	JB          partial_60
-	VMOVUPS     (DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, (CX)
+	VMOVUPS     (DX), Y6
+	VPOR        signMask<>+0(SB), Y6, Y7
+	VMAXPS      Y7, Y0, Y7
+	VMINPS      Y7, Y1, Y7
+	VMULPS      Y2, Y7, Y8
+	VROUNDPS    $0x00, Y8, Y8
+	VFMADD231PS Y3, Y8, Y7
+	VFMADD231PS Y4, Y8, Y7
+	VMOVUPS     expP1<>+0(SB), Y9
+	VFMADD231PS Y5, Y7, Y9
+	VFMADD213PS expP2<>+0(SB), Y7, Y9
+	VFMADD213PS expP3<>+0(SB), Y7, Y9
+	VFMADD213PS expP4<>+0(SB), Y7, Y9
+	VFMADD213PS expP5<>+0(SB), Y7, Y9
+	VMULPS      Y7, Y7, Y10
+	VFMADD213PS Y7, Y10, Y9
+	VADDPS      one<>+0(SB), Y9, Y9
+	VCVTTPS2DQ  Y8, Y8
+	VPSRAD      $0x01, Y8, Y7
+	VPSUBD      Y7, Y8, Y8
+	VPADDD      i127<>+0(SB), Y7, Y7
+	VPSLLD      $0x17, Y7, Y7
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPSLLD      $0x17, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VMULPS      Y8, Y9, Y9
+	VADDPS      one<>+0(SB), Y9, Y7
+	VCMPPS      $0x0d, zero<>+0(SB), Y6, Y6
+	VBLENDVPS   Y6, one<>+0(SB), Y9, Y9
+	VDIVPS      Y7, Y9, Y9
+	VMOVUPS     Y9, (CX)
 	JMP         next_61
 
 partial_60:
-	VMOVDQU     (AX), Y0
-	VMASKMOVPS  (DX), Y0, Y1
-	VPOR        signMask<>+0(SB), Y1, Y2
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y2, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y3, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y2
-	VMOVUPS     expP1<>+0(SB), Y4
-	VFMADD231PS expP0<>+0(SB), Y2, Y4
-	VFMADD213PS expP2<>+0(SB), Y2, Y4
-	VFMADD213PS expP3<>+0(SB), Y2, Y4
-	VFMADD213PS expP4<>+0(SB), Y2, Y4
-	VFMADD213PS expP5<>+0(SB), Y2, Y4
-	VMULPS      Y2, Y2, Y5
-	VFMADD213PS Y2, Y5, Y4
-	VADDPS      one<>+0(SB), Y4, Y4
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y2
-	VPSUBD      Y2, Y3, Y3
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y2, Y4, Y4
-	VMULPS      Y3, Y4, Y4
-	VADDPS      one<>+0(SB), Y4, Y2
-	VCMPPS      $0x0d, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, one<>+0(SB), Y4, Y4
-	VDIVPS      Y2, Y4, Y4
-	VMASKMOVPS  Y4, Y0, (CX)
+	VMOVDQU     (AX), Y6
+	VMASKMOVPS  (DX), Y6, Y7
+	VPOR        signMask<>+0(SB), Y7, Y8
+	VMAXPS      Y8, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS expP2<>+0(SB), Y0, Y2
+	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD213PS expP4<>+0(SB), Y0, Y2
+	VFMADD213PS expP5<>+0(SB), Y0, Y2
+	VMULPS      Y0, Y0, Y3
+	VFMADD213PS Y0, Y3, Y2
+	VADDPS      one<>+0(SB), Y2, Y2
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y1, Y2, Y2
+	VADDPS      one<>+0(SB), Y2, Y0
+	VCMPPS      $0x0d, zero<>+0(SB), Y7, Y1
+	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
+	VDIVPS      Y0, Y2, Y2
+	VMASKMOVPS  Y2, Y6, (CX)
 	JMP         done_59
 
 next_61:
@@ -2001,76 +1967,72 @@ next_61:
 	JBE         done_59
 	CMPQ        BX, $0x00000010
 	JB          partial_62
-	VMOVUPS     32(DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, 32(CX)
+	VMOVUPS     32(DX), Y6
+	VPOR        signMask<>+0(SB), Y6, Y7
+	VMAXPS      Y7, Y0, Y7
+	VMINPS      Y7, Y1, Y7
+	VMULPS      Y2, Y7, Y8
+	VROUNDPS    $0x00, Y8, Y8
+	VFMADD231PS Y3, Y8, Y7
+	VFMADD231PS Y4, Y8, Y7
+	VMOVUPS     expP1<>+0(SB), Y9
+	VFMADD231PS Y5, Y7, Y9
+	VFMADD213PS expP2<>+0(SB), Y7, Y9
+	VFMADD213PS expP3<>+0(SB), Y7, Y9
+	VFMADD213PS expP4<>+0(SB), Y7, Y9
+	VFMADD213PS expP5<>+0(SB), Y7, Y9
+	VMULPS      Y7, Y7, Y10
+	VFMADD213PS Y7, Y10, Y9
+	VADDPS      one<>+0(SB), Y9, Y9
+	VCVTTPS2DQ  Y8, Y8
+	VPSRAD      $0x01, Y8, Y7
+	VPSUBD      Y7, Y8, Y8
+	VPADDD      i127<>+0(SB), Y7, Y7
+	VPSLLD      $0x17, Y7, Y7
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPSLLD      $0x17, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VMULPS      Y8, Y9, Y9
+	VADDPS      one<>+0(SB), Y9, Y7
+	VCMPPS      $0x0d, zero<>+0(SB), Y6, Y6
+	VBLENDVPS   Y6, one<>+0(SB), Y9, Y9
+	VDIVPS      Y7, Y9, Y9
+	VMOVUPS     Y9, 32(CX)
 	JMP         next_63
 
 partial_62:
-	VMOVDQU     32(AX), Y0
-	VMASKMOVPS  32(DX), Y0, Y1
-	VPOR        signMask<>+0(SB), Y1, Y2
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y2, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y3, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y2
-	VMOVUPS     expP1<>+0(SB), Y4
-	VFMADD231PS expP0<>+0(SB), Y2, Y4
-	VFMADD213PS expP2<>+0(SB), Y2, Y4
-	VFMADD213PS expP3<>+0(SB), Y2, Y4
-	VFMADD213PS expP4<>+0(SB), Y2, Y4
-	VFMADD213PS expP5<>+0(SB), Y2, Y4
-	VMULPS      Y2, Y2, Y5
-	VFMADD213PS Y2, Y5, Y4
-	VADDPS      one<>+0(SB), Y4, Y4
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y2
-	VPSUBD      Y2, Y3, Y3
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y2, Y4, Y4
-	VMULPS      Y3, Y4, Y4
-	VADDPS      one<>+0(SB), Y4, Y2
-	VCMPPS      $0x0d, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, one<>+0(SB), Y4, Y4
-	VDIVPS      Y2, Y4, Y4
-	VMASKMOVPS  Y4, Y0, 32(CX)
+	VMOVDQU     32(AX), Y6
+	VMASKMOVPS  32(DX), Y6, Y7
+	VPOR        signMask<>+0(SB), Y7, Y8
+	VMAXPS      Y8, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS expP2<>+0(SB), Y0, Y2
+	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD213PS expP4<>+0(SB), Y0, Y2
+	VFMADD213PS expP5<>+0(SB), Y0, Y2
+	VMULPS      Y0, Y0, Y3
+	VFMADD213PS Y0, Y3, Y2
+	VADDPS      one<>+0(SB), Y2, Y2
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y1, Y2, Y2
+	VADDPS      one<>+0(SB), Y2, Y0
+	VCMPPS      $0x0d, zero<>+0(SB), Y7, Y1
+	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
+	VDIVPS      Y0, Y2, Y2
+	VMASKMOVPS  Y2, Y6, 32(CX)
 	JMP         done_59
 
 next_63:
@@ -2078,76 +2040,72 @@ next_63:
 	JBE         done_59
 	CMPQ        BX, $0x00000018
 	JB          partial_64
-	VMOVUPS     64(DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
-	VPADDD      i127<>+0(SB), Y1, Y1
-	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, 64(CX)
+	VMOVUPS     64(DX), Y6
+	VPOR        signMask<>+0(SB), Y6, Y7
+	VMAXPS      Y7, Y0, Y7
+	VMINPS      Y7, Y1, Y7
+	VMULPS      Y2, Y7, Y8
+	VROUNDPS    $0x00, Y8, Y8
+	VFMADD231PS Y3, Y8, Y7
+	VFMADD231PS Y4, Y8, Y7
+	VMOVUPS     expP1<>+0(SB), Y9
+	VFMADD231PS Y5, Y7, Y9
+	VFMADD213PS expP2<>+0(SB), Y7, Y9
+	VFMADD213PS expP3<>+0(SB), Y7, Y9
+	VFMADD213PS expP4<>+0(SB), Y7, Y9
+	VFMADD213PS expP5<>+0(SB), Y7, Y9
+	VMULPS      Y7, Y7, Y10
+	VFMADD213PS Y7, Y10, Y9
+	VADDPS      one<>+0(SB), Y9, Y9
+	VCVTTPS2DQ  Y8, Y8
+	VPSRAD      $0x01, Y8, Y7
+	VPSUBD      Y7, Y8, Y8
+	VPADDD      i127<>+0(SB), Y7, Y7
+	VPSLLD      $0x17, Y7, Y7
+	VPADDD      i127<>+0(SB), Y8, Y8
+	VPSLLD      $0x17, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VMULPS      Y8, Y9, Y9
+	VADDPS      one<>+0(SB), Y9, Y7
+	VCMPPS      $0x0d, zero<>+0(SB), Y6, Y6
+	VBLENDVPS   Y6, one<>+0(SB), Y9, Y9
+	VDIVPS      Y7, Y9, Y9
+	VMOVUPS     Y9, 64(CX)
 	JMP         next_65
 
 partial_64:
-	VMOVDQU     64(AX), Y0
-	VMASKMOVPS  64(DX), Y0, Y1
-	VPOR        signMask<>+0(SB), Y1, Y2
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y2, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y3, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y2
-	VMOVUPS     expP1<>+0(SB), Y4
-	VFMADD231PS expP0<>+0(SB), Y2, Y4
-	VFMADD213PS expP2<>+0(SB), Y2, Y4
-	VFMADD213PS expP3<>+0(SB), Y2, Y4
-	VFMADD213PS expP4<>+0(SB), Y2, Y4
-	VFMADD213PS expP5<>+0(SB), Y2, Y4
-	VMULPS      Y2, Y2, Y5
-	VFMADD213PS Y2, Y5, Y4
-	VADDPS      one<>+0(SB), Y4, Y4
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y2
-	VPSUBD      Y2, Y3, Y3
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y2, Y4, Y4
-	VMULPS      Y3, Y4, Y4
-	VADDPS      one<>+0(SB), Y4, Y2
-	VCMPPS      $0x0d, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, one<>+0(SB), Y4, Y4
-	VDIVPS      Y2, Y4, Y4
-	VMASKMOVPS  Y4, Y0, 64(CX)
+	VMOVDQU     64(AX), Y6
+	VMASKMOVPS  64(DX), Y6, Y7
+	VPOR        signMask<>+0(SB), Y7, Y8
+	VMAXPS      Y8, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS expP2<>+0(SB), Y0, Y2
+	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD213PS expP4<>+0(SB), Y0, Y2
+	VFMADD213PS expP5<>+0(SB), Y0, Y2
+	VMULPS      Y0, Y0, Y3
+	VFMADD213PS Y0, Y3, Y2
+	VADDPS      one<>+0(SB), Y2, Y2
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y1, Y2, Y2
+	VADDPS      one<>+0(SB), Y2, Y0
+	VCMPPS      $0x0d, zero<>+0(SB), Y7, Y1
+	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
+	VDIVPS      Y0, Y2, Y2
+	VMASKMOVPS  Y2, Y6, 64(CX)
 	JMP         done_59
 
 next_65:
@@ -2155,76 +2113,72 @@ next_65:
 	JBE         done_59
 	CMPQ        BX, $0x00000020
 	JB          partial_66
-	VMOVUPS     96(DX), Y0
-	VPOR        signMask<>+0(SB), Y0, Y1
-	VMOVUPS     expMin<>+0(SB), Y2
-	VMAXPS      Y1, Y2, Y2
-	VMOVUPS     expMax<>+0(SB), Y1
-	VMINPS      Y2, Y1, Y1
-	VMULPS      log2e<>+0(SB), Y1, Y2
-	VROUNDPS    $0x00, Y2, Y2
-	VFMADD231PS expNegC1<>+0(SB), Y2, Y1
-	VFMADD231PS expNegC2<>+0(SB), Y2, Y1
-	VMOVUPS     expP1<>+0(SB), Y3
-	VFMADD231PS expP0<>+0(SB), Y1, Y3
-	VFMADD213PS expP2<>+0(SB), Y1, Y3
-	VFMADD213PS expP3<>+0(SB), Y1, Y3
-	VFMADD213PS expP4<>+0(SB), Y1, Y3
-	VFMADD213PS expP5<>+0(SB), Y1, Y3
-	VMULPS      Y1, Y1, Y4
-	VFMADD213PS Y1, Y4, Y3
-	VADDPS      one<>+0(SB), Y3, Y3
-	VCVTTPS2DQ  Y2, Y2
-	VPSRAD      $0x01, Y2, Y1
-	VPSUBD      Y1, Y2, Y2
+	VMOVUPS     96(DX), Y6
+	VPOR        signMask<>+0(SB), Y6, Y7
+	VMAXPS      Y7, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS expP2<>+0(SB), Y0, Y2
+	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD213PS expP4<>+0(SB), Y0, Y2
+	VFMADD213PS expP5<>+0(SB), Y0, Y2
+	VMULPS      Y0, Y0, Y3
+	VFMADD213PS Y0, Y3, Y2
+	VADDPS      one<>+0(SB), Y2, Y2
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
 	VPADDD      i127<>+0(SB), Y1, Y1
 	VPSLLD      $0x17, Y1, Y1
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VMULPS      Y1, Y3, Y3
-	VMULPS      Y2, Y3, Y3
-	VADDPS      one<>+0(SB), Y3, Y1
-	VCMPPS      $0x0d, zero<>+0(SB), Y0, Y0
-	VBLENDVPS   Y0, one<>+0(SB), Y3, Y3
-	VDIVPS      Y1, Y3, Y3
-	VMOVUPS     Y3, 96(CX)
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y1, Y2, Y2
+	VADDPS      one<>+0(SB), Y2, Y0
+	VCMPPS      $0x0d, zero<>+0(SB), Y6, Y1
+	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
+	VDIVPS      Y0, Y2, Y2
+	VMOVUPS     Y2, 96(CX)
 	JMP         done_59
 
 partial_66:
-	VMOVDQU     96(AX), Y0
-	VMASKMOVPS  96(DX), Y0, Y1
-	VPOR        signMask<>+0(SB), Y1, Y2
-	VMOVUPS     expMin<>+0(SB), Y3
-	VMAXPS      Y2, Y3, Y3
-	VMOVUPS     expMax<>+0(SB), Y2
-	VMINPS      Y3, Y2, Y2
-	VMULPS      log2e<>+0(SB), Y2, Y3
-	VROUNDPS    $0x00, Y3, Y3
-	VFMADD231PS expNegC1<>+0(SB), Y3, Y2
-	VFMADD231PS expNegC2<>+0(SB), Y3, Y2
-	VMOVUPS     expP1<>+0(SB), Y4
-	VFMADD231PS expP0<>+0(SB), Y2, Y4
-	VFMADD213PS expP2<>+0(SB), Y2, Y4
-	VFMADD213PS expP3<>+0(SB), Y2, Y4
-	VFMADD213PS expP4<>+0(SB), Y2, Y4
-	VFMADD213PS expP5<>+0(SB), Y2, Y4
-	VMULPS      Y2, Y2, Y5
-	VFMADD213PS Y2, Y5, Y4
-	VADDPS      one<>+0(SB), Y4, Y4
-	VCVTTPS2DQ  Y3, Y3
-	VPSRAD      $0x01, Y3, Y2
-	VPSUBD      Y2, Y3, Y3
-	VPADDD      i127<>+0(SB), Y2, Y2
-	VPSLLD      $0x17, Y2, Y2
-	VPADDD      i127<>+0(SB), Y3, Y3
-	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y2, Y4, Y4
-	VMULPS      Y3, Y4, Y4
-	VADDPS      one<>+0(SB), Y4, Y2
-	VCMPPS      $0x0d, zero<>+0(SB), Y1, Y1
-	VBLENDVPS   Y1, one<>+0(SB), Y4, Y4
-	VDIVPS      Y2, Y4, Y4
-	VMASKMOVPS  Y4, Y0, 96(CX)
+	VMOVDQU     96(AX), Y6
+	VMASKMOVPS  96(DX), Y6, Y7
+	VPOR        signMask<>+0(SB), Y7, Y8
+	VMAXPS      Y8, Y0, Y0
+	VMINPS      Y0, Y1, Y0
+	VMULPS      Y2, Y0, Y1
+	VROUNDPS    $0x00, Y1, Y1
+	VFMADD231PS Y3, Y1, Y0
+	VFMADD231PS Y4, Y1, Y0
+	VMOVUPS     expP1<>+0(SB), Y2
+	VFMADD231PS Y5, Y0, Y2
+	VFMADD213PS expP2<>+0(SB), Y0, Y2
+	VFMADD213PS expP3<>+0(SB), Y0, Y2
+	VFMADD213PS expP4<>+0(SB), Y0, Y2
+	VFMADD213PS expP5<>+0(SB), Y0, Y2
+	VMULPS      Y0, Y0, Y3
+	VFMADD213PS Y0, Y3, Y2
+	VADDPS      one<>+0(SB), Y2, Y2
+	VCVTTPS2DQ  Y1, Y1
+	VPSRAD      $0x01, Y1, Y0
+	VPSUBD      Y0, Y1, Y1
+	VPADDD      i127<>+0(SB), Y0, Y0
+	VPSLLD      $0x17, Y0, Y0
+	VPADDD      i127<>+0(SB), Y1, Y1
+	VPSLLD      $0x17, Y1, Y1
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y1, Y2, Y2
+	VADDPS      one<>+0(SB), Y2, Y0
+	VCMPPS      $0x0d, zero<>+0(SB), Y7, Y1
+	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
+	VDIVPS      Y0, Y2, Y2
+	VMASKMOVPS  Y2, Y6, 96(CX)
 
 done_59:
 	LEAQ (CX)(BX*4), CX
@@ -2452,24 +2406,6 @@ DATA expNegC2<>+56(SB)/4, $0x395e8083
 DATA expNegC2<>+60(SB)/4, $0x395e8083
 GLOBL expNegC2<>(SB), RODATA|NOPTR, $64
 
-DATA expP1<>+0(SB)/4, $0x3ab743ce
-DATA expP1<>+4(SB)/4, $0x3ab743ce
-DATA expP1<>+8(SB)/4, $0x3ab743ce
-DATA expP1<>+12(SB)/4, $0x3ab743ce
-DATA expP1<>+16(SB)/4, $0x3ab743ce
-DATA expP1<>+20(SB)/4, $0x3ab743ce
-DATA expP1<>+24(SB)/4, $0x3ab743ce
-DATA expP1<>+28(SB)/4, $0x3ab743ce
-DATA expP1<>+32(SB)/4, $0x3ab743ce
-DATA expP1<>+36(SB)/4, $0x3ab743ce
-DATA expP1<>+40(SB)/4, $0x3ab743ce
-DATA expP1<>+44(SB)/4, $0x3ab743ce
-DATA expP1<>+48(SB)/4, $0x3ab743ce
-DATA expP1<>+52(SB)/4, $0x3ab743ce
-DATA expP1<>+56(SB)/4, $0x3ab743ce
-DATA expP1<>+60(SB)/4, $0x3ab743ce
-GLOBL expP1<>(SB), RODATA|NOPTR, $64
-
 DATA expP0<>+0(SB)/4, $0x39506967
 DATA expP0<>+4(SB)/4, $0x39506967
 DATA expP0<>+8(SB)/4, $0x39506967
@@ -2523,6 +2459,24 @@ DATA expP3<>+52(SB)/4, $0x3d2aa9c1
 DATA expP3<>+56(SB)/4, $0x3d2aa9c1
 DATA expP3<>+60(SB)/4, $0x3d2aa9c1
 GLOBL expP3<>(SB), RODATA|NOPTR, $64
+
+DATA expP1<>+0(SB)/4, $0x3ab743ce
+DATA expP1<>+4(SB)/4, $0x3ab743ce
+DATA expP1<>+8(SB)/4, $0x3ab743ce
+DATA expP1<>+12(SB)/4, $0x3ab743ce
+DATA expP1<>+16(SB)/4, $0x3ab743ce
+DATA expP1<>+20(SB)/4, $0x3ab743ce
+DATA expP1<>+24(SB)/4, $0x3ab743ce
+DATA expP1<>+28(SB)/4, $0x3ab743ce
+DATA expP1<>+32(SB)/4, $0x3ab743ce
+DATA expP1<>+36(SB)/4, $0x3ab743ce
+DATA expP1<>+40(SB)/4, $0x3ab743ce
+DATA expP1<>+44(SB)/4, $0x3ab743ce
+DATA expP1<>+48(SB)/4, $0x3ab743ce
+DATA expP1<>+52(SB)/4, $0x3ab743ce
+DATA expP1<>+56(SB)/4, $0x3ab743ce
+DATA expP1<>+60(SB)/4, $0x3ab743ce
+GLOBL expP1<>(SB), RODATA|NOPTR, $64
 
 DATA expP4<>+0(SB)/4, $0x3e2aaaaa
 DATA expP4<>+4(SB)/4, $0x3e2aaaaa
@@ -2595,6 +2549,114 @@ DATA i127<>+52(SB)/4, $0x0000007f
 DATA i127<>+56(SB)/4, $0x0000007f
 DATA i127<>+60(SB)/4, $0x0000007f
 GLOBL i127<>(SB), RODATA|NOPTR, $64
+
+DATA logP0<>+0(SB)/4, $0x3d9021bb
+DATA logP0<>+4(SB)/4, $0x3d9021bb
+DATA logP0<>+8(SB)/4, $0x3d9021bb
+DATA logP0<>+12(SB)/4, $0x3d9021bb
+DATA logP0<>+16(SB)/4, $0x3d9021bb
+DATA logP0<>+20(SB)/4, $0x3d9021bb
+DATA logP0<>+24(SB)/4, $0x3d9021bb
+DATA logP0<>+28(SB)/4, $0x3d9021bb
+DATA logP0<>+32(SB)/4, $0x3d9021bb
+DATA logP0<>+36(SB)/4, $0x3d9021bb
+DATA logP0<>+40(SB)/4, $0x3d9021bb
+DATA logP0<>+44(SB)/4, $0x3d9021bb
+DATA logP0<>+48(SB)/4, $0x3d9021bb
+DATA logP0<>+52(SB)/4, $0x3d9021bb
+DATA logP0<>+56(SB)/4, $0x3d9021bb
+DATA logP0<>+60(SB)/4, $0x3d9021bb
+GLOBL logP0<>(SB), RODATA|NOPTR, $64
+
+DATA logP2<>+0(SB)/4, $0x3def251a
+DATA logP2<>+4(SB)/4, $0x3def251a
+DATA logP2<>+8(SB)/4, $0x3def251a
+DATA logP2<>+12(SB)/4, $0x3def251a
+DATA logP2<>+16(SB)/4, $0x3def251a
+DATA logP2<>+20(SB)/4, $0x3def251a
+DATA logP2<>+24(SB)/4, $0x3def251a
+DATA logP2<>+28(SB)/4, $0x3def251a
+DATA logP2<>+32(SB)/4, $0x3def251a
+DATA logP2<>+36(SB)/4, $0x3def251a
+DATA logP2<>+40(SB)/4, $0x3def251a
+DATA logP2<>+44(SB)/4, $0x3def251a
+DATA logP2<>+48(SB)/4, $0x3def251a
+DATA logP2<>+52(SB)/4, $0x3def251a
+DATA logP2<>+56(SB)/4, $0x3def251a
+DATA logP2<>+60(SB)/4, $0x3def251a
+GLOBL logP2<>(SB), RODATA|NOPTR, $64
+
+DATA logP3<>+0(SB)/4, $0xbdfe5d4f
+DATA logP3<>+4(SB)/4, $0xbdfe5d4f
+DATA logP3<>+8(SB)/4, $0xbdfe5d4f
+DATA logP3<>+12(SB)/4, $0xbdfe5d4f
+DATA logP3<>+16(SB)/4, $0xbdfe5d4f
+DATA logP3<>+20(SB)/4, $0xbdfe5d4f
+DATA logP3<>+24(SB)/4, $0xbdfe5d4f
+DATA logP3<>+28(SB)/4, $0xbdfe5d4f
+DATA logP3<>+32(SB)/4, $0xbdfe5d4f
+DATA logP3<>+36(SB)/4, $0xbdfe5d4f
+DATA logP3<>+40(SB)/4, $0xbdfe5d4f
+DATA logP3<>+44(SB)/4, $0xbdfe5d4f
+DATA logP3<>+48(SB)/4, $0xbdfe5d4f
+DATA logP3<>+52(SB)/4, $0xbdfe5d4f
+DATA logP3<>+56(SB)/4, $0xbdfe5d4f
+DATA logP3<>+60(SB)/4, $0xbdfe5d4f
+GLOBL logP3<>(SB), RODATA|NOPTR, $64
+
+DATA logP4<>+0(SB)/4, $0x3e11e9bf
+DATA logP4<>+4(SB)/4, $0x3e11e9bf
+DATA logP4<>+8(SB)/4, $0x3e11e9bf
+DATA logP4<>+12(SB)/4, $0x3e11e9bf
+DATA logP4<>+16(SB)/4, $0x3e11e9bf
+DATA logP4<>+20(SB)/4, $0x3e11e9bf
+DATA logP4<>+24(SB)/4, $0x3e11e9bf
+DATA logP4<>+28(SB)/4, $0x3e11e9bf
+DATA logP4<>+32(SB)/4, $0x3e11e9bf
+DATA logP4<>+36(SB)/4, $0x3e11e9bf
+DATA logP4<>+40(SB)/4, $0x3e11e9bf
+DATA logP4<>+44(SB)/4, $0x3e11e9bf
+DATA logP4<>+48(SB)/4, $0x3e11e9bf
+DATA logP4<>+52(SB)/4, $0x3e11e9bf
+DATA logP4<>+56(SB)/4, $0x3e11e9bf
+DATA logP4<>+60(SB)/4, $0x3e11e9bf
+GLOBL logP4<>(SB), RODATA|NOPTR, $64
+
+DATA logP5<>+0(SB)/4, $0xbe2aae50
+DATA logP5<>+4(SB)/4, $0xbe2aae50
+DATA logP5<>+8(SB)/4, $0xbe2aae50
+DATA logP5<>+12(SB)/4, $0xbe2aae50
+DATA logP5<>+16(SB)/4, $0xbe2aae50
+DATA logP5<>+20(SB)/4, $0xbe2aae50
+DATA logP5<>+24(SB)/4, $0xbe2aae50
+DATA logP5<>+28(SB)/4, $0xbe2aae50
+DATA logP5<>+32(SB)/4, $0xbe2aae50
+DATA logP5<>+36(SB)/4, $0xbe2aae50
+DATA logP5<>+40(SB)/4, $0xbe2aae50
+DATA logP5<>+44(SB)/4, $0xbe2aae50
+DATA logP5<>+48(SB)/4, $0xbe2aae50
+DATA logP5<>+52(SB)/4, $0xbe2aae50
+DATA logP5<>+56(SB)/4, $0xbe2aae50
+DATA logP5<>+60(SB)/4, $0xbe2aae50
+GLOBL logP5<>(SB), RODATA|NOPTR, $64
+
+DATA logP6<>+0(SB)/4, $0x3e4cceac
+DATA logP6<>+4(SB)/4, $0x3e4cceac
+DATA logP6<>+8(SB)/4, $0x3e4cceac
+DATA logP6<>+12(SB)/4, $0x3e4cceac
+DATA logP6<>+16(SB)/4, $0x3e4cceac
+DATA logP6<>+20(SB)/4, $0x3e4cceac
+DATA logP6<>+24(SB)/4, $0x3e4cceac
+DATA logP6<>+28(SB)/4, $0x3e4cceac
+DATA logP6<>+32(SB)/4, $0x3e4cceac
+DATA logP6<>+36(SB)/4, $0x3e4cceac
+DATA logP6<>+40(SB)/4, $0x3e4cceac
+DATA logP6<>+44(SB)/4, $0x3e4cceac
+DATA logP6<>+48(SB)/4, $0x3e4cceac
+DATA logP6<>+52(SB)/4, $0x3e4cceac
+DATA logP6<>+56(SB)/4, $0x3e4cceac
+DATA logP6<>+60(SB)/4, $0x3e4cceac
+GLOBL logP6<>(SB), RODATA|NOPTR, $64
 
 DATA logMinNormal<>+0(SB)/4, $0x00800000
 DATA logMinNormal<>+4(SB)/4, $0x00800000
@@ -2739,114 +2801,6 @@ DATA logP1<>+52(SB)/4, $0xbdebd1b8
 DATA logP1<>+56(SB)/4, $0xbdebd1b8
 DATA logP1<>+60(SB)/4, $0xbdebd1b8
 GLOBL logP1<>(SB), RODATA|NOPTR, $64
-
-DATA logP0<>+0(SB)/4, $0x3d9021bb
-DATA logP0<>+4(SB)/4, $0x3d9021bb
-DATA logP0<>+8(SB)/4, $0x3d9021bb
-DATA logP0<>+12(SB)/4, $0x3d9021bb
-DATA logP0<>+16(SB)/4, $0x3d9021bb
-DATA logP0<>+20(SB)/4, $0x3d9021bb
-DATA logP0<>+24(SB)/4, $0x3d9021bb
-DATA logP0<>+28(SB)/4, $0x3d9021bb
-DATA logP0<>+32(SB)/4, $0x3d9021bb
-DATA logP0<>+36(SB)/4, $0x3d9021bb
-DATA logP0<>+40(SB)/4, $0x3d9021bb
-DATA logP0<>+44(SB)/4, $0x3d9021bb
-DATA logP0<>+48(SB)/4, $0x3d9021bb
-DATA logP0<>+52(SB)/4, $0x3d9021bb
-DATA logP0<>+56(SB)/4, $0x3d9021bb
-DATA logP0<>+60(SB)/4, $0x3d9021bb
-GLOBL logP0<>(SB), RODATA|NOPTR, $64
-
-DATA logP2<>+0(SB)/4, $0x3def251a
-DATA logP2<>+4(SB)/4, $0x3def251a
-DATA logP2<>+8(SB)/4, $0x3def251a
-DATA logP2<>+12(SB)/4, $0x3def251a
-DATA logP2<>+16(SB)/4, $0x3def251a
-DATA logP2<>+20(SB)/4, $0x3def251a
-DATA logP2<>+24(SB)/4, $0x3def251a
-DATA logP2<>+28(SB)/4, $0x3def251a
-DATA logP2<>+32(SB)/4, $0x3def251a
-DATA logP2<>+36(SB)/4, $0x3def251a
-DATA logP2<>+40(SB)/4, $0x3def251a
-DATA logP2<>+44(SB)/4, $0x3def251a
-DATA logP2<>+48(SB)/4, $0x3def251a
-DATA logP2<>+52(SB)/4, $0x3def251a
-DATA logP2<>+56(SB)/4, $0x3def251a
-DATA logP2<>+60(SB)/4, $0x3def251a
-GLOBL logP2<>(SB), RODATA|NOPTR, $64
-
-DATA logP3<>+0(SB)/4, $0xbdfe5d4f
-DATA logP3<>+4(SB)/4, $0xbdfe5d4f
-DATA logP3<>+8(SB)/4, $0xbdfe5d4f
-DATA logP3<>+12(SB)/4, $0xbdfe5d4f
-DATA logP3<>+16(SB)/4, $0xbdfe5d4f
-DATA logP3<>+20(SB)/4, $0xbdfe5d4f
-DATA logP3<>+24(SB)/4, $0xbdfe5d4f
-DATA logP3<>+28(SB)/4, $0xbdfe5d4f
-DATA logP3<>+32(SB)/4, $0xbdfe5d4f
-DATA logP3<>+36(SB)/4, $0xbdfe5d4f
-DATA logP3<>+40(SB)/4, $0xbdfe5d4f
-DATA logP3<>+44(SB)/4, $0xbdfe5d4f
-DATA logP3<>+48(SB)/4, $0xbdfe5d4f
-DATA logP3<>+52(SB)/4, $0xbdfe5d4f
-DATA logP3<>+56(SB)/4, $0xbdfe5d4f
-DATA logP3<>+60(SB)/4, $0xbdfe5d4f
-GLOBL logP3<>(SB), RODATA|NOPTR, $64
-
-DATA logP4<>+0(SB)/4, $0x3e11e9bf
-DATA logP4<>+4(SB)/4, $0x3e11e9bf
-DATA logP4<>+8(SB)/4, $0x3e11e9bf
-DATA logP4<>+12(SB)/4, $0x3e11e9bf
-DATA logP4<>+16(SB)/4, $0x3e11e9bf
-DATA logP4<>+20(SB)/4, $0x3e11e9bf
-DATA logP4<>+24(SB)/4, $0x3e11e9bf
-DATA logP4<>+28(SB)/4, $0x3e11e9bf
-DATA logP4<>+32(SB)/4, $0x3e11e9bf
-DATA logP4<>+36(SB)/4, $0x3e11e9bf
-DATA logP4<>+40(SB)/4, $0x3e11e9bf
-DATA logP4<>+44(SB)/4, $0x3e11e9bf
-DATA logP4<>+48(SB)/4, $0x3e11e9bf
-DATA logP4<>+52(SB)/4, $0x3e11e9bf
-DATA logP4<>+56(SB)/4, $0x3e11e9bf
-DATA logP4<>+60(SB)/4, $0x3e11e9bf
-GLOBL logP4<>(SB), RODATA|NOPTR, $64
-
-DATA logP5<>+0(SB)/4, $0xbe2aae50
-DATA logP5<>+4(SB)/4, $0xbe2aae50
-DATA logP5<>+8(SB)/4, $0xbe2aae50
-DATA logP5<>+12(SB)/4, $0xbe2aae50
-DATA logP5<>+16(SB)/4, $0xbe2aae50
-DATA logP5<>+20(SB)/4, $0xbe2aae50
-DATA logP5<>+24(SB)/4, $0xbe2aae50
-DATA logP5<>+28(SB)/4, $0xbe2aae50
-DATA logP5<>+32(SB)/4, $0xbe2aae50
-DATA logP5<>+36(SB)/4, $0xbe2aae50
-DATA logP5<>+40(SB)/4, $0xbe2aae50
-DATA logP5<>+44(SB)/4, $0xbe2aae50
-DATA logP5<>+48(SB)/4, $0xbe2aae50
-DATA logP5<>+52(SB)/4, $0xbe2aae50
-DATA logP5<>+56(SB)/4, $0xbe2aae50
-DATA logP5<>+60(SB)/4, $0xbe2aae50
-GLOBL logP5<>(SB), RODATA|NOPTR, $64
-
-DATA logP6<>+0(SB)/4, $0x3e4cceac
-DATA logP6<>+4(SB)/4, $0x3e4cceac
-DATA logP6<>+8(SB)/4, $0x3e4cceac
-DATA logP6<>+12(SB)/4, $0x3e4cceac
-DATA logP6<>+16(SB)/4, $0x3e4cceac
-DATA logP6<>+20(SB)/4, $0x3e4cceac
-DATA logP6<>+24(SB)/4, $0x3e4cceac
-DATA logP6<>+28(SB)/4, $0x3e4cceac
-DATA logP6<>+32(SB)/4, $0x3e4cceac
-DATA logP6<>+36(SB)/4, $0x3e4cceac
-DATA logP6<>+40(SB)/4, $0x3e4cceac
-DATA logP6<>+44(SB)/4, $0x3e4cceac
-DATA logP6<>+48(SB)/4, $0x3e4cceac
-DATA logP6<>+52(SB)/4, $0x3e4cceac
-DATA logP6<>+56(SB)/4, $0x3e4cceac
-DATA logP6<>+60(SB)/4, $0x3e4cceac
-GLOBL logP6<>(SB), RODATA|NOPTR, $64
 
 DATA logP7<>+0(SB)/4, $0xbe7ffffc
 DATA logP7<>+4(SB)/4, $0xbe7ffffc

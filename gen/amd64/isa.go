@@ -28,6 +28,8 @@ type isa struct {
 	// loads and stores cost as much as plain ones, so it masks every vector.
 	fullInTail bool
 
+	nvec     int // vector registers: 32 ZMM, 16 YMM
+	mathG    int // vectors per group of the math functions (math.go, group.go)
 	unroll   int // vectors per main-loop iteration of the streaming kernels
 	sumVecs  int // vectors holding the 64 lanes of sum64 (also its unroll)
 	peakAccs int // independent FMA chains of FMAPeak
@@ -36,10 +38,10 @@ type isa struct {
 var (
 	// AVX-512: 32 ZMM, masked loads/stores in the tails.
 	avx512 = isa{suffix: "AVX512", file: "avx512", w: 16, vec: (*build.Context).ZMM, kmask: true,
-		unroll: 4, sumVecs: 4, peakAccs: 24}
+		nvec: 32, mathG: 4, unroll: 4, sumVecs: 4, peakAccs: 24}
 	// AVX2+FMA: 16 YMM (the plans below keep at most 16 live), VMASKMOVPS tails.
 	avx2 = isa{suffix: "AVX2", file: "avx2", w: 8, vec: (*build.Context).YMM, kmask: false, fullInTail: true,
-		unroll: 4, sumVecs: 8, peakAccs: 12}
+		nvec: 16, mathG: 2, unroll: 4, sumVecs: 8, peakAccs: 12}
 
 	isas = []isa{avx512, avx2}
 )
@@ -52,11 +54,12 @@ type gen struct {
 	*build.Context
 	isa
 	consts map[string]operand.Mem
+	pinned map[string]reg.VecVirtual // constants held in registers (pin)
 	labels int
 }
 
 func newGen(ctx *build.Context, is isa) *gen {
-	return &gen{Context: ctx, isa: is, consts: map[string]operand.Mem{}}
+	return &gen{Context: ctx, isa: is, consts: map[string]operand.Mem{}, pinned: map[string]reg.VecVirtual{}}
 }
 
 func (g *gen) v() reg.VecVirtual { return g.vec(g.Context) }
@@ -295,13 +298,31 @@ func at(p reg.GPVirtual, off int) operand.Mem { return operand.Mem{Base: p, Disp
 // elements. Vector k of every block goes through the same body call, so a
 // body may keep per-k state (the sum lanes).
 func (g *gen) stream(rem reg.GPVirtual, ptrs []reg.GPVirtual, u int, body func(k, off int, t reg.Register)) {
+	g.streamGroups(rem, ptrs, u, 1, func(ks []int, t reg.Register) {
+		body(ks[0], ks[0]*g.bytes(), t)
+	})
+}
+
+// streamGroups is stream with the full vectors of a block handed to body in
+// groups of gs (gs divides u): body(ks, t) processes the vectors ks of a
+// block, vector k at byte offset k*g.bytes(). The remainder pass hands over
+// one vector at a time (ks of length 1), with its tail mask t if partial.
+func (g *gen) streamGroups(rem reg.GPVirtual, ptrs []reg.GPVirtual, u, gs int, body func(ks []int, t reg.Register)) {
+	if u%gs != 0 {
+		panic("streamGroups: group size does not divide the unroll")
+	}
+	one := func(k int, t reg.Register) { body([]int{k}, t) }
 	loop, tail, done := g.label("loop"), g.label("tail"), g.label("done")
 	blk := u * g.w
 	g.Label(loop)
 	g.CMPQ(rem, operand.U32(blk))
 	g.JB(operand.LabelRef(tail))
-	for k := 0; k < u; k++ {
-		body(k, k*g.bytes(), nil)
+	for k := 0; k < u; k += gs {
+		ks := make([]int, gs)
+		for i := range ks {
+			ks[i] = k + i
+		}
+		body(ks, nil)
 	}
 	for _, p := range ptrs {
 		g.ADDQ(operand.U32(blk*4), p)
@@ -319,24 +340,24 @@ func (g *gen) stream(rem reg.GPVirtual, ptrs []reg.GPVirtual, u int, body func(k
 			g.JBE(operand.LabelRef(done))
 		}
 		if !g.fullInTail {
-			body(k, k*g.bytes(), g.tailMask(base, k))
+			one(k, g.tailMask(base, k))
 			continue
 		}
 		partial := g.label("partial")
 		g.CMPQ(rem, operand.U32((k+1)*g.w))
 		g.JB(operand.LabelRef(partial))
-		body(k, k*g.bytes(), nil)
+		one(k, nil)
 		if k+1 < u {
 			next := g.label("next")
 			g.JMP(operand.LabelRef(next))
 			g.Label(partial)
-			body(k, k*g.bytes(), g.tailMask(base, k))
+			one(k, g.tailMask(base, k))
 			g.JMP(operand.LabelRef(done))
 			g.Label(next)
 		} else {
 			g.JMP(operand.LabelRef(done))
 			g.Label(partial)
-			body(k, k*g.bytes(), g.tailMask(base, k))
+			one(k, g.tailMask(base, k))
 		}
 	}
 	g.Label(done)

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/mmcloughlin/avo/operand"
-	"github.com/mmcloughlin/avo/reg"
 
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
@@ -13,171 +12,227 @@ import (
 // kernels/exp_generic.go operation by operation: fma exactly where the
 // reference calls fma32, one rounded instruction for every other operation,
 // in the same order, with the same constants (from internal/mathconst). The
-// branches of the reference are computed for all lanes and blended. Constants
-// are full-vector memory operands (g.kf), so no register holds them.
+// branches of the reference are computed for all lanes and blended.
+//
+// Each works on a group of independent vectors (vg, group.go) and emits every
+// step for all members before the next step, so the dependency chains of the
+// members overlap. Register plan, per member (the "live" counts below, which
+// the callers use to size groups and pins): the temporaries listed at each
+// function. Constants come from g.k: a register while the caller has pinned
+// it (loaded once before the loop), else a full-vector memory operand.
 //
 // Go operand order is Intel's reversed: VFMADD231PS c, b, a is a = b*c + a,
 // VFMADD213PS c, b, a is a = b*a + c, VSUBPS y, x, r is r = x - y.
 
 func u8(x uint8) operand.U8 { return operand.U8(x) }
 
-// exp returns a new register with exp32 of every lane of x (x is consumed).
-// Registers: t/r (clamped x, then the reduced argument), n (exponent), p
-// (polynomial), rr, n1: at most 4 live besides the caller's.
-func (g *gen) exp(x reg.VecVirtual) reg.VecVirtual {
+// The constants of the math functions.
+var (
+	kExpMin   = kf32("expMin", mc.ExpMin)
+	kExpMax   = kf32("expMax", mc.ExpMax)
+	kLog2E    = kf32("log2e", mc.Log2E)
+	kExpNegC1 = kf32("expNegC1", -mc.ExpC1)
+	kExpNegC2 = kf32("expNegC2", -mc.ExpC2)
+	kExpP     = [...]kconst{kf32("expP0", mc.ExpP0), kf32("expP1", mc.ExpP1), kf32("expP2", mc.ExpP2),
+		kf32("expP3", mc.ExpP3), kf32("expP4", mc.ExpP4), kf32("expP5", mc.ExpP5)}
+	kOne  = kf32("one", 1)
+	kTwo  = kf32("two", 2)
+	kZero = kf32("zero", 0)
+	kI127 = kconst{"i127", 127}
+
+	kLogMinNormal   = kf32("logMinNormal", mc.LogMinNormal)
+	kLogDenormMul   = kf32("logDenormMul", mc.LogDenormMul)
+	kI126           = kconst{"i126", 126}
+	kINegDenormBias = kconst{"iNegDenormBias", negBits(mc.LogDenormBias)}
+	kMantMask       = kconst{"mantMask", 0x007fffff}
+	kHalfExp        = kconst{"halfExp", 0x3f000000}
+	kLogSqrtHalf    = kf32("logSqrtHalf", mc.LogSqrtHalf)
+	kIMinus1        = kconst{"iMinus1", 0xffffffff}
+	kLogP           = [...]kconst{kf32("logP0", mc.LogP0), kf32("logP1", mc.LogP1), kf32("logP2", mc.LogP2),
+		kf32("logP3", mc.LogP3), kf32("logP4", mc.LogP4), kf32("logP5", mc.LogP5), kf32("logP6", mc.LogP6),
+		kf32("logP7", mc.LogP7), kf32("logP8", mc.LogP8)}
+	kExpC1     = kf32("expC1", mc.ExpC1)
+	kExpC2     = kf32("expC2", mc.ExpC2)
+	kMinusHalf = kf32("minusHalf", -0.5)
+	kPosInf    = kf32("posInf", float32(math.Inf(1)))
+	kNegInf    = kf32("negInf", float32(math.Inf(-1)))
+	kQNaN      = kconst{"qNaN", 0x7fc00000}
+
+	kAbsMask   = kconst{"absMask", 0x7fffffff}
+	kSignMask  = kconst{"signMask", 0x80000000}
+	kTanhSmall = kf32("tanhSmall", mc.TanhSmall)
+	kTanhP     = [...]kconst{kf32("tanhP0", mc.TanhP0), kf32("tanhP1", mc.TanhP1), kf32("tanhP2", mc.TanhP2),
+		kf32("tanhP3", mc.TanhP3), kf32("tanhP4", mc.TanhP4)}
+)
+
+// Pin lists: the constants of each function, most useful first (those that
+// save a copy as constFirst operands, then the rest). A caller pins as many as
+// its register budget allows.
+var (
+	expPins = []kconst{kExpMin, kExpMax, kLog2E, kExpNegC1, kExpNegC2, kExpP[0], kExpP[2], kExpP[3],
+		kExpP[4], kExpP[5], kOne, kI127, kExpP[1]}
+	logPins = []kconst{kLogP[0], kLogP[2], kLogP[3], kLogP[4], kLogP[5], kLogP[6], kLogP[7], kLogP[8],
+		kOne, kExpC1, kExpC2, kMinusHalf, kLogMinNormal, kLogDenormMul, kMantMask, kHalfExp, kLogSqrtHalf,
+		kZero, kI126, kINegDenormBias, kIMinus1, kPosInf, kNegInf, kQNaN, kLogP[1]}
+	tanhPins    = append(append([]kconst{}, expPins...), kTwo, kTanhP[0], kTanhP[2], kTanhP[3], kTanhP[4], kAbsMask, kSignMask, kTanhSmall, kTanhP[1])
+	sigmoidPins = append(append([]kconst{}, expPins...), kSignMask, kZero)
+)
+
+// Vectors live per member (peak), AVX-512 / AVX2 (AVX2 masks are vectors).
+const (
+	expLive  = 4 // r, n, p, rr (then n1)
+	logLive  = 5 // x, m, e, z, p (masks are K registers or short-lived)
+	sigLive  = 5 // x and exp's 4
+	tanhLive = 7 // x, small (a vector on AVX2), p (small branch) and exp's 4
+)
+
+// exp returns a new group with exp32 of every lane of x (x is consumed).
+// Per member: t/r (clamped x, then the reduced argument), n (exponent), p
+// (polynomial), rr, n1: at most expLive live.
+func (g *gen) exp(x vg) vg {
+	G := len(x)
 	// x = min(max(x, ExpMin), ExpMax). Intel MAXPS lo, x is lo > x ? lo : x and
 	// x when x is NaN, so NaN flows through every step below to the result
 	// (the reference's `if x != x { return x }`; any NaN will do).
-	t := g.mov(g.kf("expMin", mc.ExpMin))
-	g.VMAXPS(x, t, t)
-	r := g.mov(g.kf("expMax", mc.ExpMax))
-	g.VMINPS(t, r, r)
+	t := g.constFirst(g.VMAXPS, kExpMin, x)
+	r := g.constFirst(g.VMINPS, kExpMax, t)
 	// n = roundEven(x * Log2E)
-	n := g.v()
-	g.VMULPS(g.kf("log2e", mc.Log2E), r, n)
-	g.round(n, n)
+	n := g.newVG(G)
+	g.each(g.VMULPS, g.k(kLog2E), r, n)
+	g.eachRound(n, n)
 	// r = fma(n, -C1, x); r = fma(n, -C2, r)
-	g.VFMADD231PS(g.kf("expNegC1", -mc.ExpC1), n, r)
-	g.VFMADD231PS(g.kf("expNegC2", -mc.ExpC2), n, r)
+	g.each(g.VFMADD231PS, g.k(kExpNegC1), n, r)
+	g.each(g.VFMADD231PS, g.k(kExpNegC2), n, r)
 	// p = fma(P0, r, P1), then p = fma(p, r, Pi)
-	p := g.mov(g.kf("expP1", mc.ExpP1))
-	g.VFMADD231PS(g.kf("expP0", mc.ExpP0), r, p)
-	g.VFMADD213PS(g.kf("expP2", mc.ExpP2), r, p)
-	g.VFMADD213PS(g.kf("expP3", mc.ExpP3), r, p)
-	g.VFMADD213PS(g.kf("expP4", mc.ExpP4), r, p)
-	g.VFMADD213PS(g.kf("expP5", mc.ExpP5), r, p)
+	p := g.fresh(G, g.k(kExpP[1]))
+	g.each(g.VFMADD231PS, g.k(kExpP[0]), r, p)
+	for _, c := range kExpP[2:] {
+		g.each(g.VFMADD213PS, g.k(c), r, p)
+	}
 	// y = fma(p, r*r, r); y = y + 1
-	rr := g.v()
-	g.VMULPS(r, r, rr)
-	g.VFMADD213PS(r, rr, p)
-	g.VADDPS(g.kf("one", 1), p, p)
+	rr := g.newVG(G)
+	g.each(g.VMULPS, r, r, rr)
+	g.each(g.VFMADD213PS, r, rr, p)
+	g.each(g.VADDPS, g.k(kOne), p, p)
 	// ni = int32(n); n1 = ni >> 1; n2 = ni - n1; y * pow2(n1) * pow2(n2)
-	g.VCVTTPS2DQ(n, n)
-	n1 := g.v()
-	g.VPSRAD(u8(1), n, n1)
-	g.VPSUBD(n1, n, n)
-	bias := g.ki("i127", 127)
-	g.VPADDD(bias, n1, n1)
-	g.VPSLLD(u8(23), n1, n1)
-	g.VPADDD(bias, n, n)
-	g.VPSLLD(u8(23), n, n)
-	g.VMULPS(n1, p, p)
-	g.VMULPS(n, p, p)
+	g.each(g.VCVTTPS2DQ, n, n)
+	n1 := g.newVG(G)
+	g.each(g.VPSRAD, u8(1), n, n1)
+	g.each(g.VPSUBD, n1, n, n)
+	bias := g.k(kI127)
+	g.each(g.VPADDD, bias, n1, n1)
+	g.each(g.VPSLLD, u8(23), n1, n1)
+	g.each(g.VPADDD, bias, n, n)
+	g.each(g.VPSLLD, u8(23), n, n)
+	g.each(g.VMULPS, n1, p, p)
+	g.each(g.VMULPS, n, p, p)
 	return p
 }
 
-// log returns a new register with log32 of every lane of x (x is kept for the
-// special cases). Registers: x, xb/m (bits, then mantissa), e (exponent, then
-// ef), masks d and s, z, p: at most 7 live.
-func (g *gen) log(x reg.VecVirtual) reg.VecVirtual {
+// log returns a new group with log32 of every lane of x (x is kept for the
+// special cases). Per member: x, xb/m (bits, then mantissa), e (exponent, then
+// ef), masks d and s (K registers on AVX-512), z, p: at most logLive vectors
+// live besides the short-lived AVX2 masks and blend temporaries.
+func (g *gen) log(x vg) vg {
+	G := len(x)
 	// if x < LogMinNormal { x *= LogDenormMul; e = -LogDenormBias }
-	d := g.cmp(cmpLT, x, g.kf("logMinNormal", mc.LogMinNormal))
-	xb := g.mov(x)
+	d := g.eachCmp(cmpLT, x, g.k(kLogMinNormal))
+	xb := g.fresh(G, x)
 	if g.kmask {
-		g.VMULPS(g.kf("logDenormMul", mc.LogDenormMul), xb, d, xb)
+		g.each(g.VMULPS, g.k(kLogDenormMul), xb, d, xb)
 	} else {
-		xs := g.v()
-		g.VMULPS(g.kf("logDenormMul", mc.LogDenormMul), x, xs)
-		g.blend(d, xs, xb)
+		xs := g.newVG(G)
+		g.each(g.VMULPS, g.k(kLogDenormMul), x, xs)
+		g.eachBlend(d, xs, xb)
 	}
 	// e += bits>>23 - 126
-	e := g.v()
-	g.VPSRLD(u8(23), xb, e)
-	g.VPSUBD(g.ki("i126", 126), e, e)
-	g.addIf(d, g.ki("iNegDenormBias", negBits(mc.LogDenormBias)), e)
+	e := g.newVG(G)
+	g.each(g.VPSRLD, u8(23), xb, e)
+	g.each(g.VPSUBD, g.k(kI126), e, e)
+	g.eachAddIf(d, g.k(kINegDenormBias), e)
 	// m = bits&0x007fffff | 0x3f000000, in [0.5, 1)
 	m := xb
-	g.pand(g.ki("mantMask", 0x007fffff), m, m)
-	g.por(g.ki("halfExp", 0x3f000000), m, m)
+	g.eachPand(g.k(kMantMask), m, m)
+	g.eachPor(g.k(kHalfExp), m, m)
 	// if m < LogSqrtHalf { e--; m = m + m - 1 } else { m = m - 1 }
-	s := g.cmp(cmpLT, m, g.kf("logSqrtHalf", mc.LogSqrtHalf))
+	s := g.eachCmp(cmpLT, m, g.k(kLogSqrtHalf))
 	if g.kmask {
-		g.VPADDD(g.ki("iMinus1", 0xffffffff), e, s, e)
-		g.VADDPS(m, m, s, m)
+		g.each(g.VPADDD, g.k(kIMinus1), e, s, e)
+		g.each(g.VADDPS, m, m, s, m)
 	} else {
-		g.VPADDD(s, e, e) // s is -1 where set
-		mm := g.v()
-		g.VADDPS(m, m, mm)
-		g.blend(s, mm, m)
+		g.each(g.VPADDD, s, e, e) // s is -1 where set
+		mm := g.newVG(G)
+		g.each(g.VADDPS, m, m, mm)
+		g.eachBlend(s, mm, m)
 	}
-	g.VSUBPS(g.kf("one", 1), m, m)
+	g.each(g.VSUBPS, g.k(kOne), m, m)
 	ef := e
-	g.VCVTDQ2PS(e, ef)
+	g.each(g.VCVTDQ2PS, e, ef)
 	// z = m*m; p = fma(P0, m, P1), p = fma(p, m, Pi)
-	z := g.v()
-	g.VMULPS(m, m, z)
-	p := g.mov(g.kf("logP1", mc.LogP1))
-	g.VFMADD231PS(g.kf("logP0", mc.LogP0), m, p)
-	for i, c := range []float32{mc.LogP2, mc.LogP3, mc.LogP4, mc.LogP5, mc.LogP6, mc.LogP7, mc.LogP8} {
-		g.VFMADD213PS(g.kf("logP"+string(rune('2'+i)), c), m, p)
+	z := g.newVG(G)
+	g.each(g.VMULPS, m, m, z)
+	p := g.fresh(G, g.k(kLogP[1]))
+	g.each(g.VFMADD231PS, g.k(kLogP[0]), m, p)
+	for _, c := range kLogP[2:] {
+		g.each(g.VFMADD213PS, g.k(c), m, p)
 	}
 	// y = m * (z * p); y = fma(ef, C2, y); y = fma(z, -0.5, y); r = m + y; fma(ef, C1, r)
-	g.VMULPS(z, p, p)
-	g.VMULPS(m, p, p)
-	g.VFMADD231PS(g.kf("expC2", mc.ExpC2), ef, p)
-	g.VFMADD231PS(g.kf("minusHalf", -0.5), z, p)
-	g.VADDPS(p, m, p)
-	g.VFMADD231PS(g.kf("expC1", mc.ExpC1), ef, p)
+	g.each(g.VMULPS, z, p, p)
+	g.each(g.VMULPS, m, p, p)
+	g.each(g.VFMADD231PS, g.k(kExpC2), ef, p)
+	g.each(g.VFMADD231PS, g.k(kMinusHalf), z, p)
+	g.each(g.VADDPS, p, m, p)
+	g.each(g.VFMADD231PS, g.k(kExpC1), ef, p)
 	// Special cases (disjoint): NaN or x < 0 -> NaN; x == ±0 -> -Inf; +Inf -> x.
-	g.blend(g.cmp(cmpEQ, x, g.kf("posInf", float32(math.Inf(1)))), x, p)
-	g.blend(g.cmp(cmpEQ, x, g.kf("zero", 0)), g.kf("negInf", float32(math.Inf(-1))), p)
-	g.blend(g.cmp(cmpNGE, x, g.kf("zero", 0)), g.ki("qNaN", 0x7fc00000), p)
+	g.eachBlend(g.eachCmp(cmpEQ, x, g.k(kPosInf)), x, p)
+	g.eachBlend(g.eachCmp(cmpEQ, x, g.k(kZero)), g.k(kNegInf), p)
+	g.eachBlend(g.eachCmp(cmpNGE, x, g.k(kZero)), g.k(kQNaN), p)
 	return p
 }
 
-// addIf adds the int32 vector c to e in the lanes of mask m.
-func (g *gen) addIf(m reg.Register, c operand.Op, e reg.Register) {
-	if g.kmask {
-		g.VPADDD(c, e, m, e) // merge-masked
-		return
-	}
-	t := g.v()
-	g.VPAND(c, m, t)
-	g.VPADDD(t, e, e)
-}
-
-// tanh returns a new register with tanh32 of every lane of x (x is kept).
-// Registers: x, a (|x|, then 2|x| and exp's input), mask small, p (small
-// branch), then exp's 4 and y: at most 8 live.
-func (g *gen) tanh(x reg.VecVirtual) reg.VecVirtual {
-	a := g.v()
-	g.pand(g.ki("absMask", 0x7fffffff), x, a)
-	small := g.cmp(cmpLT, a, g.kf("tanhSmall", mc.TanhSmall)) // false on NaN
+// tanh returns a new group with tanh32 of every lane of x (x is kept).
+// Per member: x, a (|x|, then 2|x| and exp's input), mask small, p (small
+// branch), then exp's 4 and y: at most tanhLive live.
+func (g *gen) tanh(x vg) vg {
+	G := len(x)
+	a := g.newVG(G)
+	g.eachPand(g.k(kAbsMask), x, a)
+	small := g.eachCmp(cmpLT, a, g.k(kTanhSmall)) // false on NaN
 	// |x| < TanhSmall: z = x*x; Horner in z; fma(p*z, x, x)
-	z := g.v()
-	g.VMULPS(x, x, z)
-	p := g.mov(g.kf("tanhP1", mc.TanhP1))
-	g.VFMADD231PS(g.kf("tanhP0", mc.TanhP0), z, p)
-	g.VFMADD213PS(g.kf("tanhP2", mc.TanhP2), z, p)
-	g.VFMADD213PS(g.kf("tanhP3", mc.TanhP3), z, p)
-	g.VFMADD213PS(g.kf("tanhP4", mc.TanhP4), z, p)
-	g.VMULPS(z, p, p)
-	g.VFMADD213PS(x, x, p) // p = x*p + x
+	z := g.newVG(G)
+	g.each(g.VMULPS, x, x, z)
+	p := g.fresh(G, g.k(kTanhP[1]))
+	g.each(g.VFMADD231PS, g.k(kTanhP[0]), z, p)
+	for _, c := range kTanhP[2:] {
+		g.each(g.VFMADD213PS, g.k(c), z, p)
+	}
+	g.each(g.VMULPS, z, p, p)
+	g.each(g.VFMADD213PS, x, x, p) // p = x*p + x
 	// otherwise: e = exp32(a + a); y = 1 - 2/(e+1); copysign(y, x) (y > 0 or NaN)
-	g.VADDPS(a, a, a)
+	g.each(g.VADDPS, a, a, a)
 	e := g.exp(a)
-	g.VADDPS(g.kf("one", 1), e, e)
-	y := g.mov(g.kf("two", 2))
-	g.VDIVPS(e, y, y) // 2 / (e+1)
-	one := g.mov(g.kf("one", 1))
-	g.VSUBPS(y, one, y)
-	sign := g.v()
-	g.pand(g.ki("signMask", 0x80000000), x, sign)
-	g.por(sign, y, y)
-	g.blend(small, p, y)
+	g.each(g.VADDPS, g.k(kOne), e, e)
+	y := g.constFirst(g.VDIVPS, kTwo, e) // 2 / (e+1)
+	y = g.constFirst(g.VSUBPS, kOne, y)  // 1 - y
+	sign := g.newVG(G)
+	g.eachPand(g.k(kSignMask), x, sign)
+	g.eachPor(sign, y, y)
+	g.eachBlend(small, p, y)
 	return y
 }
 
-// sigmoid returns a new register with sigmoid32 of every lane of x (x is
-// kept): e = exp32(-|x|); (x >= 0 ? 1 : e) / (1 + e).
-func (g *gen) sigmoid(x reg.VecVirtual) reg.VecVirtual {
-	nx := g.v()
-	g.por(g.ki("signMask", 0x80000000), x, nx)
+// sigmoid returns a new group with sigmoid32 of every lane of x (x is
+// kept): e = exp32(-|x|); (x >= 0 ? 1 : e) / (1 + e). Per member: x and
+// exp's 4 (sigLive).
+func (g *gen) sigmoid(x vg) vg {
+	G := len(x)
+	nx := g.newVG(G)
+	g.eachPor(g.k(kSignMask), x, nx)
 	e := g.exp(nx)
-	d := g.v()
-	g.VADDPS(g.kf("one", 1), e, d)
-	g.blend(g.cmp(cmpGE, x, g.kf("zero", 0)), g.kf("one", 1), e) // num
-	g.VDIVPS(d, e, e)
+	d := g.newVG(G)
+	g.each(g.VADDPS, g.k(kOne), e, d)
+	g.eachBlend(g.eachCmp(cmpGE, x, g.k(kZero)), g.k(kOne), e) // num
+	g.each(g.VDIVPS, d, e, e)
 	return e
 }
 

@@ -7,16 +7,43 @@ import (
 // unary group: Unary (op 0..5: Relu, Exp, Log, Sqrt, Tanh, Sigmoid) and
 // ReluBackward.
 //
-// Register plan: one vector at a time (loaded x, the temporaries of the
-// function in math.go, at most 8 live), the +0 vector of Relu/ReluBackward for
-// the whole call, the tail mask in the remainder pass. Constants are memory
-// operands (full-vector tables), so AVX2 stays within Y0-Y15.
+// Register plan: Relu and Sqrt one vector at a time (plus the +0 vector of
+// Relu for the whole call). The math ops (Exp, Log, Tanh, Sigmoid) take the
+// vectors of a block in groups of g.mathG (AVX-512 4, AVX2 2) through the
+// interleaved emitters of math.go: mathG * live vectors per group (the live
+// counts of math.go), and the registers left over (of g.nvec) hold pinned
+// constants for the whole loop. The remainder pass goes one vector at a time,
+// with its tail mask, which fits in what the group leaves.
 func unaryGroup(g *gen) {
 	g.unary()
 	g.reluBackward()
 }
 
 const unaryOps = 6
+
+// mathOp is a math function of Unary with its register needs.
+type mathOp struct {
+	f     func(g *gen, x vg) vg
+	live  int // vectors live per member
+	pins  []kconst
+	vmask int // of live, masks that are K registers on AVX-512
+}
+
+// free returns the registers left for pinned constants by groups of mathG.
+func (m mathOp) free(g *gen) int {
+	live := m.live
+	if g.kmask {
+		live -= m.vmask
+	}
+	return g.nvec - g.mathG*live
+}
+
+var unaryMath = map[int]mathOp{
+	1: {(*gen).exp, expLive, expPins, 0},
+	2: {(*gen).log, logLive, logPins, 0},
+	4: {(*gen).tanh, tanhLive, tanhPins, 1},
+	5: {(*gen).sigmoid, sigLive, sigmoidPins, 0},
+}
 
 func (g *gen) unary() {
 	g.function("Unary", "func(op int, dst, x *float32, n int)",
@@ -25,27 +52,32 @@ func (g *gen) unary() {
 	op := g.arg("op")
 	dst, x, n := g.arg("dst"), g.arg("x"), g.arg("n")
 	g.dispatch(op, unaryOps, func(op int) {
+		if m, ok := unaryMath[op]; ok {
+			g.pin(m.free(g), m.pins)
+			g.streamGroups(n, []reg.GPVirtual{dst, x}, g.unroll, g.mathG, func(ks []int, t reg.Register) {
+				xs := make(vg, len(ks))
+				for i, k := range ks {
+					xs[i] = g.load(at(x, k*g.bytes()), t)
+				}
+				r := m.f(g, xs)
+				for i, k := range ks {
+					g.store(r[i], at(dst, k*g.bytes()), t)
+				}
+			})
+			g.unpin()
+			return
+		}
 		var zero reg.VecVirtual
 		if op == 0 {
 			zero = g.zero()
 		}
 		g.stream(n, []reg.GPVirtual{dst, x}, g.unroll, func(_, off int, t reg.Register) {
-			var r reg.VecVirtual
+			r := g.v()
 			switch op {
 			case 0: // Relu: Intel MAXPS 0, x = 0 > x ? 0 : x, x when NaN; -0 passes
-				r = g.v()
 				g.VMAXPS(g.src(at(x, off), t), zero, r)
-			case 1:
-				r = g.exp(g.load(at(x, off), t))
-			case 2:
-				r = g.log(g.load(at(x, off), t))
 			case 3:
-				r = g.v()
 				g.VSQRTPS(g.src(at(x, off), t), r)
-			case 4:
-				r = g.tanh(g.load(at(x, off), t))
-			case 5:
-				r = g.sigmoid(g.load(at(x, off), t))
 			}
 			g.store(r, at(dst, off), t)
 		})
