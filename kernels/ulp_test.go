@@ -36,17 +36,18 @@ func ulpError(got float32, want float64) float64 {
 
 // transcendentals lists the approximations, their float64 truth and the
 // maximum error (ulps) their doc comments state: the maxima measured over
-// all 2^32 inputs (VECGRAD_EXHAUSTIVE=1), rounded up to 0.01.
+// all 2^32 inputs (VECGRAD_EXHAUSTIVE=1: Exp 1.01035, Log 0.82654,
+// Tanh 1.33032, Sigmoid 2.40188, identical at every level), rounded up.
 var transcendentals = []struct {
 	name   string
 	f      func(dst, x []float32)
 	truth  func(float64) float64
 	maxULP float64
 }{
-	{"Exp", Exp, math.Exp, 1.01},
-	{"Log", Log, math.Log, 0.83},
-	{"Tanh", Tanh, math.Tanh, 1.33},
-	{"Sigmoid", Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 2.41},
+	{"Exp", Exp, math.Exp, 1.011},
+	{"Log", Log, math.Log, 0.827},
+	{"Tanh", Tanh, math.Tanh, 1.331},
+	{"Sigmoid", Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 2.402},
 }
 
 // TestTranscendentalULP measures the error of exp, log, tanh and sigmoid

@@ -8,26 +8,26 @@ func Relu(dst, x []float32) { unaryChunks("Relu", unaryRelu, dst, x) }
 
 // Exp sets dst[i] = e^x[i] for every float32 input (overflow gives +Inf,
 // results below the denormal range 0, NaN gives NaN), bitwise identical at
-// every level. Maximum error: 1.01 ulp against float64 math.Exp, measured
+// every level. Maximum error: 1.011 ulp against float64 math.Exp, measured
 // over all 2^32 float32 inputs, denormal results included (in units of the
 // denormal spacing there); TestTranscendentalULP holds it to that.
 func Exp(dst, x []float32) { unaryChunks("Exp", unaryExp, dst, x) }
 
 // Log sets dst[i] to the natural logarithm of x[i]: NaN for negative inputs
 // and NaN, -Inf for ±0, +Inf for +Inf; denormal inputs are exact-scaled first.
-// Maximum error: 0.83 ulp against float64 math.Log, measured over all 2^32
+// Maximum error: 0.827 ulp against float64 math.Log, measured over all 2^32
 // float32 inputs (TestTranscendentalULP).
 func Log(dst, x []float32) { unaryChunks("Log", unaryLog, dst, x) }
 
 // Sqrt sets dst[i] = sqrt(x[i]), correctly rounded (NaN for x < 0).
 func Sqrt(dst, x []float32) { unaryChunks("Sqrt", unarySqrt, dst, x) }
 
-// Tanh sets dst[i] = tanh(x[i]). Maximum error: 1.33 ulp against float64
+// Tanh sets dst[i] = tanh(x[i]). Maximum error: 1.331 ulp against float64
 // math.Tanh, measured over all 2^32 float32 inputs (TestTranscendentalULP).
 func Tanh(dst, x []float32) { unaryChunks("Tanh", unaryTanh, dst, x) }
 
 // Sigmoid sets dst[i] = 1/(1+e^-x[i]), computed without overflow or
-// cancellation on either side. Maximum error: 2.41 ulp against float64,
+// cancellation on either side. Maximum error: 2.402 ulp against float64,
 // measured over all 2^32 float32 inputs, denormal results included (in units
 // of the denormal spacing there); TestTranscendentalULP holds it to that.
 func Sigmoid(dst, x []float32) { unaryChunks("Sigmoid", unarySigmoid, dst, x) }
