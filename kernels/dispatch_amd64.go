@@ -2,7 +2,10 @@
 
 package kernels
 
-import "github.com/vecgrad/vecgrad/asm"
+import (
+	"github.com/vecgrad/vecgrad/asm"
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
 
 // The functions below are called with validated, non-empty arguments of at
 // most mathconst.ChunkLen elements. They switch on the package-level active
@@ -153,4 +156,27 @@ func fmaPeak(iters int) int {
 		return asm.FMAPeakAVX2(iters)
 	}
 	return fmaPeakGeneric(iters)
+}
+
+func gemmTile(lv level) (mr, nr int) {
+	switch lv {
+	case levelAVX512:
+		return mc.GemmMRAVX512, mc.GemmNRAVX512
+	case levelAVX2:
+		return mc.GemmMRAVX2, mc.GemmNRAVX2
+	}
+	return gemmGenericMR, gemmGenericNR
+}
+
+// gemmMicro runs level lv's micro-kernel; the slices are cut by the driver
+// to exactly the elements the kernel reads and writes.
+func gemmMicro(lv level, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+	switch lv {
+	case levelAVX512:
+		asm.GemmMicroAVX512(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
+	case levelAVX2:
+		asm.GemmMicroAVX2(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
+	default:
+		gemmMicroGeneric(mr, nr, kc, a, b, ldb, c, ldc, beta, load)
+	}
 }

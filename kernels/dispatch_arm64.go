@@ -2,7 +2,10 @@
 
 package kernels
 
-import "github.com/vecgrad/vecgrad/asm"
+import (
+	"github.com/vecgrad/vecgrad/asm"
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
 
 // The functions below are called with validated, non-empty arguments of at
 // most mathconst.ChunkLen elements. They switch on the package-level active
@@ -123,4 +126,21 @@ func fmaPeak(iters int) int {
 		return asm.FMAPeakNEON(iters)
 	}
 	return fmaPeakGeneric(iters)
+}
+
+func gemmTile(lv level) (mr, nr int) {
+	if lv == levelNEON {
+		return mc.GemmMRNEON, mc.GemmNRNEON
+	}
+	return gemmGenericMR, gemmGenericNR
+}
+
+// gemmMicro runs level lv's micro-kernel; the slices are cut by the driver
+// to exactly the elements the kernel reads and writes.
+func gemmMicro(lv level, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+	if lv == levelNEON {
+		asm.GemmMicroNEON(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
+		return
+	}
+	gemmMicroGeneric(mr, nr, kc, a, b, ldb, c, ldc, beta, load)
 }

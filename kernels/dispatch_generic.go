@@ -23,3 +23,9 @@ func dot(a, b []float32) float32                          { return dotGeneric(a,
 func sumSq(a []float32) float32                           { return sumSqGeneric(a) }
 func argMax(a []float32) int                              { return argMaxGeneric(a) }
 func fmaPeak(iters int) int                               { return fmaPeakGeneric(iters) }
+
+func gemmTile(level) (mr, nr int) { return gemmGenericMR, gemmGenericNR }
+
+func gemmMicro(_ level, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+	gemmMicroGeneric(mr, nr, kc, a, b, ldb, c, ldc, beta, load)
+}

@@ -44,6 +44,7 @@ var groups = []group{
 	{"unary", unaryGroup},
 	{"reduce", reduceGroup},
 	{"peak", peakGroup},
+	{"gemm", gemmGroup},
 }
 
 func main() {

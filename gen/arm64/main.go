@@ -44,6 +44,7 @@ func groups() []Group {
 		{"unary", unaryKernels()},
 		{"reduce", reduceKernels()},
 		{"peak", peakKernels()},
+		{"gemm", gemmKernels()},
 	}
 }
 

@@ -67,3 +67,18 @@ const SumLanes = 64
 // reductions over more than ChunkLen elements add the chunks' results left to
 // right, and that is part of their defined order.
 const ChunkLen = 1 << 16
+
+// GEMM blocking shared by the generators and the driver. GemmKC is fixed,
+// not derived from the cache sizes: it sets the order in which every element
+// of C accumulates (products summed in blocks of GemmKC, block sums added to
+// C in order), so fixing it makes results identical on every machine and at
+// every level. MC and NC, which only decide what is cached, are chosen at
+// run time.
+const GemmKC = 256
+
+// Micro-tile shapes (rows x columns of C) of each level's GEMM micro-kernel.
+const (
+	GemmMRAVX512, GemmNRAVX512 = 12, 32 // 24 ZMM accumulators: 12 rows x 2 vectors
+	GemmMRAVX2, GemmNRAVX2     = 6, 16  // 12 YMM accumulators: 6 rows x 2 vectors
+	GemmMRNEON, GemmNRNEON     = 8, 12  // 24 Q accumulators: 8 rows x 3 vectors
+)

@@ -1,0 +1,333 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices,
+// where op(A) is m x k (A, or Aᵀ when transA) and op(B) is k x n (B, or Bᵀ
+// when transB); lda, ldb, ldc are the distances between consecutive rows of
+// the stored matrices. beta == 0 overwrites C without reading it (NaN in C
+// does not survive); alpha == 0 or k == 0 gives beta*C without reading A or
+// B; m or n of 0 does nothing.
+//
+// The arithmetic is fixed, the same at every level, on every machine and
+// for every thread count: each element accumulates its products alpha*a*b
+// in fused multiply-adds, in order of p, restarting every 256 (GemmKC)
+// values of p; the first block's sum is fused with beta*C, the later ones
+// added to C. The work is split across Threads() workers by rows or columns
+// of C, never along k.
+//
+// Invalid sizes, leading dimensions or slices too short for them panic with
+// a message naming the argument, before any assembly runs.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm("Sgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
+	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmBatch computes batch independent products, product i on the
+// matrices starting at a[i*strideA], b[i*strideB] and c[i*strideC], each as
+// Sgemm does. The C matrices must not overlap.
+func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
+	checkGemm("SgemmBatch", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, batch, strideA, strideB, strideC)
+	for i := 0; i < batch; i++ {
+		sgemm(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
+	}
+}
+
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if alpha == 0 || k == 0 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j := range row {
+				row[j] = scaleBeta(beta, row[j])
+			}
+		}
+		return
+	}
+	j := gemmJobs.Get().(*gemmJob)
+	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: active}
+	j.mr, j.nr = gemmTile(j.lv)
+	j.run()
+	*j = gemmJob{} // drop the references to the caller's slices
+	gemmJobs.Put(j)
+}
+
+// gemmParallelMin is the least m*n*k worth more than one thread: below it
+// (about a 40^3 product, a few microseconds) handing work to another core
+// costs more than it saves.
+const gemmParallelMin = 64 * 1024
+
+// run splits C into one tile-aligned band of rows or columns per thread and
+// computes the bands on the persistent workers, band 0 on the calling
+// goroutine. Every element is computed by the same operations whatever the
+// split, so the result does not depend on the thread count.
+func (j *gemmJob) run() {
+	tilesM, tilesN := (j.m+j.mr-1)/j.mr, (j.n+j.nr-1)/j.nr
+	byRows := tilesM >= tilesN
+	tiles, unit := tilesN, j.nr
+	if byRows {
+		tiles, unit = tilesM, j.mr
+	}
+	parts := min(Threads(), tiles)
+	if j.m*j.n*j.k < gemmParallelMin {
+		parts = 1
+	}
+	per := (tiles + parts - 1) / parts * unit
+	parts = (tiles*unit + per - 1) / per
+	band := func(p int) gemmTask {
+		if byRows {
+			return gemmTask{j, p * per, min((p+1)*per, j.m), 0, j.n}
+		}
+		return gemmTask{j, 0, j.m, p * per, min((p+1)*per, j.n)}
+	}
+	if parts > 1 {
+		startWorkers(parts - 1)
+		j.wg.Add(parts - 1)
+		for p := 1; p < parts; p++ {
+			gemmTasks <- band(p)
+		}
+	}
+	first := band(0)
+	j.block(first.i0, first.i1, first.j0, first.j1)
+	j.wg.Wait()
+}
+
+// gemmJob is one Sgemm call; pooled so that a call allocates nothing.
+type gemmJob struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	lv             level // captured once: the tile shape must match the kernel
+	mr, nr         int
+	wg             sync.WaitGroup
+}
+
+var gemmJobs = sync.Pool{New: func() any { return new(gemmJob) }}
+
+// gemmBuffers are the packing buffers of one band; pooled, so they are
+// allocated once per concurrently running band and reused.
+type gemmBuffers struct{ a, b, tile []float32 }
+
+var gemmBufs = sync.Pool{New: func() any { return new(gemmBuffers) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// Cache blocking: an MC x KC block of packed A stays in L2 while it meets
+// every micro-panel of B; a KC x NC block of packed B stays in L3. KC is
+// fixed (see mathconst.GemmKC); MC and NC follow the caches the OS reports.
+var gemmMC, gemmNC = gemmBlocking(cacheSize(2, 512<<10), cacheSize(3, 8<<20))
+
+func gemmBlocking(l2, l3 int) (mcb, ncb int) {
+	const kcBytes = mc.GemmKC * 4
+	mcb = min(max(l2/2/kcBytes/24*24, 48), 480)   // a multiple of every MR
+	ncb = min(max(l3/4/kcBytes/96*96, 480), 4032) // a multiple of every NR
+	return mcb, ncb
+}
+
+// block computes rows [i0, i1) x columns [j0, j1) of C: the Goto/BLIS loop
+// nest jc (NC) > pc (KC) > ic (MC) > jr (NR) > ir (MR) around the
+// micro-kernel. When B is not transposed and the band has a single MC block,
+// B is read in place (packing it would cost a copy used once).
+func (j *gemmJob) block(i0, i1, j0, j1 int) {
+	buf := gemmBufs.Get().(*gemmBuffers)
+	defer gemmBufs.Put(buf)
+	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
+	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
+	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
+	buf.tile = grow(buf.tile, mr*nr)
+	direct := !j.transB && i1-i0 <= gemmMC
+	for jc := j0; jc < j1; jc += gemmNC {
+		nc := min(gemmNC, j1-jc)
+		for pc := 0; pc < j.k; pc += kcMax {
+			kc := min(kcMax, j.k-pc)
+			beta, load := float32(1), 1 // later blocks: C += acc, i.e. fma(1, C, acc)
+			if pc == 0 {
+				beta = j.beta
+				if beta == 0 {
+					load = 0
+				}
+			}
+			if !direct {
+				for jr := 0; jr < nc; jr += nr {
+					j.packB(buf.b[jr*kc:(jr+nr)*kc], pc, kc, jc+jr, min(nr, nc-jr))
+				}
+			}
+			for ic := i0; ic < i1; ic += gemmMC {
+				mcur := min(gemmMC, i1-ic)
+				for ir := 0; ir < mcur; ir += mr {
+					j.packA(buf.a[ir*kc:(ir+mr)*kc], ic+ir, min(mr, mcur-ir), pc, kc)
+				}
+				for jr := 0; jr < nc; jr += nr {
+					ncur := min(nr, nc-jr)
+					bp, ldb := buf.b[jr*kc:(jr+nr)*kc], nr
+					if direct && ncur == nr {
+						off := pc*j.ldb + jc + jr
+						bp, ldb = j.b[off:off+(kc-1)*j.ldb+nr], j.ldb
+					} else if direct {
+						bp = buf.b[:kc*nr]
+						j.packB(bp, pc, kc, jc+jr, ncur)
+					}
+					for ir := 0; ir < mcur; ir += mr {
+						ap := buf.a[ir*kc : (ir+mr)*kc]
+						j.tile(buf.tile, ap, bp, ldb, kc, ic+ir, min(mr, mcur-ir), jc+jr, ncur, beta, load)
+					}
+				}
+			}
+		}
+	}
+}
+
+// tile runs the micro-kernel on the rows x cols tile of C at (row, col):
+// in place when the tile is full, else through a temporary full tile whose
+// valid part is combined into C with the same fused operation.
+func (j *gemmJob) tile(tmp, ap, bp []float32, ldb, kc, row, rows, col, cols int, beta float32, load int) {
+	mr, nr, ldc := j.mr, j.nr, j.ldc
+	if rows == mr && cols == nr {
+		off := row*ldc + col
+		gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
+		return
+	}
+	gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, tmp, nr, 0, 0)
+	for i := 0; i < rows; i++ {
+		ci, ti := j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:]
+		for jj := range ci {
+			if load == 0 {
+				ci[jj] = ti[jj]
+			} else {
+				ci[jj] = fma32(beta, ci[jj], ti[jj])
+			}
+		}
+	}
+}
+
+// packA writes alpha*op(A)[row:row+rows, pc:pc+kc] as one k-major
+// micro-panel of mr rows (dst[p*mr+i]), zero-padding rows past the edge.
+func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
+	mr, alpha := j.mr, j.alpha
+	if rows < mr {
+		clear(dst[:kc*mr])
+	}
+	if j.transA { // op(A)(i, p) = a[p*lda + i]: rows of the stored A are contiguous in i
+		for p := 0; p < kc; p++ {
+			src, d := j.a[(pc+p)*j.lda+row:][:rows], dst[p*mr:]
+			for i, v := range src {
+				d[i] = alpha * v
+			}
+		}
+		return
+	}
+	for i := 0; i < rows; i++ {
+		src := j.a[(row+i)*j.lda+pc:][:kc]
+		for p, v := range src {
+			dst[p*mr+i] = alpha * v
+		}
+	}
+}
+
+// packB writes op(B)[pc:pc+kc, col:col+cols] as one k-major micro-panel of
+// nr columns (dst[p*nr+j]), zero-padding columns past the edge.
+func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
+	nr := j.nr
+	if cols < nr {
+		clear(dst[:kc*nr])
+	}
+	if j.transB { // op(B)(p, c) = b[c*ldb + p]
+		for c := 0; c < cols; c++ {
+			src := j.b[(col+c)*j.ldb+pc:][:kc]
+			for p, v := range src {
+				dst[p*nr+c] = v
+			}
+		}
+		return
+	}
+	for p := 0; p < kc; p++ {
+		copy(dst[p*nr:p*nr+cols], j.b[(pc+p)*j.ldb+col:][:cols])
+	}
+}
+
+// gemmTask is one band of a job, sent by value to a worker.
+type gemmTask struct {
+	job            *gemmJob
+	i0, i1, j0, j1 int
+}
+
+// The persistent worker pool: goroutines started on first need (up to the
+// most bands any call has asked for) that take bands from gemmTasks.
+var (
+	gemmTasks   = make(chan gemmTask)
+	workersMu   sync.Mutex
+	workersLive int
+)
+
+func startWorkers(n int) {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	for ; workersLive < n; workersLive++ {
+		go func() {
+			for t := range gemmTasks {
+				t.job.block(t.i0, t.i1, t.j0, t.j1)
+				t.job.wg.Done()
+			}
+		}()
+	}
+}
+
+// checkGemm validates sizes, leading dimensions and slice lengths BLAS-style.
+func checkGemm(fn string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc, batch, strideA, strideB, strideC int) {
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"m", m}, {"n", n}, {"k", k}, {"batch", batch}, {"strideA", strideA}, {"strideB", strideB}, {"strideC", strideC}} {
+		if d.v < 0 {
+			panic(fmt.Sprintf("kernels: %s: %s = %d < 0", fn, d.name, d.v))
+		}
+	}
+	check := func(name, strideName string, s []float32, ld, stride, rows, cols int, rowsName, colsName string) {
+		if ld < max(1, cols) {
+			panic(fmt.Sprintf("kernels: %s: ld%s = %d < max(1, %s) = %d", fn, name, ld, colsName, max(1, cols)))
+		}
+		if rows == 0 || cols == 0 || batch == 0 {
+			return
+		}
+		need := (batch-1)*stride + (rows-1)*ld + cols
+		if len(s) < need {
+			panic(fmt.Sprintf("kernels: %s: len(%s) = %d < %s = %d (%s = %d, %s = %d, ld%s = %d)",
+				fn, name, len(s), needExpr(batch, strideName, rowsName, colsName, name), need, rowsName, rows, colsName, cols, name, ld))
+		}
+	}
+	if transA {
+		check("a", "strideA", a, lda, strideA, k, m, "k", "m")
+	} else {
+		check("a", "strideA", a, lda, strideA, m, k, "m", "k")
+	}
+	if transB {
+		check("b", "strideB", b, ldb, strideB, n, k, "n", "k")
+	} else {
+		check("b", "strideB", b, ldb, strideB, k, n, "k", "n")
+	}
+	check("c", "strideC", c, ldc, strideC, m, n, "m", "n")
+}
+
+// needExpr spells the length a matrix operand needs, for the panic message.
+func needExpr(batch int, strideName, rows, cols, name string) string {
+	e := fmt.Sprintf("(%s-1)*ld%s + %s", rows, name, cols)
+	if batch > 1 {
+		e = "(batch-1)*" + strideName + " + " + e
+	}
+	return e
+}

@@ -1,0 +1,337 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// gemmCase is one Sgemm call with its operands laid out in larger backing
+// arrays (leading dimensions above the minimum, random offsets).
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+func (g gemmCase) String() string {
+	return fmt.Sprintf("transA=%v transB=%v m=%d n=%d k=%d alpha=%g beta=%g lda=%d ldb=%d ldc=%d",
+		g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.beta, g.lda, g.ldb, g.ldc)
+}
+
+var gemmScalars = []float32{0, 1, -0.5, 2}
+
+// newGemmCase draws operands; slack adds to each leading dimension.
+func newGemmCase(r *rand.Rand, transA, transB bool, m, n, k, slack int) gemmCase {
+	g := gemmCase{transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: gemmScalars[r.IntN(4)], beta: gemmScalars[r.IntN(4)]}
+	mat := func(rows, cols int) ([]float32, int) {
+		ld := max(1, cols) + r.IntN(slack+1)
+		off := r.IntN(9)
+		s := make([]float32, off+max(0, (rows-1)*ld+cols))
+		for i := range s {
+			s[i] = float32(r.NormFloat64())
+		}
+		return s[off:], ld
+	}
+	if transA {
+		g.a, g.lda = mat(k, m)
+	} else {
+		g.a, g.lda = mat(m, k)
+	}
+	if transB {
+		g.b, g.ldb = mat(n, k)
+	} else {
+		g.b, g.ldb = mat(k, n)
+	}
+	g.c, g.ldc = mat(m, n)
+	return g
+}
+
+func (g gemmCase) run(c []float32) {
+	Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
+}
+
+func (g gemmCase) reference() []float32 {
+	c := append([]float32(nil), g.c...)
+	sgemmReference(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
+	return c
+}
+
+// checkBitwise runs g at the active level and compares every element of C
+// (and the untouched gaps between rows) with the reference.
+func (g gemmCase) checkBitwise(t *testing.T) bool {
+	t.Helper()
+	want := g.reference()
+	got := append([]float32(nil), g.c...)
+	g.run(got)
+	for i := range want {
+		if !sameFloat(got[i], want[i], false) {
+			t.Errorf("%s at %s: c[%d] (row %d, col %d) = %v, want %v", g, ISA(), i, i/g.ldc, i%g.ldc, got[i], want[i])
+			return false
+		}
+	}
+	return true
+}
+
+func transposes() [][2]bool {
+	return [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}}
+}
+
+// TestSgemmMatchesReference sweeps each of m, n, k over 0..70 (the others
+// random), for all transposes and alpha, beta in {0, 1, -0.5, 2}, plus random
+// shapes that cross the KC block, against the reference bit for bit.
+func TestSgemmMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	maxDim, extra := 70, 8
+	if runtime.GOARCH != "amd64" {
+		maxDim, extra = 40, 2 // qemu
+	}
+	for _, tr := range transposes() {
+		for d := 0; d <= maxDim; d++ {
+			dims := [3]int{r.IntN(maxDim + 1), r.IntN(maxDim + 1), r.IntN(maxDim + 1)}
+			dims[d%3] = d
+			if !newGemmCase(r, tr[0], tr[1], dims[0], dims[1], dims[2], 3).checkBitwise(t) {
+				return
+			}
+		}
+		for range extra {
+			m, n, k := 1+r.IntN(150), 1+r.IntN(150), mc.GemmKC/2+r.IntN(2*mc.GemmKC)
+			if !newGemmCase(r, tr[0], tr[1], m, n, k, 5).checkBitwise(t) {
+				return
+			}
+		}
+	}
+}
+
+// gemmBound is the forward error bound of the defined order for one element:
+// alpha's rounding, k fused products, one addition per further KC block and
+// beta's fma, each at most one rounding: gamma(k') * (|alpha| sum|a||b| + |beta c|).
+func gemmBound(k int, absProd, absBetaC float64) float64 {
+	kk := float64(k + (k+mc.GemmKC-1)/mc.GemmKC + 2)
+	return kk * u / (1 - kk*u) * (absProd + absBetaC)
+}
+
+// TestSgemmAgainstFloat64 checks random shapes up to 600 against a float64
+// product and gonum's blas32 within the derived bound.
+func TestSgemmAgainstFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	n := 12
+	if gemmSlow() {
+		n = 3
+	}
+	for i := range n {
+		tr := transposes()[i%4]
+		g := newGemmCase(r, tr[0], tr[1], 1+r.IntN(600), 1+r.IntN(600), 1+r.IntN(600), 7)
+		g.alpha, g.beta = -0.5, 2
+		got := append([]float32(nil), g.c...)
+		g.run(got)
+		gon := append([]float32(nil), g.c...)
+		ta, tb := blas.NoTrans, blas.NoTrans
+		if g.transA {
+			ta = blas.Trans
+		}
+		if g.transB {
+			tb = blas.Trans
+		}
+		ar, ac, br, bc := g.m, g.k, g.k, g.n
+		if g.transA {
+			ar, ac = ac, ar
+		}
+		if g.transB {
+			br, bc = bc, br
+		}
+		blas32.Gemm(ta, tb, g.alpha,
+			blas32.General{Rows: ar, Cols: ac, Stride: g.lda, Data: g.a},
+			blas32.General{Rows: br, Cols: bc, Stride: g.ldb, Data: g.b},
+			g.beta, blas32.General{Rows: g.m, Cols: g.n, Stride: g.ldc, Data: gon})
+		opA := func(i, p int) float64 {
+			if g.transA {
+				return float64(g.a[p*g.lda+i])
+			}
+			return float64(g.a[i*g.lda+p])
+		}
+		opB := func(p, j int) float64 {
+			if g.transB {
+				return float64(g.b[j*g.ldb+p])
+			}
+			return float64(g.b[p*g.ldb+j])
+		}
+		for i := 0; i < g.m; i++ {
+			for j := 0; j < g.n; j++ {
+				var s, abs float64
+				for p := 0; p < g.k; p++ {
+					prod := opA(i, p) * opB(p, j)
+					s += prod
+					abs += math.Abs(prod)
+				}
+				c0 := float64(g.c[i*g.ldc+j])
+				want := float64(g.alpha)*s + float64(g.beta)*c0
+				bound := gemmBound(g.k, math.Abs(float64(g.alpha))*abs, math.Abs(float64(g.beta)*c0))
+				if d := math.Abs(float64(got[i*g.ldc+j]) - want); d > bound {
+					t.Fatalf("%s: C(%d,%d) = %v, float64 %v, |diff| %g > bound %g", g, i, j, got[i*g.ldc+j], want, d, bound)
+				}
+				// gonum accumulates in another order: both lie within the bound of the truth.
+				if d := math.Abs(float64(got[i*g.ldc+j]) - float64(gon[i*g.ldc+j])); d > 2*bound {
+					t.Fatalf("%s: C(%d,%d) = %v, gonum %v, |diff| %g > %g", g, i, j, got[i*g.ldc+j], gon[i*g.ldc+j], d, 2*bound)
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmThreadsBitwise: 1, 2 and 7 threads give identical bits, for
+// shapes split by rows and by columns.
+func TestSgemmThreadsBitwise(t *testing.T) {
+	saved := Threads()
+	defer SetThreads(saved)
+	r := rand.New(rand.NewPCG(12, 12))
+	shapes := [][3]int{{300, 97, 301}, {37, 500, 290}, {64, 10, 512}, {784, 512, 64}}
+	if gemmSlow() {
+		shapes = [][3]int{{100, 37, 301}, {17, 200, 90}}
+	}
+	for _, s := range shapes {
+		for _, tr := range transposes() {
+			g := newGemmCase(r, tr[0], tr[1], s[0], s[1], s[2], 2)
+			g.alpha, g.beta = 2, -0.5
+			var first []float32
+			for _, th := range []int{1, 2, 7} {
+				SetThreads(th)
+				got := append([]float32(nil), g.c...)
+				g.run(got)
+				if first == nil {
+					first = got
+					continue
+				}
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+						t.Fatalf("%s: %d threads: c[%d] = %v, 1 thread %v", g, th, i, got[i], first[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSgemmSpecialValues(t *testing.T) {
+	nan := float32(math.NaN())
+	a := []float32{1, 2, 3, 4}
+	// beta == 0: NaN in C must not survive.
+	c := []float32{nan, nan, nan, nan}
+	Sgemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, c, 2)
+	if want := []float32{7, 10, 15, 22}; fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Errorf("beta=0 over NaN: C = %v, want %v", c, want)
+	}
+	// alpha == 0: A and B are not read (NaN there does not propagate).
+	c = []float32{1, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 2, 0, []float32{nan, nan, nan, nan}, 2, a, 2, 2, c, 2)
+	if want := []float32{2, 4, 6, 8}; fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Errorf("alpha=0: C = %v, want %v", c, want)
+	}
+	// k == 0 and beta == 0: C becomes 0 even where it held NaN.
+	c = []float32{nan, 5}
+	Sgemm(false, false, 1, 2, 0, 1, nil, 1, nil, 2, 0, c, 2)
+	if c[0] != 0 || c[1] != 0 {
+		t.Errorf("k=0, beta=0: C = %v, want [0 0]", c)
+	}
+	// m or n == 0: nothing happens, nothing is checked beyond the dimensions.
+	Sgemm(false, false, 0, 3, 3, 1, nil, 3, make([]float32, 9), 3, 1, nil, 3)
+}
+
+func TestSgemmBatch(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	const batch, m, n, k = 3, 17, 40, 23
+	g := newGemmCase(r, false, true, m, n, k, 0)
+	a, b, c := make([]float32, batch*m*k+5), make([]float32, batch*n*k+3), make([]float32, batch*m*n+1)
+	for i := range a {
+		a[i] = float32(r.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(r.NormFloat64())
+	}
+	want := append([]float32(nil), c...)
+	for i := range batch {
+		sgemmReference(false, true, m, n, k, g.alpha, a[i*(m*k+1):], k, b[i*n*k:], k, g.beta, want[i*m*n:], n)
+	}
+	SgemmBatch(batch, false, true, m, n, k, g.alpha, a, k, m*k+1, b, k, n*k, g.beta, c, n, m*n)
+	for i := range c {
+		if !sameFloat(c[i], want[i], false) {
+			t.Fatalf("batch: c[%d] = %v, want %v", i, c[i], want[i])
+		}
+	}
+}
+
+// TestSgemmGuardPages places A, B and C flush against PROT_NONE pages
+// (after, then before), with minimal leading dimensions.
+func TestSgemmGuardPages(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 14))
+	regions := [3]*guardRegion{newGuardRegionFor(t, 80*80), newGuardRegionFor(t, 80*80), newGuardRegionFor(t, 80*80)}
+	for i := range 60 {
+		tr := transposes()[i%4]
+		g := newGemmCase(r, tr[0], tr[1], 1+r.IntN(79), 1+r.IntN(79), 1+r.IntN(79), 0)
+		g.alpha, g.beta = -0.5, gemmScalars[i%2] // A, B and (beta 1) C are all read
+		want := g.reference()
+		for _, place := range []string{"tail", "head"} {
+			h := g
+			h.a = regions[0].place(place, len(g.a))
+			h.b = regions[1].place(place, len(g.b))
+			c := regions[2].place(place, len(g.c))
+			copy(h.a, g.a)
+			copy(h.b, g.b)
+			copy(c, g.c)
+			h.run(c)
+			for j := range want {
+				if !sameFloat(c[j], want[j], false) {
+					t.Fatalf("%s guard %s: c[%d] = %v, want %v", g, place, j, c[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+func TestSgemmBadArguments(t *testing.T) {
+	a := make([]float32, 12)
+	mustPanic(t, func() { Sgemm(false, false, -1, 2, 2, 1, a, 2, a, 2, 0, a, 2) }, "Sgemm: m = -1 < 0")
+	mustPanic(t, func() { Sgemm(false, false, 3, 4, 2, 1, a, 1, a, 4, 0, a, 4) }, "lda = 1 < max(1, k) = 2")
+	mustPanic(t, func() { Sgemm(true, false, 3, 4, 2, 1, a, 2, a, 4, 0, a, 4) }, "lda = 2 < max(1, m) = 3")
+	mustPanic(t, func() { Sgemm(false, true, 3, 4, 2, 1, a, 2, a, 1, 0, a, 4) }, "ldb = 1 < max(1, k) = 2")
+	mustPanic(t, func() { Sgemm(false, false, 3, 4, 2, 1, a, 2, a, 4, 0, a, 3) }, "ldc = 3 < max(1, n) = 4")
+	mustPanic(t, func() { Sgemm(false, false, 4, 4, 2, 1, a[:7], 2, a, 4, 0, make([]float32, 16), 4) }, "len(a) = 7 < (m-1)*lda + k = 8")
+	mustPanic(t, func() { Sgemm(false, false, 3, 4, 4, 1, a, 4, a, 4, 0, a, 4) }, "len(b) = 12 < (k-1)*ldb + n = 16")
+	mustPanic(t, func() { Sgemm(false, false, 3, 4, 2, 1, a, 2, a, 4, 0, a[:11], 4) }, "len(c) = 11 < (m-1)*ldc + n = 12")
+	mustPanic(t, func() { SgemmBatch(2, false, false, 2, 2, 2, 1, a, 2, 4, a, 2, 4, 0, a[:7], 2, 4) }, "len(c) = 7 < (batch-1)*strideC + (m-1)*ldc + n = 8")
+}
+
+func TestSgemmNoAllocations(t *testing.T) {
+	saved := Threads()
+	defer SetThreads(saved)
+	r := rand.New(rand.NewPCG(15, 15))
+	for _, tr := range transposes() {
+		n := 512
+		if gemmSlow() {
+			n = 96
+		}
+		g := newGemmCase(r, tr[0], tr[1], 64, n, 300, 0)
+		g.alpha, g.beta = 1, 1
+		for _, th := range []int{1, 2} {
+			SetThreads(th)
+			c := append([]float32(nil), g.c...)
+			g.run(c) // warm the pools
+			if n := testing.AllocsPerRun(10, func() { g.run(c) }); n != 0 {
+				t.Errorf("%s, %d threads: %v allocations per call", g, th, n)
+			}
+		}
+	}
+}
+
+// gemmSlow: the generic level (software fma) or emulation under qemu: the
+// tests use smaller shapes there.
+func gemmSlow() bool { return ISA() == "generic" || runtime.GOARCH != "amd64" }
