@@ -150,7 +150,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
 	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
 	buf.tile = grow(buf.tile, mr*nr)
-	direct := !j.transB && i1-i0 <= gemmMC
+	// In-place B needs row strides that do not map its rows onto a few L1
+	// sets (a multiple of 256 floats does, and halves the kernel's speed).
+	direct := !j.transB && i1-i0 <= gemmMC && j.ldb%256 != 0
 	for jc := j0; jc < j1; jc += gemmNC {
 		nc := min(gemmNC, j1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
@@ -193,8 +195,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 }
 
 // tile runs the micro-kernel on the rows x cols tile of C at (row, col):
-// in place when the tile is full, else through a temporary full tile whose
-// valid part is combined into C with the same fused operation.
+// in place when the tile is full, else on a temporary full tile holding the
+// valid part of C (zeros around it), whose valid part is copied back: the
+// same kernel, so the same arithmetic, without touching C beyond its edge.
 func (j *gemmJob) tile(tmp, ap, bp []float32, ldb, kc, row, rows, col, cols int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
@@ -202,16 +205,15 @@ func (j *gemmJob) tile(tmp, ap, bp []float32, ldb, kc, row, rows, col, cols int,
 		gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
 		return
 	}
-	gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, tmp, nr, 0, 0)
-	for i := 0; i < rows; i++ {
-		ci, ti := j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:]
-		for jj := range ci {
-			if load == 0 {
-				ci[jj] = ti[jj]
-			} else {
-				ci[jj] = fma32(beta, ci[jj], ti[jj])
-			}
+	if load != 0 {
+		clear(tmp)
+		for i := 0; i < rows; i++ {
+			copy(tmp[i*nr:i*nr+cols], j.c[(row+i)*ldc+col:])
 		}
+	}
+	gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, tmp, nr, beta, load)
+	for i := 0; i < rows; i++ {
+		copy(j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:])
 	}
 }
 
