@@ -5,7 +5,7 @@ QEMU  ?= qemu-aarch64-static
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go data train
+.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go bench-gemm data train
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ bench: ## Kernel table: GB/s per kernel, level and size, against this machine's 
 
 bench-go: ## The same kernels as Go benchmarks (for benchstat), vector levels only.
 	$(GO) test -run '^$$' -bench 'Kernels/.*/.*/(avx512|avx2|neon)$$' -count 5 ./bench/
+
+bench-gemm: ## GEMM table: Sgemm GFLOP/s per shape, level and threads vs the FMA roof and gonum, then OpenBLAS if installed.
+	$(GO) run ./cmd/vecgrad bench gemm
+	bench/openblas/run.sh
 
 data: ## Put MNIST under data/mnist/ (built by the training issue).
 	@echo "data: not built yet (the training issue adds MNIST download and conversion)"; exit 1

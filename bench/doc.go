@@ -9,7 +9,17 @@
 //     bandwidth c = a + s*b at each size class, and RoofFor, which picks the
 //     roof that matches a working set;
 //   - kernels.go: one table of kernel specifications (name, bytes moved per
-//     element, how to run it on prepared buffers) that every benchmark reads.
+//     element, how to run it on prepared buffers) that every benchmark reads;
+//   - gemm.go: the GEMM shape table (square 64 to 2048 and the MLP's
+//     training products with their backward products), and GemmGFLOPS,
+//     which times kernels.Sgemm at given levels and thread counts and gonum's
+//     blas32.Gemm on the same operands (BenchmarkSgemm, BenchmarkGonumGemm,
+//     vecgrad bench gemm).
+//
+// bench/openblas/run.sh times OpenBLAS's cblas_sgemm on the same shapes (one
+// and all threads) with the C program beside it, for comparison with vecgrad
+// bench gemm; it skips, exiting 0, where OpenBLAS is not installed. That
+// directory holds no Go file, so go build never compiles its C file.
 //
 // Methodology: every figure is the best of several repetitions, each long
 // enough (Options.MinTime) to be stable; buffers are 64-byte aligned and

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"sync"
+	"unsafe"
 
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
@@ -51,19 +52,20 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 		return
 	}
-	j := gemmJobs.Get().(*gemmJob)
+	j := gemmJobs.get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: active}
 	j.mr, j.nr = gemmTile(j.lv)
 	j.run()
 	*j = gemmJob{} // drop the references to the caller's slices
-	gemmJobs.Put(j)
+	gemmJobs.put(j)
 }
 
-// gemmParallelMin is the least m*n*k worth more than one thread: below it
-// (about a 40^3 product, a few microseconds) handing work to another core
-// costs more than it saves.
-const gemmParallelMin = 64 * 1024
+// gemmWorkPerThread is the least m*n*k a band is given: waking a parked
+// worker costs several microseconds, so each band gets at least about 40 µs
+// of work (4 MFLOP at 100 GFLOP/s) and small products stay on one thread.
+// It is a variable only so that tests can split small products.
+var gemmWorkPerThread = 2 << 20
 
 // run splits C into one tile-aligned band of rows or columns per thread and
 // computes the bands on the persistent workers, band 0 on the calling
@@ -76,10 +78,7 @@ func (j *gemmJob) run() {
 	if byRows {
 		tiles, unit = tilesM, j.mr
 	}
-	parts := min(Threads(), tiles)
-	if j.m*j.n*j.k < gemmParallelMin {
-		parts = 1
-	}
+	parts := max(1, min(Threads(), tiles, j.m*j.n*j.k/gemmWorkPerThread))
 	per := (tiles + parts - 1) / parts * unit
 	parts = (tiles*unit + per - 1) / per
 	band := func(p int) gemmTask {
@@ -112,13 +111,39 @@ type gemmJob struct {
 	wg             sync.WaitGroup
 }
 
-var gemmJobs = sync.Pool{New: func() any { return new(gemmJob) }}
-
-// gemmBuffers are the packing buffers of one band; pooled, so they are
-// allocated once per concurrently running band and reused.
+// gemmBuffers are the packing buffers of one band, allocated once per
+// concurrently running band and reused.
 type gemmBuffers struct{ a, b, tile []float32 }
 
-var gemmBufs = sync.Pool{New: func() any { return new(gemmBuffers) }}
+// Free lists rather than sync.Pool: a pool may drop its items at any GC,
+// and a training step must not allocate.
+var (
+	gemmJobs freeList[gemmJob]
+	gemmBufs freeList[gemmBuffers]
+)
+
+// freeList is a stack of reusable objects; get makes one when it is empty.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []*T
+}
+
+func (f *freeList[T]) get() *T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.items); n > 0 {
+		it := f.items[n-1]
+		f.items = f.items[:n-1]
+		return it
+	}
+	return new(T)
+}
+
+func (f *freeList[T]) put(it *T) {
+	f.mu.Lock()
+	f.items = append(f.items, it)
+	f.mu.Unlock()
+}
 
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
@@ -144,8 +169,8 @@ func gemmBlocking(l2, l3 int) (mcb, ncb int) {
 // micro-kernel. When B is not transposed and the band has a single MC block,
 // B is read in place (packing it would cost a copy used once).
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
-	buf := gemmBufs.Get().(*gemmBuffers)
-	defer gemmBufs.Put(buf)
+	buf := gemmBufs.get()
+	defer gemmBufs.put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
 	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
@@ -219,40 +244,57 @@ func (j *gemmJob) tile(tmp, ap, bp []float32, ldb, kc, row, rows, col, cols int,
 
 // packA writes alpha*op(A)[row:row+rows, pc:pc+kc] as one k-major
 // micro-panel of mr rows (dst[p*mr+i]), zero-padding rows past the edge.
+// It is the one part of the driver that runs per element in Go, so its
+// inner loops index through unsafe pointers after the bounds are checked
+// once: every read is inside the slices taken below and every write inside
+// dst[:kc*mr].
 func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
 	mr, alpha := j.mr, j.alpha
+	dst = dst[:kc*mr]
 	if rows < mr {
-		clear(dst[:kc*mr])
+		clear(dst)
 	}
+	d := unsafe.Pointer(unsafe.SliceData(dst))
 	if j.transA { // op(A)(i, p) = a[p*lda + i]: rows of the stored A are contiguous in i
 		for p := 0; p < kc; p++ {
-			src, d := j.a[(pc+p)*j.lda+row:][:rows], dst[p*mr:]
+			src := j.a[(pc+p)*j.lda+row:][:rows]
+			out := unsafe.Slice((*float32)(unsafe.Add(d, 4*p*mr)), rows)
 			for i, v := range src {
-				d[i] = alpha * v
+				out[i] = alpha * v
 			}
 		}
 		return
 	}
+	// Row i of the panel is read in order; the panel is written k-major.
+	// Walking p outer with the rows inner keeps the writes sequential.
+	var srcs [gemmMaxMR]unsafe.Pointer
 	for i := 0; i < rows; i++ {
-		src := j.a[(row+i)*j.lda+pc:][:kc]
-		for p, v := range src {
-			dst[p*mr+i] = alpha * v
+		srcs[i] = unsafe.Pointer(unsafe.SliceData(j.a[(row+i)*j.lda+pc:][:kc]))
+	}
+	for p := 0; p < kc; p++ {
+		out := unsafe.Slice((*float32)(unsafe.Add(d, 4*p*mr)), rows)
+		for i := range out { // p < kc: inside row i's slice
+			out[i] = alpha * *(*float32)(unsafe.Add(srcs[i], 4*p))
 		}
 	}
 }
 
 // packB writes op(B)[pc:pc+kc, col:col+cols] as one k-major micro-panel of
-// nr columns (dst[p*nr+j]), zero-padding columns past the edge.
+// nr columns (dst[p*nr+j]), zero-padding columns past the edge; unsafe
+// indexing as in packA.
 func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 	nr := j.nr
+	dst = dst[:kc*nr]
 	if cols < nr {
-		clear(dst[:kc*nr])
+		clear(dst)
 	}
 	if j.transB { // op(B)(p, c) = b[c*ldb + p]
+		d := unsafe.Pointer(unsafe.SliceData(dst))
 		for c := 0; c < cols; c++ {
 			src := j.b[(col+c)*j.ldb+pc:][:kc]
-			for p, v := range src {
-				dst[p*nr+c] = v
+			at := unsafe.Add(d, 4*c)
+			for p, v := range src { // p*nr+c < kc*nr
+				*(*float32)(unsafe.Add(at, 4*p*nr)) = v
 			}
 		}
 		return

@@ -35,6 +35,7 @@ func gemmMicroGeneric(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc 
 const (
 	gemmGenericMR, gemmGenericNR = 4, 8
 	gemmMaxTile                  = 12 * 32
+	gemmMaxMR                    = 24
 )
 
 // sgemmReference is the definition every level reproduces bit for bit:

@@ -191,8 +191,9 @@ func TestSgemmAgainstFloat64(t *testing.T) {
 // TestSgemmThreadsBitwise: 1, 2 and 7 threads give identical bits, for
 // shapes split by rows and by columns.
 func TestSgemmThreadsBitwise(t *testing.T) {
-	saved := Threads()
-	defer SetThreads(saved)
+	saved, savedWork := Threads(), gemmWorkPerThread
+	defer func() { SetThreads(saved); gemmWorkPerThread = savedWork }()
+	gemmWorkPerThread = 1 // split even the small shapes as far as their tiles allow
 	r := rand.New(rand.NewPCG(12, 12))
 	shapes := [][3]int{{300, 97, 301}, {37, 500, 290}, {64, 10, 512}, {784, 512, 64}}
 	if gemmSlow() {

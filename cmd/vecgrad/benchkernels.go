@@ -15,22 +15,33 @@ import (
 // benchTargets are the accepted arguments of `vecgrad bench`.
 var benchTargets = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"kernels": runBenchKernels,
+	"gemm":    runBenchGemm,
+}
+
+// benchNames lists benchTargets' names, sorted.
+func benchNames() string {
+	var names []string
+	for n := range benchTargets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help":
-			fmt.Fprintf(stdout, "Usage: vecgrad bench kernels [flags]\n\nRun 'vecgrad bench kernels -h' for the flags.\n")
+			fmt.Fprintf(stdout, "Usage: vecgrad bench kernels|gemm [flags]\n\nRun 'vecgrad bench kernels -h' or 'vecgrad bench gemm -h' for the flags.\n")
 			return exitOK
 		}
 		if f, ok := benchTargets[args[0]]; ok {
 			return f(args[1:], stdout, stderr)
 		}
-		fmt.Fprintf(stderr, "vecgrad bench: unknown benchmark %q (accepted: kernels)\n", args[0])
+		fmt.Fprintf(stderr, "vecgrad bench: unknown benchmark %q (accepted: %s)\n", args[0], benchNames())
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "vecgrad bench: missing benchmark name (accepted: kernels)\n")
+	fmt.Fprintf(stderr, "vecgrad bench: missing benchmark name (accepted: %s)\n", benchNames())
 	return exitUsage
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/vecgrad/vecgrad/kernels"
 )
 
 // runArgs runs the command line and returns its exit status and outputs.
@@ -28,6 +30,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "kernels", "-kernels", "Exp,Nope"}, []string{`"Nope"`, "AxpyTo", "RowLogSumExp"}},
 		{[]string{"bench", "kernels", "-levels", "sse2"}, []string{`"sse2"`, "generic"}},
 		{[]string{"bench", "kernels", "-sizes", "L4"}, []string{`"L4"`, "L1, L2, L3, DRAM"}},
+		{[]string{"bench", "nosuch"}, []string{"gemm"}},
+		{[]string{"bench", "gemm", "-nosuch"}, []string{"-nosuch", "-shapes", "-threads", "-gonum"}},
+		{[]string{"bench", "gemm", "-shapes", "64x64"}, []string{`"64x64"`, "square", "train", "MxKxN"}},
+		{[]string{"bench", "gemm", "-threads", "1,0"}, []string{`"0"`, "GOMAXPROCS"}},
+		{[]string{"bench", "gemm", "-threads", "9999"}, []string{`"9999"`, "GOMAXPROCS"}},
+		{[]string{"bench", "gemm", "-levels", "sse2"}, []string{`"sse2"`, "generic"}},
+		{[]string{"bench", "gemm", "-gonummax", "-1"}, []string{"-gonummax -1"}},
 	} {
 		status, stdout, stderr := runArgs(tc.args...)
 		if status != exitUsage {
@@ -56,6 +65,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"--help"}, []string{"cpu", "bench"}},
 		{[]string{"cpu", "-h"}, []string{"-levels", "-quick", "-reps", "(default 20)", "VECGRAD_ISA"}},
 		{[]string{"bench", "kernels", "--help"}, []string{"-kernels", "-levels", "-sizes", `(default "L1,L2,DRAM")`, "VECGRAD_THREADS"}},
+		{[]string{"bench", "gemm", "-h"}, []string{"-shapes", "-threads", "-gonum", "-gonummax", "(default 1024)", `(default "all")`, "-quick"}},
+		{[]string{"bench", "-h"}, []string{"kernels", "gemm"}},
 	} {
 		status, stdout, stderr := runArgs(tc.args...)
 		if status != exitOK || stderr != "" {
@@ -98,5 +109,24 @@ func TestBenchKernelsSmoke(t *testing.T) {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("output does not mention %q:\n%s", w, stdout)
 		}
+	}
+}
+
+// TestBenchGemmSmoke runs a tiny table: two small shapes (one transposed), every
+// level, one thread, gonum, one short repetition each.
+func TestBenchGemmSmoke(t *testing.T) {
+	status, stdout, stderr := runArgs("bench", "gemm", "-quick", "-reps", "1", "-mintime", "1ms",
+		"-shapes", "16x24x8,8x16x24_NT", "-levels", strings.Join(kernels.Levels(), ","), "-threads", "1")
+	if status != exitOK || stderr != "" {
+		t.Fatalf("exit status %d, stderr %q", status, stderr)
+	}
+	for _, w := range []string{"FMA roof", "16x24x8 ", "8x16x24_NT", " NT ", "generic", "% roof", "vs gonum", "x\n"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("output does not mention %q:\n%s", w, stdout)
+		}
+	}
+	status, stdout, stderr = runArgs("bench", "gemm", "-list", "-shapes", "train")
+	if status != exitOK || stderr != "" || strings.Count(stdout, "\n") != 12 || !strings.Contains(stdout, "784x64x512_TN\n") {
+		t.Errorf("-list -shapes train: status %d, stderr %q, stdout %q", status, stderr, stdout)
 	}
 }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vecgrad/vecgrad/bench"
+	"github.com/vecgrad/vecgrad/kernels"
+)
+
+func runBenchGemm(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bench gemm", "bench gemm [flags]",
+		"Measure the FMA roofs (one core at each level, all cores at the best one), then time\n"+
+			"kernels.Sgemm (C = op(A)*op(B), row-major, alpha 1, beta 0) on each shape at each level\n"+
+			"and thread count, and gonum's pure-Go blas32.Gemm on the same operands with GOMAXPROCS\n"+
+			"set to the same thread count, and print: shape (m x k x n), op (NN, NT: B transposed,\n"+
+			"TN: A transposed), the shape's role in the MLP, level, threads, vecgrad GFLOP/s\n"+
+			"(2*m*n*k / best time per call), % of the FMA roof (threads x the level's one-core\n"+
+			"roof), gonum GFLOP/s and vecgrad/gonum. Each shape's implementations are timed in\n"+
+			"interleaved rounds, so the ratios hold under load; each result is checked against a\n"+
+			"float64 product before it is timed. Every figure is the best of -reps repetitions of\n"+
+			"at least -mintime (fewer, at least 2, for a product longer than -mintime).")
+	levelList := fs.String("levels", strings.Join(bench.VectorLevels(), ","),
+		"comma-separated instruction-set levels to run, among those this machine supports ("+strings.Join(kernels.Levels(), ", ")+")")
+	threadList := fs.String("threads", joinInts(bench.GemmThreads()),
+		"comma-separated thread counts (kernels.SetThreads; gonum's GOMAXPROCS), each 1 to GOMAXPROCS")
+	shapeList := fs.String("shapes", "all",
+		"comma-separated shapes: all, square (64 to 2048), train (the MLP's forward, dX and dW products),\n"+
+			"or MxKxN with an optional _NT, _TN or _TT suffix (e.g. 64x512x784_NT)")
+	gonum := fs.Bool("gonum", true, "also time gonum's blas32.Gemm and print vecgrad/gonum")
+	gonumMax := fs.Int("gonummax", 1024,
+		"time gonum only on shapes whose largest dimension is at most this (0: all; gonum takes ~1.5 s per 2048³ product)")
+	list := fs.Bool("list", false, "print the selected shapes' names, one per line, and exit (no measurement; bench/openblas/run.sh reads them)")
+	var mf measureFlags
+	mf.register(fs)
+	if ok, status := fs.parse(args, stdout, stderr); !ok {
+		return status
+	}
+	opt, err := mf.options(fs)
+	if err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	levels, err := parseLevels(*levelList)
+	if err != nil {
+		return fs.fail(stderr, "-levels: %v", err)
+	}
+	threads, err := parseThreads(*threadList)
+	if err != nil {
+		return fs.fail(stderr, "-threads: %v", err)
+	}
+	shapes, err := bench.ParseGemmShapes(*shapeList)
+	if err != nil {
+		return fs.fail(stderr, "-shapes: %v", err)
+	}
+	if *gonumMax < 0 {
+		return fs.fail(stderr, "-gonummax %d: want 0 (no limit) or a positive dimension", *gonumMax)
+	}
+	if *list {
+		for _, s := range shapes {
+			fmt.Fprintln(stdout, s.ID())
+		}
+		return exitOK
+	}
+
+	fmt.Fprintf(stdout, "vecgrad bench gemm: %s, %s, GOMAXPROCS %d; best of %d x >= %v per figure; %s\n",
+		cpuModel(), runtime.GOARCH, runtime.GOMAXPROCS(0), opt.Reps, opt.MinTime, loadNote())
+	// The roofs: one core at each level, all cores at the best level chosen.
+	roof := map[string]float64{}
+	best := levels[0]
+	for _, l := range levels {
+		if slices.Index(kernels.Levels(), l) < slices.Index(kernels.Levels(), best) {
+			best = l
+		}
+		g, err := bench.FMAPeak(l, 1, opt)
+		if err != nil {
+			fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
+			return exitFail
+		}
+		roof[l] = g
+	}
+	all := bench.AllCores()
+	allRoof, err := bench.FMAPeak(best, all, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
+		return exitFail
+	}
+	var roofs []string
+	for _, l := range levels {
+		roofs = append(roofs, fmt.Sprintf("%s %.1f", l, roof[l]))
+	}
+	fmt.Fprintf(stdout, "FMA roof, float32 GFLOP/s: one core %s; all %d cores %s %.1f\n",
+		strings.Join(roofs, ", "), all, best, allRoof)
+	fmt.Fprintln(stdout, "% roof: vecgrad over threads x the level's one-core roof. gonum: blas32.Gemm with GOMAXPROCS = threads.")
+	fmt.Fprintln(stdout)
+
+	const row = "%-16s %-3s %-12s %-8s %3s %9s %7s %9s %9s\n"
+	fmt.Fprintf(stdout, row, "shape (mxkxn)", "op", "role", "isa", "thr", "GFLOP/s", "% roof", "gonum", "vs gonum")
+	for _, s := range shapes {
+		o := bench.NewGemmOperands(s)
+		withGonum := *gonum && (*gonumMax == 0 || s.MaxDim() <= *gonumMax)
+		for _, t := range threads {
+			var impls []bench.GemmImpl
+			for _, l := range levels {
+				impls = append(impls, bench.GemmImpl{Level: l, Threads: t})
+			}
+			if withGonum {
+				impls = append(impls, bench.GemmImpl{Gonum: true, Threads: t})
+			}
+			g, err := bench.GemmGFLOPS(o, impls, opt)
+			if err != nil {
+				fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
+				return exitFail
+			}
+			gonumCol, ratio := "-", "-"
+			for i, l := range levels {
+				if withGonum {
+					gonumCol = formatGBs(g[len(levels)])
+					ratio = fmt.Sprintf("%.1fx", g[i]/g[len(levels)])
+				}
+				pct := fmt.Sprintf("%.0f%%", 100*g[i]/(float64(t)*roof[l]))
+				fmt.Fprintf(stdout, row, s.ID(), s.Op(), s.Role, l, strconv.Itoa(t), formatGBs(g[i]), pct, gonumCol, ratio)
+			}
+		}
+	}
+	return exitOK
+}
+
+// parseThreads splits a comma list of thread counts, each 1 to GOMAXPROCS.
+func parseThreads(list string) ([]int, error) {
+	var out []int
+	procs := runtime.GOMAXPROCS(0)
+	for _, f := range strings.Split(list, ",") {
+		t, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || t < 1 || t > procs {
+			return nil, fmt.Errorf("thread count %q: want an integer from 1 to GOMAXPROCS = %d", strings.TrimSpace(f), procs)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
