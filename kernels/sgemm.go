@@ -190,9 +190,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				}
 			}
 			if !direct {
-				for jr := 0; jr < nc; jr += nr {
-					j.packB(buf.b[jr*kc:(jr+nr)*kc], pc, kc, jc+jr, min(nr, nc-jr))
-				}
+				j.packBBlock(buf.b, pc, kc, jc, nc)
 			}
 			for ic := i0; ic < i1; ic += gemmMC {
 				mcur := min(gemmMC, i1-ic)
@@ -300,7 +298,48 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 		return
 	}
 	for p := 0; p < kc; p++ {
-		copy(dst[p*nr:p*nr+cols], j.b[(pc+p)*j.ldb+col:][:cols])
+		copyRow(dst[p*nr:p*nr+cols], j.b[(pc+p)*j.ldb+col:][:cols])
+	}
+}
+
+// packBBlock packs op(B)[pc:pc+kc, col:col+nc] into consecutive
+// micro-panels (panel q at dst[q*nr*kc:]). When B is not transposed it walks
+// eight rows of B at a time across all panels: reading whole rows in order
+// keeps the hardware prefetchers streaming, where walking one panel down all
+// kc rows would hop a full row stride per 64 bytes (and, for strides of a
+// multiple of 512 bytes, through a handful of cache sets).
+func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
+	nr := j.nr
+	if j.transB || nc%nr != 0 {
+		for jr := 0; jr < nc; jr += nr {
+			j.packB(dst[jr*kc:(jr+nr)*kc], pc, kc, col+jr, min(nr, nc-jr))
+		}
+		return
+	}
+	const rowsAtOnce = 8
+	for p0 := 0; p0 < kc; p0 += rowsAtOnce {
+		for q := 0; q < nc/nr; q++ {
+			panel := dst[q*nr*kc : (q+1)*nr*kc]
+			for p := p0; p < min(p0+rowsAtOnce, kc); p++ {
+				copyRow(panel[p*nr:p*nr+nr], j.b[(pc+p)*j.ldb+col+q*nr:][:nr])
+			}
+		}
+	}
+}
+
+// copyRow copies one row of a micro-panel (at most one tile width) in
+// 16-byte blocks moved inline: memmove's call overhead would dominate rows
+// of 32 to 128 bytes. The caller's slicing checks len(dst) == len(src).
+func copyRow(dst, src []float32) {
+	n := len(src)
+	dst = dst[:n]
+	d, s := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(unsafe.SliceData(src))
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		*(*[4]float32)(unsafe.Add(d, 4*i)) = *(*[4]float32)(unsafe.Add(s, 4*i))
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i]
 	}
 }
 
