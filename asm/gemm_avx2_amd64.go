@@ -10,3 +10,11 @@ package asm
 //
 //go:noescape
 func GemmMicroAVX2(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroRowsAAVX2 computes one 6x16 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 6 rows at stride lda >= kc, kc floats each.
+//
+//go:noescape
+func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)

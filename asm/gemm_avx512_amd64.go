@@ -10,3 +10,26 @@ package asm
 //
 //go:noescape
 func GemmMicroAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroRowsAAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 12 rows at stride lda >= kc, kc floats each.
+//
+//go:noescape
+func GemmMicroRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroNarrowAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroNarrowRowsAAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 24 rows at stride lda >= kc, kc floats each.
+//
+//go:noescape
+func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)

@@ -158,25 +158,39 @@ func fmaPeak(iters int) int {
 	return fmaPeakGeneric(iters)
 }
 
-func gemmTile(lv level) (mr, nr int) {
-	switch lv {
-	case levelAVX512:
-		return mc.GemmMRAVX512, mc.GemmNRAVX512
-	case levelAVX2:
-		return mc.GemmMRAVX2, mc.GemmNRAVX2
+// gemmKernelFor picks level lv's micro-kernel for a product with n
+// columns: AVX-512 has a 24x16 tile for narrow products (the classifier's
+// n = 10 would fill a third of a 32-wide tile).
+func gemmKernelFor(lv level, n int) gemmKernel {
+	switch {
+	case lv == levelAVX512 && n <= mc.GemmNRNarrowAVX512:
+		return gemmKernel{lv: lv, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true}
+	case lv == levelAVX512:
+		return gemmKernel{lv: lv, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true}
+	case lv == levelAVX2:
+		return gemmKernel{lv: lv, mr: mc.GemmMRAVX2, nr: mc.GemmNRAVX2, rowsA: true}
 	}
-	return gemmGenericMR, gemmGenericNR
+	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
 }
 
-// gemmMicro runs level lv's micro-kernel; the slices are cut by the driver
-// to exactly the elements the kernel reads and writes.
-func gemmMicro(lv level, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
-	switch lv {
-	case levelAVX512:
+// gemmMicro runs micro-kernel k on packed A (lda == 0) or on A in place
+// (rows at stride lda); the slices are cut by the driver to exactly the
+// elements the kernel reads and writes.
+func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+	switch {
+	case k.lv == levelAVX512 && k.narrow && lda > 0:
+		asm.GemmMicroNarrowRowsAAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load)
+	case k.lv == levelAVX512 && k.narrow:
+		asm.GemmMicroNarrowAVX512(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
+	case k.lv == levelAVX512 && lda > 0:
+		asm.GemmMicroRowsAAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load)
+	case k.lv == levelAVX512:
 		asm.GemmMicroAVX512(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
-	case levelAVX2:
+	case k.lv == levelAVX2 && lda > 0:
+		asm.GemmMicroRowsAAVX2(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load)
+	case k.lv == levelAVX2:
 		asm.GemmMicroAVX2(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
 	default:
-		gemmMicroGeneric(mr, nr, kc, a, b, ldb, c, ldc, beta, load)
+		gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 	}
 }

@@ -128,19 +128,21 @@ func fmaPeak(iters int) int {
 	return fmaPeakGeneric(iters)
 }
 
-func gemmTile(lv level) (mr, nr int) {
+// gemmKernelFor picks level lv's micro-kernel (NEON has one tile and no
+// in-place-A form).
+func gemmKernelFor(lv level, n int) gemmKernel {
 	if lv == levelNEON {
-		return mc.GemmMRNEON, mc.GemmNRNEON
+		return gemmKernel{lv: lv, mr: mc.GemmMRNEON, nr: mc.GemmNRNEON}
 	}
-	return gemmGenericMR, gemmGenericNR
+	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
 }
 
-// gemmMicro runs level lv's micro-kernel; the slices are cut by the driver
-// to exactly the elements the kernel reads and writes.
-func gemmMicro(lv level, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
-	if lv == levelNEON {
+// gemmMicro runs micro-kernel k on packed A (lda is always 0 here); the
+// slices are cut by the driver to exactly the elements the kernel touches.
+func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+	if k.lv == levelNEON {
 		asm.GemmMicroNEON(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
 		return
 	}
-	gemmMicroGeneric(mr, nr, kc, a, b, ldb, c, ldc, beta, load)
+	gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 }

@@ -24,8 +24,10 @@ func sumSq(a []float32) float32                           { return sumSqGeneric(
 func argMax(a []float32) int                              { return argMaxGeneric(a) }
 func fmaPeak(iters int) int                               { return fmaPeakGeneric(iters) }
 
-func gemmTile(level) (mr, nr int) { return gemmGenericMR, gemmGenericNR }
+func gemmKernelFor(lv level, n int) gemmKernel {
+	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
+}
 
-func gemmMicro(_ level, mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
-	gemmMicroGeneric(mr, nr, kc, a, b, ldb, c, ldc, beta, load)
+func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+	gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 }

@@ -55,7 +55,11 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	j := gemmJobs.get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: active}
-	j.mr, j.nr = gemmTile(j.lv)
+	j.kern = gemmKernelFor(j.lv, n)
+	j.mr, j.nr = j.kern.mr, j.kern.nr
+	// A is read in place (no packing) where the kernel can and nothing
+	// needs folding into it: alpha*a = a exactly when alpha is 1.
+	j.rowsA = j.kern.rowsA && alpha == 1 && !transA
 	j.run()
 	*j = gemmJob{} // drop the references to the caller's slices
 	gemmJobs.put(j)
@@ -106,8 +110,10 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	lv             level // captured once: the tile shape must match the kernel
+	lv             level      // captured once: the tile shape must match the kernel
+	kern           gemmKernel // the micro-kernel and its tile
 	mr, nr         int
+	rowsA          bool // full row panels of A are read in place
 	wg             sync.WaitGroup
 }
 
@@ -195,7 +201,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += gemmMC {
 				mcur := min(gemmMC, i1-ic)
 				for ir := 0; ir < mcur; ir += mr {
-					j.packA(buf.a[ir*kc:(ir+mr)*kc], ic+ir, min(mr, mcur-ir), pc, kc)
+					if rows := min(mr, mcur-ir); !j.rowsA || rows < mr {
+						j.packA(buf.a[ir*kc:(ir+mr)*kc], ic+ir, rows, pc, kc)
+					}
 				}
 				for jr := 0; jr < nc; jr += nr {
 					ncur := min(nr, nc-jr)
@@ -208,8 +216,12 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 						j.packB(bp, pc, kc, jc+jr, ncur)
 					}
 					for ir := 0; ir < mcur; ir += mr {
-						ap := buf.a[ir*kc : (ir+mr)*kc]
-						j.tile(buf.tile, ap, bp, ldb, kc, ic+ir, min(mr, mcur-ir), jc+jr, ncur, beta, load)
+						rows := min(mr, mcur-ir)
+						ap, lda := buf.a[ir*kc:(ir+mr)*kc], 0
+						if j.rowsA && rows == mr {
+							ap, lda = j.a[(ic+ir)*j.lda+pc:][:(mr-1)*j.lda+kc], j.lda
+						}
+						j.tile(buf.tile, ap, lda, bp, ldb, kc, ic+ir, rows, jc+jr, ncur, beta, load)
 					}
 				}
 			}
@@ -221,11 +233,11 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 // in place when the tile is full, else on a temporary full tile holding the
 // valid part of C (zeros around it), whose valid part is copied back: the
 // same kernel, so the same arithmetic, without touching C beyond its edge.
-func (j *gemmJob) tile(tmp, ap, bp []float32, ldb, kc, row, rows, col, cols int, beta float32, load int) {
+func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb, kc, row, rows, col, cols int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
 		off := row*ldc + col
-		gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
+		gemmMicro(j.kern, kc, ap, lda, bp, ldb, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
 		return
 	}
 	if load != 0 {
@@ -234,7 +246,7 @@ func (j *gemmJob) tile(tmp, ap, bp []float32, ldb, kc, row, rows, col, cols int,
 			copy(tmp[i*nr:i*nr+cols], j.c[(row+i)*ldc+col:])
 		}
 	}
-	gemmMicro(j.lv, mr, nr, kc, ap, bp, ldb, tmp, nr, beta, load)
+	gemmMicro(j.kern, kc, ap, lda, bp, ldb, tmp, nr, beta, load)
 	for i := 0; i < rows; i++ {
 		copy(j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:])
 	}
@@ -341,6 +353,15 @@ func copyRow(dst, src []float32) {
 	for ; i < n; i++ {
 		dst[i] = src[i]
 	}
+}
+
+// gemmKernel names a micro-kernel: its level, tile, and whether it has an
+// in-place-A form (gemmMicro's lda > 0).
+type gemmKernel struct {
+	lv     level
+	mr, nr int
+	narrow bool // the level's narrow tile, for products with few columns
+	rowsA  bool
 }
 
 // gemmTask is one band of a job, sent by value to a worker.

@@ -275,10 +275,12 @@ func TestSgemmBatch(t *testing.T) {
 func TestSgemmGuardPages(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 14))
 	regions := [3]*guardRegion{newGuardRegionFor(t, 80*80), newGuardRegionFor(t, 80*80), newGuardRegionFor(t, 80*80)}
-	for i := range 60 {
-		tr := transposes()[i%4]
+	for i := range 80 {
+		tr := transposes()[i/4%4]
 		g := newGemmCase(r, tr[0], tr[1], 1+r.IntN(79), 1+r.IntN(79), 1+r.IntN(79), 0)
-		g.alpha, g.beta = -0.5, gemmScalars[i%2] // A, B and (beta 1) C are all read
+		// alpha 1 reads A in place where the level can, -0.5 packs it; beta 1
+		// reads C, beta 0 must not.
+		g.alpha, g.beta = []float32{-0.5, 1}[i/2%2], gemmScalars[i%2]
 		want := g.reference()
 		for _, place := range []string{"tail", "head"} {
 			h := g

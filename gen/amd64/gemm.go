@@ -9,79 +9,229 @@ import (
 	"github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
-// gemm group: GemmMicro, the GEMM micro-kernel of gen/KERNELS.md ("GEMM
-// micro-kernel"): one MR x NR tile of row-major C, MR x 2 accumulator vectors
-// (row i of the tile in acc[i][0], acc[i][1]), fed per k by 2 vectors of B and
-// one broadcast element of A per row: the BLIS haswell shape (6x16, 12 YMM)
-// and its AVX-512 doubling (12x32, 24 ZMM).
+// gemm group: the GEMM micro-kernels of gen/KERNELS.md ("GEMM micro-kernel"),
+// all from one emitter (gemmMicro) for a tile of MR rows x V vectors of C:
+// row i of the tile in acc[i][0..V-1], fed per k by V vectors of B and one
+// broadcast element of A per row. Tiles (mathconst):
+//
+//	GemmMicro        AVX2 6x16 (6 x 2 YMM, the BLIS haswell shape),
+//	                 AVX-512 12x32 (12 x 2 ZMM)
+//	GemmMicroNarrow  AVX-512 24x16 (24 x 1 ZMM), for small n (n = 10)
+//
+// and each tile in two A layouts: packed (GemmMicro*, a[p*MR+i], a k-major
+// micro-panel) and in place (GemmMicro*RowsA, a[i*lda+p], row-major A read
+// where it lies: MR rows at stride lda, kc consecutive floats each).
 //
 // Register plan (virtual registers; at most nvec live, so the AVX2 code stays
 // in Y0-Y15 — the allocator only reaches Y16+ above 16 live):
 //
-//	loop:  MR*2 accumulators + 2 B vectors + 1 A broadcast
-//	       = 15 YMM (AVX2) / 27 ZMM (AVX-512)
-//	store: MR*2 accumulators + beta = 13 YMM / 25 ZMM
-//	GP:    kc, a, b, ldb*4, 3*ldb*4, pb (B prefetch pointer), n (unrolled
-//	       iterations), c row pointer, ldc*4, load.
+//	loop:  MR*V accumulators + V B vectors + 1 A broadcast
+//	       = 15 YMM (AVX2 6x2) / 27 ZMM (AVX-512 12x2);
+//	       V == 1 on AVX-512 (Narrow 24x1): 24 + 1 = 25 ZMM, the A element
+//	       an embedded broadcast of the FMA (VFMADD231PS.BCST).
+//	store: MR*V accumulators + beta = 13 YMM / 25 ZMM / 25 ZMM.
+//	GP:    n (unrolled iterations), b, ldb*4, 3*ldb*4, pb (B prefetch
+//	       pointer) and A: the pointer a (packed) or the row bases and
+//	       lda*4 (and 3*lda*4) of gemmRowsPlan (RowsA: 6 rows 2 bases + 1,
+//	       12 rows 3 bases + 2, 24 rows 4 bases + 2); kc and c are reloaded
+//	       after the loop; at most 11 of the 14 GP registers.
 //
-// The A element is broadcast into a register (VBROADCASTSS, one load per row
-// and k) rather than used as an embedded-broadcast operand of both FMAs,
-// which would load it twice: per k that is 2 + MR loads for 2*MR FMAs on both
-// levels, well under the load ports of any AVX2 or AVX-512 core.
+// With V >= 2 the A element is broadcast into a register (VBROADCASTSS, one
+// load per row and k) rather than used as an embedded-broadcast operand of
+// the V FMAs, which would load it V times: per k that is V + MR loads for
+// V*MR FMAs. With V == 1 each A element feeds one FMA, so the embedded
+// broadcast costs the same load and saves the separate instruction (the
+// narrow tile does 1 A load per FMA; a separate VBROADCASTSS would make it
+// front-end bound).
+//
+// RowsA addresses row i as base + index*scale + 4*u (u = k step of the
+// iteration) with few base pointers, each advanced by 16 bytes per
+// iteration (4 per tail step): it reads exactly the MR x kc floats of A
+// (no A prefetch: A is a few KiB, re-read from L1/L2 by every tile of the
+// band, and the loads run ahead of the FMA chains).
 //
 // Order of operations, as gemmMicroGeneric: every accumulator starts at +0
 // (not a*b: fma(a, b, +0) is +0 where a*b is -0) and takes one
 // VFMADD231PS per k in order p = 0..kc-1; the store phase writes acc
 // (load == 0, C not read) or fma(beta, C, acc) (VFMADD231PS with C as the
-// memory operand: acc += beta*C, one rounding).
+// memory operand: acc += beta*C, one rounding). The A layout changes only
+// where the same a(i, p) is loaded from.
 func gemmGroup(g *gen) {
-	g.gemmMicro()
+	for _, t := range g.gemmTiles() {
+		g.gemmMicro(t)
+	}
 }
 
 const (
 	gemmUnroll = 4 // k steps per main-loop iteration
-	gemmPfA    = 8 // A prefetch distance, k steps
+	gemmPfA    = 8 // A prefetch distance, k steps (packed A)
 	gemmPfB    = 8 // B prefetch distance, rows (k steps)
 )
 
-// gemmShape is the micro-tile of the level (mathconst): rows, columns.
-func (is isa) gemmShape() (mr, nr int) {
-	switch is.suffix {
-	case "AVX512":
-		mr, nr = mathconst.GemmMRAVX512, mathconst.GemmNRAVX512
-	case "AVX2":
-		mr, nr = mathconst.GemmMRAVX2, mathconst.GemmNRAVX2
-	default:
-		panic("gemmShape: unknown ISA " + is.suffix)
-	}
-	if nr != 2*is.w || 2*mr+3 > is.nvec {
-		panic(fmt.Sprintf("GemmMicro%s is written for MR x 2 vectors in %d registers, mathconst says %dx%d",
-			is.suffix, is.nvec, mr, nr))
-	}
-	return mr, nr
+// gemmTile is one micro-kernel: MR rows x V vectors of C, A packed or in
+// place.
+type gemmTile struct {
+	name  string // without the ISA suffix
+	mr, v int    // NR = v*w
+	rowsA bool   // A row-major at stride lda (else packed k-major)
 }
 
-func (g *gen) gemmMicro() {
-	mr, nr := g.gemmShape()
-	g.function("GemmMicro", "func(kc int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)",
-		fmt.Sprintf("GemmMicro%s computes one %dx%d tile of row-major C: acc[i][j] = fma(a[p*%d+i], b[p*ldb+j], acc)",
-			g.suffix, mr, nr, mr),
-		"for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or",
-		"fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).")
+// gemmTiles are the kernels of the level, shapes from mathconst.
+func (is isa) gemmTiles() []gemmTile {
+	type shape struct {
+		name   string
+		mr, nr int
+	}
+	var shapes []shape
+	switch is.suffix {
+	case "AVX512":
+		shapes = []shape{
+			{"GemmMicro", mathconst.GemmMRAVX512, mathconst.GemmNRAVX512},
+			{"GemmMicroNarrow", mathconst.GemmMRNarrowAVX512, mathconst.GemmNRNarrowAVX512},
+		}
+	case "AVX2":
+		shapes = []shape{{"GemmMicro", mathconst.GemmMRAVX2, mathconst.GemmNRAVX2}}
+	default:
+		panic("gemmTiles: unknown ISA " + is.suffix)
+	}
+	var tiles []gemmTile
+	for _, s := range shapes {
+		v := s.nr / is.w
+		t := gemmTile{name: s.name, mr: s.mr, v: v}
+		if v < 1 || v*is.w != s.nr || s.mr*v+v+is.gemmBcastRegs(v) > is.nvec {
+			panic(fmt.Sprintf("%s%s: %dx%d is not MR rows x V vectors in %d registers",
+				s.name, is.suffix, s.mr, s.nr, is.nvec))
+		}
+		tiles = append(tiles, t)
+		t.name += "RowsA"
+		t.rowsA = true
+		tiles = append(tiles, t)
+	}
+	return tiles
+}
 
-	kc, a, b := g.arg("kc"), g.arg("a"), g.arg("b")
+// gemmEmbedded: the A element is an embedded-broadcast operand of the FMA
+// (one FMA per element: V == 1, AVX-512 only).
+func (is isa) gemmEmbedded(v int) bool { return v == 1 && is.kmask }
+
+// gemmBcastRegs is the number of registers holding A broadcasts in the loop.
+func (is isa) gemmBcastRegs(v int) int {
+	if is.gemmEmbedded(v) {
+		return 0
+	}
+	return 1
+}
+
+// gemmRowAddr reaches row i of in-place A: base pointer rows[base] plus
+// index (0: none, 1: lda*4, 3: 3*lda*4) times scale.
+type gemmRowAddr struct {
+	base, index int
+	scale       uint8
+}
+
+// gemmRowsPlan chooses the base pointers (rows of A) and index registers
+// from which every row 0..mr-1 is one addressing mode away: row
+// base + s for s in {0, 1, 2, 4, 8} (lda*scale) or, with 3*lda too,
+// {3, 6, 12, 24}. It takes the fewest GP registers, then the fewest bases
+// (pointer increments per iteration), then the first set in lexicographic
+// order, so the plan is deterministic: 6 rows {0, 1} + lda; 12 rows
+// {0, 1, 7} + lda, 3*lda; 24 rows {0, 3, 10, 17} + lda, 3*lda.
+func gemmRowsPlan(mr int) (bases []int, useL3 bool, rows []gemmRowAddr) {
+	type off struct {
+		index int
+		scale uint8
+	}
+	offsets := func(l3 bool) map[int]off {
+		m := map[int]off{0: {0, 1}, 1: {1, 1}, 2: {1, 2}, 4: {1, 4}, 8: {1, 8}}
+		if l3 {
+			m[3], m[6], m[12], m[24] = off{3, 1}, off{3, 2}, off{3, 4}, off{3, 8}
+		}
+		return m
+	}
+	// cover returns the addressing of every row from bases, or nil.
+	cover := func(bases []int, l3 bool) []gemmRowAddr {
+		offs := offsets(l3)
+		rows := make([]gemmRowAddr, mr)
+		for i := range rows {
+			best := -1
+			for bi, b := range bases {
+				d := i - b
+				if _, ok := offs[d]; ok && d >= 0 && (best < 0 || d < i-bases[best]) {
+					best = bi
+				}
+			}
+			if best < 0 {
+				return nil
+			}
+			o := offs[i-bases[best]]
+			rows[i] = gemmRowAddr{best, o.index, o.scale}
+		}
+		return rows
+	}
+	// first returns the first nb-subset of 1..mr-1, with row 0 in front,
+	// that covers every row.
+	var first func(set []int, from, nb int, l3 bool) ([]int, []gemmRowAddr)
+	first = func(set []int, from, nb int, l3 bool) ([]int, []gemmRowAddr) {
+		if len(set) == nb {
+			if r := cover(set, l3); r != nil {
+				return append([]int(nil), set...), r
+			}
+			return nil, nil
+		}
+		for b := from; b < mr; b++ {
+			if s, r := first(append(set, b), b+1, nb, l3); s != nil {
+				return s, r
+			}
+		}
+		return nil, nil
+	}
+	for regs := 2; regs <= mr+1; regs++ {
+		for _, l3 := range []bool{true, false} { // at equal cost, fewer bases
+			nb := regs - 1
+			if l3 {
+				nb--
+			}
+			if nb < 1 {
+				continue
+			}
+			if s, r := first([]int{0}, 1, nb, l3); s != nil {
+				return s, l3, r
+			}
+		}
+	}
+	panic("gemmRowsPlan: no plan")
+}
+
+func (g *gen) gemmMicro(t gemmTile) {
+	mr, nv := t.mr, t.v
+	nr := nv * g.w
+	aArgs, aElem := "a *float32", fmt.Sprintf("a[p*%d+i]", mr)
+	if t.rowsA {
+		aArgs, aElem = "a *float32, lda int", "a[i*lda+p]"
+	}
+	doc := []string{
+		fmt.Sprintf("%s%s computes one %dx%d tile of row-major C: acc[i][j] = fma(%s, b[p*ldb+j], acc)",
+			t.name, g.suffix, mr, nr, aElem),
+		"for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or",
+		"fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).",
+	}
+	if t.rowsA {
+		doc = append(doc, fmt.Sprintf("A is read in place: %d rows at stride lda >= kc, kc floats each.", mr))
+	}
+	g.function(t.name, "func(kc int, "+aArgs+", b *float32, ldb int, c *float32, ldc int, beta float32, load int)", doc...)
+
+	b := g.arg("b")
 	ldb := g.arg("ldb")
 	g.SHLQ(operand.U8(2), ldb) // bytes
 	ldb3 := g.GP64()
 	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
-	c := g.arg("c")
 
 	// C: prefetch the lines of the tile now, a whole k loop before the store
 	// phase (a prefetch touches nothing: it neither faults nor writes).
 	{
 		ldc := g.arg("ldc")
 		g.SHLQ(operand.U8(2), ldc)
-		row := g.copyGP(c)
+		row := g.arg("c")
 		for i := 0; i < mr; i++ {
 			for off := 0; off < nr*4; off += 64 {
 				g.PREFETCHT0(at(row, off))
@@ -93,69 +243,113 @@ func (g *gen) gemmMicro() {
 		}
 	}
 
+	// A: aMem(i, u) is a(i, p) for k step u of an iteration; advance(k)
+	// moves A on by k steps.
+	var (
+		aMem    func(i, u int) operand.Mem
+		advance func(k int)
+	)
+	a := g.arg("a")
+	if !t.rowsA {
+		aMem = func(i, u int) operand.Mem { return at(a, 4*(u*mr+i)) }
+		advance = func(k int) { g.ADDQ(operand.U32(k*mr*4), a) }
+	} else {
+		baseRows, useL3, rows := gemmRowsPlan(mr)
+		lda := g.arg("lda")
+		g.SHLQ(operand.U8(2), lda)
+		index := map[int]reg.GPVirtual{1: lda}
+		if useL3 {
+			lda3 := g.GP64()
+			g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+			index[3] = lda3
+		}
+		bases := []reg.GPVirtual{a}
+		for _, r := range baseRows[1:] {
+			p := g.GP64()
+			switch r {
+			case 1, 2, 4, 8:
+				g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: uint8(r)}, p)
+			default:
+				g.IMUL3Q(operand.U32(r), lda, p)
+				g.ADDQ(a, p)
+			}
+			bases = append(bases, p)
+		}
+		aMem = func(i, u int) operand.Mem {
+			r := rows[i]
+			m := operand.Mem{Base: bases[r.base], Disp: 4 * u}
+			if r.index != 0 {
+				m.Index, m.Scale = index[r.index], r.scale
+			}
+			return m
+		}
+		advance = func(k int) {
+			for _, p := range bases {
+				g.ADDQ(operand.U32(4*k), p)
+			}
+		}
+	}
+
 	// pb runs gemmPfB rows ahead of b.
 	pb := g.GP64()
 	g.IMUL3Q(operand.U32(gemmPfB), ldb, pb)
 	g.ADDQ(b, pb)
 
-	acc := make([][2]reg.VecVirtual, mr)
+	acc := make([][]reg.VecVirtual, mr)
 	for i := range acc {
-		acc[i] = [2]reg.VecVirtual{g.zero(), g.zero()}
+		acc[i] = make([]reg.VecVirtual, nv)
+		for v := range acc[i] {
+			acc[i][v] = g.zero()
+		}
 	}
 
-	// step is k step u of an iteration: B row at b + u*ldb, A column at
-	// a + u*MR*4.
-	bRow := func(u int) operand.Mem {
+	// kRow is row u of an iteration of B (base b) or of its prefetch (pb).
+	kRow := func(base reg.GPVirtual, u int) operand.Mem {
 		switch u {
 		case 0:
-			return operand.Mem{Base: b}
+			return operand.Mem{Base: base}
 		case 1:
-			return operand.Mem{Base: b, Index: ldb, Scale: 1}
+			return operand.Mem{Base: base, Index: ldb, Scale: 1}
 		case 2:
-			return operand.Mem{Base: b, Index: ldb, Scale: 2}
+			return operand.Mem{Base: base, Index: ldb, Scale: 2}
 		case 3:
-			return operand.Mem{Base: b, Index: ldb3, Scale: 1}
+			return operand.Mem{Base: base, Index: ldb3, Scale: 1}
 		}
-		panic("bRow")
+		panic("kRow")
 	}
+	// step is k step u of an iteration: B row u, A column u.
 	step := func(u int) {
-		m := bRow(u)
-		b0 := g.mov(m)
-		m.Disp += g.bytes()
-		b1 := g.mov(m)
+		bv := make([]reg.VecVirtual, nv)
+		for v := range bv {
+			m := kRow(b, u)
+			m.Disp += v * g.bytes()
+			bv[v] = g.mov(m)
+		}
 		for i := 0; i < mr; i++ {
-			t := g.bcast(at(a, 4*(u*mr+i)))
-			g.VFMADD231PS(b0, t, acc[i][0])
-			g.VFMADD231PS(b1, t, acc[i][1])
+			if g.gemmEmbedded(nv) {
+				g.VFMADD231PS_BCST(aMem(i, u), bv[0], acc[i][0])
+				continue
+			}
+			ai := g.bcast(aMem(i, u))
+			for v := range bv {
+				g.VFMADD231PS(bv[v], ai, acc[i][v])
+			}
 		}
-	}
-	pfRow := func(u int) operand.Mem {
-		switch u {
-		case 0:
-			return operand.Mem{Base: pb}
-		case 1:
-			return operand.Mem{Base: pb, Index: ldb, Scale: 1}
-		case 2:
-			return operand.Mem{Base: pb, Index: ldb, Scale: 2}
-		case 3:
-			return operand.Mem{Base: pb, Index: ldb3, Scale: 1}
-		}
-		panic("pfRow")
 	}
 
 	loop, tail, tailLoop, store := g.label("kloop"), g.label("ktail"), g.label("ktailloop"), g.label("store")
-	n := g.copyGP(kc)
+	n := g.arg("kc")
 	g.SHRQ(operand.U8(2), n) // gemmUnroll = 4
 	g.JZ(operand.LabelRef(tail))
 	g.Label(loop)
-	aBytes := gemmUnroll * mr * 4 // A consumed per iteration
+	aBytes := gemmUnroll * mr * 4 // packed A consumed per iteration
 	for u := 0; u < gemmUnroll; u++ {
-		// Spread the prefetches over the steps: A lines first, then one
-		// B row per step.
-		if u*64 < aBytes {
+		// Spread the prefetches over the steps: packed A lines first,
+		// then one B row per step.
+		if !t.rowsA && u*64 < aBytes {
 			g.PREFETCHT0(at(a, gemmPfA*mr*4+u*64))
 		}
-		m := pfRow(u)
+		m := kRow(pb, u)
 		for off := 0; off < nr*4; off += 64 {
 			mm := m
 			mm.Disp = off
@@ -163,23 +357,25 @@ func (g *gen) gemmMicro() {
 		}
 		step(u)
 	}
-	g.ADDQ(operand.U32(aBytes), a)
+	advance(gemmUnroll)
 	g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
 	g.LEAQ(operand.Mem{Base: pb, Index: ldb, Scale: 4}, pb)
 	g.DECQ(n)
 	g.JNZ(operand.LabelRef(loop))
 
 	g.Label(tail)
+	kc := g.arg("kc")
 	g.ANDQ(operand.U32(gemmUnroll-1), kc)
 	g.JZ(operand.LabelRef(store))
 	g.Label(tailLoop)
 	step(0)
-	g.ADDQ(operand.U32(mr*4), a)
+	advance(1)
 	g.ADDQ(ldb, b)
 	g.DECQ(kc)
 	g.JNZ(operand.LabelRef(tailLoop))
 
 	g.Label(store)
+	c := g.arg("c")
 	ldc := g.arg("ldc")
 	g.SHLQ(operand.U8(2), ldc)
 	load := g.arg("load")
@@ -189,8 +385,9 @@ func (g *gen) gemmMicro() {
 	// load == 0: C = acc, C not read.
 	row := g.copyGP(c)
 	for i := 0; i < mr; i++ {
-		g.VMOVUPS(acc[i][0], at(row, 0))
-		g.VMOVUPS(acc[i][1], at(row, g.bytes()))
+		for v := 0; v < nv; v++ {
+			g.VMOVUPS(acc[i][v], at(row, v*g.bytes()))
+		}
 		if i+1 < mr {
 			g.ADDQ(ldc, row)
 		}
@@ -201,7 +398,7 @@ func (g *gen) gemmMicro() {
 	g.Label(accumulate)
 	beta := g.bcast(addr(g.Param("beta")))
 	for i := 0; i < mr; i++ {
-		for v := 0; v < 2; v++ {
+		for v := 0; v < nv; v++ {
 			g.VFMADD231PS(at(c, v*g.bytes()), beta, acc[i][v]) // acc += beta*C
 			g.VMOVUPS(acc[i][v], at(c, v*g.bytes()))
 		}

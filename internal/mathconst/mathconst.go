@@ -81,4 +81,8 @@ const (
 	GemmMRAVX512, GemmNRAVX512 = 12, 32 // 24 ZMM accumulators: 12 rows x 2 vectors
 	GemmMRAVX2, GemmNRAVX2     = 6, 16  // 12 YMM accumulators: 6 rows x 2 vectors
 	GemmMRNEON, GemmNRNEON     = 8, 12  // 24 Q accumulators: 8 rows x 3 vectors
+
+	// Narrow AVX-512 tile for small n (the classifier layer, n = 10):
+	// 24 ZMM accumulators, 24 rows x 1 vector.
+	GemmMRNarrowAVX512, GemmNRNarrowAVX512 = 24, 16
 )
