@@ -122,7 +122,7 @@ type gemmJob struct {
 
 // gemmBuffers are the packing buffers of one band, allocated once per
 // concurrently running band and reused.
-type gemmBuffers struct{ a, b, tile []float32 }
+type gemmBuffers struct{ a, b, edge, tile []float32 }
 
 // Free lists rather than sync.Pool: a pool may drop its items at any GC,
 // and a training step must not allocate.
@@ -181,14 +181,16 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	buf := gemmBufs.get()
 	defer gemmBufs.put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
+	ncBlk := gemmNC
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
-	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
+	buf.b = grow(buf.b, (ncBlk+nr)*kcMax)
+	buf.edge = grow(buf.edge, nr*kcMax)
 	buf.tile = grow(buf.tile, mr*nr)
 	// In-place B needs row strides that do not map its rows onto a few L1
 	// sets (a multiple of 256 floats does, and halves the kernel's speed).
 	direct := !j.transB && i1-i0 <= gemmMC && j.ldb%256 != 0
-	for jc := j0; jc < j1; jc += gemmNC {
-		nc := min(gemmNC, j1-jc)
+	for jc := j0; jc < j1; jc += ncBlk {
+		nc := min(ncBlk, j1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
 			beta, load := float32(1), 1 // later blocks: C += acc, i.e. fma(1, C, acc)
@@ -200,6 +202,19 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			}
 			if !direct {
 				j.packBBlock(buf.b, pc, kc, jc, nc)
+			} else if nc%nr != 0 { // the edge panel is packed (zero-padded) once
+				j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
+			}
+			// bPanel is micro-panel jr of B: in place, or packed.
+			bPanel := func(jr int) ([]float32, int) {
+				switch {
+				case !direct:
+					return buf.b[jr*kc : (jr+nr)*kc], nr
+				case jr+nr <= nc:
+					off := pc*j.ldb + jc + jr
+					return j.b[off : off+(kc-1)*j.ldb+nr], j.ldb
+				}
+				return buf.edge[:kc*nr], nr
 			}
 			for ic := i0; ic < i1; ic += gemmMC {
 				mcur := min(gemmMC, i1-ic)
@@ -208,23 +223,19 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 						j.packA(buf.a[ir*kc:(ir+mr)*kc], ic+ir, rows, pc, kc)
 					}
 				}
-				for jr := 0; jr < nc; jr += nr {
-					ncur := min(nr, nc-jr)
-					bp, ldb := buf.b[jr*kc:(jr+nr)*kc], nr
-					if direct && ncur == nr {
-						off := pc*j.ldb + jc + jr
-						bp, ldb = j.b[off:off+(kc-1)*j.ldb+nr], j.ldb
-					} else if direct {
-						bp = buf.b[:kc*nr]
-						j.packB(bp, pc, kc, jc+jr, ncur)
+				// aPanel is micro-panel ir of A: packed, or in place.
+				aPanel := func(ir, rows int) ([]float32, int) {
+					if j.rowsA && rows == mr {
+						return j.a[(ic+ir)*j.lda+pc:][:(mr-1)*j.lda+kc], j.lda
 					}
+					return buf.a[ir*kc : (ir+mr)*kc], 0
+				}
+				for jr := 0; jr < nc; jr += nr {
+					bp, ldb := bPanel(jr)
 					for ir := 0; ir < mcur; ir += mr {
 						rows := min(mr, mcur-ir)
-						ap, lda := buf.a[ir*kc:(ir+mr)*kc], 0
-						if j.rowsA && rows == mr {
-							ap, lda = j.a[(ic+ir)*j.lda+pc:][:(mr-1)*j.lda+kc], j.lda
-						}
-						j.tile(buf.tile, ap, lda, bp, ldb, kc, ic+ir, rows, jc+jr, ncur, beta, load)
+						ap, lda := aPanel(ir, rows)
+						j.tile(buf.tile, ap, lda, bp, ldb, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
 					}
 				}
 			}
