@@ -230,6 +230,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					}
 					return buf.a[ir*kc : (ir+mr)*kc], 0
 				}
+				// The B micro-panel stays in L1 while the A micro-panels of the
+				// MC block stream from L2. (The other order, A in L1 with an
+				// L2-sized B block, measured 40% slower on Zen 3 at 512..1024.)
 				for jr := 0; jr < nc; jr += nr {
 					bp, ldb := bPanel(jr)
 					for ir := 0; ir < mcur; ir += mr {
