@@ -40,3 +40,14 @@ func ExampleSetISA() {
 	kernels.SetISA(saved)
 	// Output: generic
 }
+
+func ExampleSgemm() {
+	// C = A·Bᵀ for A [2x3] and B [2x3] (row-major): the product a linear
+	// layer's backward pass needs.
+	a := []float32{1, 2, 3, 4, 5, 6}
+	b := []float32{1, 0, 1, 0, 1, 0}
+	c := make([]float32, 4)
+	kernels.Sgemm(false, true, 2, 2, 3, 1, a, 3, b, 3, 0, c, 2)
+	fmt.Println(c)
+	// Output: [4 2 10 5]
+}
