@@ -32,6 +32,7 @@ check-generated: ## Fail if regenerating would change any file in asm/.
 	else echo "asm/ matches its generators"; fi
 
 test-levels: ## go test ./... at every instruction-set level this machine has.
+	@levels="$(LEVELS)"; [ -n "$$levels" ] || { echo "could not list the instruction-set levels (go run ./cmd/vecgrad cpu -levels)"; exit 1; }
 	@set -e; for isa in $(LEVELS); do echo "== VECGRAD_ISA=$$isa"; VECGRAD_ISA=$$isa $(GO) test ./...; done
 
 test-purego: ## go test ./... built without any assembly.

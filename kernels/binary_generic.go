@@ -1,7 +1,7 @@
 package kernels
 
-// binaryFunc returns the scalar operation of op; the reference loops call it
-// through an inlined helper, so each op compiles to its own tight loop.
+// applyBinary is the scalar operation of op, the definition every level's
+// binary kernels reproduce.
 func applyBinary(op BinaryOp, a, v float32) float32 {
 	switch op {
 	case OpAdd:

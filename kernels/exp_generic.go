@@ -27,7 +27,7 @@ func exp32(x float32) float32 {
 	p = fma32(p, r, mc.ExpP5)
 	y := fma32(p, r*r, r)
 	y = y + 1
-	// 2^n as 2^n1 * 2^n2: n is in [-150, 129], beyond a single float's exponent range.
+	// 2^n as 2^n1 * 2^n2: n is in [-150, 128], beyond a single float's exponent range.
 	ni := int32(n)
 	n1 := ni >> 1
 	n2 := ni - n1
@@ -78,7 +78,9 @@ func log32(x float32) float32 {
 	return fma32(ef, mc.ExpC1, r)
 }
 
-// tanh32 is Cephes' tanhf: an odd polynomial near zero, 1 - 2/(exp(2|x|)+1) beyond.
+// tanh32 is Cephes' tanhf: an odd polynomial near zero, 1 - 2/(exp(2|x|)+1)
+// beyond. tanh32(-0) is +0 (the polynomial's fma adds -0 to +0), where
+// math.Tanh and torch.tanh keep -0.
 func tanh32(x float32) float32 {
 	a := float32(math.Abs(float64(x)))
 	if a < mc.TanhSmall {

@@ -16,8 +16,9 @@ type kernelCase struct {
 	name  string
 	sizes func(n int) (ins []int, out int)
 	run   func(out []float32, in [][]float32, n int)
-	// inPlace: the kernel may run with out == in[0] (same length).
-	inPlace bool
+	// inPlace: the kernel may run with out == in[0] (same length);
+	// inPlace2: also with out == in[1].
+	inPlace, inPlace2 bool
 	// zeroTie: a +0/-0 difference in the result is allowed (max of ±0).
 	zeroTie bool
 	// input draws one input value.
@@ -52,7 +53,7 @@ func kernelCases() []kernelCase {
 	for op := OpAdd; op <= OpMin; op++ {
 		zt := op == OpMax || op == OpMin
 		cs = append(cs,
-			kernelCase{name: "Binary/" + op.String(), sizes: elementwise(2), inPlace: true, zeroTie: zt,
+			kernelCase{name: "Binary/" + op.String(), sizes: elementwise(2), inPlace: true, inPlace2: true, zeroTie: zt,
 				run: func(o []float32, in [][]float32, n int) { Binary(op, o, in[0], in[1]) }},
 			kernelCase{name: "BinaryAcc/" + op.String(), sizes: elementwise(3), zeroTie: zt,
 				run: func(o []float32, in [][]float32, n int) { copy(o, in[2]); BinaryAcc(op, o, in[0], in[1]) }},
@@ -60,7 +61,7 @@ func kernelCases() []kernelCase {
 				run: func(o []float32, in [][]float32, n int) { BinaryScalar(op, o, in[0], in[1][0]) }},
 			kernelCase{name: "BinaryScalarAcc/" + op.String(), sizes: func(n int) ([]int, int) { return []int{n, 1, n}, n }, zeroTie: zt,
 				run: func(o []float32, in [][]float32, n int) { copy(o, in[2]); BinaryScalarAcc(op, o, in[0], in[1][0]) }},
-			kernelCase{name: "BinaryRowVec/" + op.String(), zeroTie: zt,
+			kernelCase{name: "BinaryRowVec/" + op.String(), inPlace: true, zeroTie: zt,
 				sizes: func(n int) ([]int, int) { r, c := blockShape(n); return []int{r * c, c}, r * c },
 				run: func(o []float32, in [][]float32, n int) {
 					r, c := blockShape(n)
@@ -73,7 +74,7 @@ func kernelCases() []kernelCase {
 					copy(o, in[2])
 					BinaryRowVecAcc(op, o, in[0], in[1], r, c)
 				}},
-			kernelCase{name: "BinaryColVec/" + op.String(), zeroTie: zt,
+			kernelCase{name: "BinaryColVec/" + op.String(), inPlace: true, zeroTie: zt,
 				sizes: func(n int) ([]int, int) { r, c := blockShape(n); return []int{r * c, r}, r * c },
 				run: func(o []float32, in [][]float32, n int) {
 					r, c := blockShape(n)
@@ -279,7 +280,7 @@ func TestKernelsMatchGeneric(t *testing.T) {
 	}
 	for _, c := range kernelCases() {
 		t.Run(c.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(1, uint64(len(c.name))))
+			r := rand.New(rand.NewPCG(1, seedOf(c.name)))
 			for _, n := range testSizes(r) {
 				p := c.newProblem(r, n)
 				want := runAt(t, "generic", &c, p, n)
@@ -288,11 +289,15 @@ func TestKernelsMatchGeneric(t *testing.T) {
 					if !compare(t, &c, fmt.Sprintf("%s n=%d", l, n), got, want) {
 						return
 					}
-					if c.inPlace {
-						// dst == in[0]: run on a copy of the first input.
-						q := problem{in: append([][]float32{append([]float32(nil), p.in[0]...)}, p.in[1:]...)}
-						withLevel(t, l, func(t *testing.T) { c.run(q.in[0], q.in, n) })
-						if !compare(t, &c, fmt.Sprintf("%s in place n=%d", l, n), q.in[0], want) {
+					for i, ok := range []bool{c.inPlace, c.inPlace2} {
+						if !ok {
+							continue
+						}
+						// dst == in[i]: run on a copy of that input.
+						q := problem{in: append([][]float32(nil), p.in...)}
+						q.in[i] = append([]float32(nil), p.in[i]...)
+						withLevel(t, l, func(t *testing.T) { c.run(q.in[i], q.in, n) })
+						if !compare(t, &c, fmt.Sprintf("%s in place of input %d, n=%d", l, i, n), q.in[i], want) {
 							return
 						}
 					}
@@ -309,7 +314,7 @@ func TestKernelsMatchGeneric(t *testing.T) {
 func TestGuardPages(t *testing.T) {
 	for _, c := range kernelCases() {
 		t.Run(c.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(2, uint64(len(c.name))))
+			r := rand.New(rand.NewPCG(2, seedOf(c.name)))
 			var regions []*guardRegion
 			region := func(i int) *guardRegion {
 				for len(regions) <= i {
@@ -336,4 +341,13 @@ func TestGuardPages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seedOf hashes a case name (FNV-1a) so that every case draws its own inputs.
+func seedOf(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint64(name[i])) * 1099511628211
+	}
+	return h
 }

@@ -47,9 +47,33 @@ func TestFMA32Exact(t *testing.T) {
 		check(a, b, -p+mixed(r)*1e-7*p)
 		check(a, b, -p)
 	}
-	// A double-rounding trap: 1 + 2^-24 + 2^-60 rounds up in float32, but the
-	// float64 sum 1 + 2^-24 is a tie that would round to even (down).
-	check(1+1.0/(1<<23), 1.0/(1<<25)+1.0/(1<<48), 1)
+	// Double-rounding traps: the exact result lies a hair off a float32
+	// halfway point, so close that the float64 sum lands on the tie and
+	// rounding that to float32 (to even) goes the wrong way.
+	// (1+2^-23) - 2^-24(1-2^-23)(1+2^-23) = 1 + 2^-24 + 2^-70: up, to 1+2^-23.
+	check(-(1-0x1p-23)*0x1p-24, 1+0x1p-23, 1+0x1p-23)
+	// (1+2^-23) + 2^-24(1+2^-18)(1-2^-18) = 1 + 2^-23 + 2^-24 - 2^-60: down,
+	// where the tie would round to the even 1+2^-22.
+	check(0x1p-24*(1+0x1p-18), 1-0x1p-18, 1+0x1p-23)
+	if got := math.Float32bits(fma32(-(1-0x1p-23)*0x1p-24, 1+0x1p-23, 1+0x1p-23)); got != 0x3f800001 {
+		t.Fatalf("trap 1: fma32 = %#x, want 0x3f800001", got)
+	}
+	// Random traps of the same shape: c plus (half an ulp of c) * (1 - 2^-2s),
+	// with the product sign and c's sign random, so both directions occur.
+	for range 20000 {
+		c := float32(r.NormFloat64() * math.Pow(2, float64(r.IntN(60)-30)))
+		if c == 0 {
+			continue
+		}
+		half := float32(ulp32(float64(c)) / 2)
+		s := 15 + r.IntN(9)
+		x := float32(math.Ldexp(1, -s))
+		a, b := half*(1+x), 1-x
+		if r.IntN(2) == 0 {
+			a = -a
+		}
+		check(a, b, c)
+	}
 }
 
 func TestBinaryOpsExact(t *testing.T) {

@@ -11,6 +11,9 @@ import (
 // ulp32 is the spacing of float32 numbers at the magnitude of y (the
 // denormal spacing 2^-149 below the normal range).
 func ulp32(y float64) float64 {
+	if y == 0 {
+		return 0x1p-149
+	}
 	_, e := math.Frexp(math.Abs(y)) // |y| = f * 2^e, f in [0.5, 1)
 	return math.Ldexp(1, max(e-24, -149))
 }

@@ -24,6 +24,7 @@ func Sqrt(dst, x []float32) { unaryChunks("Sqrt", unarySqrt, dst, x) }
 
 // Tanh sets dst[i] = tanh(x[i]). Maximum error: 1.331 ulp against float64
 // math.Tanh, measured over all 2^32 float32 inputs (TestTranscendentalULP).
+// Tanh(-0) is +0 (torch.tanh gives -0).
 func Tanh(dst, x []float32) { unaryChunks("Tanh", unaryTanh, dst, x) }
 
 // Sigmoid sets dst[i] = 1/(1+e^-x[i]), computed without overflow or
