@@ -12,48 +12,32 @@ import (
 // combined by halving (p[j] += p[j+h] for h = 32, 16, ..., 1); the chunk
 // results are then added left to right. The sum of an empty slice is 0.
 func Sum(x []float32) float32 {
-	var s float32
-	for lo := 0; lo < len(x); lo += mc.ChunkLen {
+	return chunkSum(len(x), func(lo, hi int) float32 {
 		var part [1]float32
-		hi := min(lo+mc.ChunkLen, len(x))
 		rowSum(part[:], x[lo:hi], 1, hi-lo)
-		if lo == 0 {
-			s = part[0]
-		} else {
-			s += part[0]
-		}
-	}
-	return s
+		return part[0]
+	})
 }
 
 // Dot returns sum(a[i]*b[i]) in Sum's order, each product fused into its
 // partial sum (fma). len(a) must equal len(b).
 func Dot(a, b []float32) float32 {
 	checkSameLen("Dot", []string{"a", "b"}, len(a), len(b))
-	var s float32
-	for lo := 0; lo < len(a); lo += mc.ChunkLen {
-		hi := min(lo+mc.ChunkLen, len(a))
-		part := dot(a[lo:hi], b[lo:hi])
-		if lo == 0 {
-			s = part
-		} else {
-			s += part
-		}
-	}
-	return s
+	return chunkSum(len(a), func(lo, hi int) float32 { return dot(a[lo:hi], b[lo:hi]) })
 }
 
 // SumSq returns sum(x[i]^2), bitwise equal to Dot(x, x) and reading x once.
 func SumSq(x []float32) float32 {
+	return chunkSum(len(x), func(lo, hi int) float32 { return sumSq(x[lo:hi]) })
+}
+
+// chunkSum adds part(lo, hi) over the consecutive chunks [lo, hi) of at
+// most ChunkLen of n elements, left to right from 0. (A chunk's lane sum is
+// never -0, since every lane starts at +0, so 0 + part is part bit for bit.)
+func chunkSum(n int, part func(lo, hi int) float32) float32 {
 	var s float32
-	for lo := 0; lo < len(x); lo += mc.ChunkLen {
-		hi := min(lo+mc.ChunkLen, len(x))
-		part := sumSq(x[lo:hi])
-		if lo == 0 {
-			s = part
-		} else {
-			s += part
-		}
+	for lo := 0; lo < n; lo += mc.ChunkLen {
+		s += part(lo, min(lo+mc.ChunkLen, n))
 	}
 	return s
 }
@@ -123,7 +107,7 @@ func RowMax(dst, a []float32, rows, n int) {
 		return
 	}
 	for r := 0; r < rows; {
-		k := min(max(mc.ChunkLen/n, 1), rows-r)
+		k := min(mc.ChunkLen/n, rows-r)
 		rowMax(dst[r:r+k], a[r*n:(r+k)*n], k, n)
 		r += k
 	}
@@ -178,17 +162,13 @@ func RowLogSumExp(dst, a []float32, rows, n int) {
 
 func rowSumExpChunks(dst, a, shift []float32, rows, n int) {
 	if n > mc.ChunkLen {
-		var part [1]float32
 		for r := 0; r < rows; r++ {
-			for lo := 0; lo < n; lo += mc.ChunkLen {
-				hi := min(lo+mc.ChunkLen, n)
-				rowSumExp(part[:], a[r*n+lo:r*n+hi], shift[r:r+1], 1, hi-lo)
-				if lo == 0 {
-					dst[r] = part[0]
-				} else {
-					dst[r] += part[0]
-				}
-			}
+			row := a[r*n : r*n+n]
+			dst[r] = chunkSum(n, func(lo, hi int) float32 {
+				var part [1]float32
+				rowSumExp(part[:], row[lo:hi], shift[r:r+1], 1, hi-lo)
+				return part[0]
+			})
 		}
 		return
 	}
