@@ -18,3 +18,11 @@ func GemmMicroAVX2(kc int, a *float32, b *float32, ldb int, c *float32, ldc int,
 //
 //go:noescape
 func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmPackBAVX2 packs kc rows of panels full 16-float micro-panels of row-major B:
+// dst[q*kc*16 + p*16 + j] = b[p*ldb + q*16 + j] for p < kc, q < panels, j < 16,
+// a bit-exact copy read row by row across all panels. kc >= 1, panels >= 1,
+// ldb >= panels*16 (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackBAVX2(dst *float32, b *float32, ldb int, kc int, panels int)

@@ -33,3 +33,11 @@ func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, 
 //
 //go:noescape
 func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmPackBAVX512 packs kc rows of panels full 32-float micro-panels of row-major B:
+// dst[q*kc*32 + p*32 + j] = b[p*ldb + q*32 + j] for p < kc, q < panels, j < 32,
+// a bit-exact copy read row by row across all panels. kc >= 1, panels >= 1,
+// ldb >= panels*32 (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackBAVX512(dst *float32, b *float32, ldb int, kc int, panels int)

@@ -194,3 +194,20 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 		gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 	}
 }
+
+// gemmPackB packs the kc rows of panels full micro-panels of
+// non-transposed B (b[p*ldb + q*nr + j], b cut to exactly those floats) into
+// dst (panel q at dst[q*kc*nr:], dst cut to panels*kc*nr) with level k's
+// assembly, reporting false where there is none (the narrow AVX-512 tile,
+// generic) so that the caller packs in Go.
+func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
+	switch {
+	case k.lv == levelAVX512 && !k.narrow:
+		asm.GemmPackBAVX512(&dst[0], &b[0], ldb, kc, panels)
+	case k.lv == levelAVX2:
+		asm.GemmPackBAVX2(&dst[0], &b[0], ldb, kc, panels)
+	default:
+		return false
+	}
+	return true
+}

@@ -146,3 +146,6 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 	}
 	gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 }
+
+// gemmPackB: NEON has no packing kernel; B is packed in Go.
+func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }

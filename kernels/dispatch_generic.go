@@ -31,3 +31,5 @@ func gemmKernelFor(lv level, n int) gemmKernel {
 func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
 	gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 }
+
+func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }

@@ -34,8 +34,16 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // Sgemm does. The C matrices must not overlap.
 func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
 	checkGemm("SgemmBatch", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, batch, strideA, strideB, strideC)
+	// An operand the products do not read (k == 0, m == 0...) may be shorter
+	// than its offsets: checkGemm only checked what is read.
+	at := func(s []float32, off int) []float32 {
+		if off >= len(s) {
+			return nil
+		}
+		return s[off:]
+	}
 	for i := 0; i < batch; i++ {
-		sgemm(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
+		sgemm(transA, transB, m, n, k, alpha, at(a, i*strideA), lda, at(b, i*strideB), ldb, beta, at(c, i*strideC), ldc)
 	}
 }
 
@@ -333,16 +341,30 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 
 // packBBlock packs op(B)[pc:pc+kc, col:col+nc] into consecutive
 // micro-panels (panel q at dst[q*nr*kc:]). When B is not transposed it walks
-// eight rows of B at a time across all panels: reading whole rows in order
+// a few rows of B at a time across all panels: reading whole rows in order
 // keeps the hardware prefetchers streaming, where walking one panel down all
 // kc rows would hop a full row stride per 64 bytes (and, for strides of a
-// multiple of 512 bytes, through a handful of cache sets).
+// multiple of 512 bytes, through a handful of cache sets). The level's
+// GemmPackB assembly does that where it exists (in calls of at most ChunkLen
+// floats, whole panels each); else eight rows at a time in Go.
 func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 	nr := j.nr
 	if j.transB || nc%nr != 0 {
 		for jr := 0; jr < nc; jr += nr {
 			j.packB(dst[jr*kc:(jr+nr)*kc], pc, kc, col+jr, min(nr, nc-jr))
 		}
+		return
+	}
+	panels := nc / nr
+	perCall := max(1, mc.ChunkLen/(kc*nr)) // panels per assembly call
+	// asmDone turns false at the first call where the level has no assembly.
+	asmDone := true
+	for q0 := 0; q0 < panels && asmDone; q0 += perCall {
+		np := min(perCall, panels-q0)
+		off := pc*j.ldb + col + q0*nr
+		asmDone = gemmPackB(j.kern, dst[q0*kc*nr:][:np*kc*nr], j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
+	}
+	if asmDone {
 		return
 	}
 	const rowsAtOnce = 8

@@ -31,8 +31,9 @@ var gemmScalars = []float32{0, 1, -0.5, 2}
 
 // newGemmCase draws operands; slack adds to each leading dimension.
 func newGemmCase(r *rand.Rand, transA, transB bool, m, n, k, slack int) gemmCase {
+	// alpha == 0 skips the product altogether: TestSgemmSpecialValues covers it.
 	g := gemmCase{transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: gemmScalars[r.IntN(4)], beta: gemmScalars[r.IntN(4)]}
+		alpha: gemmScalars[1+r.IntN(3)], beta: gemmScalars[r.IntN(4)]}
 	mat := func(rows, cols int) ([]float32, int) {
 		ld := max(1, cols) + r.IntN(slack+1)
 		off := r.IntN(9)
@@ -108,6 +109,26 @@ func TestSgemmMatchesReference(t *testing.T) {
 			if !newGemmCase(r, tr[0], tr[1], m, n, k, 5).checkBitwise(t) {
 				return
 			}
+		}
+	}
+}
+
+// TestSgemmBlockingBitwise shrinks MC and NC so that modest shapes cross
+// several MC and NC blocks (and pack B, which the in-place path skips), and
+// checks them against the reference bit for bit.
+func TestSgemmBlockingBitwise(t *testing.T) {
+	savedMC, savedNC := gemmMC, gemmNC
+	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
+	gemmMC, gemmNC = 48, 96
+	r := rand.New(rand.NewPCG(16, 16))
+	for i := range 12 {
+		tr := transposes()[i%4]
+		m, n, k := 40+r.IntN(120), 90+r.IntN(250), 1+r.IntN(300)
+		if gemmSlow() {
+			m, n = m/2, n/2
+		}
+		if !newGemmCase(r, tr[0], tr[1], m, n, k, 3).checkBitwise(t) {
+			return
 		}
 	}
 }
@@ -245,6 +266,13 @@ func TestSgemmSpecialValues(t *testing.T) {
 	}
 	// m or n == 0: nothing happens, nothing is checked beyond the dimensions.
 	Sgemm(false, false, 0, 3, 3, 1, nil, 3, make([]float32, 9), 3, 1, nil, 3)
+	// Batches whose operands are not read may be shorter than their strides.
+	SgemmBatch(2, false, false, 0, 3, 3, 1, nil, 3, 9, make([]float32, 18), 3, 9, 1, nil, 3, 9)
+	c = []float32{nan, 1, nan, 2}
+	SgemmBatch(2, false, false, 1, 2, 0, 1, nil, 1, 3, nil, 2, 3, 0, c, 2, 2)
+	if fmt.Sprint(c) != "[0 0 0 0]" {
+		t.Errorf("batch with k=0, beta=0: C = %v, want zeros", c)
+	}
 }
 
 func TestSgemmBatch(t *testing.T) {
@@ -257,6 +285,9 @@ func TestSgemmBatch(t *testing.T) {
 	}
 	for i := range b {
 		b[i] = float32(r.NormFloat64())
+	}
+	for i := range c {
+		c[i] = float32(r.NormFloat64())
 	}
 	want := append([]float32(nil), c...)
 	for i := range batch {

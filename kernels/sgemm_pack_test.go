@@ -1,0 +1,109 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
+
+// TestGemmPackB: the active level's assembly packing of full B panels
+// copies bit for bit (NaN payloads included), touches nothing beyond the
+// floats it must (B and dst flush against guard pages, after then before),
+// and packBBlock's ChunkLen split gives the same block.
+func TestGemmPackB(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 21))
+	k := gemmKernelFor(active, 1000)
+	if !gemmPackB(k, make([]float32, k.nr), make([]float32, k.nr), k.nr, 1, 1) {
+		t.Skipf("no assembly B packing at level %s", ISA())
+	}
+	nr := k.nr
+	bits := func() float32 {
+		switch r.IntN(8) {
+		case 0:
+			return math.Float32frombits(0x7f800001 + r.Uint32N(0x7fffff)) // NaN payloads
+		case 1:
+			return math.Float32frombits(0xff800001 + r.Uint32N(0x7fffff))
+		case 2:
+			return math.Float32frombits(r.Uint32N(0x800000)) // denormal
+		case 3:
+			return float32(math.Copysign(0, -1))
+		}
+		return math.Float32frombits(r.Uint32())
+	}
+	gb, gd := newGuardRegionFor(t, 300*40*nr), newGuardRegionFor(t, 300*40*nr)
+	for iter := 0; iter < 600; iter++ {
+		kc := 1 + r.IntN(12)
+		if iter%5 == 0 {
+			kc = 1 + r.IntN(mc.GemmKC)
+		}
+		panels := 1 + r.IntN(40)
+		ldb := panels*nr + r.IntN(3)*r.IntN(40)
+		nb := (kc-1)*ldb + panels*nr
+		src := make([]float32, nb)
+		for i := range src {
+			src[i] = bits()
+		}
+		want := make([]float32, panels*kc*nr)
+		for q := 0; q < panels; q++ {
+			for p := 0; p < kc; p++ {
+				for jj := 0; jj < nr; jj++ {
+					want[q*kc*nr+p*nr+jj] = src[p*ldb+q*nr+jj]
+				}
+			}
+		}
+		for _, place := range []string{"tail", "head"} {
+			b := gb.place(place, nb)
+			copy(b, src)
+			d := gd.place(place, len(want))
+			for i := range d {
+				d[i] = 12345
+			}
+			gemmPackB(k, d, b, ldb, kc, panels)
+			for i := range want {
+				if math.Float32bits(d[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("kc=%d panels=%d ldb=%d %s: dst[%d] = %#x, want %#x", kc, panels, ldb, place, i, math.Float32bits(d[i]), math.Float32bits(want[i]))
+				}
+			}
+		}
+		// packBBlock (with its ChunkLen split) at an offset (pc, col) against the Go loop.
+		pc, col := r.IntN(3), r.IntN(3)*nr+r.IntN(5)
+		rowsB := pc + kc
+		ldbig := col + panels*nr + r.IntN(10)
+		big := make([]float32, (rowsB-1)*ldbig+col+panels*nr)
+		for i := range big {
+			big[i] = bits()
+		}
+		j := &gemmJob{b: big, ldb: ldbig, kern: k, nr: nr, lv: active}
+		got := make([]float32, panels*kc*nr)
+		j.packBBlock(got, pc, kc, col, panels*nr)
+		for q := 0; q < panels; q++ {
+			for p := 0; p < kc; p++ {
+				for jj := 0; jj < nr; jj++ {
+					w := big[(pc+p)*ldbig+col+q*nr+jj]
+					if g := got[q*kc*nr+p*nr+jj]; math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("packBBlock kc=%d panels=%d: q=%d p=%d j=%d: %#x, want %#x", kc, panels, q, p, jj, math.Float32bits(g), math.Float32bits(w))
+					}
+				}
+			}
+		}
+	}
+	// A block larger than ChunkLen: 256 x 63 panels.
+	kc, panels := mc.GemmKC, 63
+	j := &gemmJob{b: make([]float32, kc*panels*nr), ldb: panels * nr, kern: k, nr: nr, lv: active}
+	for i := range j.b {
+		j.b[i] = float32(i)
+	}
+	got := make([]float32, kc*panels*nr)
+	j.packBBlock(got, 0, kc, 0, panels*nr)
+	for q := 0; q < panels; q++ {
+		for p := 0; p < kc; p++ {
+			for jj := 0; jj < nr; jj++ {
+				if g, w := got[q*kc*nr+p*nr+jj], j.b[p*panels*nr+q*nr+jj]; g != w {
+					t.Fatalf("large block q=%d p=%d j=%d: %v want %v", q, p, jj, g, w)
+				}
+			}
+		}
+	}
+}
