@@ -33,7 +33,10 @@ check-generated: ## Fail if regenerating would change any file in asm/.
 
 test-levels: ## go test ./... at every instruction-set level this machine has.
 	@levels="$(LEVELS)"; [ -n "$$levels" ] || { echo "could not list the instruction-set levels (go run ./cmd/vecgrad cpu -levels)"; exit 1; }
-	@set -e; for isa in $(LEVELS); do echo "== VECGRAD_ISA=$$isa"; VECGRAD_ISA=$$isa $(GO) test ./...; done
+	@# -count=1: package kernels reads VECGRAD_ISA during init, before go test
+	@# starts recording the environment, so cached results would be reused
+	@# across levels.
+	@set -e; for isa in $(LEVELS); do echo "== VECGRAD_ISA=$$isa"; VECGRAD_ISA=$$isa $(GO) test -count=1 ./...; done
 
 test-purego: ## go test ./... built without any assembly.
 	$(GO) test -tags purego ./...
