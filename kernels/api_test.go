@@ -40,6 +40,7 @@ func TestBadLengthsPanic(t *testing.T) {
 			mustPanic(t, func() { BinaryRowVec(OpAdd, b, b, c, 3, 4) }, "len(vector) = 3 < n = 4")
 			mustPanic(t, func() { BinaryColVec(OpAdd, b, b, c, 4, 3) }, "len(vector) = 3 < rows = 4")
 			mustPanic(t, func() { BinaryColVecAcc(OpAdd, b, b, c, -1, 3) }, "negative shape rows = -1")
+			mustPanic(t, func() { RowSum(c, a, 1<<40, 1<<40) }, "rows*n overflows int")
 			mustPanic(t, func() { Binary(BinaryOp(8), a, a, a) }, "unknown BinaryOp(8)")
 			mustPanic(t, func() { Axpy(a, 2, b) }, "Axpy", "len(x) = 12")
 			mustPanic(t, func() { AxpyTo(a, 2, a, b) }, "AxpyTo", "len(y) = 12")

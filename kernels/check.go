@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // The checks run before any assembly: a violated contract panics with a
 // message naming the argument, its value and the bound, as gonum/blas does.
@@ -16,6 +19,9 @@ func checkSameLen(fn string, names []string, lens ...int) {
 func checkShape(fn string, rows, n int) {
 	if rows < 0 || n < 0 {
 		panic(fmt.Sprintf("kernels: %s: negative shape rows = %d, n = %d", fn, rows, n))
+	}
+	if n > 0 && rows > math.MaxInt/n {
+		panic(fmt.Sprintf("kernels: %s: rows*n overflows int (rows = %d, n = %d)", fn, rows, n))
 	}
 }
 
