@@ -26,3 +26,10 @@ func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func GemmPackBAVX2(dst *float32, b *float32, ldb int, kc int, panels int)
+
+// GemmPackBTAVX2 packs panels full 16-float micro-panels of transposed B (kc floats of each row):
+// dst[q*kc*16 + p*16 + j] = b[(q*16 + j)*ldb + p] for p < kc, q < panels, j < 16,
+// a bit-exact 8x8-block transpose. kc >= 1, panels >= 1, ldb >= kc (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackBTAVX2(dst *float32, b *float32, ldb int, kc int, panels int)

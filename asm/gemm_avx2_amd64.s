@@ -555,3 +555,388 @@ panel_15:
 done_13:
 	VZEROUPPER
 	RET
+
+// func GemmPackBTAVX2(dst *float32, b *float32, ldb int, kc int, panels int)
+// Requires: AVX
+TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
+	MOVQ    dst+0(FP), AX
+	MOVQ    b+8(FP), CX
+	MOVQ    ldb+16(FP), DX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), BX
+	MOVQ    kc+24(FP), SI
+	IMUL3Q  $0x00000040, SI, DI
+	MOVQ    SI, R8
+	ANDQ    $0x00000007, R8
+	SHRQ    $0x03, SI
+	MOVQ    panels+32(FP), R9
+	LEAQ    tailmask<>+0(SB), R10
+	MOVQ    R8, R11
+	NEGQ    R11
+	LEAQ    256(R10)(R11*4), R10
+	VMOVDQU (R10), Y0
+
+panel_16:
+	MOVQ  CX, R10
+	LEAQ  (CX)(DX*4), R11
+	LEAQ  (AX), R12
+	MOVQ  SI, R13
+	TESTQ R13, R13
+	JZ    coltail_18
+
+cols_17:
+	VMOVUPS    (R10), Y1
+	VMOVUPS    (R10)(DX*1), Y2
+	VMOVUPS    (R10)(DX*2), Y3
+	VMOVUPS    (R10)(BX*1), Y4
+	VMOVUPS    (R11), Y5
+	VMOVUPS    (R11)(DX*1), Y6
+	VMOVUPS    (R11)(DX*2), Y7
+	VMOVUPS    (R11)(BX*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, (R12)
+	VMOVUPS    Y8, 64(R12)
+	VMOVUPS    Y4, 128(R12)
+	VMOVUPS    Y9, 192(R12)
+	VMOVUPS    Y3, 256(R12)
+	VMOVUPS    Y2, 320(R12)
+	VMOVUPS    Y6, 384(R12)
+	VMOVUPS    Y1, 448(R12)
+	ADDQ       $0x00000020, R10
+	ADDQ       $0x00000020, R11
+	ADDQ       $0x00000200, R12
+	DECQ       R13
+	JNZ        cols_17
+
+coltail_18:
+	TESTQ      R8, R8
+	JZ         group_19
+	VMASKMOVPS (R10), Y0, Y1
+	VMASKMOVPS (R10)(DX*1), Y0, Y2
+	VMASKMOVPS (R10)(DX*2), Y0, Y3
+	VMASKMOVPS (R10)(BX*1), Y0, Y4
+	VMASKMOVPS (R11), Y0, Y5
+	VMASKMOVPS (R11)(DX*1), Y0, Y6
+	VMASKMOVPS (R11)(DX*2), Y0, Y7
+	VMASKMOVPS (R11)(BX*1), Y0, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, (R12)
+	CMPQ       R8, $0x00000001
+	JE         group_19
+	VMOVUPS    Y8, 64(R12)
+	CMPQ       R8, $0x00000002
+	JE         group_19
+	VMOVUPS    Y4, 128(R12)
+	CMPQ       R8, $0x00000003
+	JE         group_19
+	VMOVUPS    Y9, 192(R12)
+	CMPQ       R8, $0x00000004
+	JE         group_19
+	VMOVUPS    Y3, 256(R12)
+	CMPQ       R8, $0x00000005
+	JE         group_19
+	VMOVUPS    Y2, 320(R12)
+	CMPQ       R8, $0x00000006
+	JE         group_19
+	VMOVUPS    Y6, 384(R12)
+	CMPQ       R8, $0x00000007
+	JE         group_19
+	VMOVUPS    Y1, 448(R12)
+
+group_19:
+	LEAQ  (CX)(DX*8), CX
+	MOVQ  CX, R10
+	LEAQ  (CX)(DX*4), R11
+	LEAQ  32(AX), R12
+	MOVQ  SI, R13
+	TESTQ R13, R13
+	JZ    coltail_21
+
+cols_20:
+	VMOVUPS    (R10), Y1
+	VMOVUPS    (R10)(DX*1), Y2
+	VMOVUPS    (R10)(DX*2), Y3
+	VMOVUPS    (R10)(BX*1), Y4
+	VMOVUPS    (R11), Y5
+	VMOVUPS    (R11)(DX*1), Y6
+	VMOVUPS    (R11)(DX*2), Y7
+	VMOVUPS    (R11)(BX*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, (R12)
+	VMOVUPS    Y8, 64(R12)
+	VMOVUPS    Y4, 128(R12)
+	VMOVUPS    Y9, 192(R12)
+	VMOVUPS    Y3, 256(R12)
+	VMOVUPS    Y2, 320(R12)
+	VMOVUPS    Y6, 384(R12)
+	VMOVUPS    Y1, 448(R12)
+	ADDQ       $0x00000020, R10
+	ADDQ       $0x00000020, R11
+	ADDQ       $0x00000200, R12
+	DECQ       R13
+	JNZ        cols_20
+
+coltail_21:
+	TESTQ      R8, R8
+	JZ         group_22
+	VMASKMOVPS (R10), Y0, Y1
+	VMASKMOVPS (R10)(DX*1), Y0, Y2
+	VMASKMOVPS (R10)(DX*2), Y0, Y3
+	VMASKMOVPS (R10)(BX*1), Y0, Y4
+	VMASKMOVPS (R11), Y0, Y5
+	VMASKMOVPS (R11)(DX*1), Y0, Y6
+	VMASKMOVPS (R11)(DX*2), Y0, Y7
+	VMASKMOVPS (R11)(BX*1), Y0, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, (R12)
+	CMPQ       R8, $0x00000001
+	JE         group_22
+	VMOVUPS    Y8, 64(R12)
+	CMPQ       R8, $0x00000002
+	JE         group_22
+	VMOVUPS    Y4, 128(R12)
+	CMPQ       R8, $0x00000003
+	JE         group_22
+	VMOVUPS    Y9, 192(R12)
+	CMPQ       R8, $0x00000004
+	JE         group_22
+	VMOVUPS    Y3, 256(R12)
+	CMPQ       R8, $0x00000005
+	JE         group_22
+	VMOVUPS    Y2, 320(R12)
+	CMPQ       R8, $0x00000006
+	JE         group_22
+	VMOVUPS    Y6, 384(R12)
+	CMPQ       R8, $0x00000007
+	JE         group_22
+	VMOVUPS    Y1, 448(R12)
+
+group_22:
+	LEAQ (CX)(DX*8), CX
+	ADDQ DI, AX
+	DECQ R9
+	JNZ  panel_16
+	VZEROUPPER
+	RET
+
+DATA tailmask<>+0(SB)/4, $0xffffffff
+DATA tailmask<>+4(SB)/4, $0xffffffff
+DATA tailmask<>+8(SB)/4, $0xffffffff
+DATA tailmask<>+12(SB)/4, $0xffffffff
+DATA tailmask<>+16(SB)/4, $0xffffffff
+DATA tailmask<>+20(SB)/4, $0xffffffff
+DATA tailmask<>+24(SB)/4, $0xffffffff
+DATA tailmask<>+28(SB)/4, $0xffffffff
+DATA tailmask<>+32(SB)/4, $0xffffffff
+DATA tailmask<>+36(SB)/4, $0xffffffff
+DATA tailmask<>+40(SB)/4, $0xffffffff
+DATA tailmask<>+44(SB)/4, $0xffffffff
+DATA tailmask<>+48(SB)/4, $0xffffffff
+DATA tailmask<>+52(SB)/4, $0xffffffff
+DATA tailmask<>+56(SB)/4, $0xffffffff
+DATA tailmask<>+60(SB)/4, $0xffffffff
+DATA tailmask<>+64(SB)/4, $0xffffffff
+DATA tailmask<>+68(SB)/4, $0xffffffff
+DATA tailmask<>+72(SB)/4, $0xffffffff
+DATA tailmask<>+76(SB)/4, $0xffffffff
+DATA tailmask<>+80(SB)/4, $0xffffffff
+DATA tailmask<>+84(SB)/4, $0xffffffff
+DATA tailmask<>+88(SB)/4, $0xffffffff
+DATA tailmask<>+92(SB)/4, $0xffffffff
+DATA tailmask<>+96(SB)/4, $0xffffffff
+DATA tailmask<>+100(SB)/4, $0xffffffff
+DATA tailmask<>+104(SB)/4, $0xffffffff
+DATA tailmask<>+108(SB)/4, $0xffffffff
+DATA tailmask<>+112(SB)/4, $0xffffffff
+DATA tailmask<>+116(SB)/4, $0xffffffff
+DATA tailmask<>+120(SB)/4, $0xffffffff
+DATA tailmask<>+124(SB)/4, $0xffffffff
+DATA tailmask<>+128(SB)/4, $0xffffffff
+DATA tailmask<>+132(SB)/4, $0xffffffff
+DATA tailmask<>+136(SB)/4, $0xffffffff
+DATA tailmask<>+140(SB)/4, $0xffffffff
+DATA tailmask<>+144(SB)/4, $0xffffffff
+DATA tailmask<>+148(SB)/4, $0xffffffff
+DATA tailmask<>+152(SB)/4, $0xffffffff
+DATA tailmask<>+156(SB)/4, $0xffffffff
+DATA tailmask<>+160(SB)/4, $0xffffffff
+DATA tailmask<>+164(SB)/4, $0xffffffff
+DATA tailmask<>+168(SB)/4, $0xffffffff
+DATA tailmask<>+172(SB)/4, $0xffffffff
+DATA tailmask<>+176(SB)/4, $0xffffffff
+DATA tailmask<>+180(SB)/4, $0xffffffff
+DATA tailmask<>+184(SB)/4, $0xffffffff
+DATA tailmask<>+188(SB)/4, $0xffffffff
+DATA tailmask<>+192(SB)/4, $0xffffffff
+DATA tailmask<>+196(SB)/4, $0xffffffff
+DATA tailmask<>+200(SB)/4, $0xffffffff
+DATA tailmask<>+204(SB)/4, $0xffffffff
+DATA tailmask<>+208(SB)/4, $0xffffffff
+DATA tailmask<>+212(SB)/4, $0xffffffff
+DATA tailmask<>+216(SB)/4, $0xffffffff
+DATA tailmask<>+220(SB)/4, $0xffffffff
+DATA tailmask<>+224(SB)/4, $0xffffffff
+DATA tailmask<>+228(SB)/4, $0xffffffff
+DATA tailmask<>+232(SB)/4, $0xffffffff
+DATA tailmask<>+236(SB)/4, $0xffffffff
+DATA tailmask<>+240(SB)/4, $0xffffffff
+DATA tailmask<>+244(SB)/4, $0xffffffff
+DATA tailmask<>+248(SB)/4, $0xffffffff
+DATA tailmask<>+252(SB)/4, $0xffffffff
+DATA tailmask<>+256(SB)/4, $0x00000000
+DATA tailmask<>+260(SB)/4, $0x00000000
+DATA tailmask<>+264(SB)/4, $0x00000000
+DATA tailmask<>+268(SB)/4, $0x00000000
+DATA tailmask<>+272(SB)/4, $0x00000000
+DATA tailmask<>+276(SB)/4, $0x00000000
+DATA tailmask<>+280(SB)/4, $0x00000000
+DATA tailmask<>+284(SB)/4, $0x00000000
+DATA tailmask<>+288(SB)/4, $0x00000000
+DATA tailmask<>+292(SB)/4, $0x00000000
+DATA tailmask<>+296(SB)/4, $0x00000000
+DATA tailmask<>+300(SB)/4, $0x00000000
+DATA tailmask<>+304(SB)/4, $0x00000000
+DATA tailmask<>+308(SB)/4, $0x00000000
+DATA tailmask<>+312(SB)/4, $0x00000000
+DATA tailmask<>+316(SB)/4, $0x00000000
+DATA tailmask<>+320(SB)/4, $0x00000000
+DATA tailmask<>+324(SB)/4, $0x00000000
+DATA tailmask<>+328(SB)/4, $0x00000000
+DATA tailmask<>+332(SB)/4, $0x00000000
+DATA tailmask<>+336(SB)/4, $0x00000000
+DATA tailmask<>+340(SB)/4, $0x00000000
+DATA tailmask<>+344(SB)/4, $0x00000000
+DATA tailmask<>+348(SB)/4, $0x00000000
+DATA tailmask<>+352(SB)/4, $0x00000000
+DATA tailmask<>+356(SB)/4, $0x00000000
+DATA tailmask<>+360(SB)/4, $0x00000000
+DATA tailmask<>+364(SB)/4, $0x00000000
+DATA tailmask<>+368(SB)/4, $0x00000000
+DATA tailmask<>+372(SB)/4, $0x00000000
+DATA tailmask<>+376(SB)/4, $0x00000000
+DATA tailmask<>+380(SB)/4, $0x00000000
+DATA tailmask<>+384(SB)/4, $0x00000000
+DATA tailmask<>+388(SB)/4, $0x00000000
+DATA tailmask<>+392(SB)/4, $0x00000000
+DATA tailmask<>+396(SB)/4, $0x00000000
+DATA tailmask<>+400(SB)/4, $0x00000000
+DATA tailmask<>+404(SB)/4, $0x00000000
+DATA tailmask<>+408(SB)/4, $0x00000000
+DATA tailmask<>+412(SB)/4, $0x00000000
+DATA tailmask<>+416(SB)/4, $0x00000000
+DATA tailmask<>+420(SB)/4, $0x00000000
+DATA tailmask<>+424(SB)/4, $0x00000000
+DATA tailmask<>+428(SB)/4, $0x00000000
+DATA tailmask<>+432(SB)/4, $0x00000000
+DATA tailmask<>+436(SB)/4, $0x00000000
+DATA tailmask<>+440(SB)/4, $0x00000000
+DATA tailmask<>+444(SB)/4, $0x00000000
+DATA tailmask<>+448(SB)/4, $0x00000000
+DATA tailmask<>+452(SB)/4, $0x00000000
+DATA tailmask<>+456(SB)/4, $0x00000000
+DATA tailmask<>+460(SB)/4, $0x00000000
+DATA tailmask<>+464(SB)/4, $0x00000000
+DATA tailmask<>+468(SB)/4, $0x00000000
+DATA tailmask<>+472(SB)/4, $0x00000000
+DATA tailmask<>+476(SB)/4, $0x00000000
+DATA tailmask<>+480(SB)/4, $0x00000000
+DATA tailmask<>+484(SB)/4, $0x00000000
+DATA tailmask<>+488(SB)/4, $0x00000000
+DATA tailmask<>+492(SB)/4, $0x00000000
+DATA tailmask<>+496(SB)/4, $0x00000000
+DATA tailmask<>+500(SB)/4, $0x00000000
+DATA tailmask<>+504(SB)/4, $0x00000000
+DATA tailmask<>+508(SB)/4, $0x00000000
+GLOBL tailmask<>(SB), RODATA|NOPTR, $512

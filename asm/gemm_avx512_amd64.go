@@ -41,3 +41,10 @@ func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int
 //
 //go:noescape
 func GemmPackBAVX512(dst *float32, b *float32, ldb int, kc int, panels int)
+
+// GemmPackBTAVX512 packs panels full 32-float micro-panels of transposed B (kc floats of each row):
+// dst[q*kc*32 + p*32 + j] = b[(q*32 + j)*ldb + p] for p < kc, q < panels, j < 32,
+// a bit-exact 8x8-block transpose. kc >= 1, panels >= 1, ldb >= kc (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackBTAVX512(dst *float32, b *float32, ldb int, kc int, panels int)

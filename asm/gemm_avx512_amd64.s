@@ -1732,3 +1732,550 @@ panel_25:
 done_23:
 	VZEROUPPER
 	RET
+
+// func GemmPackBTAVX512(dst *float32, b *float32, ldb int, kc int, panels int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
+	MOVQ   dst+0(FP), AX
+	MOVQ   b+8(FP), CX
+	MOVQ   ldb+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   kc+24(FP), SI
+	IMUL3Q $0x00000080, SI, DI
+	MOVQ   SI, R8
+	ANDQ   $0x00000007, R8
+	SHRQ   $0x03, SI
+	MOVQ   panels+32(FP), R9
+	LEAQ   tailbits<>+0(SB), R10
+	MOVQ   (R10)(R8*8), R10
+	KMOVW  R10, K1
+
+panel_26:
+	MOVQ  CX, R10
+	LEAQ  (CX)(DX*4), R11
+	LEAQ  (AX), R12
+	MOVQ  SI, R13
+	TESTQ R13, R13
+	JZ    coltail_28
+
+cols_27:
+	VMOVUPS    (R10), Y0
+	VMOVUPS    (R10)(DX*1), Y1
+	VMOVUPS    (R10)(DX*2), Y2
+	VMOVUPS    (R10)(BX*1), Y3
+	VMOVUPS    (R11), Y4
+	VMOVUPS    (R11)(DX*1), Y5
+	VMOVUPS    (R11)(DX*2), Y6
+	VMOVUPS    (R11)(BX*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	VMOVUPS    Y7, 128(R12)
+	VMOVUPS    Y3, 256(R12)
+	VMOVUPS    Y8, 384(R12)
+	VMOVUPS    Y2, 512(R12)
+	VMOVUPS    Y1, 640(R12)
+	VMOVUPS    Y5, 768(R12)
+	VMOVUPS    Y0, 896(R12)
+	ADDQ       $0x00000020, R10
+	ADDQ       $0x00000020, R11
+	ADDQ       $0x00000400, R12
+	DECQ       R13
+	JNZ        cols_27
+
+coltail_28:
+	TESTQ      R8, R8
+	JZ         group_29
+	VMOVUPS.Z  (R10), K1, Y0
+	VMOVUPS.Z  (R10)(DX*1), K1, Y1
+	VMOVUPS.Z  (R10)(DX*2), K1, Y2
+	VMOVUPS.Z  (R10)(BX*1), K1, Y3
+	VMOVUPS.Z  (R11), K1, Y4
+	VMOVUPS.Z  (R11)(DX*1), K1, Y5
+	VMOVUPS.Z  (R11)(DX*2), K1, Y6
+	VMOVUPS.Z  (R11)(BX*1), K1, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	CMPQ       R8, $0x00000001
+	JE         group_29
+	VMOVUPS    Y7, 128(R12)
+	CMPQ       R8, $0x00000002
+	JE         group_29
+	VMOVUPS    Y3, 256(R12)
+	CMPQ       R8, $0x00000003
+	JE         group_29
+	VMOVUPS    Y8, 384(R12)
+	CMPQ       R8, $0x00000004
+	JE         group_29
+	VMOVUPS    Y2, 512(R12)
+	CMPQ       R8, $0x00000005
+	JE         group_29
+	VMOVUPS    Y1, 640(R12)
+	CMPQ       R8, $0x00000006
+	JE         group_29
+	VMOVUPS    Y5, 768(R12)
+	CMPQ       R8, $0x00000007
+	JE         group_29
+	VMOVUPS    Y0, 896(R12)
+
+group_29:
+	LEAQ  (CX)(DX*8), CX
+	MOVQ  CX, R10
+	LEAQ  (CX)(DX*4), R11
+	LEAQ  32(AX), R12
+	MOVQ  SI, R13
+	TESTQ R13, R13
+	JZ    coltail_31
+
+cols_30:
+	VMOVUPS    (R10), Y0
+	VMOVUPS    (R10)(DX*1), Y1
+	VMOVUPS    (R10)(DX*2), Y2
+	VMOVUPS    (R10)(BX*1), Y3
+	VMOVUPS    (R11), Y4
+	VMOVUPS    (R11)(DX*1), Y5
+	VMOVUPS    (R11)(DX*2), Y6
+	VMOVUPS    (R11)(BX*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	VMOVUPS    Y7, 128(R12)
+	VMOVUPS    Y3, 256(R12)
+	VMOVUPS    Y8, 384(R12)
+	VMOVUPS    Y2, 512(R12)
+	VMOVUPS    Y1, 640(R12)
+	VMOVUPS    Y5, 768(R12)
+	VMOVUPS    Y0, 896(R12)
+	ADDQ       $0x00000020, R10
+	ADDQ       $0x00000020, R11
+	ADDQ       $0x00000400, R12
+	DECQ       R13
+	JNZ        cols_30
+
+coltail_31:
+	TESTQ      R8, R8
+	JZ         group_32
+	VMOVUPS.Z  (R10), K1, Y0
+	VMOVUPS.Z  (R10)(DX*1), K1, Y1
+	VMOVUPS.Z  (R10)(DX*2), K1, Y2
+	VMOVUPS.Z  (R10)(BX*1), K1, Y3
+	VMOVUPS.Z  (R11), K1, Y4
+	VMOVUPS.Z  (R11)(DX*1), K1, Y5
+	VMOVUPS.Z  (R11)(DX*2), K1, Y6
+	VMOVUPS.Z  (R11)(BX*1), K1, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	CMPQ       R8, $0x00000001
+	JE         group_32
+	VMOVUPS    Y7, 128(R12)
+	CMPQ       R8, $0x00000002
+	JE         group_32
+	VMOVUPS    Y3, 256(R12)
+	CMPQ       R8, $0x00000003
+	JE         group_32
+	VMOVUPS    Y8, 384(R12)
+	CMPQ       R8, $0x00000004
+	JE         group_32
+	VMOVUPS    Y2, 512(R12)
+	CMPQ       R8, $0x00000005
+	JE         group_32
+	VMOVUPS    Y1, 640(R12)
+	CMPQ       R8, $0x00000006
+	JE         group_32
+	VMOVUPS    Y5, 768(R12)
+	CMPQ       R8, $0x00000007
+	JE         group_32
+	VMOVUPS    Y0, 896(R12)
+
+group_32:
+	LEAQ  (CX)(DX*8), CX
+	MOVQ  CX, R10
+	LEAQ  (CX)(DX*4), R11
+	LEAQ  64(AX), R12
+	MOVQ  SI, R13
+	TESTQ R13, R13
+	JZ    coltail_34
+
+cols_33:
+	VMOVUPS    (R10), Y0
+	VMOVUPS    (R10)(DX*1), Y1
+	VMOVUPS    (R10)(DX*2), Y2
+	VMOVUPS    (R10)(BX*1), Y3
+	VMOVUPS    (R11), Y4
+	VMOVUPS    (R11)(DX*1), Y5
+	VMOVUPS    (R11)(DX*2), Y6
+	VMOVUPS    (R11)(BX*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	VMOVUPS    Y7, 128(R12)
+	VMOVUPS    Y3, 256(R12)
+	VMOVUPS    Y8, 384(R12)
+	VMOVUPS    Y2, 512(R12)
+	VMOVUPS    Y1, 640(R12)
+	VMOVUPS    Y5, 768(R12)
+	VMOVUPS    Y0, 896(R12)
+	ADDQ       $0x00000020, R10
+	ADDQ       $0x00000020, R11
+	ADDQ       $0x00000400, R12
+	DECQ       R13
+	JNZ        cols_33
+
+coltail_34:
+	TESTQ      R8, R8
+	JZ         group_35
+	VMOVUPS.Z  (R10), K1, Y0
+	VMOVUPS.Z  (R10)(DX*1), K1, Y1
+	VMOVUPS.Z  (R10)(DX*2), K1, Y2
+	VMOVUPS.Z  (R10)(BX*1), K1, Y3
+	VMOVUPS.Z  (R11), K1, Y4
+	VMOVUPS.Z  (R11)(DX*1), K1, Y5
+	VMOVUPS.Z  (R11)(DX*2), K1, Y6
+	VMOVUPS.Z  (R11)(BX*1), K1, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	CMPQ       R8, $0x00000001
+	JE         group_35
+	VMOVUPS    Y7, 128(R12)
+	CMPQ       R8, $0x00000002
+	JE         group_35
+	VMOVUPS    Y3, 256(R12)
+	CMPQ       R8, $0x00000003
+	JE         group_35
+	VMOVUPS    Y8, 384(R12)
+	CMPQ       R8, $0x00000004
+	JE         group_35
+	VMOVUPS    Y2, 512(R12)
+	CMPQ       R8, $0x00000005
+	JE         group_35
+	VMOVUPS    Y1, 640(R12)
+	CMPQ       R8, $0x00000006
+	JE         group_35
+	VMOVUPS    Y5, 768(R12)
+	CMPQ       R8, $0x00000007
+	JE         group_35
+	VMOVUPS    Y0, 896(R12)
+
+group_35:
+	LEAQ  (CX)(DX*8), CX
+	MOVQ  CX, R10
+	LEAQ  (CX)(DX*4), R11
+	LEAQ  96(AX), R12
+	MOVQ  SI, R13
+	TESTQ R13, R13
+	JZ    coltail_37
+
+cols_36:
+	VMOVUPS    (R10), Y0
+	VMOVUPS    (R10)(DX*1), Y1
+	VMOVUPS    (R10)(DX*2), Y2
+	VMOVUPS    (R10)(BX*1), Y3
+	VMOVUPS    (R11), Y4
+	VMOVUPS    (R11)(DX*1), Y5
+	VMOVUPS    (R11)(DX*2), Y6
+	VMOVUPS    (R11)(BX*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	VMOVUPS    Y7, 128(R12)
+	VMOVUPS    Y3, 256(R12)
+	VMOVUPS    Y8, 384(R12)
+	VMOVUPS    Y2, 512(R12)
+	VMOVUPS    Y1, 640(R12)
+	VMOVUPS    Y5, 768(R12)
+	VMOVUPS    Y0, 896(R12)
+	ADDQ       $0x00000020, R10
+	ADDQ       $0x00000020, R11
+	ADDQ       $0x00000400, R12
+	DECQ       R13
+	JNZ        cols_36
+
+coltail_37:
+	TESTQ      R8, R8
+	JZ         group_38
+	VMOVUPS.Z  (R10), K1, Y0
+	VMOVUPS.Z  (R10)(DX*1), K1, Y1
+	VMOVUPS.Z  (R10)(DX*2), K1, Y2
+	VMOVUPS.Z  (R10)(BX*1), K1, Y3
+	VMOVUPS.Z  (R11), K1, Y4
+	VMOVUPS.Z  (R11)(DX*1), K1, Y5
+	VMOVUPS.Z  (R11)(DX*2), K1, Y6
+	VMOVUPS.Z  (R11)(BX*1), K1, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (R12)
+	CMPQ       R8, $0x00000001
+	JE         group_38
+	VMOVUPS    Y7, 128(R12)
+	CMPQ       R8, $0x00000002
+	JE         group_38
+	VMOVUPS    Y3, 256(R12)
+	CMPQ       R8, $0x00000003
+	JE         group_38
+	VMOVUPS    Y8, 384(R12)
+	CMPQ       R8, $0x00000004
+	JE         group_38
+	VMOVUPS    Y2, 512(R12)
+	CMPQ       R8, $0x00000005
+	JE         group_38
+	VMOVUPS    Y1, 640(R12)
+	CMPQ       R8, $0x00000006
+	JE         group_38
+	VMOVUPS    Y5, 768(R12)
+	CMPQ       R8, $0x00000007
+	JE         group_38
+	VMOVUPS    Y0, 896(R12)
+
+group_38:
+	LEAQ (CX)(DX*8), CX
+	ADDQ DI, AX
+	DECQ R9
+	JNZ  panel_26
+	VZEROUPPER
+	RET
+
+DATA tailbits<>+0(SB)/8, $0x0000000000000000
+DATA tailbits<>+8(SB)/8, $0x0000000000000001
+DATA tailbits<>+16(SB)/8, $0x0000000000000003
+DATA tailbits<>+24(SB)/8, $0x0000000000000007
+DATA tailbits<>+32(SB)/8, $0x000000000000000f
+DATA tailbits<>+40(SB)/8, $0x000000000000001f
+DATA tailbits<>+48(SB)/8, $0x000000000000003f
+DATA tailbits<>+56(SB)/8, $0x000000000000007f
+DATA tailbits<>+64(SB)/8, $0x00000000000000ff
+DATA tailbits<>+72(SB)/8, $0x00000000000001ff
+DATA tailbits<>+80(SB)/8, $0x00000000000003ff
+DATA tailbits<>+88(SB)/8, $0x00000000000007ff
+DATA tailbits<>+96(SB)/8, $0x0000000000000fff
+DATA tailbits<>+104(SB)/8, $0x0000000000001fff
+DATA tailbits<>+112(SB)/8, $0x0000000000003fff
+DATA tailbits<>+120(SB)/8, $0x0000000000007fff
+DATA tailbits<>+128(SB)/8, $0x000000000000ffff
+DATA tailbits<>+136(SB)/8, $0x000000000001ffff
+DATA tailbits<>+144(SB)/8, $0x000000000003ffff
+DATA tailbits<>+152(SB)/8, $0x000000000007ffff
+DATA tailbits<>+160(SB)/8, $0x00000000000fffff
+DATA tailbits<>+168(SB)/8, $0x00000000001fffff
+DATA tailbits<>+176(SB)/8, $0x00000000003fffff
+DATA tailbits<>+184(SB)/8, $0x00000000007fffff
+DATA tailbits<>+192(SB)/8, $0x0000000000ffffff
+DATA tailbits<>+200(SB)/8, $0x0000000001ffffff
+DATA tailbits<>+208(SB)/8, $0x0000000003ffffff
+DATA tailbits<>+216(SB)/8, $0x0000000007ffffff
+DATA tailbits<>+224(SB)/8, $0x000000000fffffff
+DATA tailbits<>+232(SB)/8, $0x000000001fffffff
+DATA tailbits<>+240(SB)/8, $0x000000003fffffff
+DATA tailbits<>+248(SB)/8, $0x000000007fffffff
+DATA tailbits<>+256(SB)/8, $0x00000000ffffffff
+DATA tailbits<>+264(SB)/8, $0x00000001ffffffff
+DATA tailbits<>+272(SB)/8, $0x00000003ffffffff
+DATA tailbits<>+280(SB)/8, $0x00000007ffffffff
+DATA tailbits<>+288(SB)/8, $0x0000000fffffffff
+DATA tailbits<>+296(SB)/8, $0x0000001fffffffff
+DATA tailbits<>+304(SB)/8, $0x0000003fffffffff
+DATA tailbits<>+312(SB)/8, $0x0000007fffffffff
+DATA tailbits<>+320(SB)/8, $0x000000ffffffffff
+DATA tailbits<>+328(SB)/8, $0x000001ffffffffff
+DATA tailbits<>+336(SB)/8, $0x000003ffffffffff
+DATA tailbits<>+344(SB)/8, $0x000007ffffffffff
+DATA tailbits<>+352(SB)/8, $0x00000fffffffffff
+DATA tailbits<>+360(SB)/8, $0x00001fffffffffff
+DATA tailbits<>+368(SB)/8, $0x00003fffffffffff
+DATA tailbits<>+376(SB)/8, $0x00007fffffffffff
+DATA tailbits<>+384(SB)/8, $0x0000ffffffffffff
+DATA tailbits<>+392(SB)/8, $0x0001ffffffffffff
+DATA tailbits<>+400(SB)/8, $0x0003ffffffffffff
+DATA tailbits<>+408(SB)/8, $0x0007ffffffffffff
+DATA tailbits<>+416(SB)/8, $0x000fffffffffffff
+DATA tailbits<>+424(SB)/8, $0x001fffffffffffff
+DATA tailbits<>+432(SB)/8, $0x003fffffffffffff
+DATA tailbits<>+440(SB)/8, $0x007fffffffffffff
+DATA tailbits<>+448(SB)/8, $0x00ffffffffffffff
+DATA tailbits<>+456(SB)/8, $0x01ffffffffffffff
+DATA tailbits<>+464(SB)/8, $0x03ffffffffffffff
+DATA tailbits<>+472(SB)/8, $0x07ffffffffffffff
+DATA tailbits<>+480(SB)/8, $0x0fffffffffffffff
+DATA tailbits<>+488(SB)/8, $0x1fffffffffffffff
+DATA tailbits<>+496(SB)/8, $0x3fffffffffffffff
+DATA tailbits<>+504(SB)/8, $0x7fffffffffffffff
+GLOBL tailbits<>(SB), RODATA|NOPTR, $512

@@ -211,3 +211,20 @@ func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
 	}
 	return true
 }
+
+// gemmPackBT packs panels full micro-panels of transposed B (panel q is the
+// transpose of the nr x kc block at b[q*nr*ldb:], b cut to exactly the kc
+// floats of each of its panels*nr rows) into dst (cut to panels*kc*nr) with
+// level k's assembly, reporting false where there is none (the narrow
+// AVX-512 tile, generic) so that the caller packs in Go.
+func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
+	switch {
+	case k.lv == levelAVX512 && !k.narrow:
+		asm.GemmPackBTAVX512(&dst[0], &b[0], ldb, kc, panels)
+	case k.lv == levelAVX2:
+		asm.GemmPackBTAVX2(&dst[0], &b[0], ldb, kc, panels)
+	default:
+		return false
+	}
+	return true
+}

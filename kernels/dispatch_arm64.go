@@ -149,3 +149,6 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 
 // gemmPackB: NEON has no packing kernel; B is packed in Go.
 func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
+
+// gemmPackBT: no NEON kernel either; transposed B is packed in Go.
+func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }

@@ -33,3 +33,5 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 }
 
 func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
+
+func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }

@@ -346,9 +346,31 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 // kc rows would hop a full row stride per 64 bytes (and, for strides of a
 // multiple of 512 bytes, through a handful of cache sets). The level's
 // GemmPackB assembly does that where it exists (in calls of at most ChunkLen
-// floats, whole panels each); else eight rows at a time in Go.
+// floats, whole panels each); else eight rows at a time in Go. Full panels
+// of transposed B go through GemmPackBT (8x8 in-register transposes) where
+// the level has it, else packB's Go transpose; a partial last panel always
+// goes through packB.
 func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 	nr := j.nr
+	if j.transB && nc >= nr {
+		// Full panels of transposed B: panel q is the transpose of the nr x kc
+		// block at rows col+q*nr of the stored B, GemmPackBT where the level
+		// has it (at most ChunkLen floats, whole panels, per call).
+		panels := nc / nr
+		perCall := max(1, mc.ChunkLen/(kc*nr))
+		asmDone := true
+		for q0 := 0; q0 < panels && asmDone; q0 += perCall {
+			np := min(perCall, panels-q0)
+			off := (col+q0*nr)*j.ldb + pc
+			asmDone = gemmPackBT(j.kern, dst[q0*kc*nr:][:np*kc*nr], j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
+		}
+		if asmDone {
+			if r := nc % nr; r != 0 {
+				j.packB(dst[panels*nr*kc:][:nr*kc], pc, kc, col+panels*nr, r)
+			}
+			return
+		}
+	}
 	if j.transB || nc%nr != 0 {
 		for jr := 0; jr < nc; jr += nr {
 			j.packB(dst[jr*kc:(jr+nr)*kc], pc, kc, col+jr, min(nr, nc-jr))

@@ -107,3 +107,114 @@ func TestGemmPackB(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmPackBT: the same for transposed B (panel q the transpose of the
+// nr x kc block at row q*nr): bit for bit, nothing touched beyond the kc
+// floats of each of the panels*nr rows and dst[:panels*kc*nr] (guard pages
+// after, then before), and packBBlock (offsets, a partial last panel, the
+// ChunkLen split) against the Go transpose.
+func TestGemmPackBT(t *testing.T) {
+	r := rand.New(rand.NewPCG(22, 22))
+	k := gemmKernelFor(active, 1000)
+	if !gemmPackBT(k, make([]float32, k.nr), make([]float32, k.nr), 1, 1, 1) {
+		t.Skipf("no assembly transposed B packing at level %s", ISA())
+	}
+	nr := k.nr
+	bits := func() float32 {
+		switch r.IntN(8) {
+		case 0:
+			return math.Float32frombits(0x7f800001 + r.Uint32N(0x7fffff)) // NaN payloads
+		case 1:
+			return math.Float32frombits(0xff800001 + r.Uint32N(0x7fffff))
+		case 2:
+			return math.Float32frombits(r.Uint32N(0x800000)) // denormal
+		case 3:
+			return float32(math.Copysign(0, -1))
+		}
+		return math.Float32frombits(r.Uint32())
+	}
+	gb, gd := newGuardRegionFor(t, 300*40*nr), newGuardRegionFor(t, 300*40*nr)
+	for iter := 0; iter < 600; iter++ {
+		kc := 1 + r.IntN(20)
+		if iter%5 == 0 {
+			kc = 1 + r.IntN(mc.GemmKC)
+		}
+		panels := 1 + r.IntN(40)
+		if kc > 64 {
+			panels = 1 + r.IntN(8)
+		}
+		ldb := kc + r.IntN(3)*r.IntN(40)
+		nb := (panels*nr-1)*ldb + kc
+		src := make([]float32, nb)
+		for i := range src {
+			src[i] = bits()
+		}
+		want := make([]float32, panels*kc*nr)
+		for q := 0; q < panels; q++ {
+			for p := 0; p < kc; p++ {
+				for jj := 0; jj < nr; jj++ {
+					want[q*kc*nr+p*nr+jj] = src[(q*nr+jj)*ldb+p]
+				}
+			}
+		}
+		for _, place := range []string{"tail", "head"} {
+			b := gb.place(place, nb)
+			copy(b, src)
+			d := gd.place(place, len(want))
+			for i := range d {
+				d[i] = 12345
+			}
+			gemmPackBT(k, d, b, ldb, kc, panels)
+			for i := range want {
+				if math.Float32bits(d[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("kc=%d panels=%d ldb=%d %s: dst[%d] = %#x, want %#x", kc, panels, ldb, place, i, math.Float32bits(d[i]), math.Float32bits(want[i]))
+				}
+			}
+		}
+		// packBBlock at an offset (pc, col), with a partial last panel, against the Go loop.
+		pc, col := r.IntN(9), r.IntN(3)*nr+r.IntN(5)
+		nc := panels*nr + r.IntN(nr)
+		ldbig := pc + kc + r.IntN(10)
+		big := make([]float32, (col+nc-1)*ldbig+pc+kc)
+		for i := range big {
+			big[i] = bits()
+		}
+		j := &gemmJob{transB: true, b: big, ldb: ldbig, kern: k, nr: nr, lv: active}
+		np := (nc + nr - 1) / nr
+		got := make([]float32, np*kc*nr)
+		for i := range got {
+			got[i] = 777
+		}
+		j.packBBlock(got, pc, kc, col, nc)
+		for q := 0; q < np; q++ {
+			for p := 0; p < kc; p++ {
+				for jj := 0; jj < nr; jj++ {
+					var w float32
+					if c := q*nr + jj; c < nc {
+						w = big[(col+c)*ldbig+pc+p]
+					}
+					if g := got[q*kc*nr+p*nr+jj]; math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("packBBlock kc=%d nc=%d: q=%d p=%d j=%d: %#x, want %#x", kc, nc, q, p, jj, math.Float32bits(g), math.Float32bits(w))
+					}
+				}
+			}
+		}
+	}
+	// A block larger than ChunkLen: 63 panels x 256.
+	kc, panels := mc.GemmKC, 63
+	j := &gemmJob{transB: true, b: make([]float32, kc*panels*nr), ldb: kc, kern: k, nr: nr, lv: active}
+	for i := range j.b {
+		j.b[i] = float32(i)
+	}
+	got := make([]float32, kc*panels*nr)
+	j.packBBlock(got, 0, kc, 0, panels*nr)
+	for q := 0; q < panels; q++ {
+		for p := 0; p < kc; p++ {
+			for jj := 0; jj < nr; jj++ {
+				if g, w := got[q*kc*nr+p*nr+jj], j.b[(q*nr+jj)*kc+p]; g != w {
+					t.Fatalf("large block q=%d p=%d j=%d: %v want %v", q, p, jj, g, w)
+				}
+			}
+		}
+	}
+}

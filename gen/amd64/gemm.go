@@ -10,7 +10,7 @@ import (
 )
 
 // gemm group: the GEMM micro-kernels of gen/KERNELS.md ("GEMM micro-kernel")
-// and the B packing kernel GemmPackB (pack.go, "GEMM B packing"); the tiles
+// and the B packing kernels GemmPackB, GemmPackBT (pack.go, "GEMM B packing"); the tiles
 // all from one emitter (gemmMicro) for a tile of MR rows x V vectors of C:
 // row i of the tile in acc[i][0..V-1], fed per k by V vectors of B and one
 // broadcast element of A per row. Tiles (mathconst):
@@ -61,7 +61,8 @@ func gemmGroup(g *gen) {
 	for _, t := range g.gemmTiles() {
 		g.gemmMicro(t)
 	}
-	g.gemmPackB() // pack.go
+	g.gemmPackB()  // pack.go
+	g.gemmPackBT() // pack.go
 }
 
 const (

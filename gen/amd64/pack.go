@@ -129,3 +129,163 @@ func (g *gen) gemmPackB() {
 	g.Label(done)
 	g.ret()
 }
+
+// GemmPackBT (gemm group, gen/KERNELS.md "GEMM B packing"): packs `panels`
+// full micro-panels of transposed B (op(B) = Bᵀ: row n of the stored B is
+// column n of op(B)) into the same k-major layout,
+//
+//	dst[q*kc*NR + p*NR + j] = b[(q*NR + j)*ldb + p]   p < kc, q < panels, j < NR
+//
+// i.e. panel q is the transpose of the NR x kc block of B at row q*NR.
+//
+// Both levels work on 8x8 blocks in YMM registers (AVX-512 with NR = 32 runs
+// four row groups per panel where AVX2 with NR = 16 runs two): 8 rows of B,
+// 8 floats each, go through the classic in-register transpose (VUNPCKLPS /
+// VUNPCKHPS, VSHUFPS, then a 128-bit lane exchange: VPERM2F128 on AVX2,
+// VSHUFF32X4 on AVX-512, whose EVEX form reaches Y16-Y31) and come out as
+// 8 k-rows of 8 floats of the panel. Order: panel, then its 8-row groups,
+// each walked along k (8 streams of B the prefetchers follow; the panel,
+// kc*NR floats, stays in L1/L2 while its groups fill it). The last kc % 8
+// columns of a group are loaded with the remainder mask (VMASKMOVPS on AVX2,
+// a zeroing K-masked VMOVUPS on AVX-512: both fault-suppressing, so nothing
+// past float kc-1 of a row is read) and only the first kc % 8 transposed
+// rows are stored.
+//
+// Only moves and shuffles: bit exact. It reads only the kc floats of each of
+// the panels*NR rows of B and writes only dst[:panels*kc*NR].
+func (g *gen) gemmPackBT() {
+	nr := g.gemmTiles()[0].v * g.w
+	groups := nr / 8
+	g.function("GemmPackBT", "func(dst, b *float32, ldb, kc, panels int)",
+		fmt.Sprintf("GemmPackBT%s packs panels full %d-float micro-panels of transposed B (kc floats of each row):", g.suffix, nr),
+		fmt.Sprintf("dst[q*kc*%d + p*%d + j] = b[(q*%d + j)*ldb + p] for p < kc, q < panels, j < %d,", nr, nr, nr, nr),
+		"a bit-exact 8x8-block transpose. kc >= 1, panels >= 1, ldb >= kc (see gen/KERNELS.md).")
+
+	dst := g.arg("dst")
+	b := g.arg("b")
+	ldb := g.arg("ldb")
+	g.SHLQ(operand.U8(2), ldb) // bytes
+	ldb3 := g.GP64()
+	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	kc := g.arg("kc")
+	pstride := g.GP64() // bytes from one packed panel to the next
+	g.IMUL3Q(operand.U32(nr*4), kc, pstride)
+	rem := g.GP64()
+	g.MOVQ(kc, rem)
+	g.ANDQ(operand.U32(7), rem)
+	nblk := kc // full 8-column blocks per row group
+	g.SHRQ(operand.U8(3), nblk)
+	panels := g.arg("panels")
+	var tail reg.Register // mask of the rem first lanes of a YMM
+	{
+		base := g.tailBase(rem)
+		if g.kmask {
+			k := g.K()
+			g.KMOVW(base.As32(), k)
+			tail = k
+		} else {
+			m := g.YMM()
+			g.VMOVDQU(operand.Mem{Base: base}, m)
+			tail = m
+		}
+	}
+
+	// block transposes the 8x8 block whose row i starts at row(i) and
+	// stores its first `store` rows (all 8 when store is nil) at out + r*NR
+	// floats; masked loads with the tail when masked.
+	block := func(row func(i int) operand.Mem, out reg.GPVirtual, masked bool, skip string) {
+		var r [8]reg.VecVirtual
+		for i := range r {
+			r[i] = g.YMM()
+			switch {
+			case !masked:
+				g.VMOVUPS(row(i), r[i])
+			case g.kmask:
+				g.VMOVUPS_Z(row(i), tail, r[i])
+			default:
+				g.VMASKMOVPS(row(i), tail, r[i])
+			}
+		}
+		var t, s [8]reg.VecVirtual
+		for i := 0; i < 8; i += 2 {
+			t[i], t[i+1] = g.YMM(), g.YMM()
+			g.VUNPCKLPS(r[i+1], r[i], t[i])   // a0 b0 a1 b1 | a4 b4 a5 b5
+			g.VUNPCKHPS(r[i+1], r[i], t[i+1]) // a2 b2 a3 b3 | a6 b6 a7 b7
+		}
+		for i := 0; i < 8; i += 4 {
+			for h := 0; h < 2; h++ {
+				lo, hi := g.YMM(), g.YMM()
+				g.VSHUFPS(operand.U8(0x44), t[i+2+h], t[i+h], lo) // a0 b0 c0 d0 | a4 ..
+				g.VSHUFPS(operand.U8(0xee), t[i+2+h], t[i+h], hi) // a1 b1 c1 d1 | a5 ..
+				s[i+2*h], s[i+2*h+1] = lo, hi
+			}
+		}
+		// s[c] (c < 4) holds rows 0-3 of columns c and c+4, s[4+c] rows 4-7.
+		var o [8]reg.VecVirtual
+		for c := 0; c < 4; c++ {
+			o[c], o[c+4] = g.YMM(), g.YMM()
+			if g.kmask {
+				g.VSHUFF32X4(operand.U8(0x0), s[4+c], s[c], o[c])
+				g.VSHUFF32X4(operand.U8(0x3), s[4+c], s[c], o[c+4])
+			} else {
+				g.VPERM2F128(operand.U8(0x20), s[4+c], s[c], o[c])
+				g.VPERM2F128(operand.U8(0x31), s[4+c], s[c], o[c+4])
+			}
+		}
+		for c := 0; c < 8; c++ {
+			if masked && c > 0 {
+				g.CMPQ(rem, operand.U32(c))
+				g.JE(operand.LabelRef(skip))
+			}
+			g.VMOVUPS(o[c], at(out, 4*c*nr))
+		}
+	}
+
+	panel := g.label("panel")
+	g.Label(panel)
+	grp := g.copyGP(b) // row 0 of the current group
+	for gi := 0; gi < groups; gi++ {
+		if gi > 0 {
+			g.LEAQ(operand.Mem{Base: grp, Index: ldb, Scale: 8}, grp)
+		}
+		s0, s4, out := g.copyGP(grp), g.GP64(), g.GP64()
+		g.LEAQ(operand.Mem{Base: grp, Index: ldb, Scale: 4}, s4)
+		g.LEAQ(at(dst, 32*gi), out)
+		row := func(i int) operand.Mem {
+			base := s0
+			if i >= 4 {
+				base, i = s4, i-4
+			}
+			switch i {
+			case 0:
+				return operand.Mem{Base: base}
+			case 1:
+				return operand.Mem{Base: base, Index: ldb, Scale: 1}
+			case 2:
+				return operand.Mem{Base: base, Index: ldb, Scale: 2}
+			}
+			return operand.Mem{Base: base, Index: ldb3, Scale: 1}
+		}
+		loop, tailL, next := g.label("cols"), g.label("coltail"), g.label("group")
+		n := g.copyGP(nblk)
+		g.TESTQ(n, n)
+		g.JZ(operand.LabelRef(tailL))
+		g.Label(loop)
+		block(row, out, false, "")
+		g.ADDQ(operand.U32(32), s0)
+		g.ADDQ(operand.U32(32), s4)
+		g.ADDQ(operand.U32(8*nr*4), out)
+		g.DECQ(n)
+		g.JNZ(operand.LabelRef(loop))
+		g.Label(tailL)
+		g.TESTQ(rem, rem)
+		g.JZ(operand.LabelRef(next))
+		block(row, out, true, next)
+		g.Label(next)
+	}
+	g.LEAQ(operand.Mem{Base: grp, Index: ldb, Scale: 8}, b) // row NR: the next panel
+	g.ADDQ(pstride, dst)
+	g.DECQ(panels)
+	g.JNZ(operand.LabelRef(panel))
+	g.ret()
+}
