@@ -342,7 +342,7 @@ func TestSgemmBadArguments(t *testing.T) {
 	mustPanic(t, func() { Sgemm(false, false, 3, 4, 4, 1, a, 4, a, 4, 0, a, 4) }, "len(b) = 12 < (k-1)*ldb + n = 16")
 	mustPanic(t, func() { Sgemm(false, false, 3, 4, 2, 1, a, 2, a, 4, 0, a[:11], 4) }, "len(c) = 11 < (m-1)*ldc + n = 12")
 	mustPanic(t, func() { SgemmBatch(2, false, false, 2, 2, 2, 1, a, 2, 4, a, 2, 4, 0, a[:7], 2, 4) }, "len(c) = 7 < (batch-1)*strideC + (m-1)*ldc + n = 8")
-	mustPanic(t, func() { Sgemm(false, false, 1<<40, 2, 2, 1, a, 2, a, 2, 0, a, 1<<40) }, "the extent of c overflows int")
+	mustPanic(t, func() { Sgemm(false, false, 1<<40, 2, 2, 1, a, 1<<40, a, 2, 0, a, 2) }, "the extent of a overflows int")
 }
 
 func TestSgemmNoAllocations(t *testing.T) {
