@@ -8,7 +8,7 @@ LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 .PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go bench-gemm data train
 
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 generate: ## Rewrite all generated assembly in asm/ from the programs in gen/.
 	$(GO) generate ./gen
