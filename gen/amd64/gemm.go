@@ -307,19 +307,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	}
 
 	// kRow is row u of an iteration of B (base b) or of its prefetch (pb).
-	kRow := func(base reg.GPVirtual, u int) operand.Mem {
-		switch u {
-		case 0:
-			return operand.Mem{Base: base}
-		case 1:
-			return operand.Mem{Base: base, Index: ldb, Scale: 1}
-		case 2:
-			return operand.Mem{Base: base, Index: ldb, Scale: 2}
-		case 3:
-			return operand.Mem{Base: base, Index: ldb3, Scale: 1}
-		}
-		panic("kRow")
-	}
+	kRow := func(base reg.GPVirtual, u int) operand.Mem { return stridedRow(base, nil, ldb, ldb3, u) }
 	// step is k step u of an iteration: B row u, A column u.
 	step := func(u int) {
 		bv := make([]reg.VecVirtual, nv)

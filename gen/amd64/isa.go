@@ -288,6 +288,26 @@ func (g *gen) src(m operand.Mem, t reg.Register) operand.Op {
 
 func at(p reg.GPVirtual, off int) operand.Mem { return operand.Mem{Base: p, Disp: off} }
 
+// stridedRow addresses row r (0..7) of a group of rows stride bytes apart
+// with scaled-index addressing: rows 0-3 from base (base, base+s, base+2s,
+// base+3s with ld3 = 3s), rows 4-7 the same from base4 = base+4s.
+func stridedRow(base, base4, ld, ld3 reg.GPVirtual, r int) operand.Mem {
+	if r >= 4 {
+		base, r = base4, r-4
+	}
+	switch r {
+	case 0:
+		return operand.Mem{Base: base}
+	case 1:
+		return operand.Mem{Base: base, Index: ld, Scale: 1}
+	case 2:
+		return operand.Mem{Base: base, Index: ld, Scale: 2}
+	case 3:
+		return operand.Mem{Base: base, Index: ld3, Scale: 1}
+	}
+	panic("stridedRow: row out of range")
+}
+
 // ---- loop skeletons -------------------------------------------------------
 
 // stream emits the loop over the n elements (n >= 0, rem is consumed) of the

@@ -64,23 +64,7 @@ func (g *gen) gemmPackB() {
 		if rows > 4 {
 			src4 = g.GP64()
 		}
-		rowAt := func(r int) operand.Mem {
-			base := src
-			if r >= 4 {
-				base, r = src4, r-4
-			}
-			switch r {
-			case 0:
-				return operand.Mem{Base: base}
-			case 1:
-				return operand.Mem{Base: base, Index: ldb, Scale: 1}
-			case 2:
-				return operand.Mem{Base: base, Index: ldb, Scale: 2}
-			case 3:
-				return operand.Mem{Base: base, Index: ldb3, Scale: 1}
-			}
-			panic("gemmPackB: rowAt")
-		}
+		rowAt := func(r int) operand.Mem { return stridedRow(src, src4, ldb, ldb3, r) }
 		panel := g.label("panel")
 		g.Label(panel)
 		if rows > 4 {
@@ -251,21 +235,7 @@ func (g *gen) gemmPackBT() {
 		s0, s4, out := g.copyGP(grp), g.GP64(), g.GP64()
 		g.LEAQ(operand.Mem{Base: grp, Index: ldb, Scale: 4}, s4)
 		g.LEAQ(at(dst, 32*gi), out)
-		row := func(i int) operand.Mem {
-			base := s0
-			if i >= 4 {
-				base, i = s4, i-4
-			}
-			switch i {
-			case 0:
-				return operand.Mem{Base: base}
-			case 1:
-				return operand.Mem{Base: base, Index: ldb, Scale: 1}
-			case 2:
-				return operand.Mem{Base: base, Index: ldb, Scale: 2}
-			}
-			return operand.Mem{Base: base, Index: ldb3, Scale: 1}
-		}
+		row := func(i int) operand.Mem { return stridedRow(s0, s4, ldb, ldb3, i) }
 		loop, tailL, next := g.label("cols"), g.label("coltail"), g.label("group")
 		n := g.copyGP(nblk)
 		g.TESTQ(n, n)
