@@ -359,13 +359,10 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 		// block at rows col+q*nr of the stored B, GemmPackBT where the level
 		// has it (at most ChunkLen floats, whole panels, per call).
 		panels := nc / nr
-		perCall := max(1, mc.ChunkLen/(kc*nr))
-		asmDone := true
-		for q0 := 0; q0 < panels && asmDone; q0 += perCall {
-			np := min(perCall, panels-q0)
+		asmDone := j.packPanelsAsm(dst, kc, panels, func(q0, np int, d []float32) bool {
 			off := (col+q0*nr)*j.ldb + pc
-			asmDone = gemmPackBT(j.kern, dst[q0*kc*nr:][:np*kc*nr], j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
-		}
+			return gemmPackBT(j.kern, d, j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
+		})
 		if asmDone {
 			if r := nc % nr; r != 0 {
 				j.packB(dst[panels*nr*kc:][:nr*kc], pc, kc, col+panels*nr, r)
@@ -379,16 +376,10 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 		}
 		return
 	}
-	panels := nc / nr
-	perCall := max(1, mc.ChunkLen/(kc*nr)) // panels per assembly call
-	// asmDone turns false at the first call where the level has no assembly.
-	asmDone := true
-	for q0 := 0; q0 < panels && asmDone; q0 += perCall {
-		np := min(perCall, panels-q0)
+	if j.packPanelsAsm(dst, kc, nc/nr, func(q0, np int, d []float32) bool {
 		off := pc*j.ldb + col + q0*nr
-		asmDone = gemmPackB(j.kern, dst[q0*kc*nr:][:np*kc*nr], j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
-	}
-	if asmDone {
+		return gemmPackB(j.kern, d, j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
+	}) {
 		return
 	}
 	const rowsAtOnce = 8
@@ -400,6 +391,23 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 			}
 		}
 	}
+}
+
+// packPanelsAsm packs panels full micro-panels into dst with an assembly
+// packer, at most ChunkLen floats (whole panels) per call: call(q0, np, d)
+// packs panels q0..q0+np-1 into d and reports false where the level has no
+// assembly for it, which packPanelsAsm returns (before packing anything,
+// since the level is fixed for the whole job).
+func (j *gemmJob) packPanelsAsm(dst []float32, kc, panels int, call func(q0, np int, d []float32) bool) bool {
+	nr := j.nr
+	perCall := max(1, mc.ChunkLen/(kc*nr))
+	for q0 := 0; q0 < panels; q0 += perCall {
+		np := min(perCall, panels-q0)
+		if !call(q0, np, dst[q0*kc*nr:][:np*kc*nr]) {
+			return false
+		}
+	}
+	return true
 }
 
 // copyRow copies one row of a micro-panel (at most one tile width) in

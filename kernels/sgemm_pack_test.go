@@ -19,19 +19,7 @@ func TestGemmPackB(t *testing.T) {
 		t.Skipf("no assembly B packing at level %s", ISA())
 	}
 	nr := k.nr
-	bits := func() float32 {
-		switch r.IntN(8) {
-		case 0:
-			return math.Float32frombits(0x7f800001 + r.Uint32N(0x7fffff)) // NaN payloads
-		case 1:
-			return math.Float32frombits(0xff800001 + r.Uint32N(0x7fffff))
-		case 2:
-			return math.Float32frombits(r.Uint32N(0x800000)) // denormal
-		case 3:
-			return float32(math.Copysign(0, -1))
-		}
-		return math.Float32frombits(r.Uint32())
-	}
+	bits := func() float32 { return packingBits(r) }
 	gb, gd := newGuardRegionFor(t, 300*40*nr), newGuardRegionFor(t, 300*40*nr)
 	for iter := 0; iter < 600; iter++ {
 		kc := 1 + r.IntN(12)
@@ -120,19 +108,7 @@ func TestGemmPackBT(t *testing.T) {
 		t.Skipf("no assembly transposed B packing at level %s", ISA())
 	}
 	nr := k.nr
-	bits := func() float32 {
-		switch r.IntN(8) {
-		case 0:
-			return math.Float32frombits(0x7f800001 + r.Uint32N(0x7fffff)) // NaN payloads
-		case 1:
-			return math.Float32frombits(0xff800001 + r.Uint32N(0x7fffff))
-		case 2:
-			return math.Float32frombits(r.Uint32N(0x800000)) // denormal
-		case 3:
-			return float32(math.Copysign(0, -1))
-		}
-		return math.Float32frombits(r.Uint32())
-	}
+	bits := func() float32 { return packingBits(r) }
 	gb, gd := newGuardRegionFor(t, 300*40*nr), newGuardRegionFor(t, 300*40*nr)
 	for iter := 0; iter < 600; iter++ {
 		kc := 1 + r.IntN(20)
@@ -217,4 +193,20 @@ func TestGemmPackBT(t *testing.T) {
 			}
 		}
 	}
+}
+
+// packingBits draws the values packing must move untouched: NaNs with
+// payloads of either sign, denormals, -0, and arbitrary bit patterns.
+func packingBits(r *rand.Rand) float32 {
+	switch r.IntN(8) {
+	case 0:
+		return math.Float32frombits(0x7f800001 + r.Uint32N(0x7fffff)) // NaN payloads
+	case 1:
+		return math.Float32frombits(0xff800001 + r.Uint32N(0x7fffff))
+	case 2:
+		return math.Float32frombits(r.Uint32N(0x800000)) // denormal
+	case 3:
+		return float32(math.Copysign(0, -1))
+	}
+	return math.Float32frombits(r.Uint32())
 }
