@@ -19,6 +19,23 @@ func GemmMicroAVX2(kc int, a *float32, b *float32, ldb int, c *float32, ldc int,
 //go:noescape
 func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
+// GemmMicroPackBAVX2 computes one 6x16 tile of row-major C: acc[i][j] = fma(a[p*6+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// Every row of B it reads is also stored at bp[p*16:]: the packed panel, kc*16 floats.
+//
+//go:noescape
+func GemmMicroPackBAVX2(kc int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroRowsAPackBAVX2 computes one 6x16 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 6 rows at stride lda >= kc, kc floats each.
+// Every row of B it reads is also stored at bp[p*16:]: the packed panel, kc*16 floats.
+//
+//go:noescape
+func GemmMicroRowsAPackBAVX2(kc int, a *float32, lda int, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
+
 // GemmPackBAVX2 packs kc rows of panels full 16-float micro-panels of row-major B:
 // dst[q*kc*16 + p*16 + j] = b[p*ldb + q*16 + j] for p < kc, q < panels, j < 16,
 // a bit-exact copy read row by row across all panels. kc >= 1, panels >= 1,
@@ -33,3 +50,17 @@ func GemmPackBAVX2(dst *float32, b *float32, ldb int, kc int, panels int)
 //
 //go:noescape
 func GemmPackBTAVX2(dst *float32, b *float32, ldb int, kc int, panels int)
+
+// GemmPackAAVX2 packs panels full 6-row micro-panels of alpha*A (A not transposed):
+// dst[q*kc*6 + p*6 + i] = alpha * a[(q*6 + i)*lda + p] for p < kc, q < panels, i < 6,
+// one rounding per element. kc >= 1, panels >= 1, lda >= kc (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackAAVX2(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
+
+// GemmPackATAVX2 packs panels full 6-row micro-panels of alpha*Aᵀ (A transposed):
+// dst[q*kc*6 + p*6 + i] = alpha * a[p*lda + q*6 + i] for p < kc, q < panels, i < 6,
+// one rounding per element. kc >= 1, panels >= 1, lda >= panels*6 (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackATAVX2(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)

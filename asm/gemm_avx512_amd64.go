@@ -19,6 +19,23 @@ func GemmMicroAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc in
 //go:noescape
 func GemmMicroRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
+// GemmMicroPackBAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[p*12+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// Every row of B it reads is also stored at bp[p*32:]: the packed panel, kc*32 floats.
+//
+//go:noescape
+func GemmMicroPackBAVX512(kc int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroRowsAPackBAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 12 rows at stride lda >= kc, kc floats each.
+// Every row of B it reads is also stored at bp[p*32:]: the packed panel, kc*32 floats.
+//
+//go:noescape
+func GemmMicroRowsAPackBAVX512(kc int, a *float32, lda int, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
+
 // GemmMicroNarrowAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
@@ -48,3 +65,31 @@ func GemmPackBAVX512(dst *float32, b *float32, ldb int, kc int, panels int)
 //
 //go:noescape
 func GemmPackBTAVX512(dst *float32, b *float32, ldb int, kc int, panels int)
+
+// GemmPackAAVX512 packs panels full 12-row micro-panels of alpha*A (A not transposed):
+// dst[q*kc*12 + p*12 + i] = alpha * a[(q*12 + i)*lda + p] for p < kc, q < panels, i < 12,
+// one rounding per element. kc >= 1, panels >= 1, lda >= kc (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackAAVX512(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
+
+// GemmPackATAVX512 packs panels full 12-row micro-panels of alpha*Aᵀ (A transposed):
+// dst[q*kc*12 + p*12 + i] = alpha * a[p*lda + q*12 + i] for p < kc, q < panels, i < 12,
+// one rounding per element. kc >= 1, panels >= 1, lda >= panels*12 (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackATAVX512(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
+
+// GemmPackANarrowAVX512 packs panels full 24-row micro-panels of alpha*A (A not transposed):
+// dst[q*kc*24 + p*24 + i] = alpha * a[(q*24 + i)*lda + p] for p < kc, q < panels, i < 24,
+// one rounding per element. kc >= 1, panels >= 1, lda >= kc (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackANarrowAVX512(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
+
+// GemmPackATNarrowAVX512 packs panels full 24-row micro-panels of alpha*Aᵀ (A transposed):
+// dst[q*kc*24 + p*24 + i] = alpha * a[p*lda + q*24 + i] for p < kc, q < panels, i < 24,
+// one rounding per element. kc >= 1, panels >= 1, lda >= panels*24 (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmPackATNarrowAVX512(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)

@@ -228,3 +228,60 @@ func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
 	}
 	return true
 }
+
+// gemmPackA packs panels full micro-panels of alpha*op(A) for level k's
+// packed micro-kernel (panel q at dst[q*kc*mr:], dst cut to panels*kc*mr):
+// A not transposed, rows q*mr+i at a[(q*mr+i)*lda:] (a cut to exactly the kc
+// floats of each of the panels*mr rows), or transposed, k step p at
+// a[p*lda:] (a cut to exactly the panels*mr floats of each of the kc rows).
+// It reports false where the level has no assembly (generic), so that the
+// caller packs in Go.
+func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
+	d, s := &dst[0], &a[0]
+	switch {
+	case k.lv == levelAVX512 && k.narrow && trans:
+		asm.GemmPackATNarrowAVX512(d, s, lda, kc, panels, alpha)
+	case k.lv == levelAVX512 && k.narrow:
+		asm.GemmPackANarrowAVX512(d, s, lda, kc, panels, alpha)
+	case k.lv == levelAVX512 && trans:
+		asm.GemmPackATAVX512(d, s, lda, kc, panels, alpha)
+	case k.lv == levelAVX512:
+		asm.GemmPackAAVX512(d, s, lda, kc, panels, alpha)
+	case k.lv == levelAVX2 && trans:
+		asm.GemmPackATAVX2(d, s, lda, kc, panels, alpha)
+	case k.lv == levelAVX2:
+		asm.GemmPackAAVX2(d, s, lda, kc, panels, alpha)
+	default:
+		return false
+	}
+	return true
+}
+
+// gemmMicroPackB is gemmMicro for a first tile of a B micro-panel read in
+// place (b at stride ldb, cut as for gemmMicro), that also stores the panel
+// packed into bp (cut to kc*nr floats): the level's GemmMicro*PackB kernel,
+// whose packed copy the later tiles of the panel read. It reports false,
+// doing nothing, where the kernel has no such form (the narrow AVX-512
+// tile, generic).
+func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int) bool {
+	switch {
+	case k.narrow:
+		return false
+	case k.lv == levelAVX512 && lda > 0:
+		asm.GemmMicroRowsAPackBAVX512(kc, &a[0], lda, &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
+	case k.lv == levelAVX512:
+		asm.GemmMicroPackBAVX512(kc, &a[0], &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
+	case k.lv == levelAVX2 && lda > 0:
+		asm.GemmMicroRowsAPackBAVX2(kc, &a[0], lda, &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
+	case k.lv == levelAVX2:
+		asm.GemmMicroPackBAVX2(kc, &a[0], &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
+	default:
+		return false
+	}
+	return true
+}
+
+// gemmHasMicroPackB reports whether kernel k has a GemmMicro*PackB form.
+func gemmHasMicroPackB(k gemmKernel) bool {
+	return !k.narrow && (k.lv == levelAVX512 || k.lv == levelAVX2)
+}

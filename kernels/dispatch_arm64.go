@@ -152,3 +152,14 @@ func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { retur
 
 // gemmPackBT: no NEON kernel either; transposed B is packed in Go.
 func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
+
+// gemmPackA: no NEON packing kernel; A is packed in Go.
+func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
+	return false
+}
+
+func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int) bool {
+	return false
+}
+
+func gemmHasMicroPackB(k gemmKernel) bool { return false }

@@ -198,6 +198,11 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// In-place B needs row strides that do not map its rows onto a few L1
 	// sets (a multiple of 256 floats does, and halves the kernel's speed).
 	direct := !j.transB && i1-i0 <= gemmMC && j.ldb%256 != 0
+	// Otherwise non-transposed B is packed by the first tile of each full
+	// micro-panel (GemmMicro*PackB reads the panel in place and stores the
+	// packed copy the later tiles read) rather than in a pass of its own,
+	// which would read and write the whole block once more.
+	fused := !direct && !j.transB && gemmHasMicroPackB(j.kern)
 	for jc := j0; jc < j1; jc += ncBlk {
 		nc := min(ncBlk, j1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
@@ -209,9 +214,13 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					load = 0
 				}
 			}
-			if !direct {
+			switch {
+			case fused && nc%nr != 0: // the edge panel in Go (zero-padded)
+				j.packB(buf.b[nc/nr*nr*kc:][:nr*kc], pc, kc, jc+nc/nr*nr, nc%nr)
+			case fused:
+			case !direct:
 				j.packBBlock(buf.b, pc, kc, jc, nc)
-			} else if nc%nr != 0 { // the edge panel is packed (zero-padded) once
+			case nc%nr != 0: // the edge panel is packed (zero-padded) once
 				j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
 			}
 			// bPanel is micro-panel jr of B: in place, or packed.
@@ -227,11 +236,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			}
 			for ic := i0; ic < i1; ic += gemmMC {
 				mcur := min(gemmMC, i1-ic)
-				for ir := 0; ir < mcur; ir += mr {
-					if rows := min(mr, mcur-ir); !j.rowsA || rows < mr {
-						j.packA(buf.a[ir*kc:(ir+mr)*kc], ic+ir, rows, pc, kc)
-					}
-				}
+				j.packABlock(buf.a, ic, mcur, pc, kc)
 				// aPanel is micro-panel ir of A: packed, or in place.
 				aPanel := func(ir, rows int) ([]float32, int) {
 					if j.rowsA && rows == mr {
@@ -248,7 +253,13 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					for ir := 0; ir < mcur; ir += mr {
 						rows := min(mr, mcur-ir)
 						ap, lda := aPanel(ir, rows)
-						j.tile(buf.tile, ap, lda, bp, ldb, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
+						if fused && ic == i0 && ir == 0 && jr+nr <= nc {
+							// The panel's first tile: B in place, packed on the way.
+							off := pc*j.ldb + jc + jr
+							j.tile(buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, ic+ir, rows, jc+jr, nr, beta, load)
+							continue
+						}
+						j.tile(buf.tile, ap, lda, bp, ldb, nil, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
 					}
 				}
 			}
@@ -260,11 +271,13 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 // in place when the tile is full, else on a temporary full tile holding the
 // valid part of C (zeros around it), whose valid part is copied back: the
 // same kernel, so the same arithmetic, without touching C beyond its edge.
-func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb, kc, row, rows, col, cols int, beta float32, load int) {
+// With pack non-nil, B is a full panel read in place and also packed into
+// pack (gemmMicroPackB).
+func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack []float32, kc, row, rows, col, cols int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
 		off := row*ldc + col
-		gemmMicro(j.kern, kc, ap, lda, bp, ldb, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
+		j.micro(kc, ap, lda, bp, ldb, pack, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
 		return
 	}
 	if load != 0 {
@@ -273,9 +286,43 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb, kc, row, r
 			copy(tmp[i*nr:i*nr+cols], j.c[(row+i)*ldc+col:])
 		}
 	}
-	gemmMicro(j.kern, kc, ap, lda, bp, ldb, tmp, nr, beta, load)
+	j.micro(kc, ap, lda, bp, ldb, pack, tmp, nr, beta, load)
 	for i := 0; i < rows; i++ {
 		copy(j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:])
+	}
+}
+
+// micro is gemmMicro, or gemmMicroPackB where pack is non-nil.
+func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pack, c []float32, ldc int, beta float32, load int) {
+	if pack != nil {
+		gemmMicroPackB(j.kern, kc, ap, lda, bp, ldb, pack[:kc*j.nr], c, ldc, beta, load)
+		return
+	}
+	gemmMicro(j.kern, kc, ap, lda, bp, ldb, c, ldc, beta, load)
+}
+
+// packABlock packs the micro-panels of alpha*op(A)[row:row+rows, pc:pc+kc]
+// that the block reads packed (panel q at dst[q*mr*kc:]): every panel, or
+// only a partial last one where full panels are read in place (rowsA).
+// Full panels go through the level's assembly packer (GemmPackA /
+// GemmPackAT) where it has one, else packA's Go loop; a partial last panel
+// (zero-padded) always through packA.
+func (j *gemmJob) packABlock(dst []float32, row, rows, pc, kc int) {
+	mr := j.mr
+	full := rows / mr
+	if !j.rowsA && full > 0 && !j.packPanelsAsm(dst, mr, kc, full, func(q0, np int, d []float32) bool {
+		r0 := row + q0*mr
+		if j.transA {
+			return gemmPackA(j.kern, true, d, j.a[pc*j.lda+r0:][:(kc-1)*j.lda+np*mr], j.lda, kc, np, j.alpha)
+		}
+		return gemmPackA(j.kern, false, d, j.a[r0*j.lda+pc:][:(np*mr-1)*j.lda+kc], j.lda, kc, np, j.alpha)
+	}) {
+		for q := 0; q < full; q++ {
+			j.packA(dst[q*mr*kc:(q+1)*mr*kc], row+q*mr, mr, pc, kc)
+		}
+	}
+	if r := rows % mr; r != 0 {
+		j.packA(dst[full*mr*kc:(full+1)*mr*kc], row+full*mr, r, pc, kc)
 	}
 }
 
@@ -359,7 +406,7 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 		// block at rows col+q*nr of the stored B, GemmPackBT where the level
 		// has it (at most ChunkLen floats, whole panels, per call).
 		panels := nc / nr
-		asmDone := j.packPanelsAsm(dst, kc, panels, func(q0, np int, d []float32) bool {
+		asmDone := j.packPanelsAsm(dst, nr, kc, panels, func(q0, np int, d []float32) bool {
 			off := (col+q0*nr)*j.ldb + pc
 			return gemmPackBT(j.kern, d, j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
 		})
@@ -376,7 +423,7 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 		}
 		return
 	}
-	if j.packPanelsAsm(dst, kc, nc/nr, func(q0, np int, d []float32) bool {
+	if j.packPanelsAsm(dst, nr, kc, nc/nr, func(q0, np int, d []float32) bool {
 		off := pc*j.ldb + col + q0*nr
 		return gemmPackB(j.kern, d, j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
 	}) {
@@ -393,17 +440,17 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 	}
 }
 
-// packPanelsAsm packs panels full micro-panels into dst with an assembly
-// packer, at most ChunkLen floats (whole panels) per call: call(q0, np, d)
-// packs panels q0..q0+np-1 into d and reports false where the level has no
-// assembly for it, which packPanelsAsm returns (before packing anything,
-// since the level is fixed for the whole job).
-func (j *gemmJob) packPanelsAsm(dst []float32, kc, panels int, call func(q0, np int, d []float32) bool) bool {
-	nr := j.nr
-	perCall := max(1, mc.ChunkLen/(kc*nr))
+// packPanelsAsm packs panels full micro-panels, width (mr or nr) by kc
+// floats each, into dst with an assembly packer, at most ChunkLen floats
+// (whole panels) per call: call(q0, np, d) packs panels q0..q0+np-1 into d
+// and reports false where the level has no assembly for it, which
+// packPanelsAsm returns (before packing anything, since the level is fixed
+// for the whole job).
+func (j *gemmJob) packPanelsAsm(dst []float32, width, kc, panels int, call func(q0, np int, d []float32) bool) bool {
+	perCall := max(1, mc.ChunkLen/(kc*width))
 	for q0 := 0; q0 < panels; q0 += perCall {
 		np := min(perCall, panels-q0)
-		if !call(q0, np, dst[q0*kc*nr:][:np*kc*nr]) {
+		if !call(q0, np, dst[q0*kc*width:][:np*kc*width]) {
 			return false
 		}
 	}

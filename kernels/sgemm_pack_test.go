@@ -210,3 +210,101 @@ func packingBits(r *rand.Rand) float32 {
 	}
 	return math.Float32frombits(r.Uint32())
 }
+
+// TestGemmPackA: the active level's assembly packing of full panels of
+// alpha*op(A) (both tiles of the level, A transposed or not) matches the Go
+// formula bit for bit (alpha*a rounded once; NaN payloads, denormals, -0),
+// touches nothing beyond the kc x mr floats of each panel and
+// dst[:panels*kc*mr] (guard pages after, then before), and packABlock
+// (offsets, a partial last panel, the ChunkLen split) matches packA.
+func TestGemmPackA(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 23))
+	for _, k := range []gemmKernel{gemmKernelFor(active, 1000), gemmKernelFor(active, 1)} {
+		mr := k.mr
+		if !gemmPackA(k, false, make([]float32, mr), make([]float32, mr), 1, 1, 1, 1) {
+			t.Skipf("no assembly A packing at level %s", ISA())
+		}
+		bits := func() float32 { return packingBits(r) }
+		alphas := []float32{1, -0.5, 2, 3.1e-30, -1.7}
+		ga, gd := newGuardRegionFor(t, 300*40*mr), newGuardRegionFor(t, 300*40*mr)
+		for iter := 0; iter < 200; iter++ {
+			trans := iter%2 == 1
+			kc := 1 + r.IntN(20)
+			if iter%5 == 0 {
+				kc = 1 + r.IntN(mc.GemmKC)
+			}
+			panels := 1 + r.IntN(40)
+			if kc > 64 {
+				panels = 1 + r.IntN(8)
+			}
+			alpha := alphas[r.IntN(len(alphas))]
+			// elem(q, p, i) is the index in src of op(A)(q*mr+i, p).
+			var lda, na int
+			var elem func(q, p, i int) int
+			if trans {
+				lda = panels*mr + r.IntN(3)*r.IntN(40)
+				na = (kc-1)*lda + panels*mr
+				elem = func(q, p, i int) int { return p*lda + q*mr + i }
+			} else {
+				lda = kc + r.IntN(3)*r.IntN(40)
+				na = (panels*mr-1)*lda + kc
+				elem = func(q, p, i int) int { return (q*mr+i)*lda + p }
+			}
+			src := make([]float32, na)
+			for i := range src {
+				src[i] = bits()
+			}
+			want := make([]float32, panels*kc*mr)
+			for q := 0; q < panels; q++ {
+				for p := 0; p < kc; p++ {
+					for i := 0; i < mr; i++ {
+						want[q*kc*mr+p*mr+i] = alpha * src[elem(q, p, i)]
+					}
+				}
+			}
+			for _, place := range []string{"tail", "head"} {
+				a := ga.place(place, na)
+				copy(a, src)
+				d := gd.place(place, len(want))
+				for i := range d {
+					d[i] = 12345
+				}
+				gemmPackA(k, trans, d, a, lda, kc, panels, alpha)
+				for i := range want {
+					if !sameBits(d[i], want[i]) {
+						t.Fatalf("mr=%d trans=%v kc=%d panels=%d lda=%d alpha=%g %s: dst[%d] = %#x, want %#x",
+							mr, trans, kc, panels, lda, alpha, place, i, math.Float32bits(d[i]), math.Float32bits(want[i]))
+					}
+				}
+			}
+			// packABlock at an offset (row, pc), with a partial last panel
+			// and more panels than one ChunkLen call, against packA.
+			row, pc := r.IntN(9), r.IntN(9)
+			rows := panels*mr + r.IntN(mr)
+			if iter%100 == 0 {
+				kc, rows = mc.GemmKC, 40*mr+1
+			}
+			ldbig := pc + kc + row + rows + r.IntN(10)
+			big := make([]float32, (row+rows+pc+kc)*ldbig)
+			for i := range big {
+				big[i] = bits()
+			}
+			j := &gemmJob{transA: trans, a: big, lda: ldbig, alpha: alpha, kern: k, mr: mr, lv: active}
+			np := (rows + mr - 1) / mr
+			got, ref := make([]float32, np*kc*mr), make([]float32, np*kc*mr)
+			j.packABlock(got, row, rows, pc, kc)
+			for q := 0; q < np; q++ {
+				j.packA(ref[q*kc*mr:(q+1)*kc*mr], row+q*mr, min(mr, rows-q*mr), pc, kc)
+			}
+			for i := range ref {
+				if !sameBits(got[i], ref[i]) {
+					t.Fatalf("packABlock mr=%d trans=%v kc=%d rows=%d: [%d] = %#x, want %#x", mr, trans, kc, rows, i, math.Float32bits(got[i]), math.Float32bits(ref[i]))
+				}
+			}
+		}
+	}
+}
+
+// sameBits reports whether x and y have the same bits (NaN payloads too:
+// a product quiets a signalling NaN the same way on every x86 path).
+func sameBits(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) }

@@ -63,6 +63,7 @@ func gemmGroup(g *gen) {
 	}
 	g.gemmPackB()  // pack.go
 	g.gemmPackBT() // pack.go
+	g.gemmPackA()  // packa.go
 }
 
 const (
@@ -77,6 +78,7 @@ type gemmTile struct {
 	name  string // without the ISA suffix
 	mr, v int    // NR = v*w
 	rowsA bool   // A row-major at stride lda (else packed k-major)
+	packB bool   // also store every B row it loads at bp (packed, NR floats a row)
 }
 
 // gemmTiles are the kernels of the level, shapes from mathconst.
@@ -105,10 +107,18 @@ func (is isa) gemmTiles() []gemmTile {
 			panic(fmt.Sprintf("%s%s: %dx%d is not MR rows x V vectors in %d registers",
 				s.name, is.suffix, s.mr, s.nr, is.nvec))
 		}
+		base := t
 		tiles = append(tiles, t)
 		t.name += "RowsA"
 		t.rowsA = true
 		tiles = append(tiles, t)
+		if s.name == "GemmMicro" { // the wide tile's B is packed by its first tile
+			for _, t := range []gemmTile{base, t} {
+				t.name += "PackB"
+				t.packB = true
+				tiles = append(tiles, t)
+			}
+		}
 	}
 	return tiles
 }
@@ -221,7 +231,12 @@ func (g *gen) gemmMicro(t gemmTile) {
 	if t.rowsA {
 		doc = append(doc, fmt.Sprintf("A is read in place: %d rows at stride lda >= kc, kc floats each.", mr))
 	}
-	g.function(t.name, "func(kc int, "+aArgs+", b *float32, ldb int, c *float32, ldc int, beta float32, load int)", doc...)
+	bArgs := "b *float32, ldb int"
+	if t.packB {
+		bArgs += ", bp *float32"
+		doc = append(doc, fmt.Sprintf("Every row of B it reads is also stored at bp[p*%d:]: the packed panel, kc*%d floats.", nr, nr))
+	}
+	g.function(t.name, "func(kc int, "+aArgs+", "+bArgs+", c *float32, ldc int, beta float32, load int)", doc...)
 
 	b := g.arg("b")
 	ldb := g.arg("ldb")
@@ -306,6 +321,11 @@ func (g *gen) gemmMicro(t gemmTile) {
 		}
 	}
 
+	var bp reg.GPVirtual // the packed copy of B (packB)
+	if t.packB {
+		bp = g.arg("bp")
+	}
+
 	// kRow is row u of an iteration of B (base b) or of its prefetch (pb).
 	kRow := func(base reg.GPVirtual, u int) operand.Mem { return stridedRow(base, nil, ldb, ldb3, u) }
 	// step is k step u of an iteration: B row u, A column u.
@@ -315,6 +335,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 			m := kRow(b, u)
 			m.Disp += v * g.bytes()
 			bv[v] = g.mov(m)
+			if t.packB {
+				g.VMOVUPS(bv[v], at(bp, 4*(u*nr+v*g.w)))
+			}
 		}
 		for i := 0; i < mr; i++ {
 			if g.gemmEmbedded(nv) {
@@ -349,6 +372,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 		step(u)
 	}
 	advance(gemmUnroll)
+	if t.packB {
+		g.ADDQ(operand.U32(gemmUnroll*nr*4), bp)
+	}
 	g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
 	g.LEAQ(operand.Mem{Base: pb, Index: ldb, Scale: 4}, pb)
 	g.DECQ(n)
@@ -361,6 +387,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.Label(tailLoop)
 	step(0)
 	advance(1)
+	if t.packB {
+		g.ADDQ(operand.U32(nr*4), bp)
+	}
 	g.ADDQ(ldb, b)
 	g.DECQ(kc)
 	g.JNZ(operand.LabelRef(tailLoop))

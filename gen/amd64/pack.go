@@ -160,19 +160,7 @@ func (g *gen) gemmPackBT() {
 	nblk := kc // full 8-column blocks per row group
 	g.SHRQ(operand.U8(3), nblk)
 	panels := g.arg("panels")
-	var tail reg.Register // mask of the rem first lanes of a YMM
-	{
-		base := g.tailBase(rem)
-		if g.kmask {
-			k := g.K()
-			g.KMOVW(base.As32(), k)
-			tail = k
-		} else {
-			m := g.YMM()
-			g.VMOVDQU(operand.Mem{Base: base}, m)
-			tail = m
-		}
-	}
+	tail := g.ymmMask(rem) // the first rem lanes of a YMM
 
 	// block transposes the 8x8 block whose row i starts at row(i) and
 	// stores its first `store` rows (all 8 when store is nil) at out + r*NR
@@ -190,32 +178,7 @@ func (g *gen) gemmPackBT() {
 				g.VMASKMOVPS(row(i), tail, r[i])
 			}
 		}
-		var t, s [8]reg.VecVirtual
-		for i := 0; i < 8; i += 2 {
-			t[i], t[i+1] = g.YMM(), g.YMM()
-			g.VUNPCKLPS(r[i+1], r[i], t[i])   // a0 b0 a1 b1 | a4 b4 a5 b5
-			g.VUNPCKHPS(r[i+1], r[i], t[i+1]) // a2 b2 a3 b3 | a6 b6 a7 b7
-		}
-		for i := 0; i < 8; i += 4 {
-			for h := 0; h < 2; h++ {
-				lo, hi := g.YMM(), g.YMM()
-				g.VSHUFPS(operand.U8(0x44), t[i+2+h], t[i+h], lo) // a0 b0 c0 d0 | a4 ..
-				g.VSHUFPS(operand.U8(0xee), t[i+2+h], t[i+h], hi) // a1 b1 c1 d1 | a5 ..
-				s[i+2*h], s[i+2*h+1] = lo, hi
-			}
-		}
-		// s[c] (c < 4) holds rows 0-3 of columns c and c+4, s[4+c] rows 4-7.
-		var o [8]reg.VecVirtual
-		for c := 0; c < 4; c++ {
-			o[c], o[c+4] = g.YMM(), g.YMM()
-			if g.kmask {
-				g.VSHUFF32X4(operand.U8(0x0), s[4+c], s[c], o[c])
-				g.VSHUFF32X4(operand.U8(0x3), s[4+c], s[c], o[c+4])
-			} else {
-				g.VPERM2F128(operand.U8(0x20), s[4+c], s[c], o[c])
-				g.VPERM2F128(operand.U8(0x31), s[4+c], s[c], o[c+4])
-			}
-		}
+		o := g.transpose8x8(r)
 		for c := 0; c < 8; c++ {
 			if masked && c > 0 {
 				g.CMPQ(rem, operand.U32(c))
@@ -258,4 +221,39 @@ func (g *gen) gemmPackBT() {
 	g.DECQ(panels)
 	g.JNZ(operand.LabelRef(panel))
 	g.ret()
+}
+
+// transpose8x8 returns the transpose of the 8x8 block whose row i is r[i]
+// (YMM): o[c] holds column c. The classic in-register transpose: VUNPCKLPS /
+// VUNPCKHPS, VSHUFPS, then a 128-bit lane exchange (VPERM2F128 on AVX2,
+// VSHUFF32X4 on AVX-512, whose EVEX form reaches Y16-Y31). r may repeat a
+// register (rows whose lanes the caller does not store).
+func (g *gen) transpose8x8(r [8]reg.VecVirtual) [8]reg.VecVirtual {
+	var t, s [8]reg.VecVirtual
+	for i := 0; i < 8; i += 2 {
+		t[i], t[i+1] = g.YMM(), g.YMM()
+		g.VUNPCKLPS(r[i+1], r[i], t[i])   // a0 b0 a1 b1 | a4 b4 a5 b5
+		g.VUNPCKHPS(r[i+1], r[i], t[i+1]) // a2 b2 a3 b3 | a6 b6 a7 b7
+	}
+	for i := 0; i < 8; i += 4 {
+		for h := 0; h < 2; h++ {
+			lo, hi := g.YMM(), g.YMM()
+			g.VSHUFPS(operand.U8(0x44), t[i+2+h], t[i+h], lo) // a0 b0 c0 d0 | a4 ..
+			g.VSHUFPS(operand.U8(0xee), t[i+2+h], t[i+h], hi) // a1 b1 c1 d1 | a5 ..
+			s[i+2*h], s[i+2*h+1] = lo, hi
+		}
+	}
+	// s[c] (c < 4) holds rows 0-3 of columns c and c+4, s[4+c] rows 4-7.
+	var o [8]reg.VecVirtual
+	for c := 0; c < 4; c++ {
+		o[c], o[c+4] = g.YMM(), g.YMM()
+		if g.kmask {
+			g.VSHUFF32X4(operand.U8(0x0), s[4+c], s[c], o[c])
+			g.VSHUFF32X4(operand.U8(0x3), s[4+c], s[c], o[c+4])
+		} else {
+			g.VPERM2F128(operand.U8(0x20), s[4+c], s[c], o[c])
+			g.VPERM2F128(operand.U8(0x31), s[4+c], s[c], o[c+4])
+		}
+	}
+	return o
 }

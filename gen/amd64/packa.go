@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// GemmPackA, GemmPackAT (gemm group, gen/KERNELS.md "GEMM A packing"): pack
+// `panels` full micro-panels of alpha*op(A) into the k-major layout the
+// packed micro-kernels read (dst[p*MR + i], MR the tile's rows):
+//
+//	GemmPackA   dst[q*kc*MR + p*MR + i] = alpha * a[(q*MR + i)*lda + p]
+//	GemmPackAT  dst[q*kc*MR + p*MR + i] = alpha * a[p*lda + q*MR + i]
+//
+// for p < kc, q < panels, i < MR; one pair per tile height (AVX2 6,
+// AVX-512 12, and 24 for the narrow tile: GemmPackANarrow,
+// GemmPackATNarrow). Each product alpha*a is one VMULPS, the rounding of
+// the Go reference (packA in kernels/sgemm.go), so the packed panel is the
+// same bit for bit.
+//
+// GemmPackA transposes: the MR rows of a panel go in groups of 8 (the last
+// group has MR % 8 rows where MR is not a multiple of 8: AVX2 6, AVX-512 12
+// as 8 + 4) through transpose8x8, 8 k values per block, each group walked
+// along k (up to 8 row streams the prefetchers follow); rows past the group's
+// last are not loaded (their transposed lanes are not stored: a K-masked
+// store on AVX-512, VMASKMOVPS on AVX2). The last kc % 8 values of each row
+// are loaded with the remainder mask and only kc % 8 transposed rows stored,
+// as in GemmPackBT. GemmPackAT copies: row p of the stored A holds the MR
+// values of k step p, one (partly masked) vector store per row.
+//
+// Both read nothing but the kc x MR floats of each panel (masked lanes are
+// fault-suppressing) and write nothing but dst[:panels*kc*MR].
+func (g *gen) gemmPackA() {
+	seen := map[int]bool{}
+	for _, t := range g.gemmTiles() {
+		if t.rowsA || seen[t.mr] {
+			continue
+		}
+		seen[t.mr] = true
+		suffix := ""
+		if t.name == "GemmMicroNarrow" {
+			suffix = "Narrow"
+		}
+		g.gemmPackARows(t.mr, suffix)
+		g.gemmPackACols(t.mr, suffix)
+	}
+}
+
+// gemmPackARows emits GemmPackA<suffix> for tiles of mr rows (A not
+// transposed: the panel is the transpose of mr rows of kc floats).
+func (g *gen) gemmPackARows(mr int, suffix string) {
+	g.function("GemmPackA"+suffix, "func(dst, a *float32, lda, kc, panels int, alpha float32)",
+		fmt.Sprintf("GemmPackA%s%s packs panels full %d-row micro-panels of alpha*A (A not transposed):", suffix, g.suffix, mr),
+		fmt.Sprintf("dst[q*kc*%d + p*%d + i] = alpha * a[(q*%d + i)*lda + p] for p < kc, q < panels, i < %d,", mr, mr, mr, mr),
+		"one rounding per element. kc >= 1, panels >= 1, lda >= kc (see gen/KERNELS.md).")
+
+	dst := g.arg("dst")
+	a := g.arg("a")
+	lda := g.arg("lda")
+	g.SHLQ(operand.U8(2), lda) // bytes
+	lda3 := g.GP64()
+	g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	kc := g.arg("kc")
+	pstride := g.GP64() // bytes from one packed panel to the next
+	g.IMUL3Q(operand.U32(mr*4), kc, pstride)
+	astride := g.GP64() // bytes from one panel of A (mr rows) to the next
+	g.IMUL3Q(operand.U32(mr), lda, astride)
+	rem := g.GP64()
+	g.MOVQ(kc, rem)
+	g.ANDQ(operand.U32(7), rem)
+	nblk := kc // full 8-value blocks per row group
+	g.SHRQ(operand.U8(3), nblk)
+	panels := g.arg("panels")
+	alpha := g.YMM()
+	g.VBROADCASTSS(addr(g.Param("alpha")), alpha)
+	tail := g.ymmMask(rem) // the first kc % 8 lanes
+	var part reg.Register  // the rows of a partial last group
+	if r := mr % 8; r != 0 {
+		n := g.GP64()
+		g.MOVQ(operand.U32(r), n)
+		part = g.ymmMask(n)
+	}
+
+	// block transposes the 8 x 8 block of group rows `rows` (row i at
+	// row(i)), scales it and stores its first 8 transposed rows (the first
+	// kc % 8 when masked) at out + c*mr floats.
+	block := func(rows int, row func(i int) operand.Mem, out reg.GPVirtual, masked bool, skip string) {
+		var r [8]reg.VecVirtual
+		for i := range r {
+			if i >= rows {
+				r[i] = r[0] // not stored
+				continue
+			}
+			r[i] = g.YMM()
+			switch {
+			case !masked:
+				g.VMOVUPS(row(i), r[i])
+			case g.kmask:
+				g.VMOVUPS_Z(row(i), tail, r[i])
+			default:
+				g.VMASKMOVPS(row(i), tail, r[i])
+			}
+		}
+		o := g.transpose8x8(r)
+		for c := 0; c < 8; c++ {
+			if masked && c > 0 {
+				g.CMPQ(rem, operand.U32(c))
+				g.JE(operand.LabelRef(skip))
+			}
+			g.VMULPS(alpha, o[c], o[c])
+			m := at(out, 4*c*mr)
+			if rows == 8 {
+				g.VMOVUPS(o[c], m)
+			} else {
+				g.store(o[c], m, part)
+			}
+		}
+	}
+
+	panel := g.label("panel")
+	g.Label(panel)
+	grp := g.copyGP(a) // row 0 of the current group
+	for gi := 0; gi*8 < mr; gi++ {
+		rows := min(8, mr-gi*8)
+		if gi > 0 {
+			g.LEAQ(operand.Mem{Base: grp, Index: lda, Scale: 8}, grp)
+		}
+		s0, s4, out := g.copyGP(grp), reg.GPVirtual(nil), g.GP64()
+		if rows > 4 {
+			s4 = g.GP64()
+			g.LEAQ(operand.Mem{Base: grp, Index: lda, Scale: 4}, s4)
+		}
+		g.LEAQ(at(dst, 32*gi), out)
+		row := func(i int) operand.Mem { return stridedRow(s0, s4, lda, lda3, i) }
+		loop, tailL, next := g.label("cols"), g.label("coltail"), g.label("group")
+		n := g.copyGP(nblk)
+		g.TESTQ(n, n)
+		g.JZ(operand.LabelRef(tailL))
+		g.Label(loop)
+		block(rows, row, out, false, "")
+		g.ADDQ(operand.U32(32), s0)
+		if s4 != nil {
+			g.ADDQ(operand.U32(32), s4)
+		}
+		g.ADDQ(operand.U32(8*mr*4), out)
+		g.DECQ(n)
+		g.JNZ(operand.LabelRef(loop))
+		g.Label(tailL)
+		g.TESTQ(rem, rem)
+		g.JZ(operand.LabelRef(next))
+		block(rows, row, out, true, next)
+		g.Label(next)
+	}
+	g.ADDQ(astride, a)
+	g.ADDQ(pstride, dst)
+	g.DECQ(panels)
+	g.JNZ(operand.LabelRef(panel))
+	g.ret()
+}
+
+// gemmPackACols emits GemmPackAT<suffix> for tiles of mr rows (A
+// transposed: k step p of a panel is mr consecutive floats of row p).
+func (g *gen) gemmPackACols(mr int, suffix string) {
+	g.function("GemmPackAT"+suffix, "func(dst, a *float32, lda, kc, panels int, alpha float32)",
+		fmt.Sprintf("GemmPackAT%s%s packs panels full %d-row micro-panels of alpha*Aᵀ (A transposed):", suffix, g.suffix, mr),
+		fmt.Sprintf("dst[q*kc*%d + p*%d + i] = alpha * a[p*lda + q*%d + i] for p < kc, q < panels, i < %d,", mr, mr, mr, mr),
+		fmt.Sprintf("one rounding per element. kc >= 1, panels >= 1, lda >= panels*%d (see gen/KERNELS.md).", mr))
+
+	dst := g.arg("dst")
+	a := g.arg("a")
+	lda := g.arg("lda")
+	g.SHLQ(operand.U8(2), lda) // bytes
+	panels := g.arg("panels")
+	alpha := g.bcast(addr(g.Param("alpha")))
+	full, r := mr/g.w, mr%g.w
+	var part reg.Register // the last, partial vector of a row
+	if r != 0 {
+		n := g.GP64()
+		g.MOVQ(operand.U32(r), n)
+		part = g.tailMask(g.tailBase(n), 0)
+	}
+
+	panel, rowL := g.label("panel"), g.label("row")
+	g.Label(panel)
+	src, out, p := g.copyGP(a), g.copyGP(dst), g.arg("kc")
+	g.Label(rowL)
+	for v := 0; v <= full; v++ {
+		var t reg.Register
+		if v == full {
+			if part == nil {
+				break
+			}
+			t = part
+		}
+		x := g.load(at(src, v*g.bytes()), t)
+		g.VMULPS(alpha, x, x)
+		g.store(x, at(out, v*g.bytes()), t)
+	}
+	g.ADDQ(lda, src)
+	g.ADDQ(operand.U32(mr*4), out)
+	g.DECQ(p)
+	g.JNZ(operand.LabelRef(rowL))
+	g.ADDQ(operand.U32(mr*4), a) // the next panel's columns
+	g.IMUL3Q(operand.U32(mr*4), g.arg("kc"), p)
+	g.ADDQ(p, dst)
+	g.DECQ(panels)
+	g.JNZ(operand.LabelRef(panel))
+	g.ret()
+}
+
+// ymmMask returns the mask of the first n (0..8) lanes of a YMM, n in a
+// GP register: a K register on AVX-512, a lane mask vector on AVX2.
+func (g *gen) ymmMask(n reg.GPVirtual) reg.Register {
+	base := g.tailBase(n)
+	if g.kmask {
+		k := g.K()
+		g.KMOVW(base.As32(), k)
+		return k
+	}
+	m := g.YMM()
+	g.VMOVDQU(operand.Mem{Base: base}, m)
+	return m
+}
