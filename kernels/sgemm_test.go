@@ -114,14 +114,16 @@ func TestSgemmMatchesReference(t *testing.T) {
 }
 
 // TestSgemmBlockingBitwise shrinks MC and NC so that modest shapes cross
-// several MC and NC blocks (and pack B, which the in-place path skips), and
-// checks them against the reference bit for bit.
+// several MC and NC blocks (and pack B, which the in-place path skips), in
+// both loop orders (columns first, and rows first over L2-sized B blocks),
+// and checks them against the reference bit for bit.
 func TestSgemmBlockingBitwise(t *testing.T) {
-	savedMC, savedNC := gemmMC, gemmNC
-	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
+	savedMC, savedNC, savedNCL2 := gemmMC, gemmNC, gemmNCL2
+	defer func() { gemmMC, gemmNC, gemmNCL2 = savedMC, savedNC, savedNCL2 }()
 	gemmMC, gemmNC = 48, 96
 	r := rand.New(rand.NewPCG(16, 16))
-	for i := range 12 {
+	for i := range 16 {
+		gemmNCL2 = []int{0, 96}[i/4%2]
 		tr := transposes()[i%4]
 		m, n, k := 40+r.IntN(120), 90+r.IntN(250), 1+r.IntN(300)
 		if gemmSlow() {
