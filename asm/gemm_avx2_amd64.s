@@ -960,6 +960,181 @@ accumulate_20:
 	VZEROUPPER
 	RET
 
+// func GemmMicroEdge4AVX2(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
+	MOVQ       b+16(FP), AX
+	MOVQ       ldb+24(FP), CX
+	SHLQ       $0x02, CX
+	LEAQ       (CX)(CX*2), DX
+	MOVQ       ldc+40(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+32(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	MOVQ       a+8(FP), BX
+	IMUL3Q     $0x00000008, CX, SI
+	ADDQ       AX, SI
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       kc+0(FP), DI
+	SHRQ       $0x02, DI
+	JZ         ktail_22
+
+kloop_21:
+	PREFETCHT0   192(BX)
+	PREFETCHT0   (SI)
+	VMOVUPS      (AX), Y8
+	VMOVUPS      32(AX), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	PREFETCHT0   256(BX)
+	PREFETCHT0   (SI)(CX*1)
+	VMOVUPS      (AX)(CX*1), Y8
+	VMOVUPS      32(AX)(CX*1), Y9
+	VBROADCASTSS 24(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 28(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 32(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 36(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	PREFETCHT0   (SI)(CX*2)
+	VMOVUPS      (AX)(CX*2), Y8
+	VMOVUPS      32(AX)(CX*2), Y9
+	VBROADCASTSS 48(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 52(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 56(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 60(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	PREFETCHT0   (SI)(DX*1)
+	VMOVUPS      (AX)(DX*1), Y8
+	VMOVUPS      32(AX)(DX*1), Y9
+	VBROADCASTSS 72(BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 76(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 80(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 84(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000060, BX
+	LEAQ         (AX)(CX*4), AX
+	LEAQ         (SI)(CX*4), SI
+	DECQ         DI
+	JNZ          kloop_21
+
+ktail_22:
+	MOVQ kc+0(FP), DX
+	ANDQ $0x00000003, DX
+	JZ   store_24
+
+ktailloop_23:
+	VMOVUPS      (AX), Y8
+	VMOVUPS      32(AX), Y9
+	VBROADCASTSS (BX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(BX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(BX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(BX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000018, BX
+	ADDQ         CX, AX
+	DECQ         DX
+	JNZ          ktailloop_23
+
+store_24:
+	MOVQ    c+32(FP), AX
+	MOVQ    ldc+40(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    load+56(FP), DX
+	TESTQ   DX, DX
+	JNZ     accumulate_25
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	VZEROUPPER
+	RET
+
+accumulate_25:
+	VBROADCASTSS beta+48(FP), Y8
+	VFMADD231PS  (AX), Y8, Y0
+	VMOVUPS      Y0, (AX)
+	VFMADD231PS  32(AX), Y8, Y1
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y8, Y2
+	VMOVUPS      Y2, (AX)
+	VFMADD231PS  32(AX), Y8, Y3
+	VMOVUPS      Y3, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y8, Y4
+	VMOVUPS      Y4, (AX)
+	VFMADD231PS  32(AX), Y8, Y5
+	VMOVUPS      Y5, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y8, Y6
+	VMOVUPS      Y6, (AX)
+	VFMADD231PS  32(AX), Y8, Y7
+	VMOVUPS      Y7, 32(AX)
+	VZEROUPPER
+	RET
+
 // func GemmPackBAVX2(dst *float32, b *float32, ldb int, kc int, panels int)
 // Requires: AVX
 TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
@@ -972,14 +1147,14 @@ TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000040, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_21:
+rowgroup_26:
 	CMPQ SI, $0x00000008
-	JB   rows1_22
+	JB   rows1_27
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_24:
+panel_29:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R10)
@@ -1016,20 +1191,20 @@ panel_24:
 	ADDQ    $0x00000040, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_24
+	JNZ     panel_29
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_21
+	JMP     rowgroup_26
 
-rows1_22:
+rows1_27:
 	TESTQ SI, SI
-	JZ    done_23
+	JZ    done_28
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_25:
+panel_30:
 	VMOVUPS (BX), Y0
 	VMOVUPS Y0, (R9)
 	VMOVUPS 32(BX), Y0
@@ -1037,13 +1212,13 @@ panel_25:
 	ADDQ    $0x00000040, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_25
+	JNZ     panel_30
 	ADDQ    DX, CX
 	ADDQ    $0x00000040, AX
 	DECQ    SI
-	JMP     rows1_22
+	JMP     rows1_27
 
-done_23:
+done_28:
 	VZEROUPPER
 	RET
 
@@ -1067,15 +1242,15 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    256(R10)(R11*4), R10
 	VMOVDQU (R10), Y0
 
-panel_26:
+panel_31:
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  (AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_28
+	JZ    coltail_33
 
-cols_27:
+cols_32:
 	VMOVUPS    (R10), Y1
 	VMOVUPS    (R10)(DX*1), Y2
 	VMOVUPS    (R10)(DX*2), Y3
@@ -1120,11 +1295,11 @@ cols_27:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, R12
 	DECQ       R13
-	JNZ        cols_27
+	JNZ        cols_32
 
-coltail_28:
+coltail_33:
 	TESTQ      R8, R8
-	JZ         group_29
+	JZ         group_34
 	VMASKMOVPS (R10), Y0, Y1
 	VMASKMOVPS (R10)(DX*1), Y0, Y2
 	VMASKMOVPS (R10)(DX*2), Y0, Y3
@@ -1159,37 +1334,37 @@ coltail_28:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y8, 64(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y4, 128(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y9, 192(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y2, 320(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y6, 384(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_29
+	JE         group_34
 	VMOVUPS    Y1, 448(R12)
 
-group_29:
+group_34:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_31
+	JZ    coltail_36
 
-cols_30:
+cols_35:
 	VMOVUPS    (R10), Y1
 	VMOVUPS    (R10)(DX*1), Y2
 	VMOVUPS    (R10)(DX*2), Y3
@@ -1234,11 +1409,11 @@ cols_30:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, R12
 	DECQ       R13
-	JNZ        cols_30
+	JNZ        cols_35
 
-coltail_31:
+coltail_36:
 	TESTQ      R8, R8
-	JZ         group_32
+	JZ         group_37
 	VMASKMOVPS (R10), Y0, Y1
 	VMASKMOVPS (R10)(DX*1), Y0, Y2
 	VMASKMOVPS (R10)(DX*2), Y0, Y3
@@ -1273,32 +1448,32 @@ coltail_31:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y8, 64(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y4, 128(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y9, 192(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y2, 320(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y6, 384(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_32
+	JE         group_37
 	VMOVUPS    Y1, 448(R12)
 
-group_32:
+group_37:
 	LEAQ (CX)(DX*8), CX
 	ADDQ DI, AX
 	DECQ R9
-	JNZ  panel_26
+	JNZ  panel_31
 	VZEROUPPER
 	RET
 
@@ -1459,16 +1634,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_33:
+panel_38:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_35
+	JZ    coltail_40
 
-cols_34:
+cols_39:
 	VMOVUPS    (R12), Y3
 	VMOVUPS    (R12)(DX*1), Y4
 	VMOVUPS    (R12)(DX*2), Y5
@@ -1519,11 +1694,11 @@ cols_34:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x000000c0, R11
 	DECQ       R14
-	JNZ        cols_34
+	JNZ        cols_39
 
-coltail_35:
+coltail_40:
 	TESTQ      R9, R9
-	JZ         group_36
+	JZ         group_41
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -1557,39 +1732,39 @@ coltail_35:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_36
+	JE         group_41
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_36:
+group_41:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_33
+	JNZ  panel_38
 	VZEROUPPER
 	RET
 
@@ -1608,24 +1783,24 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(DI)(SI*4), DI
 	VMOVDQU      (DI), Y1
 
-panel_37:
+panel_42:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_38:
+row_43:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMASKMOVPS Y2, Y1, (DI)
 	ADDQ       DX, SI
 	ADDQ       $0x00000018, DI
 	DECQ       R8
-	JNZ        row_38
+	JNZ        row_43
 	ADDQ       $0x00000018, CX
 	MOVQ       kc+24(FP), SI
 	IMUL3Q     $0x00000018, SI, R8
 	ADDQ       R8, AX
 	DECQ       BX
-	JNZ        panel_37
+	JNZ        panel_42
 	VZEROUPPER
 	RET

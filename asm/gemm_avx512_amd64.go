@@ -36,6 +36,20 @@ func GemmMicroPackBAVX512(kc int, a *float32, b *float32, ldb int, bp *float32, 
 //go:noescape
 func GemmMicroRowsAPackBAVX512(kc int, a *float32, lda int, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 
+// GemmMicroEdge4AVX512 computes one 4x32 tile of row-major C: acc[i][j] = fma(a[p*12+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmMicroEdge4AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroEdge8AVX512 computes one 8x32 tile of row-major C: acc[i][j] = fma(a[p*12+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmMicroEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
 // GemmMicroNarrowAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
@@ -50,6 +64,20 @@ func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, 
 //
 //go:noescape
 func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroNarrowEdge8AVX512 computes one 8x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmMicroNarrowEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+
+// GemmMicroNarrowEdge16AVX512 computes one 16x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmMicroNarrowEdge16AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
 // GemmPackBAVX512 packs kc rows of panels full 32-float micro-panels of row-major B:
 // dst[q*kc*32 + p*32 + j] = b[p*ldb + q*32 + j] for p < kc, q < panels, j < 32,

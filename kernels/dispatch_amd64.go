@@ -285,3 +285,27 @@ func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb
 func gemmHasMicroPackB(k gemmKernel) bool {
 	return !k.narrow && (k.lv == levelAVX512 || k.lv == levelAVX2)
 }
+
+// gemmMicroEdge runs level k's edge micro-kernel of exactly rows rows (an
+// mathconst.GemmEdgeRows* height) on a packed partial A panel (kc*mr floats,
+// the full tile's layout) and rows full rows of C (c cut to
+// (rows-1)*ldc+nr), reporting false, doing nothing, where the level has no
+// edge tile of that height.
+func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
+	pa, pb, pc := &a[0], &b[0], &c[0]
+	switch {
+	case k.lv == levelAVX512 && k.narrow && rows == 8:
+		asm.GemmMicroNarrowEdge8AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
+	case k.lv == levelAVX512 && k.narrow && rows == 16:
+		asm.GemmMicroNarrowEdge16AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
+	case k.lv == levelAVX512 && !k.narrow && rows == 4:
+		asm.GemmMicroEdge4AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
+	case k.lv == levelAVX512 && !k.narrow && rows == 8:
+		asm.GemmMicroEdge8AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
+	case k.lv == levelAVX2 && rows == 4:
+		asm.GemmMicroEdge4AVX2(kc, pa, pb, ldb, pc, ldc, beta, load)
+	default:
+		return false
+	}
+	return true
+}

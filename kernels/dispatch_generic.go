@@ -45,3 +45,7 @@ func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb
 }
 
 func gemmHasMicroPackB(k gemmKernel) bool { return false }
+
+func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
+	return false
+}

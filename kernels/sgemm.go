@@ -312,6 +312,14 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 		j.micro(kc, ap, lda, bp, ldb, pack, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
 		return
 	}
+	// A last row panel of an edge tile's height runs in place on it (the
+	// same fma chains as the full tile's rows: the same result).
+	if cols == nr && pack == nil && lda == 0 {
+		off := row*ldc + col
+		if gemmMicroEdge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load) {
+			return
+		}
+	}
 	if load != 0 {
 		clear(tmp)
 		for i := 0; i < rows; i++ {

@@ -307,13 +307,23 @@ func TestSgemmBatch(t *testing.T) {
 // (after, then before), with minimal leading dimensions.
 func TestSgemmGuardPages(t *testing.T) {
 	r := rand.New(rand.NewPCG(14, 14))
-	regions := [3]*guardRegion{newGuardRegionFor(t, 80*80), newGuardRegionFor(t, 80*80), newGuardRegionFor(t, 80*80)}
-	for i := range 80 {
-		tr := transposes()[i/4%4]
-		g := newGemmCase(r, tr[0], tr[1], 1+r.IntN(79), 1+r.IntN(79), 1+r.IntN(79), 0)
+	regions := [3]*guardRegion{newGuardRegionFor(t, 80*300), newGuardRegionFor(t, 80*300), newGuardRegionFor(t, 80*80)}
+	// Random shapes, then shapes whose last row panel runs on an edge tile
+	// in place (m % MR of 4 or 8 with MR 12, 16 or 8 with the narrow 24, 4
+	// with AVX2's 6; full column panels), across two KC blocks too.
+	edge := [][3]int{{16, 64, 40}, {20, 64, 300}, {40, 16, 33}, {32, 16, 20}, {10, 32, 7}, {64, 32, 50}}
+	for i := range 80 + 16*len(edge) {
+		tr, ab := transposes()[i/4%4], i%4
+		m, n, k := 1+r.IntN(79), 1+r.IntN(79), 1+r.IntN(79)
+		if q := i - 80; q >= 0 { // every transpose with every alpha, beta pair
+			e := edge[q/16]
+			m, n, k = e[0], e[1], e[2]
+			tr, ab = transposes()[q%4], q/4%4
+		}
+		g := newGemmCase(r, tr[0], tr[1], m, n, k, 0)
 		// alpha 1 reads A in place where the level can, -0.5 packs it; beta 1
 		// reads C, beta 0 must not.
-		g.alpha, g.beta = []float32{-0.5, 1}[i/2%2], gemmScalars[i%2]
+		g.alpha, g.beta = []float32{-0.5, 1}[ab/2], gemmScalars[ab%2]
 		want := g.reference()
 		for _, place := range []string{"tail", "head"} {
 			h := g

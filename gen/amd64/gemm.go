@@ -75,10 +75,11 @@ const (
 // gemmTile is one micro-kernel: MR rows x V vectors of C, A packed or in
 // place.
 type gemmTile struct {
-	name  string // without the ISA suffix
-	mr, v int    // NR = v*w
-	rowsA bool   // A row-major at stride lda (else packed k-major)
-	packB bool   // also store every B row it loads at bp (packed, NR floats a row)
+	name   string // without the ISA suffix
+	mr, v  int    // NR = v*w
+	apanel int    // rows of a packed A panel (floats per k step): mr, or the full tile's MR for an edge tile
+	rowsA  bool   // A row-major at stride lda (else packed k-major)
+	packB  bool   // also store every B row it loads at bp (packed, NR floats a row)
 }
 
 // gemmTiles are the kernels of the level, shapes from mathconst.
@@ -86,27 +87,29 @@ func (is isa) gemmTiles() []gemmTile {
 	type shape struct {
 		name   string
 		mr, nr int
+		edges  []int // edge tile heights
 	}
 	var shapes []shape
 	switch is.suffix {
 	case "AVX512":
 		shapes = []shape{
-			{"GemmMicro", mathconst.GemmMRAVX512, mathconst.GemmNRAVX512},
-			{"GemmMicroNarrow", mathconst.GemmMRNarrowAVX512, mathconst.GemmNRNarrowAVX512},
+			{"GemmMicro", mathconst.GemmMRAVX512, mathconst.GemmNRAVX512, mathconst.GemmEdgeRowsAVX512},
+			{"GemmMicroNarrow", mathconst.GemmMRNarrowAVX512, mathconst.GemmNRNarrowAVX512, mathconst.GemmEdgeRowsNarrowAVX512},
 		}
 	case "AVX2":
-		shapes = []shape{{"GemmMicro", mathconst.GemmMRAVX2, mathconst.GemmNRAVX2}}
+		shapes = []shape{{"GemmMicro", mathconst.GemmMRAVX2, mathconst.GemmNRAVX2, mathconst.GemmEdgeRowsAVX2}}
 	default:
 		panic("gemmTiles: unknown ISA " + is.suffix)
 	}
 	var tiles []gemmTile
 	for _, s := range shapes {
 		v := s.nr / is.w
-		t := gemmTile{name: s.name, mr: s.mr, v: v}
+		t := gemmTile{name: s.name, mr: s.mr, v: v, apanel: s.mr}
 		if v < 1 || v*is.w != s.nr || s.mr*v+v+is.gemmBcastRegs(v) > is.nvec {
 			panic(fmt.Sprintf("%s%s: %dx%d is not MR rows x V vectors in %d registers",
 				s.name, is.suffix, s.mr, s.nr, is.nvec))
 		}
+
 		base := t
 		tiles = append(tiles, t)
 		t.name += "RowsA"
@@ -118,6 +121,13 @@ func (is isa) gemmTiles() []gemmTile {
 				t.packB = true
 				tiles = append(tiles, t)
 			}
+		}
+		// Edge tiles (packed A only: a last, partial panel is always packed).
+		for _, e := range s.edges {
+			if e < 1 || e >= s.mr {
+				panic(fmt.Sprintf("%s%s: edge height %d not in 1..%d", s.name, is.suffix, e, s.mr-1))
+			}
+			tiles = append(tiles, gemmTile{name: fmt.Sprintf("%sEdge%d", s.name, e), mr: e, v: v, apanel: s.mr})
 		}
 	}
 	return tiles
@@ -218,7 +228,7 @@ func gemmRowsPlan(mr int) (bases []int, useL3 bool, rows []gemmRowAddr) {
 func (g *gen) gemmMicro(t gemmTile) {
 	mr, nv := t.mr, t.v
 	nr := nv * g.w
-	aArgs, aElem := "a *float32", fmt.Sprintf("a[p*%d+i]", mr)
+	aArgs, aElem := "a *float32", fmt.Sprintf("a[p*%d+i]", t.apanel)
 	if t.rowsA {
 		aArgs, aElem = "a *float32, lda int", "a[i*lda+p]"
 	}
@@ -269,8 +279,8 @@ func (g *gen) gemmMicro(t gemmTile) {
 	)
 	a := g.arg("a")
 	if !t.rowsA {
-		aMem = func(i, u int) operand.Mem { return at(a, 4*(u*mr+i)) }
-		advance = func(k int) { g.ADDQ(operand.U32(k*mr*4), a) }
+		aMem = func(i, u int) operand.Mem { return at(a, 4*(u*t.apanel+i)) }
+		advance = func(k int) { g.ADDQ(operand.U32(k*t.apanel*4), a) }
 	} else {
 		baseRows, useL3, rows := gemmRowsPlan(mr)
 		lda := g.arg("lda")
@@ -356,12 +366,12 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.SHRQ(operand.U8(2), n) // gemmUnroll = 4
 	g.JZ(operand.LabelRef(tail))
 	g.Label(loop)
-	aBytes := gemmUnroll * mr * 4 // packed A consumed per iteration
+	aBytes := gemmUnroll * t.apanel * 4 // packed A consumed per iteration
 	for u := 0; u < gemmUnroll; u++ {
 		// Spread the prefetches over the steps: packed A lines first,
 		// then one B row per step.
 		if !t.rowsA && u*64 < aBytes {
-			g.PREFETCHT0(at(a, gemmPfA*mr*4+u*64))
+			g.PREFETCHT0(at(a, gemmPfA*t.apanel*4+u*64))
 		}
 		m := kRow(pb, u)
 		for off := 0; off < nr*4; off += 64 {

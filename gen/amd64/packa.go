@@ -35,7 +35,7 @@ import (
 func (g *gen) gemmPackA() {
 	seen := map[int]bool{}
 	for _, t := range g.gemmTiles() {
-		if t.rowsA || seen[t.mr] {
+		if t.rowsA || t.apanel != t.mr || seen[t.mr] { // edge tiles read the full tile's panels
 			continue
 		}
 		seen[t.mr] = true

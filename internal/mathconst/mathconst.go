@@ -86,3 +86,14 @@ const (
 	// 24 ZMM accumulators, 24 rows x 1 vector.
 	GemmMRNarrowAVX512, GemmNRNarrowAVX512 = 24, 16
 )
+
+// Edge tiles: micro-kernels of fewer rows over the same packed A panels
+// (k-major, the full tile's MR floats per k step), for a last row panel of
+// exactly that many rows, so that the common batch remainders (m = 16, 64,
+// 256, 784 leave 4 rows of 12, 16 of 24; 512 leaves 8 of 12) run in place
+// instead of as a full tile through a temporary one. Heights per tile.
+var (
+	GemmEdgeRowsAVX512       = []int{4, 8}
+	GemmEdgeRowsNarrowAVX512 = []int{8, 16}
+	GemmEdgeRowsAVX2         = []int{4}
+)
