@@ -53,31 +53,53 @@ func GemmMicroEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, l
 // GemmMicroNarrowAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// Only columns j < cols (1 <= cols <= 16) of B and C are read and written (K-masked).
 //
 //go:noescape
-func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 
 // GemmMicroNarrowRowsAAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
 // A is read in place: 24 rows at stride lda >= kc, kc floats each.
+// Only columns j < cols (1 <= cols <= 16) of B and C are read and written (K-masked).
 //
 //go:noescape
-func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 
 // GemmMicroNarrowEdge8AVX512 computes one 8x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// Only columns j < cols (1 <= cols <= 16) of B and C are read and written (K-masked).
 //
 //go:noescape
-func GemmMicroNarrowEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmMicroNarrowEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
+
+// GemmMicroNarrowEdge8RowsAAVX512 computes one 8x16 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 8 rows at stride lda >= kc, kc floats each.
+// Only columns j < cols (1 <= cols <= 16) of B and C are read and written (K-masked).
+//
+//go:noescape
+func GemmMicroNarrowEdge8RowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 
 // GemmMicroNarrowEdge16AVX512 computes one 16x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// Only columns j < cols (1 <= cols <= 16) of B and C are read and written (K-masked).
 //
 //go:noescape
-func GemmMicroNarrowEdge16AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmMicroNarrowEdge16AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
+
+// GemmMicroNarrowEdge16RowsAAVX512 computes one 16x16 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
+// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// A is read in place: 16 rows at stride lda >= kc, kc floats each.
+// Only columns j < cols (1 <= cols <= 16) of B and C are read and written (K-masked).
+//
+//go:noescape
+func GemmMicroNarrowEdge16RowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 
 // GemmPackBAVX512 packs kc rows of panels full 32-float micro-panels of row-major B:
 // dst[q*kc*32 + p*32 + j] = b[p*ldb + q*32 + j] for p < kc, q < panels, j < 32,

@@ -2192,9 +2192,13 @@ accumulate_30:
 	VZEROUPPER
 	RET
 
-// func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func GemmMicroNarrowAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-64
+TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-72
+	MOVQ       cols+64(FP), AX
+	LEAQ       tailbits<>+0(SB), CX
+	MOVQ       (CX)(AX*8), CX
+	KMOVW      CX, K1
 	MOVQ       b+16(FP), AX
 	MOVQ       ldb+24(FP), CX
 	SHLQ       $0x02, CX
@@ -2307,7 +2311,7 @@ TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-64
 kloop_31:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
-	VMOVUPS          (AX), Z24
+	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
 	VFMADD231PS.BCST 8(BX), Z24, Z2
@@ -2334,7 +2338,7 @@ kloop_31:
 	VFMADD231PS.BCST 92(BX), Z24, Z23
 	PREFETCHT0       832(BX)
 	PREFETCHT0       (SI)(CX*1)
-	VMOVUPS          (AX)(CX*1), Z24
+	VMOVUPS.Z        (AX)(CX*1), K1, Z24
 	VFMADD231PS.BCST 96(BX), Z24, Z0
 	VFMADD231PS.BCST 100(BX), Z24, Z1
 	VFMADD231PS.BCST 104(BX), Z24, Z2
@@ -2361,7 +2365,7 @@ kloop_31:
 	VFMADD231PS.BCST 188(BX), Z24, Z23
 	PREFETCHT0       896(BX)
 	PREFETCHT0       (SI)(CX*2)
-	VMOVUPS          (AX)(CX*2), Z24
+	VMOVUPS.Z        (AX)(CX*2), K1, Z24
 	VFMADD231PS.BCST 192(BX), Z24, Z0
 	VFMADD231PS.BCST 196(BX), Z24, Z1
 	VFMADD231PS.BCST 200(BX), Z24, Z2
@@ -2388,7 +2392,7 @@ kloop_31:
 	VFMADD231PS.BCST 284(BX), Z24, Z23
 	PREFETCHT0       960(BX)
 	PREFETCHT0       (SI)(DX*1)
-	VMOVUPS          (AX)(DX*1), Z24
+	VMOVUPS.Z        (AX)(DX*1), K1, Z24
 	VFMADD231PS.BCST 288(BX), Z24, Z0
 	VFMADD231PS.BCST 292(BX), Z24, Z1
 	VFMADD231PS.BCST 296(BX), Z24, Z2
@@ -2425,7 +2429,7 @@ ktail_32:
 	JZ   store_34
 
 ktailloop_33:
-	VMOVUPS          (AX), Z24
+	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
 	VFMADD231PS.BCST 8(BX), Z24, Z2
@@ -2462,135 +2466,205 @@ store_34:
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
 	JNZ     accumulate_35
-	VMOVUPS Z0, (AX)
+	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
+	VMOVUPS Z1, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
+	VMOVUPS Z3, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z4, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
+	VMOVUPS Z5, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
+	VMOVUPS Z6, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
+	VMOVUPS Z7, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
+	VMOVUPS Z8, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z9, (AX)
+	VMOVUPS Z9, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
+	VMOVUPS Z10, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z11, (AX)
+	VMOVUPS Z11, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
+	VMOVUPS Z12, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z13, (AX)
+	VMOVUPS Z13, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
+	VMOVUPS Z14, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z15, (AX)
+	VMOVUPS Z15, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z16, (AX)
+	VMOVUPS Z16, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z17, (AX)
+	VMOVUPS Z17, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z18, (AX)
+	VMOVUPS Z18, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z19, (AX)
+	VMOVUPS Z19, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z20, (AX)
+	VMOVUPS Z20, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z21, (AX)
+	VMOVUPS Z21, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z22, (AX)
+	VMOVUPS Z22, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z23, (AX)
+	VMOVUPS Z23, K1, (AX)
 	VZEROUPPER
 	RET
 
 accumulate_35:
-	VBROADCASTSS beta+48(FP), Z24
-	VFMADD231PS  (AX), Z24, Z0
-	VMOVUPS      Z0, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z1
-	VMOVUPS      Z1, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z2
-	VMOVUPS      Z2, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z3
-	VMOVUPS      Z3, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z4
-	VMOVUPS      Z4, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z5
-	VMOVUPS      Z5, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z6
-	VMOVUPS      Z6, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z7
-	VMOVUPS      Z7, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z8
-	VMOVUPS      Z8, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z9
-	VMOVUPS      Z9, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z10
-	VMOVUPS      Z10, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z11
-	VMOVUPS      Z11, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z12
-	VMOVUPS      Z12, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z13
-	VMOVUPS      Z13, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z14
-	VMOVUPS      Z14, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z15
-	VMOVUPS      Z15, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z16
-	VMOVUPS      Z16, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z17
-	VMOVUPS      Z17, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z18
-	VMOVUPS      Z18, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z19
-	VMOVUPS      Z19, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z20
-	VMOVUPS      Z20, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z21
-	VMOVUPS      Z21, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z22
-	VMOVUPS      Z22, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z23
-	VMOVUPS      Z23, (AX)
+	VBROADCASTSS  beta+48(FP), Z24
+	VFMADD231PS.Z (AX), Z24, K1, Z0
+	VMOVUPS       Z0, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z1
+	VMOVUPS       Z1, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z2
+	VMOVUPS       Z2, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z3
+	VMOVUPS       Z3, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z4
+	VMOVUPS       Z4, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z5
+	VMOVUPS       Z5, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z6
+	VMOVUPS       Z6, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z7
+	VMOVUPS       Z7, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z8
+	VMOVUPS       Z8, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z9
+	VMOVUPS       Z9, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z10
+	VMOVUPS       Z10, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z11
+	VMOVUPS       Z11, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z12
+	VMOVUPS       Z12, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z13
+	VMOVUPS       Z13, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z14
+	VMOVUPS       Z14, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z15
+	VMOVUPS       Z15, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z16
+	VMOVUPS       Z16, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z17
+	VMOVUPS       Z17, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z18
+	VMOVUPS       Z18, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z19
+	VMOVUPS       Z19, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z20
+	VMOVUPS       Z20, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z21
+	VMOVUPS       Z21, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z22
+	VMOVUPS       Z22, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z23
+	VMOVUPS       Z23, K1, (AX)
 	VZEROUPPER
 	RET
 
-// func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+DATA tailbits<>+0(SB)/8, $0x0000000000000000
+DATA tailbits<>+8(SB)/8, $0x0000000000000001
+DATA tailbits<>+16(SB)/8, $0x0000000000000003
+DATA tailbits<>+24(SB)/8, $0x0000000000000007
+DATA tailbits<>+32(SB)/8, $0x000000000000000f
+DATA tailbits<>+40(SB)/8, $0x000000000000001f
+DATA tailbits<>+48(SB)/8, $0x000000000000003f
+DATA tailbits<>+56(SB)/8, $0x000000000000007f
+DATA tailbits<>+64(SB)/8, $0x00000000000000ff
+DATA tailbits<>+72(SB)/8, $0x00000000000001ff
+DATA tailbits<>+80(SB)/8, $0x00000000000003ff
+DATA tailbits<>+88(SB)/8, $0x00000000000007ff
+DATA tailbits<>+96(SB)/8, $0x0000000000000fff
+DATA tailbits<>+104(SB)/8, $0x0000000000001fff
+DATA tailbits<>+112(SB)/8, $0x0000000000003fff
+DATA tailbits<>+120(SB)/8, $0x0000000000007fff
+DATA tailbits<>+128(SB)/8, $0x000000000000ffff
+DATA tailbits<>+136(SB)/8, $0x000000000001ffff
+DATA tailbits<>+144(SB)/8, $0x000000000003ffff
+DATA tailbits<>+152(SB)/8, $0x000000000007ffff
+DATA tailbits<>+160(SB)/8, $0x00000000000fffff
+DATA tailbits<>+168(SB)/8, $0x00000000001fffff
+DATA tailbits<>+176(SB)/8, $0x00000000003fffff
+DATA tailbits<>+184(SB)/8, $0x00000000007fffff
+DATA tailbits<>+192(SB)/8, $0x0000000000ffffff
+DATA tailbits<>+200(SB)/8, $0x0000000001ffffff
+DATA tailbits<>+208(SB)/8, $0x0000000003ffffff
+DATA tailbits<>+216(SB)/8, $0x0000000007ffffff
+DATA tailbits<>+224(SB)/8, $0x000000000fffffff
+DATA tailbits<>+232(SB)/8, $0x000000001fffffff
+DATA tailbits<>+240(SB)/8, $0x000000003fffffff
+DATA tailbits<>+248(SB)/8, $0x000000007fffffff
+DATA tailbits<>+256(SB)/8, $0x00000000ffffffff
+DATA tailbits<>+264(SB)/8, $0x00000001ffffffff
+DATA tailbits<>+272(SB)/8, $0x00000003ffffffff
+DATA tailbits<>+280(SB)/8, $0x00000007ffffffff
+DATA tailbits<>+288(SB)/8, $0x0000000fffffffff
+DATA tailbits<>+296(SB)/8, $0x0000001fffffffff
+DATA tailbits<>+304(SB)/8, $0x0000003fffffffff
+DATA tailbits<>+312(SB)/8, $0x0000007fffffffff
+DATA tailbits<>+320(SB)/8, $0x000000ffffffffff
+DATA tailbits<>+328(SB)/8, $0x000001ffffffffff
+DATA tailbits<>+336(SB)/8, $0x000003ffffffffff
+DATA tailbits<>+344(SB)/8, $0x000007ffffffffff
+DATA tailbits<>+352(SB)/8, $0x00000fffffffffff
+DATA tailbits<>+360(SB)/8, $0x00001fffffffffff
+DATA tailbits<>+368(SB)/8, $0x00003fffffffffff
+DATA tailbits<>+376(SB)/8, $0x00007fffffffffff
+DATA tailbits<>+384(SB)/8, $0x0000ffffffffffff
+DATA tailbits<>+392(SB)/8, $0x0001ffffffffffff
+DATA tailbits<>+400(SB)/8, $0x0003ffffffffffff
+DATA tailbits<>+408(SB)/8, $0x0007ffffffffffff
+DATA tailbits<>+416(SB)/8, $0x000fffffffffffff
+DATA tailbits<>+424(SB)/8, $0x001fffffffffffff
+DATA tailbits<>+432(SB)/8, $0x003fffffffffffff
+DATA tailbits<>+440(SB)/8, $0x007fffffffffffff
+DATA tailbits<>+448(SB)/8, $0x00ffffffffffffff
+DATA tailbits<>+456(SB)/8, $0x01ffffffffffffff
+DATA tailbits<>+464(SB)/8, $0x03ffffffffffffff
+DATA tailbits<>+472(SB)/8, $0x07ffffffffffffff
+DATA tailbits<>+480(SB)/8, $0x0fffffffffffffff
+DATA tailbits<>+488(SB)/8, $0x1fffffffffffffff
+DATA tailbits<>+496(SB)/8, $0x3fffffffffffffff
+DATA tailbits<>+504(SB)/8, $0x7fffffffffffffff
+GLOBL tailbits<>(SB), RODATA|NOPTR, $512
+
+// func GemmMicroNarrowRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-72
+TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-80
+	MOVQ       cols+72(FP), AX
+	LEAQ       tailbits<>+0(SB), CX
+	MOVQ       (CX)(AX*8), CX
+	KMOVW      CX, K1
 	MOVQ       b+24(FP), AX
 	MOVQ       ldb+32(FP), CX
 	SHLQ       $0x02, CX
@@ -2711,7 +2785,7 @@ TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-72
 
 kloop_36:
 	PREFETCHT0       (R11)
-	VMOVUPS          (AX), Z24
+	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
 	VFMADD231PS.BCST (BX)(SI*2), Z24, Z2
@@ -2737,7 +2811,7 @@ kloop_36:
 	VFMADD231PS.BCST (R9)(DI*4), Z24, Z22
 	VFMADD231PS.BCST (R10)(DI*2), Z24, Z23
 	PREFETCHT0       (R11)(CX*1)
-	VMOVUPS          (AX)(CX*1), Z24
+	VMOVUPS.Z        (AX)(CX*1), K1, Z24
 	VFMADD231PS.BCST 4(BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX)(SI*1), Z24, Z1
 	VFMADD231PS.BCST 4(BX)(SI*2), Z24, Z2
@@ -2763,7 +2837,7 @@ kloop_36:
 	VFMADD231PS.BCST 4(R9)(DI*4), Z24, Z22
 	VFMADD231PS.BCST 4(R10)(DI*2), Z24, Z23
 	PREFETCHT0       (R11)(CX*2)
-	VMOVUPS          (AX)(CX*2), Z24
+	VMOVUPS.Z        (AX)(CX*2), K1, Z24
 	VFMADD231PS.BCST 8(BX), Z24, Z0
 	VFMADD231PS.BCST 8(BX)(SI*1), Z24, Z1
 	VFMADD231PS.BCST 8(BX)(SI*2), Z24, Z2
@@ -2789,7 +2863,7 @@ kloop_36:
 	VFMADD231PS.BCST 8(R9)(DI*4), Z24, Z22
 	VFMADD231PS.BCST 8(R10)(DI*2), Z24, Z23
 	PREFETCHT0       (R11)(DX*1)
-	VMOVUPS          (AX)(DX*1), Z24
+	VMOVUPS.Z        (AX)(DX*1), K1, Z24
 	VFMADD231PS.BCST 12(BX), Z24, Z0
 	VFMADD231PS.BCST 12(BX)(SI*1), Z24, Z1
 	VFMADD231PS.BCST 12(BX)(SI*2), Z24, Z2
@@ -2829,7 +2903,7 @@ ktail_37:
 	JZ   store_39
 
 ktailloop_38:
-	VMOVUPS          (AX), Z24
+	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
 	VFMADD231PS.BCST (BX)(SI*2), Z24, Z2
@@ -2869,135 +2943,139 @@ store_39:
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
 	JNZ     accumulate_40
-	VMOVUPS Z0, (AX)
+	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
+	VMOVUPS Z1, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
+	VMOVUPS Z3, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z4, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
+	VMOVUPS Z5, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
+	VMOVUPS Z6, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
+	VMOVUPS Z7, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
+	VMOVUPS Z8, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z9, (AX)
+	VMOVUPS Z9, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
+	VMOVUPS Z10, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z11, (AX)
+	VMOVUPS Z11, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
+	VMOVUPS Z12, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z13, (AX)
+	VMOVUPS Z13, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
+	VMOVUPS Z14, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z15, (AX)
+	VMOVUPS Z15, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z16, (AX)
+	VMOVUPS Z16, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z17, (AX)
+	VMOVUPS Z17, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z18, (AX)
+	VMOVUPS Z18, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z19, (AX)
+	VMOVUPS Z19, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z20, (AX)
+	VMOVUPS Z20, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z21, (AX)
+	VMOVUPS Z21, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z22, (AX)
+	VMOVUPS Z22, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z23, (AX)
+	VMOVUPS Z23, K1, (AX)
 	VZEROUPPER
 	RET
 
 accumulate_40:
-	VBROADCASTSS beta+56(FP), Z24
-	VFMADD231PS  (AX), Z24, Z0
-	VMOVUPS      Z0, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z1
-	VMOVUPS      Z1, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z2
-	VMOVUPS      Z2, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z3
-	VMOVUPS      Z3, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z4
-	VMOVUPS      Z4, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z5
-	VMOVUPS      Z5, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z6
-	VMOVUPS      Z6, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z7
-	VMOVUPS      Z7, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z8
-	VMOVUPS      Z8, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z9
-	VMOVUPS      Z9, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z10
-	VMOVUPS      Z10, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z11
-	VMOVUPS      Z11, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z12
-	VMOVUPS      Z12, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z13
-	VMOVUPS      Z13, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z14
-	VMOVUPS      Z14, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z15
-	VMOVUPS      Z15, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z16
-	VMOVUPS      Z16, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z17
-	VMOVUPS      Z17, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z18
-	VMOVUPS      Z18, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z19
-	VMOVUPS      Z19, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z20
-	VMOVUPS      Z20, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z21
-	VMOVUPS      Z21, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z22
-	VMOVUPS      Z22, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z24, Z23
-	VMOVUPS      Z23, (AX)
+	VBROADCASTSS  beta+56(FP), Z24
+	VFMADD231PS.Z (AX), Z24, K1, Z0
+	VMOVUPS       Z0, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z1
+	VMOVUPS       Z1, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z2
+	VMOVUPS       Z2, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z3
+	VMOVUPS       Z3, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z4
+	VMOVUPS       Z4, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z5
+	VMOVUPS       Z5, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z6
+	VMOVUPS       Z6, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z7
+	VMOVUPS       Z7, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z8
+	VMOVUPS       Z8, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z9
+	VMOVUPS       Z9, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z10
+	VMOVUPS       Z10, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z11
+	VMOVUPS       Z11, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z12
+	VMOVUPS       Z12, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z13
+	VMOVUPS       Z13, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z14
+	VMOVUPS       Z14, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z15
+	VMOVUPS       Z15, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z16
+	VMOVUPS       Z16, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z17
+	VMOVUPS       Z17, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z18
+	VMOVUPS       Z18, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z19
+	VMOVUPS       Z19, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z20
+	VMOVUPS       Z20, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z21
+	VMOVUPS       Z21, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z22
+	VMOVUPS       Z22, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z24, K1, Z23
+	VMOVUPS       Z23, K1, (AX)
 	VZEROUPPER
 	RET
 
-// func GemmMicroNarrowEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func GemmMicroNarrowEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-64
+TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-72
+	MOVQ       cols+64(FP), AX
+	LEAQ       tailbits<>+0(SB), CX
+	MOVQ       (CX)(AX*8), CX
+	KMOVW      CX, K1
 	MOVQ       b+16(FP), AX
 	MOVQ       ldb+24(FP), CX
 	SHLQ       $0x02, CX
@@ -3046,7 +3124,7 @@ TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-64
 kloop_41:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
-	VMOVUPS          (AX), Z8
+	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
 	VFMADD231PS.BCST 8(BX), Z8, Z2
@@ -3057,7 +3135,7 @@ kloop_41:
 	VFMADD231PS.BCST 28(BX), Z8, Z7
 	PREFETCHT0       832(BX)
 	PREFETCHT0       (SI)(CX*1)
-	VMOVUPS          (AX)(CX*1), Z8
+	VMOVUPS.Z        (AX)(CX*1), K1, Z8
 	VFMADD231PS.BCST 96(BX), Z8, Z0
 	VFMADD231PS.BCST 100(BX), Z8, Z1
 	VFMADD231PS.BCST 104(BX), Z8, Z2
@@ -3068,7 +3146,7 @@ kloop_41:
 	VFMADD231PS.BCST 124(BX), Z8, Z7
 	PREFETCHT0       896(BX)
 	PREFETCHT0       (SI)(CX*2)
-	VMOVUPS          (AX)(CX*2), Z8
+	VMOVUPS.Z        (AX)(CX*2), K1, Z8
 	VFMADD231PS.BCST 192(BX), Z8, Z0
 	VFMADD231PS.BCST 196(BX), Z8, Z1
 	VFMADD231PS.BCST 200(BX), Z8, Z2
@@ -3079,7 +3157,7 @@ kloop_41:
 	VFMADD231PS.BCST 220(BX), Z8, Z7
 	PREFETCHT0       960(BX)
 	PREFETCHT0       (SI)(DX*1)
-	VMOVUPS          (AX)(DX*1), Z8
+	VMOVUPS.Z        (AX)(DX*1), K1, Z8
 	VFMADD231PS.BCST 288(BX), Z8, Z0
 	VFMADD231PS.BCST 292(BX), Z8, Z1
 	VFMADD231PS.BCST 296(BX), Z8, Z2
@@ -3100,7 +3178,7 @@ ktail_42:
 	JZ   store_44
 
 ktailloop_43:
-	VMOVUPS          (AX), Z8
+	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
 	VFMADD231PS.BCST 8(BX), Z8, Z2
@@ -3121,55 +3199,237 @@ store_44:
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
 	JNZ     accumulate_45
-	VMOVUPS Z0, (AX)
+	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
+	VMOVUPS Z1, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
+	VMOVUPS Z3, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z4, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
+	VMOVUPS Z5, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
+	VMOVUPS Z6, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
+	VMOVUPS Z7, K1, (AX)
 	VZEROUPPER
 	RET
 
 accumulate_45:
-	VBROADCASTSS beta+48(FP), Z8
-	VFMADD231PS  (AX), Z8, Z0
-	VMOVUPS      Z0, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z1
-	VMOVUPS      Z1, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z2
-	VMOVUPS      Z2, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z3
-	VMOVUPS      Z3, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z4
-	VMOVUPS      Z4, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z5
-	VMOVUPS      Z5, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z6
-	VMOVUPS      Z6, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z8, Z7
-	VMOVUPS      Z7, (AX)
+	VBROADCASTSS  beta+48(FP), Z8
+	VFMADD231PS.Z (AX), Z8, K1, Z0
+	VMOVUPS       Z0, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z1
+	VMOVUPS       Z1, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z2
+	VMOVUPS       Z2, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z3
+	VMOVUPS       Z3, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z4
+	VMOVUPS       Z4, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z5
+	VMOVUPS       Z5, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z6
+	VMOVUPS       Z6, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z7
+	VMOVUPS       Z7, K1, (AX)
 	VZEROUPPER
 	RET
 
-// func GemmMicroNarrowEdge16AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func GemmMicroNarrowEdge8RowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-64
+TEXT ·GemmMicroNarrowEdge8RowsAAVX512(SB), NOSPLIT, $0-80
+	MOVQ       cols+72(FP), AX
+	LEAQ       tailbits<>+0(SB), CX
+	MOVQ       (CX)(AX*8), CX
+	KMOVW      CX, K1
+	MOVQ       b+24(FP), AX
+	MOVQ       ldb+32(FP), CX
+	SHLQ       $0x02, CX
+	LEAQ       (CX)(CX*2), DX
+	MOVQ       ldc+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+40(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	MOVQ       a+8(FP), BX
+	MOVQ       lda+16(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (SI)(SI*2), DI
+	LEAQ       (BX)(SI*1), R8
+	IMUL3Q     $0x00000008, CX, R9
+	ADDQ       AX, R9
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	MOVQ       kc+0(FP), R10
+	SHRQ       $0x02, R10
+	JZ         ktail_47
+
+kloop_46:
+	PREFETCHT0       (R9)
+	VMOVUPS.Z        (AX), K1, Z8
+	VFMADD231PS.BCST (BX), Z8, Z0
+	VFMADD231PS.BCST (R8), Z8, Z1
+	VFMADD231PS.BCST (R8)(SI*1), Z8, Z2
+	VFMADD231PS.BCST (R8)(SI*2), Z8, Z3
+	VFMADD231PS.BCST (R8)(DI*1), Z8, Z4
+	VFMADD231PS.BCST (R8)(SI*4), Z8, Z5
+	VFMADD231PS.BCST (BX)(DI*2), Z8, Z6
+	VFMADD231PS.BCST (R8)(DI*2), Z8, Z7
+	PREFETCHT0       (R9)(CX*1)
+	VMOVUPS.Z        (AX)(CX*1), K1, Z8
+	VFMADD231PS.BCST 4(BX), Z8, Z0
+	VFMADD231PS.BCST 4(R8), Z8, Z1
+	VFMADD231PS.BCST 4(R8)(SI*1), Z8, Z2
+	VFMADD231PS.BCST 4(R8)(SI*2), Z8, Z3
+	VFMADD231PS.BCST 4(R8)(DI*1), Z8, Z4
+	VFMADD231PS.BCST 4(R8)(SI*4), Z8, Z5
+	VFMADD231PS.BCST 4(BX)(DI*2), Z8, Z6
+	VFMADD231PS.BCST 4(R8)(DI*2), Z8, Z7
+	PREFETCHT0       (R9)(CX*2)
+	VMOVUPS.Z        (AX)(CX*2), K1, Z8
+	VFMADD231PS.BCST 8(BX), Z8, Z0
+	VFMADD231PS.BCST 8(R8), Z8, Z1
+	VFMADD231PS.BCST 8(R8)(SI*1), Z8, Z2
+	VFMADD231PS.BCST 8(R8)(SI*2), Z8, Z3
+	VFMADD231PS.BCST 8(R8)(DI*1), Z8, Z4
+	VFMADD231PS.BCST 8(R8)(SI*4), Z8, Z5
+	VFMADD231PS.BCST 8(BX)(DI*2), Z8, Z6
+	VFMADD231PS.BCST 8(R8)(DI*2), Z8, Z7
+	PREFETCHT0       (R9)(DX*1)
+	VMOVUPS.Z        (AX)(DX*1), K1, Z8
+	VFMADD231PS.BCST 12(BX), Z8, Z0
+	VFMADD231PS.BCST 12(R8), Z8, Z1
+	VFMADD231PS.BCST 12(R8)(SI*1), Z8, Z2
+	VFMADD231PS.BCST 12(R8)(SI*2), Z8, Z3
+	VFMADD231PS.BCST 12(R8)(DI*1), Z8, Z4
+	VFMADD231PS.BCST 12(R8)(SI*4), Z8, Z5
+	VFMADD231PS.BCST 12(BX)(DI*2), Z8, Z6
+	VFMADD231PS.BCST 12(R8)(DI*2), Z8, Z7
+	ADDQ             $0x00000010, BX
+	ADDQ             $0x00000010, R8
+	LEAQ             (AX)(CX*4), AX
+	LEAQ             (R9)(CX*4), R9
+	DECQ             R10
+	JNZ              kloop_46
+
+ktail_47:
+	MOVQ kc+0(FP), DX
+	ANDQ $0x00000003, DX
+	JZ   store_49
+
+ktailloop_48:
+	VMOVUPS.Z        (AX), K1, Z8
+	VFMADD231PS.BCST (BX), Z8, Z0
+	VFMADD231PS.BCST (R8), Z8, Z1
+	VFMADD231PS.BCST (R8)(SI*1), Z8, Z2
+	VFMADD231PS.BCST (R8)(SI*2), Z8, Z3
+	VFMADD231PS.BCST (R8)(DI*1), Z8, Z4
+	VFMADD231PS.BCST (R8)(SI*4), Z8, Z5
+	VFMADD231PS.BCST (BX)(DI*2), Z8, Z6
+	VFMADD231PS.BCST (R8)(DI*2), Z8, Z7
+	ADDQ             $0x00000004, BX
+	ADDQ             $0x00000004, R8
+	ADDQ             CX, AX
+	DECQ             DX
+	JNZ              ktailloop_48
+
+store_49:
+	MOVQ    c+40(FP), AX
+	MOVQ    ldc+48(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    load+64(FP), DX
+	TESTQ   DX, DX
+	JNZ     accumulate_50
+	VMOVUPS Z0, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, K1, (AX)
+	VZEROUPPER
+	RET
+
+accumulate_50:
+	VBROADCASTSS  beta+56(FP), Z8
+	VFMADD231PS.Z (AX), Z8, K1, Z0
+	VMOVUPS       Z0, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z1
+	VMOVUPS       Z1, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z2
+	VMOVUPS       Z2, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z3
+	VMOVUPS       Z3, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z4
+	VMOVUPS       Z4, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z5
+	VMOVUPS       Z5, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z6
+	VMOVUPS       Z6, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z8, K1, Z7
+	VMOVUPS       Z7, K1, (AX)
+	VZEROUPPER
+	RET
+
+// func GemmMicroNarrowEdge16AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-72
+	MOVQ       cols+64(FP), AX
+	LEAQ       tailbits<>+0(SB), CX
+	MOVQ       (CX)(AX*8), CX
+	KMOVW      CX, K1
 	MOVQ       b+16(FP), AX
 	MOVQ       ldb+24(FP), CX
 	SHLQ       $0x02, CX
@@ -3245,12 +3505,12 @@ TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_47
+	JZ         ktail_52
 
-kloop_46:
+kloop_51:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
-	VMOVUPS          (AX), Z16
+	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
 	VFMADD231PS.BCST 8(BX), Z16, Z2
@@ -3269,7 +3529,7 @@ kloop_46:
 	VFMADD231PS.BCST 60(BX), Z16, Z15
 	PREFETCHT0       832(BX)
 	PREFETCHT0       (SI)(CX*1)
-	VMOVUPS          (AX)(CX*1), Z16
+	VMOVUPS.Z        (AX)(CX*1), K1, Z16
 	VFMADD231PS.BCST 96(BX), Z16, Z0
 	VFMADD231PS.BCST 100(BX), Z16, Z1
 	VFMADD231PS.BCST 104(BX), Z16, Z2
@@ -3288,7 +3548,7 @@ kloop_46:
 	VFMADD231PS.BCST 156(BX), Z16, Z15
 	PREFETCHT0       896(BX)
 	PREFETCHT0       (SI)(CX*2)
-	VMOVUPS          (AX)(CX*2), Z16
+	VMOVUPS.Z        (AX)(CX*2), K1, Z16
 	VFMADD231PS.BCST 192(BX), Z16, Z0
 	VFMADD231PS.BCST 196(BX), Z16, Z1
 	VFMADD231PS.BCST 200(BX), Z16, Z2
@@ -3307,7 +3567,7 @@ kloop_46:
 	VFMADD231PS.BCST 252(BX), Z16, Z15
 	PREFETCHT0       960(BX)
 	PREFETCHT0       (SI)(DX*1)
-	VMOVUPS          (AX)(DX*1), Z16
+	VMOVUPS.Z        (AX)(DX*1), K1, Z16
 	VFMADD231PS.BCST 288(BX), Z16, Z0
 	VFMADD231PS.BCST 292(BX), Z16, Z1
 	VFMADD231PS.BCST 296(BX), Z16, Z2
@@ -3328,15 +3588,15 @@ kloop_46:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_46
+	JNZ              kloop_51
 
-ktail_47:
+ktail_52:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_49
+	JZ   store_54
 
-ktailloop_48:
-	VMOVUPS          (AX), Z16
+ktailloop_53:
+	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
 	VFMADD231PS.BCST 8(BX), Z16, Z2
@@ -3356,98 +3616,392 @@ ktailloop_48:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_48
+	JNZ              ktailloop_53
 
-store_49:
+store_54:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_50
-	VMOVUPS Z0, (AX)
+	JNZ     accumulate_55
+	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z1, (AX)
+	VMOVUPS Z1, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z3, (AX)
+	VMOVUPS Z3, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z4, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z5, (AX)
+	VMOVUPS Z5, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z6, (AX)
+	VMOVUPS Z6, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z7, (AX)
+	VMOVUPS Z7, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z8, (AX)
+	VMOVUPS Z8, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z9, (AX)
+	VMOVUPS Z9, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z10, (AX)
+	VMOVUPS Z10, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z11, (AX)
+	VMOVUPS Z11, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z12, (AX)
+	VMOVUPS Z12, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z13, (AX)
+	VMOVUPS Z13, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z14, (AX)
+	VMOVUPS Z14, K1, (AX)
 	ADDQ    CX, AX
-	VMOVUPS Z15, (AX)
+	VMOVUPS Z15, K1, (AX)
 	VZEROUPPER
 	RET
 
-accumulate_50:
-	VBROADCASTSS beta+48(FP), Z16
-	VFMADD231PS  (AX), Z16, Z0
-	VMOVUPS      Z0, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z1
-	VMOVUPS      Z1, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z2
-	VMOVUPS      Z2, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z3
-	VMOVUPS      Z3, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z4
-	VMOVUPS      Z4, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z5
-	VMOVUPS      Z5, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z6
-	VMOVUPS      Z6, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z7
-	VMOVUPS      Z7, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z8
-	VMOVUPS      Z8, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z9
-	VMOVUPS      Z9, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z10
-	VMOVUPS      Z10, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z11
-	VMOVUPS      Z11, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z12
-	VMOVUPS      Z12, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z13
-	VMOVUPS      Z13, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z14
-	VMOVUPS      Z14, (AX)
-	ADDQ         CX, AX
-	VFMADD231PS  (AX), Z16, Z15
-	VMOVUPS      Z15, (AX)
+accumulate_55:
+	VBROADCASTSS  beta+48(FP), Z16
+	VFMADD231PS.Z (AX), Z16, K1, Z0
+	VMOVUPS       Z0, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z1
+	VMOVUPS       Z1, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z2
+	VMOVUPS       Z2, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z3
+	VMOVUPS       Z3, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z4
+	VMOVUPS       Z4, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z5
+	VMOVUPS       Z5, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z6
+	VMOVUPS       Z6, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z7
+	VMOVUPS       Z7, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z8
+	VMOVUPS       Z8, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z9
+	VMOVUPS       Z9, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z10
+	VMOVUPS       Z10, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z11
+	VMOVUPS       Z11, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z12
+	VMOVUPS       Z12, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z13
+	VMOVUPS       Z13, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z14
+	VMOVUPS       Z14, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z15
+	VMOVUPS       Z15, K1, (AX)
+	VZEROUPPER
+	RET
+
+// func GemmMicroNarrowEdge16RowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, cols int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·GemmMicroNarrowEdge16RowsAAVX512(SB), NOSPLIT, $0-80
+	MOVQ       cols+72(FP), AX
+	LEAQ       tailbits<>+0(SB), CX
+	MOVQ       (CX)(AX*8), CX
+	KMOVW      CX, K1
+	MOVQ       b+24(FP), AX
+	MOVQ       ldb+32(FP), CX
+	SHLQ       $0x02, CX
+	LEAQ       (CX)(CX*2), DX
+	MOVQ       ldc+48(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+40(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	MOVQ       a+8(FP), BX
+	MOVQ       lda+16(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (SI)(SI*2), DI
+	LEAQ       (BX)(SI*2), R8
+	IMUL3Q     $0x00000007, SI, R9
+	ADDQ       BX, R9
+	IMUL3Q     $0x00000008, CX, R10
+	ADDQ       AX, R10
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	MOVQ       kc+0(FP), R11
+	SHRQ       $0x02, R11
+	JZ         ktail_57
+
+kloop_56:
+	PREFETCHT0       (R10)
+	VMOVUPS.Z        (AX), K1, Z16
+	VFMADD231PS.BCST (BX), Z16, Z0
+	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
+	VFMADD231PS.BCST (R8), Z16, Z2
+	VFMADD231PS.BCST (R8)(SI*1), Z16, Z3
+	VFMADD231PS.BCST (R8)(SI*2), Z16, Z4
+	VFMADD231PS.BCST (R8)(DI*1), Z16, Z5
+	VFMADD231PS.BCST (R8)(SI*4), Z16, Z6
+	VFMADD231PS.BCST (R9), Z16, Z7
+	VFMADD231PS.BCST (R9)(SI*1), Z16, Z8
+	VFMADD231PS.BCST (R9)(SI*2), Z16, Z9
+	VFMADD231PS.BCST (R9)(DI*1), Z16, Z10
+	VFMADD231PS.BCST (R9)(SI*4), Z16, Z11
+	VFMADD231PS.BCST (BX)(DI*4), Z16, Z12
+	VFMADD231PS.BCST (R9)(DI*2), Z16, Z13
+	VFMADD231PS.BCST (R8)(DI*4), Z16, Z14
+	VFMADD231PS.BCST (R9)(SI*8), Z16, Z15
+	PREFETCHT0       (R10)(CX*1)
+	VMOVUPS.Z        (AX)(CX*1), K1, Z16
+	VFMADD231PS.BCST 4(BX), Z16, Z0
+	VFMADD231PS.BCST 4(BX)(SI*1), Z16, Z1
+	VFMADD231PS.BCST 4(R8), Z16, Z2
+	VFMADD231PS.BCST 4(R8)(SI*1), Z16, Z3
+	VFMADD231PS.BCST 4(R8)(SI*2), Z16, Z4
+	VFMADD231PS.BCST 4(R8)(DI*1), Z16, Z5
+	VFMADD231PS.BCST 4(R8)(SI*4), Z16, Z6
+	VFMADD231PS.BCST 4(R9), Z16, Z7
+	VFMADD231PS.BCST 4(R9)(SI*1), Z16, Z8
+	VFMADD231PS.BCST 4(R9)(SI*2), Z16, Z9
+	VFMADD231PS.BCST 4(R9)(DI*1), Z16, Z10
+	VFMADD231PS.BCST 4(R9)(SI*4), Z16, Z11
+	VFMADD231PS.BCST 4(BX)(DI*4), Z16, Z12
+	VFMADD231PS.BCST 4(R9)(DI*2), Z16, Z13
+	VFMADD231PS.BCST 4(R8)(DI*4), Z16, Z14
+	VFMADD231PS.BCST 4(R9)(SI*8), Z16, Z15
+	PREFETCHT0       (R10)(CX*2)
+	VMOVUPS.Z        (AX)(CX*2), K1, Z16
+	VFMADD231PS.BCST 8(BX), Z16, Z0
+	VFMADD231PS.BCST 8(BX)(SI*1), Z16, Z1
+	VFMADD231PS.BCST 8(R8), Z16, Z2
+	VFMADD231PS.BCST 8(R8)(SI*1), Z16, Z3
+	VFMADD231PS.BCST 8(R8)(SI*2), Z16, Z4
+	VFMADD231PS.BCST 8(R8)(DI*1), Z16, Z5
+	VFMADD231PS.BCST 8(R8)(SI*4), Z16, Z6
+	VFMADD231PS.BCST 8(R9), Z16, Z7
+	VFMADD231PS.BCST 8(R9)(SI*1), Z16, Z8
+	VFMADD231PS.BCST 8(R9)(SI*2), Z16, Z9
+	VFMADD231PS.BCST 8(R9)(DI*1), Z16, Z10
+	VFMADD231PS.BCST 8(R9)(SI*4), Z16, Z11
+	VFMADD231PS.BCST 8(BX)(DI*4), Z16, Z12
+	VFMADD231PS.BCST 8(R9)(DI*2), Z16, Z13
+	VFMADD231PS.BCST 8(R8)(DI*4), Z16, Z14
+	VFMADD231PS.BCST 8(R9)(SI*8), Z16, Z15
+	PREFETCHT0       (R10)(DX*1)
+	VMOVUPS.Z        (AX)(DX*1), K1, Z16
+	VFMADD231PS.BCST 12(BX), Z16, Z0
+	VFMADD231PS.BCST 12(BX)(SI*1), Z16, Z1
+	VFMADD231PS.BCST 12(R8), Z16, Z2
+	VFMADD231PS.BCST 12(R8)(SI*1), Z16, Z3
+	VFMADD231PS.BCST 12(R8)(SI*2), Z16, Z4
+	VFMADD231PS.BCST 12(R8)(DI*1), Z16, Z5
+	VFMADD231PS.BCST 12(R8)(SI*4), Z16, Z6
+	VFMADD231PS.BCST 12(R9), Z16, Z7
+	VFMADD231PS.BCST 12(R9)(SI*1), Z16, Z8
+	VFMADD231PS.BCST 12(R9)(SI*2), Z16, Z9
+	VFMADD231PS.BCST 12(R9)(DI*1), Z16, Z10
+	VFMADD231PS.BCST 12(R9)(SI*4), Z16, Z11
+	VFMADD231PS.BCST 12(BX)(DI*4), Z16, Z12
+	VFMADD231PS.BCST 12(R9)(DI*2), Z16, Z13
+	VFMADD231PS.BCST 12(R8)(DI*4), Z16, Z14
+	VFMADD231PS.BCST 12(R9)(SI*8), Z16, Z15
+	ADDQ             $0x00000010, BX
+	ADDQ             $0x00000010, R8
+	ADDQ             $0x00000010, R9
+	LEAQ             (AX)(CX*4), AX
+	LEAQ             (R10)(CX*4), R10
+	DECQ             R11
+	JNZ              kloop_56
+
+ktail_57:
+	MOVQ kc+0(FP), DX
+	ANDQ $0x00000003, DX
+	JZ   store_59
+
+ktailloop_58:
+	VMOVUPS.Z        (AX), K1, Z16
+	VFMADD231PS.BCST (BX), Z16, Z0
+	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
+	VFMADD231PS.BCST (R8), Z16, Z2
+	VFMADD231PS.BCST (R8)(SI*1), Z16, Z3
+	VFMADD231PS.BCST (R8)(SI*2), Z16, Z4
+	VFMADD231PS.BCST (R8)(DI*1), Z16, Z5
+	VFMADD231PS.BCST (R8)(SI*4), Z16, Z6
+	VFMADD231PS.BCST (R9), Z16, Z7
+	VFMADD231PS.BCST (R9)(SI*1), Z16, Z8
+	VFMADD231PS.BCST (R9)(SI*2), Z16, Z9
+	VFMADD231PS.BCST (R9)(DI*1), Z16, Z10
+	VFMADD231PS.BCST (R9)(SI*4), Z16, Z11
+	VFMADD231PS.BCST (BX)(DI*4), Z16, Z12
+	VFMADD231PS.BCST (R9)(DI*2), Z16, Z13
+	VFMADD231PS.BCST (R8)(DI*4), Z16, Z14
+	VFMADD231PS.BCST (R9)(SI*8), Z16, Z15
+	ADDQ             $0x00000004, BX
+	ADDQ             $0x00000004, R8
+	ADDQ             $0x00000004, R9
+	ADDQ             CX, AX
+	DECQ             DX
+	JNZ              ktailloop_58
+
+store_59:
+	MOVQ    c+40(FP), AX
+	MOVQ    ldc+48(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    load+64(FP), DX
+	TESTQ   DX, DX
+	JNZ     accumulate_60
+	VMOVUPS Z0, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z9, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z11, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z13, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, K1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z15, K1, (AX)
+	VZEROUPPER
+	RET
+
+accumulate_60:
+	VBROADCASTSS  beta+56(FP), Z16
+	VFMADD231PS.Z (AX), Z16, K1, Z0
+	VMOVUPS       Z0, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z1
+	VMOVUPS       Z1, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z2
+	VMOVUPS       Z2, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z3
+	VMOVUPS       Z3, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z4
+	VMOVUPS       Z4, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z5
+	VMOVUPS       Z5, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z6
+	VMOVUPS       Z6, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z7
+	VMOVUPS       Z7, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z8
+	VMOVUPS       Z8, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z9
+	VMOVUPS       Z9, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z10
+	VMOVUPS       Z10, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z11
+	VMOVUPS       Z11, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z12
+	VMOVUPS       Z12, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z13
+	VMOVUPS       Z13, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z14
+	VMOVUPS       Z14, K1, (AX)
+	ADDQ          CX, AX
+	VFMADD231PS.Z (AX), Z16, K1, Z15
+	VMOVUPS       Z15, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -3463,14 +4017,14 @@ TEXT ·GemmPackBAVX512(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000080, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_51:
+rowgroup_61:
 	CMPQ SI, $0x00000008
-	JB   rows1_52
+	JB   rows1_62
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_54:
+panel_64:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R10)
@@ -3507,20 +4061,20 @@ panel_54:
 	ADDQ    $0x00000080, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_54
+	JNZ     panel_64
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000400, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_51
+	JMP     rowgroup_61
 
-rows1_52:
+rows1_62:
 	TESTQ SI, SI
-	JZ    done_53
+	JZ    done_63
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_55:
+panel_65:
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (R9)
 	VMOVUPS 64(BX), Z0
@@ -3528,13 +4082,13 @@ panel_55:
 	ADDQ    $0x00000080, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_55
+	JNZ     panel_65
 	ADDQ    DX, CX
 	ADDQ    $0x00000080, AX
 	DECQ    SI
-	JMP     rows1_52
+	JMP     rows1_62
 
-done_53:
+done_63:
 	VZEROUPPER
 	RET
 
@@ -3556,15 +4110,15 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	MOVQ   (R10)(R8*8), R10
 	KMOVW  R10, K1
 
-panel_56:
+panel_66:
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  (AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_58
+	JZ    coltail_68
 
-cols_57:
+cols_67:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -3609,11 +4163,11 @@ cols_57:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_57
+	JNZ        cols_67
 
-coltail_58:
+coltail_68:
 	TESTQ      R8, R8
-	JZ         group_59
+	JZ         group_69
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -3648,37 +4202,37 @@ coltail_58:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_59
+	JE         group_69
 	VMOVUPS    Y0, 896(R12)
 
-group_59:
+group_69:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_61
+	JZ    coltail_71
 
-cols_60:
+cols_70:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -3723,11 +4277,11 @@ cols_60:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_60
+	JNZ        cols_70
 
-coltail_61:
+coltail_71:
 	TESTQ      R8, R8
-	JZ         group_62
+	JZ         group_72
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -3762,37 +4316,37 @@ coltail_61:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_62
+	JE         group_72
 	VMOVUPS    Y0, 896(R12)
 
-group_62:
+group_72:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  64(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_64
+	JZ    coltail_74
 
-cols_63:
+cols_73:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -3837,11 +4391,11 @@ cols_63:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_63
+	JNZ        cols_73
 
-coltail_64:
+coltail_74:
 	TESTQ      R8, R8
-	JZ         group_65
+	JZ         group_75
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -3876,37 +4430,37 @@ coltail_64:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_65
+	JE         group_75
 	VMOVUPS    Y0, 896(R12)
 
-group_65:
+group_75:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  96(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_67
+	JZ    coltail_77
 
-cols_66:
+cols_76:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -3951,11 +4505,11 @@ cols_66:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_66
+	JNZ        cols_76
 
-coltail_67:
+coltail_77:
 	TESTQ      R8, R8
-	JZ         group_68
+	JZ         group_78
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -3990,100 +4544,34 @@ coltail_67:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_68
+	JE         group_78
 	VMOVUPS    Y0, 896(R12)
 
-group_68:
+group_78:
 	LEAQ (CX)(DX*8), CX
 	ADDQ DI, AX
 	DECQ R9
-	JNZ  panel_56
+	JNZ  panel_66
 	VZEROUPPER
 	RET
-
-DATA tailbits<>+0(SB)/8, $0x0000000000000000
-DATA tailbits<>+8(SB)/8, $0x0000000000000001
-DATA tailbits<>+16(SB)/8, $0x0000000000000003
-DATA tailbits<>+24(SB)/8, $0x0000000000000007
-DATA tailbits<>+32(SB)/8, $0x000000000000000f
-DATA tailbits<>+40(SB)/8, $0x000000000000001f
-DATA tailbits<>+48(SB)/8, $0x000000000000003f
-DATA tailbits<>+56(SB)/8, $0x000000000000007f
-DATA tailbits<>+64(SB)/8, $0x00000000000000ff
-DATA tailbits<>+72(SB)/8, $0x00000000000001ff
-DATA tailbits<>+80(SB)/8, $0x00000000000003ff
-DATA tailbits<>+88(SB)/8, $0x00000000000007ff
-DATA tailbits<>+96(SB)/8, $0x0000000000000fff
-DATA tailbits<>+104(SB)/8, $0x0000000000001fff
-DATA tailbits<>+112(SB)/8, $0x0000000000003fff
-DATA tailbits<>+120(SB)/8, $0x0000000000007fff
-DATA tailbits<>+128(SB)/8, $0x000000000000ffff
-DATA tailbits<>+136(SB)/8, $0x000000000001ffff
-DATA tailbits<>+144(SB)/8, $0x000000000003ffff
-DATA tailbits<>+152(SB)/8, $0x000000000007ffff
-DATA tailbits<>+160(SB)/8, $0x00000000000fffff
-DATA tailbits<>+168(SB)/8, $0x00000000001fffff
-DATA tailbits<>+176(SB)/8, $0x00000000003fffff
-DATA tailbits<>+184(SB)/8, $0x00000000007fffff
-DATA tailbits<>+192(SB)/8, $0x0000000000ffffff
-DATA tailbits<>+200(SB)/8, $0x0000000001ffffff
-DATA tailbits<>+208(SB)/8, $0x0000000003ffffff
-DATA tailbits<>+216(SB)/8, $0x0000000007ffffff
-DATA tailbits<>+224(SB)/8, $0x000000000fffffff
-DATA tailbits<>+232(SB)/8, $0x000000001fffffff
-DATA tailbits<>+240(SB)/8, $0x000000003fffffff
-DATA tailbits<>+248(SB)/8, $0x000000007fffffff
-DATA tailbits<>+256(SB)/8, $0x00000000ffffffff
-DATA tailbits<>+264(SB)/8, $0x00000001ffffffff
-DATA tailbits<>+272(SB)/8, $0x00000003ffffffff
-DATA tailbits<>+280(SB)/8, $0x00000007ffffffff
-DATA tailbits<>+288(SB)/8, $0x0000000fffffffff
-DATA tailbits<>+296(SB)/8, $0x0000001fffffffff
-DATA tailbits<>+304(SB)/8, $0x0000003fffffffff
-DATA tailbits<>+312(SB)/8, $0x0000007fffffffff
-DATA tailbits<>+320(SB)/8, $0x000000ffffffffff
-DATA tailbits<>+328(SB)/8, $0x000001ffffffffff
-DATA tailbits<>+336(SB)/8, $0x000003ffffffffff
-DATA tailbits<>+344(SB)/8, $0x000007ffffffffff
-DATA tailbits<>+352(SB)/8, $0x00000fffffffffff
-DATA tailbits<>+360(SB)/8, $0x00001fffffffffff
-DATA tailbits<>+368(SB)/8, $0x00003fffffffffff
-DATA tailbits<>+376(SB)/8, $0x00007fffffffffff
-DATA tailbits<>+384(SB)/8, $0x0000ffffffffffff
-DATA tailbits<>+392(SB)/8, $0x0001ffffffffffff
-DATA tailbits<>+400(SB)/8, $0x0003ffffffffffff
-DATA tailbits<>+408(SB)/8, $0x0007ffffffffffff
-DATA tailbits<>+416(SB)/8, $0x000fffffffffffff
-DATA tailbits<>+424(SB)/8, $0x001fffffffffffff
-DATA tailbits<>+432(SB)/8, $0x003fffffffffffff
-DATA tailbits<>+440(SB)/8, $0x007fffffffffffff
-DATA tailbits<>+448(SB)/8, $0x00ffffffffffffff
-DATA tailbits<>+456(SB)/8, $0x01ffffffffffffff
-DATA tailbits<>+464(SB)/8, $0x03ffffffffffffff
-DATA tailbits<>+472(SB)/8, $0x07ffffffffffffff
-DATA tailbits<>+480(SB)/8, $0x0fffffffffffffff
-DATA tailbits<>+488(SB)/8, $0x1fffffffffffffff
-DATA tailbits<>+496(SB)/8, $0x3fffffffffffffff
-DATA tailbits<>+504(SB)/8, $0x7fffffffffffffff
-GLOBL tailbits<>(SB), RODATA|NOPTR, $512
 
 // func GemmPackAAVX512(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
 // Requires: AVX, AVX512F, AVX512VL
@@ -4109,16 +4597,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_69:
+panel_79:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_71
+	JZ    coltail_81
 
-cols_70:
+cols_80:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -4171,11 +4659,11 @@ cols_70:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_70
+	JNZ        cols_80
 
-coltail_71:
+coltail_81:
 	TESTQ      R9, R9
-	JZ         group_72
+	JZ         group_82
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -4211,42 +4699,42 @@ coltail_71:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_72
+	JE         group_82
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_72:
+group_82:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_74
+	JZ    coltail_84
 
-cols_73:
+cols_83:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -4294,11 +4782,11 @@ cols_73:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_73
+	JNZ        cols_83
 
-coltail_74:
+coltail_84:
 	TESTQ      R9, R9
-	JZ         group_75
+	JZ         group_85
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -4330,39 +4818,39 @@ coltail_74:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_75
+	JE         group_85
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_75:
+group_85:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_69
+	JNZ  panel_79
 	VZEROUPPER
 	RET
 
@@ -4380,25 +4868,25 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
 
-panel_76:
+panel_86:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_77:
+row_87:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (DI)
 	ADDQ      DX, SI
 	ADDQ      $0x00000030, DI
 	DECQ      R8
-	JNZ       row_77
+	JNZ       row_87
 	ADDQ      $0x00000030, CX
 	MOVQ      kc+24(FP), SI
 	IMUL3Q    $0x00000030, SI, R8
 	ADDQ      R8, AX
 	DECQ      BX
-	JNZ       panel_76
+	JNZ       panel_86
 	VZEROUPPER
 	RET
 
@@ -4422,16 +4910,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_78:
+panel_88:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_80
+	JZ    coltail_90
 
-cols_79:
+cols_89:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -4484,11 +4972,11 @@ cols_79:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_79
+	JNZ        cols_89
 
-coltail_80:
+coltail_90:
 	TESTQ      R9, R9
-	JZ         group_81
+	JZ         group_91
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -4524,44 +5012,44 @@ coltail_80:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_81
+	JE         group_91
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_81:
+group_91:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_83
+	JZ    coltail_93
 
-cols_82:
+cols_92:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -4614,11 +5102,11 @@ cols_82:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_82
+	JNZ        cols_92
 
-coltail_83:
+coltail_93:
 	TESTQ      R9, R9
-	JZ         group_84
+	JZ         group_94
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -4654,44 +5142,44 @@ coltail_83:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_84
+	JE         group_94
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_84:
+group_94:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_86
+	JZ    coltail_96
 
-cols_85:
+cols_95:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -4744,11 +5232,11 @@ cols_85:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_85
+	JNZ        cols_95
 
-coltail_86:
+coltail_96:
 	TESTQ      R9, R9
-	JZ         group_87
+	JZ         group_97
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -4784,39 +5272,39 @@ coltail_86:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_87
+	JE         group_97
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_87:
+group_97:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_78
+	JNZ  panel_88
 	VZEROUPPER
 	RET
 
@@ -4834,12 +5322,12 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
 
-panel_88:
+panel_98:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_89:
+row_99:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (DI)
@@ -4849,12 +5337,12 @@ row_89:
 	ADDQ      DX, SI
 	ADDQ      $0x00000060, DI
 	DECQ      R8
-	JNZ       row_89
+	JNZ       row_99
 	ADDQ      $0x00000060, CX
 	MOVQ      kc+24(FP), SI
 	IMUL3Q    $0x00000060, SI, R8
 	ADDQ      R8, AX
 	DECQ      BX
-	JNZ       panel_88
+	JNZ       panel_98
 	VZEROUPPER
 	RET

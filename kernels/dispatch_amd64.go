@@ -5,6 +5,7 @@ package kernels
 import (
 	"github.com/vecgrad/vecgrad/asm"
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+	"slices"
 )
 
 // The functions below are called with validated, non-empty arguments of at
@@ -178,10 +179,8 @@ func gemmKernelFor(lv level, n int) gemmKernel {
 // elements the kernel reads and writes.
 func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
 	switch {
-	case k.lv == levelAVX512 && k.narrow && lda > 0:
-		asm.GemmMicroNarrowRowsAAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load)
 	case k.lv == levelAVX512 && k.narrow:
-		asm.GemmMicroNarrowAVX512(kc, &a[0], &b[0], ldb, &c[0], ldc, beta, load)
+		gemmMicroCols(k, k.mr, kc, a, lda, b, ldb, c, ldc, beta, load, k.nr)
 	case k.lv == levelAVX512 && lda > 0:
 		asm.GemmMicroRowsAAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load)
 	case k.lv == levelAVX512:
@@ -294,13 +293,11 @@ func gemmHasMicroPackB(k gemmKernel) bool {
 func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
 	pa, pb, pc := &a[0], &b[0], &c[0]
 	switch {
-	case k.lv == levelAVX512 && k.narrow && rows == 8:
-		asm.GemmMicroNarrowEdge8AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
-	case k.lv == levelAVX512 && k.narrow && rows == 16:
-		asm.GemmMicroNarrowEdge16AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
-	case k.lv == levelAVX512 && !k.narrow && rows == 4:
+	case k.narrow:
+		return gemmMicroCols(k, rows, kc, a, 0, b, ldb, c, ldc, beta, load, k.nr)
+	case k.lv == levelAVX512 && rows == 4:
 		asm.GemmMicroEdge4AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
-	case k.lv == levelAVX512 && !k.narrow && rows == 8:
+	case k.lv == levelAVX512 && rows == 8:
 		asm.GemmMicroEdge8AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
 	case k.lv == levelAVX2 && rows == 4:
 		asm.GemmMicroEdge4AVX2(kc, pa, pb, ldb, pc, ldc, beta, load)
@@ -308,4 +305,41 @@ func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []floa
 		return false
 	}
 	return true
+}
+
+// gemmMicroCols runs the narrow AVX-512 tile (or its edge tile of exactly
+// rows rows) in place on the first cols columns of C, reading the first
+// cols columns of B (K-masked: nothing past them is touched, so B may be
+// read in place and C needs no temporary tile): A packed (lda == 0, kc*mr
+// floats) or in place (rows rows at stride lda), b cut to (kc-1)*ldb+cols,
+// c to (rows-1)*ldc+cols. It reports false, doing nothing, for other
+// kernels and heights.
+func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int) bool {
+	if !k.narrow || k.lv != levelAVX512 {
+		return false
+	}
+	pa, pb, pc := &a[0], &b[0], &c[0]
+	switch {
+	case rows == k.mr && lda > 0:
+		asm.GemmMicroNarrowRowsAAVX512(kc, pa, lda, pb, ldb, pc, ldc, beta, load, cols)
+	case rows == k.mr:
+		asm.GemmMicroNarrowAVX512(kc, pa, pb, ldb, pc, ldc, beta, load, cols)
+	case rows == 8 && lda > 0:
+		asm.GemmMicroNarrowEdge8RowsAAVX512(kc, pa, lda, pb, ldb, pc, ldc, beta, load, cols)
+	case rows == 8:
+		asm.GemmMicroNarrowEdge8AVX512(kc, pa, pb, ldb, pc, ldc, beta, load, cols)
+	case rows == 16 && lda > 0:
+		asm.GemmMicroNarrowEdge16RowsAAVX512(kc, pa, lda, pb, ldb, pc, ldc, beta, load, cols)
+	case rows == 16:
+		asm.GemmMicroNarrowEdge16AVX512(kc, pa, pb, ldb, pc, ldc, beta, load, cols)
+	default:
+		return false
+	}
+	return true
+}
+
+// gemmColsHeight reports whether gemmMicroCols runs kernel k on a row panel
+// of rows rows: the narrow AVX-512 tile's full height or an edge height.
+func gemmColsHeight(k gemmKernel, rows int) bool {
+	return k.narrow && k.lv == levelAVX512 && (rows == k.mr || slices.Contains(mc.GemmEdgeRowsNarrowAVX512, rows))
 }

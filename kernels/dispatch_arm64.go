@@ -167,3 +167,9 @@ func gemmHasMicroPackB(k gemmKernel) bool { return false }
 func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
 	return false
 }
+
+func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int) bool {
+	return false
+}
+
+func gemmColsHeight(k gemmKernel, rows int) bool { return false }

@@ -202,7 +202,11 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
 	// In-place B needs row strides that do not map its rows onto a few L1
 	// sets (a multiple of 256 floats does, and halves the kernel's speed).
-	direct := !j.transB && i1-i0 <= gemmMC && j.ldb%256 != 0
+	// The narrow tile reads B in place whatever the band's height: its
+	// panel (kc rows of at most 16 floats) stays in L1 anyway, and its
+	// column mask covers a partial panel.
+	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
+	direct := !j.transB && (i1-i0 <= gemmMC || narrow) && j.ldb%256 != 0
 	// Loop order. Packed B whose KC x NC block fits in half of L2 goes rows
 	// first (ir outer, jr inner): an A micro-panel stays in L1 while the B
 	// micro-panels stream from L2, and C is swept along its rows, which the
@@ -245,17 +249,18 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			case fused:
 			case !direct:
 				j.packBBlock(buf.b, pc, kc, jc, nc)
-			case nc%nr != 0: // the edge panel is packed (zero-padded) once
+			case nc%nr != 0 && !narrow: // the edge panel is packed (zero-padded) once
 				j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
 			}
-			// bPanel is micro-panel jr of B: in place, or packed.
+			// bPanel is micro-panel jr of B: in place (a partial one only for
+			// the column-masked narrow tile), or packed.
 			bPanel := func(jr int) ([]float32, int) {
 				switch {
 				case !direct:
 					return buf.b[jr*kc : (jr+nr)*kc], nr
-				case jr+nr <= nc:
+				case jr+nr <= nc || narrow:
 					off := pc*j.ldb + jc + jr
-					return j.b[off : off+(kc-1)*j.ldb+nr], j.ldb
+					return j.b[off : off+(kc-1)*j.ldb+min(nr, nc-jr)], j.ldb
 				}
 				return buf.edge[:kc*nr], nr
 			}
@@ -264,8 +269,8 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				j.packABlock(buf.a, ic, mcur, pc, kc)
 				// aPanel is micro-panel ir of A: packed, or in place.
 				aPanel := func(ir, rows int) ([]float32, int) {
-					if j.rowsA && rows == mr {
-						return j.a[(ic+ir)*j.lda+pc:][:(mr-1)*j.lda+kc], j.lda
+					if j.rowsA && j.inPlaceRows(rows) {
+						return j.a[(ic+ir)*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda
 					}
 					return buf.a[ir*kc : (ir+mr)*kc], 0
 				}
@@ -309,7 +314,13 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
 		off := row*ldc + col
-		j.micro(kc, ap, lda, bp, ldb, pack, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load)
+		j.micro(kc, ap, lda, bp, ldb, pack, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load, nr)
+		return
+	}
+	// The column-masked narrow tile runs any column edge in place.
+	if pack == nil && gemmColsHeight(j.kern, rows) {
+		off := row*ldc + col
+		gemmMicroCols(j.kern, rows, kc, ap, lda, bp, ldb, j.c[off:off+(rows-1)*ldc+cols], ldc, beta, load, cols)
 		return
 	}
 	// A last row panel of an edge tile's height runs in place on it (the
@@ -326,14 +337,19 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 			copy(tmp[i*nr:i*nr+cols], j.c[(row+i)*ldc+col:])
 		}
 	}
-	j.micro(kc, ap, lda, bp, ldb, pack, tmp, nr, beta, load)
+	j.micro(kc, ap, lda, bp, ldb, pack, tmp, nr, beta, load, cols)
 	for i := 0; i < rows; i++ {
 		copy(j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:])
 	}
 }
 
-// micro is gemmMicro, or gemmMicroPackB where pack is non-nil.
-func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pack, c []float32, ldc int, beta float32, load int) {
+// micro is gemmMicro, or gemmMicroPackB where pack is non-nil, or for the
+// column-masked narrow tile gemmMicroCols on the first cols columns (B may
+// be a partial panel read in place).
+func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pack, c []float32, ldc int, beta float32, load, cols int) {
+	if gemmMicroCols(j.kern, j.mr, kc, ap, lda, bp, ldb, c, ldc, beta, load, cols) {
+		return
+	}
 	if pack != nil {
 		gemmMicroPackB(j.kern, kc, ap, lda, bp, ldb, pack[:kc*j.nr], c, ldc, beta, load)
 		return
@@ -361,9 +377,16 @@ func (j *gemmJob) packABlock(dst []float32, row, rows, pc, kc int) {
 			j.packA(dst[q*mr*kc:(q+1)*mr*kc], row+q*mr, mr, pc, kc)
 		}
 	}
-	if r := rows % mr; r != 0 {
+	if r := rows % mr; r != 0 && !(j.rowsA && j.inPlaceRows(r)) {
 		j.packA(dst[full*mr*kc:(full+1)*mr*kc], row+full*mr, r, pc, kc)
 	}
+}
+
+// inPlaceRows reports whether a row panel of rows rows runs on A in place
+// where the job reads A in place (rowsA): full panels, and the narrow
+// tile's edge heights.
+func (j *gemmJob) inPlaceRows(rows int) bool {
+	return rows == j.mr || gemmColsHeight(j.kern, rows)
 }
 
 // packA writes alpha*op(A)[row:row+rows, pc:pc+kc] as one k-major

@@ -80,6 +80,7 @@ type gemmTile struct {
 	apanel int    // rows of a packed A panel (floats per k step): mr, or the full tile's MR for an edge tile
 	rowsA  bool   // A row-major at stride lda (else packed k-major)
 	packB  bool   // also store every B row it loads at bp (packed, NR floats a row)
+	cols   bool   // a cols argument: only the first cols columns of B and C are read and written (K-masked)
 }
 
 // gemmTiles are the kernels of the level, shapes from mathconst.
@@ -104,7 +105,13 @@ func (is isa) gemmTiles() []gemmTile {
 	var tiles []gemmTile
 	for _, s := range shapes {
 		v := s.nr / is.w
-		t := gemmTile{name: s.name, mr: s.mr, v: v, apanel: s.mr}
+		// The narrow tile masks its columns: with n <= 16 every tile but
+		// n == 16's is a column edge, which runs in place on B and C.
+		narrow := s.name == "GemmMicroNarrow"
+		t := gemmTile{name: s.name, mr: s.mr, v: v, apanel: s.mr, cols: narrow}
+		if narrow && (v != 1 || !is.kmask) {
+			panic("gemmTiles: the column-masked narrow tile is one ZMM wide")
+		}
 		if v < 1 || v*is.w != s.nr || s.mr*v+v+is.gemmBcastRegs(v) > is.nvec {
 			panic(fmt.Sprintf("%s%s: %dx%d is not MR rows x V vectors in %d registers",
 				s.name, is.suffix, s.mr, s.nr, is.nvec))
@@ -122,12 +129,20 @@ func (is isa) gemmTiles() []gemmTile {
 				tiles = append(tiles, t)
 			}
 		}
-		// Edge tiles (packed A only: a last, partial panel is always packed).
+		// Edge tiles, over packed panels and, for the narrow tile, over A in
+		// place (a narrow product reads A in place where alpha is 1, its
+		// last row panel too when it has an edge tile's height).
 		for _, e := range s.edges {
 			if e < 1 || e >= s.mr {
 				panic(fmt.Sprintf("%s%s: edge height %d not in 1..%d", s.name, is.suffix, e, s.mr-1))
 			}
-			tiles = append(tiles, gemmTile{name: fmt.Sprintf("%sEdge%d", s.name, e), mr: e, v: v, apanel: s.mr})
+			et := gemmTile{name: fmt.Sprintf("%sEdge%d", s.name, e), mr: e, v: v, apanel: s.mr, cols: narrow}
+			tiles = append(tiles, et)
+			if narrow {
+				et.name += "RowsA"
+				et.rowsA, et.apanel = true, e
+				tiles = append(tiles, et)
+			}
 		}
 	}
 	return tiles
@@ -246,7 +261,18 @@ func (g *gen) gemmMicro(t gemmTile) {
 		bArgs += ", bp *float32"
 		doc = append(doc, fmt.Sprintf("Every row of B it reads is also stored at bp[p*%d:]: the packed panel, kc*%d floats.", nr, nr))
 	}
-	g.function(t.name, "func(kc int, "+aArgs+", "+bArgs+", c *float32, ldc int, beta float32, load int)", doc...)
+	sig := "func(kc int, " + aArgs + ", " + bArgs + ", c *float32, ldc int, beta float32, load int"
+	if t.cols {
+		sig += ", cols int"
+		doc = append(doc, fmt.Sprintf("Only columns j < cols (1 <= cols <= %d) of B and C are read and written (K-masked).", nr))
+	}
+	g.function(t.name, sig+")", doc...)
+	var colMask reg.Register // the first cols lanes (t.cols)
+	if t.cols {
+		km := g.K()
+		g.KMOVW(g.tailBase(g.arg("cols")).As32(), km)
+		colMask = km
+	}
 
 	b := g.arg("b")
 	ldb := g.arg("ldb")
@@ -344,7 +370,12 @@ func (g *gen) gemmMicro(t gemmTile) {
 		for v := range bv {
 			m := kRow(b, u)
 			m.Disp += v * g.bytes()
-			bv[v] = g.mov(m)
+			if t.cols {
+				bv[v] = g.v()
+				g.VMOVUPS_Z(m, colMask, bv[v]) // lanes past cols: not read, +0
+			} else {
+				bv[v] = g.mov(m)
+			}
 			if t.packB {
 				g.VMOVUPS(bv[v], at(bp, 4*(u*nr+v*g.w)))
 			}
@@ -416,6 +447,10 @@ func (g *gen) gemmMicro(t gemmTile) {
 	row := g.copyGP(c)
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
+			if t.cols {
+				g.VMOVUPS(acc[i][v], colMask, at(row, v*g.bytes()))
+				continue
+			}
 			g.VMOVUPS(acc[i][v], at(row, v*g.bytes()))
 		}
 		if i+1 < mr {
@@ -429,6 +464,11 @@ func (g *gen) gemmMicro(t gemmTile) {
 	beta := g.bcast(addr(g.Param("beta")))
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
+			if t.cols { // C lanes past cols: not read (fault-suppressed), not written
+				g.VFMADD231PS_Z(at(c, v*g.bytes()), beta, colMask, acc[i][v])
+				g.VMOVUPS(acc[i][v], colMask, at(c, v*g.bytes()))
+				continue
+			}
 			g.VFMADD231PS(at(c, v*g.bytes()), beta, acc[i][v]) // acc += beta*C
 			g.VMOVUPS(acc[i][v], at(c, v*g.bytes()))
 		}
