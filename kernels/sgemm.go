@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/vecgrad/vecgrad/internal/freelist"
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
@@ -61,7 +62,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 		return
 	}
-	j := gemmJobs.get()
+	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: active}
 	j.kern = gemmKernelFor(j.lv, n)
@@ -74,7 +75,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	j.rowsA = j.kern.rowsA && alpha == 1 && !transA && n <= 2*j.nr
 	j.run()
 	*j = gemmJob{} // drop the references to the caller's slices
-	gemmJobs.put(j)
+	gemmJobs.Put(j)
 }
 
 // gemmWorkPerThread is the least m*n*k a band is given: waking a parked
@@ -136,32 +137,9 @@ type gemmBuffers struct{ a, b, edge, tile []float32 }
 // Free lists rather than sync.Pool: a pool may drop its items at any GC,
 // and a training step must not allocate.
 var (
-	gemmJobs freeList[gemmJob]
-	gemmBufs freeList[gemmBuffers]
+	gemmJobs freelist.List[gemmJob]
+	gemmBufs freelist.List[gemmBuffers]
 )
-
-// freeList is a stack of reusable objects; get makes one when it is empty.
-type freeList[T any] struct {
-	mu    sync.Mutex
-	items []*T
-}
-
-func (f *freeList[T]) get() *T {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if n := len(f.items); n > 0 {
-		it := f.items[n-1]
-		f.items = f.items[:n-1]
-		return it
-	}
-	return new(T)
-}
-
-func (f *freeList[T]) put(it *T) {
-	f.mu.Lock()
-	f.items = append(f.items, it)
-	f.mu.Unlock()
-}
 
 func grow(s []float32, n int) []float32 {
 	if cap(s) < n {
@@ -197,8 +175,8 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 // the micro-kernel. When B is not transposed and the band has a single MC block,
 // B is read in place (packing it would cost a copy used once).
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
-	buf := gemmBufs.get()
-	defer gemmBufs.put(buf)
+	buf := gemmBufs.Get()
+	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
 	// In-place B needs row strides that do not map its rows onto a few L1
 	// sets (a multiple of 256 floats does, and halves the kernel's speed).

@@ -162,30 +162,12 @@ func (g *gen) gemmPackBT() {
 	panels := g.arg("panels")
 	tail := g.ymmMask(rem) // the first rem lanes of a YMM
 
-	// block transposes the 8x8 block whose row i starts at row(i) and
-	// stores its first `store` rows (all 8 when store is nil) at out + r*NR
-	// floats; masked loads with the tail when masked.
+	// block transposes the 8x8 block whose row i starts at row(i) into
+	// the panel at out (transposed row c at out + c*NR floats).
 	block := func(row func(i int) operand.Mem, out reg.GPVirtual, masked bool, skip string) {
-		var r [8]reg.VecVirtual
-		for i := range r {
-			r[i] = g.YMM()
-			switch {
-			case !masked:
-				g.VMOVUPS(row(i), r[i])
-			case g.kmask:
-				g.VMOVUPS_Z(row(i), tail, r[i])
-			default:
-				g.VMASKMOVPS(row(i), tail, r[i])
-			}
-		}
-		o := g.transpose8x8(r)
-		for c := 0; c < 8; c++ {
-			if masked && c > 0 {
-				g.CMPQ(rem, operand.U32(c))
-				g.JE(operand.LabelRef(skip))
-			}
-			g.VMOVUPS(o[c], at(out, 4*c*nr))
-		}
+		g.transposeBlock(8, row, tail, rem, masked, skip, func(c int, col reg.VecVirtual) {
+			g.VMOVUPS(col, at(out, 4*c*nr))
+		})
 	}
 
 	panel := g.label("panel")
@@ -221,6 +203,39 @@ func (g *gen) gemmPackBT() {
 	g.DECQ(panels)
 	g.JNZ(operand.LabelRef(panel))
 	g.ret()
+}
+
+// transposeBlock loads the first rows (1..8) rows of an 8x8 block of
+// floats (row i at row(i); masked: only the first rem lanes, with the
+// remainder mask tail, fault-suppressing), transposes it and calls
+// store(c, col) with each transposed row c < 8 (c < rem when masked: then
+// it jumps to skip after row rem-1). Lanes of rows past rows are garbage
+// (those rows are not loaded): the caller does not store them.
+func (g *gen) transposeBlock(rows int, row func(i int) operand.Mem, tail reg.Register, rem reg.GPVirtual, masked bool, skip string, store func(c int, col reg.VecVirtual)) {
+	var r [8]reg.VecVirtual
+	for i := range r {
+		if i >= rows {
+			r[i] = r[0] // not stored
+			continue
+		}
+		r[i] = g.YMM()
+		switch {
+		case !masked:
+			g.VMOVUPS(row(i), r[i])
+		case g.kmask:
+			g.VMOVUPS_Z(row(i), tail, r[i])
+		default:
+			g.VMASKMOVPS(row(i), tail, r[i])
+		}
+	}
+	o := g.transpose8x8(r)
+	for c := 0; c < 8; c++ {
+		if masked && c > 0 {
+			g.CMPQ(rem, operand.U32(c))
+			g.JE(operand.LabelRef(skip))
+		}
+		store(c, o[c])
+	}
 }
 
 // transpose8x8 returns the transpose of the 8x8 block whose row i is r[i]

@@ -87,36 +87,15 @@ func (g *gen) gemmPackARows(mr int, suffix string) {
 	// row(i)), scales it and stores its first 8 transposed rows (the first
 	// kc % 8 when masked) at out + c*mr floats.
 	block := func(rows int, row func(i int) operand.Mem, out reg.GPVirtual, masked bool, skip string) {
-		var r [8]reg.VecVirtual
-		for i := range r {
-			if i >= rows {
-				r[i] = r[0] // not stored
-				continue
-			}
-			r[i] = g.YMM()
-			switch {
-			case !masked:
-				g.VMOVUPS(row(i), r[i])
-			case g.kmask:
-				g.VMOVUPS_Z(row(i), tail, r[i])
-			default:
-				g.VMASKMOVPS(row(i), tail, r[i])
-			}
-		}
-		o := g.transpose8x8(r)
-		for c := 0; c < 8; c++ {
-			if masked && c > 0 {
-				g.CMPQ(rem, operand.U32(c))
-				g.JE(operand.LabelRef(skip))
-			}
-			g.VMULPS(alpha, o[c], o[c])
+		g.transposeBlock(rows, row, tail, rem, masked, skip, func(c int, col reg.VecVirtual) {
+			g.VMULPS(alpha, col, col)
 			m := at(out, 4*c*mr)
 			if rows == 8 {
-				g.VMOVUPS(o[c], m)
+				g.VMOVUPS(col, m)
 			} else {
-				g.store(o[c], m, part)
+				g.store(col, m, part)
 			}
-		}
+		})
 	}
 
 	panel := g.label("panel")

@@ -57,8 +57,8 @@ func (p *Plan) Grad(i int, dst, gradOut []float32, ops []Operand) {
 		return
 	}
 	g := p.gradPlan(i)
-	ws := g.sub.work.get()
-	defer g.sub.work.put(ws)
+	ws := g.sub.work.Get()
+	defer g.sub.work.Put(ws)
 	ws.reset()
 	sub := append(ws.ops[:0], Operand{Data: gradOut, Shape: p.outShape, Strides: g.outStrides})
 	for _, j := range g.others {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/vecgrad/vecgrad/internal/freelist"
 )
 
 // Plan is a parsed equation bound to the shapes of its operands: the
@@ -22,7 +24,7 @@ type Plan struct {
 	zero     bool   // some label the operands use has size 0: the output is empty or zeros
 	steps    []step // empty: the output is a strided copy of operand 0
 
-	work freeList[workspace]
+	work freelist.List[workspace]
 
 	gradMu sync.Mutex
 	grads  []*gradPlan // built on first use, one per operand
@@ -242,29 +244,4 @@ func labelName(l int) string {
 		return string(rune('a' + l - 26))
 	}
 	return fmt.Sprintf("…%d", l-numLetters)
-}
-
-// freeList is a stack of reusable objects; get makes one when it is empty.
-// (Not sync.Pool: a pool may drop its items at any GC, and a training step
-// should not allocate its buffers again.)
-type freeList[T any] struct {
-	mu    sync.Mutex
-	items []*T
-}
-
-func (f *freeList[T]) get() *T {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if n := len(f.items); n > 0 {
-		it := f.items[n-1]
-		f.items = f.items[:n-1]
-		return it
-	}
-	return new(T)
-}
-
-func (f *freeList[T]) put(it *T) {
-	f.mu.Lock()
-	f.items = append(f.items, it)
-	f.mu.Unlock()
 }

@@ -90,8 +90,8 @@ func (p *Plan) Run(out []float32, ops []Operand) {
 		panic(fmt.Sprintf("einsum: Run: len(out) = %d, the output %v has %d elements", len(out), p.outShape, p.outLen))
 	}
 	p.checkOps("Run", ops)
-	ws := p.work.get()
-	defer p.work.put(ws)
+	ws := p.work.Get()
+	defer p.work.Put(ws)
 	ws.reset()
 	p.run(ws, ops, ws.contiguousView(out, p.out, p.size))
 }
