@@ -5,7 +5,7 @@ QEMU  ?= qemu-aarch64-static
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go bench-gemm data train
+.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go bench-gemm bench-optim data train
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ bench-go: ## The same kernels as Go benchmarks (for benchstat), vector levels on
 bench-gemm: ## GEMM table: Sgemm GFLOP/s per shape, level and threads vs the FMA roof and gonum, then OpenBLAS if installed.
 	$(GO) run ./cmd/vecgrad bench gemm
 	bench/openblas/run.sh
+
+bench-optim: ## Fused optimizer steps (SGD+momentum, Adam, AdamW+amsgrad): GB/s per level for 1e3..1e7 parameters vs the triad roof.
+	$(GO) run ./cmd/vecgrad bench optim
 
 data: ## Put MNIST under data/mnist/ (built by the training issue).
 	@echo "data: not built yet (the training issue adds MNIST download and conversion)"; exit 1

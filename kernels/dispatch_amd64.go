@@ -343,3 +343,39 @@ func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32
 func gemmColsHeight(k gemmKernel, rows int) bool {
 	return k.narrow && k.lv == levelAVX512 && (rows == k.mr || slices.Contains(mc.GemmEdgeRowsNarrowAVX512, rows))
 }
+
+// sgdStep runs SGDStep's variant on one chunk; buf is nil for the modes
+// without momentum (the assembly then gets p's pointer and never uses it).
+func sgdStep(variant int, p, g, buf []float32, s *sgdScalars) {
+	pb := &p[0]
+	if buf != nil {
+		pb = &buf[0]
+	}
+	switch active {
+	case levelAVX512:
+		asm.SGDStepAVX512(variant, &p[0], &g[0], pb, len(p), s.negLR, s.momentum, s.damp1, s.wd, s.sign)
+	case levelAVX2:
+		asm.SGDStepAVX2(variant, &p[0], &g[0], pb, len(p), s.negLR, s.momentum, s.damp1, s.wd, s.sign)
+	default:
+		sgdStepGeneric(variant, p, g, buf, s)
+	}
+}
+
+// adamStep runs AdamStep's variant on one chunk; vmax is nil without
+// amsgrad (the assembly then gets v's pointer and never uses it).
+func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
+	px := &v[0]
+	if vmax != nil {
+		px = &vmax[0]
+	}
+	switch active {
+	case levelAVX512:
+		asm.AdamStepAVX512(variant, &p[0], &g[0], &m[0], &v[0], px, len(p),
+			s.beta1, s.c1, s.beta2, s.c2, s.bc2s, s.eps, s.negStep, s.wd, s.decay, s.sign)
+	case levelAVX2:
+		asm.AdamStepAVX2(variant, &p[0], &g[0], &m[0], &v[0], px, len(p),
+			s.beta1, s.c1, s.beta2, s.c2, s.bc2s, s.eps, s.negStep, s.wd, s.decay, s.sign)
+	default:
+		adamStepGeneric(variant, p, g, m, v, vmax, s)
+	}
+}

@@ -55,3 +55,11 @@ func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32
 }
 
 func gemmColsHeight(k gemmKernel, rows int) bool { return false }
+
+func sgdStep(variant int, p, g, buf []float32, s *sgdScalars) {
+	sgdStepGeneric(variant, p, g, buf, s)
+}
+
+func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
+	adamStepGeneric(variant, p, g, m, v, vmax, s)
+}

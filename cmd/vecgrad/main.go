@@ -6,6 +6,7 @@
 //	vecgrad cpu [-levels] [-quick]       CPU, ISA levels, caches and measured roofs
 //	vecgrad bench kernels [flags]        every kernel x level x size vs the roofs
 //	vecgrad bench gemm [flags]           Sgemm GFLOP/s per shape x level x threads vs the FMA roof and gonum
+//	vecgrad bench optim [flags]          fused SGD/Adam steps: GB/s per level x size vs the triad roof
 //
 // Run `vecgrad -h` or `vecgrad <command> -h` for the flags and their defaults.
 package main
@@ -36,7 +37,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cpu", "describe this CPU and measure its roofs (FMA peak, triad bandwidth)", runCPU},
-		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, vecgrad bench gemm)", runBench},
+		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, vecgrad bench gemm, vecgrad bench optim)", runBench},
 	}
 }
 

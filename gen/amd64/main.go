@@ -4,7 +4,7 @@
 //
 //	go run ./gen/amd64 -out asm
 //
-// Every kernel group (binary.go, axpy.go, unary.go, reduce.go, peak.go) is
+// Every kernel group (binary.go, axpy.go, unary.go, reduce.go, peak.go, optim.go) is
 // written once against the isa parameters of isa.go and emitted twice, into
 // asm/<group>_avx512_amd64.{s,go} and asm/<group>_avx2_amd64.{s,go}. The output
 // depends only on this program, so running it twice gives identical files.
@@ -45,6 +45,7 @@ var groups = []group{
 	{"reduce", reduceGroup},
 	{"peak", peakGroup},
 	{"gemm", gemmGroup},
+	{"optim", optimGroup},
 }
 
 func main() {

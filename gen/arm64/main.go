@@ -45,6 +45,7 @@ func groups() []Group {
 		{"reduce", reduceKernels()},
 		{"peak", peakKernels()},
 		{"gemm", gemmKernels()},
+		{"optim", optimKernels()},
 	}
 }
 

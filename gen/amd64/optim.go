@@ -1,0 +1,166 @@
+package main
+
+import (
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// optim group: the fused optimizer steps SGDStep and AdamStep, one pass over
+// a parameter tensor each (the specification is kernels/optim_generic.go).
+// The variant is decoded once at entry (dispatch) into one specialised loop
+// per variant, so no element branches on a flag. Maximize is no variant: the
+// sign argument (-0 or +0) is XORed into every gradient vector.
+//
+// Register plan: each scalar the variant uses is broadcast into a register
+// of its own for the whole call (SGD up to 5: sign, negLR, wd, momentum,
+// damp1; Adam up to 9: sign, beta1, c1, beta2, c2, bc2s, eps, negStep and
+// wd or decay). The vectors of a block go one after another through the same
+// body, whose temporaries die before the next vector starts, so avo reuses
+// them: SGD d, p, buf; Adam d, p, m (then the numerator negStep*m), v, the
+// product c2*d, and with amsgrad vmax, the maximum and the NaN mask of
+// vmax (a K register on AVX-512). The largest plan, AVX2 Adam with amsgrad,
+// is 9 scalars + 6 vectors + the tail mask = 16 YMM. Full vectors take
+// memory operands where the instruction allows; the remainder pass loads
+// masked.
+func optimGroup(g *gen) {
+	g.sgdStep()
+	g.adamStep()
+}
+
+// Variant counts (kernels/optim.go: SGD 2*mode + wd, Adam 3*amsgrad + decay).
+const (
+	sgdVariants  = 10
+	adamVariants = 6
+)
+
+// scalar broadcasts the float32 argument name into a new register.
+func (g *gen) scalar(name string) reg.VecVirtual { return g.bcast(addr(g.Param(name))) }
+
+// flipSign returns a new register holding the vector at m (tail mask t)
+// with the sign bits of sign XORed in.
+func (g *gen) flipSign(m operand.Mem, t reg.Register, sign reg.VecVirtual) reg.VecVirtual {
+	r := g.v()
+	if g.kmask {
+		g.VPXORD(g.src(m, t), sign, r) // VXORPS zmm needs AVX512DQ
+	} else {
+		g.VXORPS(g.src(m, t), sign, r)
+	}
+	return r
+}
+
+func (g *gen) sgdStep() {
+	g.function("SGDStep", "func(variant int, p, grad, buf *float32, n int, negLR, momentum, damp1, wd, sign float32)",
+		"SGDStep"+g.suffix+" runs variant 2*mode + wd of sgdStepGeneric (gen/KERNELS.md) over n >= 1 elements:",
+		"d = grad^sign; wd: d = fma(wd, p, d); modes 1-4: buf = first ? d : fma(damp1, d, momentum*buf),",
+		"d = nesterov ? fma(momentum, buf, d) : buf; then p = fma(negLR, d, p). Mode 0 does not touch buf.")
+	variant := g.arg("variant")
+	p, gp, buf, n := g.arg("p"), g.arg("grad"), g.arg("buf"), g.arg("n")
+	g.dispatch(variant, sgdVariants, func(code int) {
+		wd, mode := code&1 == 1, code>>1
+		mom := mode != 0
+		first := mode == 1 || mode == 2
+		nest := mode == 2 || mode == 4
+		sign, negLR := g.scalar("sign"), g.scalar("negLR")
+		var wdv, momv, damp reg.VecVirtual
+		if wd {
+			wdv = g.scalar("wd")
+		}
+		if mom && (nest || !first) {
+			momv = g.scalar("momentum")
+		}
+		if mom && !first {
+			damp = g.scalar("damp1")
+		}
+		ptrs := []reg.GPVirtual{p, gp}
+		if mom {
+			ptrs = append(ptrs, buf)
+		}
+		g.stream(n, ptrs, g.unroll, func(_, off int, t reg.Register) {
+			d := g.flipSign(at(gp, off), t, sign)
+			pv := g.load(at(p, off), t)
+			if wd {
+				g.VFMADD231PS(pv, wdv, d) // d = wd*p + d
+			}
+			if mom {
+				b := d // first step: buf = d
+				if !first {
+					b = g.v()
+					g.VMULPS(g.src(at(buf, off), t), momv, b) // momentum*buf
+					g.VFMADD231PS(d, damp, b)                 // buf = damp1*d + momentum*buf
+				}
+				g.store(b, at(buf, off), t)
+				if nest {
+					g.VFMADD231PS(b, momv, d) // d = momentum*buf + d
+				} else {
+					d = b
+				}
+			}
+			g.VFMADD231PS(d, negLR, pv) // p = negLR*d + p
+			g.store(pv, at(p, off), t)
+		})
+	})
+}
+
+func (g *gen) adamStep() {
+	g.function("AdamStep",
+		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, eps, negStep, wd, decay, sign float32)",
+		"AdamStep"+g.suffix+" runs variant 3*amsgrad + decay of adamStepGeneric (gen/KERNELS.md) over n >= 1 elements:",
+		"d = grad^sign; decay 2: p = p*decay, decay 1: d = fma(wd, p, d); m = fma(c1, d, beta1*m);",
+		"v = fma(c2*d, d, beta2*v); amsgrad: vmax = max(vmax, v) (NaN from either side), used as v;",
+		"p = p + (negStep*m)/(sqrt(v)/bc2s + eps). Without amsgrad vmax is not touched.")
+	variant := g.arg("variant")
+	p, gp, m, v, vmax, n := g.arg("p"), g.arg("grad"), g.arg("m"), g.arg("v"), g.arg("vmax"), g.arg("n")
+	g.dispatch(variant, adamVariants, func(code int) {
+		decay, ams := code%3, code >= 3
+		sign := g.scalar("sign")
+		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
+		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
+		var k reg.VecVirtual
+		switch decay {
+		case 1:
+			k = g.scalar("wd")
+		case 2:
+			k = g.scalar("decay")
+		}
+		ptrs := []reg.GPVirtual{p, gp, m, v}
+		if ams {
+			ptrs = append(ptrs, vmax)
+		}
+		g.stream(n, ptrs, g.unroll, func(_, off int, t reg.Register) {
+			d := g.flipSign(at(gp, off), t, sign)
+			pv := g.load(at(p, off), t)
+			switch decay {
+			case 1:
+				g.VFMADD231PS(pv, k, d) // d = wd*p + d
+			case 2:
+				g.VMULPS(k, pv, pv) // p = p*decay
+			}
+			mv := g.v()
+			g.VMULPS(g.src(at(m, off), t), b1, mv) // beta1*m
+			g.VFMADD231PS(d, c1, mv)               // m = c1*d + beta1*m
+			g.store(mv, at(m, off), t)
+			g.VMULPS(negStep, mv, mv) // numerator negStep*m
+
+			vv, sq := g.v(), g.v()
+			g.VMULPS(g.src(at(v, off), t), b2, vv) // beta2*v
+			g.VMULPS(c2, d, sq)                    // c2*d
+			g.VFMADD231PS(d, sq, vv)               // v = fma(c2*d, d, beta2*v)
+			g.store(vv, at(v, off), t)
+			if ams {
+				x := g.load(at(vmax, off), t)
+				r := g.v()
+				g.maxmin(true, x, vv, r) // vmax > v ? vmax : v, vmax where vmax is NaN
+				g.store(r, at(vmax, off), t)
+				vv = r
+			}
+
+			den := g.v()
+			g.VSQRTPS(vv, den)
+			g.VDIVPS(bc2s, den, den) // sqrt(v)/bc2s
+			g.VADDPS(eps, den, den)  // + eps
+			g.VDIVPS(den, mv, mv)    // (negStep*m)/den
+			g.VADDPS(mv, pv, pv)     // p + that
+			g.store(pv, at(p, off), t)
+		})
+	})
+}

@@ -1,0 +1,237 @@
+package kernels
+
+import (
+	"math"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
+
+// The fused optimizer steps: one pass over a parameter tensor that reads the
+// parameters, the gradient and the optimizer state once and writes the
+// parameters and the state once, with no temporaries. The hyper-parameters
+// are float64, as PyTorch's Python floats are; every scalar the element loop
+// needs is computed once per call in float64 and rounded once to float32,
+// which is what PyTorch does when it hands a Python float to a float32
+// kernel. The kernel does not validate hyper-parameters (that is the optim
+// package's job): it computes the formulas below for whatever it is given.
+
+// SGDParams are the hyper-parameters of one SGD step (torch.optim.SGD).
+type SGDParams struct {
+	LR          float64 // learning rate
+	Momentum    float64 // 0: plain SGD, no momentum buffer
+	Dampening   float64 // the momentum buffer adds (1 - Dampening) * g
+	WeightDecay float64 // L2 penalty: g += WeightDecay * p (skipped when 0)
+	Nesterov    bool    // use g + Momentum*buf instead of buf (needs Momentum != 0)
+	Maximize    bool    // ascend: the gradient is negated first
+	// FirstStep: the momentum buffer is initialised to g (as PyTorch does
+	// when the buffer does not exist yet) and not read.
+	FirstStep bool
+}
+
+// SGD variant codes of the assembly (gen/KERNELS.md): variant = 2*mode + wd,
+// wd = 1 when WeightDecay != 0, mode as below.
+const (
+	sgdPlain      = 0 // no momentum
+	sgdFirst      = 1 // momentum, first step: buf = g
+	sgdFirstNest  = 2 // momentum, first step, Nesterov
+	sgdMomentum   = 3 // momentum: buf = momentum*buf + (1-dampening)*g
+	sgdMomentNest = 4 // momentum, Nesterov
+	sgdVariants   = 10
+)
+
+// sgdScalars are the float32 scalars SGDStep hands to the element loop.
+type sgdScalars struct {
+	negLR, momentum, damp1, wd float32
+	sign                       float32 // -0 (sign bit set) when maximizing, else +0: XORed into g
+}
+
+// sgdArgs returns the variant code and the scalars of h.
+func (h *SGDParams) sgdArgs() (int, sgdScalars) {
+	s := sgdScalars{
+		negLR:    float32(-h.LR),
+		momentum: float32(h.Momentum),
+		damp1:    float32(1 - h.Dampening),
+		wd:       float32(h.WeightDecay),
+	}
+	if h.Maximize {
+		s.sign = float32(math.Copysign(0, -1))
+	}
+	mode := sgdPlain
+	switch {
+	case h.Momentum == 0:
+	case h.FirstStep && h.Nesterov:
+		mode = sgdFirstNest
+	case h.FirstStep:
+		mode = sgdFirst
+	case h.Nesterov:
+		mode = sgdMomentNest
+	default:
+		mode = sgdMomentum
+	}
+	v := 2 * mode
+	if h.WeightDecay != 0 {
+		v++
+	}
+	return v, s
+}
+
+// SGDStep performs one step of torch.optim.SGD (single-tensor form) on the
+// parameters p with gradient g and, when h.Momentum != 0, the momentum
+// buffer buf, in place, element by element:
+//
+//	d = Maximize ? -g : g
+//	if WeightDecay != 0:  d = fma(wd, p, d)                 // grad.add(p, alpha=wd)
+//	if Momentum != 0:
+//	    buf = FirstStep ? d : fma(damp1, d, momentum*buf)   // buf.mul_(m).add_(d, alpha=1-dampening)
+//	    d = Nesterov ? fma(momentum, buf, d) : buf          // d.add(buf, alpha=m)
+//	p = fma(negLR, d, p)                                    // p.add_(d, alpha=-lr)
+//
+// Every operation is one float32 rounding: momentum*buf is a rounded
+// product, fma one fused multiply-add (as ATen's vectorized add with alpha,
+// vec::fmadd). The float32 scalars are negLR = float32(-LR), momentum =
+// float32(Momentum), damp1 = float32(1 - Dampening) (the difference taken in
+// float64), wd = float32(WeightDecay). NaN and Inf propagate through the
+// formulas.
+//
+// len(g) must equal len(p); with Momentum != 0 so must len(buf) (buf is not
+// read when FirstStep), with Momentum == 0 buf is not touched and may be nil
+// (Nesterov is then ignored). The slices must not overlap. Results are bit
+// for bit the same at every instruction-set level. Traffic: 12 bytes per
+// parameter without momentum, 16 on the first step, 20 otherwise.
+func SGDStep(p, g, buf []float32, h SGDParams) {
+	checkSameLen("SGDStep", []string{"p", "g"}, len(p), len(g))
+	variant, s := h.sgdArgs()
+	mom := variant >= 2*sgdFirst
+	if mom {
+		checkSameLen("SGDStep", []string{"p", "buf"}, len(p), len(buf))
+	}
+	for lo := 0; lo < len(p); lo += mc.ChunkLen {
+		hi := min(lo+mc.ChunkLen, len(p))
+		var b []float32
+		if mom {
+			b = buf[lo:hi]
+		}
+		sgdStep(variant, p[lo:hi], g[lo:hi], b, &s)
+	}
+}
+
+// AdamParams are the hyper-parameters of one Adam or AdamW step
+// (torch.optim.Adam, torch.optim.AdamW).
+type AdamParams struct {
+	LR, Beta1, Beta2, Eps float64
+	// WeightDecay: Adam's L2 term g += WeightDecay*p (skipped when 0), or
+	// with Decoupled AdamW's p *= 1 - LR*WeightDecay.
+	WeightDecay float64
+	// Step is the step number t, counted from 1 (the bias corrections
+	// 1 - Beta^t divide by zero at 0).
+	Step      int
+	Decoupled bool // AdamW
+	AMSGrad   bool // keep the running maximum of v in vmax and use it
+	Maximize  bool // ascend: the gradient is negated first
+}
+
+// Adam variant codes of the assembly (gen/KERNELS.md): variant = 3*amsgrad +
+// decay, decay as below.
+const (
+	adamNoDecay   = 0
+	adamL2        = 1 // Adam: g += wd*p
+	adamDecoupled = 2 // AdamW: p *= 1 - lr*wd
+	adamVariants  = 6
+)
+
+// adamScalars are the float32 scalars AdamStep hands to the element loop.
+type adamScalars struct {
+	beta1, c1, beta2, c2 float32
+	bc2s, eps, negStep   float32
+	wd, decay            float32
+	sign                 float32 // -0 when maximizing, else +0: XORed into g
+}
+
+// adamArgs returns the variant code and the scalars of h for step h.Step.
+func (h *AdamParams) adamArgs() (int, adamScalars) {
+	t := float64(h.Step)
+	bc1 := 1 - math.Pow(h.Beta1, t)
+	bc2 := 1 - math.Pow(h.Beta2, t)
+	s := adamScalars{
+		beta1:   float32(h.Beta1),
+		c1:      float32(1 - h.Beta1),
+		beta2:   float32(h.Beta2),
+		c2:      float32(1 - h.Beta2),
+		bc2s:    float32(math.Sqrt(bc2)),
+		eps:     float32(h.Eps),
+		negStep: float32(-(h.LR / bc1)),
+		wd:      float32(h.WeightDecay),
+		decay:   float32(1 - h.LR*h.WeightDecay),
+	}
+	if h.Maximize {
+		s.sign = float32(math.Copysign(0, -1))
+	}
+	v := adamNoDecay
+	switch {
+	case h.Decoupled:
+		// 1 - lr*0 = 1: p*1 is p exactly, so AdamW without decay needs no
+		// variant of its own, but PyTorch multiplies unconditionally and so
+		// does this one (the result is the same).
+		v = adamDecoupled
+	case h.WeightDecay != 0:
+		v = adamL2
+	}
+	if h.AMSGrad {
+		v += 3
+	}
+	return v, s
+}
+
+// AdamStep performs one step of torch.optim.Adam (single-tensor form), or
+// of AdamW with h.Decoupled, on the parameters p with gradient g and the
+// moment estimates m and v (and, with h.AMSGrad, the running maximum vmax),
+// in place, element by element:
+//
+//	d = Maximize ? -g : g
+//	if Decoupled:              p = p * decay            // p.mul_(1 - lr*wd)
+//	else if WeightDecay != 0:  d = fma(wd, p, d)        // grad.add(p, alpha=wd)
+//	m = fma(c1, d, beta1*m)                             // m.mul_(beta1).add_(d, alpha=1-beta1)
+//	v = fma(c2*d, d, beta2*v)                           // v.mul_(beta2).addcmul_(d, d, value=1-beta2)
+//	if AMSGrad: vmax = (vmax is NaN || vmax > v) ? vmax : v, and vmax replaces v below
+//	den = sqrt(v)/bc2s + eps                            // (v.sqrt() / bc2s).add_(eps)
+//	p = p + (negStep*m)/den                             // p.addcdiv_(m, den, value=-step_size)
+//
+// Every operation is one float32 rounding in the order written (sqrt and
+// division correctly rounded, fma one fused multiply-add): the operation
+// order of PyTorch's CPU kernels for the single-tensor path. ATen's add with
+// alpha is vec::fmadd; addcmul_'s self + value*t1*t2 is contracted by the
+// compiler of torch's AVX2 build into fma(value*t1, t2, self) (replaying
+// torch 1.13 trajectories with that form reproduces them bit for bit, see
+// optim's fixture test); mul_ and addcdiv_ round each product, quotient and
+// sum. Torch >= 2.0 updates m with lerp_, which rounds differently by an
+// ulp at times. The amsgrad maximum propagates NaN from either side, as
+// torch.maximum.
+//
+// The scalars are computed here once per call from t = h.Step in float64,
+// as PyTorch computes them in Python, and rounded once to float32:
+//
+//	beta1 = float32(Beta1)            c1 = float32(1 - Beta1)
+//	beta2 = float32(Beta2)            c2 = float32(1 - Beta2)
+//	bc2s  = float32(sqrt(1 - Beta2^t))
+//	negStep = float32(-(LR / (1 - Beta1^t)))
+//	eps = float32(Eps)  wd = float32(WeightDecay)  decay = float32(1 - LR*WeightDecay)
+//
+// (Beta^t is math.Pow.) len(g), len(m) and len(v) must equal len(p); with
+// AMSGrad so must len(vmax), which is otherwise not touched and may be nil.
+// The slices must not overlap. Results are bit for bit the same at every
+// instruction-set level. Traffic: 28 bytes per parameter, 36 with AMSGrad.
+func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
+	checkSameLen("AdamStep", []string{"p", "g", "m", "v"}, len(p), len(g), len(m), len(v))
+	if h.AMSGrad {
+		checkSameLen("AdamStep", []string{"p", "vmax"}, len(p), len(vmax))
+	}
+	variant, s := h.adamArgs()
+	for lo := 0; lo < len(p); lo += mc.ChunkLen {
+		hi := min(lo+mc.ChunkLen, len(p))
+		var x []float32
+		if h.AMSGrad {
+			x = vmax[lo:hi]
+		}
+		adamStep(variant, p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], x, &s)
+	}
+}
