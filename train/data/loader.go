@@ -1,0 +1,288 @@
+package data
+
+import (
+	"fmt"
+	"iter"
+	"sync/atomic"
+
+	"github.com/vecgrad/vecgrad/tensor"
+)
+
+// Sampling is the order in which a Loader visits a Dataset.
+type Sampling int
+
+const (
+	// Sequential visits the examples in order, 0 to Len()-1, every epoch.
+	Sequential Sampling = iota
+	// Shuffle visits every example once per epoch (sampling without
+	// replacement) in a random order drawn from the seed and the epoch.
+	Shuffle
+	// WithReplacement draws NumSamples examples per epoch independently and
+	// uniformly (an example may come several times or not at all), as
+	// PyTorch's RandomSampler(replacement=True).
+	WithReplacement
+)
+
+// String returns the constant's name.
+func (s Sampling) String() string {
+	switch s {
+	case Sequential:
+		return "Sequential"
+	case Shuffle:
+		return "Shuffle"
+	case WithReplacement:
+		return "WithReplacement"
+	}
+	return fmt.Sprintf("Sampling(%d)", int(s))
+}
+
+// LoaderOptions configures a Loader.
+type LoaderOptions struct {
+	// BatchSize is the number of examples per batch (required, positive).
+	BatchSize int
+	// Sampling is the order of the examples (default Sequential).
+	Sampling Sampling
+	// Seed determines the order under Shuffle and WithReplacement.
+	Seed uint64
+	// NumSamples is the number of draws per epoch under WithReplacement
+	// (default: the dataset's length); it must be 0 otherwise.
+	NumSamples int
+	// DropLast drops an epoch's last batch when it is smaller than BatchSize
+	// (as PyTorch's drop_last); without it that batch comes short.
+	DropLast bool
+	// Prefetch assembles each batch on another goroutine while the loop
+	// body works on the previous one (see the package documentation). The
+	// batches are bitwise those of the synchronous mode.
+	Prefetch bool
+}
+
+// Batch is one batch of examples, in buffers that the Loader reuses: it is
+// valid until the loop asks for the next batch (as bufio.Scanner's Bytes).
+// Copy out what must outlive the step.
+type Batch struct {
+	// X holds Size rows of Features pixels in [0, 1], row-major: the input
+	// tensor [Size, Features] (see Input).
+	X []float32
+	// Labels holds the class of each row, in [0, NumClasses).
+	Labels []int
+	// Targets holds the same classes as float32 values (exact: they are
+	// below 2^24), the form of class indices in package tensor (as
+	// ArgMaxDim returns them); see Target.
+	Targets []float32
+	// Indices holds the dataset index of each row.
+	Indices []int
+	// Size is the number of rows: BatchSize, or fewer in an epoch's last
+	// batch without DropLast.
+	Size int
+	// Features is the number of pixels per row.
+	Features int
+}
+
+// Input returns X as a [Size, Features] tensor sharing the batch's buffer,
+// from arena a (allocation-free in steady state) or on the heap if a is nil.
+// It is valid as long as the batch is.
+func (b *Batch) Input(a *tensor.Arena) *tensor.Tensor {
+	if a == nil {
+		return tensor.New(b.X, b.Size, b.Features)
+	}
+	return a.New(b.X, b.Size, b.Features)
+}
+
+// Target returns Targets as a [Size] tensor sharing the batch's buffer, as
+// Input does.
+func (b *Batch) Target(a *tensor.Arena) *tensor.Tensor {
+	if a == nil {
+		return tensor.New(b.Targets, b.Size)
+	}
+	return a.New(b.Targets, b.Size)
+}
+
+// Loader delivers a Dataset in batches, epoch by epoch. Its buffers are
+// allocated once, so a loop over batches allocates nothing per batch. One
+// epoch of a Loader may be iterated at a time (several Loaders may share a
+// Dataset).
+type Loader struct {
+	ds     *Dataset
+	opt    LoaderOptions
+	order  []int    // the current epoch's dataset indices, in visiting order
+	bufs   [2]Batch // bufs[0] alone when synchronous; both when prefetching
+	active atomic.Bool
+}
+
+// NewLoader returns a Loader over ds. It is an error if BatchSize is not
+// positive, Sampling is unknown, NumSamples is negative (or set without
+// WithReplacement), or the dataset is empty (or, under WithReplacement,
+// larger than 2^32-1 examples).
+func NewLoader(ds *Dataset, opt LoaderOptions) (*Loader, error) {
+	switch {
+	case opt.BatchSize <= 0:
+		return nil, fmt.Errorf("data: NewLoader: BatchSize is %d (accepted: positive)", opt.BatchSize)
+	case opt.Sampling < Sequential || opt.Sampling > WithReplacement:
+		return nil, fmt.Errorf("data: NewLoader: unknown Sampling %d (accepted: Sequential, Shuffle, WithReplacement)", int(opt.Sampling))
+	case opt.NumSamples < 0:
+		return nil, fmt.Errorf("data: NewLoader: NumSamples is %d (accepted: 0 for the dataset's length, or positive)", opt.NumSamples)
+	case opt.NumSamples != 0 && opt.Sampling != WithReplacement:
+		return nil, fmt.Errorf("data: NewLoader: NumSamples is %d with %v sampling (accepted only with WithReplacement; the others visit each example once)", opt.NumSamples, opt.Sampling)
+	case ds.Len() == 0:
+		return nil, fmt.Errorf("data: NewLoader: the dataset is empty")
+	case uint64(ds.Len()) > 1<<32-1:
+		return nil, fmt.Errorf("data: NewLoader: the dataset has %d examples (accepted: at most 2^32-1)", ds.Len())
+	}
+	n := ds.Len()
+	if opt.Sampling == WithReplacement && opt.NumSamples == 0 {
+		opt.NumSamples = n
+	}
+	if opt.Sampling == WithReplacement {
+		n = opt.NumSamples
+	}
+	l := &Loader{ds: ds, opt: opt, order: make([]int, n)}
+	for i := range l.order {
+		l.order[i] = i // Sequential's order, never changed
+	}
+	nbuf := 1
+	if opt.Prefetch {
+		nbuf = 2
+	}
+	f := ds.Features()
+	b := min(opt.BatchSize, n)
+	for i := range nbuf {
+		l.bufs[i] = Batch{
+			X:        make([]float32, b*f),
+			Labels:   make([]int, b),
+			Targets:  make([]float32, b),
+			Indices:  make([]int, b),
+			Features: f,
+		}
+	}
+	return l, nil
+}
+
+// Len returns the number of batches per epoch: ceil(S/BatchSize), or
+// floor(S/BatchSize) with DropLast, where S is the dataset's length (or
+// NumSamples under WithReplacement).
+func (l *Loader) Len() int {
+	n, b := len(l.order), l.opt.BatchSize
+	if l.opt.DropLast {
+		return n / b
+	}
+	return (n + b - 1) / b
+}
+
+// Order returns the dataset indices that epoch visits, in order (a new
+// slice): what the batches of Epoch(epoch) hold, concatenated.
+func (l *Loader) Order(epoch int) []int {
+	if !l.active.CompareAndSwap(false, true) {
+		panic("data: Loader.Order: an epoch of this Loader is being iterated (a Loader serves one loop at a time)")
+	}
+	defer l.active.Store(false)
+	l.setOrder(epoch)
+	return append([]int(nil), l.order...)
+}
+
+// setOrder computes epoch's order into l.order (see sampler.go).
+func (l *Loader) setOrder(epoch int) {
+	switch l.opt.Sampling {
+	case Shuffle:
+		shuffleOrder(tensor.NewGenerator(epochSeed(l.opt.Seed, epoch)), l.order)
+	case WithReplacement:
+		replacementOrder(tensor.NewGenerator(epochSeed(l.opt.Seed, epoch)), l.order, l.ds.Len())
+	}
+}
+
+// fill assembles batch k of the current order into b.
+func (l *Loader) fill(b *Batch, k int) {
+	bs := l.opt.BatchSize
+	idx := l.order[k*bs : min((k+1)*bs, len(l.order))]
+	f := b.Features
+	b.Size = len(idx)
+	b.X = b.X[:len(idx)*f]
+	b.Labels = b.Labels[:len(idx)]
+	b.Targets = b.Targets[:len(idx)]
+	b.Indices = b.Indices[:len(idx)]
+	for r, i := range idx {
+		copy(b.X[r*f:(r+1)*f], l.ds.Images[i*f:(i+1)*f])
+		y := l.ds.Labels[i]
+		b.Labels[r] = y
+		b.Targets[r] = float32(y)
+		b.Indices[r] = i
+	}
+}
+
+// Epoch returns the batches of epoch number epoch (counted from 0; the
+// order depends on the seed and the epoch only), for a range loop:
+//
+//	for b := range loader.Epoch(e) {
+//		x := b.Input(arena) // [b.Size, 784]
+//		...
+//	}
+//
+// Each *Batch is valid until the loop continues. Breaking out of the loop
+// (or a panic in it) stops a prefetching goroutine before the loop
+// statement ends. Iterating a second epoch of the same Loader while one
+// runs is a programming error and panics.
+func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
+	return func(yield func(*Batch) bool) {
+		if !l.active.CompareAndSwap(false, true) {
+			panic("data: Loader.Epoch: an epoch of this Loader is already being iterated (a Loader serves one loop at a time)")
+		}
+		defer l.active.Store(false)
+		l.setOrder(epoch)
+		if l.opt.Prefetch {
+			l.prefetch(yield)
+			return
+		}
+		b := &l.bufs[0]
+		for k := range l.Len() {
+			l.fill(b, k)
+			if !yield(b) {
+				return
+			}
+		}
+	}
+}
+
+// prefetch runs an epoch with a producer goroutine that fills the two
+// buffers in turn. Buffers circulate through two channels of capacity 2:
+// free (empty buffers) and full (assembled ones, in batch order). While the
+// loop body holds one buffer the producer fills the other, then waits for a
+// free one; neither channel can block a send, since only two buffers exist.
+// On return, for whatever reason, done tells the producer to stop and the
+// loop waits until it has: no goroutine outlives the epoch.
+func (l *Loader) prefetch(yield func(*Batch) bool) {
+	free := make(chan *Batch, 2)
+	full := make(chan *Batch, 2)
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	free <- &l.bufs[0]
+	free <- &l.bufs[1]
+	nb := l.Len()
+	go func() {
+		defer close(exited)
+		defer close(full)
+		for k := range nb {
+			var b *Batch
+			select {
+			case b = <-free:
+			case <-done:
+				return
+			}
+			select {
+			case <-done: // select chose free although done was closed too
+				return
+			default:
+			}
+			l.fill(b, k)
+			full <- b
+		}
+	}()
+	defer func() {
+		close(done)
+		<-exited
+	}()
+	for b := range full {
+		if !yield(b) {
+			return
+		}
+		free <- b
+	}
+}
