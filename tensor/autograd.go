@@ -27,6 +27,7 @@ const (
 	opLogSoftmax
 	opMatmul
 	opEinsum
+	opCustom // an operation defined outside the package (custom.go)
 )
 
 var opNames = [...]string{
@@ -34,6 +35,7 @@ var opNames = [...]string{
 	opReshape: "View", opPermute: "Permute", opSlice: "Slice", opExpand: "Expand",
 	opContiguous: "Clone", opSum: "Sum", opMax: "Max", opSoftmax: "Softmax",
 	opLogSoftmax: "LogSoftmax", opMatmul: "Matmul", opEinsum: "Einsum",
+	opCustom: "Custom",
 }
 
 // record is the tape entry of one operation, kept in its output tensor: the
@@ -49,7 +51,7 @@ type record struct {
 	flag  bool
 	nargs int
 	args  [MaxDims]int
-	aux   any // an operation's extra state (einsum's plan)
+	aux   any // an operation's extra state (einsum's plan, a custom op's Function)
 }
 
 // input returns input i of the record (numInputs of them).
@@ -290,6 +292,8 @@ func (t *Tensor) backwardOp() {
 		matmulBackward(t)
 	case opEinsum:
 		einsumBackward(t)
+	case opCustom:
+		customBackward(t)
 	default:
 		panic("tensor: backward of unknown op")
 	}
