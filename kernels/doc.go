@@ -15,4 +15,12 @@
 // Long calls are split into chunks of mathconst.ChunkLen elements so that no
 // single assembly call runs for more than a few tens of microseconds (Go cannot
 // preempt assembly).
+//
+// Elementwise kernels (Binary*, the activations, ReluBackward, AxpyTo,
+// Scale, SGDStep, AdamStep) may run in place: dst may be the very slice of
+// an input it is computed from elementwise (the same start; for the
+// row-vector and column-vector forms, dst may be a), since every element
+// is read before it is written. A dst that partially overlaps an input is
+// not allowed. The reductions and Sgemm never write their inputs (C must
+// not overlap A or B).
 package kernels
