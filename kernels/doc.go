@@ -17,10 +17,11 @@
 // preempt assembly).
 //
 // Elementwise kernels (Binary*, the activations, ReluBackward, AxpyTo,
-// Scale, SGDStep, AdamStep) may run in place: dst may be the very slice of
+// Scale) may run in place: dst may be the very slice of
 // an input it is computed from elementwise (the same start; for the
 // row-vector and column-vector forms, dst may be a), since every element
 // is read before it is written. A dst that partially overlaps an input is
-// not allowed. The reductions and Sgemm never write their inputs (C must
-// not overlap A or B).
+// not allowed. The optimizer steps update their state slices in place and
+// need them distinct; the reductions and Sgemm never write their inputs (C
+// must not overlap A or B).
 package kernels
