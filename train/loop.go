@@ -1,0 +1,264 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/vecgrad/vecgrad/optim"
+	"github.com/vecgrad/vecgrad/train/data"
+	"github.com/vecgrad/vecgrad/train/nn"
+)
+
+// The files Run writes into Options.OutDir.
+const (
+	CheckpointFile = "checkpoint.safetensors"
+	CSVFile        = "loss.csv"
+	PlotFile       = "loss.png"
+)
+
+// Data holds the two splits a run uses. Several runs may share them
+// (datasets are read-only).
+type Data struct {
+	Train, Test *data.Dataset
+}
+
+// LoadData reads both splits of the MNIST-format dataset in dir.
+func LoadData(dir string) (Data, error) {
+	tr, err := data.LoadMNIST(dir, true)
+	if err != nil {
+		return Data{}, err
+	}
+	te, err := data.LoadMNIST(dir, false)
+	if err != nil {
+		return Data{}, err
+	}
+	return Data{Train: tr, Test: te}, nil
+}
+
+// Options says where a run's output goes; unlike Config it does not change
+// the numbers.
+type Options struct {
+	// OutDir receives loss.csv, loss.png and checkpoint.safetensors after
+	// every epoch (created if needed); "" writes no files.
+	OutDir string
+	// Resume continues the run saved in OutDir's checkpoint (see Run).
+	Resume bool
+	// NoCheckpoint skips the checkpoint (the sweep's runs).
+	NoCheckpoint bool
+	// NoPlot skips loss.png (the sweep draws its own plots).
+	NoPlot bool
+	// Log receives the tutorial's lines; nil discards them.
+	Log io.Writer
+	// Progress draws a progress bar on Log (for a terminal; see IsTerminal).
+	Progress bool
+	// LogEvery is the number of batches between loss lines and loss-log
+	// points (default 100, the tutorial's).
+	LogEvery int
+}
+
+// EpochResult is the test loop's result after one epoch.
+type EpochResult struct {
+	Epoch    int     `json:"epoch"` // counted from 1
+	Accuracy float64 `json:"accuracy"`
+	AvgLoss  float64 `json:"avg_loss"`
+}
+
+// Divergence records where a run's loss stopped being finite.
+type Divergence struct {
+	Epoch   int     `json:"epoch"`   // counted from 1
+	Step    int64   `json:"step"`    // optimizer steps before this one, over the run
+	Samples int64   `json:"samples"` // samples seen, including this batch
+	Loss    float64 `json:"loss"`    // NaN, +Inf or -Inf
+}
+
+// Error says where the run diverged and what to do about it.
+func (d *Divergence) Error() string {
+	return fmt.Sprintf("diverged: the training loss is %v at step %d (epoch %d, %d samples seen); the run stopped there (try a smaller learning rate)",
+		d.Loss, d.Step+1, d.Epoch, d.Samples)
+}
+
+// Result is what a run produced.
+type Result struct {
+	Config Config
+	// Model holds the final parameters.
+	Model *nn.Sequential
+	// Log is the loss log of the whole run (including the epochs before a
+	// resume).
+	Log LossLog
+	// Epochs holds the test results of every completed epoch.
+	Epochs []EpochResult
+	// Steps and Samples count the optimizer steps and training samples of
+	// the whole run.
+	Steps, Samples int64
+	// ResumedEpochs is the number of epochs the checkpoint had done (0
+	// without Resume).
+	ResumedEpochs int
+	// Diverged is set when the loss became NaN or Inf.
+	Diverged *Divergence
+	// TrainSamples and TrainTime measure this process's training loop only
+	// (steps, not evaluation or file writing): SamplesPerSecond is their
+	// ratio.
+	TrainSamples int64
+	TrainTime    time.Duration
+	// Files lists the files written, in OutDir.
+	Files []string
+
+	opt optim.Optimizer // for the checkpoint
+}
+
+// SamplesPerSecond is the training loop's throughput.
+func (r *Result) SamplesPerSecond() float64 {
+	if r.TrainTime <= 0 {
+		return 0
+	}
+	return float64(r.TrainSamples) / r.TrainTime.Seconds()
+}
+
+// Run trains cfg's model on sets.Train, testing on sets.Test after every
+// epoch, and writes the loss log, the plot and the checkpoint into
+// opt.OutDir after every epoch (and when the run diverges).
+//
+// With opt.Resume, it first loads OutDir's checkpoint, which must have been
+// written with the same settings except Epochs (an error names the setting
+// that differs), restores the model, the optimizer, the loss log and the
+// epoch count, and trains the remaining epochs up to cfg.Epochs: the result
+// is bitwise that of the uninterrupted run.
+//
+// A diverging loss is not an error: Result.Diverged is set and the files
+// are written. Errors are invalid settings, unreadable checkpoints, files
+// that cannot be written, and ctx's cancellation (checked every step).
+func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if sets.Train == nil || sets.Test == nil {
+		return nil, errors.New("train: Run needs both the training and the test split")
+	}
+	logEvery := opt.LogEvery
+	if logEvery <= 0 {
+		logEvery = 100
+	}
+	w := opt.Log
+	if w == nil {
+		w = io.Discard
+	}
+	model := NewMLP(cfg.Seed)
+	o, err := newOptimizer(cfg, nn.Tensors(model.Parameters()))
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Config: cfg, Model: model, opt: o}
+	if opt.Resume {
+		if opt.OutDir == "" {
+			return nil, errors.New("train: resume needs the output directory that holds the checkpoint")
+		}
+		path := filepath.Join(opt.OutDir, CheckpointFile)
+		if err := loadCheckpoint(path, cfg, model, o, res); err != nil {
+			return nil, err
+		}
+		res.ResumedEpochs = len(res.Epochs)
+		fmt.Fprintf(w, "Resuming from %s after epoch %d of %d\n", path, res.ResumedEpochs, cfg.Epochs)
+	}
+
+	trainLoader, err := data.NewLoader(sets.Train, data.LoaderOptions{
+		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: true})
+	if err != nil {
+		return nil, err
+	}
+	testLoader, err := data.NewLoader(sets.Test, data.LoaderOptions{BatchSize: cfg.BatchSize})
+	if err != nil {
+		return nil, err
+	}
+	// Grow the loss log once, so that appending to it never reallocates
+	// in the loop.
+	perEpoch := (trainLoader.Len()+logEvery-1)/logEvery + 1
+	grow := perEpoch * (cfg.Epochs - res.ResumedEpochs)
+	res.Log.Samples = append(make([]int64, 0, len(res.Log.Samples)+grow), res.Log.Samples...)
+	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
+
+	s := newStepper(model, o)
+	size := sets.Train.Len()
+	pr := newProgress(w, opt.Progress)
+	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {
+		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
+		pr.startEpoch()
+		start, startSamples := time.Now(), res.Samples
+		batch := 0
+		for b := range trainLoader.Epoch(epoch) {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			l := s.step(b)
+			current := batch*cfg.BatchSize + b.Size
+			res.Samples += int64(b.Size)
+			bad := math.IsNaN(float64(l)) || math.IsInf(float64(l), 0)
+			if batch%logEvery == 0 || bad {
+				res.Log.add(res.Samples, l)
+			}
+			if bad {
+				res.Diverged = &Divergence{Epoch: epoch + 1, Step: res.Steps, Samples: res.Samples, Loss: float64(l)}
+				res.Steps++
+				break
+			}
+			res.Steps++
+			if batch%logEvery == 0 {
+				pr.printf(trainLine, l, current, size)
+			}
+			batch++
+			pr.update(epoch+1, cfg.Epochs, current, size)
+		}
+		res.TrainTime += time.Since(start)
+		res.TrainSamples += res.Samples - startSamples
+		pr.clear()
+		if res.Diverged != nil {
+			pr.printf("%v\n", res.Diverged)
+			// The parameters are no longer meaningful: the last epoch's
+			// checkpoint stays as it is.
+			return res, writeOutputs(res, opt, false)
+		}
+		acc, avg := evaluate(model, testLoader, s.ar)
+		pr.printf(testLines, 100*acc, avg)
+		res.Epochs = append(res.Epochs, EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg})
+		if err := writeOutputs(res, opt, !opt.NoCheckpoint); err != nil {
+			return res, err
+		}
+	}
+	pr.printf("Done!\n")
+	return res, nil
+}
+
+// writeOutputs writes the CSV, the plot and (if checkpoint) the checkpoint.
+func writeOutputs(res *Result, opt Options, checkpoint bool) error {
+	if opt.OutDir == "" {
+		return nil
+	}
+	if err := mkdirAll(opt.OutDir); err != nil {
+		return err
+	}
+	res.Files = res.Files[:0]
+	csv := filepath.Join(opt.OutDir, CSVFile)
+	if err := res.Log.writeCSVFile(csv); err != nil {
+		return err
+	}
+	res.Files = append(res.Files, csv)
+	if !opt.NoPlot {
+		png := filepath.Join(opt.OutDir, PlotFile)
+		if err := writePlot(png, res.Config.Title(), []plotSeries{{label: res.Config.Title(), log: &res.Log, diverged: res.Diverged != nil}}); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, png)
+	}
+	if checkpoint {
+		path := filepath.Join(opt.OutDir, CheckpointFile)
+		if err := saveCheckpoint(path, res); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, path)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/vecgrad/vecgrad/optim"
+	"github.com/vecgrad/vecgrad/tensor"
+	"github.com/vecgrad/vecgrad/train/data"
+	"github.com/vecgrad/vecgrad/train/nn"
+)
+
+// Hidden is the width of the MLP's two hidden layers.
+const Hidden = 512
+
+// NewMLP returns the tutorial's model, the Sequential
+//
+//	0: Linear(784, 512)  1: ReLU  2: Linear(512, 512)  3: ReLU  4: Linear(512, 10)
+//
+// initialized from a generator seeded with seed (layer by layer, each
+// weight then its bias, as torch's constructors draw them). Its parameter
+// names are "0.weight", "0.bias", "2.weight", "2.bias", "4.weight",
+// "4.bias": the tutorial's model keeps this stack as its linear_relu_stack
+// behind a Flatten, so these are its state_dict keys without the
+// "linear_relu_stack." prefix. The Flatten is left out because the loader
+// already delivers [N, 784] rows; putting it in the Sequential (as index 0)
+// would shift every name by one and match no torch model of the tutorial.
+func NewMLP(seed uint64) *nn.Sequential {
+	g := tensor.NewGenerator(seed)
+	return nn.NewSequential(
+		nn.NewLinear(data.Features, Hidden, g), nn.ReLU{},
+		nn.NewLinear(Hidden, Hidden, g), nn.ReLU{},
+		nn.NewLinear(Hidden, data.NumClasses, g),
+	)
+}
+
+// newOptimizer builds c's optimizer over params.
+func newOptimizer(c Config, params []*tensor.Tensor) (optim.Optimizer, error) {
+	switch c.Optimizer {
+	case "sgd":
+		return optim.NewSGD(params, optim.SGDOptions{LR: c.LR, Momentum: c.Momentum, Nesterov: c.Nesterov, WeightDecay: c.WeightDecay})
+	case "adam", "adamw":
+		opt := optim.DefaultAdam()
+		if c.Optimizer == "adamw" {
+			opt = optim.DefaultAdamW()
+		}
+		opt.LR, opt.WeightDecay = c.LR, c.WeightDecay
+		if c.Optimizer == "adam" {
+			return optim.NewAdam(params, opt)
+		}
+		return optim.NewAdamW(params, opt)
+	}
+	return nil, fmt.Errorf("optimizer %q is unknown", c.Optimizer)
+}
