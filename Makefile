@@ -2,10 +2,12 @@
 SHELL := /bin/bash
 GO    ?= go
 QEMU  ?= qemu-aarch64-static
+# Debian's python3-torch lives in the system Python, not in a pyenv one.
+PYTHON ?= /usr/bin/python3
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 bench bench-go bench-gemm bench-optim data train sweep
+.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 test-fuzz fixtures bench bench-go bench-gemm bench-optim data train sweep
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -13,7 +15,7 @@ help: ## List the targets.
 generate: ## Rewrite all generated assembly in asm/ from the programs in gen/.
 	$(GO) generate ./gen
 
-test: check-fmt vet check-generated test-levels test-purego test-arm64 ## Run every check and test (what CI runs).
+test: check-fmt vet check-generated test-levels test-purego test-arm64 test-fuzz ## Run every check and test (what CI runs).
 
 check-fmt: ## Fail if any Go file is not gofmt-formatted.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
@@ -44,6 +46,23 @@ test-purego: ## go test ./... built without any assembly.
 test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
 	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) not found: apt-get install -y qemu-user-static"; exit 1; }
 	GOARCH=arm64 $(GO) test -exec $(QEMU) ./...
+
+FUZZTIME ?= 10s
+# The parsers of outside input, each fuzzed briefly from its seed corpus
+# (go test -fuzz takes one target per run).
+FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzParse:./tensor/internal/einsum
+
+test-fuzz: ## Fuzz each parser of outside input for FUZZTIME (IDX files, checkpoints, einsum equations).
+	@set -e; for f in $(FUZZ); do \
+		echo "== fuzz $${f%%:*} ($${f#*:}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${f%%:*}$$" -fuzztime $(FUZZTIME) $${f#*:}; \
+	done
+
+fixtures: ## Regenerate the PyTorch fixtures under testdata/ (needs Debian's python3-torch: apt-get install -y python3-torch).
+	$(PYTHON) tools/torchfixtures/gen.py
+	$(PYTHON) tools/lossfixtures/gen.py
+	$(PYTHON) tools/optimfixtures/gen.py
+	cd tensor/internal/einsum/testdata && $(PYTHON) gen.py
 
 bench: ## Kernel table: GB/s per kernel, level and size, against this machine's roofs.
 	$(GO) run ./cmd/vecgrad bench kernels
