@@ -4,8 +4,8 @@
 
 package asm
 
-// UnaryNEON computes dst[i] = g(op, x[i]) for i < n: 0 Relu, 1 Exp, 2 Log, 3 Sqrt, 4 Tanh, 5 Sigmoid
-// (gen/KERNELS.md; bit for bit the references of kernels/exp_generic.go).
+// UnaryNEON computes dst[i] = g(op, x[i]) for i < n: 0 Relu, 1 Exp, 2 Log, 3 Sqrt, 4 Tanh, 5 Sigmoid,
+// 6 Sin, 7 Cos (|x| <= TrigMax, NaN and ±Inf) (gen/KERNELS.md; bit for bit the references of kernels/exp_generic.go).
 //
 //go:noescape
 func UnaryNEON(op int, dst, x *float32, n int)

@@ -22,12 +22,16 @@ TEXT ·UnaryNEON(SB), NOSPLIT, $0-32
 	BEQ	op_5
 	CMP	$5, R0
 	BEQ	op_6
+	CMP	$6, R0
+	BEQ	op_7
+	CMP	$7, R0
+	BEQ	op_8
 	RET
 op_1:
 	// op 0: relu
 	CMP	$16, R3
-	BLT	vec_7
-loop16_10:
+	BLT	vec_9
+loop16_12:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	WORD	$0x4ea0e804 // fcmlt v4.4s, v0.4s, #0
 	WORD	$0x4e641c00 // bic v0.16b, v0.16b, v4.16b
@@ -40,28 +44,28 @@ loop16_10:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB	$16, R3
 	CMP	$16, R3
-	BGE	loop16_10
-vec_7:
+	BGE	loop16_12
+vec_9:
 	CMP	$4, R3
-	BLT	scalar_8
-loop4_11:
+	BLT	scalar_10
+loop4_13:
 	VLD1.P	16(R2), [V0.S4]
 	WORD	$0x4ea0e804 // fcmlt v4.4s, v0.4s, #0
 	WORD	$0x4e641c00 // bic v0.16b, v0.16b, v4.16b
 	VST1.P	[V0.S4], 16(R1)
 	SUB	$4, R3
 	CMP	$4, R3
-	BGE	loop4_11
-scalar_8:
-	CBZ	R3, end_9
-loop1_12:
+	BGE	loop4_13
+scalar_10:
+	CBZ	R3, end_11
+loop1_14:
 	FMOVS.P	4(R2), F0
 	WORD	$0x4ea0e804 // fcmlt v4.4s, v0.4s, #0
 	WORD	$0x4e641c00 // bic v0.16b, v0.16b, v4.16b
 	FMOVS.P	F0, 4(R1)
 	SUBS	$1, R3
-	BNE	loop1_12
-end_9:
+	BNE	loop1_14
+end_11:
 	RET
 op_2:
 	// op 1: exp
@@ -90,8 +94,8 @@ op_2:
 	MOVD	$0x3f000000, R4
 	VMOV	R4, V9.S[0]
 	CMP	$16, R3
-	BLT	vec_13
-loop16_16:
+	BLT	vec_15
+loop16_18:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	// exp32 of [V0 V1 V2 V3]
 	WORD	$0x4e24f400 // fmax v0.4s, v0.4s, v4.4s
@@ -209,11 +213,11 @@ loop16_16:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB	$16, R3
 	CMP	$16, R3
-	BGE	loop16_16
-vec_13:
+	BGE	loop16_18
+vec_15:
 	CMP	$4, R3
-	BLT	scalar_14
-loop4_17:
+	BLT	scalar_16
+loop4_19:
 	VLD1.P	16(R2), [V0.S4]
 	// exp32 of [V0]
 	WORD	$0x4e24f400 // fmax v0.4s, v0.4s, v4.4s
@@ -247,10 +251,10 @@ loop4_17:
 	VST1.P	[V0.S4], 16(R1)
 	SUB	$4, R3
 	CMP	$4, R3
-	BGE	loop4_17
-scalar_14:
-	CBZ	R3, end_15
-loop1_18:
+	BGE	loop4_19
+scalar_16:
+	CBZ	R3, end_17
+loop1_20:
 	FMOVS.P	4(R2), F0
 	// exp32 of [V0]
 	WORD	$0x4e24f400 // fmax v0.4s, v0.4s, v4.4s
@@ -283,8 +287,8 @@ loop1_18:
 	WORD	$0x6e2adc00 // fmul v0.4s, v0.4s, v10.4s
 	FMOVS.P	F0, 4(R1)
 	SUBS	$1, R3
-	BNE	loop1_18
-end_15:
+	BNE	loop1_20
+end_17:
 	RET
 op_3:
 	// op 2: log
@@ -333,8 +337,8 @@ op_3:
 	MOVD	$0x3f318000, R4
 	VMOV	R4, V16.S[0]
 	CMP	$16, R3
-	BLT	vec_19
-loop16_22:
+	BLT	vec_21
+loop16_24:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	// log32 of [V0 V1]
 	WORD	$0x6ea0e493 // fcmgt v19.4s, v4.4s, v0.4s
@@ -517,11 +521,11 @@ loop16_22:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB	$16, R3
 	CMP	$16, R3
-	BGE	loop16_22
-vec_19:
+	BGE	loop16_24
+vec_21:
 	CMP	$4, R3
-	BLT	scalar_20
-loop4_23:
+	BLT	scalar_22
+loop4_25:
 	VLD1.P	16(R2), [V0.S4]
 	// log32 of [V0]
 	WORD	$0x6ea0e492 // fcmgt v18.4s, v4.4s, v0.4s
@@ -571,10 +575,10 @@ loop4_23:
 	VST1.P	[V0.S4], 16(R1)
 	SUB	$4, R3
 	CMP	$4, R3
-	BGE	loop4_23
-scalar_20:
-	CBZ	R3, end_21
-loop1_24:
+	BGE	loop4_25
+scalar_22:
+	CBZ	R3, end_23
+loop1_26:
 	FMOVS.P	4(R2), F0
 	// log32 of [V0]
 	WORD	$0x6ea0e492 // fcmgt v18.4s, v4.4s, v0.4s
@@ -623,14 +627,14 @@ loop1_24:
 	WORD	$0x4ef11ea0 // orn v0.16b, v21.16b, v17.16b
 	FMOVS.P	F0, 4(R1)
 	SUBS	$1, R3
-	BNE	loop1_24
-end_21:
+	BNE	loop1_26
+end_23:
 	RET
 op_4:
 	// op 3: sqrt
 	CMP	$16, R3
-	BLT	vec_25
-loop16_28:
+	BLT	vec_27
+loop16_30:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	WORD	$0x6ea1f800 // fsqrt v0.4s, v0.4s
 	WORD	$0x6ea1f821 // fsqrt v1.4s, v1.4s
@@ -639,26 +643,26 @@ loop16_28:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB	$16, R3
 	CMP	$16, R3
-	BGE	loop16_28
-vec_25:
+	BGE	loop16_30
+vec_27:
 	CMP	$4, R3
-	BLT	scalar_26
-loop4_29:
+	BLT	scalar_28
+loop4_31:
 	VLD1.P	16(R2), [V0.S4]
 	WORD	$0x6ea1f800 // fsqrt v0.4s, v0.4s
 	VST1.P	[V0.S4], 16(R1)
 	SUB	$4, R3
 	CMP	$4, R3
-	BGE	loop4_29
-scalar_26:
-	CBZ	R3, end_27
-loop1_30:
+	BGE	loop4_31
+scalar_28:
+	CBZ	R3, end_29
+loop1_32:
 	FMOVS.P	4(R2), F0
 	WORD	$0x6ea1f800 // fsqrt v0.4s, v0.4s
 	FMOVS.P	F0, 4(R1)
 	SUBS	$1, R3
-	BNE	loop1_30
-end_27:
+	BNE	loop1_32
+end_29:
 	RET
 op_5:
 	// op 4: tanh
@@ -703,8 +707,8 @@ op_5:
 	MOVD	$0xbeaaaa99, R4
 	VMOV	R4, V13.S[1]
 	CMP	$16, R3
-	BLT	vec_31
-loop16_34:
+	BLT	vec_33
+loop16_36:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	// tanh32 of [V0 V1]: the small path
 	WORD	$0x6e20dc10 // fmul v16.4s, v0.4s, v0.4s
@@ -915,11 +919,11 @@ loop16_34:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB	$16, R3
 	CMP	$16, R3
-	BGE	loop16_34
-vec_31:
+	BGE	loop16_36
+vec_33:
 	CMP	$4, R3
-	BLT	scalar_32
-loop4_35:
+	BLT	scalar_34
+loop4_37:
 	VLD1.P	16(R2), [V0.S4]
 	// tanh32 of [V0]: the small path
 	WORD	$0x6e20dc0f // fmul v15.4s, v0.4s, v0.4s
@@ -977,10 +981,10 @@ loop4_35:
 	VST1.P	[V0.S4], 16(R1)
 	SUB	$4, R3
 	CMP	$4, R3
-	BGE	loop4_35
-scalar_32:
-	CBZ	R3, end_33
-loop1_36:
+	BGE	loop4_37
+scalar_34:
+	CBZ	R3, end_35
+loop1_38:
 	FMOVS.P	4(R2), F0
 	// tanh32 of [V0]: the small path
 	WORD	$0x6e20dc0f // fmul v15.4s, v0.4s, v0.4s
@@ -1037,8 +1041,8 @@ loop1_36:
 	VMOV	V15.B16, V0.B16
 	FMOVS.P	F0, 4(R1)
 	SUBS	$1, R3
-	BNE	loop1_36
-end_33:
+	BNE	loop1_38
+end_35:
 	RET
 op_6:
 	// op 5: sigmoid
@@ -1067,8 +1071,8 @@ op_6:
 	MOVD	$0x3f000000, R4
 	VMOV	R4, V9.S[0]
 	CMP	$16, R3
-	BLT	vec_37
-loop16_40:
+	BLT	vec_39
+loop16_42:
 	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
 	// sigmoid32 of [V0 V1 V2 V3]
 	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
@@ -1211,11 +1215,11 @@ loop16_40:
 	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB	$16, R3
 	CMP	$16, R3
-	BGE	loop16_40
-vec_37:
+	BGE	loop16_42
+vec_39:
 	CMP	$4, R3
-	BLT	scalar_38
-loop4_41:
+	BLT	scalar_40
+loop4_43:
 	VLD1.P	16(R2), [V0.S4]
 	// sigmoid32 of [V0]
 	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
@@ -1256,10 +1260,10 @@ loop4_41:
 	VST1.P	[V0.S4], 16(R1)
 	SUB	$4, R3
 	CMP	$4, R3
-	BGE	loop4_41
-scalar_38:
-	CBZ	R3, end_39
-loop1_42:
+	BGE	loop4_43
+scalar_40:
+	CBZ	R3, end_41
+loop1_44:
 	FMOVS.P	4(R2), F0
 	// sigmoid32 of [V0]
 	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
@@ -1299,8 +1303,476 @@ loop1_42:
 	WORD	$0x6e2afd60 // fdiv v0.4s, v11.4s, v10.4s
 	FMOVS.P	F0, 4(R1)
 	SUBS	$1, R3
-	BNE	loop1_42
-end_39:
+	BNE	loop1_44
+end_41:
+	RET
+op_7:
+	// op 6: sin
+	MOVD	$0x80000000, R4
+	VDUP	R4, V4.S4
+	MOVD	$0x3f800000, R4
+	VDUP	R4, V5.S4
+	MOVD	$0x00000001, R4
+	VDUP	R4, V6.S4
+	MOVD	$0x3f22f983, R4
+	VMOV	R4, V7.S[0]
+	MOVD	$0xbfc90fdb, R4
+	VMOV	R4, V7.S[1]
+	MOVD	$0x333bbd2e, R4
+	VMOV	R4, V7.S[2]
+	MOVD	$0x26f72ced, R4
+	VMOV	R4, V7.S[3]
+	MOVD	$0xb94ca1f9, R4
+	VMOV	R4, V8.S[0]
+	MOVD	$0x3c08839e, R4
+	VMOV	R4, V8.S[1]
+	MOVD	$0xbe2aaaa3, R4
+	VMOV	R4, V8.S[2]
+	MOVD	$0x37ccf5ce, R4
+	VMOV	R4, V8.S[3]
+	MOVD	$0xbab6061a, R4
+	VMOV	R4, V9.S[0]
+	MOVD	$0x3d2aaaa5, R4
+	VMOV	R4, V9.S[1]
+	MOVD	$0xbf000000, R4
+	VMOV	R4, V9.S[2]
+	CMP	$16, R3
+	BLT	vec_45
+loop16_48:
+	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// trig (cos false) of [V0 V1]
+	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
+	WORD	$0x4ea0f82b // fabs v11.4s, v1.4s
+	WORD	$0x4f87914c // fmul v12.4s, v10.4s, v7.s[0]
+	WORD	$0x4f87916d // fmul v13.4s, v11.4s, v7.s[0]
+	WORD	$0x4e21898c // frintn v12.4s, v12.4s
+	WORD	$0x4e2189ad // frintn v13.4s, v13.4s
+	WORD	$0x4fa7118a // fmla v10.4s, v12.4s, v7.s[1]
+	WORD	$0x4fa711ab // fmla v11.4s, v13.4s, v7.s[1]
+	WORD	$0x4f87198a // fmla v10.4s, v12.4s, v7.s[2]
+	WORD	$0x4f8719ab // fmla v11.4s, v13.4s, v7.s[2]
+	WORD	$0x4fa7198a // fmla v10.4s, v12.4s, v7.s[3]
+	WORD	$0x4fa719ab // fmla v11.4s, v13.4s, v7.s[3]
+	WORD	$0x4ea1b98c // fcvtzs v12.4s, v12.4s
+	WORD	$0x4ea1b9ad // fcvtzs v13.4s, v13.4s
+	WORD	$0x6e2add4e // fmul v14.4s, v10.4s, v10.4s
+	WORD	$0x6e2bdd6f // fmul v15.4s, v11.4s, v11.4s
+	VDUP	V8.S[1], V16.S4
+	WORD	$0x4f8811d0 // fmla v16.4s, v14.4s, v8.s[0]
+	VDUP	V8.S[1], V17.S4
+	WORD	$0x4f8811f1 // fmla v17.4s, v15.4s, v8.s[0]
+	VDUP	V8.S[2], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V8.S[2], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	WORD	$0x6e2ede52 // fmul v18.4s, v18.4s, v14.4s
+	WORD	$0x6e2fde73 // fmul v19.4s, v19.4s, v15.4s
+	VFMLA	V10.S4, V18.S4, V10.S4
+	VFMLA	V11.S4, V19.S4, V11.S4
+	VDUP	V9.S[0], V16.S4
+	WORD	$0x4fa819d0 // fmla v16.4s, v14.4s, v8.s[3]
+	VDUP	V9.S[0], V17.S4
+	WORD	$0x4fa819f1 // fmla v17.4s, v15.4s, v8.s[3]
+	VDUP	V9.S[1], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V9.S[1], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	VMOV	V5.B16, V20.B16
+	WORD	$0x4f8919d4 // fmla v20.4s, v14.4s, v9.s[2]
+	VMOV	V5.B16, V21.B16
+	WORD	$0x4f8919f5 // fmla v21.4s, v15.4s, v9.s[2]
+	WORD	$0x6e2eddce // fmul v14.4s, v14.4s, v14.4s
+	WORD	$0x6e2fddef // fmul v15.4s, v15.4s, v15.4s
+	VFMLA	V14.S4, V18.S4, V20.S4
+	VFMLA	V15.S4, V19.S4, V21.S4
+	VSHL	$31, V12.S4, V14.S4
+	WORD	$0x4f2105ce // sshr v14.4s, v14.4s, #31
+	VSHL	$31, V13.S4, V15.S4
+	WORD	$0x4f2105ef // sshr v15.4s, v15.4s, #31
+	VBIT	V14.B16, V20.B16, V10.B16
+	VBIT	V15.B16, V21.B16, V11.B16
+	VSHL	$30, V12.S4, V12.S4
+	VEOR	V0.B16, V12.B16, V12.B16
+	VSHL	$30, V13.S4, V13.S4
+	VEOR	V1.B16, V13.B16, V13.B16
+	VAND	V4.B16, V12.B16, V12.B16
+	VEOR	V12.B16, V10.B16, V0.B16
+	VAND	V4.B16, V13.B16, V13.B16
+	VEOR	V13.B16, V11.B16, V1.B16
+	// trig (cos false) of [V2 V3]
+	WORD	$0x4ea0f84a // fabs v10.4s, v2.4s
+	WORD	$0x4ea0f86b // fabs v11.4s, v3.4s
+	WORD	$0x4f87914c // fmul v12.4s, v10.4s, v7.s[0]
+	WORD	$0x4f87916d // fmul v13.4s, v11.4s, v7.s[0]
+	WORD	$0x4e21898c // frintn v12.4s, v12.4s
+	WORD	$0x4e2189ad // frintn v13.4s, v13.4s
+	WORD	$0x4fa7118a // fmla v10.4s, v12.4s, v7.s[1]
+	WORD	$0x4fa711ab // fmla v11.4s, v13.4s, v7.s[1]
+	WORD	$0x4f87198a // fmla v10.4s, v12.4s, v7.s[2]
+	WORD	$0x4f8719ab // fmla v11.4s, v13.4s, v7.s[2]
+	WORD	$0x4fa7198a // fmla v10.4s, v12.4s, v7.s[3]
+	WORD	$0x4fa719ab // fmla v11.4s, v13.4s, v7.s[3]
+	WORD	$0x4ea1b98c // fcvtzs v12.4s, v12.4s
+	WORD	$0x4ea1b9ad // fcvtzs v13.4s, v13.4s
+	WORD	$0x6e2add4e // fmul v14.4s, v10.4s, v10.4s
+	WORD	$0x6e2bdd6f // fmul v15.4s, v11.4s, v11.4s
+	VDUP	V8.S[1], V16.S4
+	WORD	$0x4f8811d0 // fmla v16.4s, v14.4s, v8.s[0]
+	VDUP	V8.S[1], V17.S4
+	WORD	$0x4f8811f1 // fmla v17.4s, v15.4s, v8.s[0]
+	VDUP	V8.S[2], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V8.S[2], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	WORD	$0x6e2ede52 // fmul v18.4s, v18.4s, v14.4s
+	WORD	$0x6e2fde73 // fmul v19.4s, v19.4s, v15.4s
+	VFMLA	V10.S4, V18.S4, V10.S4
+	VFMLA	V11.S4, V19.S4, V11.S4
+	VDUP	V9.S[0], V16.S4
+	WORD	$0x4fa819d0 // fmla v16.4s, v14.4s, v8.s[3]
+	VDUP	V9.S[0], V17.S4
+	WORD	$0x4fa819f1 // fmla v17.4s, v15.4s, v8.s[3]
+	VDUP	V9.S[1], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V9.S[1], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	VMOV	V5.B16, V20.B16
+	WORD	$0x4f8919d4 // fmla v20.4s, v14.4s, v9.s[2]
+	VMOV	V5.B16, V21.B16
+	WORD	$0x4f8919f5 // fmla v21.4s, v15.4s, v9.s[2]
+	WORD	$0x6e2eddce // fmul v14.4s, v14.4s, v14.4s
+	WORD	$0x6e2fddef // fmul v15.4s, v15.4s, v15.4s
+	VFMLA	V14.S4, V18.S4, V20.S4
+	VFMLA	V15.S4, V19.S4, V21.S4
+	VSHL	$31, V12.S4, V14.S4
+	WORD	$0x4f2105ce // sshr v14.4s, v14.4s, #31
+	VSHL	$31, V13.S4, V15.S4
+	WORD	$0x4f2105ef // sshr v15.4s, v15.4s, #31
+	VBIT	V14.B16, V20.B16, V10.B16
+	VBIT	V15.B16, V21.B16, V11.B16
+	VSHL	$30, V12.S4, V12.S4
+	VEOR	V2.B16, V12.B16, V12.B16
+	VSHL	$30, V13.S4, V13.S4
+	VEOR	V3.B16, V13.B16, V13.B16
+	VAND	V4.B16, V12.B16, V12.B16
+	VEOR	V12.B16, V10.B16, V2.B16
+	VAND	V4.B16, V13.B16, V13.B16
+	VEOR	V13.B16, V11.B16, V3.B16
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB	$16, R3
+	CMP	$16, R3
+	BGE	loop16_48
+vec_45:
+	CMP	$4, R3
+	BLT	scalar_46
+loop4_49:
+	VLD1.P	16(R2), [V0.S4]
+	// trig (cos false) of [V0]
+	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
+	WORD	$0x4f87914b // fmul v11.4s, v10.4s, v7.s[0]
+	WORD	$0x4e21896b // frintn v11.4s, v11.4s
+	WORD	$0x4fa7116a // fmla v10.4s, v11.4s, v7.s[1]
+	WORD	$0x4f87196a // fmla v10.4s, v11.4s, v7.s[2]
+	WORD	$0x4fa7196a // fmla v10.4s, v11.4s, v7.s[3]
+	WORD	$0x4ea1b96b // fcvtzs v11.4s, v11.4s
+	WORD	$0x6e2add4c // fmul v12.4s, v10.4s, v10.4s
+	VDUP	V8.S[1], V13.S4
+	WORD	$0x4f88118d // fmla v13.4s, v12.4s, v8.s[0]
+	VDUP	V8.S[2], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	WORD	$0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
+	VFMLA	V10.S4, V14.S4, V10.S4
+	VDUP	V9.S[0], V13.S4
+	WORD	$0x4fa8198d // fmla v13.4s, v12.4s, v8.s[3]
+	VDUP	V9.S[1], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	VMOV	V5.B16, V15.B16
+	WORD	$0x4f89198f // fmla v15.4s, v12.4s, v9.s[2]
+	WORD	$0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	VFMLA	V12.S4, V14.S4, V15.S4
+	VSHL	$31, V11.S4, V12.S4
+	WORD	$0x4f21058c // sshr v12.4s, v12.4s, #31
+	VBIT	V12.B16, V15.B16, V10.B16
+	VSHL	$30, V11.S4, V11.S4
+	VEOR	V0.B16, V11.B16, V11.B16
+	VAND	V4.B16, V11.B16, V11.B16
+	VEOR	V11.B16, V10.B16, V0.B16
+	VST1.P	[V0.S4], 16(R1)
+	SUB	$4, R3
+	CMP	$4, R3
+	BGE	loop4_49
+scalar_46:
+	CBZ	R3, end_47
+loop1_50:
+	FMOVS.P	4(R2), F0
+	// trig (cos false) of [V0]
+	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
+	WORD	$0x4f87914b // fmul v11.4s, v10.4s, v7.s[0]
+	WORD	$0x4e21896b // frintn v11.4s, v11.4s
+	WORD	$0x4fa7116a // fmla v10.4s, v11.4s, v7.s[1]
+	WORD	$0x4f87196a // fmla v10.4s, v11.4s, v7.s[2]
+	WORD	$0x4fa7196a // fmla v10.4s, v11.4s, v7.s[3]
+	WORD	$0x4ea1b96b // fcvtzs v11.4s, v11.4s
+	WORD	$0x6e2add4c // fmul v12.4s, v10.4s, v10.4s
+	VDUP	V8.S[1], V13.S4
+	WORD	$0x4f88118d // fmla v13.4s, v12.4s, v8.s[0]
+	VDUP	V8.S[2], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	WORD	$0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
+	VFMLA	V10.S4, V14.S4, V10.S4
+	VDUP	V9.S[0], V13.S4
+	WORD	$0x4fa8198d // fmla v13.4s, v12.4s, v8.s[3]
+	VDUP	V9.S[1], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	VMOV	V5.B16, V15.B16
+	WORD	$0x4f89198f // fmla v15.4s, v12.4s, v9.s[2]
+	WORD	$0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	VFMLA	V12.S4, V14.S4, V15.S4
+	VSHL	$31, V11.S4, V12.S4
+	WORD	$0x4f21058c // sshr v12.4s, v12.4s, #31
+	VBIT	V12.B16, V15.B16, V10.B16
+	VSHL	$30, V11.S4, V11.S4
+	VEOR	V0.B16, V11.B16, V11.B16
+	VAND	V4.B16, V11.B16, V11.B16
+	VEOR	V11.B16, V10.B16, V0.B16
+	FMOVS.P	F0, 4(R1)
+	SUBS	$1, R3
+	BNE	loop1_50
+end_47:
+	RET
+op_8:
+	// op 7: cos
+	MOVD	$0x80000000, R4
+	VDUP	R4, V4.S4
+	MOVD	$0x3f800000, R4
+	VDUP	R4, V5.S4
+	MOVD	$0x00000001, R4
+	VDUP	R4, V6.S4
+	MOVD	$0x3f22f983, R4
+	VMOV	R4, V7.S[0]
+	MOVD	$0xbfc90fdb, R4
+	VMOV	R4, V7.S[1]
+	MOVD	$0x333bbd2e, R4
+	VMOV	R4, V7.S[2]
+	MOVD	$0x26f72ced, R4
+	VMOV	R4, V7.S[3]
+	MOVD	$0xb94ca1f9, R4
+	VMOV	R4, V8.S[0]
+	MOVD	$0x3c08839e, R4
+	VMOV	R4, V8.S[1]
+	MOVD	$0xbe2aaaa3, R4
+	VMOV	R4, V8.S[2]
+	MOVD	$0x37ccf5ce, R4
+	VMOV	R4, V8.S[3]
+	MOVD	$0xbab6061a, R4
+	VMOV	R4, V9.S[0]
+	MOVD	$0x3d2aaaa5, R4
+	VMOV	R4, V9.S[1]
+	MOVD	$0xbf000000, R4
+	VMOV	R4, V9.S[2]
+	CMP	$16, R3
+	BLT	vec_51
+loop16_54:
+	VLD1.P	64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// trig (cos true) of [V0 V1]
+	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
+	WORD	$0x4ea0f82b // fabs v11.4s, v1.4s
+	WORD	$0x4f87914c // fmul v12.4s, v10.4s, v7.s[0]
+	WORD	$0x4f87916d // fmul v13.4s, v11.4s, v7.s[0]
+	WORD	$0x4e21898c // frintn v12.4s, v12.4s
+	WORD	$0x4e2189ad // frintn v13.4s, v13.4s
+	WORD	$0x4fa7118a // fmla v10.4s, v12.4s, v7.s[1]
+	WORD	$0x4fa711ab // fmla v11.4s, v13.4s, v7.s[1]
+	WORD	$0x4f87198a // fmla v10.4s, v12.4s, v7.s[2]
+	WORD	$0x4f8719ab // fmla v11.4s, v13.4s, v7.s[2]
+	WORD	$0x4fa7198a // fmla v10.4s, v12.4s, v7.s[3]
+	WORD	$0x4fa719ab // fmla v11.4s, v13.4s, v7.s[3]
+	WORD	$0x4ea1b98c // fcvtzs v12.4s, v12.4s
+	WORD	$0x4ea1b9ad // fcvtzs v13.4s, v13.4s
+	VADD	V6.S4, V12.S4, V12.S4
+	VADD	V6.S4, V13.S4, V13.S4
+	WORD	$0x6e2add4e // fmul v14.4s, v10.4s, v10.4s
+	WORD	$0x6e2bdd6f // fmul v15.4s, v11.4s, v11.4s
+	VDUP	V8.S[1], V16.S4
+	WORD	$0x4f8811d0 // fmla v16.4s, v14.4s, v8.s[0]
+	VDUP	V8.S[1], V17.S4
+	WORD	$0x4f8811f1 // fmla v17.4s, v15.4s, v8.s[0]
+	VDUP	V8.S[2], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V8.S[2], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	WORD	$0x6e2ede52 // fmul v18.4s, v18.4s, v14.4s
+	WORD	$0x6e2fde73 // fmul v19.4s, v19.4s, v15.4s
+	VFMLA	V10.S4, V18.S4, V10.S4
+	VFMLA	V11.S4, V19.S4, V11.S4
+	VDUP	V9.S[0], V16.S4
+	WORD	$0x4fa819d0 // fmla v16.4s, v14.4s, v8.s[3]
+	VDUP	V9.S[0], V17.S4
+	WORD	$0x4fa819f1 // fmla v17.4s, v15.4s, v8.s[3]
+	VDUP	V9.S[1], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V9.S[1], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	VMOV	V5.B16, V20.B16
+	WORD	$0x4f8919d4 // fmla v20.4s, v14.4s, v9.s[2]
+	VMOV	V5.B16, V21.B16
+	WORD	$0x4f8919f5 // fmla v21.4s, v15.4s, v9.s[2]
+	WORD	$0x6e2eddce // fmul v14.4s, v14.4s, v14.4s
+	WORD	$0x6e2fddef // fmul v15.4s, v15.4s, v15.4s
+	VFMLA	V14.S4, V18.S4, V20.S4
+	VFMLA	V15.S4, V19.S4, V21.S4
+	VSHL	$31, V12.S4, V14.S4
+	WORD	$0x4f2105ce // sshr v14.4s, v14.4s, #31
+	VSHL	$31, V13.S4, V15.S4
+	WORD	$0x4f2105ef // sshr v15.4s, v15.4s, #31
+	VBIT	V14.B16, V20.B16, V10.B16
+	VBIT	V15.B16, V21.B16, V11.B16
+	VSHL	$30, V12.S4, V12.S4
+	VSHL	$30, V13.S4, V13.S4
+	VAND	V4.B16, V12.B16, V12.B16
+	VEOR	V12.B16, V10.B16, V0.B16
+	VAND	V4.B16, V13.B16, V13.B16
+	VEOR	V13.B16, V11.B16, V1.B16
+	// trig (cos true) of [V2 V3]
+	WORD	$0x4ea0f84a // fabs v10.4s, v2.4s
+	WORD	$0x4ea0f86b // fabs v11.4s, v3.4s
+	WORD	$0x4f87914c // fmul v12.4s, v10.4s, v7.s[0]
+	WORD	$0x4f87916d // fmul v13.4s, v11.4s, v7.s[0]
+	WORD	$0x4e21898c // frintn v12.4s, v12.4s
+	WORD	$0x4e2189ad // frintn v13.4s, v13.4s
+	WORD	$0x4fa7118a // fmla v10.4s, v12.4s, v7.s[1]
+	WORD	$0x4fa711ab // fmla v11.4s, v13.4s, v7.s[1]
+	WORD	$0x4f87198a // fmla v10.4s, v12.4s, v7.s[2]
+	WORD	$0x4f8719ab // fmla v11.4s, v13.4s, v7.s[2]
+	WORD	$0x4fa7198a // fmla v10.4s, v12.4s, v7.s[3]
+	WORD	$0x4fa719ab // fmla v11.4s, v13.4s, v7.s[3]
+	WORD	$0x4ea1b98c // fcvtzs v12.4s, v12.4s
+	WORD	$0x4ea1b9ad // fcvtzs v13.4s, v13.4s
+	VADD	V6.S4, V12.S4, V12.S4
+	VADD	V6.S4, V13.S4, V13.S4
+	WORD	$0x6e2add4e // fmul v14.4s, v10.4s, v10.4s
+	WORD	$0x6e2bdd6f // fmul v15.4s, v11.4s, v11.4s
+	VDUP	V8.S[1], V16.S4
+	WORD	$0x4f8811d0 // fmla v16.4s, v14.4s, v8.s[0]
+	VDUP	V8.S[1], V17.S4
+	WORD	$0x4f8811f1 // fmla v17.4s, v15.4s, v8.s[0]
+	VDUP	V8.S[2], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V8.S[2], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	WORD	$0x6e2ede52 // fmul v18.4s, v18.4s, v14.4s
+	WORD	$0x6e2fde73 // fmul v19.4s, v19.4s, v15.4s
+	VFMLA	V10.S4, V18.S4, V10.S4
+	VFMLA	V11.S4, V19.S4, V11.S4
+	VDUP	V9.S[0], V16.S4
+	WORD	$0x4fa819d0 // fmla v16.4s, v14.4s, v8.s[3]
+	VDUP	V9.S[0], V17.S4
+	WORD	$0x4fa819f1 // fmla v17.4s, v15.4s, v8.s[3]
+	VDUP	V9.S[1], V18.S4
+	VFMLA	V14.S4, V16.S4, V18.S4
+	VDUP	V9.S[1], V19.S4
+	VFMLA	V15.S4, V17.S4, V19.S4
+	VMOV	V5.B16, V20.B16
+	WORD	$0x4f8919d4 // fmla v20.4s, v14.4s, v9.s[2]
+	VMOV	V5.B16, V21.B16
+	WORD	$0x4f8919f5 // fmla v21.4s, v15.4s, v9.s[2]
+	WORD	$0x6e2eddce // fmul v14.4s, v14.4s, v14.4s
+	WORD	$0x6e2fddef // fmul v15.4s, v15.4s, v15.4s
+	VFMLA	V14.S4, V18.S4, V20.S4
+	VFMLA	V15.S4, V19.S4, V21.S4
+	VSHL	$31, V12.S4, V14.S4
+	WORD	$0x4f2105ce // sshr v14.4s, v14.4s, #31
+	VSHL	$31, V13.S4, V15.S4
+	WORD	$0x4f2105ef // sshr v15.4s, v15.4s, #31
+	VBIT	V14.B16, V20.B16, V10.B16
+	VBIT	V15.B16, V21.B16, V11.B16
+	VSHL	$30, V12.S4, V12.S4
+	VSHL	$30, V13.S4, V13.S4
+	VAND	V4.B16, V12.B16, V12.B16
+	VEOR	V12.B16, V10.B16, V2.B16
+	VAND	V4.B16, V13.B16, V13.B16
+	VEOR	V13.B16, V11.B16, V3.B16
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
+	SUB	$16, R3
+	CMP	$16, R3
+	BGE	loop16_54
+vec_51:
+	CMP	$4, R3
+	BLT	scalar_52
+loop4_55:
+	VLD1.P	16(R2), [V0.S4]
+	// trig (cos true) of [V0]
+	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
+	WORD	$0x4f87914b // fmul v11.4s, v10.4s, v7.s[0]
+	WORD	$0x4e21896b // frintn v11.4s, v11.4s
+	WORD	$0x4fa7116a // fmla v10.4s, v11.4s, v7.s[1]
+	WORD	$0x4f87196a // fmla v10.4s, v11.4s, v7.s[2]
+	WORD	$0x4fa7196a // fmla v10.4s, v11.4s, v7.s[3]
+	WORD	$0x4ea1b96b // fcvtzs v11.4s, v11.4s
+	VADD	V6.S4, V11.S4, V11.S4
+	WORD	$0x6e2add4c // fmul v12.4s, v10.4s, v10.4s
+	VDUP	V8.S[1], V13.S4
+	WORD	$0x4f88118d // fmla v13.4s, v12.4s, v8.s[0]
+	VDUP	V8.S[2], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	WORD	$0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
+	VFMLA	V10.S4, V14.S4, V10.S4
+	VDUP	V9.S[0], V13.S4
+	WORD	$0x4fa8198d // fmla v13.4s, v12.4s, v8.s[3]
+	VDUP	V9.S[1], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	VMOV	V5.B16, V15.B16
+	WORD	$0x4f89198f // fmla v15.4s, v12.4s, v9.s[2]
+	WORD	$0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	VFMLA	V12.S4, V14.S4, V15.S4
+	VSHL	$31, V11.S4, V12.S4
+	WORD	$0x4f21058c // sshr v12.4s, v12.4s, #31
+	VBIT	V12.B16, V15.B16, V10.B16
+	VSHL	$30, V11.S4, V11.S4
+	VAND	V4.B16, V11.B16, V11.B16
+	VEOR	V11.B16, V10.B16, V0.B16
+	VST1.P	[V0.S4], 16(R1)
+	SUB	$4, R3
+	CMP	$4, R3
+	BGE	loop4_55
+scalar_52:
+	CBZ	R3, end_53
+loop1_56:
+	FMOVS.P	4(R2), F0
+	// trig (cos true) of [V0]
+	WORD	$0x4ea0f80a // fabs v10.4s, v0.4s
+	WORD	$0x4f87914b // fmul v11.4s, v10.4s, v7.s[0]
+	WORD	$0x4e21896b // frintn v11.4s, v11.4s
+	WORD	$0x4fa7116a // fmla v10.4s, v11.4s, v7.s[1]
+	WORD	$0x4f87196a // fmla v10.4s, v11.4s, v7.s[2]
+	WORD	$0x4fa7196a // fmla v10.4s, v11.4s, v7.s[3]
+	WORD	$0x4ea1b96b // fcvtzs v11.4s, v11.4s
+	VADD	V6.S4, V11.S4, V11.S4
+	WORD	$0x6e2add4c // fmul v12.4s, v10.4s, v10.4s
+	VDUP	V8.S[1], V13.S4
+	WORD	$0x4f88118d // fmla v13.4s, v12.4s, v8.s[0]
+	VDUP	V8.S[2], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	WORD	$0x6e2cddce // fmul v14.4s, v14.4s, v12.4s
+	VFMLA	V10.S4, V14.S4, V10.S4
+	VDUP	V9.S[0], V13.S4
+	WORD	$0x4fa8198d // fmla v13.4s, v12.4s, v8.s[3]
+	VDUP	V9.S[1], V14.S4
+	VFMLA	V12.S4, V13.S4, V14.S4
+	VMOV	V5.B16, V15.B16
+	WORD	$0x4f89198f // fmla v15.4s, v12.4s, v9.s[2]
+	WORD	$0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	VFMLA	V12.S4, V14.S4, V15.S4
+	VSHL	$31, V11.S4, V12.S4
+	WORD	$0x4f21058c // sshr v12.4s, v12.4s, #31
+	VBIT	V12.B16, V15.B16, V10.B16
+	VSHL	$30, V11.S4, V11.S4
+	VAND	V4.B16, V11.B16, V11.B16
+	VEOR	V11.B16, V10.B16, V0.B16
+	FMOVS.P	F0, 4(R1)
+	SUBS	$1, R3
+	BNE	loop1_56
+end_53:
 	RET
 
 // func ReluBackwardNEON(dst, dy, x *float32, n int)

@@ -5,7 +5,8 @@
 package asm
 
 // UnaryAVX2 sets dst[i] = g(op, x[i]) for i < n (n >= 1), g as in gen/KERNELS.md:
-// 0 Relu, 1 Exp (exp32), 2 Log (log32), 3 Sqrt, 4 Tanh (tanh32), 5 Sigmoid (sigmoid32).
+// 0 Relu, 1 Exp (exp32), 2 Log (log32), 3 Sqrt, 4 Tanh (tanh32), 5 Sigmoid (sigmoid32),
+// 6 Sin, 7 Cos (trigReduced; |x| <= TrigMax, NaN and ±Inf).
 //
 //go:noescape
 func UnaryAVX2(op int, dst *float32, x *float32, n int)

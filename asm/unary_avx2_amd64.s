@@ -23,15 +23,19 @@ TEXT ·UnaryAVX2(SB), NOSPLIT, $0-32
 	JE   op4_5
 	CMPQ AX, $0x00000005
 	JE   op5_6
+	CMPQ AX, $0x00000006
+	JE   op6_7
+	CMPQ AX, $0x00000007
+	JE   op7_8
 	VZEROUPPER
 	RET
 
 op0_1:
 	VXORPS Y0, Y0, Y0
 
-loop_7:
+loop_9:
 	CMPQ    BX, $0x00000020
-	JB      tail_8
+	JB      tail_10
 	VMAXPS  (DX), Y0, Y1
 	VMOVUPS Y1, (CX)
 	VMAXPS  32(DX), Y0, Y1
@@ -43,76 +47,76 @@ loop_7:
 	ADDQ    $0x00000080, CX
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x00000020, BX
-	JMP     loop_7
+	JMP     loop_9
 
-tail_8:
+tail_10:
 	TESTQ   BX, BX
-	JZ      done_9
+	JZ      done_11
 	LEAQ    tailmask<>+0(SB), AX
 	MOVQ    BX, SI
 	NEGQ    SI
 	LEAQ    256(AX)(SI*4), AX
 	CMPQ    BX, $0x00000008
-	JB      partial_10
+	JB      partial_12
 	VMAXPS  (DX), Y0, Y1
 	VMOVUPS Y1, (CX)
-	JMP     next_11
+	JMP     next_13
 
-partial_10:
+partial_12:
 	VMOVDQU    (AX), Y1
 	VMASKMOVPS (DX), Y1, Y2
 	VMAXPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, (CX)
-	JMP        done_9
+	JMP        done_11
 
-next_11:
+next_13:
 	CMPQ    BX, $0x00000008
-	JBE     done_9
+	JBE     done_11
 	CMPQ    BX, $0x00000010
-	JB      partial_12
+	JB      partial_14
 	VMAXPS  32(DX), Y0, Y1
 	VMOVUPS Y1, 32(CX)
-	JMP     next_13
+	JMP     next_15
 
-partial_12:
+partial_14:
 	VMOVDQU    32(AX), Y1
 	VMASKMOVPS 32(DX), Y1, Y2
 	VMAXPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, 32(CX)
-	JMP        done_9
+	JMP        done_11
 
-next_13:
+next_15:
 	CMPQ    BX, $0x00000010
-	JBE     done_9
+	JBE     done_11
 	CMPQ    BX, $0x00000018
-	JB      partial_14
+	JB      partial_16
 	VMAXPS  64(DX), Y0, Y1
 	VMOVUPS Y1, 64(CX)
-	JMP     next_15
+	JMP     next_17
 
-partial_14:
+partial_16:
 	VMOVDQU    64(AX), Y1
 	VMASKMOVPS 64(DX), Y1, Y2
 	VMAXPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, 64(CX)
-	JMP        done_9
+	JMP        done_11
 
-next_15:
+next_17:
 	CMPQ    BX, $0x00000018
-	JBE     done_9
+	JBE     done_11
 	CMPQ    BX, $0x00000020
-	JB      partial_16
+	JB      partial_18
 	VMAXPS  96(DX), Y0, Y0
 	VMOVUPS Y0, 96(CX)
-	JMP     done_9
+	JMP     done_11
 
-partial_16:
+partial_18:
 	VMOVDQU    96(AX), Y1
 	VMASKMOVPS 96(DX), Y1, Y2
 	VMAXPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, 96(CX)
 
-done_9:
+done_11:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -128,9 +132,9 @@ op1_2:
 	VMOVUPS expP2<>+0(SB), Y6
 	VMOVUPS expP3<>+0(SB), Y7
 
-loop_17:
+loop_19:
 	CMPQ        BX, $0x00000020
-	JB          tail_18
+	JB          tail_20
 	VMOVUPS     (DX), Y8
 	VMOVUPS     32(DX), Y9
 	VMAXPS      Y8, Y0, Y8
@@ -238,17 +242,17 @@ loop_17:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
-	JMP         loop_17
+	JMP         loop_19
 
-tail_18:
+tail_20:
 	TESTQ       BX, BX
-	JZ          done_19
+	JZ          done_21
 	LEAQ        tailmask<>+0(SB), AX
 	MOVQ        BX, SI
 	NEGQ        SI
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
-	JB          partial_20
+	JB          partial_22
 	VMOVUPS     (DX), Y8
 	VMAXPS      Y8, Y0, Y8
 	VMINPS      Y8, Y1, Y8
@@ -275,9 +279,9 @@ tail_18:
 	VMULPS      Y8, Y10, Y10
 	VMULPS      Y9, Y10, Y10
 	VMOVUPS     Y10, (CX)
-	JMP         next_21
+	JMP         next_23
 
-partial_20:
+partial_22:
 	VMOVDQU     (AX), Y8
 	VMASKMOVPS  (DX), Y8, Y9
 	VMAXPS      Y9, Y0, Y0
@@ -305,13 +309,13 @@ partial_20:
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
 	VMASKMOVPS  Y2, Y8, (CX)
-	JMP         done_19
+	JMP         done_21
 
-next_21:
+next_23:
 	CMPQ        BX, $0x00000008
-	JBE         done_19
+	JBE         done_21
 	CMPQ        BX, $0x00000010
-	JB          partial_22
+	JB          partial_24
 	VMOVUPS     32(DX), Y8
 	VMAXPS      Y8, Y0, Y8
 	VMINPS      Y8, Y1, Y8
@@ -338,9 +342,9 @@ next_21:
 	VMULPS      Y8, Y10, Y10
 	VMULPS      Y9, Y10, Y10
 	VMOVUPS     Y10, 32(CX)
-	JMP         next_23
+	JMP         next_25
 
-partial_22:
+partial_24:
 	VMOVDQU     32(AX), Y8
 	VMASKMOVPS  32(DX), Y8, Y9
 	VMAXPS      Y9, Y0, Y0
@@ -368,13 +372,13 @@ partial_22:
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
 	VMASKMOVPS  Y2, Y8, 32(CX)
-	JMP         done_19
+	JMP         done_21
 
-next_23:
+next_25:
 	CMPQ        BX, $0x00000010
-	JBE         done_19
+	JBE         done_21
 	CMPQ        BX, $0x00000018
-	JB          partial_24
+	JB          partial_26
 	VMOVUPS     64(DX), Y8
 	VMAXPS      Y8, Y0, Y8
 	VMINPS      Y8, Y1, Y8
@@ -401,9 +405,9 @@ next_23:
 	VMULPS      Y8, Y10, Y10
 	VMULPS      Y9, Y10, Y10
 	VMOVUPS     Y10, 64(CX)
-	JMP         next_25
+	JMP         next_27
 
-partial_24:
+partial_26:
 	VMOVDQU     64(AX), Y8
 	VMASKMOVPS  64(DX), Y8, Y9
 	VMAXPS      Y9, Y0, Y0
@@ -431,13 +435,13 @@ partial_24:
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
 	VMASKMOVPS  Y2, Y8, 64(CX)
-	JMP         done_19
+	JMP         done_21
 
-next_25:
+next_27:
 	CMPQ        BX, $0x00000018
-	JBE         done_19
+	JBE         done_21
 	CMPQ        BX, $0x00000020
-	JB          partial_26
+	JB          partial_28
 	VMOVUPS     96(DX), Y8
 	VMAXPS      Y8, Y0, Y0
 	VMINPS      Y0, Y1, Y0
@@ -464,9 +468,9 @@ next_25:
 	VMULPS      Y0, Y2, Y2
 	VMULPS      Y1, Y2, Y2
 	VMOVUPS     Y2, 96(CX)
-	JMP         done_19
+	JMP         done_21
 
-partial_26:
+partial_28:
 	VMOVDQU     96(AX), Y8
 	VMASKMOVPS  96(DX), Y8, Y9
 	VMAXPS      Y9, Y0, Y0
@@ -495,7 +499,7 @@ partial_26:
 	VMULPS      Y1, Y2, Y2
 	VMASKMOVPS  Y2, Y8, 96(CX)
 
-done_19:
+done_21:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -509,9 +513,9 @@ op2_3:
 	VMOVUPS logP5<>+0(SB), Y4
 	VMOVUPS logP6<>+0(SB), Y5
 
-loop_27:
+loop_29:
 	CMPQ        BX, $0x00000020
-	JB          tail_28
+	JB          tail_30
 	VMOVUPS     (DX), Y6
 	VMOVUPS     32(DX), Y7
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y8
@@ -675,17 +679,17 @@ loop_27:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
-	JMP         loop_27
+	JMP         loop_29
 
-tail_28:
+tail_30:
 	TESTQ       BX, BX
-	JZ          done_29
+	JZ          done_31
 	LEAQ        tailmask<>+0(SB), AX
 	MOVQ        BX, SI
 	NEGQ        SI
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
-	JB          partial_30
+	JB          partial_32
 	VMOVUPS     (DX), Y6
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
 	VMOVUPS     Y6, Y8
@@ -726,9 +730,9 @@ tail_28:
 	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
 	VBLENDVPS   Y6, qNaN<>+0(SB), Y10, Y10
 	VMOVUPS     Y10, (CX)
-	JMP         next_31
+	JMP         next_33
 
-partial_30:
+partial_32:
 	VMOVDQU     (AX), Y6
 	VMASKMOVPS  (DX), Y6, Y7
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
@@ -770,13 +774,13 @@ partial_30:
 	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
 	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
 	VMASKMOVPS  Y11, Y6, (CX)
-	JMP         done_29
+	JMP         done_31
 
-next_31:
+next_33:
 	CMPQ        BX, $0x00000008
-	JBE         done_29
+	JBE         done_31
 	CMPQ        BX, $0x00000010
-	JB          partial_32
+	JB          partial_34
 	VMOVUPS     32(DX), Y6
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
 	VMOVUPS     Y6, Y8
@@ -817,9 +821,9 @@ next_31:
 	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
 	VBLENDVPS   Y6, qNaN<>+0(SB), Y10, Y10
 	VMOVUPS     Y10, 32(CX)
-	JMP         next_33
+	JMP         next_35
 
-partial_32:
+partial_34:
 	VMOVDQU     32(AX), Y6
 	VMASKMOVPS  32(DX), Y6, Y7
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
@@ -861,13 +865,13 @@ partial_32:
 	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
 	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
 	VMASKMOVPS  Y11, Y6, 32(CX)
-	JMP         done_29
+	JMP         done_31
 
-next_33:
+next_35:
 	CMPQ        BX, $0x00000010
-	JBE         done_29
+	JBE         done_31
 	CMPQ        BX, $0x00000018
-	JB          partial_34
+	JB          partial_36
 	VMOVUPS     64(DX), Y6
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
 	VMOVUPS     Y6, Y8
@@ -908,9 +912,9 @@ next_33:
 	VCMPPS      $0x09, zero<>+0(SB), Y6, Y6
 	VBLENDVPS   Y6, qNaN<>+0(SB), Y10, Y10
 	VMOVUPS     Y10, 64(CX)
-	JMP         next_35
+	JMP         next_37
 
-partial_34:
+partial_36:
 	VMOVDQU     64(AX), Y6
 	VMASKMOVPS  64(DX), Y6, Y7
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
@@ -952,13 +956,13 @@ partial_34:
 	VCMPPS      $0x09, zero<>+0(SB), Y7, Y0
 	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
 	VMASKMOVPS  Y11, Y6, 64(CX)
-	JMP         done_29
+	JMP         done_31
 
-next_35:
+next_37:
 	CMPQ        BX, $0x00000018
-	JBE         done_29
+	JBE         done_31
 	CMPQ        BX, $0x00000020
-	JB          partial_36
+	JB          partial_38
 	VMOVUPS     96(DX), Y6
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y6, Y7
 	VMOVUPS     Y6, Y8
@@ -999,9 +1003,9 @@ next_35:
 	VCMPPS      $0x09, zero<>+0(SB), Y6, Y0
 	VBLENDVPS   Y0, qNaN<>+0(SB), Y10, Y10
 	VMOVUPS     Y10, 96(CX)
-	JMP         done_29
+	JMP         done_31
 
-partial_36:
+partial_38:
 	VMOVDQU     96(AX), Y6
 	VMASKMOVPS  96(DX), Y6, Y7
 	VCMPPS      $0x01, logMinNormal<>+0(SB), Y7, Y8
@@ -1044,16 +1048,16 @@ partial_36:
 	VBLENDVPS   Y0, qNaN<>+0(SB), Y11, Y11
 	VMASKMOVPS  Y11, Y6, 96(CX)
 
-done_29:
+done_31:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
 	RET
 
 op3_4:
-loop_37:
+loop_39:
 	CMPQ    BX, $0x00000020
-	JB      tail_38
+	JB      tail_40
 	VSQRTPS (DX), Y0
 	VMOVUPS Y0, (CX)
 	VSQRTPS 32(DX), Y0
@@ -1065,76 +1069,76 @@ loop_37:
 	ADDQ    $0x00000080, CX
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x00000020, BX
-	JMP     loop_37
+	JMP     loop_39
 
-tail_38:
+tail_40:
 	TESTQ   BX, BX
-	JZ      done_39
+	JZ      done_41
 	LEAQ    tailmask<>+0(SB), AX
 	MOVQ    BX, SI
 	NEGQ    SI
 	LEAQ    256(AX)(SI*4), AX
 	CMPQ    BX, $0x00000008
-	JB      partial_40
+	JB      partial_42
 	VSQRTPS (DX), Y0
 	VMOVUPS Y0, (CX)
-	JMP     next_41
+	JMP     next_43
 
-partial_40:
+partial_42:
 	VMOVDQU    (AX), Y0
 	VMASKMOVPS (DX), Y0, Y1
 	VSQRTPS    Y1, Y1
 	VMASKMOVPS Y1, Y0, (CX)
-	JMP        done_39
+	JMP        done_41
 
-next_41:
+next_43:
 	CMPQ    BX, $0x00000008
-	JBE     done_39
+	JBE     done_41
 	CMPQ    BX, $0x00000010
-	JB      partial_42
+	JB      partial_44
 	VSQRTPS 32(DX), Y0
 	VMOVUPS Y0, 32(CX)
-	JMP     next_43
+	JMP     next_45
 
-partial_42:
+partial_44:
 	VMOVDQU    32(AX), Y0
 	VMASKMOVPS 32(DX), Y0, Y1
 	VSQRTPS    Y1, Y1
 	VMASKMOVPS Y1, Y0, 32(CX)
-	JMP        done_39
+	JMP        done_41
 
-next_43:
+next_45:
 	CMPQ    BX, $0x00000010
-	JBE     done_39
+	JBE     done_41
 	CMPQ    BX, $0x00000018
-	JB      partial_44
+	JB      partial_46
 	VSQRTPS 64(DX), Y0
 	VMOVUPS Y0, 64(CX)
-	JMP     next_45
+	JMP     next_47
 
-partial_44:
+partial_46:
 	VMOVDQU    64(AX), Y0
 	VMASKMOVPS 64(DX), Y0, Y1
 	VSQRTPS    Y1, Y1
 	VMASKMOVPS Y1, Y0, 64(CX)
-	JMP        done_39
+	JMP        done_41
 
-next_45:
+next_47:
 	CMPQ    BX, $0x00000018
-	JBE     done_39
+	JBE     done_41
 	CMPQ    BX, $0x00000020
-	JB      partial_46
+	JB      partial_48
 	VSQRTPS 96(DX), Y0
 	VMOVUPS Y0, 96(CX)
-	JMP     done_39
+	JMP     done_41
 
-partial_46:
+partial_48:
 	VMOVDQU    96(AX), Y0
 	VMASKMOVPS 96(DX), Y0, Y1
 	VSQRTPS    Y1, Y1
 	VMASKMOVPS Y1, Y0, 96(CX)
 
-done_39:
+done_41:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -1144,9 +1148,9 @@ op4_5:
 	VMOVUPS expMin<>+0(SB), Y0
 	VMOVUPS expMax<>+0(SB), Y1
 
-loop_47:
+loop_49:
 	CMPQ        BX, $0x00000020
-	JB          tail_48
+	JB          tail_50
 	VMOVUPS     (DX), Y2
 	VMOVUPS     32(DX), Y3
 	VPAND       absMask<>+0(SB), Y2, Y4
@@ -1330,17 +1334,17 @@ loop_47:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
-	JMP         loop_47
+	JMP         loop_49
 
-tail_48:
+tail_50:
 	TESTQ       BX, BX
-	JZ          done_49
+	JZ          done_51
 	LEAQ        tailmask<>+0(SB), AX
 	MOVQ        BX, SI
 	NEGQ        SI
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
-	JB          partial_50
+	JB          partial_52
 	VMOVUPS     (DX), Y2
 	VPAND       absMask<>+0(SB), Y2, Y3
 	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
@@ -1386,9 +1390,9 @@ tail_48:
 	VPOR        Y2, Y5, Y5
 	VBLENDVPS   Y4, Y6, Y5, Y5
 	VMOVUPS     Y5, (CX)
-	JMP         next_51
+	JMP         next_53
 
-partial_50:
+partial_52:
 	VMOVDQU     (AX), Y2
 	VMASKMOVPS  (DX), Y2, Y3
 	VPAND       absMask<>+0(SB), Y3, Y4
@@ -1435,13 +1439,13 @@ partial_50:
 	VPOR        Y0, Y1, Y1
 	VBLENDVPS   Y5, Y7, Y1, Y1
 	VMASKMOVPS  Y1, Y2, (CX)
-	JMP         done_49
+	JMP         done_51
 
-next_51:
+next_53:
 	CMPQ        BX, $0x00000008
-	JBE         done_49
+	JBE         done_51
 	CMPQ        BX, $0x00000010
-	JB          partial_52
+	JB          partial_54
 	VMOVUPS     32(DX), Y2
 	VPAND       absMask<>+0(SB), Y2, Y3
 	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
@@ -1487,9 +1491,9 @@ next_51:
 	VPOR        Y2, Y5, Y5
 	VBLENDVPS   Y4, Y6, Y5, Y5
 	VMOVUPS     Y5, 32(CX)
-	JMP         next_53
+	JMP         next_55
 
-partial_52:
+partial_54:
 	VMOVDQU     32(AX), Y2
 	VMASKMOVPS  32(DX), Y2, Y3
 	VPAND       absMask<>+0(SB), Y3, Y4
@@ -1536,13 +1540,13 @@ partial_52:
 	VPOR        Y0, Y1, Y1
 	VBLENDVPS   Y5, Y7, Y1, Y1
 	VMASKMOVPS  Y1, Y2, 32(CX)
-	JMP         done_49
+	JMP         done_51
 
-next_53:
+next_55:
 	CMPQ        BX, $0x00000010
-	JBE         done_49
+	JBE         done_51
 	CMPQ        BX, $0x00000018
-	JB          partial_54
+	JB          partial_56
 	VMOVUPS     64(DX), Y2
 	VPAND       absMask<>+0(SB), Y2, Y3
 	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
@@ -1588,9 +1592,9 @@ next_53:
 	VPOR        Y2, Y5, Y5
 	VBLENDVPS   Y4, Y6, Y5, Y5
 	VMOVUPS     Y5, 64(CX)
-	JMP         next_55
+	JMP         next_57
 
-partial_54:
+partial_56:
 	VMOVDQU     64(AX), Y2
 	VMASKMOVPS  64(DX), Y2, Y3
 	VPAND       absMask<>+0(SB), Y3, Y4
@@ -1637,13 +1641,13 @@ partial_54:
 	VPOR        Y0, Y1, Y1
 	VBLENDVPS   Y5, Y7, Y1, Y1
 	VMASKMOVPS  Y1, Y2, 64(CX)
-	JMP         done_49
+	JMP         done_51
 
-next_55:
+next_57:
 	CMPQ        BX, $0x00000018
-	JBE         done_49
+	JBE         done_51
 	CMPQ        BX, $0x00000020
-	JB          partial_56
+	JB          partial_58
 	VMOVUPS     96(DX), Y2
 	VPAND       absMask<>+0(SB), Y2, Y3
 	VCMPPS      $0x01, tanhSmall<>+0(SB), Y3, Y4
@@ -1689,9 +1693,9 @@ next_55:
 	VPOR        Y0, Y1, Y1
 	VBLENDVPS   Y4, Y6, Y1, Y1
 	VMOVUPS     Y1, 96(CX)
-	JMP         done_49
+	JMP         done_51
 
-partial_56:
+partial_58:
 	VMOVDQU     96(AX), Y2
 	VMASKMOVPS  96(DX), Y2, Y3
 	VPAND       absMask<>+0(SB), Y3, Y4
@@ -1739,7 +1743,7 @@ partial_56:
 	VBLENDVPS   Y5, Y7, Y1, Y1
 	VMASKMOVPS  Y1, Y2, 96(CX)
 
-done_49:
+done_51:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -1753,9 +1757,9 @@ op5_6:
 	VMOVUPS expNegC2<>+0(SB), Y4
 	VMOVUPS expP0<>+0(SB), Y5
 
-loop_57:
+loop_59:
 	CMPQ        BX, $0x00000020
-	JB          tail_58
+	JB          tail_60
 	VMOVUPS     (DX), Y6
 	VMOVUPS     32(DX), Y7
 	VPOR        signMask<>+0(SB), Y6, Y8
@@ -1883,17 +1887,17 @@ loop_57:
 	ADDQ        $0x00000080, CX
 	ADDQ        $0x00000080, DX
 	SUBQ        $0x00000020, BX
-	JMP         loop_57
+	JMP         loop_59
 
-tail_58:
+tail_60:
 	TESTQ       BX, BX
-	JZ          done_59
+	JZ          done_61
 	LEAQ        tailmask<>+0(SB), AX
 	MOVQ        BX, SI
 	NEGQ        SI
 	LEAQ        256(AX)(SI*4), AX
 	CMPQ        BX, $0x00000008
-	JB          partial_60
+	JB          partial_62
 	VMOVUPS     (DX), Y6
 	VPOR        signMask<>+0(SB), Y6, Y7
 	VMAXPS      Y7, Y0, Y7
@@ -1925,9 +1929,9 @@ tail_58:
 	VBLENDVPS   Y6, one<>+0(SB), Y9, Y9
 	VDIVPS      Y7, Y9, Y9
 	VMOVUPS     Y9, (CX)
-	JMP         next_61
+	JMP         next_63
 
-partial_60:
+partial_62:
 	VMOVDQU     (AX), Y6
 	VMASKMOVPS  (DX), Y6, Y7
 	VPOR        signMask<>+0(SB), Y7, Y8
@@ -1960,13 +1964,13 @@ partial_60:
 	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
 	VDIVPS      Y0, Y2, Y2
 	VMASKMOVPS  Y2, Y6, (CX)
-	JMP         done_59
+	JMP         done_61
 
-next_61:
+next_63:
 	CMPQ        BX, $0x00000008
-	JBE         done_59
+	JBE         done_61
 	CMPQ        BX, $0x00000010
-	JB          partial_62
+	JB          partial_64
 	VMOVUPS     32(DX), Y6
 	VPOR        signMask<>+0(SB), Y6, Y7
 	VMAXPS      Y7, Y0, Y7
@@ -1998,9 +2002,9 @@ next_61:
 	VBLENDVPS   Y6, one<>+0(SB), Y9, Y9
 	VDIVPS      Y7, Y9, Y9
 	VMOVUPS     Y9, 32(CX)
-	JMP         next_63
+	JMP         next_65
 
-partial_62:
+partial_64:
 	VMOVDQU     32(AX), Y6
 	VMASKMOVPS  32(DX), Y6, Y7
 	VPOR        signMask<>+0(SB), Y7, Y8
@@ -2033,13 +2037,13 @@ partial_62:
 	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
 	VDIVPS      Y0, Y2, Y2
 	VMASKMOVPS  Y2, Y6, 32(CX)
-	JMP         done_59
+	JMP         done_61
 
-next_63:
+next_65:
 	CMPQ        BX, $0x00000010
-	JBE         done_59
+	JBE         done_61
 	CMPQ        BX, $0x00000018
-	JB          partial_64
+	JB          partial_66
 	VMOVUPS     64(DX), Y6
 	VPOR        signMask<>+0(SB), Y6, Y7
 	VMAXPS      Y7, Y0, Y7
@@ -2071,9 +2075,9 @@ next_63:
 	VBLENDVPS   Y6, one<>+0(SB), Y9, Y9
 	VDIVPS      Y7, Y9, Y9
 	VMOVUPS     Y9, 64(CX)
-	JMP         next_65
+	JMP         next_67
 
-partial_64:
+partial_66:
 	VMOVDQU     64(AX), Y6
 	VMASKMOVPS  64(DX), Y6, Y7
 	VPOR        signMask<>+0(SB), Y7, Y8
@@ -2106,13 +2110,13 @@ partial_64:
 	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
 	VDIVPS      Y0, Y2, Y2
 	VMASKMOVPS  Y2, Y6, 64(CX)
-	JMP         done_59
+	JMP         done_61
 
-next_65:
+next_67:
 	CMPQ        BX, $0x00000018
-	JBE         done_59
+	JBE         done_61
 	CMPQ        BX, $0x00000020
-	JB          partial_66
+	JB          partial_68
 	VMOVUPS     96(DX), Y6
 	VPOR        signMask<>+0(SB), Y6, Y7
 	VMAXPS      Y7, Y0, Y0
@@ -2144,9 +2148,9 @@ next_65:
 	VBLENDVPS   Y1, one<>+0(SB), Y2, Y2
 	VDIVPS      Y0, Y2, Y2
 	VMOVUPS     Y2, 96(CX)
-	JMP         done_59
+	JMP         done_61
 
-partial_66:
+partial_68:
 	VMOVDQU     96(AX), Y6
 	VMASKMOVPS  96(DX), Y6, Y7
 	VPOR        signMask<>+0(SB), Y7, Y8
@@ -2180,7 +2184,809 @@ partial_66:
 	VDIVPS      Y0, Y2, Y2
 	VMASKMOVPS  Y2, Y6, 96(CX)
 
-done_59:
+done_61:
+	LEAQ (CX)(BX*4), CX
+	LEAQ (DX)(BX*4), DX
+	VZEROUPPER
+	RET
+
+op6_7:
+	VMOVUPS twoOverPi<>+0(SB), Y0
+	VMOVUPS negPiO2C1<>+0(SB), Y1
+
+loop_69:
+	CMPQ        BX, $0x00000020
+	JB          tail_70
+	VMOVUPS     (DX), Y2
+	VMOVUPS     32(DX), Y3
+	VPAND       absMask<>+0(SB), Y2, Y4
+	VPAND       absMask<>+0(SB), Y3, Y5
+	VMULPS      Y0, Y4, Y6
+	VMULPS      Y0, Y5, Y7
+	VROUNDPS    $0x00, Y6, Y6
+	VROUNDPS    $0x00, Y7, Y7
+	VFMADD231PS Y1, Y6, Y4
+	VFMADD231PS Y1, Y7, Y5
+	VFMADD231PS negPiO2C2<>+0(SB), Y6, Y4
+	VFMADD231PS negPiO2C2<>+0(SB), Y7, Y5
+	VFMADD231PS negPiO2C3<>+0(SB), Y6, Y4
+	VFMADD231PS negPiO2C3<>+0(SB), Y7, Y5
+	VCVTTPS2DQ  Y6, Y6
+	VCVTTPS2DQ  Y7, Y7
+	VMULPS      Y4, Y4, Y8
+	VMULPS      Y5, Y5, Y9
+	VMOVUPS     sinP1<>+0(SB), Y10
+	VMOVUPS     sinP1<>+0(SB), Y11
+	VFMADD231PS sinP0<>+0(SB), Y8, Y10
+	VFMADD231PS sinP0<>+0(SB), Y9, Y11
+	VFMADD213PS sinP2<>+0(SB), Y8, Y10
+	VFMADD213PS sinP2<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y11, Y11
+	VFMADD213PS Y4, Y4, Y10
+	VFMADD213PS Y5, Y5, Y11
+	VMOVUPS     cosP1<>+0(SB), Y4
+	VMOVUPS     cosP1<>+0(SB), Y5
+	VFMADD231PS cosP0<>+0(SB), Y8, Y4
+	VFMADD231PS cosP0<>+0(SB), Y9, Y5
+	VFMADD213PS cosP2<>+0(SB), Y8, Y4
+	VFMADD213PS cosP2<>+0(SB), Y9, Y5
+	VMOVUPS     one<>+0(SB), Y12
+	VMOVUPS     one<>+0(SB), Y13
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y12
+	VFMADD231PS minusHalf<>+0(SB), Y9, Y13
+	VMULPS      Y8, Y8, Y8
+	VMULPS      Y9, Y9, Y9
+	VFMADD213PS Y12, Y8, Y4
+	VFMADD213PS Y13, Y9, Y5
+	VPSLLD      $0x1f, Y6, Y8
+	VPSLLD      $0x1f, Y7, Y9
+	VBLENDVPS   Y8, Y4, Y10, Y10
+	VBLENDVPS   Y9, Y5, Y11, Y11
+	VPSLLD      $0x1e, Y6, Y6
+	VPSLLD      $0x1e, Y7, Y7
+	VPXOR       Y2, Y6, Y6
+	VPXOR       Y3, Y7, Y7
+	VPAND       signMask<>+0(SB), Y6, Y6
+	VPAND       signMask<>+0(SB), Y7, Y7
+	VPXOR       Y6, Y10, Y10
+	VPXOR       Y7, Y11, Y11
+	VMOVUPS     Y10, (CX)
+	VMOVUPS     Y11, 32(CX)
+	VMOVUPS     64(DX), Y2
+	VMOVUPS     96(DX), Y3
+	VPAND       absMask<>+0(SB), Y2, Y4
+	VPAND       absMask<>+0(SB), Y3, Y5
+	VMULPS      Y0, Y4, Y6
+	VMULPS      Y0, Y5, Y7
+	VROUNDPS    $0x00, Y6, Y6
+	VROUNDPS    $0x00, Y7, Y7
+	VFMADD231PS Y1, Y6, Y4
+	VFMADD231PS Y1, Y7, Y5
+	VFMADD231PS negPiO2C2<>+0(SB), Y6, Y4
+	VFMADD231PS negPiO2C2<>+0(SB), Y7, Y5
+	VFMADD231PS negPiO2C3<>+0(SB), Y6, Y4
+	VFMADD231PS negPiO2C3<>+0(SB), Y7, Y5
+	VCVTTPS2DQ  Y6, Y6
+	VCVTTPS2DQ  Y7, Y7
+	VMULPS      Y4, Y4, Y8
+	VMULPS      Y5, Y5, Y9
+	VMOVUPS     sinP1<>+0(SB), Y10
+	VMOVUPS     sinP1<>+0(SB), Y11
+	VFMADD231PS sinP0<>+0(SB), Y8, Y10
+	VFMADD231PS sinP0<>+0(SB), Y9, Y11
+	VFMADD213PS sinP2<>+0(SB), Y8, Y10
+	VFMADD213PS sinP2<>+0(SB), Y9, Y11
+	VMULPS      Y8, Y10, Y10
+	VMULPS      Y9, Y11, Y11
+	VFMADD213PS Y4, Y4, Y10
+	VFMADD213PS Y5, Y5, Y11
+	VMOVUPS     cosP1<>+0(SB), Y4
+	VMOVUPS     cosP1<>+0(SB), Y5
+	VFMADD231PS cosP0<>+0(SB), Y8, Y4
+	VFMADD231PS cosP0<>+0(SB), Y9, Y5
+	VFMADD213PS cosP2<>+0(SB), Y8, Y4
+	VFMADD213PS cosP2<>+0(SB), Y9, Y5
+	VMOVUPS     one<>+0(SB), Y12
+	VMOVUPS     one<>+0(SB), Y13
+	VFMADD231PS minusHalf<>+0(SB), Y8, Y12
+	VFMADD231PS minusHalf<>+0(SB), Y9, Y13
+	VMULPS      Y8, Y8, Y8
+	VMULPS      Y9, Y9, Y9
+	VFMADD213PS Y12, Y8, Y4
+	VFMADD213PS Y13, Y9, Y5
+	VPSLLD      $0x1f, Y6, Y8
+	VPSLLD      $0x1f, Y7, Y9
+	VBLENDVPS   Y8, Y4, Y10, Y10
+	VBLENDVPS   Y9, Y5, Y11, Y11
+	VPSLLD      $0x1e, Y6, Y6
+	VPSLLD      $0x1e, Y7, Y7
+	VPXOR       Y2, Y6, Y6
+	VPXOR       Y3, Y7, Y7
+	VPAND       signMask<>+0(SB), Y6, Y6
+	VPAND       signMask<>+0(SB), Y7, Y7
+	VPXOR       Y6, Y10, Y10
+	VPXOR       Y7, Y11, Y11
+	VMOVUPS     Y10, 64(CX)
+	VMOVUPS     Y11, 96(CX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x00000020, BX
+	JMP         loop_69
+
+tail_70:
+	TESTQ       BX, BX
+	JZ          done_71
+	LEAQ        tailmask<>+0(SB), AX
+	MOVQ        BX, SI
+	NEGQ        SI
+	LEAQ        256(AX)(SI*4), AX
+	CMPQ        BX, $0x00000008
+	JB          partial_72
+	VMOVUPS     (DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VMULPS      Y0, Y3, Y4
+	VROUNDPS    $0x00, Y4, Y4
+	VFMADD231PS Y1, Y4, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y4, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y4, Y3
+	VCVTTPS2DQ  Y4, Y4
+	VMULPS      Y3, Y3, Y5
+	VMOVUPS     sinP1<>+0(SB), Y6
+	VFMADD231PS sinP0<>+0(SB), Y5, Y6
+	VFMADD213PS sinP2<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y3, Y3, Y6
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y5, Y3
+	VFMADD213PS cosP2<>+0(SB), Y5, Y3
+	VMOVUPS     one<>+0(SB), Y7
+	VFMADD231PS minusHalf<>+0(SB), Y5, Y7
+	VMULPS      Y5, Y5, Y5
+	VFMADD213PS Y7, Y5, Y3
+	VPSLLD      $0x1f, Y4, Y5
+	VBLENDVPS   Y5, Y3, Y6, Y6
+	VPSLLD      $0x1e, Y4, Y4
+	VPXOR       Y2, Y4, Y4
+	VPAND       signMask<>+0(SB), Y4, Y4
+	VPXOR       Y4, Y6, Y6
+	VMOVUPS     Y6, (CX)
+	JMP         next_73
+
+partial_72:
+	VMOVDQU     (AX), Y2
+	VMASKMOVPS  (DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VMULPS      Y0, Y4, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y4
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y4
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y4
+	VCVTTPS2DQ  Y0, Y0
+	VMULPS      Y4, Y4, Y1
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y1, Y5
+	VFMADD213PS sinP2<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y5, Y5
+	VFMADD213PS Y4, Y4, Y5
+	VMOVUPS     cosP1<>+0(SB), Y4
+	VFMADD231PS cosP0<>+0(SB), Y1, Y4
+	VFMADD213PS cosP2<>+0(SB), Y1, Y4
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y6
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y6, Y1, Y4
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y4, Y5, Y5
+	VPSLLD      $0x1e, Y0, Y0
+	VPXOR       Y3, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y5, Y5
+	VMASKMOVPS  Y5, Y2, (CX)
+	JMP         done_71
+
+next_73:
+	CMPQ        BX, $0x00000008
+	JBE         done_71
+	CMPQ        BX, $0x00000010
+	JB          partial_74
+	VMOVUPS     32(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VMULPS      Y0, Y3, Y4
+	VROUNDPS    $0x00, Y4, Y4
+	VFMADD231PS Y1, Y4, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y4, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y4, Y3
+	VCVTTPS2DQ  Y4, Y4
+	VMULPS      Y3, Y3, Y5
+	VMOVUPS     sinP1<>+0(SB), Y6
+	VFMADD231PS sinP0<>+0(SB), Y5, Y6
+	VFMADD213PS sinP2<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y3, Y3, Y6
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y5, Y3
+	VFMADD213PS cosP2<>+0(SB), Y5, Y3
+	VMOVUPS     one<>+0(SB), Y7
+	VFMADD231PS minusHalf<>+0(SB), Y5, Y7
+	VMULPS      Y5, Y5, Y5
+	VFMADD213PS Y7, Y5, Y3
+	VPSLLD      $0x1f, Y4, Y5
+	VBLENDVPS   Y5, Y3, Y6, Y6
+	VPSLLD      $0x1e, Y4, Y4
+	VPXOR       Y2, Y4, Y4
+	VPAND       signMask<>+0(SB), Y4, Y4
+	VPXOR       Y4, Y6, Y6
+	VMOVUPS     Y6, 32(CX)
+	JMP         next_75
+
+partial_74:
+	VMOVDQU     32(AX), Y2
+	VMASKMOVPS  32(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VMULPS      Y0, Y4, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y4
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y4
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y4
+	VCVTTPS2DQ  Y0, Y0
+	VMULPS      Y4, Y4, Y1
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y1, Y5
+	VFMADD213PS sinP2<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y5, Y5
+	VFMADD213PS Y4, Y4, Y5
+	VMOVUPS     cosP1<>+0(SB), Y4
+	VFMADD231PS cosP0<>+0(SB), Y1, Y4
+	VFMADD213PS cosP2<>+0(SB), Y1, Y4
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y6
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y6, Y1, Y4
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y4, Y5, Y5
+	VPSLLD      $0x1e, Y0, Y0
+	VPXOR       Y3, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y5, Y5
+	VMASKMOVPS  Y5, Y2, 32(CX)
+	JMP         done_71
+
+next_75:
+	CMPQ        BX, $0x00000010
+	JBE         done_71
+	CMPQ        BX, $0x00000018
+	JB          partial_76
+	VMOVUPS     64(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VMULPS      Y0, Y3, Y4
+	VROUNDPS    $0x00, Y4, Y4
+	VFMADD231PS Y1, Y4, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y4, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y4, Y3
+	VCVTTPS2DQ  Y4, Y4
+	VMULPS      Y3, Y3, Y5
+	VMOVUPS     sinP1<>+0(SB), Y6
+	VFMADD231PS sinP0<>+0(SB), Y5, Y6
+	VFMADD213PS sinP2<>+0(SB), Y5, Y6
+	VMULPS      Y5, Y6, Y6
+	VFMADD213PS Y3, Y3, Y6
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y5, Y3
+	VFMADD213PS cosP2<>+0(SB), Y5, Y3
+	VMOVUPS     one<>+0(SB), Y7
+	VFMADD231PS minusHalf<>+0(SB), Y5, Y7
+	VMULPS      Y5, Y5, Y5
+	VFMADD213PS Y7, Y5, Y3
+	VPSLLD      $0x1f, Y4, Y5
+	VBLENDVPS   Y5, Y3, Y6, Y6
+	VPSLLD      $0x1e, Y4, Y4
+	VPXOR       Y2, Y4, Y4
+	VPAND       signMask<>+0(SB), Y4, Y4
+	VPXOR       Y4, Y6, Y6
+	VMOVUPS     Y6, 64(CX)
+	JMP         next_77
+
+partial_76:
+	VMOVDQU     64(AX), Y2
+	VMASKMOVPS  64(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VMULPS      Y0, Y4, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y4
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y4
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y4
+	VCVTTPS2DQ  Y0, Y0
+	VMULPS      Y4, Y4, Y1
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y1, Y5
+	VFMADD213PS sinP2<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y5, Y5
+	VFMADD213PS Y4, Y4, Y5
+	VMOVUPS     cosP1<>+0(SB), Y4
+	VFMADD231PS cosP0<>+0(SB), Y1, Y4
+	VFMADD213PS cosP2<>+0(SB), Y1, Y4
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y6
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y6, Y1, Y4
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y4, Y5, Y5
+	VPSLLD      $0x1e, Y0, Y0
+	VPXOR       Y3, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y5, Y5
+	VMASKMOVPS  Y5, Y2, 64(CX)
+	JMP         done_71
+
+next_77:
+	CMPQ        BX, $0x00000018
+	JBE         done_71
+	CMPQ        BX, $0x00000020
+	JB          partial_78
+	VMOVUPS     96(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y3
+	VMULPS      Y0, Y3, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y3
+	VCVTTPS2DQ  Y0, Y0
+	VMULPS      Y3, Y3, Y1
+	VMOVUPS     sinP1<>+0(SB), Y4
+	VFMADD231PS sinP0<>+0(SB), Y1, Y4
+	VFMADD213PS sinP2<>+0(SB), Y1, Y4
+	VMULPS      Y1, Y4, Y4
+	VFMADD213PS Y3, Y3, Y4
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y1, Y3
+	VFMADD213PS cosP2<>+0(SB), Y1, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y5, Y1, Y3
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y3, Y4, Y4
+	VPSLLD      $0x1e, Y0, Y0
+	VPXOR       Y2, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y4, Y4
+	VMOVUPS     Y4, 96(CX)
+	JMP         done_71
+
+partial_78:
+	VMOVDQU     96(AX), Y2
+	VMASKMOVPS  96(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y4
+	VMULPS      Y0, Y4, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y4
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y4
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y4
+	VCVTTPS2DQ  Y0, Y0
+	VMULPS      Y4, Y4, Y1
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y1, Y5
+	VFMADD213PS sinP2<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y5, Y5
+	VFMADD213PS Y4, Y4, Y5
+	VMOVUPS     cosP1<>+0(SB), Y4
+	VFMADD231PS cosP0<>+0(SB), Y1, Y4
+	VFMADD213PS cosP2<>+0(SB), Y1, Y4
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y6
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y6, Y1, Y4
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y4, Y5, Y5
+	VPSLLD      $0x1e, Y0, Y0
+	VPXOR       Y3, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y5, Y5
+	VMASKMOVPS  Y5, Y2, 96(CX)
+
+done_71:
+	LEAQ (CX)(BX*4), CX
+	LEAQ (DX)(BX*4), DX
+	VZEROUPPER
+	RET
+
+op7_8:
+	VMOVUPS twoOverPi<>+0(SB), Y0
+	VMOVUPS negPiO2C1<>+0(SB), Y1
+
+loop_79:
+	CMPQ        BX, $0x00000020
+	JB          tail_80
+	VMOVUPS     (DX), Y2
+	VMOVUPS     32(DX), Y3
+	VPAND       absMask<>+0(SB), Y2, Y2
+	VPAND       absMask<>+0(SB), Y3, Y3
+	VMULPS      Y0, Y2, Y4
+	VMULPS      Y0, Y3, Y5
+	VROUNDPS    $0x00, Y4, Y4
+	VROUNDPS    $0x00, Y5, Y5
+	VFMADD231PS Y1, Y4, Y2
+	VFMADD231PS Y1, Y5, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y4, Y2
+	VFMADD231PS negPiO2C2<>+0(SB), Y5, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y4, Y2
+	VFMADD231PS negPiO2C3<>+0(SB), Y5, Y3
+	VCVTTPS2DQ  Y4, Y4
+	VCVTTPS2DQ  Y5, Y5
+	VPADDD      i1<>+0(SB), Y4, Y4
+	VPADDD      i1<>+0(SB), Y5, Y5
+	VMULPS      Y2, Y2, Y6
+	VMULPS      Y3, Y3, Y7
+	VMOVUPS     sinP1<>+0(SB), Y8
+	VMOVUPS     sinP1<>+0(SB), Y9
+	VFMADD231PS sinP0<>+0(SB), Y6, Y8
+	VFMADD231PS sinP0<>+0(SB), Y7, Y9
+	VFMADD213PS sinP2<>+0(SB), Y6, Y8
+	VFMADD213PS sinP2<>+0(SB), Y7, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VFMADD213PS Y2, Y2, Y8
+	VFMADD213PS Y3, Y3, Y9
+	VMOVUPS     cosP1<>+0(SB), Y2
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y6, Y2
+	VFMADD231PS cosP0<>+0(SB), Y7, Y3
+	VFMADD213PS cosP2<>+0(SB), Y6, Y2
+	VFMADD213PS cosP2<>+0(SB), Y7, Y3
+	VMOVUPS     one<>+0(SB), Y10
+	VMOVUPS     one<>+0(SB), Y11
+	VFMADD231PS minusHalf<>+0(SB), Y6, Y10
+	VFMADD231PS minusHalf<>+0(SB), Y7, Y11
+	VMULPS      Y6, Y6, Y6
+	VMULPS      Y7, Y7, Y7
+	VFMADD213PS Y10, Y6, Y2
+	VFMADD213PS Y11, Y7, Y3
+	VPSLLD      $0x1f, Y4, Y6
+	VPSLLD      $0x1f, Y5, Y7
+	VBLENDVPS   Y6, Y2, Y8, Y8
+	VBLENDVPS   Y7, Y3, Y9, Y9
+	VPSLLD      $0x1e, Y4, Y4
+	VPSLLD      $0x1e, Y5, Y5
+	VPAND       signMask<>+0(SB), Y4, Y4
+	VPAND       signMask<>+0(SB), Y5, Y5
+	VPXOR       Y4, Y8, Y8
+	VPXOR       Y5, Y9, Y9
+	VMOVUPS     Y8, (CX)
+	VMOVUPS     Y9, 32(CX)
+	VMOVUPS     64(DX), Y2
+	VMOVUPS     96(DX), Y3
+	VPAND       absMask<>+0(SB), Y2, Y2
+	VPAND       absMask<>+0(SB), Y3, Y3
+	VMULPS      Y0, Y2, Y4
+	VMULPS      Y0, Y3, Y5
+	VROUNDPS    $0x00, Y4, Y4
+	VROUNDPS    $0x00, Y5, Y5
+	VFMADD231PS Y1, Y4, Y2
+	VFMADD231PS Y1, Y5, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y4, Y2
+	VFMADD231PS negPiO2C2<>+0(SB), Y5, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y4, Y2
+	VFMADD231PS negPiO2C3<>+0(SB), Y5, Y3
+	VCVTTPS2DQ  Y4, Y4
+	VCVTTPS2DQ  Y5, Y5
+	VPADDD      i1<>+0(SB), Y4, Y4
+	VPADDD      i1<>+0(SB), Y5, Y5
+	VMULPS      Y2, Y2, Y6
+	VMULPS      Y3, Y3, Y7
+	VMOVUPS     sinP1<>+0(SB), Y8
+	VMOVUPS     sinP1<>+0(SB), Y9
+	VFMADD231PS sinP0<>+0(SB), Y6, Y8
+	VFMADD231PS sinP0<>+0(SB), Y7, Y9
+	VFMADD213PS sinP2<>+0(SB), Y6, Y8
+	VFMADD213PS sinP2<>+0(SB), Y7, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VFMADD213PS Y2, Y2, Y8
+	VFMADD213PS Y3, Y3, Y9
+	VMOVUPS     cosP1<>+0(SB), Y2
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y6, Y2
+	VFMADD231PS cosP0<>+0(SB), Y7, Y3
+	VFMADD213PS cosP2<>+0(SB), Y6, Y2
+	VFMADD213PS cosP2<>+0(SB), Y7, Y3
+	VMOVUPS     one<>+0(SB), Y10
+	VMOVUPS     one<>+0(SB), Y11
+	VFMADD231PS minusHalf<>+0(SB), Y6, Y10
+	VFMADD231PS minusHalf<>+0(SB), Y7, Y11
+	VMULPS      Y6, Y6, Y6
+	VMULPS      Y7, Y7, Y7
+	VFMADD213PS Y10, Y6, Y2
+	VFMADD213PS Y11, Y7, Y3
+	VPSLLD      $0x1f, Y4, Y6
+	VPSLLD      $0x1f, Y5, Y7
+	VBLENDVPS   Y6, Y2, Y8, Y8
+	VBLENDVPS   Y7, Y3, Y9, Y9
+	VPSLLD      $0x1e, Y4, Y4
+	VPSLLD      $0x1e, Y5, Y5
+	VPAND       signMask<>+0(SB), Y4, Y4
+	VPAND       signMask<>+0(SB), Y5, Y5
+	VPXOR       Y4, Y8, Y8
+	VPXOR       Y5, Y9, Y9
+	VMOVUPS     Y8, 64(CX)
+	VMOVUPS     Y9, 96(CX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x00000020, BX
+	JMP         loop_79
+
+tail_80:
+	TESTQ       BX, BX
+	JZ          done_81
+	LEAQ        tailmask<>+0(SB), AX
+	MOVQ        BX, SI
+	NEGQ        SI
+	LEAQ        256(AX)(SI*4), AX
+	CMPQ        BX, $0x00000008
+	JB          partial_82
+	VMOVUPS     (DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y2
+	VMULPS      Y0, Y2, Y3
+	VROUNDPS    $0x00, Y3, Y3
+	VFMADD231PS Y1, Y3, Y2
+	VFMADD231PS negPiO2C2<>+0(SB), Y3, Y2
+	VFMADD231PS negPiO2C3<>+0(SB), Y3, Y2
+	VCVTTPS2DQ  Y3, Y3
+	VPADDD      i1<>+0(SB), Y3, Y3
+	VMULPS      Y2, Y2, Y4
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y4, Y5
+	VFMADD213PS sinP2<>+0(SB), Y4, Y5
+	VMULPS      Y4, Y5, Y5
+	VFMADD213PS Y2, Y2, Y5
+	VMOVUPS     cosP1<>+0(SB), Y2
+	VFMADD231PS cosP0<>+0(SB), Y4, Y2
+	VFMADD213PS cosP2<>+0(SB), Y4, Y2
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y4, Y6
+	VMULPS      Y4, Y4, Y4
+	VFMADD213PS Y6, Y4, Y2
+	VPSLLD      $0x1f, Y3, Y4
+	VBLENDVPS   Y4, Y2, Y5, Y5
+	VPSLLD      $0x1e, Y3, Y3
+	VPAND       signMask<>+0(SB), Y3, Y3
+	VPXOR       Y3, Y5, Y5
+	VMOVUPS     Y5, (CX)
+	JMP         next_83
+
+partial_82:
+	VMOVDQU     (AX), Y2
+	VMASKMOVPS  (DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y3
+	VMULPS      Y0, Y3, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y3
+	VCVTTPS2DQ  Y0, Y0
+	VPADDD      i1<>+0(SB), Y0, Y0
+	VMULPS      Y3, Y3, Y1
+	VMOVUPS     sinP1<>+0(SB), Y4
+	VFMADD231PS sinP0<>+0(SB), Y1, Y4
+	VFMADD213PS sinP2<>+0(SB), Y1, Y4
+	VMULPS      Y1, Y4, Y4
+	VFMADD213PS Y3, Y3, Y4
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y1, Y3
+	VFMADD213PS cosP2<>+0(SB), Y1, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y5, Y1, Y3
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y3, Y4, Y4
+	VPSLLD      $0x1e, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y4, Y4
+	VMASKMOVPS  Y4, Y2, (CX)
+	JMP         done_81
+
+next_83:
+	CMPQ        BX, $0x00000008
+	JBE         done_81
+	CMPQ        BX, $0x00000010
+	JB          partial_84
+	VMOVUPS     32(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y2
+	VMULPS      Y0, Y2, Y3
+	VROUNDPS    $0x00, Y3, Y3
+	VFMADD231PS Y1, Y3, Y2
+	VFMADD231PS negPiO2C2<>+0(SB), Y3, Y2
+	VFMADD231PS negPiO2C3<>+0(SB), Y3, Y2
+	VCVTTPS2DQ  Y3, Y3
+	VPADDD      i1<>+0(SB), Y3, Y3
+	VMULPS      Y2, Y2, Y4
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y4, Y5
+	VFMADD213PS sinP2<>+0(SB), Y4, Y5
+	VMULPS      Y4, Y5, Y5
+	VFMADD213PS Y2, Y2, Y5
+	VMOVUPS     cosP1<>+0(SB), Y2
+	VFMADD231PS cosP0<>+0(SB), Y4, Y2
+	VFMADD213PS cosP2<>+0(SB), Y4, Y2
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y4, Y6
+	VMULPS      Y4, Y4, Y4
+	VFMADD213PS Y6, Y4, Y2
+	VPSLLD      $0x1f, Y3, Y4
+	VBLENDVPS   Y4, Y2, Y5, Y5
+	VPSLLD      $0x1e, Y3, Y3
+	VPAND       signMask<>+0(SB), Y3, Y3
+	VPXOR       Y3, Y5, Y5
+	VMOVUPS     Y5, 32(CX)
+	JMP         next_85
+
+partial_84:
+	VMOVDQU     32(AX), Y2
+	VMASKMOVPS  32(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y3
+	VMULPS      Y0, Y3, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y3
+	VCVTTPS2DQ  Y0, Y0
+	VPADDD      i1<>+0(SB), Y0, Y0
+	VMULPS      Y3, Y3, Y1
+	VMOVUPS     sinP1<>+0(SB), Y4
+	VFMADD231PS sinP0<>+0(SB), Y1, Y4
+	VFMADD213PS sinP2<>+0(SB), Y1, Y4
+	VMULPS      Y1, Y4, Y4
+	VFMADD213PS Y3, Y3, Y4
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y1, Y3
+	VFMADD213PS cosP2<>+0(SB), Y1, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y5, Y1, Y3
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y3, Y4, Y4
+	VPSLLD      $0x1e, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y4, Y4
+	VMASKMOVPS  Y4, Y2, 32(CX)
+	JMP         done_81
+
+next_85:
+	CMPQ        BX, $0x00000010
+	JBE         done_81
+	CMPQ        BX, $0x00000018
+	JB          partial_86
+	VMOVUPS     64(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y2
+	VMULPS      Y0, Y2, Y3
+	VROUNDPS    $0x00, Y3, Y3
+	VFMADD231PS Y1, Y3, Y2
+	VFMADD231PS negPiO2C2<>+0(SB), Y3, Y2
+	VFMADD231PS negPiO2C3<>+0(SB), Y3, Y2
+	VCVTTPS2DQ  Y3, Y3
+	VPADDD      i1<>+0(SB), Y3, Y3
+	VMULPS      Y2, Y2, Y4
+	VMOVUPS     sinP1<>+0(SB), Y5
+	VFMADD231PS sinP0<>+0(SB), Y4, Y5
+	VFMADD213PS sinP2<>+0(SB), Y4, Y5
+	VMULPS      Y4, Y5, Y5
+	VFMADD213PS Y2, Y2, Y5
+	VMOVUPS     cosP1<>+0(SB), Y2
+	VFMADD231PS cosP0<>+0(SB), Y4, Y2
+	VFMADD213PS cosP2<>+0(SB), Y4, Y2
+	VMOVUPS     one<>+0(SB), Y6
+	VFMADD231PS minusHalf<>+0(SB), Y4, Y6
+	VMULPS      Y4, Y4, Y4
+	VFMADD213PS Y6, Y4, Y2
+	VPSLLD      $0x1f, Y3, Y4
+	VBLENDVPS   Y4, Y2, Y5, Y5
+	VPSLLD      $0x1e, Y3, Y3
+	VPAND       signMask<>+0(SB), Y3, Y3
+	VPXOR       Y3, Y5, Y5
+	VMOVUPS     Y5, 64(CX)
+	JMP         next_87
+
+partial_86:
+	VMOVDQU     64(AX), Y2
+	VMASKMOVPS  64(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y3
+	VMULPS      Y0, Y3, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y3
+	VCVTTPS2DQ  Y0, Y0
+	VPADDD      i1<>+0(SB), Y0, Y0
+	VMULPS      Y3, Y3, Y1
+	VMOVUPS     sinP1<>+0(SB), Y4
+	VFMADD231PS sinP0<>+0(SB), Y1, Y4
+	VFMADD213PS sinP2<>+0(SB), Y1, Y4
+	VMULPS      Y1, Y4, Y4
+	VFMADD213PS Y3, Y3, Y4
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y1, Y3
+	VFMADD213PS cosP2<>+0(SB), Y1, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y5, Y1, Y3
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y3, Y4, Y4
+	VPSLLD      $0x1e, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y4, Y4
+	VMASKMOVPS  Y4, Y2, 64(CX)
+	JMP         done_81
+
+next_87:
+	CMPQ        BX, $0x00000018
+	JBE         done_81
+	CMPQ        BX, $0x00000020
+	JB          partial_88
+	VMOVUPS     96(DX), Y2
+	VPAND       absMask<>+0(SB), Y2, Y2
+	VMULPS      Y0, Y2, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y2
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y2
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y2
+	VCVTTPS2DQ  Y0, Y0
+	VPADDD      i1<>+0(SB), Y0, Y0
+	VMULPS      Y2, Y2, Y1
+	VMOVUPS     sinP1<>+0(SB), Y3
+	VFMADD231PS sinP0<>+0(SB), Y1, Y3
+	VFMADD213PS sinP2<>+0(SB), Y1, Y3
+	VMULPS      Y1, Y3, Y3
+	VFMADD213PS Y2, Y2, Y3
+	VMOVUPS     cosP1<>+0(SB), Y2
+	VFMADD231PS cosP0<>+0(SB), Y1, Y2
+	VFMADD213PS cosP2<>+0(SB), Y1, Y2
+	VMOVUPS     one<>+0(SB), Y4
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y4
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y4, Y1, Y2
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y2, Y3, Y3
+	VPSLLD      $0x1e, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y3, Y3
+	VMOVUPS     Y3, 96(CX)
+	JMP         done_81
+
+partial_88:
+	VMOVDQU     96(AX), Y2
+	VMASKMOVPS  96(DX), Y2, Y3
+	VPAND       absMask<>+0(SB), Y3, Y3
+	VMULPS      Y0, Y3, Y0
+	VROUNDPS    $0x00, Y0, Y0
+	VFMADD231PS Y1, Y0, Y3
+	VFMADD231PS negPiO2C2<>+0(SB), Y0, Y3
+	VFMADD231PS negPiO2C3<>+0(SB), Y0, Y3
+	VCVTTPS2DQ  Y0, Y0
+	VPADDD      i1<>+0(SB), Y0, Y0
+	VMULPS      Y3, Y3, Y1
+	VMOVUPS     sinP1<>+0(SB), Y4
+	VFMADD231PS sinP0<>+0(SB), Y1, Y4
+	VFMADD213PS sinP2<>+0(SB), Y1, Y4
+	VMULPS      Y1, Y4, Y4
+	VFMADD213PS Y3, Y3, Y4
+	VMOVUPS     cosP1<>+0(SB), Y3
+	VFMADD231PS cosP0<>+0(SB), Y1, Y3
+	VFMADD213PS cosP2<>+0(SB), Y1, Y3
+	VMOVUPS     one<>+0(SB), Y5
+	VFMADD231PS minusHalf<>+0(SB), Y1, Y5
+	VMULPS      Y1, Y1, Y1
+	VFMADD213PS Y5, Y1, Y3
+	VPSLLD      $0x1f, Y0, Y1
+	VBLENDVPS   Y1, Y3, Y4, Y4
+	VPSLLD      $0x1e, Y0, Y0
+	VPAND       signMask<>+0(SB), Y0, Y0
+	VPXOR       Y0, Y4, Y4
+	VMASKMOVPS  Y4, Y2, 96(CX)
+
+done_81:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -3126,6 +3932,204 @@ DATA signMask<>+56(SB)/4, $0x80000000
 DATA signMask<>+60(SB)/4, $0x80000000
 GLOBL signMask<>(SB), RODATA|NOPTR, $64
 
+DATA twoOverPi<>+0(SB)/4, $0x3f22f983
+DATA twoOverPi<>+4(SB)/4, $0x3f22f983
+DATA twoOverPi<>+8(SB)/4, $0x3f22f983
+DATA twoOverPi<>+12(SB)/4, $0x3f22f983
+DATA twoOverPi<>+16(SB)/4, $0x3f22f983
+DATA twoOverPi<>+20(SB)/4, $0x3f22f983
+DATA twoOverPi<>+24(SB)/4, $0x3f22f983
+DATA twoOverPi<>+28(SB)/4, $0x3f22f983
+DATA twoOverPi<>+32(SB)/4, $0x3f22f983
+DATA twoOverPi<>+36(SB)/4, $0x3f22f983
+DATA twoOverPi<>+40(SB)/4, $0x3f22f983
+DATA twoOverPi<>+44(SB)/4, $0x3f22f983
+DATA twoOverPi<>+48(SB)/4, $0x3f22f983
+DATA twoOverPi<>+52(SB)/4, $0x3f22f983
+DATA twoOverPi<>+56(SB)/4, $0x3f22f983
+DATA twoOverPi<>+60(SB)/4, $0x3f22f983
+GLOBL twoOverPi<>(SB), RODATA|NOPTR, $64
+
+DATA negPiO2C1<>+0(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+4(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+8(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+12(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+16(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+20(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+24(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+28(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+32(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+36(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+40(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+44(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+48(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+52(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+56(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+60(SB)/4, $0xbfc90fdb
+GLOBL negPiO2C1<>(SB), RODATA|NOPTR, $64
+
+DATA negPiO2C2<>+0(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+4(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+8(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+12(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+16(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+20(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+24(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+28(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+32(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+36(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+40(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+44(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+48(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+52(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+56(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+60(SB)/4, $0x333bbd2e
+GLOBL negPiO2C2<>(SB), RODATA|NOPTR, $64
+
+DATA negPiO2C3<>+0(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+4(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+8(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+12(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+16(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+20(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+24(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+28(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+32(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+36(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+40(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+44(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+48(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+52(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+56(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+60(SB)/4, $0x26f72ced
+GLOBL negPiO2C3<>(SB), RODATA|NOPTR, $64
+
+DATA sinP1<>+0(SB)/4, $0x3c08839e
+DATA sinP1<>+4(SB)/4, $0x3c08839e
+DATA sinP1<>+8(SB)/4, $0x3c08839e
+DATA sinP1<>+12(SB)/4, $0x3c08839e
+DATA sinP1<>+16(SB)/4, $0x3c08839e
+DATA sinP1<>+20(SB)/4, $0x3c08839e
+DATA sinP1<>+24(SB)/4, $0x3c08839e
+DATA sinP1<>+28(SB)/4, $0x3c08839e
+DATA sinP1<>+32(SB)/4, $0x3c08839e
+DATA sinP1<>+36(SB)/4, $0x3c08839e
+DATA sinP1<>+40(SB)/4, $0x3c08839e
+DATA sinP1<>+44(SB)/4, $0x3c08839e
+DATA sinP1<>+48(SB)/4, $0x3c08839e
+DATA sinP1<>+52(SB)/4, $0x3c08839e
+DATA sinP1<>+56(SB)/4, $0x3c08839e
+DATA sinP1<>+60(SB)/4, $0x3c08839e
+GLOBL sinP1<>(SB), RODATA|NOPTR, $64
+
+DATA sinP0<>+0(SB)/4, $0xb94ca1f9
+DATA sinP0<>+4(SB)/4, $0xb94ca1f9
+DATA sinP0<>+8(SB)/4, $0xb94ca1f9
+DATA sinP0<>+12(SB)/4, $0xb94ca1f9
+DATA sinP0<>+16(SB)/4, $0xb94ca1f9
+DATA sinP0<>+20(SB)/4, $0xb94ca1f9
+DATA sinP0<>+24(SB)/4, $0xb94ca1f9
+DATA sinP0<>+28(SB)/4, $0xb94ca1f9
+DATA sinP0<>+32(SB)/4, $0xb94ca1f9
+DATA sinP0<>+36(SB)/4, $0xb94ca1f9
+DATA sinP0<>+40(SB)/4, $0xb94ca1f9
+DATA sinP0<>+44(SB)/4, $0xb94ca1f9
+DATA sinP0<>+48(SB)/4, $0xb94ca1f9
+DATA sinP0<>+52(SB)/4, $0xb94ca1f9
+DATA sinP0<>+56(SB)/4, $0xb94ca1f9
+DATA sinP0<>+60(SB)/4, $0xb94ca1f9
+GLOBL sinP0<>(SB), RODATA|NOPTR, $64
+
+DATA sinP2<>+0(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+4(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+8(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+12(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+16(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+20(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+24(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+28(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+32(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+36(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+40(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+44(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+48(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+52(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+56(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+60(SB)/4, $0xbe2aaaa3
+GLOBL sinP2<>(SB), RODATA|NOPTR, $64
+
+DATA cosP1<>+0(SB)/4, $0xbab6061a
+DATA cosP1<>+4(SB)/4, $0xbab6061a
+DATA cosP1<>+8(SB)/4, $0xbab6061a
+DATA cosP1<>+12(SB)/4, $0xbab6061a
+DATA cosP1<>+16(SB)/4, $0xbab6061a
+DATA cosP1<>+20(SB)/4, $0xbab6061a
+DATA cosP1<>+24(SB)/4, $0xbab6061a
+DATA cosP1<>+28(SB)/4, $0xbab6061a
+DATA cosP1<>+32(SB)/4, $0xbab6061a
+DATA cosP1<>+36(SB)/4, $0xbab6061a
+DATA cosP1<>+40(SB)/4, $0xbab6061a
+DATA cosP1<>+44(SB)/4, $0xbab6061a
+DATA cosP1<>+48(SB)/4, $0xbab6061a
+DATA cosP1<>+52(SB)/4, $0xbab6061a
+DATA cosP1<>+56(SB)/4, $0xbab6061a
+DATA cosP1<>+60(SB)/4, $0xbab6061a
+GLOBL cosP1<>(SB), RODATA|NOPTR, $64
+
+DATA cosP0<>+0(SB)/4, $0x37ccf5ce
+DATA cosP0<>+4(SB)/4, $0x37ccf5ce
+DATA cosP0<>+8(SB)/4, $0x37ccf5ce
+DATA cosP0<>+12(SB)/4, $0x37ccf5ce
+DATA cosP0<>+16(SB)/4, $0x37ccf5ce
+DATA cosP0<>+20(SB)/4, $0x37ccf5ce
+DATA cosP0<>+24(SB)/4, $0x37ccf5ce
+DATA cosP0<>+28(SB)/4, $0x37ccf5ce
+DATA cosP0<>+32(SB)/4, $0x37ccf5ce
+DATA cosP0<>+36(SB)/4, $0x37ccf5ce
+DATA cosP0<>+40(SB)/4, $0x37ccf5ce
+DATA cosP0<>+44(SB)/4, $0x37ccf5ce
+DATA cosP0<>+48(SB)/4, $0x37ccf5ce
+DATA cosP0<>+52(SB)/4, $0x37ccf5ce
+DATA cosP0<>+56(SB)/4, $0x37ccf5ce
+DATA cosP0<>+60(SB)/4, $0x37ccf5ce
+GLOBL cosP0<>(SB), RODATA|NOPTR, $64
+
+DATA cosP2<>+0(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+4(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+8(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+12(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+16(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+20(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+24(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+28(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+32(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+36(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+40(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+44(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+48(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+52(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+56(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+60(SB)/4, $0x3d2aaaa5
+GLOBL cosP2<>(SB), RODATA|NOPTR, $64
+
+DATA i1<>+0(SB)/4, $0x00000001
+DATA i1<>+4(SB)/4, $0x00000001
+DATA i1<>+8(SB)/4, $0x00000001
+DATA i1<>+12(SB)/4, $0x00000001
+DATA i1<>+16(SB)/4, $0x00000001
+DATA i1<>+20(SB)/4, $0x00000001
+DATA i1<>+24(SB)/4, $0x00000001
+DATA i1<>+28(SB)/4, $0x00000001
+DATA i1<>+32(SB)/4, $0x00000001
+DATA i1<>+36(SB)/4, $0x00000001
+DATA i1<>+40(SB)/4, $0x00000001
+DATA i1<>+44(SB)/4, $0x00000001
+DATA i1<>+48(SB)/4, $0x00000001
+DATA i1<>+52(SB)/4, $0x00000001
+DATA i1<>+56(SB)/4, $0x00000001
+DATA i1<>+60(SB)/4, $0x00000001
+GLOBL i1<>(SB), RODATA|NOPTR, $64
+
 // func ReluBackwardAVX2(dst *float32, dy *float32, x *float32, n int)
 // Requires: AVX
 TEXT ·ReluBackwardAVX2(SB), NOSPLIT, $0-32
@@ -3135,9 +4139,9 @@ TEXT ·ReluBackwardAVX2(SB), NOSPLIT, $0-32
 	MOVQ   n+24(FP), BX
 	VXORPS Y0, Y0, Y0
 
-loop_67:
+loop_89:
 	CMPQ    BX, $0x00000020
-	JB      tail_68
+	JB      tail_90
 	VMOVUPS (DX), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (CX), Y1, Y1
@@ -3158,84 +4162,84 @@ loop_67:
 	ADDQ    $0x00000080, CX
 	ADDQ    $0x00000080, DX
 	SUBQ    $0x00000020, BX
-	JMP     loop_67
+	JMP     loop_89
 
-tail_68:
+tail_90:
 	TESTQ   BX, BX
-	JZ      done_69
+	JZ      done_91
 	LEAQ    tailmask<>+0(SB), SI
 	MOVQ    BX, DI
 	NEGQ    DI
 	LEAQ    256(SI)(DI*4), SI
 	CMPQ    BX, $0x00000008
-	JB      partial_70
+	JB      partial_92
 	VMOVUPS (DX), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (CX), Y1, Y1
 	VMOVUPS Y1, (AX)
-	JMP     next_71
+	JMP     next_93
 
-partial_70:
+partial_92:
 	VMOVDQU    (SI), Y1
 	VMASKMOVPS (DX), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y0
 	VMASKMOVPS (CX), Y1, Y2
 	VANDPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, (AX)
-	JMP        done_69
+	JMP        done_91
 
-next_71:
+next_93:
 	CMPQ    BX, $0x00000008
-	JBE     done_69
+	JBE     done_91
 	CMPQ    BX, $0x00000010
-	JB      partial_72
+	JB      partial_94
 	VMOVUPS 32(DX), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(CX), Y1, Y1
 	VMOVUPS Y1, 32(AX)
-	JMP     next_73
+	JMP     next_95
 
-partial_72:
+partial_94:
 	VMOVDQU    32(SI), Y1
 	VMASKMOVPS 32(DX), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y0
 	VMASKMOVPS 32(CX), Y1, Y2
 	VANDPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, 32(AX)
-	JMP        done_69
+	JMP        done_91
 
-next_73:
+next_95:
 	CMPQ    BX, $0x00000010
-	JBE     done_69
+	JBE     done_91
 	CMPQ    BX, $0x00000018
-	JB      partial_74
+	JB      partial_96
 	VMOVUPS 64(DX), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(CX), Y1, Y1
 	VMOVUPS Y1, 64(AX)
-	JMP     next_75
+	JMP     next_97
 
-partial_74:
+partial_96:
 	VMOVDQU    64(SI), Y1
 	VMASKMOVPS 64(DX), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y0
 	VMASKMOVPS 64(CX), Y1, Y2
 	VANDPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, 64(AX)
-	JMP        done_69
+	JMP        done_91
 
-next_75:
+next_97:
 	CMPQ    BX, $0x00000018
-	JBE     done_69
+	JBE     done_91
 	CMPQ    BX, $0x00000020
-	JB      partial_76
+	JB      partial_98
 	VMOVUPS 96(DX), Y1
 	VCMPPS  $0x06, Y0, Y1, Y0
 	VANDPS  96(CX), Y0, Y0
 	VMOVUPS Y0, 96(AX)
-	JMP     done_69
+	JMP     done_91
 
-partial_76:
+partial_98:
 	VMOVDQU    96(SI), Y1
 	VMASKMOVPS 96(DX), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y0
@@ -3243,7 +4247,7 @@ partial_76:
 	VANDPS     Y2, Y0, Y0
 	VMASKMOVPS Y0, Y1, 96(AX)
 
-done_69:
+done_91:
 	LEAQ (AX)(BX*4), AX
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX

@@ -23,15 +23,19 @@ TEXT ·UnaryAVX512(SB), NOSPLIT, $0-32
 	JE   op4_5
 	CMPQ AX, $0x00000005
 	JE   op5_6
+	CMPQ AX, $0x00000006
+	JE   op6_7
+	CMPQ AX, $0x00000007
+	JE   op7_8
 	VZEROUPPER
 	RET
 
 op0_1:
 	VPXORD Z0, Z0, Z0
 
-loop_7:
+loop_9:
 	CMPQ    BX, $0x00000040
-	JB      tail_8
+	JB      tail_10
 	VMAXPS  (DX), Z0, Z1
 	VMOVUPS Z1, (CX)
 	VMAXPS  64(DX), Z0, Z1
@@ -43,11 +47,11 @@ loop_7:
 	ADDQ    $0x00000100, CX
 	ADDQ    $0x00000100, DX
 	SUBQ    $0x00000040, BX
-	JMP     loop_7
+	JMP     loop_9
 
-tail_8:
+tail_10:
 	TESTQ     BX, BX
-	JZ        done_9
+	JZ        done_11
 	LEAQ      tailbits<>+0(SB), AX
 	MOVQ      (AX)(BX*8), AX
 	KMOVW     AX, K1
@@ -55,7 +59,7 @@ tail_8:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (CX)
 	CMPQ      BX, $0x00000010
-	JBE       done_9
+	JBE       done_11
 	MOVQ      AX, SI
 	SHRQ      $0x10, SI
 	KMOVW     SI, K1
@@ -63,7 +67,7 @@ tail_8:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 64(CX)
 	CMPQ      BX, $0x00000020
-	JBE       done_9
+	JBE       done_11
 	MOVQ      AX, SI
 	SHRQ      $0x20, SI
 	KMOVW     SI, K1
@@ -71,14 +75,14 @@ tail_8:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 128(CX)
 	CMPQ      BX, $0x00000030
-	JBE       done_9
+	JBE       done_11
 	SHRQ      $0x30, AX
 	KMOVW     AX, K1
 	VMOVUPS.Z 192(DX), K1, Z1
 	VMAXPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 192(CX)
 
-done_9:
+done_11:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -99,9 +103,9 @@ op1_2:
 	VMOVUPS i127<>+0(SB), Z11
 	VMOVUPS expP1<>+0(SB), Z12
 
-loop_10:
+loop_12:
 	CMPQ        BX, $0x00000040
-	JB          tail_11
+	JB          tail_13
 	VMOVUPS     (DX), Z13
 	VMOVUPS     64(DX), Z14
 	VMOVUPS     128(DX), Z15
@@ -209,11 +213,11 @@ loop_10:
 	ADDQ        $0x00000100, CX
 	ADDQ        $0x00000100, DX
 	SUBQ        $0x00000040, BX
-	JMP         loop_10
+	JMP         loop_12
 
-tail_11:
+tail_13:
 	TESTQ       BX, BX
-	JZ          done_12
+	JZ          done_14
 	LEAQ        tailbits<>+0(SB), AX
 	MOVQ        (AX)(BX*8), AX
 	KMOVW       AX, K1
@@ -244,7 +248,7 @@ tail_11:
 	VMULPS      Z14, Z15, Z15
 	VMOVUPS     Z15, K1, (CX)
 	CMPQ        BX, $0x00000010
-	JBE         done_12
+	JBE         done_14
 	MOVQ        AX, SI
 	SHRQ        $0x10, SI
 	KMOVW       SI, K1
@@ -275,7 +279,7 @@ tail_11:
 	VMULPS      Z14, Z15, Z15
 	VMOVUPS     Z15, K1, 64(CX)
 	CMPQ        BX, $0x00000020
-	JBE         done_12
+	JBE         done_14
 	MOVQ        AX, SI
 	SHRQ        $0x20, SI
 	KMOVW       SI, K1
@@ -306,7 +310,7 @@ tail_11:
 	VMULPS      Z14, Z15, Z15
 	VMOVUPS     Z15, K1, 128(CX)
 	CMPQ        BX, $0x00000030
-	JBE         done_12
+	JBE         done_14
 	SHRQ        $0x30, AX
 	KMOVW       AX, K1
 	VMOVUPS.Z   192(DX), K1, Z13
@@ -336,7 +340,7 @@ tail_11:
 	VMULPS      Z1, Z2, Z2
 	VMOVUPS     Z2, K1, 192(CX)
 
-done_12:
+done_14:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -356,9 +360,9 @@ op2_3:
 	VMOVUPS expC2<>+0(SB), Z10
 	VMOVUPS minusHalf<>+0(SB), Z11
 
-loop_13:
+loop_15:
 	CMPQ        BX, $0x00000040
-	JB          tail_14
+	JB          tail_16
 	VMOVUPS     (DX), Z12
 	VMOVUPS     64(DX), Z13
 	VMOVUPS     128(DX), Z14
@@ -510,11 +514,11 @@ loop_13:
 	ADDQ        $0x00000100, CX
 	ADDQ        $0x00000100, DX
 	SUBQ        $0x00000040, BX
-	JMP         loop_13
+	JMP         loop_15
 
-tail_14:
+tail_16:
 	TESTQ       BX, BX
-	JZ          done_15
+	JZ          done_17
 	LEAQ        tailbits<>+0(SB), AX
 	MOVQ        (AX)(BX*8), AX
 	KMOVW       AX, K1
@@ -556,7 +560,7 @@ tail_14:
 	VMOVUPS     qNaN<>+0(SB), K2, Z16
 	VMOVUPS     Z16, K1, (CX)
 	CMPQ        BX, $0x00000010
-	JBE         done_15
+	JBE         done_17
 	MOVQ        AX, SI
 	SHRQ        $0x10, SI
 	KMOVW       SI, K1
@@ -598,7 +602,7 @@ tail_14:
 	VMOVUPS     qNaN<>+0(SB), K2, Z16
 	VMOVUPS     Z16, K1, 64(CX)
 	CMPQ        BX, $0x00000020
-	JBE         done_15
+	JBE         done_17
 	MOVQ        AX, SI
 	SHRQ        $0x20, SI
 	KMOVW       SI, K1
@@ -640,7 +644,7 @@ tail_14:
 	VMOVUPS     qNaN<>+0(SB), K2, Z16
 	VMOVUPS     Z16, K1, 128(CX)
 	CMPQ        BX, $0x00000030
-	JBE         done_15
+	JBE         done_17
 	SHRQ        $0x30, AX
 	KMOVW       AX, K1
 	VMOVUPS.Z   192(DX), K1, Z12
@@ -681,16 +685,16 @@ tail_14:
 	VMOVUPS     qNaN<>+0(SB), K2, Z15
 	VMOVUPS     Z15, K1, 192(CX)
 
-done_15:
+done_17:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
 	RET
 
 op3_4:
-loop_16:
+loop_18:
 	CMPQ    BX, $0x00000040
-	JB      tail_17
+	JB      tail_19
 	VSQRTPS (DX), Z0
 	VMOVUPS Z0, (CX)
 	VSQRTPS 64(DX), Z0
@@ -702,11 +706,11 @@ loop_16:
 	ADDQ    $0x00000100, CX
 	ADDQ    $0x00000100, DX
 	SUBQ    $0x00000040, BX
-	JMP     loop_16
+	JMP     loop_18
 
-tail_17:
+tail_19:
 	TESTQ     BX, BX
-	JZ        done_18
+	JZ        done_20
 	LEAQ      tailbits<>+0(SB), AX
 	MOVQ      (AX)(BX*8), AX
 	KMOVW     AX, K1
@@ -714,7 +718,7 @@ tail_17:
 	VSQRTPS   Z0, Z0
 	VMOVUPS   Z0, K1, (CX)
 	CMPQ      BX, $0x00000010
-	JBE       done_18
+	JBE       done_20
 	MOVQ      AX, SI
 	SHRQ      $0x10, SI
 	KMOVW     SI, K1
@@ -722,7 +726,7 @@ tail_17:
 	VSQRTPS   Z0, Z0
 	VMOVUPS   Z0, K1, 64(CX)
 	CMPQ      BX, $0x00000020
-	JBE       done_18
+	JBE       done_20
 	MOVQ      AX, SI
 	SHRQ      $0x20, SI
 	KMOVW     SI, K1
@@ -730,14 +734,14 @@ tail_17:
 	VSQRTPS   Z0, Z0
 	VMOVUPS   Z0, K1, 128(CX)
 	CMPQ      BX, $0x00000030
-	JBE       done_18
+	JBE       done_20
 	SHRQ      $0x30, AX
 	KMOVW     AX, K1
 	VMOVUPS.Z 192(DX), K1, Z0
 	VSQRTPS   Z0, Z0
 	VMOVUPS   Z0, K1, 192(CX)
 
-done_18:
+done_20:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -753,9 +757,9 @@ op4_5:
 	VMOVUPS expP2<>+0(SB), Z6
 	VMOVUPS expP3<>+0(SB), Z7
 
-loop_19:
+loop_21:
 	CMPQ        BX, $0x00000040
-	JB          tail_20
+	JB          tail_22
 	VMOVUPS     (DX), Z8
 	VMOVUPS     64(DX), Z9
 	VMOVUPS     128(DX), Z10
@@ -939,11 +943,11 @@ loop_19:
 	ADDQ        $0x00000100, CX
 	ADDQ        $0x00000100, DX
 	SUBQ        $0x00000040, BX
-	JMP         loop_19
+	JMP         loop_21
 
-tail_20:
+tail_22:
 	TESTQ       BX, BX
-	JZ          done_21
+	JZ          done_23
 	LEAQ        tailbits<>+0(SB), AX
 	MOVQ        (AX)(BX*8), AX
 	KMOVW       AX, K1
@@ -993,7 +997,7 @@ tail_20:
 	VMOVUPS     Z11, K2, Z10
 	VMOVUPS     Z10, K1, (CX)
 	CMPQ        BX, $0x00000010
-	JBE         done_21
+	JBE         done_23
 	MOVQ        AX, SI
 	SHRQ        $0x10, SI
 	KMOVW       SI, K1
@@ -1043,7 +1047,7 @@ tail_20:
 	VMOVUPS     Z11, K2, Z10
 	VMOVUPS     Z10, K1, 64(CX)
 	CMPQ        BX, $0x00000020
-	JBE         done_21
+	JBE         done_23
 	MOVQ        AX, SI
 	SHRQ        $0x20, SI
 	KMOVW       SI, K1
@@ -1093,7 +1097,7 @@ tail_20:
 	VMOVUPS     Z11, K2, Z10
 	VMOVUPS     Z10, K1, 128(CX)
 	CMPQ        BX, $0x00000030
-	JBE         done_21
+	JBE         done_23
 	SHRQ        $0x30, AX
 	KMOVW       AX, K1
 	VMOVUPS.Z   192(DX), K1, Z8
@@ -1142,7 +1146,7 @@ tail_20:
 	VMOVUPS     Z11, K2, Z1
 	VMOVUPS     Z1, K1, 192(CX)
 
-done_21:
+done_23:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -1162,9 +1166,9 @@ op5_6:
 	VMOVUPS one<>+0(SB), Z10
 	VMOVUPS i127<>+0(SB), Z11
 
-loop_22:
+loop_24:
 	CMPQ        BX, $0x00000040
-	JB          tail_23
+	JB          tail_25
 	VMOVUPS     (DX), Z12
 	VMOVUPS     64(DX), Z13
 	VMOVUPS     128(DX), Z14
@@ -1292,11 +1296,11 @@ loop_22:
 	ADDQ        $0x00000100, CX
 	ADDQ        $0x00000100, DX
 	SUBQ        $0x00000040, BX
-	JMP         loop_22
+	JMP         loop_24
 
-tail_23:
+tail_25:
 	TESTQ       BX, BX
-	JZ          done_24
+	JZ          done_26
 	LEAQ        tailbits<>+0(SB), AX
 	MOVQ        (AX)(BX*8), AX
 	KMOVW       AX, K1
@@ -1332,7 +1336,7 @@ tail_23:
 	VDIVPS      Z13, Z15, Z15
 	VMOVUPS     Z15, K1, (CX)
 	CMPQ        BX, $0x00000010
-	JBE         done_24
+	JBE         done_26
 	MOVQ        AX, SI
 	SHRQ        $0x10, SI
 	KMOVW       SI, K1
@@ -1368,7 +1372,7 @@ tail_23:
 	VDIVPS      Z13, Z15, Z15
 	VMOVUPS     Z15, K1, 64(CX)
 	CMPQ        BX, $0x00000020
-	JBE         done_24
+	JBE         done_26
 	MOVQ        AX, SI
 	SHRQ        $0x20, SI
 	KMOVW       SI, K1
@@ -1404,7 +1408,7 @@ tail_23:
 	VDIVPS      Z13, Z15, Z15
 	VMOVUPS     Z15, K1, 128(CX)
 	CMPQ        BX, $0x00000030
-	JBE         done_24
+	JBE         done_26
 	SHRQ        $0x30, AX
 	KMOVW       AX, K1
 	VMOVUPS.Z   192(DX), K1, Z12
@@ -1439,7 +1443,537 @@ tail_23:
 	VDIVPS      Z0, Z2, Z2
 	VMOVUPS     Z2, K1, 192(CX)
 
-done_24:
+done_26:
+	LEAQ (CX)(BX*4), CX
+	LEAQ (DX)(BX*4), DX
+	VZEROUPPER
+	RET
+
+op6_7:
+	VMOVUPS twoOverPi<>+0(SB), Z0
+	VMOVUPS negPiO2C1<>+0(SB), Z1
+	VMOVUPS negPiO2C2<>+0(SB), Z2
+	VMOVUPS negPiO2C3<>+0(SB), Z3
+
+loop_27:
+	CMPQ        BX, $0x00000040
+	JB          tail_28
+	VMOVUPS     (DX), Z4
+	VMOVUPS     64(DX), Z5
+	VMOVUPS     128(DX), Z6
+	VMOVUPS     192(DX), Z7
+	VPANDD      absMask<>+0(SB), Z4, Z8
+	VPANDD      absMask<>+0(SB), Z5, Z9
+	VPANDD      absMask<>+0(SB), Z6, Z10
+	VPANDD      absMask<>+0(SB), Z7, Z11
+	VMULPS      Z0, Z8, Z12
+	VMULPS      Z0, Z9, Z13
+	VMULPS      Z0, Z10, Z14
+	VMULPS      Z0, Z11, Z15
+	VRNDSCALEPS $0x00, Z12, Z12
+	VRNDSCALEPS $0x00, Z13, Z13
+	VRNDSCALEPS $0x00, Z14, Z14
+	VRNDSCALEPS $0x00, Z15, Z15
+	VFMADD231PS Z1, Z12, Z8
+	VFMADD231PS Z1, Z13, Z9
+	VFMADD231PS Z1, Z14, Z10
+	VFMADD231PS Z1, Z15, Z11
+	VFMADD231PS Z2, Z12, Z8
+	VFMADD231PS Z2, Z13, Z9
+	VFMADD231PS Z2, Z14, Z10
+	VFMADD231PS Z2, Z15, Z11
+	VFMADD231PS Z3, Z12, Z8
+	VFMADD231PS Z3, Z13, Z9
+	VFMADD231PS Z3, Z14, Z10
+	VFMADD231PS Z3, Z15, Z11
+	VCVTTPS2DQ  Z12, Z12
+	VCVTTPS2DQ  Z13, Z13
+	VCVTTPS2DQ  Z14, Z14
+	VCVTTPS2DQ  Z15, Z15
+	VMULPS      Z8, Z8, Z16
+	VMULPS      Z9, Z9, Z17
+	VMULPS      Z10, Z10, Z18
+	VMULPS      Z11, Z11, Z19
+	VMOVUPS     sinP1<>+0(SB), Z20
+	VMOVUPS     sinP1<>+0(SB), Z21
+	VMOVUPS     sinP1<>+0(SB), Z22
+	VMOVUPS     sinP1<>+0(SB), Z23
+	VFMADD231PS sinP0<>+0(SB), Z16, Z20
+	VFMADD231PS sinP0<>+0(SB), Z17, Z21
+	VFMADD231PS sinP0<>+0(SB), Z18, Z22
+	VFMADD231PS sinP0<>+0(SB), Z19, Z23
+	VFMADD213PS sinP2<>+0(SB), Z16, Z20
+	VFMADD213PS sinP2<>+0(SB), Z17, Z21
+	VFMADD213PS sinP2<>+0(SB), Z18, Z22
+	VFMADD213PS sinP2<>+0(SB), Z19, Z23
+	VMULPS      Z16, Z20, Z20
+	VMULPS      Z17, Z21, Z21
+	VMULPS      Z18, Z22, Z22
+	VMULPS      Z19, Z23, Z23
+	VFMADD213PS Z8, Z8, Z20
+	VFMADD213PS Z9, Z9, Z21
+	VFMADD213PS Z10, Z10, Z22
+	VFMADD213PS Z11, Z11, Z23
+	VMOVUPS     cosP1<>+0(SB), Z8
+	VMOVUPS     cosP1<>+0(SB), Z9
+	VMOVUPS     cosP1<>+0(SB), Z10
+	VMOVUPS     cosP1<>+0(SB), Z11
+	VFMADD231PS cosP0<>+0(SB), Z16, Z8
+	VFMADD231PS cosP0<>+0(SB), Z17, Z9
+	VFMADD231PS cosP0<>+0(SB), Z18, Z10
+	VFMADD231PS cosP0<>+0(SB), Z19, Z11
+	VFMADD213PS cosP2<>+0(SB), Z16, Z8
+	VFMADD213PS cosP2<>+0(SB), Z17, Z9
+	VFMADD213PS cosP2<>+0(SB), Z18, Z10
+	VFMADD213PS cosP2<>+0(SB), Z19, Z11
+	VMOVUPS     one<>+0(SB), Z24
+	VMOVUPS     one<>+0(SB), Z25
+	VMOVUPS     one<>+0(SB), Z26
+	VMOVUPS     one<>+0(SB), Z27
+	VFMADD231PS minusHalf<>+0(SB), Z16, Z24
+	VFMADD231PS minusHalf<>+0(SB), Z17, Z25
+	VFMADD231PS minusHalf<>+0(SB), Z18, Z26
+	VFMADD231PS minusHalf<>+0(SB), Z19, Z27
+	VMULPS      Z16, Z16, Z16
+	VMULPS      Z17, Z17, Z17
+	VMULPS      Z18, Z18, Z18
+	VMULPS      Z19, Z19, Z19
+	VFMADD213PS Z24, Z16, Z8
+	VFMADD213PS Z25, Z17, Z9
+	VFMADD213PS Z26, Z18, Z10
+	VFMADD213PS Z27, Z19, Z11
+	VPTESTMD    i1<>+0(SB), Z12, K1
+	VPTESTMD    i1<>+0(SB), Z13, K2
+	VPTESTMD    i1<>+0(SB), Z14, K3
+	VPTESTMD    i1<>+0(SB), Z15, K4
+	VMOVUPS     Z8, K1, Z20
+	VMOVUPS     Z9, K2, Z21
+	VMOVUPS     Z10, K3, Z22
+	VMOVUPS     Z11, K4, Z23
+	VPSLLD      $0x1e, Z12, Z12
+	VPSLLD      $0x1e, Z13, Z13
+	VPSLLD      $0x1e, Z14, Z14
+	VPSLLD      $0x1e, Z15, Z15
+	VPXORD      Z4, Z12, Z12
+	VPXORD      Z5, Z13, Z13
+	VPXORD      Z6, Z14, Z14
+	VPXORD      Z7, Z15, Z15
+	VPANDD      signMask<>+0(SB), Z12, Z12
+	VPANDD      signMask<>+0(SB), Z13, Z13
+	VPANDD      signMask<>+0(SB), Z14, Z14
+	VPANDD      signMask<>+0(SB), Z15, Z15
+	VPXORD      Z12, Z20, Z20
+	VPXORD      Z13, Z21, Z21
+	VPXORD      Z14, Z22, Z22
+	VPXORD      Z15, Z23, Z23
+	VMOVUPS     Z20, (CX)
+	VMOVUPS     Z21, 64(CX)
+	VMOVUPS     Z22, 128(CX)
+	VMOVUPS     Z23, 192(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000040, BX
+	JMP         loop_27
+
+tail_28:
+	TESTQ       BX, BX
+	JZ          done_29
+	LEAQ        tailbits<>+0(SB), AX
+	MOVQ        (AX)(BX*8), AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z5
+	VMULPS      Z0, Z5, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VFMADD231PS Z1, Z6, Z5
+	VFMADD231PS Z2, Z6, Z5
+	VFMADD231PS Z3, Z6, Z5
+	VCVTTPS2DQ  Z6, Z6
+	VMULPS      Z5, Z5, Z7
+	VMOVUPS     sinP1<>+0(SB), Z8
+	VFMADD231PS sinP0<>+0(SB), Z7, Z8
+	VFMADD213PS sinP2<>+0(SB), Z7, Z8
+	VMULPS      Z7, Z8, Z8
+	VFMADD213PS Z5, Z5, Z8
+	VMOVUPS     cosP1<>+0(SB), Z5
+	VFMADD231PS cosP0<>+0(SB), Z7, Z5
+	VFMADD213PS cosP2<>+0(SB), Z7, Z5
+	VMOVUPS     one<>+0(SB), Z9
+	VFMADD231PS minusHalf<>+0(SB), Z7, Z9
+	VMULPS      Z7, Z7, Z7
+	VFMADD213PS Z9, Z7, Z5
+	VPTESTMD    i1<>+0(SB), Z6, K2
+	VMOVUPS     Z5, K2, Z8
+	VPSLLD      $0x1e, Z6, Z6
+	VPXORD      Z4, Z6, Z6
+	VPANDD      signMask<>+0(SB), Z6, Z6
+	VPXORD      Z6, Z8, Z8
+	VMOVUPS     Z8, K1, (CX)
+	CMPQ        BX, $0x00000010
+	JBE         done_29
+	MOVQ        AX, SI
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   64(DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z5
+	VMULPS      Z0, Z5, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VFMADD231PS Z1, Z6, Z5
+	VFMADD231PS Z2, Z6, Z5
+	VFMADD231PS Z3, Z6, Z5
+	VCVTTPS2DQ  Z6, Z6
+	VMULPS      Z5, Z5, Z7
+	VMOVUPS     sinP1<>+0(SB), Z8
+	VFMADD231PS sinP0<>+0(SB), Z7, Z8
+	VFMADD213PS sinP2<>+0(SB), Z7, Z8
+	VMULPS      Z7, Z8, Z8
+	VFMADD213PS Z5, Z5, Z8
+	VMOVUPS     cosP1<>+0(SB), Z5
+	VFMADD231PS cosP0<>+0(SB), Z7, Z5
+	VFMADD213PS cosP2<>+0(SB), Z7, Z5
+	VMOVUPS     one<>+0(SB), Z9
+	VFMADD231PS minusHalf<>+0(SB), Z7, Z9
+	VMULPS      Z7, Z7, Z7
+	VFMADD213PS Z9, Z7, Z5
+	VPTESTMD    i1<>+0(SB), Z6, K2
+	VMOVUPS     Z5, K2, Z8
+	VPSLLD      $0x1e, Z6, Z6
+	VPXORD      Z4, Z6, Z6
+	VPANDD      signMask<>+0(SB), Z6, Z6
+	VPXORD      Z6, Z8, Z8
+	VMOVUPS     Z8, K1, 64(CX)
+	CMPQ        BX, $0x00000020
+	JBE         done_29
+	MOVQ        AX, SI
+	SHRQ        $0x20, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   128(DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z5
+	VMULPS      Z0, Z5, Z6
+	VRNDSCALEPS $0x00, Z6, Z6
+	VFMADD231PS Z1, Z6, Z5
+	VFMADD231PS Z2, Z6, Z5
+	VFMADD231PS Z3, Z6, Z5
+	VCVTTPS2DQ  Z6, Z6
+	VMULPS      Z5, Z5, Z7
+	VMOVUPS     sinP1<>+0(SB), Z8
+	VFMADD231PS sinP0<>+0(SB), Z7, Z8
+	VFMADD213PS sinP2<>+0(SB), Z7, Z8
+	VMULPS      Z7, Z8, Z8
+	VFMADD213PS Z5, Z5, Z8
+	VMOVUPS     cosP1<>+0(SB), Z5
+	VFMADD231PS cosP0<>+0(SB), Z7, Z5
+	VFMADD213PS cosP2<>+0(SB), Z7, Z5
+	VMOVUPS     one<>+0(SB), Z9
+	VFMADD231PS minusHalf<>+0(SB), Z7, Z9
+	VMULPS      Z7, Z7, Z7
+	VFMADD213PS Z9, Z7, Z5
+	VPTESTMD    i1<>+0(SB), Z6, K2
+	VMOVUPS     Z5, K2, Z8
+	VPSLLD      $0x1e, Z6, Z6
+	VPXORD      Z4, Z6, Z6
+	VPANDD      signMask<>+0(SB), Z6, Z6
+	VPXORD      Z6, Z8, Z8
+	VMOVUPS     Z8, K1, 128(CX)
+	CMPQ        BX, $0x00000030
+	JBE         done_29
+	SHRQ        $0x30, AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   192(DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z5
+	VMULPS      Z0, Z5, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VFMADD231PS Z1, Z0, Z5
+	VFMADD231PS Z2, Z0, Z5
+	VFMADD231PS Z3, Z0, Z5
+	VCVTTPS2DQ  Z0, Z0
+	VMULPS      Z5, Z5, Z1
+	VMOVUPS     sinP1<>+0(SB), Z2
+	VFMADD231PS sinP0<>+0(SB), Z1, Z2
+	VFMADD213PS sinP2<>+0(SB), Z1, Z2
+	VMULPS      Z1, Z2, Z2
+	VFMADD213PS Z5, Z5, Z2
+	VMOVUPS     cosP1<>+0(SB), Z3
+	VFMADD231PS cosP0<>+0(SB), Z1, Z3
+	VFMADD213PS cosP2<>+0(SB), Z1, Z3
+	VMOVUPS     one<>+0(SB), Z5
+	VFMADD231PS minusHalf<>+0(SB), Z1, Z5
+	VMULPS      Z1, Z1, Z1
+	VFMADD213PS Z5, Z1, Z3
+	VPTESTMD    i1<>+0(SB), Z0, K2
+	VMOVUPS     Z3, K2, Z2
+	VPSLLD      $0x1e, Z0, Z0
+	VPXORD      Z4, Z0, Z0
+	VPANDD      signMask<>+0(SB), Z0, Z0
+	VPXORD      Z0, Z2, Z2
+	VMOVUPS     Z2, K1, 192(CX)
+
+done_29:
+	LEAQ (CX)(BX*4), CX
+	LEAQ (DX)(BX*4), DX
+	VZEROUPPER
+	RET
+
+op7_8:
+	VMOVUPS twoOverPi<>+0(SB), Z0
+	VMOVUPS negPiO2C1<>+0(SB), Z1
+	VMOVUPS negPiO2C2<>+0(SB), Z2
+	VMOVUPS negPiO2C3<>+0(SB), Z3
+
+loop_30:
+	CMPQ        BX, $0x00000040
+	JB          tail_31
+	VMOVUPS     (DX), Z4
+	VMOVUPS     64(DX), Z5
+	VMOVUPS     128(DX), Z6
+	VMOVUPS     192(DX), Z7
+	VPANDD      absMask<>+0(SB), Z4, Z4
+	VPANDD      absMask<>+0(SB), Z5, Z5
+	VPANDD      absMask<>+0(SB), Z6, Z6
+	VPANDD      absMask<>+0(SB), Z7, Z7
+	VMULPS      Z0, Z4, Z8
+	VMULPS      Z0, Z5, Z9
+	VMULPS      Z0, Z6, Z10
+	VMULPS      Z0, Z7, Z11
+	VRNDSCALEPS $0x00, Z8, Z8
+	VRNDSCALEPS $0x00, Z9, Z9
+	VRNDSCALEPS $0x00, Z10, Z10
+	VRNDSCALEPS $0x00, Z11, Z11
+	VFMADD231PS Z1, Z8, Z4
+	VFMADD231PS Z1, Z9, Z5
+	VFMADD231PS Z1, Z10, Z6
+	VFMADD231PS Z1, Z11, Z7
+	VFMADD231PS Z2, Z8, Z4
+	VFMADD231PS Z2, Z9, Z5
+	VFMADD231PS Z2, Z10, Z6
+	VFMADD231PS Z2, Z11, Z7
+	VFMADD231PS Z3, Z8, Z4
+	VFMADD231PS Z3, Z9, Z5
+	VFMADD231PS Z3, Z10, Z6
+	VFMADD231PS Z3, Z11, Z7
+	VCVTTPS2DQ  Z8, Z8
+	VCVTTPS2DQ  Z9, Z9
+	VCVTTPS2DQ  Z10, Z10
+	VCVTTPS2DQ  Z11, Z11
+	VPADDD      i1<>+0(SB), Z8, Z8
+	VPADDD      i1<>+0(SB), Z9, Z9
+	VPADDD      i1<>+0(SB), Z10, Z10
+	VPADDD      i1<>+0(SB), Z11, Z11
+	VMULPS      Z4, Z4, Z12
+	VMULPS      Z5, Z5, Z13
+	VMULPS      Z6, Z6, Z14
+	VMULPS      Z7, Z7, Z15
+	VMOVUPS     sinP1<>+0(SB), Z16
+	VMOVUPS     sinP1<>+0(SB), Z17
+	VMOVUPS     sinP1<>+0(SB), Z18
+	VMOVUPS     sinP1<>+0(SB), Z19
+	VFMADD231PS sinP0<>+0(SB), Z12, Z16
+	VFMADD231PS sinP0<>+0(SB), Z13, Z17
+	VFMADD231PS sinP0<>+0(SB), Z14, Z18
+	VFMADD231PS sinP0<>+0(SB), Z15, Z19
+	VFMADD213PS sinP2<>+0(SB), Z12, Z16
+	VFMADD213PS sinP2<>+0(SB), Z13, Z17
+	VFMADD213PS sinP2<>+0(SB), Z14, Z18
+	VFMADD213PS sinP2<>+0(SB), Z15, Z19
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VMULPS      Z14, Z18, Z18
+	VMULPS      Z15, Z19, Z19
+	VFMADD213PS Z4, Z4, Z16
+	VFMADD213PS Z5, Z5, Z17
+	VFMADD213PS Z6, Z6, Z18
+	VFMADD213PS Z7, Z7, Z19
+	VMOVUPS     cosP1<>+0(SB), Z4
+	VMOVUPS     cosP1<>+0(SB), Z5
+	VMOVUPS     cosP1<>+0(SB), Z6
+	VMOVUPS     cosP1<>+0(SB), Z7
+	VFMADD231PS cosP0<>+0(SB), Z12, Z4
+	VFMADD231PS cosP0<>+0(SB), Z13, Z5
+	VFMADD231PS cosP0<>+0(SB), Z14, Z6
+	VFMADD231PS cosP0<>+0(SB), Z15, Z7
+	VFMADD213PS cosP2<>+0(SB), Z12, Z4
+	VFMADD213PS cosP2<>+0(SB), Z13, Z5
+	VFMADD213PS cosP2<>+0(SB), Z14, Z6
+	VFMADD213PS cosP2<>+0(SB), Z15, Z7
+	VMOVUPS     one<>+0(SB), Z20
+	VMOVUPS     one<>+0(SB), Z21
+	VMOVUPS     one<>+0(SB), Z22
+	VMOVUPS     one<>+0(SB), Z23
+	VFMADD231PS minusHalf<>+0(SB), Z12, Z20
+	VFMADD231PS minusHalf<>+0(SB), Z13, Z21
+	VFMADD231PS minusHalf<>+0(SB), Z14, Z22
+	VFMADD231PS minusHalf<>+0(SB), Z15, Z23
+	VMULPS      Z12, Z12, Z12
+	VMULPS      Z13, Z13, Z13
+	VMULPS      Z14, Z14, Z14
+	VMULPS      Z15, Z15, Z15
+	VFMADD213PS Z20, Z12, Z4
+	VFMADD213PS Z21, Z13, Z5
+	VFMADD213PS Z22, Z14, Z6
+	VFMADD213PS Z23, Z15, Z7
+	VPTESTMD    i1<>+0(SB), Z8, K1
+	VPTESTMD    i1<>+0(SB), Z9, K2
+	VPTESTMD    i1<>+0(SB), Z10, K3
+	VPTESTMD    i1<>+0(SB), Z11, K4
+	VMOVUPS     Z4, K1, Z16
+	VMOVUPS     Z5, K2, Z17
+	VMOVUPS     Z6, K3, Z18
+	VMOVUPS     Z7, K4, Z19
+	VPSLLD      $0x1e, Z8, Z8
+	VPSLLD      $0x1e, Z9, Z9
+	VPSLLD      $0x1e, Z10, Z10
+	VPSLLD      $0x1e, Z11, Z11
+	VPANDD      signMask<>+0(SB), Z8, Z8
+	VPANDD      signMask<>+0(SB), Z9, Z9
+	VPANDD      signMask<>+0(SB), Z10, Z10
+	VPANDD      signMask<>+0(SB), Z11, Z11
+	VPXORD      Z8, Z16, Z16
+	VPXORD      Z9, Z17, Z17
+	VPXORD      Z10, Z18, Z18
+	VPXORD      Z11, Z19, Z19
+	VMOVUPS     Z16, (CX)
+	VMOVUPS     Z17, 64(CX)
+	VMOVUPS     Z18, 128(CX)
+	VMOVUPS     Z19, 192(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000040, BX
+	JMP         loop_30
+
+tail_31:
+	TESTQ       BX, BX
+	JZ          done_32
+	LEAQ        tailbits<>+0(SB), AX
+	MOVQ        (AX)(BX*8), AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   (DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z4
+	VMULPS      Z0, Z4, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VFMADD231PS Z1, Z5, Z4
+	VFMADD231PS Z2, Z5, Z4
+	VFMADD231PS Z3, Z5, Z4
+	VCVTTPS2DQ  Z5, Z5
+	VPADDD      i1<>+0(SB), Z5, Z5
+	VMULPS      Z4, Z4, Z6
+	VMOVUPS     sinP1<>+0(SB), Z7
+	VFMADD231PS sinP0<>+0(SB), Z6, Z7
+	VFMADD213PS sinP2<>+0(SB), Z6, Z7
+	VMULPS      Z6, Z7, Z7
+	VFMADD213PS Z4, Z4, Z7
+	VMOVUPS     cosP1<>+0(SB), Z4
+	VFMADD231PS cosP0<>+0(SB), Z6, Z4
+	VFMADD213PS cosP2<>+0(SB), Z6, Z4
+	VMOVUPS     one<>+0(SB), Z8
+	VFMADD231PS minusHalf<>+0(SB), Z6, Z8
+	VMULPS      Z6, Z6, Z6
+	VFMADD213PS Z8, Z6, Z4
+	VPTESTMD    i1<>+0(SB), Z5, K2
+	VMOVUPS     Z4, K2, Z7
+	VPSLLD      $0x1e, Z5, Z5
+	VPANDD      signMask<>+0(SB), Z5, Z5
+	VPXORD      Z5, Z7, Z7
+	VMOVUPS     Z7, K1, (CX)
+	CMPQ        BX, $0x00000010
+	JBE         done_32
+	MOVQ        AX, SI
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   64(DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z4
+	VMULPS      Z0, Z4, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VFMADD231PS Z1, Z5, Z4
+	VFMADD231PS Z2, Z5, Z4
+	VFMADD231PS Z3, Z5, Z4
+	VCVTTPS2DQ  Z5, Z5
+	VPADDD      i1<>+0(SB), Z5, Z5
+	VMULPS      Z4, Z4, Z6
+	VMOVUPS     sinP1<>+0(SB), Z7
+	VFMADD231PS sinP0<>+0(SB), Z6, Z7
+	VFMADD213PS sinP2<>+0(SB), Z6, Z7
+	VMULPS      Z6, Z7, Z7
+	VFMADD213PS Z4, Z4, Z7
+	VMOVUPS     cosP1<>+0(SB), Z4
+	VFMADD231PS cosP0<>+0(SB), Z6, Z4
+	VFMADD213PS cosP2<>+0(SB), Z6, Z4
+	VMOVUPS     one<>+0(SB), Z8
+	VFMADD231PS minusHalf<>+0(SB), Z6, Z8
+	VMULPS      Z6, Z6, Z6
+	VFMADD213PS Z8, Z6, Z4
+	VPTESTMD    i1<>+0(SB), Z5, K2
+	VMOVUPS     Z4, K2, Z7
+	VPSLLD      $0x1e, Z5, Z5
+	VPANDD      signMask<>+0(SB), Z5, Z5
+	VPXORD      Z5, Z7, Z7
+	VMOVUPS     Z7, K1, 64(CX)
+	CMPQ        BX, $0x00000020
+	JBE         done_32
+	MOVQ        AX, SI
+	SHRQ        $0x20, SI
+	KMOVW       SI, K1
+	VMOVUPS.Z   128(DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z4
+	VMULPS      Z0, Z4, Z5
+	VRNDSCALEPS $0x00, Z5, Z5
+	VFMADD231PS Z1, Z5, Z4
+	VFMADD231PS Z2, Z5, Z4
+	VFMADD231PS Z3, Z5, Z4
+	VCVTTPS2DQ  Z5, Z5
+	VPADDD      i1<>+0(SB), Z5, Z5
+	VMULPS      Z4, Z4, Z6
+	VMOVUPS     sinP1<>+0(SB), Z7
+	VFMADD231PS sinP0<>+0(SB), Z6, Z7
+	VFMADD213PS sinP2<>+0(SB), Z6, Z7
+	VMULPS      Z6, Z7, Z7
+	VFMADD213PS Z4, Z4, Z7
+	VMOVUPS     cosP1<>+0(SB), Z4
+	VFMADD231PS cosP0<>+0(SB), Z6, Z4
+	VFMADD213PS cosP2<>+0(SB), Z6, Z4
+	VMOVUPS     one<>+0(SB), Z8
+	VFMADD231PS minusHalf<>+0(SB), Z6, Z8
+	VMULPS      Z6, Z6, Z6
+	VFMADD213PS Z8, Z6, Z4
+	VPTESTMD    i1<>+0(SB), Z5, K2
+	VMOVUPS     Z4, K2, Z7
+	VPSLLD      $0x1e, Z5, Z5
+	VPANDD      signMask<>+0(SB), Z5, Z5
+	VPXORD      Z5, Z7, Z7
+	VMOVUPS     Z7, K1, 128(CX)
+	CMPQ        BX, $0x00000030
+	JBE         done_32
+	SHRQ        $0x30, AX
+	KMOVW       AX, K1
+	VMOVUPS.Z   192(DX), K1, Z4
+	VPANDD      absMask<>+0(SB), Z4, Z4
+	VMULPS      Z0, Z4, Z0
+	VRNDSCALEPS $0x00, Z0, Z0
+	VFMADD231PS Z1, Z0, Z4
+	VFMADD231PS Z2, Z0, Z4
+	VFMADD231PS Z3, Z0, Z4
+	VCVTTPS2DQ  Z0, Z0
+	VPADDD      i1<>+0(SB), Z0, Z0
+	VMULPS      Z4, Z4, Z1
+	VMOVUPS     sinP1<>+0(SB), Z2
+	VFMADD231PS sinP0<>+0(SB), Z1, Z2
+	VFMADD213PS sinP2<>+0(SB), Z1, Z2
+	VMULPS      Z1, Z2, Z2
+	VFMADD213PS Z4, Z4, Z2
+	VMOVUPS     cosP1<>+0(SB), Z3
+	VFMADD231PS cosP0<>+0(SB), Z1, Z3
+	VFMADD213PS cosP2<>+0(SB), Z1, Z3
+	VMOVUPS     one<>+0(SB), Z4
+	VFMADD231PS minusHalf<>+0(SB), Z1, Z4
+	VMULPS      Z1, Z1, Z1
+	VFMADD213PS Z4, Z1, Z3
+	VPTESTMD    i1<>+0(SB), Z0, K2
+	VMOVUPS     Z3, K2, Z2
+	VPSLLD      $0x1e, Z0, Z0
+	VPANDD      signMask<>+0(SB), Z0, Z0
+	VPXORD      Z0, Z2, Z2
+	VMOVUPS     Z2, K1, 192(CX)
+
+done_32:
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX
 	VZEROUPPER
@@ -2339,6 +2873,204 @@ DATA signMask<>+56(SB)/4, $0x80000000
 DATA signMask<>+60(SB)/4, $0x80000000
 GLOBL signMask<>(SB), RODATA|NOPTR, $64
 
+DATA twoOverPi<>+0(SB)/4, $0x3f22f983
+DATA twoOverPi<>+4(SB)/4, $0x3f22f983
+DATA twoOverPi<>+8(SB)/4, $0x3f22f983
+DATA twoOverPi<>+12(SB)/4, $0x3f22f983
+DATA twoOverPi<>+16(SB)/4, $0x3f22f983
+DATA twoOverPi<>+20(SB)/4, $0x3f22f983
+DATA twoOverPi<>+24(SB)/4, $0x3f22f983
+DATA twoOverPi<>+28(SB)/4, $0x3f22f983
+DATA twoOverPi<>+32(SB)/4, $0x3f22f983
+DATA twoOverPi<>+36(SB)/4, $0x3f22f983
+DATA twoOverPi<>+40(SB)/4, $0x3f22f983
+DATA twoOverPi<>+44(SB)/4, $0x3f22f983
+DATA twoOverPi<>+48(SB)/4, $0x3f22f983
+DATA twoOverPi<>+52(SB)/4, $0x3f22f983
+DATA twoOverPi<>+56(SB)/4, $0x3f22f983
+DATA twoOverPi<>+60(SB)/4, $0x3f22f983
+GLOBL twoOverPi<>(SB), RODATA|NOPTR, $64
+
+DATA negPiO2C1<>+0(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+4(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+8(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+12(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+16(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+20(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+24(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+28(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+32(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+36(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+40(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+44(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+48(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+52(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+56(SB)/4, $0xbfc90fdb
+DATA negPiO2C1<>+60(SB)/4, $0xbfc90fdb
+GLOBL negPiO2C1<>(SB), RODATA|NOPTR, $64
+
+DATA negPiO2C2<>+0(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+4(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+8(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+12(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+16(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+20(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+24(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+28(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+32(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+36(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+40(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+44(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+48(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+52(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+56(SB)/4, $0x333bbd2e
+DATA negPiO2C2<>+60(SB)/4, $0x333bbd2e
+GLOBL negPiO2C2<>(SB), RODATA|NOPTR, $64
+
+DATA negPiO2C3<>+0(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+4(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+8(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+12(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+16(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+20(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+24(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+28(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+32(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+36(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+40(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+44(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+48(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+52(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+56(SB)/4, $0x26f72ced
+DATA negPiO2C3<>+60(SB)/4, $0x26f72ced
+GLOBL negPiO2C3<>(SB), RODATA|NOPTR, $64
+
+DATA sinP1<>+0(SB)/4, $0x3c08839e
+DATA sinP1<>+4(SB)/4, $0x3c08839e
+DATA sinP1<>+8(SB)/4, $0x3c08839e
+DATA sinP1<>+12(SB)/4, $0x3c08839e
+DATA sinP1<>+16(SB)/4, $0x3c08839e
+DATA sinP1<>+20(SB)/4, $0x3c08839e
+DATA sinP1<>+24(SB)/4, $0x3c08839e
+DATA sinP1<>+28(SB)/4, $0x3c08839e
+DATA sinP1<>+32(SB)/4, $0x3c08839e
+DATA sinP1<>+36(SB)/4, $0x3c08839e
+DATA sinP1<>+40(SB)/4, $0x3c08839e
+DATA sinP1<>+44(SB)/4, $0x3c08839e
+DATA sinP1<>+48(SB)/4, $0x3c08839e
+DATA sinP1<>+52(SB)/4, $0x3c08839e
+DATA sinP1<>+56(SB)/4, $0x3c08839e
+DATA sinP1<>+60(SB)/4, $0x3c08839e
+GLOBL sinP1<>(SB), RODATA|NOPTR, $64
+
+DATA sinP0<>+0(SB)/4, $0xb94ca1f9
+DATA sinP0<>+4(SB)/4, $0xb94ca1f9
+DATA sinP0<>+8(SB)/4, $0xb94ca1f9
+DATA sinP0<>+12(SB)/4, $0xb94ca1f9
+DATA sinP0<>+16(SB)/4, $0xb94ca1f9
+DATA sinP0<>+20(SB)/4, $0xb94ca1f9
+DATA sinP0<>+24(SB)/4, $0xb94ca1f9
+DATA sinP0<>+28(SB)/4, $0xb94ca1f9
+DATA sinP0<>+32(SB)/4, $0xb94ca1f9
+DATA sinP0<>+36(SB)/4, $0xb94ca1f9
+DATA sinP0<>+40(SB)/4, $0xb94ca1f9
+DATA sinP0<>+44(SB)/4, $0xb94ca1f9
+DATA sinP0<>+48(SB)/4, $0xb94ca1f9
+DATA sinP0<>+52(SB)/4, $0xb94ca1f9
+DATA sinP0<>+56(SB)/4, $0xb94ca1f9
+DATA sinP0<>+60(SB)/4, $0xb94ca1f9
+GLOBL sinP0<>(SB), RODATA|NOPTR, $64
+
+DATA sinP2<>+0(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+4(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+8(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+12(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+16(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+20(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+24(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+28(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+32(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+36(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+40(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+44(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+48(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+52(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+56(SB)/4, $0xbe2aaaa3
+DATA sinP2<>+60(SB)/4, $0xbe2aaaa3
+GLOBL sinP2<>(SB), RODATA|NOPTR, $64
+
+DATA cosP1<>+0(SB)/4, $0xbab6061a
+DATA cosP1<>+4(SB)/4, $0xbab6061a
+DATA cosP1<>+8(SB)/4, $0xbab6061a
+DATA cosP1<>+12(SB)/4, $0xbab6061a
+DATA cosP1<>+16(SB)/4, $0xbab6061a
+DATA cosP1<>+20(SB)/4, $0xbab6061a
+DATA cosP1<>+24(SB)/4, $0xbab6061a
+DATA cosP1<>+28(SB)/4, $0xbab6061a
+DATA cosP1<>+32(SB)/4, $0xbab6061a
+DATA cosP1<>+36(SB)/4, $0xbab6061a
+DATA cosP1<>+40(SB)/4, $0xbab6061a
+DATA cosP1<>+44(SB)/4, $0xbab6061a
+DATA cosP1<>+48(SB)/4, $0xbab6061a
+DATA cosP1<>+52(SB)/4, $0xbab6061a
+DATA cosP1<>+56(SB)/4, $0xbab6061a
+DATA cosP1<>+60(SB)/4, $0xbab6061a
+GLOBL cosP1<>(SB), RODATA|NOPTR, $64
+
+DATA cosP0<>+0(SB)/4, $0x37ccf5ce
+DATA cosP0<>+4(SB)/4, $0x37ccf5ce
+DATA cosP0<>+8(SB)/4, $0x37ccf5ce
+DATA cosP0<>+12(SB)/4, $0x37ccf5ce
+DATA cosP0<>+16(SB)/4, $0x37ccf5ce
+DATA cosP0<>+20(SB)/4, $0x37ccf5ce
+DATA cosP0<>+24(SB)/4, $0x37ccf5ce
+DATA cosP0<>+28(SB)/4, $0x37ccf5ce
+DATA cosP0<>+32(SB)/4, $0x37ccf5ce
+DATA cosP0<>+36(SB)/4, $0x37ccf5ce
+DATA cosP0<>+40(SB)/4, $0x37ccf5ce
+DATA cosP0<>+44(SB)/4, $0x37ccf5ce
+DATA cosP0<>+48(SB)/4, $0x37ccf5ce
+DATA cosP0<>+52(SB)/4, $0x37ccf5ce
+DATA cosP0<>+56(SB)/4, $0x37ccf5ce
+DATA cosP0<>+60(SB)/4, $0x37ccf5ce
+GLOBL cosP0<>(SB), RODATA|NOPTR, $64
+
+DATA cosP2<>+0(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+4(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+8(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+12(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+16(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+20(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+24(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+28(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+32(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+36(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+40(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+44(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+48(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+52(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+56(SB)/4, $0x3d2aaaa5
+DATA cosP2<>+60(SB)/4, $0x3d2aaaa5
+GLOBL cosP2<>(SB), RODATA|NOPTR, $64
+
+DATA i1<>+0(SB)/4, $0x00000001
+DATA i1<>+4(SB)/4, $0x00000001
+DATA i1<>+8(SB)/4, $0x00000001
+DATA i1<>+12(SB)/4, $0x00000001
+DATA i1<>+16(SB)/4, $0x00000001
+DATA i1<>+20(SB)/4, $0x00000001
+DATA i1<>+24(SB)/4, $0x00000001
+DATA i1<>+28(SB)/4, $0x00000001
+DATA i1<>+32(SB)/4, $0x00000001
+DATA i1<>+36(SB)/4, $0x00000001
+DATA i1<>+40(SB)/4, $0x00000001
+DATA i1<>+44(SB)/4, $0x00000001
+DATA i1<>+48(SB)/4, $0x00000001
+DATA i1<>+52(SB)/4, $0x00000001
+DATA i1<>+56(SB)/4, $0x00000001
+DATA i1<>+60(SB)/4, $0x00000001
+GLOBL i1<>(SB), RODATA|NOPTR, $64
+
 // func ReluBackwardAVX512(dst *float32, dy *float32, x *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·ReluBackwardAVX512(SB), NOSPLIT, $0-32
@@ -2348,9 +3080,9 @@ TEXT ·ReluBackwardAVX512(SB), NOSPLIT, $0-32
 	MOVQ   n+24(FP), BX
 	VPXORD Z0, Z0, Z0
 
-loop_25:
+loop_33:
 	CMPQ      BX, $0x00000040
-	JB        tail_26
+	JB        tail_34
 	VMOVUPS   (DX), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (CX), K1, Z1
@@ -2371,11 +3103,11 @@ loop_25:
 	ADDQ      $0x00000100, CX
 	ADDQ      $0x00000100, DX
 	SUBQ      $0x00000040, BX
-	JMP       loop_25
+	JMP       loop_33
 
-tail_26:
+tail_34:
 	TESTQ     BX, BX
-	JZ        done_27
+	JZ        done_35
 	LEAQ      tailbits<>+0(SB), SI
 	MOVQ      (SI)(BX*8), SI
 	KMOVW     SI, K1
@@ -2384,7 +3116,7 @@ tail_26:
 	VMOVUPS.Z (CX), K2, Z1
 	VMOVUPS   Z1, K1, (AX)
 	CMPQ      BX, $0x00000010
-	JBE       done_27
+	JBE       done_35
 	MOVQ      SI, DI
 	SHRQ      $0x10, DI
 	KMOVW     DI, K1
@@ -2393,7 +3125,7 @@ tail_26:
 	VMOVUPS.Z 64(CX), K2, Z1
 	VMOVUPS   Z1, K1, 64(AX)
 	CMPQ      BX, $0x00000020
-	JBE       done_27
+	JBE       done_35
 	MOVQ      SI, DI
 	SHRQ      $0x20, DI
 	KMOVW     DI, K1
@@ -2402,7 +3134,7 @@ tail_26:
 	VMOVUPS.Z 128(CX), K2, Z1
 	VMOVUPS   Z1, K1, 128(AX)
 	CMPQ      BX, $0x00000030
-	JBE       done_27
+	JBE       done_35
 	SHRQ      $0x30, SI
 	KMOVW     SI, K1
 	VMOVUPS.Z 192(DX), K1, Z1
@@ -2410,7 +3142,7 @@ tail_26:
 	VMOVUPS.Z 192(CX), K2, Z0
 	VMOVUPS   Z0, K1, 192(AX)
 
-done_27:
+done_35:
 	LEAQ (AX)(BX*4), AX
 	LEAQ (CX)(BX*4), CX
 	LEAQ (DX)(BX*4), DX

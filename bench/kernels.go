@@ -123,6 +123,8 @@ var Kernels = []Kernel{
 	unary("Sqrt", true, kernels.Sqrt),
 	unary("Tanh", false, kernels.Tanh),
 	unary("Sigmoid", false, kernels.Sigmoid),
+	unary("Sin", false, kernels.Sin),
+	unary("Cos", false, kernels.Cos),
 	{Name: "ReluBackward", In: 2, Out: true,
 		Run: func(b *Buffers) { kernels.ReluBackward(b.Z, b.Y, b.X) }},
 	reduction("Sum", 1, func(b *Buffers) { sinkF = kernels.Sum(b.X) }),

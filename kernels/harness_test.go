@@ -92,9 +92,14 @@ func kernelCases() []kernelCase {
 	unaries := []struct {
 		name string
 		f    func(dst, x []float32)
-	}{{"Relu", Relu}, {"Exp", Exp}, {"Log", Log}, {"Sqrt", Sqrt}, {"Tanh", Tanh}, {"Sigmoid", Sigmoid}}
+	}{{"Relu", Relu}, {"Exp", Exp}, {"Log", Log}, {"Sqrt", Sqrt}, {"Tanh", Tanh}, {"Sigmoid", Sigmoid},
+		{"Sin", Sin}, {"Cos", Cos}}
 	for _, u := range unaries {
-		cs = append(cs, kernelCase{name: u.name, sizes: elementwise(1), inPlace: true, input: anyBits,
+		in := anyBits
+		if u.name == "Sin" || u.name == "Cos" {
+			in = trigInput
+		}
+		cs = append(cs, kernelCase{name: u.name, sizes: elementwise(1), inPlace: true, input: in,
 			run: func(o []float32, in [][]float32, n int) { u.f(o, in[0]) }})
 	}
 	cs = append(cs,
@@ -154,6 +159,30 @@ func mixed(r *rand.Rand) float32 {
 // anyBits draws a uniformly random bit pattern: every exponent, NaN payloads
 // and denormals included.
 func anyBits(r *rand.Rand) float32 { return math.Float32frombits(r.Uint32()) }
+
+// trigInput draws Sin/Cos inputs that the vector path reduces (|x| <=
+// TrigMax: any bit pattern of that range, values near multiples of pi/2,
+// NaN, ±Inf, ±0, denormals); one draw in 200000 is a larger finite value,
+// which sends its chunk to the reference.
+func trigInput(r *rand.Rand) float32 {
+	switch k := r.IntN(200000); {
+	case k == 0:
+		return float32(math.Copysign(float64(mc.TrigMax)*(1+100*r.Float64()), r.NormFloat64()))
+	case k < 2000:
+		if x := specials[r.IntN(len(specials))]; !(math.Abs(float64(x)) > float64(mc.TrigMax)) || math.IsInf(float64(x), 0) {
+			return x
+		}
+		return 0
+	case k < 40000:
+		return float32(float64(r.IntN(1<<17)-1<<16) * math.Pi / 2)
+	}
+	for {
+		x := anyBits(r)
+		if float32(math.Abs(float64(x))) <= mc.TrigMax {
+			return x
+		}
+	}
+}
 
 // fewDistinct draws from a small set so that maxima tie often.
 func fewDistinct(r *rand.Rand) float32 {

@@ -19,6 +19,10 @@ func applyUnary(op unaryOp, x float32) float32 {
 		return tanh32(x)
 	case unarySigmoid:
 		return sigmoid32(x)
+	case unarySin:
+		return sin32(x)
+	case unaryCos:
+		return cos32(x)
 	}
 	panic("kernels: unknown unary op")
 }
@@ -38,3 +42,9 @@ func reluBackwardGeneric(dst, dy, x []float32) {
 		}
 	}
 }
+
+// The op codes of Sin and Cos, after those of ops.go.
+const (
+	unarySin unaryOp = unarySigmoid + 1 + iota
+	unaryCos
+)

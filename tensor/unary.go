@@ -19,10 +19,12 @@ const (
 	uTanh
 	uAbs
 	uPow
+	uSin
+	uCos
 )
 
 var unaryNames = [...]string{uNeg: "Neg", uExp: "Exp", uLog: "Log", uSqrt: "Sqrt", uRelu: "Relu",
-	uSigmoid: "Sigmoid", uTanh: "Tanh", uAbs: "Abs", uPow: "Pow"}
+	uSigmoid: "Sigmoid", uTanh: "Tanh", uAbs: "Abs", uPow: "Pow", uSin: "Sin", uCos: "Cos"}
 
 // unary is the forward of every elementwise function: the kernels where
 // they have the function, a Go loop otherwise.
@@ -31,7 +33,7 @@ func (t *Tensor) unary(k unaryKind, p float32) *Tensor {
 	out := newTensor(ar, t.shape)
 	y := out.data
 	switch k {
-	case uNeg, uExp, uLog, uSqrt, uRelu, uSigmoid, uTanh:
+	case uNeg, uExp, uLog, uSqrt, uRelu, uSigmoid, uTanh, uSin, uCos:
 		x := t.contiguousData(ar)
 		switch k {
 		case uNeg:
@@ -48,6 +50,10 @@ func (t *Tensor) unary(k unaryKind, p float32) *Tensor {
 			kernels.Sigmoid(y, x)
 		case uTanh:
 			kernels.Tanh(y, x)
+		case uSin:
+			kernels.Sin(y, x)
+		case uCos:
+			kernels.Cos(y, x)
 		}
 	default:
 		d, x := svDense(y, t.shape), svOf(t)
@@ -79,6 +85,15 @@ func (t *Tensor) Sigmoid() *Tensor { return t.unary(uSigmoid, 0) }
 
 // Tanh returns tanh(t) elementwise.
 func (t *Tensor) Tanh() *Tensor { return t.unary(uTanh, 0) }
+
+// Sin returns sin(t) elementwise, radians (kernels.Sin: at most 1.560 ulp
+// from exact; sin(-0) = -0, NaN and ±Inf give NaN). Its gradient is g*cos(t).
+func (t *Tensor) Sin() *Tensor { return t.unary(uSin, 0) }
+
+// Cos returns cos(t) elementwise, radians (kernels.Cos: at most 1.562 ulp
+// from exact; NaN and ±Inf give NaN). Its gradient is
+// -g*sin(t).
+func (t *Tensor) Cos() *Tensor { return t.unary(uCos, 0) }
 
 // Abs returns |t| elementwise; its gradient at 0 is 0, as torch's.
 func (t *Tensor) Abs() *Tensor { return t.unary(uAbs, 0) }
@@ -126,8 +141,9 @@ func pow32(x, p float32) float32 {
 
 // unaryBackward: d(-x) = -g, d(e^x) = g*y, d(log x) = g/x,
 // d(sqrt x) = g/(2y), d(relu x) = g where x > 0, d(sigmoid x) = g*y*(1-y),
-// d(tanh x) = g*(1-y*y), d(|x|) = g*sign(x), d(x^p) = g*p*x^(p-1); y is the
-// forward's result.
+// d(tanh x) = g*(1-y*y), d(|x|) = g*sign(x), d(x^p) = g*p*x^(p-1),
+// d(sin x) = g*cos(x), d(cos x) = g*(-sin(x)) (torch's grad * -sin: the
+// product of g and the negated sine); y is the forward's result.
 func unaryBackward(t *Tensor) {
 	in := t.rec.in[0]
 	ar := t.arena
@@ -152,6 +168,17 @@ func unaryBackward(t *Tensor) {
 		return
 	case uLog:
 		binarySlice(kernels.OpDiv, acc, dst, g, in.contiguousData(ar))
+		return
+	case uSin, uCos:
+		x := in.contiguousData(ar)
+		d := ar.floats(len(g))
+		if k == uSin {
+			kernels.Cos(d, x)
+		} else {
+			kernels.Sin(d, x)
+			kernels.Scale(d, -1, d)
+		}
+		binarySlice(kernels.OpMul, acc, dst, g, d)
 		return
 	}
 	var x []float32

@@ -238,3 +238,93 @@ func (g *gen) sigmoid(x vg) vg {
 
 // negBits returns the bits of the int32 -v.
 func negBits(v int32) uint32 { return uint32(-v) }
+
+// The constants of sin and cos.
+var (
+	kTwoOverPi = kf32("twoOverPi", mc.TwoOverPi)
+	kNegPiO2   = [...]kconst{kf32("negPiO2C1", -mc.PiO2C1), kf32("negPiO2C2", -mc.PiO2C2), kf32("negPiO2C3", -mc.PiO2C3)}
+	kSinP      = [...]kconst{kf32("sinP0", mc.SinP0), kf32("sinP1", mc.SinP1), kf32("sinP2", mc.SinP2)}
+	kCosP      = [...]kconst{kf32("cosP0", mc.CosP0), kf32("cosP1", mc.CosP1), kf32("cosP2", mc.CosP2)}
+	kI1        = kconst{"i1", 1}
+
+	trigPins = []kconst{kTwoOverPi, kNegPiO2[0], kNegPiO2[1], kNegPiO2[2], kSinP[0], kSinP[2], kCosP[0], kCosP[2],
+		kMinusHalf, kAbsMask, kSignMask, kI1, kSinP[1], kCosP[1], kOne}
+)
+
+// trigLive: x, r, j, z, s, c, t per member (the AVX2 quadrant mask is
+// short-lived; on AVX-512 it is a K register).
+const trigLive = 7
+
+// pxor is the integer XOR (EVEX needs the D form for ZMM).
+func (g *gen) pxor(a any, b, dst vg) {
+	if g.kmask {
+		g.each(g.VPXORD, a, b, dst)
+	} else {
+		g.each(i3(g.VPXOR), a, b, dst)
+	}
+}
+
+func (g *gen) sin(x vg) vg { return g.trig(x, false) }
+func (g *gen) cos(x vg) vg { return g.trig(x, true) }
+
+// trig returns a new group with sin32 (cos false) or cos32 of every lane of
+// x, as trigReduced in kernels/trig_generic.go (x is kept for sin's sign):
+// the reduction of |x| by pi/2, both polynomials, the quadrant's choice and
+// sign. Lanes with a finite |x| > TrigMax are not reduced accurately; the
+// Go API never hands them to this kernel.
+func (g *gen) trig(x vg, cos bool) vg {
+	G := len(x)
+	// a = |x|; q = roundEven(a*TwoOverPi)
+	r := g.newVG(G)
+	g.eachPand(g.k(kAbsMask), x, r)
+	q := g.newVG(G)
+	g.each(g.VMULPS, g.k(kTwoOverPi), r, q)
+	g.eachRound(q, q)
+	// r = fma(q, -C1, a); r = fma(q, -C2, r); r = fma(q, -C3, r)
+	for _, c := range kNegPiO2 {
+		g.each(g.VFMADD231PS, g.k(c), q, r)
+	}
+	// j = int32(q) (+1 for cos: cos(x) = sin(x + pi/2))
+	j := q
+	g.each(g.VCVTTPS2DQ, q, j)
+	if cos {
+		g.each(g.VPADDD, g.k(kI1), j, j)
+	}
+	// z = r*r; s = fma(P0, z, P1); s = fma(s, z, P2); s = fma(s*z, r, r)
+	z := g.newVG(G)
+	g.each(g.VMULPS, r, r, z)
+	s := g.fresh(G, g.k(kSinP[1]))
+	g.each(g.VFMADD231PS, g.k(kSinP[0]), z, s)
+	g.each(g.VFMADD213PS, g.k(kSinP[2]), z, s)
+	g.each(g.VMULPS, z, s, s)
+	g.each(g.VFMADD213PS, r, r, s) // s = r*s + r
+	// c = fma(P0, z, P1); c = fma(c, z, P2); t = fma(z, -0.5, 1); c = fma(c, z*z, t)
+	c := g.fresh(G, g.k(kCosP[1]))
+	g.each(g.VFMADD231PS, g.k(kCosP[0]), z, c)
+	g.each(g.VFMADD213PS, g.k(kCosP[2]), z, c)
+	t := g.fresh(G, g.k(kOne))
+	g.each(g.VFMADD231PS, g.k(kMinusHalf), z, t)
+	g.each(g.VMULPS, z, z, z)
+	g.each(g.VFMADD213PS, t, z, c) // c = z*c + t
+	// y = j&1 ? c : s
+	if g.kmask {
+		m := make(vg, G)
+		for i := range m {
+			m[i] = g.K()
+		}
+		g.each(g.VPTESTMD, g.k(kI1), j, m)
+		g.eachBlend(m, c, s)
+	} else {
+		m := g.newVG(G)
+		g.each(g.VPSLLD, u8(31), j, m) // VBLENDVPS reads the sign bit
+		g.eachBlend(m, c, s)
+	}
+	// sign = (j&2) << 30, xor the sign of x for sin
+	g.each(g.VPSLLD, u8(30), j, j)
+	if !cos {
+		g.pxor(x, j, j)
+	}
+	g.eachPand(g.k(kSignMask), j, j)
+	g.pxor(j, s, s)
+	return s
+}

@@ -4,13 +4,13 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// unary group: Unary (op 0..5: Relu, Exp, Log, Sqrt, Tanh, Sigmoid) and
+// unary group: Unary (op 0..7: Relu, Exp, Log, Sqrt, Tanh, Sigmoid, Sin, Cos) and
 // ReluBackward.
 //
 // Register plan: Relu and Sqrt one vector at a time (plus the +0 vector of
-// Relu for the whole call). The math ops (Exp, Log, Tanh, Sigmoid) take the
-// vectors of a block in groups of g.mathG (AVX-512 4, AVX2 2) through the
-// interleaved emitters of math.go: mathG * live vectors per group (the live
+// Relu for the whole call). The math ops (Exp, Log, Tanh, Sigmoid, Sin, Cos)
+// take the vectors of a block in groups of g.mathG (AVX-512 4, AVX2 2) through
+// the interleaved emitters of math.go: mathG * live vectors per group (the live
 // counts of math.go), and the registers left over (of g.nvec) hold pinned
 // constants for the whole loop. The remainder pass goes one vector at a time,
 // with its tail mask, which fits in what the group leaves.
@@ -19,7 +19,7 @@ func unaryGroup(g *gen) {
 	g.reluBackward()
 }
 
-const unaryOps = 6
+const unaryOps = 8
 
 // mathOp is a math function of Unary with its register needs.
 type mathOp struct {
@@ -43,12 +43,15 @@ var unaryMath = map[int]mathOp{
 	2: {(*gen).log, logLive, logPins, 0},
 	4: {(*gen).tanh, tanhLive, tanhPins, 1},
 	5: {(*gen).sigmoid, sigLive, sigmoidPins, 0},
+	6: {(*gen).sin, trigLive, trigPins, 0},
+	7: {(*gen).cos, trigLive, trigPins, 0},
 }
 
 func (g *gen) unary() {
 	g.function("Unary", "func(op int, dst, x *float32, n int)",
 		"Unary"+g.suffix+" sets dst[i] = g(op, x[i]) for i < n (n >= 1), g as in gen/KERNELS.md:",
-		"0 Relu, 1 Exp (exp32), 2 Log (log32), 3 Sqrt, 4 Tanh (tanh32), 5 Sigmoid (sigmoid32).")
+		"0 Relu, 1 Exp (exp32), 2 Log (log32), 3 Sqrt, 4 Tanh (tanh32), 5 Sigmoid (sigmoid32),",
+		"6 Sin, 7 Cos (trigReduced; |x| <= TrigMax, NaN and ±Inf).")
 	op := g.arg("op")
 	dst, x, n := g.arg("dst"), g.arg("x"), g.arg("n")
 	g.dispatch(op, unaryOps, func(op int) {

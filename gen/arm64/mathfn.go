@@ -440,3 +440,113 @@ func (c *Consts) Sigmoid(xs []Vreg) {
 	e.Free(u...)
 	e.Free(g...)
 }
+
+func init() {
+	for k, v := range map[string]uint32{
+		"i1":        1,
+		"twoOverPi": f32(mc.TwoOverPi),
+		"negPiO2C1": f32(-mc.PiO2C1),
+		"negPiO2C2": f32(-mc.PiO2C2),
+		"negPiO2C3": f32(-mc.PiO2C3),
+		"sinP0":     f32(mc.SinP0),
+		"sinP1":     f32(mc.SinP1),
+		"sinP2":     f32(mc.SinP2),
+		"cosP0":     f32(mc.CosP0),
+		"cosP1":     f32(mc.CosP1),
+		"cosP2":     f32(mc.CosP2),
+	} {
+		constBits[k] = v
+	}
+}
+
+var trigNeeds = Needs{
+	Full: []string{"sign", "one", "i1"},
+	Lanes: []string{"twoOverPi", "negPiO2C1", "negPiO2C2", "negPiO2C3", "sinP0", "sinP1", "sinP2",
+		"cosP0", "cosP1", "cosP2", "negHalf"},
+}
+
+// Trig replaces every x in xs by sin32(x) (cos false) or cos32(x), as
+// trigReduced of kernels/trig_generic.go (|x| <= TrigMax, NaN, ±Inf). Six
+// scratch registers per vector: a (then r, then sin(r)), q (then the
+// quadrant j), z (then z*z, then the odd-quadrant mask), p and pq (the sin
+// polynomial's ping-pong pair, then the cos one's), t (1 - z/2, then cos(r)).
+func (c *Consts) Trig(xs []Vreg, cos bool) {
+	e := c.e
+	k := len(xs)
+	a, q, z, p, pq, t := e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	e.Comment("trig (cos %v) of %v", cos, xs)
+	for i, x := range xs {
+		e.FABS(a[i], x) // a = |x|
+	}
+	for i := range xs {
+		e.FMULE(q[i], a[i], c.L("twoOverPi"))
+	}
+	for i := range xs {
+		e.FRINTN(q[i], q[i]) // q = roundEven(a*TwoOverPi)
+	}
+	for _, cn := range []string{"negPiO2C1", "negPiO2C2", "negPiO2C3"} {
+		for i := range xs {
+			e.FMLAE(a[i], q[i], c.L(cn)) // r = fma(q, -Ci, r)
+		}
+	}
+	for i := range xs {
+		e.FCVTZS(q[i], q[i]) // j = int32(q)
+	}
+	if cos {
+		for i := range xs {
+			e.IADD(q[i], q[i], c.F("i1"))
+		}
+	}
+	for i := range xs {
+		e.FMUL(z[i], a[i], a[i]) // z = r*r
+	}
+	for i := range xs {
+		e.DupLane(p[i], c.L("sinP1"))
+		e.FMLAE(p[i], z[i], c.L("sinP0")) // s = fma(P0, z, P1)
+	}
+	s := c.horner(p, pq, z, "sinP2")
+	for i := range xs {
+		e.FMUL(s[i], s[i], z[i]) // s*z
+	}
+	for i := range xs {
+		e.VFMLA(a[i], s[i], a[i]) // sin(r) = fma(s*z, r, r)
+	}
+	for i := range xs {
+		e.DupLane(p[i], c.L("cosP1"))
+		e.FMLAE(p[i], z[i], c.L("cosP0")) // c = fma(P0, z, P1)
+	}
+	cr := c.horner(p, pq, z, "cosP2")
+	for i := range xs {
+		e.Mov(t[i], c.F("one"))
+		e.FMLAE(t[i], z[i], c.L("negHalf")) // t = fma(z, -0.5, 1)
+	}
+	for i := range xs {
+		e.FMUL(z[i], z[i], z[i]) // z*z
+	}
+	for i := range xs {
+		e.VFMLA(t[i], cr[i], z[i]) // cos(r) = fma(c, z*z, t)
+	}
+	for i := range xs {
+		e.SHL(z[i], q[i], 31)
+		e.SSHR(z[i], z[i], 31) // all ones where j is odd
+	}
+	for i := range xs {
+		e.BIT(a[i], t[i], z[i]) // y = j&1 ? cos(r) : sin(r)
+	}
+	for i, x := range xs {
+		e.SHL(q[i], q[i], 30) // bit 1 of j to the sign
+		if !cos {
+			e.EOR(q[i], q[i], x) // xor the sign of x
+		}
+	}
+	for i, x := range xs {
+		e.AND(q[i], q[i], c.F("sign"))
+		e.EOR(x, a[i], q[i])
+	}
+	e.Free(a...)
+	e.Free(q...)
+	e.Free(z...)
+	e.Free(p...)
+	e.Free(pq...)
+	e.Free(t...)
+}

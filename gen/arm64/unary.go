@@ -3,7 +3,8 @@ package main
 func unaryKernels() []Kernel {
 	return []Kernel{
 		{Func{Name: "UnaryNEON",
-			Doc: "UnaryNEON computes dst[i] = g(op, x[i]) for i < n: 0 Relu, 1 Exp, 2 Log, 3 Sqrt, 4 Tanh, 5 Sigmoid\n" +
+			Doc: "UnaryNEON computes dst[i] = g(op, x[i]) for i < n: 0 Relu, 1 Exp, 2 Log, 3 Sqrt, 4 Tanh, 5 Sigmoid,\n" +
+				"6 Sin, 7 Cos (|x| <= TrigMax, NaN and ±Inf) " +
 				"(gen/KERNELS.md; bit for bit the references of kernels/exp_generic.go).",
 			Params: []Arg{{"op", "int"}, {"dst", "*float32"}, {"x", "*float32"}, {"n", "int"}}},
 			genUnary},
@@ -41,6 +42,8 @@ var unaryOps = []unaryOp{
 	}},
 	{"tanh", tanhNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Tanh(xs) }},
 	{"sigmoid", sigmoidNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Sigmoid(xs) }},
+	{"sin", trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, false) }},
+	{"cos", trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, true) }},
 }
 
 // Register plan: R0 op, R1 dst, R2 x, R3 count, R4 scratch for constants;

@@ -54,6 +54,27 @@ const (
 	TanhP4    float32 = -3.33332819422e-1
 )
 
+// Sin, Cos: a = |x| = q*pi/2 + r, q = roundEven(a*TwoOverPi), r = a - q*pi/2
+// by three fused multiply-adds with pi/2 split in three float32 parts
+// (PiO2C1 + PiO2C2 + PiO2C3 = pi/2 within 1.1e-23; the first fma is exact),
+// then sin(r) ~ r + r*z*S(z) and cos(r) ~ 1 - z/2 + z^2*C(z), z = r^2, on
+// |r| <= pi/4 (Cephes' sinf/cosf coefficients), the quadrant q mod 4
+// choosing the polynomial and the sign. The reduction holds for |x| <=
+// TrigMax; larger finite inputs go to a float64 path in Go.
+const (
+	TwoOverPi float32 = 0.636619772367581343 // 0x3f22f983
+	PiO2C1    float32 = 1.57079637050628662  // 0x3fc90fdb
+	PiO2C2    float32 = -4.37113882867379e-8 // 0xb33bbd2e
+	PiO2C3    float32 = -1.71512450e-15      // 0xa6f72ced
+	TrigMax   float32 = 65536
+	SinP0     float32 = -1.9515295891e-4
+	SinP1     float32 = 8.3321608736e-3
+	SinP2     float32 = -1.6666654611e-1
+	CosP0     float32 = 2.443315711809948e-5
+	CosP1     float32 = -1.388731625493765e-3
+	CosP2     float32 = 4.166664568298827e-2
+)
+
 // SumLanes is the number of interleaved partial sums every sum-like reduction
 // (sum, dot, sum of squares, row sums, the sum inside log-sum-exp) keeps:
 // element i goes to lane i mod SumLanes, lanes are combined by the halving tree
