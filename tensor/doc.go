@@ -21,8 +21,10 @@
 // or two dimensions go to one kernel call when their layout is contiguous,
 // a scalar, a row vector or a column vector (kernels.Binary, BinaryScalar,
 // BinaryRowVec, BinaryColVec), and a strided Go loop handles the rest. Unary
-// functions, reductions, softmax and matmul call the kernels likewise
-// (kernels.Exp, RowSum, RowMax, RowLogSumExp, Sgemm, SgemmBatch, ...).
+// functions (Exp, Log, Sin, Cos, ...), reductions, p-norms (Norm, NormDim,
+// as torch.linalg.vector_norm), softmax and matmul call the kernels likewise
+// (kernels.Exp, kernels.Sin, RowSum, RowMax, RowLogSumExp, Sgemm, SgemmBatch,
+// ...).
 //
 // # Errors
 //
