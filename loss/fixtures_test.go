@@ -9,44 +9,18 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vecgrad/vecgrad/internal/fixture"
 	"github.com/vecgrad/vecgrad/tensor"
 )
 
 // The fixtures are PyTorch's values, written by tools/lossfixtures/gen.py.
 
 // jnum is a JSON number or one of the strings "nan", "inf", "-inf".
-type jnum float64
+type jnum = fixture.Number
 
-func (n *jnum) UnmarshalJSON(b []byte) error {
-	switch string(b) {
-	case `"nan"`:
-		*n = jnum(math.NaN())
-	case `"inf"`:
-		*n = jnum(math.Inf(1))
-	case `"-inf"`:
-		*n = jnum(math.Inf(-1))
-	default:
-		var f float64
-		if err := json.Unmarshal(b, &f); err != nil {
-			return err
-		}
-		*n = jnum(f)
-	}
-	return nil
-}
+type fixTensor struct{ fixture.Tensor }
 
-type fixTensor struct {
-	Shape []int  `json:"shape"`
-	Data  []jnum `json:"data"`
-}
-
-func (f *fixTensor) values() []float32 {
-	d := make([]float32, len(f.Data))
-	for i, v := range f.Data {
-		d[i] = float32(v)
-	}
-	return d
-}
+func (f *fixTensor) values() []float32 { return f.Float32s() }
 
 func (f *fixTensor) tensor() *tensor.Tensor { return tensor.New(f.values(), f.Shape...) }
 
