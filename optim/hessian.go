@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/vecgrad/vecgrad/kernels"
 	"github.com/vecgrad/vecgrad/tensor"
 )
 
@@ -37,6 +38,7 @@ type oracle struct {
 	n       int
 	w0      []float32 // the parameters at the start, restored bitwise
 	gp      []float32 // hvp's first gradient, allocated on first use
+	v32     []float32 // hvp's direction in float32, allocated on first use
 }
 
 // newOracle validates params (as the optimizers do) and snapshots them.
@@ -115,23 +117,6 @@ func (o *oracle) moved(t float64, v []float64, j int) float64 {
 	return dj
 }
 
-// hvpStep returns the central-difference step t for the direction v at w
-// (see HVP): t*‖v‖ = cbrt(eps32) * (1 + ‖w restricted to v's support‖).
-// It returns 0 when v is zero.
-func hvpStep(w []float32, v []float64) float64 {
-	var vv, ww float64
-	for i, x := range v {
-		if x != 0 {
-			vv += x * x
-			ww += float64(w[i]) * float64(w[i])
-		}
-	}
-	if vv == 0 {
-		return 0
-	}
-	return cbrtEps32 * (1 + math.Sqrt(ww)) / math.Sqrt(vv)
-}
-
 // hvp writes to dst the central difference (∇f(w+tv) - ∇f(w-tv)) / (2t)
 // and restores the parameters. If j >= 0, v is the unit vector e_j and the
 // divisor is the step actually taken in float32 (fl(w_j+t) - fl(w_j-t))
@@ -143,19 +128,27 @@ func hvpStep(w []float32, v []float64) float64 {
 // its size).
 func (o *oracle) hvp(v, dst []float64, j int) error {
 	defer o.restore()
-	t := hvpStep(o.w0, v)
+	if o.gp == nil {
+		o.gp = make([]float32, o.n)
+	}
+	var t float64
+	if j >= 0 { // direction's step for e_j
+		t = cbrtEps32 * (1 + math.Abs(float64(o.w0[j])))
+	} else {
+		if o.v32 == nil {
+			o.v32 = make([]float32, o.n)
+		}
+		t = o.direction(v)
+	}
 	if t == 0 {
 		clear(dst)
 		return nil
 	}
-	if o.gp == nil {
-		o.gp = make([]float32, o.n)
-	}
-	dp := o.moved(t, v, j)
+	dp := o.shift(t, j)
 	if err := o.grad32(o.gp); err != nil {
 		return err
 	}
-	dm := o.moved(-t, v, j)
+	dm := o.shift(-t, j)
 	tensor.ZeroGrad(o.params...)
 	if _, err := o.closure(); err != nil {
 		return err
@@ -164,22 +157,77 @@ func (o *oracle) hvp(v, dst []float64, j int) error {
 	if j >= 0 {
 		den = dp - dm
 	}
+	inv := 1 / den
 	off := 0
 	for _, p := range o.params {
 		k := p.Numel()
 		gp, d := o.gp[off:off+k], dst[off:off+k]
 		if gt := p.Grad(); gt == nil {
 			for i := range d {
-				d[i] = float64(gp[i]) / den
+				d[i] = float64(gp[i]) * inv
 			}
 		} else {
-			for i, x := range gt.Storage() {
-				d[i] = (float64(gp[i]) - float64(x)) / den
+			for i, x := range gt.Storage()[:k] {
+				d[i] = (float64(gp[i]) - float64(x)) * inv
 			}
 		}
 		off += k
 	}
 	return nil
+}
+
+// direction rounds v to float32 into o.v32 and returns, in the same pass,
+// the central-difference step t for v at w0 (see HVP): t*‖v‖ = cbrt(eps32)
+// * (1 + ‖w0 restricted to v's support‖), or 0 when v is zero. A dense v
+// (the usual case: a CG direction) takes ‖w0‖ from kernels.SumSq; the step
+// needs no more than a few digits.
+func (o *oracle) direction(v []float64) float64 {
+	var vv float64
+	sparse := false
+	v32 := o.v32[:len(v)]
+	for i, x := range v {
+		v32[i] = float32(x)
+		vv += x * x
+		sparse = sparse || x == 0
+	}
+	if vv == 0 {
+		return 0
+	}
+	var ww float64
+	if sparse {
+		for i, x := range v {
+			if x != 0 {
+				ww += float64(o.w0[i]) * float64(o.w0[i])
+			}
+		}
+	} else {
+		ww = float64(kernels.SumSq(o.w0))
+	}
+	return cbrtEps32 * (1 + math.Sqrt(ww)) / math.Sqrt(vv)
+}
+
+// shift sets the parameters to w0 + t*v for hvp and returns the
+// perturbation actually applied along element j (j >= 0, v = e_j: only
+// element j moves, to fl32(w0[j] + t), the others stay w0 as moved would
+// leave them), or 0 for a general direction (j < 0), which is o.v32 from
+// direction: each element becomes fma(fl32(t), v32[i], w0[i]), one
+// rounding, in one vector pass per parameter (kernels.AxpyTo) where moved's
+// float64 loop would be the most expensive part of an HVP on the MLP.
+func (o *oracle) shift(t float64, j int) float64 {
+	off := 0
+	for _, p := range o.params {
+		st := p.Storage()
+		k := len(st)
+		switch {
+		case j < 0:
+			kernels.AxpyTo(st, float32(t), o.v32[off:off+k], o.w0[off:off+k])
+		case j >= off && j < off+k:
+			st[j-off] = float32(float64(o.w0[j]) + t)
+			return float64(st[j-off]) - float64(o.w0[j])
+		}
+		off += k
+	}
+	return 0
 }
 
 // grad32 evaluates the closure and copies the float32 gradient to g.
@@ -236,6 +284,34 @@ func HVP(params []*tensor.Tensor, closure Closure, v, dst []float64) error {
 	if len(v) != o.n || len(dst) != o.n {
 		return errorf("HVP", "len(v) = %d and len(dst) = %d: both must be the parameter count %d", len(v), len(dst), o.n)
 	}
+	return o.hvp(v, dst, -1)
+}
+
+// HessianVector is a reusable Hessian-vector product: HVP's computation,
+// with its buffers (the parameters' snapshot, the first gradient, the
+// direction in float32) kept from one call to the next, as a Newton-CG
+// solve needs it once per CG iteration.
+type HessianVector struct{ o *oracle }
+
+// NewHessianVector validates params and closure as HVP does.
+func NewHessianVector(params []*tensor.Tensor, closure Closure) (*HessianVector, error) {
+	o, err := newOracle("HessianVector", params, closure)
+	if err != nil {
+		return nil, err
+	}
+	return &HessianVector{o}, nil
+}
+
+// Apply writes to dst the Hessian-vector product H·v at the parameters'
+// current values (which it snapshots again: they may have changed since the
+// last call), exactly as HVP computes it. The parameters are restored
+// bitwise.
+func (h *HessianVector) Apply(v, dst []float64) error {
+	o := h.o
+	if len(v) != o.n || len(dst) != o.n {
+		return errorf("HessianVector", "len(v) = %d and len(dst) = %d: both must be the parameter count %d", len(v), len(dst), o.n)
+	}
+	o.w0 = o.get(o.w0[:0])
 	return o.hvp(v, dst, -1)
 }
 
