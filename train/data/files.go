@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/vecgrad/vecgrad/internal/atomicfile"
 )
 
 // writeAtomic writes a file the way every file of this package is written:
@@ -18,39 +20,17 @@ import (
 // not cross file systems), synced, then renamed over path. A failure at any
 // point removes the temporary file, so path either keeps its old content or
 // gets the complete new one, never a part.
-func writeAtomic(path string, write func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("data: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
+func writeAtomic(path string, write func(w io.Writer) error) error {
+	var own bool // the error is write's (a checksum error, say): pass it on as it is
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		err := write(w)
+		own = err != nil
 		return err
-	}
-	if err = f.Sync(); err != nil {
+	})
+	if err != nil && !own {
 		return fmt.Errorf("data: %w", err)
 	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("data: %w", err)
-	}
-	// CreateTemp makes the file 0600; data files are for everyone to read.
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("data: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("data: %w", err)
-	}
-	return nil
+	return err
 }
 
 // fileSpec identifies one published file: its name, size and digests. The

@@ -60,6 +60,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vecgrad/vecgrad/internal/atomicfile"
 	"github.com/vecgrad/vecgrad/loss"
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/tensor"
@@ -429,7 +430,7 @@ func WriteConvergence(dir string, curves []Curve) ([]string, error) {
 				strconv.FormatFloat(c.Seconds[i], 'g', -1, 64), strconv.FormatFloat(c.Loss[i], 'g', -1, 64))
 		}
 		path := filepath.Join(dir, c.Method+".csv")
-		if err := convWriteAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteBytes(path, buf.Bytes()); err != nil {
 			return files, err
 		}
 		files = append(files, path)
@@ -454,28 +455,4 @@ func WriteConvergence(dir string, curves []Curve) ([]string, error) {
 		files = append(files, path)
 	}
 	return files, nil
-}
-
-// convWriteAtomic writes b to path through a synced temporary file in the
-// same directory and a rename, so a reader never sees a partial file.
-func convWriteAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

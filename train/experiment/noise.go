@@ -21,8 +21,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -30,6 +28,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/vecgrad/vecgrad/internal/atomicfile"
 	"github.com/vecgrad/vecgrad/loss"
 	"github.com/vecgrad/vecgrad/tensor"
 	"github.com/vecgrad/vecgrad/train/data"
@@ -438,33 +437,9 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 // writeAtomic writes a file through a temporary file in the same directory
 // and a rename, so that a reader never sees a part and a failure leaves an
 // existing file as it was.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("experiment: %v", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	// CreateTemp makes the file private (0600); the result is an ordinary
-	// output file.
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("experiment: %v", err)
-	}
-	if err = write(f); err != nil {
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("experiment: %s: %v", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("experiment: %s: %v", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("experiment: %s: %v", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("experiment: %v", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -265,8 +266,8 @@ func TestWritePNGAtomic(t *testing.T) {
 		saved := write
 		defer func() { write = saved }()
 		boom := errors.New("disk full")
-		write = func(f *os.File, data []byte) error {
-			f.Write(data[:len(data)/2])
+		write = func(w io.Writer, data []byte) error {
+			w.Write(data[:len(data)/2])
 			return boom
 		}
 		err := WritePNG(path, "t", ok, Options{})

@@ -116,17 +116,6 @@ func TestWriteFileFailsMidway(t *testing.T) {
 	}
 }
 
-func TestWriteFileRenameFails(t *testing.T) {
-	dir, path, old := setup(t)
-	boom := errors.New("injected rename failure")
-	rename = func(string, string) error { return boom }
-	defer func() { rename = os.Rename }()
-	if err := WriteFile(path, &File{}); !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want %v", err, boom)
-	}
-	unchanged(t, dir, path, old)
-}
-
 func TestWriteFileInvalid(t *testing.T) {
 	dir, path, old := setup(t)
 	err := WriteFile(path, &File{Tensors: []Tensor{{Name: "w", Shape: []int{2}}}})
