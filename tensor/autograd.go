@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/vecgrad/vecgrad/kernels"
@@ -187,7 +188,7 @@ func (t *Tensor) Backward() {
 // BackwardWith is Backward with an explicit upstream gradient: the
 // gradient of some scalar with respect to this tensor, of the same shape.
 func (t *Tensor) BackwardWith(grad *Tensor) {
-	if !sameShape(grad.shape, t.shape) {
+	if !slices.Equal(grad.shape, t.shape) {
 		fail("BackwardWith", "gradient of shape ", shapeStr(grad.shape), " for a tensor of shape ", shapeStr(t.shape))
 	}
 	t.backward(grad)
@@ -340,7 +341,7 @@ func addGrad(t *Tensor, g *sv) {
 // broadcasts to, to t's gradient, summed over the broadcast dimensions.
 // Temporaries come from ar.
 func addGradReduce(ar *Arena, t *Tensor, g *Tensor) {
-	if sameShape(t.shape, g.shape) {
+	if slices.Equal(t.shape, g.shape) {
 		s := svOf(g)
 		addGrad(t, &s)
 		return

@@ -55,16 +55,3 @@ func mustBroadcast(op string, out *[MaxDims]int, a, b []int) []int {
 	}
 	return out[:n]
 }
-
-// sameShape reports whether two shapes are equal.
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/vecgrad/vecgrad/kernels"
+import (
+	"slices"
+
+	"github.com/vecgrad/vecgrad/kernels"
+)
 
 // binary is the forward of the broadcasting binary operations.
 func (t *Tensor) binary(name string, op kernels.BinaryOp, b *Tensor) *Tensor {
@@ -61,7 +65,7 @@ func binaryBackward(t *Tensor) {
 			continue
 		}
 		gs, os := svDense(g.data, shape), svBroadcast(other, shape)
-		direct := sameShape(in.shape, shape)
+		direct := slices.Equal(in.shape, shape)
 		if direct && (op == kernels.OpMul || (op == kernels.OpDiv && side == 0)) {
 			dst, acc := in.gradSlot()
 			d := svDense(dst, shape)

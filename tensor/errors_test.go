@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,10 +43,10 @@ func TestBroadcastDocExamples(t *testing.T) {
 		}
 	}
 	got, err := BroadcastShapes([]int{5, 1, 4, 1}, []int{3, 1, 1})
-	if err != nil || !sameShape(got, []int{5, 3, 4, 1}) {
+	if err != nil || !slices.Equal(got, []int{5, 3, 4, 1}) {
 		t.Errorf("[5 1 4 1] with [3 1 1]: %v, %v; want [5 3 4 1]", got, err)
 	}
-	if s := Zeros(5, 1, 4, 1).Add(Ones(3, 1, 1)).Shape(); !sameShape(s, []int{5, 3, 4, 1}) {
+	if s := Zeros(5, 1, 4, 1).Add(Ones(3, 1, 1)).Shape(); !slices.Equal(s, []int{5, 3, 4, 1}) {
 		t.Errorf("Add shape %v", s)
 	}
 }
@@ -116,12 +117,12 @@ func TestViewsShareStorage(t *testing.T) {
 	if got := x.Slice(2, 1, 4, 2).Data(); got[0] != 1 || got[1] != 3 || got[2] != 5 {
 		t.Errorf("strided slice %v", got)
 	}
-	if got := x.Slice(0, -1, 100, 1).Shape(); !sameShape(got, []int{1, 3, 4}) {
+	if got := x.Slice(0, -1, 100, 1).Shape(); !slices.Equal(got, []int{1, 3, 4}) {
 		t.Errorf("clamped slice shape %v", got)
 	}
 	// View of a transposed tensor where the strides allow it.
 	y := Zeros(4, 6).Transpose(0, 1) // [6 4] with strides [1 6]
-	if s := y.View(2, 3, 4).Strides(); !sameShape(s, []int{3, 1, 6}) {
+	if s := y.View(2, 3, 4).Strides(); !slices.Equal(s, []int{3, 1, 6}) {
 		t.Errorf("view strides %v, want [3 1 6]", s)
 	}
 }

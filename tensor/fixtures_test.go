@@ -274,7 +274,7 @@ func TestTorchForward(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := c.Out.tensor()
-			if !sameShape(out.Shape(), want.Shape()) {
+			if !slices.Equal(out.Shape(), want.Shape()) {
 				t.Fatalf("shape %v, want %v", out.Shape(), want.Shape())
 			}
 			compareValues(t, c, "forward", out.Data(), want.Data(), in)
@@ -388,12 +388,12 @@ func TestTorchBroadcast(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !sameShape(got, c.Result) {
+		if err != nil || !slices.Equal(got, c.Result) {
 			t.Errorf("BroadcastShapes(%v, %v) = %v, %v; PyTorch %v", c.A, c.B, got, err, c.Result)
 		}
 		// and the operation itself
 		a, b := Zeros(c.A...), Zeros(c.B...)
-		if s := a.Add(b).Shape(); !sameShape(s, c.Result) {
+		if s := a.Add(b).Shape(); !slices.Equal(s, c.Result) {
 			t.Errorf("Add shape %v, want %v", s, c.Result)
 		}
 	}
@@ -418,7 +418,7 @@ func TestTorchArange(t *testing.T) {
 	for _, a := range f.Arange {
 		got := Arange(a.Start, a.End, a.Step)
 		want := a.Out.tensor()
-		if !sameShape(got.Shape(), want.Shape()) || !slices.Equal(got.Data(), want.Data()) {
+		if !slices.Equal(got.Shape(), want.Shape()) || !slices.Equal(got.Data(), want.Data()) {
 			t.Errorf("Arange(%v, %v, %v) = %v, PyTorch %v", a.Start, a.End, a.Step, got, want)
 		}
 	}

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -109,7 +110,7 @@ func TestBinaryRandomLayouts(t *testing.T) {
 		a, b := randLayout(g, sa), randLayout(g, sb)
 		for _, op := range ops {
 			got := op.f(a, b)
-			if !sameShape(got.shape, out) {
+			if !slices.Equal(got.shape, out) {
 				t.Fatalf("%s %v %v: shape %v, want %v", op.name, sa, sb, got.shape, out)
 			}
 			d := got.Data()

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/vecgrad/vecgrad/kernels"
+import (
+	"slices"
+
+	"github.com/vecgrad/vecgrad/kernels"
+)
 
 // Matmul returns the matrix product with torch.matmul's semantics: two 1-D
 // tensors give their dot product (0-d); 2-D by 2-D is the matrix product; a
@@ -201,7 +205,7 @@ func matmulBackward(t *Tensor) {
 		copy(shape[:], batch)
 		shape[nbat], shape[nbat+1] = n, k
 		full := shape[:nd]
-		if sameShape(a.shape, full) {
+		if slices.Equal(a.shape, full) {
 			dst, acc := a.gradSlot()
 			gemmInto(ar, dst, beta(acc), batch, n, k, m, &gg, &bt)
 		} else {
@@ -218,7 +222,7 @@ func matmulBackward(t *Tensor) {
 		shape[nbat], shape[nbat+1] = k, m
 		full := shape[:nd]
 		switch {
-		case sameShape(b.shape, full):
+		case slices.Equal(b.shape, full):
 			dst, acc := b.gradSlot()
 			gemmInto(ar, dst, beta(acc), batch, k, m, n, &at, &gg)
 		case numel(b.shape) == k*m && foldGradB(a, batch, n, k) > 0:

@@ -1,6 +1,9 @@
 package einsum
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Operand is a strided float32 array: element (i0, i1, ...) is
 // Data[Offset + i0*Strides[0] + i1*Strides[1] + ...]. Strides may be 0 (an
@@ -27,7 +30,7 @@ func Contiguous(shape []int) []int {
 // check panics, naming the argument and the values, when o does not match
 // shape or its extent does not fit in Data.
 func (o *Operand) check(fn string, i int, shape []int) {
-	if !equalInts(o.Shape, shape) {
+	if !slices.Equal(o.Shape, shape) {
 		panic(fmt.Sprintf("einsum: %s: operand %d has shape %v, the plan was made for %v", fn, i, o.Shape, shape))
 	}
 	if o.Strides != nil && len(o.Strides) != len(o.Shape) {
@@ -61,16 +64,4 @@ func (o *Operand) stride(d int) int {
 		return s
 	}
 	return o.Strides[d]
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
