@@ -143,20 +143,25 @@ func (o *NewtonCG) cg(or *oracle, g []float64, gn float64) (p []float64, iters i
 	}
 	p = make([]float64, n)
 	r := append([]float64(nil), g...) // r = Hp + g
-	d := make([]float64, n)
+	// The direction d goes to the HVP rounded to float32 (d32, written by
+	// the loops that update d) and the product comes back in float32
+	// (hd), the precision the HVP computes in, read by the loops that use
+	// it: no separate conversion passes.
+	d, d32 := make([]float64, n), make([]float32, n)
 	for i := range d {
 		d[i] = -r[i]
+		d32[i] = float32(d[i])
 	}
-	hd := make([]float64, n)
+	hd := make([]float32, n)
 	rr := gn * gn
 	for j := 0; j < maxIter; j++ {
-		if err := or.hvp(d, hd, -1); err != nil {
+		if err := or.hvp32(d32, hd, -1); err != nil {
 			return nil, j, false, err
 		}
 		iters++
 		dhd := 0.0
 		for i := range d {
-			dhd += d[i] * hd[i]
+			dhd += d[i] * float64(hd[i])
 		}
 		if !(dhd > 0) {
 			if j == 0 {
@@ -167,7 +172,7 @@ func (o *NewtonCG) cg(or *oracle, g []float64, gn float64) (p []float64, iters i
 		a := rr / dhd
 		for i := range p {
 			p[i] += a * d[i]
-			r[i] += a * hd[i]
+			r[i] += a * float64(hd[i])
 		}
 		rr1 := 0.0
 		for _, x := range r {
@@ -180,6 +185,7 @@ func (o *NewtonCG) cg(or *oracle, g []float64, gn float64) (p []float64, iters i
 		rr = rr1
 		for i := range d {
 			d[i] = -r[i] + beta*d[i]
+			d32[i] = float32(d[i])
 		}
 	}
 	return p, iters, false, nil

@@ -194,3 +194,38 @@ func TestArenaReuse(t *testing.T) {
 		t.Fatal("large arena tensor")
 	}
 }
+
+// TestSwapGrad checks that SwapGrad hands back the gradient and has the
+// next Backward write into the installed buffer (so two buffers
+// alternate with no copy and no allocation), and that a buffer that
+// cannot hold the gradient panics.
+func TestSwapGrad(t *testing.T) {
+	w := New([]float32{1, 2, 3}, 3).SetRequiresGrad(true)
+	x := New([]float32{4, 5, 6}, 3)
+	if old := w.SwapGrad(nil); old != nil {
+		t.Fatalf("SwapGrad before any Backward returned %v, want nil", old)
+	}
+	w.Mul(x).Sum().Backward()
+	first := w.SwapGrad(nil)
+	if first == nil || first.Data()[1] != 5 {
+		t.Fatalf("first gradient %v, want [4 5 6]", first)
+	}
+	if w.Grad() != nil {
+		t.Fatal("Grad after SwapGrad is not nil")
+	}
+	w.Mul(x).Mul(x).Sum().Backward() // a second gradient, x², in a new buffer
+	second := w.SwapGrad(first)
+	if first.Data()[1] != 5 || second.Data()[1] != 25 {
+		t.Fatalf("after a second Backward: kept %v (want [4 5 6]), new %v (want [16 25 36])", first, second)
+	}
+	w.Mul(x).Sum().Backward() // into first's storage
+	if w.Grad() != first || first.Data()[2] != 6 {
+		t.Fatalf("Backward after SwapGrad(first) wrote %v, want first's buffer with [4 5 6]", w.Grad())
+	}
+	if n := testing.AllocsPerRun(10, func() { w.SwapGrad(second) }); n != 0 {
+		t.Errorf("SwapGrad allocates %v times", n)
+	}
+	for _, bad := range []*Tensor{Zeros(4), Zeros(3, 1), Zeros(6).Narrow(0, 0, 3)} {
+		mustPanicShape(t, func() { w.SwapGrad(bad) })
+	}
+}

@@ -160,6 +160,26 @@ func (t *Tensor) Grad() *Tensor {
 // is kept, so the next Backward allocates nothing.
 func (t *Tensor) ZeroGrad() { t.gradSet = false }
 
+// SwapGrad installs g as the buffer that t's next Backward writes its
+// gradient into, and returns t's gradient until now (Grad's result, nil if
+// none). Afterwards Grad returns nil until a Backward, as after ZeroGrad.
+// It lets a caller keep one gradient while the next is computed, as the
+// central differences of package optim do, without copying it: hand back
+// the returned tensor in a later SwapGrad and the two buffers alternate.
+// g may be nil (the next Backward allocates a buffer); otherwise it must
+// have t's shape, be contiguous with a storage of its own (not a view),
+// come from where t lives (the heap, or t's Arena), and not be used
+// elsewhere while t holds it. It panics otherwise.
+func (t *Tensor) SwapGrad(g *Tensor) *Tensor {
+	if g != nil && (!slices.Equal(g.shape, t.shape) || !g.IsContiguous() || g.offset != 0 || len(g.data) != t.Numel() || g.arena != t.arena || g == t) {
+		fail("SwapGrad", "buffer of shape ", shapeStr(g.shape), " cannot hold the gradient of a tensor of shape ", shapeStr(t.shape),
+			" (give a contiguous tensor of that shape with its own storage, allocated where the tensor was)")
+	}
+	old := t.Grad()
+	t.grad, t.gradSet = g, false
+	return old
+}
+
 // ZeroGrad clears the gradients of all the given tensors.
 func ZeroGrad(ts ...*Tensor) {
 	for _, t := range ts {
