@@ -106,14 +106,16 @@ func (o *oracle) hvp(v, dst []float64, j int) error {
 			o.v32 = make([]float32, o.n)
 		}
 		v32 = o.v32
-		o.each(func(_ int, s span) {
-			d := flat(v32, s)
-			for i, x := range flat(v, s) {
+		o.each(func(i int, s span) { // with the step's norms (see step) from L1
+			src := flat(v, s)
+			d := flat(v32, s)[:len(src)]
+			for i, x := range src {
 				d[i] = float32(x)
 			}
+			o.part[i] = float64(kernels.SumSq(d))
 		})
 	}
-	return o.hvpTo(v32, o.d32, dst, j)
+	return o.hvpTo(v32, o.d32, dst, j, true)
 }
 
 // hvp32 writes to dst the central difference (∇f(w0+tv) − ∇f(w0−tv)) / (2t)
@@ -123,9 +125,11 @@ func (o *oracle) hvp(v, dst []float64, j int) error {
 // divisor is the step actually taken in float32, fl(w0_j+t) − fl(w0_j−t),
 // rather than 2t, which removes the parameters' rounding from the
 // Hessian's columns.
-func (o *oracle) hvp32(v, dst []float32, j int) error { return o.hvpTo(v, dst, nil, j) }
+func (o *oracle) hvp32(v, dst []float32, j int) error { return o.hvpTo(v, dst, nil, j, false) }
 
-// hvpTo is hvp32 that also widens the product into wide unless it is nil.
+// hvpTo is hvp32 that also widens the product into wide unless it is nil;
+// haveNorms says that o.part already holds the chunks' sums of squares of
+// v (step), computed by the caller's pass over v.
 // Around the two gradient evaluations it makes four vector passes over
 // the parameters, each split among the workers (passes.go): the step's
 // norm of v, the two perturbations, and one pass that takes the
@@ -133,7 +137,7 @@ func (o *oracle) hvp32(v, dst []float32, j int) error { return o.hvpTo(v, dst, n
 // chunk, each chunk's later kernel calls reading from L1; the first
 // gradient is kept by swapping buffers, not copied (firstGrad). On the
 // MLP they cost about half a gradient evaluation (BenchmarkHVP).
-func (o *oracle) hvpTo(v, dst []float32, wide []float64, j int) error {
+func (o *oracle) hvpTo(v, dst []float32, wide []float64, j int, haveNorms bool) error {
 	restored := false
 	defer func() {
 		if !restored {
@@ -144,6 +148,9 @@ func (o *oracle) hvpTo(v, dst []float32, wide []float64, j int) error {
 	if j >= 0 {
 		t = float32(cbrtEps32 * (1 + math.Abs(float64(o.w0[j]))))
 	} else {
+		if !haveNorms {
+			o.each(func(i int, s span) { o.part[i] = float64(kernels.SumSq(flat(v, s))) })
+		}
 		t = o.step(v)
 	}
 	if t == 0 {
@@ -181,7 +188,7 @@ func (o *oracle) hvpTo(v, dst []float32, wide []float64, j int) error {
 			kernels.Scale(d, inv, d)
 		}
 		if wide != nil {
-			w := flat(wide, s)
+			w := flat(wide, s)[:len(d)]
 			for i, x := range d {
 				w[i] = float64(x)
 			}
@@ -196,10 +203,10 @@ func (o *oracle) hvpTo(v, dst []float32, wide []float64, j int) error {
 // (see HVP): t·‖v‖ = cbrt(eps32)·(1 + ‖w0 restricted to the parameters
 // where v is not zero‖), or 0 when v is zero. The norms are float32
 // kernels.SumSq sums per chunk, added in float64 (the step needs no more
-// than a few digits), those of w0 taken at the snapshot; a parameter whose
-// float32 sum of squares overflows is summed again in float64.
+// than a few digits), which the caller has left in o.part, those of w0
+// taken at the snapshot; a parameter whose float32 sum of squares
+// overflows is summed again in float64.
 func (o *oracle) step(v []float32) float32 {
-	o.each(func(i int, s span) { o.part[i] = float64(kernels.SumSq(flat(v, s))) })
 	var vv, ww float64
 	off := 0
 	o.vv = o.sumParts(o.vv)
