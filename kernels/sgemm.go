@@ -96,13 +96,18 @@ func (j *gemmJob) run() {
 		tiles, unit = tilesM, j.mr
 	}
 	parts := max(1, min(Threads(), tiles, j.m*j.n*j.k/gemmWorkPerThread))
+	if size := j.teamSize(parts, byRows); size > 0 && gemmTeamMu.TryLock() {
+		j.runTeam(size)
+		gemmTeamMu.Unlock()
+		return
+	}
 	per := (tiles + parts - 1) / parts * unit
 	parts = (tiles*unit + per - 1) / per
 	band := func(p int) gemmTask {
 		if byRows {
-			return gemmTask{j, p * per, min((p+1)*per, j.m), 0, j.n}
+			return gemmTask{job: j, i0: p * per, i1: min((p+1)*per, j.m), j0: 0, j1: j.n}
 		}
-		return gemmTask{j, 0, j.m, p * per, min((p+1)*per, j.n)}
+		return gemmTask{job: j, i0: 0, i1: j.m, j0: p * per, j1: min((p+1)*per, j.n)}
 	}
 	if parts > 1 {
 		startWorkers(parts - 1)
@@ -128,6 +133,7 @@ type gemmJob struct {
 	mr, nr         int
 	rowsA          bool // full row panels of A are read in place
 	wg             sync.WaitGroup
+	team           *gemmTeam // team mode's shared state (sgemm_team.go)
 }
 
 // gemmBuffers are the packing buffers of one band, allocated once per
@@ -523,10 +529,12 @@ type gemmKernel struct {
 	rowsA  bool
 }
 
-// gemmTask is one band of a job, sent by value to a worker.
+// gemmTask is one band of a job, or a place in its team, sent by value
+// to a worker.
 type gemmTask struct {
 	job            *gemmJob
 	i0, i1, j0, j1 int
+	team           bool
 }
 
 // The persistent worker pool: goroutines started on first need (up to the
@@ -543,7 +551,11 @@ func startWorkers(n int) {
 	for ; workersLive < n; workersLive++ {
 		go func() {
 			for t := range gemmTasks {
-				t.job.block(t.i0, t.i1, t.j0, t.j1)
+				if t.team {
+					t.job.teamWork()
+				} else {
+					t.job.block(t.i0, t.i1, t.j0, t.j1)
+				}
 				t.job.wg.Done()
 			}
 		}()

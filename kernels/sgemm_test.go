@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
 
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
@@ -245,6 +246,37 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 	}
 }
 
+// TestSgemmTeamBitwise runs team mode (sgemm_team.go: shared packed B,
+// dynamic row tasks) on shapes with edges in every dimension, several KC
+// and B blocks, every transpose and beta, and checks it against the
+// reference bit for bit (so against the one-thread bands, which the other
+// tests check), with the gaps between C's rows untouched. gemmTeamForce
+// makes it run on machines whose L2 would not choose team mode.
+func TestSgemmTeamBitwise(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("team mode needs GOMAXPROCS >= 2")
+	}
+	saved, savedForce := Threads(), gemmTeamForce
+	defer func() { SetThreads(saved); gemmTeamForce = savedForce }()
+	gemmTeamForce = true
+	SetThreads(2) // team mode needs m >= 2*gemmTeamMinRowTasks*teamRows = 576
+	r := rand.New(rand.NewPCG(14, 14))
+	shapes := [][3]int{{601, 301, 300}, {700, 97, 70}, {1000, 200, 40}}
+	if gemmSlow() {
+		shapes = [][3]int{{600, 45, 300}}
+	}
+	before := gemmTeamRuns.Load()
+	for _, s := range shapes {
+		for _, tr := range transposes() {
+			g := newGemmCase(r, tr[0], tr[1], s[0], s[1], s[2], 3)
+			g.checkBitwise(t)
+		}
+	}
+	if gemmTeamRuns.Load() == before {
+		t.Fatal("no product ran in team mode")
+	}
+}
+
 func TestSgemmSpecialValues(t *testing.T) {
 	nan := float32(math.NaN())
 	a := []float32{1, 2, 3, 4}
@@ -382,3 +414,43 @@ func TestSgemmNoAllocations(t *testing.T) {
 // gemmSlow: the generic level (software fma) or emulation under qemu: the
 // tests use smaller shapes there.
 func gemmSlow() bool { return ISA() == "generic" || runtime.GOARCH != "amd64" }
+
+// TestSgemmConcurrentTeams runs large products from several goroutines at
+// once (team mode for one of them at a time, bands for the others) and
+// checks each against its one-goroutine result: no deadlock, no
+// interference.
+func TestSgemmConcurrentTeams(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 || gemmSlow() {
+		t.Skip("needs GOMAXPROCS >= 2 and a fast level")
+	}
+	saved, savedForce := Threads(), gemmTeamForce
+	defer func() { SetThreads(saved); gemmTeamForce = savedForce }()
+	gemmTeamForce = true
+	SetThreads(3)
+	r := rand.New(rand.NewPCG(15, 15))
+	cases := make([]gemmCase, 4)
+	want := make([][]float32, len(cases))
+	for i := range cases {
+		cases[i] = newGemmCase(r, i%2 == 1, false, 900+i, 150, 300, 0)
+		want[i] = append([]float32(nil), cases[i].c...)
+		cases[i].run(want[i])
+	}
+	var wg sync.WaitGroup
+	got := make([][]float32, len(cases))
+	for i := range cases {
+		wg.Go(func() {
+			for range 5 {
+				got[i] = append(got[i][:0], cases[i].c...)
+				cases[i].run(got[i])
+			}
+		})
+	}
+	wg.Wait()
+	for i := range cases {
+		for e := range want[i] {
+			if math.Float32bits(got[i][e]) != math.Float32bits(want[i][e]) {
+				t.Fatalf("%s run concurrently: c[%d] = %v, alone %v", cases[i], e, got[i][e], want[i][e])
+			}
+		}
+	}
+}
