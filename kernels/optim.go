@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"math"
-
-	mc "github.com/vecgrad/vecgrad/internal/mathconst"
-)
+import "math"
 
 // The fused optimizer steps: one pass over a parameter tensor that reads the
 // parameters, the gradient and the optimizer state once and writes the
@@ -96,8 +92,10 @@ func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 // len(g) must equal len(p); with Momentum != 0 so must len(buf) (buf is not
 // read when FirstStep), with Momentum == 0 buf is not touched and may be nil
 // (Nesterov is then ignored). The slices must not overlap. Results are bit
-// for bit the same at every instruction-set level. Traffic: 12 bytes per
-// parameter without momentum, 16 on the first step, 20 otherwise.
+// for bit the same at every instruction-set level and for every thread
+// count (steps of more than ChunkLen elements are split across Threads()
+// workers). Traffic: 12 bytes per parameter without momentum, 16 on the
+// first step, 20 otherwise.
 func SGDStep(p, g, buf []float32, h SGDParams) {
 	checkSameLen("SGDStep", []string{"p", "g"}, len(p), len(g))
 	variant, s := h.sgdArgs()
@@ -105,14 +103,10 @@ func SGDStep(p, g, buf []float32, h SGDParams) {
 	if mom {
 		checkSameLen("SGDStep", []string{"p", "buf"}, len(p), len(buf))
 	}
-	for lo := 0; lo < len(p); lo += mc.ChunkLen {
-		hi := min(lo+mc.ChunkLen, len(p))
-		var b []float32
-		if mom {
-			b = buf[lo:hi]
-		}
-		sgdStep(variant, p[lo:hi], g[lo:hi], b, &s)
+	if !mom {
+		buf = nil
 	}
+	runStep(&stepJob{variant: variant, p: p, g: g, s0: buf, sgd: s})
 }
 
 // AdamParams are the hyper-parameters of one Adam or AdamW step
@@ -219,19 +213,16 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 // (Beta^t is math.Pow.) len(g), len(m) and len(v) must equal len(p); with
 // AMSGrad so must len(vmax), which is otherwise not touched and may be nil.
 // The slices must not overlap. Results are bit for bit the same at every
-// instruction-set level. Traffic: 28 bytes per parameter, 36 with AMSGrad.
+// instruction-set level and for every thread count (as SGDStep's).
+// Traffic: 28 bytes per parameter, 36 with AMSGrad.
 func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	checkSameLen("AdamStep", []string{"p", "g", "m", "v"}, len(p), len(g), len(m), len(v))
 	if h.AMSGrad {
 		checkSameLen("AdamStep", []string{"p", "vmax"}, len(p), len(vmax))
 	}
 	variant, s := h.adamArgs()
-	for lo := 0; lo < len(p); lo += mc.ChunkLen {
-		hi := min(lo+mc.ChunkLen, len(p))
-		var x []float32
-		if h.AMSGrad {
-			x = vmax[lo:hi]
-		}
-		adamStep(variant, p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], x, &s)
+	if !h.AMSGrad {
+		vmax = nil
 	}
+	runStep(&stepJob{adam: true, variant: variant, p: p, g: g, s0: m, s1: v, s2: vmax, adamS: s})
 }

@@ -529,12 +529,13 @@ type gemmKernel struct {
 	rowsA  bool
 }
 
-// gemmTask is one band of a job, or a place in its team, sent by value
-// to a worker.
+// gemmTask is one band of a job, or a place in its team, or a place in an
+// optimizer step (optim_threads.go), sent by value to a worker.
 type gemmTask struct {
 	job            *gemmJob
 	i0, i1, j0, j1 int
 	team           bool
+	step           *stepJob
 }
 
 // The persistent worker pool: goroutines started on first need (up to the
@@ -551,12 +552,17 @@ func startWorkers(n int) {
 	for ; workersLive < n; workersLive++ {
 		go func() {
 			for t := range gemmTasks {
-				if t.team {
+				switch {
+				case t.step != nil:
+					t.step.work()
+					t.step.wg.Done()
+				case t.team:
 					t.job.teamWork()
-				} else {
+					t.job.wg.Done()
+				default:
 					t.job.block(t.i0, t.i1, t.j0, t.j1)
+					t.job.wg.Done()
 				}
-				t.job.wg.Done()
 			}
 		}()
 	}
