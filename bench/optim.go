@@ -133,50 +133,65 @@ func (a *OptimArena) Prepare(k *OptimKernel, n int) *OptimBuffers {
 type OptimResult struct {
 	Kernel     string
 	Level      string
+	Threads    int // kernels.SetThreads while the step ran
 	N          int
 	WorkingSet int64
 	GBs        float64 // BytesPerParam*N / best time per step
-	RoofGBs    float64 // one-core triad at the same working set
-	Speedup    float64 // over the generic level of the same run; 0 without it
+	RoofGBs    float64 // triad at the same working set on Threads cores
+	Speedup    float64 // over the generic level of the same run and threads; 0 without it
 }
 
 // RoofPct is GBs as a percentage of the triad roof.
 func (r *OptimResult) RoofPct() float64 { return 100 * r.GBs / r.RoofGBs }
 
-// MeasureOptim times every step of ks at every level and parameter count,
-// the levels in interleaved rounds, and measures the one-core triad roof at
-// each step's working set (Triad, at the best level: three arrays of the
-// same total size) twice, before and after the steps, keeping the larger.
-func MeasureOptim(ks []*OptimKernel, levels []string, sizes []int, opt Options) []OptimResult {
-	roofs := map[int64]float64{}
+// MeasureOptim times every step of ks at every level, thread count
+// (kernels.SetThreads: a step of at least 2^18 elements is split across
+// the workers) and parameter count, the levels and thread counts of one
+// step and size in interleaved rounds, and measures the triad roof at each
+// step's working set on as many cores (Triad, at the best level: three
+// arrays of the same total size) twice, before and after the steps,
+// keeping the larger.
+func MeasureOptim(ks []*OptimKernel, levels []string, threads []int, sizes []int, opt Options) []OptimResult {
+	type roofKey struct {
+		ws      int64
+		threads int
+	}
+	roofs := map[roofKey]float64{}
 	measureRoofs := func() {
 		for _, k := range ks {
 			for _, n := range sizes {
-				ws := k.WorkingSet(n)
-				roofs[ws] = max(roofs[ws], Triad(ws, 1, opt))
+				for _, t := range threads {
+					key := roofKey{k.WorkingSet(n), t}
+					roofs[key] = max(roofs[key], Triad(key.ws, t, opt))
+				}
 			}
 		}
 	}
 	measureRoofs()
+	defer kernels.SetThreads(kernels.Threads())
 	var out []OptimResult
 	var arena OptimArena
 	for _, k := range ks {
 		for _, n := range sizes {
 			buf := arena.Prepare(k, n)
-			runs := make([]func(), len(levels))
+			runs := make([]func(), len(levels)*len(threads))
 			for i := range runs {
 				runs[i] = func() { k.Run(buf) }
 			}
 			var secs []float64
 			_ = withISA(kernels.ISA(), func() { // restores the level afterwards
-				secs = TimeCalls(opt, func(i int) { _ = kernels.SetISA(levels[i]) }, runs...)
+				secs = TimeCalls(opt, func(i int) {
+					_ = kernels.SetISA(levels[i/len(threads)])
+					kernels.SetThreads(threads[i%len(threads)])
+				}, runs...)
 			})
 			generic := slices.Index(levels, "generic")
-			for i, l := range levels {
-				r := OptimResult{Kernel: k.Name, Level: l, N: n, WorkingSet: k.WorkingSet(n),
+			for i := range runs {
+				l, t := levels[i/len(threads)], threads[i%len(threads)]
+				r := OptimResult{Kernel: k.Name, Level: l, Threads: t, N: n, WorkingSet: k.WorkingSet(n),
 					GBs: float64(k.BytesPerParam*n) / secs[i] / 1e9}
 				if generic >= 0 {
-					r.Speedup = secs[generic] / secs[i]
+					r.Speedup = secs[generic*len(threads)+i%len(threads)] / secs[i]
 				}
 				out = append(out, r)
 			}
@@ -184,7 +199,7 @@ func MeasureOptim(ks []*OptimKernel, levels []string, sizes []int, opt Options) 
 	}
 	measureRoofs()
 	for i := range out {
-		out[i].RoofGBs = roofs[out[i].WorkingSet]
+		out[i].RoofGBs = roofs[roofKey{out[i].WorkingSet, out[i].Threads}]
 	}
 	return out
 }

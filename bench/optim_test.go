@@ -55,13 +55,17 @@ func TestMeasureOptim(t *testing.T) {
 		}
 	}
 	levels := kernels.Levels()
-	res := bench.MeasureOptim(ks, levels, []int{1000}, tiny)
-	if len(res) != 2*len(levels) {
-		t.Fatalf("%d results, want %d", len(res), 2*len(levels))
+	threads := []int{1, 2}
+	res := bench.MeasureOptim(ks, levels, threads, []int{1000, 40000}, tiny)
+	if len(res) != 2*2*len(threads)*len(levels) {
+		t.Fatalf("%d results, want %d", len(res), 2*2*len(threads)*len(levels))
 	}
-	for _, r := range res {
+	for i, r := range res {
 		if !(r.GBs > 0) || !(r.RoofGBs > 0) || !(r.Speedup > 0) || r.WorkingSet <= 0 {
 			t.Errorf("%+v: want positive figures", r)
+		}
+		if want := threads[i%len(threads)]; r.Threads != want {
+			t.Errorf("result %d: %d threads, want %d", i, r.Threads, want)
 		}
 	}
 }

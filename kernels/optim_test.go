@@ -189,15 +189,15 @@ func TestOptimMatchGeneric(t *testing.T) {
 	}
 }
 
-// TestOptimThreadsBitwise checks that a step of several chunks (split
-// across the workers) gives bitwise the same operands, NaN payloads
+// TestOptimThreadsBitwise checks that a step large enough to be split
+// across the workers gives bitwise the same operands, NaN payloads
 // included, for 1, 2 and 5 threads, in every variant.
 func TestOptimThreadsBitwise(t *testing.T) {
 	saved := Threads()
 	defer SetThreads(saved)
 	for _, c := range optimCases() {
 		r := rand.New(rand.NewPCG(5, seedOf(c.name)))
-		a := c.newOperands(r, 3*mc.ChunkLen+77)
+		a := c.newOperands(r, stepSplitMin+3*stepTaskLen+77)
 		var want [][]float32
 		for _, th := range []int{1, 2, 5} {
 			SetThreads(th)

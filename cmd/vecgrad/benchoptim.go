@@ -13,9 +13,10 @@ import (
 func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench optim", "bench optim [flags]",
 		"Time the fused optimizer steps (kernels.SGDStep with momentum, kernels.AdamStep as Adam\n"+
-			"and as AdamW with amsgrad) at every level and parameter count, and measure the one-core\n"+
-			"triad roof (c = a + s*b) at each step's working set, before and after the steps (the\n"+
-			"larger is kept); print: step, level, parameters, working set, bytes per parameter\n"+
+			"and as AdamW with amsgrad) at every level, thread count (steps of at least 2^18\n"+
+			"parameters are split across the threads) and parameter count, and measure the triad\n"+
+			"roof (c = a + s*b) at each step's working set on as many cores, before and after the\n"+
+			"steps (the larger is kept); print: step, level, threads, parameters, working set, bytes per parameter\n"+
 			"(read + written: SGD+momentum 20, Adam 28, AdamW+amsgrad 36), GB/s (those bytes / best\n"+
 			"time per step), the roof, % of the roof and the speedup over the generic level measured\n"+
 			"in the same run. Every figure is the best of -reps repetitions of at least -mintime; the\n"+
@@ -23,6 +24,7 @@ func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 	stepList := fs.String("steps", "all", "comma-separated optimizer steps (accepted: "+strings.Join(bench.OptimKernelNames(), ", ")+")")
 	levelList := fs.String("levels", strings.Join(kernels.Levels(), ","), "comma-separated instruction-set levels to run, among those this machine supports")
 	sizeList := fs.String("sizes", "1e3,1e4,1e5,1e6,1e7", "comma-separated parameter counts")
+	threadList := fs.String("threads", "1", "comma-separated thread counts, each 1 to GOMAXPROCS (kernels.SetThreads)")
 	var mf measureFlags
 	mf.register(fs)
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
@@ -44,16 +46,20 @@ func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fs.fail(stderr, "-sizes: %v", err)
 	}
+	threads, err := parseThreads(*threadList)
+	if err != nil {
+		return fs.fail(stderr, "-threads: %v", err)
+	}
 
 	caches := bench.DetectCaches()
 	fmt.Fprintf(stdout, "vecgrad bench optim: %s, %s, caches L1d %s / L2 %s / L3 %s (%s); best of %d x >= %v per figure; %s\n",
 		cpuModel(), runtime.GOARCH, bench.FormatBytes(caches.L1d), bench.FormatBytes(caches.L2), bench.FormatBytes(caches.L3),
 		caches.Source, opt.Reps, opt.MinTime, loadNote())
-	res := bench.MeasureOptim(ks, levels, sizes, opt)
-	fmt.Fprintf(stdout, "roof: one-core triad at the step's working set, at %s (12 bytes/element, the larger of two measurements)\n", kernels.Levels()[0])
+	res := bench.MeasureOptim(ks, levels, threads, sizes, opt)
+	fmt.Fprintf(stdout, "roof: triad at the step's working set on as many cores as threads, at %s (12 bytes/element, the larger of two measurements)\n", kernels.Levels()[0])
 	fmt.Fprintln(stdout)
-	const row = "%-14s %-8s %10s %11s %7s %8s %10s %7s %10s\n"
-	fmt.Fprintf(stdout, row, "step", "isa", "params", "working set", "B/param", "GB/s", "roof GB/s", "% roof", "vs generic")
+	const row = "%-14s %-8s %3s %10s %11s %7s %8s %10s %7s %10s\n"
+	fmt.Fprintf(stdout, row, "step", "isa", "thr", "params", "working set", "B/param", "GB/s", "roof GB/s", "% roof", "vs generic")
 	bpp := map[string]int{}
 	for _, k := range ks {
 		bpp[k.Name] = k.BytesPerParam
@@ -63,7 +69,7 @@ func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 		if r.Speedup > 0 {
 			speedup = fmt.Sprintf("%.1fx", r.Speedup)
 		}
-		fmt.Fprintf(stdout, row, r.Kernel, r.Level, fmt.Sprint(r.N), bench.FormatBytes(r.WorkingSet), fmt.Sprint(bpp[r.Kernel]),
+		fmt.Fprintf(stdout, row, r.Kernel, r.Level, fmt.Sprint(r.Threads), fmt.Sprint(r.N), bench.FormatBytes(r.WorkingSet), fmt.Sprint(bpp[r.Kernel]),
 			formatGBs(r.GBs), formatGBs(r.RoofGBs), fmt.Sprintf("%.0f%%", r.RoofPct()), speedup)
 	}
 	return exitOK
