@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -135,5 +136,23 @@ func TestMeasureSmoke(t *testing.T) {
 	}
 	if g := bench.Triad(1<<20, 2, tiny); g <= 0 {
 		t.Errorf("Triad(1 MiB, 2 threads) = %v", g)
+	}
+}
+
+func TestMedianRatio(t *testing.T) {
+	nan := math.NaN()
+	rounds := [][]float64{{2, 1}, {3, 1}, {nan, 1}, {8, 2}, {5, 1}}
+	if got := bench.MedianRatio(rounds, 0, 1); got != 3.5 { // ratios 2, 3, 4, 5: the round with NaN skipped
+		t.Errorf("MedianRatio = %v, want 3.5", got)
+	}
+	if got, want := bench.MedianRatio(rounds[:2], 1, 0), (0.5+1.0/3)/2; math.Abs(got-want) > 1e-15 { // the mean of the middle two
+		t.Errorf("MedianRatio of two rounds = %v, want %v", got, want)
+	}
+	if got := bench.MedianRatio([][]float64{{nan, 1}}, 0, 1); !math.IsNaN(got) {
+		t.Errorf("MedianRatio with no complete round = %v, want NaN", got)
+	}
+	best, rounds := bench.TimeCallsRounds(bench.Options{Reps: 3, MinTime: time.Millisecond}, nil, func() {}, func() { time.Sleep(10 * time.Microsecond) })
+	if len(best) != 2 || len(rounds) != 3 || !(best[1] > best[0]) || !(bench.MedianRatio(rounds, 1, 0) > 1) {
+		t.Errorf("TimeCallsRounds: best %v, rounds %v", best, rounds)
 	}
 }

@@ -281,6 +281,14 @@ func (g GemmImpl) String() string {
 // instruction-set level, the kernels' thread count and GOMAXPROCS are
 // restored afterwards.
 func GemmGFLOPS(o *GemmOperands, impls []GemmImpl, opt Options) ([]float64, error) {
+	g, _, err := GemmGFLOPSRounds(o, impls, opt)
+	return g, err
+}
+
+// GemmGFLOPSRounds is GemmGFLOPS that also returns every round's time per
+// call of each implementation (TimeCallsRounds), for ratios taken round by
+// round (MedianRatio).
+func GemmGFLOPSRounds(o *GemmOperands, impls []GemmImpl, opt Options) ([]float64, [][]float64, error) {
 	prevISA, prevThreads, prevProcs := kernels.ISA(), kernels.Threads(), runtime.GOMAXPROCS(0)
 	defer func() {
 		_ = kernels.SetISA(prevISA) // valid a moment ago
@@ -289,10 +297,10 @@ func GemmGFLOPS(o *GemmOperands, impls []GemmImpl, opt Options) ([]float64, erro
 	}()
 	for _, g := range impls {
 		if g.Threads < 1 || g.Threads > prevProcs {
-			return nil, fmt.Errorf("%v: %d threads, want 1 to GOMAXPROCS = %d", g, g.Threads, prevProcs)
+			return nil, nil, fmt.Errorf("%v: %d threads, want 1 to GOMAXPROCS = %d", g, g.Threads, prevProcs)
 		}
 		if !g.Gonum && !slices.Contains(kernels.Levels(), g.Level) {
-			return nil, fmt.Errorf("level %q is not supported here (accepted: %s)", g.Level, strings.Join(kernels.Levels(), ", "))
+			return nil, nil, fmt.Errorf("level %q is not supported here (accepted: %s)", g.Level, strings.Join(kernels.Levels(), ", "))
 		}
 	}
 	setup := func(i int) {
@@ -321,15 +329,15 @@ func GemmGFLOPS(o *GemmOperands, impls []GemmImpl, opt Options) ([]float64, erro
 		}
 		runs[i]()
 		if err := o.Check(); err != nil {
-			return nil, fmt.Errorf("%v: %w", g, err)
+			return nil, nil, fmt.Errorf("%v: %w", g, err)
 		}
 	}
 	runtime.GC() // not while timing
-	t := TimeCalls(opt, setup, runs...)
+	t, rounds := TimeCallsRounds(opt, setup, runs...)
 	for i := range t {
 		t[i] = o.Shape.Flops() / t[i] / 1e9
 	}
-	return t, nil
+	return t, rounds, nil
 }
 
 // VectorLevels returns the supported instruction-set levels other than

@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -46,10 +47,22 @@ func TimeCall(opt Options, f func()) float64 { return TimeCalls(opt, nil, f)[0] 
 // takes many seconds. The functions must not allocate if the figures are to
 // mean anything. The goroutine is locked to its OS thread while measuring.
 func TimeCalls(opt Options, setup func(i int), fs ...func()) []float64 {
+	best, _ := TimeCallsRounds(opt, setup, fs...)
+	return best
+}
+
+// TimeCallsRounds is TimeCalls that also returns every round's time per
+// call: rounds[r][i] is fs[i]'s in round r, NaN where a slow function had
+// fewer repetitions. The ratio of two functions' times in the same round
+// is taken under the same load, which the ratio of their best times (each
+// from its own quietest round) is not: the median of the rounds' ratios is
+// the robust comparison on a shared machine.
+func TimeCallsRounds(opt Options, setup func(i int), fs ...func()) (best []float64, rounds [][]float64) {
 	opt = opt.norm()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	calls, reps, best := make([]int, len(fs)), make([]int, len(fs)), make([]float64, len(fs))
+	calls, reps := make([]int, len(fs)), make([]int, len(fs))
+	best = make([]float64, len(fs))
 	if setup == nil {
 		setup = func(int) {}
 	}
@@ -57,15 +70,39 @@ func TimeCalls(opt Options, setup func(i int), fs ...func()) []float64 {
 		setup(i)
 		calls[i], reps[i], best[i] = calibrate(opt, f)
 	}
+	rounds = make([][]float64, opt.Reps)
 	for rep := range opt.Reps {
+		rounds[rep] = make([]float64, len(fs))
 		for i, f := range fs {
+			rounds[rep][i] = math.NaN()
 			if rep < reps[i] {
 				setup(i)
-				best[i] = min(best[i], timeCalls(f, calls[i]).Seconds()/float64(calls[i]))
+				t := timeCalls(f, calls[i]).Seconds() / float64(calls[i])
+				rounds[rep][i] = t
+				best[i] = min(best[i], t)
 			}
 		}
 	}
-	return best
+	return best, rounds
+}
+
+// MedianRatio returns the median over the rounds of rounds[r][num] /
+// rounds[r][den] (the rounds where both ran), or NaN if there are none.
+func MedianRatio(rounds [][]float64, num, den int) float64 {
+	var rs []float64
+	for _, r := range rounds {
+		if x := r[num] / r[den]; !math.IsNaN(x) {
+			rs = append(rs, x)
+		}
+	}
+	if len(rs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(rs)
+	if len(rs)%2 == 1 {
+		return rs[len(rs)/2]
+	}
+	return (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
 }
 
 // calibrate warms f up and returns the calls per repetition, the number of

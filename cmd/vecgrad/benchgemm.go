@@ -99,33 +99,48 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	}
 
 	type result struct {
-		s      bench.GemmShape
-		level  string
-		thr    int
-		gflops float64
-		gonum  float64 // 0: not timed
+		s       bench.GemmShape
+		level   string
+		thr     int
+		gflops  float64
+		gonum   float64 // 0: not timed
+		scaling float64 // median over rounds of time at 1 thread / time at thr; 0: none
 	}
 	var results []result
 	for _, s := range shapes {
 		o := bench.NewGemmOperands(s)
 		withGonum := *gonum && (*gonumMax == 0 || s.MaxDim() <= *gonumMax)
+		// Every level and thread count of a shape in one interleaved
+		// measurement: impls[ti*per+li] is level li at threads[ti], gonum
+		// last in each thread count's group.
+		per := len(levels)
+		if withGonum {
+			per++
+		}
+		var impls []bench.GemmImpl
 		for _, t := range threads {
-			var impls []bench.GemmImpl
 			for _, l := range levels {
 				impls = append(impls, bench.GemmImpl{Level: l, Threads: t})
 			}
 			if withGonum {
 				impls = append(impls, bench.GemmImpl{Gonum: true, Threads: t})
 			}
-			g, err := bench.GemmGFLOPS(o, impls, opt)
-			if err != nil {
-				fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
-				return exitFail
-			}
-			for i, l := range levels {
+		}
+		g, rounds, err := bench.GemmGFLOPSRounds(o, impls, opt)
+		if err != nil {
+			fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
+			return exitFail
+		}
+		one := slices.Index(threads, 1)
+		for ti, t := range threads {
+			for li, l := range levels {
+				i := ti*per + li
 				r := result{s: s, level: l, thr: t, gflops: g[i]}
 				if withGonum {
-					r.gonum = g[len(levels)]
+					r.gonum = g[ti*per+len(levels)]
+				}
+				if one >= 0 && t != 1 {
+					r.scaling = bench.MedianRatio(rounds, one*per+li, i)
 				}
 				results = append(results, r)
 			}
@@ -143,21 +158,25 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "FMA roof, float32 GFLOP/s (the larger of two measurements, before and after the table): one core %s; all %d cores %s %.1f\n",
 		strings.Join(roofs, ", "), all, best, allRoof)
 	fmt.Fprintln(stdout, "% roof: vecgrad over threads x the level's one-core roof (the measured all-core roof at all cores). gonum: blas32.Gemm with GOMAXPROCS = threads.")
+	fmt.Fprintln(stdout, "vs 1 thr: the median over the interleaved rounds of the round's time at 1 thread / its time at thr (the same level), a ratio taken under the same load.")
 	fmt.Fprintln(stdout)
 
-	const row = "%-16s %-3s %-12s %-8s %3s %9s %7s %9s %9s\n"
-	fmt.Fprintf(stdout, row, "shape (mxkxn)", "op", "role", "isa", "thr", "GFLOP/s", "% roof", "gonum", "vs gonum")
+	const row = "%-16s %-3s %-12s %-8s %3s %9s %7s %9s %9s %9s\n"
+	fmt.Fprintf(stdout, row, "shape (mxkxn)", "op", "role", "isa", "thr", "GFLOP/s", "% roof", "gonum", "vs gonum", "vs 1 thr")
 	for _, r := range results {
-		gonumCol, ratio := "-", "-"
+		gonumCol, ratio, scaling := "-", "-", "-"
 		if r.gonum > 0 {
 			gonumCol, ratio = formatGBs(r.gonum), fmt.Sprintf("%.1fx", r.gflops/r.gonum)
+		}
+		if r.scaling > 0 {
+			scaling = fmt.Sprintf("%.2fx", r.scaling)
 		}
 		lim := float64(r.thr) * roof[r.level]
 		if r.thr == all && r.level == best {
 			lim = allRoof // measured: SMT siblings share FMA units
 		}
 		pct := fmt.Sprintf("%.0f%%", 100*r.gflops/lim)
-		fmt.Fprintf(stdout, row, r.s.ID(), r.s.Op(), r.s.Role, r.level, strconv.Itoa(r.thr), formatGBs(r.gflops), pct, gonumCol, ratio)
+		fmt.Fprintf(stdout, row, r.s.ID(), r.s.Op(), r.s.Role, r.level, strconv.Itoa(r.thr), formatGBs(r.gflops), pct, gonumCol, ratio, scaling)
 	}
 	return exitOK
 }

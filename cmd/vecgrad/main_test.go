@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -113,14 +114,19 @@ func TestBenchKernelsSmoke(t *testing.T) {
 }
 
 // TestBenchGemmSmoke runs a tiny table: two small shapes (one transposed), every
-// level, one thread, gonum, one short repetition each.
+// level, one thread and (where there are two cores) two, gonum, one short
+// repetition each.
 func TestBenchGemmSmoke(t *testing.T) {
+	threads, want := "1", []string{"FMA roof", "16x24x8 ", "8x16x24_NT", " NT ", "generic", "% roof", "vs gonum", "vs 1 thr", "x         -\n"}
+	if runtime.GOMAXPROCS(0) >= 2 {
+		threads, want = "1,2", append(want, "x\n") // the 2-thread rows end in their "vs 1 thr" ratio
+	}
 	status, stdout, stderr := runArgs("bench", "gemm", "-quick", "-reps", "1", "-mintime", "1ms",
-		"-shapes", "16x24x8,8x16x24_NT", "-levels", strings.Join(kernels.Levels(), ","), "-threads", "1")
+		"-shapes", "16x24x8,8x16x24_NT", "-levels", strings.Join(kernels.Levels(), ","), "-threads", threads)
 	if status != exitOK || stderr != "" {
 		t.Fatalf("exit status %d, stderr %q", status, stderr)
 	}
-	for _, w := range []string{"FMA roof", "16x24x8 ", "8x16x24_NT", " NT ", "generic", "% roof", "vs gonum", "x\n"} {
+	for _, w := range want {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("output does not mention %q:\n%s", w, stdout)
 		}
