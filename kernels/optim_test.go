@@ -195,7 +195,10 @@ func TestOptimMatchGeneric(t *testing.T) {
 func TestOptimThreadsBitwise(t *testing.T) {
 	saved := Threads()
 	defer SetThreads(saved)
-	for _, c := range optimCases() {
+	for i, c := range optimCases() {
+		if gemmSlow() && i%6 != 0 { // under qemu a variant takes seconds: a sample of them
+			continue
+		}
 		r := rand.New(rand.NewPCG(5, seedOf(c.name)))
 		a := c.newOperands(r, stepSplitMin+3*stepTaskLen+77)
 		var want [][]float32
