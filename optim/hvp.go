@@ -109,8 +109,8 @@ func (o *oracle) hvp(v, dst []float64, j int) error {
 		o.each(func(i int, s span) { // with the step's norms (see step) from L1
 			src := flat(v, s)
 			d := flat(v32, s)[:len(src)]
-			for i, x := range src {
-				d[i] = float32(x)
+			for e, x := range src {
+				d[e] = float32(x)
 			}
 			o.part[i] = float64(kernels.SumSq(d))
 		})
@@ -130,6 +130,7 @@ func (o *oracle) hvp32(v, dst []float32, j int) error { return o.hvpTo(v, dst, n
 // hvpTo is hvp32 that also widens the product into wide unless it is nil;
 // haveNorms says that o.part already holds the chunks' sums of squares of
 // v (step), computed by the caller's pass over v.
+//
 // Around the two gradient evaluations it makes four vector passes over
 // the parameters, each split among the workers (passes.go): the step's
 // norm of v, the two perturbations, and one pass that takes the
@@ -189,8 +190,8 @@ func (o *oracle) hvpTo(v, dst []float32, wide []float64, j int, haveNorms bool) 
 		}
 		if wide != nil {
 			w := flat(wide, s)[:len(d)]
-			for i, x := range d {
-				w[i] = float64(x)
+			for e, x := range d {
+				w[e] = float64(x)
 			}
 		}
 		copy(o.st[s.k][s.lo:s.hi], flat(o.w0, s))
