@@ -219,6 +219,17 @@ func sameFloat(a, b float32, zeroTie bool) bool {
 	return math.Float32bits(a) == math.Float32bits(b)
 }
 
+// firstBitDiff returns the first index where a and b (of equal length)
+// differ in their bits, NaN payloads included, or -1 where they do not.
+func firstBitDiff(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // withLevel runs f with the active level set to name.
 func withLevel(t *testing.T, name string, f func(t *testing.T)) {
 	t.Helper()

@@ -106,7 +106,7 @@ func SGDStep(p, g, buf []float32, h SGDParams) {
 	if !mom {
 		buf = nil
 	}
-	runStep(&stepJob{variant: variant, p: p, g: g, s0: buf, sgd: s})
+	runStep(&stepArgs{variant: variant, p: p, g: g, s0: buf, sgd: s})
 }
 
 // AdamParams are the hyper-parameters of one Adam or AdamW step
@@ -224,5 +224,5 @@ func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	if !h.AMSGrad {
 		vmax = nil
 	}
-	runStep(&stepJob{adam: true, variant: variant, p: p, g: g, s0: m, s1: v, s2: vmax, adamS: s})
+	runStep(&stepArgs{adam: true, variant: variant, p: p, g: g, s0: m, s1: v, s2: vmax, adamS: s})
 }

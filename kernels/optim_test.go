@@ -211,11 +211,9 @@ func TestOptimThreadsBitwise(t *testing.T) {
 				continue
 			}
 			for k := range want {
-				for i := range want[k] {
-					if math.Float32bits(got[k][i]) != math.Float32bits(want[k][i]) {
-						t.Fatalf("%s: %d threads: %s[%d] = %#08x, 1 thread %#08x", c.name, th, c.arrays[k], i,
-							math.Float32bits(got[k][i]), math.Float32bits(want[k][i]))
-					}
+				if i := firstBitDiff(got[k], want[k]); i >= 0 {
+					t.Fatalf("%s: %d threads: %s[%d] = %#08x, 1 thread %#08x", c.name, th, c.arrays[k], i,
+						math.Float32bits(got[k][i]), math.Float32bits(want[k][i]))
 				}
 			}
 		}

@@ -18,18 +18,23 @@ import (
 // step set), and the job comes from a free list, so a step allocates
 // nothing.
 
-// stepJob is one optimizer step: the operands, the scalars, and the
-// counter from which the threads take chunks.
-type stepJob struct {
+// stepArgs are one optimizer step's operands and scalars.
+type stepArgs struct {
 	adam       bool
 	variant    int
 	p, g       []float32
 	s0, s1, s2 []float32 // SGD: buf; Adam: m, v, vmax (nil when unused)
 	sgd        sgdScalars
 	adamS      adamScalars
-	chunks     int
-	next       atomic.Int32
-	wg         sync.WaitGroup
+}
+
+// stepJob is a step split into tasks: its arguments and the counter from
+// which the threads take tasks.
+type stepJob struct {
+	stepArgs
+	chunks int
+	next   atomic.Int32
+	wg     sync.WaitGroup
 }
 
 var stepJobs freelist.List[stepJob]
@@ -48,21 +53,19 @@ const stepSplitMin = 1 << 18
 // evenly (with ChunkLen tasks, 7 shared 4:3).
 const stepTaskLen = mc.ChunkLen / 4
 
-// runStep runs the step described by proto (its operands, variant and
-// scalars) on up to Threads() goroutines.
-func runStep(proto *stepJob) {
-	n := len(proto.p)
+// runStep runs the step a on up to Threads() goroutines.
+func runStep(a *stepArgs) {
+	n := len(a.p)
 	chunks := (n + stepTaskLen - 1) / stepTaskLen
 	workers := min(Threads(), chunks)
 	if workers <= 1 || n < stepSplitMin {
 		for c := range chunks {
-			proto.chunk(c)
+			a.chunk(c)
 		}
 		return
 	}
 	j := stepJobs.Get()
-	*j = stepJob{adam: proto.adam, variant: proto.variant, p: proto.p, g: proto.g, s0: proto.s0, s1: proto.s1, s2: proto.s2,
-		sgd: proto.sgd, adamS: proto.adamS, chunks: chunks}
+	*j = stepJob{stepArgs: *a, chunks: chunks}
 	startWorkers(workers - 1)
 	j.wg.Add(workers - 1)
 	for range workers - 1 {
@@ -86,18 +89,18 @@ func (j *stepJob) work() {
 }
 
 // chunk runs the step on task c.
-func (j *stepJob) chunk(c int) {
+func (a *stepArgs) chunk(c int) {
 	lo := c * stepTaskLen
-	hi := min(lo+stepTaskLen, len(j.p))
+	hi := min(lo+stepTaskLen, len(a.p))
 	part := func(s []float32) []float32 {
 		if s == nil {
 			return nil
 		}
 		return s[lo:hi]
 	}
-	if j.adam {
-		adamStep(j.variant, j.p[lo:hi], j.g[lo:hi], j.s0[lo:hi], j.s1[lo:hi], part(j.s2), &j.adamS)
+	if a.adam {
+		adamStep(a.variant, a.p[lo:hi], a.g[lo:hi], a.s0[lo:hi], a.s1[lo:hi], part(a.s2), &a.adamS)
 		return
 	}
-	sgdStep(j.variant, j.p[lo:hi], j.g[lo:hi], part(j.s0), &j.sgd)
+	sgdStep(a.variant, a.p[lo:hi], a.g[lo:hi], part(a.s0), &a.sgd)
 }

@@ -184,13 +184,8 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	buf := gemmBufs.Get()
 	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
-	// In-place B needs row strides that do not map its rows onto a few L1
-	// sets (a multiple of 256 floats does, and halves the kernel's speed).
-	// The narrow tile reads B in place whatever the band's height: its
-	// panel (kc rows of at most 16 floats) stays in L1 anyway, and its
-	// column mask covers a partial panel.
 	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
-	direct := !j.transB && (i1-i0 <= gemmMC || narrow) && j.ldb%256 != 0
+	direct := j.readsBInPlace(i1 - i0)
 	// Loop order. Packed B whose KC x NC block fits in half of L2 goes rows
 	// first (ir outer, jr inner): an A micro-panel stays in L1 while the B
 	// micro-panels stream from L2, and C is swept along its rows, which the
@@ -202,10 +197,8 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// 512 KiB L2, rows first with an L2-sized B block was 40% slower.)
 	rowsFirst := !direct && gemmNCL2 > 0
 	ncBlk := gemmNC
-	if rowsFirst { // balanced blocks of at most gemmNCL2 columns, whole panels
-		w := j1 - j0
-		blocks := (w + gemmNCL2 - 1) / gemmNCL2
-		ncBlk = ((w+blocks-1)/blocks + nr - 1) / nr * nr
+	if rowsFirst {
+		ncBlk = balancedWidth(j1-j0, gemmNCL2, nr)
 	}
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
 	buf.b = grow(buf.b, (ncBlk+nr)*kcMax)
@@ -220,13 +213,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 		nc := min(ncBlk, j1-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
-			beta, load := float32(1), 1 // later blocks: C += acc, i.e. fma(1, C, acc)
-			if pc == 0 {
-				beta = j.beta
-				if beta == 0 {
-					load = 0
-				}
-			}
+			beta, load := j.blockBeta(pc)
 			switch {
 			case fused && nc%nr != 0: // the edge panel in Go (zero-padded)
 				j.packB(buf.b[nc/nr*nr*kc:][:nr*kc], pc, kc, jc+nc/nr*nr, nc%nr)
@@ -286,6 +273,40 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			}
 		}
 	}
+}
+
+// readsBInPlace reports whether a band of rows rows reads B where it lies
+// rather than packed: B not transposed, a band of one MC block (or the
+// narrow tile, which reads B in place whatever the band's height: its
+// panel, kc rows of at most 16 floats, stays in L1 anyway, and its column
+// mask covers a partial panel), and a row stride that does not map B's
+// rows onto a few L1 sets (a multiple of 256 floats does, and halves the
+// kernel's speed).
+func (j *gemmJob) readsBInPlace(rows int) bool {
+	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
+	return !j.transB && (rows <= gemmMC || narrow) && j.ldb%256 != 0
+}
+
+// balancedWidth cuts w columns into the fewest blocks of at most limit
+// columns, of equal width rounded up to whole panels of nr, and returns
+// that width.
+func balancedWidth(w, limit, nr int) int {
+	blocks := (w + limit - 1) / limit
+	return ((w+blocks-1)/blocks + nr - 1) / nr * nr
+}
+
+// blockBeta returns the beta and load flag of the micro-kernel calls for
+// the KC block starting at pc: the first block applies the caller's beta
+// (load 0, C not read, where beta is 0), the later ones add to C
+// (C += acc, that is fma(1, C, acc)).
+func (j *gemmJob) blockBeta(pc int) (beta float32, load int) {
+	if pc > 0 {
+		return 1, 1
+	}
+	if j.beta == 0 {
+		return 0, 0
+	}
+	return j.beta, 1
 }
 
 // tile runs the micro-kernel on the rows x cols tile of C at (row, col):

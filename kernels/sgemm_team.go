@@ -75,14 +75,9 @@ var gemmTeamRuns atomic.Int64
 // columns (or in tests), rows for gemmTeamMinRowTasks tasks per thread,
 // and no more threads than goroutines can run at once (the barrier spins).
 func (j *gemmJob) teamSize(threads int, byRows bool) int {
-	ncL2 := gemmNCL2
-	if gemmTeamForce && ncL2 == 0 {
-		ncL2 = 4 * j.nr
-	}
 	threads = min(threads, runtime.GOMAXPROCS(0))
-	direct := !j.transB && (j.m <= gemmMC || j.kern.narrow) && j.ldb%256 != 0
 	switch {
-	case threads < 2, !byRows, ncL2 == 0, direct, j.rowsA, j.kern.narrow:
+	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow:
 		return 0
 	case j.m < threads*gemmTeamMinRowTasks*j.teamRows():
 		return 0
@@ -90,20 +85,23 @@ func (j *gemmJob) teamSize(threads int, byRows bool) int {
 	return threads
 }
 
+// teamBlockLimit is the most columns of a team's B block: gemmNCL2 (0
+// where L2 holds none: no team mode), or with gemmTeamForce four panels of
+// nr columns on such machines.
+func teamBlockLimit(nr int) int {
+	if gemmNCL2 == 0 && gemmTeamForce {
+		return 4 * nr
+	}
+	return gemmNCL2
+}
+
 // teamRows is the rows per row task: gemmTeamRows rounded down to whole
 // row panels.
 func (j *gemmJob) teamRows() int { return max(1, gemmTeamRows/j.mr) * j.mr }
 
 // teamNC is the width of team mode's B blocks: balanced blocks of at most
-// gemmNCL2 columns (gemmTeamForce: four panels), whole panels.
-func (j *gemmJob) teamNC() int {
-	ncL2 := gemmNCL2
-	if ncL2 == 0 {
-		ncL2 = 4 * j.nr
-	}
-	blocks := (j.n + ncL2 - 1) / ncL2
-	return ((j.n+blocks-1)/blocks + j.nr - 1) / j.nr * j.nr
-}
+// teamBlockLimit columns, whole panels.
+func (j *gemmJob) teamNC() int { return balancedWidth(j.n, teamBlockLimit(j.nr), j.nr) }
 
 // runTeam computes C with size threads in team mode: this goroutine and
 // size-1 workers.
@@ -160,13 +158,7 @@ func (j *gemmJob) teamWork() {
 				j.packBBlock(bb[q0*nr*kc:], pc, kc, jc+q0*nr, min(q1*nr, nc)-q0*nr)
 			}
 			t.bar.wait()
-			beta, load := float32(1), 1 // as in block: later blocks add to C
-			if pc == 0 {
-				beta = j.beta
-				if beta == 0 {
-					load = 0
-				}
-			}
+			beta, load := j.blockBeta(pc)
 			for {
 				r0 := int(t.tickets[2*s+1].Add(1)-1) * rowsPer
 				if r0 >= j.m {

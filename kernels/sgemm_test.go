@@ -236,10 +236,8 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 					first = got
 					continue
 				}
-				for i := range got {
-					if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
-						t.Fatalf("%s: %d threads: c[%d] = %v, 1 thread %v", g, th, i, got[i], first[i])
-					}
+				if i := firstBitDiff(got, first); i >= 0 {
+					t.Fatalf("%s: %d threads: c[%d] = %v, 1 thread %v", g, th, i, got[i], first[i])
 				}
 			}
 		}
@@ -447,10 +445,8 @@ func TestSgemmConcurrentTeams(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range cases {
-		for e := range want[i] {
-			if math.Float32bits(got[i][e]) != math.Float32bits(want[i][e]) {
-				t.Fatalf("%s run concurrently: c[%d] = %v, alone %v", cases[i], e, got[i][e], want[i][e])
-			}
+		if e := firstBitDiff(got[i], want[i]); e >= 0 {
+			t.Fatalf("%s run concurrently: c[%d] = %v, alone %v", cases[i], e, got[i][e], want[i][e])
 		}
 	}
 }

@@ -112,6 +112,28 @@ func (o *oracle) moved(t float64, v []float64, j int) float64 {
 	return dj
 }
 
+// startStep is the start that Newton and NewtonCG share: the oracle at
+// the parameters' current values, the gradient g there, and the step's
+// statistics so far (the loss and the gradient norm). It returns an error
+// for invalid parameters, a failing closure (st is then zero) or a loss or
+// gradient that is not finite (st.Loss is then the loss, which Step
+// returns with the error).
+func startStep(op string, params []*tensor.Tensor, closure Closure) (or *oracle, g []float64, st NewtonStats, err error) {
+	if or, err = newOracle(op, params, closure); err != nil {
+		return nil, nil, st, err
+	}
+	g = make([]float64, or.n)
+	f0, err := or.grad(g)
+	if err != nil {
+		return nil, nil, st, err
+	}
+	st = NewtonStats{Loss: f0, GradNorm: norm2(g)}
+	if !finite(f0) || !finite(st.GradNorm) {
+		return nil, nil, st, errorf(op, "loss = %v, gradient norm = %v at the current parameters: both must be finite", f0, st.GradNorm)
+	}
+	return or, g, st, nil
+}
+
 // checkDense returns an error unless n parameters fit a dense Hessian
 // under the limit maxParams (0: DefaultMaxHessianParams).
 func checkDense(op string, n, maxParams int) error {

@@ -136,20 +136,11 @@ func (o *Newton) Last() NewtonStats { return o.last }
 // parameters are left as they were. Afterwards the parameters' gradients
 // are those of the last closure call, not of the new parameters.
 func (o *Newton) Step(closure Closure) (float64, error) {
-	or, err := newOracle("Newton", o.params, closure)
+	or, g, st, err := startStep("Newton", o.params, closure)
 	if err != nil {
-		return 0, err
+		return st.Loss, err
 	}
-	n := or.n
-	g := make([]float64, n)
-	f0, err := or.grad(g)
-	if err != nil {
-		return 0, err
-	}
-	st := NewtonStats{Loss: f0, GradNorm: norm2(g)}
-	if !finite(f0) || !finite(st.GradNorm) {
-		return f0, errorf("Newton", "loss = %v, gradient norm = %v at the current parameters: both must be finite", f0, st.GradNorm)
-	}
+	n, f0 := or.n, st.Loss
 	h, err := or.hessian()
 	if err != nil {
 		return 0, err

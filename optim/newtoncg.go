@@ -96,21 +96,11 @@ func (o *NewtonCG) Last() NewtonStats { return o.last }
 // the step. On error the parameters are left as they were; afterwards the
 // parameters' gradients are those of the last closure call.
 func (o *NewtonCG) Step(closure Closure) (float64, error) {
-	or, err := newOracle("NewtonCG", o.params, closure)
+	or, g, st, err := startStep("NewtonCG", o.params, closure)
 	if err != nil {
-		return 0, err
+		return st.Loss, err
 	}
-	n := or.n
-	g := make([]float64, n)
-	f0, err := or.grad(g)
-	if err != nil {
-		return 0, err
-	}
-	gn := norm2(g)
-	st := NewtonStats{Loss: f0, GradNorm: gn}
-	if !finite(f0) || !finite(gn) {
-		return f0, errorf("NewtonCG", "loss = %v, gradient norm = %v at the current parameters: both must be finite", f0, gn)
-	}
+	n, f0, gn := or.n, st.Loss, st.GradNorm
 	if gn == 0 {
 		o.last = st
 		return f0, nil
