@@ -155,15 +155,19 @@ func grow(s []float32, n int) []float32 {
 }
 
 // Cache blocking: an MC x KC block of packed A stays in L2 while it meets
-// every micro-panel of B; a KC x NC block of packed B stays in L3, or, where
-// half of L2 holds at least gemmNCL2Min columns of it, in L2 with at most
-// gemmNCL2 columns (see block's loop order). KC is fixed (see
-// mathconst.GemmKC); MC and NC follow the caches the OS reports.
+// every micro-panel of B; a KC x NC block of packed B stays in L3, and
+// where half of L2 holds at least gemmNCL2Min columns of it, the rows-first
+// order sweeps it in L2 blocks of at most gemmNCL2 columns (see
+// gemmRowsFirst). KC is fixed (see mathconst.GemmKC); MC and NC follow the
+// caches the OS reports.
 var gemmMC, gemmNC, gemmNCL2 = gemmBlocking(cacheSize(2, 512<<10), cacheSize(3, 8<<20))
 
-// gemmNCL2Min is the narrowest B block worth the L2 loop order: below it
-// (a 512 KiB L2 holds 256 columns) the A panels would be packed and
-// swept again for every few B panels.
+// gemmL1 is the L1 data cache's size in bytes (see gemmRowsFirst).
+var gemmL1 = cacheSize(1, 32<<10)
+
+// gemmNCL2Min is the narrowest L2 block of B worth the rows-first order:
+// below it (a 512 KiB L2 holds 256 columns) each A micro-panel, loaded
+// into L1 once per L2 block, would meet only a few B panels.
 const gemmNCL2Min = 512
 
 func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
@@ -177,31 +181,19 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 }
 
 // block computes rows [i0, i1) x columns [j0, j1) of C: the Goto/BLIS loop
-// nest jc (NC) > pc (KC) > ic (MC) > jr (NR) > ir (MR), or ir > jr, around
-// the micro-kernel. When B is not transposed and the band has a single MC block,
-// B is read in place (packing it would cost a copy used once).
+// nest jc (NC) > pc (KC) > ic (MC) > jr (NR) > ir (MR), or, rows first,
+// jc (NC) > pc > ic > L2 block of B > ir > jr, around the micro-kernel. When
+// B is not transposed and the band has a single MC block, B is read in
+// place (packing it would cost a copy used once).
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	buf := gemmBufs.Get()
 	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
 	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
 	direct := j.readsBInPlace(i1 - i0)
-	// Loop order. Packed B whose KC x NC block fits in half of L2 goes rows
-	// first (ir outer, jr inner): an A micro-panel stays in L1 while the B
-	// micro-panels stream from L2, and C is swept along its rows, which the
-	// hardware prefetchers follow (as BLIS's skx kernel keeps its broadcast
-	// operand in L1). Otherwise columns first (jr outer): the B micro-panel
-	// stays in L1 while the A micro-panels of the MC block stream from L2.
-	// (1024^3 at AVX-512 on a 2 MiB-L2 Xeon, the micro-kernel over packed
-	// blocks: rows first 154-165 GFLOP/s, columns first 135-160; on Zen 3,
-	// 512 KiB L2, rows first with an L2-sized B block was 40% slower.)
-	rowsFirst := !direct && gemmNCL2 > 0
-	ncBlk := gemmNC
-	if rowsFirst {
-		ncBlk = balancedWidth(j1-j0, gemmNCL2, nr)
-	}
+	rowsFirst := !direct && gemmRowsFirst(nr)
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
-	buf.b = grow(buf.b, (ncBlk+nr)*kcMax)
+	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
 	buf.edge = grow(buf.edge, nr*kcMax)
 	buf.tile = grow(buf.tile, mr*nr)
 	// Otherwise non-transposed B is packed by the first tile of each full
@@ -209,8 +201,14 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
 	fused := !direct && !j.transB && gemmHasMicroPackB(j.kern)
-	for jc := j0; jc < j1; jc += ncBlk {
-		nc := min(ncBlk, j1-jc)
+	for jc := j0; jc < j1; jc += gemmNC {
+		nc := min(gemmNC, j1-jc)
+		// The L2 blocks of B that rows first sweeps in turn (one block of
+		// all nc columns when columns first).
+		l2Blk := nc
+		if rowsFirst {
+			l2Blk = balancedWidth(nc, gemmNCL2, nr)
+		}
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
 			beta, load := j.blockBeta(pc)
@@ -258,9 +256,11 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					j.tile(buf.tile, ap, lda, bp, ldb, nil, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
 				}
 				if rowsFirst {
-					for ir := 0; ir < mcur; ir += mr {
-						for jr := 0; jr < nc; jr += nr {
-							tileAt(ir, jr)
+					for jb := 0; jb < nc; jb += l2Blk {
+						for ir := 0; ir < mcur; ir += mr {
+							for jr := jb; jr < min(jb+l2Blk, nc); jr += nr {
+								tileAt(ir, jr)
+							}
 						}
 					}
 				} else {
@@ -273,6 +273,26 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			}
 		}
 	}
+}
+
+// gemmRowsFirst reports whether bands of packed B with micro-panels nr
+// columns wide sweep their tiles rows first (ir outer, jr inner, over one
+// L2 block of B at a time): where L2 holds B blocks (gemmNCL2 > 0) and a
+// B micro-panel would fill more than half of L1. Columns first (jr outer)
+// keeps the B micro-panel in L1 while the A micro-panels of the MC block
+// stream from L2: the smaller stream (A's panel is MR x KC, B's NR x KC,
+// and MR < NR in every tile), but only while the B panel stays in L1
+// beside them. Rows first keeps an A micro-panel in L1 while the B
+// micro-panels stream from L2, and sweeps C along its rows, which the
+// hardware prefetchers follow (as BLIS's skx kernel keeps its broadcast
+// operand in L1). Measured at 1024^3, one thread, median of interleaved
+// rounds: on a 48 KiB-L1, 2 MiB-L2 Xeon at AVX-512 (32 KiB B panels) rows
+// first 154-165 GFLOP/s, columns first 135-160; on Zen 4 (32 KiB L1, 1 MiB
+// L2) the 16 KiB AVX2 panels ran 3-9% faster columns first and the AVX-512
+// ones within 0-3% either way; on Zen 3 (512 KiB L2) rows first over an
+// L2-sized B block was 40% slower.
+func gemmRowsFirst(nr int) bool {
+	return gemmNCL2 > 0 && nr*mc.GemmKC*4 > gemmL1/2
 }
 
 // readsBInPlace reports whether a band of rows rows reads B where it lies

@@ -116,15 +116,26 @@ func TestSgemmMatchesReference(t *testing.T) {
 
 // TestSgemmBlockingBitwise shrinks MC and NC so that modest shapes cross
 // several MC and NC blocks (and pack B, which the in-place path skips), in
-// both loop orders (columns first, and rows first over L2-sized B blocks),
-// and checks them against the reference bit for bit.
+// both loop orders (columns first, with and without L2 blocks of B, and
+// rows first over several L2 blocks per NC block), and checks them against
+// the reference bit for bit.
 func TestSgemmBlockingBitwise(t *testing.T) {
-	savedMC, savedNC, savedNCL2 := gemmMC, gemmNC, gemmNCL2
-	defer func() { gemmMC, gemmNC, gemmNCL2 = savedMC, savedNC, savedNCL2 }()
+	savedMC, savedNC, savedNCL2, savedL1 := gemmMC, gemmNC, gemmNCL2, gemmL1
+	defer func() { gemmMC, gemmNC, gemmNCL2, gemmL1 = savedMC, savedNC, savedNCL2, savedL1 }()
 	gemmMC, gemmNC = 48, 96
 	r := rand.New(rand.NewPCG(16, 16))
-	for i := range 16 {
-		gemmNCL2 = []int{0, 96}[i/4%2]
+	for i := range 24 {
+		switch i / 4 % 3 {
+		case 0: // columns first: L2 holds no B block
+			gemmNCL2, gemmL1 = 0, savedL1
+		case 1: // rows first: no B micro-panel fits half of L1
+			gemmNCL2, gemmL1 = 40, 0
+		case 2: // columns first: every B micro-panel fits half of L1
+			gemmNCL2, gemmL1 = 40, 1<<30
+		}
+		if got, want := gemmRowsFirst(16), i/4%3 == 1; got != want {
+			t.Fatalf("gemmRowsFirst with gemmNCL2 %d, gemmL1 %d: %v, want %v", gemmNCL2, gemmL1, got, want)
+		}
 		tr := transposes()[i%4]
 		m, n, k := 40+r.IntN(120), 90+r.IntN(250), 1+r.IntN(300)
 		if gemmSlow() {
