@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"sync"
 	"sync/atomic"
 
 	"github.com/vecgrad/vecgrad/internal/freelist"
@@ -34,7 +33,7 @@ type stepJob struct {
 	stepArgs
 	chunks int
 	next   atomic.Int32
-	wg     sync.WaitGroup
+	tasks  taskGroup
 }
 
 var stepJobs freelist.List[stepJob]
@@ -67,12 +66,12 @@ func runStep(a *stepArgs) {
 	j := stepJobs.Get()
 	*j = stepJob{stepArgs: *a, chunks: chunks}
 	startWorkers(workers - 1)
-	j.wg.Add(workers - 1)
+	j.tasks.add(workers - 1)
 	for range workers - 1 {
 		gemmTasks <- gemmTask{step: j}
 	}
 	j.work()
-	j.wg.Wait()
+	j.tasks.wait(workers - 1)
 	*j = stepJob{} // drop the references to the caller's slices
 	stepJobs.Put(j)
 }

@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"sync"
 	"unsafe"
 
 	"github.com/vecgrad/vecgrad/internal/freelist"
@@ -111,14 +110,14 @@ func (j *gemmJob) run() {
 	}
 	if parts > 1 {
 		startWorkers(parts - 1)
-		j.wg.Add(parts - 1)
+		j.tasks.add(parts - 1)
 		for p := 1; p < parts; p++ {
 			gemmTasks <- band(p)
 		}
 	}
 	first := band(0)
 	j.block(first.i0, first.i1, first.j0, first.j1)
-	j.wg.Wait()
+	j.tasks.wait(parts - 1)
 }
 
 // gemmJob is one Sgemm call; pooled so that a call allocates nothing.
@@ -131,8 +130,8 @@ type gemmJob struct {
 	lv             level      // captured once: the tile shape must match the kernel
 	kern           gemmKernel // the micro-kernel and its tile
 	mr, nr         int
-	rowsA          bool // full row panels of A are read in place
-	wg             sync.WaitGroup
+	rowsA          bool      // full row panels of A are read in place
+	tasks          taskGroup // the bands or team places handed to workers
 	team           *gemmTeam // team mode's shared state (sgemm_team.go)
 }
 
@@ -577,36 +576,6 @@ type gemmTask struct {
 	i0, i1, j0, j1 int
 	team           bool
 	step           *stepJob
-}
-
-// The persistent worker pool: goroutines started on first need (up to the
-// most bands any call has asked for) that take bands from gemmTasks.
-var (
-	gemmTasks   = make(chan gemmTask)
-	workersMu   sync.Mutex
-	workersLive int
-)
-
-func startWorkers(n int) {
-	workersMu.Lock()
-	defer workersMu.Unlock()
-	for ; workersLive < n; workersLive++ {
-		go func() {
-			for t := range gemmTasks {
-				switch {
-				case t.step != nil:
-					t.step.work()
-					t.step.wg.Done()
-				case t.team:
-					t.job.teamWork()
-					t.job.wg.Done()
-				default:
-					t.job.block(t.i0, t.i1, t.j0, t.j1)
-					t.job.wg.Done()
-				}
-			}
-		}()
-	}
 }
 
 // checkGemm validates sizes, leading dimensions and slice lengths BLAS-style.

@@ -122,12 +122,12 @@ func (j *gemmJob) runTeam(size int) {
 	t.bar.reset(size)
 	j.team = t
 	startWorkers(size - 1)
-	j.wg.Add(size - 1)
+	j.tasks.add(size - 1)
 	for p := 1; p < size; p++ {
 		gemmTasks <- gemmTask{job: j, team: true}
 	}
 	j.teamWork()
-	j.wg.Wait()
+	j.tasks.wait(size - 1)
 	j.team = nil
 	gemmTeams.Put(t)
 }

@@ -1,0 +1,118 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The persistent worker pool: goroutines started on first need (up to the
+// most bands any call has asked for) that take tasks from gemmTasks: GEMM
+// bands, places in a GEMM team (sgemm_team.go) and parts of optimizer
+// steps (optim_threads.go).
+//
+// The queue is buffered, so a caller hands out its tasks without waiting
+// for a worker to take each one, and an idle worker polls it for
+// workerSpin before it parks. A parked worker is slow to start: the
+// runtime readies it onto the sender's own P, and the other P's thread,
+// asleep, must wake and steal it. On a 2-vCPU KVM guest (Zen 4) a parked
+// worker began its band a median 105 µs after the send, which held
+// 64x784x512 on two threads to 1.24x of one (bands of 280 µs); a polling
+// worker takes a task within a microsecond.
+var (
+	gemmTasks   = make(chan gemmTask, 64)
+	workersMu   sync.Mutex
+	workersLive int
+)
+
+// workerSpin is how long an idle worker polls for a task before it parks:
+// longer than the gaps between the products and steps of a training step
+// (the elementwise work between them), short enough that a program that
+// stops calling the kernels holds a spare core for a negligible time.
+const workerSpin = 200 * time.Microsecond
+
+func startWorkers(n int) {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	for ; workersLive < n; workersLive++ {
+		go worker(workersLive)
+	}
+}
+
+// worker runs tasks until the program ends. Worker id (from 0) polls only
+// while id+1 < GOMAXPROCS: the pollers leave a P for the caller, whose
+// own band runs beside them.
+func worker(id int) {
+	for {
+		t := nextTask(gemmTasks, id+1 < runtime.GOMAXPROCS(0))
+		switch {
+		case t.step != nil:
+			t.step.work()
+			t.step.tasks.done()
+		case t.team:
+			t.job.teamWork()
+			t.job.tasks.done()
+		default:
+			t.job.block(t.i0, t.i1, t.j0, t.j1)
+			t.job.tasks.done()
+		}
+	}
+}
+
+// nextTask takes the next task from tasks: where poll is set, polling for
+// up to workerSpin (yielding the P between polls to any goroutine that
+// waits for one), then blocking.
+func nextTask(tasks chan gemmTask, poll bool) gemmTask {
+	if poll {
+		deadline := time.Now().Add(workerSpin)
+		for {
+			select {
+			case t := <-tasks:
+				return t
+			default:
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	return <-tasks
+}
+
+// taskGroup counts the tasks a caller has handed to the pool: a
+// sync.WaitGroup whose wait first polls. A caller that parks in
+// WaitGroup.Wait is as slow to resume as a parked worker is to start (see
+// gemmTasks), and slower still where it is locked to its OS thread
+// (runtime.LockOSThread: vecgrad bench's timing loop), which made
+// 64x784x512 on two threads 1.08x of one there against 1.62x unlocked.
+type taskGroup struct {
+	left atomic.Int32 // tasks not yet done: the polled hint
+	wg   sync.WaitGroup
+}
+
+// add counts n more tasks, before they are sent.
+func (g *taskGroup) add(n int) {
+	g.left.Add(int32(n))
+	g.wg.Add(n)
+}
+
+// done marks one task done: the last thing a worker does with its job
+// (the caller may reuse the job as soon as wait returns).
+func (g *taskGroup) done() {
+	g.left.Add(-1)
+	g.wg.Done()
+}
+
+// wait returns once every task is done. Where tasks is at most GOMAXPROCS
+// - 1 (each task can run beside the caller) it first spins for up to
+// workerSpin, holding its P, since every task is then running or about to.
+func (g *taskGroup) wait(tasks int) {
+	if tasks+1 <= runtime.GOMAXPROCS(0) {
+		deadline := time.Now().Add(workerSpin)
+		for g.left.Load() > 0 && time.Now().Before(deadline) {
+		}
+	}
+	g.wg.Wait() // at once once the tasks are done: done's wg.Done follows its count
+}
