@@ -145,7 +145,7 @@ type OptimResult struct {
 func (r *OptimResult) RoofPct() float64 { return 100 * r.GBs / r.RoofGBs }
 
 // MeasureOptim times every step of ks at every level, thread count
-// (kernels.SetThreads: a step of at least 2^18 elements is split across
+// (kernels.SetThreads: a step of at least 2^15 elements is split across
 // the workers) and parameter count, the levels and thread counts of one
 // step and size in interleaved rounds, and measures the triad roof at each
 // step's working set on as many cores (Triad, at the best level: three

@@ -114,7 +114,7 @@ func supported(l level) bool {
 }
 
 // Threads returns the number of worker goroutines multi-threaded kernels use:
-// Sgemm, and SGDStep and AdamStep on steps of 2^18 elements or more.
+// Sgemm, and SGDStep and AdamStep on steps of 2^15 elements or more.
 func Threads() int { return int(threads.Load()) }
 
 // SetThreads sets the number of workers multi-threaded kernels use; n < 1

@@ -93,7 +93,7 @@ func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 // read when FirstStep), with Momentum == 0 buf is not touched and may be nil
 // (Nesterov is then ignored). The slices must not overlap. Results are bit
 // for bit the same at every instruction-set level and for every thread
-// count (steps of at least 2^18 elements are split across Threads()
+// count (steps of at least 2^15 elements are split across Threads()
 // workers). Traffic: 12 bytes per parameter without momentum, 16 on the
 // first step, 20 otherwise.
 func SGDStep(p, g, buf []float32, h SGDParams) {

@@ -38,12 +38,15 @@ type stepJob struct {
 
 var stepJobs freelist.List[stepJob]
 
-// stepSplitMin is the smallest step that is split: waking a parked worker
-// takes tens of microseconds on a VM, and a step that fits in L2 would
-// move half its data to the other core's cache on every call. Measured on
-// 2 vCPUs, 2 threads against 1: 1e5 parameters 0.57x (SGD) and 0.96x
-// (Adam) when split, 1e6 1.77x for both.
-const stepSplitMin = 1 << 18
+// stepSplitMin is the smallest step that is split: two tasks. With the
+// pool's workers polling for tasks (pool.go) a split pays from there on,
+// even though the other core's cache then holds part of the data: 2
+// threads against 1 on 2 vCPUs (Zen 4), median of interleaved rounds, at
+// 2^15, 2^16, 2^17 and 2^18 elements: SGD with momentum 1.32x, 1.23x,
+// 1.43x, 1.59x; Adam 1.50x, 1.47x, 1.73x, 1.91x. (While a parked worker
+// took tens of microseconds to start, 1e5 elements split ran at 0.57x
+// for SGD and 0.96x for Adam, and steps were split from 2^18.)
+const stepSplitMin = 2 * stepTaskLen
 
 // stepTaskLen is the elements of one task of a split step: a quarter of
 // ChunkLen (each task one assembly call, short enough for the scheduler),

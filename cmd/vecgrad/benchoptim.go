@@ -13,7 +13,7 @@ import (
 func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench optim", "bench optim [flags]",
 		"Time the fused optimizer steps (kernels.SGDStep with momentum, kernels.AdamStep as Adam\n"+
-			"and as AdamW with amsgrad) at every level, thread count (steps of at least 2^18\n"+
+			"and as AdamW with amsgrad) at every level, thread count (steps of at least 2^15\n"+
 			"parameters are split across the threads) and parameter count, and measure the triad\n"+
 			"roof (c = a + s*b) at each step's working set on as many cores, before and after the\n"+
 			"steps (the larger is kept); print: step, level, threads, parameters, working set, bytes per parameter\n"+
