@@ -135,19 +135,28 @@ func (g *gen) adamStep() {
 			case 2:
 				g.VMULPS(k, pv, pv) // p = p*decay
 			}
-			mv := g.v()
+			// Every load of the vector comes before its first store: the
+			// arrays often lie at the same offset within their pages, and
+			// a load from v after the store to m at the same address bits
+			// 11:0 waits on it (4K aliasing): AVX-512 AdamW with amsgrad on
+			// 4096 page-aligned floats ran at 1.19 ns per element on Zen 4,
+			// against 0.45 at AVX2.
+			mv, vv := g.v(), g.v()
 			g.VMULPS(g.src(at(m, off), t), b1, mv) // beta1*m
-			g.VFMADD231PS(d, c1, mv)               // m = c1*d + beta1*m
+			g.VMULPS(g.src(at(v, off), t), b2, vv) // beta2*v
+			var x reg.VecVirtual
+			if ams {
+				x = g.load(at(vmax, off), t)
+			}
+			g.VFMADD231PS(d, c1, mv) // m = c1*d + beta1*m
 			g.store(mv, at(m, off), t)
 			g.VMULPS(negStep, mv, mv) // numerator negStep*m
 
-			vv, sq := g.v(), g.v()
-			g.VMULPS(g.src(at(v, off), t), b2, vv) // beta2*v
-			g.VMULPS(c2, d, sq)                    // c2*d
-			g.VFMADD231PS(d, sq, vv)               // v = fma(c2*d, d, beta2*v)
+			sq := g.v()
+			g.VMULPS(c2, d, sq)      // c2*d
+			g.VFMADD231PS(d, sq, vv) // v = fma(c2*d, d, beta2*v)
 			g.store(vv, at(v, off), t)
 			if ams {
-				x := g.load(at(vmax, off), t)
 				r := g.v()
 				g.maxmin(true, x, vv, r) // vmax > v ? vmax : v, vmax where vmax is NaN
 				g.store(r, at(vmax, off), t)
