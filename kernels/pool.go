@@ -114,5 +114,5 @@ func (g *taskGroup) wait(tasks int) {
 		for g.left.Load() > 0 && time.Now().Before(deadline) {
 		}
 	}
-	g.wg.Wait() // at once once the tasks are done: done's wg.Done follows its count
+	g.wg.Wait() // returns at once where the spin saw every task done (done's wg.Done follows its count)
 }

@@ -287,9 +287,10 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 // operand in L1). Measured at 1024^3, one thread, median of interleaved
 // rounds: on a 48 KiB-L1, 2 MiB-L2 Xeon at AVX-512 (32 KiB B panels) rows
 // first 154-165 GFLOP/s, columns first 135-160; on Zen 4 (32 KiB L1, 1 MiB
-// L2) the 16 KiB AVX2 panels ran 3-9% faster columns first and the AVX-512
-// ones within 0-3% either way; on Zen 3 (512 KiB L2) rows first over an
-// L2-sized B block was 40% slower.
+// L2) the 16 KiB AVX2 panels ran within 3% either way, columns first ahead
+// in three of four runs (3-9% ahead while rows first still packed A once
+// per L2 block), and the AVX-512 ones within 0-3% either way; on Zen 3
+// (512 KiB L2) rows first over an L2-sized B block was 40% slower.
 func gemmRowsFirst(nr int) bool {
 	return gemmNCL2 > 0 && nr*mc.GemmKC*4 > gemmL1/2
 }
