@@ -68,11 +68,7 @@ func runStep(a *stepArgs) {
 	}
 	j := stepJobs.Get()
 	*j = stepJob{stepArgs: *a, chunks: chunks}
-	startWorkers(workers - 1)
-	j.tasks.add(workers - 1)
-	for range workers - 1 {
-		gemmTasks <- gemmTask{step: j}
-	}
+	handOut(&j.tasks, workers-1, func(int) gemmTask { return gemmTask{step: j} })
 	j.work()
 	j.tasks.wait(workers - 1)
 	*j = stepJob{} // drop the references to the caller's slices

@@ -64,21 +64,50 @@ func worker(id int) {
 // up to workerSpin (yielding the P between polls to any goroutine that
 // waits for one), then blocking.
 func nextTask(tasks chan gemmTask, poll bool) gemmTask {
-	if poll {
-		deadline := time.Now().Add(workerSpin)
-		for {
-			select {
-			case t := <-tasks:
-				return t
-			default:
-			}
-			if time.Now().After(deadline) {
-				break
-			}
+	var t gemmTask
+	took := func() bool {
+		select {
+		case t = <-tasks:
+			return true
+		default:
+			return false
+		}
+	}
+	if poll && pollFor(workerSpin, true, took) {
+		return t
+	}
+	return <-tasks
+}
+
+// pollFor calls ready until it reports true or d has passed, and reports
+// whether it did; with yield, it yields the P between calls (to any
+// goroutine that waits for one), else it spins holding it. The pool's
+// waits poll rather than park at first: see gemmTasks and taskGroup.
+func pollFor(d time.Duration, yield bool, ready func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !ready() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		if yield {
 			runtime.Gosched()
 		}
 	}
-	return <-tasks
+	return true
+}
+
+// handOut sends n tasks, task(1) to task(n), to the pool, counted in g,
+// starting workers as needed; the caller then does task 0's share itself
+// and calls g.wait(n).
+func handOut(g *taskGroup, n int, task func(p int) gemmTask) {
+	if n < 1 {
+		return
+	}
+	startWorkers(n)
+	g.add(n)
+	for p := 1; p <= n; p++ {
+		gemmTasks <- task(p)
+	}
 }
 
 // taskGroup counts the tasks a caller has handed to the pool: a
@@ -110,9 +139,7 @@ func (g *taskGroup) done() {
 // workerSpin, holding its P, since every task is then running or about to.
 func (g *taskGroup) wait(tasks int) {
 	if tasks+1 <= runtime.GOMAXPROCS(0) {
-		deadline := time.Now().Add(workerSpin)
-		for g.left.Load() > 0 && time.Now().Before(deadline) {
-		}
+		pollFor(workerSpin, false, func() bool { return g.left.Load() == 0 })
 	}
 	g.wg.Wait() // returns at once where the spin saw every task done (done's wg.Done follows its count)
 }

@@ -108,13 +108,7 @@ func (j *gemmJob) run() {
 		}
 		return gemmTask{job: j, i0: 0, i1: j.m, j0: p * per, j1: min((p+1)*per, j.n)}
 	}
-	if parts > 1 {
-		startWorkers(parts - 1)
-		j.tasks.add(parts - 1)
-		for p := 1; p < parts; p++ {
-			gemmTasks <- band(p)
-		}
-	}
+	handOut(&j.tasks, parts-1, band)
 	first := band(0)
 	j.block(first.i0, first.i1, first.j0, first.j1)
 	j.tasks.wait(parts - 1)

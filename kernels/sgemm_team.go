@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/vecgrad/vecgrad/internal/freelist"
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
@@ -122,11 +121,7 @@ func (j *gemmJob) runTeam(size int) {
 	}
 	t.bar.reset(size)
 	j.team = t
-	startWorkers(size - 1)
-	j.tasks.add(size - 1)
-	for p := 1; p < size; p++ {
-		gemmTasks <- gemmTask{job: j, team: true}
-	}
+	handOut(&j.tasks, size-1, func(int) gemmTask { return gemmTask{job: j, team: true} })
 	j.teamWork()
 	j.tasks.wait(size - 1)
 	j.team = nil
@@ -207,14 +202,11 @@ func (b *barrier) wait() {
 	// each time, which held 1024^3 on two threads to a median 1.32x of one
 	// in vecgrad bench's locked timing loop (1.98x unlocked). Past that,
 	// yield, in case a member waits for a P.
-	var deadline time.Time
-	for i := 0; b.gen.Load() == g; i++ {
-		switch {
-		case i%64 != 0:
-		case deadline.IsZero():
-			deadline = time.Now().Add(workerSpin)
-		case time.Now().After(deadline):
-			runtime.Gosched()
-		}
+	passed := func() bool { return b.gen.Load() != g }
+	if pollFor(workerSpin, false, passed) {
+		return
+	}
+	for !passed() {
+		runtime.Gosched()
 	}
 }
