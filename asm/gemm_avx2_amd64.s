@@ -235,6 +235,255 @@ accumulate_5:
 	VZEROUPPER
 	RET
 
+// func GemmStripAVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·GemmStripAVX2(SB), NOSPLIT, $0-96
+	MOVQ tiles+0(FP), AX
+	MOVQ a+16(FP), CX
+	MOVQ aStep+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ bStep+48(FP), SI
+	SHLQ $0x02, SI
+	MOVQ c+56(FP), DI
+	MOVQ cStep+72(FP), R8
+	SHLQ $0x02, R8
+
+tile_6:
+	MOVQ       BX, R9
+	MOVQ       ldb+40(FP), R10
+	SHLQ       $0x02, R10
+	LEAQ       (R10)(R10*2), R11
+	MOVQ       ldc+64(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       DI, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 63(R13)
+	MOVQ       CX, R12
+	IMUL3Q     $0x00000008, R10, R13
+	ADDQ       R9, R13
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	MOVQ       kc+8(FP), R14
+	SHRQ       $0x02, R14
+	JZ         ktail_9
+
+kloop_8:
+	PREFETCHT0   192(R12)
+	PREFETCHT0   (R13)
+	VMOVUPS      (R9), Y12
+	VMOVUPS      32(R9), Y13
+	VBROADCASTSS (R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R12), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(R12), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(R12), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 16(R12), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(R12), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	PREFETCHT0   256(R12)
+	PREFETCHT0   (R13)(R10*1)
+	VMOVUPS      (R9)(R10*1), Y12
+	VMOVUPS      32(R9)(R10*1), Y13
+	VBROADCASTSS 24(R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 28(R12), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 32(R12), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 36(R12), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 40(R12), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 44(R12), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	PREFETCHT0   (R13)(R10*2)
+	VMOVUPS      (R9)(R10*2), Y12
+	VMOVUPS      32(R9)(R10*2), Y13
+	VBROADCASTSS 48(R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 52(R12), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 56(R12), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 60(R12), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 64(R12), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 68(R12), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	PREFETCHT0   (R13)(R11*1)
+	VMOVUPS      (R9)(R11*1), Y12
+	VMOVUPS      32(R9)(R11*1), Y13
+	VBROADCASTSS 72(R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 76(R12), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 80(R12), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 84(R12), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 88(R12), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 92(R12), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000060, R12
+	LEAQ         (R9)(R10*4), R9
+	LEAQ         (R13)(R10*4), R13
+	DECQ         R14
+	JNZ          kloop_8
+
+ktail_9:
+	MOVQ kc+8(FP), R11
+	ANDQ $0x00000003, R11
+	JZ   store_11
+
+ktailloop_10:
+	VMOVUPS      (R9), Y12
+	VMOVUPS      32(R9), Y13
+	VBROADCASTSS (R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R12), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(R12), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(R12), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 16(R12), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(R12), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000018, R12
+	ADDQ         R10, R9
+	DECQ         R11
+	JNZ          ktailloop_10
+
+store_11:
+	MOVQ    DI, R9
+	MOVQ    ldc+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    load+88(FP), R11
+	TESTQ   R11, R11
+	JNZ     accumulate_12
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, 32(R9)
+	ADDQ    R10, R9
+	VMOVUPS Y2, (R9)
+	VMOVUPS Y3, 32(R9)
+	ADDQ    R10, R9
+	VMOVUPS Y4, (R9)
+	VMOVUPS Y5, 32(R9)
+	ADDQ    R10, R9
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, 32(R9)
+	ADDQ    R10, R9
+	VMOVUPS Y8, (R9)
+	VMOVUPS Y9, 32(R9)
+	ADDQ    R10, R9
+	VMOVUPS Y10, (R9)
+	VMOVUPS Y11, 32(R9)
+	JMP     tiledone_7
+
+accumulate_12:
+	VBROADCASTSS beta+80(FP), Y12
+	VFMADD231PS  (R9), Y12, Y0
+	VMOVUPS      Y0, (R9)
+	VFMADD231PS  32(R9), Y12, Y1
+	VMOVUPS      Y1, 32(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Y12, Y2
+	VMOVUPS      Y2, (R9)
+	VFMADD231PS  32(R9), Y12, Y3
+	VMOVUPS      Y3, 32(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Y12, Y4
+	VMOVUPS      Y4, (R9)
+	VFMADD231PS  32(R9), Y12, Y5
+	VMOVUPS      Y5, 32(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Y12, Y6
+	VMOVUPS      Y6, (R9)
+	VFMADD231PS  32(R9), Y12, Y7
+	VMOVUPS      Y7, 32(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Y12, Y8
+	VMOVUPS      Y8, (R9)
+	VFMADD231PS  32(R9), Y12, Y9
+	VMOVUPS      Y9, 32(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Y12, Y10
+	VMOVUPS      Y10, (R9)
+	VFMADD231PS  32(R9), Y12, Y11
+	VMOVUPS      Y11, 32(R9)
+
+tiledone_7:
+	ADDQ DX, CX
+	ADDQ SI, BX
+	ADDQ R8, DI
+	DECQ AX
+	JNZ  tile_6
+	VZEROUPPER
+	RET
+
 // func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·GemmMicroRowsAAVX2(SB), NOSPLIT, $0-72
@@ -282,9 +531,9 @@ TEXT ·GemmMicroRowsAAVX2(SB), NOSPLIT, $0-72
 	VXORPS     Y11, Y11, Y11
 	MOVQ       kc+0(FP), R9
 	SHRQ       $0x02, R9
-	JZ         ktail_7
+	JZ         ktail_14
 
-kloop_6:
+kloop_13:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
@@ -374,14 +623,14 @@ kloop_6:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R9
-	JNZ          kloop_6
+	JNZ          kloop_13
 
-ktail_7:
+ktail_14:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_9
+	JZ   store_16
 
-ktailloop_8:
+ktailloop_15:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
 	VBROADCASTSS (BX), Y14
@@ -406,15 +655,15 @@ ktailloop_8:
 	ADDQ         $0x00000004, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_8
+	JNZ          ktailloop_15
 
-store_9:
+store_16:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_10
+	JNZ     accumulate_17
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -435,7 +684,7 @@ store_9:
 	VZEROUPPER
 	RET
 
-accumulate_10:
+accumulate_17:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -514,9 +763,9 @@ TEXT ·GemmMicroPackBAVX2(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_12
+	JZ         ktail_19
 
-kloop_11:
+kloop_18:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y12
@@ -616,14 +865,14 @@ kloop_11:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_11
+	JNZ          kloop_18
 
-ktail_12:
+ktail_19:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_14
+	JZ   store_21
 
-ktailloop_13:
+ktailloop_20:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (DI)
 	VMOVUPS      32(AX), Y13
@@ -650,15 +899,15 @@ ktailloop_13:
 	ADDQ         $0x00000040, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_13
+	JNZ          ktailloop_20
 
-store_14:
+store_21:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_15
+	JNZ     accumulate_22
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -679,7 +928,7 @@ store_14:
 	VZEROUPPER
 	RET
 
-accumulate_15:
+accumulate_22:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -761,9 +1010,9 @@ TEXT ·GemmMicroRowsAPackBAVX2(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R9
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_17
+	JZ         ktail_24
 
-kloop_16:
+kloop_23:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
@@ -862,14 +1111,14 @@ kloop_16:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R10
-	JNZ          kloop_16
+	JNZ          kloop_23
 
-ktail_17:
+ktail_24:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_19
+	JZ   store_26
 
-ktailloop_18:
+ktailloop_25:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
 	VMOVUPS      32(AX), Y13
@@ -897,15 +1146,15 @@ ktailloop_18:
 	ADDQ         $0x00000040, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_18
+	JNZ          ktailloop_25
 
-store_19:
+store_26:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_20
+	JNZ     accumulate_27
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -926,7 +1175,7 @@ store_19:
 	VZEROUPPER
 	RET
 
-accumulate_20:
+accumulate_27:
 	VBROADCASTSS beta+64(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -994,9 +1243,9 @@ TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
 	VXORPS     Y7, Y7, Y7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_22
+	JZ         ktail_29
 
-kloop_21:
+kloop_28:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y8
@@ -1063,14 +1312,14 @@ kloop_21:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_21
+	JNZ          kloop_28
 
-ktail_22:
+ktail_29:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_24
+	JZ   store_31
 
-ktailloop_23:
+ktailloop_30:
 	VMOVUPS      (AX), Y8
 	VMOVUPS      32(AX), Y9
 	VBROADCASTSS (BX), Y10
@@ -1088,15 +1337,15 @@ ktailloop_23:
 	ADDQ         $0x00000018, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_23
+	JNZ          ktailloop_30
 
-store_24:
+store_31:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_25
+	JNZ     accumulate_32
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1111,7 +1360,7 @@ store_24:
 	VZEROUPPER
 	RET
 
-accumulate_25:
+accumulate_32:
 	VBROADCASTSS beta+48(FP), Y8
 	VFMADD231PS  (AX), Y8, Y0
 	VMOVUPS      Y0, (AX)
@@ -1147,14 +1396,14 @@ TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000040, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_26:
+rowgroup_33:
 	CMPQ SI, $0x00000008
-	JB   rows1_27
+	JB   rows1_34
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_29:
+panel_36:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R10)
@@ -1191,20 +1440,20 @@ panel_29:
 	ADDQ    $0x00000040, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_29
+	JNZ     panel_36
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_26
+	JMP     rowgroup_33
 
-rows1_27:
+rows1_34:
 	TESTQ SI, SI
-	JZ    done_28
+	JZ    done_35
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_30:
+panel_37:
 	VMOVUPS (BX), Y0
 	VMOVUPS Y0, (R9)
 	VMOVUPS 32(BX), Y0
@@ -1212,13 +1461,13 @@ panel_30:
 	ADDQ    $0x00000040, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_30
+	JNZ     panel_37
 	ADDQ    DX, CX
 	ADDQ    $0x00000040, AX
 	DECQ    SI
-	JMP     rows1_27
+	JMP     rows1_34
 
-done_28:
+done_35:
 	VZEROUPPER
 	RET
 
@@ -1242,15 +1491,15 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    256(R10)(R11*4), R10
 	VMOVDQU (R10), Y0
 
-panel_31:
+panel_38:
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  (AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_33
+	JZ    coltail_40
 
-cols_32:
+cols_39:
 	VMOVUPS    (R10), Y1
 	VMOVUPS    (R10)(DX*1), Y2
 	VMOVUPS    (R10)(DX*2), Y3
@@ -1295,11 +1544,11 @@ cols_32:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, R12
 	DECQ       R13
-	JNZ        cols_32
+	JNZ        cols_39
 
-coltail_33:
+coltail_40:
 	TESTQ      R8, R8
-	JZ         group_34
+	JZ         group_41
 	VMASKMOVPS (R10), Y0, Y1
 	VMASKMOVPS (R10)(DX*1), Y0, Y2
 	VMASKMOVPS (R10)(DX*2), Y0, Y3
@@ -1334,37 +1583,37 @@ coltail_33:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y8, 64(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y4, 128(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y9, 192(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y2, 320(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y6, 384(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_34
+	JE         group_41
 	VMOVUPS    Y1, 448(R12)
 
-group_34:
+group_41:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_36
+	JZ    coltail_43
 
-cols_35:
+cols_42:
 	VMOVUPS    (R10), Y1
 	VMOVUPS    (R10)(DX*1), Y2
 	VMOVUPS    (R10)(DX*2), Y3
@@ -1409,11 +1658,11 @@ cols_35:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, R12
 	DECQ       R13
-	JNZ        cols_35
+	JNZ        cols_42
 
-coltail_36:
+coltail_43:
 	TESTQ      R8, R8
-	JZ         group_37
+	JZ         group_44
 	VMASKMOVPS (R10), Y0, Y1
 	VMASKMOVPS (R10)(DX*1), Y0, Y2
 	VMASKMOVPS (R10)(DX*2), Y0, Y3
@@ -1448,32 +1697,32 @@ coltail_36:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y8, 64(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y4, 128(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y9, 192(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y2, 320(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y6, 384(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_37
+	JE         group_44
 	VMOVUPS    Y1, 448(R12)
 
-group_37:
+group_44:
 	LEAQ (CX)(DX*8), CX
 	ADDQ DI, AX
 	DECQ R9
-	JNZ  panel_31
+	JNZ  panel_38
 	VZEROUPPER
 	RET
 
@@ -1634,16 +1883,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_38:
+panel_45:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_40
+	JZ    coltail_47
 
-cols_39:
+cols_46:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -1696,11 +1945,11 @@ cols_39:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_39
+	JNZ          cols_46
 
-coltail_40:
+coltail_47:
 	TESTQ      R9, R9
-	JZ         group_41
+	JZ         group_48
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -1734,39 +1983,39 @@ coltail_40:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_41
+	JE         group_48
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_41:
+group_48:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_38
+	JNZ  panel_45
 	VZEROUPPER
 	RET
 
@@ -1785,24 +2034,24 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(DI)(SI*4), DI
 	VMOVDQU      (DI), Y1
 
-panel_42:
+panel_49:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_43:
+row_50:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMASKMOVPS Y2, Y1, (DI)
 	ADDQ       DX, SI
 	ADDQ       $0x00000018, DI
 	DECQ       R8
-	JNZ        row_43
+	JNZ        row_50
 	ADDQ       $0x00000018, CX
 	MOVQ       kc+24(FP), SI
 	IMUL3Q     $0x00000018, SI, R8
 	ADDQ       R8, AX
 	DECQ       BX
-	JNZ        panel_42
+	JNZ        panel_49
 	VZEROUPPER
 	RET

@@ -11,6 +11,13 @@ package asm
 //go:noescape
 func GemmMicroAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
+// GemmStripAVX512 runs GemmMicroAVX512 on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
+// B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
+// exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
+//
+//go:noescape
+func GemmStripAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+
 // GemmMicroRowsAAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).

@@ -420,6 +420,440 @@ accumulate_5:
 	VZEROUPPER
 	RET
 
+// func GemmStripAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·GemmStripAVX512(SB), NOSPLIT, $0-96
+	MOVQ tiles+0(FP), AX
+	MOVQ a+16(FP), CX
+	MOVQ aStep+24(FP), DX
+	SHLQ $0x02, DX
+	MOVQ b+32(FP), BX
+	MOVQ bStep+48(FP), SI
+	SHLQ $0x02, SI
+	MOVQ c+56(FP), DI
+	MOVQ cStep+72(FP), R8
+	SHLQ $0x02, R8
+
+tile_6:
+	MOVQ       BX, R9
+	MOVQ       ldb+40(FP), R10
+	SHLQ       $0x02, R10
+	LEAQ       (R10)(R10*2), R11
+	MOVQ       ldc+64(FP), R12
+	SHLQ       $0x02, R12
+	MOVQ       DI, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 127(R13)
+	MOVQ       CX, R12
+	IMUL3Q     $0x00000008, R10, R13
+	ADDQ       R9, R13
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	VPXORD     Z22, Z22, Z22
+	VPXORD     Z23, Z23, Z23
+	MOVQ       kc+8(FP), R14
+	SHRQ       $0x02, R14
+	JZ         ktail_9
+
+kloop_8:
+	PREFETCHT0   384(R12)
+	PREFETCHT0   (R13)
+	PREFETCHT0   64(R13)
+	VMOVUPS      (R9), Z24
+	VMOVUPS      64(R9), Z25
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(R12), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(R12), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(R12), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(R12), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(R12), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(R12), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(R12), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(R12), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(R12), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(R12), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	PREFETCHT0   448(R12)
+	PREFETCHT0   (R13)(R10*1)
+	PREFETCHT0   64(R13)(R10*1)
+	VMOVUPS      (R9)(R10*1), Z24
+	VMOVUPS      64(R9)(R10*1), Z25
+	VBROADCASTSS 48(R12), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(R12), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(R12), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(R12), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(R12), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(R12), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(R12), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(R12), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(R12), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(R12), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(R12), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	PREFETCHT0   512(R12)
+	PREFETCHT0   (R13)(R10*2)
+	PREFETCHT0   64(R13)(R10*2)
+	VMOVUPS      (R9)(R10*2), Z24
+	VMOVUPS      64(R9)(R10*2), Z25
+	VBROADCASTSS 96(R12), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(R12), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(R12), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(R12), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(R12), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(R12), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(R12), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(R12), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(R12), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(R12), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(R12), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	PREFETCHT0   (R13)(R11*1)
+	PREFETCHT0   64(R13)(R11*1)
+	VMOVUPS      (R9)(R11*1), Z24
+	VMOVUPS      64(R9)(R11*1), Z25
+	VBROADCASTSS 144(R12), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(R12), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(R12), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(R12), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(R12), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(R12), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(R12), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(R12), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(R12), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(R12), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(R12), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x000000c0, R12
+	LEAQ         (R9)(R10*4), R9
+	LEAQ         (R13)(R10*4), R13
+	DECQ         R14
+	JNZ          kloop_8
+
+ktail_9:
+	MOVQ kc+8(FP), R11
+	ANDQ $0x00000003, R11
+	JZ   store_11
+
+ktailloop_10:
+	VMOVUPS      (R9), Z24
+	VMOVUPS      64(R9), Z25
+	VBROADCASTSS (R12), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(R12), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(R12), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(R12), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(R12), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(R12), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(R12), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(R12), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(R12), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(R12), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(R12), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(R12), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, R12
+	ADDQ         R10, R9
+	DECQ         R11
+	JNZ          ktailloop_10
+
+store_11:
+	MOVQ    DI, R9
+	MOVQ    ldc+64(FP), R10
+	SHLQ    $0x02, R10
+	MOVQ    load+88(FP), R11
+	TESTQ   R11, R11
+	JNZ     accumulate_12
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z2, (R9)
+	VMOVUPS Z3, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z4, (R9)
+	VMOVUPS Z5, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z8, (R9)
+	VMOVUPS Z9, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z10, (R9)
+	VMOVUPS Z11, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z12, (R9)
+	VMOVUPS Z13, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z14, (R9)
+	VMOVUPS Z15, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z16, (R9)
+	VMOVUPS Z17, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z18, (R9)
+	VMOVUPS Z19, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z20, (R9)
+	VMOVUPS Z21, 64(R9)
+	ADDQ    R10, R9
+	VMOVUPS Z22, (R9)
+	VMOVUPS Z23, 64(R9)
+	JMP     tiledone_7
+
+accumulate_12:
+	VBROADCASTSS beta+80(FP), Z24
+	VFMADD231PS  (R9), Z24, Z0
+	VMOVUPS      Z0, (R9)
+	VFMADD231PS  64(R9), Z24, Z1
+	VMOVUPS      Z1, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z2
+	VMOVUPS      Z2, (R9)
+	VFMADD231PS  64(R9), Z24, Z3
+	VMOVUPS      Z3, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z4
+	VMOVUPS      Z4, (R9)
+	VFMADD231PS  64(R9), Z24, Z5
+	VMOVUPS      Z5, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z6
+	VMOVUPS      Z6, (R9)
+	VFMADD231PS  64(R9), Z24, Z7
+	VMOVUPS      Z7, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z8
+	VMOVUPS      Z8, (R9)
+	VFMADD231PS  64(R9), Z24, Z9
+	VMOVUPS      Z9, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z10
+	VMOVUPS      Z10, (R9)
+	VFMADD231PS  64(R9), Z24, Z11
+	VMOVUPS      Z11, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z12
+	VMOVUPS      Z12, (R9)
+	VFMADD231PS  64(R9), Z24, Z13
+	VMOVUPS      Z13, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z14
+	VMOVUPS      Z14, (R9)
+	VFMADD231PS  64(R9), Z24, Z15
+	VMOVUPS      Z15, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z16
+	VMOVUPS      Z16, (R9)
+	VFMADD231PS  64(R9), Z24, Z17
+	VMOVUPS      Z17, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z18
+	VMOVUPS      Z18, (R9)
+	VFMADD231PS  64(R9), Z24, Z19
+	VMOVUPS      Z19, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z20
+	VMOVUPS      Z20, (R9)
+	VFMADD231PS  64(R9), Z24, Z21
+	VMOVUPS      Z21, 64(R9)
+	ADDQ         R10, R9
+	VFMADD231PS  (R9), Z24, Z22
+	VMOVUPS      Z22, (R9)
+	VFMADD231PS  64(R9), Z24, Z23
+	VMOVUPS      Z23, 64(R9)
+
+tiledone_7:
+	ADDQ DX, CX
+	ADDQ SI, BX
+	ADDQ R8, DI
+	DECQ AX
+	JNZ  tile_6
+	VZEROUPPER
+	RET
+
 // func GemmMicroRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·GemmMicroRowsAAVX512(SB), NOSPLIT, $0-72
@@ -512,9 +946,9 @@ TEXT ·GemmMicroRowsAAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_7
+	JZ         ktail_14
 
-kloop_6:
+kloop_13:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -681,14 +1115,14 @@ kloop_6:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R11
-	JNZ          kloop_6
+	JNZ          kloop_13
 
-ktail_7:
+ktail_14:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_9
+	JZ   store_16
 
-ktailloop_8:
+ktailloop_15:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -732,15 +1166,15 @@ ktailloop_8:
 	ADDQ         $0x00000004, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_8
+	JNZ          ktailloop_15
 
-store_9:
+store_16:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_10
+	JNZ     accumulate_17
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -779,7 +1213,7 @@ store_9:
 	VZEROUPPER
 	RET
 
-accumulate_10:
+accumulate_17:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -930,9 +1364,9 @@ TEXT ·GemmMicroPackBAVX512(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_12
+	JZ         ktail_19
 
-kloop_11:
+kloop_18:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -1109,14 +1543,14 @@ kloop_11:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_11
+	JNZ          kloop_18
 
-ktail_12:
+ktail_19:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_14
+	JZ   store_21
 
-ktailloop_13:
+ktailloop_20:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (DI)
 	VMOVUPS      64(AX), Z25
@@ -1161,15 +1595,15 @@ ktailloop_13:
 	ADDQ         $0x00000080, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_13
+	JNZ          ktailloop_20
 
-store_14:
+store_21:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_15
+	JNZ     accumulate_22
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -1208,7 +1642,7 @@ store_14:
 	VZEROUPPER
 	RET
 
-accumulate_15:
+accumulate_22:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -1365,9 +1799,9 @@ TEXT ·GemmMicroRowsAPackBAVX512(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R11
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_17
+	JZ         ktail_24
 
-kloop_16:
+kloop_23:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -1543,14 +1977,14 @@ kloop_16:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R12
-	JNZ          kloop_16
+	JNZ          kloop_23
 
-ktail_17:
+ktail_24:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_19
+	JZ   store_26
 
-ktailloop_18:
+ktailloop_25:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (R11)
 	VMOVUPS      64(AX), Z25
@@ -1597,15 +2031,15 @@ ktailloop_18:
 	ADDQ         $0x00000080, R11
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_18
+	JNZ          ktailloop_25
 
-store_19:
+store_26:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_20
+	JNZ     accumulate_27
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -1644,7 +2078,7 @@ store_19:
 	VZEROUPPER
 	RET
 
-accumulate_20:
+accumulate_27:
 	VBROADCASTSS beta+64(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -1746,9 +2180,9 @@ TEXT ·GemmMicroEdge4AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_22
+	JZ         ktail_29
 
-kloop_21:
+kloop_28:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -1820,14 +2254,14 @@ kloop_21:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_21
+	JNZ          kloop_28
 
-ktail_22:
+ktail_29:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_24
+	JZ   store_31
 
-ktailloop_23:
+ktailloop_30:
 	VMOVUPS      (AX), Z8
 	VMOVUPS      64(AX), Z9
 	VBROADCASTSS (BX), Z10
@@ -1845,15 +2279,15 @@ ktailloop_23:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_23
+	JNZ          ktailloop_30
 
-store_24:
+store_31:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_25
+	JNZ     accumulate_32
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -1868,7 +2302,7 @@ store_24:
 	VZEROUPPER
 	RET
 
-accumulate_25:
+accumulate_32:
 	VBROADCASTSS beta+48(FP), Z8
 	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (AX)
@@ -1954,9 +2388,9 @@ TEXT ·GemmMicroEdge8AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_27
+	JZ         ktail_34
 
-kloop_26:
+kloop_33:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -2076,14 +2510,14 @@ kloop_26:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_26
+	JNZ          kloop_33
 
-ktail_27:
+ktail_34:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_29
+	JZ   store_36
 
-ktailloop_28:
+ktailloop_35:
 	VMOVUPS      (AX), Z16
 	VMOVUPS      64(AX), Z17
 	VBROADCASTSS (BX), Z18
@@ -2113,15 +2547,15 @@ ktailloop_28:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_28
+	JNZ          ktailloop_35
 
-store_29:
+store_36:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_30
+	JNZ     accumulate_37
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -2148,7 +2582,7 @@ store_29:
 	VZEROUPPER
 	RET
 
-accumulate_30:
+accumulate_37:
 	VBROADCASTSS beta+48(FP), Z16
 	VFMADD231PS  (AX), Z16, Z0
 	VMOVUPS      Z0, (AX)
@@ -2306,9 +2740,9 @@ TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_32
+	JZ         ktail_39
 
-kloop_31:
+kloop_38:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z24
@@ -2421,14 +2855,14 @@ kloop_31:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_31
+	JNZ              kloop_38
 
-ktail_32:
+ktail_39:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_34
+	JZ   store_41
 
-ktailloop_33:
+ktailloop_40:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
@@ -2457,15 +2891,15 @@ ktailloop_33:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_33
+	JNZ              ktailloop_40
 
-store_34:
+store_41:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_35
+	JNZ     accumulate_42
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -2516,7 +2950,7 @@ store_34:
 	VZEROUPPER
 	RET
 
-accumulate_35:
+accumulate_42:
 	VBROADCASTSS  beta+48(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -2781,9 +3215,9 @@ TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_37
+	JZ         ktail_44
 
-kloop_36:
+kloop_43:
 	PREFETCHT0       (R11)
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
@@ -2895,14 +3329,14 @@ kloop_36:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R11)(CX*4), R11
 	DECQ             R12
-	JNZ              kloop_36
+	JNZ              kloop_43
 
-ktail_37:
+ktail_44:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_39
+	JZ   store_46
 
-ktailloop_38:
+ktailloop_45:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
@@ -2934,15 +3368,15 @@ ktailloop_38:
 	ADDQ             $0x00000004, R10
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_38
+	JNZ              ktailloop_45
 
-store_39:
+store_46:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_40
+	JNZ     accumulate_47
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -2993,7 +3427,7 @@ store_39:
 	VZEROUPPER
 	RET
 
-accumulate_40:
+accumulate_47:
 	VBROADCASTSS  beta+56(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -3119,9 +3553,9 @@ TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_42
+	JZ         ktail_49
 
-kloop_41:
+kloop_48:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z8
@@ -3170,14 +3604,14 @@ kloop_41:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_41
+	JNZ              kloop_48
 
-ktail_42:
+ktail_49:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_44
+	JZ   store_51
 
-ktailloop_43:
+ktailloop_50:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
@@ -3190,15 +3624,15 @@ ktailloop_43:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_43
+	JNZ              ktailloop_50
 
-store_44:
+store_51:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_45
+	JNZ     accumulate_52
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -3217,7 +3651,7 @@ store_44:
 	VZEROUPPER
 	RET
 
-accumulate_45:
+accumulate_52:
 	VBROADCASTSS  beta+48(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -3299,9 +3733,9 @@ TEXT ·GemmMicroNarrowEdge8RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_47
+	JZ         ktail_54
 
-kloop_46:
+kloop_53:
 	PREFETCHT0       (R9)
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
@@ -3347,14 +3781,14 @@ kloop_46:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R9)(CX*4), R9
 	DECQ             R10
-	JNZ              kloop_46
+	JNZ              kloop_53
 
-ktail_47:
+ktail_54:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_49
+	JZ   store_56
 
-ktailloop_48:
+ktailloop_55:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST (R8), Z8, Z1
@@ -3368,15 +3802,15 @@ ktailloop_48:
 	ADDQ             $0x00000004, R8
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_48
+	JNZ              ktailloop_55
 
-store_49:
+store_56:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_50
+	JNZ     accumulate_57
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -3395,7 +3829,7 @@ store_49:
 	VZEROUPPER
 	RET
 
-accumulate_50:
+accumulate_57:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -3505,9 +3939,9 @@ TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_52
+	JZ         ktail_59
 
-kloop_51:
+kloop_58:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z16
@@ -3588,14 +4022,14 @@ kloop_51:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_51
+	JNZ              kloop_58
 
-ktail_52:
+ktail_59:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_54
+	JZ   store_61
 
-ktailloop_53:
+ktailloop_60:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
@@ -3616,15 +4050,15 @@ ktailloop_53:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_53
+	JNZ              ktailloop_60
 
-store_54:
+store_61:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_55
+	JNZ     accumulate_62
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -3659,7 +4093,7 @@ store_54:
 	VZEROUPPER
 	RET
 
-accumulate_55:
+accumulate_62:
 	VBROADCASTSS  beta+48(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -3799,9 +4233,9 @@ TEXT ·GemmMicroNarrowEdge16RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_57
+	JZ         ktail_64
 
-kloop_56:
+kloop_63:
 	PREFETCHT0       (R10)
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
@@ -3880,14 +4314,14 @@ kloop_56:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R10)(CX*4), R10
 	DECQ             R11
-	JNZ              kloop_56
+	JNZ              kloop_63
 
-ktail_57:
+ktail_64:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_59
+	JZ   store_66
 
-ktailloop_58:
+ktailloop_65:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
@@ -3910,15 +4344,15 @@ ktailloop_58:
 	ADDQ             $0x00000004, R9
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_58
+	JNZ              ktailloop_65
 
-store_59:
+store_66:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_60
+	JNZ     accumulate_67
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -3953,7 +4387,7 @@ store_59:
 	VZEROUPPER
 	RET
 
-accumulate_60:
+accumulate_67:
 	VBROADCASTSS  beta+56(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -4017,14 +4451,14 @@ TEXT ·GemmPackBAVX512(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000080, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_61:
+rowgroup_68:
 	CMPQ SI, $0x00000008
-	JB   rows1_62
+	JB   rows1_69
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_64:
+panel_71:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R10)
@@ -4061,20 +4495,20 @@ panel_64:
 	ADDQ    $0x00000080, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_64
+	JNZ     panel_71
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000400, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_61
+	JMP     rowgroup_68
 
-rows1_62:
+rows1_69:
 	TESTQ SI, SI
-	JZ    done_63
+	JZ    done_70
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_65:
+panel_72:
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (R9)
 	VMOVUPS 64(BX), Z0
@@ -4082,13 +4516,13 @@ panel_65:
 	ADDQ    $0x00000080, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_65
+	JNZ     panel_72
 	ADDQ    DX, CX
 	ADDQ    $0x00000080, AX
 	DECQ    SI
-	JMP     rows1_62
+	JMP     rows1_69
 
-done_63:
+done_70:
 	VZEROUPPER
 	RET
 
@@ -4110,15 +4544,15 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	MOVQ   (R10)(R8*8), R10
 	KMOVW  R10, K1
 
-panel_66:
+panel_73:
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  (AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_68
+	JZ    coltail_75
 
-cols_67:
+cols_74:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -4163,11 +4597,11 @@ cols_67:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_67
+	JNZ        cols_74
 
-coltail_68:
+coltail_75:
 	TESTQ      R8, R8
-	JZ         group_69
+	JZ         group_76
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -4202,37 +4636,37 @@ coltail_68:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_69
+	JE         group_76
 	VMOVUPS    Y0, 896(R12)
 
-group_69:
+group_76:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_71
+	JZ    coltail_78
 
-cols_70:
+cols_77:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -4277,11 +4711,11 @@ cols_70:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_70
+	JNZ        cols_77
 
-coltail_71:
+coltail_78:
 	TESTQ      R8, R8
-	JZ         group_72
+	JZ         group_79
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -4316,37 +4750,37 @@ coltail_71:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_72
+	JE         group_79
 	VMOVUPS    Y0, 896(R12)
 
-group_72:
+group_79:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  64(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_74
+	JZ    coltail_81
 
-cols_73:
+cols_80:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -4391,11 +4825,11 @@ cols_73:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_73
+	JNZ        cols_80
 
-coltail_74:
+coltail_81:
 	TESTQ      R8, R8
-	JZ         group_75
+	JZ         group_82
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -4430,37 +4864,37 @@ coltail_74:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_75
+	JE         group_82
 	VMOVUPS    Y0, 896(R12)
 
-group_75:
+group_82:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  96(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_77
+	JZ    coltail_84
 
-cols_76:
+cols_83:
 	VMOVUPS    (R10), Y0
 	VMOVUPS    (R10)(DX*1), Y1
 	VMOVUPS    (R10)(DX*2), Y2
@@ -4505,11 +4939,11 @@ cols_76:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000400, R12
 	DECQ       R13
-	JNZ        cols_76
+	JNZ        cols_83
 
-coltail_77:
+coltail_84:
 	TESTQ      R8, R8
-	JZ         group_78
+	JZ         group_85
 	VMOVUPS.Z  (R10), K1, Y0
 	VMOVUPS.Z  (R10)(DX*1), K1, Y1
 	VMOVUPS.Z  (R10)(DX*2), K1, Y2
@@ -4544,32 +4978,32 @@ coltail_77:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y7, 128(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y8, 384(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y2, 512(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y1, 640(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y5, 768(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_78
+	JE         group_85
 	VMOVUPS    Y0, 896(R12)
 
-group_78:
+group_85:
 	LEAQ (CX)(DX*8), CX
 	ADDQ DI, AX
 	DECQ R9
-	JNZ  panel_66
+	JNZ  panel_73
 	VZEROUPPER
 	RET
 
@@ -4597,16 +5031,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_79:
+panel_86:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_81
+	JZ    coltail_88
 
-cols_80:
+cols_87:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -4659,11 +5093,11 @@ cols_80:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_80
+	JNZ        cols_87
 
-coltail_81:
+coltail_88:
 	TESTQ      R9, R9
-	JZ         group_82
+	JZ         group_89
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -4699,42 +5133,42 @@ coltail_81:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_82
+	JE         group_89
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_82:
+group_89:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_84
+	JZ    coltail_91
 
-cols_83:
+cols_90:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -4782,11 +5216,11 @@ cols_83:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_83
+	JNZ        cols_90
 
-coltail_84:
+coltail_91:
 	TESTQ      R9, R9
-	JZ         group_85
+	JZ         group_92
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -4818,39 +5252,39 @@ coltail_84:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_85
+	JE         group_92
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_85:
+group_92:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_79
+	JNZ  panel_86
 	VZEROUPPER
 	RET
 
@@ -4868,25 +5302,25 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
 
-panel_86:
+panel_93:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_87:
+row_94:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (DI)
 	ADDQ      DX, SI
 	ADDQ      $0x00000030, DI
 	DECQ      R8
-	JNZ       row_87
+	JNZ       row_94
 	ADDQ      $0x00000030, CX
 	MOVQ      kc+24(FP), SI
 	IMUL3Q    $0x00000030, SI, R8
 	ADDQ      R8, AX
 	DECQ      BX
-	JNZ       panel_86
+	JNZ       panel_93
 	VZEROUPPER
 	RET
 
@@ -4910,16 +5344,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_88:
+panel_95:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_90
+	JZ    coltail_97
 
-cols_89:
+cols_96:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -4972,11 +5406,11 @@ cols_89:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_89
+	JNZ        cols_96
 
-coltail_90:
+coltail_97:
 	TESTQ      R9, R9
-	JZ         group_91
+	JZ         group_98
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5012,44 +5446,44 @@ coltail_90:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_91
+	JE         group_98
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_91:
+group_98:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_93
+	JZ    coltail_100
 
-cols_92:
+cols_99:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5102,11 +5536,11 @@ cols_92:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_92
+	JNZ        cols_99
 
-coltail_93:
+coltail_100:
 	TESTQ      R9, R9
-	JZ         group_94
+	JZ         group_101
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5142,44 +5576,44 @@ coltail_93:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_94
+	JE         group_101
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_94:
+group_101:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_96
+	JZ    coltail_103
 
-cols_95:
+cols_102:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5232,11 +5666,11 @@ cols_95:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_95
+	JNZ        cols_102
 
-coltail_96:
+coltail_103:
 	TESTQ      R9, R9
-	JZ         group_97
+	JZ         group_104
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5272,39 +5706,39 @@ coltail_96:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_97
+	JE         group_104
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_97:
+group_104:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_88
+	JNZ  panel_95
 	VZEROUPPER
 	RET
 
@@ -5322,12 +5756,12 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
 
-panel_98:
+panel_105:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_99:
+row_106:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (DI)
@@ -5337,12 +5771,12 @@ row_99:
 	ADDQ      DX, SI
 	ADDQ      $0x00000060, DI
 	DECQ      R8
-	JNZ       row_99
+	JNZ       row_106
 	ADDQ      $0x00000060, CX
 	MOVQ      kc+24(FP), SI
 	IMUL3Q    $0x00000060, SI, R8
 	ADDQ      R8, AX
 	DECQ      BX
-	JNZ       panel_98
+	JNZ       panel_105
 	VZEROUPPER
 	RET

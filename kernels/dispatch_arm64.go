@@ -164,6 +164,11 @@ func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb
 
 func gemmHasMicroPackB(k gemmKernel) bool { return false }
 
+// gemmMicroStrip: NEON has no strip kernel; the driver calls gemmMicro per tile.
+func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
+	return false
+}
+
 func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
 	return false
 }

@@ -46,6 +46,10 @@ func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb
 
 func gemmHasMicroPackB(k gemmKernel) bool { return false }
 
+func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
+	return false
+}
+
 func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
 	return false
 }

@@ -248,17 +248,36 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					}
 					j.tile(buf.tile, ap, lda, bp, ldb, nil, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
 				}
+				// Runs of full tiles on packed A go to j.strip; the first
+				// tiles of fused B panels, partial tiles and in-place A go
+				// through tileAt.
 				if rowsFirst {
 					for jb := 0; jb < nc; jb += l2Blk {
+						jEnd := min(jb+l2Blk, nc)
 						for ir := 0; ir < mcur; ir += mr {
-							for jr := jb; jr < min(jb+l2Blk, nc); jr += nr {
+							jr := jb
+							if full := (jEnd - jb) / nr; full > 0 && ir+mr <= mcur && !j.rowsA && !(fused && ic == i0 && ir == 0) {
+								j.strip(full, kc, buf.a[ir*kc:], 0, buf.b[jb*kc:], nr, nr*kc, ic+ir, jc+jb, 0, nr, beta, load)
+								jr += full * nr
+							}
+							for ; jr < jEnd; jr += nr {
 								tileAt(ir, jr)
 							}
 						}
 					}
 				} else {
 					for jr := 0; jr < nc; jr += nr {
-						for ir := 0; ir < mcur; ir += mr {
+						ir := 0
+						if fused && ic == i0 && jr+nr <= nc {
+							tileAt(0, jr) // packs the B panel the others read
+							ir = mr
+						}
+						if full := mcur / mr; full*mr > ir && jr+nr <= nc && !j.rowsA {
+							bp, ldb := bPanel(jr)
+							j.strip(full-ir/mr, kc, buf.a[ir*kc:], mr*kc, bp, ldb, 0, ic+ir, jc+jr, mr, 0, beta, load)
+							ir = full * mr
+						}
+						for ; ir < mcur; ir += mr {
 							tileAt(ir, jr)
 						}
 					}
@@ -321,6 +340,36 @@ func (j *gemmJob) blockBeta(pc int) (beta float32, load int) {
 		return 0, 0
 	}
 	return j.beta, 1
+}
+
+// gemmStripFMAs bounds the multiply-adds of one strip call (4 MFLOP, about
+// 40 µs at 100 GFLOP/s): Go cannot preempt assembly.
+const gemmStripFMAs = 1 << 21
+
+// strip computes tiles full tiles in a row on packed A: tile t reads the A
+// panel at a[t*aStep:] and the B panel at b[t*bStep:] (rows at stride ldb)
+// and computes the tile of C at (row+t*dRow, col+t*dCol). It makes one
+// gemmMicroStrip call per gemmStripFMAs of work where the level has a strip
+// kernel, else one gemmMicro call per tile: the same kernel, so the same
+// arithmetic, either way, but Go's per-tile call overhead (9% of an AVX2
+// 1024^3 product) paid once per strip.
+func (j *gemmJob) strip(tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, beta float32, load int) {
+	mr, nr, ldc := j.mr, j.nr, j.ldc
+	cStep := dRow*ldc + dCol
+	per := max(1, gemmStripFMAs/(mr*nr*kc))
+	for t0 := 0; t0 < tiles; t0 += per {
+		n := min(per, tiles-t0)
+		ap := a[t0*aStep:][:(n-1)*aStep+kc*mr]
+		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
+		off := (row+t0*dRow)*ldc + col + t0*dCol
+		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
+		if gemmMicroStrip(j.kern, n, kc, ap, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load) {
+			continue
+		}
+		for t := range n {
+			gemmMicro(j.kern, kc, ap[t*aStep:][:kc*mr], 0, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
+		}
+	}
 }
 
 // tile runs the micro-kernel on the rows x cols tile of C at (row, col):

@@ -164,7 +164,12 @@ func (j *gemmJob) teamWork() {
 				j.packABlock(buf.a, r0, rows, pc, kc)
 				for ir := 0; ir < rows; ir += mr {
 					ap := buf.a[ir*kc : (ir+mr)*kc]
-					for jr := 0; jr < nc; jr += nr {
+					jr := 0
+					if full := nc / nr; full > 0 && ir+mr <= rows {
+						j.strip(full, kc, ap, 0, bb, nr, nr*kc, r0+ir, jc, 0, nr, beta, load)
+						jr = full * nr
+					}
+					for ; jr < nc; jr += nr {
 						j.tile(buf.tile, ap, 0, bb[jr*kc:(jr+nr)*kc], nr, nil, kc, r0+ir, min(mr, rows-ir), jc+jr, min(nr, nc-jr), beta, load)
 					}
 				}

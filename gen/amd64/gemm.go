@@ -81,6 +81,7 @@ type gemmTile struct {
 	rowsA  bool   // A row-major at stride lda (else packed k-major)
 	packB  bool   // also store every B row it loads at bp (packed, NR floats a row)
 	cols   bool   // a cols argument: only the first cols columns of B and C are read and written (K-masked)
+	strip  bool   // tiles tiles in a row, tile t at a+t*aStep, b+t*bStep, c+t*cStep (GemmStrip)
 }
 
 // gemmTiles are the kernels of the level, shapes from mathconst.
@@ -119,6 +120,11 @@ func (is isa) gemmTiles() []gemmTile {
 
 		base := t
 		tiles = append(tiles, t)
+		if s.name == "GemmMicro" { // the wide tile's strip of tiles
+			st := t
+			st.name, st.strip = "GemmStrip", true
+			tiles = append(tiles, st)
+		}
 		t.name += "RowsA"
 		t.rowsA = true
 		tiles = append(tiles, t)
@@ -262,11 +268,50 @@ func (g *gen) gemmMicro(t gemmTile) {
 		doc = append(doc, fmt.Sprintf("Every row of B it reads is also stored at bp[p*%d:]: the packed panel, kc*%d floats.", nr, nr))
 	}
 	sig := "func(kc int, " + aArgs + ", " + bArgs + ", c *float32, ldc int, beta float32, load int"
+	if t.strip {
+		sig = "func(tiles, kc int, a *float32, aStep int, b *float32, ldb, bStep int, c *float32, ldc, cStep int, beta float32, load int"
+		doc = []string{
+			fmt.Sprintf("%s%s runs GemmMicro%s on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],",
+				t.name, g.suffix, g.suffix),
+			"B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),",
+			"exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.",
+		}
+	}
 	if t.cols {
 		sig += ", cols int"
 		doc = append(doc, fmt.Sprintf("Only columns j < cols (1 <= cols <= %d) of B and C are read and written (K-masked).", nr))
 	}
 	g.function(t.name, sig+")", doc...)
+	// ptr loads pointer argument name, or for a strip copies the current
+	// tile's pointer (each tile advances its copies through the k loop).
+	ptr := g.arg
+	// leave ends the store phase's first path, last ends its second: both
+	// return, or in a strip go on to the next tile.
+	leave, last := g.ret, g.ret
+	if t.strip {
+		tiles := g.arg("tiles")
+		cur := map[string]reg.GPVirtual{}
+		var steps []reg.GPVirtual
+		for _, name := range []string{"a", "b", "c"} {
+			cur[name] = g.arg(name)
+			step := g.arg(name + "Step")
+			g.SHLQ(operand.U8(2), step) // bytes
+			steps = append(steps, step)
+		}
+		ptr = func(name string) reg.GPVirtual { return g.copyGP(cur[name]) }
+		tile, done := g.label("tile"), g.label("tiledone")
+		g.Label(tile)
+		leave = func() { g.JMP(operand.LabelRef(done)) }
+		last = func() {
+			g.Label(done)
+			for i, name := range []string{"a", "b", "c"} {
+				g.ADDQ(steps[i], cur[name])
+			}
+			g.DECQ(tiles)
+			g.JNZ(operand.LabelRef(tile))
+			g.ret()
+		}
+	}
 	var colMask reg.Register // the first cols lanes (t.cols)
 	if t.cols {
 		km := g.K()
@@ -274,7 +319,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 		colMask = km
 	}
 
-	b := g.arg("b")
+	b := ptr("b")
 	ldb := g.arg("ldb")
 	g.SHLQ(operand.U8(2), ldb) // bytes
 	ldb3 := g.GP64()
@@ -285,7 +330,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	{
 		ldc := g.arg("ldc")
 		g.SHLQ(operand.U8(2), ldc)
-		row := g.arg("c")
+		row := ptr("c")
 		for i := 0; i < mr; i++ {
 			for off := 0; off < nr*4; off += 64 {
 				g.PREFETCHT0(at(row, off))
@@ -303,7 +348,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 		aMem    func(i, u int) operand.Mem
 		advance func(k int)
 	)
-	a := g.arg("a")
+	a := ptr("a")
 	if !t.rowsA {
 		aMem = func(i, u int) operand.Mem { return at(a, 4*(u*t.apanel+i)) }
 		advance = func(k int) { g.ADDQ(operand.U32(k*t.apanel*4), a) }
@@ -436,7 +481,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.JNZ(operand.LabelRef(tailLoop))
 
 	g.Label(store)
-	c := g.arg("c")
+	c := ptr("c")
 	ldc := g.arg("ldc")
 	g.SHLQ(operand.U8(2), ldc)
 	load := g.arg("load")
@@ -457,7 +502,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 			g.ADDQ(ldc, row)
 		}
 	}
-	g.ret()
+	leave()
 
 	// load != 0: C = fma(beta, C, acc).
 	g.Label(accumulate)
@@ -476,5 +521,5 @@ func (g *gen) gemmMicro(t gemmTile) {
 			g.ADDQ(ldc, c)
 		}
 	}
-	g.ret()
+	last()
 }
