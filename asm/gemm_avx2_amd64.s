@@ -2038,20 +2038,29 @@ panel_49:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
+	DECQ R8
+	JZ   lastrow_51
 
 row_50:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
-	VMASKMOVPS Y2, Y1, (DI)
+	VMOVUPS    Y2, (DI)
 	ADDQ       DX, SI
 	ADDQ       $0x00000018, DI
 	DECQ       R8
 	JNZ        row_50
-	ADDQ       $0x00000018, CX
-	MOVQ       kc+24(FP), SI
-	IMUL3Q     $0x00000018, SI, R8
-	ADDQ       R8, AX
-	DECQ       BX
-	JNZ        panel_49
+
+lastrow_51:
+	VMASKMOVPS   (SI), Y1, Y2
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      X2, (DI)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(DI)
+	ADDQ         $0x00000018, CX
+	MOVQ         kc+24(FP), SI
+	IMUL3Q       $0x00000018, SI, R8
+	ADDQ         R8, AX
+	DECQ         BX
+	JNZ          panel_49
 	VZEROUPPER
 	RET

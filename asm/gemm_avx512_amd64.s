@@ -5344,16 +5344,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_95:
+panel_96:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_97
+	JZ    coltail_98
 
-cols_96:
+cols_97:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5406,11 +5406,11 @@ cols_96:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_96
+	JNZ        cols_97
 
-coltail_97:
+coltail_98:
 	TESTQ      R9, R9
-	JZ         group_98
+	JZ         group_99
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5446,44 +5446,44 @@ coltail_97:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_98
+	JE         group_99
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_98:
+group_99:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_100
+	JZ    coltail_101
 
-cols_99:
+cols_100:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5536,11 +5536,11 @@ cols_99:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_99
+	JNZ        cols_100
 
-coltail_100:
+coltail_101:
 	TESTQ      R9, R9
-	JZ         group_101
+	JZ         group_102
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5576,44 +5576,44 @@ coltail_100:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_101
+	JE         group_102
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_101:
+group_102:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_103
+	JZ    coltail_104
 
-cols_102:
+cols_103:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5666,11 +5666,11 @@ cols_102:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_102
+	JNZ        cols_103
 
-coltail_103:
+coltail_104:
 	TESTQ      R9, R9
-	JZ         group_104
+	JZ         group_105
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5706,39 +5706,39 @@ coltail_103:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_104
+	JE         group_105
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_104:
+group_105:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_95
+	JNZ  panel_96
 	VZEROUPPER
 	RET
 
@@ -5756,12 +5756,12 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
 
-panel_105:
+panel_106:
 	MOVQ CX, SI
 	MOVQ AX, DI
 	MOVQ kc+24(FP), R8
 
-row_106:
+row_107:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (DI)
@@ -5771,12 +5771,12 @@ row_106:
 	ADDQ      DX, SI
 	ADDQ      $0x00000060, DI
 	DECQ      R8
-	JNZ       row_106
+	JNZ       row_107
 	ADDQ      $0x00000060, CX
 	MOVQ      kc+24(FP), SI
 	IMUL3Q    $0x00000060, SI, R8
 	ADDQ      R8, AX
 	DECQ      BX
-	JNZ       panel_105
+	JNZ       panel_106
 	VZEROUPPER
 	RET

@@ -30,7 +30,8 @@ import (
 // below). The last kc % 8 values of each row
 // are loaded with the remainder mask and only kc % 8 transposed rows stored,
 // as in GemmPackBT. GemmPackAT copies: row p of the stored A holds the MR
-// values of k step p, one (partly masked) vector store per row.
+// values of k step p, one (partly masked) vector store per row, on AVX2 a
+// full store that the next row's overwrites (see gemmPackACols).
 //
 // Both read nothing but the kc x MR floats of each panel (masked lanes are
 // fault-suppressing) and write nothing but dst[:panels*kc*MR].
@@ -176,26 +177,54 @@ func (g *gen) gemmPackACols(mr int, suffix string) {
 		part = g.tailMask(g.tailBase(n), 0)
 	}
 
-	panel, rowL := g.label("panel"), g.label("row")
+	// row packs one k step: the full vectors, then the partial one, K-masked
+	// (AVX-512), or on AVX2 loaded with the lane mask and stored as a full
+	// vector whose last lanes land on the next row's first floats, which
+	// that row's own stores overwrite (VMASKMOVPS stores are slow on AMD:
+	// see GemmPackA), except on the panel's last row (exact: storeFirst).
+	row := func(src, out reg.GPVirtual, last bool) {
+		for v := 0; v <= full; v++ {
+			var t reg.Register
+			if v == full {
+				if part == nil {
+					break
+				}
+				t = part
+			}
+			x := g.load(at(src, v*g.bytes()), t)
+			g.VMULPS(alpha, x, x)
+			m := at(out, v*g.bytes())
+			switch {
+			case t == nil:
+				g.VMOVUPS(x, m)
+			case g.kmask:
+				g.store(x, m, t)
+			case last:
+				g.storeFirst(x, m, r)
+			default:
+				g.VMOVUPS(x, m)
+			}
+		}
+	}
+	spill := part != nil && !g.kmask
+
+	panel, rowL, lastL := g.label("panel"), g.label("row"), g.label("lastrow")
 	g.Label(panel)
 	src, out, p := g.copyGP(a), g.copyGP(dst), g.arg("kc")
-	g.Label(rowL)
-	for v := 0; v <= full; v++ {
-		var t reg.Register
-		if v == full {
-			if part == nil {
-				break
-			}
-			t = part
-		}
-		x := g.load(at(src, v*g.bytes()), t)
-		g.VMULPS(alpha, x, x)
-		g.store(x, at(out, v*g.bytes()), t)
+	if spill { // kc-1 rows, then the last one exactly
+		g.DECQ(p)
+		g.JZ(operand.LabelRef(lastL))
 	}
+	g.Label(rowL)
+	row(src, out, false)
 	g.ADDQ(lda, src)
 	g.ADDQ(operand.U32(mr*4), out)
 	g.DECQ(p)
 	g.JNZ(operand.LabelRef(rowL))
+	if spill {
+		g.Label(lastL)
+		row(src, out, true)
+	}
 	g.ADDQ(operand.U32(mr*4), a) // the next panel's columns
 	g.IMUL3Q(operand.U32(mr*4), g.arg("kc"), p)
 	g.ADDQ(p, dst)
