@@ -2033,34 +2033,94 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	NEGQ         SI
 	LEAQ         256(DI)(SI*4), DI
 	VMOVDQU      (DI), Y1
+	LEAQ         (DX)(DX*2), SI
+	MOVQ         kc+24(FP), DI
+	IMUL3Q       $0x00000018, DI, DI
+	MOVQ         kc+24(FP), R8
+	DECQ         R8
+	MOVQ         R8, R9
+	SHRQ         $0x03, R9
+	TESTQ        R9, R9
+	JZ           blocksdone_50
 
-panel_49:
+block_49:
+	MOVQ CX, R10
+	MOVQ AX, R12
+	MOVQ BX, R13
+	LEAQ (R10)(DX*4), R11
+
+blockpanel_51:
+	VMASKMOVPS (R10), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, (R12)
+	VMASKMOVPS (R10)(DX*1), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 24(R12)
+	VMASKMOVPS (R10)(DX*2), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 48(R12)
+	VMASKMOVPS (R10)(SI*1), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 72(R12)
+	VMASKMOVPS (R11), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 96(R12)
+	VMASKMOVPS (R11)(DX*1), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 120(R12)
+	VMASKMOVPS (R11)(DX*2), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 144(R12)
+	VMASKMOVPS (R11)(SI*1), Y1, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 168(R12)
+	ADDQ       $0x00000018, R10
+	ADDQ       $0x00000018, R11
+	ADDQ       DI, R12
+	DECQ       R13
+	JNZ        blockpanel_51
+	LEAQ       (CX)(DX*8), CX
+	ADDQ       $0x000000c0, AX
+	DECQ       R9
+	JNZ        block_49
+
+blocksdone_50:
+	ANDQ $0x00000007, R8
+	JZ   restdone_53
+
+rest_52:
 	MOVQ CX, SI
-	MOVQ AX, DI
-	MOVQ kc+24(FP), R8
-	DECQ R8
-	JZ   lastrow_51
+	MOVQ AX, R9
+	MOVQ BX, R10
 
-row_50:
+rowpanel_54:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
-	VMOVUPS    Y2, (DI)
-	ADDQ       DX, SI
-	ADDQ       $0x00000018, DI
+	VMOVUPS    Y2, (R9)
+	ADDQ       $0x00000018, SI
+	ADDQ       DI, R9
+	DECQ       R10
+	JNZ        rowpanel_54
+	ADDQ       DX, CX
+	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        row_50
+	JNZ        rest_52
 
-lastrow_51:
+restdone_53:
+	MOVQ CX, SI
+	MOVQ AX, R8
+
+rowpanel_55:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
-	VMOVUPS      X2, (DI)
+	VMOVUPS      X2, (R8)
 	VEXTRACTF128 $0x01, Y2, X2
-	VMOVLPS      X2, 16(DI)
-	ADDQ         $0x00000018, CX
-	MOVQ         kc+24(FP), SI
-	IMUL3Q       $0x00000018, SI, R8
-	ADDQ         R8, AX
+	VMOVLPS      X2, 16(R8)
+	ADDQ         $0x00000018, SI
+	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          panel_49
+	JNZ          rowpanel_55
+	ADDQ         DX, CX
+	ADDQ         $0x00000018, AX
 	VZEROUPPER
 	RET

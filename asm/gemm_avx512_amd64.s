@@ -5301,26 +5301,79 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	LEAQ         tailbits<>+0(SB), DI
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
+	LEAQ         (DX)(DX*2), SI
+	MOVQ         kc+24(FP), DI
+	IMUL3Q       $0x00000030, DI, DI
+	MOVQ         kc+24(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x03, R9
+	TESTQ        R9, R9
+	JZ           blocksdone_94
 
-panel_93:
+block_93:
+	MOVQ CX, R10
+	MOVQ AX, R12
+	MOVQ BX, R13
+	LEAQ (R10)(DX*4), R11
+
+blockpanel_95:
+	VMOVUPS.Z (R10), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (R12)
+	VMOVUPS.Z (R10)(DX*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 48(R12)
+	VMOVUPS.Z (R10)(DX*2), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 96(R12)
+	VMOVUPS.Z (R10)(SI*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 144(R12)
+	VMOVUPS.Z (R11), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 192(R12)
+	VMOVUPS.Z (R11)(DX*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 240(R12)
+	VMOVUPS.Z (R11)(DX*2), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 288(R12)
+	VMOVUPS.Z (R11)(SI*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 336(R12)
+	ADDQ      $0x00000030, R10
+	ADDQ      $0x00000030, R11
+	ADDQ      DI, R12
+	DECQ      R13
+	JNZ       blockpanel_95
+	LEAQ      (CX)(DX*8), CX
+	ADDQ      $0x00000180, AX
+	DECQ      R9
+	JNZ       block_93
+
+blocksdone_94:
+	ANDQ $0x00000007, R8
+	JZ   restdone_97
+
+rest_96:
 	MOVQ CX, SI
-	MOVQ AX, DI
-	MOVQ kc+24(FP), R8
+	MOVQ AX, R9
+	MOVQ BX, R10
 
-row_94:
+rowpanel_98:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
-	VMOVUPS   Z1, K1, (DI)
-	ADDQ      DX, SI
-	ADDQ      $0x00000030, DI
+	VMOVUPS   Z1, K1, (R9)
+	ADDQ      $0x00000030, SI
+	ADDQ      DI, R9
+	DECQ      R10
+	JNZ       rowpanel_98
+	ADDQ      DX, CX
+	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       row_94
-	ADDQ      $0x00000030, CX
-	MOVQ      kc+24(FP), SI
-	IMUL3Q    $0x00000030, SI, R8
-	ADDQ      R8, AX
-	DECQ      BX
-	JNZ       panel_93
+	JNZ       rest_96
+
+restdone_97:
 	VZEROUPPER
 	RET
 
@@ -5344,141 +5397,11 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_96:
+panel_99:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
-	MOVQ  SI, R15
-	TESTQ R15, R15
-	JZ    coltail_98
-
-cols_97:
-	VMOVUPS    (R12), Y1
-	VMOVUPS    (R12)(DX*1), Y2
-	VMOVUPS    (R12)(DX*2), Y3
-	VMOVUPS    (R12)(BX*1), Y4
-	VMOVUPS    (R14), Y5
-	VMOVUPS    (R14)(DX*1), Y6
-	VMOVUPS    (R14)(DX*2), Y7
-	VMOVUPS    (R14)(BX*1), Y8
-	VUNPCKLPS  Y2, Y1, Y9
-	VUNPCKHPS  Y2, Y1, Y1
-	VUNPCKLPS  Y4, Y3, Y2
-	VUNPCKHPS  Y4, Y3, Y3
-	VUNPCKLPS  Y6, Y5, Y4
-	VUNPCKHPS  Y6, Y5, Y5
-	VUNPCKLPS  Y8, Y7, Y6
-	VUNPCKHPS  Y8, Y7, Y7
-	VSHUFPS    $0x44, Y2, Y9, Y8
-	VSHUFPS    $0xee, Y2, Y9, Y2
-	VSHUFPS    $0x44, Y3, Y1, Y9
-	VSHUFPS    $0xee, Y3, Y1, Y1
-	VSHUFPS    $0x44, Y6, Y4, Y3
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VSHUFPS    $0x44, Y7, Y5, Y6
-	VSHUFPS    $0xee, Y7, Y5, Y5
-	VSHUFF32X4 $0x00, Y3, Y8, Y7
-	VSHUFF32X4 $0x03, Y3, Y8, Y3
-	VSHUFF32X4 $0x00, Y4, Y2, Y8
-	VSHUFF32X4 $0x03, Y4, Y2, Y2
-	VSHUFF32X4 $0x00, Y6, Y9, Y4
-	VSHUFF32X4 $0x03, Y6, Y9, Y6
-	VSHUFF32X4 $0x00, Y5, Y1, Y9
-	VSHUFF32X4 $0x03, Y5, Y1, Y1
-	VMULPS     Y0, Y7, Y7
-	VMOVUPS    Y7, (R13)
-	VMULPS     Y0, Y8, Y8
-	VMOVUPS    Y8, 96(R13)
-	VMULPS     Y0, Y4, Y4
-	VMOVUPS    Y4, 192(R13)
-	VMULPS     Y0, Y9, Y9
-	VMOVUPS    Y9, 288(R13)
-	VMULPS     Y0, Y3, Y3
-	VMOVUPS    Y3, 384(R13)
-	VMULPS     Y0, Y2, Y2
-	VMOVUPS    Y2, 480(R13)
-	VMULPS     Y0, Y6, Y6
-	VMOVUPS    Y6, 576(R13)
-	VMULPS     Y0, Y1, Y1
-	VMOVUPS    Y1, 672(R13)
-	ADDQ       $0x00000020, R12
-	ADDQ       $0x00000020, R14
-	ADDQ       $0x00000300, R13
-	DECQ       R15
-	JNZ        cols_97
-
-coltail_98:
-	TESTQ      R9, R9
-	JZ         group_99
-	VMOVUPS.Z  (R12), K1, Y1
-	VMOVUPS.Z  (R12)(DX*1), K1, Y2
-	VMOVUPS.Z  (R12)(DX*2), K1, Y3
-	VMOVUPS.Z  (R12)(BX*1), K1, Y4
-	VMOVUPS.Z  (R14), K1, Y5
-	VMOVUPS.Z  (R14)(DX*1), K1, Y6
-	VMOVUPS.Z  (R14)(DX*2), K1, Y7
-	VMOVUPS.Z  (R14)(BX*1), K1, Y8
-	VUNPCKLPS  Y2, Y1, Y9
-	VUNPCKHPS  Y2, Y1, Y1
-	VUNPCKLPS  Y4, Y3, Y2
-	VUNPCKHPS  Y4, Y3, Y3
-	VUNPCKLPS  Y6, Y5, Y4
-	VUNPCKHPS  Y6, Y5, Y5
-	VUNPCKLPS  Y8, Y7, Y6
-	VUNPCKHPS  Y8, Y7, Y7
-	VSHUFPS    $0x44, Y2, Y9, Y8
-	VSHUFPS    $0xee, Y2, Y9, Y2
-	VSHUFPS    $0x44, Y3, Y1, Y9
-	VSHUFPS    $0xee, Y3, Y1, Y1
-	VSHUFPS    $0x44, Y6, Y4, Y3
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VSHUFPS    $0x44, Y7, Y5, Y6
-	VSHUFPS    $0xee, Y7, Y5, Y5
-	VSHUFF32X4 $0x00, Y3, Y8, Y7
-	VSHUFF32X4 $0x03, Y3, Y8, Y3
-	VSHUFF32X4 $0x00, Y4, Y2, Y8
-	VSHUFF32X4 $0x03, Y4, Y2, Y2
-	VSHUFF32X4 $0x00, Y6, Y9, Y4
-	VSHUFF32X4 $0x03, Y6, Y9, Y6
-	VSHUFF32X4 $0x00, Y5, Y1, Y9
-	VSHUFF32X4 $0x03, Y5, Y1, Y1
-	VMULPS     Y0, Y7, Y7
-	VMOVUPS    Y7, (R13)
-	CMPQ       R9, $0x00000001
-	JE         group_99
-	VMULPS     Y0, Y8, Y8
-	VMOVUPS    Y8, 96(R13)
-	CMPQ       R9, $0x00000002
-	JE         group_99
-	VMULPS     Y0, Y4, Y4
-	VMOVUPS    Y4, 192(R13)
-	CMPQ       R9, $0x00000003
-	JE         group_99
-	VMULPS     Y0, Y9, Y9
-	VMOVUPS    Y9, 288(R13)
-	CMPQ       R9, $0x00000004
-	JE         group_99
-	VMULPS     Y0, Y3, Y3
-	VMOVUPS    Y3, 384(R13)
-	CMPQ       R9, $0x00000005
-	JE         group_99
-	VMULPS     Y0, Y2, Y2
-	VMOVUPS    Y2, 480(R13)
-	CMPQ       R9, $0x00000006
-	JE         group_99
-	VMULPS     Y0, Y6, Y6
-	VMOVUPS    Y6, 576(R13)
-	CMPQ       R9, $0x00000007
-	JE         group_99
-	VMULPS     Y0, Y1, Y1
-	VMOVUPS    Y1, 672(R13)
-
-group_99:
-	LEAQ  (R11)(DX*8), R11
-	MOVQ  R11, R12
-	LEAQ  (R11)(DX*4), R14
-	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
 	JZ    coltail_101
@@ -5607,13 +5530,143 @@ coltail_101:
 group_102:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
+	LEAQ  (R11)(DX*4), R14
+	LEAQ  32(AX), R13
+	MOVQ  SI, R15
+	TESTQ R15, R15
+	JZ    coltail_104
+
+cols_103:
+	VMOVUPS    (R12), Y1
+	VMOVUPS    (R12)(DX*1), Y2
+	VMOVUPS    (R12)(DX*2), Y3
+	VMOVUPS    (R12)(BX*1), Y4
+	VMOVUPS    (R14), Y5
+	VMOVUPS    (R14)(DX*1), Y6
+	VMOVUPS    (R14)(DX*2), Y7
+	VMOVUPS    (R14)(BX*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y3, Y8, Y7
+	VSHUFF32X4 $0x03, Y3, Y8, Y3
+	VSHUFF32X4 $0x00, Y4, Y2, Y8
+	VSHUFF32X4 $0x03, Y4, Y2, Y2
+	VSHUFF32X4 $0x00, Y6, Y9, Y4
+	VSHUFF32X4 $0x03, Y6, Y9, Y6
+	VSHUFF32X4 $0x00, Y5, Y1, Y9
+	VSHUFF32X4 $0x03, Y5, Y1, Y1
+	VMULPS     Y0, Y7, Y7
+	VMOVUPS    Y7, (R13)
+	VMULPS     Y0, Y8, Y8
+	VMOVUPS    Y8, 96(R13)
+	VMULPS     Y0, Y4, Y4
+	VMOVUPS    Y4, 192(R13)
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 288(R13)
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y3, 384(R13)
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 480(R13)
+	VMULPS     Y0, Y6, Y6
+	VMOVUPS    Y6, 576(R13)
+	VMULPS     Y0, Y1, Y1
+	VMOVUPS    Y1, 672(R13)
+	ADDQ       $0x00000020, R12
+	ADDQ       $0x00000020, R14
+	ADDQ       $0x00000300, R13
+	DECQ       R15
+	JNZ        cols_103
+
+coltail_104:
+	TESTQ      R9, R9
+	JZ         group_105
+	VMOVUPS.Z  (R12), K1, Y1
+	VMOVUPS.Z  (R12)(DX*1), K1, Y2
+	VMOVUPS.Z  (R12)(DX*2), K1, Y3
+	VMOVUPS.Z  (R12)(BX*1), K1, Y4
+	VMOVUPS.Z  (R14), K1, Y5
+	VMOVUPS.Z  (R14)(DX*1), K1, Y6
+	VMOVUPS.Z  (R14)(DX*2), K1, Y7
+	VMOVUPS.Z  (R14)(BX*1), K1, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y3, Y8, Y7
+	VSHUFF32X4 $0x03, Y3, Y8, Y3
+	VSHUFF32X4 $0x00, Y4, Y2, Y8
+	VSHUFF32X4 $0x03, Y4, Y2, Y2
+	VSHUFF32X4 $0x00, Y6, Y9, Y4
+	VSHUFF32X4 $0x03, Y6, Y9, Y6
+	VSHUFF32X4 $0x00, Y5, Y1, Y9
+	VSHUFF32X4 $0x03, Y5, Y1, Y1
+	VMULPS     Y0, Y7, Y7
+	VMOVUPS    Y7, (R13)
+	CMPQ       R9, $0x00000001
+	JE         group_105
+	VMULPS     Y0, Y8, Y8
+	VMOVUPS    Y8, 96(R13)
+	CMPQ       R9, $0x00000002
+	JE         group_105
+	VMULPS     Y0, Y4, Y4
+	VMOVUPS    Y4, 192(R13)
+	CMPQ       R9, $0x00000003
+	JE         group_105
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 288(R13)
+	CMPQ       R9, $0x00000004
+	JE         group_105
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y3, 384(R13)
+	CMPQ       R9, $0x00000005
+	JE         group_105
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 480(R13)
+	CMPQ       R9, $0x00000006
+	JE         group_105
+	VMULPS     Y0, Y6, Y6
+	VMOVUPS    Y6, 576(R13)
+	CMPQ       R9, $0x00000007
+	JE         group_105
+	VMULPS     Y0, Y1, Y1
+	VMOVUPS    Y1, 672(R13)
+
+group_105:
+	LEAQ  (R11)(DX*8), R11
+	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_104
+	JZ    coltail_107
 
-cols_103:
+cols_106:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5666,11 +5719,11 @@ cols_103:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_103
+	JNZ        cols_106
 
-coltail_104:
+coltail_107:
 	TESTQ      R9, R9
-	JZ         group_105
+	JZ         group_108
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5706,39 +5759,39 @@ coltail_104:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_105
+	JE         group_108
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_105:
+group_108:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_96
+	JNZ  panel_99
 	VZEROUPPER
 	RET
 
@@ -5755,28 +5808,105 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	LEAQ         tailbits<>+0(SB), DI
 	MOVQ         (DI)(SI*8), DI
 	KMOVW        DI, K1
+	LEAQ         (DX)(DX*2), SI
+	MOVQ         kc+24(FP), DI
+	IMUL3Q       $0x00000060, DI, DI
+	MOVQ         kc+24(FP), R8
+	MOVQ         R8, R9
+	SHRQ         $0x03, R9
+	TESTQ        R9, R9
+	JZ           blocksdone_110
 
-panel_106:
+block_109:
+	MOVQ CX, R10
+	MOVQ AX, R12
+	MOVQ BX, R13
+	LEAQ (R10)(DX*4), R11
+
+blockpanel_111:
+	VMOVUPS   (R10), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, (R12)
+	VMOVUPS.Z 64(R10), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 64(R12)
+	VMOVUPS   (R10)(DX*1), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 96(R12)
+	VMOVUPS.Z 64(R10)(DX*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 160(R12)
+	VMOVUPS   (R10)(DX*2), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 192(R12)
+	VMOVUPS.Z 64(R10)(DX*2), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 256(R12)
+	VMOVUPS   (R10)(SI*1), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 288(R12)
+	VMOVUPS.Z 64(R10)(SI*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 352(R12)
+	VMOVUPS   (R11), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 384(R12)
+	VMOVUPS.Z 64(R11), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 448(R12)
+	VMOVUPS   (R11)(DX*1), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 480(R12)
+	VMOVUPS.Z 64(R11)(DX*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 544(R12)
+	VMOVUPS   (R11)(DX*2), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 576(R12)
+	VMOVUPS.Z 64(R11)(DX*2), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 640(R12)
+	VMOVUPS   (R11)(SI*1), Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, 672(R12)
+	VMOVUPS.Z 64(R11)(SI*1), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, 736(R12)
+	ADDQ      $0x00000060, R10
+	ADDQ      $0x00000060, R11
+	ADDQ      DI, R12
+	DECQ      R13
+	JNZ       blockpanel_111
+	LEAQ      (CX)(DX*8), CX
+	ADDQ      $0x00000300, AX
+	DECQ      R9
+	JNZ       block_109
+
+blocksdone_110:
+	ANDQ $0x00000007, R8
+	JZ   restdone_113
+
+rest_112:
 	MOVQ CX, SI
-	MOVQ AX, DI
-	MOVQ kc+24(FP), R8
+	MOVQ AX, R9
+	MOVQ BX, R10
 
-row_107:
+rowpanel_114:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
-	VMOVUPS   Z1, (DI)
+	VMOVUPS   Z1, (R9)
 	VMOVUPS.Z 64(SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
-	VMOVUPS   Z1, K1, 64(DI)
-	ADDQ      DX, SI
-	ADDQ      $0x00000060, DI
+	VMOVUPS   Z1, K1, 64(R9)
+	ADDQ      $0x00000060, SI
+	ADDQ      DI, R9
+	DECQ      R10
+	JNZ       rowpanel_114
+	ADDQ      DX, CX
+	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       row_107
-	ADDQ      $0x00000060, CX
-	MOVQ      kc+24(FP), SI
-	IMUL3Q    $0x00000060, SI, R8
-	ADDQ      R8, AX
-	DECQ      BX
-	JNZ       panel_106
+	JNZ       rest_112
+
+restdone_113:
 	VZEROUPPER
 	RET
