@@ -147,6 +147,40 @@ func TestSgemmBlockingBitwise(t *testing.T) {
 	}
 }
 
+// TestSgemmPowerOfTwoStrides runs narrow products (n <= 16, A read in
+// place where alpha is 1) whose rows of A are a multiple of 256 floats
+// apart, which the narrow tile runs as 8-row tiles, and B or C at such
+// strides too, against the reference bit for bit.
+func TestSgemmPowerOfTwoStrides(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 17))
+	for _, m := range []int{8, 16, 24, 40, 64, 72, 100} {
+		for _, n := range []int{1, 10, 16} {
+			k := []int{7, 300}[m%2]
+			for _, ld := range []int{256, 512} {
+				if ld < k {
+					continue
+				}
+				g := newGemmCase(r, false, false, m, n, k, 0)
+				g.alpha = []float32{1, 1, -0.5}[r.IntN(3)]
+				mat := func(rows, ld int) []float32 {
+					s := make([]float32, (rows-1)*ld+ld)
+					for i := range s {
+						s[i] = float32(r.NormFloat64())
+					}
+					return s
+				}
+				g.a, g.lda = mat(m, ld), ld
+				if r.IntN(2) == 0 {
+					g.c, g.ldc = mat(m, ld), ld
+				}
+				if !g.checkBitwise(t) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // gemmBound is the forward error bound of the defined order for one element:
 // alpha's rounding, k fused products, one addition per further KC block and
 // beta's fma, each at most one rounding: gamma(k') * (|alpha| sum|a||b| + |beta c|).
