@@ -5910,3 +5910,5051 @@ rowpanel_114:
 restdone_113:
 	VZEROUPPER
 	RET
+
+// func GemmNarrowTNAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
+	MOVQ cols+80(FP), AX
+	DECQ AX
+	CMPQ AX, $0x00000000
+	JE   op0_115
+	CMPQ AX, $0x00000001
+	JE   op1_116
+	CMPQ AX, $0x00000002
+	JE   op2_117
+	CMPQ AX, $0x00000003
+	JE   op3_118
+	CMPQ AX, $0x00000004
+	JE   op4_119
+	CMPQ AX, $0x00000005
+	JE   op5_120
+	CMPQ AX, $0x00000006
+	JE   op6_121
+	CMPQ AX, $0x00000007
+	JE   op7_122
+	CMPQ AX, $0x00000008
+	JE   op8_123
+	CMPQ AX, $0x00000009
+	JE   op9_124
+	CMPQ AX, $0x0000000a
+	JE   op10_125
+	CMPQ AX, $0x0000000b
+	JE   op11_126
+	CMPQ AX, $0x0000000c
+	JE   op12_127
+	CMPQ AX, $0x0000000d
+	JE   op13_128
+	CMPQ AX, $0x0000000e
+	JE   op14_129
+	CMPQ AX, $0x0000000f
+	JE   op15_130
+	VZEROUPPER
+	RET
+
+op0_115:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00000001, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_132
+
+tnloop_131:
+	VMOVUPS.Z        (CX), K1, Z1
+	VFMADD231PS.BCST (SI), Z1, Z0
+	VMOVUPS.Z        (CX)(DX*1), K1, Z1
+	VFMADD231PS.BCST (SI)(DI*1), Z1, Z0
+	VMOVUPS.Z        (CX)(DX*2), K1, Z1
+	VFMADD231PS.BCST (SI)(DI*2), Z1, Z0
+	VMOVUPS.Z        (CX)(BX*1), K1, Z1
+	VFMADD231PS.BCST (SI)(R8*1), Z1, Z0
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_131
+
+tntail_132:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_134
+
+tntailloop_133:
+	VMOVUPS.Z        (CX), K1, Z1
+	VFMADD231PS.BCST (SI), Z1, Z0
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_133
+
+tnstore_134:
+	VUNPCKLPS  Z0, Z0, Z1
+	VUNPCKHPS  Z0, Z0, Z2
+	VUNPCKLPS  Z0, Z0, Z3
+	VUNPCKHPS  Z0, Z0, Z4
+	VUNPCKLPS  Z0, Z0, Z5
+	VUNPCKHPS  Z0, Z0, Z6
+	VUNPCKLPS  Z0, Z0, Z7
+	VUNPCKHPS  Z0, Z0, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z3, Z1, Z16
+	VUNPCKHPD  Z3, Z1, Z1
+	VUNPCKLPD  Z4, Z2, Z3
+	VUNPCKHPD  Z4, Z2, Z2
+	VUNPCKLPD  Z7, Z5, Z4
+	VUNPCKHPD  Z7, Z5, Z5
+	VUNPCKLPD  Z8, Z6, Z7
+	VUNPCKHPD  Z8, Z6, Z6
+	VUNPCKLPD  Z11, Z9, Z8
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z4, Z16, Z14
+	VSHUFF32X4 $0xee, Z4, Z16, Z4
+	VSHUFF32X4 $0x44, Z12, Z8, Z16
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z8, Z4, Z16
+	VSHUFF32X4 $0xdd, Z8, Z4, Z4
+	VSHUFF32X4 $0x44, Z5, Z1, Z8
+	VSHUFF32X4 $0xee, Z5, Z1, Z1
+	VSHUFF32X4 $0x44, Z13, Z9, Z5
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z5, Z8, Z13
+	VSHUFF32X4 $0xdd, Z5, Z8, Z5
+	VSHUFF32X4 $0x88, Z9, Z1, Z8
+	VSHUFF32X4 $0xdd, Z9, Z1, Z1
+	VSHUFF32X4 $0x44, Z7, Z3, Z9
+	VSHUFF32X4 $0xee, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z15, Z11, Z7
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z7, Z9, Z15
+	VSHUFF32X4 $0xdd, Z7, Z9, Z7
+	VSHUFF32X4 $0x88, Z11, Z3, Z9
+	VSHUFF32X4 $0xdd, Z11, Z3, Z3
+	VSHUFF32X4 $0x44, Z6, Z2, Z11
+	VSHUFF32X4 $0xee, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z0, Z10, Z6
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z6, Z11, Z10
+	VSHUFF32X4 $0xdd, Z6, Z11, Z6
+	VSHUFF32X4 $0x88, Z0, Z2, Z11
+	VSHUFF32X4 $0xdd, Z0, Z2, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_135
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z1, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_136
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_136:
+	VZEROUPPER
+	RET
+
+tnaccumulate_135:
+	VBROADCASTSS  beta+56(FP), Z2
+	VFMADD231PS.Z (CX), Z2, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z1
+	VMOVUPS       Z1, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_137
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z2, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_137:
+	VZEROUPPER
+	RET
+
+op1_116:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00000003, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_139
+
+tnloop_138:
+	VMOVUPS.Z        (CX), K1, Z2
+	VFMADD231PS.BCST (SI), Z2, Z0
+	VFMADD231PS.BCST 4(SI), Z2, Z1
+	VMOVUPS.Z        (CX)(DX*1), K1, Z2
+	VFMADD231PS.BCST (SI)(DI*1), Z2, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z2, Z1
+	VMOVUPS.Z        (CX)(DX*2), K1, Z2
+	VFMADD231PS.BCST (SI)(DI*2), Z2, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z2, Z1
+	VMOVUPS.Z        (CX)(BX*1), K1, Z2
+	VFMADD231PS.BCST (SI)(R8*1), Z2, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z2, Z1
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_138
+
+tntail_139:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_141
+
+tntailloop_140:
+	VMOVUPS.Z        (CX), K1, Z2
+	VFMADD231PS.BCST (SI), Z2, Z0
+	VFMADD231PS.BCST 4(SI), Z2, Z1
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_140
+
+tnstore_141:
+	VUNPCKLPS  Z1, Z0, Z2
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z0, Z0, Z3
+	VUNPCKHPS  Z0, Z0, Z4
+	VUNPCKLPS  Z0, Z0, Z5
+	VUNPCKHPS  Z0, Z0, Z6
+	VUNPCKLPS  Z0, Z0, Z7
+	VUNPCKHPS  Z0, Z0, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z3, Z2, Z16
+	VUNPCKHPD  Z3, Z2, Z2
+	VUNPCKLPD  Z4, Z1, Z3
+	VUNPCKHPD  Z4, Z1, Z1
+	VUNPCKLPD  Z7, Z5, Z4
+	VUNPCKHPD  Z7, Z5, Z5
+	VUNPCKLPD  Z8, Z6, Z7
+	VUNPCKHPD  Z8, Z6, Z6
+	VUNPCKLPD  Z11, Z9, Z8
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z4, Z16, Z14
+	VSHUFF32X4 $0xee, Z4, Z16, Z4
+	VSHUFF32X4 $0x44, Z12, Z8, Z16
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z8, Z4, Z16
+	VSHUFF32X4 $0xdd, Z8, Z4, Z4
+	VSHUFF32X4 $0x44, Z5, Z2, Z8
+	VSHUFF32X4 $0xee, Z5, Z2, Z2
+	VSHUFF32X4 $0x44, Z13, Z9, Z5
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z5, Z8, Z13
+	VSHUFF32X4 $0xdd, Z5, Z8, Z5
+	VSHUFF32X4 $0x88, Z9, Z2, Z8
+	VSHUFF32X4 $0xdd, Z9, Z2, Z2
+	VSHUFF32X4 $0x44, Z7, Z3, Z9
+	VSHUFF32X4 $0xee, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z15, Z11, Z7
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z7, Z9, Z15
+	VSHUFF32X4 $0xdd, Z7, Z9, Z7
+	VSHUFF32X4 $0x88, Z11, Z3, Z9
+	VSHUFF32X4 $0xdd, Z11, Z3, Z3
+	VSHUFF32X4 $0x44, Z6, Z1, Z11
+	VSHUFF32X4 $0xee, Z6, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z6
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z6, Z11, Z10
+	VSHUFF32X4 $0xdd, Z6, Z11, Z6
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_142
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_143
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_143:
+	VZEROUPPER
+	RET
+
+tnaccumulate_142:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_144
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_144:
+	VZEROUPPER
+	RET
+
+op2_117:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00000007, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_146
+
+tnloop_145:
+	VMOVUPS.Z        (CX), K1, Z3
+	VFMADD231PS.BCST (SI), Z3, Z0
+	VFMADD231PS.BCST 4(SI), Z3, Z1
+	VFMADD231PS.BCST 8(SI), Z3, Z2
+	VMOVUPS.Z        (CX)(DX*1), K1, Z3
+	VFMADD231PS.BCST (SI)(DI*1), Z3, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z3, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z3, Z2
+	VMOVUPS.Z        (CX)(DX*2), K1, Z3
+	VFMADD231PS.BCST (SI)(DI*2), Z3, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z3, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z3, Z2
+	VMOVUPS.Z        (CX)(BX*1), K1, Z3
+	VFMADD231PS.BCST (SI)(R8*1), Z3, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z3, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z3, Z2
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_145
+
+tntail_146:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_148
+
+tntailloop_147:
+	VMOVUPS.Z        (CX), K1, Z3
+	VFMADD231PS.BCST (SI), Z3, Z0
+	VFMADD231PS.BCST 4(SI), Z3, Z1
+	VFMADD231PS.BCST 8(SI), Z3, Z2
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_147
+
+tnstore_148:
+	VUNPCKLPS  Z1, Z0, Z3
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z0, Z2, Z4
+	VUNPCKHPS  Z0, Z2, Z2
+	VUNPCKLPS  Z0, Z0, Z5
+	VUNPCKHPS  Z0, Z0, Z6
+	VUNPCKLPS  Z0, Z0, Z7
+	VUNPCKHPS  Z0, Z0, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z4, Z3, Z16
+	VUNPCKHPD  Z4, Z3, Z3
+	VUNPCKLPD  Z2, Z1, Z4
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z7, Z5, Z2
+	VUNPCKHPD  Z7, Z5, Z5
+	VUNPCKLPD  Z8, Z6, Z7
+	VUNPCKHPD  Z8, Z6, Z6
+	VUNPCKLPD  Z11, Z9, Z8
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z8, Z16
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z8, Z2, Z16
+	VSHUFF32X4 $0xdd, Z8, Z2, Z2
+	VSHUFF32X4 $0x44, Z5, Z3, Z8
+	VSHUFF32X4 $0xee, Z5, Z3, Z3
+	VSHUFF32X4 $0x44, Z13, Z9, Z5
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z5, Z8, Z13
+	VSHUFF32X4 $0xdd, Z5, Z8, Z5
+	VSHUFF32X4 $0x88, Z9, Z3, Z8
+	VSHUFF32X4 $0xdd, Z9, Z3, Z3
+	VSHUFF32X4 $0x44, Z7, Z4, Z9
+	VSHUFF32X4 $0xee, Z7, Z4, Z4
+	VSHUFF32X4 $0x44, Z15, Z11, Z7
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z7, Z9, Z15
+	VSHUFF32X4 $0xdd, Z7, Z9, Z7
+	VSHUFF32X4 $0x88, Z11, Z4, Z9
+	VSHUFF32X4 $0xdd, Z11, Z4, Z4
+	VSHUFF32X4 $0x44, Z6, Z1, Z11
+	VSHUFF32X4 $0xee, Z6, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z6
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z6, Z11, Z10
+	VSHUFF32X4 $0xdd, Z6, Z11, Z6
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_149
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_150
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_150:
+	VZEROUPPER
+	RET
+
+tnaccumulate_149:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_151
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_151:
+	VZEROUPPER
+	RET
+
+op3_118:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x0000000f, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_153
+
+tnloop_152:
+	VMOVUPS.Z        (CX), K1, Z4
+	VFMADD231PS.BCST (SI), Z4, Z0
+	VFMADD231PS.BCST 4(SI), Z4, Z1
+	VFMADD231PS.BCST 8(SI), Z4, Z2
+	VFMADD231PS.BCST 12(SI), Z4, Z3
+	VMOVUPS.Z        (CX)(DX*1), K1, Z4
+	VFMADD231PS.BCST (SI)(DI*1), Z4, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z4, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z4, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z4, Z3
+	VMOVUPS.Z        (CX)(DX*2), K1, Z4
+	VFMADD231PS.BCST (SI)(DI*2), Z4, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z4, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z4, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z4, Z3
+	VMOVUPS.Z        (CX)(BX*1), K1, Z4
+	VFMADD231PS.BCST (SI)(R8*1), Z4, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z4, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z4, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z4, Z3
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_152
+
+tntail_153:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_155
+
+tntailloop_154:
+	VMOVUPS.Z        (CX), K1, Z4
+	VFMADD231PS.BCST (SI), Z4, Z0
+	VFMADD231PS.BCST 4(SI), Z4, Z1
+	VFMADD231PS.BCST 8(SI), Z4, Z2
+	VFMADD231PS.BCST 12(SI), Z4, Z3
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_154
+
+tnstore_155:
+	VUNPCKLPS  Z1, Z0, Z4
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z5
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z0, Z0, Z3
+	VUNPCKHPS  Z0, Z0, Z6
+	VUNPCKLPS  Z0, Z0, Z7
+	VUNPCKHPS  Z0, Z0, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z5, Z4, Z16
+	VUNPCKHPD  Z5, Z4, Z4
+	VUNPCKLPD  Z2, Z1, Z5
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z7, Z3, Z2
+	VUNPCKHPD  Z7, Z3, Z3
+	VUNPCKLPD  Z8, Z6, Z7
+	VUNPCKHPD  Z8, Z6, Z6
+	VUNPCKLPD  Z11, Z9, Z8
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z8, Z16
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z8, Z2, Z16
+	VSHUFF32X4 $0xdd, Z8, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z4, Z8
+	VSHUFF32X4 $0xee, Z3, Z4, Z3
+	VSHUFF32X4 $0x44, Z13, Z9, Z4
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z4, Z8, Z13
+	VSHUFF32X4 $0xdd, Z4, Z8, Z4
+	VSHUFF32X4 $0x88, Z9, Z3, Z8
+	VSHUFF32X4 $0xdd, Z9, Z3, Z3
+	VSHUFF32X4 $0x44, Z7, Z5, Z9
+	VSHUFF32X4 $0xee, Z7, Z5, Z5
+	VSHUFF32X4 $0x44, Z15, Z11, Z7
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z7, Z9, Z15
+	VSHUFF32X4 $0xdd, Z7, Z9, Z7
+	VSHUFF32X4 $0x88, Z11, Z5, Z9
+	VSHUFF32X4 $0xdd, Z11, Z5, Z5
+	VSHUFF32X4 $0x44, Z6, Z1, Z11
+	VSHUFF32X4 $0xee, Z6, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z6
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z6, Z11, Z10
+	VSHUFF32X4 $0xdd, Z6, Z11, Z6
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_156
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_157
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_157:
+	VZEROUPPER
+	RET
+
+tnaccumulate_156:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_158
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_158:
+	VZEROUPPER
+	RET
+
+op4_119:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x0000001f, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_160
+
+tnloop_159:
+	VMOVUPS.Z        (CX), K1, Z5
+	VFMADD231PS.BCST (SI), Z5, Z0
+	VFMADD231PS.BCST 4(SI), Z5, Z1
+	VFMADD231PS.BCST 8(SI), Z5, Z2
+	VFMADD231PS.BCST 12(SI), Z5, Z3
+	VFMADD231PS.BCST 16(SI), Z5, Z4
+	VMOVUPS.Z        (CX)(DX*1), K1, Z5
+	VFMADD231PS.BCST (SI)(DI*1), Z5, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z5, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z5, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z5, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z5, Z4
+	VMOVUPS.Z        (CX)(DX*2), K1, Z5
+	VFMADD231PS.BCST (SI)(DI*2), Z5, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z5, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z5, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z5, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z5, Z4
+	VMOVUPS.Z        (CX)(BX*1), K1, Z5
+	VFMADD231PS.BCST (SI)(R8*1), Z5, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z5, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z5, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z5, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z5, Z4
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_159
+
+tntail_160:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_162
+
+tntailloop_161:
+	VMOVUPS.Z        (CX), K1, Z5
+	VFMADD231PS.BCST (SI), Z5, Z0
+	VFMADD231PS.BCST 4(SI), Z5, Z1
+	VFMADD231PS.BCST 8(SI), Z5, Z2
+	VFMADD231PS.BCST 12(SI), Z5, Z3
+	VFMADD231PS.BCST 16(SI), Z5, Z4
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_161
+
+tnstore_162:
+	VUNPCKLPS  Z1, Z0, Z5
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z6
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z0, Z4, Z3
+	VUNPCKHPS  Z0, Z4, Z4
+	VUNPCKLPS  Z0, Z0, Z7
+	VUNPCKHPS  Z0, Z0, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z6, Z5, Z16
+	VUNPCKHPD  Z6, Z5, Z5
+	VUNPCKLPD  Z2, Z1, Z6
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z7, Z3, Z2
+	VUNPCKHPD  Z7, Z3, Z3
+	VUNPCKLPD  Z8, Z4, Z7
+	VUNPCKHPD  Z8, Z4, Z4
+	VUNPCKLPD  Z11, Z9, Z8
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z8, Z16
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z8, Z2, Z16
+	VSHUFF32X4 $0xdd, Z8, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z5, Z8
+	VSHUFF32X4 $0xee, Z3, Z5, Z3
+	VSHUFF32X4 $0x44, Z13, Z9, Z5
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z5, Z8, Z13
+	VSHUFF32X4 $0xdd, Z5, Z8, Z5
+	VSHUFF32X4 $0x88, Z9, Z3, Z8
+	VSHUFF32X4 $0xdd, Z9, Z3, Z3
+	VSHUFF32X4 $0x44, Z7, Z6, Z9
+	VSHUFF32X4 $0xee, Z7, Z6, Z6
+	VSHUFF32X4 $0x44, Z15, Z11, Z7
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z7, Z9, Z15
+	VSHUFF32X4 $0xdd, Z7, Z9, Z7
+	VSHUFF32X4 $0x88, Z11, Z6, Z9
+	VSHUFF32X4 $0xdd, Z11, Z6, Z6
+	VSHUFF32X4 $0x44, Z4, Z1, Z11
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z4
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z4, Z11, Z10
+	VSHUFF32X4 $0xdd, Z4, Z11, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_163
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_164
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_164:
+	VZEROUPPER
+	RET
+
+tnaccumulate_163:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_165
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_165:
+	VZEROUPPER
+	RET
+
+op5_120:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x0000003f, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_167
+
+tnloop_166:
+	VMOVUPS.Z        (CX), K1, Z6
+	VFMADD231PS.BCST (SI), Z6, Z0
+	VFMADD231PS.BCST 4(SI), Z6, Z1
+	VFMADD231PS.BCST 8(SI), Z6, Z2
+	VFMADD231PS.BCST 12(SI), Z6, Z3
+	VFMADD231PS.BCST 16(SI), Z6, Z4
+	VFMADD231PS.BCST 20(SI), Z6, Z5
+	VMOVUPS.Z        (CX)(DX*1), K1, Z6
+	VFMADD231PS.BCST (SI)(DI*1), Z6, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z6, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z6, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z6, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z6, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z6, Z5
+	VMOVUPS.Z        (CX)(DX*2), K1, Z6
+	VFMADD231PS.BCST (SI)(DI*2), Z6, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z6, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z6, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z6, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z6, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z6, Z5
+	VMOVUPS.Z        (CX)(BX*1), K1, Z6
+	VFMADD231PS.BCST (SI)(R8*1), Z6, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z6, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z6, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z6, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z6, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z6, Z5
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_166
+
+tntail_167:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_169
+
+tntailloop_168:
+	VMOVUPS.Z        (CX), K1, Z6
+	VFMADD231PS.BCST (SI), Z6, Z0
+	VFMADD231PS.BCST 4(SI), Z6, Z1
+	VFMADD231PS.BCST 8(SI), Z6, Z2
+	VFMADD231PS.BCST 12(SI), Z6, Z3
+	VFMADD231PS.BCST 16(SI), Z6, Z4
+	VFMADD231PS.BCST 20(SI), Z6, Z5
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_168
+
+tnstore_169:
+	VUNPCKLPS  Z1, Z0, Z6
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z7
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z0, Z0, Z5
+	VUNPCKHPS  Z0, Z0, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z7, Z6, Z16
+	VUNPCKHPD  Z7, Z6, Z6
+	VUNPCKLPD  Z2, Z1, Z7
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z8, Z4, Z5
+	VUNPCKHPD  Z8, Z4, Z4
+	VUNPCKLPD  Z11, Z9, Z8
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z8, Z16
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z8, Z2, Z16
+	VSHUFF32X4 $0xdd, Z8, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z6, Z8
+	VSHUFF32X4 $0xee, Z3, Z6, Z3
+	VSHUFF32X4 $0x44, Z13, Z9, Z6
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z6, Z8, Z13
+	VSHUFF32X4 $0xdd, Z6, Z8, Z6
+	VSHUFF32X4 $0x88, Z9, Z3, Z8
+	VSHUFF32X4 $0xdd, Z9, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z7, Z9
+	VSHUFF32X4 $0xee, Z5, Z7, Z5
+	VSHUFF32X4 $0x44, Z15, Z11, Z7
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z7, Z9, Z15
+	VSHUFF32X4 $0xdd, Z7, Z9, Z7
+	VSHUFF32X4 $0x88, Z11, Z5, Z9
+	VSHUFF32X4 $0xdd, Z11, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z11
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z4
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z4, Z11, Z10
+	VSHUFF32X4 $0xdd, Z4, Z11, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_170
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_171
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_171:
+	VZEROUPPER
+	RET
+
+tnaccumulate_170:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_172
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_172:
+	VZEROUPPER
+	RET
+
+op6_121:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x0000007f, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_174
+
+tnloop_173:
+	VMOVUPS.Z        (CX), K1, Z7
+	VFMADD231PS.BCST (SI), Z7, Z0
+	VFMADD231PS.BCST 4(SI), Z7, Z1
+	VFMADD231PS.BCST 8(SI), Z7, Z2
+	VFMADD231PS.BCST 12(SI), Z7, Z3
+	VFMADD231PS.BCST 16(SI), Z7, Z4
+	VFMADD231PS.BCST 20(SI), Z7, Z5
+	VFMADD231PS.BCST 24(SI), Z7, Z6
+	VMOVUPS.Z        (CX)(DX*1), K1, Z7
+	VFMADD231PS.BCST (SI)(DI*1), Z7, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z7, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z7, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z7, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z7, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z7, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z7, Z6
+	VMOVUPS.Z        (CX)(DX*2), K1, Z7
+	VFMADD231PS.BCST (SI)(DI*2), Z7, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z7, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z7, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z7, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z7, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z7, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z7, Z6
+	VMOVUPS.Z        (CX)(BX*1), K1, Z7
+	VFMADD231PS.BCST (SI)(R8*1), Z7, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z7, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z7, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z7, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z7, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z7, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z7, Z6
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_173
+
+tntail_174:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_176
+
+tntailloop_175:
+	VMOVUPS.Z        (CX), K1, Z7
+	VFMADD231PS.BCST (SI), Z7, Z0
+	VFMADD231PS.BCST 4(SI), Z7, Z1
+	VFMADD231PS.BCST 8(SI), Z7, Z2
+	VFMADD231PS.BCST 12(SI), Z7, Z3
+	VFMADD231PS.BCST 16(SI), Z7, Z4
+	VFMADD231PS.BCST 20(SI), Z7, Z5
+	VFMADD231PS.BCST 24(SI), Z7, Z6
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_175
+
+tnstore_176:
+	VUNPCKLPS  Z1, Z0, Z7
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z8
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z0, Z6, Z5
+	VUNPCKHPS  Z0, Z6, Z6
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z8, Z7, Z16
+	VUNPCKHPD  Z8, Z7, Z7
+	VUNPCKLPD  Z2, Z1, Z8
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z11, Z9, Z6
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z6, Z16
+	VSHUFF32X4 $0xee, Z12, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z7, Z6
+	VSHUFF32X4 $0xee, Z3, Z7, Z3
+	VSHUFF32X4 $0x44, Z13, Z9, Z7
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z7, Z6, Z13
+	VSHUFF32X4 $0xdd, Z7, Z6, Z6
+	VSHUFF32X4 $0x88, Z9, Z3, Z7
+	VSHUFF32X4 $0xdd, Z9, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z8, Z9
+	VSHUFF32X4 $0xee, Z5, Z8, Z5
+	VSHUFF32X4 $0x44, Z15, Z11, Z8
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z8, Z9, Z15
+	VSHUFF32X4 $0xdd, Z8, Z9, Z8
+	VSHUFF32X4 $0x88, Z11, Z5, Z9
+	VSHUFF32X4 $0xdd, Z11, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z11
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z4
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z4, Z11, Z10
+	VSHUFF32X4 $0xdd, Z4, Z11, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_177
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_178
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_178:
+	VZEROUPPER
+	RET
+
+tnaccumulate_177:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_179
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_179:
+	VZEROUPPER
+	RET
+
+op7_122:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x000000ff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_181
+
+tnloop_180:
+	VMOVUPS.Z        (CX), K1, Z8
+	VFMADD231PS.BCST (SI), Z8, Z0
+	VFMADD231PS.BCST 4(SI), Z8, Z1
+	VFMADD231PS.BCST 8(SI), Z8, Z2
+	VFMADD231PS.BCST 12(SI), Z8, Z3
+	VFMADD231PS.BCST 16(SI), Z8, Z4
+	VFMADD231PS.BCST 20(SI), Z8, Z5
+	VFMADD231PS.BCST 24(SI), Z8, Z6
+	VFMADD231PS.BCST 28(SI), Z8, Z7
+	VMOVUPS.Z        (CX)(DX*1), K1, Z8
+	VFMADD231PS.BCST (SI)(DI*1), Z8, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z8, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z8, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z8, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z8, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z8, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z8, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z8, Z7
+	VMOVUPS.Z        (CX)(DX*2), K1, Z8
+	VFMADD231PS.BCST (SI)(DI*2), Z8, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z8, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z8, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z8, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z8, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z8, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z8, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z8, Z7
+	VMOVUPS.Z        (CX)(BX*1), K1, Z8
+	VFMADD231PS.BCST (SI)(R8*1), Z8, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z8, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z8, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z8, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z8, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z8, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z8, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z8, Z7
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_180
+
+tntail_181:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_183
+
+tntailloop_182:
+	VMOVUPS.Z        (CX), K1, Z8
+	VFMADD231PS.BCST (SI), Z8, Z0
+	VFMADD231PS.BCST 4(SI), Z8, Z1
+	VFMADD231PS.BCST 8(SI), Z8, Z2
+	VFMADD231PS.BCST 12(SI), Z8, Z3
+	VFMADD231PS.BCST 16(SI), Z8, Z4
+	VFMADD231PS.BCST 20(SI), Z8, Z5
+	VFMADD231PS.BCST 24(SI), Z8, Z6
+	VFMADD231PS.BCST 28(SI), Z8, Z7
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_182
+
+tnstore_183:
+	VUNPCKLPS  Z1, Z0, Z8
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z9
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z0, Z0, Z7
+	VUNPCKHPS  Z0, Z0, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z9, Z8, Z16
+	VUNPCKHPD  Z9, Z8, Z8
+	VUNPCKLPD  Z2, Z1, Z9
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z11, Z7, Z6
+	VUNPCKHPD  Z11, Z7, Z7
+	VUNPCKLPD  Z12, Z10, Z11
+	VUNPCKHPD  Z12, Z10, Z10
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z6, Z16
+	VSHUFF32X4 $0xee, Z12, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z8, Z6
+	VSHUFF32X4 $0xee, Z3, Z8, Z3
+	VSHUFF32X4 $0x44, Z13, Z7, Z8
+	VSHUFF32X4 $0xee, Z13, Z7, Z7
+	VSHUFF32X4 $0x88, Z8, Z6, Z13
+	VSHUFF32X4 $0xdd, Z8, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z8
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z9, Z7
+	VSHUFF32X4 $0xee, Z5, Z9, Z5
+	VSHUFF32X4 $0x44, Z15, Z11, Z9
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z9, Z7, Z15
+	VSHUFF32X4 $0xdd, Z9, Z7, Z7
+	VSHUFF32X4 $0x88, Z11, Z5, Z9
+	VSHUFF32X4 $0xdd, Z11, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z11
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z10, Z4
+	VSHUFF32X4 $0xee, Z0, Z10, Z0
+	VSHUFF32X4 $0x88, Z4, Z11, Z10
+	VSHUFF32X4 $0xdd, Z4, Z11, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_184
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_185
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_185:
+	VZEROUPPER
+	RET
+
+tnaccumulate_184:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_186
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_186:
+	VZEROUPPER
+	RET
+
+op8_123:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x000001ff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_188
+
+tnloop_187:
+	VMOVUPS.Z        (CX), K1, Z9
+	VFMADD231PS.BCST (SI), Z9, Z0
+	VFMADD231PS.BCST 4(SI), Z9, Z1
+	VFMADD231PS.BCST 8(SI), Z9, Z2
+	VFMADD231PS.BCST 12(SI), Z9, Z3
+	VFMADD231PS.BCST 16(SI), Z9, Z4
+	VFMADD231PS.BCST 20(SI), Z9, Z5
+	VFMADD231PS.BCST 24(SI), Z9, Z6
+	VFMADD231PS.BCST 28(SI), Z9, Z7
+	VFMADD231PS.BCST 32(SI), Z9, Z8
+	VMOVUPS.Z        (CX)(DX*1), K1, Z9
+	VFMADD231PS.BCST (SI)(DI*1), Z9, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z9, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z9, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z9, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z9, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z9, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z9, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z9, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z9, Z8
+	VMOVUPS.Z        (CX)(DX*2), K1, Z9
+	VFMADD231PS.BCST (SI)(DI*2), Z9, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z9, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z9, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z9, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z9, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z9, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z9, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z9, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z9, Z8
+	VMOVUPS.Z        (CX)(BX*1), K1, Z9
+	VFMADD231PS.BCST (SI)(R8*1), Z9, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z9, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z9, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z9, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z9, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z9, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z9, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z9, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z9, Z8
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_187
+
+tntail_188:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_190
+
+tntailloop_189:
+	VMOVUPS.Z        (CX), K1, Z9
+	VFMADD231PS.BCST (SI), Z9, Z0
+	VFMADD231PS.BCST 4(SI), Z9, Z1
+	VFMADD231PS.BCST 8(SI), Z9, Z2
+	VFMADD231PS.BCST 12(SI), Z9, Z3
+	VFMADD231PS.BCST 16(SI), Z9, Z4
+	VFMADD231PS.BCST 20(SI), Z9, Z5
+	VFMADD231PS.BCST 24(SI), Z9, Z6
+	VFMADD231PS.BCST 28(SI), Z9, Z7
+	VFMADD231PS.BCST 32(SI), Z9, Z8
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_189
+
+tnstore_190:
+	VUNPCKLPS  Z1, Z0, Z9
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z10
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z0, Z8, Z7
+	VUNPCKHPS  Z0, Z8, Z8
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z10, Z9, Z16
+	VUNPCKHPD  Z10, Z9, Z9
+	VUNPCKLPD  Z2, Z1, Z10
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z11, Z7, Z6
+	VUNPCKHPD  Z11, Z7, Z7
+	VUNPCKLPD  Z12, Z8, Z11
+	VUNPCKHPD  Z12, Z8, Z8
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z6, Z16
+	VSHUFF32X4 $0xee, Z12, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z9, Z6
+	VSHUFF32X4 $0xee, Z3, Z9, Z3
+	VSHUFF32X4 $0x44, Z13, Z7, Z9
+	VSHUFF32X4 $0xee, Z13, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z6, Z13
+	VSHUFF32X4 $0xdd, Z9, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z9
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z10, Z7
+	VSHUFF32X4 $0xee, Z5, Z10, Z5
+	VSHUFF32X4 $0x44, Z15, Z11, Z10
+	VSHUFF32X4 $0xee, Z15, Z11, Z11
+	VSHUFF32X4 $0x88, Z10, Z7, Z15
+	VSHUFF32X4 $0xdd, Z10, Z7, Z7
+	VSHUFF32X4 $0x88, Z11, Z5, Z10
+	VSHUFF32X4 $0xdd, Z11, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z11
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z11, Z8
+	VSHUFF32X4 $0xdd, Z4, Z11, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z11
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_191
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_192
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_192:
+	VZEROUPPER
+	RET
+
+tnaccumulate_191:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_193
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_193:
+	VZEROUPPER
+	RET
+
+op9_124:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x000003ff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_195
+
+tnloop_194:
+	VMOVUPS.Z        (CX), K1, Z10
+	VFMADD231PS.BCST (SI), Z10, Z0
+	VFMADD231PS.BCST 4(SI), Z10, Z1
+	VFMADD231PS.BCST 8(SI), Z10, Z2
+	VFMADD231PS.BCST 12(SI), Z10, Z3
+	VFMADD231PS.BCST 16(SI), Z10, Z4
+	VFMADD231PS.BCST 20(SI), Z10, Z5
+	VFMADD231PS.BCST 24(SI), Z10, Z6
+	VFMADD231PS.BCST 28(SI), Z10, Z7
+	VFMADD231PS.BCST 32(SI), Z10, Z8
+	VFMADD231PS.BCST 36(SI), Z10, Z9
+	VMOVUPS.Z        (CX)(DX*1), K1, Z10
+	VFMADD231PS.BCST (SI)(DI*1), Z10, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z10, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z10, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z10, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z10, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z10, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z10, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z10, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z10, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z10, Z9
+	VMOVUPS.Z        (CX)(DX*2), K1, Z10
+	VFMADD231PS.BCST (SI)(DI*2), Z10, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z10, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z10, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z10, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z10, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z10, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z10, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z10, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z10, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z10, Z9
+	VMOVUPS.Z        (CX)(BX*1), K1, Z10
+	VFMADD231PS.BCST (SI)(R8*1), Z10, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z10, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z10, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z10, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z10, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z10, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z10, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z10, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z10, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z10, Z9
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_194
+
+tntail_195:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_197
+
+tntailloop_196:
+	VMOVUPS.Z        (CX), K1, Z10
+	VFMADD231PS.BCST (SI), Z10, Z0
+	VFMADD231PS.BCST 4(SI), Z10, Z1
+	VFMADD231PS.BCST 8(SI), Z10, Z2
+	VFMADD231PS.BCST 12(SI), Z10, Z3
+	VFMADD231PS.BCST 16(SI), Z10, Z4
+	VFMADD231PS.BCST 20(SI), Z10, Z5
+	VFMADD231PS.BCST 24(SI), Z10, Z6
+	VFMADD231PS.BCST 28(SI), Z10, Z7
+	VFMADD231PS.BCST 32(SI), Z10, Z8
+	VFMADD231PS.BCST 36(SI), Z10, Z9
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_196
+
+tnstore_197:
+	VUNPCKLPS  Z1, Z0, Z10
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z11
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z0, Z0, Z9
+	VUNPCKHPS  Z0, Z0, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z11, Z10, Z16
+	VUNPCKHPD  Z11, Z10, Z10
+	VUNPCKLPD  Z2, Z1, Z11
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z12, Z8, Z9
+	VUNPCKHPD  Z12, Z8, Z8
+	VUNPCKLPD  Z15, Z13, Z12
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z12, Z6, Z16
+	VSHUFF32X4 $0xee, Z12, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z14, Z12
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z10, Z6
+	VSHUFF32X4 $0xee, Z3, Z10, Z3
+	VSHUFF32X4 $0x44, Z13, Z7, Z10
+	VSHUFF32X4 $0xee, Z13, Z7, Z7
+	VSHUFF32X4 $0x88, Z10, Z6, Z13
+	VSHUFF32X4 $0xdd, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z10
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z11, Z7
+	VSHUFF32X4 $0xee, Z5, Z11, Z5
+	VSHUFF32X4 $0x44, Z15, Z9, Z11
+	VSHUFF32X4 $0xee, Z15, Z9, Z9
+	VSHUFF32X4 $0x88, Z11, Z7, Z15
+	VSHUFF32X4 $0xdd, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z11
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z9
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z9, Z8
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z9
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_198
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_199
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_199:
+	VZEROUPPER
+	RET
+
+tnaccumulate_198:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_200
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_200:
+	VZEROUPPER
+	RET
+
+op10_125:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x000007ff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_202
+
+tnloop_201:
+	VMOVUPS.Z        (CX), K1, Z11
+	VFMADD231PS.BCST (SI), Z11, Z0
+	VFMADD231PS.BCST 4(SI), Z11, Z1
+	VFMADD231PS.BCST 8(SI), Z11, Z2
+	VFMADD231PS.BCST 12(SI), Z11, Z3
+	VFMADD231PS.BCST 16(SI), Z11, Z4
+	VFMADD231PS.BCST 20(SI), Z11, Z5
+	VFMADD231PS.BCST 24(SI), Z11, Z6
+	VFMADD231PS.BCST 28(SI), Z11, Z7
+	VFMADD231PS.BCST 32(SI), Z11, Z8
+	VFMADD231PS.BCST 36(SI), Z11, Z9
+	VFMADD231PS.BCST 40(SI), Z11, Z10
+	VMOVUPS.Z        (CX)(DX*1), K1, Z11
+	VFMADD231PS.BCST (SI)(DI*1), Z11, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z11, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z11, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z11, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z11, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z11, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z11, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z11, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z11, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z11, Z9
+	VFMADD231PS.BCST 40(SI)(DI*1), Z11, Z10
+	VMOVUPS.Z        (CX)(DX*2), K1, Z11
+	VFMADD231PS.BCST (SI)(DI*2), Z11, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z11, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z11, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z11, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z11, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z11, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z11, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z11, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z11, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z11, Z9
+	VFMADD231PS.BCST 40(SI)(DI*2), Z11, Z10
+	VMOVUPS.Z        (CX)(BX*1), K1, Z11
+	VFMADD231PS.BCST (SI)(R8*1), Z11, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z11, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z11, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z11, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z11, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z11, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z11, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z11, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z11, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z11, Z9
+	VFMADD231PS.BCST 40(SI)(R8*1), Z11, Z10
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_201
+
+tntail_202:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_204
+
+tntailloop_203:
+	VMOVUPS.Z        (CX), K1, Z11
+	VFMADD231PS.BCST (SI), Z11, Z0
+	VFMADD231PS.BCST 4(SI), Z11, Z1
+	VFMADD231PS.BCST 8(SI), Z11, Z2
+	VFMADD231PS.BCST 12(SI), Z11, Z3
+	VFMADD231PS.BCST 16(SI), Z11, Z4
+	VFMADD231PS.BCST 20(SI), Z11, Z5
+	VFMADD231PS.BCST 24(SI), Z11, Z6
+	VFMADD231PS.BCST 28(SI), Z11, Z7
+	VFMADD231PS.BCST 32(SI), Z11, Z8
+	VFMADD231PS.BCST 36(SI), Z11, Z9
+	VFMADD231PS.BCST 40(SI), Z11, Z10
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_203
+
+tnstore_204:
+	VUNPCKLPS  Z1, Z0, Z11
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z12
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z0, Z10, Z9
+	VUNPCKHPS  Z0, Z10, Z10
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z12, Z11, Z16
+	VUNPCKHPD  Z12, Z11, Z11
+	VUNPCKLPD  Z2, Z1, Z12
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z10, Z8, Z9
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z15, Z13, Z10
+	VUNPCKHPD  Z15, Z13, Z13
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z16
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z14, Z10
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z11, Z6
+	VSHUFF32X4 $0xee, Z3, Z11, Z3
+	VSHUFF32X4 $0x44, Z13, Z7, Z11
+	VSHUFF32X4 $0xee, Z13, Z7, Z7
+	VSHUFF32X4 $0x88, Z11, Z6, Z13
+	VSHUFF32X4 $0xdd, Z11, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z11
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z12, Z7
+	VSHUFF32X4 $0xee, Z5, Z12, Z5
+	VSHUFF32X4 $0x44, Z15, Z9, Z12
+	VSHUFF32X4 $0xee, Z15, Z9, Z9
+	VSHUFF32X4 $0x88, Z12, Z7, Z15
+	VSHUFF32X4 $0xdd, Z12, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z12
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z9
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z9, Z8
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z9
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_205
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_206
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_206:
+	VZEROUPPER
+	RET
+
+tnaccumulate_205:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_207
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_207:
+	VZEROUPPER
+	RET
+
+op11_126:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00000fff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_209
+
+tnloop_208:
+	VMOVUPS.Z        (CX), K1, Z12
+	VFMADD231PS.BCST (SI), Z12, Z0
+	VFMADD231PS.BCST 4(SI), Z12, Z1
+	VFMADD231PS.BCST 8(SI), Z12, Z2
+	VFMADD231PS.BCST 12(SI), Z12, Z3
+	VFMADD231PS.BCST 16(SI), Z12, Z4
+	VFMADD231PS.BCST 20(SI), Z12, Z5
+	VFMADD231PS.BCST 24(SI), Z12, Z6
+	VFMADD231PS.BCST 28(SI), Z12, Z7
+	VFMADD231PS.BCST 32(SI), Z12, Z8
+	VFMADD231PS.BCST 36(SI), Z12, Z9
+	VFMADD231PS.BCST 40(SI), Z12, Z10
+	VFMADD231PS.BCST 44(SI), Z12, Z11
+	VMOVUPS.Z        (CX)(DX*1), K1, Z12
+	VFMADD231PS.BCST (SI)(DI*1), Z12, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z12, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z12, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z12, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z12, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z12, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z12, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z12, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z12, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z12, Z9
+	VFMADD231PS.BCST 40(SI)(DI*1), Z12, Z10
+	VFMADD231PS.BCST 44(SI)(DI*1), Z12, Z11
+	VMOVUPS.Z        (CX)(DX*2), K1, Z12
+	VFMADD231PS.BCST (SI)(DI*2), Z12, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z12, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z12, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z12, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z12, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z12, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z12, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z12, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z12, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z12, Z9
+	VFMADD231PS.BCST 40(SI)(DI*2), Z12, Z10
+	VFMADD231PS.BCST 44(SI)(DI*2), Z12, Z11
+	VMOVUPS.Z        (CX)(BX*1), K1, Z12
+	VFMADD231PS.BCST (SI)(R8*1), Z12, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z12, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z12, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z12, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z12, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z12, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z12, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z12, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z12, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z12, Z9
+	VFMADD231PS.BCST 40(SI)(R8*1), Z12, Z10
+	VFMADD231PS.BCST 44(SI)(R8*1), Z12, Z11
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_208
+
+tntail_209:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_211
+
+tntailloop_210:
+	VMOVUPS.Z        (CX), K1, Z12
+	VFMADD231PS.BCST (SI), Z12, Z0
+	VFMADD231PS.BCST 4(SI), Z12, Z1
+	VFMADD231PS.BCST 8(SI), Z12, Z2
+	VFMADD231PS.BCST 12(SI), Z12, Z3
+	VFMADD231PS.BCST 16(SI), Z12, Z4
+	VFMADD231PS.BCST 20(SI), Z12, Z5
+	VFMADD231PS.BCST 24(SI), Z12, Z6
+	VFMADD231PS.BCST 28(SI), Z12, Z7
+	VFMADD231PS.BCST 32(SI), Z12, Z8
+	VFMADD231PS.BCST 36(SI), Z12, Z9
+	VFMADD231PS.BCST 40(SI), Z12, Z10
+	VFMADD231PS.BCST 44(SI), Z12, Z11
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_210
+
+tnstore_211:
+	VUNPCKLPS  Z1, Z0, Z12
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z13
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z11, Z10, Z9
+	VUNPCKHPS  Z11, Z10, Z10
+	VUNPCKLPS  Z0, Z0, Z11
+	VUNPCKHPS  Z0, Z0, Z14
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z13, Z12, Z16
+	VUNPCKHPD  Z13, Z12, Z12
+	VUNPCKLPD  Z2, Z1, Z13
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z10, Z8, Z9
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z15, Z11, Z10
+	VUNPCKHPD  Z15, Z11, Z11
+	VUNPCKLPD  Z0, Z14, Z15
+	VUNPCKHPD  Z0, Z14, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z14
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z16
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z14, Z10
+	VSHUFF32X4 $0xdd, Z16, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z12, Z6
+	VSHUFF32X4 $0xee, Z3, Z12, Z3
+	VSHUFF32X4 $0x44, Z11, Z7, Z12
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z12, Z6, Z11
+	VSHUFF32X4 $0xdd, Z12, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z12
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z13, Z7
+	VSHUFF32X4 $0xee, Z5, Z13, Z5
+	VSHUFF32X4 $0x44, Z15, Z9, Z13
+	VSHUFF32X4 $0xee, Z15, Z9, Z9
+	VSHUFF32X4 $0x88, Z13, Z7, Z15
+	VSHUFF32X4 $0xdd, Z13, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z13
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z9
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z9, Z8
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z9
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_212
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_213
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_213:
+	VZEROUPPER
+	RET
+
+tnaccumulate_212:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_214
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_214:
+	VZEROUPPER
+	RET
+
+op12_127:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00001fff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_216
+
+tnloop_215:
+	VMOVUPS.Z        (CX), K1, Z13
+	VFMADD231PS.BCST (SI), Z13, Z0
+	VFMADD231PS.BCST 4(SI), Z13, Z1
+	VFMADD231PS.BCST 8(SI), Z13, Z2
+	VFMADD231PS.BCST 12(SI), Z13, Z3
+	VFMADD231PS.BCST 16(SI), Z13, Z4
+	VFMADD231PS.BCST 20(SI), Z13, Z5
+	VFMADD231PS.BCST 24(SI), Z13, Z6
+	VFMADD231PS.BCST 28(SI), Z13, Z7
+	VFMADD231PS.BCST 32(SI), Z13, Z8
+	VFMADD231PS.BCST 36(SI), Z13, Z9
+	VFMADD231PS.BCST 40(SI), Z13, Z10
+	VFMADD231PS.BCST 44(SI), Z13, Z11
+	VFMADD231PS.BCST 48(SI), Z13, Z12
+	VMOVUPS.Z        (CX)(DX*1), K1, Z13
+	VFMADD231PS.BCST (SI)(DI*1), Z13, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z13, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z13, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z13, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z13, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z13, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z13, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z13, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z13, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z13, Z9
+	VFMADD231PS.BCST 40(SI)(DI*1), Z13, Z10
+	VFMADD231PS.BCST 44(SI)(DI*1), Z13, Z11
+	VFMADD231PS.BCST 48(SI)(DI*1), Z13, Z12
+	VMOVUPS.Z        (CX)(DX*2), K1, Z13
+	VFMADD231PS.BCST (SI)(DI*2), Z13, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z13, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z13, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z13, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z13, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z13, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z13, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z13, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z13, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z13, Z9
+	VFMADD231PS.BCST 40(SI)(DI*2), Z13, Z10
+	VFMADD231PS.BCST 44(SI)(DI*2), Z13, Z11
+	VFMADD231PS.BCST 48(SI)(DI*2), Z13, Z12
+	VMOVUPS.Z        (CX)(BX*1), K1, Z13
+	VFMADD231PS.BCST (SI)(R8*1), Z13, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z13, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z13, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z13, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z13, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z13, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z13, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z13, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z13, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z13, Z9
+	VFMADD231PS.BCST 40(SI)(R8*1), Z13, Z10
+	VFMADD231PS.BCST 44(SI)(R8*1), Z13, Z11
+	VFMADD231PS.BCST 48(SI)(R8*1), Z13, Z12
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_215
+
+tntail_216:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_218
+
+tntailloop_217:
+	VMOVUPS.Z        (CX), K1, Z13
+	VFMADD231PS.BCST (SI), Z13, Z0
+	VFMADD231PS.BCST 4(SI), Z13, Z1
+	VFMADD231PS.BCST 8(SI), Z13, Z2
+	VFMADD231PS.BCST 12(SI), Z13, Z3
+	VFMADD231PS.BCST 16(SI), Z13, Z4
+	VFMADD231PS.BCST 20(SI), Z13, Z5
+	VFMADD231PS.BCST 24(SI), Z13, Z6
+	VFMADD231PS.BCST 28(SI), Z13, Z7
+	VFMADD231PS.BCST 32(SI), Z13, Z8
+	VFMADD231PS.BCST 36(SI), Z13, Z9
+	VFMADD231PS.BCST 40(SI), Z13, Z10
+	VFMADD231PS.BCST 44(SI), Z13, Z11
+	VFMADD231PS.BCST 48(SI), Z13, Z12
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_217
+
+tnstore_218:
+	VUNPCKLPS  Z1, Z0, Z13
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z14
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z11, Z10, Z9
+	VUNPCKHPS  Z11, Z10, Z10
+	VUNPCKLPS  Z0, Z12, Z11
+	VUNPCKHPS  Z0, Z12, Z12
+	VUNPCKLPS  Z0, Z0, Z15
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z14, Z13, Z16
+	VUNPCKHPD  Z14, Z13, Z13
+	VUNPCKLPD  Z2, Z1, Z14
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z10, Z8, Z9
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z15, Z11, Z10
+	VUNPCKHPD  Z15, Z11, Z11
+	VUNPCKLPD  Z0, Z12, Z15
+	VUNPCKHPD  Z0, Z12, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z12
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z16
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z12, Z10
+	VSHUFF32X4 $0xdd, Z16, Z12, Z12
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z13, Z6
+	VSHUFF32X4 $0xee, Z3, Z13, Z3
+	VSHUFF32X4 $0x44, Z11, Z7, Z13
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z13, Z6, Z11
+	VSHUFF32X4 $0xdd, Z13, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z13
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z14, Z7
+	VSHUFF32X4 $0xee, Z5, Z14, Z5
+	VSHUFF32X4 $0x44, Z15, Z9, Z14
+	VSHUFF32X4 $0xee, Z15, Z9, Z9
+	VSHUFF32X4 $0x88, Z14, Z7, Z15
+	VSHUFF32X4 $0xdd, Z14, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z14
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z9
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z9, Z8
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z9
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_219
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_220
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_220:
+	VZEROUPPER
+	RET
+
+tnaccumulate_219:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_221
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_221:
+	VZEROUPPER
+	RET
+
+op13_128:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00003fff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_223
+
+tnloop_222:
+	VMOVUPS.Z        (CX), K1, Z14
+	VFMADD231PS.BCST (SI), Z14, Z0
+	VFMADD231PS.BCST 4(SI), Z14, Z1
+	VFMADD231PS.BCST 8(SI), Z14, Z2
+	VFMADD231PS.BCST 12(SI), Z14, Z3
+	VFMADD231PS.BCST 16(SI), Z14, Z4
+	VFMADD231PS.BCST 20(SI), Z14, Z5
+	VFMADD231PS.BCST 24(SI), Z14, Z6
+	VFMADD231PS.BCST 28(SI), Z14, Z7
+	VFMADD231PS.BCST 32(SI), Z14, Z8
+	VFMADD231PS.BCST 36(SI), Z14, Z9
+	VFMADD231PS.BCST 40(SI), Z14, Z10
+	VFMADD231PS.BCST 44(SI), Z14, Z11
+	VFMADD231PS.BCST 48(SI), Z14, Z12
+	VFMADD231PS.BCST 52(SI), Z14, Z13
+	VMOVUPS.Z        (CX)(DX*1), K1, Z14
+	VFMADD231PS.BCST (SI)(DI*1), Z14, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z14, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z14, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z14, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z14, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z14, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z14, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z14, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z14, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z14, Z9
+	VFMADD231PS.BCST 40(SI)(DI*1), Z14, Z10
+	VFMADD231PS.BCST 44(SI)(DI*1), Z14, Z11
+	VFMADD231PS.BCST 48(SI)(DI*1), Z14, Z12
+	VFMADD231PS.BCST 52(SI)(DI*1), Z14, Z13
+	VMOVUPS.Z        (CX)(DX*2), K1, Z14
+	VFMADD231PS.BCST (SI)(DI*2), Z14, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z14, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z14, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z14, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z14, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z14, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z14, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z14, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z14, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z14, Z9
+	VFMADD231PS.BCST 40(SI)(DI*2), Z14, Z10
+	VFMADD231PS.BCST 44(SI)(DI*2), Z14, Z11
+	VFMADD231PS.BCST 48(SI)(DI*2), Z14, Z12
+	VFMADD231PS.BCST 52(SI)(DI*2), Z14, Z13
+	VMOVUPS.Z        (CX)(BX*1), K1, Z14
+	VFMADD231PS.BCST (SI)(R8*1), Z14, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z14, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z14, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z14, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z14, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z14, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z14, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z14, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z14, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z14, Z9
+	VFMADD231PS.BCST 40(SI)(R8*1), Z14, Z10
+	VFMADD231PS.BCST 44(SI)(R8*1), Z14, Z11
+	VFMADD231PS.BCST 48(SI)(R8*1), Z14, Z12
+	VFMADD231PS.BCST 52(SI)(R8*1), Z14, Z13
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_222
+
+tntail_223:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_225
+
+tntailloop_224:
+	VMOVUPS.Z        (CX), K1, Z14
+	VFMADD231PS.BCST (SI), Z14, Z0
+	VFMADD231PS.BCST 4(SI), Z14, Z1
+	VFMADD231PS.BCST 8(SI), Z14, Z2
+	VFMADD231PS.BCST 12(SI), Z14, Z3
+	VFMADD231PS.BCST 16(SI), Z14, Z4
+	VFMADD231PS.BCST 20(SI), Z14, Z5
+	VFMADD231PS.BCST 24(SI), Z14, Z6
+	VFMADD231PS.BCST 28(SI), Z14, Z7
+	VFMADD231PS.BCST 32(SI), Z14, Z8
+	VFMADD231PS.BCST 36(SI), Z14, Z9
+	VFMADD231PS.BCST 40(SI), Z14, Z10
+	VFMADD231PS.BCST 44(SI), Z14, Z11
+	VFMADD231PS.BCST 48(SI), Z14, Z12
+	VFMADD231PS.BCST 52(SI), Z14, Z13
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_224
+
+tnstore_225:
+	VUNPCKLPS  Z1, Z0, Z14
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z15
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z11, Z10, Z9
+	VUNPCKHPS  Z11, Z10, Z10
+	VUNPCKLPS  Z13, Z12, Z11
+	VUNPCKHPS  Z13, Z12, Z12
+	VUNPCKLPS  Z0, Z0, Z13
+	VUNPCKHPS  Z0, Z0, Z0
+	VUNPCKLPD  Z15, Z14, Z16
+	VUNPCKHPD  Z15, Z14, Z14
+	VUNPCKLPD  Z2, Z1, Z15
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z10, Z8, Z9
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z13, Z11, Z10
+	VUNPCKHPD  Z13, Z11, Z11
+	VUNPCKLPD  Z0, Z12, Z13
+	VUNPCKHPD  Z0, Z12, Z0
+	VSHUFF32X4 $0x44, Z2, Z16, Z12
+	VSHUFF32X4 $0xee, Z2, Z16, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z16
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z16, Z12, Z10
+	VSHUFF32X4 $0xdd, Z16, Z12, Z12
+	VSHUFF32X4 $0x88, Z6, Z2, Z16
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z14, Z6
+	VSHUFF32X4 $0xee, Z3, Z14, Z3
+	VSHUFF32X4 $0x44, Z11, Z7, Z14
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z14, Z6, Z11
+	VSHUFF32X4 $0xdd, Z14, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z14
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z15, Z7
+	VSHUFF32X4 $0xee, Z5, Z15, Z5
+	VSHUFF32X4 $0x44, Z13, Z9, Z15
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z15, Z7, Z13
+	VSHUFF32X4 $0xdd, Z15, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z15
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z9
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z9, Z8
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z9
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_226
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_227
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_227:
+	VZEROUPPER
+	RET
+
+tnaccumulate_226:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_228
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_228:
+	VZEROUPPER
+	RET
+
+op14_129:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x00007fff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_230
+
+tnloop_229:
+	VMOVUPS.Z        (CX), K1, Z15
+	VFMADD231PS.BCST (SI), Z15, Z0
+	VFMADD231PS.BCST 4(SI), Z15, Z1
+	VFMADD231PS.BCST 8(SI), Z15, Z2
+	VFMADD231PS.BCST 12(SI), Z15, Z3
+	VFMADD231PS.BCST 16(SI), Z15, Z4
+	VFMADD231PS.BCST 20(SI), Z15, Z5
+	VFMADD231PS.BCST 24(SI), Z15, Z6
+	VFMADD231PS.BCST 28(SI), Z15, Z7
+	VFMADD231PS.BCST 32(SI), Z15, Z8
+	VFMADD231PS.BCST 36(SI), Z15, Z9
+	VFMADD231PS.BCST 40(SI), Z15, Z10
+	VFMADD231PS.BCST 44(SI), Z15, Z11
+	VFMADD231PS.BCST 48(SI), Z15, Z12
+	VFMADD231PS.BCST 52(SI), Z15, Z13
+	VFMADD231PS.BCST 56(SI), Z15, Z14
+	VMOVUPS.Z        (CX)(DX*1), K1, Z15
+	VFMADD231PS.BCST (SI)(DI*1), Z15, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z15, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z15, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z15, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z15, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z15, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z15, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z15, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z15, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z15, Z9
+	VFMADD231PS.BCST 40(SI)(DI*1), Z15, Z10
+	VFMADD231PS.BCST 44(SI)(DI*1), Z15, Z11
+	VFMADD231PS.BCST 48(SI)(DI*1), Z15, Z12
+	VFMADD231PS.BCST 52(SI)(DI*1), Z15, Z13
+	VFMADD231PS.BCST 56(SI)(DI*1), Z15, Z14
+	VMOVUPS.Z        (CX)(DX*2), K1, Z15
+	VFMADD231PS.BCST (SI)(DI*2), Z15, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z15, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z15, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z15, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z15, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z15, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z15, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z15, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z15, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z15, Z9
+	VFMADD231PS.BCST 40(SI)(DI*2), Z15, Z10
+	VFMADD231PS.BCST 44(SI)(DI*2), Z15, Z11
+	VFMADD231PS.BCST 48(SI)(DI*2), Z15, Z12
+	VFMADD231PS.BCST 52(SI)(DI*2), Z15, Z13
+	VFMADD231PS.BCST 56(SI)(DI*2), Z15, Z14
+	VMOVUPS.Z        (CX)(BX*1), K1, Z15
+	VFMADD231PS.BCST (SI)(R8*1), Z15, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z15, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z15, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z15, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z15, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z15, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z15, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z15, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z15, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z15, Z9
+	VFMADD231PS.BCST 40(SI)(R8*1), Z15, Z10
+	VFMADD231PS.BCST 44(SI)(R8*1), Z15, Z11
+	VFMADD231PS.BCST 48(SI)(R8*1), Z15, Z12
+	VFMADD231PS.BCST 52(SI)(R8*1), Z15, Z13
+	VFMADD231PS.BCST 56(SI)(R8*1), Z15, Z14
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_229
+
+tntail_230:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_232
+
+tntailloop_231:
+	VMOVUPS.Z        (CX), K1, Z15
+	VFMADD231PS.BCST (SI), Z15, Z0
+	VFMADD231PS.BCST 4(SI), Z15, Z1
+	VFMADD231PS.BCST 8(SI), Z15, Z2
+	VFMADD231PS.BCST 12(SI), Z15, Z3
+	VFMADD231PS.BCST 16(SI), Z15, Z4
+	VFMADD231PS.BCST 20(SI), Z15, Z5
+	VFMADD231PS.BCST 24(SI), Z15, Z6
+	VFMADD231PS.BCST 28(SI), Z15, Z7
+	VFMADD231PS.BCST 32(SI), Z15, Z8
+	VFMADD231PS.BCST 36(SI), Z15, Z9
+	VFMADD231PS.BCST 40(SI), Z15, Z10
+	VFMADD231PS.BCST 44(SI), Z15, Z11
+	VFMADD231PS.BCST 48(SI), Z15, Z12
+	VFMADD231PS.BCST 52(SI), Z15, Z13
+	VFMADD231PS.BCST 56(SI), Z15, Z14
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_231
+
+tnstore_232:
+	VUNPCKLPS  Z1, Z0, Z15
+	VUNPCKHPS  Z1, Z0, Z1
+	VUNPCKLPS  Z3, Z2, Z16
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z11, Z10, Z9
+	VUNPCKHPS  Z11, Z10, Z10
+	VUNPCKLPS  Z13, Z12, Z11
+	VUNPCKHPS  Z13, Z12, Z12
+	VUNPCKLPS  Z0, Z14, Z13
+	VUNPCKHPS  Z0, Z14, Z0
+	VUNPCKLPD  Z16, Z15, Z14
+	VUNPCKHPD  Z16, Z15, Z15
+	VUNPCKLPD  Z2, Z1, Z16
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z10, Z8, Z9
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z13, Z11, Z10
+	VUNPCKHPD  Z13, Z11, Z11
+	VUNPCKLPD  Z0, Z12, Z13
+	VUNPCKHPD  Z0, Z12, Z0
+	VSHUFF32X4 $0x44, Z2, Z14, Z12
+	VSHUFF32X4 $0xee, Z2, Z14, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z14
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z14, Z12, Z10
+	VSHUFF32X4 $0xdd, Z14, Z12, Z12
+	VSHUFF32X4 $0x88, Z6, Z2, Z14
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z15, Z6
+	VSHUFF32X4 $0xee, Z3, Z15, Z3
+	VSHUFF32X4 $0x44, Z11, Z7, Z15
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z15, Z6, Z11
+	VSHUFF32X4 $0xdd, Z15, Z6, Z6
+	VSHUFF32X4 $0x88, Z7, Z3, Z15
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z5, Z16, Z7
+	VSHUFF32X4 $0xee, Z5, Z16, Z5
+	VSHUFF32X4 $0x44, Z13, Z9, Z16
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z16, Z7, Z13
+	VSHUFF32X4 $0xdd, Z16, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z16
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z1, Z9
+	VSHUFF32X4 $0xee, Z4, Z1, Z1
+	VSHUFF32X4 $0x44, Z0, Z8, Z4
+	VSHUFF32X4 $0xee, Z0, Z8, Z0
+	VSHUFF32X4 $0x88, Z4, Z9, Z8
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z0, Z1, Z9
+	VSHUFF32X4 $0xdd, Z0, Z1, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_233
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z8, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_234
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_234:
+	VZEROUPPER
+	RET
+
+tnaccumulate_233:
+	VBROADCASTSS  beta+56(FP), Z1
+	VFMADD231PS.Z (CX), Z1, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z8
+	VMOVUPS       Z8, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_235
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z1, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_235:
+	VZEROUPPER
+	RET
+
+op15_130:
+	MOVQ   rows+72(FP), AX
+	LEAQ   tailbits<>+0(SB), CX
+	MOVQ   (CX)(AX*8), CX
+	KMOVW  CX, K1
+	MOVL   $0x0000ffff, CX
+	KMOVW  CX, K2
+	MOVQ   a+8(FP), CX
+	MOVQ   lda+16(FP), DX
+	SHLQ   $0x02, DX
+	LEAQ   (DX)(DX*2), BX
+	MOVQ   b+24(FP), SI
+	MOVQ   ldb+32(FP), DI
+	SHLQ   $0x02, DI
+	LEAQ   (DI)(DI*2), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ   kc+0(FP), R9
+	SHRQ   $0x02, R9
+	JZ     tntail_237
+
+tnloop_236:
+	VMOVUPS.Z        (CX), K1, Z16
+	VFMADD231PS.BCST (SI), Z16, Z0
+	VFMADD231PS.BCST 4(SI), Z16, Z1
+	VFMADD231PS.BCST 8(SI), Z16, Z2
+	VFMADD231PS.BCST 12(SI), Z16, Z3
+	VFMADD231PS.BCST 16(SI), Z16, Z4
+	VFMADD231PS.BCST 20(SI), Z16, Z5
+	VFMADD231PS.BCST 24(SI), Z16, Z6
+	VFMADD231PS.BCST 28(SI), Z16, Z7
+	VFMADD231PS.BCST 32(SI), Z16, Z8
+	VFMADD231PS.BCST 36(SI), Z16, Z9
+	VFMADD231PS.BCST 40(SI), Z16, Z10
+	VFMADD231PS.BCST 44(SI), Z16, Z11
+	VFMADD231PS.BCST 48(SI), Z16, Z12
+	VFMADD231PS.BCST 52(SI), Z16, Z13
+	VFMADD231PS.BCST 56(SI), Z16, Z14
+	VFMADD231PS.BCST 60(SI), Z16, Z15
+	VMOVUPS.Z        (CX)(DX*1), K1, Z16
+	VFMADD231PS.BCST (SI)(DI*1), Z16, Z0
+	VFMADD231PS.BCST 4(SI)(DI*1), Z16, Z1
+	VFMADD231PS.BCST 8(SI)(DI*1), Z16, Z2
+	VFMADD231PS.BCST 12(SI)(DI*1), Z16, Z3
+	VFMADD231PS.BCST 16(SI)(DI*1), Z16, Z4
+	VFMADD231PS.BCST 20(SI)(DI*1), Z16, Z5
+	VFMADD231PS.BCST 24(SI)(DI*1), Z16, Z6
+	VFMADD231PS.BCST 28(SI)(DI*1), Z16, Z7
+	VFMADD231PS.BCST 32(SI)(DI*1), Z16, Z8
+	VFMADD231PS.BCST 36(SI)(DI*1), Z16, Z9
+	VFMADD231PS.BCST 40(SI)(DI*1), Z16, Z10
+	VFMADD231PS.BCST 44(SI)(DI*1), Z16, Z11
+	VFMADD231PS.BCST 48(SI)(DI*1), Z16, Z12
+	VFMADD231PS.BCST 52(SI)(DI*1), Z16, Z13
+	VFMADD231PS.BCST 56(SI)(DI*1), Z16, Z14
+	VFMADD231PS.BCST 60(SI)(DI*1), Z16, Z15
+	VMOVUPS.Z        (CX)(DX*2), K1, Z16
+	VFMADD231PS.BCST (SI)(DI*2), Z16, Z0
+	VFMADD231PS.BCST 4(SI)(DI*2), Z16, Z1
+	VFMADD231PS.BCST 8(SI)(DI*2), Z16, Z2
+	VFMADD231PS.BCST 12(SI)(DI*2), Z16, Z3
+	VFMADD231PS.BCST 16(SI)(DI*2), Z16, Z4
+	VFMADD231PS.BCST 20(SI)(DI*2), Z16, Z5
+	VFMADD231PS.BCST 24(SI)(DI*2), Z16, Z6
+	VFMADD231PS.BCST 28(SI)(DI*2), Z16, Z7
+	VFMADD231PS.BCST 32(SI)(DI*2), Z16, Z8
+	VFMADD231PS.BCST 36(SI)(DI*2), Z16, Z9
+	VFMADD231PS.BCST 40(SI)(DI*2), Z16, Z10
+	VFMADD231PS.BCST 44(SI)(DI*2), Z16, Z11
+	VFMADD231PS.BCST 48(SI)(DI*2), Z16, Z12
+	VFMADD231PS.BCST 52(SI)(DI*2), Z16, Z13
+	VFMADD231PS.BCST 56(SI)(DI*2), Z16, Z14
+	VFMADD231PS.BCST 60(SI)(DI*2), Z16, Z15
+	VMOVUPS.Z        (CX)(BX*1), K1, Z16
+	VFMADD231PS.BCST (SI)(R8*1), Z16, Z0
+	VFMADD231PS.BCST 4(SI)(R8*1), Z16, Z1
+	VFMADD231PS.BCST 8(SI)(R8*1), Z16, Z2
+	VFMADD231PS.BCST 12(SI)(R8*1), Z16, Z3
+	VFMADD231PS.BCST 16(SI)(R8*1), Z16, Z4
+	VFMADD231PS.BCST 20(SI)(R8*1), Z16, Z5
+	VFMADD231PS.BCST 24(SI)(R8*1), Z16, Z6
+	VFMADD231PS.BCST 28(SI)(R8*1), Z16, Z7
+	VFMADD231PS.BCST 32(SI)(R8*1), Z16, Z8
+	VFMADD231PS.BCST 36(SI)(R8*1), Z16, Z9
+	VFMADD231PS.BCST 40(SI)(R8*1), Z16, Z10
+	VFMADD231PS.BCST 44(SI)(R8*1), Z16, Z11
+	VFMADD231PS.BCST 48(SI)(R8*1), Z16, Z12
+	VFMADD231PS.BCST 52(SI)(R8*1), Z16, Z13
+	VFMADD231PS.BCST 56(SI)(R8*1), Z16, Z14
+	VFMADD231PS.BCST 60(SI)(R8*1), Z16, Z15
+	LEAQ             (CX)(DX*4), CX
+	LEAQ             (SI)(DI*4), SI
+	DECQ             R9
+	JNZ              tnloop_236
+
+tntail_237:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_239
+
+tntailloop_238:
+	VMOVUPS.Z        (CX), K1, Z16
+	VFMADD231PS.BCST (SI), Z16, Z0
+	VFMADD231PS.BCST 4(SI), Z16, Z1
+	VFMADD231PS.BCST 8(SI), Z16, Z2
+	VFMADD231PS.BCST 12(SI), Z16, Z3
+	VFMADD231PS.BCST 16(SI), Z16, Z4
+	VFMADD231PS.BCST 20(SI), Z16, Z5
+	VFMADD231PS.BCST 24(SI), Z16, Z6
+	VFMADD231PS.BCST 28(SI), Z16, Z7
+	VFMADD231PS.BCST 32(SI), Z16, Z8
+	VFMADD231PS.BCST 36(SI), Z16, Z9
+	VFMADD231PS.BCST 40(SI), Z16, Z10
+	VFMADD231PS.BCST 44(SI), Z16, Z11
+	VFMADD231PS.BCST 48(SI), Z16, Z12
+	VFMADD231PS.BCST 52(SI), Z16, Z13
+	VFMADD231PS.BCST 56(SI), Z16, Z14
+	VFMADD231PS.BCST 60(SI), Z16, Z15
+	ADDQ             DX, CX
+	ADDQ             DI, SI
+	DECQ             BX
+	JNZ              tntailloop_238
+
+tnstore_239:
+	VUNPCKLPS  Z1, Z0, Z16
+	VUNPCKHPS  Z1, Z0, Z0
+	VUNPCKLPS  Z3, Z2, Z1
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z11, Z10, Z9
+	VUNPCKHPS  Z11, Z10, Z10
+	VUNPCKLPS  Z13, Z12, Z11
+	VUNPCKHPS  Z13, Z12, Z12
+	VUNPCKLPS  Z15, Z14, Z13
+	VUNPCKHPS  Z15, Z14, Z14
+	VUNPCKLPD  Z1, Z16, Z15
+	VUNPCKHPD  Z1, Z16, Z1
+	VUNPCKLPD  Z2, Z0, Z16
+	VUNPCKHPD  Z2, Z0, Z0
+	VUNPCKLPD  Z5, Z3, Z2
+	VUNPCKHPD  Z5, Z3, Z3
+	VUNPCKLPD  Z6, Z4, Z5
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z9, Z7, Z6
+	VUNPCKHPD  Z9, Z7, Z7
+	VUNPCKLPD  Z10, Z8, Z9
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z13, Z11, Z10
+	VUNPCKHPD  Z13, Z11, Z11
+	VUNPCKLPD  Z14, Z12, Z13
+	VUNPCKHPD  Z14, Z12, Z12
+	VSHUFF32X4 $0x44, Z2, Z15, Z14
+	VSHUFF32X4 $0xee, Z2, Z15, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z15
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z15, Z14, Z10
+	VSHUFF32X4 $0xdd, Z15, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z15
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z1, Z6
+	VSHUFF32X4 $0xee, Z3, Z1, Z1
+	VSHUFF32X4 $0x44, Z11, Z7, Z3
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z3, Z6, Z11
+	VSHUFF32X4 $0xdd, Z3, Z6, Z3
+	VSHUFF32X4 $0x88, Z7, Z1, Z6
+	VSHUFF32X4 $0xdd, Z7, Z1, Z1
+	VSHUFF32X4 $0x44, Z5, Z16, Z7
+	VSHUFF32X4 $0xee, Z5, Z16, Z5
+	VSHUFF32X4 $0x44, Z13, Z9, Z16
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z16, Z7, Z13
+	VSHUFF32X4 $0xdd, Z16, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z16
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z0, Z9
+	VSHUFF32X4 $0xee, Z4, Z0, Z0
+	VSHUFF32X4 $0x44, Z12, Z8, Z4
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z4, Z9, Z12
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z8, Z0, Z9
+	VSHUFF32X4 $0xdd, Z8, Z0, Z0
+	MOVQ       c+40(FP), CX
+	MOVQ       ldc+48(FP), DX
+	SHLQ       $0x02, DX
+	MOVQ       load+64(FP), BX
+	TESTQ      BX, BX
+	JNZ        tnaccumulate_240
+	VMOVUPS    Z10, K2, (CX)
+	CMPQ       AX, $0x00000001
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z11, K2, (CX)
+	CMPQ       AX, $0x00000002
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z13, K2, (CX)
+	CMPQ       AX, $0x00000003
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z12, K2, (CX)
+	CMPQ       AX, $0x00000004
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z14, K2, (CX)
+	CMPQ       AX, $0x00000005
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z3, K2, (CX)
+	CMPQ       AX, $0x00000006
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z7, K2, (CX)
+	CMPQ       AX, $0x00000007
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z4, K2, (CX)
+	CMPQ       AX, $0x00000008
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z15, K2, (CX)
+	CMPQ       AX, $0x00000009
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z6, K2, (CX)
+	CMPQ       AX, $0x0000000a
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z16, K2, (CX)
+	CMPQ       AX, $0x0000000b
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z9, K2, (CX)
+	CMPQ       AX, $0x0000000c
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z2, K2, (CX)
+	CMPQ       AX, $0x0000000d
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z1, K2, (CX)
+	CMPQ       AX, $0x0000000e
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z5, K2, (CX)
+	CMPQ       AX, $0x0000000f
+	JE         tndone_241
+	ADDQ       DX, CX
+	VMOVUPS    Z0, K2, (CX)
+
+tndone_241:
+	VZEROUPPER
+	RET
+
+tnaccumulate_240:
+	VBROADCASTSS  beta+56(FP), Z8
+	VFMADD231PS.Z (CX), Z8, K2, Z10
+	VMOVUPS       Z10, K2, (CX)
+	CMPQ          AX, $0x00000001
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z11
+	VMOVUPS       Z11, K2, (CX)
+	CMPQ          AX, $0x00000002
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z13
+	VMOVUPS       Z13, K2, (CX)
+	CMPQ          AX, $0x00000003
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z12
+	VMOVUPS       Z12, K2, (CX)
+	CMPQ          AX, $0x00000004
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z14
+	VMOVUPS       Z14, K2, (CX)
+	CMPQ          AX, $0x00000005
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z3
+	VMOVUPS       Z3, K2, (CX)
+	CMPQ          AX, $0x00000006
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z7
+	VMOVUPS       Z7, K2, (CX)
+	CMPQ          AX, $0x00000007
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z4
+	VMOVUPS       Z4, K2, (CX)
+	CMPQ          AX, $0x00000008
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z15
+	VMOVUPS       Z15, K2, (CX)
+	CMPQ          AX, $0x00000009
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z6
+	VMOVUPS       Z6, K2, (CX)
+	CMPQ          AX, $0x0000000a
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z16
+	VMOVUPS       Z16, K2, (CX)
+	CMPQ          AX, $0x0000000b
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z9
+	VMOVUPS       Z9, K2, (CX)
+	CMPQ          AX, $0x0000000c
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z2
+	VMOVUPS       Z2, K2, (CX)
+	CMPQ          AX, $0x0000000d
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z1
+	VMOVUPS       Z1, K2, (CX)
+	CMPQ          AX, $0x0000000e
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z5
+	VMOVUPS       Z5, K2, (CX)
+	CMPQ          AX, $0x0000000f
+	JE            tndone_242
+	ADDQ          DX, CX
+	VFMADD231PS.Z (CX), Z8, K2, Z0
+	VMOVUPS       Z0, K2, (CX)
+
+tndone_242:
+	VZEROUPPER
+	RET

@@ -46,6 +46,12 @@ func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb
 
 func gemmHasMicroPackB(k gemmKernel) bool { return false }
 
+func gemmKernelTN(lv level, n int) (gemmKernel, bool) { return gemmKernel{}, false }
+
+func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int) {
+	panic("gemmMicroTN: no narrow TN tile")
+}
+
 func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
 	return false
 }

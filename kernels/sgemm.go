@@ -65,6 +65,11 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: active}
 	j.kern = gemmKernelFor(j.lv, n)
+	if transA && !transB && alpha == 1 {
+		if kern, ok := gemmKernelTN(j.lv, n); ok {
+			j.kern = kern
+		}
+	}
 	j.mr, j.nr = j.kern.mr, j.kern.nr
 	// A is read in place (no packing) where the kernel can, nothing needs
 	// folding into it (alpha*a = a exactly when alpha is 1), and each panel
@@ -179,6 +184,10 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 // B is not transposed and the band has a single MC block, B is read in
 // place (packing it would cost a copy used once).
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
+	if j.kern.tn {
+		j.blockTN(i0, i1)
+		return
+	}
 	buf := gemmBufs.Get()
 	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
@@ -283,6 +292,22 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// blockTN computes rows [i0, i1) of C (all its n <= nr columns) with the
+// narrow TN tile (gemmKernelTN): A and B read where they lie, one call per
+// tile of up to mr rows and KC block, in place on C.
+func (j *gemmJob) blockTN(i0, i1 int) {
+	n, lda, ldb, ldc := j.n, j.lda, j.ldb, j.ldc
+	for pc := 0; pc < j.k; pc += mc.GemmKC {
+		kc := min(mc.GemmKC, j.k-pc)
+		beta, load := j.blockBeta(pc)
+		b := j.b[pc*ldb:][:(kc-1)*ldb+n]
+		for i := i0; i < i1; i += j.mr {
+			rows := min(j.mr, i1-i)
+			gemmMicroTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc:][:(rows-1)*ldc+n], ldc, beta, load, rows, n)
 		}
 	}
 }
@@ -611,6 +636,7 @@ type gemmKernel struct {
 	mr, nr int
 	narrow bool // the level's narrow tile, for products with few columns
 	rowsA  bool
+	tn     bool // the narrow TN tile (gemmKernelTN): A and B in place, blockTN
 }
 
 // gemmTask is one band of a job, or a place in its team, or a place in an

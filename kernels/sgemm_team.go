@@ -77,7 +77,7 @@ var gemmTeamRuns atomic.Int64
 func (j *gemmJob) teamSize(threads int, byRows bool) int {
 	threads = min(threads, runtime.GOMAXPROCS(0))
 	switch {
-	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow:
+	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow, j.kern.tn:
 		return 0
 	case j.m < threads*gemmTeamMinRowTasks*j.teamRows():
 		return 0

@@ -418,6 +418,38 @@ func TestSgemmGuardPages(t *testing.T) {
 	}
 }
 
+// TestSgemmNarrowTN covers the TN products with at most 16 columns (alpha
+// 1: the narrow TN tile on AVX-512, A and B read in place): every column
+// count, row counts around the 16-row tile, k across KC blocks, with A, B
+// and C flush against guard pages, against the reference bit for bit.
+func TestSgemmNarrowTN(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 18))
+	regions := [3]*guardRegion{newGuardRegionFor(t, 300*120), newGuardRegionFor(t, 300*16), newGuardRegionFor(t, 120*16)}
+	for n := 1; n <= 16; n++ {
+		for _, m := range []int{1, 15, 16, 17, 40, 100} {
+			k := []int{1, 3, 100, 256, 300}[r.IntN(5)]
+			g := newGemmCase(r, true, false, m, n, k, 0)
+			g.alpha, g.beta = 1, gemmScalars[r.IntN(4)]
+			want := g.reference()
+			for _, place := range []string{"tail", "head"} {
+				h := g
+				h.a = regions[0].place(place, len(g.a))
+				h.b = regions[1].place(place, len(g.b))
+				c := regions[2].place(place, len(g.c))
+				copy(h.a, g.a)
+				copy(h.b, g.b)
+				copy(c, g.c)
+				h.run(c)
+				for i := range want {
+					if !sameFloat(c[i], want[i], false) {
+						t.Fatalf("%s guard %s: c[%d] = %v, want %v", g, place, i, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestSgemmBadArguments(t *testing.T) {
 	a := make([]float32, 12)
 	mustPanic(t, func() { Sgemm(false, false, -1, 2, 2, 1, a, 2, a, 2, 0, a, 2) }, "Sgemm: m = -1 < 0")

@@ -61,9 +61,10 @@ func gemmGroup(g *gen) {
 	for _, t := range g.gemmTiles() {
 		g.gemmMicro(t)
 	}
-	g.gemmPackB()  // pack.go
-	g.gemmPackBT() // pack.go
-	g.gemmPackA()  // packa.go
+	g.gemmPackB()    // pack.go
+	g.gemmPackBT()   // pack.go
+	g.gemmPackA()    // packa.go
+	g.gemmNarrowTN() // gemmtn.go (AVX-512 only)
 }
 
 const (
