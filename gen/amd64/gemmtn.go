@@ -32,7 +32,7 @@ func (g *gen) gemmNarrowTN() {
 		"Reads only a[p*lda+i] for i < rows, b[p*ldb+j] for j < cols; writes only those rows x cols of C (see gen/KERNELS.md).")
 	cols := g.arg("cols")
 	g.DECQ(cols)
-	g.dispatch(cols, t, func(i int) { g.gemmNarrowTNBody(i+1) })
+	g.dispatch(cols, t, func(i int) { g.gemmNarrowTNBody(i + 1) })
 }
 
 // gemmNarrowTNBody is GemmNarrowTN's body for n columns.
@@ -155,8 +155,8 @@ func (g *gen) transpose16x16(in [16]reg.VecVirtual) [16]reg.VecVirtual {
 	}
 	for c := 0; c < 4; c++ {
 		u0, u1, v0, v1 := g.v(), g.v(), g.v(), g.v()
-		g.VSHUFF32X4(operand.U8(0x44), s[4+c], s[c], u0)  // s[c].L0 s[c].L1 s[4+c].L0 s[4+c].L1
-		g.VSHUFF32X4(operand.U8(0xee), s[4+c], s[c], u1)  // lanes 2, 3
+		g.VSHUFF32X4(operand.U8(0x44), s[4+c], s[c], u0) // s[c].L0 s[c].L1 s[4+c].L0 s[4+c].L1
+		g.VSHUFF32X4(operand.U8(0xee), s[4+c], s[c], u1) // lanes 2, 3
 		g.VSHUFF32X4(operand.U8(0x44), s[12+c], s[8+c], v0)
 		g.VSHUFF32X4(operand.U8(0xee), s[12+c], s[8+c], v1)
 		for L, pair := range [][2]reg.VecVirtual{{u0, v0}, {u0, v0}, {u1, v1}, {u1, v1}} {
