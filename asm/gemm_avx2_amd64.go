@@ -78,3 +78,10 @@ func GemmPackAAVX2(dst *float32, a *float32, lda int, kc int, panels int, alpha 
 //
 //go:noescape
 func GemmPackATAVX2(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
+
+// GemmNarrowTNAVX2 computes rows x cols (1..16 x 1..5) of row-major C: acc[i][j] = fma(a[p*lda+i], b[p*ldb+j], acc)
+// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or fma(beta, c[i*ldc+j], acc).
+// Reads only a[p*lda+i] for i < rows, b[p*ldb+j] for j < cols; writes only those rows x cols of C (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmNarrowTNAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, rows int, cols int)

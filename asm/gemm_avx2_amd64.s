@@ -2124,3 +2124,1790 @@ rowpanel_55:
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
 	RET
+
+// func GemmNarrowTNAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, rows int, cols int)
+// Requires: AVX, FMA3
+TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
+	MOVQ cols+80(FP), AX
+	DECQ AX
+	CMPQ AX, $0x00000000
+	JE   op0_56
+	CMPQ AX, $0x00000001
+	JE   op1_57
+	CMPQ AX, $0x00000002
+	JE   op2_58
+	CMPQ AX, $0x00000003
+	JE   op3_59
+	CMPQ AX, $0x00000004
+	JE   op4_60
+	VZEROUPPER
+	RET
+
+op0_56:
+	MOVQ    rows+72(FP), AX
+	LEAQ    tailmask<>+0(SB), CX
+	MOVQ    AX, DX
+	NEGQ    DX
+	LEAQ    256(CX)(DX*4), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    a+8(FP), CX
+	MOVQ    lda+16(FP), DX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), BX
+	MOVQ    b+24(FP), SI
+	MOVQ    ldb+32(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (DI)(DI*2), R8
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    kc+0(FP), R9
+	SHRQ    $0x02, R9
+	JZ      tntail_62
+
+tnloop_61:
+	VMASKMOVPS   (CX), Y0, Y4
+	VMASKMOVPS   32(CX), Y1, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMASKMOVPS   (CX)(DX*1), Y0, Y4
+	VMASKMOVPS   32(CX)(DX*1), Y1, Y5
+	VBROADCASTSS (SI)(DI*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMASKMOVPS   (CX)(DX*2), Y0, Y4
+	VMASKMOVPS   32(CX)(DX*2), Y1, Y5
+	VBROADCASTSS (SI)(DI*2), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	VMASKMOVPS   (CX)(BX*1), Y0, Y4
+	VMASKMOVPS   32(CX)(BX*1), Y1, Y5
+	VBROADCASTSS (SI)(R8*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	LEAQ         (CX)(DX*4), CX
+	LEAQ         (SI)(DI*4), SI
+	DECQ         R9
+	JNZ          tnloop_61
+
+tntail_62:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_64
+
+tntailloop_63:
+	VMASKMOVPS   (CX), Y0, Y4
+	VMASKMOVPS   32(CX), Y1, Y5
+	VBROADCASTSS (SI), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         DX, CX
+	ADDQ         DI, SI
+	DECQ         BX
+	JNZ          tntailloop_63
+
+tnstore_64:
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y3, 32(SP)
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         load+64(FP), BX
+	VBROADCASTSS beta+56(FP), Y0
+	MOVQ         cols+80(FP), SI
+	LEAQ         tailmask<>+0(SB), DI
+	NEGQ         SI
+	LEAQ         256(DI)(SI*4), DI
+	VMOVDQU      (DI), Y1
+	VMOVUPS      (SP), Y2
+	VMOVUPS      (SP), Y3
+	VMOVUPS      (SP), Y4
+	VMOVUPS      (SP), Y5
+	VMOVUPS      (SP), Y6
+	VMOVUPS      (SP), Y7
+	VMOVUPS      (SP), Y8
+	VMOVUPS      (SP), Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y9, Y8, Y7
+	VUNPCKHPS    Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y10, Y9
+	VSHUFPS      $0xee, Y3, Y10, Y3
+	VSHUFPS      $0x44, Y4, Y2, Y10
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y8, Y6, Y7
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VPERM2F128   $0x20, Y4, Y9, Y8
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y3, Y9
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y7, Y10, Y5
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y2
+	TESTQ        BX, BX
+	JZ           tnkeep_66
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y8
+
+tnkeep_66:
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000001
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_67
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_67:
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_68
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_68:
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_69
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_69:
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_70
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_70:
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_71
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_71:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_72
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_72:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_73
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y2
+
+tnkeep_73:
+	VMOVSS      X2, (CX)
+	VMOVUPS     32(SP), Y2
+	VMOVUPS     32(SP), Y3
+	VMOVUPS     32(SP), Y4
+	VMOVUPS     32(SP), Y5
+	VMOVUPS     32(SP), Y6
+	VMOVUPS     32(SP), Y7
+	VMOVUPS     32(SP), Y8
+	VMOVUPS     32(SP), Y9
+	VUNPCKLPS   Y3, Y2, Y10
+	VUNPCKHPS   Y3, Y2, Y2
+	VUNPCKLPS   Y5, Y4, Y3
+	VUNPCKHPS   Y5, Y4, Y4
+	VUNPCKLPS   Y7, Y6, Y5
+	VUNPCKHPS   Y7, Y6, Y6
+	VUNPCKLPS   Y9, Y8, Y7
+	VUNPCKHPS   Y9, Y8, Y8
+	VSHUFPS     $0x44, Y3, Y10, Y9
+	VSHUFPS     $0xee, Y3, Y10, Y3
+	VSHUFPS     $0x44, Y4, Y2, Y10
+	VSHUFPS     $0xee, Y4, Y2, Y2
+	VSHUFPS     $0x44, Y7, Y5, Y4
+	VSHUFPS     $0xee, Y7, Y5, Y5
+	VSHUFPS     $0x44, Y8, Y6, Y7
+	VSHUFPS     $0xee, Y8, Y6, Y6
+	VPERM2F128  $0x20, Y4, Y9, Y8
+	VPERM2F128  $0x31, Y4, Y9, Y4
+	VPERM2F128  $0x20, Y5, Y3, Y9
+	VPERM2F128  $0x31, Y5, Y3, Y3
+	VPERM2F128  $0x20, Y7, Y10, Y5
+	VPERM2F128  $0x31, Y7, Y10, Y7
+	VPERM2F128  $0x20, Y6, Y2, Y10
+	VPERM2F128  $0x31, Y6, Y2, Y2
+	CMPQ        AX, $0x00000008
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_74
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_74:
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_75
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_75:
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_76
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_76:
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_77
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_77:
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_78
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_78:
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_79
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_79:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_80
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_80:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_65
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_81
+	VMASKMOVPS  (CX), Y1, Y1
+	VFMADD231PS Y1, Y0, Y2
+
+tnkeep_81:
+	VMOVSS X2, (CX)
+
+tndone_65:
+	VZEROUPPER
+	RET
+
+op1_57:
+	MOVQ    rows+72(FP), AX
+	LEAQ    tailmask<>+0(SB), CX
+	MOVQ    AX, DX
+	NEGQ    DX
+	LEAQ    256(CX)(DX*4), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    a+8(FP), CX
+	MOVQ    lda+16(FP), DX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), BX
+	MOVQ    b+24(FP), SI
+	MOVQ    ldb+32(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (DI)(DI*2), R8
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	MOVQ    kc+0(FP), R9
+	SHRQ    $0x02, R9
+	JZ      tntail_83
+
+tnloop_82:
+	VMASKMOVPS   (CX), Y0, Y6
+	VMASKMOVPS   32(CX), Y1, Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	VMASKMOVPS   (CX)(DX*1), Y0, Y6
+	VMASKMOVPS   32(CX)(DX*1), Y1, Y7
+	VBROADCASTSS (SI)(DI*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(DI*1), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	VMASKMOVPS   (CX)(DX*2), Y0, Y6
+	VMASKMOVPS   32(CX)(DX*2), Y1, Y7
+	VBROADCASTSS (SI)(DI*2), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(DI*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	VMASKMOVPS   (CX)(BX*1), Y0, Y6
+	VMASKMOVPS   32(CX)(BX*1), Y1, Y7
+	VBROADCASTSS (SI)(R8*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI)(R8*1), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	LEAQ         (CX)(DX*4), CX
+	LEAQ         (SI)(DI*4), SI
+	DECQ         R9
+	JNZ          tnloop_82
+
+tntail_83:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_85
+
+tntailloop_84:
+	VMASKMOVPS   (CX), Y0, Y6
+	VMASKMOVPS   32(CX), Y1, Y7
+	VBROADCASTSS (SI), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         DX, CX
+	ADDQ         DI, SI
+	DECQ         BX
+	JNZ          tntailloop_84
+
+tnstore_85:
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y3, 32(SP)
+	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y5, 96(SP)
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         load+64(FP), BX
+	VBROADCASTSS beta+56(FP), Y0
+	MOVQ         cols+80(FP), SI
+	LEAQ         tailmask<>+0(SB), DI
+	NEGQ         SI
+	LEAQ         256(DI)(SI*4), DI
+	VMOVDQU      (DI), Y1
+	VMOVUPS      (SP), Y2
+	VMOVUPS      64(SP), Y3
+	VMOVUPS      (SP), Y4
+	VMOVUPS      (SP), Y5
+	VMOVUPS      (SP), Y6
+	VMOVUPS      (SP), Y7
+	VMOVUPS      (SP), Y8
+	VMOVUPS      (SP), Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y9, Y8, Y7
+	VUNPCKHPS    Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y10, Y9
+	VSHUFPS      $0xee, Y3, Y10, Y3
+	VSHUFPS      $0x44, Y4, Y2, Y10
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y8, Y6, Y7
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VPERM2F128   $0x20, Y4, Y9, Y8
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y3, Y9
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y7, Y10, Y5
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y2
+	TESTQ        BX, BX
+	JZ           tnkeep_87
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y8
+
+tnkeep_87:
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000001
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_88
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_88:
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_89
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_89:
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_90
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_90:
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_91
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_91:
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_92
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_92:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_93
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_93:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_94
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y2
+
+tnkeep_94:
+	VMOVLPS     X2, (CX)
+	VMOVUPS     32(SP), Y2
+	VMOVUPS     96(SP), Y3
+	VMOVUPS     32(SP), Y4
+	VMOVUPS     32(SP), Y5
+	VMOVUPS     32(SP), Y6
+	VMOVUPS     32(SP), Y7
+	VMOVUPS     32(SP), Y8
+	VMOVUPS     32(SP), Y9
+	VUNPCKLPS   Y3, Y2, Y10
+	VUNPCKHPS   Y3, Y2, Y2
+	VUNPCKLPS   Y5, Y4, Y3
+	VUNPCKHPS   Y5, Y4, Y4
+	VUNPCKLPS   Y7, Y6, Y5
+	VUNPCKHPS   Y7, Y6, Y6
+	VUNPCKLPS   Y9, Y8, Y7
+	VUNPCKHPS   Y9, Y8, Y8
+	VSHUFPS     $0x44, Y3, Y10, Y9
+	VSHUFPS     $0xee, Y3, Y10, Y3
+	VSHUFPS     $0x44, Y4, Y2, Y10
+	VSHUFPS     $0xee, Y4, Y2, Y2
+	VSHUFPS     $0x44, Y7, Y5, Y4
+	VSHUFPS     $0xee, Y7, Y5, Y5
+	VSHUFPS     $0x44, Y8, Y6, Y7
+	VSHUFPS     $0xee, Y8, Y6, Y6
+	VPERM2F128  $0x20, Y4, Y9, Y8
+	VPERM2F128  $0x31, Y4, Y9, Y4
+	VPERM2F128  $0x20, Y5, Y3, Y9
+	VPERM2F128  $0x31, Y5, Y3, Y3
+	VPERM2F128  $0x20, Y7, Y10, Y5
+	VPERM2F128  $0x31, Y7, Y10, Y7
+	VPERM2F128  $0x20, Y6, Y2, Y10
+	VPERM2F128  $0x31, Y6, Y2, Y2
+	CMPQ        AX, $0x00000008
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_95
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_95:
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_96
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_96:
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_97
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_97:
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_98
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_98:
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_99
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_99:
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_100
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_100:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_101
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_101:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_86
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_102
+	VMASKMOVPS  (CX), Y1, Y1
+	VFMADD231PS Y1, Y0, Y2
+
+tnkeep_102:
+	VMOVLPS X2, (CX)
+
+tndone_86:
+	VZEROUPPER
+	RET
+
+op2_58:
+	MOVQ    rows+72(FP), AX
+	LEAQ    tailmask<>+0(SB), CX
+	MOVQ    AX, DX
+	NEGQ    DX
+	LEAQ    256(CX)(DX*4), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    a+8(FP), CX
+	MOVQ    lda+16(FP), DX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), BX
+	MOVQ    b+24(FP), SI
+	MOVQ    ldb+32(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (DI)(DI*2), R8
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    kc+0(FP), R9
+	SHRQ    $0x02, R9
+	JZ      tntail_104
+
+tnloop_103:
+	VMASKMOVPS   (CX), Y0, Y8
+	VMASKMOVPS   32(CX), Y1, Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMASKMOVPS   (CX)(DX*1), Y0, Y8
+	VMASKMOVPS   32(CX)(DX*1), Y1, Y9
+	VBROADCASTSS (SI)(DI*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(DI*1), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(SI)(DI*1), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMASKMOVPS   (CX)(DX*2), Y0, Y8
+	VMASKMOVPS   32(CX)(DX*2), Y1, Y9
+	VBROADCASTSS (SI)(DI*2), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(DI*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(SI)(DI*2), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	VMASKMOVPS   (CX)(BX*1), Y0, Y8
+	VMASKMOVPS   32(CX)(BX*1), Y1, Y9
+	VBROADCASTSS (SI)(R8*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI)(R8*1), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(SI)(R8*1), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	LEAQ         (CX)(DX*4), CX
+	LEAQ         (SI)(DI*4), SI
+	DECQ         R9
+	JNZ          tnloop_103
+
+tntail_104:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_106
+
+tntailloop_105:
+	VMASKMOVPS   (CX), Y0, Y8
+	VMASKMOVPS   32(CX), Y1, Y9
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(SI), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         DX, CX
+	ADDQ         DI, SI
+	DECQ         BX
+	JNZ          tntailloop_105
+
+tnstore_106:
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y3, 32(SP)
+	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y5, 96(SP)
+	VMOVUPS      Y6, 128(SP)
+	VMOVUPS      Y7, 160(SP)
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         load+64(FP), BX
+	VBROADCASTSS beta+56(FP), Y0
+	MOVQ         cols+80(FP), SI
+	LEAQ         tailmask<>+0(SB), DI
+	NEGQ         SI
+	LEAQ         256(DI)(SI*4), DI
+	VMOVDQU      (DI), Y1
+	VMOVUPS      (SP), Y2
+	VMOVUPS      64(SP), Y3
+	VMOVUPS      128(SP), Y4
+	VMOVUPS      (SP), Y5
+	VMOVUPS      (SP), Y6
+	VMOVUPS      (SP), Y7
+	VMOVUPS      (SP), Y8
+	VMOVUPS      (SP), Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y9, Y8, Y7
+	VUNPCKHPS    Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y10, Y9
+	VSHUFPS      $0xee, Y3, Y10, Y3
+	VSHUFPS      $0x44, Y4, Y2, Y10
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y8, Y6, Y7
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VPERM2F128   $0x20, Y4, Y9, Y8
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y3, Y9
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y7, Y10, Y5
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y2
+	TESTQ        BX, BX
+	JZ           tnkeep_108
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y8
+
+tnkeep_108:
+	VMOVLPS     X8, (CX)
+	VMOVHLPS    X8, X8, X8
+	VMOVSS      X8, 8(CX)
+	CMPQ        AX, $0x00000001
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_109
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_109:
+	VMOVLPS     X9, (CX)
+	VMOVHLPS    X9, X9, X9
+	VMOVSS      X9, 8(CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_110
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_110:
+	VMOVLPS     X5, (CX)
+	VMOVHLPS    X5, X5, X5
+	VMOVSS      X5, 8(CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_111
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_111:
+	VMOVLPS     X10, (CX)
+	VMOVHLPS    X10, X10, X10
+	VMOVSS      X10, 8(CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_112
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_112:
+	VMOVLPS     X4, (CX)
+	VMOVHLPS    X4, X4, X4
+	VMOVSS      X4, 8(CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_113
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_113:
+	VMOVLPS     X3, (CX)
+	VMOVHLPS    X3, X3, X3
+	VMOVSS      X3, 8(CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_114
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_114:
+	VMOVLPS     X7, (CX)
+	VMOVHLPS    X7, X7, X7
+	VMOVSS      X7, 8(CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_115
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y2
+
+tnkeep_115:
+	VMOVLPS     X2, (CX)
+	VMOVHLPS    X2, X2, X2
+	VMOVSS      X2, 8(CX)
+	VMOVUPS     32(SP), Y2
+	VMOVUPS     96(SP), Y3
+	VMOVUPS     160(SP), Y4
+	VMOVUPS     32(SP), Y5
+	VMOVUPS     32(SP), Y6
+	VMOVUPS     32(SP), Y7
+	VMOVUPS     32(SP), Y8
+	VMOVUPS     32(SP), Y9
+	VUNPCKLPS   Y3, Y2, Y10
+	VUNPCKHPS   Y3, Y2, Y2
+	VUNPCKLPS   Y5, Y4, Y3
+	VUNPCKHPS   Y5, Y4, Y4
+	VUNPCKLPS   Y7, Y6, Y5
+	VUNPCKHPS   Y7, Y6, Y6
+	VUNPCKLPS   Y9, Y8, Y7
+	VUNPCKHPS   Y9, Y8, Y8
+	VSHUFPS     $0x44, Y3, Y10, Y9
+	VSHUFPS     $0xee, Y3, Y10, Y3
+	VSHUFPS     $0x44, Y4, Y2, Y10
+	VSHUFPS     $0xee, Y4, Y2, Y2
+	VSHUFPS     $0x44, Y7, Y5, Y4
+	VSHUFPS     $0xee, Y7, Y5, Y5
+	VSHUFPS     $0x44, Y8, Y6, Y7
+	VSHUFPS     $0xee, Y8, Y6, Y6
+	VPERM2F128  $0x20, Y4, Y9, Y8
+	VPERM2F128  $0x31, Y4, Y9, Y4
+	VPERM2F128  $0x20, Y5, Y3, Y9
+	VPERM2F128  $0x31, Y5, Y3, Y3
+	VPERM2F128  $0x20, Y7, Y10, Y5
+	VPERM2F128  $0x31, Y7, Y10, Y7
+	VPERM2F128  $0x20, Y6, Y2, Y10
+	VPERM2F128  $0x31, Y6, Y2, Y2
+	CMPQ        AX, $0x00000008
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_116
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_116:
+	VMOVLPS     X8, (CX)
+	VMOVHLPS    X8, X8, X8
+	VMOVSS      X8, 8(CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_117
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_117:
+	VMOVLPS     X9, (CX)
+	VMOVHLPS    X9, X9, X9
+	VMOVSS      X9, 8(CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_118
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_118:
+	VMOVLPS     X5, (CX)
+	VMOVHLPS    X5, X5, X5
+	VMOVSS      X5, 8(CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_119
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_119:
+	VMOVLPS     X10, (CX)
+	VMOVHLPS    X10, X10, X10
+	VMOVSS      X10, 8(CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_120
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_120:
+	VMOVLPS     X4, (CX)
+	VMOVHLPS    X4, X4, X4
+	VMOVSS      X4, 8(CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_121
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_121:
+	VMOVLPS     X3, (CX)
+	VMOVHLPS    X3, X3, X3
+	VMOVSS      X3, 8(CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_122
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_122:
+	VMOVLPS     X7, (CX)
+	VMOVHLPS    X7, X7, X7
+	VMOVSS      X7, 8(CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_107
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_123
+	VMASKMOVPS  (CX), Y1, Y1
+	VFMADD231PS Y1, Y0, Y2
+
+tnkeep_123:
+	VMOVLPS  X2, (CX)
+	VMOVHLPS X2, X2, X2
+	VMOVSS   X2, 8(CX)
+
+tndone_107:
+	VZEROUPPER
+	RET
+
+op3_59:
+	MOVQ    rows+72(FP), AX
+	LEAQ    tailmask<>+0(SB), CX
+	MOVQ    AX, DX
+	NEGQ    DX
+	LEAQ    256(CX)(DX*4), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    a+8(FP), CX
+	MOVQ    lda+16(FP), DX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), BX
+	MOVQ    b+24(FP), SI
+	MOVQ    ldb+32(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (DI)(DI*2), R8
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	VXORPS  Y9, Y9, Y9
+	MOVQ    kc+0(FP), R9
+	SHRQ    $0x02, R9
+	JZ      tntail_125
+
+tnloop_124:
+	VMASKMOVPS   (CX), Y0, Y10
+	VMASKMOVPS   32(CX), Y1, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 8(SI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 12(SI), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	VMASKMOVPS   (CX)(DX*1), Y0, Y10
+	VMASKMOVPS   32(CX)(DX*1), Y1, Y11
+	VBROADCASTSS (SI)(DI*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(DI*1), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 8(SI)(DI*1), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 12(SI)(DI*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	VMASKMOVPS   (CX)(DX*2), Y0, Y10
+	VMASKMOVPS   32(CX)(DX*2), Y1, Y11
+	VBROADCASTSS (SI)(DI*2), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(DI*2), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 8(SI)(DI*2), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 12(SI)(DI*2), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	VMASKMOVPS   (CX)(BX*1), Y0, Y10
+	VMASKMOVPS   32(CX)(BX*1), Y1, Y11
+	VBROADCASTSS (SI)(R8*1), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI)(R8*1), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 8(SI)(R8*1), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 12(SI)(R8*1), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	LEAQ         (CX)(DX*4), CX
+	LEAQ         (SI)(DI*4), SI
+	DECQ         R9
+	JNZ          tnloop_124
+
+tntail_125:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_127
+
+tntailloop_126:
+	VMASKMOVPS   (CX), Y0, Y10
+	VMASKMOVPS   32(CX), Y1, Y11
+	VBROADCASTSS (SI), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 4(SI), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 8(SI), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 12(SI), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         DX, CX
+	ADDQ         DI, SI
+	DECQ         BX
+	JNZ          tntailloop_126
+
+tnstore_127:
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y3, 32(SP)
+	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y5, 96(SP)
+	VMOVUPS      Y6, 128(SP)
+	VMOVUPS      Y7, 160(SP)
+	VMOVUPS      Y8, 192(SP)
+	VMOVUPS      Y9, 224(SP)
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         load+64(FP), BX
+	VBROADCASTSS beta+56(FP), Y0
+	MOVQ         cols+80(FP), SI
+	LEAQ         tailmask<>+0(SB), DI
+	NEGQ         SI
+	LEAQ         256(DI)(SI*4), DI
+	VMOVDQU      (DI), Y1
+	VMOVUPS      (SP), Y2
+	VMOVUPS      64(SP), Y3
+	VMOVUPS      128(SP), Y4
+	VMOVUPS      192(SP), Y5
+	VMOVUPS      (SP), Y6
+	VMOVUPS      (SP), Y7
+	VMOVUPS      (SP), Y8
+	VMOVUPS      (SP), Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y9, Y8, Y7
+	VUNPCKHPS    Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y10, Y9
+	VSHUFPS      $0xee, Y3, Y10, Y3
+	VSHUFPS      $0x44, Y4, Y2, Y10
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y8, Y6, Y7
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VPERM2F128   $0x20, Y4, Y9, Y8
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y3, Y9
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y7, Y10, Y5
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y2
+	TESTQ        BX, BX
+	JZ           tnkeep_129
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y8
+
+tnkeep_129:
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000001
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_130
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_130:
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_131
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_131:
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_132
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_132:
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_133
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_133:
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_134
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_134:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_135
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_135:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_136
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y2
+
+tnkeep_136:
+	VMOVUPS     X2, (CX)
+	VMOVUPS     32(SP), Y2
+	VMOVUPS     96(SP), Y3
+	VMOVUPS     160(SP), Y4
+	VMOVUPS     224(SP), Y5
+	VMOVUPS     32(SP), Y6
+	VMOVUPS     32(SP), Y7
+	VMOVUPS     32(SP), Y8
+	VMOVUPS     32(SP), Y9
+	VUNPCKLPS   Y3, Y2, Y10
+	VUNPCKHPS   Y3, Y2, Y2
+	VUNPCKLPS   Y5, Y4, Y3
+	VUNPCKHPS   Y5, Y4, Y4
+	VUNPCKLPS   Y7, Y6, Y5
+	VUNPCKHPS   Y7, Y6, Y6
+	VUNPCKLPS   Y9, Y8, Y7
+	VUNPCKHPS   Y9, Y8, Y8
+	VSHUFPS     $0x44, Y3, Y10, Y9
+	VSHUFPS     $0xee, Y3, Y10, Y3
+	VSHUFPS     $0x44, Y4, Y2, Y10
+	VSHUFPS     $0xee, Y4, Y2, Y2
+	VSHUFPS     $0x44, Y7, Y5, Y4
+	VSHUFPS     $0xee, Y7, Y5, Y5
+	VSHUFPS     $0x44, Y8, Y6, Y7
+	VSHUFPS     $0xee, Y8, Y6, Y6
+	VPERM2F128  $0x20, Y4, Y9, Y8
+	VPERM2F128  $0x31, Y4, Y9, Y4
+	VPERM2F128  $0x20, Y5, Y3, Y9
+	VPERM2F128  $0x31, Y5, Y3, Y3
+	VPERM2F128  $0x20, Y7, Y10, Y5
+	VPERM2F128  $0x31, Y7, Y10, Y7
+	VPERM2F128  $0x20, Y6, Y2, Y10
+	VPERM2F128  $0x31, Y6, Y2, Y2
+	CMPQ        AX, $0x00000008
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_137
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_137:
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_138
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_138:
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_139
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_139:
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_140
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
+
+tnkeep_140:
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_141
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_141:
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_142
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_142:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_143
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_143:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_128
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_144
+	VMASKMOVPS  (CX), Y1, Y1
+	VFMADD231PS Y1, Y0, Y2
+
+tnkeep_144:
+	VMOVUPS X2, (CX)
+
+tndone_128:
+	VZEROUPPER
+	RET
+
+op4_60:
+	MOVQ    rows+72(FP), AX
+	LEAQ    tailmask<>+0(SB), CX
+	MOVQ    AX, DX
+	NEGQ    DX
+	LEAQ    256(CX)(DX*4), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    a+8(FP), CX
+	MOVQ    lda+16(FP), DX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), BX
+	MOVQ    b+24(FP), SI
+	MOVQ    ldb+32(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (DI)(DI*2), R8
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y10, Y10, Y10
+	VXORPS  Y11, Y11, Y11
+	MOVQ    kc+0(FP), R9
+	SHRQ    $0x02, R9
+	JZ      tntail_146
+
+tnloop_145:
+	VMASKMOVPS   (CX), Y0, Y12
+	VMASKMOVPS   32(CX), Y1, Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMASKMOVPS   (CX)(DX*1), Y0, Y12
+	VMASKMOVPS   32(CX)(DX*1), Y1, Y13
+	VBROADCASTSS (SI)(DI*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(DI*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI)(DI*1), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI)(DI*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 16(SI)(DI*1), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMASKMOVPS   (CX)(DX*2), Y0, Y12
+	VMASKMOVPS   32(CX)(DX*2), Y1, Y13
+	VBROADCASTSS (SI)(DI*2), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(DI*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI)(DI*2), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI)(DI*2), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 16(SI)(DI*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	VMASKMOVPS   (CX)(BX*1), Y0, Y12
+	VMASKMOVPS   32(CX)(BX*1), Y1, Y13
+	VBROADCASTSS (SI)(R8*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI)(R8*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI)(R8*1), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI)(R8*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 16(SI)(R8*1), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	LEAQ         (CX)(DX*4), CX
+	LEAQ         (SI)(DI*4), SI
+	DECQ         R9
+	JNZ          tnloop_145
+
+tntail_146:
+	MOVQ kc+0(FP), BX
+	ANDQ $0x00000003, BX
+	JZ   tnstore_148
+
+tntailloop_147:
+	VMASKMOVPS   (CX), Y0, Y12
+	VMASKMOVPS   32(CX), Y1, Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(SI), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(SI), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         DX, CX
+	ADDQ         DI, SI
+	DECQ         BX
+	JNZ          tntailloop_147
+
+tnstore_148:
+	VMOVUPS      Y2, (SP)
+	VMOVUPS      Y3, 32(SP)
+	VMOVUPS      Y4, 64(SP)
+	VMOVUPS      Y5, 96(SP)
+	VMOVUPS      Y6, 128(SP)
+	VMOVUPS      Y7, 160(SP)
+	VMOVUPS      Y8, 192(SP)
+	VMOVUPS      Y9, 224(SP)
+	VMOVUPS      Y10, 256(SP)
+	VMOVUPS      Y11, 288(SP)
+	MOVQ         c+40(FP), CX
+	MOVQ         ldc+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         load+64(FP), BX
+	VBROADCASTSS beta+56(FP), Y0
+	MOVQ         cols+80(FP), SI
+	LEAQ         tailmask<>+0(SB), DI
+	NEGQ         SI
+	LEAQ         256(DI)(SI*4), DI
+	VMOVDQU      (DI), Y1
+	VMOVUPS      (SP), Y2
+	VMOVUPS      64(SP), Y3
+	VMOVUPS      128(SP), Y4
+	VMOVUPS      192(SP), Y5
+	VMOVUPS      256(SP), Y6
+	VMOVUPS      (SP), Y7
+	VMOVUPS      (SP), Y8
+	VMOVUPS      (SP), Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y9, Y8, Y7
+	VUNPCKHPS    Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y10, Y9
+	VSHUFPS      $0xee, Y3, Y10, Y3
+	VSHUFPS      $0x44, Y4, Y2, Y10
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y8, Y6, Y7
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VPERM2F128   $0x20, Y4, Y9, Y8
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y3, Y9
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y7, Y10, Y5
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y2
+	TESTQ        BX, BX
+	JZ           tnkeep_150
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y8
+
+tnkeep_150:
+	VMOVUPS      X8, (CX)
+	VEXTRACTF128 $0x01, Y8, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x00000001
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_151
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y9
+
+tnkeep_151:
+	VMOVUPS      X9, (CX)
+	VEXTRACTF128 $0x01, Y9, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x00000002
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_152
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y5
+
+tnkeep_152:
+	VMOVUPS      X5, (CX)
+	VEXTRACTF128 $0x01, Y5, X5
+	VMOVSS       X5, 16(CX)
+	CMPQ         AX, $0x00000003
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_153
+	VMASKMOVPS   (CX), Y1, Y5
+	VFMADD231PS  Y5, Y0, Y10
+
+tnkeep_153:
+	VMOVUPS      X10, (CX)
+	VEXTRACTF128 $0x01, Y10, X5
+	VMOVSS       X5, 16(CX)
+	CMPQ         AX, $0x00000004
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_154
+	VMASKMOVPS   (CX), Y1, Y5
+	VFMADD231PS  Y5, Y0, Y4
+
+tnkeep_154:
+	VMOVUPS      X4, (CX)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(CX)
+	CMPQ         AX, $0x00000005
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_155
+	VMASKMOVPS   (CX), Y1, Y4
+	VFMADD231PS  Y4, Y0, Y3
+
+tnkeep_155:
+	VMOVUPS      X3, (CX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(CX)
+	CMPQ         AX, $0x00000006
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_156
+	VMASKMOVPS   (CX), Y1, Y3
+	VFMADD231PS  Y3, Y0, Y7
+
+tnkeep_156:
+	VMOVUPS      X7, (CX)
+	VEXTRACTF128 $0x01, Y7, X3
+	VMOVSS       X3, 16(CX)
+	CMPQ         AX, $0x00000007
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_157
+	VMASKMOVPS   (CX), Y1, Y3
+	VFMADD231PS  Y3, Y0, Y2
+
+tnkeep_157:
+	VMOVUPS      X2, (CX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(CX)
+	VMOVUPS      32(SP), Y2
+	VMOVUPS      96(SP), Y3
+	VMOVUPS      160(SP), Y4
+	VMOVUPS      224(SP), Y5
+	VMOVUPS      288(SP), Y6
+	VMOVUPS      32(SP), Y7
+	VMOVUPS      32(SP), Y8
+	VMOVUPS      32(SP), Y9
+	VUNPCKLPS    Y3, Y2, Y10
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y9, Y8, Y7
+	VUNPCKHPS    Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y10, Y9
+	VSHUFPS      $0xee, Y3, Y10, Y3
+	VSHUFPS      $0x44, Y4, Y2, Y10
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y8, Y6, Y7
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VPERM2F128   $0x20, Y4, Y9, Y8
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y3, Y9
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y7, Y10, Y5
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y6, Y2, Y10
+	VPERM2F128   $0x31, Y6, Y2, Y2
+	CMPQ         AX, $0x00000008
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_158
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y8
+
+tnkeep_158:
+	VMOVUPS      X8, (CX)
+	VEXTRACTF128 $0x01, Y8, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x00000009
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_159
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y9
+
+tnkeep_159:
+	VMOVUPS      X9, (CX)
+	VEXTRACTF128 $0x01, Y9, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x0000000a
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_160
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y5
+
+tnkeep_160:
+	VMOVUPS      X5, (CX)
+	VEXTRACTF128 $0x01, Y5, X5
+	VMOVSS       X5, 16(CX)
+	CMPQ         AX, $0x0000000b
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_161
+	VMASKMOVPS   (CX), Y1, Y5
+	VFMADD231PS  Y5, Y0, Y10
+
+tnkeep_161:
+	VMOVUPS      X10, (CX)
+	VEXTRACTF128 $0x01, Y10, X5
+	VMOVSS       X5, 16(CX)
+	CMPQ         AX, $0x0000000c
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_162
+	VMASKMOVPS   (CX), Y1, Y5
+	VFMADD231PS  Y5, Y0, Y4
+
+tnkeep_162:
+	VMOVUPS      X4, (CX)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(CX)
+	CMPQ         AX, $0x0000000d
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_163
+	VMASKMOVPS   (CX), Y1, Y4
+	VFMADD231PS  Y4, Y0, Y3
+
+tnkeep_163:
+	VMOVUPS      X3, (CX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(CX)
+	CMPQ         AX, $0x0000000e
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_164
+	VMASKMOVPS   (CX), Y1, Y3
+	VFMADD231PS  Y3, Y0, Y7
+
+tnkeep_164:
+	VMOVUPS      X7, (CX)
+	VEXTRACTF128 $0x01, Y7, X3
+	VMOVSS       X3, 16(CX)
+	CMPQ         AX, $0x0000000f
+	JE           tndone_149
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_165
+	VMASKMOVPS   (CX), Y1, Y1
+	VFMADD231PS  Y1, Y0, Y2
+
+tnkeep_165:
+	VMOVUPS      X2, (CX)
+	VEXTRACTF128 $0x01, Y2, X0
+	VMOVSS       X0, 16(CX)
+
+tndone_149:
+	VZEROUPPER
+	RET

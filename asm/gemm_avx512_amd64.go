@@ -151,7 +151,7 @@ func GemmPackANarrowAVX512(dst *float32, a *float32, lda int, kc int, panels int
 //go:noescape
 func GemmPackATNarrowAVX512(dst *float32, a *float32, lda int, kc int, panels int, alpha float32)
 
-// GemmNarrowTNAVX512 computes rows x cols (1..16 each) of row-major C: acc[i][j] = fma(a[p*lda+i], b[p*ldb+j], acc)
+// GemmNarrowTNAVX512 computes rows x cols (1..16 x 1..16) of row-major C: acc[i][j] = fma(a[p*lda+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or fma(beta, c[i*ldc+j], acc).
 // Reads only a[p*lda+i] for i < rows, b[p*ldb+j] for j < cols; writes only those rows x cols of C (see gen/KERNELS.md).
 //

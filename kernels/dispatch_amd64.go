@@ -175,22 +175,32 @@ func gemmKernelFor(lv level, n int) gemmKernel {
 }
 
 // gemmKernelTN picks level lv's narrow TN tile for a product C = Aᵀ·B
-// (alpha 1, B not transposed) of n columns, if it has one: AVX-512's 16x16
-// GemmNarrowTN for n <= 16. Its lanes run along the rows of C, which in a
-// TN product are consecutive floats of A, so A is read where it lies and
-// every lane works, where the narrow 24x16 tile packs Aᵀ and uses n of its
-// 16 lanes.
+// (alpha 1, B not transposed) of n <= 16 columns, if it has one:
+// GemmNarrowTN, 16 rows by up to 16 columns (AVX-512) or 5 (AVX2, in
+// column blocks). Its lanes run along the rows of C, which in a TN product
+// are consecutive floats of A, so A is read where it lies and every lane
+// works, where the wide tiles pack Aᵀ and use n of their 16 or 32 columns.
 func gemmKernelTN(lv level, n int) (gemmKernel, bool) {
-	if lv != levelAVX512 || n > mc.GemmNRNarrowAVX512 {
+	if n > mc.GemmNRNarrowTNAVX512 {
 		return gemmKernel{}, false
 	}
-	return gemmKernel{lv: lv, mr: 16, nr: 16, tn: true}, true
+	switch lv {
+	case levelAVX512:
+		return gemmKernel{lv: lv, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX512, tn: true}, true
+	case levelAVX2:
+		return gemmKernel{lv: lv, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX2, tn: true}, true
+	}
+	return gemmKernel{}, false
 }
 
 // gemmMicroTN runs the narrow TN tile on rows x cols of C (a cut to
 // (kc-1)*lda+rows floats, b to (kc-1)*ldb+cols, c to (rows-1)*ldc+cols).
 func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int) {
-	asm.GemmNarrowTNAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load, rows, cols)
+	if k.lv == levelAVX512 {
+		asm.GemmNarrowTNAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load, rows, cols)
+		return
+	}
+	asm.GemmNarrowTNAVX2(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load, rows, cols)
 }
 
 // gemmMicro runs micro-kernel k on packed A (lda == 0) or on A in place

@@ -185,7 +185,7 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 // place (packing it would cost a copy used once).
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	if j.kern.tn {
-		j.blockTN(i0, i1)
+		j.blockTN(i0, i1, j0, j1)
 		return
 	}
 	buf := gemmBufs.Get()
@@ -296,18 +296,23 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	}
 }
 
-// blockTN computes rows [i0, i1) of C (all its n <= nr columns) with the
-// narrow TN tile (gemmKernelTN): A and B read where they lie, one call per
-// tile of up to mr rows and KC block, in place on C.
-func (j *gemmJob) blockTN(i0, i1 int) {
-	n, lda, ldb, ldc := j.n, j.lda, j.ldb, j.ldc
+// blockTN computes rows [i0, i1) x columns [j0, j1) of C (n <= 16) with
+// the narrow TN tile (gemmKernelTN): A and B read where they lie, one call
+// per tile of up to mr rows, block of up to nr columns (of equal widths)
+// and KC block, in place on C.
+func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
+	lda, ldb, ldc := j.lda, j.ldb, j.ldc
+	width := balancedWidth(j1-j0, j.nr, 1)
 	for pc := 0; pc < j.k; pc += mc.GemmKC {
 		kc := min(mc.GemmKC, j.k-pc)
 		beta, load := j.blockBeta(pc)
-		b := j.b[pc*ldb:][:(kc-1)*ldb+n]
-		for i := i0; i < i1; i += j.mr {
-			rows := min(j.mr, i1-i)
-			gemmMicroTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc:][:(rows-1)*ldc+n], ldc, beta, load, rows, n)
+		for col := j0; col < j1; col += width {
+			cols := min(width, j1-col)
+			b := j.b[pc*ldb+col:][:(kc-1)*ldb+cols]
+			for i := i0; i < i1; i += j.mr {
+				rows := min(j.mr, i1-i)
+				gemmMicroTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc+col:][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
+			}
 		}
 	}
 }

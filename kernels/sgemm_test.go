@@ -264,14 +264,16 @@ func TestSgemmThreadsBitwise(t *testing.T) {
 	defer func() { SetThreads(saved); gemmWorkPerThread = savedWork }()
 	gemmWorkPerThread = 1 // split even the small shapes as far as their tiles allow
 	r := rand.New(rand.NewPCG(12, 12))
-	shapes := [][3]int{{300, 97, 301}, {37, 500, 290}, {64, 10, 512}, {784, 512, 64}}
+	// (m, n, k); alpha 1 too, for the tiles that read A in place (among them
+	// the narrow TN tile, split by rows or by its column blocks).
+	shapes := [][3]int{{300, 97, 301}, {37, 500, 290}, {784, 512, 64}, {64, 10, 512}, {100, 10, 70}, {16, 16, 300}}
 	if gemmSlow() {
-		shapes = [][3]int{{100, 37, 301}, {17, 200, 90}}
+		shapes = [][3]int{{100, 37, 301}, {17, 200, 90}, {8, 70, 30}, {16, 16, 30}}
 	}
-	for _, s := range shapes {
+	for i, s := range shapes {
 		for _, tr := range transposes() {
 			g := newGemmCase(r, tr[0], tr[1], s[0], s[1], s[2], 2)
-			g.alpha, g.beta = 2, -0.5
+			g.alpha, g.beta = []float32{2, 1}[i%2], -0.5
 			var first []float32
 			for _, th := range []int{1, 2, 7} {
 				SetThreads(th)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+	"github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
 // GemmNarrowTN (gemm group, gen/KERNELS.md "GEMM narrow TN tile", AVX-512
@@ -21,22 +22,36 @@ import (
 // on cols), so the loop has exactly cols FMAs per k step. Each accumulator
 // starts at +0 and takes one VFMADD231PS per k in order p = 0..kc-1, then C
 // = acc or fma(beta, C, acc): gemmMicroGeneric's chains, element for element.
+//
+// AVX2 (GemmNarrowTNAVX2) has 16 registers: its tile is 16 rows (two YMM
+// per column) by at most mathconst.GemmNRNarrowTNAVX2 = 5 columns (10
+// accumulators, 2 A vectors, a broadcast and 2 row masks), and the driver
+// covers wider products in column blocks. Its accumulators go through a
+// 320-byte frame buffer to two 8x8 transposes
+// (transposeBlock), and rows are stored with exact stores of cols floats
+// (storeFirst: no VMASKMOVPS store, slow on AMD).
 func (g *gen) gemmNarrowTN() {
+	const rowsMax = mathconst.GemmMRNarrowTN
+	colsMax := mathconst.GemmNRNarrowTNAVX512
+	body := g.gemmNarrowTNBody
 	if !g.kmask {
-		return
+		colsMax, body = mathconst.GemmNRNarrowTNAVX2, g.gemmNarrowTNBodyAVX2
 	}
-	const t = 16 // rows and columns of the tile
 	g.function("GemmNarrowTN", "func(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load, rows, cols int)",
-		fmt.Sprintf("GemmNarrowTN%s computes rows x cols (1..%d each) of row-major C: acc[i][j] = fma(a[p*lda+i], b[p*ldb+j], acc)", g.suffix, t),
+		fmt.Sprintf("GemmNarrowTN%s computes rows x cols (1..%d x 1..%d) of row-major C: acc[i][j] = fma(a[p*lda+i], b[p*ldb+j], acc)", g.suffix, rowsMax, colsMax),
 		"for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or fma(beta, c[i*ldc+j], acc).",
 		"Reads only a[p*lda+i] for i < rows, b[p*ldb+j] for j < cols; writes only those rows x cols of C (see gen/KERNELS.md).")
+	var scratch operand.Mem
+	if !g.kmask {
+		scratch = g.AllocLocal(rowsMax * colsMax * 4)
+	}
 	cols := g.arg("cols")
 	g.DECQ(cols)
-	g.dispatch(cols, t, func(i int) { g.gemmNarrowTNBody(i + 1) })
+	g.dispatch(cols, colsMax, func(i int) { body(i+1, scratch) })
 }
 
-// gemmNarrowTNBody is GemmNarrowTN's body for n columns.
-func (g *gen) gemmNarrowTNBody(n int) {
+// gemmNarrowTNBody is GemmNarrowTNAVX512's body for n columns.
+func (g *gen) gemmNarrowTNBody(n int, _ operand.Mem) {
 	const t = 16
 	rowMask := g.K() // the first rows lanes: rows of A, and the rows of C stored
 	rows := g.arg("rows")
@@ -70,30 +85,7 @@ func (g *gen) gemmNarrowTNBody(n int) {
 			g.VFMADD231PS_BCST(m, av, acc[j])
 		}
 	}
-	loop, tail, tailLoop, store := g.label("tnloop"), g.label("tntail"), g.label("tntailloop"), g.label("tnstore")
-	kc := g.arg("kc")
-	g.SHRQ(operand.U8(2), kc)
-	g.JZ(operand.LabelRef(tail))
-	g.Label(loop)
-	for u := range 4 {
-		step(u)
-	}
-	g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: 4}, a)
-	g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
-	g.DECQ(kc)
-	g.JNZ(operand.LabelRef(loop))
-	g.Label(tail)
-	rest := g.arg("kc")
-	g.ANDQ(operand.U32(3), rest)
-	g.JZ(operand.LabelRef(store))
-	g.Label(tailLoop)
-	step(0)
-	g.ADDQ(lda, a)
-	g.ADDQ(ldb, b)
-	g.DECQ(rest)
-	g.JNZ(operand.LabelRef(tailLoop))
-
-	g.Label(store)
+	g.gemmNarrowTNLoop(a, lda, b, ldb, step)
 	// Columns past n are copies of column 0: their lanes land in columns of
 	// C that the masked stores leave alone.
 	var in [t]reg.VecVirtual
@@ -132,6 +124,124 @@ func (g *gen) gemmNarrowTNBody(n int) {
 		g.VFMADD231PS_Z(row, beta, colMask, out[r]) // C lanes past cols: not read
 		g.VMOVUPS(out[r], colMask, row)
 	})
+}
+
+// gemmNarrowTNBodyAVX2 is GemmNarrowTNAVX2's body for n <= 5 columns:
+// rows 0-7 of column j in acc[j][0], rows 8-15 in acc[j][1].
+func (g *gen) gemmNarrowTNBodyAVX2(n int, scratch operand.Mem) {
+	rows := g.arg("rows")
+	base := g.tailBase(rows)
+	rowMask := [2]reg.Register{g.tailMask(base, 0), g.tailMask(base, 1)}
+
+	a, lda := g.arg("a"), g.arg("lda")
+	g.SHLQ(operand.U8(2), lda)
+	lda3 := g.GP64()
+	g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	b, ldb := g.arg("b"), g.arg("ldb")
+	g.SHLQ(operand.U8(2), ldb)
+	ldb3 := g.GP64()
+	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+
+	acc := make([][2]reg.VecVirtual, n)
+	for j := range acc {
+		acc[j] = [2]reg.VecVirtual{g.zero(), g.zero()}
+	}
+	step := func(u int) {
+		var av [2]reg.VecVirtual
+		for v := range av {
+			m := stridedRow(a, nil, lda, lda3, u)
+			m.Disp += 32 * v
+			av[v] = g.load(m, rowMask[v])
+		}
+		for j := range acc {
+			m := stridedRow(b, nil, ldb, ldb3, u)
+			m.Disp += 4 * j
+			bj := g.bcast(m)
+			for v := range av {
+				g.VFMADD231PS(av[v], bj, acc[j][v])
+			}
+		}
+	}
+	g.gemmNarrowTNLoop(a, lda, b, ldb, step)
+
+	// Column j of the tile to scratch[j*16:], then each half of the rows
+	// through an 8x8 transpose (columns past n: copies of column 0, never
+	// stored).
+	for j := range acc {
+		for v := range 2 {
+			g.VMOVUPS(acc[j][v], scratch.Offset(4*(16*j+8*v)))
+		}
+	}
+	c, ldc := g.arg("c"), g.arg("ldc")
+	g.SHLQ(operand.U8(2), ldc)
+	load := g.arg("load")
+	beta := g.bcast(addr(g.Param("beta")))
+	colMask := g.tailMask(g.tailBase(g.arg("cols")), 0) // the first cols lanes
+	done := g.label("tndone")
+	row := g.copyGP(c)
+	for v := range 2 {
+		g.transposeBlock(8, func(j int) operand.Mem {
+			if j >= n {
+				j = 0
+			}
+			return scratch.Offset(4 * (16*j + 8*v))
+		}, nil, nil, false, "", func(i int, out reg.VecVirtual) {
+			r := 8*v + i
+			if r > 0 {
+				g.CMPQ(rows, operand.U32(r))
+				g.JE(operand.LabelRef(done))
+				g.ADDQ(ldc, row)
+			}
+			keep := g.label("tnkeep")
+			g.TESTQ(load, load)
+			g.JZ(operand.LabelRef(keep))
+			cv := g.v()
+			g.VMASKMOVPS(operand.Mem{Base: row}, colMask, cv) // C lanes past cols: not read
+			g.VFMADD231PS(cv, beta, out)
+			g.Label(keep)
+			g.storeExact(out, operand.Mem{Base: row}, n)
+		})
+	}
+	g.Label(done)
+}
+
+// gemmNarrowTNLoop is the k loop of the narrow TN bodies: step(u) for the
+// k steps of an iteration of 4, then one at a time, moving A and B on by a
+// row per step.
+func (g *gen) gemmNarrowTNLoop(a, lda, b, ldb reg.GPVirtual, step func(u int)) {
+	loop, tail, tailLoop, store := g.label("tnloop"), g.label("tntail"), g.label("tntailloop"), g.label("tnstore")
+	kc := g.arg("kc")
+	g.SHRQ(operand.U8(2), kc)
+	g.JZ(operand.LabelRef(tail))
+	g.Label(loop)
+	for u := range 4 {
+		step(u)
+	}
+	g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: 4}, a)
+	g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
+	g.DECQ(kc)
+	g.JNZ(operand.LabelRef(loop))
+	g.Label(tail)
+	rest := g.arg("kc")
+	g.ANDQ(operand.U32(3), rest)
+	g.JZ(operand.LabelRef(store))
+	g.Label(tailLoop)
+	step(0)
+	g.ADDQ(lda, a)
+	g.ADDQ(ldb, b)
+	g.DECQ(rest)
+	g.JNZ(operand.LabelRef(tailLoop))
+	g.Label(store)
+}
+
+// storeExact stores the first n (1..8) lanes of YMM v at m: a full store,
+// or storeFirst's exact partial stores.
+func (g *gen) storeExact(v reg.VecVirtual, m operand.Mem, n int) {
+	if n == 8 {
+		g.VMOVUPS(v, m)
+		return
+	}
+	g.storeFirst(v, m, n)
 }
 
 // transpose16x16 returns the transpose of the 16x16 block of floats whose

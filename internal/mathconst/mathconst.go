@@ -106,6 +106,11 @@ const (
 	// Narrow AVX-512 tile for small n (the classifier layer, n = 10):
 	// 24 ZMM accumulators, 24 rows x 1 vector.
 	GemmMRNarrowAVX512, GemmNRNarrowAVX512 = 24, 16
+
+	// Narrow TN tiles (C = Aᵀ·B with few columns, A read in place): 16 rows
+	// (lanes) x at most this many columns per call.
+	GemmMRNarrowTN                           = 16
+	GemmNRNarrowTNAVX512, GemmNRNarrowTNAVX2 = 16, 5
 )
 
 // Edge tiles: micro-kernels of fewer rows over the same packed A panels
