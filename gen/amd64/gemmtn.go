@@ -8,9 +8,9 @@ import (
 	"github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
-// GemmNarrowTN (gemm group, gen/KERNELS.md "GEMM narrow TN tile", AVX-512
-// only): a tile of up to 16 rows x 16 columns of C = Aᵀ·B with A read where
-// it lies. In a TN product the 16 values A(i, p), i < 16, of one k step are
+// GemmNarrowTN (gemm group, gen/KERNELS.md "GEMM narrow TN tile"): a tile
+// of up to 16 rows x 16 columns (AVX2: 5) of C = Aᵀ·B with A read where it
+// lies. In a TN product the 16 values A(i, p), i < 16, of one k step are
 // consecutive floats of A's row p, so the tile holds one ZMM accumulator
 // per column of C (16 rows in its lanes), fed per k by one masked load of A
 // and one embedded-broadcast FMA per column: every lane is a row of C, where
@@ -27,9 +27,9 @@ import (
 // per column) by at most mathconst.GemmNRNarrowTNAVX2 = 5 columns (10
 // accumulators, 2 A vectors, a broadcast and 2 row masks), and the driver
 // covers wider products in column blocks. Its accumulators go through a
-// 320-byte frame buffer to two 8x8 transposes
-// (transposeBlock), and rows are stored with exact stores of cols floats
-// (storeFirst: no VMASKMOVPS store, slow on AMD).
+// 320-byte frame buffer to two 8x8 transposes (transposeBlock), and rows
+// are stored with exact stores of cols floats (storeFirst: no VMASKMOVPS
+// store, slow on AMD).
 func (g *gen) gemmNarrowTN() {
 	const rowsMax = mathconst.GemmMRNarrowTN
 	colsMax := mathconst.GemmNRNarrowTNAVX512
