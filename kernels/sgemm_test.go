@@ -401,20 +401,28 @@ func TestSgemmGuardPages(t *testing.T) {
 		// alpha 1 reads A in place where the level can, -0.5 packs it; beta 1
 		// reads C, beta 0 must not.
 		g.alpha, g.beta = []float32{-0.5, 1}[ab/2], gemmScalars[ab%2]
-		want := g.reference()
-		for _, place := range []string{"tail", "head"} {
-			h := g
-			h.a = regions[0].place(place, len(g.a))
-			h.b = regions[1].place(place, len(g.b))
-			c := regions[2].place(place, len(g.c))
-			copy(h.a, g.a)
-			copy(h.b, g.b)
-			copy(c, g.c)
-			h.run(c)
-			for j := range want {
-				if !sameFloat(c[j], want[j], false) {
-					t.Fatalf("%s guard %s: c[%d] = %v, want %v", g, place, j, c[j], want[j])
-				}
+		g.checkGuarded(t, regions)
+	}
+}
+
+// checkGuarded runs g with A, B and C flush against the guard pages of
+// regions (after, then before) and compares C with the reference bit for
+// bit.
+func (g gemmCase) checkGuarded(t *testing.T, regions [3]*guardRegion) {
+	t.Helper()
+	want := g.reference()
+	for _, place := range []string{"tail", "head"} {
+		h := g
+		h.a = regions[0].place(place, len(g.a))
+		h.b = regions[1].place(place, len(g.b))
+		c := regions[2].place(place, len(g.c))
+		copy(h.a, g.a)
+		copy(h.b, g.b)
+		copy(c, g.c)
+		h.run(c)
+		for j := range want {
+			if !sameFloat(c[j], want[j], false) {
+				t.Fatalf("%s guard %s: c[%d] = %v, want %v", g, place, j, c[j], want[j])
 			}
 		}
 	}
@@ -432,22 +440,7 @@ func TestSgemmNarrowTN(t *testing.T) {
 			k := []int{1, 3, 100, 256, 300}[r.IntN(5)]
 			g := newGemmCase(r, true, false, m, n, k, 0)
 			g.alpha, g.beta = 1, gemmScalars[r.IntN(4)]
-			want := g.reference()
-			for _, place := range []string{"tail", "head"} {
-				h := g
-				h.a = regions[0].place(place, len(g.a))
-				h.b = regions[1].place(place, len(g.b))
-				c := regions[2].place(place, len(g.c))
-				copy(h.a, g.a)
-				copy(h.b, g.b)
-				copy(c, g.c)
-				h.run(c)
-				for i := range want {
-					if !sameFloat(c[i], want[i], false) {
-						t.Fatalf("%s guard %s: c[%d] = %v, want %v", g, place, i, c[i], want[i])
-					}
-				}
-			}
+			g.checkGuarded(t, regions)
 		}
 	}
 }

@@ -61,14 +61,8 @@ func (g *gen) gemmNarrowTNBody(n int, _ operand.Mem) {
 	g.MOVL(operand.U32(1<<n-1), bits)
 	g.KMOVW(bits, colMask)
 
-	a, lda := g.arg("a"), g.arg("lda")
-	g.SHLQ(operand.U8(2), lda)
-	lda3 := g.GP64()
-	g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-	b, ldb := g.arg("b"), g.arg("ldb")
-	g.SHLQ(operand.U8(2), ldb)
-	ldb3 := g.GP64()
-	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	a, lda, lda3 := g.stridedArg("a", "lda")
+	b, ldb, ldb3 := g.stridedArg("b", "ldb")
 
 	acc := make([]reg.VecVirtual, n)
 	for j := range acc {
@@ -133,14 +127,8 @@ func (g *gen) gemmNarrowTNBodyAVX2(n int, scratch operand.Mem) {
 	base := g.tailBase(rows)
 	rowMask := [2]reg.Register{g.tailMask(base, 0), g.tailMask(base, 1)}
 
-	a, lda := g.arg("a"), g.arg("lda")
-	g.SHLQ(operand.U8(2), lda)
-	lda3 := g.GP64()
-	g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-	b, ldb := g.arg("b"), g.arg("ldb")
-	g.SHLQ(operand.U8(2), ldb)
-	ldb3 := g.GP64()
-	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	a, lda, lda3 := g.stridedArg("a", "lda")
+	b, ldb, ldb3 := g.stridedArg("b", "ldb")
 
 	acc := make([][2]reg.VecVirtual, n)
 	for j := range acc {
@@ -203,6 +191,16 @@ func (g *gen) gemmNarrowTNBodyAVX2(n int, scratch operand.Mem) {
 		})
 	}
 	g.Label(done)
+}
+
+// stridedArg loads pointer argument ptr and its row stride ld (floats),
+// returning the pointer, the stride in bytes and 3 times it (the rows of
+// an iteration of 4 are stridedRow(p, nil, ld, ld3, u)).
+func (g *gen) stridedArg(ptr, ld string) (p, ldBytes, ld3 reg.GPVirtual) {
+	p, ldBytes, ld3 = g.arg(ptr), g.arg(ld), g.GP64()
+	g.SHLQ(operand.U8(2), ldBytes)
+	g.LEAQ(operand.Mem{Base: ldBytes, Index: ldBytes, Scale: 2}, ld3)
+	return p, ldBytes, ld3
 }
 
 // gemmNarrowTNLoop is the k loop of the narrow TN bodies: step(u) for the
