@@ -26,6 +26,13 @@ func GemmStripAVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int
 //go:noescape
 func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
+// GemmStripRowsAAVX2 runs GemmMicroRowsAAVX2 on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
+// B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
+// exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
+//
+//go:noescape
+func GemmStripRowsAAVX2(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+
 // GemmMicroPackBAVX2 computes one 6x16 tile of row-major C: acc[i][j] = fma(a[p*6+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).

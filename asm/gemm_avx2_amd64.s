@@ -238,45 +238,38 @@ accumulate_5:
 // func GemmStripAVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·GemmStripAVX2(SB), NOSPLIT, $0-96
-	MOVQ tiles+0(FP), AX
-	MOVQ a+16(FP), CX
-	MOVQ aStep+24(FP), DX
-	SHLQ $0x02, DX
-	MOVQ b+32(FP), BX
-	MOVQ bStep+48(FP), SI
-	SHLQ $0x02, SI
-	MOVQ c+56(FP), DI
-	MOVQ cStep+72(FP), R8
-	SHLQ $0x02, R8
+	SHLQ $0x02, aStep+24(FP)
+	SHLQ $0x02, bStep+48(FP)
+	SHLQ $0x02, cStep+72(FP)
 
 tile_6:
-	MOVQ       BX, R9
-	MOVQ       ldb+40(FP), R10
-	SHLQ       $0x02, R10
-	LEAQ       (R10)(R10*2), R11
-	MOVQ       ldc+64(FP), R12
-	SHLQ       $0x02, R12
-	MOVQ       DI, R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 63(R13)
-	ADDQ       R12, R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 63(R13)
-	ADDQ       R12, R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 63(R13)
-	ADDQ       R12, R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 63(R13)
-	ADDQ       R12, R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 63(R13)
-	ADDQ       R12, R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 63(R13)
-	MOVQ       CX, R12
-	IMUL3Q     $0x00000008, R10, R13
-	ADDQ       R9, R13
+	MOVQ       b+32(FP), AX
+	MOVQ       ldb+40(FP), CX
+	SHLQ       $0x02, CX
+	LEAQ       (CX)(CX*2), DX
+	MOVQ       ldc+64(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+56(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	MOVQ       a+16(FP), BX
+	IMUL3Q     $0x00000008, CX, SI
+	ADDQ       AX, SI
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
@@ -289,198 +282,204 @@ tile_6:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
-	MOVQ       kc+8(FP), R14
-	SHRQ       $0x02, R14
-	JZ         ktail_9
+	MOVQ       kc+8(FP), DI
+	SHRQ       $0x02, DI
+	JZ         ktail_10
 
-kloop_8:
-	PREFETCHT0   192(R12)
-	PREFETCHT0   (R13)
-	VMOVUPS      (R9), Y12
-	VMOVUPS      32(R9), Y13
-	VBROADCASTSS (R12), Y14
+kloop_9:
+	PREFETCHT0   192(BX)
+	PREFETCHT0   (SI)
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (BX), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(R12), Y14
+	VBROADCASTSS 4(BX), Y14
 	VFMADD231PS  Y12, Y14, Y2
 	VFMADD231PS  Y13, Y14, Y3
-	VBROADCASTSS 8(R12), Y14
+	VBROADCASTSS 8(BX), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS 12(R12), Y14
+	VBROADCASTSS 12(BX), Y14
 	VFMADD231PS  Y12, Y14, Y6
 	VFMADD231PS  Y13, Y14, Y7
-	VBROADCASTSS 16(R12), Y14
+	VBROADCASTSS 16(BX), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS 20(R12), Y14
+	VBROADCASTSS 20(BX), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	PREFETCHT0   256(R12)
-	PREFETCHT0   (R13)(R10*1)
-	VMOVUPS      (R9)(R10*1), Y12
-	VMOVUPS      32(R9)(R10*1), Y13
-	VBROADCASTSS 24(R12), Y14
+	PREFETCHT0   256(BX)
+	PREFETCHT0   (SI)(CX*1)
+	VMOVUPS      (AX)(CX*1), Y12
+	VMOVUPS      32(AX)(CX*1), Y13
+	VBROADCASTSS 24(BX), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 28(R12), Y14
+	VBROADCASTSS 28(BX), Y14
 	VFMADD231PS  Y12, Y14, Y2
 	VFMADD231PS  Y13, Y14, Y3
-	VBROADCASTSS 32(R12), Y14
+	VBROADCASTSS 32(BX), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS 36(R12), Y14
+	VBROADCASTSS 36(BX), Y14
 	VFMADD231PS  Y12, Y14, Y6
 	VFMADD231PS  Y13, Y14, Y7
-	VBROADCASTSS 40(R12), Y14
+	VBROADCASTSS 40(BX), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS 44(R12), Y14
+	VBROADCASTSS 44(BX), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	PREFETCHT0   (R13)(R10*2)
-	VMOVUPS      (R9)(R10*2), Y12
-	VMOVUPS      32(R9)(R10*2), Y13
-	VBROADCASTSS 48(R12), Y14
+	PREFETCHT0   (SI)(CX*2)
+	VMOVUPS      (AX)(CX*2), Y12
+	VMOVUPS      32(AX)(CX*2), Y13
+	VBROADCASTSS 48(BX), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 52(R12), Y14
+	VBROADCASTSS 52(BX), Y14
 	VFMADD231PS  Y12, Y14, Y2
 	VFMADD231PS  Y13, Y14, Y3
-	VBROADCASTSS 56(R12), Y14
+	VBROADCASTSS 56(BX), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS 60(R12), Y14
+	VBROADCASTSS 60(BX), Y14
 	VFMADD231PS  Y12, Y14, Y6
 	VFMADD231PS  Y13, Y14, Y7
-	VBROADCASTSS 64(R12), Y14
+	VBROADCASTSS 64(BX), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS 68(R12), Y14
+	VBROADCASTSS 68(BX), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	PREFETCHT0   (R13)(R11*1)
-	VMOVUPS      (R9)(R11*1), Y12
-	VMOVUPS      32(R9)(R11*1), Y13
-	VBROADCASTSS 72(R12), Y14
+	PREFETCHT0   (SI)(DX*1)
+	VMOVUPS      (AX)(DX*1), Y12
+	VMOVUPS      32(AX)(DX*1), Y13
+	VBROADCASTSS 72(BX), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 76(R12), Y14
+	VBROADCASTSS 76(BX), Y14
 	VFMADD231PS  Y12, Y14, Y2
 	VFMADD231PS  Y13, Y14, Y3
-	VBROADCASTSS 80(R12), Y14
+	VBROADCASTSS 80(BX), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS 84(R12), Y14
+	VBROADCASTSS 84(BX), Y14
 	VFMADD231PS  Y12, Y14, Y6
 	VFMADD231PS  Y13, Y14, Y7
-	VBROADCASTSS 88(R12), Y14
+	VBROADCASTSS 88(BX), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS 92(R12), Y14
+	VBROADCASTSS 92(BX), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	ADDQ         $0x00000060, R12
-	LEAQ         (R9)(R10*4), R9
-	LEAQ         (R13)(R10*4), R13
-	DECQ         R14
-	JNZ          kloop_8
+	ADDQ         $0x00000060, BX
+	LEAQ         (AX)(CX*4), AX
+	LEAQ         (SI)(CX*4), SI
+	DECQ         DI
+	JNZ          kloop_9
 
-ktail_9:
-	MOVQ kc+8(FP), R11
-	ANDQ $0x00000003, R11
-	JZ   store_11
+ktail_10:
+	MOVQ kc+8(FP), DX
+	ANDQ $0x00000003, DX
+	JZ   store_12
 
-ktailloop_10:
-	VMOVUPS      (R9), Y12
-	VMOVUPS      32(R9), Y13
-	VBROADCASTSS (R12), Y14
+ktailloop_11:
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (BX), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(R12), Y14
+	VBROADCASTSS 4(BX), Y14
 	VFMADD231PS  Y12, Y14, Y2
 	VFMADD231PS  Y13, Y14, Y3
-	VBROADCASTSS 8(R12), Y14
+	VBROADCASTSS 8(BX), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS 12(R12), Y14
+	VBROADCASTSS 12(BX), Y14
 	VFMADD231PS  Y12, Y14, Y6
 	VFMADD231PS  Y13, Y14, Y7
-	VBROADCASTSS 16(R12), Y14
+	VBROADCASTSS 16(BX), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS 20(R12), Y14
+	VBROADCASTSS 20(BX), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	ADDQ         $0x00000018, R12
-	ADDQ         R10, R9
-	DECQ         R11
-	JNZ          ktailloop_10
+	ADDQ         $0x00000018, BX
+	ADDQ         CX, AX
+	DECQ         DX
+	JNZ          ktailloop_11
 
-store_11:
-	MOVQ    DI, R9
-	MOVQ    ldc+64(FP), R10
-	SHLQ    $0x02, R10
-	MOVQ    load+88(FP), R11
-	TESTQ   R11, R11
-	JNZ     accumulate_12
-	VMOVUPS Y0, (R9)
-	VMOVUPS Y1, 32(R9)
-	ADDQ    R10, R9
-	VMOVUPS Y2, (R9)
-	VMOVUPS Y3, 32(R9)
-	ADDQ    R10, R9
-	VMOVUPS Y4, (R9)
-	VMOVUPS Y5, 32(R9)
-	ADDQ    R10, R9
-	VMOVUPS Y6, (R9)
-	VMOVUPS Y7, 32(R9)
-	ADDQ    R10, R9
-	VMOVUPS Y8, (R9)
-	VMOVUPS Y9, 32(R9)
-	ADDQ    R10, R9
-	VMOVUPS Y10, (R9)
-	VMOVUPS Y11, 32(R9)
+store_12:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    load+88(FP), DX
+	TESTQ   DX, DX
+	JNZ     accumulate_13
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, 32(AX)
 	JMP     tiledone_7
 
-accumulate_12:
+accumulate_13:
 	VBROADCASTSS beta+80(FP), Y12
-	VFMADD231PS  (R9), Y12, Y0
-	VMOVUPS      Y0, (R9)
-	VFMADD231PS  32(R9), Y12, Y1
-	VMOVUPS      Y1, 32(R9)
-	ADDQ         R10, R9
-	VFMADD231PS  (R9), Y12, Y2
-	VMOVUPS      Y2, (R9)
-	VFMADD231PS  32(R9), Y12, Y3
-	VMOVUPS      Y3, 32(R9)
-	ADDQ         R10, R9
-	VFMADD231PS  (R9), Y12, Y4
-	VMOVUPS      Y4, (R9)
-	VFMADD231PS  32(R9), Y12, Y5
-	VMOVUPS      Y5, 32(R9)
-	ADDQ         R10, R9
-	VFMADD231PS  (R9), Y12, Y6
-	VMOVUPS      Y6, (R9)
-	VFMADD231PS  32(R9), Y12, Y7
-	VMOVUPS      Y7, 32(R9)
-	ADDQ         R10, R9
-	VFMADD231PS  (R9), Y12, Y8
-	VMOVUPS      Y8, (R9)
-	VFMADD231PS  32(R9), Y12, Y9
-	VMOVUPS      Y9, 32(R9)
-	ADDQ         R10, R9
-	VFMADD231PS  (R9), Y12, Y10
-	VMOVUPS      Y10, (R9)
-	VFMADD231PS  32(R9), Y12, Y11
-	VMOVUPS      Y11, 32(R9)
+	VFMADD231PS  (AX), Y12, Y0
+	VMOVUPS      Y0, (AX)
+	VFMADD231PS  32(AX), Y12, Y1
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y2
+	VMOVUPS      Y2, (AX)
+	VFMADD231PS  32(AX), Y12, Y3
+	VMOVUPS      Y3, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y4
+	VMOVUPS      Y4, (AX)
+	VFMADD231PS  32(AX), Y12, Y5
+	VMOVUPS      Y5, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y6
+	VMOVUPS      Y6, (AX)
+	VFMADD231PS  32(AX), Y12, Y7
+	VMOVUPS      Y7, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y8
+	VMOVUPS      Y8, (AX)
+	VFMADD231PS  32(AX), Y12, Y9
+	VMOVUPS      Y9, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y10
+	VMOVUPS      Y10, (AX)
+	VFMADD231PS  32(AX), Y12, Y11
+	VMOVUPS      Y11, 32(AX)
 
 tiledone_7:
-	ADDQ DX, CX
-	ADDQ SI, BX
-	ADDQ R8, DI
-	DECQ AX
-	JNZ  tile_6
+	DECQ tiles+0(FP)
+	JZ   stripend_8
+	MOVQ aStep+24(FP), AX
+	ADDQ AX, a+16(FP)
+	MOVQ bStep+48(FP), AX
+	ADDQ AX, b+32(FP)
+	MOVQ cStep+72(FP), AX
+	ADDQ AX, c+56(FP)
+	JMP  tile_6
+
+stripend_8:
 	VZEROUPPER
 	RET
 
@@ -531,9 +530,9 @@ TEXT ·GemmMicroRowsAAVX2(SB), NOSPLIT, $0-72
 	VXORPS     Y11, Y11, Y11
 	MOVQ       kc+0(FP), R9
 	SHRQ       $0x02, R9
-	JZ         ktail_14
+	JZ         ktail_15
 
-kloop_13:
+kloop_14:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
@@ -623,14 +622,14 @@ kloop_13:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R9
-	JNZ          kloop_13
+	JNZ          kloop_14
 
-ktail_14:
+ktail_15:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_16
+	JZ   store_17
 
-ktailloop_15:
+ktailloop_16:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
 	VBROADCASTSS (BX), Y14
@@ -655,15 +654,15 @@ ktailloop_15:
 	ADDQ         $0x00000004, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_15
+	JNZ          ktailloop_16
 
-store_16:
+store_17:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_17
+	JNZ     accumulate_18
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -684,7 +683,7 @@ store_16:
 	VZEROUPPER
 	RET
 
-accumulate_17:
+accumulate_18:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -715,6 +714,257 @@ accumulate_17:
 	VMOVUPS      Y10, (AX)
 	VFMADD231PS  32(AX), Y12, Y11
 	VMOVUPS      Y11, 32(AX)
+	VZEROUPPER
+	RET
+
+// func GemmStripRowsAAVX2(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+// Requires: AVX, FMA3, MMX+
+TEXT ·GemmStripRowsAAVX2(SB), NOSPLIT, $0-104
+	SHLQ $0x02, aStep+32(FP)
+	SHLQ $0x02, bStep+56(FP)
+	SHLQ $0x02, cStep+80(FP)
+
+tile_19:
+	MOVQ       b+40(FP), AX
+	MOVQ       ldb+48(FP), CX
+	SHLQ       $0x02, CX
+	LEAQ       (CX)(CX*2), DX
+	MOVQ       ldc+72(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+64(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 63(SI)
+	MOVQ       a+16(FP), BX
+	MOVQ       lda+24(FP), SI
+	SHLQ       $0x02, SI
+	LEAQ       (BX)(SI*1), DI
+	IMUL3Q     $0x00000008, CX, R8
+	ADDQ       AX, R8
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	MOVQ       kc+8(FP), R9
+	SHRQ       $0x02, R9
+	JZ         ktail_23
+
+kloop_22:
+	PREFETCHT0   (R8)
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (DI)(SI*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI)(SI*2), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (BX)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	PREFETCHT0   (R8)(CX*1)
+	VMOVUPS      (AX)(CX*1), Y12
+	VMOVUPS      32(AX)(CX*1), Y13
+	VBROADCASTSS 4(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(DI)(SI*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI)(SI*2), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(BX)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	PREFETCHT0   (R8)(CX*2)
+	VMOVUPS      (AX)(CX*2), Y12
+	VMOVUPS      32(AX)(CX*2), Y13
+	VBROADCASTSS 8(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 8(DI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(DI)(SI*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(DI)(SI*2), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 8(BX)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 8(DI)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	PREFETCHT0   (R8)(DX*1)
+	VMOVUPS      (AX)(DX*1), Y12
+	VMOVUPS      32(AX)(DX*1), Y13
+	VBROADCASTSS 12(BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 12(DI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 12(DI)(SI*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DI)(SI*2), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(BX)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 12(DI)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000010, DI
+	LEAQ         (AX)(CX*4), AX
+	LEAQ         (R8)(CX*4), R8
+	DECQ         R9
+	JNZ          kloop_22
+
+ktail_23:
+	MOVQ kc+8(FP), DX
+	ANDQ $0x00000003, DX
+	JZ   store_25
+
+ktailloop_24:
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (BX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (DI)(SI*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI)(SI*2), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (BX)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(SI*4), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000004, BX
+	ADDQ         $0x00000004, DI
+	ADDQ         CX, AX
+	DECQ         DX
+	JNZ          ktailloop_24
+
+store_25:
+	MOVQ    c+64(FP), AX
+	MOVQ    ldc+72(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    load+96(FP), DX
+	TESTQ   DX, DX
+	JNZ     accumulate_26
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, 32(AX)
+	JMP     tiledone_20
+
+accumulate_26:
+	VBROADCASTSS beta+88(FP), Y12
+	VFMADD231PS  (AX), Y12, Y0
+	VMOVUPS      Y0, (AX)
+	VFMADD231PS  32(AX), Y12, Y1
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y2
+	VMOVUPS      Y2, (AX)
+	VFMADD231PS  32(AX), Y12, Y3
+	VMOVUPS      Y3, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y4
+	VMOVUPS      Y4, (AX)
+	VFMADD231PS  32(AX), Y12, Y5
+	VMOVUPS      Y5, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y6
+	VMOVUPS      Y6, (AX)
+	VFMADD231PS  32(AX), Y12, Y7
+	VMOVUPS      Y7, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y8
+	VMOVUPS      Y8, (AX)
+	VFMADD231PS  32(AX), Y12, Y9
+	VMOVUPS      Y9, 32(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y12, Y10
+	VMOVUPS      Y10, (AX)
+	VFMADD231PS  32(AX), Y12, Y11
+	VMOVUPS      Y11, 32(AX)
+
+tiledone_20:
+	DECQ tiles+0(FP)
+	JZ   stripend_21
+	MOVQ aStep+32(FP), AX
+	ADDQ AX, a+16(FP)
+	MOVQ bStep+56(FP), AX
+	ADDQ AX, b+40(FP)
+	MOVQ cStep+80(FP), AX
+	ADDQ AX, c+64(FP)
+	JMP  tile_19
+
+stripend_21:
 	VZEROUPPER
 	RET
 
@@ -763,9 +1013,9 @@ TEXT ·GemmMicroPackBAVX2(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_19
+	JZ         ktail_28
 
-kloop_18:
+kloop_27:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y12
@@ -865,14 +1115,14 @@ kloop_18:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_18
+	JNZ          kloop_27
 
-ktail_19:
+ktail_28:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_21
+	JZ   store_30
 
-ktailloop_20:
+ktailloop_29:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (DI)
 	VMOVUPS      32(AX), Y13
@@ -899,15 +1149,15 @@ ktailloop_20:
 	ADDQ         $0x00000040, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_20
+	JNZ          ktailloop_29
 
-store_21:
+store_30:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_22
+	JNZ     accumulate_31
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -928,7 +1178,7 @@ store_21:
 	VZEROUPPER
 	RET
 
-accumulate_22:
+accumulate_31:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -1010,9 +1260,9 @@ TEXT ·GemmMicroRowsAPackBAVX2(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R9
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_24
+	JZ         ktail_33
 
-kloop_23:
+kloop_32:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
@@ -1111,14 +1361,14 @@ kloop_23:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R10
-	JNZ          kloop_23
+	JNZ          kloop_32
 
-ktail_24:
+ktail_33:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_26
+	JZ   store_35
 
-ktailloop_25:
+ktailloop_34:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
 	VMOVUPS      32(AX), Y13
@@ -1146,15 +1396,15 @@ ktailloop_25:
 	ADDQ         $0x00000040, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_25
+	JNZ          ktailloop_34
 
-store_26:
+store_35:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_27
+	JNZ     accumulate_36
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1175,7 +1425,7 @@ store_26:
 	VZEROUPPER
 	RET
 
-accumulate_27:
+accumulate_36:
 	VBROADCASTSS beta+64(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -1243,9 +1493,9 @@ TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
 	VXORPS     Y7, Y7, Y7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_29
+	JZ         ktail_38
 
-kloop_28:
+kloop_37:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y8
@@ -1312,14 +1562,14 @@ kloop_28:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_28
+	JNZ          kloop_37
 
-ktail_29:
+ktail_38:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_31
+	JZ   store_40
 
-ktailloop_30:
+ktailloop_39:
 	VMOVUPS      (AX), Y8
 	VMOVUPS      32(AX), Y9
 	VBROADCASTSS (BX), Y10
@@ -1337,15 +1587,15 @@ ktailloop_30:
 	ADDQ         $0x00000018, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_30
+	JNZ          ktailloop_39
 
-store_31:
+store_40:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_32
+	JNZ     accumulate_41
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1360,7 +1610,7 @@ store_31:
 	VZEROUPPER
 	RET
 
-accumulate_32:
+accumulate_41:
 	VBROADCASTSS beta+48(FP), Y8
 	VFMADD231PS  (AX), Y8, Y0
 	VMOVUPS      Y0, (AX)
@@ -1396,14 +1646,14 @@ TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000040, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_33:
+rowgroup_42:
 	CMPQ SI, $0x00000008
-	JB   rows1_34
+	JB   rows1_43
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_36:
+panel_45:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R10)
@@ -1440,20 +1690,20 @@ panel_36:
 	ADDQ    $0x00000040, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_36
+	JNZ     panel_45
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_33
+	JMP     rowgroup_42
 
-rows1_34:
+rows1_43:
 	TESTQ SI, SI
-	JZ    done_35
+	JZ    done_44
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_37:
+panel_46:
 	VMOVUPS (BX), Y0
 	VMOVUPS Y0, (R9)
 	VMOVUPS 32(BX), Y0
@@ -1461,13 +1711,13 @@ panel_37:
 	ADDQ    $0x00000040, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_37
+	JNZ     panel_46
 	ADDQ    DX, CX
 	ADDQ    $0x00000040, AX
 	DECQ    SI
-	JMP     rows1_34
+	JMP     rows1_43
 
-done_35:
+done_44:
 	VZEROUPPER
 	RET
 
@@ -1491,15 +1741,15 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    256(R10)(R11*4), R10
 	VMOVDQU (R10), Y0
 
-panel_38:
+panel_47:
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  (AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_40
+	JZ    coltail_49
 
-cols_39:
+cols_48:
 	VMOVUPS    (R10), Y1
 	VMOVUPS    (R10)(DX*1), Y2
 	VMOVUPS    (R10)(DX*2), Y3
@@ -1544,11 +1794,11 @@ cols_39:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, R12
 	DECQ       R13
-	JNZ        cols_39
+	JNZ        cols_48
 
-coltail_40:
+coltail_49:
 	TESTQ      R8, R8
-	JZ         group_41
+	JZ         group_50
 	VMASKMOVPS (R10), Y0, Y1
 	VMASKMOVPS (R10)(DX*1), Y0, Y2
 	VMASKMOVPS (R10)(DX*2), Y0, Y3
@@ -1583,37 +1833,37 @@ coltail_40:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y8, 64(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y4, 128(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y9, 192(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y2, 320(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y6, 384(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_41
+	JE         group_50
 	VMOVUPS    Y1, 448(R12)
 
-group_41:
+group_50:
 	LEAQ  (CX)(DX*8), CX
 	MOVQ  CX, R10
 	LEAQ  (CX)(DX*4), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_43
+	JZ    coltail_52
 
-cols_42:
+cols_51:
 	VMOVUPS    (R10), Y1
 	VMOVUPS    (R10)(DX*1), Y2
 	VMOVUPS    (R10)(DX*2), Y3
@@ -1658,11 +1908,11 @@ cols_42:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, R12
 	DECQ       R13
-	JNZ        cols_42
+	JNZ        cols_51
 
-coltail_43:
+coltail_52:
 	TESTQ      R8, R8
-	JZ         group_44
+	JZ         group_53
 	VMASKMOVPS (R10), Y0, Y1
 	VMASKMOVPS (R10)(DX*1), Y0, Y2
 	VMASKMOVPS (R10)(DX*2), Y0, Y3
@@ -1697,32 +1947,32 @@ coltail_43:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R12)
 	CMPQ       R8, $0x00000001
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y8, 64(R12)
 	CMPQ       R8, $0x00000002
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y4, 128(R12)
 	CMPQ       R8, $0x00000003
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y9, 192(R12)
 	CMPQ       R8, $0x00000004
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y3, 256(R12)
 	CMPQ       R8, $0x00000005
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y2, 320(R12)
 	CMPQ       R8, $0x00000006
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y6, 384(R12)
 	CMPQ       R8, $0x00000007
-	JE         group_44
+	JE         group_53
 	VMOVUPS    Y1, 448(R12)
 
-group_44:
+group_53:
 	LEAQ (CX)(DX*8), CX
 	ADDQ DI, AX
 	DECQ R9
-	JNZ  panel_38
+	JNZ  panel_47
 	VZEROUPPER
 	RET
 
@@ -1883,16 +2133,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_45:
+panel_54:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_47
+	JZ    coltail_56
 
-cols_46:
+cols_55:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -1945,11 +2195,11 @@ cols_46:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_46
+	JNZ          cols_55
 
-coltail_47:
+coltail_56:
 	TESTQ      R9, R9
-	JZ         group_48
+	JZ         group_57
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -1983,39 +2233,39 @@ coltail_47:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_48
+	JE         group_57
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_48:
+group_57:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_45
+	JNZ  panel_54
 	VZEROUPPER
 	RET
 
@@ -2041,15 +2291,15 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_50
+	JZ           blocksdone_59
 
-block_49:
+block_58:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_51:
+blockpanel_60:
 	VMASKMOVPS (R10), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R12)
@@ -2078,39 +2328,39 @@ blockpanel_51:
 	ADDQ       $0x00000018, R11
 	ADDQ       DI, R12
 	DECQ       R13
-	JNZ        blockpanel_51
+	JNZ        blockpanel_60
 	LEAQ       (CX)(DX*8), CX
 	ADDQ       $0x000000c0, AX
 	DECQ       R9
-	JNZ        block_49
+	JNZ        block_58
 
-blocksdone_50:
+blocksdone_59:
 	ANDQ $0x00000007, R8
-	JZ   restdone_53
+	JZ   restdone_62
 
-rest_52:
+rest_61:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_54:
+rowpanel_63:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R9)
 	ADDQ       $0x00000018, SI
 	ADDQ       DI, R9
 	DECQ       R10
-	JNZ        rowpanel_54
+	JNZ        rowpanel_63
 	ADDQ       DX, CX
 	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        rest_52
+	JNZ        rest_61
 
-restdone_53:
+restdone_62:
 	MOVQ CX, SI
 	MOVQ AX, R8
 
-rowpanel_55:
+rowpanel_64:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
 	VMOVUPS      X2, (R8)
@@ -2119,7 +2369,7 @@ rowpanel_55:
 	ADDQ         $0x00000018, SI
 	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          rowpanel_55
+	JNZ          rowpanel_64
 	ADDQ         DX, CX
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
@@ -2131,19 +2381,19 @@ TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_56
+	JE   op0_65
 	CMPQ AX, $0x00000001
-	JE   op1_57
+	JE   op1_66
 	CMPQ AX, $0x00000002
-	JE   op2_58
+	JE   op2_67
 	CMPQ AX, $0x00000003
-	JE   op3_59
+	JE   op3_68
 	CMPQ AX, $0x00000004
-	JE   op4_60
+	JE   op4_69
 	VZEROUPPER
 	RET
 
-op0_56:
+op0_65:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2163,9 +2413,9 @@ op0_56:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_62
+	JZ      tntail_71
 
-tnloop_61:
+tnloop_70:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2189,14 +2439,14 @@ tnloop_61:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_61
+	JNZ          tnloop_70
 
-tntail_62:
+tntail_71:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_64
+	JZ   tnstore_73
 
-tntailloop_63:
+tntailloop_72:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2205,9 +2455,9 @@ tntailloop_63:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_63
+	JNZ          tntailloop_72
 
-tnstore_64:
+tnstore_73:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2253,81 +2503,81 @@ tnstore_64:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_66
+	JZ           tnkeep_75
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_66:
+tnkeep_75:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_67
+	JZ          tnkeep_76
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_67:
+tnkeep_76:
 	VMOVSS      X9, (CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_68
+	JZ          tnkeep_77
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_68:
+tnkeep_77:
 	VMOVSS      X5, (CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_69
+	JZ          tnkeep_78
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_69:
+tnkeep_78:
 	VMOVSS      X10, (CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_70
+	JZ          tnkeep_79
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_70:
+tnkeep_79:
 	VMOVSS      X4, (CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_71
+	JZ          tnkeep_80
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_71:
+tnkeep_80:
 	VMOVSS      X3, (CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_72
+	JZ          tnkeep_81
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_72:
+tnkeep_81:
 	VMOVSS      X7, (CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_73
+	JZ          tnkeep_82
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_73:
+tnkeep_82:
 	VMOVSS      X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     32(SP), Y3
@@ -2362,91 +2612,91 @@ tnkeep_73:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_74
+	JZ          tnkeep_83
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y8
 
-tnkeep_74:
+tnkeep_83:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000009
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_75
+	JZ          tnkeep_84
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_75:
+tnkeep_84:
 	VMOVSS      X9, (CX)
 	CMPQ        AX, $0x0000000a
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_76
+	JZ          tnkeep_85
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_76:
+tnkeep_85:
 	VMOVSS      X5, (CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_77
+	JZ          tnkeep_86
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_77:
+tnkeep_86:
 	VMOVSS      X10, (CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_78
+	JZ          tnkeep_87
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_78:
+tnkeep_87:
 	VMOVSS      X4, (CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_79
+	JZ          tnkeep_88
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_79:
+tnkeep_88:
 	VMOVSS      X3, (CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_80
+	JZ          tnkeep_89
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_80:
+tnkeep_89:
 	VMOVSS      X7, (CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_65
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_81
+	JZ          tnkeep_90
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_81:
+tnkeep_90:
 	VMOVSS X2, (CX)
 
-tndone_65:
+tndone_74:
 	VZEROUPPER
 	RET
 
-op1_57:
+op1_66:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2468,9 +2718,9 @@ op1_57:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_83
+	JZ      tntail_92
 
-tnloop_82:
+tnloop_91:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2506,14 +2756,14 @@ tnloop_82:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_82
+	JNZ          tnloop_91
 
-tntail_83:
+tntail_92:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_85
+	JZ   tnstore_94
 
-tntailloop_84:
+tntailloop_93:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2525,9 +2775,9 @@ tntailloop_84:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_84
+	JNZ          tntailloop_93
 
-tnstore_85:
+tnstore_94:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -2575,81 +2825,81 @@ tnstore_85:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_87
+	JZ           tnkeep_96
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_87:
+tnkeep_96:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_88
+	JZ          tnkeep_97
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_88:
+tnkeep_97:
 	VMOVLPS     X9, (CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_89
+	JZ          tnkeep_98
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_89:
+tnkeep_98:
 	VMOVLPS     X5, (CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_90
+	JZ          tnkeep_99
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_90:
+tnkeep_99:
 	VMOVLPS     X10, (CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_91
+	JZ          tnkeep_100
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_91:
+tnkeep_100:
 	VMOVLPS     X4, (CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_92
+	JZ          tnkeep_101
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_92:
+tnkeep_101:
 	VMOVLPS     X3, (CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_93
+	JZ          tnkeep_102
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_93:
+tnkeep_102:
 	VMOVLPS     X7, (CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_94
+	JZ          tnkeep_103
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_94:
+tnkeep_103:
 	VMOVLPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -2684,91 +2934,91 @@ tnkeep_94:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_95
+	JZ          tnkeep_104
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y8
 
-tnkeep_95:
+tnkeep_104:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000009
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_96
+	JZ          tnkeep_105
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_96:
+tnkeep_105:
 	VMOVLPS     X9, (CX)
 	CMPQ        AX, $0x0000000a
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_97
+	JZ          tnkeep_106
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_97:
+tnkeep_106:
 	VMOVLPS     X5, (CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_98
+	JZ          tnkeep_107
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_98:
+tnkeep_107:
 	VMOVLPS     X10, (CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_99
+	JZ          tnkeep_108
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_99:
+tnkeep_108:
 	VMOVLPS     X4, (CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_100
+	JZ          tnkeep_109
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_100:
+tnkeep_109:
 	VMOVLPS     X3, (CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_101
+	JZ          tnkeep_110
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_101:
+tnkeep_110:
 	VMOVLPS     X7, (CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_86
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_102
+	JZ          tnkeep_111
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_102:
+tnkeep_111:
 	VMOVLPS X2, (CX)
 
-tndone_86:
+tndone_95:
 	VZEROUPPER
 	RET
 
-op2_58:
+op2_67:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2792,9 +3042,9 @@ op2_58:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_104
+	JZ      tntail_113
 
-tnloop_103:
+tnloop_112:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -2842,14 +3092,14 @@ tnloop_103:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_103
+	JNZ          tnloop_112
 
-tntail_104:
+tntail_113:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_106
+	JZ   tnstore_115
 
-tntailloop_105:
+tntailloop_114:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -2864,9 +3114,9 @@ tntailloop_105:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_105
+	JNZ          tntailloop_114
 
-tnstore_106:
+tnstore_115:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -2916,95 +3166,95 @@ tnstore_106:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_108
+	JZ           tnkeep_117
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_108:
+tnkeep_117:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_109
+	JZ          tnkeep_118
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_109:
+tnkeep_118:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_110
+	JZ          tnkeep_119
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_110:
+tnkeep_119:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_111
+	JZ          tnkeep_120
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_111:
+tnkeep_120:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_112
+	JZ          tnkeep_121
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_112:
+tnkeep_121:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_113
+	JZ          tnkeep_122
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_113:
+tnkeep_122:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_114
+	JZ          tnkeep_123
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_114:
+tnkeep_123:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_115
+	JZ          tnkeep_124
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_115:
+tnkeep_124:
 	VMOVLPS     X2, (CX)
 	VMOVHLPS    X2, X2, X2
 	VMOVSS      X2, 8(CX)
@@ -3041,107 +3291,107 @@ tnkeep_115:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_116
+	JZ          tnkeep_125
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y8
 
-tnkeep_116:
+tnkeep_125:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000009
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_117
+	JZ          tnkeep_126
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_117:
+tnkeep_126:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x0000000a
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_118
+	JZ          tnkeep_127
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_118:
+tnkeep_127:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_119
+	JZ          tnkeep_128
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_119:
+tnkeep_128:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_120
+	JZ          tnkeep_129
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_120:
+tnkeep_129:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_121
+	JZ          tnkeep_130
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_121:
+tnkeep_130:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_122
+	JZ          tnkeep_131
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_122:
+tnkeep_131:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_107
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_123
+	JZ          tnkeep_132
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_123:
+tnkeep_132:
 	VMOVLPS  X2, (CX)
 	VMOVHLPS X2, X2, X2
 	VMOVSS   X2, 8(CX)
 
-tndone_107:
+tndone_116:
 	VZEROUPPER
 	RET
 
-op3_59:
+op3_68:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3167,9 +3417,9 @@ op3_59:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_125
+	JZ      tntail_134
 
-tnloop_124:
+tnloop_133:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3229,14 +3479,14 @@ tnloop_124:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_124
+	JNZ          tnloop_133
 
-tntail_125:
+tntail_134:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_127
+	JZ   tnstore_136
 
-tntailloop_126:
+tntailloop_135:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3254,9 +3504,9 @@ tntailloop_126:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_126
+	JNZ          tntailloop_135
 
-tnstore_127:
+tnstore_136:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3308,81 +3558,81 @@ tnstore_127:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_129
+	JZ           tnkeep_138
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_129:
+tnkeep_138:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_130
+	JZ          tnkeep_139
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_130:
+tnkeep_139:
 	VMOVUPS     X9, (CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_131
+	JZ          tnkeep_140
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_131:
+tnkeep_140:
 	VMOVUPS     X5, (CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_132
+	JZ          tnkeep_141
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_132:
+tnkeep_141:
 	VMOVUPS     X10, (CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_133
+	JZ          tnkeep_142
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_133:
+tnkeep_142:
 	VMOVUPS     X4, (CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_134
+	JZ          tnkeep_143
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_134:
+tnkeep_143:
 	VMOVUPS     X3, (CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_135
+	JZ          tnkeep_144
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_135:
+tnkeep_144:
 	VMOVUPS     X7, (CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_136
+	JZ          tnkeep_145
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_136:
+tnkeep_145:
 	VMOVUPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3417,91 +3667,91 @@ tnkeep_136:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_137
+	JZ          tnkeep_146
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y8
 
-tnkeep_137:
+tnkeep_146:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000009
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_138
+	JZ          tnkeep_147
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_138:
+tnkeep_147:
 	VMOVUPS     X9, (CX)
 	CMPQ        AX, $0x0000000a
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_139
+	JZ          tnkeep_148
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_139:
+tnkeep_148:
 	VMOVUPS     X5, (CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_140
+	JZ          tnkeep_149
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_140:
+tnkeep_149:
 	VMOVUPS     X10, (CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_141
+	JZ          tnkeep_150
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_141:
+tnkeep_150:
 	VMOVUPS     X4, (CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_142
+	JZ          tnkeep_151
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_142:
+tnkeep_151:
 	VMOVUPS     X3, (CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_143
+	JZ          tnkeep_152
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_143:
+tnkeep_152:
 	VMOVUPS     X7, (CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_128
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_144
+	JZ          tnkeep_153
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_144:
+tnkeep_153:
 	VMOVUPS X2, (CX)
 
-tndone_128:
+tndone_137:
 	VZEROUPPER
 	RET
 
-op4_60:
+op4_69:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3529,9 +3779,9 @@ op4_60:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_146
+	JZ      tntail_155
 
-tnloop_145:
+tnloop_154:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3603,14 +3853,14 @@ tnloop_145:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_145
+	JNZ          tnloop_154
 
-tntail_146:
+tntail_155:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_148
+	JZ   tnstore_157
 
-tntailloop_147:
+tntailloop_156:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3631,9 +3881,9 @@ tntailloop_147:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_147
+	JNZ          tntailloop_156
 
-tnstore_148:
+tnstore_157:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3687,95 +3937,95 @@ tnstore_148:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_150
+	JZ           tnkeep_159
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_150:
+tnkeep_159:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000001
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_151
+	JZ           tnkeep_160
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_151:
+tnkeep_160:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000002
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_152
+	JZ           tnkeep_161
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_152:
+tnkeep_161:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000003
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_153
+	JZ           tnkeep_162
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_153:
+tnkeep_162:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000004
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_154
+	JZ           tnkeep_163
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_154:
+tnkeep_163:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x00000005
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_155
+	JZ           tnkeep_164
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_155:
+tnkeep_164:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000006
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_156
+	JZ           tnkeep_165
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_156:
+tnkeep_165:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000007
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_157
+	JZ           tnkeep_166
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y2
 
-tnkeep_157:
+tnkeep_166:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(CX)
@@ -3812,102 +4062,102 @@ tnkeep_157:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	CMPQ         AX, $0x00000008
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_158
+	JZ           tnkeep_167
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_158:
+tnkeep_167:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000009
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_159
+	JZ           tnkeep_168
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_159:
+tnkeep_168:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x0000000a
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_160
+	JZ           tnkeep_169
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_160:
+tnkeep_169:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000b
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_161
+	JZ           tnkeep_170
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_161:
+tnkeep_170:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000c
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_162
+	JZ           tnkeep_171
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_162:
+tnkeep_171:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x0000000d
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_163
+	JZ           tnkeep_172
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_163:
+tnkeep_172:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000e
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_164
+	JZ           tnkeep_173
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_164:
+tnkeep_173:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000f
-	JE           tndone_149
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_165
+	JZ           tnkeep_174
 	VMASKMOVPS   (CX), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y2
 
-tnkeep_165:
+tnkeep_174:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X0
 	VMOVSS       X0, 16(CX)
 
-tndone_149:
+tndone_158:
 	VZEROUPPER
 	RET

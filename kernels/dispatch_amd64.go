@@ -224,17 +224,22 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 }
 
 // gemmMicroStrip runs level k's wide tile on tiles full tiles in a row in
-// one call (GemmStrip*, packed A): tile t reads the A panel at a[t*aStep:],
-// the B panel at b[t*bStep:] (rows at stride ldb) and writes the C tile at
-// c[t*cStep:] (rows at stride ldc), the slices cut by the driver to exactly
-// what the tiles read and write. It reports false, doing nothing, where the
-// level has no strip kernel (the narrow tile, generic).
-func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
+// one call (GemmStrip*, A packed where lda is 0, else in place at stride
+// lda): tile t reads the A panel at a[t*aStep:], the B panel at
+// b[t*bStep:] (rows at stride ldb) and writes the C tile at c[t*cStep:]
+// (rows at stride ldc), the slices cut by the driver to exactly what the
+// tiles read and write. It reports false, doing nothing, where the level
+// has no strip kernel (the narrow tile, generic).
+func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
 	switch {
 	case k.narrow:
 		return false
+	case k.lv == levelAVX512 && lda > 0:
+		asm.GemmStripRowsAAVX512(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
 	case k.lv == levelAVX512:
 		asm.GemmStripAVX512(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
+	case k.lv == levelAVX2 && lda > 0:
+		asm.GemmStripRowsAAVX2(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
 	case k.lv == levelAVX2:
 		asm.GemmStripAVX2(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
 	default:

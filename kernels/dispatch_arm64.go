@@ -172,7 +172,7 @@ func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb in
 }
 
 // gemmMicroStrip: NEON has no strip kernel; the driver calls gemmMicro per tile.
-func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
+func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
 	return false
 }
 

@@ -257,16 +257,16 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					}
 					j.tile(buf.tile, ap, lda, bp, ldb, nil, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
 				}
-				// Runs of full tiles on packed A go to j.strip; the first
-				// tiles of fused B panels, partial tiles and in-place A go
-				// through tileAt.
+				// Runs of full tiles go to j.strip; the first tiles of fused
+				// B panels and partial tiles go through tileAt.
 				if rowsFirst {
 					for jb := 0; jb < nc; jb += l2Blk {
 						jEnd := min(jb+l2Blk, nc)
 						for ir := 0; ir < mcur; ir += mr {
 							jr := jb
-							if full := (jEnd - jb) / nr; full > 0 && ir+mr <= mcur && !j.rowsA && !(fused && ic == i0 && ir == 0) {
-								j.strip(full, kc, buf.a[ir*kc:], 0, buf.b[jb*kc:], nr, nr*kc, ic+ir, jc+jb, 0, nr, beta, load)
+							if full := (jEnd - jb) / nr; full > 0 && ir+mr <= mcur && !(fused && ic == i0 && ir == 0) {
+								ap, lda := aPanel(ir, mr)
+								j.strip(full, kc, ap, lda, 0, buf.b[jb*kc:], nr, nr*kc, ic+ir, jc+jb, 0, nr, beta, load)
 								jr += full * nr
 							}
 							for ; jr < jEnd; jr += nr {
@@ -281,9 +281,13 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 							tileAt(0, jr) // packs the B panel the others read
 							ir = mr
 						}
-						if full := mcur / mr; full*mr > ir && jr+nr <= nc && !j.rowsA {
+						if full := mcur / mr; full*mr > ir && jr+nr <= nc {
 							bp, ldb := bPanel(jr)
-							j.strip(full-ir/mr, kc, buf.a[ir*kc:], mr*kc, bp, ldb, 0, ic+ir, jc+jr, mr, 0, beta, load)
+							ap, lda, aStep := buf.a[ir*kc:], 0, mr*kc // the A panels in turn
+							if j.rowsA {
+								ap, lda, aStep = j.a[(ic+ir)*j.lda+pc:], j.lda, mr*j.lda
+							}
+							j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, ic+ir, jc+jr, mr, 0, beta, load)
 							ir = full * mr
 						}
 						for ; ir < mcur; ir += mr {
@@ -376,28 +380,33 @@ func (j *gemmJob) blockBeta(pc int) (beta float32, load int) {
 // 40 µs at 100 GFLOP/s): Go cannot preempt assembly.
 const gemmStripFMAs = 1 << 21
 
-// strip computes tiles full tiles in a row on packed A: tile t reads the A
-// panel at a[t*aStep:] and the B panel at b[t*bStep:] (rows at stride ldb)
-// and computes the tile of C at (row+t*dRow, col+t*dCol). It makes one
-// gemmMicroStrip call per gemmStripFMAs of work where the level has a strip
-// kernel, else one gemmMicro call per tile: the same kernel, so the same
-// arithmetic, either way, but Go's per-tile call overhead (9% of an AVX2
-// 1024^3 product) paid once per strip.
-func (j *gemmJob) strip(tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, beta float32, load int) {
+// strip computes tiles full tiles in a row: tile t reads the A panel at
+// a[t*aStep:] (packed where lda is 0, else mr rows in place at stride lda)
+// and the B panel at b[t*bStep:] (rows at stride ldb) and computes the tile
+// of C at (row+t*dRow, col+t*dCol). It makes one gemmMicroStrip call per
+// gemmStripFMAs of work where the level has a strip kernel, else one
+// gemmMicro call per tile: the same kernel, so the same arithmetic, either
+// way, but Go's per-tile call overhead (9% of an AVX2 1024^3 product) paid
+// once per strip.
+func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	cStep := dRow*ldc + dCol
+	aPanel := kc * mr // the floats of one A panel
+	if lda > 0 {
+		aPanel = (mr-1)*lda + kc
+	}
 	per := max(1, gemmStripFMAs/(mr*nr*kc))
 	for t0 := 0; t0 < tiles; t0 += per {
 		n := min(per, tiles-t0)
-		ap := a[t0*aStep:][:(n-1)*aStep+kc*mr]
+		ap := a[t0*aStep:][:(n-1)*aStep+aPanel]
 		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
 		off := (row+t0*dRow)*ldc + col + t0*dCol
 		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
-		if gemmMicroStrip(j.kern, n, kc, ap, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load) {
+		if gemmMicroStrip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load) {
 			continue
 		}
 		for t := range n {
-			gemmMicro(j.kern, kc, ap[t*aStep:][:kc*mr], 0, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
+			gemmMicro(j.kern, kc, ap[t*aStep:][:aPanel], lda, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
 		}
 	}
 }

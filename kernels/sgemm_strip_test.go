@@ -8,22 +8,22 @@ import (
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
-// TestGemmMicroStrip runs the level's strip kernel (gemmMicroStrip) on
-// strips down a column of C (one B panel, A panels in turn), along a row
-// (one A panel, packed or in-place B panels in turn) and with arbitrary
-// gaps between the tiles' operands, with A, B and C flush against guard
-// pages, and checks all of C (the tiles bit for bit against
-// gemmMicroGeneric per tile, and every float between and around them
-// untouched).
+// TestGemmMicroStrip runs the level's strip kernels (gemmMicroStrip, A
+// packed or in place) on strips down a column of C (one B panel, A panels
+// in turn), along a row (one A panel, packed or in-place B panels in turn)
+// and with arbitrary gaps between the tiles' operands, with A, B and C
+// flush against guard pages, and checks all of C (the tiles bit for bit
+// against gemmMicroGeneric per tile, and every float between and around
+// them untouched).
 func TestGemmMicroStrip(t *testing.T) {
 	k := gemmKernelFor(active, 1000)
 	mr, nr := k.mr, k.nr
-	if !gemmMicroStrip(k, 1, 1, make([]float32, mr), 0, make([]float32, nr), nr, 0, make([]float32, (mr-1)*nr+nr), nr, 0, 0, 0) {
+	if !gemmMicroStrip(k, 1, 1, make([]float32, mr), 0, 0, make([]float32, nr), nr, 0, make([]float32, (mr-1)*nr+nr), nr, 0, 0, 0) || !k.rowsA {
 		t.Skipf("no strip kernel at level %s", ISA())
 	}
 	r := rand.New(rand.NewPCG(31, 31))
 	const maxTiles = 9
-	ga, gb, gc := newGuardRegionFor(t, maxTiles*(mr*mc.GemmKC+4)), newGuardRegionFor(t, maxTiles*(nr+8)*mc.GemmKC), newGuardRegionFor(t, maxTiles*mr*(maxTiles*nr+8))
+	ga, gb, gc := newGuardRegionFor(t, maxTiles*mr*(mc.GemmKC+12)), newGuardRegionFor(t, maxTiles*(nr+8)*mc.GemmKC), newGuardRegionFor(t, maxTiles*mr*(maxTiles*nr+8))
 	for iter := range 300 {
 		kc := 1 + r.IntN(9)
 		if iter%4 == 0 {
@@ -31,10 +31,16 @@ func TestGemmMicroStrip(t *testing.T) {
 		}
 		tiles := 1 + r.IntN(maxTiles)
 		ldb, ldc := nr+r.IntN(2)*r.IntN(9), nr+r.IntN(2)*r.IntN(9)
+		// A packed (lda 0: a panel is kc*mr floats), or mr rows in place.
+		lda, panel := 0, mr*kc
+		if iter%2 == 1 {
+			lda = kc + r.IntN(9)
+			panel = mr * lda
+		}
 		var aStep, bStep, cStep int
 		switch iter % 3 {
 		case 0: // down a column of C: A panels in turn, one B panel
-			aStep, cStep = mr*kc, mr*ldc
+			aStep, cStep = panel, mr*ldc
 		case 1: // along a row of C: one A panel, B panels in turn (packed, or in place)
 			ldc = tiles*nr + r.IntN(9)
 			bStep, cStep = nr*kc, nr
@@ -43,10 +49,13 @@ func TestGemmMicroStrip(t *testing.T) {
 				bStep = nr
 			}
 		case 2: // gaps between the tiles' operands
-			aStep, bStep, cStep = mr*kc+r.IntN(5), r.IntN(3)*(nr+r.IntN(5)), mr*ldc+r.IntN(9)
+			aStep, bStep, cStep = panel+r.IntN(5), r.IntN(3)*(nr+r.IntN(5)), mr*ldc+r.IntN(9)
 		}
 		beta, load := gemmScalars[r.IntN(4)], r.IntN(2)
 		na := (tiles-1)*aStep + mr*kc
+		if lda > 0 {
+			na = (tiles-1)*aStep + (mr-1)*lda + kc
+		}
 		nb := (tiles-1)*bStep + (kc-1)*ldb + nr
 		nc := (tiles-1)*cStep + (mr-1)*ldc + nr
 		srcA, srcB, srcC := randFloats(r, na), randFloats(r, nb), randFloats(r, nc)
@@ -57,22 +66,38 @@ func TestGemmMicroStrip(t *testing.T) {
 		}
 		want := append([]float32(nil), srcC...)
 		for q := range tiles {
-			gemmMicroGeneric(mr, nr, kc, srcA[q*aStep:], srcB[q*bStep:], ldb, want[q*cStep:], ldc, beta, load)
+			gemmMicroGeneric(mr, nr, kc, packedPanel(srcA[q*aStep:], lda, mr, kc), srcB[q*bStep:], ldb, want[q*cStep:], ldc, beta, load)
 		}
 		for _, place := range []string{"tail", "head"} {
 			a, b, c := ga.place(place, na), gb.place(place, nb), gc.place(place, nc)
 			copy(a, srcA)
 			copy(b, srcB)
 			copy(c, srcC)
-			gemmMicroStrip(k, tiles, kc, a, aStep, b, ldb, bStep, c, ldc, cStep, beta, load)
+			gemmMicroStrip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load)
 			for i := range want {
 				if !sameFloat(c[i], want[i], false) {
-					t.Fatalf("tiles=%d kc=%d aStep=%d ldb=%d bStep=%d ldc=%d cStep=%d beta=%g load=%d %s: c[%d] = %v, want %v",
-						tiles, kc, aStep, ldb, bStep, ldc, cStep, beta, load, place, i, c[i], want[i])
+					t.Fatalf("tiles=%d kc=%d lda=%d aStep=%d ldb=%d bStep=%d ldc=%d cStep=%d beta=%g load=%d %s: c[%d] = %v, want %v",
+						tiles, kc, lda, aStep, ldb, bStep, ldc, cStep, beta, load, place, i, c[i], want[i])
 				}
 			}
 		}
 	}
+}
+
+// packedPanel returns the A panel at a as the packed micro-kernels read it
+// (k-major, p*mr+i): a itself where lda is 0, else the mr rows at stride
+// lda repacked.
+func packedPanel(a []float32, lda, mr, kc int) []float32 {
+	if lda == 0 {
+		return a
+	}
+	p := make([]float32, mr*kc)
+	for i := range mr {
+		for q := range kc {
+			p[q*mr+i] = a[i*lda+q]
+		}
+	}
+	return p
 }
 
 func randFloats(r *rand.Rand, n int) []float32 {

@@ -129,6 +129,11 @@ func (is isa) gemmTiles() []gemmTile {
 		t.name += "RowsA"
 		t.rowsA = true
 		tiles = append(tiles, t)
+		if s.name == "GemmMicro" { // and on A in place
+			st := t
+			st.name, st.strip = "GemmStripRowsA", true
+			tiles = append(tiles, st)
+		}
 		if s.name == "GemmMicro" { // the wide tile's B is packed by its first tile
 			for _, t := range []gemmTile{base, t} {
 				t.name += "PackB"
@@ -270,10 +275,14 @@ func (g *gen) gemmMicro(t gemmTile) {
 	}
 	sig := "func(kc int, " + aArgs + ", " + bArgs + ", c *float32, ldc int, beta float32, load int"
 	if t.strip {
-		sig = "func(tiles, kc int, a *float32, aStep int, b *float32, ldb, bStep int, c *float32, ldc, cStep int, beta float32, load int"
+		one, lda := "GemmMicro", ""
+		if t.rowsA {
+			one, lda = "GemmMicroRowsA", "lda, "
+		}
+		sig = "func(tiles, kc int, a *float32, " + lda + "aStep int, b *float32, ldb, bStep int, c *float32, ldc, cStep int, beta float32, load int"
 		doc = []string{
-			fmt.Sprintf("%s%s runs GemmMicro%s on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],",
-				t.name, g.suffix, g.suffix),
+			fmt.Sprintf("%s%s runs %s%s on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],",
+				t.name, g.suffix, one, g.suffix),
 			"B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),",
 			"exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.",
 		}
@@ -283,33 +292,32 @@ func (g *gen) gemmMicro(t gemmTile) {
 		doc = append(doc, fmt.Sprintf("Only columns j < cols (1 <= cols <= %d) of B and C are read and written (K-masked).", nr))
 	}
 	g.function(t.name, sig+")", doc...)
-	// ptr loads pointer argument name, or for a strip copies the current
-	// tile's pointer (each tile advances its copies through the k loop).
+	// ptr loads pointer argument name: in a strip, the current tile's.
 	ptr := g.arg
 	// leave ends the store phase's first path, last ends its second: both
 	// return, or in a strip go on to the next tile.
 	leave, last := g.ret, g.ret
 	if t.strip {
-		tiles := g.arg("tiles")
-		cur := map[string]reg.GPVirtual{}
-		var steps []reg.GPVirtual
-		for _, name := range []string{"a", "b", "c"} {
-			cur[name] = g.arg(name)
-			step := g.arg(name + "Step")
-			g.SHLQ(operand.U8(2), step) // bytes
-			steps = append(steps, step)
+		// The strip's state lives in its argument slots, not in registers
+		// (the in-place-A tile needs every GP register in its k loop): the
+		// steps turned into bytes, the tile count counted down, and the
+		// pointers moved on to the next tile (never past the last one).
+		names := []string{"a", "b", "c"}
+		for _, name := range names {
+			g.SHLQ(operand.U8(2), addr(g.Param(name+"Step")))
 		}
-		ptr = func(name string) reg.GPVirtual { return g.copyGP(cur[name]) }
-		tile, done := g.label("tile"), g.label("tiledone")
+		tile, done, end := g.label("tile"), g.label("tiledone"), g.label("stripend")
 		g.Label(tile)
 		leave = func() { g.JMP(operand.LabelRef(done)) }
 		last = func() {
 			g.Label(done)
-			for i, name := range []string{"a", "b", "c"} {
-				g.ADDQ(steps[i], cur[name])
+			g.DECQ(addr(g.Param("tiles")))
+			g.JZ(operand.LabelRef(end))
+			for _, name := range names {
+				g.ADDQ(g.arg(name+"Step"), addr(g.Param(name)))
 			}
-			g.DECQ(tiles)
-			g.JNZ(operand.LabelRef(tile))
+			g.JMP(operand.LabelRef(tile))
+			g.Label(end)
 			g.ret()
 		}
 	}
