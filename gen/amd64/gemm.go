@@ -64,7 +64,7 @@ func gemmGroup(g *gen) {
 	g.gemmPackB()    // pack.go
 	g.gemmPackBT()   // pack.go
 	g.gemmPackA()    // packa.go
-	g.gemmNarrowTN() // gemmtn.go (AVX-512 only)
+	g.gemmNarrowTN() // gemmtn.go
 }
 
 const (
@@ -292,8 +292,6 @@ func (g *gen) gemmMicro(t gemmTile) {
 		doc = append(doc, fmt.Sprintf("Only columns j < cols (1 <= cols <= %d) of B and C are read and written (K-masked).", nr))
 	}
 	g.function(t.name, sig+")", doc...)
-	// ptr loads pointer argument name: in a strip, the current tile's.
-	ptr := g.arg
 	// leave ends the store phase's first path, last ends its second: both
 	// return, or in a strip go on to the next tile.
 	leave, last := g.ret, g.ret
@@ -301,7 +299,8 @@ func (g *gen) gemmMicro(t gemmTile) {
 		// The strip's state lives in its argument slots, not in registers
 		// (the in-place-A tile needs every GP register in its k loop): the
 		// steps turned into bytes, the tile count counted down, and the
-		// pointers moved on to the next tile (never past the last one).
+		// pointers moved on to the next tile (never past the last one), so
+		// each tile loads its a, b and c as a lone call would.
 		names := []string{"a", "b", "c"}
 		for _, name := range names {
 			g.SHLQ(operand.U8(2), addr(g.Param(name+"Step")))
@@ -328,7 +327,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 		colMask = km
 	}
 
-	b := ptr("b")
+	b := g.arg("b")
 	ldb := g.arg("ldb")
 	g.SHLQ(operand.U8(2), ldb) // bytes
 	ldb3 := g.GP64()
@@ -339,7 +338,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	{
 		ldc := g.arg("ldc")
 		g.SHLQ(operand.U8(2), ldc)
-		row := ptr("c")
+		row := g.arg("c")
 		for i := 0; i < mr; i++ {
 			for off := 0; off < nr*4; off += 64 {
 				g.PREFETCHT0(at(row, off))
@@ -357,7 +356,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 		aMem    func(i, u int) operand.Mem
 		advance func(k int)
 	)
-	a := ptr("a")
+	a := g.arg("a")
 	if !t.rowsA {
 		aMem = func(i, u int) operand.Mem { return at(a, 4*(u*t.apanel+i)) }
 		advance = func(k int) { g.ADDQ(operand.U32(k*t.apanel*4), a) }
@@ -490,7 +489,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.JNZ(operand.LabelRef(tailLoop))
 
 	g.Label(store)
-	c := ptr("c")
+	c := g.arg("c")
 	ldc := g.arg("ldc")
 	g.SHLQ(operand.U8(2), ldc)
 	load := g.arg("load")
