@@ -146,7 +146,7 @@ kloop_1:
 ktail_2:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_4
+	JZ   kdone_4
 
 ktailloop_3:
 	VMOVUPS      (AX), Y12
@@ -174,7 +174,7 @@ ktailloop_3:
 	DECQ         DX
 	JNZ          ktailloop_3
 
-store_4:
+kdone_4:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -382,7 +382,7 @@ kloop_9:
 ktail_10:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_12
+	JZ   kdone_12
 
 ktailloop_11:
 	VMOVUPS      (AX), Y12
@@ -410,7 +410,7 @@ ktailloop_11:
 	DECQ         DX
 	JNZ          ktailloop_11
 
-store_12:
+kdone_12:
 	MOVQ    c+56(FP), AX
 	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
@@ -627,7 +627,7 @@ kloop_14:
 ktail_15:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_17
+	JZ   kdone_17
 
 ktailloop_16:
 	VMOVUPS      (AX), Y12
@@ -656,7 +656,7 @@ ktailloop_16:
 	DECQ         DX
 	JNZ          ktailloop_16
 
-store_17:
+kdone_17:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -866,7 +866,7 @@ kloop_22:
 ktail_23:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_25
+	JZ   kdone_25
 
 ktailloop_24:
 	VMOVUPS      (AX), Y12
@@ -895,7 +895,7 @@ ktailloop_24:
 	DECQ         DX
 	JNZ          ktailloop_24
 
-store_25:
+kdone_25:
 	MOVQ    c+64(FP), AX
 	MOVQ    ldc+72(FP), CX
 	SHLQ    $0x02, CX
@@ -1120,7 +1120,7 @@ kloop_27:
 ktail_28:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_30
+	JZ   kdone_30
 
 ktailloop_29:
 	VMOVUPS      (AX), Y12
@@ -1151,7 +1151,7 @@ ktailloop_29:
 	DECQ         DX
 	JNZ          ktailloop_29
 
-store_30:
+kdone_30:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -1366,7 +1366,7 @@ kloop_32:
 ktail_33:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_35
+	JZ   kdone_35
 
 ktailloop_34:
 	VMOVUPS      (AX), Y12
@@ -1398,7 +1398,7 @@ ktailloop_34:
 	DECQ         DX
 	JNZ          ktailloop_34
 
-store_35:
+kdone_35:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
@@ -1567,7 +1567,7 @@ kloop_37:
 ktail_38:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_40
+	JZ   kdone_40
 
 ktailloop_39:
 	VMOVUPS      (AX), Y8
@@ -1589,7 +1589,7 @@ ktailloop_39:
 	DECQ         DX
 	JNZ          ktailloop_39
 
-store_40:
+kdone_40:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -2413,9 +2413,9 @@ op0_65:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_71
+	JZ      ktail_71
 
-tnloop_70:
+kloop_70:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2439,14 +2439,14 @@ tnloop_70:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_70
+	JNZ          kloop_70
 
-tntail_71:
+ktail_71:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_73
+	JZ   kdone_73
 
-tntailloop_72:
+ktailloop_72:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2455,9 +2455,9 @@ tntailloop_72:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_72
+	JNZ          ktailloop_72
 
-tnstore_73:
+kdone_73:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2718,9 +2718,9 @@ op1_66:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_92
+	JZ      ktail_92
 
-tnloop_91:
+kloop_91:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2756,14 +2756,14 @@ tnloop_91:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_91
+	JNZ          kloop_91
 
-tntail_92:
+ktail_92:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_94
+	JZ   kdone_94
 
-tntailloop_93:
+ktailloop_93:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2775,9 +2775,9 @@ tntailloop_93:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_93
+	JNZ          ktailloop_93
 
-tnstore_94:
+kdone_94:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3042,9 +3042,9 @@ op2_67:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_113
+	JZ      ktail_113
 
-tnloop_112:
+kloop_112:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3092,14 +3092,14 @@ tnloop_112:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_112
+	JNZ          kloop_112
 
-tntail_113:
+ktail_113:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_115
+	JZ   kdone_115
 
-tntailloop_114:
+ktailloop_114:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3114,9 +3114,9 @@ tntailloop_114:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_114
+	JNZ          ktailloop_114
 
-tnstore_115:
+kdone_115:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3417,9 +3417,9 @@ op3_68:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_134
+	JZ      ktail_134
 
-tnloop_133:
+kloop_133:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3479,14 +3479,14 @@ tnloop_133:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_133
+	JNZ          kloop_133
 
-tntail_134:
+ktail_134:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_136
+	JZ   kdone_136
 
-tntailloop_135:
+ktailloop_135:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3504,9 +3504,9 @@ tntailloop_135:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_135
+	JNZ          ktailloop_135
 
-tnstore_136:
+kdone_136:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3779,9 +3779,9 @@ op4_69:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      tntail_155
+	JZ      ktail_155
 
-tnloop_154:
+kloop_154:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3853,14 +3853,14 @@ tnloop_154:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          tnloop_154
+	JNZ          kloop_154
 
-tntail_155:
+ktail_155:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_157
+	JZ   kdone_157
 
-tntailloop_156:
+ktailloop_156:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3881,9 +3881,9 @@ tntailloop_156:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          tntailloop_156
+	JNZ          ktailloop_156
 
-tnstore_157:
+kdone_157:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)

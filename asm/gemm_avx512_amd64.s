@@ -265,7 +265,7 @@ kloop_1:
 ktail_2:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_4
+	JZ   kdone_4
 
 ktailloop_3:
 	VMOVUPS      (AX), Z24
@@ -311,7 +311,7 @@ ktailloop_3:
 	DECQ         DX
 	JNZ          ktailloop_3
 
-store_4:
+kdone_4:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -686,7 +686,7 @@ kloop_9:
 ktail_10:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_12
+	JZ   kdone_12
 
 ktailloop_11:
 	VMOVUPS      (AX), Z24
@@ -732,7 +732,7 @@ ktailloop_11:
 	DECQ         DX
 	JNZ          ktailloop_11
 
-store_12:
+kdone_12:
 	MOVQ    c+56(FP), AX
 	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
@@ -1119,7 +1119,7 @@ kloop_14:
 ktail_15:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_17
+	JZ   kdone_17
 
 ktailloop_16:
 	VMOVUPS      (AX), Z24
@@ -1167,7 +1167,7 @@ ktailloop_16:
 	DECQ         DX
 	JNZ          ktailloop_16
 
-store_17:
+kdone_17:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -1547,7 +1547,7 @@ kloop_22:
 ktail_23:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_25
+	JZ   kdone_25
 
 ktailloop_24:
 	VMOVUPS      (AX), Z24
@@ -1595,7 +1595,7 @@ ktailloop_24:
 	DECQ         DX
 	JNZ          ktailloop_24
 
-store_25:
+kdone_25:
 	MOVQ    c+64(FP), AX
 	MOVQ    ldc+72(FP), CX
 	SHLQ    $0x02, CX
@@ -1987,7 +1987,7 @@ kloop_27:
 ktail_28:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_30
+	JZ   kdone_30
 
 ktailloop_29:
 	VMOVUPS      (AX), Z24
@@ -2036,7 +2036,7 @@ ktailloop_29:
 	DECQ         DX
 	JNZ          ktailloop_29
 
-store_30:
+kdone_30:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -2421,7 +2421,7 @@ kloop_32:
 ktail_33:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_35
+	JZ   kdone_35
 
 ktailloop_34:
 	VMOVUPS      (AX), Z24
@@ -2472,7 +2472,7 @@ ktailloop_34:
 	DECQ         DX
 	JNZ          ktailloop_34
 
-store_35:
+kdone_35:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
@@ -2698,7 +2698,7 @@ kloop_37:
 ktail_38:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_40
+	JZ   kdone_40
 
 ktailloop_39:
 	VMOVUPS      (AX), Z8
@@ -2720,7 +2720,7 @@ ktailloop_39:
 	DECQ         DX
 	JNZ          ktailloop_39
 
-store_40:
+kdone_40:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -2954,7 +2954,7 @@ kloop_42:
 ktail_43:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_45
+	JZ   kdone_45
 
 ktailloop_44:
 	VMOVUPS      (AX), Z16
@@ -2988,7 +2988,7 @@ ktailloop_44:
 	DECQ         DX
 	JNZ          ktailloop_44
 
-store_45:
+kdone_45:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -3299,7 +3299,7 @@ kloop_47:
 ktail_48:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_50
+	JZ   kdone_50
 
 ktailloop_49:
 	VMOVUPS.Z        (AX), K1, Z24
@@ -3332,7 +3332,7 @@ ktailloop_49:
 	DECQ             DX
 	JNZ              ktailloop_49
 
-store_50:
+kdone_50:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -3773,7 +3773,7 @@ kloop_52:
 ktail_53:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_55
+	JZ   kdone_55
 
 ktailloop_54:
 	VMOVUPS.Z        (AX), K1, Z24
@@ -3809,7 +3809,7 @@ ktailloop_54:
 	DECQ             DX
 	JNZ              ktailloop_54
 
-store_55:
+kdone_55:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -4048,7 +4048,7 @@ kloop_57:
 ktail_58:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_60
+	JZ   kdone_60
 
 ktailloop_59:
 	VMOVUPS.Z        (AX), K1, Z8
@@ -4065,7 +4065,7 @@ ktailloop_59:
 	DECQ             DX
 	JNZ              ktailloop_59
 
-store_60:
+kdone_60:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -4225,7 +4225,7 @@ kloop_62:
 ktail_63:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_65
+	JZ   kdone_65
 
 ktailloop_64:
 	VMOVUPS.Z        (AX), K1, Z8
@@ -4243,7 +4243,7 @@ ktailloop_64:
 	DECQ             DX
 	JNZ              ktailloop_64
 
-store_65:
+kdone_65:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -4466,7 +4466,7 @@ kloop_67:
 ktail_68:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_70
+	JZ   kdone_70
 
 ktailloop_69:
 	VMOVUPS.Z        (AX), K1, Z16
@@ -4491,7 +4491,7 @@ ktailloop_69:
 	DECQ             DX
 	JNZ              ktailloop_69
 
-store_70:
+kdone_70:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
@@ -4758,7 +4758,7 @@ kloop_72:
 ktail_73:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   store_75
+	JZ   kdone_75
 
 ktailloop_74:
 	VMOVUPS.Z        (AX), K1, Z16
@@ -4785,7 +4785,7 @@ ktailloop_74:
 	DECQ             DX
 	JNZ              ktailloop_74
 
-store_75:
+kdone_75:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
@@ -6408,9 +6408,9 @@ op0_124:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_141
+	JZ     ktail_141
 
-tnloop_140:
+kloop_140:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -6422,22 +6422,22 @@ tnloop_140:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_140
+	JNZ              kloop_140
 
-tntail_141:
+ktail_141:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_143
+	JZ   kdone_143
 
-tntailloop_142:
+ktailloop_142:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_142
+	JNZ              ktailloop_142
 
-tnstore_143:
+kdone_143:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -6677,9 +6677,9 @@ op1_125:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_148
+	JZ     ktail_148
 
-tnloop_147:
+kloop_147:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -6695,23 +6695,23 @@ tnloop_147:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_147
+	JNZ              kloop_147
 
-tntail_148:
+ktail_148:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_150
+	JZ   kdone_150
 
-tntailloop_149:
+ktailloop_149:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_149
+	JNZ              ktailloop_149
 
-tnstore_150:
+kdone_150:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -6952,9 +6952,9 @@ op2_126:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_155
+	JZ     ktail_155
 
-tnloop_154:
+kloop_154:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -6974,14 +6974,14 @@ tnloop_154:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_154
+	JNZ              kloop_154
 
-tntail_155:
+ktail_155:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_157
+	JZ   kdone_157
 
-tntailloop_156:
+ktailloop_156:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -6989,9 +6989,9 @@ tntailloop_156:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_156
+	JNZ              ktailloop_156
 
-tnstore_157:
+kdone_157:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -7233,9 +7233,9 @@ op3_127:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_162
+	JZ     ktail_162
 
-tnloop_161:
+kloop_161:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -7259,14 +7259,14 @@ tnloop_161:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_161
+	JNZ              kloop_161
 
-tntail_162:
+ktail_162:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_164
+	JZ   kdone_164
 
-tntailloop_163:
+ktailloop_163:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -7275,9 +7275,9 @@ tntailloop_163:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_163
+	JNZ              ktailloop_163
 
-tnstore_164:
+kdone_164:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -7520,9 +7520,9 @@ op4_128:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_169
+	JZ     ktail_169
 
-tnloop_168:
+kloop_168:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -7550,14 +7550,14 @@ tnloop_168:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_168
+	JNZ              kloop_168
 
-tntail_169:
+ktail_169:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_171
+	JZ   kdone_171
 
-tntailloop_170:
+ktailloop_170:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -7567,9 +7567,9 @@ tntailloop_170:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_170
+	JNZ              ktailloop_170
 
-tnstore_171:
+kdone_171:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -7813,9 +7813,9 @@ op5_129:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_176
+	JZ     ktail_176
 
-tnloop_175:
+kloop_175:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -7847,14 +7847,14 @@ tnloop_175:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_175
+	JNZ              kloop_175
 
-tntail_176:
+ktail_176:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_178
+	JZ   kdone_178
 
-tntailloop_177:
+ktailloop_177:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -7865,9 +7865,9 @@ tntailloop_177:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_177
+	JNZ              ktailloop_177
 
-tnstore_178:
+kdone_178:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -8112,9 +8112,9 @@ op6_130:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_183
+	JZ     ktail_183
 
-tnloop_182:
+kloop_182:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -8150,14 +8150,14 @@ tnloop_182:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_182
+	JNZ              kloop_182
 
-tntail_183:
+ktail_183:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_185
+	JZ   kdone_185
 
-tntailloop_184:
+ktailloop_184:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -8169,9 +8169,9 @@ tntailloop_184:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_184
+	JNZ              ktailloop_184
 
-tnstore_185:
+kdone_185:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -8417,9 +8417,9 @@ op7_131:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_190
+	JZ     ktail_190
 
-tnloop_189:
+kloop_189:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -8459,14 +8459,14 @@ tnloop_189:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_189
+	JNZ              kloop_189
 
-tntail_190:
+ktail_190:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_192
+	JZ   kdone_192
 
-tntailloop_191:
+ktailloop_191:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -8479,9 +8479,9 @@ tntailloop_191:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_191
+	JNZ              ktailloop_191
 
-tnstore_192:
+kdone_192:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -8728,9 +8728,9 @@ op8_132:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_197
+	JZ     ktail_197
 
-tnloop_196:
+kloop_196:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -8774,14 +8774,14 @@ tnloop_196:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_196
+	JNZ              kloop_196
 
-tntail_197:
+ktail_197:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_199
+	JZ   kdone_199
 
-tntailloop_198:
+ktailloop_198:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -8795,9 +8795,9 @@ tntailloop_198:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_198
+	JNZ              ktailloop_198
 
-tnstore_199:
+kdone_199:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -9045,9 +9045,9 @@ op9_133:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_204
+	JZ     ktail_204
 
-tnloop_203:
+kloop_203:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -9095,14 +9095,14 @@ tnloop_203:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_203
+	JNZ              kloop_203
 
-tntail_204:
+ktail_204:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_206
+	JZ   kdone_206
 
-tntailloop_205:
+ktailloop_205:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -9117,9 +9117,9 @@ tntailloop_205:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_205
+	JNZ              ktailloop_205
 
-tnstore_206:
+kdone_206:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -9368,9 +9368,9 @@ op10_134:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_211
+	JZ     ktail_211
 
-tnloop_210:
+kloop_210:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -9422,14 +9422,14 @@ tnloop_210:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_210
+	JNZ              kloop_210
 
-tntail_211:
+ktail_211:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_213
+	JZ   kdone_213
 
-tntailloop_212:
+ktailloop_212:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -9445,9 +9445,9 @@ tntailloop_212:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_212
+	JNZ              ktailloop_212
 
-tnstore_213:
+kdone_213:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -9697,9 +9697,9 @@ op11_135:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_218
+	JZ     ktail_218
 
-tnloop_217:
+kloop_217:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -9755,14 +9755,14 @@ tnloop_217:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_217
+	JNZ              kloop_217
 
-tntail_218:
+ktail_218:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_220
+	JZ   kdone_220
 
-tntailloop_219:
+ktailloop_219:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -9779,9 +9779,9 @@ tntailloop_219:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_219
+	JNZ              ktailloop_219
 
-tnstore_220:
+kdone_220:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -10032,9 +10032,9 @@ op12_136:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_225
+	JZ     ktail_225
 
-tnloop_224:
+kloop_224:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -10094,14 +10094,14 @@ tnloop_224:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_224
+	JNZ              kloop_224
 
-tntail_225:
+ktail_225:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_227
+	JZ   kdone_227
 
-tntailloop_226:
+ktailloop_226:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -10119,9 +10119,9 @@ tntailloop_226:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_226
+	JNZ              ktailloop_226
 
-tnstore_227:
+kdone_227:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -10373,9 +10373,9 @@ op13_137:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_232
+	JZ     ktail_232
 
-tnloop_231:
+kloop_231:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -10439,14 +10439,14 @@ tnloop_231:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_231
+	JNZ              kloop_231
 
-tntail_232:
+ktail_232:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_234
+	JZ   kdone_234
 
-tntailloop_233:
+ktailloop_233:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -10465,9 +10465,9 @@ tntailloop_233:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_233
+	JNZ              ktailloop_233
 
-tnstore_234:
+kdone_234:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -10720,9 +10720,9 @@ op14_138:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_239
+	JZ     ktail_239
 
-tnloop_238:
+kloop_238:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -10790,14 +10790,14 @@ tnloop_238:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_238
+	JNZ              kloop_238
 
-tntail_239:
+ktail_239:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_241
+	JZ   kdone_241
 
-tntailloop_240:
+ktailloop_240:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -10817,9 +10817,9 @@ tntailloop_240:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_240
+	JNZ              ktailloop_240
 
-tnstore_241:
+kdone_241:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -11073,9 +11073,9 @@ op15_139:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     tntail_246
+	JZ     ktail_246
 
-tnloop_245:
+kloop_245:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -11147,14 +11147,14 @@ tnloop_245:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              tnloop_245
+	JNZ              kloop_245
 
-tntail_246:
+ktail_246:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   tnstore_248
+	JZ   kdone_248
 
-tntailloop_247:
+ktailloop_247:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -11175,9 +11175,9 @@ tntailloop_247:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              tntailloop_247
+	JNZ              ktailloop_247
 
-tnstore_248:
+kdone_248:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1

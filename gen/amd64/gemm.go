@@ -73,6 +73,33 @@ const (
 	gemmPfB    = 8 // B prefetch distance, rows (k steps)
 )
 
+// kLoop emits the k loop of the GEMM tiles: iterations of gemmUnroll k
+// steps (iter(u) for each, then next(gemmUnroll) to move the operands on),
+// then the last kc % gemmUnroll steps one at a time (tail(), next(1)).
+func (g *gen) kLoop(iter func(u int), tail func(), next func(k int)) {
+	loop, rest, restLoop, done := g.label("kloop"), g.label("ktail"), g.label("ktailloop"), g.label("kdone")
+	n := g.arg("kc")
+	g.SHRQ(operand.U8(2), n) // gemmUnroll = 4
+	g.JZ(operand.LabelRef(rest))
+	g.Label(loop)
+	for u := range gemmUnroll {
+		iter(u)
+	}
+	next(gemmUnroll)
+	g.DECQ(n)
+	g.JNZ(operand.LabelRef(loop))
+	g.Label(rest)
+	left := g.arg("kc")
+	g.ANDQ(operand.U32(gemmUnroll-1), left)
+	g.JZ(operand.LabelRef(done))
+	g.Label(restLoop)
+	tail()
+	next(1)
+	g.DECQ(left)
+	g.JNZ(operand.LabelRef(restLoop))
+	g.Label(done)
+}
+
 // gemmTile is one micro-kernel: MR rows x V vectors of C, A packed or in
 // place.
 type gemmTile struct {
@@ -445,13 +472,8 @@ func (g *gen) gemmMicro(t gemmTile) {
 		}
 	}
 
-	loop, tail, tailLoop, store := g.label("kloop"), g.label("ktail"), g.label("ktailloop"), g.label("store")
-	n := g.arg("kc")
-	g.SHRQ(operand.U8(2), n) // gemmUnroll = 4
-	g.JZ(operand.LabelRef(tail))
-	g.Label(loop)
 	aBytes := gemmUnroll * t.apanel * 4 // packed A consumed per iteration
-	for u := 0; u < gemmUnroll; u++ {
+	g.kLoop(func(u int) {
 		// Spread the prefetches over the steps: packed A lines first,
 		// then one B row per step.
 		if !t.rowsA && u*64 < aBytes {
@@ -464,31 +486,19 @@ func (g *gen) gemmMicro(t gemmTile) {
 			g.PREFETCHT0(mm)
 		}
 		step(u)
-	}
-	advance(gemmUnroll)
-	if t.packB {
-		g.ADDQ(operand.U32(gemmUnroll*nr*4), bp)
-	}
-	g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
-	g.LEAQ(operand.Mem{Base: pb, Index: ldb, Scale: 4}, pb)
-	g.DECQ(n)
-	g.JNZ(operand.LabelRef(loop))
+	}, func() { step(0) }, func(k int) {
+		advance(k)
+		if t.packB {
+			g.ADDQ(operand.U32(k*nr*4), bp)
+		}
+		if k == 1 {
+			g.ADDQ(ldb, b)
+			return
+		}
+		g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
+		g.LEAQ(operand.Mem{Base: pb, Index: ldb, Scale: 4}, pb)
+	})
 
-	g.Label(tail)
-	kc := g.arg("kc")
-	g.ANDQ(operand.U32(gemmUnroll-1), kc)
-	g.JZ(operand.LabelRef(store))
-	g.Label(tailLoop)
-	step(0)
-	advance(1)
-	if t.packB {
-		g.ADDQ(operand.U32(nr*4), bp)
-	}
-	g.ADDQ(ldb, b)
-	g.DECQ(kc)
-	g.JNZ(operand.LabelRef(tailLoop))
-
-	g.Label(store)
 	c := g.arg("c")
 	ldc := g.arg("ldc")
 	g.SHLQ(operand.U8(2), ldc)

@@ -203,33 +203,18 @@ func (g *gen) stridedArg(ptr, ld string) (p, ldBytes, ld3 reg.GPVirtual) {
 	return p, ldBytes, ld3
 }
 
-// gemmNarrowTNLoop is the k loop of the narrow TN bodies: step(u) for the
-// k steps of an iteration of 4, then one at a time, moving A and B on by a
-// row per step.
+// gemmNarrowTNLoop is the k loop of the narrow TN bodies (kLoop): step(u)
+// per k step, A and B moved on by a row per step.
 func (g *gen) gemmNarrowTNLoop(a, lda, b, ldb reg.GPVirtual, step func(u int)) {
-	loop, tail, tailLoop, store := g.label("tnloop"), g.label("tntail"), g.label("tntailloop"), g.label("tnstore")
-	kc := g.arg("kc")
-	g.SHRQ(operand.U8(2), kc)
-	g.JZ(operand.LabelRef(tail))
-	g.Label(loop)
-	for u := range 4 {
-		step(u)
-	}
-	g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: 4}, a)
-	g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
-	g.DECQ(kc)
-	g.JNZ(operand.LabelRef(loop))
-	g.Label(tail)
-	rest := g.arg("kc")
-	g.ANDQ(operand.U32(3), rest)
-	g.JZ(operand.LabelRef(store))
-	g.Label(tailLoop)
-	step(0)
-	g.ADDQ(lda, a)
-	g.ADDQ(ldb, b)
-	g.DECQ(rest)
-	g.JNZ(operand.LabelRef(tailLoop))
-	g.Label(store)
+	g.kLoop(step, func() { step(0) }, func(k int) {
+		if k == 1 {
+			g.ADDQ(lda, a)
+			g.ADDQ(ldb, b)
+			return
+		}
+		g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: 4}, a)
+		g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
+	})
 }
 
 // storeExact stores the first n (1..8) lanes of YMM v at m: a full store,
