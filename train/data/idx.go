@@ -142,8 +142,8 @@ func readIDXBody(r io.Reader) (*IDX, error) {
 // by doubling copied most of the data several times over (63 MiB of
 // copying for MNIST's 47 MiB of pixels), each copy one long memmove that
 // the garbage collector, scanning the stack, cannot interrupt: it spent
-// the copy signalling the goroutine (12% of a 1-epoch run's samples). On a short read it returns what it
-// got and the error.
+// the copy signalling the goroutine (12% of a 1-epoch run's samples). On
+// a short read it returns what it got and the error.
 func readGrowing(r io.Reader, total int) ([]byte, error) {
 	var chunks [][]byte
 	got, size := 0, 1<<20
