@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The fused optimizer steps: one pass over a parameter tensor that reads the
 // parameters, the gradient and the optimizer state once and writes the
@@ -137,6 +140,7 @@ const (
 type adamScalars struct {
 	beta1, c1, beta2, c2 float32
 	bc2s, eps, negStep   float32
+	rbc2s                float32 // RN(1/bc2s), for the amd64 kernels' division by bc2s (gen/amd64 divConst)
 	wd, decay            float32
 	sign                 float32 // -0 when maximizing, else +0: XORed into g
 }
@@ -152,6 +156,7 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 		beta2:   float32(h.Beta2),
 		c2:      float32(1 - h.Beta2),
 		bc2s:    float32(math.Sqrt(bc2)),
+		rbc2s:   float32(1 / float64(float32(math.Sqrt(bc2)))), // one rounding: float64 has 53 >= 2*24+2 bits
 		eps:     float32(h.Eps),
 		negStep: float32(-(h.LR / bc1)),
 		wd:      float32(h.WeightDecay),
@@ -210,7 +215,8 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 //	negStep = float32(-(LR / (1 - Beta1^t)))
 //	eps = float32(Eps)  wd = float32(WeightDecay)  decay = float32(1 - LR*WeightDecay)
 //
-// (Beta^t is math.Pow.) len(g), len(m) and len(v) must equal len(p); with
+// (Beta^t is math.Pow.) Step must be at least 1 and Beta1, Beta2 in [0, 1)
+// (else AdamStep panics). len(g), len(m) and len(v) must equal len(p); with
 // AMSGrad so must len(vmax), which is otherwise not touched and may be nil.
 // The slices must not overlap. Results are bit for bit the same at every
 // instruction-set level and for every thread count (as SGDStep's).
@@ -219,6 +225,12 @@ func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	checkSameLen("AdamStep", []string{"p", "g", "m", "v"}, len(p), len(g), len(m), len(v))
 	if h.AMSGrad {
 		checkSameLen("AdamStep", []string{"p", "vmax"}, len(p), len(vmax))
+	}
+	// The bias corrections 1 - Beta^t must lie in (0, 1]: the amd64
+	// kernels divide by sqrt(1 - Beta2^t) through its reciprocal, which
+	// needs a normal positive divisor (gen/amd64 divConst).
+	if h.Step < 1 || !(h.Beta1 >= 0 && h.Beta1 < 1) || !(h.Beta2 >= 0 && h.Beta2 < 1) {
+		panic(fmt.Sprintf("kernels: AdamStep: Step = %d, Beta1 = %g, Beta2 = %g: want Step >= 1 and betas in [0, 1)", h.Step, h.Beta1, h.Beta2))
 	}
 	variant, s := h.adamArgs()
 	if !h.AMSGrad {

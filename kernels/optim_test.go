@@ -310,6 +310,10 @@ func TestOptimBadLengthsPanic(t *testing.T) {
 			adam.AMSGrad = true
 			mustPanic(t, func() { AdamStep(a, a, a, a, b, adam) }, "AdamStep", "len(vmax) = 12")
 			mustPanic(t, func() { AdamStep(a, a, a, a, nil, adam) }, "AdamStep", "len(vmax) = 0")
+			for _, bad := range []AdamParams{{Beta1: 0.9, Beta2: 0.999, Step: 0}, {Beta1: 0.9, Beta2: 1, Step: 1},
+				{Beta1: 0.9, Beta2: -0.5, Step: 1}, {Beta1: 1, Beta2: 0.999, Step: 1}, {Beta1: 0.9, Beta2: math.NaN(), Step: 1}} {
+				mustPanic(t, func() { AdamStep(a, a, a, a, nil, bad) }, "AdamStep", fmt.Sprintf("Step = %d", bad.Step), "want Step >= 1 and betas in [0, 1)")
+			}
 		})
 	}
 }

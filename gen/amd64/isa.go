@@ -173,6 +173,7 @@ const (
 	cmpEQ    = 0x00 // EQ_OQ
 	cmpLT    = 0x01 // LT_OS
 	cmpUnord = 0x03 // UNORD_Q
+	cmpNLT   = 0x05 // NLT_US: !(x < y), true on NaN
 	cmpNLE   = 0x06 // NLE_US: !(x <= y), true on NaN
 	cmpNGE   = 0x09 // NGE_US: !(x >= y), true on NaN
 	cmpGE    = 0x0d // GE_OS

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 )
@@ -13,13 +15,15 @@ import (
 //
 // Register plan: each scalar the variant uses is broadcast into a register
 // of its own for the whole call (SGD up to 5: sign, negLR, wd, momentum,
-// damp1; Adam up to 9: sign, beta1, c1, beta2, c2, bc2s, eps, negStep and
-// wd or decay). The vectors of a block go one after another through the same
-// body, whose temporaries die before the next vector starts, so avo reuses
-// them: SGD d, p, buf; Adam d, p, m (then the numerator negStep*m), v, the
-// product c2*d, and with amsgrad vmax, the maximum and the NaN mask of
-// vmax (a K register on AVX-512). The largest plan, AVX2 Adam with amsgrad,
-// is 9 scalars + 6 vectors + the tail mask = 16 YMM. Full vectors take
+// damp1; Adam up to 10: sign, beta1, c1, beta2, c2, bc2s, rbc2s, eps,
+// negStep and wd or decay). The vectors of a block go one after another
+// through the same body, whose temporaries die before the next vector
+// starts, so avo reuses them: SGD d, p, buf; Adam d, p, m (then the numerator
+// negStep*m), v, the product c2*d, with amsgrad vmax, the maximum and the NaN
+// mask of vmax (a K register on AVX-512), and in divConst the square root,
+// the quotient, the remainder and the mask of its non-finite lanes. The
+// largest plan, AVX2 Adam with amsgrad, is 10 scalars + 5 vectors + the tail
+// mask = 16 YMM (divConst's mask takes the dead remainder's). Full vectors take
 // memory operands where the instruction allows; the remainder pass loads
 // masked.
 func optimGroup(g *gen) {
@@ -103,7 +107,7 @@ func (g *gen) sgdStep() {
 
 func (g *gen) adamStep() {
 	g.function("AdamStep",
-		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, eps, negStep, wd, decay, sign float32)",
+		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, rbc2s, eps, negStep, wd, decay, sign float32)",
 		"AdamStep"+g.suffix+" runs variant 3*amsgrad + decay of adamStepGeneric (gen/KERNELS.md) over n >= 1 elements:",
 		"d = grad^sign; decay 2: p = p*decay, decay 1: d = fma(wd, p, d); m = fma(c1, d, beta1*m);",
 		"v = fma(c2*d, d, beta2*v); amsgrad: vmax = max(vmax, v) (NaN from either side), used as v;",
@@ -114,7 +118,8 @@ func (g *gen) adamStep() {
 		decay, ams := code%3, code >= 3
 		sign := g.scalar("sign")
 		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
-		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
+		bc2s, rbc2s := g.scalar("bc2s"), g.scalar("rbc2s")
+		eps, negStep := g.scalar("eps"), g.scalar("negStep")
 		var k reg.VecVirtual
 		switch decay {
 		case 1:
@@ -163,13 +168,48 @@ func (g *gen) adamStep() {
 				vv = r
 			}
 
-			den := g.v()
-			g.VSQRTPS(vv, den)
-			g.VDIVPS(bc2s, den, den) // sqrt(v)/bc2s
-			g.VADDPS(eps, den, den)  // + eps
-			g.VDIVPS(den, mv, mv)    // (negStep*m)/den
-			g.VADDPS(mv, pv, pv)     // p + that
+			sq = g.v()
+			g.VSQRTPS(vv, sq)
+			den := g.divConst(sq, bc2s, rbc2s) // sqrt(v)/bc2s
+			g.VADDPS(eps, den, den)            // + eps
+			g.VDIVPS(den, mv, mv)              // (negStep*m)/den
+			g.VADDPS(mv, pv, pv)               // p + that
 			g.store(pv, at(p, off), t)
 		})
 	})
+}
+
+// divConst returns a new register holding x/c rounded to nearest, exactly
+// as VDIVPS computes it, without the divider: c > 0 is the same in every
+// lane, rc = RN(1/c), both normal (c > 2^-27), and x is a square root of a
+// float32: in [0, 2^64), +Inf or a quiet NaN. In L1 and L2 the divider bounds
+// AdamStep (a square root and two divisions per vector); these FMA-pipe
+// instructions take one of the divisions off it.
+//
+// Why the result is exact. Markstein's theorem: if y approximates 1/c with a
+// relative error below 2^-24 (rc does) and q is a faithful approximation of
+// x/c (one of the two floats around it), then r = x - q*c is exact in one
+// FMA and RN(q + r*y) = RN(x/c).
+//   - q0 = RN(x*rc) can be 1.5 ulp from x/c, so it may not be faithful.
+//   - One correction, q1 = RN(q0 + r0*rc), lands within half an ulp plus a
+//     term of order 2^-23 ulp: faithful. The second is Markstein's.
+//   - No remainder underflows: q >= x >= 2^-74.5 and c > 2^-27 keep
+//     exponent(c) + exponent(q) >= -102, above the -103 that needs. And
+//     x < 2^64 keeps x/c finite.
+//   - x = 0 gives +0 through every step. At +Inf and NaN, x - q*c is NaN;
+//     those lanes take x itself, which is the quotient there.
+//
+// kernels' TestAdamDivConst runs the sequence on every significand of x for
+// a range of c.
+func (g *gen) divConst(x, c, rc reg.VecVirtual) reg.VecVirtual {
+	q, r := g.v(), g.v()
+	g.VMULPS(rc, x, q) // q0 = x*rc
+	for range 2 {
+		g.VMOVAPS(x, r)
+		g.VFNMADD231PS(q, c, r) // r = x - q*c
+		g.VFMADD231PS(r, rc, q) // q = q + r*rc
+	}
+	bad := g.cmp(cmpNLT, x, g.kf("inf", float32(math.Inf(1)))) // !(x < +Inf): Inf, NaN
+	g.blend(bad, x, q)
+	return q
 }
