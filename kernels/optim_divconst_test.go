@@ -63,8 +63,8 @@ func adamScalarsFor(beta2 float64, t int) adamScalars {
 // not overflow; the kernels' x = sqrt(v) lies in [2^-74.5, 2^64), so every
 // significand is also run at the smallest and the largest exponent x can have
 // (2^-75 and 2^63). (At x = MaxFloat32 the remainder of an overflowed
-// quotient is NaN, which is why the kernels' bound on x matters.) Four divisors get every
-// significand (2^23 each), the others 2^14 random ones.
+// quotient is NaN, which is why the kernels' bound on x matters.) Four
+// divisors get every significand (2^23 each), the others 2^14 random ones.
 func TestAdamDivConst(t *testing.T) {
 	if active != levelAVX512 && active != levelAVX2 {
 		t.Skipf("level %s does not divide this way (only the amd64 vector levels do)", ISA())
