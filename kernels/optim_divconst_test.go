@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The amd64 Adam kernels divide sqrt(v) by bc2s = sqrt(1 - Beta2^t) without
+// The AVX-512 Adam kernel divides sqrt(v) by bc2s = sqrt(1 - Beta2^t) without
 // the divider: q0 = x*rc with rc = RN(1/bc2s), then two corrections
 // q = q + (x - q*bc2s)*rc, each an FMA after an FMA remainder, and x itself
 // where x is +Inf or NaN (gen/amd64 divConst). The tests here check that
@@ -15,7 +15,7 @@ import (
 // itself in Go, for every significand of x, TestAdamDivisionMatchesGeneric
 // on the kernels at many steps t against the reference's division.
 
-// divConstSequence is the amd64 kernels' x/c, transcribed.
+// divConstSequence is the AVX-512 kernel's x/c, transcribed.
 func divConstSequence(x, c, rc float32) float32 {
 	if !(x < float32(math.Inf(1))) {
 		return x
@@ -66,8 +66,8 @@ func adamScalarsFor(beta2 float64, t int) adamScalars {
 // quotient is NaN, which is why the kernels' bound on x matters.) Four
 // divisors get every significand (2^23 each), the others 2^14 random ones.
 func TestAdamDivConst(t *testing.T) {
-	if active != levelAVX512 && active != levelAVX2 {
-		t.Skipf("level %s does not divide this way (only the amd64 vector levels do)", ISA())
+	if active != levelAVX512 {
+		t.Skipf("level %s does not divide this way (only AVX-512 does)", ISA())
 	}
 	r := rand.New(rand.NewPCG(5, 8))
 	cs := divisors(t, r, 40, 200)

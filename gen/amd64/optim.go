@@ -15,15 +15,15 @@ import (
 //
 // Register plan: each scalar the variant uses is broadcast into a register
 // of its own for the whole call (SGD up to 5: sign, negLR, wd, momentum,
-// damp1; Adam up to 10: sign, beta1, c1, beta2, c2, bc2s, rbc2s, eps,
-// negStep and wd or decay). The vectors of a block go one after another
-// through the same body, whose temporaries die before the next vector
-// starts, so avo reuses them: SGD d, p, buf; Adam d, p, m (then the numerator
-// negStep*m), v, the product c2*d, with amsgrad vmax, the maximum and the NaN
-// mask of vmax (a K register on AVX-512), and in divConst the square root,
-// the quotient, the remainder and the mask of its non-finite lanes. The
-// largest plan, AVX2 Adam with amsgrad, is 10 scalars + 5 vectors + the tail
-// mask = 16 YMM (divConst's mask takes the dead remainder's). Full vectors take
+// damp1; Adam up to 9: sign, beta1, c1, beta2, c2, bc2s, eps, negStep and
+// wd or decay, and on AVX-512 also rbc2s for divConst). The vectors of a
+// block go one after another through the same body, whose temporaries die
+// before the next vector starts, so avo reuses them: SGD d, p, buf; Adam d,
+// p, m (then the numerator negStep*m), v, the product c2*d, with amsgrad
+// vmax, the maximum and the NaN mask of vmax (a K register on AVX-512), and
+// in divConst the quotient, the remainder and the mask of the non-finite
+// lanes. The largest plan, AVX2 Adam with amsgrad, is 9 scalars + 6 vectors
+// + the tail mask = 16 YMM. Full vectors take
 // memory operands where the instruction allows; the remainder pass loads
 // masked.
 func optimGroup(g *gen) {
@@ -106,8 +106,12 @@ func (g *gen) sgdStep() {
 }
 
 func (g *gen) adamStep() {
+	rbc2sArg := "" // the reciprocal divConst needs
+	if g.adamDivConst {
+		rbc2sArg = "rbc2s, "
+	}
 	g.function("AdamStep",
-		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, rbc2s, eps, negStep, wd, decay, sign float32)",
+		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, "+rbc2sArg+"eps, negStep, wd, decay, sign float32)",
 		"AdamStep"+g.suffix+" runs variant 3*amsgrad + decay of adamStepGeneric (gen/KERNELS.md) over n >= 1 elements:",
 		"d = grad^sign; decay 2: p = p*decay, decay 1: d = fma(wd, p, d); m = fma(c1, d, beta1*m);",
 		"v = fma(c2*d, d, beta2*v); amsgrad: vmax = max(vmax, v) (NaN from either side), used as v;",
@@ -118,8 +122,11 @@ func (g *gen) adamStep() {
 		decay, ams := code%3, code >= 3
 		sign := g.scalar("sign")
 		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
-		bc2s, rbc2s := g.scalar("bc2s"), g.scalar("rbc2s")
-		eps, negStep := g.scalar("eps"), g.scalar("negStep")
+		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
+		var rbc2s reg.VecVirtual
+		if g.adamDivConst {
+			rbc2s = g.scalar("rbc2s")
+		}
 		var k reg.VecVirtual
 		switch decay {
 		case 1:
@@ -168,12 +175,16 @@ func (g *gen) adamStep() {
 				vv = r
 			}
 
-			root := g.v()
-			g.VSQRTPS(vv, root)
-			den := g.divConst(root, bc2s, rbc2s) // sqrt(v)/bc2s
-			g.VADDPS(eps, den, den)              // + eps
-			g.VDIVPS(den, mv, mv)                // (negStep*m)/den
-			g.VADDPS(mv, pv, pv)                 // p + that
+			den := g.v()
+			g.VSQRTPS(vv, den)
+			if g.adamDivConst {
+				den = g.divConst(den, bc2s, rbc2s) // sqrt(v)/bc2s
+			} else {
+				g.VDIVPS(bc2s, den, den) // sqrt(v)/bc2s
+			}
+			g.VADDPS(eps, den, den) // + eps
+			g.VDIVPS(den, mv, mv)   // (negStep*m)/den
+			g.VADDPS(mv, pv, pv)    // p + that
 			g.store(pv, at(p, off), t)
 		})
 	})
@@ -184,7 +195,8 @@ func (g *gen) adamStep() {
 // lane, rc = RN(1/c), both normal (c > 2^-27), and x is a square root of a
 // float32: in [0, 2^64), +Inf or a quiet NaN. In L1 and L2 the divider bounds
 // AdamStep (a square root and two divisions per vector); these FMA-pipe
-// instructions take one of the divisions off it.
+// instructions take one of the divisions off it (at the levels with
+// adamDivConst).
 //
 // Why the result is exact. Markstein's theorem: if y approximates 1/c with a
 // relative error below 2^-24 (rc does) and q is a faithful approximation of
