@@ -140,7 +140,7 @@ const (
 type adamScalars struct {
 	beta1, c1, beta2, c2 float32
 	bc2s, eps, negStep   float32
-	rbc2s                float32 // RN(1/bc2s), for the AVX-512 kernel's division by bc2s (gen/amd64 divConst)
+	rhi, rlo             float32 // 1/bc2s in two terms, for the AVX-512 kernel's division by bc2s (gen/amd64 divConst)
 	wd, decay            float32
 	sign                 float32 // -0 when maximizing, else +0: XORed into g
 }
@@ -156,7 +156,6 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 		beta2:   float32(h.Beta2),
 		c2:      float32(1 - h.Beta2),
 		bc2s:    float32(math.Sqrt(bc2)),
-		rbc2s:   float32(1 / float64(float32(math.Sqrt(bc2)))), // one rounding: float64 has 53 >= 2*24+2 bits
 		eps:     float32(h.Eps),
 		negStep: float32(-(h.LR / bc1)),
 		wd:      float32(h.WeightDecay),
@@ -165,6 +164,7 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 	if h.Maximize {
 		s.sign = float32(math.Copysign(0, -1))
 	}
+	s.rhi, s.rlo = recipTwoTerms(s.bc2s)
 	v := adamNoDecay
 	switch {
 	case h.Decoupled:
@@ -179,6 +179,18 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 		v += 3
 	}
 	return v, s
+}
+
+// recipTwoTerms returns 1/c in two float32 terms for a float32 c > 0:
+// hi = RN(1/c) and lo, with hi + lo within 2^-47 of 1/c relative to it. 1/c
+// is rounded once to float64 (relative error 2^-53); float64 has 53 >=
+// 2*24+2 bits, so rounding that to float32 gives RN(1/c); the difference of
+// the two is exact, and rounding it to float32 adds at most 2^-24 of it,
+// which is at most 2^-24 of hi.
+func recipTwoTerms(c float32) (hi, lo float32) {
+	r := 1 / float64(c)
+	hi = float32(r)
+	return hi, float32(r - float64(hi))
 }
 
 // AdamStep performs one step of torch.optim.Adam (single-tensor form), or

@@ -29,10 +29,11 @@ type isa struct {
 	fullInTail bool
 
 	// adamDivConst: AdamStep divides by bc2s with divConst (FMAs from its
-	// reciprocal) instead of VDIVPS. On Zen 4 that took AVX-512 Adam from 70
-	// to 87 GB/s on 10^4 parameters, and AVX2 from 65 to 59 (best of 8 runs
-	// each): the YMM loop has half the lanes per FMA, and its extra latency
-	// of 4 dependent FMAs per vector did not overlap.
+	// two-term reciprocal) instead of VDIVPS. On Zen 4 that took AVX-512 Adam
+	// on 10^4 parameters from 70 to 91 GB/s (best of 6 interleaved runs).
+	// At AVX2 an earlier form of it (7 FMA-pipe instructions) lost, 65 to
+	// 59 GB/s: the YMM loop issues as many of them for half the lanes, and
+	// AVX2 Adam with amsgrad has no register left for the second term.
 	adamDivConst bool
 
 	nvec     int // vector registers: 32 ZMM, 16 YMM

@@ -16,7 +16,7 @@ import (
 // Register plan: each scalar the variant uses is broadcast into a register
 // of its own for the whole call (SGD up to 5: sign, negLR, wd, momentum,
 // damp1; Adam up to 9: sign, beta1, c1, beta2, c2, bc2s, eps, negStep and
-// wd or decay, and on AVX-512 also rbc2s for divConst). The vectors of a
+// wd or decay, and on AVX-512 also rhi and rlo for divConst). The vectors of a
 // block go one after another through the same body, whose temporaries die
 // before the next vector starts, so avo reuses them: SGD d, p, buf; Adam d,
 // p, m (then the numerator negStep*m), v, the product c2*d, with amsgrad
@@ -106,12 +106,12 @@ func (g *gen) sgdStep() {
 }
 
 func (g *gen) adamStep() {
-	rbc2sArg := "" // the reciprocal divConst needs
+	recipArgs := "" // the two-term reciprocal divConst needs
 	if g.adamDivConst {
-		rbc2sArg = "rbc2s, "
+		recipArgs = "rhi, rlo, "
 	}
 	g.function("AdamStep",
-		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, "+rbc2sArg+"eps, negStep, wd, decay, sign float32)",
+		"func(variant int, p, grad, m, v, vmax *float32, n int, beta1, c1, beta2, c2, bc2s, "+recipArgs+"eps, negStep, wd, decay, sign float32)",
 		"AdamStep"+g.suffix+" runs variant 3*amsgrad + decay of adamStepGeneric (gen/KERNELS.md) over n >= 1 elements:",
 		"d = grad^sign; decay 2: p = p*decay, decay 1: d = fma(wd, p, d); m = fma(c1, d, beta1*m);",
 		"v = fma(c2*d, d, beta2*v); amsgrad: vmax = max(vmax, v) (NaN from either side), used as v;",
@@ -123,9 +123,9 @@ func (g *gen) adamStep() {
 		sign := g.scalar("sign")
 		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
 		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
-		var rbc2s reg.VecVirtual
+		var rhi, rlo reg.VecVirtual
 		if g.adamDivConst {
-			rbc2s = g.scalar("rbc2s")
+			rhi, rlo = g.scalar("rhi"), g.scalar("rlo")
 		}
 		var k reg.VecVirtual
 		switch decay {
@@ -178,7 +178,7 @@ func (g *gen) adamStep() {
 			den := g.v()
 			g.VSQRTPS(vv, den)
 			if g.adamDivConst {
-				den = g.divConst(den, bc2s, rbc2s) // sqrt(v)/bc2s
+				den = g.divConst(den, bc2s, rhi, rlo) // sqrt(v)/bc2s
 			} else {
 				g.VDIVPS(bc2s, den, den) // sqrt(v)/bc2s
 			}
@@ -191,40 +191,42 @@ func (g *gen) adamStep() {
 }
 
 // divConst returns a new register holding x/c rounded to nearest, exactly
-// as VDIVPS computes it, without the divider: c > 0 is the same in every
-// lane, rc = RN(1/c), both normal (c > 2^-27), and x is a square root of a
-// float32: in [0, 2^64), +Inf or a quiet NaN. In L1 and L2 the divider bounds
-// AdamStep (a square root and two divisions per vector); these FMA-pipe
-// instructions take one of the divisions off it (at the levels with
-// adamDivConst).
+// as VDIVPS computes it, without the divider. c > 0 is the same in every
+// lane, with c > 2^-27, and 1/c is given in two terms: hi = RN(1/c) and a
+// lo with hi + lo within 2^-47 of 1/c (kernels' recipTwoTerms). x is a
+// square root of a float32: in [0, 2^64), +Inf or a quiet NaN. In L1 and L2
+// the divider bounds AdamStep (a square root and two divisions per vector);
+// these FMA-pipe instructions take one of the divisions off it (at the
+// levels with adamDivConst).
 //
 // Why the result is exact. Markstein's theorem: if y approximates 1/c with a
-// relative error below 2^-24 (rc does) and q is a faithful approximation of
+// relative error below 2^-24 (hi does) and q is a faithful approximation of
 // x/c (one of the two floats around it), then r = x - q*c is exact in one
 // FMA and RN(q + r*y) = RN(x/c).
-//   - q0 = RN(x*rc) can be 1.5 ulp from x/c, so it may not be faithful.
-//   - One correction, q1 = RN(q0 + r0*rc), lands within half an ulp plus a
-//     term of order 2^-23 ulp: faithful. The second is Markstein's. (q1
-//     was already the correctly rounded quotient on every input the tests
-//     run, but nothing proves it: the least distance of x/c from a midpoint
-//     that can be shown, 2^-26 ulp, is below that term. Keep both.)
-//   - No remainder underflows: q >= x >= 2^-74.5 and c > 2^-27 keep
-//     exponent(c) + exponent(q) >= -102, above the -103 that needs. And
-//     x < 2^64 keeps x/c finite.
-//   - x = 0 gives +0 through every step. At +Inf and NaN, x - q*c is NaN;
+//   - q0 = RN(x*hi + RN(x*lo)) is within 2^-46 of x/c relative to it, far
+//     less than the distance that would let a float fall between q0 and
+//     x/c: q0 is faithful (and almost always x/c already).
+//     (x*hi alone can be 1.5 ulp off; lo is what spares a second
+//     correction.)
+//   - No remainder underflows: q0 >= x >= 2^-74.5 and c > 2^-27 keep
+//     exponent(c) + exponent(q0) >= -102, above the -103 that needs; x*lo
+//     may underflow, but its error is then below 2^-149, nothing beside
+//     ulp(q0) >= 2^-98. And x < 2^64 keeps x/c finite.
+//   - x = 0 gives +0 through every step. At +Inf and NaN, x - q0*c is NaN;
 //     those lanes take x itself, which is the quotient there.
 //
 // kernels' TestAdamDivConst runs the sequence on every significand of x for
-// a range of c.
-func (g *gen) divConst(x, c, rc reg.VecVirtual) reg.VecVirtual {
+// a range of c, and the correction on the other faithful approximation.
+func (g *gen) divConst(x, c, hi, lo reg.VecVirtual) reg.VecVirtual {
 	q, r := g.v(), g.v()
-	g.VMULPS(rc, x, q) // q0 = x*rc
-	for range 2 {
-		g.VMOVAPS(x, r)
-		g.VFNMADD231PS(q, c, r) // r = x - q*c
-		g.VFMADD231PS(r, rc, q) // q = q + r*rc
-	}
-	bad := g.cmp(cmpNLT, x, g.kf("inf", float32(math.Inf(1)))) // !(x < +Inf): Inf, NaN
+	g.VMULPS(lo, x, q)      // x*lo
+	g.VFMADD231PS(x, hi, q) // q0 = x*hi + x*lo
+	g.VMOVAPS(x, r)
+	g.VFNMADD231PS(q, c, r) // r = x - q0*c, exact
+	g.VFMADD231PS(r, hi, q) // q = q0 + r*hi
+
+	// !(x < +Inf): the +Inf and NaN lanes.
+	bad := g.cmp(cmpNLT, x, g.kf("inf", float32(math.Inf(1))))
 	g.blend(bad, x, q)
 	return q
 }
