@@ -184,9 +184,9 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 // recipTwoTerms returns 1/c in two float32 terms for a float32 c > 0:
 // hi = RN(1/c) and lo, with hi + lo within 2^-47 of 1/c relative to it. 1/c
 // is rounded once to float64 (relative error 2^-53); float64 has 53 >=
-// 2*24+2 bits, so rounding that to float32 gives RN(1/c); the difference of
-// the two is exact, and rounding it to float32 adds at most 2^-24 of it,
-// which is at most 2^-24 of hi.
+// 2*24+2 bits, so rounding that to float32 gives RN(1/c). Their difference
+// is exact in float64 and at most 2^-24 of hi, so rounding it to float32
+// (lo) errs by at most 2^-48 of hi.
 func recipTwoTerms(c float32) (hi, lo float32) {
 	r := 1 / float64(c)
 	hi = float32(r)
