@@ -16,16 +16,15 @@ import (
 // Register plan: each scalar the variant uses is broadcast into a register
 // of its own for the whole call (SGD up to 5: sign, negLR, wd, momentum,
 // damp1; Adam up to 9: sign, beta1, c1, beta2, c2, bc2s, eps, negStep and
-// wd or decay, and on AVX-512 also rhi and rlo for divConst). The vectors of a
-// block go one after another through the same body, whose temporaries die
-// before the next vector starts, so avo reuses them: SGD d, p, buf; Adam d,
-// p, m (then the numerator negStep*m), v, the product c2*d, with amsgrad
-// vmax, the maximum and the NaN mask of vmax (a K register on AVX-512), and
-// in divConst the quotient, the remainder and the mask of the non-finite
-// lanes. The largest plan, AVX2 Adam with amsgrad, is 9 scalars + 6 vectors
-// + the tail mask = 16 YMM. Full vectors take
-// memory operands where the instruction allows; the remainder pass loads
-// masked.
+// wd or decay, and on AVX-512 also rhi and rlo for divConst). The vectors
+// of a block go one after another through the same body, whose temporaries
+// die before the next vector starts, so avo reuses them: SGD d, p, buf;
+// Adam d, p, m (then the numerator negStep*m), v, the product c2*d, with
+// amsgrad vmax, the maximum and the NaN mask of vmax (a K register on
+// AVX-512), and in divConst the quotient, the remainder and the mask of the
+// non-finite lanes. The largest plan, AVX2 Adam with amsgrad, is 9 scalars,
+// 6 vectors and the tail mask: 16 YMM. Full vectors take memory operands
+// where the instruction allows; the remainder pass loads masked.
 func optimGroup(g *gen) {
 	g.sgdStep()
 	g.adamStep()
