@@ -99,11 +99,3 @@ func packedPanel(a []float32, lda, mr, kc int) []float32 {
 	}
 	return p
 }
-
-func randFloats(r *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(r.NormFloat64())
-	}
-	return s
-}

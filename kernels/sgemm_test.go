@@ -30,6 +30,15 @@ func (g gemmCase) String() string {
 
 var gemmScalars = []float32{0, 1, -0.5, 2}
 
+// randFloats returns n standard normal floats drawn from r.
+func randFloats(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
 // newGemmCase draws operands; slack adds to each leading dimension.
 func newGemmCase(r *rand.Rand, transA, transB bool, m, n, k, slack int) gemmCase {
 	// alpha == 0 skips the product altogether: TestSgemmSpecialValues covers it.
@@ -38,11 +47,7 @@ func newGemmCase(r *rand.Rand, transA, transB bool, m, n, k, slack int) gemmCase
 	mat := func(rows, cols int) ([]float32, int) {
 		ld := max(1, cols) + r.IntN(slack+1)
 		off := r.IntN(9)
-		s := make([]float32, off+max(0, (rows-1)*ld+cols))
-		for i := range s {
-			s[i] = float32(r.NormFloat64())
-		}
-		return s[off:], ld
+		return randFloats(r, off+max(0, (rows-1)*ld+cols))[off:], ld
 	}
 	if transA {
 		g.a, g.lda = mat(k, m)
@@ -162,16 +167,9 @@ func TestSgemmPowerOfTwoStrides(t *testing.T) {
 				}
 				g := newGemmCase(r, false, false, m, n, k, 0)
 				g.alpha = []float32{1, 1, -0.5}[r.IntN(3)]
-				mat := func(rows, ld int) []float32 {
-					s := make([]float32, rows*ld)
-					for i := range s {
-						s[i] = float32(r.NormFloat64())
-					}
-					return s
-				}
-				g.a, g.lda = mat(m, ld), ld
+				g.a, g.lda = randFloats(r, m*ld), ld
 				if r.IntN(2) == 0 {
-					g.c, g.ldc = mat(m, ld), ld
+					g.c, g.ldc = randFloats(r, m*ld), ld
 				}
 				if !g.checkBitwise(t) {
 					return
@@ -358,16 +356,7 @@ func TestSgemmBatch(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 13))
 	const batch, m, n, k = 3, 17, 40, 23
 	g := newGemmCase(r, false, true, m, n, k, 0)
-	a, b, c := make([]float32, batch*m*k+5), make([]float32, batch*n*k+3), make([]float32, batch*m*n+1)
-	for i := range a {
-		a[i] = float32(r.NormFloat64())
-	}
-	for i := range b {
-		b[i] = float32(r.NormFloat64())
-	}
-	for i := range c {
-		c[i] = float32(r.NormFloat64())
-	}
+	a, b, c := randFloats(r, batch*m*k+5), randFloats(r, batch*n*k+3), randFloats(r, batch*m*n+1)
 	want := append([]float32(nil), c...)
 	for i := range batch {
 		sgemmReference(false, true, m, n, k, g.alpha, a[i*(m*k+1):], k, b[i*n*k:], k, g.beta, want[i*m*n:], n)
@@ -429,9 +418,9 @@ func (g gemmCase) checkGuarded(t *testing.T, regions [3]*guardRegion) {
 }
 
 // TestSgemmNarrowTN covers the TN products with at most 16 columns (alpha
-// 1: the narrow TN tile on AVX-512, A and B read in place): every column
-// count, row counts around the 16-row tile, k across KC blocks, with A, B
-// and C flush against guard pages, against the reference bit for bit.
+// 1: the narrow TN tile at AVX-512 and AVX2, A and B read in place): every
+// column count, row counts around the 16-row tile, k across KC blocks, with
+// A, B and C flush against guard pages, against the reference bit for bit.
 func TestSgemmNarrowTN(t *testing.T) {
 	r := rand.New(rand.NewPCG(18, 18))
 	regions := [3]*guardRegion{newGuardRegionFor(t, 300*120), newGuardRegionFor(t, 300*16), newGuardRegionFor(t, 120*16)}

@@ -187,7 +187,7 @@ func (g *gen) gemmNarrowTNBodyAVX2(n int, scratch operand.Mem) {
 			g.VMASKMOVPS(operand.Mem{Base: row}, colMask, cv) // C lanes past cols: not read
 			g.VFMADD231PS(cv, beta, out)
 			g.Label(keep)
-			g.storeExact(out, operand.Mem{Base: row}, n)
+			g.storeFirst(out, operand.Mem{Base: row}, n) // n <= 5 lanes
 		})
 	}
 	g.Label(done)
@@ -215,16 +215,6 @@ func (g *gen) gemmNarrowTNLoop(a, lda, b, ldb reg.GPVirtual, step func(u int)) {
 		g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: 4}, a)
 		g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
 	})
-}
-
-// storeExact stores the first n (1..8) lanes of YMM v at m: a full store,
-// or storeFirst's exact partial stores.
-func (g *gen) storeExact(v reg.VecVirtual, m operand.Mem, n int) {
-	if n == 8 {
-		g.VMOVUPS(v, m)
-		return
-	}
-	g.storeFirst(v, m, n)
 }
 
 // transpose16x16 returns the transpose of the 16x16 block of floats whose

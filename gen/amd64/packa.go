@@ -27,9 +27,8 @@ import (
 // last are not loaded (their transposed lanes are not stored: a K-masked
 // store on AVX-512; on AVX2 full stores in order that the next column's
 // store overwrites, the block's last column stored exactly, see block
-// below). The last kc % 8 values of each row
-// are loaded with the remainder mask and only kc % 8 transposed rows stored,
-// as in GemmPackBT. GemmPackAT copies: row p of the stored A holds the MR
+// below). The last kc % 8 values of each row are loaded with the remainder
+// mask and only kc % 8 transposed rows stored, as in GemmPackBT. GemmPackAT copies: row p of the stored A holds the MR
 // values of k step p, one (partly masked) vector store per row, on AVX2 a
 // full store that the next row's overwrites (see gemmPackACols).
 //

@@ -142,8 +142,9 @@ func readIDXBody(r io.Reader) (*IDX, error) {
 // by doubling copied most of the data several times over (63 MiB of
 // copying for MNIST's 47 MiB of pixels), each copy one long memmove that
 // the garbage collector, scanning the stack, cannot interrupt: it spent
-// the copy signalling the goroutine (12% of a 1-epoch run's samples). On
-// a short read it returns what it got and the error.
+// the copy signalling the goroutine and spinning for it to stop (5.3% and
+// 4.3% of a 1-epoch run's samples; 1.7% and 1.3% with the chunks). On a
+// short read it returns what it got and the error.
 func readGrowing(r io.Reader, total int) ([]byte, error) {
 	var chunks [][]byte
 	got, size := 0, 1<<20
