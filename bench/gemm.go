@@ -53,11 +53,11 @@ func (s GemmShape) ID() string {
 // MaxDim returns the largest of M, K and N.
 func (s GemmShape) MaxDim() int { return max(s.M, s.K, s.N) }
 
-// gemmTrainLayers are the MLP's forward products Y = X·W, X [batch, in],
-// W [in, out]: m x k x n = batch x in x out.
+// gemmTrainLayers are the MLP's layers as train/nn.Linear stores them:
+// input X [batch, in], weight W [out, in] (PyTorch's layout).
 var gemmTrainLayers = []struct {
-	name        string
-	batch, k, n int
+	name           string
+	batch, in, out int
 }{
 	{"fc1", 64, 784, 512},
 	{"fc2", 64, 512, 512},
@@ -66,11 +66,13 @@ var gemmTrainLayers = []struct {
 }
 
 // GemmShapes is the shape table of BenchmarkSgemm, `vecgrad bench gemm` and
-// bench/openblas: square products 64 to 2048, then the MLP's training
-// products, each layer's forward Y = X·W (m x k x n) followed by its backward
-// products dX = dY·Wᵀ (m x n x k, TransB) and dW = Xᵀ·dY (k x m x n, TransA).
-// (The first layer's dX is not needed to train, but it is the same kind of
-// product as a deeper layer's and is measured too.)
+// bench/openblas: square products 64 to 2048, then the products
+// train/nn.Linear runs for each layer of the MLP: the forward Y = X·Wᵀ
+// (batch x in x out, B transposed: W is read in its stored layout),
+// followed by the backward products dX = dY·W (batch x out x in) and dW =
+// dYᵀ·X (out x batch x in, A transposed). (The first layer's dX is not
+// needed to train, but it is the same kind of product as a deeper layer's
+// and is measured too.)
 var GemmShapes = func() []GemmShape {
 	var out []GemmShape
 	for _, n := range []int{64, 128, 256, 512, 1024, 2048} {
@@ -78,11 +80,10 @@ var GemmShapes = func() []GemmShape {
 	}
 	for _, l := range gemmTrainLayers {
 		role := func(what string) string { return fmt.Sprintf("%s %s b%d", l.name, what, l.batch) }
-		m, k, n := l.batch, l.k, l.n
 		out = append(out,
-			GemmShape{M: m, K: k, N: n, Group: "train", Role: role("fwd")},
-			GemmShape{M: m, K: n, N: k, TransB: true, Group: "train", Role: role("dX")},
-			GemmShape{M: k, K: m, N: n, TransA: true, Group: "train", Role: role("dW")})
+			GemmShape{M: l.batch, K: l.in, N: l.out, TransB: true, Group: "train", Role: role("fwd")},
+			GemmShape{M: l.batch, K: l.out, N: l.in, Group: "train", Role: role("dX")},
+			GemmShape{M: l.out, K: l.batch, N: l.in, TransA: true, Group: "train", Role: role("dW")})
 	}
 	return out
 }()

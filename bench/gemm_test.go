@@ -87,15 +87,16 @@ func TestGemmShapes(t *testing.T) {
 			square++
 		case "train":
 			train++
-			if s.TransA || s.TransB {
+			if !s.TransB {
 				continue
 			}
-			// Y = X·W (m x k x n): dX = dY·Wᵀ (m x n x k, NT), dW = Xᵀ·dY (k x m x n, TN).
+			// Y = X·Wᵀ (batch x in x out, NT): dX = dY·W (batch x out x in),
+			// dW = dYᵀ·X (out x batch x in, TN).
 			dX, dW := bench.GemmShapes[i+1], bench.GemmShapes[i+2]
-			if want := fmt.Sprintf("%dx%dx%d_NT", s.M, s.N, s.K); dX.ID() != want {
+			if want := fmt.Sprintf("%dx%dx%d", s.M, s.N, s.K); dX.ID() != want {
 				t.Errorf("dX of %s is %s, want %s", s.ID(), dX.ID(), want)
 			}
-			if want := fmt.Sprintf("%dx%dx%d_TN", s.K, s.M, s.N); dW.ID() != want {
+			if want := fmt.Sprintf("%dx%dx%d_TN", s.N, s.M, s.K); dW.ID() != want {
 				t.Errorf("dW of %s is %s, want %s", s.ID(), dW.ID(), want)
 			}
 		default:
@@ -122,8 +123,8 @@ func TestGemmShapes(t *testing.T) {
 	if all, _ := bench.ParseGemmShapes("all"); len(all) != len(bench.GemmShapes) {
 		t.Errorf("all: %d shapes, want %d", len(all), len(bench.GemmShapes))
 	}
-	if s, _ := bench.ParseGemmShapes("784x64x512_TN"); len(s) != 1 || s[0].Role != "fc1 dW b64" {
-		t.Errorf("784x64x512_TN: got %+v, want the table's fc1 dW b64", s)
+	if s, _ := bench.ParseGemmShapes("512x64x784_TN"); len(s) != 1 || s[0].Role != "fc1 dW b64" {
+		t.Errorf("512x64x784_TN: got %+v, want the table's fc1 dW b64", s)
 	}
 	for _, bad := range []string{"", "64x64", "64x64x0", "axbxc", "64x64x64_XN", "squares"} {
 		if _, err := bench.ParseGemmShapes(bad); err == nil {
