@@ -1730,34 +1730,33 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	SHLQ    $0x02, DX
 	LEAQ    (DX)(DX*2), BX
 	MOVQ    kc+24(FP), SI
-	IMUL3Q  $0x00000040, SI, DI
-	MOVQ    SI, R8
-	ANDQ    $0x00000007, R8
+	MOVQ    SI, DI
+	ANDQ    $0x00000007, DI
 	SHRQ    $0x03, SI
-	MOVQ    panels+32(FP), R9
-	LEAQ    tailmask<>+0(SB), R10
-	MOVQ    R8, R11
-	NEGQ    R11
-	LEAQ    256(R10)(R11*4), R10
-	VMOVDQU (R10), Y0
+	MOVQ    panels+32(FP), R8
+	LEAQ    tailmask<>+0(SB), R9
+	MOVQ    DI, R10
+	NEGQ    R10
+	LEAQ    256(R9)(R10*4), R9
+	VMOVDQU (R9), Y0
+	LEAQ    (DX)(DX*4), R9
+	LEAQ    (R9)(DX*2), R10
 
 panel_47:
-	MOVQ  CX, R10
-	LEAQ  (CX)(DX*4), R11
-	LEAQ  (AX), R12
-	MOVQ  SI, R13
-	TESTQ R13, R13
+	LEAQ  (CX)(DX*8), R11
+	MOVQ  SI, R12
+	TESTQ R12, R12
 	JZ    coltail_49
 
 cols_48:
-	VMOVUPS    (R10), Y1
-	VMOVUPS    (R10)(DX*1), Y2
-	VMOVUPS    (R10)(DX*2), Y3
-	VMOVUPS    (R10)(BX*1), Y4
-	VMOVUPS    (R11), Y5
-	VMOVUPS    (R11)(DX*1), Y6
-	VMOVUPS    (R11)(DX*2), Y7
-	VMOVUPS    (R11)(BX*1), Y8
+	VMOVUPS    (CX), Y1
+	VMOVUPS    (CX)(DX*1), Y2
+	VMOVUPS    (CX)(DX*2), Y3
+	VMOVUPS    (CX)(BX*1), Y4
+	VMOVUPS    (CX)(DX*4), Y5
+	VMOVUPS    (CX)(R9*1), Y6
+	VMOVUPS    (CX)(BX*2), Y7
+	VMOVUPS    (CX)(R10*1), Y8
 	VUNPCKLPS  Y2, Y1, Y9
 	VUNPCKHPS  Y2, Y1, Y1
 	VUNPCKLPS  Y4, Y3, Y2
@@ -1782,31 +1781,71 @@ cols_48:
 	VPERM2F128 $0x31, Y6, Y9, Y6
 	VPERM2F128 $0x20, Y5, Y1, Y9
 	VPERM2F128 $0x31, Y5, Y1, Y1
-	VMOVUPS    Y7, (R12)
-	VMOVUPS    Y8, 64(R12)
-	VMOVUPS    Y4, 128(R12)
-	VMOVUPS    Y9, 192(R12)
-	VMOVUPS    Y3, 256(R12)
-	VMOVUPS    Y2, 320(R12)
-	VMOVUPS    Y6, 384(R12)
-	VMOVUPS    Y1, 448(R12)
-	ADDQ       $0x00000020, R10
+	VMOVUPS    Y7, (AX)
+	VMOVUPS    Y8, 64(AX)
+	VMOVUPS    Y4, 128(AX)
+	VMOVUPS    Y9, 192(AX)
+	VMOVUPS    Y3, 256(AX)
+	VMOVUPS    Y2, 320(AX)
+	VMOVUPS    Y6, 384(AX)
+	VMOVUPS    Y1, 448(AX)
+	ADDQ       $0x00000020, CX
+	VMOVUPS    (R11), Y1
+	VMOVUPS    (R11)(DX*1), Y2
+	VMOVUPS    (R11)(DX*2), Y3
+	VMOVUPS    (R11)(BX*1), Y4
+	VMOVUPS    (R11)(DX*4), Y5
+	VMOVUPS    (R11)(R9*1), Y6
+	VMOVUPS    (R11)(BX*2), Y7
+	VMOVUPS    (R11)(R10*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, 32(AX)
+	VMOVUPS    Y8, 96(AX)
+	VMOVUPS    Y4, 160(AX)
+	VMOVUPS    Y9, 224(AX)
+	VMOVUPS    Y3, 288(AX)
+	VMOVUPS    Y2, 352(AX)
+	VMOVUPS    Y6, 416(AX)
+	VMOVUPS    Y1, 480(AX)
 	ADDQ       $0x00000020, R11
-	ADDQ       $0x00000200, R12
-	DECQ       R13
+	ADDQ       $0x00000200, AX
+	DECQ       R12
 	JNZ        cols_48
 
 coltail_49:
-	TESTQ      R8, R8
-	JZ         group_50
-	VMASKMOVPS (R10), Y0, Y1
-	VMASKMOVPS (R10)(DX*1), Y0, Y2
-	VMASKMOVPS (R10)(DX*2), Y0, Y3
-	VMASKMOVPS (R10)(BX*1), Y0, Y4
-	VMASKMOVPS (R11), Y0, Y5
-	VMASKMOVPS (R11)(DX*1), Y0, Y6
-	VMASKMOVPS (R11)(DX*2), Y0, Y7
-	VMASKMOVPS (R11)(BX*1), Y0, Y8
+	TESTQ      DI, DI
+	JZ         panelend_50
+	VMASKMOVPS (CX), Y0, Y1
+	VMASKMOVPS (CX)(DX*1), Y0, Y2
+	VMASKMOVPS (CX)(DX*2), Y0, Y3
+	VMASKMOVPS (CX)(BX*1), Y0, Y4
+	VMASKMOVPS (CX)(DX*4), Y0, Y5
+	VMASKMOVPS (CX)(R9*1), Y0, Y6
+	VMASKMOVPS (CX)(BX*2), Y0, Y7
+	VMASKMOVPS (CX)(R10*1), Y0, Y8
 	VUNPCKLPS  Y2, Y1, Y9
 	VUNPCKHPS  Y2, Y1, Y1
 	VUNPCKLPS  Y4, Y3, Y2
@@ -1831,47 +1870,38 @@ coltail_49:
 	VPERM2F128 $0x31, Y6, Y9, Y6
 	VPERM2F128 $0x20, Y5, Y1, Y9
 	VPERM2F128 $0x31, Y5, Y1, Y1
-	VMOVUPS    Y7, (R12)
-	CMPQ       R8, $0x00000001
-	JE         group_50
-	VMOVUPS    Y8, 64(R12)
-	CMPQ       R8, $0x00000002
-	JE         group_50
-	VMOVUPS    Y4, 128(R12)
-	CMPQ       R8, $0x00000003
-	JE         group_50
-	VMOVUPS    Y9, 192(R12)
-	CMPQ       R8, $0x00000004
-	JE         group_50
-	VMOVUPS    Y3, 256(R12)
-	CMPQ       R8, $0x00000005
-	JE         group_50
-	VMOVUPS    Y2, 320(R12)
-	CMPQ       R8, $0x00000006
-	JE         group_50
-	VMOVUPS    Y6, 384(R12)
-	CMPQ       R8, $0x00000007
-	JE         group_50
-	VMOVUPS    Y1, 448(R12)
+	VMOVUPS    Y7, (AX)
+	CMPQ       DI, $0x00000001
+	JE         tailgroup_51
+	VMOVUPS    Y8, 64(AX)
+	CMPQ       DI, $0x00000002
+	JE         tailgroup_51
+	VMOVUPS    Y4, 128(AX)
+	CMPQ       DI, $0x00000003
+	JE         tailgroup_51
+	VMOVUPS    Y9, 192(AX)
+	CMPQ       DI, $0x00000004
+	JE         tailgroup_51
+	VMOVUPS    Y3, 256(AX)
+	CMPQ       DI, $0x00000005
+	JE         tailgroup_51
+	VMOVUPS    Y2, 320(AX)
+	CMPQ       DI, $0x00000006
+	JE         tailgroup_51
+	VMOVUPS    Y6, 384(AX)
+	CMPQ       DI, $0x00000007
+	JE         tailgroup_51
+	VMOVUPS    Y1, 448(AX)
 
-group_50:
-	LEAQ  (CX)(DX*8), CX
-	MOVQ  CX, R10
-	LEAQ  (CX)(DX*4), R11
-	LEAQ  32(AX), R12
-	MOVQ  SI, R13
-	TESTQ R13, R13
-	JZ    coltail_52
-
-cols_51:
-	VMOVUPS    (R10), Y1
-	VMOVUPS    (R10)(DX*1), Y2
-	VMOVUPS    (R10)(DX*2), Y3
-	VMOVUPS    (R10)(BX*1), Y4
-	VMOVUPS    (R11), Y5
-	VMOVUPS    (R11)(DX*1), Y6
-	VMOVUPS    (R11)(DX*2), Y7
-	VMOVUPS    (R11)(BX*1), Y8
+tailgroup_51:
+	VMASKMOVPS (R11), Y0, Y1
+	VMASKMOVPS (R11)(DX*1), Y0, Y2
+	VMASKMOVPS (R11)(DX*2), Y0, Y3
+	VMASKMOVPS (R11)(BX*1), Y0, Y4
+	VMASKMOVPS (R11)(DX*4), Y0, Y5
+	VMASKMOVPS (R11)(R9*1), Y0, Y6
+	VMASKMOVPS (R11)(BX*2), Y0, Y7
+	VMASKMOVPS (R11)(R10*1), Y0, Y8
 	VUNPCKLPS  Y2, Y1, Y9
 	VUNPCKHPS  Y2, Y1, Y1
 	VUNPCKLPS  Y4, Y3, Y2
@@ -1896,83 +1926,39 @@ cols_51:
 	VPERM2F128 $0x31, Y6, Y9, Y6
 	VPERM2F128 $0x20, Y5, Y1, Y9
 	VPERM2F128 $0x31, Y5, Y1, Y1
-	VMOVUPS    Y7, (R12)
-	VMOVUPS    Y8, 64(R12)
-	VMOVUPS    Y4, 128(R12)
-	VMOVUPS    Y9, 192(R12)
-	VMOVUPS    Y3, 256(R12)
-	VMOVUPS    Y2, 320(R12)
-	VMOVUPS    Y6, 384(R12)
-	VMOVUPS    Y1, 448(R12)
-	ADDQ       $0x00000020, R10
-	ADDQ       $0x00000020, R11
-	ADDQ       $0x00000200, R12
-	DECQ       R13
-	JNZ        cols_51
+	VMOVUPS    Y7, 32(AX)
+	CMPQ       DI, $0x00000001
+	JE         panelend_50
+	VMOVUPS    Y8, 96(AX)
+	CMPQ       DI, $0x00000002
+	JE         panelend_50
+	VMOVUPS    Y4, 160(AX)
+	CMPQ       DI, $0x00000003
+	JE         panelend_50
+	VMOVUPS    Y9, 224(AX)
+	CMPQ       DI, $0x00000004
+	JE         panelend_50
+	VMOVUPS    Y3, 288(AX)
+	CMPQ       DI, $0x00000005
+	JE         panelend_50
+	VMOVUPS    Y2, 352(AX)
+	CMPQ       DI, $0x00000006
+	JE         panelend_50
+	VMOVUPS    Y6, 416(AX)
+	CMPQ       DI, $0x00000007
+	JE         panelend_50
+	VMOVUPS    Y1, 480(AX)
 
-coltail_52:
-	TESTQ      R8, R8
-	JZ         group_53
-	VMASKMOVPS (R10), Y0, Y1
-	VMASKMOVPS (R10)(DX*1), Y0, Y2
-	VMASKMOVPS (R10)(DX*2), Y0, Y3
-	VMASKMOVPS (R10)(BX*1), Y0, Y4
-	VMASKMOVPS (R11), Y0, Y5
-	VMASKMOVPS (R11)(DX*1), Y0, Y6
-	VMASKMOVPS (R11)(DX*2), Y0, Y7
-	VMASKMOVPS (R11)(BX*1), Y0, Y8
-	VUNPCKLPS  Y2, Y1, Y9
-	VUNPCKHPS  Y2, Y1, Y1
-	VUNPCKLPS  Y4, Y3, Y2
-	VUNPCKHPS  Y4, Y3, Y3
-	VUNPCKLPS  Y6, Y5, Y4
-	VUNPCKHPS  Y6, Y5, Y5
-	VUNPCKLPS  Y8, Y7, Y6
-	VUNPCKHPS  Y8, Y7, Y7
-	VSHUFPS    $0x44, Y2, Y9, Y8
-	VSHUFPS    $0xee, Y2, Y9, Y2
-	VSHUFPS    $0x44, Y3, Y1, Y9
-	VSHUFPS    $0xee, Y3, Y1, Y1
-	VSHUFPS    $0x44, Y6, Y4, Y3
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VSHUFPS    $0x44, Y7, Y5, Y6
-	VSHUFPS    $0xee, Y7, Y5, Y5
-	VPERM2F128 $0x20, Y3, Y8, Y7
-	VPERM2F128 $0x31, Y3, Y8, Y3
-	VPERM2F128 $0x20, Y4, Y2, Y8
-	VPERM2F128 $0x31, Y4, Y2, Y2
-	VPERM2F128 $0x20, Y6, Y9, Y4
-	VPERM2F128 $0x31, Y6, Y9, Y6
-	VPERM2F128 $0x20, Y5, Y1, Y9
-	VPERM2F128 $0x31, Y5, Y1, Y1
-	VMOVUPS    Y7, (R12)
-	CMPQ       R8, $0x00000001
-	JE         group_53
-	VMOVUPS    Y8, 64(R12)
-	CMPQ       R8, $0x00000002
-	JE         group_53
-	VMOVUPS    Y4, 128(R12)
-	CMPQ       R8, $0x00000003
-	JE         group_53
-	VMOVUPS    Y9, 192(R12)
-	CMPQ       R8, $0x00000004
-	JE         group_53
-	VMOVUPS    Y3, 256(R12)
-	CMPQ       R8, $0x00000005
-	JE         group_53
-	VMOVUPS    Y2, 320(R12)
-	CMPQ       R8, $0x00000006
-	JE         group_53
-	VMOVUPS    Y6, 384(R12)
-	CMPQ       R8, $0x00000007
-	JE         group_53
-	VMOVUPS    Y1, 448(R12)
-
-group_53:
-	LEAQ (CX)(DX*8), CX
-	ADDQ DI, AX
-	DECQ R9
-	JNZ  panel_47
+panelend_50:
+	MOVQ   DI, R12
+	IMUL3Q $0x00000040, R12, R12
+	ADDQ   R12, AX
+	MOVQ   SI, R12
+	SHLQ   $0x05, R12
+	SUBQ   R12, R11
+	LEAQ   (R11)(DX*8), CX
+	DECQ   R8
+	JNZ    panel_47
 	VZEROUPPER
 	RET
 
@@ -2133,16 +2119,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_54:
+panel_52:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_56
+	JZ    coltail_54
 
-cols_55:
+cols_53:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -2195,11 +2181,11 @@ cols_55:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_55
+	JNZ          cols_53
 
-coltail_56:
+coltail_54:
 	TESTQ      R9, R9
-	JZ         group_57
+	JZ         group_55
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -2233,39 +2219,39 @@ coltail_56:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_57
+	JE         group_55
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_57:
+group_55:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_54
+	JNZ  panel_52
 	VZEROUPPER
 	RET
 
@@ -2291,15 +2277,15 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_59
+	JZ           blocksdone_57
 
-block_58:
+block_56:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_60:
+blockpanel_58:
 	VMASKMOVPS (R10), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R12)
@@ -2328,39 +2314,39 @@ blockpanel_60:
 	ADDQ       $0x00000018, R11
 	ADDQ       DI, R12
 	DECQ       R13
-	JNZ        blockpanel_60
+	JNZ        blockpanel_58
 	LEAQ       (CX)(DX*8), CX
 	ADDQ       $0x000000c0, AX
 	DECQ       R9
-	JNZ        block_58
+	JNZ        block_56
 
-blocksdone_59:
+blocksdone_57:
 	ANDQ $0x00000007, R8
-	JZ   restdone_62
+	JZ   restdone_60
 
-rest_61:
+rest_59:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_63:
+rowpanel_61:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R9)
 	ADDQ       $0x00000018, SI
 	ADDQ       DI, R9
 	DECQ       R10
-	JNZ        rowpanel_63
+	JNZ        rowpanel_61
 	ADDQ       DX, CX
 	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        rest_61
+	JNZ        rest_59
 
-restdone_62:
+restdone_60:
 	MOVQ CX, SI
 	MOVQ AX, R8
 
-rowpanel_64:
+rowpanel_62:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
 	VMOVUPS      X2, (R8)
@@ -2369,7 +2355,7 @@ rowpanel_64:
 	ADDQ         $0x00000018, SI
 	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          rowpanel_64
+	JNZ          rowpanel_62
 	ADDQ         DX, CX
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
@@ -2381,19 +2367,19 @@ TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_65
+	JE   op0_63
 	CMPQ AX, $0x00000001
-	JE   op1_66
+	JE   op1_64
 	CMPQ AX, $0x00000002
-	JE   op2_67
+	JE   op2_65
 	CMPQ AX, $0x00000003
-	JE   op3_68
+	JE   op3_66
 	CMPQ AX, $0x00000004
-	JE   op4_69
+	JE   op4_67
 	VZEROUPPER
 	RET
 
-op0_65:
+op0_63:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2413,9 +2399,9 @@ op0_65:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_71
+	JZ      ktail_69
 
-kloop_70:
+kloop_68:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2439,14 +2425,14 @@ kloop_70:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_70
+	JNZ          kloop_68
 
-ktail_71:
+ktail_69:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_73
+	JZ   kdone_71
 
-ktailloop_72:
+ktailloop_70:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2455,9 +2441,9 @@ ktailloop_72:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_72
+	JNZ          ktailloop_70
 
-kdone_73:
+kdone_71:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2503,81 +2489,81 @@ kdone_73:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_75
+	JZ           tnkeep_73
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_75:
+tnkeep_73:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_76
+	JZ          tnkeep_74
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_76:
+tnkeep_74:
 	VMOVSS      X9, (CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_77
+	JZ          tnkeep_75
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_77:
+tnkeep_75:
 	VMOVSS      X5, (CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_78
+	JZ          tnkeep_76
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_78:
+tnkeep_76:
 	VMOVSS      X10, (CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_79
+	JZ          tnkeep_77
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_79:
+tnkeep_77:
 	VMOVSS      X4, (CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_80
+	JZ          tnkeep_78
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_80:
+tnkeep_78:
 	VMOVSS      X3, (CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_81
+	JZ          tnkeep_79
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_81:
+tnkeep_79:
 	VMOVSS      X7, (CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_82
+	JZ          tnkeep_80
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_82:
+tnkeep_80:
 	VMOVSS      X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     32(SP), Y3
@@ -2612,91 +2598,91 @@ tnkeep_82:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_74
+	JE          tndone_72
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_81
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_81:
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_72
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_82
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_82:
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_83
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_83:
-	VMOVSS      X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_74
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_84
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_84:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_74
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_85
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_85:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_74
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_86
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_86:
+tnkeep_84:
 	VMOVSS      X10, (CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_87
+	JZ          tnkeep_85
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_87:
+tnkeep_85:
 	VMOVSS      X4, (CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_88
+	JZ          tnkeep_86
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_88:
+tnkeep_86:
 	VMOVSS      X3, (CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_89
+	JZ          tnkeep_87
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_89:
+tnkeep_87:
 	VMOVSS      X7, (CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_74
+	JE          tndone_72
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_90
+	JZ          tnkeep_88
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_90:
+tnkeep_88:
 	VMOVSS X2, (CX)
 
-tndone_74:
+tndone_72:
 	VZEROUPPER
 	RET
 
-op1_66:
+op1_64:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2718,9 +2704,9 @@ op1_66:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_92
+	JZ      ktail_90
 
-kloop_91:
+kloop_89:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2756,14 +2742,14 @@ kloop_91:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_91
+	JNZ          kloop_89
 
-ktail_92:
+ktail_90:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_94
+	JZ   kdone_92
 
-ktailloop_93:
+ktailloop_91:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2775,9 +2761,9 @@ ktailloop_93:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_93
+	JNZ          ktailloop_91
 
-kdone_94:
+kdone_92:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -2825,81 +2811,81 @@ kdone_94:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_96
+	JZ           tnkeep_94
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_96:
+tnkeep_94:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_97
+	JZ          tnkeep_95
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_97:
+tnkeep_95:
 	VMOVLPS     X9, (CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_98
+	JZ          tnkeep_96
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_98:
+tnkeep_96:
 	VMOVLPS     X5, (CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_99
+	JZ          tnkeep_97
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_99:
+tnkeep_97:
 	VMOVLPS     X10, (CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_100
+	JZ          tnkeep_98
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_100:
+tnkeep_98:
 	VMOVLPS     X4, (CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_101
+	JZ          tnkeep_99
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_101:
+tnkeep_99:
 	VMOVLPS     X3, (CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_102
+	JZ          tnkeep_100
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_102:
+tnkeep_100:
 	VMOVLPS     X7, (CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_103
+	JZ          tnkeep_101
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_103:
+tnkeep_101:
 	VMOVLPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -2934,91 +2920,91 @@ tnkeep_103:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_95
+	JE          tndone_93
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_102
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_102:
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_93
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_103
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_103:
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_104
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_104:
-	VMOVLPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_95
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_105
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_105:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_95
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_106
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_106:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_95
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_107
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_107:
+tnkeep_105:
 	VMOVLPS     X10, (CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_108
+	JZ          tnkeep_106
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_108:
+tnkeep_106:
 	VMOVLPS     X4, (CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_109
+	JZ          tnkeep_107
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_109:
+tnkeep_107:
 	VMOVLPS     X3, (CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_110
+	JZ          tnkeep_108
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_110:
+tnkeep_108:
 	VMOVLPS     X7, (CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_95
+	JE          tndone_93
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_111
+	JZ          tnkeep_109
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_111:
+tnkeep_109:
 	VMOVLPS X2, (CX)
 
-tndone_95:
+tndone_93:
 	VZEROUPPER
 	RET
 
-op2_67:
+op2_65:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3042,9 +3028,9 @@ op2_67:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_113
+	JZ      ktail_111
 
-kloop_112:
+kloop_110:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3092,14 +3078,14 @@ kloop_112:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_112
+	JNZ          kloop_110
 
-ktail_113:
+ktail_111:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_115
+	JZ   kdone_113
 
-ktailloop_114:
+ktailloop_112:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3114,9 +3100,9 @@ ktailloop_114:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_114
+	JNZ          ktailloop_112
 
-kdone_115:
+kdone_113:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3166,95 +3152,95 @@ kdone_115:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_117
+	JZ           tnkeep_115
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_117:
+tnkeep_115:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_118
+	JZ          tnkeep_116
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_118:
+tnkeep_116:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_119
+	JZ          tnkeep_117
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_119:
+tnkeep_117:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_120
+	JZ          tnkeep_118
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_120:
+tnkeep_118:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_121
+	JZ          tnkeep_119
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_121:
+tnkeep_119:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_122
+	JZ          tnkeep_120
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_122:
+tnkeep_120:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_123
+	JZ          tnkeep_121
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_123:
+tnkeep_121:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_124
+	JZ          tnkeep_122
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_124:
+tnkeep_122:
 	VMOVLPS     X2, (CX)
 	VMOVHLPS    X2, X2, X2
 	VMOVSS      X2, 8(CX)
@@ -3291,107 +3277,107 @@ tnkeep_124:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_125
+	JZ          tnkeep_123
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y8
 
-tnkeep_125:
+tnkeep_123:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000009
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_126
+	JZ          tnkeep_124
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_126:
+tnkeep_124:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x0000000a
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_127
+	JZ          tnkeep_125
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_127:
+tnkeep_125:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_128
+	JZ          tnkeep_126
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_128:
+tnkeep_126:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_129
+	JZ          tnkeep_127
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_129:
+tnkeep_127:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_130
+	JZ          tnkeep_128
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_130:
+tnkeep_128:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_131
+	JZ          tnkeep_129
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_131:
+tnkeep_129:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_116
+	JE          tndone_114
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_132
+	JZ          tnkeep_130
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_132:
+tnkeep_130:
 	VMOVLPS  X2, (CX)
 	VMOVHLPS X2, X2, X2
 	VMOVSS   X2, 8(CX)
 
-tndone_116:
+tndone_114:
 	VZEROUPPER
 	RET
 
-op3_68:
+op3_66:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3417,9 +3403,9 @@ op3_68:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_134
+	JZ      ktail_132
 
-kloop_133:
+kloop_131:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3479,14 +3465,14 @@ kloop_133:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_133
+	JNZ          kloop_131
 
-ktail_134:
+ktail_132:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_136
+	JZ   kdone_134
 
-ktailloop_135:
+ktailloop_133:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3504,9 +3490,9 @@ ktailloop_135:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_135
+	JNZ          ktailloop_133
 
-kdone_136:
+kdone_134:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3558,81 +3544,81 @@ kdone_136:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_138
+	JZ           tnkeep_136
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_138:
+tnkeep_136:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_139
+	JZ          tnkeep_137
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_139:
+tnkeep_137:
 	VMOVUPS     X9, (CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_140
+	JZ          tnkeep_138
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_140:
+tnkeep_138:
 	VMOVUPS     X5, (CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_141
+	JZ          tnkeep_139
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_141:
+tnkeep_139:
 	VMOVUPS     X10, (CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_142
+	JZ          tnkeep_140
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_142:
+tnkeep_140:
 	VMOVUPS     X4, (CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_143
+	JZ          tnkeep_141
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_143:
+tnkeep_141:
 	VMOVUPS     X3, (CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_144
+	JZ          tnkeep_142
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_144:
+tnkeep_142:
 	VMOVUPS     X7, (CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_145
+	JZ          tnkeep_143
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_145:
+tnkeep_143:
 	VMOVUPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3667,91 +3653,91 @@ tnkeep_145:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_137
+	JE          tndone_135
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_144
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
+
+tnkeep_144:
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_135
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_145
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_145:
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_146
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_146:
-	VMOVUPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_137
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_147
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_147:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_137
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_148
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_148:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_137
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_149
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_149:
+tnkeep_147:
 	VMOVUPS     X10, (CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_150
+	JZ          tnkeep_148
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_150:
+tnkeep_148:
 	VMOVUPS     X4, (CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_151
+	JZ          tnkeep_149
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_151:
+tnkeep_149:
 	VMOVUPS     X3, (CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_152
+	JZ          tnkeep_150
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_152:
+tnkeep_150:
 	VMOVUPS     X7, (CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_137
+	JE          tndone_135
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_153
+	JZ          tnkeep_151
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_153:
+tnkeep_151:
 	VMOVUPS X2, (CX)
 
-tndone_137:
+tndone_135:
 	VZEROUPPER
 	RET
 
-op4_69:
+op4_67:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3779,9 +3765,9 @@ op4_69:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_155
+	JZ      ktail_153
 
-kloop_154:
+kloop_152:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3853,14 +3839,14 @@ kloop_154:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_154
+	JNZ          kloop_152
 
-ktail_155:
+ktail_153:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_157
+	JZ   kdone_155
 
-ktailloop_156:
+ktailloop_154:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3881,9 +3867,9 @@ ktailloop_156:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_156
+	JNZ          ktailloop_154
 
-kdone_157:
+kdone_155:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3937,95 +3923,95 @@ kdone_157:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_159
+	JZ           tnkeep_157
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_159:
+tnkeep_157:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000001
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_160
+	JZ           tnkeep_158
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_160:
+tnkeep_158:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000002
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_161
+	JZ           tnkeep_159
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_161:
+tnkeep_159:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000003
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_162
+	JZ           tnkeep_160
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_162:
+tnkeep_160:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000004
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_163
+	JZ           tnkeep_161
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_163:
+tnkeep_161:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x00000005
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_164
+	JZ           tnkeep_162
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_164:
+tnkeep_162:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000006
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_165
+	JZ           tnkeep_163
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_165:
+tnkeep_163:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000007
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_166
+	JZ           tnkeep_164
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y2
 
-tnkeep_166:
+tnkeep_164:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(CX)
@@ -4062,102 +4048,102 @@ tnkeep_166:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	CMPQ         AX, $0x00000008
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_167
+	JZ           tnkeep_165
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_167:
+tnkeep_165:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000009
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_168
+	JZ           tnkeep_166
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_168:
+tnkeep_166:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x0000000a
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_169
+	JZ           tnkeep_167
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_169:
+tnkeep_167:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000b
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_170
+	JZ           tnkeep_168
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_170:
+tnkeep_168:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000c
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_171
+	JZ           tnkeep_169
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_171:
+tnkeep_169:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x0000000d
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_172
+	JZ           tnkeep_170
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_172:
+tnkeep_170:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000e
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_173
+	JZ           tnkeep_171
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_173:
+tnkeep_171:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000f
-	JE           tndone_158
+	JE           tndone_156
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_174
+	JZ           tnkeep_172
 	VMASKMOVPS   (CX), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y2
 
-tnkeep_174:
+tnkeep_172:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X0
 	VMOVSS       X0, 16(CX)
 
-tndone_158:
+tndone_156:
 	VZEROUPPER
 	RET

@@ -4968,38 +4968,39 @@ done_79:
 // func GemmPackBTAVX512(dst *float32, b *float32, ldb int, kc int, panels int)
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
-	MOVQ   dst+0(FP), AX
-	MOVQ   b+8(FP), CX
-	MOVQ   ldb+16(FP), DX
-	SHLQ   $0x02, DX
-	LEAQ   (DX)(DX*2), BX
-	MOVQ   kc+24(FP), SI
-	IMUL3Q $0x00000080, SI, DI
-	MOVQ   SI, R8
-	ANDQ   $0x00000007, R8
-	SHRQ   $0x03, SI
-	MOVQ   panels+32(FP), R9
-	LEAQ   tailbits<>+0(SB), R10
-	MOVQ   (R10)(R8*8), R10
-	KMOVW  R10, K1
+	MOVQ  dst+0(FP), AX
+	MOVQ  b+8(FP), CX
+	MOVQ  ldb+16(FP), DX
+	SHLQ  $0x02, DX
+	LEAQ  (DX)(DX*2), BX
+	MOVQ  kc+24(FP), SI
+	MOVQ  SI, DI
+	ANDQ  $0x00000007, DI
+	SHRQ  $0x03, SI
+	MOVQ  panels+32(FP), R8
+	LEAQ  tailbits<>+0(SB), R9
+	MOVQ  (R9)(DI*8), R9
+	KMOVW R9, K1
+	LEAQ  (DX)(DX*4), R9
+	LEAQ  (R9)(DX*2), R10
 
 panel_82:
-	MOVQ  CX, R10
-	LEAQ  (CX)(DX*4), R11
-	LEAQ  (AX), R12
-	MOVQ  SI, R13
-	TESTQ R13, R13
+	LEAQ  (CX)(DX*8), R11
+	LEAQ  (R11)(DX*8), R12
+	LEAQ  (R12)(DX*8), R13
+	MOVQ  SI, R14
+	TESTQ R14, R14
 	JZ    coltail_84
 
 cols_83:
-	VMOVUPS    (R10), Y0
-	VMOVUPS    (R10)(DX*1), Y1
-	VMOVUPS    (R10)(DX*2), Y2
-	VMOVUPS    (R10)(BX*1), Y3
-	VMOVUPS    (R11), Y4
-	VMOVUPS    (R11)(DX*1), Y5
-	VMOVUPS    (R11)(DX*2), Y6
-	VMOVUPS    (R11)(BX*1), Y7
+	VMOVUPS    (CX), Y0
+	VMOVUPS    (CX)(DX*1), Y1
+	VMOVUPS    (CX)(DX*2), Y2
+	VMOVUPS    (CX)(BX*1), Y3
+	VMOVUPS    (CX)(DX*4), Y4
+	VMOVUPS    (CX)(R9*1), Y5
+	VMOVUPS    (CX)(BX*2), Y6
+	VMOVUPS    (CX)(R10*1), Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y0
 	VUNPCKLPS  Y3, Y2, Y1
@@ -5024,31 +5025,153 @@ cols_83:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	VMOVUPS    Y7, 128(R12)
-	VMOVUPS    Y3, 256(R12)
-	VMOVUPS    Y8, 384(R12)
-	VMOVUPS    Y2, 512(R12)
-	VMOVUPS    Y1, 640(R12)
-	VMOVUPS    Y5, 768(R12)
-	VMOVUPS    Y0, 896(R12)
-	ADDQ       $0x00000020, R10
+	VMOVUPS    Y6, (AX)
+	VMOVUPS    Y7, 128(AX)
+	VMOVUPS    Y3, 256(AX)
+	VMOVUPS    Y8, 384(AX)
+	VMOVUPS    Y2, 512(AX)
+	VMOVUPS    Y1, 640(AX)
+	VMOVUPS    Y5, 768(AX)
+	VMOVUPS    Y0, 896(AX)
+	ADDQ       $0x00000020, CX
+	VMOVUPS    (R11), Y0
+	VMOVUPS    (R11)(DX*1), Y1
+	VMOVUPS    (R11)(DX*2), Y2
+	VMOVUPS    (R11)(BX*1), Y3
+	VMOVUPS    (R11)(DX*4), Y4
+	VMOVUPS    (R11)(R9*1), Y5
+	VMOVUPS    (R11)(BX*2), Y6
+	VMOVUPS    (R11)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 32(AX)
+	VMOVUPS    Y7, 160(AX)
+	VMOVUPS    Y3, 288(AX)
+	VMOVUPS    Y8, 416(AX)
+	VMOVUPS    Y2, 544(AX)
+	VMOVUPS    Y1, 672(AX)
+	VMOVUPS    Y5, 800(AX)
+	VMOVUPS    Y0, 928(AX)
 	ADDQ       $0x00000020, R11
-	ADDQ       $0x00000400, R12
-	DECQ       R13
+	VMOVUPS    (R12), Y0
+	VMOVUPS    (R12)(DX*1), Y1
+	VMOVUPS    (R12)(DX*2), Y2
+	VMOVUPS    (R12)(BX*1), Y3
+	VMOVUPS    (R12)(DX*4), Y4
+	VMOVUPS    (R12)(R9*1), Y5
+	VMOVUPS    (R12)(BX*2), Y6
+	VMOVUPS    (R12)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 64(AX)
+	VMOVUPS    Y7, 192(AX)
+	VMOVUPS    Y3, 320(AX)
+	VMOVUPS    Y8, 448(AX)
+	VMOVUPS    Y2, 576(AX)
+	VMOVUPS    Y1, 704(AX)
+	VMOVUPS    Y5, 832(AX)
+	VMOVUPS    Y0, 960(AX)
+	ADDQ       $0x00000020, R12
+	VMOVUPS    (R13), Y0
+	VMOVUPS    (R13)(DX*1), Y1
+	VMOVUPS    (R13)(DX*2), Y2
+	VMOVUPS    (R13)(BX*1), Y3
+	VMOVUPS    (R13)(DX*4), Y4
+	VMOVUPS    (R13)(R9*1), Y5
+	VMOVUPS    (R13)(BX*2), Y6
+	VMOVUPS    (R13)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 96(AX)
+	VMOVUPS    Y7, 224(AX)
+	VMOVUPS    Y3, 352(AX)
+	VMOVUPS    Y8, 480(AX)
+	VMOVUPS    Y2, 608(AX)
+	VMOVUPS    Y1, 736(AX)
+	VMOVUPS    Y5, 864(AX)
+	VMOVUPS    Y0, 992(AX)
+	ADDQ       $0x00000020, R13
+	ADDQ       $0x00000400, AX
+	DECQ       R14
 	JNZ        cols_83
 
 coltail_84:
-	TESTQ      R8, R8
-	JZ         group_85
-	VMOVUPS.Z  (R10), K1, Y0
-	VMOVUPS.Z  (R10)(DX*1), K1, Y1
-	VMOVUPS.Z  (R10)(DX*2), K1, Y2
-	VMOVUPS.Z  (R10)(BX*1), K1, Y3
-	VMOVUPS.Z  (R11), K1, Y4
-	VMOVUPS.Z  (R11)(DX*1), K1, Y5
-	VMOVUPS.Z  (R11)(DX*2), K1, Y6
-	VMOVUPS.Z  (R11)(BX*1), K1, Y7
+	TESTQ      DI, DI
+	JZ         panelend_85
+	VMOVUPS.Z  (CX), K1, Y0
+	VMOVUPS.Z  (CX)(DX*1), K1, Y1
+	VMOVUPS.Z  (CX)(DX*2), K1, Y2
+	VMOVUPS.Z  (CX)(BX*1), K1, Y3
+	VMOVUPS.Z  (CX)(DX*4), K1, Y4
+	VMOVUPS.Z  (CX)(R9*1), K1, Y5
+	VMOVUPS.Z  (CX)(BX*2), K1, Y6
+	VMOVUPS.Z  (CX)(R10*1), K1, Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y0
 	VUNPCKLPS  Y3, Y2, Y1
@@ -5073,47 +5196,38 @@ coltail_84:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	CMPQ       R8, $0x00000001
-	JE         group_85
-	VMOVUPS    Y7, 128(R12)
-	CMPQ       R8, $0x00000002
-	JE         group_85
-	VMOVUPS    Y3, 256(R12)
-	CMPQ       R8, $0x00000003
-	JE         group_85
-	VMOVUPS    Y8, 384(R12)
-	CMPQ       R8, $0x00000004
-	JE         group_85
-	VMOVUPS    Y2, 512(R12)
-	CMPQ       R8, $0x00000005
-	JE         group_85
-	VMOVUPS    Y1, 640(R12)
-	CMPQ       R8, $0x00000006
-	JE         group_85
-	VMOVUPS    Y5, 768(R12)
-	CMPQ       R8, $0x00000007
-	JE         group_85
-	VMOVUPS    Y0, 896(R12)
+	VMOVUPS    Y6, (AX)
+	CMPQ       DI, $0x00000001
+	JE         tailgroup_86
+	VMOVUPS    Y7, 128(AX)
+	CMPQ       DI, $0x00000002
+	JE         tailgroup_86
+	VMOVUPS    Y3, 256(AX)
+	CMPQ       DI, $0x00000003
+	JE         tailgroup_86
+	VMOVUPS    Y8, 384(AX)
+	CMPQ       DI, $0x00000004
+	JE         tailgroup_86
+	VMOVUPS    Y2, 512(AX)
+	CMPQ       DI, $0x00000005
+	JE         tailgroup_86
+	VMOVUPS    Y1, 640(AX)
+	CMPQ       DI, $0x00000006
+	JE         tailgroup_86
+	VMOVUPS    Y5, 768(AX)
+	CMPQ       DI, $0x00000007
+	JE         tailgroup_86
+	VMOVUPS    Y0, 896(AX)
 
-group_85:
-	LEAQ  (CX)(DX*8), CX
-	MOVQ  CX, R10
-	LEAQ  (CX)(DX*4), R11
-	LEAQ  32(AX), R12
-	MOVQ  SI, R13
-	TESTQ R13, R13
-	JZ    coltail_87
-
-cols_86:
-	VMOVUPS    (R10), Y0
-	VMOVUPS    (R10)(DX*1), Y1
-	VMOVUPS    (R10)(DX*2), Y2
-	VMOVUPS    (R10)(BX*1), Y3
-	VMOVUPS    (R11), Y4
-	VMOVUPS    (R11)(DX*1), Y5
-	VMOVUPS    (R11)(DX*2), Y6
-	VMOVUPS    (R11)(BX*1), Y7
+tailgroup_86:
+	VMOVUPS.Z  (R11), K1, Y0
+	VMOVUPS.Z  (R11)(DX*1), K1, Y1
+	VMOVUPS.Z  (R11)(DX*2), K1, Y2
+	VMOVUPS.Z  (R11)(BX*1), K1, Y3
+	VMOVUPS.Z  (R11)(DX*4), K1, Y4
+	VMOVUPS.Z  (R11)(R9*1), K1, Y5
+	VMOVUPS.Z  (R11)(BX*2), K1, Y6
+	VMOVUPS.Z  (R11)(R10*1), K1, Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y0
 	VUNPCKLPS  Y3, Y2, Y1
@@ -5138,31 +5252,38 @@ cols_86:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	VMOVUPS    Y7, 128(R12)
-	VMOVUPS    Y3, 256(R12)
-	VMOVUPS    Y8, 384(R12)
-	VMOVUPS    Y2, 512(R12)
-	VMOVUPS    Y1, 640(R12)
-	VMOVUPS    Y5, 768(R12)
-	VMOVUPS    Y0, 896(R12)
-	ADDQ       $0x00000020, R10
-	ADDQ       $0x00000020, R11
-	ADDQ       $0x00000400, R12
-	DECQ       R13
-	JNZ        cols_86
+	VMOVUPS    Y6, 32(AX)
+	CMPQ       DI, $0x00000001
+	JE         tailgroup_87
+	VMOVUPS    Y7, 160(AX)
+	CMPQ       DI, $0x00000002
+	JE         tailgroup_87
+	VMOVUPS    Y3, 288(AX)
+	CMPQ       DI, $0x00000003
+	JE         tailgroup_87
+	VMOVUPS    Y8, 416(AX)
+	CMPQ       DI, $0x00000004
+	JE         tailgroup_87
+	VMOVUPS    Y2, 544(AX)
+	CMPQ       DI, $0x00000005
+	JE         tailgroup_87
+	VMOVUPS    Y1, 672(AX)
+	CMPQ       DI, $0x00000006
+	JE         tailgroup_87
+	VMOVUPS    Y5, 800(AX)
+	CMPQ       DI, $0x00000007
+	JE         tailgroup_87
+	VMOVUPS    Y0, 928(AX)
 
-coltail_87:
-	TESTQ      R8, R8
-	JZ         group_88
-	VMOVUPS.Z  (R10), K1, Y0
-	VMOVUPS.Z  (R10)(DX*1), K1, Y1
-	VMOVUPS.Z  (R10)(DX*2), K1, Y2
-	VMOVUPS.Z  (R10)(BX*1), K1, Y3
-	VMOVUPS.Z  (R11), K1, Y4
-	VMOVUPS.Z  (R11)(DX*1), K1, Y5
-	VMOVUPS.Z  (R11)(DX*2), K1, Y6
-	VMOVUPS.Z  (R11)(BX*1), K1, Y7
+tailgroup_87:
+	VMOVUPS.Z  (R12), K1, Y0
+	VMOVUPS.Z  (R12)(DX*1), K1, Y1
+	VMOVUPS.Z  (R12)(DX*2), K1, Y2
+	VMOVUPS.Z  (R12)(BX*1), K1, Y3
+	VMOVUPS.Z  (R12)(DX*4), K1, Y4
+	VMOVUPS.Z  (R12)(R9*1), K1, Y5
+	VMOVUPS.Z  (R12)(BX*2), K1, Y6
+	VMOVUPS.Z  (R12)(R10*1), K1, Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y0
 	VUNPCKLPS  Y3, Y2, Y1
@@ -5187,47 +5308,38 @@ coltail_87:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	CMPQ       R8, $0x00000001
-	JE         group_88
-	VMOVUPS    Y7, 128(R12)
-	CMPQ       R8, $0x00000002
-	JE         group_88
-	VMOVUPS    Y3, 256(R12)
-	CMPQ       R8, $0x00000003
-	JE         group_88
-	VMOVUPS    Y8, 384(R12)
-	CMPQ       R8, $0x00000004
-	JE         group_88
-	VMOVUPS    Y2, 512(R12)
-	CMPQ       R8, $0x00000005
-	JE         group_88
-	VMOVUPS    Y1, 640(R12)
-	CMPQ       R8, $0x00000006
-	JE         group_88
-	VMOVUPS    Y5, 768(R12)
-	CMPQ       R8, $0x00000007
-	JE         group_88
-	VMOVUPS    Y0, 896(R12)
+	VMOVUPS    Y6, 64(AX)
+	CMPQ       DI, $0x00000001
+	JE         tailgroup_88
+	VMOVUPS    Y7, 192(AX)
+	CMPQ       DI, $0x00000002
+	JE         tailgroup_88
+	VMOVUPS    Y3, 320(AX)
+	CMPQ       DI, $0x00000003
+	JE         tailgroup_88
+	VMOVUPS    Y8, 448(AX)
+	CMPQ       DI, $0x00000004
+	JE         tailgroup_88
+	VMOVUPS    Y2, 576(AX)
+	CMPQ       DI, $0x00000005
+	JE         tailgroup_88
+	VMOVUPS    Y1, 704(AX)
+	CMPQ       DI, $0x00000006
+	JE         tailgroup_88
+	VMOVUPS    Y5, 832(AX)
+	CMPQ       DI, $0x00000007
+	JE         tailgroup_88
+	VMOVUPS    Y0, 960(AX)
 
-group_88:
-	LEAQ  (CX)(DX*8), CX
-	MOVQ  CX, R10
-	LEAQ  (CX)(DX*4), R11
-	LEAQ  64(AX), R12
-	MOVQ  SI, R13
-	TESTQ R13, R13
-	JZ    coltail_90
-
-cols_89:
-	VMOVUPS    (R10), Y0
-	VMOVUPS    (R10)(DX*1), Y1
-	VMOVUPS    (R10)(DX*2), Y2
-	VMOVUPS    (R10)(BX*1), Y3
-	VMOVUPS    (R11), Y4
-	VMOVUPS    (R11)(DX*1), Y5
-	VMOVUPS    (R11)(DX*2), Y6
-	VMOVUPS    (R11)(BX*1), Y7
+tailgroup_88:
+	VMOVUPS.Z  (R13), K1, Y0
+	VMOVUPS.Z  (R13)(DX*1), K1, Y1
+	VMOVUPS.Z  (R13)(DX*2), K1, Y2
+	VMOVUPS.Z  (R13)(BX*1), K1, Y3
+	VMOVUPS.Z  (R13)(DX*4), K1, Y4
+	VMOVUPS.Z  (R13)(R9*1), K1, Y5
+	VMOVUPS.Z  (R13)(BX*2), K1, Y6
+	VMOVUPS.Z  (R13)(R10*1), K1, Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y0
 	VUNPCKLPS  Y3, Y2, Y1
@@ -5252,197 +5364,39 @@ cols_89:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	VMOVUPS    Y7, 128(R12)
-	VMOVUPS    Y3, 256(R12)
-	VMOVUPS    Y8, 384(R12)
-	VMOVUPS    Y2, 512(R12)
-	VMOVUPS    Y1, 640(R12)
-	VMOVUPS    Y5, 768(R12)
-	VMOVUPS    Y0, 896(R12)
-	ADDQ       $0x00000020, R10
-	ADDQ       $0x00000020, R11
-	ADDQ       $0x00000400, R12
-	DECQ       R13
-	JNZ        cols_89
+	VMOVUPS    Y6, 96(AX)
+	CMPQ       DI, $0x00000001
+	JE         panelend_85
+	VMOVUPS    Y7, 224(AX)
+	CMPQ       DI, $0x00000002
+	JE         panelend_85
+	VMOVUPS    Y3, 352(AX)
+	CMPQ       DI, $0x00000003
+	JE         panelend_85
+	VMOVUPS    Y8, 480(AX)
+	CMPQ       DI, $0x00000004
+	JE         panelend_85
+	VMOVUPS    Y2, 608(AX)
+	CMPQ       DI, $0x00000005
+	JE         panelend_85
+	VMOVUPS    Y1, 736(AX)
+	CMPQ       DI, $0x00000006
+	JE         panelend_85
+	VMOVUPS    Y5, 864(AX)
+	CMPQ       DI, $0x00000007
+	JE         panelend_85
+	VMOVUPS    Y0, 992(AX)
 
-coltail_90:
-	TESTQ      R8, R8
-	JZ         group_91
-	VMOVUPS.Z  (R10), K1, Y0
-	VMOVUPS.Z  (R10)(DX*1), K1, Y1
-	VMOVUPS.Z  (R10)(DX*2), K1, Y2
-	VMOVUPS.Z  (R10)(BX*1), K1, Y3
-	VMOVUPS.Z  (R11), K1, Y4
-	VMOVUPS.Z  (R11)(DX*1), K1, Y5
-	VMOVUPS.Z  (R11)(DX*2), K1, Y6
-	VMOVUPS.Z  (R11)(BX*1), K1, Y7
-	VUNPCKLPS  Y1, Y0, Y8
-	VUNPCKHPS  Y1, Y0, Y0
-	VUNPCKLPS  Y3, Y2, Y1
-	VUNPCKHPS  Y3, Y2, Y2
-	VUNPCKLPS  Y5, Y4, Y3
-	VUNPCKHPS  Y5, Y4, Y4
-	VUNPCKLPS  Y7, Y6, Y5
-	VUNPCKHPS  Y7, Y6, Y6
-	VSHUFPS    $0x44, Y1, Y8, Y7
-	VSHUFPS    $0xee, Y1, Y8, Y1
-	VSHUFPS    $0x44, Y2, Y0, Y8
-	VSHUFPS    $0xee, Y2, Y0, Y0
-	VSHUFPS    $0x44, Y5, Y3, Y2
-	VSHUFPS    $0xee, Y5, Y3, Y3
-	VSHUFPS    $0x44, Y6, Y4, Y5
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VSHUFF32X4 $0x00, Y2, Y7, Y6
-	VSHUFF32X4 $0x03, Y2, Y7, Y2
-	VSHUFF32X4 $0x00, Y3, Y1, Y7
-	VSHUFF32X4 $0x03, Y3, Y1, Y1
-	VSHUFF32X4 $0x00, Y5, Y8, Y3
-	VSHUFF32X4 $0x03, Y5, Y8, Y5
-	VSHUFF32X4 $0x00, Y4, Y0, Y8
-	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	CMPQ       R8, $0x00000001
-	JE         group_91
-	VMOVUPS    Y7, 128(R12)
-	CMPQ       R8, $0x00000002
-	JE         group_91
-	VMOVUPS    Y3, 256(R12)
-	CMPQ       R8, $0x00000003
-	JE         group_91
-	VMOVUPS    Y8, 384(R12)
-	CMPQ       R8, $0x00000004
-	JE         group_91
-	VMOVUPS    Y2, 512(R12)
-	CMPQ       R8, $0x00000005
-	JE         group_91
-	VMOVUPS    Y1, 640(R12)
-	CMPQ       R8, $0x00000006
-	JE         group_91
-	VMOVUPS    Y5, 768(R12)
-	CMPQ       R8, $0x00000007
-	JE         group_91
-	VMOVUPS    Y0, 896(R12)
-
-group_91:
-	LEAQ  (CX)(DX*8), CX
-	MOVQ  CX, R10
-	LEAQ  (CX)(DX*4), R11
-	LEAQ  96(AX), R12
-	MOVQ  SI, R13
-	TESTQ R13, R13
-	JZ    coltail_93
-
-cols_92:
-	VMOVUPS    (R10), Y0
-	VMOVUPS    (R10)(DX*1), Y1
-	VMOVUPS    (R10)(DX*2), Y2
-	VMOVUPS    (R10)(BX*1), Y3
-	VMOVUPS    (R11), Y4
-	VMOVUPS    (R11)(DX*1), Y5
-	VMOVUPS    (R11)(DX*2), Y6
-	VMOVUPS    (R11)(BX*1), Y7
-	VUNPCKLPS  Y1, Y0, Y8
-	VUNPCKHPS  Y1, Y0, Y0
-	VUNPCKLPS  Y3, Y2, Y1
-	VUNPCKHPS  Y3, Y2, Y2
-	VUNPCKLPS  Y5, Y4, Y3
-	VUNPCKHPS  Y5, Y4, Y4
-	VUNPCKLPS  Y7, Y6, Y5
-	VUNPCKHPS  Y7, Y6, Y6
-	VSHUFPS    $0x44, Y1, Y8, Y7
-	VSHUFPS    $0xee, Y1, Y8, Y1
-	VSHUFPS    $0x44, Y2, Y0, Y8
-	VSHUFPS    $0xee, Y2, Y0, Y0
-	VSHUFPS    $0x44, Y5, Y3, Y2
-	VSHUFPS    $0xee, Y5, Y3, Y3
-	VSHUFPS    $0x44, Y6, Y4, Y5
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VSHUFF32X4 $0x00, Y2, Y7, Y6
-	VSHUFF32X4 $0x03, Y2, Y7, Y2
-	VSHUFF32X4 $0x00, Y3, Y1, Y7
-	VSHUFF32X4 $0x03, Y3, Y1, Y1
-	VSHUFF32X4 $0x00, Y5, Y8, Y3
-	VSHUFF32X4 $0x03, Y5, Y8, Y5
-	VSHUFF32X4 $0x00, Y4, Y0, Y8
-	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	VMOVUPS    Y7, 128(R12)
-	VMOVUPS    Y3, 256(R12)
-	VMOVUPS    Y8, 384(R12)
-	VMOVUPS    Y2, 512(R12)
-	VMOVUPS    Y1, 640(R12)
-	VMOVUPS    Y5, 768(R12)
-	VMOVUPS    Y0, 896(R12)
-	ADDQ       $0x00000020, R10
-	ADDQ       $0x00000020, R11
-	ADDQ       $0x00000400, R12
-	DECQ       R13
-	JNZ        cols_92
-
-coltail_93:
-	TESTQ      R8, R8
-	JZ         group_94
-	VMOVUPS.Z  (R10), K1, Y0
-	VMOVUPS.Z  (R10)(DX*1), K1, Y1
-	VMOVUPS.Z  (R10)(DX*2), K1, Y2
-	VMOVUPS.Z  (R10)(BX*1), K1, Y3
-	VMOVUPS.Z  (R11), K1, Y4
-	VMOVUPS.Z  (R11)(DX*1), K1, Y5
-	VMOVUPS.Z  (R11)(DX*2), K1, Y6
-	VMOVUPS.Z  (R11)(BX*1), K1, Y7
-	VUNPCKLPS  Y1, Y0, Y8
-	VUNPCKHPS  Y1, Y0, Y0
-	VUNPCKLPS  Y3, Y2, Y1
-	VUNPCKHPS  Y3, Y2, Y2
-	VUNPCKLPS  Y5, Y4, Y3
-	VUNPCKHPS  Y5, Y4, Y4
-	VUNPCKLPS  Y7, Y6, Y5
-	VUNPCKHPS  Y7, Y6, Y6
-	VSHUFPS    $0x44, Y1, Y8, Y7
-	VSHUFPS    $0xee, Y1, Y8, Y1
-	VSHUFPS    $0x44, Y2, Y0, Y8
-	VSHUFPS    $0xee, Y2, Y0, Y0
-	VSHUFPS    $0x44, Y5, Y3, Y2
-	VSHUFPS    $0xee, Y5, Y3, Y3
-	VSHUFPS    $0x44, Y6, Y4, Y5
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VSHUFF32X4 $0x00, Y2, Y7, Y6
-	VSHUFF32X4 $0x03, Y2, Y7, Y2
-	VSHUFF32X4 $0x00, Y3, Y1, Y7
-	VSHUFF32X4 $0x03, Y3, Y1, Y1
-	VSHUFF32X4 $0x00, Y5, Y8, Y3
-	VSHUFF32X4 $0x03, Y5, Y8, Y5
-	VSHUFF32X4 $0x00, Y4, Y0, Y8
-	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	VMOVUPS    Y6, (R12)
-	CMPQ       R8, $0x00000001
-	JE         group_94
-	VMOVUPS    Y7, 128(R12)
-	CMPQ       R8, $0x00000002
-	JE         group_94
-	VMOVUPS    Y3, 256(R12)
-	CMPQ       R8, $0x00000003
-	JE         group_94
-	VMOVUPS    Y8, 384(R12)
-	CMPQ       R8, $0x00000004
-	JE         group_94
-	VMOVUPS    Y2, 512(R12)
-	CMPQ       R8, $0x00000005
-	JE         group_94
-	VMOVUPS    Y1, 640(R12)
-	CMPQ       R8, $0x00000006
-	JE         group_94
-	VMOVUPS    Y5, 768(R12)
-	CMPQ       R8, $0x00000007
-	JE         group_94
-	VMOVUPS    Y0, 896(R12)
-
-group_94:
-	LEAQ (CX)(DX*8), CX
-	ADDQ DI, AX
-	DECQ R9
-	JNZ  panel_82
+panelend_85:
+	MOVQ   DI, R14
+	IMUL3Q $0x00000080, R14, R14
+	ADDQ   R14, AX
+	MOVQ   SI, R14
+	SHLQ   $0x05, R14
+	SUBQ   R14, R13
+	LEAQ   (R13)(DX*8), CX
+	DECQ   R8
+	JNZ    panel_82
 	VZEROUPPER
 	RET
 
@@ -5470,16 +5424,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_95:
+panel_89:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_97
+	JZ    coltail_91
 
-cols_96:
+cols_90:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5532,11 +5486,11 @@ cols_96:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_96
+	JNZ        cols_90
 
-coltail_97:
+coltail_91:
 	TESTQ      R9, R9
-	JZ         group_98
+	JZ         group_92
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5572,42 +5526,42 @@ coltail_97:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_98
+	JE         group_92
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_98:
+group_92:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_100
+	JZ    coltail_94
 
-cols_99:
+cols_93:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -5655,11 +5609,11 @@ cols_99:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_99
+	JNZ        cols_93
 
-coltail_100:
+coltail_94:
 	TESTQ      R9, R9
-	JZ         group_101
+	JZ         group_95
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -5691,39 +5645,39 @@ coltail_100:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_101
+	JE         group_95
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_101:
+group_95:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_95
+	JNZ  panel_89
 	VZEROUPPER
 	RET
 
@@ -5747,15 +5701,15 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_103
+	JZ           blocksdone_97
 
-block_102:
+block_96:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_104:
+blockpanel_98:
 	VMOVUPS.Z (R10), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R12)
@@ -5784,35 +5738,35 @@ blockpanel_104:
 	ADDQ      $0x00000030, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_104
+	JNZ       blockpanel_98
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000180, AX
 	DECQ      R9
-	JNZ       block_102
+	JNZ       block_96
 
-blocksdone_103:
+blocksdone_97:
 	ANDQ $0x00000007, R8
-	JZ   restdone_106
+	JZ   restdone_100
 
-rest_105:
+rest_99:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_107:
+rowpanel_101:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
 	ADDQ      $0x00000030, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_107
+	JNZ       rowpanel_101
 	ADDQ      DX, CX
 	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       rest_105
+	JNZ       rest_99
 
-restdone_106:
+restdone_100:
 	VZEROUPPER
 	RET
 
@@ -5836,16 +5790,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_108:
+panel_102:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_110
+	JZ    coltail_104
 
-cols_109:
+cols_103:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5898,11 +5852,11 @@ cols_109:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_109
+	JNZ        cols_103
 
-coltail_110:
+coltail_104:
 	TESTQ      R9, R9
-	JZ         group_111
+	JZ         group_105
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5938,44 +5892,44 @@ coltail_110:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_111
+	JE         group_105
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_111:
+group_105:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_113
+	JZ    coltail_107
 
-cols_112:
+cols_106:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -6028,11 +5982,11 @@ cols_112:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_112
+	JNZ        cols_106
 
-coltail_113:
+coltail_107:
 	TESTQ      R9, R9
-	JZ         group_114
+	JZ         group_108
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -6068,44 +6022,44 @@ coltail_113:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_114
+	JE         group_108
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_114:
+group_108:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_116
+	JZ    coltail_110
 
-cols_115:
+cols_109:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -6158,11 +6112,11 @@ cols_115:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_115
+	JNZ        cols_109
 
-coltail_116:
+coltail_110:
 	TESTQ      R9, R9
-	JZ         group_117
+	JZ         group_111
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -6198,39 +6152,39 @@ coltail_116:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_117
+	JE         group_111
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_117:
+group_111:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_108
+	JNZ  panel_102
 	VZEROUPPER
 	RET
 
@@ -6254,15 +6208,15 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_119
+	JZ           blocksdone_113
 
-block_118:
+block_112:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_120:
+blockpanel_114:
 	VMOVUPS   (R10), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R12)
@@ -6315,22 +6269,22 @@ blockpanel_120:
 	ADDQ      $0x00000060, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_120
+	JNZ       blockpanel_114
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000300, AX
 	DECQ      R9
-	JNZ       block_118
+	JNZ       block_112
 
-blocksdone_119:
+blocksdone_113:
 	ANDQ $0x00000007, R8
-	JZ   restdone_122
+	JZ   restdone_116
 
-rest_121:
+rest_115:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_123:
+rowpanel_117:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R9)
@@ -6340,13 +6294,13 @@ rowpanel_123:
 	ADDQ      $0x00000060, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_123
+	JNZ       rowpanel_117
 	ADDQ      DX, CX
 	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       rest_121
+	JNZ       rest_115
 
-restdone_122:
+restdone_116:
 	VZEROUPPER
 	RET
 
@@ -6356,41 +6310,41 @@ TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_124
+	JE   op0_118
 	CMPQ AX, $0x00000001
-	JE   op1_125
+	JE   op1_119
 	CMPQ AX, $0x00000002
-	JE   op2_126
+	JE   op2_120
 	CMPQ AX, $0x00000003
-	JE   op3_127
+	JE   op3_121
 	CMPQ AX, $0x00000004
-	JE   op4_128
+	JE   op4_122
 	CMPQ AX, $0x00000005
-	JE   op5_129
+	JE   op5_123
 	CMPQ AX, $0x00000006
-	JE   op6_130
+	JE   op6_124
 	CMPQ AX, $0x00000007
-	JE   op7_131
+	JE   op7_125
 	CMPQ AX, $0x00000008
-	JE   op8_132
+	JE   op8_126
 	CMPQ AX, $0x00000009
-	JE   op9_133
+	JE   op9_127
 	CMPQ AX, $0x0000000a
-	JE   op10_134
+	JE   op10_128
 	CMPQ AX, $0x0000000b
-	JE   op11_135
+	JE   op11_129
 	CMPQ AX, $0x0000000c
-	JE   op12_136
+	JE   op12_130
 	CMPQ AX, $0x0000000d
-	JE   op13_137
+	JE   op13_131
 	CMPQ AX, $0x0000000e
-	JE   op14_138
+	JE   op14_132
 	CMPQ AX, $0x0000000f
-	JE   op15_139
+	JE   op15_133
 	VZEROUPPER
 	RET
 
-op0_124:
+op0_118:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -6408,9 +6362,9 @@ op0_124:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_141
+	JZ     ktail_135
 
-kloop_140:
+kloop_134:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -6422,22 +6376,22 @@ kloop_140:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_140
+	JNZ              kloop_134
 
-ktail_141:
+ktail_135:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_143
+	JZ   kdone_137
 
-ktailloop_142:
+ktailloop_136:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_142
+	JNZ              ktailloop_136
 
-kdone_143:
+kdone_137:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -6507,158 +6461,158 @@ kdone_143:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_144
+	JNZ        tnaccumulate_138
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_145
+	JE         tndone_139
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_145:
+tndone_139:
 	VZEROUPPER
 	RET
 
-tnaccumulate_144:
+tnaccumulate_138:
 	VBROADCASTSS  beta+56(FP), Z2
 	VFMADD231PS.Z (CX), Z2, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_146
+	JE            tndone_140
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_146:
+tndone_140:
 	VZEROUPPER
 	RET
 
-op1_125:
+op1_119:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -6677,9 +6631,9 @@ op1_125:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_148
+	JZ     ktail_142
 
-kloop_147:
+kloop_141:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -6695,23 +6649,23 @@ kloop_147:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_147
+	JNZ              kloop_141
 
-ktail_148:
+ktail_142:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_150
+	JZ   kdone_144
 
-ktailloop_149:
+ktailloop_143:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_149
+	JNZ              ktailloop_143
 
-kdone_150:
+kdone_144:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -6781,158 +6735,158 @@ kdone_150:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_151
+	JNZ        tnaccumulate_145
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_152
+	JE         tndone_146
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_152:
+tndone_146:
 	VZEROUPPER
 	RET
 
-tnaccumulate_151:
+tnaccumulate_145:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_153
+	JE            tndone_147
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_153:
+tndone_147:
 	VZEROUPPER
 	RET
 
-op2_126:
+op2_120:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -6952,9 +6906,9 @@ op2_126:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_155
+	JZ     ktail_149
 
-kloop_154:
+kloop_148:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -6974,14 +6928,14 @@ kloop_154:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_154
+	JNZ              kloop_148
 
-ktail_155:
+ktail_149:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_157
+	JZ   kdone_151
 
-ktailloop_156:
+ktailloop_150:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -6989,9 +6943,9 @@ ktailloop_156:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_156
+	JNZ              ktailloop_150
 
-kdone_157:
+kdone_151:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -7061,158 +7015,158 @@ kdone_157:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_158
+	JNZ        tnaccumulate_152
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_159
+	JE         tndone_153
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_159:
+tndone_153:
 	VZEROUPPER
 	RET
 
-tnaccumulate_158:
+tnaccumulate_152:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_160
+	JE            tndone_154
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_160:
+tndone_154:
 	VZEROUPPER
 	RET
 
-op3_127:
+op3_121:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -7233,9 +7187,9 @@ op3_127:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_162
+	JZ     ktail_156
 
-kloop_161:
+kloop_155:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -7259,14 +7213,14 @@ kloop_161:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_161
+	JNZ              kloop_155
 
-ktail_162:
+ktail_156:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_164
+	JZ   kdone_158
 
-ktailloop_163:
+ktailloop_157:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -7275,9 +7229,9 @@ ktailloop_163:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_163
+	JNZ              ktailloop_157
 
-kdone_164:
+kdone_158:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -7347,158 +7301,158 @@ kdone_164:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_165
+	JNZ        tnaccumulate_159
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_166
+	JE         tndone_160
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_166:
+tndone_160:
 	VZEROUPPER
 	RET
 
-tnaccumulate_165:
+tnaccumulate_159:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_167
+	JE            tndone_161
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_167:
+tndone_161:
 	VZEROUPPER
 	RET
 
-op4_128:
+op4_122:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -7520,9 +7474,9 @@ op4_128:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_169
+	JZ     ktail_163
 
-kloop_168:
+kloop_162:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -7550,14 +7504,14 @@ kloop_168:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_168
+	JNZ              kloop_162
 
-ktail_169:
+ktail_163:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_171
+	JZ   kdone_165
 
-ktailloop_170:
+ktailloop_164:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -7567,9 +7521,9 @@ ktailloop_170:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_170
+	JNZ              ktailloop_164
 
-kdone_171:
+kdone_165:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -7639,158 +7593,158 @@ kdone_171:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_172
+	JNZ        tnaccumulate_166
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_173
+	JE         tndone_167
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_173:
+tndone_167:
 	VZEROUPPER
 	RET
 
-tnaccumulate_172:
+tnaccumulate_166:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_174
+	JE            tndone_168
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_174:
+tndone_168:
 	VZEROUPPER
 	RET
 
-op5_129:
+op5_123:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -7813,9 +7767,9 @@ op5_129:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_176
+	JZ     ktail_170
 
-kloop_175:
+kloop_169:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -7847,14 +7801,14 @@ kloop_175:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_175
+	JNZ              kloop_169
 
-ktail_176:
+ktail_170:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_178
+	JZ   kdone_172
 
-ktailloop_177:
+ktailloop_171:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -7865,9 +7819,9 @@ ktailloop_177:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_177
+	JNZ              ktailloop_171
 
-kdone_178:
+kdone_172:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -7937,158 +7891,158 @@ kdone_178:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_179
+	JNZ        tnaccumulate_173
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_180
+	JE         tndone_174
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_180:
+tndone_174:
 	VZEROUPPER
 	RET
 
-tnaccumulate_179:
+tnaccumulate_173:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_181
+	JE            tndone_175
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_181:
+tndone_175:
 	VZEROUPPER
 	RET
 
-op6_130:
+op6_124:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8112,9 +8066,9 @@ op6_130:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_183
+	JZ     ktail_177
 
-kloop_182:
+kloop_176:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -8150,14 +8104,14 @@ kloop_182:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_182
+	JNZ              kloop_176
 
-ktail_183:
+ktail_177:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_185
+	JZ   kdone_179
 
-ktailloop_184:
+ktailloop_178:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -8169,9 +8123,9 @@ ktailloop_184:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_184
+	JNZ              ktailloop_178
 
-kdone_185:
+kdone_179:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -8241,158 +8195,158 @@ kdone_185:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_186
+	JNZ        tnaccumulate_180
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_187
+	JE         tndone_181
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_187:
+tndone_181:
 	VZEROUPPER
 	RET
 
-tnaccumulate_186:
+tnaccumulate_180:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_188
+	JE            tndone_182
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_188:
+tndone_182:
 	VZEROUPPER
 	RET
 
-op7_131:
+op7_125:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8417,9 +8371,9 @@ op7_131:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_190
+	JZ     ktail_184
 
-kloop_189:
+kloop_183:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -8459,14 +8413,14 @@ kloop_189:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_189
+	JNZ              kloop_183
 
-ktail_190:
+ktail_184:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_192
+	JZ   kdone_186
 
-ktailloop_191:
+ktailloop_185:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -8479,9 +8433,9 @@ ktailloop_191:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_191
+	JNZ              ktailloop_185
 
-kdone_192:
+kdone_186:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -8551,158 +8505,158 @@ kdone_192:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_193
+	JNZ        tnaccumulate_187
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_194
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_194:
+tndone_188:
 	VZEROUPPER
 	RET
 
-tnaccumulate_193:
+tnaccumulate_187:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_195
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_195:
+tndone_189:
 	VZEROUPPER
 	RET
 
-op8_132:
+op8_126:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8728,9 +8682,9 @@ op8_132:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_197
+	JZ     ktail_191
 
-kloop_196:
+kloop_190:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -8774,14 +8728,14 @@ kloop_196:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_196
+	JNZ              kloop_190
 
-ktail_197:
+ktail_191:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_199
+	JZ   kdone_193
 
-ktailloop_198:
+ktailloop_192:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -8795,9 +8749,9 @@ ktailloop_198:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_198
+	JNZ              ktailloop_192
 
-kdone_199:
+kdone_193:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -8867,158 +8821,158 @@ kdone_199:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_200
+	JNZ        tnaccumulate_194
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_201
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_201:
+tndone_195:
 	VZEROUPPER
 	RET
 
-tnaccumulate_200:
+tnaccumulate_194:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_202
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_202:
+tndone_196:
 	VZEROUPPER
 	RET
 
-op9_133:
+op9_127:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9045,9 +8999,9 @@ op9_133:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_204
+	JZ     ktail_198
 
-kloop_203:
+kloop_197:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -9095,14 +9049,14 @@ kloop_203:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_203
+	JNZ              kloop_197
 
-ktail_204:
+ktail_198:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_206
+	JZ   kdone_200
 
-ktailloop_205:
+ktailloop_199:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -9117,9 +9071,9 @@ ktailloop_205:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_205
+	JNZ              ktailloop_199
 
-kdone_206:
+kdone_200:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -9189,158 +9143,158 @@ kdone_206:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_207
+	JNZ        tnaccumulate_201
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_208
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_208:
+tndone_202:
 	VZEROUPPER
 	RET
 
-tnaccumulate_207:
+tnaccumulate_201:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_209
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_209:
+tndone_203:
 	VZEROUPPER
 	RET
 
-op10_134:
+op10_128:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9368,9 +9322,9 @@ op10_134:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_211
+	JZ     ktail_205
 
-kloop_210:
+kloop_204:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -9422,14 +9376,14 @@ kloop_210:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_210
+	JNZ              kloop_204
 
-ktail_211:
+ktail_205:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_213
+	JZ   kdone_207
 
-ktailloop_212:
+ktailloop_206:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -9445,9 +9399,9 @@ ktailloop_212:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_212
+	JNZ              ktailloop_206
 
-kdone_213:
+kdone_207:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -9517,158 +9471,158 @@ kdone_213:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_214
+	JNZ        tnaccumulate_208
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_215
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_215:
+tndone_209:
 	VZEROUPPER
 	RET
 
-tnaccumulate_214:
+tnaccumulate_208:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_216
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_216:
+tndone_210:
 	VZEROUPPER
 	RET
 
-op11_135:
+op11_129:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9697,9 +9651,9 @@ op11_135:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_218
+	JZ     ktail_212
 
-kloop_217:
+kloop_211:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -9755,14 +9709,14 @@ kloop_217:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_217
+	JNZ              kloop_211
 
-ktail_218:
+ktail_212:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_220
+	JZ   kdone_214
 
-ktailloop_219:
+ktailloop_213:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -9779,9 +9733,9 @@ ktailloop_219:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_219
+	JNZ              ktailloop_213
 
-kdone_220:
+kdone_214:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -9851,158 +9805,158 @@ kdone_220:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_221
+	JNZ        tnaccumulate_215
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_222
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_222:
+tndone_216:
 	VZEROUPPER
 	RET
 
-tnaccumulate_221:
+tnaccumulate_215:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_223
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_223:
+tndone_217:
 	VZEROUPPER
 	RET
 
-op12_136:
+op12_130:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10032,9 +9986,9 @@ op12_136:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_225
+	JZ     ktail_219
 
-kloop_224:
+kloop_218:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -10094,14 +10048,14 @@ kloop_224:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_224
+	JNZ              kloop_218
 
-ktail_225:
+ktail_219:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_227
+	JZ   kdone_221
 
-ktailloop_226:
+ktailloop_220:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -10119,9 +10073,9 @@ ktailloop_226:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_226
+	JNZ              ktailloop_220
 
-kdone_227:
+kdone_221:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -10191,158 +10145,158 @@ kdone_227:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_228
+	JNZ        tnaccumulate_222
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_229
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_229:
+tndone_223:
 	VZEROUPPER
 	RET
 
-tnaccumulate_228:
+tnaccumulate_222:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_230
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_230:
+tndone_224:
 	VZEROUPPER
 	RET
 
-op13_137:
+op13_131:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10373,9 +10327,9 @@ op13_137:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_232
+	JZ     ktail_226
 
-kloop_231:
+kloop_225:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -10439,14 +10393,14 @@ kloop_231:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_231
+	JNZ              kloop_225
 
-ktail_232:
+ktail_226:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_234
+	JZ   kdone_228
 
-ktailloop_233:
+ktailloop_227:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -10465,9 +10419,9 @@ ktailloop_233:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_233
+	JNZ              ktailloop_227
 
-kdone_234:
+kdone_228:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -10537,158 +10491,158 @@ kdone_234:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_235
+	JNZ        tnaccumulate_229
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_236
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_236:
+tndone_230:
 	VZEROUPPER
 	RET
 
-tnaccumulate_235:
+tnaccumulate_229:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_237
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_237:
+tndone_231:
 	VZEROUPPER
 	RET
 
-op14_138:
+op14_132:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10720,9 +10674,9 @@ op14_138:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_239
+	JZ     ktail_233
 
-kloop_238:
+kloop_232:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -10790,14 +10744,14 @@ kloop_238:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_238
+	JNZ              kloop_232
 
-ktail_239:
+ktail_233:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_241
+	JZ   kdone_235
 
-ktailloop_240:
+ktailloop_234:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -10817,9 +10771,9 @@ ktailloop_240:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_240
+	JNZ              ktailloop_234
 
-kdone_241:
+kdone_235:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -10889,158 +10843,158 @@ kdone_241:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_242
+	JNZ        tnaccumulate_236
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_243
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_243:
+tndone_237:
 	VZEROUPPER
 	RET
 
-tnaccumulate_242:
+tnaccumulate_236:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_244
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_244:
+tndone_238:
 	VZEROUPPER
 	RET
 
-op15_139:
+op15_133:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11073,9 +11027,9 @@ op15_139:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_246
+	JZ     ktail_240
 
-kloop_245:
+kloop_239:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -11147,14 +11101,14 @@ kloop_245:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_245
+	JNZ              kloop_239
 
-ktail_246:
+ktail_240:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_248
+	JZ   kdone_242
 
-ktailloop_247:
+ktailloop_241:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -11175,9 +11129,9 @@ ktailloop_247:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_247
+	JNZ              ktailloop_241
 
-kdone_248:
+kdone_242:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1
@@ -11247,153 +11201,153 @@ kdone_248:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_249
+	JNZ        tnaccumulate_243
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_250
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_250:
+tndone_244:
 	VZEROUPPER
 	RET
 
-tnaccumulate_249:
+tnaccumulate_243:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (CX), Z8, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_251
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_251:
+tndone_245:
 	VZEROUPPER
 	RET
