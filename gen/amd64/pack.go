@@ -133,7 +133,7 @@ func (g *gen) gemmPackB() {
 // along k together. (Group by group, each walking the whole of k, wrote
 // every packed row in 32-byte pieces NR/8 times over; at NR = 32 the
 // panel's 32 KiB and its 32 KiB of B then overflowed a 48 KiB L1, and the
-// AVX-512 pack ran at 5.7 G floats/s against 7.4 this way, on an Intel Xeon
+// AVX-512 pack ran at 5.7 G floats/s against 7.3 this way, on an Intel Xeon
 // (family 6 model 207, Emerald Rapids), hot in L2.) The last kc % 8
 // columns of a group are loaded with the remainder mask (VMASKMOVPS on AVX2,
 // a zeroing K-masked VMOVUPS on AVX-512: both fault-suppressing, so nothing
