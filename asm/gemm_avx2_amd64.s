@@ -4147,3 +4147,1180 @@ tnkeep_172:
 tndone_156:
 	VZEROUPPER
 	RET
+
+// func GemmTransposeAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int)
+// Requires: AVX
+TEXT ·GemmTransposeAVX2(SB), NOSPLIT, $0-48
+	MOVQ    dst+0(FP), AX
+	MOVQ    ldd+8(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    src+16(FP), DX
+	MOVQ    lds+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (BX)(BX*4), DI
+	LEAQ    (DI)(BX*2), R8
+	MOVQ    rows+32(FP), R9
+	MOVQ    cols+40(FP), R10
+	MOVQ    R10, R11
+	ANDQ    $0x00000007, R11
+	SHRQ    $0x03, R10
+	LEAQ    tailmask<>+0(SB), R12
+	MOVQ    R11, R13
+	NEGQ    R13
+	LEAQ    256(R12)(R13*4), R12
+	VMOVDQU (R12), Y0
+
+band_173:
+	CMPQ  R9, $0x00000008
+	JB    rowtail_174
+	MOVQ  DX, R12
+	MOVQ  AX, R13
+	MOVQ  R10, R14
+	TESTQ R14, R14
+	JZ    coltail_177
+
+cols_176:
+	VMOVUPS    (R12), Y1
+	VMOVUPS    (R12)(BX*1), Y2
+	VMOVUPS    (R12)(BX*2), Y3
+	VMOVUPS    (R12)(SI*1), Y4
+	VMOVUPS    (R12)(BX*4), Y5
+	VMOVUPS    (R12)(DI*1), Y6
+	VMOVUPS    (R12)(SI*2), Y7
+	VMOVUPS    (R12)(R8*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	MOVQ       R13, R15
+	VMOVUPS    Y7, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y8, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y9, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y2, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y1, (R15)
+	ADDQ       $0x00000020, R12
+	LEAQ       (R13)(CX*8), R13
+	DECQ       R14
+	JNZ        cols_176
+
+coltail_177:
+	TESTQ      R11, R11
+	JZ         banddone_178
+	VMASKMOVPS (R12), Y0, Y1
+	VMASKMOVPS (R12)(BX*1), Y0, Y2
+	VMASKMOVPS (R12)(BX*2), Y0, Y3
+	VMASKMOVPS (R12)(SI*1), Y0, Y4
+	VMASKMOVPS (R12)(BX*4), Y0, Y5
+	VMASKMOVPS (R12)(DI*1), Y0, Y6
+	VMASKMOVPS (R12)(SI*2), Y0, Y7
+	VMASKMOVPS (R12)(R8*1), Y0, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	MOVQ       R13, R12
+	VMOVUPS    Y7, (R12)
+	CMPQ       R11, $0x00000001
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y8, (R12)
+	CMPQ       R11, $0x00000002
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y4, (R12)
+	CMPQ       R11, $0x00000003
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y9, (R12)
+	CMPQ       R11, $0x00000004
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y3, (R12)
+	CMPQ       R11, $0x00000005
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y2, (R12)
+	CMPQ       R11, $0x00000006
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y6, (R12)
+	CMPQ       R11, $0x00000007
+	JE         banddone_178
+	ADDQ       CX, R12
+	VMOVUPS    Y1, (R12)
+
+banddone_178:
+	LEAQ (DX)(BX*8), DX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, R9
+	JMP  band_173
+
+rowtail_174:
+	CMPQ R9, $0x00000001
+	JE   rows_179
+	CMPQ R9, $0x00000002
+	JE   rows_180
+	CMPQ R9, $0x00000003
+	JE   rows_181
+	CMPQ R9, $0x00000004
+	JE   rows_182
+	CMPQ R9, $0x00000005
+	JE   rows_183
+	CMPQ R9, $0x00000006
+	JE   rows_184
+	CMPQ R9, $0x00000007
+	JE   rows_185
+	JMP  done_175
+
+rows_179:
+	MOVQ  AX, AX
+	MOVQ  R10, BX
+	TESTQ BX, BX
+	JZ    coltail_187
+
+cols_186:
+	VMOVUPS    (DX), Y1
+	VUNPCKLPS  Y1, Y1, Y2
+	VUNPCKHPS  Y1, Y1, Y3
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y5
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y2, Y9
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y4
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VPERM2F128 $0x20, Y5, Y9, Y7
+	VPERM2F128 $0x31, Y5, Y9, Y5
+	VPERM2F128 $0x20, Y6, Y2, Y9
+	VPERM2F128 $0x31, Y6, Y2, Y2
+	VPERM2F128 $0x20, Y8, Y4, Y6
+	VPERM2F128 $0x31, Y8, Y4, Y4
+	VPERM2F128 $0x20, Y1, Y3, Y8
+	VPERM2F128 $0x31, Y1, Y3, Y1
+	MOVQ       AX, SI
+	VMOVSS     X7, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X9, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X6, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X8, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X2, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X1, (SI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       BX
+	JNZ        cols_186
+
+coltail_187:
+	TESTQ      R11, R11
+	JZ         banddone_188
+	VMASKMOVPS (DX), Y0, Y0
+	VUNPCKLPS  Y0, Y0, Y1
+	VUNPCKHPS  Y0, Y0, Y2
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y4
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y3, Y1, Y8
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y2, Y3
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VPERM2F128 $0x20, Y4, Y8, Y6
+	VPERM2F128 $0x31, Y4, Y8, Y4
+	VPERM2F128 $0x20, Y5, Y1, Y8
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VPERM2F128 $0x20, Y7, Y3, Y5
+	VPERM2F128 $0x31, Y7, Y3, Y3
+	VPERM2F128 $0x20, Y0, Y2, Y7
+	VPERM2F128 $0x31, Y0, Y2, Y0
+	VMOVSS     X6, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X8, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X5, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X7, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X1, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_188
+	ADDQ       CX, AX
+	VMOVSS     X0, (AX)
+
+banddone_188:
+	JMP done_175
+
+rows_180:
+	MOVQ  AX, AX
+	MOVQ  R10, SI
+	TESTQ SI, SI
+	JZ    coltail_190
+
+cols_189:
+	VMOVUPS    (DX), Y1
+	VMOVUPS    (DX)(BX*1), Y2
+	VUNPCKLPS  Y2, Y1, Y3
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y5
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y3, Y9
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y5, Y2, Y4
+	VSHUFPS    $0xee, Y5, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VPERM2F128 $0x20, Y5, Y9, Y7
+	VPERM2F128 $0x31, Y5, Y9, Y5
+	VPERM2F128 $0x20, Y6, Y3, Y9
+	VPERM2F128 $0x31, Y6, Y3, Y3
+	VPERM2F128 $0x20, Y8, Y4, Y6
+	VPERM2F128 $0x31, Y8, Y4, Y4
+	VPERM2F128 $0x20, Y1, Y2, Y8
+	VPERM2F128 $0x31, Y1, Y2, Y1
+	MOVQ       AX, DI
+	VMOVLPS    X7, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X9, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X6, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X8, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X5, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X1, (DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_189
+
+coltail_190:
+	TESTQ      R11, R11
+	JZ         banddone_191
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (DX)(BX*1), Y0, Y0
+	VUNPCKLPS  Y0, Y1, Y2
+	VUNPCKHPS  Y0, Y1, Y0
+	VUNPCKLPS  Y1, Y1, Y3
+	VUNPCKHPS  Y1, Y1, Y4
+	VUNPCKLPS  Y1, Y1, Y5
+	VUNPCKHPS  Y1, Y1, Y6
+	VUNPCKLPS  Y1, Y1, Y7
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y3, Y2, Y8
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y4, Y0, Y3
+	VSHUFPS    $0xee, Y4, Y0, Y0
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y1, Y6, Y7
+	VSHUFPS    $0xee, Y1, Y6, Y1
+	VPERM2F128 $0x20, Y4, Y8, Y6
+	VPERM2F128 $0x31, Y4, Y8, Y4
+	VPERM2F128 $0x20, Y5, Y2, Y8
+	VPERM2F128 $0x31, Y5, Y2, Y2
+	VPERM2F128 $0x20, Y7, Y3, Y5
+	VPERM2F128 $0x31, Y7, Y3, Y3
+	VPERM2F128 $0x20, Y1, Y0, Y7
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VMOVLPS    X6, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X8, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X5, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X7, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X4, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_191
+	ADDQ       CX, AX
+	VMOVLPS    X0, (AX)
+
+banddone_191:
+	JMP done_175
+
+rows_181:
+	MOVQ  AX, AX
+	MOVQ  R10, SI
+	TESTQ SI, SI
+	JZ    coltail_193
+
+cols_192:
+	VMOVUPS    (DX), Y1
+	VMOVUPS    (DX)(BX*1), Y2
+	VMOVUPS    (DX)(BX*2), Y3
+	VUNPCKLPS  Y2, Y1, Y4
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y3, Y5
+	VUNPCKHPS  Y1, Y3, Y3
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y5, Y4, Y9
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y3, Y2, Y5
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y6, Y3
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VPERM2F128 $0x20, Y3, Y9, Y7
+	VPERM2F128 $0x31, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y6, Y4, Y9
+	VPERM2F128 $0x31, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y8, Y5, Y6
+	VPERM2F128 $0x31, Y8, Y5, Y5
+	VPERM2F128 $0x20, Y1, Y2, Y8
+	VPERM2F128 $0x31, Y1, Y2, Y1
+	MOVQ       AX, DI
+	VMOVLPS    X7, (DI)
+	VMOVHLPS   X7, X7, X7
+	VMOVSS     X7, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X9, (DI)
+	VMOVHLPS   X9, X9, X9
+	VMOVSS     X9, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X6, (DI)
+	VMOVHLPS   X6, X6, X6
+	VMOVSS     X6, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X8, (DI)
+	VMOVHLPS   X8, X8, X8
+	VMOVSS     X8, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X5, (DI)
+	VMOVHLPS   X5, X5, X5
+	VMOVSS     X5, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X1, (DI)
+	VMOVHLPS   X1, X1, X1
+	VMOVSS     X1, 8(DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_192
+
+coltail_193:
+	TESTQ      R11, R11
+	JZ         banddone_194
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (DX)(BX*1), Y0, Y2
+	VMASKMOVPS (DX)(BX*2), Y0, Y0
+	VUNPCKLPS  Y2, Y1, Y3
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y0, Y4
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y1, Y1, Y5
+	VUNPCKHPS  Y1, Y1, Y6
+	VUNPCKLPS  Y1, Y1, Y7
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y3, Y8
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y0, Y2, Y4
+	VSHUFPS    $0xee, Y0, Y2, Y0
+	VSHUFPS    $0x44, Y7, Y5, Y2
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y1, Y6, Y7
+	VSHUFPS    $0xee, Y1, Y6, Y1
+	VPERM2F128 $0x20, Y2, Y8, Y6
+	VPERM2F128 $0x31, Y2, Y8, Y2
+	VPERM2F128 $0x20, Y5, Y3, Y8
+	VPERM2F128 $0x31, Y5, Y3, Y3
+	VPERM2F128 $0x20, Y7, Y4, Y5
+	VPERM2F128 $0x31, Y7, Y4, Y4
+	VPERM2F128 $0x20, Y1, Y0, Y7
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VMOVLPS    X6, (AX)
+	VMOVHLPS   X6, X6, X6
+	VMOVSS     X6, 8(AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X8, (AX)
+	VMOVHLPS   X8, X8, X8
+	VMOVSS     X8, 8(AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X5, (AX)
+	VMOVHLPS   X5, X5, X5
+	VMOVSS     X5, 8(AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X7, (AX)
+	VMOVHLPS   X7, X7, X7
+	VMOVSS     X7, 8(AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X4, (AX)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_194
+	ADDQ       CX, AX
+	VMOVLPS    X0, (AX)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(AX)
+
+banddone_194:
+	JMP done_175
+
+rows_182:
+	MOVQ  AX, AX
+	MOVQ  R10, DI
+	TESTQ DI, DI
+	JZ    coltail_196
+
+cols_195:
+	VMOVUPS    (DX), Y1
+	VMOVUPS    (DX)(BX*1), Y2
+	VMOVUPS    (DX)(BX*2), Y3
+	VMOVUPS    (DX)(SI*1), Y4
+	VUNPCKLPS  Y2, Y1, Y5
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y4, Y3, Y6
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y5, Y9
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y3, Y2, Y6
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y4, Y3
+	VSHUFPS    $0xee, Y8, Y4, Y4
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VPERM2F128 $0x20, Y3, Y9, Y7
+	VPERM2F128 $0x31, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y4, Y5, Y9
+	VPERM2F128 $0x31, Y4, Y5, Y4
+	VPERM2F128 $0x20, Y8, Y6, Y5
+	VPERM2F128 $0x31, Y8, Y6, Y6
+	VPERM2F128 $0x20, Y1, Y2, Y8
+	VPERM2F128 $0x31, Y1, Y2, Y1
+	MOVQ       AX, R8
+	VMOVUPS    X7, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X9, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X5, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X8, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X6, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X1, (R8)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       DI
+	JNZ        cols_195
+
+coltail_196:
+	TESTQ      R11, R11
+	JZ         banddone_197
+	VMASKMOVPS (DX), Y0, Y1
+	VMASKMOVPS (DX)(BX*1), Y0, Y2
+	VMASKMOVPS (DX)(BX*2), Y0, Y3
+	VMASKMOVPS (DX)(SI*1), Y0, Y0
+	VUNPCKLPS  Y2, Y1, Y4
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y0, Y3, Y5
+	VUNPCKHPS  Y0, Y3, Y0
+	VUNPCKLPS  Y1, Y1, Y3
+	VUNPCKHPS  Y1, Y1, Y6
+	VUNPCKLPS  Y1, Y1, Y7
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y5, Y4, Y8
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y0, Y2, Y5
+	VSHUFPS    $0xee, Y0, Y2, Y0
+	VSHUFPS    $0x44, Y7, Y3, Y2
+	VSHUFPS    $0xee, Y7, Y3, Y3
+	VSHUFPS    $0x44, Y1, Y6, Y7
+	VSHUFPS    $0xee, Y1, Y6, Y1
+	VPERM2F128 $0x20, Y2, Y8, Y6
+	VPERM2F128 $0x31, Y2, Y8, Y2
+	VPERM2F128 $0x20, Y3, Y4, Y8
+	VPERM2F128 $0x31, Y3, Y4, Y3
+	VPERM2F128 $0x20, Y7, Y5, Y4
+	VPERM2F128 $0x31, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y1, Y0, Y7
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VMOVUPS    X6, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X8, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X4, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X7, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X5, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_197
+	ADDQ       CX, AX
+	VMOVUPS    X0, (AX)
+
+banddone_197:
+	JMP done_175
+
+rows_183:
+	MOVQ  AX, AX
+	MOVQ  R10, DI
+	TESTQ DI, DI
+	JZ    coltail_199
+
+cols_198:
+	VMOVUPS      (DX), Y1
+	VMOVUPS      (DX)(BX*1), Y2
+	VMOVUPS      (DX)(BX*2), Y3
+	VMOVUPS      (DX)(SI*1), Y4
+	VMOVUPS      (DX)(BX*4), Y5
+	VUNPCKLPS    Y2, Y1, Y6
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y7
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y1, Y5, Y4
+	VUNPCKHPS    Y1, Y5, Y5
+	VUNPCKLPS    Y1, Y1, Y8
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y7, Y6, Y9
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y2, Y7
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y4, Y3
+	VSHUFPS      $0xee, Y8, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y8
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VPERM2F128   $0x20, Y3, Y9, Y5
+	VPERM2F128   $0x31, Y3, Y9, Y3
+	VPERM2F128   $0x20, Y4, Y6, Y9
+	VPERM2F128   $0x31, Y4, Y6, Y4
+	VPERM2F128   $0x20, Y8, Y7, Y6
+	VPERM2F128   $0x31, Y8, Y7, Y7
+	VPERM2F128   $0x20, Y1, Y2, Y8
+	VPERM2F128   $0x31, Y1, Y2, Y1
+	MOVQ         AX, R8
+	VMOVUPS      X5, (R8)
+	VEXTRACTF128 $0x01, Y5, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X9, (R8)
+	VEXTRACTF128 $0x01, Y9, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X6, (R8)
+	VEXTRACTF128 $0x01, Y6, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X8, (R8)
+	VEXTRACTF128 $0x01, Y8, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X7, (R8)
+	VEXTRACTF128 $0x01, Y7, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X1, (R8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         DI
+	JNZ          cols_198
+
+coltail_199:
+	TESTQ        R11, R11
+	JZ           banddone_200
+	VMASKMOVPS   (DX), Y0, Y1
+	VMASKMOVPS   (DX)(BX*1), Y0, Y2
+	VMASKMOVPS   (DX)(BX*2), Y0, Y3
+	VMASKMOVPS   (DX)(SI*1), Y0, Y4
+	VMASKMOVPS   (DX)(BX*4), Y0, Y0
+	VUNPCKLPS    Y2, Y1, Y5
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y6
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4
+	VUNPCKHPS    Y1, Y0, Y0
+	VUNPCKLPS    Y1, Y1, Y7
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y6, Y5, Y8
+	VSHUFPS      $0xee, Y6, Y5, Y5
+	VSHUFPS      $0x44, Y3, Y2, Y6
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y4, Y3
+	VSHUFPS      $0xee, Y7, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y0, Y7
+	VSHUFPS      $0xee, Y1, Y0, Y0
+	VPERM2F128   $0x20, Y3, Y8, Y1
+	VPERM2F128   $0x31, Y3, Y8, Y3
+	VPERM2F128   $0x20, Y4, Y5, Y8
+	VPERM2F128   $0x31, Y4, Y5, Y4
+	VPERM2F128   $0x20, Y7, Y6, Y5
+	VPERM2F128   $0x31, Y7, Y6, Y6
+	VPERM2F128   $0x20, Y0, Y2, Y7
+	VPERM2F128   $0x31, Y0, Y2, Y0
+	VMOVUPS      X1, (AX)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X5, (AX)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X7, (AX)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X6, (AX)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_200
+	ADDQ         CX, AX
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+
+banddone_200:
+	JMP done_175
+
+rows_184:
+	MOVQ  AX, AX
+	MOVQ  R10, R8
+	TESTQ R8, R8
+	JZ    coltail_202
+
+cols_201:
+	VMOVUPS      (DX), Y1
+	VMOVUPS      (DX)(BX*1), Y2
+	VMOVUPS      (DX)(BX*2), Y3
+	VMOVUPS      (DX)(SI*1), Y4
+	VMOVUPS      (DX)(BX*4), Y5
+	VMOVUPS      (DX)(DI*1), Y6
+	VUNPCKLPS    Y2, Y1, Y7
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y8
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y1, Y6
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y8, Y7, Y9
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y3, Y2, Y8
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y6
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VPERM2F128   $0x20, Y3, Y9, Y5
+	VPERM2F128   $0x31, Y3, Y9, Y3
+	VPERM2F128   $0x20, Y4, Y7, Y9
+	VPERM2F128   $0x31, Y4, Y7, Y4
+	VPERM2F128   $0x20, Y6, Y8, Y7
+	VPERM2F128   $0x31, Y6, Y8, Y6
+	VPERM2F128   $0x20, Y1, Y2, Y8
+	VPERM2F128   $0x31, Y1, Y2, Y1
+	MOVQ         AX, R9
+	VMOVUPS      X5, (R9)
+	VEXTRACTF128 $0x01, Y5, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X9, (R9)
+	VEXTRACTF128 $0x01, Y9, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X7, (R9)
+	VEXTRACTF128 $0x01, Y7, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X8, (R9)
+	VEXTRACTF128 $0x01, Y8, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X6, (R9)
+	VEXTRACTF128 $0x01, Y6, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X1, (R9)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_201
+
+coltail_202:
+	TESTQ        R11, R11
+	JZ           banddone_203
+	VMASKMOVPS   (DX), Y0, Y1
+	VMASKMOVPS   (DX)(BX*1), Y0, Y2
+	VMASKMOVPS   (DX)(BX*2), Y0, Y3
+	VMASKMOVPS   (DX)(SI*1), Y0, Y4
+	VMASKMOVPS   (DX)(BX*4), Y0, Y5
+	VMASKMOVPS   (DX)(DI*1), Y0, Y0
+	VUNPCKLPS    Y2, Y1, Y6
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y7
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y0, Y5, Y4
+	VUNPCKHPS    Y0, Y5, Y0
+	VUNPCKLPS    Y1, Y1, Y5
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y7, Y6, Y8
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y2, Y7
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y5, Y4, Y3
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y0, Y5
+	VSHUFPS      $0xee, Y1, Y0, Y0
+	VPERM2F128   $0x20, Y3, Y8, Y1
+	VPERM2F128   $0x31, Y3, Y8, Y3
+	VPERM2F128   $0x20, Y4, Y6, Y8
+	VPERM2F128   $0x31, Y4, Y6, Y4
+	VPERM2F128   $0x20, Y5, Y7, Y6
+	VPERM2F128   $0x31, Y5, Y7, Y5
+	VPERM2F128   $0x20, Y0, Y2, Y7
+	VPERM2F128   $0x31, Y0, Y2, Y0
+	VMOVUPS      X1, (AX)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X6, (AX)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X7, (AX)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X5, (AX)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_203
+	ADDQ         CX, AX
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+
+banddone_203:
+	JMP done_175
+
+rows_185:
+	MOVQ  AX, AX
+	MOVQ  R10, R8
+	TESTQ R8, R8
+	JZ    coltail_205
+
+cols_204:
+	VMOVUPS      (DX), Y1
+	VMOVUPS      (DX)(BX*1), Y2
+	VMOVUPS      (DX)(BX*2), Y3
+	VMOVUPS      (DX)(SI*1), Y4
+	VMOVUPS      (DX)(BX*4), Y5
+	VMOVUPS      (DX)(DI*1), Y6
+	VMOVUPS      (DX)(SI*2), Y7
+	VUNPCKLPS    Y2, Y1, Y8
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y9
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y7, Y6
+	VUNPCKHPS    Y1, Y7, Y1
+	VSHUFPS      $0x44, Y9, Y8, Y7
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y2, Y9
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y6
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VPERM2F128   $0x20, Y3, Y7, Y5
+	VPERM2F128   $0x31, Y3, Y7, Y3
+	VPERM2F128   $0x20, Y4, Y8, Y7
+	VPERM2F128   $0x31, Y4, Y8, Y4
+	VPERM2F128   $0x20, Y6, Y9, Y8
+	VPERM2F128   $0x31, Y6, Y9, Y6
+	VPERM2F128   $0x20, Y1, Y2, Y9
+	VPERM2F128   $0x31, Y1, Y2, Y1
+	MOVQ         AX, R9
+	VMOVUPS      X5, (R9)
+	VEXTRACTF128 $0x01, Y5, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X7, (R9)
+	VEXTRACTF128 $0x01, Y7, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X8, (R9)
+	VEXTRACTF128 $0x01, Y8, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X9, (R9)
+	VEXTRACTF128 $0x01, Y9, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X6, (R9)
+	VEXTRACTF128 $0x01, Y6, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X1, (R9)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_204
+
+coltail_205:
+	TESTQ        R11, R11
+	JZ           banddone_206
+	VMASKMOVPS   (DX), Y0, Y1
+	VMASKMOVPS   (DX)(BX*1), Y0, Y2
+	VMASKMOVPS   (DX)(BX*2), Y0, Y3
+	VMASKMOVPS   (DX)(SI*1), Y0, Y4
+	VMASKMOVPS   (DX)(BX*4), Y0, Y5
+	VMASKMOVPS   (DX)(DI*1), Y0, Y6
+	VMASKMOVPS   (DX)(SI*2), Y0, Y0
+	VUNPCKLPS    Y2, Y1, Y7
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y8
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y0, Y6
+	VUNPCKHPS    Y1, Y0, Y0
+	VSHUFPS      $0x44, Y8, Y7, Y1
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y3, Y2, Y8
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y0, Y5, Y6
+	VSHUFPS      $0xee, Y0, Y5, Y0
+	VPERM2F128   $0x20, Y3, Y1, Y5
+	VPERM2F128   $0x31, Y3, Y1, Y1
+	VPERM2F128   $0x20, Y4, Y7, Y3
+	VPERM2F128   $0x31, Y4, Y7, Y4
+	VPERM2F128   $0x20, Y6, Y8, Y7
+	VPERM2F128   $0x31, Y6, Y8, Y6
+	VPERM2F128   $0x20, Y0, Y2, Y8
+	VPERM2F128   $0x31, Y0, Y2, Y0
+	VMOVUPS      X5, (AX)
+	VEXTRACTF128 $0x01, Y5, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X7, (AX)
+	VEXTRACTF128 $0x01, Y7, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X1, (AX)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X6, (AX)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_206
+	ADDQ         CX, AX
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(AX)
+
+banddone_206:
+done_175:
+	VZEROUPPER
+	RET

@@ -164,3 +164,10 @@ func GemmPackATNarrowAVX512(dst *float32, a *float32, lda int, kc int, panels in
 //
 //go:noescape
 func GemmNarrowTNAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int, rows int, cols int)
+
+// GemmTransposeAVX512 writes the transpose of the rows x cols block of row-major src
+// (row stride lds) to dst (row stride ldd): dst[j*ldd + i] = src[i*lds + j] for i < rows,
+// j < cols, in 8x8 blocks, bit exact. rows, cols >= 1, lds >= cols, ldd >= rows (see gen/KERNELS.md).
+//
+//go:noescape
+func GemmTransposeAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int)

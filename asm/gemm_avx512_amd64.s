@@ -11351,3 +11351,1178 @@ tnaccumulate_243:
 tndone_245:
 	VZEROUPPER
 	RET
+
+// func GemmTransposeAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·GemmTransposeAVX512(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), AX
+	MOVQ  ldd+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  src+16(FP), DX
+	MOVQ  lds+24(FP), BX
+	SHLQ  $0x02, BX
+	LEAQ  (BX)(BX*2), SI
+	LEAQ  (BX)(BX*4), DI
+	LEAQ  (DI)(BX*2), R8
+	MOVQ  rows+32(FP), R9
+	MOVQ  cols+40(FP), R10
+	MOVQ  R10, R11
+	ANDQ  $0x00000007, R11
+	SHRQ  $0x03, R10
+	LEAQ  tailbits<>+0(SB), R12
+	MOVQ  (R12)(R11*8), R12
+	KMOVW R12, K1
+
+band_246:
+	CMPQ  R9, $0x00000008
+	JB    rowtail_247
+	MOVQ  DX, R12
+	MOVQ  AX, R13
+	MOVQ  R10, R14
+	TESTQ R14, R14
+	JZ    coltail_250
+
+cols_249:
+	VMOVUPS    (R12), Y0
+	VMOVUPS    (R12)(BX*1), Y1
+	VMOVUPS    (R12)(BX*2), Y2
+	VMOVUPS    (R12)(SI*1), Y3
+	VMOVUPS    (R12)(BX*4), Y4
+	VMOVUPS    (R12)(DI*1), Y5
+	VMOVUPS    (R12)(SI*2), Y6
+	VMOVUPS    (R12)(R8*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	MOVQ       R13, R15
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y7, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y8, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y2, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y1, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VMOVUPS    Y0, (R15)
+	ADDQ       $0x00000020, R12
+	LEAQ       (R13)(CX*8), R13
+	DECQ       R14
+	JNZ        cols_249
+
+coltail_250:
+	TESTQ      R11, R11
+	JZ         banddone_251
+	VMOVUPS.Z  (R12), K1, Y0
+	VMOVUPS.Z  (R12)(BX*1), K1, Y1
+	VMOVUPS.Z  (R12)(BX*2), K1, Y2
+	VMOVUPS.Z  (R12)(SI*1), K1, Y3
+	VMOVUPS.Z  (R12)(BX*4), K1, Y4
+	VMOVUPS.Z  (R12)(DI*1), K1, Y5
+	VMOVUPS.Z  (R12)(SI*2), K1, Y6
+	VMOVUPS.Z  (R12)(R8*1), K1, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	MOVQ       R13, R12
+	VMOVUPS    Y6, (R12)
+	CMPQ       R11, $0x00000001
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y7, (R12)
+	CMPQ       R11, $0x00000002
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y3, (R12)
+	CMPQ       R11, $0x00000003
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y8, (R12)
+	CMPQ       R11, $0x00000004
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y2, (R12)
+	CMPQ       R11, $0x00000005
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y1, (R12)
+	CMPQ       R11, $0x00000006
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y5, (R12)
+	CMPQ       R11, $0x00000007
+	JE         banddone_251
+	ADDQ       CX, R12
+	VMOVUPS    Y0, (R12)
+
+banddone_251:
+	LEAQ (DX)(BX*8), DX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, R9
+	JMP  band_246
+
+rowtail_247:
+	CMPQ R9, $0x00000001
+	JE   rows_252
+	CMPQ R9, $0x00000002
+	JE   rows_253
+	CMPQ R9, $0x00000003
+	JE   rows_254
+	CMPQ R9, $0x00000004
+	JE   rows_255
+	CMPQ R9, $0x00000005
+	JE   rows_256
+	CMPQ R9, $0x00000006
+	JE   rows_257
+	CMPQ R9, $0x00000007
+	JE   rows_258
+	JMP  done_248
+
+rows_252:
+	MOVQ  AX, AX
+	MOVQ  R10, BX
+	TESTQ BX, BX
+	JZ    coltail_260
+
+cols_259:
+	VMOVUPS    (DX), Y0
+	VUNPCKLPS  Y0, Y0, Y1
+	VUNPCKHPS  Y0, Y0, Y2
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y4
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y3, Y1, Y8
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y2, Y3
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y4, Y8, Y6
+	VSHUFF32X4 $0x03, Y4, Y8, Y4
+	VSHUFF32X4 $0x00, Y5, Y1, Y8
+	VSHUFF32X4 $0x03, Y5, Y1, Y1
+	VSHUFF32X4 $0x00, Y7, Y3, Y5
+	VSHUFF32X4 $0x03, Y7, Y3, Y3
+	VSHUFF32X4 $0x00, Y0, Y2, Y7
+	VSHUFF32X4 $0x03, Y0, Y2, Y0
+	MOVQ       AX, SI
+	VMOVSS     X6, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X8, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X7, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X1, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VMOVSS     X0, (SI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       BX
+	JNZ        cols_259
+
+coltail_260:
+	TESTQ      R11, R11
+	JZ         banddone_261
+	VMOVUPS.Z  (DX), K1, Y0
+	VUNPCKLPS  Y0, Y0, Y1
+	VUNPCKHPS  Y0, Y0, Y2
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y4
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y3, Y1, Y8
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y2, Y3
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y4, Y8, Y6
+	VSHUFF32X4 $0x03, Y4, Y8, Y4
+	VSHUFF32X4 $0x00, Y5, Y1, Y8
+	VSHUFF32X4 $0x03, Y5, Y1, Y1
+	VSHUFF32X4 $0x00, Y7, Y3, Y5
+	VSHUFF32X4 $0x03, Y7, Y3, Y3
+	VSHUFF32X4 $0x00, Y0, Y2, Y7
+	VSHUFF32X4 $0x03, Y0, Y2, Y0
+	VMOVSS     X6, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X8, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X5, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X7, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X1, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_261
+	ADDQ       CX, AX
+	VMOVSS     X0, (AX)
+
+banddone_261:
+	JMP done_248
+
+rows_253:
+	MOVQ  AX, AX
+	MOVQ  R10, SI
+	TESTQ SI, SI
+	JZ    coltail_263
+
+cols_262:
+	VMOVUPS    (DX), Y0
+	VMOVUPS    (DX)(BX*1), Y1
+	VUNPCKLPS  Y1, Y0, Y2
+	VUNPCKHPS  Y1, Y0, Y1
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y4
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y3, Y2, Y8
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y4, Y1, Y3
+	VSHUFPS    $0xee, Y4, Y1, Y1
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y4, Y8, Y6
+	VSHUFF32X4 $0x03, Y4, Y8, Y4
+	VSHUFF32X4 $0x00, Y5, Y2, Y8
+	VSHUFF32X4 $0x03, Y5, Y2, Y2
+	VSHUFF32X4 $0x00, Y7, Y3, Y5
+	VSHUFF32X4 $0x03, Y7, Y3, Y3
+	VSHUFF32X4 $0x00, Y0, Y1, Y7
+	VSHUFF32X4 $0x03, Y0, Y1, Y0
+	MOVQ       AX, DI
+	VMOVLPS    X6, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X8, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X5, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X7, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VMOVLPS    X0, (DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_262
+
+coltail_263:
+	TESTQ      R11, R11
+	JZ         banddone_264
+	VMOVUPS.Z  (DX), K1, Y0
+	VMOVUPS.Z  (DX)(BX*1), K1, Y1
+	VUNPCKLPS  Y1, Y0, Y2
+	VUNPCKHPS  Y1, Y0, Y1
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y4
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y3, Y2, Y8
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y4, Y1, Y3
+	VSHUFPS    $0xee, Y4, Y1, Y1
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y4, Y8, Y6
+	VSHUFF32X4 $0x03, Y4, Y8, Y4
+	VSHUFF32X4 $0x00, Y5, Y2, Y8
+	VSHUFF32X4 $0x03, Y5, Y2, Y2
+	VSHUFF32X4 $0x00, Y7, Y3, Y5
+	VSHUFF32X4 $0x03, Y7, Y3, Y3
+	VSHUFF32X4 $0x00, Y0, Y1, Y7
+	VSHUFF32X4 $0x03, Y0, Y1, Y0
+	VMOVLPS    X6, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X8, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X5, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X7, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X4, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_264
+	ADDQ       CX, AX
+	VMOVLPS    X0, (AX)
+
+banddone_264:
+	JMP done_248
+
+rows_254:
+	MOVQ  AX, AX
+	MOVQ  R10, SI
+	TESTQ SI, SI
+	JZ    coltail_266
+
+cols_265:
+	VMOVUPS    (DX), Y0
+	VMOVUPS    (DX)(BX*1), Y1
+	VMOVUPS    (DX)(BX*2), Y2
+	VUNPCKLPS  Y1, Y0, Y3
+	VUNPCKHPS  Y1, Y0, Y1
+	VUNPCKLPS  Y0, Y2, Y4
+	VUNPCKHPS  Y0, Y2, Y2
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y4, Y3, Y8
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y2, Y1, Y4
+	VSHUFPS    $0xee, Y2, Y1, Y1
+	VSHUFPS    $0x44, Y7, Y5, Y2
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y2, Y8, Y6
+	VSHUFF32X4 $0x03, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y5, Y3, Y8
+	VSHUFF32X4 $0x03, Y5, Y3, Y3
+	VSHUFF32X4 $0x00, Y7, Y4, Y5
+	VSHUFF32X4 $0x03, Y7, Y4, Y4
+	VSHUFF32X4 $0x00, Y0, Y1, Y7
+	VSHUFF32X4 $0x03, Y0, Y1, Y0
+	MOVQ       AX, DI
+	VMOVLPS    X6, (DI)
+	VMOVHLPS   X6, X6, X6
+	VMOVSS     X6, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X8, (DI)
+	VMOVHLPS   X8, X8, X8
+	VMOVSS     X8, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X5, (DI)
+	VMOVHLPS   X5, X5, X5
+	VMOVSS     X5, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X7, (DI)
+	VMOVHLPS   X7, X7, X7
+	VMOVSS     X7, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VMOVLPS    X0, (DI)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_265
+
+coltail_266:
+	TESTQ      R11, R11
+	JZ         banddone_267
+	VMOVUPS.Z  (DX), K1, Y0
+	VMOVUPS.Z  (DX)(BX*1), K1, Y1
+	VMOVUPS.Z  (DX)(BX*2), K1, Y2
+	VUNPCKLPS  Y1, Y0, Y3
+	VUNPCKHPS  Y1, Y0, Y1
+	VUNPCKLPS  Y0, Y2, Y4
+	VUNPCKHPS  Y0, Y2, Y2
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y4, Y3, Y8
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y2, Y1, Y4
+	VSHUFPS    $0xee, Y2, Y1, Y1
+	VSHUFPS    $0x44, Y7, Y5, Y2
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y2, Y8, Y6
+	VSHUFF32X4 $0x03, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y5, Y3, Y8
+	VSHUFF32X4 $0x03, Y5, Y3, Y3
+	VSHUFF32X4 $0x00, Y7, Y4, Y5
+	VSHUFF32X4 $0x03, Y7, Y4, Y4
+	VSHUFF32X4 $0x00, Y0, Y1, Y7
+	VSHUFF32X4 $0x03, Y0, Y1, Y0
+	VMOVLPS    X6, (AX)
+	VMOVHLPS   X6, X6, X6
+	VMOVSS     X6, 8(AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X8, (AX)
+	VMOVHLPS   X8, X8, X8
+	VMOVSS     X8, 8(AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X5, (AX)
+	VMOVHLPS   X5, X5, X5
+	VMOVSS     X5, 8(AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X7, (AX)
+	VMOVHLPS   X7, X7, X7
+	VMOVSS     X7, 8(AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X4, (AX)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_267
+	ADDQ       CX, AX
+	VMOVLPS    X0, (AX)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(AX)
+
+banddone_267:
+	JMP done_248
+
+rows_255:
+	MOVQ  AX, AX
+	MOVQ  R10, DI
+	TESTQ DI, DI
+	JZ    coltail_269
+
+cols_268:
+	VMOVUPS    (DX), Y0
+	VMOVUPS    (DX)(BX*1), Y1
+	VMOVUPS    (DX)(BX*2), Y2
+	VMOVUPS    (DX)(SI*1), Y3
+	VUNPCKLPS  Y1, Y0, Y4
+	VUNPCKHPS  Y1, Y0, Y1
+	VUNPCKLPS  Y3, Y2, Y5
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y4, Y8
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y2, Y1, Y5
+	VSHUFPS    $0xee, Y2, Y1, Y1
+	VSHUFPS    $0x44, Y7, Y3, Y2
+	VSHUFPS    $0xee, Y7, Y3, Y3
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y2, Y8, Y6
+	VSHUFF32X4 $0x03, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y3, Y4, Y8
+	VSHUFF32X4 $0x03, Y3, Y4, Y3
+	VSHUFF32X4 $0x00, Y7, Y5, Y4
+	VSHUFF32X4 $0x03, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y0, Y1, Y7
+	VSHUFF32X4 $0x03, Y0, Y1, Y0
+	MOVQ       AX, R8
+	VMOVUPS    X6, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X8, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X7, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X5, (R8)
+	ADDQ       CX, R8
+	VMOVUPS    X0, (R8)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       DI
+	JNZ        cols_268
+
+coltail_269:
+	TESTQ      R11, R11
+	JZ         banddone_270
+	VMOVUPS.Z  (DX), K1, Y0
+	VMOVUPS.Z  (DX)(BX*1), K1, Y1
+	VMOVUPS.Z  (DX)(BX*2), K1, Y2
+	VMOVUPS.Z  (DX)(SI*1), K1, Y3
+	VUNPCKLPS  Y1, Y0, Y4
+	VUNPCKHPS  Y1, Y0, Y1
+	VUNPCKLPS  Y3, Y2, Y5
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y4, Y8
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y2, Y1, Y5
+	VSHUFPS    $0xee, Y2, Y1, Y1
+	VSHUFPS    $0x44, Y7, Y3, Y2
+	VSHUFPS    $0xee, Y7, Y3, Y3
+	VSHUFPS    $0x44, Y0, Y6, Y7
+	VSHUFPS    $0xee, Y0, Y6, Y0
+	VSHUFF32X4 $0x00, Y2, Y8, Y6
+	VSHUFF32X4 $0x03, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y3, Y4, Y8
+	VSHUFF32X4 $0x03, Y3, Y4, Y3
+	VSHUFF32X4 $0x00, Y7, Y5, Y4
+	VSHUFF32X4 $0x03, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y0, Y1, Y7
+	VSHUFF32X4 $0x03, Y0, Y1, Y0
+	VMOVUPS    X6, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X8, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X4, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X7, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X5, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_270
+	ADDQ       CX, AX
+	VMOVUPS    X0, (AX)
+
+banddone_270:
+	JMP done_248
+
+rows_256:
+	MOVQ  AX, AX
+	MOVQ  R10, DI
+	TESTQ DI, DI
+	JZ    coltail_272
+
+cols_271:
+	VMOVUPS      (DX), Y0
+	VMOVUPS      (DX)(BX*1), Y1
+	VMOVUPS      (DX)(BX*2), Y2
+	VMOVUPS      (DX)(SI*1), Y3
+	VMOVUPS      (DX)(BX*4), Y4
+	VUNPCKLPS    Y1, Y0, Y5
+	VUNPCKHPS    Y1, Y0, Y1
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y0, Y4, Y3
+	VUNPCKHPS    Y0, Y4, Y4
+	VUNPCKLPS    Y0, Y0, Y7
+	VUNPCKHPS    Y0, Y0, Y0
+	VSHUFPS      $0x44, Y6, Y5, Y8
+	VSHUFPS      $0xee, Y6, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y1, Y6
+	VSHUFPS      $0xee, Y2, Y1, Y1
+	VSHUFPS      $0x44, Y7, Y3, Y2
+	VSHUFPS      $0xee, Y7, Y3, Y3
+	VSHUFPS      $0x44, Y0, Y4, Y7
+	VSHUFPS      $0xee, Y0, Y4, Y0
+	VSHUFF32X4   $0x00, Y2, Y8, Y4
+	VSHUFF32X4   $0x03, Y2, Y8, Y2
+	VSHUFF32X4   $0x00, Y3, Y5, Y8
+	VSHUFF32X4   $0x03, Y3, Y5, Y3
+	VSHUFF32X4   $0x00, Y7, Y6, Y5
+	VSHUFF32X4   $0x03, Y7, Y6, Y6
+	VSHUFF32X4   $0x00, Y0, Y1, Y7
+	VSHUFF32X4   $0x03, Y0, Y1, Y0
+	MOVQ         AX, R8
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X8, (R8)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X5, (R8)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X7, (R8)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X6, (R8)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         CX, R8
+	VMOVUPS      X0, (R8)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(R8)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         DI
+	JNZ          cols_271
+
+coltail_272:
+	TESTQ        R11, R11
+	JZ           banddone_273
+	VMOVUPS.Z    (DX), K1, Y0
+	VMOVUPS.Z    (DX)(BX*1), K1, Y1
+	VMOVUPS.Z    (DX)(BX*2), K1, Y2
+	VMOVUPS.Z    (DX)(SI*1), K1, Y3
+	VMOVUPS.Z    (DX)(BX*4), K1, Y4
+	VUNPCKLPS    Y1, Y0, Y5
+	VUNPCKHPS    Y1, Y0, Y1
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y0, Y4, Y3
+	VUNPCKHPS    Y0, Y4, Y4
+	VUNPCKLPS    Y0, Y0, Y7
+	VUNPCKHPS    Y0, Y0, Y0
+	VSHUFPS      $0x44, Y6, Y5, Y8
+	VSHUFPS      $0xee, Y6, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y1, Y6
+	VSHUFPS      $0xee, Y2, Y1, Y1
+	VSHUFPS      $0x44, Y7, Y3, Y2
+	VSHUFPS      $0xee, Y7, Y3, Y3
+	VSHUFPS      $0x44, Y0, Y4, Y7
+	VSHUFPS      $0xee, Y0, Y4, Y0
+	VSHUFF32X4   $0x00, Y2, Y8, Y4
+	VSHUFF32X4   $0x03, Y2, Y8, Y2
+	VSHUFF32X4   $0x00, Y3, Y5, Y8
+	VSHUFF32X4   $0x03, Y3, Y5, Y3
+	VSHUFF32X4   $0x00, Y7, Y6, Y5
+	VSHUFF32X4   $0x03, Y7, Y6, Y6
+	VSHUFF32X4   $0x00, Y0, Y1, Y7
+	VSHUFF32X4   $0x03, Y0, Y1, Y0
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X5, (AX)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X7, (AX)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X6, (AX)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVSS       X1, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_273
+	ADDQ         CX, AX
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+
+banddone_273:
+	JMP done_248
+
+rows_257:
+	MOVQ  AX, AX
+	MOVQ  R10, R8
+	TESTQ R8, R8
+	JZ    coltail_275
+
+cols_274:
+	VMOVUPS      (DX), Y0
+	VMOVUPS      (DX)(BX*1), Y1
+	VMOVUPS      (DX)(BX*2), Y2
+	VMOVUPS      (DX)(SI*1), Y3
+	VMOVUPS      (DX)(BX*4), Y4
+	VMOVUPS      (DX)(DI*1), Y5
+	VUNPCKLPS    Y1, Y0, Y6
+	VUNPCKHPS    Y1, Y0, Y1
+	VUNPCKLPS    Y3, Y2, Y7
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y0, Y0, Y5
+	VUNPCKHPS    Y0, Y0, Y0
+	VSHUFPS      $0x44, Y7, Y6, Y8
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y2, Y1, Y7
+	VSHUFPS      $0xee, Y2, Y1, Y1
+	VSHUFPS      $0x44, Y5, Y3, Y2
+	VSHUFPS      $0xee, Y5, Y3, Y3
+	VSHUFPS      $0x44, Y0, Y4, Y5
+	VSHUFPS      $0xee, Y0, Y4, Y0
+	VSHUFF32X4   $0x00, Y2, Y8, Y4
+	VSHUFF32X4   $0x03, Y2, Y8, Y2
+	VSHUFF32X4   $0x00, Y3, Y6, Y8
+	VSHUFF32X4   $0x03, Y3, Y6, Y3
+	VSHUFF32X4   $0x00, Y5, Y7, Y6
+	VSHUFF32X4   $0x03, Y5, Y7, Y5
+	VSHUFF32X4   $0x00, Y0, Y1, Y7
+	VSHUFF32X4   $0x03, Y0, Y1, Y0
+	MOVQ         AX, R9
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X8, (R9)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X6, (R9)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X7, (R9)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X5, (R9)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X0, (R9)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_274
+
+coltail_275:
+	TESTQ        R11, R11
+	JZ           banddone_276
+	VMOVUPS.Z    (DX), K1, Y0
+	VMOVUPS.Z    (DX)(BX*1), K1, Y1
+	VMOVUPS.Z    (DX)(BX*2), K1, Y2
+	VMOVUPS.Z    (DX)(SI*1), K1, Y3
+	VMOVUPS.Z    (DX)(BX*4), K1, Y4
+	VMOVUPS.Z    (DX)(DI*1), K1, Y5
+	VUNPCKLPS    Y1, Y0, Y6
+	VUNPCKHPS    Y1, Y0, Y1
+	VUNPCKLPS    Y3, Y2, Y7
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y0, Y0, Y5
+	VUNPCKHPS    Y0, Y0, Y0
+	VSHUFPS      $0x44, Y7, Y6, Y8
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y2, Y1, Y7
+	VSHUFPS      $0xee, Y2, Y1, Y1
+	VSHUFPS      $0x44, Y5, Y3, Y2
+	VSHUFPS      $0xee, Y5, Y3, Y3
+	VSHUFPS      $0x44, Y0, Y4, Y5
+	VSHUFPS      $0xee, Y0, Y4, Y0
+	VSHUFF32X4   $0x00, Y2, Y8, Y4
+	VSHUFF32X4   $0x03, Y2, Y8, Y2
+	VSHUFF32X4   $0x00, Y3, Y6, Y8
+	VSHUFF32X4   $0x03, Y3, Y6, Y3
+	VSHUFF32X4   $0x00, Y5, Y7, Y6
+	VSHUFF32X4   $0x03, Y5, Y7, Y5
+	VSHUFF32X4   $0x00, Y0, Y1, Y7
+	VSHUFF32X4   $0x03, Y0, Y1, Y0
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X6, (AX)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X7, (AX)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X5, (AX)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVLPS      X1, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_276
+	ADDQ         CX, AX
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+
+banddone_276:
+	JMP done_248
+
+rows_258:
+	MOVQ  AX, AX
+	MOVQ  R10, R8
+	TESTQ R8, R8
+	JZ    coltail_278
+
+cols_277:
+	VMOVUPS      (DX), Y0
+	VMOVUPS      (DX)(BX*1), Y1
+	VMOVUPS      (DX)(BX*2), Y2
+	VMOVUPS      (DX)(SI*1), Y3
+	VMOVUPS      (DX)(BX*4), Y4
+	VMOVUPS      (DX)(DI*1), Y5
+	VMOVUPS      (DX)(SI*2), Y6
+	VUNPCKLPS    Y1, Y0, Y7
+	VUNPCKHPS    Y1, Y0, Y1
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y0, Y6, Y5
+	VUNPCKHPS    Y0, Y6, Y0
+	VSHUFPS      $0x44, Y8, Y7, Y6
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y2, Y1, Y8
+	VSHUFPS      $0xee, Y2, Y1, Y1
+	VSHUFPS      $0x44, Y5, Y3, Y2
+	VSHUFPS      $0xee, Y5, Y3, Y3
+	VSHUFPS      $0x44, Y0, Y4, Y5
+	VSHUFPS      $0xee, Y0, Y4, Y0
+	VSHUFF32X4   $0x00, Y2, Y6, Y4
+	VSHUFF32X4   $0x03, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y3, Y7, Y6
+	VSHUFF32X4   $0x03, Y3, Y7, Y3
+	VSHUFF32X4   $0x00, Y5, Y8, Y7
+	VSHUFF32X4   $0x03, Y5, Y8, Y5
+	VSHUFF32X4   $0x00, Y0, Y1, Y8
+	VSHUFF32X4   $0x03, Y0, Y1, Y0
+	MOVQ         AX, R9
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X6, (R9)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X7, (R9)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X8, (R9)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X5, (R9)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         CX, R9
+	VMOVUPS      X0, (R9)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(R9)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_277
+
+coltail_278:
+	TESTQ        R11, R11
+	JZ           banddone_279
+	VMOVUPS.Z    (DX), K1, Y0
+	VMOVUPS.Z    (DX)(BX*1), K1, Y1
+	VMOVUPS.Z    (DX)(BX*2), K1, Y2
+	VMOVUPS.Z    (DX)(SI*1), K1, Y3
+	VMOVUPS.Z    (DX)(BX*4), K1, Y4
+	VMOVUPS.Z    (DX)(DI*1), K1, Y5
+	VMOVUPS.Z    (DX)(SI*2), K1, Y6
+	VUNPCKLPS    Y1, Y0, Y7
+	VUNPCKHPS    Y1, Y0, Y1
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y0, Y6, Y5
+	VUNPCKHPS    Y0, Y6, Y0
+	VSHUFPS      $0x44, Y8, Y7, Y6
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y2, Y1, Y8
+	VSHUFPS      $0xee, Y2, Y1, Y1
+	VSHUFPS      $0x44, Y5, Y3, Y2
+	VSHUFPS      $0xee, Y5, Y3, Y3
+	VSHUFPS      $0x44, Y0, Y4, Y5
+	VSHUFPS      $0xee, Y0, Y4, Y0
+	VSHUFF32X4   $0x00, Y2, Y6, Y4
+	VSHUFF32X4   $0x03, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y3, Y7, Y6
+	VSHUFF32X4   $0x03, Y3, Y7, Y3
+	VSHUFF32X4   $0x00, Y5, Y8, Y7
+	VSHUFF32X4   $0x03, Y5, Y8, Y5
+	VSHUFF32X4   $0x00, Y0, Y1, Y8
+	VSHUFF32X4   $0x03, Y0, Y1, Y0
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X6, (AX)
+	VEXTRACTF128 $0x01, Y6, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X7, (AX)
+	VEXTRACTF128 $0x01, Y7, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X8, (AX)
+	VEXTRACTF128 $0x01, Y8, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X5, (AX)
+	VEXTRACTF128 $0x01, Y5, X1
+	VMOVLPS      X1, 16(AX)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_279
+	ADDQ         CX, AX
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(AX)
+
+banddone_279:
+done_248:
+	VZEROUPPER
+	RET

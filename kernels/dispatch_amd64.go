@@ -282,6 +282,25 @@ func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
 	return true
 }
 
+// gemmHasTranspose reports whether level lv has GemmTranspose.
+func gemmHasTranspose(lv level) bool { return lv == levelAVX512 || lv == levelAVX2 }
+
+// gemmTransposeAsm writes dst[j*ldd + i] = src[i*lds + j] for i < rows,
+// j < cols with level lv's GemmTranspose (src cut to exactly its rows x
+// cols floats, dst to its cols x rows, at most ChunkLen floats), reporting
+// false where the level has none.
+func gemmTransposeAsm(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) bool {
+	switch lv {
+	case levelAVX512:
+		asm.GemmTransposeAVX512(&dst[0], ldd, &src[0], lds, rows, cols)
+	case levelAVX2:
+		asm.GemmTransposeAVX2(&dst[0], ldd, &src[0], lds, rows, cols)
+	default:
+		return false
+	}
+	return true
+}
+
 // gemmPackA packs panels full micro-panels of alpha*op(A) for level k's
 // packed micro-kernel (panel q at dst[q*kc*mr:], dst cut to panels*kc*mr):
 // A not transposed, rows q*mr+i at a[(q*mr+i)*lda:] (a cut to exactly the kc

@@ -153,6 +153,13 @@ func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { retur
 // gemmPackBT: no NEON kernel either; transposed B is packed in Go.
 func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
 
+// gemmHasTranspose: NEON has no GemmTranspose (C = A·Bᵀ runs direct).
+func gemmHasTranspose(lv level) bool { return false }
+
+func gemmTransposeAsm(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) bool {
+	return false
+}
+
 // gemmPackA: no NEON packing kernel; A is packed in Go.
 func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
 	return false

@@ -36,6 +36,12 @@ func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { retur
 
 func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
 
+func gemmHasTranspose(lv level) bool { return false }
+
+func gemmTransposeAsm(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) bool {
+	return false
+}
+
 func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
 	return false
 }

@@ -61,9 +61,20 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		}
 		return
 	}
+	lv := active // captured once: the tiles and kernels must match
+	if gemmDual(lv, transA, transB, m, n, k, alpha, beta) {
+		sgemmDual(lv, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	sgemmBlocked(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmBlocked computes a product with m, n, k >= 1 and alpha != 0 on the
+// blocked path (packing, micro-kernels, threads) of level lv.
+func sgemmBlocked(lv level, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: active}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv}
 	j.kern = gemmKernelFor(j.lv, n)
 	if transA && !transB && alpha == 1 {
 		if kern, ok := gemmKernelTN(j.lv, n); ok {
@@ -508,6 +519,13 @@ func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
 	if rows < mr {
 		clear(dst)
 	}
+	// With alpha 1 the panel is the transpose of the rows x kc block of A
+	// (GemmTranspose where the level has it: at most 24 x 256 floats), a
+	// bit-exact copy: a signalling NaN stays signalling, where 1*a would
+	// quiet it, the same NaN to the micro-kernel's fma.
+	if !j.transA && alpha == 1 && gemmTransposeAsm(j.lv, dst, mr, j.a[row*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda, rows, kc) {
+		return
+	}
 	d := unsafe.Pointer(unsafe.SliceData(dst))
 	if j.transA { // op(A)(i, p) = a[p*lda + i]: rows of the stored A are contiguous in i
 		for p := 0; p < kc; p++ {
@@ -534,13 +552,18 @@ func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
 }
 
 // packB writes op(B)[pc:pc+kc, col:col+cols] as one k-major micro-panel of
-// nr columns (dst[p*nr+j]), zero-padding columns past the edge; unsafe
+// nr columns (dst[p*nr+j]), zero-padding columns past the edge. Transposed
+// B is the transpose of its cols x kc block (GemmTranspose where the level
+// has it: at most 32 x 256 floats, within one call's ChunkLen); else unsafe
 // indexing as in packA.
 func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 	nr := j.nr
 	dst = dst[:kc*nr]
 	if cols < nr {
 		clear(dst)
+	}
+	if j.transB && gemmTransposeAsm(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc) {
+		return
 	}
 	if j.transB { // op(B)(p, c) = b[c*ldb + p]
 		d := unsafe.Pointer(unsafe.SliceData(dst))

@@ -30,6 +30,16 @@ func gemmMicroGeneric(mr, nr, kc int, a, b []float32, ldb int, c []float32, ldc 
 	}
 }
 
+// gemmTransposeGeneric is GemmTranspose's reference (gen/KERNELS.md):
+// dst[j*ldd + i] = src[i*lds + j] for i < rows, j < cols.
+func gemmTransposeGeneric(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	for i := 0; i < rows; i++ {
+		for j, v := range src[i*lds : i*lds+cols] {
+			dst[j*ldd+i] = v
+		}
+	}
+}
+
 // The generic level's micro-tile, and the largest tile of any level (the
 // generic micro-kernel also serves as the oracle of the assembly ones).
 const (

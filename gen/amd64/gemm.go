@@ -61,10 +61,11 @@ func gemmGroup(g *gen) {
 	for _, t := range g.gemmTiles() {
 		g.gemmMicro(t)
 	}
-	g.gemmPackB()    // pack.go
-	g.gemmPackBT()   // pack.go
-	g.gemmPackA()    // packa.go
-	g.gemmNarrowTN() // gemmtn.go
+	g.gemmPackB()     // pack.go
+	g.gemmPackBT()    // pack.go
+	g.gemmPackA()     // packa.go
+	g.gemmNarrowTN()  // gemmtn.go
+	g.gemmTranspose() // transpose.go
 }
 
 const (

@@ -263,13 +263,10 @@ func (g *gen) transposeBlock(rows int, row func(i int) operand.Mem, tail reg.Reg
 			continue
 		}
 		r[i] = g.YMM()
-		switch {
-		case !masked:
+		if masked {
+			g.maskedLoad(row(i), tail, r[i])
+		} else {
 			g.VMOVUPS(row(i), r[i])
-		case g.kmask:
-			g.VMOVUPS_Z(row(i), tail, r[i])
-		default:
-			g.VMASKMOVPS(row(i), tail, r[i])
 		}
 	}
 	o := g.transpose8x8(r)

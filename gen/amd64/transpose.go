@@ -1,0 +1,172 @@
+package main
+
+import (
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// GemmTranspose (gemm group, gen/KERNELS.md "GEMM transpose"): the
+// transpose of a rows x cols block of row-major floats into another
+// row-major block,
+//
+//	dst[j*ldd + i] = src[i*lds + j]   i < rows, j < cols
+//
+// for the driver's transposed NT products (kernels/sgemm_dual.go: C = A·Bᵀ
+// with few rows, computed as Cᵀ = B·Aᵀ into a scratch block and transposed
+// into C) and its packing of partial panels (packA with alpha 1, packB of
+// transposed B).
+//
+// Bands of 8 rows of src (8 lanes of 8 rows of dst), each walked in blocks
+// of 8 columns through transpose8x8 (pack.go): 8 row loads, the in-register
+// transpose, 8 row stores. The last cols % 8 columns of a band are loaded
+// with the remainder mask (fault-suppressing) and only that many transposed
+// rows are stored. The last rows % 8 rows of src form one band of that
+// height, emitted once per height (1..7, chosen by a branch on rows): it
+// loads only its rows and stores the first height floats of each row of
+// dst with plain 4-, 2- and 1-float stores (storeFirst). AVX2's VMASKMOVPS
+// stores are microcoded on AMD: with K-masked and VMASKMOVPS stores, the
+// packing transposes of an AVX2 64x512x10 NT product on Zen 4 (10 x 512
+// floats of B, 4 x 512 of A's edge panel) took 22% of its time, with these
+// 5%.
+//
+// Only moves and shuffles: bit exact. It reads nothing but the cols floats
+// at the start of each of the rows rows of src and writes nothing but the
+// rows floats at the start of each of the cols rows of dst.
+//
+// Registers (GP): dst, ldd, src, lds, 3*lds, 5*lds, 7*lds, rows, the
+// column blocks, cols % 8, the band's two walking pointers, its block
+// counter and the store pointer: 14.
+func (g *gen) gemmTranspose() {
+	g.function("GemmTranspose", "func(dst *float32, ldd int, src *float32, lds, rows, cols int)",
+		"GemmTranspose"+g.suffix+" writes the transpose of the rows x cols block of row-major src",
+		"(row stride lds) to dst (row stride ldd): dst[j*ldd + i] = src[i*lds + j] for i < rows,",
+		"j < cols, in 8x8 blocks, bit exact. rows, cols >= 1, lds >= cols, ldd >= rows (see gen/KERNELS.md).")
+
+	dst := g.arg("dst")
+	ldd := g.arg("ldd")
+	g.SHLQ(operand.U8(2), ldd) // bytes
+	src := g.arg("src")
+	lds := g.arg("lds")
+	g.SHLQ(operand.U8(2), lds)
+	lds3, lds5, lds7 := g.GP64(), g.GP64(), g.GP64()
+	g.LEAQ(operand.Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	g.LEAQ(operand.Mem{Base: lds, Index: lds, Scale: 4}, lds5)
+	g.LEAQ(operand.Mem{Base: lds5, Index: lds, Scale: 2}, lds7)
+	rows := g.arg("rows")
+	blocks := g.arg("cols")
+	colRem := g.copyGP(blocks)
+	g.ANDQ(operand.U32(7), colRem)
+	g.SHRQ(operand.U8(3), blocks)
+	colMask := g.ymmMask(colRem) // the lanes of a band's last, partial column block
+
+	// fullRow addresses row i (0..7) of a full band at s.
+	fullRow := func(s reg.GPVirtual) func(i int) operand.Mem {
+		return func(i int) operand.Mem {
+			switch i {
+			case 4:
+				return operand.Mem{Base: s, Index: lds, Scale: 4}
+			case 5:
+				return operand.Mem{Base: s, Index: lds5, Scale: 1}
+			case 6:
+				return operand.Mem{Base: s, Index: lds3, Scale: 2}
+			case 7:
+				return operand.Mem{Base: s, Index: lds7, Scale: 1}
+			}
+			return stridedRow(s, s, lds, lds3, i)
+		}
+	}
+
+	// band emits the walk over the column blocks of the band of height
+	// (1..8) rows at src, written to the first height lanes at dst of each
+	// row of dst.
+	band := func(height int) {
+		s, d, n := g.copyGP(src), g.copyGP(dst), g.copyGP(blocks)
+		row := fullRow(s)
+		// block transposes the height x 8 (masked: height x colRem) block at
+		// s into the 8 (colRem) rows of dst from d; after a masked block's
+		// last stored row it jumps to skip.
+		block := func(masked bool, skip string) {
+			var r [8]reg.VecVirtual
+			for i := range r {
+				if i >= height {
+					r[i] = r[0] // rows past the band: lanes not stored
+					continue
+				}
+				r[i] = g.YMM()
+				if masked {
+					g.maskedLoad(row(i), colMask, r[i])
+				} else {
+					g.VMOVUPS(row(i), r[i])
+				}
+			}
+			o := g.transpose8x8(r)
+			q := g.copyGP(d)
+			for c := range o {
+				if masked && c > 0 {
+					g.CMPQ(colRem, operand.U32(c))
+					g.JE(operand.LabelRef(skip))
+				}
+				if c > 0 {
+					g.ADDQ(ldd, q)
+				}
+				if height == 8 {
+					g.VMOVUPS(o[c], operand.Mem{Base: q})
+				} else {
+					g.storeFirst(o[c], operand.Mem{Base: q}, height)
+				}
+			}
+		}
+		loop, tail, done := g.label("cols"), g.label("coltail"), g.label("banddone")
+		g.TESTQ(n, n)
+		g.JZ(operand.LabelRef(tail))
+		g.Label(loop)
+		block(false, "")
+		g.ADDQ(operand.U32(32), s)
+		g.LEAQ(operand.Mem{Base: d, Index: ldd, Scale: 8}, d)
+		g.DECQ(n)
+		g.JNZ(operand.LabelRef(loop))
+		g.Label(tail)
+		g.TESTQ(colRem, colRem)
+		g.JZ(operand.LabelRef(done))
+		block(true, done)
+		g.Label(done)
+	}
+
+	bandL, rest, done := g.label("band"), g.label("rowtail"), g.label("done")
+	g.Label(bandL)
+	g.CMPQ(rows, operand.U32(8))
+	g.JB(operand.LabelRef(rest))
+	band(8)
+	g.LEAQ(operand.Mem{Base: src, Index: lds, Scale: 8}, src)
+	g.ADDQ(operand.U32(32), dst)
+	g.SUBQ(operand.U32(8), rows)
+	g.JMP(operand.LabelRef(bandL))
+	// The last rows % 8 rows: one band of that height, each height its own
+	// code (its loads and its stores of height floats fixed).
+	g.Label(rest)
+	tails := make([]string, 8)
+	for h := 1; h < 8; h++ {
+		tails[h] = g.label("rows")
+		g.CMPQ(rows, operand.U32(h))
+		g.JE(operand.LabelRef(tails[h]))
+	}
+	g.JMP(operand.LabelRef(done))
+	for h := 1; h < 8; h++ {
+		g.Label(tails[h])
+		band(h)
+		g.JMP(operand.LabelRef(done))
+	}
+	g.Label(done)
+	g.ret()
+}
+
+// maskedLoad loads the lanes of YMM dst that mask selects from m, the
+// others +0, without faulting on the ones it does not (a zeroing K-masked
+// VMOVUPS on AVX-512, VMASKMOVPS on AVX2).
+func (g *gen) maskedLoad(m operand.Mem, mask reg.Register, dst reg.VecVirtual) {
+	if g.kmask {
+		g.VMOVUPS_Z(m, mask, dst)
+		return
+	}
+	g.VMASKMOVPS(m, mask, dst)
+}
