@@ -63,6 +63,7 @@ var gemmTrainLayers = []struct {
 	{"fc2", 64, 512, 512},
 	{"fc3", 64, 512, 10},
 	{"fc1", 256, 784, 512},
+	{"fc1", 16, 784, 512}, // the tutorial's default batch (train.DefaultConfig)
 }
 
 // GemmShapes is the shape table of BenchmarkSgemm, `vecgrad bench gemm` and

@@ -103,8 +103,8 @@ func TestGemmShapes(t *testing.T) {
 			t.Errorf("shape %s: group %q", s.ID(), s.Group)
 		}
 	}
-	if square != 6 || train != 12 {
-		t.Errorf("%d square and %d train shapes, want 6 and 12", square, train)
+	if square != 6 || train != 15 {
+		t.Errorf("%d square and %d train shapes, want 6 and 15", square, train)
 	}
 	for list, want := range map[string][]string{
 		"square":                   {"64x64x64", "128x128x128", "256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048"},

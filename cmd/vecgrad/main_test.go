@@ -132,7 +132,7 @@ func TestBenchGemmSmoke(t *testing.T) {
 		}
 	}
 	status, stdout, stderr = runArgs("bench", "gemm", "-list", "-shapes", "train")
-	if status != exitOK || stderr != "" || strings.Count(stdout, "\n") != 12 || !strings.Contains(stdout, "512x64x784_TN\n") {
+	if status != exitOK || stderr != "" || strings.Count(stdout, "\n") != 15 || !strings.Contains(stdout, "512x64x784_TN\n") {
 		t.Errorf("-list -shapes train: status %d, stderr %q, stdout %q", status, stderr, stdout)
 	}
 }
