@@ -317,6 +317,24 @@ func stridedRow(base, base4, ld, ld3 reg.GPVirtual, r int) operand.Mem {
 	panic("stridedRow: row out of range")
 }
 
+// groupRow addresses row r (0..7) of a group of rows ld bytes apart from one
+// base register, given ld3, ld5 and ld7 = 3, 5 and 7 times ld (rows 0-4 and
+// 6 through the scales 1, 2, 4 of ld and 2 of ld3): one GP register per
+// group of 8 rows instead of stridedRow's two.
+func groupRow(base, ld, ld3, ld5, ld7 reg.GPVirtual, r int) operand.Mem {
+	switch r {
+	case 4:
+		return operand.Mem{Base: base, Index: ld, Scale: 4}
+	case 5:
+		return operand.Mem{Base: base, Index: ld5, Scale: 1}
+	case 6:
+		return operand.Mem{Base: base, Index: ld3, Scale: 2}
+	case 7:
+		return operand.Mem{Base: base, Index: ld7, Scale: 1}
+	}
+	return stridedRow(base, base, ld, ld3, r)
+}
+
 // ---- loop skeletons -------------------------------------------------------
 
 // stream emits the loop over the n elements (n >= 0, rem is consumed) of the

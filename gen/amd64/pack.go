@@ -172,19 +172,7 @@ func (g *gen) gemmPackBT() {
 	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 4}, ldb5)
 	g.LEAQ(operand.Mem{Base: ldb5, Index: ldb, Scale: 2}, ldb7)
 	row := func(base reg.GPVirtual) func(i int) operand.Mem {
-		return func(i int) operand.Mem {
-			switch i {
-			case 4:
-				return operand.Mem{Base: base, Index: ldb, Scale: 4}
-			case 5:
-				return operand.Mem{Base: base, Index: ldb5, Scale: 1}
-			case 6:
-				return operand.Mem{Base: base, Index: ldb3, Scale: 2}
-			case 7:
-				return operand.Mem{Base: base, Index: ldb7, Scale: 1}
-			}
-			return stridedRow(base, base, ldb, ldb3, i)
-		}
+		return func(i int) operand.Mem { return groupRow(base, ldb, ldb3, ldb5, ldb7, i) }
 	}
 	bases := make([]reg.GPVirtual, groups)
 	for gi := range bases {

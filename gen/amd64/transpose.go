@@ -59,21 +59,9 @@ func (g *gen) gemmTranspose() {
 	g.SHRQ(operand.U8(3), blocks)
 	colMask := g.ymmMask(colRem) // the lanes of a band's last, partial column block
 
-	// fullRow addresses row i (0..7) of a full band at s.
+	// fullRow addresses row i (0..7) of a band at s.
 	fullRow := func(s reg.GPVirtual) func(i int) operand.Mem {
-		return func(i int) operand.Mem {
-			switch i {
-			case 4:
-				return operand.Mem{Base: s, Index: lds, Scale: 4}
-			case 5:
-				return operand.Mem{Base: s, Index: lds5, Scale: 1}
-			case 6:
-				return operand.Mem{Base: s, Index: lds3, Scale: 2}
-			case 7:
-				return operand.Mem{Base: s, Index: lds7, Scale: 1}
-			}
-			return stridedRow(s, s, lds, lds3, i)
-		}
+		return func(i int) operand.Mem { return groupRow(s, lds, lds3, lds5, lds7, i) }
 	}
 
 	// band emits the walk over the column blocks of the band of height
