@@ -8,7 +8,8 @@
 # Environment: PYTHON, a Python with torch, tried before /usr/bin/python3
 # (where Debian's python3-torch installs) and python3 on PATH.
 # OMP_NUM_THREADS and MKL_NUM_THREADS are unset, so that the script's
-# torch.set_num_threads picks the thread count.
+# torch.set_num_threads picks the thread count (and, for an OpenBLAS
+# system BLAS, its openblas_set_num_threads).
 #
 # Without a Python that imports torch it prints a note and exits 0. This
 # directory holds no .go file on purpose.
