@@ -4181,6 +4181,7 @@ band_173:
 	JZ    coltail_177
 
 cols_176:
+	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
 	VMOVUPS    (R12)(BX*2), Y3
@@ -4213,7 +4214,6 @@ cols_176:
 	VPERM2F128 $0x31, Y6, Y9, Y6
 	VPERM2F128 $0x20, Y5, Y1, Y9
 	VPERM2F128 $0x31, Y5, Y1, Y1
-	MOVQ       R13, R15
 	VMOVUPS    Y7, (R15)
 	ADDQ       CX, R15
 	VMOVUPS    Y8, (R15)
@@ -4269,36 +4269,35 @@ coltail_177:
 	VPERM2F128 $0x31, Y6, Y9, Y6
 	VPERM2F128 $0x20, Y5, Y1, Y9
 	VPERM2F128 $0x31, Y5, Y1, Y1
-	MOVQ       R13, R12
-	VMOVUPS    Y7, (R12)
+	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y8, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000002
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y4, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y9, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y9, (R13)
 	CMPQ       R11, $0x00000004
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y3, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y2, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y6, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000007
 	JE         banddone_178
-	ADDQ       CX, R12
-	VMOVUPS    Y1, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y1, (R13)
 
 banddone_178:
 	LEAQ (DX)(BX*8), DX
@@ -4330,6 +4329,7 @@ rows_179:
 	JZ    coltail_187
 
 cols_186:
+	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
 	VUNPCKHPS  Y1, Y1, Y3
@@ -4355,7 +4355,6 @@ cols_186:
 	VPERM2F128 $0x31, Y8, Y4, Y4
 	VPERM2F128 $0x20, Y1, Y3, Y8
 	VPERM2F128 $0x31, Y1, Y3, Y1
-	MOVQ       AX, SI
 	VMOVSS     X7, (SI)
 	ADDQ       CX, SI
 	VMOVSS     X9, (SI)
@@ -4444,6 +4443,7 @@ rows_180:
 	JZ    coltail_190
 
 cols_189:
+	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
 	VUNPCKLPS  Y2, Y1, Y3
@@ -4470,7 +4470,6 @@ cols_189:
 	VPERM2F128 $0x31, Y8, Y4, Y4
 	VPERM2F128 $0x20, Y1, Y2, Y8
 	VPERM2F128 $0x31, Y1, Y2, Y1
-	MOVQ       AX, DI
 	VMOVLPS    X7, (DI)
 	ADDQ       CX, DI
 	VMOVLPS    X9, (DI)
@@ -4560,6 +4559,7 @@ rows_181:
 	JZ    coltail_193
 
 cols_192:
+	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
 	VMOVUPS    (DX)(BX*2), Y3
@@ -4587,7 +4587,6 @@ cols_192:
 	VPERM2F128 $0x31, Y8, Y5, Y5
 	VPERM2F128 $0x20, Y1, Y2, Y8
 	VPERM2F128 $0x31, Y1, Y2, Y1
-	MOVQ       AX, DI
 	VMOVLPS    X7, (DI)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(DI)
@@ -4710,6 +4709,7 @@ rows_182:
 	JZ    coltail_196
 
 cols_195:
+	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
 	VMOVUPS    (DX)(BX*2), Y3
@@ -4738,7 +4738,6 @@ cols_195:
 	VPERM2F128 $0x31, Y8, Y6, Y6
 	VPERM2F128 $0x20, Y1, Y2, Y8
 	VPERM2F128 $0x31, Y1, Y2, Y1
-	MOVQ       AX, R8
 	VMOVUPS    X7, (R8)
 	ADDQ       CX, R8
 	VMOVUPS    X9, (R8)
@@ -4830,6 +4829,7 @@ rows_183:
 	JZ    coltail_199
 
 cols_198:
+	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
 	VMOVUPS      (DX)(BX*2), Y3
@@ -4859,7 +4859,6 @@ cols_198:
 	VPERM2F128   $0x31, Y8, Y7, Y7
 	VPERM2F128   $0x20, Y1, Y2, Y8
 	VPERM2F128   $0x31, Y1, Y2, Y1
-	MOVQ         AX, R8
 	VMOVUPS      X5, (R8)
 	VEXTRACTF128 $0x01, Y5, X2
 	VMOVSS       X2, 16(R8)
@@ -4984,6 +4983,7 @@ rows_184:
 	JZ    coltail_202
 
 cols_201:
+	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
 	VMOVUPS      (DX)(BX*2), Y3
@@ -5014,7 +5014,6 @@ cols_201:
 	VPERM2F128   $0x31, Y6, Y8, Y6
 	VPERM2F128   $0x20, Y1, Y2, Y8
 	VPERM2F128   $0x31, Y1, Y2, Y1
-	MOVQ         AX, R9
 	VMOVUPS      X5, (R9)
 	VEXTRACTF128 $0x01, Y5, X2
 	VMOVLPS      X2, 16(R9)
@@ -5140,6 +5139,7 @@ rows_185:
 	JZ    coltail_205
 
 cols_204:
+	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
 	VMOVUPS      (DX)(BX*2), Y3
@@ -5171,7 +5171,6 @@ cols_204:
 	VPERM2F128   $0x31, Y6, Y9, Y6
 	VPERM2F128   $0x20, Y1, Y2, Y9
 	VPERM2F128   $0x31, Y1, Y2, Y1
-	MOVQ         AX, R9
 	VMOVUPS      X5, (R9)
 	VEXTRACTF128 $0x01, Y5, X2
 	VMOVLPS      X2, 16(R9)

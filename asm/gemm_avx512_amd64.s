@@ -11383,6 +11383,7 @@ band_246:
 	JZ    coltail_250
 
 cols_249:
+	MOVQ       R13, R15
 	VMOVUPS    (R12), Y0
 	VMOVUPS    (R12)(BX*1), Y1
 	VMOVUPS    (R12)(BX*2), Y2
@@ -11415,7 +11416,6 @@ cols_249:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	MOVQ       R13, R15
 	VMOVUPS    Y6, (R15)
 	ADDQ       CX, R15
 	VMOVUPS    Y7, (R15)
@@ -11471,36 +11471,35 @@ coltail_250:
 	VSHUFF32X4 $0x03, Y5, Y8, Y5
 	VSHUFF32X4 $0x00, Y4, Y0, Y8
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
-	MOVQ       R13, R12
-	VMOVUPS    Y6, (R12)
+	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y7, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y3, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000003
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y8, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000004
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y2, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000005
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y1, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y1, (R13)
 	CMPQ       R11, $0x00000006
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y5, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000007
 	JE         banddone_251
-	ADDQ       CX, R12
-	VMOVUPS    Y0, (R12)
+	ADDQ       CX, R13
+	VMOVUPS    Y0, (R13)
 
 banddone_251:
 	LEAQ (DX)(BX*8), DX
@@ -11532,6 +11531,7 @@ rows_252:
 	JZ    coltail_260
 
 cols_259:
+	MOVQ       AX, SI
 	VMOVUPS    (DX), Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -11557,7 +11557,6 @@ cols_259:
 	VSHUFF32X4 $0x03, Y7, Y3, Y3
 	VSHUFF32X4 $0x00, Y0, Y2, Y7
 	VSHUFF32X4 $0x03, Y0, Y2, Y0
-	MOVQ       AX, SI
 	VMOVSS     X6, (SI)
 	ADDQ       CX, SI
 	VMOVSS     X8, (SI)
@@ -11646,6 +11645,7 @@ rows_253:
 	JZ    coltail_263
 
 cols_262:
+	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
 	VUNPCKLPS  Y1, Y0, Y2
@@ -11672,7 +11672,6 @@ cols_262:
 	VSHUFF32X4 $0x03, Y7, Y3, Y3
 	VSHUFF32X4 $0x00, Y0, Y1, Y7
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
-	MOVQ       AX, DI
 	VMOVLPS    X6, (DI)
 	ADDQ       CX, DI
 	VMOVLPS    X8, (DI)
@@ -11762,6 +11761,7 @@ rows_254:
 	JZ    coltail_266
 
 cols_265:
+	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
 	VMOVUPS    (DX)(BX*2), Y2
@@ -11789,7 +11789,6 @@ cols_265:
 	VSHUFF32X4 $0x03, Y7, Y4, Y4
 	VSHUFF32X4 $0x00, Y0, Y1, Y7
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
-	MOVQ       AX, DI
 	VMOVLPS    X6, (DI)
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(DI)
@@ -11912,6 +11911,7 @@ rows_255:
 	JZ    coltail_269
 
 cols_268:
+	MOVQ       AX, R8
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
 	VMOVUPS    (DX)(BX*2), Y2
@@ -11940,7 +11940,6 @@ cols_268:
 	VSHUFF32X4 $0x03, Y7, Y5, Y5
 	VSHUFF32X4 $0x00, Y0, Y1, Y7
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
-	MOVQ       AX, R8
 	VMOVUPS    X6, (R8)
 	ADDQ       CX, R8
 	VMOVUPS    X8, (R8)
@@ -12032,6 +12031,7 @@ rows_256:
 	JZ    coltail_272
 
 cols_271:
+	MOVQ         AX, R8
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
 	VMOVUPS      (DX)(BX*2), Y2
@@ -12061,7 +12061,6 @@ cols_271:
 	VSHUFF32X4   $0x03, Y7, Y6, Y6
 	VSHUFF32X4   $0x00, Y0, Y1, Y7
 	VSHUFF32X4   $0x03, Y0, Y1, Y0
-	MOVQ         AX, R8
 	VMOVUPS      X4, (R8)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(R8)
@@ -12186,6 +12185,7 @@ rows_257:
 	JZ    coltail_275
 
 cols_274:
+	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
 	VMOVUPS      (DX)(BX*2), Y2
@@ -12216,7 +12216,6 @@ cols_274:
 	VSHUFF32X4   $0x03, Y5, Y7, Y5
 	VSHUFF32X4   $0x00, Y0, Y1, Y7
 	VSHUFF32X4   $0x03, Y0, Y1, Y0
-	MOVQ         AX, R9
 	VMOVUPS      X4, (R9)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(R9)
@@ -12342,6 +12341,7 @@ rows_258:
 	JZ    coltail_278
 
 cols_277:
+	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
 	VMOVUPS      (DX)(BX*2), Y2
@@ -12373,7 +12373,6 @@ cols_277:
 	VSHUFF32X4   $0x03, Y5, Y8, Y5
 	VSHUFF32X4   $0x00, Y0, Y1, Y8
 	VSHUFF32X4   $0x03, Y0, Y1, Y0
-	MOVQ         AX, R9
 	VMOVUPS      X4, (R9)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(R9)

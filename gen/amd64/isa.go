@@ -274,6 +274,17 @@ func (g *gen) load(m operand.Mem, t reg.Register) reg.VecVirtual {
 	return r
 }
 
+// maskedLoad loads the lanes of YMM dst that mask selects from m, the
+// others +0, without faulting on the ones it does not (a zeroing K-masked
+// VMOVUPS on AVX-512, VMASKMOVPS on AVX2).
+func (g *gen) maskedLoad(m operand.Mem, mask reg.Register, dst reg.VecVirtual) {
+	if g.kmask {
+		g.VMOVUPS_Z(m, mask, dst)
+		return
+	}
+	g.VMASKMOVPS(m, mask, dst)
+}
+
 // store writes r to m, only the lanes of t if t is a tail mask.
 func (g *gen) store(r reg.Register, m operand.Mem, t reg.Register) {
 	switch {

@@ -74,35 +74,17 @@ func (g *gen) gemmTranspose() {
 		// s into the 8 (colRem) rows of dst from d; after a masked block's
 		// last stored row it jumps to skip.
 		block := func(masked bool, skip string) {
-			var r [8]reg.VecVirtual
-			for i := range r {
-				if i >= height {
-					r[i] = r[0] // rows past the band: lanes not stored
-					continue
-				}
-				r[i] = g.YMM()
-				if masked {
-					g.maskedLoad(row(i), colMask, r[i])
-				} else {
-					g.VMOVUPS(row(i), r[i])
-				}
-			}
-			o := g.transpose8x8(r)
 			q := g.copyGP(d)
-			for c := range o {
-				if masked && c > 0 {
-					g.CMPQ(colRem, operand.U32(c))
-					g.JE(operand.LabelRef(skip))
-				}
+			g.transposeBlock(height, row, colMask, colRem, masked, skip, func(c int, col reg.VecVirtual) {
 				if c > 0 {
 					g.ADDQ(ldd, q)
 				}
 				if height == 8 {
-					g.VMOVUPS(o[c], operand.Mem{Base: q})
+					g.VMOVUPS(col, operand.Mem{Base: q})
 				} else {
-					g.storeFirst(o[c], operand.Mem{Base: q}, height)
+					g.storeFirst(col, operand.Mem{Base: q}, height)
 				}
-			}
+			})
 		}
 		loop, tail, done := g.label("cols"), g.label("coltail"), g.label("banddone")
 		g.TESTQ(n, n)
@@ -146,15 +128,4 @@ func (g *gen) gemmTranspose() {
 	}
 	g.Label(done)
 	g.ret()
-}
-
-// maskedLoad loads the lanes of YMM dst that mask selects from m, the
-// others +0, without faulting on the ones it does not (a zeroing K-masked
-// VMOVUPS on AVX-512, VMASKMOVPS on AVX2).
-func (g *gen) maskedLoad(m operand.Mem, mask reg.Register, dst reg.VecVirtual) {
-	if g.kmask {
-		g.VMOVUPS_Z(m, mask, dst)
-		return
-	}
-	g.VMASKMOVPS(m, mask, dst)
 }
