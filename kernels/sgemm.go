@@ -562,10 +562,10 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 	if cols < nr {
 		clear(dst)
 	}
-	if j.transB && gemmTransposeAsm(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc) {
-		return
-	}
 	if j.transB { // op(B)(p, c) = b[c*ldb + p]
+		if gemmTransposeAsm(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc) {
+			return
+		}
 		d := unsafe.Pointer(unsafe.SliceData(dst))
 		for c := 0; c < cols; c++ {
 			src := j.b[(col+c)*j.ldb+pc:][:kc]

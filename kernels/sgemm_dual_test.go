@@ -165,7 +165,7 @@ func TestGemmDualChoice(t *testing.T) {
 		{true, true, 32, 512, 784, 1, 0, false},   // only NT
 		{false, false, 32, 512, 784, 1, 0, false}, // NN packs nothing transposed
 		{false, true, 64, 10, 512, 1, 0, false},   // the classifier: its 10 x 512 pack is small
-		{false, true, 200, 512, 784, 1, 0, false}, // as many rows as panels of B' could hold
+		{false, true, 200, 512, 784, 1, 0, false}, // more rows than two of the transposed product's B panels hold
 		{false, true, 16, 512, 8, 1, 1, false},    // k too short for C's two transposes to pay
 		{false, true, 16, 512, 80, 1, 1, true},    // ... and long enough
 	} {
