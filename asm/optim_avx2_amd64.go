@@ -17,4 +17,4 @@ func SGDStepAVX2(variant int, p *float32, grad *float32, buf *float32, n int, ne
 // p = p + (negStep*m)/(sqrt(v)/bc2s + eps). Without amsgrad vmax is not touched.
 //
 //go:noescape
-func AdamStepAVX2(variant int, p *float32, grad *float32, m *float32, v *float32, vmax *float32, n int, beta1 float32, c1 float32, beta2 float32, c2 float32, bc2s float32, eps float32, negStep float32, wd float32, decay float32, sign float32)
+func AdamStepAVX2(variant int, p *float32, grad *float32, m *float32, v *float32, vmax *float32, n int, beta1 float32, c1 float32, beta2 float32, c2 float32, bc2s float32, rhi float32, rlo float32, eps float32, negStep float32, wd float32, decay float32, sign float32)

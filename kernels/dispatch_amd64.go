@@ -458,7 +458,7 @@ func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 			s.beta1, s.c1, s.beta2, s.c2, s.bc2s, s.rhi, s.rlo, s.eps, s.negStep, s.wd, s.decay, s.sign)
 	case levelAVX2:
 		asm.AdamStepAVX2(variant, &p[0], &g[0], &m[0], &v[0], px, len(p),
-			s.beta1, s.c1, s.beta2, s.c2, s.bc2s, s.eps, s.negStep, s.wd, s.decay, s.sign)
+			s.beta1, s.c1, s.beta2, s.c2, s.bc2s, s.rhi, s.rlo, s.eps, s.negStep, s.wd, s.decay, s.sign)
 	default:
 		adamStepGeneric(variant, p, g, m, v, vmax, s)
 	}

@@ -140,7 +140,7 @@ const (
 type adamScalars struct {
 	beta1, c1, beta2, c2 float32
 	bc2s, eps, negStep   float32
-	rhi, rlo             float32 // 1/bc2s in two terms, for the AVX-512 kernel's division by bc2s (gen/amd64 divConst)
+	rhi, rlo             float32 // 1/bc2s in two terms, for the amd64 kernels' division by bc2s (gen/amd64 divConst)
 	wd, decay            float32
 	sign                 float32 // -0 when maximizing, else +0: XORed into g
 }
@@ -238,8 +238,8 @@ func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	if h.AMSGrad {
 		checkSameLen("AdamStep", []string{"p", "vmax"}, len(p), len(vmax))
 	}
-	// The bias corrections 1 - Beta^t must lie in (0, 1]: the AVX-512
-	// kernel divides by sqrt(1 - Beta2^t) through its reciprocal, which
+	// The bias corrections 1 - Beta^t must lie in (0, 1]: the amd64
+	// kernels divide by sqrt(1 - Beta2^t) through its reciprocal, which
 	// needs a normal positive divisor (gen/amd64 divConst).
 	if h.Step < 1 || !(h.Beta1 >= 0 && h.Beta1 < 1) || !(h.Beta2 >= 0 && h.Beta2 < 1) {
 		panic(fmt.Sprintf("kernels: AdamStep: Step = %d, Beta1 = %g, Beta2 = %g: want Step >= 1 and betas in [0, 1)", h.Step, h.Beta1, h.Beta2))

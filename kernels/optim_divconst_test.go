@@ -8,16 +8,17 @@ import (
 	"testing"
 )
 
-// The AVX-512 Adam kernel divides sqrt(v) by bc2s = sqrt(1 - Beta2^t)
-// without the divider: from 1/bc2s in two terms hi and lo, q0 = x*hi + x*lo,
-// then one correction q = q0 + (x - q0*bc2s)*hi, an FMA after an FMA
-// remainder, and x itself where x is +Inf or NaN (gen/amd64 divConst). The
-// tests here check that this is the correctly rounded quotient:
+// The amd64 Adam kernels (AVX-512; AVX2 without amsgrad) divide sqrt(v) by
+// bc2s = sqrt(1 - Beta2^t) without the divider: from 1/bc2s in two terms hi
+// and lo, q0 = x*hi + x*lo, then one correction q = q0 + (x - q0*bc2s)*hi,
+// an FMA after an FMA remainder, and x itself where x is +Inf or NaN
+// (gen/amd64 divConst). The tests here check that this is the correctly
+// rounded quotient:
 // TestAdamDivConst on the sequence itself in Go, for every significand of
 // x, TestAdamDivisionMatchesGeneric on the kernels at many steps t against
 // the reference's division.
 
-// divConstSequence is the AVX-512 kernel's x/c, transcribed.
+// divConstSequence is the amd64 kernels' x/c, transcribed.
 func divConstSequence(x, c, hi, lo float32) float32 {
 	if !(x < float32(math.Inf(1))) {
 		return x

@@ -29,11 +29,11 @@ type isa struct {
 	fullInTail bool
 
 	// adamDivConst: AdamStep divides by bc2s with divConst (FMAs from its
-	// two-term reciprocal) instead of VDIVPS. On Zen 4 that took AVX-512 Adam
-	// on 10^4 parameters from 70 to 91 GB/s (best of 6 interleaved runs).
-	// At AVX2 an earlier form of it (7 FMA-pipe instructions) lost, 65 to
-	// 59 GB/s: the YMM loop issues as many of them for half the lanes, and
-	// AVX2 Adam with amsgrad has no register left for the second term.
+	// two-term reciprocal) instead of VDIVPS, except where the register plan
+	// has no room (adamStep). On Zen 4 that took AVX-512 Adam on 10^4
+	// parameters from 70 to 91 GB/s (best of 6 interleaved runs), AVX2 Adam
+	// from 65-69 to 79-80 GB/s (five interleaved rounds; an earlier form with
+	// two corrections had lost at AVX2, 65 to 59).
 	adamDivConst bool
 
 	nvec     int // vector registers: 32 ZMM, 16 YMM
@@ -48,7 +48,7 @@ var (
 	avx512 = isa{suffix: "AVX512", file: "avx512", w: 16, vec: (*build.Context).ZMM, kmask: true, adamDivConst: true,
 		nvec: 32, mathG: 4, unroll: 4, sumVecs: 4, peakAccs: 24}
 	// AVX2+FMA: 16 YMM (the plans below keep at most 16 live), VMASKMOVPS tails.
-	avx2 = isa{suffix: "AVX2", file: "avx2", w: 8, vec: (*build.Context).YMM, kmask: false, fullInTail: true,
+	avx2 = isa{suffix: "AVX2", file: "avx2", w: 8, vec: (*build.Context).YMM, kmask: false, fullInTail: true, adamDivConst: true,
 		nvec: 16, mathG: 2, unroll: 4, sumVecs: 8, peakAccs: 12}
 
 	isas = []isa{avx512, avx2}

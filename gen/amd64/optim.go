@@ -16,7 +16,7 @@ import (
 // Register plan: each scalar the variant uses is broadcast into a register
 // of its own for the whole call (SGD up to 5: sign, negLR, wd, momentum,
 // damp1; Adam up to 9: sign, beta1, c1, beta2, c2, bc2s, eps, negStep and
-// wd or decay, and on AVX-512 also rhi and rlo for divConst). The vectors
+// wd or decay, and where divConst applies also rhi and rlo). The vectors
 // of a block go one after another through the same body, whose temporaries
 // die before the next vector starts, so avo reuses them: SGD d, p, buf;
 // Adam d, p, m (then the numerator negStep*m), v, the product c2*d, with
@@ -122,8 +122,14 @@ func (g *gen) adamStep() {
 		sign := g.scalar("sign")
 		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
 		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
+		// With amsgrad, 16 vector registers (AVX2) leave none for rhi, rlo
+		// and divConst's temporaries. That step, at 36 bytes per parameter,
+		// gained little from divConst when a timing-only build let it use
+		// Y16-Y20 (AdamW+amsgrad on 10^4, four interleaved rounds on Zen 4:
+		// 72-84 GB/s with VDIVPS, 80-85 with divConst bar one round at 48).
+		divConst := g.adamDivConst && (!ams || g.nvec > 16)
 		var rhi, rlo reg.VecVirtual
-		if g.adamDivConst {
+		if divConst {
 			rhi, rlo = g.scalar("rhi"), g.scalar("rlo")
 		}
 		var k reg.VecVirtual
@@ -176,7 +182,7 @@ func (g *gen) adamStep() {
 
 			den := g.v()
 			g.VSQRTPS(vv, den)
-			if g.adamDivConst {
+			if divConst {
 				den = g.divConst(den, bc2s, rhi, rlo) // sqrt(v)/bc2s
 			} else {
 				g.VDIVPS(bc2s, den, den) // sqrt(v)/bc2s
