@@ -9,3 +9,15 @@ package asm
 //
 //go:noescape
 func FMAPeakNEON(iters int) int
+
+// SqrtPeakNEON runs iters iterations of independent register-only square roots
+// (FSQRT, correctly rounded, on the divider) and returns the lanes done.
+//
+//go:noescape
+func SqrtPeakNEON(iters int) int
+
+// DivPeakNEON runs iters iterations of independent register-only divisions
+// (FDIV, correctly rounded, on the divider) and returns the lanes done.
+//
+//go:noescape
+func DivPeakNEON(iters int) int

@@ -70,3 +70,61 @@ loop_2:
 zero_1:
 	MOVD	ZR, ret+8(FP)
 	RET
+
+// func SqrtPeakNEON(iters int) int
+TEXT ·SqrtPeakNEON(SB), NOSPLIT, $0-16
+	MOVD	iters+0(FP), R0
+	CMP	$0, R0
+	BLE	zero_1
+	MOVD	$0x3fd9999a, R2
+	VDUP	R2, V8.S4
+	MOVD	$0x40533333, R2
+	VDUP	R2, V9.S4
+	MOVD	R0, R1
+loop_2:
+	WORD	$0x6ea1f900 // fsqrt v0.4s, v8.4s
+	WORD	$0x6ea1f901 // fsqrt v1.4s, v8.4s
+	WORD	$0x6ea1f902 // fsqrt v2.4s, v8.4s
+	WORD	$0x6ea1f903 // fsqrt v3.4s, v8.4s
+	WORD	$0x6ea1f904 // fsqrt v4.4s, v8.4s
+	WORD	$0x6ea1f905 // fsqrt v5.4s, v8.4s
+	WORD	$0x6ea1f906 // fsqrt v6.4s, v8.4s
+	WORD	$0x6ea1f907 // fsqrt v7.4s, v8.4s
+	SUBS	$1, R1
+	BNE	loop_2
+	MOVD	$32, R2
+	MUL	R2, R0, R0
+	MOVD	R0, ret+8(FP)
+	RET
+zero_1:
+	MOVD	ZR, ret+8(FP)
+	RET
+
+// func DivPeakNEON(iters int) int
+TEXT ·DivPeakNEON(SB), NOSPLIT, $0-16
+	MOVD	iters+0(FP), R0
+	CMP	$0, R0
+	BLE	zero_1
+	MOVD	$0x3fd9999a, R2
+	VDUP	R2, V8.S4
+	MOVD	$0x40533333, R2
+	VDUP	R2, V9.S4
+	MOVD	R0, R1
+loop_2:
+	WORD	$0x6e29fd00 // fdiv v0.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd01 // fdiv v1.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd02 // fdiv v2.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd03 // fdiv v3.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd04 // fdiv v4.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd05 // fdiv v5.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd06 // fdiv v6.4s, v8.4s, v9.4s
+	WORD	$0x6e29fd07 // fdiv v7.4s, v8.4s, v9.4s
+	SUBS	$1, R1
+	BNE	loop_2
+	MOVD	$32, R2
+	MUL	R2, R0, R0
+	MOVD	R0, ret+8(FP)
+	RET
+zero_1:
+	MOVD	ZR, ret+8(FP)
+	RET

@@ -9,3 +9,15 @@ package asm
 //
 //go:noescape
 func FMAPeakAVX2(iters int) int
+
+// SqrtPeakAVX2 runs iters iterations of independent register-only square roots
+// (correctly rounded, on the divider) and returns the lanes done.
+//
+//go:noescape
+func SqrtPeakAVX2(iters int) int
+
+// DivPeakAVX2 runs iters iterations of independent register-only divisions
+// (correctly rounded, on the divider) and returns the lanes done.
+//
+//go:noescape
+func DivPeakAVX2(iters int) int

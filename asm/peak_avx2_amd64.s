@@ -46,3 +46,92 @@ done_2:
 	MOVQ CX, ret+8(FP)
 	VZEROUPPER
 	RET
+
+// func SqrtPeakAVX2(iters int) int
+// Requires: AVX
+TEXT ·SqrtPeakAVX2(SB), NOSPLIT, $0-16
+	MOVQ         iters+0(FP), AX
+	IMUL3Q       $0x00000040, AX, CX
+	VBROADCASTSS peak_x<>+0(SB), Y0
+	TESTQ        AX, AX
+	JLE          done_4
+
+loop_3:
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	VSQRTPS Y0, Y1
+	DECQ    AX
+	JNZ     loop_3
+
+done_4:
+	MOVQ CX, ret+8(FP)
+	VZEROUPPER
+	RET
+
+DATA peak_x<>+0(SB)/4, $0x3fd9999a
+DATA peak_x<>+4(SB)/4, $0x3fd9999a
+DATA peak_x<>+8(SB)/4, $0x3fd9999a
+DATA peak_x<>+12(SB)/4, $0x3fd9999a
+DATA peak_x<>+16(SB)/4, $0x3fd9999a
+DATA peak_x<>+20(SB)/4, $0x3fd9999a
+DATA peak_x<>+24(SB)/4, $0x3fd9999a
+DATA peak_x<>+28(SB)/4, $0x3fd9999a
+DATA peak_x<>+32(SB)/4, $0x3fd9999a
+DATA peak_x<>+36(SB)/4, $0x3fd9999a
+DATA peak_x<>+40(SB)/4, $0x3fd9999a
+DATA peak_x<>+44(SB)/4, $0x3fd9999a
+DATA peak_x<>+48(SB)/4, $0x3fd9999a
+DATA peak_x<>+52(SB)/4, $0x3fd9999a
+DATA peak_x<>+56(SB)/4, $0x3fd9999a
+DATA peak_x<>+60(SB)/4, $0x3fd9999a
+GLOBL peak_x<>(SB), RODATA|NOPTR, $64
+
+// func DivPeakAVX2(iters int) int
+// Requires: AVX
+TEXT ·DivPeakAVX2(SB), NOSPLIT, $0-16
+	MOVQ         iters+0(FP), AX
+	IMUL3Q       $0x00000040, AX, CX
+	VBROADCASTSS peak_x<>+0(SB), Y0
+	VBROADCASTSS peak_y<>+0(SB), Y1
+	TESTQ        AX, AX
+	JLE          done_6
+
+loop_5:
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	VDIVPS Y1, Y0, Y2
+	DECQ   AX
+	JNZ    loop_5
+
+done_6:
+	MOVQ CX, ret+8(FP)
+	VZEROUPPER
+	RET
+
+DATA peak_y<>+0(SB)/4, $0x40533333
+DATA peak_y<>+4(SB)/4, $0x40533333
+DATA peak_y<>+8(SB)/4, $0x40533333
+DATA peak_y<>+12(SB)/4, $0x40533333
+DATA peak_y<>+16(SB)/4, $0x40533333
+DATA peak_y<>+20(SB)/4, $0x40533333
+DATA peak_y<>+24(SB)/4, $0x40533333
+DATA peak_y<>+28(SB)/4, $0x40533333
+DATA peak_y<>+32(SB)/4, $0x40533333
+DATA peak_y<>+36(SB)/4, $0x40533333
+DATA peak_y<>+40(SB)/4, $0x40533333
+DATA peak_y<>+44(SB)/4, $0x40533333
+DATA peak_y<>+48(SB)/4, $0x40533333
+DATA peak_y<>+52(SB)/4, $0x40533333
+DATA peak_y<>+56(SB)/4, $0x40533333
+DATA peak_y<>+60(SB)/4, $0x40533333
+GLOBL peak_y<>(SB), RODATA|NOPTR, $64

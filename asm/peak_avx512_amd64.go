@@ -9,3 +9,15 @@ package asm
 //
 //go:noescape
 func FMAPeakAVX512(iters int) int
+
+// SqrtPeakAVX512 runs iters iterations of independent register-only square roots
+// (correctly rounded, on the divider) and returns the lanes done.
+//
+//go:noescape
+func SqrtPeakAVX512(iters int) int
+
+// DivPeakAVX512 runs iters iterations of independent register-only divisions
+// (correctly rounded, on the divider) and returns the lanes done.
+//
+//go:noescape
+func DivPeakAVX512(iters int) int

@@ -121,6 +121,21 @@ func TestKernelsTable(t *testing.T) {
 	}
 }
 
+// TestDividerBound checks that the times of the square roots and the
+// divisions add: at 2 roots and 4 quotients per second, an element with
+// one of each takes 1/2 + 1/4 s.
+func TestDividerBound(t *testing.T) {
+	d := bench.DividerRates{Sqrt: 2, Div: 4}
+	for _, c := range []struct {
+		sqrts, divs int
+		want        float64
+	}{{1, 1, 4.0 / 3}, {1, 2, 1}, {1, 0, 2}, {0, 1, 4}} {
+		if got := d.ElemsPerSec(c.sqrts, c.divs); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("ElemsPerSec(%d, %d) = %v, want %v", c.sqrts, c.divs, got, c.want)
+		}
+	}
+}
+
 func TestMeasureSmoke(t *testing.T) {
 	if g, err := bench.FMAPeak("generic", 1, tiny); err != nil || g <= 0 {
 		t.Errorf("FMAPeak(generic, 1) = %v, %v", g, err)
@@ -130,6 +145,17 @@ func TestMeasureSmoke(t *testing.T) {
 	}
 	if _, err := bench.FMAPeak("nosuch", 1, tiny); err == nil {
 		t.Error("FMAPeak(nosuch): no error")
+	}
+	for _, c := range []struct {
+		level   string
+		threads int
+	}{{"generic", 1}, {kernels.Levels()[0], 2}} {
+		if d, err := bench.Divider(c.level, c.threads, tiny); err != nil || !(d.Sqrt > 0) || !(d.Div > 0) {
+			t.Errorf("Divider(%s, %d) = %+v, %v", c.level, c.threads, d, err)
+		}
+	}
+	if _, err := bench.Divider("nosuch", 1, tiny); err == nil {
+		t.Error("Divider(nosuch): no error")
 	}
 	if g := bench.Triad(16<<10, 1, tiny); g <= 0 {
 		t.Errorf("Triad(16 KiB, 1 thread) = %v", g)

@@ -17,6 +17,10 @@ type OptimKernel struct {
 	Arrays, BytesPerParam int
 	// Run performs one step on b (b.State has Arrays-2 arrays).
 	Run func(b *OptimBuffers)
+	// DividerWork, when not nil, returns the correctly rounded square roots
+	// and divisions per parameter of the step at the active level: its
+	// divider bound (DividerRates.ElemsPerSec) is reported beside the roof.
+	DividerWork func() (sqrts, divs int)
 }
 
 // WorkingSet returns the bytes of the arrays of a step over n parameters.
@@ -45,11 +49,13 @@ var OptimKernels = []OptimKernel{
 	{Name: "SGD+momentum", Arrays: 3, BytesPerParam: 20,
 		Run: func(b *OptimBuffers) { kernels.SGDStep(b.P, b.G, b.State[0], benchSGD) }},
 	{Name: "Adam", Arrays: 4, BytesPerParam: 28,
-		Run: func(b *OptimBuffers) { kernels.AdamStep(b.P, b.G, b.State[0], b.State[1], nil, benchAdam) }},
+		Run:         func(b *OptimBuffers) { kernels.AdamStep(b.P, b.G, b.State[0], b.State[1], nil, benchAdam) },
+		DividerWork: func() (int, int) { return kernels.AdamDividerWork(false) }},
 	{Name: "AdamW+amsgrad", Arrays: 5, BytesPerParam: 36,
 		Run: func(b *OptimBuffers) {
 			kernels.AdamStep(b.P, b.G, b.State[0], b.State[1], b.State[2], benchAdamW)
-		}},
+		},
+		DividerWork: func() (int, int) { return kernels.AdamDividerWork(true) }},
 }
 
 // OptimSizes are the parameter counts of `vecgrad bench optim`.
@@ -138,11 +144,23 @@ type OptimResult struct {
 	WorkingSet int64
 	GBs        float64 // BytesPerParam*N / best time per step
 	RoofGBs    float64 // triad at the same working set on Threads cores
-	Speedup    float64 // over the generic level of the same run and threads; 0 without it
+	// BoundGBs is the step's divider bound on Threads cores in the same
+	// units, its bytes at the most parameters per second the divider
+	// allows at Level; 0 for a step without DividerWork.
+	BoundGBs float64
+	Speedup  float64 // over the generic level of the same run and threads; 0 without it
 }
 
 // RoofPct is GBs as a percentage of the triad roof.
 func (r *OptimResult) RoofPct() float64 { return 100 * r.GBs / r.RoofGBs }
+
+// BoundPct is GBs as a percentage of the divider bound (0 without one).
+func (r *OptimResult) BoundPct() float64 {
+	if r.BoundGBs == 0 {
+		return 0
+	}
+	return 100 * r.GBs / r.BoundGBs
+}
 
 // MeasureOptim times every step of ks at every level, thread count
 // (kernels.SetThreads: a step of at least 2^15 elements is split across
@@ -150,7 +168,9 @@ func (r *OptimResult) RoofPct() float64 { return 100 * r.GBs / r.RoofGBs }
 // step and size in interleaved rounds, and measures the triad roof at each
 // step's working set on as many cores (Triad, at the best level: three
 // arrays of the same total size) twice, before and after the steps,
-// keeping the larger.
+// keeping the larger. For the steps with DividerWork it measures the
+// divider rates (Divider) at each level on as many cores as the step runs
+// on (kernels.StepWorkers) in the same way, and reports the bound.
 func MeasureOptim(ks []*OptimKernel, levels []string, threads []int, sizes []int, opt Options) []OptimResult {
 	type roofKey struct {
 		ws      int64
@@ -168,8 +188,11 @@ func MeasureOptim(ks []*OptimKernel, levels []string, threads []int, sizes []int
 		}
 	}
 	measureRoofs()
+	dividers := newDividerRoofs(ks, levels, threads, sizes)
+	dividers.measure(opt)
 	defer kernels.SetThreads(kernels.Threads())
 	var out []OptimResult
+	var kernelOf []*OptimKernel // the step of each row of out
 	var arena OptimArena
 	for _, k := range ks {
 		for _, n := range sizes {
@@ -194,12 +217,75 @@ func MeasureOptim(ks []*OptimKernel, levels []string, threads []int, sizes []int
 					r.Speedup = secs[generic*len(threads)+i%len(threads)] / secs[i]
 				}
 				out = append(out, r)
+				kernelOf = append(kernelOf, k)
 			}
 		}
 	}
 	measureRoofs()
+	dividers.measure(opt)
 	for i := range out {
-		out[i].RoofGBs = roofs[roofKey{out[i].WorkingSet, out[i].Threads}]
+		r := &out[i]
+		r.RoofGBs = roofs[roofKey{r.WorkingSet, r.Threads}]
+		if k := kernelOf[i]; k.DividerWork != nil {
+			r.BoundGBs = float64(k.BytesPerParam) * dividers.elemsPerSec(k, r.Level, r.Threads, r.N) / 1e9
+		}
 	}
 	return out
+}
+
+// dividerRoofs are the divider rates of `vecgrad bench optim`, per level
+// and number of cores a step runs on.
+type dividerRoofs struct {
+	rates map[dividerKey]DividerRates
+}
+
+type dividerKey struct {
+	level   string
+	workers int
+}
+
+// newDividerRoofs returns the rates to measure: those of every level and
+// worker count of a step of sizes on threads, if a step of ks has
+// DividerWork.
+func newDividerRoofs(ks []*OptimKernel, levels []string, threads []int, sizes []int) *dividerRoofs {
+	d := &dividerRoofs{rates: map[dividerKey]DividerRates{}}
+	if !slices.ContainsFunc(ks, func(k *OptimKernel) bool { return k.DividerWork != nil }) {
+		return d
+	}
+	defer kernels.SetThreads(kernels.Threads())
+	for _, t := range threads {
+		kernels.SetThreads(t)
+		for _, n := range sizes {
+			for _, l := range levels {
+				d.rates[dividerKey{l, kernels.StepWorkers(n)}] = DividerRates{}
+			}
+		}
+	}
+	return d
+}
+
+// measure measures every rate, keeping the larger of this and any earlier
+// measurement (on a shared machine the larger is the nearer to the truth).
+func (d *dividerRoofs) measure(opt Options) {
+	for key, old := range d.rates {
+		r, err := Divider(key.level, key.workers, opt)
+		if err != nil {
+			continue // a level MeasureOptim's caller checked; the bound stays 0
+		}
+		d.rates[key] = DividerRates{Sqrt: max(old.Sqrt, r.Sqrt), Div: max(old.Div, r.Div)}
+	}
+}
+
+// elemsPerSec returns the divider bound of step k at level on threads, in
+// parameters per second.
+func (d *dividerRoofs) elemsPerSec(k *OptimKernel, level string, threads, n int) float64 {
+	defer kernels.SetThreads(kernels.Threads())
+	kernels.SetThreads(threads)
+	rates := d.rates[dividerKey{level, kernels.StepWorkers(n)}]
+	var sqrts, divs int
+	_ = withISA(level, func() { sqrts, divs = k.DividerWork() })
+	if rates.Sqrt == 0 || rates.Div == 0 {
+		return 0
+	}
+	return rates.ElemsPerSec(sqrts, divs)
 }

@@ -67,5 +67,9 @@ func TestMeasureOptim(t *testing.T) {
 		if want := threads[i%len(threads)]; r.Threads != want {
 			t.Errorf("result %d: %d threads, want %d", i, r.Threads, want)
 		}
+		// Adam has a divider bound, SGD none.
+		if adam := r.Kernel == "Adam"; adam != (r.BoundGBs > 0) || adam != (r.BoundPct() > 0) {
+			t.Errorf("%+v: divider bound %v GB/s (%v%%), want one for Adam only", r, r.BoundGBs, r.BoundPct())
+		}
 	}
 }

@@ -23,32 +23,62 @@ func withISA(level string, f func()) error {
 // per processor Go schedules on (GOMAXPROCS).
 func AllCores() int { return runtime.GOMAXPROCS(0) }
 
-// fmaCallTime is the duration one kernels.FMAPeak call is sized to: long
-// enough to hide the call and timer overhead, far below the ~100 µs beyond
-// which a non-preemptible assembly loop starts to delay the Go scheduler.
-const fmaCallTime = 20 * time.Microsecond
+// probeCallTime is the duration one call of a kernels throughput probe
+// (FMAPeak, SqrtPeak, DivPeak) is sized to: long enough to hide the call
+// and timer overhead, far below the ~100 µs beyond which a non-preemptible
+// assembly loop starts to delay the Go scheduler.
+const probeCallTime = 20 * time.Microsecond
 
 // FMAPeak measures the fused multiply-add peak of instruction-set level, in
 // GFLOP/s, over threads goroutines (1 for one core, AllCores() for all),
 // each on its own OS thread, with kernels.FMAPeak calls sized to about 20 µs.
 // It returns an error if the level is not supported here.
 func FMAPeak(level string, threads int, opt Options) (gflops float64, err error) {
-	err = withISA(level, func() {
-		iters := fmaIters()
-		rate := RunParallel(opt, threads, func(int) int64 {
-			return int64(kernels.FMAPeak(iters))
-		})
-		gflops = rate / 1e9
-	})
-	return gflops, err
+	rate, err := probeRate(level, threads, opt, kernels.FMAPeak)
+	return rate / 1e9, err
 }
 
-// fmaIters calibrates the iteration count of one FMAPeak call at the active
-// level to last about fmaCallTime.
-func fmaIters() int {
-	const probe = 1000
-	t := TimeCall(Options{Reps: 5, MinTime: 2 * time.Millisecond}, func() { kernels.FMAPeak(probe) })
-	iters := int(float64(probe) * fmaCallTime.Seconds() / max(t, 1e-9))
+// DividerRates are the divider's throughputs at one level: correctly
+// rounded float32 square roots and divisions, in lanes per second.
+type DividerRates struct{ Sqrt, Div float64 }
+
+// Divider measures kernels.SqrtPeak and kernels.DivPeak at instruction-set
+// level over threads goroutines, as FMAPeak measures the FMA peak. It
+// returns an error if the level is not supported here.
+func Divider(level string, threads int, opt Options) (DividerRates, error) {
+	sqrt, err := probeRate(level, threads, opt, kernels.SqrtPeak)
+	if err != nil {
+		return DividerRates{}, err
+	}
+	div, err := probeRate(level, threads, opt, kernels.DivPeak)
+	return DividerRates{Sqrt: sqrt, Div: div}, err
+}
+
+// ElemsPerSec returns the elements per second a loop taking sqrts square
+// roots and divs divisions per element can do at most on the divider: the
+// two share it, so their times add (on Zen 4 a stream of both ran within
+// 3% of the sum).
+func (d DividerRates) ElemsPerSec(sqrts, divs int) float64 {
+	return 1 / (float64(sqrts)/d.Sqrt + float64(divs)/d.Div)
+}
+
+// probeRate runs probe (a kernels throughput probe: iterations in, work
+// done out) at level over threads goroutines, in calls sized to about
+// probeCallTime, and returns the work done per second.
+func probeRate(level string, threads int, opt Options, probe func(iters int) int) (rate float64, err error) {
+	err = withISA(level, func() {
+		iters := probeIters(probe)
+		rate = RunParallel(opt, threads, func(int) int64 { return int64(probe(iters)) })
+	})
+	return rate, err
+}
+
+// probeIters calibrates the iteration count of one probe call at the
+// active level to last about probeCallTime.
+func probeIters(probe func(iters int) int) int {
+	const calib = 1000
+	t := TimeCall(Options{Reps: 5, MinTime: 2 * time.Millisecond}, func() { probe(calib) })
+	iters := int(float64(calib) * probeCallTime.Seconds() / max(t, 1e-9))
 	return min(max(iters, 100), 1<<20)
 }
 

@@ -159,6 +159,26 @@ func fmaPeak(iters int) int {
 	return fmaPeakGeneric(iters)
 }
 
+func sqrtPeak(iters int) int {
+	switch active {
+	case levelAVX512:
+		return asm.SqrtPeakAVX512(iters)
+	case levelAVX2:
+		return asm.SqrtPeakAVX2(iters)
+	}
+	return sqrtPeakGeneric(iters)
+}
+
+func divPeak(iters int) int {
+	switch active {
+	case levelAVX512:
+		return asm.DivPeakAVX512(iters)
+	case levelAVX2:
+		return asm.DivPeakAVX2(iters)
+	}
+	return divPeakGeneric(iters)
+}
+
 // gemmKernelFor picks level lv's micro-kernel for a product with n
 // columns: AVX-512 has a 24x16 tile for narrow products (the classifier's
 // n = 10 would fill a third of a 32-wide tile).
@@ -443,6 +463,16 @@ func sgdStep(variant int, p, g, buf []float32, s *sgdScalars) {
 	default:
 		sgdStepGeneric(variant, p, g, buf, s)
 	}
+}
+
+// adamDivisions is the correctly rounded divisions per element of the
+// active level's AdamStep (AdamDividerWork): AVX-512, and AVX2 without
+// amsgrad, divide by bc2s without the divider (gen/amd64 adamStep).
+func adamDivisions(amsgrad bool) int {
+	if active == levelAVX512 || active == levelAVX2 && !amsgrad {
+		return 1
+	}
+	return 2
 }
 
 // adamStep runs AdamStep's variant on one chunk; vmax is nil without

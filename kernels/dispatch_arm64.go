@@ -128,6 +128,20 @@ func fmaPeak(iters int) int {
 	return fmaPeakGeneric(iters)
 }
 
+func sqrtPeak(iters int) int {
+	if active == levelNEON {
+		return asm.SqrtPeakNEON(iters)
+	}
+	return sqrtPeakGeneric(iters)
+}
+
+func divPeak(iters int) int {
+	if active == levelNEON {
+		return asm.DivPeakNEON(iters)
+	}
+	return divPeakGeneric(iters)
+}
+
 // gemmKernelFor picks level lv's micro-kernel (NEON has one tile and no
 // in-place-A form).
 func gemmKernelFor(lv level, n int) gemmKernel {
@@ -207,6 +221,10 @@ func sgdStep(variant int, p, g, buf []float32, s *sgdScalars) {
 		sgdStepGeneric(variant, p, g, buf, s)
 	}
 }
+
+// adamDivisions is the correctly rounded divisions per element of the
+// active level's AdamStep (AdamDividerWork): NEON and the generic loop divide twice.
+func adamDivisions(bool) int { return 2 }
 
 // adamStep runs AdamStep's variant on one chunk; vmax is nil without
 // amsgrad (the assembly then gets v's pointer and never uses it).

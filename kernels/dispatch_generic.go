@@ -23,6 +23,8 @@ func dot(a, b []float32) float32                          { return dotGeneric(a,
 func sumSq(a []float32) float32                           { return sumSqGeneric(a) }
 func argMax(a []float32) int                              { return argMaxGeneric(a) }
 func fmaPeak(iters int) int                               { return fmaPeakGeneric(iters) }
+func sqrtPeak(iters int) int                              { return sqrtPeakGeneric(iters) }
+func divPeak(iters int) int                               { return divPeakGeneric(iters) }
 
 func gemmKernelFor(lv level, n int) gemmKernel {
 	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
@@ -75,6 +77,10 @@ func gemmColsHeight(k gemmKernel, rows int) bool { return false }
 func sgdStep(variant int, p, g, buf []float32, s *sgdScalars) {
 	sgdStepGeneric(variant, p, g, buf, s)
 }
+
+// adamDivisions is the correctly rounded divisions per element of the
+// active level's AdamStep (AdamDividerWork): the generic loop divides twice.
+func adamDivisions(bool) int { return 2 }
 
 func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 	adamStepGeneric(variant, p, g, m, v, vmax, s)

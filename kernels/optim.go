@@ -250,3 +250,12 @@ func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	}
 	runStep(&stepArgs{adam: true, variant: variant, p: p, g: g, s0: m, s1: v, s2: vmax, adamS: s})
 }
+
+// AdamDividerWork returns the correctly rounded square roots and divisions
+// AdamStep takes per element at the active level, with or without amsgrad:
+// one square root, and the divisions by bc2s and by the denominator, of
+// which AVX-512, and AVX2 without amsgrad, do the first with FMAs instead.
+// Both run on the divider, which bounds the step while its working set is
+// in L1 or L2: at SqrtPeak and DivPeak rates S and D (lanes per second) it
+// can do at most 1/(sqrts/S + divs/D) elements per second.
+func AdamDividerWork(amsgrad bool) (sqrts, divs int) { return 1, adamDivisions(amsgrad) }

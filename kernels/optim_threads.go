@@ -55,12 +55,22 @@ const stepSplitMin = 2 * stepTaskLen
 // evenly (with ChunkLen tasks, 7 shared 4:3).
 const stepTaskLen = mc.ChunkLen / 4
 
+// StepWorkers returns the goroutines SGDStep and AdamStep run a step of n
+// parameters on at the current Threads(): 1 below 2^15, else up to one per
+// task of 2^14 elements.
+func StepWorkers(n int) int {
+	if n < stepSplitMin {
+		return 1
+	}
+	return min(Threads(), (n+stepTaskLen-1)/stepTaskLen)
+}
+
 // runStep runs the step a on up to Threads() goroutines.
 func runStep(a *stepArgs) {
 	n := len(a.p)
 	chunks := (n + stepTaskLen - 1) / stepTaskLen
-	workers := min(Threads(), chunks)
-	if workers <= 1 || n < stepSplitMin {
+	workers := StepWorkers(n)
+	if workers <= 1 {
 		for c := range chunks {
 			a.chunk(c)
 		}

@@ -18,9 +18,11 @@ func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 			"roof (c = a + s*b) at each step's working set on as many cores, before and after the\n"+
 			"steps (the larger is kept); print: step, level, threads, parameters, working set, bytes per parameter\n"+
 			"(read + written: SGD+momentum 20, Adam 28, AdamW+amsgrad 36), GB/s (those bytes / best\n"+
-			"time per step), the roof, % of the roof and the speedup over the generic level measured\n"+
-			"in the same run. Every figure is the best of -reps repetitions of at least -mintime; the\n"+
-			"levels' repetitions are interleaved.")
+			"time per step), the roof, % of the roof, for Adam its divider bound (those bytes at the\n"+
+			"most parameters per second the level's correctly rounded square roots and divisions\n"+
+			"allow, measured the same way on as many cores as the step runs on) and % of it, and\n"+
+			"the speedup over the generic level measured in the same run. Every figure is the best\n"+
+			"of -reps repetitions of at least -mintime; the levels' repetitions are interleaved.")
 	stepList := fs.String("steps", "all", "comma-separated optimizer steps (accepted: "+strings.Join(bench.OptimKernelNames(), ", ")+")")
 	levelList := fs.String("levels", strings.Join(kernels.Levels(), ","), "comma-separated instruction-set levels to run, among those this machine supports")
 	sizeList := fs.String("sizes", "1e3,1e4,1e5,1e6,1e7", "comma-separated parameter counts")
@@ -57,9 +59,10 @@ func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 		caches.Source, opt.Reps, opt.MinTime, loadNote())
 	res := bench.MeasureOptim(ks, levels, threads, sizes, opt)
 	fmt.Fprintf(stdout, "roof: triad at the step's working set on as many cores as threads, at %s (12 bytes/element, the larger of two measurements)\n", kernels.Levels()[0])
+	fmt.Fprintln(stdout, "bound: the divider's (kernels.SqrtPeak, DivPeak) for the step's square roots and divisions, on as many cores as it runs on")
 	fmt.Fprintln(stdout)
-	const row = "%-14s %-8s %3s %10s %11s %7s %8s %10s %7s %10s\n"
-	fmt.Fprintf(stdout, row, "step", "isa", "thr", "params", "working set", "B/param", "GB/s", "roof GB/s", "% roof", "vs generic")
+	const row = "%-14s %-8s %3s %10s %11s %7s %8s %10s %7s %10s %8s %10s\n"
+	fmt.Fprintf(stdout, row, "step", "isa", "thr", "params", "working set", "B/param", "GB/s", "roof GB/s", "% roof", "bound GB/s", "% bound", "vs generic")
 	bpp := map[string]int{}
 	for _, k := range ks {
 		bpp[k.Name] = k.BytesPerParam
@@ -69,8 +72,12 @@ func runBenchOptim(args []string, stdout, stderr io.Writer) int {
 		if r.Speedup > 0 {
 			speedup = fmt.Sprintf("%.1fx", r.Speedup)
 		}
+		bound, boundPct := "-", "-"
+		if r.BoundGBs > 0 {
+			bound, boundPct = formatGBs(r.BoundGBs), fmt.Sprintf("%.0f%%", r.BoundPct())
+		}
 		fmt.Fprintf(stdout, row, r.Kernel, r.Level, fmt.Sprint(r.Threads), fmt.Sprint(r.N), bench.FormatBytes(r.WorkingSet), fmt.Sprint(bpp[r.Kernel]),
-			formatGBs(r.GBs), formatGBs(r.RoofGBs), fmt.Sprintf("%.0f%%", r.RoofPct()), speedup)
+			formatGBs(r.GBs), formatGBs(r.RoofGBs), fmt.Sprintf("%.0f%%", r.RoofPct()), bound, boundPct, speedup)
 	}
 	return exitOK
 }

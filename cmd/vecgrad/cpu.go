@@ -16,7 +16,8 @@ func runCPU(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("cpu", "cpu [flags]",
 		"Print the CPU model, GOARCH, the CPU features the kernels use, the cache sizes, the\n"+
 			"supported instruction-set levels (best first), the active level and threads; then\n"+
-			"measure the roofs: FMA peak GFLOP/s per level (one core, all cores) and the triad\n"+
+			"measure the roofs: FMA peak GFLOP/s per level (one core, all cores), the divider's\n"+
+			"square roots and divisions per second per level (one core, all cores) and the triad\n"+
 			"c = a + s*b bandwidth at L1, L2, L3 and DRAM working sets (one core; DRAM also all\n"+
 			"cores). Every figure is the best of -reps repetitions of at least -mintime.")
 	levelsOnly := fs.Bool("levels", false, "print only the supported levels, best first, separated by spaces (no measurement)")
@@ -58,6 +59,20 @@ func runCPU(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t\n", level, one, many)
+	}
+	tw.Flush()
+
+	fmt.Fprintf(stdout, "\nDivider, correctly rounded float32 square roots and divisions, G lanes/s (kernels.SqrtPeak, DivPeak):\n")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "level\tsqrt one core\tdiv one core\tsqrt all %d\tdiv all %d\t\n", all, all)
+	for _, level := range kernels.Levels() {
+		one, err1 := bench.Divider(level, 1, opt)
+		many, err2 := bench.Divider(level, all, opt)
+		if err := firstErr(err1, err2); err != nil {
+			fmt.Fprintf(stderr, "vecgrad cpu: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%.2f\t%.2f\t\n", level, one.Sqrt/1e9, one.Div/1e9, many.Sqrt/1e9, many.Div/1e9)
 	}
 	tw.Flush()
 
