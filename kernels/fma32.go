@@ -2,6 +2,11 @@ package kernels
 
 import "math"
 
+// sqrt32 is the correctly rounded float32 square root, as VSQRTPS and FSQRT
+// compute it: the float64 root of a float32 rounds to the float32 root
+// exactly (double rounding is innocuous for sqrt; Go emits one SQRTSS).
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
 // fma32 returns a*b+c rounded once to float32, as the FMA instructions
 // (VFMADD231PS, FMLA) compute it. Go has no float32 FMA, and rounding the
 // float64 math.FMA result to float32 rounds twice, which is wrong in rare

@@ -70,7 +70,7 @@ func adamStepGeneric(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 			vi = maxNaN(vmax[i], vi)
 			vmax[i] = vi
 		}
-		den := float32(float32(math.Sqrt(float64(vi)))/s.bc2s) + s.eps
+		den := float32(sqrt32(vi)/s.bc2s) + s.eps
 		p[i] = pi + float32(float32(s.negStep*mi)/den)
 	}
 }

@@ -1,7 +1,5 @@
 package kernels
 
-import "math"
-
 // The throughput probes `vecgrad cpu` and `vecgrad bench` time to measure
 // this machine's compute roofs at the active level. Each is one
 // register-only assembly loop: keep iters at a few thousand per call, so
@@ -80,10 +78,6 @@ func divPeakGeneric(iters int) int {
 	sink = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
 	return iters * 8
 }
-
-// sqrt32 is the correctly rounded float32 square root (one SQRTSS: the
-// float64 root of a float32 rounds to the float32 root exactly).
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // sink keeps the compiler from discarding the generic probes' loops.
 var sink float32

@@ -1,7 +1,5 @@
 package kernels
 
-import "math"
-
 func applyUnary(op unaryOp, x float32) float32 {
 	switch op {
 	case unaryRelu:
@@ -14,7 +12,7 @@ func applyUnary(op unaryOp, x float32) float32 {
 	case unaryLog:
 		return log32(x)
 	case unarySqrt:
-		return float32(math.Sqrt(float64(x))) // double rounding is innocuous for sqrt
+		return sqrt32(x)
 	case unaryTanh:
 		return tanh32(x)
 	case unarySigmoid:

@@ -22,9 +22,12 @@ import (
 // Adam d, p, m (then the numerator negStep*m), v, the product c2*d, with
 // amsgrad vmax, the maximum and the NaN mask of vmax (a K register on
 // AVX-512), and in divConst the quotient, the remainder and the mask of the
-// non-finite lanes. The largest plan, AVX2 Adam with amsgrad, is 9 scalars,
-// 6 vectors and the tail mask: 16 YMM. Full vectors take memory operands
-// where the instruction allows; the remainder pass loads masked.
+// non-finite lanes. The largest plans, AVX2 Adam with weight decay (11
+// scalars with rhi and rlo), take all 16 YMM; AVX2 with amsgrad would need
+// more with divConst, so it divides by bc2s with VDIVPS (adamStep).
+// TestAVX2Registers rejects any register above Y15. Full vectors take
+// memory operands where the instruction allows; the remainder pass loads
+// masked.
 func optimGroup(g *gen) {
 	g.sgdStep()
 	g.adamStep()
