@@ -100,16 +100,31 @@ func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 // workers). Traffic: 12 bytes per parameter without momentum, 16 on the
 // first step, 20 otherwise.
 func SGDStep(p, g, buf []float32, h SGDParams) {
-	checkSameLen("SGDStep", []string{"p", "g"}, len(p), len(g))
+	a := sgdStepArgs("SGDStep", p, g, buf, h)
+	runStep(&a, Threads())
+}
+
+// SGDStepSerial is SGDStep on the calling goroutine alone, for callers that
+// split the work themselves (a member of a RunTeam region, which must not
+// hand work to the pool its team occupies). Its results are SGDStep's.
+func SGDStepSerial(p, g, buf []float32, h SGDParams) {
+	a := sgdStepArgs("SGDStepSerial", p, g, buf, h)
+	runStep(&a, 1)
+}
+
+// sgdStepArgs checks SGDStep's operands and returns them with the
+// variant's scalars.
+func sgdStepArgs(fn string, p, g, buf []float32, h SGDParams) stepArgs {
+	checkSameLen(fn, []string{"p", "g"}, len(p), len(g))
 	variant, s := h.sgdArgs()
 	mom := variant >= 2*sgdFirst
 	if mom {
-		checkSameLen("SGDStep", []string{"p", "buf"}, len(p), len(buf))
+		checkSameLen(fn, []string{"p", "buf"}, len(p), len(buf))
 	}
 	if !mom {
 		buf = nil
 	}
-	runStep(&stepArgs{variant: variant, p: p, g: g, s0: buf, sgd: s})
+	return stepArgs{variant: variant, p: p, g: g, s0: buf, sgd: s}
 }
 
 // AdamParams are the hyper-parameters of one Adam or AdamW step
@@ -234,21 +249,35 @@ func recipTwoTerms(c float32) (hi, lo float32) {
 // instruction-set level and for every thread count (as SGDStep's).
 // Traffic: 28 bytes per parameter, 36 with AMSGrad.
 func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
-	checkSameLen("AdamStep", []string{"p", "g", "m", "v"}, len(p), len(g), len(m), len(v))
+	a := adamStepArgs("AdamStep", p, g, m, v, vmax, h)
+	runStep(&a, Threads())
+}
+
+// AdamStepSerial is AdamStep on the calling goroutine alone (see
+// SGDStepSerial). Its results are AdamStep's.
+func AdamStepSerial(p, g, m, v, vmax []float32, h AdamParams) {
+	a := adamStepArgs("AdamStepSerial", p, g, m, v, vmax, h)
+	runStep(&a, 1)
+}
+
+// adamStepArgs checks AdamStep's operands and returns them with the
+// variant's scalars.
+func adamStepArgs(fn string, p, g, m, v, vmax []float32, h AdamParams) stepArgs {
+	checkSameLen(fn, []string{"p", "g", "m", "v"}, len(p), len(g), len(m), len(v))
 	if h.AMSGrad {
-		checkSameLen("AdamStep", []string{"p", "vmax"}, len(p), len(vmax))
+		checkSameLen(fn, []string{"p", "vmax"}, len(p), len(vmax))
 	}
 	// The bias corrections 1 - Beta^t must lie in (0, 1]: the amd64
 	// kernels divide by sqrt(1 - Beta2^t) through its reciprocal, which
 	// needs a normal positive divisor (gen/amd64 divConst).
 	if h.Step < 1 || !(h.Beta1 >= 0 && h.Beta1 < 1) || !(h.Beta2 >= 0 && h.Beta2 < 1) {
-		panic(fmt.Sprintf("kernels: AdamStep: Step = %d, Beta1 = %g, Beta2 = %g: want Step >= 1 and betas in [0, 1)", h.Step, h.Beta1, h.Beta2))
+		panic(fmt.Sprintf("kernels: %s: Step = %d, Beta1 = %g, Beta2 = %g: want Step >= 1 and betas in [0, 1)", fn, h.Step, h.Beta1, h.Beta2))
 	}
 	variant, s := h.adamArgs()
 	if !h.AMSGrad {
 		vmax = nil
 	}
-	runStep(&stepArgs{adam: true, variant: variant, p: p, g: g, s0: m, s1: v, s2: vmax, adamS: s})
+	return stepArgs{adam: true, variant: variant, p: p, g: g, s0: m, s1: v, s2: vmax, adamS: s}
 }
 
 // AdamDividerWork returns the correctly rounded square roots and divisions

@@ -58,18 +58,20 @@ const stepTaskLen = mc.ChunkLen / 4
 // StepWorkers returns the goroutines SGDStep and AdamStep run a step of n
 // parameters on at the current Threads(): 1 below 2^15, else up to one per
 // task of 2^14 elements.
-func StepWorkers(n int) int {
+func StepWorkers(n int) int { return stepWorkers(n, Threads()) }
+
+func stepWorkers(n, threads int) int {
 	if n < stepSplitMin {
 		return 1
 	}
-	return min(Threads(), (n+stepTaskLen-1)/stepTaskLen)
+	return min(threads, (n+stepTaskLen-1)/stepTaskLen)
 }
 
-// runStep runs the step a on up to Threads() goroutines.
-func runStep(a *stepArgs) {
+// runStep runs the step a on up to threads goroutines.
+func runStep(a *stepArgs, threads int) {
 	n := len(a.p)
 	chunks := (n + stepTaskLen - 1) / stepTaskLen
-	workers := StepWorkers(n)
+	workers := stepWorkers(n, threads)
 	if workers <= 1 {
 		for c := range chunks {
 			a.chunk(c)

@@ -47,6 +47,10 @@ func worker(id int) {
 	for {
 		t := nextTask(gemmTasks, id+1 < runtime.GOMAXPROCS(0))
 		switch {
+		case t.region != nil:
+			r := t.region
+			r.work.TeamWork(t.member, r.size, r)
+			r.tasks.done()
 		case t.step != nil:
 			t.step.work()
 			t.step.tasks.done()

@@ -27,7 +27,17 @@ import (
 // a message naming the argument, before any assembly runs.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("Sgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm on the calling goroutine alone, for callers that
+// split a product themselves (a member of a RunTeam region computing its
+// rows or columns of C, which must not hand work to the pool its team
+// occupies). Its results are Sgemm's, bit for bit: the split changes no
+// element's arithmetic.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm("SgemmSerial", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
+	sgemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmBatch computes batch independent products, product i on the
@@ -44,11 +54,12 @@ func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []
 		return s[off:]
 	}
 	for i := 0; i < batch; i++ {
-		sgemm(transA, transB, m, n, k, alpha, at(a, i*strideA), lda, at(b, i*strideB), ldb, beta, at(c, i*strideC), ldc)
+		sgemm(Threads(), transA, transB, m, n, k, alpha, at(a, i*strideA), lda, at(b, i*strideB), ldb, beta, at(c, i*strideC), ldc)
 	}
 }
 
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemm computes the product on up to threads goroutines.
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -63,18 +74,19 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	lv := active // captured once: the tiles and kernels must match
 	if gemmDual(lv, transA, transB, m, n, k, alpha, beta) {
-		sgemmDual(lv, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		sgemmDual(lv, threads, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	sgemmBlocked(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmBlocked(lv, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemmBlocked computes a product with m, n, k >= 1 and alpha != 0 on the
-// blocked path (packing, micro-kernels, threads) of level lv.
-func sgemmBlocked(lv level, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// blocked path (packing, micro-kernels, threads) of level lv, on up to
+// threads goroutines.
+func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads}
 	j.kern = gemmKernelFor(j.lv, n)
 	if transA && !transB && alpha == 1 {
 		if kern, ok := gemmKernelTN(j.lv, n); ok {
@@ -110,7 +122,7 @@ func (j *gemmJob) run() {
 	if byRows {
 		tiles, unit = tilesM, j.mr
 	}
-	parts := max(1, min(Threads(), tiles, j.m*j.n*j.k/gemmWorkPerThread))
+	parts := max(1, min(j.threads, tiles, j.m*j.n*j.k/gemmWorkPerThread))
 	if size := j.teamSize(parts, byRows); size > 0 && gemmTeamMu.TryLock() {
 		j.runTeam(size)
 		gemmTeamMu.Unlock()
@@ -138,6 +150,7 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	lv             level      // captured once: the tile shape must match the kernel
+	threads        int        // the most goroutines the product may run on
 	kern           gemmKernel // the micro-kernel and its tile
 	mr, nr         int
 	rowsA          bool      // full row panels of A are read in place
@@ -683,6 +696,8 @@ type gemmTask struct {
 	i0, i1, j0, j1 int
 	team           bool
 	step           *stepJob
+	region         *Team // a member of a Team.Run region
+	member         int
 }
 
 // checkGemm validates sizes, leading dimensions and slice lengths BLAS-style.

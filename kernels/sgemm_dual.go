@@ -55,7 +55,7 @@ var gemmScratches freelist.List[gemmScratch]
 // as Cᵀ = B·Aᵀ into a scratch block, gemmDualMaxRows columns of C at a
 // time: C's block transposed in first where beta*C is read, the product on
 // the usual blocked path (and threads), then the block transposed back.
-func sgemmDual(lv level, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemmDual(lv level, threads, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	s := gemmScratches.Get()
 	defer gemmScratches.Put(s)
 	for j0 := 0; j0 < n; j0 += gemmDualMaxRows {
@@ -66,7 +66,7 @@ func sgemmDual(lv level, m, n, k int, a []float32, lda int, b []float32, ldb int
 		if beta != 0 {
 			gemmTranspose(lv, ct, m, cb, ldc, m, w)
 		}
-		sgemmBlocked(lv, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m)
+		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m)
 		gemmTranspose(lv, cb, ldc, ct, m, w, m)
 	}
 }

@@ -153,20 +153,32 @@ func (o *Adam) Step() {
 		if !ok {
 			continue
 		}
-		opt := &o.opts[o.group[i]]
-		if o.m[i] == nil {
-			o.m[i] = make([]float32, len(p))
-			o.v[i] = make([]float32, len(p))
-		}
-		if opt.AMSGrad && o.vmax[i] == nil {
-			o.vmax[i] = make([]float32, len(p))
-		}
-		o.step[i]++
-		kernels.AdamStep(p, g, o.m[i], o.v[i], o.vmax[i], kernels.AdamParams{
-			LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
-			WeightDecay: opt.WeightDecay, Step: o.step[i],
-			Decoupled: o.decay, AMSGrad: opt.AMSGrad, Maximize: opt.Maximize,
-		})
+		o.begin(i)
+		kernels.AdamStep(p, g, o.m[i], o.v[i], o.vmax[i], o.hyper(i))
+	}
+}
+
+// begin starts parameter i's step: its state allocated on its first step,
+// its step count advanced.
+func (o *Adam) begin(i int) {
+	n := o.params[i].Numel()
+	if o.m[i] == nil {
+		o.m[i] = make([]float32, n)
+		o.v[i] = make([]float32, n)
+	}
+	if o.opts[o.group[i]].AMSGrad && o.vmax[i] == nil {
+		o.vmax[i] = make([]float32, n)
+	}
+	o.step[i]++
+}
+
+// hyper returns parameter i's hyper-parameters for its current step.
+func (o *Adam) hyper(i int) kernels.AdamParams {
+	opt := &o.opts[o.group[i]]
+	return kernels.AdamParams{
+		LR: opt.LR, Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps,
+		WeightDecay: opt.WeightDecay, Step: o.step[i],
+		Decoupled: o.decay, AMSGrad: opt.AMSGrad, Maximize: opt.Maximize,
 	}
 }
 

@@ -50,6 +50,9 @@ type SGD struct {
 	paramSet
 	opts []SGDOptions // per group
 	buf  [][]float32  // per parameter; nil before its first momentum step
+	// hyper holds each parameter's hyper-parameters for the step BeginStep
+	// started (Ranged).
+	hyper []kernels.SGDParams
 }
 
 // NewSGD returns an SGD optimizer over params, one group with the options
@@ -112,15 +115,22 @@ func (o *SGD) Step() {
 		if !ok {
 			continue
 		}
-		opt := &o.opts[o.group[i]]
-		h := kernels.SGDParams{LR: opt.LR, Momentum: opt.Momentum, Dampening: opt.Dampening,
-			WeightDecay: opt.WeightDecay, Nesterov: opt.Nesterov, Maximize: opt.Maximize}
-		if opt.Momentum != 0 && o.buf[i] == nil {
-			o.buf[i] = make([]float32, len(p))
-			h.FirstStep = true
-		}
-		kernels.SGDStep(p, g, o.buf[i], h)
+		kernels.SGDStep(p, g, o.buf[i], o.begin(i))
 	}
+}
+
+// begin starts parameter i's step and returns its hyper-parameters: the
+// momentum buffer is allocated on its first momentum step (FirstStep: torch
+// then initialises it to the gradient).
+func (o *SGD) begin(i int) kernels.SGDParams {
+	opt := &o.opts[o.group[i]]
+	h := kernels.SGDParams{LR: opt.LR, Momentum: opt.Momentum, Dampening: opt.Dampening,
+		WeightDecay: opt.WeightDecay, Nesterov: opt.Nesterov, Maximize: opt.Maximize}
+	if opt.Momentum != 0 && o.buf[i] == nil {
+		o.buf[i] = make([]float32, o.params[i].Numel())
+		h.FirstStep = true
+	}
+	return h
 }
 
 // NumGroups returns the number of parameter groups.

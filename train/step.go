@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 
+	"github.com/vecgrad/vecgrad/kernels"
 	"github.com/vecgrad/vecgrad/loss"
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/tensor"
@@ -15,20 +16,33 @@ import (
 // start of the step. The parameters, their gradients and the optimizer's
 // state live on the heap and persist; the arena hands out the same memory
 // each step, so a steady-state step allocates nothing.
+//
+// An MLP of Linear layers and ReLUs with an optimizer that updates by
+// ranges steps as one parallel region instead (teamStep), with the same
+// results bit for bit.
 type stepper struct {
 	model nn.Module
 	opt   optim.Optimizer
 	ar    *tensor.Arena
+	team  *teamStep // nil: every step goes through autograd
 }
 
 func newStepper(model nn.Module, opt optim.Optimizer) *stepper {
-	return &stepper{model: model, opt: opt, ar: tensor.NewArena()}
+	return &stepper{model: model, opt: opt, ar: tensor.NewArena(), team: newTeamStep(model, opt)}
 }
 
 // step trains on one batch and returns its mean loss (before the update),
 // as the tutorial's loop: pred = model(X); loss = loss_fn(pred, y);
 // loss.backward(); optimizer.step(); optimizer.zero_grad().
 func (s *stepper) step(b *data.Batch) float32 {
+	if s.team != nil {
+		return s.team.step(b, kernels.Threads())
+	}
+	return s.autogradStep(b)
+}
+
+// autogradStep is step through the tensors' autograd: any model.
+func (s *stepper) autogradStep(b *data.Batch) float32 {
 	s.ar.Reset()
 	logits := s.model.Forward(b.Input(s.ar))
 	l, err := loss.CrossEntropy(logits, b.Target(s.ar), loss.CrossEntropyOptions{})

@@ -1,0 +1,82 @@
+package optim
+
+import (
+	"fmt"
+
+	"github.com/vecgrad/vecgrad/kernels"
+)
+
+// Ranged is an optimizer whose step can be taken a range of a parameter at
+// a time, from gradients held anywhere: what a training step needs that
+// updates each layer as soon as its gradient is complete, while the
+// gradient is still in cache (PyTorch's optimizer-in-backward hooks), and
+// from several threads at once. SGD and Adam (and AdamW) implement it.
+//
+// BeginStep, then StepRange over every element of every parameter (each
+// element once, the ranges in any order and on any goroutines, disjoint
+// ranges concurrently), is bit for bit Step with those gradients: the
+// update is elementwise, and each element's arithmetic is the same.
+type Ranged interface {
+	Optimizer
+	// BeginStep starts a step in which every parameter receives a
+	// gradient: per-step state advances once (Adam's step counts; state
+	// buffers are allocated on the first step). It is not safe for
+	// concurrent use.
+	BeginStep()
+	// StepRange updates elements [lo, hi) of parameter i (numbered as in
+	// Params) from grad, their gradient (len(grad) == hi-lo), on the
+	// calling goroutine alone. It panics on a range or length that does
+	// not fit (a programming error).
+	StepRange(i, lo, hi int, grad []float32)
+}
+
+var (
+	_ Ranged = (*SGD)(nil)
+	_ Ranged = (*Adam)(nil)
+)
+
+// BeginStep starts a step of every parameter (see Ranged).
+func (o *SGD) BeginStep() {
+	if o.hyper == nil {
+		o.hyper = make([]kernels.SGDParams, len(o.params))
+	}
+	for i := range o.params {
+		o.hyper[i] = o.begin(i)
+	}
+}
+
+// StepRange updates elements [lo, hi) of parameter i (see Ranged).
+func (o *SGD) StepRange(i, lo, hi int, grad []float32) {
+	p := rangeOf("SGD", o.params[i].Storage(), i, lo, hi, grad)
+	var buf []float32
+	if o.buf[i] != nil {
+		buf = o.buf[i][lo:hi]
+	}
+	kernels.SGDStepSerial(p, grad, buf, o.hyper[i])
+}
+
+// BeginStep starts a step of every parameter (see Ranged).
+func (o *Adam) BeginStep() {
+	for i := range o.params {
+		o.begin(i)
+	}
+}
+
+// StepRange updates elements [lo, hi) of parameter i (see Ranged).
+func (o *Adam) StepRange(i, lo, hi int, grad []float32) {
+	p := rangeOf(o.name, o.params[i].Storage(), i, lo, hi, grad)
+	var vmax []float32
+	if o.vmax[i] != nil {
+		vmax = o.vmax[i][lo:hi]
+	}
+	kernels.AdamStepSerial(p, grad, o.m[i][lo:hi], o.v[i][lo:hi], vmax, o.hyper(i))
+}
+
+// rangeOf returns p[lo:hi] after checking the range and grad's length.
+func rangeOf(op string, p []float32, i, lo, hi int, grad []float32) []float32 {
+	if lo < 0 || hi < lo || hi > len(p) || len(grad) != hi-lo {
+		panic(fmt.Sprintf("optim: %s: StepRange(%d, %d, %d) with %d gradients: want 0 <= lo <= hi <= %d (the parameter's size) and hi-lo gradients",
+			op, i, lo, hi, len(grad), len(p)))
+	}
+	return p[lo:hi]
+}

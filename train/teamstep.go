@@ -1,0 +1,284 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/vecgrad/vecgrad/kernels"
+	"github.com/vecgrad/vecgrad/loss"
+	"github.com/vecgrad/vecgrad/optim"
+	"github.com/vecgrad/vecgrad/tensor"
+	"github.com/vecgrad/vecgrad/train/data"
+	"github.com/vecgrad/vecgrad/train/nn"
+)
+
+// teamStep is the training step of an MLP (Linear, ReLU, ..., Linear with
+// biases; cross-entropy; an optim.Ranged optimizer) as one parallel region
+// (kernels.Team): every thread runs the whole step, meeting at a barrier
+// per phase, and the optimizer updates each layer in the phase after its
+// input gradient, right after computing the layer's weight gradient, while
+// it is in cache. See docs/parallel-step.md for the design and the figures
+// that decided it.
+//
+// It computes what the autograd step (stepper.step) computes, bit for bit,
+// whatever the thread count: every element of every product, bias, ReLU,
+// gradient and update is computed by the same kernel arithmetic as there,
+// only on rows or columns that the threads share out (products are never
+// split along k), and the loss runs on one thread through package loss.
+//
+// The phases, for layers 0..L-1 (layer l: act[l] [n, in] -> z [n, out]):
+//
+//	forward l:   z[:, cols] = act[l]·W[cols]ᵀ + b[cols], ReLU but after the last; barrier
+//	loss:        member 0: cross-entropy and its gradient g[L-1]; barrier
+//	backward l:  update l+1 (rows: dW = g[l+1]ᵀ·act[l+1], db, optimizer)
+//	             g[l-1][:, cols] = ReLU'(g[l]·W[:, cols]); barrier   (l = L-1 .. 1)
+//	last:        update layers 1 and 0
+//
+// W[l] is written (updated) only in the phase after the one that last
+// reads it (g[l]·W[l]), so no barrier separates a layer's update from its
+// gradient.
+type teamStep struct {
+	layers []teamLayer
+	opt    optim.Ranged
+	team   kernels.Team
+	ar     *tensor.Arena // the loss's temporaries
+
+	// The batch being stepped.
+	n       int
+	x       []float32
+	targets []float32
+	loss    float32
+
+	clocks *phaseClocks // nil unless the step is being profiled
+}
+
+// teamLayer is one Linear layer's parameters, optimizer indices and
+// buffers (sized for the largest batch seen).
+type teamLayer struct {
+	in, out    int
+	w, b       []float32 // [out, in], [out]
+	wIdx, bIdx int       // in the optimizer's Params
+	relu       bool      // a ReLU follows
+	act        []float32 // [n, out]: the output (after ReLU)
+	grad       []float32 // [n, out]: the loss's gradient with respect to z (before ReLU)
+	dw, db     []float32 // the weight and bias gradients
+}
+
+// Row and column parts of the products are whole multiples of teamUnit
+// (the widest micro-tile's columns), so that a split adds no edge tiles.
+const teamUnit = 32
+
+// teamBlockBytes bounds the block of weight-gradient rows computed before
+// its update, so that the block is still in L2 (1 MiB and more on the
+// x86 cores we target) when the optimizer reads it. Blocks are not made
+// smaller than teamBlockRows: each product repacks its B operand (the
+// layer's input, n x in), a cost of about 10/rows of the product's time
+// (4 bytes packed per 2*rows flops, at ~20 GB/s against ~100 GFLOP/s).
+const (
+	teamBlockBytes = 1 << 20
+	teamBlockRows  = 256
+)
+
+// newTeamStep returns the team step for model and opt, or nil where the
+// model is not an MLP of Linear layers with biases and ReLUs between them
+// (the autograd step serves any model) or opt cannot update by ranges.
+func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
+	seq, ok := model.(*nn.Sequential)
+	ranged, ok2 := opt.(optim.Ranged)
+	if !ok || !ok2 || len(seq.Modules)%2 == 0 {
+		return nil
+	}
+	index := map[*tensor.Tensor]int{}
+	for i, p := range opt.Params() {
+		index[p] = i
+	}
+	s := &teamStep{opt: ranged, ar: tensor.NewArena()}
+	for i, m := range seq.Modules {
+		if i%2 == 1 {
+			if _, ok := m.(nn.ReLU); !ok {
+				return nil
+			}
+			continue
+		}
+		l, ok := m.(*nn.Linear)
+		if !ok || l.Bias == nil {
+			return nil
+		}
+		wi, okW := index[l.Weight]
+		bi, okB := index[l.Bias]
+		if !okW || !okB || (i > 0 && l.In != s.layers[len(s.layers)-1].out) {
+			return nil
+		}
+		s.layers = append(s.layers, teamLayer{in: l.In, out: l.Out, w: l.Weight.Storage(), b: l.Bias.Storage(),
+			wIdx: wi, bIdx: bi, relu: i+1 < len(seq.Modules)})
+	}
+	return s
+}
+
+// step trains on one batch with up to threads threads and returns its mean
+// loss (before the update).
+func (s *teamStep) step(b *data.Batch, threads int) float32 {
+	if b.Features != s.layers[0].in {
+		panic(fmt.Sprintf("train: a batch of %d features for a model of %d inputs", b.Features, s.layers[0].in))
+	}
+	s.size(b.Size)
+	s.x, s.targets = b.X[:b.Size*b.Features], b.Targets[:b.Size]
+	s.opt.BeginStep()
+	s.team.Run(threads, s)
+	return s.loss
+}
+
+// size makes the buffers hold a batch of n rows.
+func (s *teamStep) size(n int) {
+	s.n = n
+	for i := range s.layers {
+		l := &s.layers[i]
+		if len(l.act) < n*l.out {
+			l.act = make([]float32, n*l.out)
+			l.grad = make([]float32, n*l.out)
+		}
+		if l.dw == nil {
+			l.dw = make([]float32, l.out*l.in)
+			l.db = make([]float32, l.out)
+		}
+	}
+}
+
+// input returns layer i's input: the batch, or the previous layer's output.
+func (s *teamStep) input(i int) []float32 {
+	if i == 0 {
+		return s.x
+	}
+	return s.layers[i-1].act[:s.n*s.layers[i].in]
+}
+
+// TeamWork is one member's share of the step (kernels.TeamWork).
+func (s *teamStep) TeamWork(member, size int, t *kernels.Team) {
+	clk := s.clocks.member(member)
+	clk.start()
+	last := len(s.layers) - 1
+	for i := range s.layers {
+		s.forward(i, member, size, clk)
+		// The loss reads every logit: a barrier unless member 0 computed
+		// them all.
+		if i < last || s.layers[last].out >= 2*teamUnit {
+			t.Barrier()
+			clk.mark(phaseWait)
+		}
+	}
+	if member == 0 {
+		s.lossGrad()
+		clk.mark(phaseLoss)
+	}
+	t.Barrier()
+	clk.mark(phaseWait)
+	for i := last; i >= 1; i-- {
+		if i < last {
+			s.update(i+1, member, size, clk)
+		}
+		s.inputGrad(i, member, size, clk)
+		t.Barrier()
+		clk.mark(phaseWait)
+	}
+	if last >= 1 {
+		s.update(1, member, size, clk)
+	}
+	s.update(0, member, size, clk)
+}
+
+// parts returns member's share [lo, hi) of n rows or columns: whole units
+// of teamUnit where there are at least two, else all to member 0.
+func parts(n, member, size int) (lo, hi int) {
+	if n < 2*teamUnit {
+		if member == 0 {
+			return 0, n
+		}
+		return 0, 0
+	}
+	return kernels.Split(n, teamUnit, member, size)
+}
+
+// forward computes member's columns of layer i's output: the product, the
+// bias and the ReLU, as Linear.Forward and ReLU do.
+func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
+	l := &s.layers[i]
+	c0, c1 := parts(l.out, member, size)
+	if c0 == c1 {
+		return
+	}
+	n, x := s.n, s.input(i)
+	kernels.SgemmSerial(false, true, n, c1-c0, l.in, 1, x, l.in, l.w[c0*l.in:c1*l.in], l.in, 0, l.act[c0:], l.out)
+	clk.mark(phaseGEMM)
+	for r := range n {
+		row := l.act[r*l.out+c0 : r*l.out+c1]
+		kernels.Binary(kernels.OpAdd, row, row, l.b[c0:c1])
+		if l.relu {
+			kernels.Relu(row, row)
+		}
+	}
+	clk.mark(phaseElementwise)
+}
+
+// lossGrad computes the batch's mean cross-entropy and its gradient with
+// respect to the last layer's output, through package loss (so exactly as
+// the autograd step does).
+func (s *teamStep) lossGrad() {
+	s.ar.Reset()
+	l := &s.layers[len(s.layers)-1]
+	logits := s.ar.New(l.act[:s.n*l.out], s.n, l.out).SetRequiresGrad(true)
+	v, err := loss.CrossEntropy(logits, s.ar.New(s.targets, s.n), loss.CrossEntropyOptions{})
+	if err != nil {
+		panic(fmt.Sprintf("train: cross-entropy on a batch of %d: %v", s.n, err))
+	}
+	v.Backward()
+	copy(l.grad, logits.Grad().Storage())
+	s.loss = v.Item()
+}
+
+// inputGrad computes member's columns of the gradient with respect to
+// layer i-1's output before its ReLU: g[i]·W[i], then ReLU's backward.
+func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
+	l, prev := &s.layers[i], &s.layers[i-1]
+	c0, c1 := parts(l.in, member, size)
+	if c0 == c1 {
+		return
+	}
+	n := s.n
+	kernels.SgemmSerial(false, false, n, c1-c0, l.out, 1, l.grad, l.out, l.w[c0:], l.in, 0, prev.grad[c0:], l.in)
+	clk.mark(phaseGEMM)
+	for r := range n {
+		lo, hi := r*l.in+c0, r*l.in+c1
+		kernels.ReluBackward(prev.grad[lo:hi], prev.grad[lo:hi], prev.act[lo:hi])
+	}
+	clk.mark(phaseElementwise)
+}
+
+// update computes member's rows of layer i's weight and bias gradients,
+// block by block, and applies the optimizer to each block right after it.
+func (s *teamStep) update(i, member, size int, clk *phaseClock) {
+	l := &s.layers[i]
+	r0, r1 := parts(l.out, member, size)
+	if r0 == r1 {
+		return
+	}
+	n, x := s.n, s.input(i)
+	blocks := max(1, min((r1-r0)*l.in*4/teamBlockBytes, (r1-r0)/teamBlockRows))
+	block := (r1 - r0 + blocks - 1) / blocks
+	for b0 := r0; b0 < r1; b0 += block {
+		b1 := min(b0+block, r1)
+		dw := l.dw[b0*l.in : b1*l.in]
+		kernels.SgemmSerial(true, false, b1-b0, l.in, n, 1, l.grad[b0:], l.out, x, l.in, 0, dw, l.in)
+		clk.mark(phaseGEMM)
+		s.opt.StepRange(l.wIdx, b0*l.in, b1*l.in, dw)
+		clk.mark(phaseOptimizer)
+	}
+	// The bias gradient sums the rows of g in order, as the autograd
+	// step's broadcast reduction does.
+	db := l.db[r0:r1]
+	copy(db, l.grad[r0:r1])
+	for r := 1; r < n; r++ {
+		kernels.Binary(kernels.OpAdd, db, db, l.grad[r*l.out+r0:r*l.out+r1])
+	}
+	clk.mark(phaseElementwise)
+	s.opt.StepRange(l.bIdx, r0, r1, db)
+	clk.mark(phaseOptimizer)
+}
