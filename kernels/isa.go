@@ -57,8 +57,8 @@ func applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("VECGRAD_THREADS"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return fmt.Errorf("vecgrad: VECGRAD_THREADS=%q is not valid: want a positive integer (this machine has GOMAXPROCS=%d)", v, runtime.GOMAXPROCS(0))
+		if err != nil || n < 1 || n > MaxThreads {
+			return fmt.Errorf("vecgrad: VECGRAD_THREADS=%q is not valid: want a positive integer up to %d (this machine has GOMAXPROCS=%d)", v, MaxThreads, runtime.GOMAXPROCS(0))
 		}
 		SetThreads(n)
 	}
@@ -117,12 +117,16 @@ func supported(l level) bool {
 // Sgemm, and SGDStep and AdamStep on steps of 2^15 elements or more.
 func Threads() int { return int(threads.Load()) }
 
-// SetThreads sets the number of workers multi-threaded kernels use; n < 1
-// restores the default, GOMAXPROCS. Results never depend on it: work is
-// split so that every output element is computed by the same operations
-// whatever the thread count.
+// SetThreads sets the number of workers multi-threaded kernels use, 1 to
+// MaxThreads; 0 restores the default, GOMAXPROCS. It panics on a negative
+// n or one above MaxThreads (check outside input with CheckThreads).
+// Results never depend on it: work is split so that every output element
+// is computed by the same operations whatever the thread count.
 func SetThreads(n int) {
-	if n < 1 {
+	if n < 0 || n > MaxThreads {
+		panic(fmt.Sprintf("kernels: SetThreads(%d): accepted 0 (the default, GOMAXPROCS) to %d (MaxThreads)", n, MaxThreads))
+	}
+	if n == 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
 	threads.Store(int32(n))

@@ -165,8 +165,15 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		fmt.Fprintf(w, "Resuming from %s after epoch %d of %d\n", path, res.ResumedEpochs, cfg.Epochs)
 	}
 
+	if n := sets.Train.Len(); cfg.BatchSize > n {
+		return nil, fmt.Errorf("train: batch size %d is larger than the training set (%d examples): accepted 1 to %d", cfg.BatchSize, n, n)
+	}
+	s := newStepper(model, o)
+	// The team step runs the whole step on every thread: a goroutine
+	// assembling the next batch beside it would take a core from the team
+	// (the batch costs about 1% of a step to assemble in line).
 	trainLoader, err := data.NewLoader(sets.Train, data.LoaderOptions{
-		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: true})
+		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: s.team == nil})
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +188,6 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	res.Log.Samples = append(make([]int64, 0, len(res.Log.Samples)+grow), res.Log.Samples...)
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
 
-	s := newStepper(model, o)
 	size := sets.Train.Len()
 	pr := newProgress(w, opt.Progress)
 	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {

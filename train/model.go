@@ -25,12 +25,26 @@ const Hidden = 512
 // already delivers [N, 784] rows; putting it in the Sequential (as index 0)
 // would shift every name by one and match no torch model of the tutorial.
 func NewMLP(seed uint64) *nn.Sequential {
+	return MLP(seed, data.Features, Hidden, Hidden, data.NumClasses)
+}
+
+// MLP returns the Sequential of Linear layers of the given widths (input
+// first, at least two) with a ReLU between each two, initialized as NewMLP
+// initializes the tutorial's (MLP(seed, 784, 512, 512, 10) is NewMLP(seed)).
+// It panics on fewer than two widths or a width below 1.
+func MLP(seed uint64, widths ...int) *nn.Sequential {
+	if len(widths) < 2 {
+		panic(fmt.Sprintf("train: MLP(%v): want at least two widths (inputs and outputs)", widths))
+	}
 	g := tensor.NewGenerator(seed)
-	return nn.NewSequential(
-		nn.NewLinear(data.Features, Hidden, g), nn.ReLU{},
-		nn.NewLinear(Hidden, Hidden, g), nn.ReLU{},
-		nn.NewLinear(Hidden, data.NumClasses, g),
-	)
+	var ms []nn.Module
+	for i := 0; i+1 < len(widths); i++ {
+		if i > 0 {
+			ms = append(ms, nn.ReLU{})
+		}
+		ms = append(ms, nn.NewLinear(widths[i], widths[i+1], g))
+	}
+	return nn.NewSequential(ms...)
 }
 
 // newOptimizer builds c's optimizer over params.

@@ -56,3 +56,7 @@ func (c *phaseClocks) member(m int) *phaseClock {
 	}
 	return &c.threads[m]
 }
+
+// PhaseNames returns the names of a profiled step's phases (the keys of
+// ProfileStep's map), in the order of a step.
+func PhaseNames() []string { return append([]string(nil), phaseNames[:]...) }

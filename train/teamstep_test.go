@@ -33,20 +33,6 @@ func randomBatches(seed uint64, count, n, in, classes int) []*data.Batch {
 	return bs
 }
 
-// mlp returns a Sequential of Linear layers of the given widths with ReLUs
-// between them.
-func mlp(seed uint64, widths ...int) *nn.Sequential {
-	g := tensor.NewGenerator(seed)
-	var ms []nn.Module
-	for i := 0; i+1 < len(widths); i++ {
-		if i > 0 {
-			ms = append(ms, nn.ReLU{})
-		}
-		ms = append(ms, nn.NewLinear(widths[i], widths[i+1], g))
-	}
-	return nn.NewSequential(ms...)
-}
-
 // teamOptimizers builds each optimizer variant the team step must match.
 var teamOptimizers = []struct {
 	name string
@@ -78,7 +64,7 @@ var teamOptimizers = []struct {
 // losses and the final parameters.
 func trainSteps(t *testing.T, widths []int, newOpt func([]*tensor.Tensor) (optim.Optimizer, error), batches []*data.Batch, threads int) ([]float32, [][]float32) {
 	t.Helper()
-	model := mlp(7, widths...)
+	model := MLP(7, widths...)
 	opt, err := newOpt(nn.Tensors(model.Parameters()))
 	if err != nil {
 		t.Fatal(err)
@@ -203,5 +189,14 @@ func BenchmarkStep(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// TestStepFlops: the tutorial's MLP costs 3,209,216 flops per sample:
+// 6 per multiply-add (forward, input and weight gradients), 4 in the first
+// layer (no input gradient), over 784*512 + 512*512 + 512*10 multiply-adds.
+func TestStepFlops(t *testing.T) {
+	if got, want := StepFlops([]int{784, 512, 512, 10}), 6.0*(784*512+512*512+512*10)-2*784*512; got != want || want != 3209216 {
+		t.Errorf("StepFlops(tutorial) = %v, want %v", got, want)
 	}
 }

@@ -15,7 +15,8 @@ backward, optimizer step, with the batch already in memory as a tensor slice
 (no DataLoader, no data conversion: this times the model and the optimizer,
 as vecgrad's training benchmark does). GFLOP/s counts 6 flops per
 multiply-add of the forward pass per sample (forward, and backward for the
-inputs and the weights): 6 * 668,672 = 4.01 MFLOP per sample.
+inputs and the weights): 6 * 668,672 = 4.01 MFLOP per sample for the
+tutorial's MLP (--widths picks another).
 """
 
 import argparse
@@ -24,9 +25,6 @@ import os
 import platform
 import sys
 import time
-
-MACS_PER_SAMPLE = 784 * 512 + 512 * 512 + 512 * 10  # forward multiply-adds
-FLOP_PER_SAMPLE = 6 * MACS_PER_SAMPLE
 
 
 def parse_args(argv):
@@ -37,6 +35,8 @@ def parse_args(argv):
     p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
                    help="sgd: lr 1e-3 momentum 0.5 (the tutorial's); adam: lr 1e-3")
     p.add_argument("--batch-sizes", default="16,64,256", help="comma-separated batch sizes")
+    p.add_argument("--widths", default="784,512,512,10",
+                   help="the MLP's layer widths, input first (784,2048,2048,10: vecgrad bench train's wide MLP)")
     p.add_argument("--threads", default="1,all",
                    help="comma-separated thread counts; 'all' is every CPU this process may use")
     p.add_argument("--samples", type=int, default=4096,
@@ -52,6 +52,12 @@ def parse_args(argv):
         a.batch_sizes = [int(b) for b in a.batch_sizes.split(",")]
     except ValueError:
         p.error(f"--batch-sizes {a.batch_sizes!r}: want comma-separated positive integers")
+    try:
+        a.widths = [int(w) for w in a.widths.split(",")]
+    except ValueError:
+        p.error(f"--widths {a.widths!r}: want comma-separated positive integers")
+    if len(a.widths) < 2 or any(w <= 0 for w in a.widths):
+        p.error(f"--widths {a.widths}: want at least two positive widths")
     if any(b <= 0 for b in a.batch_sizes):
         p.error(f"--batch-sizes {a.batch_sizes}: want positive integers")
     all_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -82,12 +88,12 @@ def main(argv):
 
     def model_and_optimizer():
         torch.manual_seed(0)
-        model = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(28 * 28, 512), nn.ReLU(),
-            nn.Linear(512, 512), nn.ReLU(),
-            nn.Linear(512, 10),
-        )
+        layers = [nn.Flatten()]
+        for i in range(len(a.widths) - 1):
+            if i > 0:
+                layers.append(nn.ReLU())
+            layers.append(nn.Linear(a.widths[i], a.widths[i + 1]))
+        model = nn.Sequential(*layers)
         if a.optimizer == "sgd":
             opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.5)
         else:
@@ -96,8 +102,9 @@ def main(argv):
 
     gen = torch.Generator().manual_seed(1)
     n = a.samples
-    images = torch.rand(n, 1, 28, 28, generator=gen)  # like ToTensor(): [0, 1)
-    labels = torch.randint(0, 10, (n,), generator=gen)
+    images = torch.rand(n, a.widths[0], generator=gen)  # like ToTensor(): [0, 1)
+    labels = torch.randint(0, a.widths[-1], (n,), generator=gen)
+    flop_per_sample = 6 * sum(a.widths[i] * a.widths[i + 1] for i in range(len(a.widths) - 1))
     loss_fn = nn.CrossEntropyLoss()
 
     def run_pass(model, opt, bs):
@@ -131,7 +138,7 @@ def main(argv):
                 "batch": bs,
                 "threads": threads,
                 "samples_per_s": round(best, 1),
-                "gflops": round(best * FLOP_PER_SAMPLE / 1e9, 2),
+                "gflops": round(best * flop_per_sample / 1e9, 2),
             })
 
     info = {
@@ -144,7 +151,8 @@ def main(argv):
         "passes": a.passes,
         "mkldnn": bool(torch.backends.mkldnn.is_available()),
         "blas_threads": blas,
-        "flop_per_sample": FLOP_PER_SAMPLE,
+        "widths": a.widths,
+        "flop_per_sample": flop_per_sample,
         "results": results,
     }
     if a.json:
@@ -152,7 +160,7 @@ def main(argv):
         print()
         return 0
 
-    print(f"PyTorch {info['torch']} (Python {info['python']}), MLP 784-512-512-10, {info['optimizer']}, "
+    print(f"PyTorch {info['torch']} (Python {info['python']}), MLP {'-'.join(map(str, a.widths))}, {info['optimizer']}, "
           f"random MNIST-shaped data; best of {a.passes} passes of {n} samples; BLAS threads: {blas}")
     one = {r["batch"]: r["samples_per_s"] for r in results if r["threads"] == 1}
     print(f"{'batch':>5}  {'threads':>7}  {'samples/s':>10}  {'GFLOP/s':>8}  vs 1 thread")

