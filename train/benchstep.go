@@ -103,7 +103,7 @@ func newBenchRun(b StepBench) (*stepper, *data.Loader, error) {
 		s.team = nil
 	}
 	ds := syntheticDataset(stepBenchSamples, b.Widths[len(b.Widths)-1])
-	l, err := data.NewLoader(ds, data.LoaderOptions{BatchSize: b.BatchSize, Sampling: data.Shuffle, Seed: 1, DropLast: true})
+	l, err := data.NewLoader(ds, data.LoaderOptions{BatchSize: b.BatchSize, Sampling: data.Shuffle, Seed: 1, DropLast: true, DeferX: s.team != nil})
 	return s, l, err
 }
 

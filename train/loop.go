@@ -169,11 +169,11 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		return nil, fmt.Errorf("train: batch size %d is larger than the training set (%d examples): accepted 1 to %d", cfg.BatchSize, n, n)
 	}
 	s := newStepper(model, o)
-	// The team step runs the whole step on every thread: a goroutine
-	// assembling the next batch beside it would take a core from the team
-	// (the batch costs about 1% of a step to assemble in line).
+	// The team step runs the whole step on every thread and copies the
+	// batch's rows itself, shared among them: a goroutine assembling the
+	// next batch beside it would take a core from the team.
 	trainLoader, err := data.NewLoader(sets.Train, data.LoaderOptions{
-		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: s.team == nil})
+		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: s.team == nil, DeferX: s.team != nil})
 	if err != nil {
 		return nil, err
 	}

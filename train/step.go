@@ -43,6 +43,7 @@ func (s *stepper) step(b *data.Batch) float32 {
 
 // autogradStep is step through the tensors' autograd: any model.
 func (s *stepper) autogradStep(b *data.Batch) float32 {
+	b.FillX(0, b.Size) // where the loader left it to the step
 	s.ar.Reset()
 	logits := s.model.Forward(b.Input(s.ar))
 	l, err := loss.CrossEntropy(logits, b.Target(s.ar), loss.CrossEntropyOptions{})

@@ -27,6 +27,7 @@ import (
 //
 // The phases, for layers 0..L-1 (layer l: act[l] [n, in] -> z [n, out]):
 //
+//	data:        rows of the batch copied (data.LoaderOptions.DeferX); barrier
 //	forward l:   z[:, cols] = act[l]·W[cols]ᵀ + b[cols], ReLU but after the last; barrier
 //	loss:        member 0: cross-entropy and its gradient g[L-1]; barrier
 //	backward l:  update l+1 (rows: dW = g[l+1]ᵀ·act[l+1], db, optimizer)
@@ -43,6 +44,7 @@ type teamStep struct {
 	ar     *tensor.Arena // the loss's temporaries
 
 	// The batch being stepped.
+	batch   *data.Batch
 	n       int
 	x       []float32
 	targets []float32
@@ -121,6 +123,7 @@ func (s *teamStep) step(b *data.Batch, threads int) float32 {
 		panic(fmt.Sprintf("train: a batch of %d features for a model of %d inputs", b.Features, s.layers[0].in))
 	}
 	s.size(b.Size)
+	s.batch = b
 	s.x, s.targets = b.X[:b.Size*b.Features], b.Targets[:b.Size]
 	s.opt.BeginStep()
 	s.team.Run(threads, s)
@@ -155,6 +158,13 @@ func (s *teamStep) input(i int) []float32 {
 func (s *teamStep) TeamWork(member, size int, t *kernels.Team) {
 	clk := s.clocks.member(member)
 	clk.start()
+	if s.batch.Deferred() {
+		// The threads copy the batch's rows between them.
+		s.batch.FillX(kernels.Split(s.n, 1, member, size))
+		clk.mark(phaseData)
+		t.Barrier()
+		clk.mark(phaseWait)
+	}
 	last := len(s.layers) - 1
 	for i := range s.layers {
 		s.forward(i, member, size, clk)

@@ -54,6 +54,12 @@ type LoaderOptions struct {
 	// body works on the previous one (see the package documentation). The
 	// batches are bitwise those of the synchronous mode.
 	Prefetch bool
+	// DeferX leaves each batch's rows of X to the loop body, which copies
+	// them with Batch.FillX before it reads X (several goroutines may copy
+	// disjoint rows at once): for a step that runs on several threads from
+	// start to end, which then share the copy instead of waiting for one
+	// thread to make it. Labels, Targets and Indices are filled as usual.
+	DeferX bool
 }
 
 // Batch is one batch of examples, in buffers that the Loader reuses: it is
@@ -76,6 +82,8 @@ type Batch struct {
 	Size int
 	// Features is the number of pixels per row.
 	Features int
+
+	src *Dataset // the rows FillX copies (LoaderOptions.DeferX); nil when X is filled
 }
 
 // Input returns X as a [Size, Features] tensor sharing the batch's buffer,
@@ -199,14 +207,41 @@ func (l *Loader) fill(b *Batch, k int) {
 	b.Labels = b.Labels[:len(idx)]
 	b.Targets = b.Targets[:len(idx)]
 	b.Indices = b.Indices[:len(idx)]
+	b.src = nil
+	if l.opt.DeferX {
+		b.src = l.ds
+	}
 	for r, i := range idx {
-		copy(b.X[r*f:(r+1)*f], l.ds.Images[i*f:(i+1)*f])
+		if b.src == nil {
+			copy(b.X[r*f:(r+1)*f], l.ds.Images[i*f:(i+1)*f])
+		}
 		y := l.ds.Labels[i]
 		b.Labels[r] = y
 		b.Targets[r] = float32(y)
 		b.Indices[r] = i
 	}
 }
+
+// FillX copies rows [lo, hi) of the batch's examples into X, where the
+// Loader has DeferX (else X is already filled and FillX does nothing).
+// Calls for disjoint rows may run concurrently. It panics unless 0 <= lo
+// <= hi <= Size.
+func (b *Batch) FillX(lo, hi int) {
+	if lo < 0 || hi < lo || hi > b.Size {
+		panic(fmt.Sprintf("data: Batch.FillX(%d, %d) on a batch of %d rows", lo, hi, b.Size))
+	}
+	if b.src == nil {
+		return
+	}
+	f := b.Features
+	for r := lo; r < hi; r++ {
+		i := b.Indices[r]
+		copy(b.X[r*f:(r+1)*f], b.src.Images[i*f:(i+1)*f])
+	}
+}
+
+// Deferred reports whether X awaits FillX (LoaderOptions.DeferX).
+func (b *Batch) Deferred() bool { return b.src != nil }
 
 // Epoch returns the batches of epoch number epoch (counted from 0; the
 // order depends on the seed and the epoch only), for a range loop:

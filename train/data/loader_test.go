@@ -330,3 +330,46 @@ func TestLoaderMisuse(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferX: with DeferX a batch's X holds the same rows as the synchronous
+// loader's once the rows are filled, in two disjoint calls from two
+// goroutines; before that, X is not filled (the previous batch's rows
+// stay), and FillX refuses a range outside the batch.
+func TestDeferX(t *testing.T) {
+	d := testDataset(t, 53)
+	opt := LoaderOptions{BatchSize: 8, Sampling: Shuffle, Seed: 9}
+	want := collect(mustLoader(t, d, opt), 1)
+	opt.DeferX = true
+	l := mustLoader(t, d, opt)
+	k := 0
+	for b := range l.Epoch(1) {
+		if !b.Deferred() {
+			t.Fatal("a DeferX batch does not report Deferred")
+		}
+		if k == 0 && slices.Equal(b.X, want[0].X) {
+			t.Fatal("X was filled before FillX")
+		}
+		half := b.Size / 2
+		done := make(chan struct{})
+		go func() { b.FillX(half, b.Size); close(done) }()
+		b.FillX(0, half)
+		<-done
+		if !slices.Equal(b.X, want[k].X) || !slices.Equal(b.Indices, want[k].Indices) || !slices.Equal(b.Targets, want[k].Targets) {
+			t.Fatalf("batch %d differs from the synchronous loader's", k)
+		}
+		for _, r := range [][2]int{{-1, 2}, {3, 2}, {0, b.Size + 1}} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("FillX(%d, %d) on %d rows did not panic", r[0], r[1], b.Size)
+					}
+				}()
+				b.FillX(r[0], r[1])
+			}()
+		}
+		k++
+	}
+	if k != len(want) {
+		t.Fatalf("%d batches, want %d", k, len(want))
+	}
+}
