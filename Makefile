@@ -82,7 +82,7 @@ bench-gemm: ## GEMM table: Sgemm GFLOP/s per shape, level and threads vs the FMA
 bench-optim: ## Fused optimizer steps (SGD+momentum, Adam, AdamW+amsgrad): GB/s per level for 1e3..1e7 parameters vs the triad roof.
 	$(GO) run ./cmd/vecgrad bench optim
 
-bench-train: ## Training step samples/s per model (tutorial, wide) x batch (16, 64, 256) x threads vs the FLOP limit, by phase, and PyTorch if installed.
+bench-train: ## Training step samples/s per model (tutorial, wide) x batch (16, 64, 256) x threads vs the FLOP limit, by phase, and PyTorch if installed (apt-get install python3-torch libopenblas0-pthread).
 	$(GO) run ./cmd/vecgrad bench train
 
 bench-layers: ## Tensor-layer overheads (broadcast add vs the kernel, MLP step vs its kernel calls, einsum vs SgemmBatch) and cross-entropy ns/row.

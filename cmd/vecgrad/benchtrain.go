@@ -280,9 +280,13 @@ func printTrainTables(w io.Writer, rep trainReport, autograd, profile bool) {
 		fmt.Fprintln(w, line)
 	}
 	if rep.PyTorch != nil {
-		fmt.Fprintf(w, "PyTorch %s (%s), BLAS threads: %s; its best thread count per model and batch:\n", rep.PyTorch.Torch, rep.PyTorch.Executable, rep.PyTorch.BLASThreads)
-		for _, m := range rep.PyTorch.models() {
-			fmt.Fprintf(w, "  %s\n", m)
+		fmt.Fprintf(w, "PyTorch %s (%s), BLAS threads: %s\n", rep.PyTorch.Torch, rep.PyTorch.Executable, rep.PyTorch.BLASThreads)
+		if strings.HasPrefix(rep.PyTorch.BLASThreads, "not set") {
+			fmt.Fprintln(w, "  warning: torch's products ran on a BLAS other than OpenBLAS (Debian's reference BLAS is 10-20x slower): apt-get install libopenblas0-pthread for a fair peer")
+		}
+		fmt.Fprintln(w, "Both at their fastest thread count (vecgrad's all cores against PyTorch's best):")
+		for _, line := range rep.PyTorch.versus(rep.Rows) {
+			fmt.Fprintf(w, "  %s\n", line)
 		}
 	} else if rep.Note != "" {
 		fmt.Fprintln(w, rep.Note)
@@ -353,27 +357,46 @@ func (p *pytorchReport) best(widths []int, batch, threads int) float64 {
 	return 0
 }
 
-// models describes, per model and batch, PyTorch's fastest thread count.
-func (p *pytorchReport) models() []string {
+// versus compares, per model and batch, vecgrad at its fastest thread
+// count with PyTorch at its own.
+func (p *pytorchReport) versus(rows []trainRow) []string {
 	var out []string
-	for _, run := range p.Runs {
-		best := map[int][2]float64{}
-		var order []int
-		for _, r := range run.Results {
-			if _, ok := best[r.Batch]; !ok {
-				order = append(order, r.Batch)
+	for _, r := range rows {
+		best, bestT := bestOf(rows, r.Model, r.Batch)
+		if r.Threads != bestT {
+			continue
+		}
+		var torch float64
+		var torchT int
+		for _, run := range p.Runs {
+			if !slices.Equal(run.Widths, r.Widths) {
+				continue
 			}
-			if r.Samples > best[r.Batch][0] {
-				best[r.Batch] = [2]float64{r.Samples, float64(r.Threads)}
+			for _, x := range run.Results {
+				if x.Batch == r.Batch && x.Samples > torch {
+					torch, torchT = x.Samples, x.Threads
+				}
 			}
 		}
-		var parts []string
-		for _, b := range order {
-			parts = append(parts, fmt.Sprintf("batch %d: %.0f/s at %d thread(s)", b, best[b][0], int(best[b][1])))
+		if torch > 0 {
+			out = append(out, fmt.Sprintf("%s batch %d: vecgrad %.0f/s (%d threads), PyTorch %.0f/s (%d threads): %.2fx",
+				r.Model, r.Batch, best, bestT, torch, torchT, best/torch))
 		}
-		out = append(out, fmt.Sprintf("%s: %s", joinWidths(run.Widths), strings.Join(parts, "; ")))
 	}
 	return out
+}
+
+// bestOf returns the fastest row's samples/s and thread count for model and
+// batch.
+func bestOf(rows []trainRow, model string, batch int) (float64, int) {
+	var best float64
+	var threads int
+	for _, r := range rows {
+		if r.Model == model && r.Batch == batch && r.SamplesPerSec > best {
+			best, threads = r.SamplesPerSec, r.Threads
+		}
+	}
+	return best, threads
 }
 
 func joinWidths(w []int) string { return strings.ReplaceAll(joinInts(w), ",", "-") }
