@@ -1,10 +1,14 @@
 package main
 
+import (
+	"strings"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
+)
+
 // Binary kernels: dst[r*n+j] = f(op, a[r*n+j], b) with b = v[j] (Rows) or
 // b = c[r] (Cols), or dst += f(...) (Acc). The op is decoded once at entry;
 // each op gets its own row loop with the body below instantiated for it.
-
-var binaryOpNames = []string{"add", "sub", "rsub", "mul", "div", "rdiv", "max", "min"}
 
 func binaryKernels() []Kernel {
 	var ks []Kernel
@@ -37,21 +41,21 @@ func binaryKernels() []Kernel {
 // Max/Min: a BSL on a > b (a < b), then a BIF that puts a back where a is
 // NaN (FCMEQ a, a is false): plain FMAX would differ on a +0/-0 tie.
 func (e *Emitter) binaryOp(op int, d, a, b, t Vreg) {
-	switch binaryOpNames[op] {
-	case "add":
+	switch op {
+	case abi.BinaryAdd:
 		e.FADD(d, a, b)
-	case "sub":
+	case abi.BinarySub:
 		e.FSUB(d, a, b)
-	case "rsub":
+	case abi.BinaryRSub:
 		e.FSUB(d, b, a)
-	case "mul":
+	case abi.BinaryMul:
 		e.FMUL(d, a, b)
-	case "div":
+	case abi.BinaryDiv:
 		e.FDIV(d, a, b)
-	case "rdiv":
+	case abi.BinaryRDiv:
 		e.FDIV(d, b, a)
-	case "max", "min":
-		if binaryOpNames[op] == "max" {
+	case abi.BinaryMax, abi.BinaryMin:
+		if op == abi.BinaryMax {
 			e.FCMGT(d, a, b) // a > b
 		} else {
 			e.FCMGT(d, b, a) // a < b
@@ -85,8 +89,8 @@ func genBinary(e *Emitter, f *Func, bname string, cols, acc bool) {
 	tv := []Vreg{16, 17, 18, 19}
 	const cb Vreg = 20
 
-	e.SwitchOp(op, len(binaryOpNames), func(o int) {
-		e.Comment("op %d: %s", o, binaryOpNames[o])
+	e.SwitchOp(op, abi.BinaryOps, func(o int) {
+		e.Comment("op %d: %s", o, strings.ToLower(abi.BinaryNames[o]))
 		row := e.NewLabel("row")
 		e.Label(row)
 		if cols {

@@ -1,15 +1,11 @@
 package main
 
+import "github.com/vecgrad/vecgrad/internal/abi"
+
 // The fused optimizer steps SGDStep and AdamStep (kernels/optim_generic.go
 // is the specification): one pass over a parameter tensor, the variant
 // decoded once at entry into one specialised loop each, maximize applied as
 // an EOR of the sign argument (-0 or +0) into every gradient vector.
-
-// Variant counts (kernels/optim.go: SGD 2*mode + wd, Adam 3*amsgrad + decay).
-const (
-	sgdVariants  = 10
-	adamVariants = 6
-)
 
 func optimKernels() []Kernel {
 	f32 := func(names ...string) []Arg {
@@ -88,12 +84,10 @@ func genSGDStep(e *Emitter, f *Func) {
 		e.scalarArg(f, a.name, a.v)
 	}
 	dv, pv, bv := []Vreg{0, 1, 2, 3}, []Vreg{4, 5, 6, 7}, []Vreg{8, 9, 10, 11}
-	e.SwitchOp(variant, sgdVariants, func(code int) {
-		wdOn, mode := code&1 == 1, code>>1
-		mom0 := mode != 0
-		first := mode == 1 || mode == 2
-		nest := mode == 2 || mode == 4
-		e.Comment("variant %d: weight decay %v, mode %d (momentum %v, first step %v, nesterov %v)", code, wdOn, mode, mom0, first, nest)
+	e.SwitchOp(variant, abi.SGDVariants, func(code int) {
+		f := abi.DecodeSGD(code)
+		wdOn, mom0, first, nest := f.WeightDecay, f.Momentum(), f.First(), f.Nesterov()
+		e.Comment("variant %d: weight decay %v, mode %d (momentum %v, first step %v, nesterov %v)", code, wdOn, f.Mode, mom0, first, nest)
 		e.Stream(cnt, func(s Step) {
 			d := dv // the direction: d, or buf without Nesterov
 			e.LoadStep(s, gp, d)
@@ -155,17 +149,18 @@ func genAdamStep(e *Emitter, f *Func) {
 	}
 	dv, pv, mv := []Vreg{0, 1, 2, 3}, []Vreg{4, 5, 6, 7}, []Vreg{8, 9, 10, 11}
 	vv, sq := []Vreg{12, 13, 14, 15}, []Vreg{16, 17, 18, 19}
-	e.SwitchOp(variant, adamVariants, func(code int) {
-		dec, ams := code%3, code >= 3
+	e.SwitchOp(variant, abi.AdamVariants, func(code int) {
+		f := abi.DecodeAdam(code)
+		dec, ams := f.Decay, f.AMSGrad
 		e.Comment("variant %d: decay %d (0 none, 1 L2, 2 decoupled), amsgrad %v", code, dec, ams)
 		e.Stream(cnt, func(s Step) {
 			e.LoadStep(s, gp, dv)
 			each(s, func(i int) { e.EOR(dv[i], dv[i], sign) })
 			e.LoadStep(s, pr, pv)
 			switch dec {
-			case 1:
+			case abi.AdamL2:
 				each(s, func(i int) { e.VFMLA(dv[i], wd, pv[i]) }) // d = fma(wd, p, d)
-			case 2:
+			case abi.AdamDecoupled:
 				each(s, func(i int) { e.FMUL(pv[i], pv[i], decay) }) // p = p*decay
 			}
 			e.LoadStep(s, mr, mv)
@@ -185,7 +180,7 @@ func genAdamStep(e *Emitter, f *Func) {
 			src := vv
 			if ams {
 				e.LoadStep(s, xr, sq)
-				each(s, func(i int) { e.binaryOp(6, dv[i], sq[i], vv[i], tmp) }) // max(vmax, v), NaN of vmax kept
+				each(s, func(i int) { e.binaryOp(abi.BinaryMax, dv[i], sq[i], vv[i], tmp) }) // max(vmax, v), NaN of vmax kept
 				e.StoreStep(s, xw, dv)
 				src = dv
 			}

@@ -1,5 +1,11 @@
 package main
 
+import (
+	"strings"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
+)
+
 func unaryKernels() []Kernel {
 	return []Kernel{
 		{Func{Name: "UnaryNEON",
@@ -18,14 +24,14 @@ func unaryKernels() []Kernel {
 // vectors its routine interleaves (bounded by the registers it needs), and
 // the routine, which works in place.
 type unaryOp struct {
-	name  string
 	needs Needs
 	group int
 	apply func(e *Emitter, c *Consts, xs []Vreg)
 }
 
-var unaryOps = []unaryOp{
-	{"relu", Needs{}, 4, func(e *Emitter, c *Consts, xs []Vreg) {
+// unaryOps holds the ops of Unary by op code.
+var unaryOps = [abi.UnaryOps]unaryOp{
+	abi.UnaryRelu: {Needs{}, 4, func(e *Emitter, c *Consts, xs []Vreg) {
 		for _, x := range xs {
 			t := e.Alloc()
 			e.FCMLT0(t, x) // x < 0 (false for NaN and -0, which pass through)
@@ -33,17 +39,17 @@ var unaryOps = []unaryOp{
 			e.Free(t)
 		}
 	}},
-	{"exp", expNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Exp(xs) }},
-	{"log", logNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Log(xs) }},
-	{"sqrt", Needs{}, 4, func(e *Emitter, c *Consts, xs []Vreg) {
+	abi.UnaryExp: {expNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Exp(xs) }},
+	abi.UnaryLog: {logNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Log(xs) }},
+	abi.UnarySqrt: {Needs{}, 4, func(e *Emitter, c *Consts, xs []Vreg) {
 		for _, x := range xs {
 			e.FSQRT(x, x)
 		}
 	}},
-	{"tanh", tanhNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Tanh(xs) }},
-	{"sigmoid", sigmoidNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Sigmoid(xs) }},
-	{"sin", trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, false) }},
-	{"cos", trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, true) }},
+	abi.UnaryTanh:    {tanhNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Tanh(xs) }},
+	abi.UnarySigmoid: {sigmoidNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Sigmoid(xs) }},
+	abi.UnarySin:     {trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, false) }},
+	abi.UnaryCos:     {trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, true) }},
 }
 
 // Register plan: R0 op, R1 dst, R2 x, R3 count, R4 scratch for constants;
@@ -59,7 +65,7 @@ func genUnary(e *Emitter, f *Func) {
 	e.Take(xv...)
 	e.SwitchOp(op, len(unaryOps), func(o int) {
 		u := unaryOps[o]
-		e.Comment("op %d: %s", o, u.name)
+		e.Comment("op %d: %s", o, strings.ToLower(abi.UnaryNames[o]))
 		c := e.LoadConsts(u.needs, tmp)
 		e.Stream(cnt, func(s Step) {
 			e.LoadStep(s, x, xv)
