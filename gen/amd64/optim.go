@@ -123,8 +123,7 @@ func (g *gen) adamStep() {
 		// With amsgrad, 16 vector registers (AVX2) leave none for rhi, rlo
 		// and divConst's temporaries. That step, at 36 bytes per parameter,
 		// gained little from divConst when a timing-only build let it use
-		// Y16-Y20 (AdamW+amsgrad on 10^4, four interleaved rounds on Zen 4:
-		// 72-84 GB/s with VDIVPS, 80-85 with divConst bar one round at 48).
+		// Y16-Y20 (docs/performance.md).
 		divConst := g.adamDivConst && (!ams || g.nvec > 16)
 		var rhi, rlo reg.VecVirtual
 		if divConst {
@@ -153,9 +152,8 @@ func (g *gen) adamStep() {
 			// Every load of the vector comes before its first store: the
 			// arrays often lie at the same offset within their pages, and
 			// a load from v after the store to m at the same address bits
-			// 11:0 waits on it (4K aliasing): AVX-512 AdamW with amsgrad on
-			// 4096 page-aligned floats ran at 1.19 ns per element on Zen 4,
-			// against 0.45 at AVX2.
+			// 11:0 waits on it (4K aliasing; docs/performance.md has the
+			// cost).
 			mv, vv := g.v(), g.v()
 			g.VMULPS(g.src(at(m, off), t), b1, mv) // beta1*m
 			g.VMULPS(g.src(at(v, off), t), b2, vv) // beta2*v
