@@ -9,6 +9,10 @@ import (
 	"testing"
 
 	"github.com/vecgrad/vecgrad/internal/abi"
+	// A generator's test importing the library it generates for: the test
+	// checks kernels.AdamDividerWork, which bench reports from, against the
+	// generated loops, so it needs both sides (the generator itself does not
+	// import kernels).
 	"github.com/vecgrad/vecgrad/kernels"
 )
 
