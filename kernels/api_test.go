@@ -1,12 +1,10 @@
 package kernels
 
 import (
-	"errors"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/vecgrad/vecgrad/internal/reexec"
 )
 
 // mustPanic runs f and checks that it panics with a message containing
@@ -134,20 +132,14 @@ func TestApplyEnv(t *testing.T) {
 // TestBadEnvironmentExits runs this test binary with an invalid override: it
 // must stop at startup with exit status 2 and a one-line message.
 func TestBadEnvironmentExits(t *testing.T) {
-	if os.Getenv("VECGRAD_CHILD") == "1" {
+	if reexec.Child() {
 		return
 	}
 	for _, kv := range []string{"VECGRAD_ISA=pentium", "VECGRAD_THREADS=0", "VECGRAD_THREADS=abc"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBadEnvironmentExits$")
-		cmd.Env = append(os.Environ(), "VECGRAD_CHILD=1", kv)
-		out, err := cmd.CombinedOutput()
-		if errors.Is(err, syscall.ENOEXEC) {
-			t.Skip("cannot re-execute the test binary (running under an emulator via -exec)")
-		}
-		ee, ok := err.(*exec.ExitError)
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if !ok || ee.ExitCode() != 2 || len(lines) != 1 || !strings.Contains(lines[0], strings.SplitN(kv, "=", 2)[1]) {
-			t.Errorf("%s: err %v, output %q; want exit status 2 and one line naming the value", kv, err, out)
+		status, out := reexec.Run(t, "TestBadEnvironmentExits", kv)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if status != 2 || len(lines) != 1 || !strings.Contains(lines[0], strings.SplitN(kv, "=", 2)[1]) {
+			t.Errorf("%s: exit status %d, output %q; want exit status 2 and one line naming the value", kv, status, out)
 		}
 	}
 }

@@ -414,8 +414,7 @@ func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32
 	// Rows of A read in place a multiple of 256 floats apart share at most 4
 	// L1 sets (32 lines on an 8-way L1): 16 or 24 row streams thrash them,
 	// 8 do not, so such panels run as 8-row tiles (each row the same fma
-	// chains). 64x512x10 at lda 512 ran at 46 GFLOP/s as 24-row tiles, 59
-	// as 8-row ones, 63 at lda 520.
+	// chains; docs/performance.md has the gain).
 	if lda > 0 && lda%256 == 0 && rows > 8 && rows%8 == 0 {
 		for r := 0; r < rows; r += 8 {
 			gemmMicroCols(k, 8, kc, a[r*lda:][:7*lda+kc], lda, b, ldb, c[r*ldc:][:7*ldc+cols], ldc, beta, load, cols)

@@ -34,19 +34,29 @@ var (
 	// an ABI0 function costs about twice a direct one).
 	best, active level
 	threads      atomic.Int32
+	// envErr is what applying the environment at initialisation returned (EnvError).
+	envErr error
 )
 
 func init() {
 	best = detect()
 	active = best
 	threads.Store(int32(runtime.GOMAXPROCS(0)))
-	if err := applyEnv(os.Getenv); err != nil {
-		// A library cannot return an error from init; an invalid override is a
-		// startup error for the CLI and the tests alike.
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	// A library does not end the process from init: an invalid override is
+	// kept for the program to report (cmd/vecgrad and kernels' TestMain exit
+	// with it), and a program that ignores it runs with the defaults.
+	envErr = applyEnv(os.Getenv)
 }
+
+// EnvError returns the error of the environment overrides as read when the
+// package was initialised, or nil: VECGRAD_ISA naming no level or one this
+// machine lacks ("vecgrad: VECGRAD_ISA: ..."), or VECGRAD_THREADS not a
+// positive integer. Where it is not nil, the invalid setting, and
+// VECGRAD_THREADS after an invalid VECGRAD_ISA, were not applied: the
+// kernels run at the best level with GOMAXPROCS workers unless the program
+// calls SetISA or SetThreads. Programs that honour the variables should
+// check it once at start and stop with the message, as cmd/vecgrad does.
+func EnvError() error { return envErr }
 
 // applyEnv applies VECGRAD_ISA and VECGRAD_THREADS.
 func applyEnv(getenv func(string) string) error {

@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
 )
 
 // The fused optimizer steps: one pass over a parameter tensor that reads the
@@ -27,24 +29,14 @@ type SGDParams struct {
 	FirstStep bool
 }
 
-// SGD variant codes of the assembly (gen/KERNELS.md): variant = 2*mode + wd,
-// wd = 1 when WeightDecay != 0, mode as below.
-const (
-	sgdPlain      = 0 // no momentum
-	sgdFirst      = 1 // momentum, first step: buf = g
-	sgdFirstNest  = 2 // momentum, first step, Nesterov
-	sgdMomentum   = 3 // momentum: buf = momentum*buf + (1-dampening)*g
-	sgdMomentNest = 4 // momentum, Nesterov
-	sgdVariants   = 10
-)
-
 // sgdScalars are the float32 scalars SGDStep hands to the element loop.
 type sgdScalars struct {
 	negLR, momentum, damp1, wd float32
 	sign                       float32 // -0 (sign bit set) when maximizing, else +0: XORed into g
 }
 
-// sgdArgs returns the variant code and the scalars of h.
+// sgdArgs returns the variant code (internal/abi: 2*mode + wd) and the
+// scalars of h.
 func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 	s := sgdScalars{
 		negLR:    float32(-h.LR),
@@ -55,23 +47,19 @@ func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 	if h.Maximize {
 		s.sign = float32(math.Copysign(0, -1))
 	}
-	mode := sgdPlain
+	mode := abi.SGDPlain
 	switch {
 	case h.Momentum == 0:
 	case h.FirstStep && h.Nesterov:
-		mode = sgdFirstNest
+		mode = abi.SGDFirstNesterov
 	case h.FirstStep:
-		mode = sgdFirst
+		mode = abi.SGDFirst
 	case h.Nesterov:
-		mode = sgdMomentNest
+		mode = abi.SGDMomentumNesterov
 	default:
-		mode = sgdMomentum
+		mode = abi.SGDMomentum
 	}
-	v := 2 * mode
-	if h.WeightDecay != 0 {
-		v++
-	}
-	return v, s
+	return abi.SGD{Mode: mode, WeightDecay: h.WeightDecay != 0}.Variant(), s
 }
 
 // SGDStep performs one step of torch.optim.SGD (single-tensor form) on the
@@ -117,7 +105,7 @@ func SGDStepSerial(p, g, buf []float32, h SGDParams) {
 func sgdStepArgs(fn string, p, g, buf []float32, h SGDParams) stepArgs {
 	checkSameLen(fn, []string{"p", "g"}, len(p), len(g))
 	variant, s := h.sgdArgs()
-	mom := variant >= 2*sgdFirst
+	mom := abi.DecodeSGD(variant).Momentum()
 	if mom {
 		checkSameLen(fn, []string{"p", "buf"}, len(p), len(buf))
 	}
@@ -142,15 +130,6 @@ type AdamParams struct {
 	Maximize  bool // ascend: the gradient is negated first
 }
 
-// Adam variant codes of the assembly (gen/KERNELS.md): variant = 3*amsgrad +
-// decay, decay as below.
-const (
-	adamNoDecay   = 0
-	adamL2        = 1 // Adam: g += wd*p
-	adamDecoupled = 2 // AdamW: p *= 1 - lr*wd
-	adamVariants  = 6
-)
-
 // adamScalars are the float32 scalars AdamStep hands to the element loop.
 type adamScalars struct {
 	beta1, c1, beta2, c2 float32
@@ -160,7 +139,8 @@ type adamScalars struct {
 	sign                 float32 // -0 when maximizing, else +0: XORed into g
 }
 
-// adamArgs returns the variant code and the scalars of h for step h.Step.
+// adamArgs returns the variant code (internal/abi: 3*amsgrad + decay) and
+// the scalars of h for step h.Step.
 func (h *AdamParams) adamArgs() (int, adamScalars) {
 	t := float64(h.Step)
 	bc1 := 1 - math.Pow(h.Beta1, t)
@@ -180,20 +160,17 @@ func (h *AdamParams) adamArgs() (int, adamScalars) {
 		s.sign = float32(math.Copysign(0, -1))
 	}
 	s.rhi, s.rlo = recipTwoTerms(s.bc2s)
-	v := adamNoDecay
+	decay := abi.AdamNoDecay
 	switch {
 	case h.Decoupled:
 		// 1 - lr*0 = 1: p*1 is p exactly, so AdamW without decay needs no
 		// variant of its own, but PyTorch multiplies unconditionally and so
 		// does this one (the result is the same).
-		v = adamDecoupled
+		decay = abi.AdamDecoupled
 	case h.WeightDecay != 0:
-		v = adamL2
+		decay = abi.AdamL2
 	}
-	if h.AMSGrad {
-		v += 3
-	}
-	return v, s
+	return abi.Adam{Decay: decay, AMSGrad: h.AMSGrad}.Variant(), s
 }
 
 // recipTwoTerms returns 1/c in two float32 terms for a float32 c > 0:

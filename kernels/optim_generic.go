@@ -1,6 +1,10 @@
 package kernels
 
-import "math"
+import (
+	"math"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
+)
 
 // The references of the fused optimizer steps (SGDStep, AdamStep): the
 // specification every level reproduces bit for bit. Each float32(...)
@@ -14,24 +18,25 @@ func flipSign(x, sign float32) float32 {
 	return math.Float32frombits(math.Float32bits(x) ^ math.Float32bits(sign))
 }
 
-// sgdStepGeneric runs variant (2*mode + wd) over p, g and, for the
-// momentum modes, buf.
+// sgdStepGeneric runs variant (2*mode + wd, internal/abi) over p, g and,
+// for the momentum modes, buf.
 func sgdStepGeneric(variant int, p, g, buf []float32, s *sgdScalars) {
-	wd, mode := variant&1 == 1, variant>>1
+	f := abi.DecodeSGD(variant)
+	wd, mom, first, nest := f.WeightDecay, f.Momentum(), f.First(), f.Nesterov()
 	for i := range p {
 		d := flipSign(g[i], s.sign)
 		if wd {
 			d = fma32(s.wd, p[i], d)
 		}
-		if mode != sgdPlain {
+		if mom {
 			var b float32
-			if mode == sgdFirst || mode == sgdFirstNest {
+			if first {
 				b = d
 			} else {
 				b = fma32(s.damp1, d, float32(s.momentum*buf[i]))
 			}
 			buf[i] = b
-			if mode == sgdFirstNest || mode == sgdMomentNest {
+			if nest {
 				d = fma32(s.momentum, b, d)
 			} else {
 				d = b
@@ -50,17 +55,18 @@ func maxNaN(a, b float32) float32 {
 	return b
 }
 
-// adamStepGeneric runs variant (3*amsgrad + decay) over p, g, m, v and, for
-// amsgrad, vmax.
+// adamStepGeneric runs variant (3*amsgrad + decay, internal/abi) over p, g,
+// m, v and, for amsgrad, vmax.
 func adamStepGeneric(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
-	decay, ams := variant%3, variant >= 3
+	f := abi.DecodeAdam(variant)
+	decay, ams := f.Decay, f.AMSGrad
 	for i := range p {
 		d := flipSign(g[i], s.sign)
 		pi := p[i]
 		switch decay {
-		case adamDecoupled:
+		case abi.AdamDecoupled:
 			pi = float32(pi * s.decay)
-		case adamL2:
+		case abi.AdamL2:
 			d = fma32(s.wd, pi, d)
 		}
 		mi := fma32(s.c1, d, float32(s.beta1*m[i]))

@@ -40,9 +40,3 @@ func reluBackwardGeneric(dst, dy, x []float32) {
 		}
 	}
 }
-
-// The op codes of Sin and Cos, after those of ops.go.
-const (
-	unarySin unaryOp = unarySigmoid + 1 + iota
-	unaryCos
-)

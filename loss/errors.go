@@ -27,9 +27,6 @@ func errorf(op, format string, args ...any) error {
 	return &Error{Op: op, Msg: fmt.Sprintf(format, args...)}
 }
 
-// shapeStr formats a shape as the tensor package's messages do: [4 3 2].
-func shapeStr(s []int) string { return fmt.Sprint(s) }
-
 // indexStr formats the row-major position r of a tensor of shape s as a
 // multi-index, "[3]" or "[1, 0, 2]", for messages about one element.
 func indexStr(r int, s []int) string {

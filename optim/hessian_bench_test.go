@@ -7,6 +7,8 @@ import (
 	"github.com/vecgrad/vecgrad/loss"
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/tensor"
+	// Upward, in this external test package only: the benchmark times the
+	// tutorial's MLP, which train/nn builds (train/nn does not import optim).
 	"github.com/vecgrad/vecgrad/train/nn"
 )
 

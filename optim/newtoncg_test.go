@@ -7,6 +7,10 @@ import (
 	"github.com/vecgrad/vecgrad/loss"
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/tensor"
+	// Upward, in this external test package only: TestNewtonCGMLP runs
+	// Newton-CG on a real MLP, the model it is for; train/nn does not
+	// import optim, so there is no cycle, and the library keeps its
+	// direction (train -> optim -> tensor).
 	"github.com/vecgrad/vecgrad/train/nn"
 )
 

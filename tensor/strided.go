@@ -186,62 +186,108 @@ func binaryLoop(op kernels.BinaryOp, acc bool, shape []int, d, a, b *sv) {
 	if numel(shape) == 0 {
 		return
 	}
-	var l loop
-	l.init(shape, d, a, b)
-	if l.n == 0 {
-		v := float32(applyOp(op, a.data[a.off], b.data[b.off]))
-		if acc {
-			v += d.data[d.off]
-		}
-		d.data[d.off] = v
-		return
+	j := binaryJob{op: op, acc: acc, d: d, a: a, b: b}
+	j.l.init(shape, d, a, b)
+	switch {
+	case j.l.n == 0:
+		j.single()
+	case !j.blocks():
+		j.rows()
 	}
-	n := l.n
-	if n >= 2 && l.st[0][n-1] == 1 && l.st[0][n-2] == l.shape[n-1] {
-		r, c := l.shape[n-2], l.shape[n-1]
-		as0, as1, bs0, bs1 := l.st[1][n-2], l.st[1][n-1], l.st[2][n-2], l.st[2][n-1]
-		const (
-			none = iota
-			rowAB
-			rowBA
-			colAB
-			colBA
-		)
-		kind := none
-		rop, canRev := reversed(op)
-		switch {
-		case as1 == 1 && as0 == c && bs1 == 1 && bs0 == 0:
-			kind = rowAB
-		case canRev && as1 == 1 && as0 == 0 && bs1 == 1 && bs0 == c:
-			kind = rowBA
-		case as1 == 1 && as0 == c && bs1 == 0 && bs0 == 1:
-			kind = colAB
-		case canRev && as1 == 0 && as0 == 1 && bs1 == 1 && bs0 == c:
-			kind = colBA
+}
+
+// binaryJob is one binaryLoop: the op, its operands and their coalesced
+// loop (operand 0 d, 1 a, 2 b).
+type binaryJob struct {
+	op      kernels.BinaryOp
+	acc     bool
+	d, a, b *sv
+	l       loop
+}
+
+// single computes the one element of a loop whose dimensions are all 1.
+func (j *binaryJob) single() {
+	d, a, b := j.d, j.a, j.b
+	v := float32(applyOp(j.op, a.data[a.off], b.data[b.off]))
+	if j.acc {
+		v += d.data[d.off]
+	}
+	d.data[d.off] = v
+}
+
+// Layouts of the innermost two dimensions that one row- or column-vector
+// kernel call covers (blockKind): a is the block and b the vector (AB), or
+// the reverse (BA, with the reversed op).
+const (
+	blockNone = iota
+	blockRowAB
+	blockRowBA
+	blockColAB
+	blockColBA
+)
+
+// blockKind classifies the innermost two dimensions of l, r x c with d
+// contiguous over them (the caller checked), and returns the reversed op
+// the BA layouts run with. Only exactly reversible ops take the BA forms.
+func blockKind(op kernels.BinaryOp, l *loop) (int, kernels.BinaryOp) {
+	n, c := l.n, l.shape[l.n-1]
+	as0, as1, bs0, bs1 := l.st[1][n-2], l.st[1][n-1], l.st[2][n-2], l.st[2][n-1]
+	rop, canRev := reversed(op)
+	switch {
+	case as1 == 1 && as0 == c && bs1 == 1 && bs0 == 0:
+		return blockRowAB, rop
+	case canRev && as1 == 1 && as0 == 0 && bs1 == 1 && bs0 == c:
+		return blockRowBA, rop
+	case as1 == 1 && as0 == c && bs1 == 0 && bs0 == 1:
+		return blockColAB, rop
+	case canRev && as1 == 0 && as0 == 1 && bs1 == 1 && bs0 == c:
+		return blockColBA, rop
+	}
+	return blockNone, rop
+}
+
+// blocks runs the loop as one row- or column-vector kernel call per outer
+// index where d is contiguous over the innermost two dimensions and a and b
+// have a layout blockKind knows; it reports false, doing nothing, otherwise.
+func (j *binaryJob) blocks() bool {
+	l, n := &j.l, j.l.n
+	if n < 2 || l.st[0][n-1] != 1 || l.st[0][n-2] != l.shape[n-1] {
+		return false
+	}
+	kind, rop := blockKind(j.op, l)
+	if kind == blockNone {
+		return false
+	}
+	r, c := l.shape[n-2], l.shape[n-1]
+	d, a, b := j.d.data, j.a.data, j.b.data
+	o := l.odometer(n - 2)
+	for {
+		od, oa, ob := o.off[0], o.off[1], o.off[2]
+		dd := d[od : od+r*c]
+		switch kind {
+		case blockRowAB:
+			rowVec(j.op, j.acc, dd, a[oa:oa+r*c], b[ob:ob+c], r, c)
+		case blockRowBA:
+			rowVec(rop, j.acc, dd, b[ob:ob+r*c], a[oa:oa+c], r, c)
+		case blockColAB:
+			colVec(j.op, j.acc, dd, a[oa:oa+r*c], b[ob:ob+r], r, c)
+		case blockColBA:
+			colVec(rop, j.acc, dd, b[ob:ob+r*c], a[oa:oa+r], r, c)
 		}
-		if kind != none {
-			o := l.odometer(n - 2)
-			for {
-				od, oa, ob := o.off[0], o.off[1], o.off[2]
-				dd := d.data[od : od+r*c]
-				switch kind {
-				case rowAB:
-					rowVec(op, acc, dd, a.data[oa:oa+r*c], b.data[ob:ob+c], r, c)
-				case rowBA:
-					rowVec(rop, acc, dd, b.data[ob:ob+r*c], a.data[oa:oa+c], r, c)
-				case colAB:
-					colVec(op, acc, dd, a.data[oa:oa+r*c], b.data[ob:ob+r], r, c)
-				case colBA:
-					colVec(rop, acc, dd, b.data[ob:ob+r*c], a.data[oa:oa+r], r, c)
-				}
-				if !o.next() {
-					return
-				}
-			}
+		if !o.next() {
+			return true
 		}
 	}
+}
+
+// rows runs the loop one innermost row per outer index: a kernel call where
+// the row's layout is one the kernels know (all contiguous, or one operand
+// a scalar), else in Go with the kernels' rounding.
+func (j *binaryJob) rows() {
+	l, n, op, acc := &j.l, j.l.n, j.op, j.acc
 	c := l.shape[n-1]
 	ds, as, bs := l.st[0][n-1], l.st[1][n-1], l.st[2][n-1]
+	dd, ad, bd := j.d.data, j.a.data, j.b.data
 	rop, canRev := reversed(op)
 	o := l.odometer(n - 1)
 	for {
@@ -249,16 +295,15 @@ func binaryLoop(op kernels.BinaryOp, acc bool, shape []int, d, a, b *sv) {
 		switch {
 		case ds == 1 && as == 1 && bs == 1:
 			if acc {
-				kernels.BinaryAcc(op, d.data[od:od+c], a.data[oa:oa+c], b.data[ob:ob+c])
+				kernels.BinaryAcc(op, dd[od:od+c], ad[oa:oa+c], bd[ob:ob+c])
 			} else {
-				kernels.Binary(op, d.data[od:od+c], a.data[oa:oa+c], b.data[ob:ob+c])
+				kernels.Binary(op, dd[od:od+c], ad[oa:oa+c], bd[ob:ob+c])
 			}
 		case ds == 1 && as == 1 && bs == 0:
-			scalarOp(op, acc, d.data[od:od+c], a.data[oa:oa+c], b.data[ob])
+			scalarOp(op, acc, dd[od:od+c], ad[oa:oa+c], bd[ob])
 		case ds == 1 && as == 0 && bs == 1 && canRev:
-			scalarOp(rop, acc, d.data[od:od+c], b.data[ob:ob+c], a.data[oa])
+			scalarOp(rop, acc, dd[od:od+c], bd[ob:ob+c], ad[oa])
 		default:
-			dd, ad, bd := d.data, a.data, b.data
 			for i := 0; i < c; i++ {
 				v := float32(applyOp(op, ad[oa+i*as], bd[ob+i*bs])) // rounded: no fused multiply-add
 				if acc {

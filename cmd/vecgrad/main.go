@@ -22,6 +22,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/vecgrad/vecgrad/kernels"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -59,7 +61,7 @@ func commandNames() string {
 	return strings.Join(names, ", ")
 }
 
-const envHelp = `Environment (read by package kernels at start; an invalid value is a one-line error, exit status 2):
+const envHelp = `Environment (read by package kernels at start; an invalid value is a one-line error, exit status 2, before any command runs):
   VECGRAD_ISA      instruction-set level the kernels use: avx512, avx2, neon or generic
                    (default: the best one this machine supports; see 'vecgrad cpu -levels')
   VECGRAD_THREADS  worker goroutines of the multi-threaded kernels (default: GOMAXPROCS)
@@ -75,6 +77,10 @@ func usage(w io.Writer) {
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	if err := kernels.EnvError(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
 )
 
 // Binary kernels: dst[r*n+j] (+)= f(op, a[r*n+j], v[j]) (rows) or
@@ -25,9 +27,6 @@ func binaryGroup(g *gen) {
 	}
 }
 
-// binaryOps is the number of op codes.
-const binaryOps = 8
-
 func (g *gen) binary(cols, acc bool) {
 	name, sig, what := "BinaryRows", "func(op int, dst, a, v *float32, rows, n int)", "v[j]"
 	if cols {
@@ -49,7 +48,7 @@ func (g *gen) binary(cols, acc bool) {
 	}
 	vbase := g.arg(third)
 
-	g.dispatch(op, binaryOps, func(op int) {
+	g.dispatch(op, abi.BinaryOps, func(op int) {
 		g.rowLoop(rows, func() {
 			var y reg.VecVirtual // cols: c[r] broadcast
 			vp := vbase          // rows: v, from its start on every row
@@ -90,20 +89,20 @@ func (g *gen) binop(op int, x reg.VecVirtual, y operand.Op) reg.VecVirtual {
 		inst(x, y, r)
 	}
 	switch op {
-	case 0: // Add: x + y
+	case abi.BinaryAdd: // x + y
 		g.VADDPS(y, x, r)
-	case 1: // Sub: x - y
+	case abi.BinarySub: // x - y
 		g.VSUBPS(y, x, r)
-	case 2: // RSub: y - x
+	case abi.BinaryRSub: // y - x
 		rev(func(a, b, c operand.Op) { g.VSUBPS(a, b, c) })
-	case 3: // Mul
+	case abi.BinaryMul:
 		g.VMULPS(y, x, r)
-	case 4: // Div: x / y
+	case abi.BinaryDiv: // x / y
 		g.VDIVPS(y, x, r)
-	case 5: // RDiv: y / x
+	case abi.BinaryRDiv: // y / x
 		rev(func(a, b, c operand.Op) { g.VDIVPS(a, b, c) })
-	case 6, 7: // Max, Min: isNaN(x) ? x : (x > y ? x : y), resp. <
-		g.maxmin(op == 6, x, y, r)
+	case abi.BinaryMax, abi.BinaryMin: // isNaN(x) ? x : (x > y ? x : y), resp. <
+		g.maxmin(op == abi.BinaryMax, x, y, r)
 	default:
 		panic("binop: bad op")
 	}

@@ -30,10 +30,8 @@ type isa struct {
 
 	// adamDivConst: AdamStep divides by bc2s with divConst (FMAs from its
 	// two-term reciprocal) instead of VDIVPS, except where the register plan
-	// has no room (adamStep). On Zen 4 that took AVX-512 Adam on 10^4
-	// parameters from 70 to 91 GB/s (best of 6 interleaved runs), AVX2 Adam
-	// from 65-69 to 79-80 GB/s (five interleaved rounds; an earlier form with
-	// two corrections had lost at AVX2, 65 to 59).
+	// has no room (adamStep): the divider bounds the step, and divConst
+	// takes one of its two divisions off it (docs/performance.md).
 	adamDivConst bool
 
 	nvec     int // vector registers: 32 ZMM, 16 YMM
@@ -211,9 +209,11 @@ func (g *gen) blend(m reg.Register, src operand.Op, dst reg.Register) {
 
 // ---- tails ------------------------------------------------------------------
 
-// tailTables: AVX2 lane masks as int32 (64 x -1 then 64 x 0: the mask of lanes
-// [8k, 8k+8) of a remainder of rem elements starts at word 64-rem+8k);
-// AVX-512 bit masks (word rem holds 1<<rem - 1).
+// tailBase returns a new register holding what the masks of a remainder of
+// rem elements (rem < 64) are built from. AVX-512: the bit mask 1<<rem - 1
+// itself, word rem of a table of 64. AVX2: the address of word 64-rem of a
+// table of 64 int32 -1 then 64 zeros, so that the lane mask of lanes
+// [8k, 8k+8) of the remainder is the 8 words at byte offset 32k from it.
 func (g *gen) tailBase(rem reg.GPVirtual) reg.GPVirtual {
 	base := g.GP64()
 	if g.kmask {

@@ -4,10 +4,16 @@
 //
 //	go run ./gen/amd64 -out asm
 //
-// Every kernel group (binary.go, axpy.go, unary.go, reduce.go, peak.go, optim.go) is
-// written once against the isa parameters of isa.go and emitted twice, into
-// asm/<group>_avx512_amd64.{s,go} and asm/<group>_avx2_amd64.{s,go}. The output
-// depends only on this program, so running it twice gives identical files.
+// Every kernel group is written once against the isa parameters of isa.go
+// and emitted twice, into asm/<group>_avx512_amd64.{s,go} and
+// asm/<group>_avx2_amd64.{s,go}: binary.go, axpy.go, unary.go, reduce.go,
+// peak.go, optim.go, and the gemm group: its micro-kernels in gemm.go and
+// gemmtn.go (the narrow TN tile), its packers in pack.go (B and transposed
+// B), packa.go (A) and transpose.go (GemmTranspose). isa.go holds the loop
+// skeletons, masks and dispatch every group shares; math.go and group.go
+// the vector exp, log, tanh, sigmoid, sin and cos, interleaved across
+// vectors. Op and variant codes come from internal/abi. The output depends
+// only on this program, so running it twice gives identical files.
 package main
 
 import (

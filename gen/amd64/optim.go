@@ -5,6 +5,8 @@ import (
 
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
 )
 
 // optim group: the fused optimizer steps SGDStep and AdamStep, one pass over
@@ -33,12 +35,6 @@ func optimGroup(g *gen) {
 	g.adamStep()
 }
 
-// Variant counts (kernels/optim.go: SGD 2*mode + wd, Adam 3*amsgrad + decay).
-const (
-	sgdVariants  = 10
-	adamVariants = 6
-)
-
 // scalar broadcasts the float32 argument name into a new register.
 func (g *gen) scalar(name string) reg.VecVirtual { return g.bcast(addr(g.Param(name))) }
 
@@ -61,11 +57,9 @@ func (g *gen) sgdStep() {
 		"d = nesterov ? fma(momentum, buf, d) : buf; then p = fma(negLR, d, p). Mode 0 does not touch buf.")
 	variant := g.arg("variant")
 	p, gp, buf, n := g.arg("p"), g.arg("grad"), g.arg("buf"), g.arg("n")
-	g.dispatch(variant, sgdVariants, func(code int) {
-		wd, mode := code&1 == 1, code>>1
-		mom := mode != 0
-		first := mode == 1 || mode == 2
-		nest := mode == 2 || mode == 4
+	g.dispatch(variant, abi.SGDVariants, func(code int) {
+		f := abi.DecodeSGD(code)
+		wd, mom, first, nest := f.WeightDecay, f.Momentum(), f.First(), f.Nesterov()
 		sign, negLR := g.scalar("sign"), g.scalar("negLR")
 		var wdv, momv, damp reg.VecVirtual
 		if wd {
@@ -120,16 +114,16 @@ func (g *gen) adamStep() {
 		"p = p + (negStep*m)/(sqrt(v)/bc2s + eps). Without amsgrad vmax is not touched.")
 	variant := g.arg("variant")
 	p, gp, m, v, vmax, n := g.arg("p"), g.arg("grad"), g.arg("m"), g.arg("v"), g.arg("vmax"), g.arg("n")
-	g.dispatch(variant, adamVariants, func(code int) {
-		decay, ams := code%3, code >= 3
+	g.dispatch(variant, abi.AdamVariants, func(code int) {
+		f := abi.DecodeAdam(code)
+		decay, ams := f.Decay, f.AMSGrad
 		sign := g.scalar("sign")
 		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
 		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
 		// With amsgrad, 16 vector registers (AVX2) leave none for rhi, rlo
 		// and divConst's temporaries. That step, at 36 bytes per parameter,
 		// gained little from divConst when a timing-only build let it use
-		// Y16-Y20 (AdamW+amsgrad on 10^4, four interleaved rounds on Zen 4:
-		// 72-84 GB/s with VDIVPS, 80-85 with divConst bar one round at 48).
+		// Y16-Y20 (docs/performance.md).
 		divConst := g.adamDivConst && (!ams || g.nvec > 16)
 		var rhi, rlo reg.VecVirtual
 		if divConst {
@@ -137,9 +131,9 @@ func (g *gen) adamStep() {
 		}
 		var k reg.VecVirtual
 		switch decay {
-		case 1:
+		case abi.AdamL2:
 			k = g.scalar("wd")
-		case 2:
+		case abi.AdamDecoupled:
 			k = g.scalar("decay")
 		}
 		ptrs := []reg.GPVirtual{p, gp, m, v}
@@ -150,17 +144,16 @@ func (g *gen) adamStep() {
 			d := g.flipSign(at(gp, off), t, sign)
 			pv := g.load(at(p, off), t)
 			switch decay {
-			case 1:
+			case abi.AdamL2:
 				g.VFMADD231PS(pv, k, d) // d = wd*p + d
-			case 2:
+			case abi.AdamDecoupled:
 				g.VMULPS(k, pv, pv) // p = p*decay
 			}
 			// Every load of the vector comes before its first store: the
 			// arrays often lie at the same offset within their pages, and
 			// a load from v after the store to m at the same address bits
-			// 11:0 waits on it (4K aliasing): AVX-512 AdamW with amsgrad on
-			// 4096 page-aligned floats ran at 1.19 ns per element on Zen 4,
-			// against 0.45 at AVX2.
+			// 11:0 waits on it (4K aliasing; docs/performance.md has the
+			// cost).
 			mv, vv := g.v(), g.v()
 			g.VMULPS(g.src(at(m, off), t), b1, mv) // beta1*m
 			g.VMULPS(g.src(at(v, off), t), b2, vv) // beta2*v

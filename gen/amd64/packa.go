@@ -93,9 +93,9 @@ func (g *gen) gemmPackARows(mr int, suffix string) {
 	// the full blocks store them unmasked, 8 floats each in order of c, so
 	// that column c's last 8 - rows lanes land on the first of column c+1,
 	// which its own store then overwrites; the block's last column is
-	// stored exactly (storeFirst). VMASKMOVPS stores, one per column,
-	// made AMD's Zen 4 pack 5x slower than the AVX-512 packer (1.0-1.6
-	// against 5.4-9.6 G floats/s).
+	// stored exactly (storeFirst). VMASKMOVPS stores are microcoded on AMD:
+	// one per column made the pack several times slower than the AVX-512
+	// packer (docs/performance.md).
 	block := func(rows int, row func(i int) operand.Mem, out reg.GPVirtual, masked bool, skip string) {
 		g.transposeBlock(rows, row, tail, rem, masked, skip, func(c int, col reg.VecVirtual) {
 			g.VMULPS(alpha, col, col)

@@ -161,8 +161,8 @@ func (g *gen) dot(sq bool) {
 // rowMaxOf emits the maximum (NaN if any) of the n elements at a (n >= 1, a
 // and rem consumed) into lane 0 of the returned vector. Register plan: fill
 // (a[0] broadcast, stands in for masked-off lanes), g.unroll running maxima,
-// x, the NaN mask, the tail mask. (8 running maxima instead of 4 measured no
-// faster at L1 sizes on Zen 3 AVX2.)
+// x, the NaN mask, the tail mask. (8 running maxima were no faster:
+// docs/performance.md.)
 func (g *gen) rowMaxOf(a, rem reg.GPVirtual) reg.VecVirtual {
 	fill := g.bcast(at(a, 0))
 	acc := make([]reg.VecVirtual, g.unroll)

@@ -24,10 +24,9 @@ import (
 // height, emitted once per height (1..7, chosen by a branch on rows): it
 // loads only its rows and stores the first height floats of each row of
 // dst with plain 4-, 2- and 1-float stores (storeFirst). AVX2's VMASKMOVPS
-// stores are microcoded on AMD: with K-masked and VMASKMOVPS stores, the
-// packing transposes of an AVX2 64x512x10 NT product on Zen 4 (10 x 512
-// floats of B, 4 x 512 of A's edge panel) took 22% of its time, with these
-// 5%.
+// stores are microcoded on AMD: with them, the packing transposes of a
+// narrow AVX2 NT product took four times the share of its time that these
+// take (docs/performance.md).
 //
 // Only moves and shuffles: bit exact. It reads nothing but the cols floats
 // at the start of each of the rows rows of src and writes nothing but the

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
 )
 
 // unary group: Unary (op 0..7: Relu, Exp, Log, Sqrt, Tanh, Sigmoid, Sin, Cos) and
@@ -18,8 +20,6 @@ func unaryGroup(g *gen) {
 	g.unary()
 	g.reluBackward()
 }
-
-const unaryOps = 8
 
 // mathOp is a math function of Unary with its register needs.
 type mathOp struct {
@@ -38,13 +38,15 @@ func (m mathOp) free(g *gen) int {
 	return g.nvec - g.mathG*live
 }
 
+// unaryMath holds the math functions of Unary by op code; Relu and Sqrt,
+// one instruction each, are in unary's stream loop.
 var unaryMath = map[int]mathOp{
-	1: {(*gen).exp, expLive, expPins, 0},
-	2: {(*gen).log, logLive, logPins, 0},
-	4: {(*gen).tanh, tanhLive, tanhPins, 1},
-	5: {(*gen).sigmoid, sigLive, sigmoidPins, 0},
-	6: {(*gen).sin, trigLive, trigPins, 0},
-	7: {(*gen).cos, trigLive, trigPins, 0},
+	abi.UnaryExp:     {(*gen).exp, expLive, expPins, 0},
+	abi.UnaryLog:     {(*gen).log, logLive, logPins, 0},
+	abi.UnaryTanh:    {(*gen).tanh, tanhLive, tanhPins, 1},
+	abi.UnarySigmoid: {(*gen).sigmoid, sigLive, sigmoidPins, 0},
+	abi.UnarySin:     {(*gen).sin, trigLive, trigPins, 0},
+	abi.UnaryCos:     {(*gen).cos, trigLive, trigPins, 0},
 }
 
 func (g *gen) unary() {
@@ -54,7 +56,7 @@ func (g *gen) unary() {
 		"6 Sin, 7 Cos (trigReduced; |x| <= TrigMax, NaN and ±Inf).")
 	op := g.arg("op")
 	dst, x, n := g.arg("dst"), g.arg("x"), g.arg("n")
-	g.dispatch(op, unaryOps, func(op int) {
+	g.dispatch(op, abi.UnaryOps, func(op int) {
 		if m, ok := unaryMath[op]; ok {
 			g.pin(m.free(g), m.pins)
 			g.streamGroups(n, []reg.GPVirtual{dst, x}, g.unroll, g.mathG, func(ks []int, t reg.Register) {
@@ -71,16 +73,18 @@ func (g *gen) unary() {
 			return
 		}
 		var zero reg.VecVirtual
-		if op == 0 {
+		if op == abi.UnaryRelu {
 			zero = g.zero()
 		}
 		g.stream(n, []reg.GPVirtual{dst, x}, g.unroll, func(_, off int, t reg.Register) {
 			r := g.v()
 			switch op {
-			case 0: // Relu: Intel MAXPS 0, x = 0 > x ? 0 : x, x when NaN; -0 passes
+			case abi.UnaryRelu: // Intel MAXPS 0, x = 0 > x ? 0 : x, x when NaN; -0 passes
 				g.VMAXPS(g.src(at(x, off), t), zero, r)
-			case 3:
+			case abi.UnarySqrt:
 				g.VSQRTPS(g.src(at(x, off), t), r)
+			default:
+				panic("unary: no code for op " + abi.UnaryNames[op])
 			}
 			g.store(r, at(dst, off), t)
 		})

@@ -1,10 +1,15 @@
 package main
 
+import (
+	"strings"
+
+	"github.com/vecgrad/vecgrad/gen/internal/neon"
+	"github.com/vecgrad/vecgrad/internal/abi"
+)
+
 // Binary kernels: dst[r*n+j] = f(op, a[r*n+j], b) with b = v[j] (Rows) or
 // b = c[r] (Cols), or dst += f(...) (Acc). The op is decoded once at entry;
 // each op gets its own row loop with the body below instantiated for it.
-
-var binaryOpNames = []string{"add", "sub", "rsub", "mul", "div", "rdiv", "max", "min"}
 
 func binaryKernels() []Kernel {
 	var ks []Kernel
@@ -20,13 +25,13 @@ func binaryKernels() []Kernel {
 			}
 			cols, acc := cols, acc
 			ks = append(ks, Kernel{
-				Func: Func{
+				Func: neon.Func{
 					Name: name + "NEON",
 					Doc:  name + "NEON computes " + doc + " for r < rows, j < n (op codes in gen/KERNELS.md).",
-					Params: []Arg{{"op", "int"}, {"dst", "*float32"}, {"a", "*float32"},
-						{bname, "*float32"}, {"rows", "int"}, {"n", "int"}},
+					Params: []neon.Arg{{Name: "op", Type: "int"}, {Name: "dst", Type: "*float32"}, {Name: "a", Type: "*float32"},
+						{Name: bname, Type: "*float32"}, {Name: "rows", Type: "int"}, {Name: "n", Type: "int"}},
 				},
-				Gen: func(e *Emitter, f *Func) { genBinary(e, f, bname, cols, acc) },
+				Gen: func(e *neon.Emitter, f *neon.Func) { genBinary(e, f, bname, cols, acc) },
 			})
 		}
 	}
@@ -36,22 +41,22 @@ func binaryKernels() []Kernel {
 // binaryOp emits d = f(op, a, b) for one vector; t is a scratch register.
 // Max/Min: a BSL on a > b (a < b), then a BIF that puts a back where a is
 // NaN (FCMEQ a, a is false): plain FMAX would differ on a +0/-0 tie.
-func (e *Emitter) binaryOp(op int, d, a, b, t Vreg) {
-	switch binaryOpNames[op] {
-	case "add":
+func binaryOp(e *neon.Emitter, op int, d, a, b, t neon.Vreg) {
+	switch op {
+	case abi.BinaryAdd:
 		e.FADD(d, a, b)
-	case "sub":
+	case abi.BinarySub:
 		e.FSUB(d, a, b)
-	case "rsub":
+	case abi.BinaryRSub:
 		e.FSUB(d, b, a)
-	case "mul":
+	case abi.BinaryMul:
 		e.FMUL(d, a, b)
-	case "div":
+	case abi.BinaryDiv:
 		e.FDIV(d, a, b)
-	case "rdiv":
+	case abi.BinaryRDiv:
 		e.FDIV(d, b, a)
-	case "max", "min":
-		if binaryOpNames[op] == "max" {
+	case abi.BinaryMax, abi.BinaryMin:
+		if op == abi.BinaryMax {
 			e.FCMGT(d, a, b) // a > b
 		} else {
 			e.FCMGT(d, b, a) // a < b
@@ -68,9 +73,9 @@ func (e *Emitter) binaryOp(op int, d, a, b, t Vreg) {
 // R5 n, R6 the v pointer of the current row, R7 the elements left in it.
 // V0-V3 a, V4-V7 v (Rows), V8-V11 old dst (Acc), V12-V15 results,
 // V16-V19 scratch, V20 c[r] broadcast (Cols).
-func genBinary(e *Emitter, f *Func, bname string, cols, acc bool) {
+func genBinary(e *neon.Emitter, f *neon.Func, bname string, cols, acc bool) {
 	const (
-		op, dst, a, b, rows, n, vp, cnt Reg = 0, 1, 2, 3, 4, 5, 6, 7
+		op, dst, a, b, rows, n, vp, cnt neon.Reg = 0, 1, 2, 3, 4, 5, 6, 7
 	)
 	e.MOVD(f.Arg("op"), op.String())
 	e.MOVD(f.Arg("dst"), dst.String())
@@ -78,15 +83,15 @@ func genBinary(e *Emitter, f *Func, bname string, cols, acc bool) {
 	e.MOVD(f.Arg(bname), b.String())
 	e.MOVD(f.Arg("rows"), rows.String())
 	e.MOVD(f.Arg("n"), n.String())
-	av := []Vreg{0, 1, 2, 3}
-	bv := []Vreg{4, 5, 6, 7}
-	dv := []Vreg{8, 9, 10, 11}
-	rv := []Vreg{12, 13, 14, 15}
-	tv := []Vreg{16, 17, 18, 19}
-	const cb Vreg = 20
+	av := []neon.Vreg{0, 1, 2, 3}
+	bv := []neon.Vreg{4, 5, 6, 7}
+	dv := []neon.Vreg{8, 9, 10, 11}
+	rv := []neon.Vreg{12, 13, 14, 15}
+	tv := []neon.Vreg{16, 17, 18, 19}
+	const cb neon.Vreg = 20
 
-	e.SwitchOp(op, len(binaryOpNames), func(o int) {
-		e.Comment("op %d: %s", o, binaryOpNames[o])
+	e.SwitchOp(op, abi.BinaryOps, func(o int) {
+		e.Comment("op %d: %s", o, strings.ToLower(abi.BinaryNames[o]))
 		row := e.NewLabel("row")
 		e.Label(row)
 		if cols {
@@ -95,7 +100,7 @@ func genBinary(e *Emitter, f *Func, bname string, cols, acc bool) {
 			e.MOVD(b.String(), vp.String())
 		}
 		e.MOVD(n.String(), cnt.String())
-		e.Stream(cnt, func(s Step) {
+		e.Stream(cnt, func(s neon.Step) {
 			e.LoadStep(s, a, av)
 			if !cols {
 				e.LoadStep(s, vp, bv)
@@ -112,7 +117,7 @@ func genBinary(e *Emitter, f *Func, bname string, cols, acc bool) {
 				if !cols {
 					bi = bv[i]
 				}
-				e.binaryOp(o, rv[i], av[i], bi, tv[i])
+				binaryOp(e, o, rv[i], av[i], bi, tv[i])
 				if acc {
 					e.FADD(rv[i], dv[i], rv[i])
 				}

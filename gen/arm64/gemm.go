@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/vecgrad/vecgrad/gen/internal/neon"
 	"github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
@@ -17,33 +18,33 @@ const (
 )
 
 func gemmKernels() []Kernel {
-	ptr := func(n string) Arg { return Arg{n, "*float32"} }
-	num := func(n string) Arg { return Arg{n, "int"} }
+	ptr := func(n string) neon.Arg { return neon.Arg{Name: n, Type: "*float32"} }
+	num := func(n string) neon.Arg { return neon.Arg{Name: n, Type: "int"} }
 	return []Kernel{
-		{Func{Name: "GemmMicroNEON",
+		{neon.Func{Name: "GemmMicroNEON",
 			Doc: "GemmMicroNEON computes one 8x12 tile of row-major C: acc[i][j] = fma(a[p*8+i], b[p*ldb+j], acc) for\n" +
 				"p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or fma(beta, c[i*ldc+j], acc).",
-			Params: []Arg{num("kc"), ptr("a"), ptr("b"), num("ldb"), ptr("c"), num("ldc"), {"beta", "float32"}, num("load")}},
+			Params: []neon.Arg{num("kc"), ptr("a"), ptr("b"), num("ldb"), ptr("c"), num("ldc"), {Name: "beta", Type: "float32"}, num("load")}},
 			genGemmMicro},
 	}
 }
 
 // gemmAcc is the accumulator of row i, columns 4v..4v+3 of the tile.
-func gemmAcc(i, v int) Vreg { return Vreg(gemmNV*i + v) }
+func gemmAcc(i, v int) neon.Vreg { return neon.Vreg(gemmNV*i + v) }
 
 // Register plan: R0 k counter, R1 a (advances 32 bytes per k), R2 b (advances
 // ldb*4 bytes per k), R3 ldb*4, R4 c row pointer (advances ldc*4 per row), R5
 // ldc*4, R6 load. V0-V23 accumulators (row i in V(3i)..V(3i+2)), V24-V25 the
 // 8 values of A for one k, V26-V28 the 12 values of B for one k (the row of C
 // in the store phase), V29 beta in lane 0. The k loop is unrolled by 2.
-func genGemmMicro(e *Emitter, f *Func) {
+func genGemmMicro(e *neon.Emitter, f *neon.Func) {
 	if gemmMR != 8 || gemmNR != 12 {
 		panic(fmt.Sprintf("GemmMicroNEON is written for 8x12, mathconst says %dx%d", gemmMR, gemmNR))
 	}
-	const kc, a, b, ldb, c, ldc, load Reg = 0, 1, 2, 3, 4, 5, 6
-	const beta Vreg = 29
-	av := []Vreg{24, 25}
-	bv := []Vreg{26, 27, 28}
+	const kc, a, b, ldb, c, ldc, load neon.Reg = 0, 1, 2, 3, 4, 5, 6
+	const beta neon.Vreg = 29
+	av := []neon.Vreg{24, 25}
+	bv := []neon.Vreg{26, 27, 28}
 	for i := 0; i < gemmMR; i++ {
 		for v := 0; v < gemmNV; v++ {
 			e.Take(gemmAcc(i, v))
@@ -73,10 +74,10 @@ func genGemmMicro(e *Emitter, f *Func) {
 	// step is one k: acc[i][v] = fma(B[v], A[i], acc[i][v]), one rounding.
 	step := func() {
 		e.LoadP(a, av...)
-		e.Inst("VLD1.P", fmt.Sprintf("(%s)(%s)", b, ldb), regList(bv)) // b += ldb*4
+		e.Inst("VLD1.P", fmt.Sprintf("(%s)(%s)", b, ldb), neon.RegList(bv)) // b += ldb*4
 		for v := 0; v < gemmNV; v++ {
 			for i := 0; i < gemmMR; i++ {
-				e.FMLAE(gemmAcc(i, v), bv[v], Lane{av[i/4], i % 4})
+				e.FMLAE(gemmAcc(i, v), bv[v], neon.Lane{V: av[i/4], I: i % 4})
 			}
 		}
 	}
@@ -100,25 +101,25 @@ func genGemmMicro(e *Emitter, f *Func) {
 	e.Comment("C = fma(C, beta, acc), one rounding per element")
 	e.Inst("FMOVS", f.Arg("beta"), beta.F())
 	for i := 0; i < gemmMR; i++ {
-		row := []Vreg{gemmAcc(i, 0), gemmAcc(i, 1), gemmAcc(i, 2)}
+		row := []neon.Vreg{gemmAcc(i, 0), gemmAcc(i, 1), gemmAcc(i, 2)}
 		e.Load(c, bv...)
 		for v := 0; v < gemmNV; v++ {
-			e.FMLAE(row[v], bv[v], Lane{beta, 0})
+			e.FMLAE(row[v], bv[v], neon.Lane{V: beta, I: 0})
 		}
-		e.storeRow(c, ldc, row)
+		storeRow(e, c, ldc, row)
 	}
 	e.RET()
 
 	e.Label(storeOnly)
 	e.Comment("C = acc, C not read")
 	for i := 0; i < gemmMR; i++ {
-		e.storeRow(c, ldc, []Vreg{gemmAcc(i, 0), gemmAcc(i, 1), gemmAcc(i, 2)})
+		storeRow(e, c, ldc, []neon.Vreg{gemmAcc(i, 0), gemmAcc(i, 1), gemmAcc(i, 2)})
 	}
 	e.RET()
 }
 
 // storeRow stores one row of the tile at (c) and moves c to the next row
 // (register post-index).
-func (e *Emitter) storeRow(c, ldc Reg, row []Vreg) {
-	e.Inst("VST1.P", regList(row), fmt.Sprintf("(%s)(%s)", c, ldc)) // c += ldc*4
+func storeRow(e *neon.Emitter, c, ldc neon.Reg, row []neon.Vreg) {
+	e.Inst("VST1.P", neon.RegList(row), fmt.Sprintf("(%s)(%s)", c, ldc)) // c += ldc*4
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/vecgrad/vecgrad/gen/internal/neon"
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
@@ -94,15 +95,15 @@ var (
 
 // Consts is the set of constants loaded in registers for one kernel (or one op).
 type Consts struct {
-	e     *Emitter
-	full  map[string]Vreg
-	lanes map[string]Lane
+	e     *neon.Emitter
+	full  map[string]neon.Vreg
+	lanes map[string]neon.Lane
 }
 
 // LoadConsts allocates registers for the constants in n and fills them,
 // using the general register r as scratch.
-func (e *Emitter) LoadConsts(n Needs, r Reg) *Consts {
-	c := &Consts{e: e, full: map[string]Vreg{}, lanes: map[string]Lane{}}
+func LoadConsts(e *neon.Emitter, n Needs, r neon.Reg) *Consts {
+	c := &Consts{e: e, full: map[string]neon.Vreg{}, lanes: map[string]neon.Lane{}}
 	for _, name := range n.Full {
 		if _, ok := c.full[name]; ok {
 			continue
@@ -112,7 +113,7 @@ func (e *Emitter) LoadConsts(n Needs, r Reg) *Consts {
 		e.Const32(r, constOf(name))
 		e.DupR(v, r)
 	}
-	var cur Vreg
+	var cur neon.Vreg
 	i := 0
 	for _, name := range n.Lanes {
 		if _, ok := c.lanes[name]; ok {
@@ -121,7 +122,7 @@ func (e *Emitter) LoadConsts(n Needs, r Reg) *Consts {
 		if i%4 == 0 {
 			cur = e.Alloc()
 		}
-		c.lanes[name] = Lane{cur, i % 4}
+		c.lanes[name] = neon.Lane{V: cur, I: i % 4}
 		e.Const32(r, constOf(name))
 		e.MovRLane(cur, i%4, r)
 		i++
@@ -138,7 +139,7 @@ func constOf(name string) uint32 {
 }
 
 // F returns the register holding constant name in every lane.
-func (c *Consts) F(name string) Vreg {
+func (c *Consts) F(name string) neon.Vreg {
 	v, ok := c.full[name]
 	if !ok {
 		panic(fmt.Sprintf("constant %s not loaded as a full register", name))
@@ -147,7 +148,7 @@ func (c *Consts) F(name string) Vreg {
 }
 
 // L returns the lane holding constant name.
-func (c *Consts) L(name string) Lane {
+func (c *Consts) L(name string) neon.Lane {
 	l, ok := c.lanes[name]
 	if !ok {
 		panic(fmt.Sprintf("constant %s not loaded as a lane", name))
@@ -157,22 +158,22 @@ func (c *Consts) L(name string) Lane {
 
 // Free releases the constants' registers.
 func (c *Consts) Free() {
-	seen := map[Vreg]bool{}
+	seen := map[neon.Vreg]bool{}
 	for _, v := range c.full {
 		seen[v] = true
 	}
 	for _, l := range c.lanes {
 		seen[l.V] = true
 	}
-	for v := Vreg(0); v < 32; v++ {
+	for v := neon.Vreg(0); v < 32; v++ {
 		if seen[v] {
 			c.e.Free(v)
 		}
 	}
 }
 
-func (e *Emitter) allocEach(k int) []Vreg {
-	vs := make([]Vreg, k)
+func allocEach(e *neon.Emitter, k int) []neon.Vreg {
+	vs := make([]neon.Vreg, k)
 	for i := range vs {
 		vs[i] = e.Alloc()
 	}
@@ -182,9 +183,9 @@ func (e *Emitter) allocEach(k int) []Vreg {
 // horner emits, for every vector i of the group, the steps
 // p = fma(p, x, coef) for each coef in order, using q as the other register
 // of a ping-pong pair; it returns the registers holding the results.
-func (c *Consts) horner(p, q, x []Vreg, coefs ...string) []Vreg {
+func (c *Consts) horner(p, q, x []neon.Vreg, coefs ...string) []neon.Vreg {
 	e := c.e
-	p, q = append([]Vreg{}, p...), append([]Vreg{}, q...)
+	p, q = append([]neon.Vreg{}, p...), append([]neon.Vreg{}, q...)
 	for _, name := range coefs {
 		for i := range x {
 			e.DupLane(q[i], c.L(name))
@@ -196,10 +197,10 @@ func (c *Consts) horner(p, q, x []Vreg, coefs ...string) []Vreg {
 }
 
 // Exp replaces every x in xs by exp32(x). Three scratch registers per vector.
-func (c *Consts) Exp(xs []Vreg) {
+func (c *Consts) Exp(xs []neon.Vreg) {
 	e := c.e
 	k := len(xs)
-	n, p, q := e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	n, p, q := allocEach(e, k), allocEach(e, k), allocEach(e, k)
 	e.Comment("exp32 of %v", xs)
 	for _, x := range xs {
 		e.FMAX(x, x, c.F("expMin")) // NaN stays NaN and makes the result NaN
@@ -261,10 +262,10 @@ func (c *Consts) Exp(xs []Vreg) {
 }
 
 // Log replaces every x in xs by log32(x). Five scratch registers per vector.
-func (c *Consts) Log(xs []Vreg) {
+func (c *Consts) Log(xs []neon.Vreg) {
 	e := c.e
 	k := len(xs)
-	t, ev, s, u := e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	t, ev, s, u := allocEach(e, k), allocEach(e, k), allocEach(e, k), allocEach(e, k)
 	e.Comment("log32 of %v", xs)
 	for i, x := range xs {
 		e.FCMGT(ev[i], c.F("minNormal"), x) // x < 2^-126 (denormal, zero or negative)
@@ -312,7 +313,7 @@ func (c *Consts) Log(xs []Vreg) {
 		e.FMUL(z[i], m[i], m[i]) // z = m*m
 	}
 	p := u
-	q := e.allocEach(k)
+	q := allocEach(e, k)
 	for i := range xs {
 		e.DupLane(p[i], c.L("logP1"))
 		e.FMLAE(p[i], m[i], c.L("logP0")) // p = fma(P0, m, P1)
@@ -358,11 +359,11 @@ func (c *Consts) Log(xs []Vreg) {
 
 // Tanh replaces every x in xs by tanh32(x): both paths are computed and
 // blended on |x| < TanhSmall. Five scratch registers per vector.
-func (c *Consts) Tanh(xs []Vreg) {
+func (c *Consts) Tanh(xs []neon.Vreg) {
 	e := c.e
 	k := len(xs)
-	s := e.allocEach(k)
-	z, p, q := e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	s := allocEach(e, k)
+	z, p, q := allocEach(e, k), allocEach(e, k), allocEach(e, k)
 	e.Comment("tanh32 of %v: the small path", xs)
 	for i, x := range xs {
 		e.FMUL(z[i], x, x) // z = x*x
@@ -382,7 +383,7 @@ func (c *Consts) Tanh(xs []Vreg) {
 	e.Free(z...)
 	e.Free(p...)
 	e.Free(q...)
-	a := e.allocEach(k)
+	a := allocEach(e, k)
 	e.Comment("tanh32: the large path")
 	for i, x := range xs {
 		e.FABS(a[i], x)
@@ -401,7 +402,7 @@ func (c *Consts) Tanh(xs []Vreg) {
 	for i, x := range xs {
 		e.BIT(a[i], x, c.F("sign")) // copysign(y, x)
 	}
-	m := e.allocEach(k)
+	m := allocEach(e, k)
 	for i, x := range xs {
 		e.FABS(m[i], x)
 		e.FCMGT(m[i], c.F("tanhSmall"), m[i]) // |x| < TanhSmall (false for NaN)
@@ -416,17 +417,17 @@ func (c *Consts) Tanh(xs []Vreg) {
 }
 
 // Sigmoid replaces every x in xs by sigmoid32(x). Four scratch registers per vector.
-func (c *Consts) Sigmoid(xs []Vreg) {
+func (c *Consts) Sigmoid(xs []neon.Vreg) {
 	e := c.e
 	k := len(xs)
-	u := e.allocEach(k)
+	u := allocEach(e, k)
 	e.Comment("sigmoid32 of %v", xs)
 	for i, x := range xs {
 		e.FABS(u[i], x)
 		e.FNEG(u[i], u[i]) // -|x|
 	}
 	c.Exp(u)
-	g := e.allocEach(k)
+	g := allocEach(e, k)
 	for i, x := range xs {
 		e.FCMGE0(g[i], x)
 		e.BSL(g[i], c.F("one"), u[i]) // num = x >= 0 ? 1 : e
@@ -470,10 +471,10 @@ var trigNeeds = Needs{
 // scratch registers per vector: a (then r, then sin(r)), q (then the
 // quadrant j), z (then z*z, then the odd-quadrant mask), p and pq (the sin
 // polynomial's ping-pong pair, then the cos one's), t (1 - z/2, then cos(r)).
-func (c *Consts) Trig(xs []Vreg, cos bool) {
+func (c *Consts) Trig(xs []neon.Vreg, cos bool) {
 	e := c.e
 	k := len(xs)
-	a, q, z, p, pq, t := e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k), e.allocEach(k)
+	a, q, z, p, pq, t := allocEach(e, k), allocEach(e, k), allocEach(e, k), allocEach(e, k), allocEach(e, k), allocEach(e, k)
 	e.Comment("trig (cos %v) of %v", cos, xs)
 	for i, x := range xs {
 		e.FABS(a[i], x) // a = |x|

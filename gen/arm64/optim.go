@@ -1,65 +1,64 @@
 package main
 
+import (
+	"github.com/vecgrad/vecgrad/gen/internal/neon"
+	"github.com/vecgrad/vecgrad/internal/abi"
+)
+
 // The fused optimizer steps SGDStep and AdamStep (kernels/optim_generic.go
 // is the specification): one pass over a parameter tensor, the variant
 // decoded once at entry into one specialised loop each, maximize applied as
 // an EOR of the sign argument (-0 or +0) into every gradient vector.
 
-// Variant counts (kernels/optim.go: SGD 2*mode + wd, Adam 3*amsgrad + decay).
-const (
-	sgdVariants  = 10
-	adamVariants = 6
-)
-
 func optimKernels() []Kernel {
-	f32 := func(names ...string) []Arg {
-		var as []Arg
+	f32 := func(names ...string) []neon.Arg {
+		var as []neon.Arg
 		for _, n := range names {
-			as = append(as, Arg{n, "float32"})
+			as = append(as, neon.Arg{Name: n, Type: "float32"})
 		}
 		return as
 	}
-	ptrs := func(names ...string) []Arg {
-		var as []Arg
+	ptrs := func(names ...string) []neon.Arg {
+		var as []neon.Arg
 		for _, n := range names {
-			as = append(as, Arg{n, "*float32"})
+			as = append(as, neon.Arg{Name: n, Type: "*float32"})
 		}
 		return as
 	}
-	cat := func(parts ...[]Arg) []Arg {
-		var as []Arg
+	cat := func(parts ...[]neon.Arg) []neon.Arg {
+		var as []neon.Arg
 		for _, p := range parts {
 			as = append(as, p...)
 		}
 		return as
 	}
 	return []Kernel{
-		{Func{Name: "SGDStepNEON",
+		{neon.Func{Name: "SGDStepNEON",
 			Doc: "SGDStepNEON runs variant 2*mode + wd of sgdStepGeneric (gen/KERNELS.md) over n >= 1 elements:\n" +
 				"d = grad^sign; wd: d = fma(wd, p, d); modes 1-4: buf = first ? d : fma(damp1, d, momentum*buf),\n" +
 				"d = nesterov ? fma(momentum, buf, d) : buf; then p = fma(negLR, d, p). Mode 0 does not touch buf.",
-			Params: cat([]Arg{{"variant", "int"}}, ptrs("p", "grad", "buf"), []Arg{{"n", "int"}},
+			Params: cat([]neon.Arg{{Name: "variant", Type: "int"}}, ptrs("p", "grad", "buf"), []neon.Arg{{Name: "n", Type: "int"}},
 				f32("negLR", "momentum", "damp1", "wd", "sign"))},
 			genSGDStep},
-		{Func{Name: "AdamStepNEON",
+		{neon.Func{Name: "AdamStepNEON",
 			Doc: "AdamStepNEON runs variant 3*amsgrad + decay of adamStepGeneric (gen/KERNELS.md) over n >= 1 elements:\n" +
 				"d = grad^sign; decay 2: p = p*decay, decay 1: d = fma(wd, p, d); m = fma(c1, d, beta1*m);\n" +
 				"v = fma(c2*d, d, beta2*v); amsgrad: vmax = max(vmax, v) (NaN from either side), used as v;\n" +
 				"p = p + (negStep*m)/(sqrt(v)/bc2s + eps). Without amsgrad vmax is not touched.",
-			Params: cat([]Arg{{"variant", "int"}}, ptrs("p", "grad", "m", "v", "vmax"), []Arg{{"n", "int"}},
+			Params: cat([]neon.Arg{{Name: "variant", Type: "int"}}, ptrs("p", "grad", "m", "v", "vmax"), []neon.Arg{{Name: "n", Type: "int"}},
 				f32("beta1", "c1", "beta2", "c2", "bc2s", "eps", "negStep", "wd", "decay", "sign"))},
 			genAdamStep},
 	}
 }
 
 // scalarArg broadcasts the float32 argument name into every lane of v.
-func (e *Emitter) scalarArg(f *Func, name string, v Vreg) {
+func scalarArg(e *neon.Emitter, f *neon.Func, name string, v neon.Vreg) {
 	e.Inst("FMOVS", f.Arg(name), v.F())
-	e.DupLane(v, Lane{v, 0})
+	e.DupLane(v, neon.Lane{V: v, I: 0})
 }
 
 // each emits op once per vector of a step.
-func each(s Step, op func(i int)) {
+func each(s neon.Step, op func(i int)) {
 	for i := 0; i < s.Vecs; i++ {
 		op(i)
 	}
@@ -71,9 +70,9 @@ func each(s Step, op func(i int)) {
 // place). V0-V3 d (the gradient, then the direction), V4-V7 p, V8-V11 buf;
 // V24 sign, V25 negLR, V26 wd, V27 momentum, V28 damp1, broadcast once at
 // entry for every variant.
-func genSGDStep(e *Emitter, f *Func) {
-	const variant, pr, pw, gp, br, bw, cnt Reg = 0, 1, 2, 3, 4, 5, 6
-	const sign, negLR, wd, mom, damp Vreg = 24, 25, 26, 27, 28
+func genSGDStep(e *neon.Emitter, f *neon.Func) {
+	const variant, pr, pw, gp, br, bw, cnt neon.Reg = 0, 1, 2, 3, 4, 5, 6
+	const sign, negLR, wd, mom, damp neon.Vreg = 24, 25, 26, 27, 28
 	e.MOVD(f.Arg("variant"), variant.String())
 	e.MOVD(f.Arg("p"), pr.String())
 	e.MOVD(pr.String(), pw.String())
@@ -83,18 +82,16 @@ func genSGDStep(e *Emitter, f *Func) {
 	e.MOVD(f.Arg("n"), cnt.String())
 	for _, a := range []struct {
 		name string
-		v    Vreg
+		v    neon.Vreg
 	}{{"sign", sign}, {"negLR", negLR}, {"wd", wd}, {"momentum", mom}, {"damp1", damp}} {
-		e.scalarArg(f, a.name, a.v)
+		scalarArg(e, f, a.name, a.v)
 	}
-	dv, pv, bv := []Vreg{0, 1, 2, 3}, []Vreg{4, 5, 6, 7}, []Vreg{8, 9, 10, 11}
-	e.SwitchOp(variant, sgdVariants, func(code int) {
-		wdOn, mode := code&1 == 1, code>>1
-		mom0 := mode != 0
-		first := mode == 1 || mode == 2
-		nest := mode == 2 || mode == 4
-		e.Comment("variant %d: weight decay %v, mode %d (momentum %v, first step %v, nesterov %v)", code, wdOn, mode, mom0, first, nest)
-		e.Stream(cnt, func(s Step) {
+	dv, pv, bv := []neon.Vreg{0, 1, 2, 3}, []neon.Vreg{4, 5, 6, 7}, []neon.Vreg{8, 9, 10, 11}
+	e.SwitchOp(variant, abi.SGDVariants, func(code int) {
+		f := abi.DecodeSGD(code)
+		wdOn, mom0, first, nest := f.WeightDecay, f.Momentum(), f.First(), f.Nesterov()
+		e.Comment("variant %d: weight decay %v, mode %d (momentum %v, first step %v, nesterov %v)", code, wdOn, f.Mode, mom0, first, nest)
+		e.Stream(cnt, func(s neon.Step) {
 			d := dv // the direction: d, or buf without Nesterov
 			e.LoadStep(s, gp, d)
 			each(s, func(i int) { e.EOR(d[i], d[i], sign) })
@@ -133,12 +130,12 @@ func genSGDStep(e *Emitter, f *Func) {
 // vmax), V20 the NaN test of the maximum; V21 sign, V22 beta1, V23 c1,
 // V24 beta2, V25 c2, V26 bc2s, V27 eps, V28 negStep, V29 wd, V30 decay,
 // broadcast once at entry.
-func genAdamStep(e *Emitter, f *Func) {
-	const variant, pr, pw, gp, mr, mw, vr, vw, xr, xw, cnt Reg = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-	const sign, beta1, c1, beta2, c2, bc2s, eps, negStep, wd, decay, tmp Vreg = 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 20
+func genAdamStep(e *neon.Emitter, f *neon.Func) {
+	const variant, pr, pw, gp, mr, mw, vr, vw, xr, xw, cnt neon.Reg = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+	const sign, beta1, c1, beta2, c2, bc2s, eps, negStep, wd, decay, tmp neon.Vreg = 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 20
 	for _, a := range []struct {
 		name string
-		r    Reg
+		r    neon.Reg
 	}{{"variant", variant}, {"p", pr}, {"grad", gp}, {"m", mr}, {"v", vr}, {"vmax", xr}, {"n", cnt}} {
 		e.MOVD(f.Arg(a.name), a.r.String())
 	}
@@ -148,24 +145,25 @@ func genAdamStep(e *Emitter, f *Func) {
 	e.MOVD(xr.String(), xw.String())
 	for _, a := range []struct {
 		name string
-		v    Vreg
+		v    neon.Vreg
 	}{{"sign", sign}, {"beta1", beta1}, {"c1", c1}, {"beta2", beta2}, {"c2", c2}, {"bc2s", bc2s},
 		{"eps", eps}, {"negStep", negStep}, {"wd", wd}, {"decay", decay}} {
-		e.scalarArg(f, a.name, a.v)
+		scalarArg(e, f, a.name, a.v)
 	}
-	dv, pv, mv := []Vreg{0, 1, 2, 3}, []Vreg{4, 5, 6, 7}, []Vreg{8, 9, 10, 11}
-	vv, sq := []Vreg{12, 13, 14, 15}, []Vreg{16, 17, 18, 19}
-	e.SwitchOp(variant, adamVariants, func(code int) {
-		dec, ams := code%3, code >= 3
+	dv, pv, mv := []neon.Vreg{0, 1, 2, 3}, []neon.Vreg{4, 5, 6, 7}, []neon.Vreg{8, 9, 10, 11}
+	vv, sq := []neon.Vreg{12, 13, 14, 15}, []neon.Vreg{16, 17, 18, 19}
+	e.SwitchOp(variant, abi.AdamVariants, func(code int) {
+		f := abi.DecodeAdam(code)
+		dec, ams := f.Decay, f.AMSGrad
 		e.Comment("variant %d: decay %d (0 none, 1 L2, 2 decoupled), amsgrad %v", code, dec, ams)
-		e.Stream(cnt, func(s Step) {
+		e.Stream(cnt, func(s neon.Step) {
 			e.LoadStep(s, gp, dv)
 			each(s, func(i int) { e.EOR(dv[i], dv[i], sign) })
 			e.LoadStep(s, pr, pv)
 			switch dec {
-			case 1:
+			case abi.AdamL2:
 				each(s, func(i int) { e.VFMLA(dv[i], wd, pv[i]) }) // d = fma(wd, p, d)
-			case 2:
+			case abi.AdamDecoupled:
 				each(s, func(i int) { e.FMUL(pv[i], pv[i], decay) }) // p = p*decay
 			}
 			e.LoadStep(s, mr, mv)
@@ -185,7 +183,7 @@ func genAdamStep(e *Emitter, f *Func) {
 			src := vv
 			if ams {
 				e.LoadStep(s, xr, sq)
-				each(s, func(i int) { e.binaryOp(6, dv[i], sq[i], vv[i], tmp) }) // max(vmax, v), NaN of vmax kept
+				each(s, func(i int) { binaryOp(e, abi.BinaryMax, dv[i], sq[i], vv[i], tmp) }) // max(vmax, v), NaN of vmax kept
 				e.StoreStep(s, xw, dv)
 				src = dv
 			}

@@ -3,36 +3,38 @@ package main
 import (
 	"fmt"
 	"math/bits"
+
+	"github.com/vecgrad/vecgrad/gen/internal/neon"
 )
 
 func reduceKernels() []Kernel {
-	ptr := func(n string) Arg { return Arg{n, "*float32"} }
-	num := func(n string) Arg { return Arg{n, "int"} }
+	ptr := func(n string) neon.Arg { return neon.Arg{Name: n, Type: "*float32"} }
+	num := func(n string) neon.Arg { return neon.Arg{Name: n, Type: "int"} }
 	return []Kernel{
-		{Func{Name: "RowSumNEON", Doc: "RowSumNEON computes dst[r] = sum64(a[r*n : r*n+n]) for r < rows (64 lanes, halving tree).",
-			Params: []Arg{ptr("dst"), ptr("a"), num("rows"), num("n")}}, genRowSum},
-		{Func{Name: "RowMaxNEON", Doc: "RowMaxNEON computes dst[r] = the maximum of row r of a, NaN if the row has one.",
-			Params: []Arg{ptr("dst"), ptr("a"), num("rows"), num("n")}}, genRowMax},
-		{Func{Name: "RowSumExpNEON", Doc: "RowSumExpNEON computes dst[r] = sum64_j exp32(a[r*n+j] - shift[r]) for r < rows.",
-			Params: []Arg{ptr("dst"), ptr("a"), ptr("shift"), num("rows"), num("n")}}, genRowSumExp},
-		{Func{Name: "DotNEON", Doc: "DotNEON returns the sum over 64 lanes of fma(a[i], b[i], lane[i%64]), combined by the halving tree.",
-			Params: []Arg{ptr("a"), ptr("b"), num("n")}, Ret: "float32"}, genDot},
-		{Func{Name: "SumSqNEON", Doc: "SumSqNEON is DotNEON(a, a, n).",
-			Params: []Arg{ptr("a"), num("n")}, Ret: "float32"}, genSumSq},
-		{Func{Name: "ArgMaxNEON", Doc: "ArgMaxNEON returns the first index of the maximum of a[:n]; NaN is above every number, the first NaN wins.",
-			Params: []Arg{ptr("a"), num("n")}, Ret: "int"}, genArgMax},
+		{neon.Func{Name: "RowSumNEON", Doc: "RowSumNEON computes dst[r] = sum64(a[r*n : r*n+n]) for r < rows (64 lanes, halving tree).",
+			Params: []neon.Arg{ptr("dst"), ptr("a"), num("rows"), num("n")}}, genRowSum},
+		{neon.Func{Name: "RowMaxNEON", Doc: "RowMaxNEON computes dst[r] = the maximum of row r of a, NaN if the row has one.",
+			Params: []neon.Arg{ptr("dst"), ptr("a"), num("rows"), num("n")}}, genRowMax},
+		{neon.Func{Name: "RowSumExpNEON", Doc: "RowSumExpNEON computes dst[r] = sum64_j exp32(a[r*n+j] - shift[r]) for r < rows.",
+			Params: []neon.Arg{ptr("dst"), ptr("a"), ptr("shift"), num("rows"), num("n")}}, genRowSumExp},
+		{neon.Func{Name: "DotNEON", Doc: "DotNEON returns the sum over 64 lanes of fma(a[i], b[i], lane[i%64]), combined by the halving tree.",
+			Params: []neon.Arg{ptr("a"), ptr("b"), num("n")}, Ret: "float32"}, genDot},
+		{neon.Func{Name: "SumSqNEON", Doc: "SumSqNEON is DotNEON(a, a, n).",
+			Params: []neon.Arg{ptr("a"), num("n")}, Ret: "float32"}, genSumSq},
+		{neon.Func{Name: "ArgMaxNEON", Doc: "ArgMaxNEON returns the first index of the maximum of a[:n]; NaN is above every number, the first NaN wins.",
+			Params: []neon.Arg{ptr("a"), num("n")}, Ret: "int"}, genArgMax},
 	}
 }
 
 // acc are the 64 lanes of every sum-like reduction: V(k) holds lanes 4k..4k+3.
-var acc = []Vreg{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+var acc = []neon.Vreg{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 
 // SumSpec is what a sum-like reduction adds into its 64 lanes.
 type SumSpec struct {
-	Main func()        // adds 64 elements into V0-V15 and advances the pointers
-	Vec  func()        // loads the contribution of the next 4 elements and advances
-	Part func(cnt Reg) // loads the contribution of the last cnt (1-3) elements, +0 in the other lanes
-	Add  func(k Vreg)  // adds the loaded contribution into accumulator k
+	Main func()             // adds 64 elements into V0-V15 and advances the pointers
+	Vec  func()             // loads the contribution of the next 4 elements and advances
+	Part func(cnt neon.Reg) // loads the contribution of the last cnt (1-3) elements, +0 in the other lanes
+	Add  func(k neon.Vreg)  // adds the loaded contribution into accumulator k
 }
 
 // Sum64 emits the accumulation of cnt elements (cnt >= 0, consumed) into the
@@ -40,7 +42,7 @@ type SumSpec struct {
 // than 64, which starts at lane 0: 4 elements at a time into V0, V1, ...,
 // and the last 1-3 into the next register, chosen by a branch tree on the
 // step counter k, so each contribution reaches its lane i%64.
-func (e *Emitter) Sum64(cnt, k Reg, sp SumSpec) {
+func Sum64(e *neon.Emitter, cnt, k neon.Reg, sp SumSpec) {
 	main, tail, tloop, tpart, disp, tnext, done :=
 		e.NewLabel("main"), e.NewLabel("tail"), e.NewLabel("tloop"), e.NewLabel("tpart"),
 		e.NewLabel("disp"), e.NewLabel("tnext"), e.NewLabel("sumdone")
@@ -61,7 +63,7 @@ func (e *Emitter) Sum64(cnt, k Reg, sp SumSpec) {
 	sp.Part(cnt)
 	e.MOVD("ZR", cnt.String())
 	e.Label(disp)
-	e.dispatch(k, 0, len(acc), sp.Add, tnext)
+	dispatch(e, k, 0, len(acc), sp.Add, tnext)
 	e.Label(tnext)
 	e.AddImm(k, 1)
 	e.SubsImm(cnt, 4)
@@ -71,7 +73,7 @@ func (e *Emitter) Sum64(cnt, k Reg, sp SumSpec) {
 
 // dispatch emits a binary branch tree on the bits of k that runs add(j) for
 // j = k in [lo, lo+size), then branches to next.
-func (e *Emitter) dispatch(k Reg, lo, size int, add func(Vreg), next string) {
+func dispatch(e *neon.Emitter, k neon.Reg, lo, size int, add func(neon.Vreg), next string) {
 	if size == 1 {
 		add(acc[lo])
 		e.Jump(next)
@@ -80,15 +82,15 @@ func (e *Emitter) dispatch(k Reg, lo, size int, add func(Vreg), next string) {
 	half := size / 2
 	hi := e.NewLabel("k")
 	e.TBNZ(k, bits.Len(uint(half))-1, hi)
-	e.dispatch(k, lo, half, add, next)
+	dispatch(e, k, lo, half, add, next)
 	e.Label(hi)
-	e.dispatch(k, lo+half, half, add, next)
+	dispatch(e, k, lo+half, half, add, next)
 }
 
 // LoadPart loads cnt (1-3) floats from (p) into the low lanes of v, zeroing
 // the others, and advances p. With mask != nil, *mask gets all ones in the
 // loaded lanes and zeros elsewhere (r is then a scratch register).
-func (e *Emitter) LoadPart(p, cnt Reg, v Vreg, mask *Vreg, r Reg) {
+func LoadPart(e *neon.Emitter, p, cnt neon.Reg, v neon.Vreg, mask *neon.Vreg, r neon.Reg) {
 	done := e.NewLabel("part")
 	if mask != nil {
 		e.Zero(*mask)
@@ -108,7 +110,7 @@ func (e *Emitter) LoadPart(p, cnt Reg, v Vreg, mask *Vreg, r Reg) {
 
 // Tree combines the 64 lanes by halving, lane[j] += lane[j+h] for h = 32, 16,
 // 8, 4, 2, 1; the result is left in lane 0 of V0 (F0). t is scratch.
-func (e *Emitter) Tree(t Vreg) {
+func Tree(e *neon.Emitter, t neon.Vreg) {
 	e.Comment("halving tree: h = 32, 16, 8, 4 across registers, 2 and 1 across lanes")
 	for h := 8; h >= 1; h /= 2 {
 		for j := 0; j < h; j++ {
@@ -120,7 +122,7 @@ func (e *Emitter) Tree(t Vreg) {
 	e.FADDP2(0, 0)    // lane0 += lane1
 }
 
-func (e *Emitter) zeroAcc() {
+func zeroAcc(e *neon.Emitter) {
 	for _, v := range acc {
 		e.Zero(v)
 	}
@@ -128,30 +130,30 @@ func (e *Emitter) zeroAcc() {
 
 // Register plan: R0 dst, R1 a, R2 rows, R3 n, R4 count, R5 tail step;
 // V0-V15 the 64 lanes, V16-V31 loaded elements.
-func genRowSum(e *Emitter, f *Func) {
-	const dst, a, rows, n, cnt, k Reg = 0, 1, 2, 3, 4, 5
+func genRowSum(e *neon.Emitter, f *neon.Func) {
+	const dst, a, rows, n, cnt, k neon.Reg = 0, 1, 2, 3, 4, 5
 	e.MOVD(f.Arg("dst"), dst.String())
 	e.MOVD(f.Arg("a"), a.String())
 	e.MOVD(f.Arg("rows"), rows.String())
 	e.MOVD(f.Arg("n"), n.String())
 	row := e.NewLabel("row")
 	e.Label(row)
-	e.zeroAcc()
+	zeroAcc(e)
 	e.MOVD(n.String(), cnt.String())
-	e.Sum64(cnt, k, SumSpec{
+	Sum64(e, cnt, k, SumSpec{
 		Main: func() {
 			for g := 0; g < 4; g++ {
-				e.LoadP(a, 16+4*Vreg(g), 17+4*Vreg(g), 18+4*Vreg(g), 19+4*Vreg(g))
+				e.LoadP(a, 16+4*neon.Vreg(g), 17+4*neon.Vreg(g), 18+4*neon.Vreg(g), 19+4*neon.Vreg(g))
 			}
 			for j, v := range acc {
-				e.FADD(v, v, 16+Vreg(j))
+				e.FADD(v, v, 16+neon.Vreg(j))
 			}
 		},
 		Vec:  func() { e.LoadP(a, 16) },
-		Part: func(cnt Reg) { e.LoadPart(a, cnt, 16, nil, 0) },
-		Add:  func(v Vreg) { e.FADD(v, v, 16) },
+		Part: func(cnt neon.Reg) { LoadPart(e, a, cnt, 16, nil, 0) },
+		Add:  func(v neon.Vreg) { e.FADD(v, v, 16) },
 	})
-	e.Tree(16)
+	Tree(e, 16)
 	e.StoreScalarP(dst, 0)
 	e.SubsImm(rows, 1)
 	e.Inst("BNE", row)
@@ -160,13 +162,13 @@ func genRowSum(e *Emitter, f *Func) {
 
 // Register plan: R0 a, R1 b, R2 count, R3 tail step; V0-V15 the 64 lanes,
 // V16-V23 a, V24-V31 b.
-func genDot(e *Emitter, f *Func) {
-	const a, b, cnt, k Reg = 0, 1, 2, 3
+func genDot(e *neon.Emitter, f *neon.Func) {
+	const a, b, cnt, k neon.Reg = 0, 1, 2, 3
 	e.MOVD(f.Arg("a"), a.String())
 	e.MOVD(f.Arg("b"), b.String())
 	e.MOVD(f.Arg("n"), cnt.String())
-	e.zeroAcc()
-	e.Sum64(cnt, k, SumSpec{
+	zeroAcc(e)
+	Sum64(e, cnt, k, SumSpec{
 		Main: func() {
 			for half := 0; half < 2; half++ {
 				e.LoadP(a, 16, 17, 18, 19)
@@ -175,43 +177,43 @@ func genDot(e *Emitter, f *Func) {
 				e.LoadP(b, 28, 29, 30, 31)
 				for j := 0; j < 8; j++ {
 					v := acc[8*half+j]
-					e.VFMLA(v, 16+Vreg(j), 24+Vreg(j)) // lane = fma(a, b, lane)
+					e.VFMLA(v, 16+neon.Vreg(j), 24+neon.Vreg(j)) // lane = fma(a, b, lane)
 				}
 			}
 		},
 		Vec: func() { e.LoadP(a, 16); e.LoadP(b, 17) },
-		Part: func(cnt Reg) {
-			e.LoadPart(a, cnt, 16, nil, 0)
-			e.LoadPart(b, cnt, 17, nil, 0)
+		Part: func(cnt neon.Reg) {
+			LoadPart(e, a, cnt, 16, nil, 0)
+			LoadPart(e, b, cnt, 17, nil, 0)
 		},
-		Add: func(v Vreg) { e.VFMLA(v, 16, 17) }, // zero lanes add fma(0, 0, lane) = lane
+		Add: func(v neon.Vreg) { e.VFMLA(v, 16, 17) }, // zero lanes add fma(0, 0, lane) = lane
 	})
-	e.Tree(16)
-	e.Inst("FMOVS", Vreg(0).F(), f.Arg("ret"))
+	Tree(e, 16)
+	e.Inst("FMOVS", neon.Vreg(0).F(), f.Arg("ret"))
 	e.RET()
 }
 
 // Register plan: R0 a, R1 count, R2 tail step; V0-V15 the 64 lanes, V16-V31 a.
-func genSumSq(e *Emitter, f *Func) {
-	const a, cnt, k Reg = 0, 1, 2
+func genSumSq(e *neon.Emitter, f *neon.Func) {
+	const a, cnt, k neon.Reg = 0, 1, 2
 	e.MOVD(f.Arg("a"), a.String())
 	e.MOVD(f.Arg("n"), cnt.String())
-	e.zeroAcc()
-	e.Sum64(cnt, k, SumSpec{
+	zeroAcc(e)
+	Sum64(e, cnt, k, SumSpec{
 		Main: func() {
 			for g := 0; g < 4; g++ {
-				e.LoadP(a, 16+4*Vreg(g), 17+4*Vreg(g), 18+4*Vreg(g), 19+4*Vreg(g))
+				e.LoadP(a, 16+4*neon.Vreg(g), 17+4*neon.Vreg(g), 18+4*neon.Vreg(g), 19+4*neon.Vreg(g))
 			}
 			for j, v := range acc {
-				e.VFMLA(v, 16+Vreg(j), 16+Vreg(j))
+				e.VFMLA(v, 16+neon.Vreg(j), 16+neon.Vreg(j))
 			}
 		},
 		Vec:  func() { e.LoadP(a, 16) },
-		Part: func(cnt Reg) { e.LoadPart(a, cnt, 16, nil, 0) },
-		Add:  func(v Vreg) { e.VFMLA(v, 16, 16) },
+		Part: func(cnt neon.Reg) { LoadPart(e, a, cnt, 16, nil, 0) },
+		Add:  func(v neon.Vreg) { e.VFMLA(v, 16, 16) },
 	})
-	e.Tree(16)
-	e.Inst("FMOVS", Vreg(0).F(), f.Arg("ret"))
+	Tree(e, 16)
+	e.Inst("FMOVS", neon.Vreg(0).F(), f.Arg("ret"))
 	e.RET()
 }
 
@@ -219,9 +221,9 @@ func genSumSq(e *Emitter, f *Func) {
 // step, R7 scratch; V0-V15 the 64 lanes, V16 shift[r] broadcast, the exp
 // constants and scratch registers allocated from V17 up. The main loop runs
 // exp on pairs of vectors (the registers left allow no more).
-func genRowSumExp(e *Emitter, f *Func) {
-	const dst, a, shp, rows, n, cnt, k, tmp Reg = 0, 1, 2, 3, 4, 5, 6, 7
-	const sh Vreg = 16
+func genRowSumExp(e *neon.Emitter, f *neon.Func) {
+	const dst, a, shp, rows, n, cnt, k, tmp neon.Reg = 0, 1, 2, 3, 4, 5, 6, 7
+	const sh neon.Vreg = 16
 	e.MOVD(f.Arg("dst"), dst.String())
 	e.MOVD(f.Arg("a"), a.String())
 	e.MOVD(f.Arg("shift"), shp.String())
@@ -229,14 +231,14 @@ func genRowSumExp(e *Emitter, f *Func) {
 	e.MOVD(f.Arg("n"), n.String())
 	e.Take(acc...)
 	e.Take(sh)
-	c := e.LoadConsts(expNeeds, tmp)
+	c := LoadConsts(e, expNeeds, tmp)
 	row := e.NewLabel("row")
 	e.Label(row)
-	e.zeroAcc()
+	zeroAcc(e)
 	e.LoadBcastP(shp, sh)
 	e.MOVD(n.String(), cnt.String())
 	x := e.Alloc() // the tail's vector
-	e.Sum64(cnt, k, SumSpec{
+	Sum64(e, cnt, k, SumSpec{
 		Main: func() {
 			for g := 0; g < 8; g++ {
 				xs := e.AllocN(2)
@@ -254,21 +256,21 @@ func genRowSumExp(e *Emitter, f *Func) {
 		Vec: func() {
 			e.LoadP(a, x)
 			e.FSUB(x, x, sh)
-			c.Exp([]Vreg{x})
+			c.Exp([]neon.Vreg{x})
 		},
-		Part: func(cnt Reg) {
+		Part: func(cnt neon.Reg) {
 			m := e.Alloc()
-			e.LoadPart(a, cnt, x, &m, tmp)
+			LoadPart(e, a, cnt, x, &m, tmp)
 			e.FSUB(x, x, sh)
-			c.Exp([]Vreg{x})
+			c.Exp([]neon.Vreg{x})
 			e.AND(x, x, m) // +0 in the lanes past the end
 			e.Free(m)
 		},
-		Add: func(v Vreg) { e.FADD(v, v, x) },
+		Add: func(v neon.Vreg) { e.FADD(v, v, x) },
 	})
 	e.Free(x)
 	t := e.Alloc()
-	e.Tree(t)
+	Tree(e, t)
 	e.Free(t)
 	e.StoreScalarP(dst, 0)
 	e.SubsImm(rows, 1)
@@ -280,14 +282,14 @@ func genRowSumExp(e *Emitter, f *Func) {
 // maxima (FMAX propagates NaN; which zero wins a ±0 tie is free), V16-V19
 // loaded elements. The last 1-3 elements are folded in with scalar FMAXS
 // after the lanes are combined.
-func genRowMax(e *Emitter, f *Func) {
-	const dst, a, rows, n, cnt Reg = 0, 1, 2, 3, 4
+func genRowMax(e *neon.Emitter, f *neon.Func) {
+	const dst, a, rows, n, cnt neon.Reg = 0, 1, 2, 3, 4
 	e.MOVD(f.Arg("dst"), dst.String())
 	e.MOVD(f.Arg("a"), a.String())
 	e.MOVD(f.Arg("rows"), rows.String())
 	e.MOVD(f.Arg("n"), n.String())
-	m := []Vreg{0, 1, 2, 3}
-	ld := []Vreg{16, 17, 18, 19}
+	m := []neon.Vreg{0, 1, 2, 3}
+	ld := []neon.Vreg{16, 17, 18, 19}
 	row := e.NewLabel("row")
 	e.Label(row)
 	e.LoadBcast(a, m[0]) // start from a[r*n] in every lane
@@ -335,7 +337,7 @@ func genRowMax(e *Emitter, f *Func) {
 // equal (or both NaN) and i2 < i1. Without tie the candidates are later
 // elements of the same lane, which win only when strictly above. t holds
 // 3 scratch registers (5 with tie).
-func (e *Emitter) argBeats(b1, i1, b2, i2 Vreg, t []Vreg, tie bool) {
+func argBeats(e *neon.Emitter, b1, i1, b2, i2 neon.Vreg, t []neon.Vreg, tie bool) {
 	w, n1, n2 := t[0], t[1], t[2]
 	e.FCMGT(w, b2, b1)  // b2 > b1
 	e.FCMEQ(n1, b1, b1) // b1 is a number
@@ -362,13 +364,15 @@ func (e *Emitter) argBeats(b1, i1, b2, i2 Vreg, t []Vreg, tie bool) {
 // 16i+4k+l in order, keeping the first maximum; the 16 lanes are then
 // combined with ties going to the lower index. All lanes start at a[0],
 // index 0. The last 1-3 elements are broadcast to every lane.
-func genArgMax(e *Emitter, f *Func) {
-	const a, cnt, idx, tmp Reg = 0, 1, 2, 3
-	best, bidx, cur := []Vreg{0, 1, 2, 3}, []Vreg{4, 5, 6, 7}, []Vreg{8, 9, 10, 11}
-	const step16, step4 Vreg = 12, 13
-	ld := []Vreg{16, 17, 18, 19}
-	tmps := func(k int) []Vreg { return []Vreg{Vreg(20 + 3*k), Vreg(21 + 3*k), Vreg(22 + 3*k)} }
-	tie := []Vreg{20, 21, 22, 23, 24}
+func genArgMax(e *neon.Emitter, f *neon.Func) {
+	const a, cnt, idx, tmp neon.Reg = 0, 1, 2, 3
+	best, bidx, cur := []neon.Vreg{0, 1, 2, 3}, []neon.Vreg{4, 5, 6, 7}, []neon.Vreg{8, 9, 10, 11}
+	const step16, step4 neon.Vreg = 12, 13
+	ld := []neon.Vreg{16, 17, 18, 19}
+	tmps := func(k int) []neon.Vreg {
+		return []neon.Vreg{neon.Vreg(20 + 3*k), neon.Vreg(21 + 3*k), neon.Vreg(22 + 3*k)}
+	}
+	tie := []neon.Vreg{20, 21, 22, 23, 24}
 	e.MOVD(f.Arg("a"), a.String())
 	e.MOVD(f.Arg("n"), cnt.String())
 	e.LoadBcast(a, best[0])
@@ -394,7 +398,7 @@ func genArgMax(e *Emitter, f *Func) {
 	e.Label(loop16)
 	e.LoadP(a, ld...)
 	for k := 0; k < 4; k++ {
-		e.argBeats(best[k], bidx[k], ld[k], cur[k], tmps(k), false)
+		argBeats(e, best[k], bidx[k], ld[k], cur[k], tmps(k), false)
 		e.IADD(cur[k], cur[k], step16)
 	}
 	e.AddImm(idx, 16)
@@ -405,7 +409,7 @@ func genArgMax(e *Emitter, f *Func) {
 	e.CmpBranch(cnt, 4, "LT", l1)
 	e.Label(loop4)
 	e.LoadP(a, ld[0])
-	e.argBeats(best[0], bidx[0], ld[0], cur[0], tmps(0), false)
+	argBeats(e, best[0], bidx[0], ld[0], cur[0], tmps(0), false)
 	e.IADD(cur[0], cur[0], step4)
 	e.AddImm(idx, 4)
 	e.SubImm(cnt, 4)
@@ -413,19 +417,19 @@ func genArgMax(e *Emitter, f *Func) {
 
 	e.Label(l1)
 	e.Comment("combine the 16 lanes, ties to the lower index")
-	e.argBeats(best[0], bidx[0], best[1], bidx[1], tie, true)
-	e.argBeats(best[2], bidx[2], best[3], bidx[3], tie, true)
-	e.argBeats(best[0], bidx[0], best[2], bidx[2], tie, true)
+	argBeats(e, best[0], bidx[0], best[1], bidx[1], tie, true)
+	argBeats(e, best[2], bidx[2], best[3], bidx[3], tie, true)
+	argBeats(e, best[0], bidx[0], best[2], bidx[2], tie, true)
 	for _, sh := range []int{8, 4} {
 		e.EXT(ld[0], best[0], best[0], sh)
 		e.EXT(ld[1], bidx[0], bidx[0], sh)
-		e.argBeats(best[0], bidx[0], ld[0], ld[1], tie, true)
+		argBeats(e, best[0], bidx[0], ld[0], ld[1], tie, true)
 	}
 	e.CBZ(cnt, end)
 	e.Label(loop1)
 	e.LoadBcastP(a, ld[0])
 	e.DupR(ld[1], idx)
-	e.argBeats(best[0], bidx[0], ld[0], ld[1], tmps(0), false)
+	argBeats(e, best[0], bidx[0], ld[0], ld[1], tmps(0), false)
 	e.AddImm(idx, 1)
 	e.SubsImm(cnt, 1)
 	e.Inst("BNE", loop1)

@@ -1,15 +1,22 @@
 package main
 
+import (
+	"strings"
+
+	"github.com/vecgrad/vecgrad/gen/internal/neon"
+	"github.com/vecgrad/vecgrad/internal/abi"
+)
+
 func unaryKernels() []Kernel {
 	return []Kernel{
-		{Func{Name: "UnaryNEON",
+		{neon.Func{Name: "UnaryNEON",
 			Doc: "UnaryNEON computes dst[i] = g(op, x[i]) for i < n: 0 Relu, 1 Exp, 2 Log, 3 Sqrt, 4 Tanh, 5 Sigmoid,\n" +
 				"6 Sin, 7 Cos (|x| <= TrigMax, NaN and ±Inf) " +
 				"(gen/KERNELS.md; bit for bit the references of kernels/exp_generic.go).",
-			Params: []Arg{{"op", "int"}, {"dst", "*float32"}, {"x", "*float32"}, {"n", "int"}}},
+			Params: []neon.Arg{{Name: "op", Type: "int"}, {Name: "dst", Type: "*float32"}, {Name: "x", Type: "*float32"}, {Name: "n", Type: "int"}}},
 			genUnary},
-		{Func{Name: "ReluBackwardNEON", Doc: "ReluBackwardNEON computes dst[i] = x[i] <= 0 ? +0 : dy[i] for i < n.",
-			Params: []Arg{{"dst", "*float32"}, {"dy", "*float32"}, {"x", "*float32"}, {"n", "int"}}},
+		{neon.Func{Name: "ReluBackwardNEON", Doc: "ReluBackwardNEON computes dst[i] = x[i] <= 0 ? +0 : dy[i] for i < n.",
+			Params: []neon.Arg{{Name: "dst", Type: "*float32"}, {Name: "dy", Type: "*float32"}, {Name: "x", Type: "*float32"}, {Name: "n", Type: "int"}}},
 			genReluBackward},
 	}
 }
@@ -18,14 +25,14 @@ func unaryKernels() []Kernel {
 // vectors its routine interleaves (bounded by the registers it needs), and
 // the routine, which works in place.
 type unaryOp struct {
-	name  string
 	needs Needs
 	group int
-	apply func(e *Emitter, c *Consts, xs []Vreg)
+	apply func(e *neon.Emitter, c *Consts, xs []neon.Vreg)
 }
 
-var unaryOps = []unaryOp{
-	{"relu", Needs{}, 4, func(e *Emitter, c *Consts, xs []Vreg) {
+// unaryOps holds the ops of Unary by op code.
+var unaryOps = [abi.UnaryOps]unaryOp{
+	abi.UnaryRelu: {Needs{}, 4, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) {
 		for _, x := range xs {
 			t := e.Alloc()
 			e.FCMLT0(t, x) // x < 0 (false for NaN and -0, which pass through)
@@ -33,35 +40,35 @@ var unaryOps = []unaryOp{
 			e.Free(t)
 		}
 	}},
-	{"exp", expNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Exp(xs) }},
-	{"log", logNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Log(xs) }},
-	{"sqrt", Needs{}, 4, func(e *Emitter, c *Consts, xs []Vreg) {
+	abi.UnaryExp: {expNeeds, 4, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) { c.Exp(xs) }},
+	abi.UnaryLog: {logNeeds, 2, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) { c.Log(xs) }},
+	abi.UnarySqrt: {Needs{}, 4, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) {
 		for _, x := range xs {
 			e.FSQRT(x, x)
 		}
 	}},
-	{"tanh", tanhNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Tanh(xs) }},
-	{"sigmoid", sigmoidNeeds, 4, func(e *Emitter, c *Consts, xs []Vreg) { c.Sigmoid(xs) }},
-	{"sin", trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, false) }},
-	{"cos", trigNeeds, 2, func(e *Emitter, c *Consts, xs []Vreg) { c.Trig(xs, true) }},
+	abi.UnaryTanh:    {tanhNeeds, 2, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) { c.Tanh(xs) }},
+	abi.UnarySigmoid: {sigmoidNeeds, 4, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) { c.Sigmoid(xs) }},
+	abi.UnarySin:     {trigNeeds, 2, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) { c.Trig(xs, false) }},
+	abi.UnaryCos:     {trigNeeds, 2, func(e *neon.Emitter, c *Consts, xs []neon.Vreg) { c.Trig(xs, true) }},
 }
 
 // Register plan: R0 op, R1 dst, R2 x, R3 count, R4 scratch for constants;
 // V0-V3 the elements (loaded, transformed in place, stored); the op's
 // constants and scratch registers are allocated from V4 up.
-func genUnary(e *Emitter, f *Func) {
-	const op, dst, x, cnt, tmp Reg = 0, 1, 2, 3, 4
+func genUnary(e *neon.Emitter, f *neon.Func) {
+	const op, dst, x, cnt, tmp neon.Reg = 0, 1, 2, 3, 4
 	e.MOVD(f.Arg("op"), op.String())
 	e.MOVD(f.Arg("dst"), dst.String())
 	e.MOVD(f.Arg("x"), x.String())
 	e.MOVD(f.Arg("n"), cnt.String())
-	xv := []Vreg{0, 1, 2, 3}
+	xv := []neon.Vreg{0, 1, 2, 3}
 	e.Take(xv...)
 	e.SwitchOp(op, len(unaryOps), func(o int) {
 		u := unaryOps[o]
-		e.Comment("op %d: %s", o, u.name)
-		c := e.LoadConsts(u.needs, tmp)
-		e.Stream(cnt, func(s Step) {
+		e.Comment("op %d: %s", o, strings.ToLower(abi.UnaryNames[o]))
+		c := LoadConsts(e, u.needs, tmp)
+		e.Stream(cnt, func(s neon.Step) {
 			e.LoadStep(s, x, xv)
 			for g := 0; g < s.Vecs; g += u.group {
 				u.apply(e, c, xv[g:min(g+u.group, s.Vecs)])
@@ -74,14 +81,14 @@ func genUnary(e *Emitter, f *Func) {
 }
 
 // Register plan: R0 dst, R1 dy, R2 x, R3 count; V0-V3 dy, V4-V7 x, V8-V11 masks.
-func genReluBackward(e *Emitter, f *Func) {
-	const dst, dy, x, cnt Reg = 0, 1, 2, 3
+func genReluBackward(e *neon.Emitter, f *neon.Func) {
+	const dst, dy, x, cnt neon.Reg = 0, 1, 2, 3
 	e.MOVD(f.Arg("dst"), dst.String())
 	e.MOVD(f.Arg("dy"), dy.String())
 	e.MOVD(f.Arg("x"), x.String())
 	e.MOVD(f.Arg("n"), cnt.String())
-	dv, xv, mv := []Vreg{0, 1, 2, 3}, []Vreg{4, 5, 6, 7}, []Vreg{8, 9, 10, 11}
-	e.Stream(cnt, func(s Step) {
+	dv, xv, mv := []neon.Vreg{0, 1, 2, 3}, []neon.Vreg{4, 5, 6, 7}, []neon.Vreg{8, 9, 10, 11}
+	e.Stream(cnt, func(s neon.Step) {
 		e.LoadStep(s, dy, dv)
 		e.LoadStep(s, x, xv)
 		for i := 0; i < s.Vecs; i++ {

@@ -1,11 +1,14 @@
 // Package mathconst holds the constants of vecgrad's vectorized float32
-// approximations (exp, log, tanh) and the blocking constants shared by the
-// generators in gen/ and the pure-Go references in kernels/, so that every
-// instruction set computes the same operations on the same constants and the
-// results agree bit for bit.
+// approximations (exp, log, tanh and sigmoid from exp, sin and cos), the
+// chunk length of every assembly call and the GEMM blocking and tile
+// constants shared by the generators in gen/ and the pure-Go references in
+// kernels/, so that every instruction set computes the same operations on
+// the same constants and the results agree bit for bit. (The op and variant
+// codes of the assembly are in internal/abi.)
 //
-// The polynomials are Cephes' single-precision ones (expf, logf, tanhf, by
-// Stephen L. Moshier), evaluated in Horner form with fused multiply-adds.
+// The polynomials are Cephes' single-precision ones (expf, logf, tanhf,
+// sinf, cosf, by Stephen L. Moshier), evaluated in Horner form with fused
+// multiply-adds.
 package mathconst
 
 // Exp: exp(x) = 2^n * exp(r), n = roundEven(x*Log2E), r = x - n*ln2 with ln2

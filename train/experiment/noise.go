@@ -386,7 +386,7 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 		}
 		l, err := plotter.NewLine(line)
 		if err != nil {
-			return fmt.Errorf("experiment: plot %s: %v", r.Label, err)
+			return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
 		}
 		l.Color, l.Dashes = c, []vg.Length{vg.Points(5), vg.Points(3)}
 		p.Add(l)
@@ -394,7 +394,7 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 		if len(finite) > 1 {
 			fl, err := plotter.NewLine(finite)
 			if err != nil {
-				return fmt.Errorf("experiment: plot %s: %v", r.Label, err)
+				return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
 			}
 			fl.Color, fl.Width = c, vg.Points(1.5)
 			p.Add(fl)
@@ -403,7 +403,7 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 		if len(pts) > 0 {
 			s, err := plotter.NewScatter(pts)
 			if err != nil {
-				return fmt.Errorf("experiment: plot %s: %v", r.Label, err)
+				return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
 			}
 			s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
 			p.Add(s)
@@ -426,7 +426,7 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 	}
 	wt, err := p.WriterTo(8*vg.Inch, 5.5*vg.Inch, "png")
 	if err != nil {
-		return fmt.Errorf("experiment: plot: %v", err)
+		return fmt.Errorf("experiment: plot: %w", err)
 	}
 	return writeAtomic(path, func(w io.Writer) error {
 		_, err := wt.WriteTo(w)
@@ -439,7 +439,7 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 // existing file as it was.
 func writeAtomic(path string, write func(io.Writer) error) error {
 	if err := atomicfile.Write(path, write); err != nil {
-		return fmt.Errorf("experiment: %s: %v", path, err)
+		return fmt.Errorf("experiment: %s: %w", path, err)
 	}
 	return nil
 }

@@ -111,9 +111,8 @@ func (ws *workspace) gemm(s int, a, b, c view, bOrd, mOrd, nOrd, kOrd []int, ldc
 
 // dotWork is the most m*n*k of a product with m or n of 1 that is done as
 // dot products rather than a GEMM: a small Sgemm costs about a microsecond
-// whatever its size (measured: 1.2 µs for 1x1x64, 3.4 µs for 64x1x64),
-// a kernels.Dot of 64 a few tens of nanoseconds; past this size the GEMM's
-// threads win.
+// whatever its size, a kernels.Dot of 64 a few tens of nanoseconds
+// (docs/performance.md); past this size the GEMM's threads win.
 const dotWork = 1 << 16
 
 // dots computes C[batch, r] = sum_k R[batch, r, k] * V[batch, k], one
@@ -190,9 +189,9 @@ func (ws *workspace) broadcastMul(a, b, c view, labels, size []int) bool {
 // the layouts allow: when the summed labels are innermost and contiguous
 // in x, as kernels.RowSum; when they are outermost, as a sum of rows with
 // kernels.Axpy, in order. A GEMM with a ones vector fills a fraction of the
-// micro-kernel's tile: on 512x512, RowSum measured 12x faster, the Axpy
-// sum 3x. The result must be contiguous over the kept labels; reduce
-// reports false, doing nothing, when a layout does not fit.
+// micro-kernel's tile, so both are faster (docs/performance.md). The
+// result must be contiguous over the kept labels; reduce reports false,
+// doing nothing, when a layout does not fit.
 func (ws *workspace) reduce(p *Plan, s int, x view, st *step, dst *view) (view, bool) {
 	size := p.size
 	mOrd := ws.order(st.m, &x)

@@ -139,15 +139,41 @@ func (t *term) first(eq string) int {
 // the package documentation); shapes[i] is the shape of operand i (an empty
 // shape is a scalar). A rejected equation gives an *Error naming the rule
 // and the place. Parse keeps copies of eq and shapes.
+//
+// The checks run in a fixed order, so that an equation with several faults
+// always reports the same one: the syntax (scan), the output's subscripts,
+// the operand count and shapes, the ranks and the ellipsis, then the size
+// of every subscript.
 func Parse(eq string, shapes [][]int) (*Plan, error) {
 	st, err := scan(eq)
 	if err != nil {
 		return nil, err
 	}
-	nops := len(st.inputs)
+	count, err := checkOutput(eq, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOperands(eq, st, shapes); err != nil {
+		return nil, err
+	}
+	ell, err := ellipsisShape(eq, st, shapes)
+	if err != nil {
+		return nil, err
+	}
+	dims, size, err := labelSizes(eq, st, shapes, ell)
+	if err != nil {
+		return nil, err
+	}
+	cp := make([][]int, len(shapes))
+	for i, sh := range shapes {
+		cp[i] = append([]int{}, sh...)
+	}
+	return newPlan(eq, cp, dims, size, outputLabels(st, len(ell), &count)), nil
+}
 
-	// The output's subscripts must come from the inputs, once each.
-	var count [numLetters]int
+// checkOutput counts the uses of every letter in the inputs and checks that
+// each subscript of an explicit output comes from the inputs, once.
+func checkOutput(eq string, st *syntax) (count [numLetters]int, err error) {
 	for _, t := range st.inputs {
 		for _, s := range t.subs {
 			if s.c != '.' {
@@ -155,39 +181,50 @@ func Parse(eq string, shapes [][]int) (*Plan, error) {
 			}
 		}
 	}
-	if st.explicit {
-		var seen [numLetters]int
-		for _, s := range st.output.subs {
-			if s.c == '.' {
-				continue
-			}
-			l := letterLabel(s.c)
-			if count[l] == 0 {
-				return nil, errorf(eq, RuleOutputUnknown, s.col, -1, "output subscript %c at column %d is not in any input", s.c, s.col+1)
-			}
-			if seen[l] > 0 {
-				return nil, errorf(eq, RuleOutputRepeated, s.col, -1, "output subscript %c at column %d is repeated (first at column %d): each output subscript appears once", s.c, s.col+1, seen[l])
-			}
-			seen[l] = s.col + 1
-		}
+	if !st.explicit {
+		return count, nil
 	}
+	var seen [numLetters]int
+	for _, s := range st.output.subs {
+		if s.c == '.' {
+			continue
+		}
+		l := letterLabel(s.c)
+		if count[l] == 0 {
+			return count, errorf(eq, RuleOutputUnknown, s.col, -1, "output subscript %c at column %d is not in any input", s.c, s.col+1)
+		}
+		if seen[l] > 0 {
+			return count, errorf(eq, RuleOutputRepeated, s.col, -1, "output subscript %c at column %d is repeated (first at column %d): each output subscript appears once", s.c, s.col+1, seen[l])
+		}
+		seen[l] = s.col + 1
+	}
+	return count, nil
+}
 
-	if nops != len(shapes) {
+// checkOperands checks that there is one shape per operand of the equation
+// and no negative dimension.
+func checkOperands(eq string, st *syntax, shapes [][]int) error {
+	if nops := len(st.inputs); nops != len(shapes) {
 		col := -1
 		if nops > len(shapes) {
 			col = st.inputs[len(shapes)].first(eq)
 		}
-		return nil, errorf(eq, RuleOperandCount, col, -1, "the equation names %d operand%s but %d %s given", nops, plural(nops), len(shapes), wasWere(len(shapes)))
+		return errorf(eq, RuleOperandCount, col, -1, "the equation names %d operand%s but %d %s given", nops, plural(nops), len(shapes), wasWere(len(shapes)))
 	}
 	for i, sh := range shapes {
 		for d, n := range sh {
 			if n < 0 {
-				return nil, errorf(eq, RuleShape, st.inputs[i].first(eq), i, "operand %d has shape %v: dimension %d is negative", i, sh, d)
+				return errorf(eq, RuleShape, st.inputs[i].first(eq), i, "operand %d has shape %v: dimension %d is negative", i, sh, d)
 			}
 		}
 	}
+	return nil
+}
 
-	// Ranks, and the broadcast shape of the ellipsis (right-aligned).
+// ellipsisShape checks every operand's rank against its subscripts and
+// returns the broadcast shape of the dimensions the ellipses cover
+// (right-aligned, as torch broadcasts them).
+func ellipsisShape(eq string, st *syntax, shapes [][]int) ([]int, error) {
 	var ell []int
 	for i, t := range st.inputs {
 		nl, nd := t.letters(), len(shapes[i])
@@ -222,33 +259,25 @@ func Parse(eq string, shapes [][]int) (*Plan, error) {
 			}
 		}
 	}
+	return ell, nil
+}
 
-	// Labels of every dimension; sizes must agree (a diagonal exactly, across
-	// operands up to size-1 broadcasting).
+// labelSizes returns the label of every dimension of every operand and the
+// size of every label (numLetters letters, then the len(ell) ellipsis
+// dimensions). Sizes must agree: a diagonal exactly, across operands up to
+// size-1 broadcasting.
+func labelSizes(eq string, st *syntax, shapes [][]int, ell []int) (dims [][]int, size []int, err error) {
 	nlab := numLetters + len(ell)
-	size := make([]int, nlab)
+	size = make([]int, nlab)
 	for l := range size {
 		size[l] = 1
 	}
 	copy(size[numLetters:], ell)
 	from := make([]int, nlab) // operand that set size[l] to a value other than 1, +1
-	dims := make([][]int, nops)
+	dims = make([][]int, len(st.inputs))
 	for i, t := range st.inputs {
 		sh := shapes[i]
-		e := len(sh) - t.letters()
-		dl := make([]int, 0, len(sh))
-		cols := make([]int, 0, len(sh))
-		for _, s := range t.subs {
-			if s.c == '.' {
-				for d := 0; d < e; d++ {
-					dl = append(dl, numLetters+len(ell)-e+d)
-					cols = append(cols, s.col)
-				}
-				continue
-			}
-			dl = append(dl, letterLabel(s.c))
-			cols = append(cols, s.col)
-		}
+		dl, cols := operandLabels(&t, len(sh), len(ell))
 		dims[i] = dl
 		for d, l := range dl {
 			if l >= numLetters {
@@ -256,7 +285,7 @@ func Parse(eq string, shapes [][]int) (*Plan, error) {
 			}
 			for d0 := 0; d0 < d; d0++ {
 				if dl[d0] == l && sh[d0] != sh[d] {
-					return nil, errorf(eq, RuleDiagonal, cols[d], i, "subscript %c is repeated in operand %d over dimensions of sizes %d and %d (columns %d and %d): a diagonal needs equal sizes", eq[cols[d]], i, sh[d0], sh[d], cols[d0]+1, cols[d]+1)
+					return nil, nil, errorf(eq, RuleDiagonal, cols[d], i, "subscript %c is repeated in operand %d over dimensions of sizes %d and %d (columns %d and %d): a diagonal needs equal sizes", eq[cols[d]], i, sh[d0], sh[d], cols[d0]+1, cols[d]+1)
 				}
 			}
 			switch n := sh[d]; {
@@ -264,16 +293,40 @@ func Parse(eq string, shapes [][]int) (*Plan, error) {
 			case size[l] == 1:
 				size[l], from[l] = n, i+1
 			default:
-				return nil, errorf(eq, RuleBroadcast, cols[d], i, "subscript %c at column %d has size %d in operand %d but %d in operand %d (sizes of one subscript must be equal, or 1)", eq[cols[d]], cols[d]+1, n, i, size[l], from[l]-1)
+				return nil, nil, errorf(eq, RuleBroadcast, cols[d], i, "subscript %c at column %d has size %d in operand %d but %d in operand %d (sizes of one subscript must be equal, or 1)", eq[cols[d]], cols[d]+1, n, i, size[l], from[l]-1)
 			}
 		}
 	}
+	return dims, size, nil
+}
 
-	// The output: as written, or implicitly the ellipsis then the letters
-	// named once, in ASCII order.
+// operandLabels returns the label of each of the rank dimensions of an
+// operand with subscripts t, and the column of the subscript that names it;
+// its ellipsis covers the last of the nell ellipsis labels.
+func operandLabels(t *term, rank, nell int) (labels, cols []int) {
+	e := rank - t.letters()
+	labels, cols = make([]int, 0, rank), make([]int, 0, rank)
+	for _, s := range t.subs {
+		if s.c == '.' {
+			for d := 0; d < e; d++ {
+				labels = append(labels, numLetters+nell-e+d)
+				cols = append(cols, s.col)
+			}
+			continue
+		}
+		labels = append(labels, letterLabel(s.c))
+		cols = append(cols, s.col)
+	}
+	return labels, cols
+}
+
+// outputLabels returns the labels of the output: as written, or implicitly
+// the nell ellipsis dimensions then the letters named once (count), in ASCII
+// order.
+func outputLabels(st *syntax, nell int, count *[numLetters]int) []int {
 	var out []int
 	ellLabels := func() {
-		for d := range ell {
+		for d := range nell {
 			out = append(out, numLetters+d)
 		}
 	}
@@ -285,19 +338,15 @@ func Parse(eq string, shapes [][]int) (*Plan, error) {
 				out = append(out, letterLabel(s.c))
 			}
 		}
-	} else {
-		ellLabels()
-		for l, c := range count {
-			if c == 1 {
-				out = append(out, l)
-			}
+		return out
+	}
+	ellLabels()
+	for l, c := range count {
+		if c == 1 {
+			out = append(out, l)
 		}
 	}
-	cp := make([][]int, nops)
-	for i, sh := range shapes {
-		cp[i] = append([]int{}, sh...)
-	}
-	return newPlan(eq, cp, dims, size, out), nil
+	return out
 }
 
 // ellipsisStart is the index of the first dimension the ellipsis covers:

@@ -1,4 +1,4 @@
-package main
+package neon
 
 // Step is the width one instance of a loop body handles: Vecs whole vectors
 // (4 floats each), or, when Scalar, a single float in lane 0 of one vector
@@ -16,7 +16,7 @@ func (s Step) Floats() int {
 	return 4 * s.Vecs
 }
 
-// Load reads one step's worth of elements from (p) into vs and advances p.
+// LoadStep reads one step's worth of elements from (p) into vs and advances p.
 func (e *Emitter) LoadStep(s Step, p Reg, vs []Vreg) {
 	if s.Scalar {
 		e.LoadScalarP(p, vs[0])

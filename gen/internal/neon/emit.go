@@ -1,4 +1,4 @@
-package main
+package neon
 
 import (
 	"fmt"
@@ -17,6 +17,7 @@ type Reg uint8
 // ZR is the zero register (Go spells it ZR).
 const ZR Reg = 31
 
+// String is the Go assembler name of v as a whole register, "V3".
 func (v Vreg) String() string { return fmt.Sprintf("V%d", v) }
 
 // S4 is the Go assembler spelling of the 4S arrangement.
@@ -31,6 +32,7 @@ func (v Vreg) F() string { return fmt.Sprintf("F%d", v) }
 // Lane is the Go spelling of lane i of v.
 func (v Vreg) Lane(i int) string { return fmt.Sprintf("V%d.S[%d]", v, i) }
 
+// String is the Go assembler name of r, "R3" or "ZR".
 func (r Reg) String() string {
 	if r == ZR {
 		return "ZR"
@@ -134,6 +136,12 @@ func (e *Emitter) Text(f *Func) {
 	fmt.Fprintf(&e.b, "\n// %s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", f.GoDecl(), f.Name, size)
 }
 
+// Raw appends s to the text as it is (file headers, directives).
+func (e *Emitter) Raw(s string) { e.b.WriteString(s) }
+
+// String returns the text emitted so far.
+func (e *Emitter) String() string { return e.b.String() }
+
 // Comment writes a comment line.
 func (e *Emitter) Comment(format string, args ...any) {
 	fmt.Fprintf(&e.b, "\t// "+format+"\n", args...)
@@ -227,7 +235,9 @@ func (e *Emitter) GReg() Reg {
 
 // --- native Go instructions (text) -----------------------------------------
 
-func regList(vs []Vreg) string {
+// RegList returns the Go assembler list of the registers vs in their 4S
+// arrangement, "[V0.S4, V1.S4]", for the multi-register VLD1 and VST1.
+func RegList(vs []Vreg) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {
 		s[i] = v.S4()
@@ -253,7 +263,7 @@ func (e *Emitter) LoadP(p Reg, vs ...Vreg) {
 		}
 		return
 	}
-	e.Inst("VLD1.P", fmt.Sprintf("%d(%s)", 16*len(vs), p), regList(vs))
+	e.Inst("VLD1.P", fmt.Sprintf("%d(%s)", 16*len(vs), p), RegList(vs))
 }
 
 // Load loads len(vs) consecutive vectors from (p) without moving p.
@@ -261,7 +271,7 @@ func (e *Emitter) Load(p Reg, vs ...Vreg) {
 	if !consecutive(vs) {
 		panic("Load needs consecutive registers")
 	}
-	e.Inst("VLD1", fmt.Sprintf("(%s)", p), regList(vs))
+	e.Inst("VLD1", fmt.Sprintf("(%s)", p), RegList(vs))
 }
 
 // StoreP stores vectors to (p) and advances p (VST1.P).
@@ -272,7 +282,7 @@ func (e *Emitter) StoreP(p Reg, vs ...Vreg) {
 		}
 		return
 	}
-	e.Inst("VST1.P", regList(vs), fmt.Sprintf("%d(%s)", 16*len(vs), p))
+	e.Inst("VST1.P", RegList(vs), fmt.Sprintf("%d(%s)", 16*len(vs), p))
 }
 
 // LoadScalarP loads one float32 into lane 0 of v, zeroing lanes 1-3, and advances p by 4.
@@ -291,12 +301,12 @@ func (e *Emitter) LoadLaneP(p Reg, v Vreg, i int) {
 
 // LoadBcastP loads one float32 into all lanes of v and advances p by 4.
 func (e *Emitter) LoadBcastP(p Reg, v Vreg) {
-	e.Inst("VLD1R.P", fmt.Sprintf("4(%s)", p), regList([]Vreg{v}))
+	e.Inst("VLD1R.P", fmt.Sprintf("4(%s)", p), RegList([]Vreg{v}))
 }
 
 // LoadBcast loads one float32 into all lanes of v.
 func (e *Emitter) LoadBcast(p Reg, v Vreg) {
-	e.Inst("VLD1R", fmt.Sprintf("(%s)", p), regList([]Vreg{v}))
+	e.Inst("VLD1R", fmt.Sprintf("(%s)", p), RegList([]Vreg{v}))
 }
 
 // Zero sets v to all-zero bits (+0 in every lane).
