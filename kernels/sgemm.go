@@ -168,11 +168,11 @@ func grow(s []float32, n int) []float32 {
 // where half of L2 holds at least gemmNCL2Min columns of it, the rows-first
 // order sweeps it in L2 blocks of at most gemmNCL2 columns (see
 // gemmRowsFirst). KC is fixed (see mathconst.GemmKC); MC and NC follow the
-// caches the OS reports.
-var gemmMC, gemmNC, gemmNCL2 = gemmBlocking(cacheSize(2, 512<<10), cacheSize(3, 8<<20))
+// cache sizes of Caches().
+var gemmMC, gemmNC, gemmNCL2 = gemmBlocking(caches.L2, caches.L3)
 
 // gemmL1 is the L1 data cache's size in bytes (see gemmRowsFirst).
-var gemmL1 = cacheSize(1, 32<<10)
+var gemmL1 = caches.L1d
 
 // gemmNCL2Min is the narrowest L2 block of B worth the rows-first order:
 // below it (a 512 KiB L2 holds 256 columns) each A micro-panel, loaded
