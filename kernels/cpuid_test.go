@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
 // cpuidTable is a recorded CPUID: leaf and subleaf to EAX, EBX, ECX, EDX.
@@ -176,4 +178,40 @@ func without(t cpuidTable, leaf, sub uint32) cpuidTable {
 	}
 	delete(c, [2]uint32{leaf, sub})
 	return c
+}
+
+// TestGemmBlockingBudgets counts the bytes of the GEMM blocks that the
+// recorded CPUs' caches give: packed A (MC x KC) in half of L2, packed B
+// (KC x NC) in a quarter of L3, the rows-first L2 block of B (KC x
+// gemmNCL2) in half of L2, and on the Zen 5 the AVX-512 B micro-panel
+// (KC x 32, 32 KiB) over half of its 48 KiB L1, so rows first.
+func TestGemmBlockingBudgets(t *testing.T) {
+	const kcBytes = mc.GemmKC * 4
+	savedNCL2, savedL1 := gemmNCL2, gemmL1
+	defer func() { gemmNCL2, gemmL1 = savedNCL2, savedL1 }()
+	for _, tc := range []struct {
+		name            string
+		cpuid           cpuidTable
+		mc, nc, ncL2    int
+		rowsFirstAVX512 bool
+	}{
+		{"zen5", zen5, 480, 4032, 512, true},
+		{"zen4", zen4, 480, 4032, 512, true},
+		{"zen3", zen3, 240, 4032, 0, false},
+		{"sapphire-rapids", sapphireRapids, 480, 4032, 1024, true},
+	} {
+		l1d, l2, l3 := cpuidCaches(tc.cpuid.cpuid)
+		mcb, ncb, ncL2 := gemmBlocking(l2, l3)
+		if mcb != tc.mc || ncb != tc.nc || ncL2 != tc.ncL2 {
+			t.Errorf("%s: MC %d, NC %d, L2 block %d; want %d, %d, %d", tc.name, mcb, ncb, ncL2, tc.mc, tc.nc, tc.ncL2)
+		}
+		if mcb*kcBytes > l2/2 || ncb*kcBytes > l3/4 || ncL2*kcBytes > l2/2 {
+			t.Errorf("%s: A block %d B, B block %d B, L2 block %d B over half of L2 (%d) or a quarter of L3 (%d)",
+				tc.name, mcb*kcBytes, ncb*kcBytes, ncL2*kcBytes, l2/2, l3/4)
+		}
+		gemmNCL2, gemmL1 = ncL2, l1d
+		if rows := gemmRowsFirst(mc.GemmNRAVX512); rows != tc.rowsFirstAVX512 {
+			t.Errorf("%s: AVX-512 rows first %v, want %v", tc.name, rows, tc.rowsFirstAVX512)
+		}
+	}
 }

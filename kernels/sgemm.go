@@ -214,8 +214,13 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
 	fused := !direct && !j.transB && gemmHasMicroPackB(j.kern)
-	for jc := j0; jc < j1; jc += gemmNC {
-		nc := min(gemmNC, j1-jc)
+	// Blocks of B of equal width (whole panels, at most gemmNC columns):
+	// a last block of a few columns would cost a packing pass over the
+	// band's A for a sliver of the work (2048 columns against an NC of
+	// 2016 made one of 32).
+	ncBlk := balancedWidth(j1-j0, gemmNC, nr)
+	for jc := j0; jc < j1; jc += ncBlk {
+		nc := min(ncBlk, j1-jc)
 		// The L2 blocks of B that rows first sweeps in turn (one block of
 		// all nc columns when columns first).
 		l2Blk := nc
