@@ -2,8 +2,6 @@ package bench_test
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,32 +22,6 @@ func TestParseSize(t *testing.T) {
 		if _, err := bench.ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q): no error", in)
 		}
-	}
-}
-
-func TestDetectCachesFromSysfs(t *testing.T) {
-	dir := t.TempDir()
-	write := func(index, level, typ, size string) {
-		d := filepath.Join(dir, index)
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, v := range map[string]string{"level": level, "type": typ, "size": size} {
-			if err := os.WriteFile(filepath.Join(d, name), []byte(v+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	write("index0", "1", "Data", "48K")
-	write("index1", "1", "Instruction", "32K")
-	write("index2", "2", "Unified", "1024K")
-	c := bench.ReadCachesForTest(dir)
-	want := bench.Caches{L1d: 48 << 10, L2: 1 << 20, L3: bench.DefaultCaches.L3, Source: "sysfs+defaults"}
-	if c != want {
-		t.Errorf("got %+v, want %+v", c, want)
-	}
-	if c := bench.ReadCachesForTest(filepath.Join(dir, "missing")); c != bench.DefaultCaches {
-		t.Errorf("no sysfs: got %+v, want the defaults %+v", c, bench.DefaultCaches)
 	}
 }
 

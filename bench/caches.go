@@ -2,73 +2,27 @@ package bench
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/vecgrad/vecgrad/kernels"
 )
 
 // Caches holds the data-cache sizes of one core, in bytes.
 type Caches struct {
 	L1d, L2, L3 int64
-	// Source says where the sizes come from: "sysfs", "defaults", or
-	// "sysfs+defaults" when the OS reported only some of them.
+	// Source says where the sizes come from (kernels.CacheSizes.Source):
+	// "cpuid", "sysfs", "defaults", or a combination such as
+	// "sysfs+defaults" when a source reported only some of them.
 	Source string
 }
 
-// DefaultCaches are the sizes assumed when the OS reports none.
-var DefaultCaches = Caches{L1d: 32 << 10, L2: 1 << 20, L3: 32 << 20, Source: "defaults"}
-
-const sysfsCacheDir = "/sys/devices/system/cpu/cpu0/cache"
-
-// DetectCaches reads cpu0's cache sizes from Linux sysfs
-// (/sys/devices/system/cpu/cpu0/cache/index*/{level,type,size}); sizes the OS
-// does not report are taken from DefaultCaches.
-func DetectCaches() Caches { return readCaches(sysfsCacheDir) }
-
-func readCaches(dir string) Caches {
-	c := Caches{}
-	idx, _ := filepath.Glob(filepath.Join(dir, "index*"))
-	for _, d := range idx {
-		level, typ, size := readTrim(d, "level"), readTrim(d, "type"), readTrim(d, "size")
-		n, err := ParseSize(size)
-		if err != nil || n <= 0 {
-			continue
-		}
-		switch {
-		case level == "1" && typ == "Data":
-			c.L1d = n
-		case level == "2" && typ != "Instruction":
-			c.L2 = n
-		case level == "3" && typ != "Instruction":
-			c.L3 = n
-		}
-	}
-	found := 0
-	for _, p := range []struct{ v, def *int64 }{{&c.L1d, &DefaultCaches.L1d}, {&c.L2, &DefaultCaches.L2}, {&c.L3, &DefaultCaches.L3}} {
-		if *p.v > 0 {
-			found++
-		} else {
-			*p.v = *p.def
-		}
-	}
-	switch found {
-	case 3:
-		c.Source = "sysfs"
-	case 0:
-		c.Source = "defaults"
-	default:
-		c.Source = "sysfs+defaults"
-	}
-	return c
-}
-
-func readTrim(dir, name string) string {
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
+// DetectCaches returns the cache sizes package kernels blocks its products
+// for (kernels.Caches: CPUID on amd64, then Linux sysfs, then defaults), so
+// that the working sets measured and the blocking agree.
+func DetectCaches() Caches {
+	c := kernels.Caches()
+	return Caches{L1d: int64(c.L1d), L2: int64(c.L2), L3: int64(c.L3), Source: c.Source}
 }
 
 // ParseSize parses a sysfs cache size such as "48K", "1024K", "32M" or a

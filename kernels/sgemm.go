@@ -181,11 +181,11 @@ func grow(s []float32, n int) []float32 {
 // where half of L2 holds at least gemmNCL2Min columns of it, the rows-first
 // order sweeps it in L2 blocks of at most gemmNCL2 columns (see
 // gemmRowsFirst). KC is fixed (see mathconst.GemmKC); MC and NC follow the
-// caches the OS reports.
-var gemmMC, gemmNC, gemmNCL2 = gemmBlocking(cacheSize(2, 512<<10), cacheSize(3, 8<<20))
+// cache sizes of Caches().
+var gemmMC, gemmNC, gemmNCL2 = gemmBlocking(caches.L2, caches.L3)
 
 // gemmL1 is the L1 data cache's size in bytes (see gemmRowsFirst).
-var gemmL1 = cacheSize(1, 32<<10)
+var gemmL1 = caches.L1d
 
 // gemmNCL2Min is the narrowest L2 block of B worth the rows-first order:
 // below it (a 512 KiB L2 holds 256 columns) each A micro-panel, loaded
@@ -227,8 +227,13 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
 	fused := !direct && !j.transB && gemmHasMicroPackB(j.kern)
-	for jc := j0; jc < j1; jc += gemmNC {
-		nc := min(gemmNC, j1-jc)
+	// Blocks of B of equal width (whole panels, at most gemmNC columns):
+	// a last block of a few columns would cost a packing pass over the
+	// band's A for a sliver of the work (2048 columns against an NC of
+	// 2016 made one of 32).
+	ncBlk := balancedWidth(j1-j0, gemmNC, nr)
+	for jc := j0; jc < j1; jc += ncBlk {
+		nc := min(ncBlk, j1-jc)
 		// The L2 blocks of B that rows first sweeps in turn (one block of
 		// all nc columns when columns first).
 		l2Blk := nc

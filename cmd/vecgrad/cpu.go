@@ -14,7 +14,8 @@ import (
 
 func runCPU(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("cpu", "cpu [flags]",
-		"Print the CPU model, GOARCH, the CPU features the kernels use, the cache sizes, the\n"+
+		"Print the CPU model, GOARCH, the CPU features the kernels use, the cache sizes the\n"+
+			"GEMM blocking uses and their source (cpuid, sysfs or defaults, per kernels.Caches), the\n"+
 			"supported instruction-set levels (best first), the active level and threads; then\n"+
 			"measure the roofs: FMA peak GFLOP/s per level (one core, all cores), the divider's\n"+
 			"square roots and divisions per second per level (one core, all cores) and the triad\n"+

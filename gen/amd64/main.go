@@ -79,6 +79,7 @@ func main() {
 			}
 		}
 	}
+	writeCPUID(*out)
 }
 
 // removeStale deletes the *_amd64.s and *_amd64.go files of dir that this
