@@ -67,6 +67,7 @@ fixtures: ## Regenerate the PyTorch fixtures under testdata/ (needs Debian's pyt
 	$(PYTHON) tools/optimfixtures/gen.py
 	$(PYTHON) tools/lbfgsfixtures/gen.py
 	$(PYTHON) tools/normfixtures/gen.py
+	$(PYTHON) tools/opsfixtures/gen.py
 	cd tensor/internal/einsum/testdata && $(PYTHON) gen.py
 
 bench: ## Kernel table: GB/s per kernel, level and size, against this machine's roofs.
