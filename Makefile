@@ -68,6 +68,7 @@ fixtures: ## Regenerate the PyTorch fixtures under testdata/ (needs Debian's pyt
 	$(PYTHON) tools/lbfgsfixtures/gen.py
 	$(PYTHON) tools/normfixtures/gen.py
 	$(PYTHON) tools/opsfixtures/gen.py
+	$(PYTHON) tools/nnfixtures/gen.py
 	cd tensor/internal/einsum/testdata && $(PYTHON) gen.py
 
 bench: ## Kernel table: GB/s per kernel, level and size, against this machine's roofs.

@@ -1,9 +1,7 @@
 package tensor
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
@@ -59,14 +57,10 @@ func runOpsCase(c *opsCase, in []*Tensor) *Tensor {
 // one at a time in index order as torch's CPU scatter_add and index_add do,
 // so those match bitwise too.
 func TestOpsFixtures(t *testing.T) {
-	b, err := os.ReadFile("testdata/ops_fixtures.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var f struct {
 		Cases []opsCase `json:"cases"`
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
+	if err := fixture.Load("testdata/ops_fixtures.json", &f); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Cases) == 0 {
