@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -160,3 +161,11 @@ func TestOpsArena(t *testing.T) {
 }
 
 func nan() float64 { var z float64; return z / z }
+
+func TestEinsumNilOperand(t *testing.T) {
+	_, err := Einsum("ij,jk->ik", Zeros(2, 3), nil)
+	var e *ShapeError
+	if !errors.As(err, &e) || e.Error() != "tensor: Einsum: operand 1 is nil" {
+		t.Errorf("Einsum with a nil operand: %v (%T), want a *ShapeError", err, err)
+	}
+}
