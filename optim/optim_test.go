@@ -283,8 +283,8 @@ func TestSetLRPanics(t *testing.T) {
 	}{{0, -1, "optim: SGD: SetLR: lr = -1: must be >= 0"}, {1, 0.1, "group 1 out of range [0, 1)"}} {
 		func() {
 			defer func() {
-				if r := recover(); r == nil || !strings.Contains(r.(string), c.want) {
-					t.Errorf("SetLR(%d, %v): panic %v, want %q", c.g, c.lr, r, c.want)
+				if e, ok := recover().(*Error); !ok || !strings.Contains(e.Error(), c.want) {
+					t.Errorf("SetLR(%d, %v): panic %v, want an *Error with %q", c.g, c.lr, e, c.want)
 				}
 			}()
 			opt.SetLR(c.g, c.lr)

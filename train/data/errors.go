@@ -63,3 +63,16 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("data: %s: %s is %s, want %s (%d bytes, the published file has %d): the file is corrupted or not the published one",
 		e.File, e.Algorithm, e.Got, e.Want, e.Size, e.WantSize)
 }
+
+// UsageError is the panic value of a programming mistake in this package,
+// such as iterating two epochs of one Loader at once; errors from outside
+// input are returned, never panicked (see the README's error convention).
+type UsageError struct {
+	// Op is the method ("Loader.Epoch", "Loader.Order").
+	Op string
+	// Msg says what was wrong.
+	Msg string
+}
+
+// Error returns "data: Op: Msg".
+func (e *UsageError) Error() string { return "data: " + e.Op + ": " + e.Msg }
