@@ -37,6 +37,9 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 		size = t.shape[d]
 	}
 	idx := index.Data()
+	if len(t.shape) == 0 && len(idx) != 1 {
+		fail("IndexSelect", "a scalar takes an index of one element, not ", itoa(len(idx)))
+	}
 	for _, v := range idx {
 		indexAt("IndexSelect", v, size)
 	}

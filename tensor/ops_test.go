@@ -74,6 +74,7 @@ func TestOpsErrors(t *testing.T) {
 		{func() { x.Gather(1, Zeros(3, 1)) }, "exceeds the input [2 3] at dimension 0"},
 		{func() { x.IndexSelect(0, New([]float32{-1}, 1)) }, "index -1 is out of bounds for a dimension of size 2"},
 		{func() { x.IndexSelect(0, Zeros(1, 1)) }, "index must be a 1-D tensor"},
+		{func() { Scalar(1).IndexSelect(0, Zeros(2)) }, "a scalar takes an index of one element, not 2"},
 		{func() { x.Set(1, 2, 0) }, "tensor: Set: index 2 is out of range for dimension 0 of size 2"},
 		{func() { Zeros(2).SetRequiresGrad(true).Set(1, 0) }, "cannot be changed in place while recording"},
 		{func() { x.SetGrad(Zeros(3, 2)) }, "tensor: SetGrad: gradient of shape [3 2] for a tensor of shape [2 3]"},

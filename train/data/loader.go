@@ -88,6 +88,10 @@ type Batch struct {
 // Features] for MNIST, [Size, ...] with a TensorDataset's input shape. It
 // is valid as long as the batch is.
 func (b *Batch) Input(a *tensor.Arena) *tensor.Tensor {
+	if b.inputShape == nil { // a Batch made outside a Loader: [Size, Features]
+		f := [1]int{b.Features}
+		return batchTensor(a, b.X, b.Size, f[:])
+	}
 	return batchTensor(a, b.X, b.Size, b.inputShape)
 }
 

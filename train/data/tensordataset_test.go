@@ -117,3 +117,16 @@ func TestTensorDatasetErrors(t *testing.T) {
 		t.Errorf("NewLoader(nil): %v", err)
 	}
 }
+
+// TestBatchLiteral: a Batch made outside a Loader keeps the old shapes,
+// [Size, Features] inputs and [Size] targets.
+func TestBatchLiteral(t *testing.T) {
+	b := &Batch{X: make([]float32, 6), Targets: make([]float32, 2), Size: 2, Features: 3}
+	if in, tg := b.Input(nil).Shape(), b.Target(nil).Shape(); !slices.Equal(in, []int{2, 3}) || !slices.Equal(tg, []int{2}) {
+		t.Errorf("shapes %v and %v, want [2 3] and [2]", in, tg)
+	}
+	ar := tensor.NewArena()
+	if n := testing.AllocsPerRun(10, func() { ar.Reset(); b.Input(ar); b.Target(ar) }); n != 0 {
+		t.Errorf("%v allocations per Input and Target", n)
+	}
+}
