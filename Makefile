@@ -52,13 +52,18 @@ test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
 # machine (golang/go#75804, fixed in Go 1.27); a count has no deadline.
 FUZZTIME ?= 100000x
 # The parsers of outside input, each fuzzed briefly from its seed corpus
-# (go test -fuzz takes one target per run).
-FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzParse:./tensor/internal/einsum
+# (go test -fuzz takes one target per run): NAME:PACKAGE, or
+# NAME:PACKAGE:COUNT for a target that gets COUNT inputs instead of
+# FUZZTIME (the .npy, .npz and CSV readers: about 10 s each here).
+FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzParse:./tensor/internal/einsum \
+	FuzzDecodeNPY:./train/data:20000x FuzzDecodeNPZ:./train/data:20000x FuzzDecodeCSV:./train/data:20000x
 
 test-fuzz: ## Fuzz each parser of outside input for FUZZTIME inputs (IDX files, checkpoints, einsum equations).
 	@set -e; for f in $(FUZZ); do \
-		echo "== fuzz $${f%%:*} ($${f#*:}, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$${f%%:*}$$" -fuzztime $(FUZZTIME) $${f#*:}; \
+		name=$${f%%:*}; rest=$${f#*:}; pkg=$${rest%%:*}; n=$(FUZZTIME); \
+		if [ "$$rest" != "$$pkg" ]; then n=$${rest#*:}; fi; \
+		echo "== fuzz $$name ($$pkg, $$n)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $$n $$pkg; \
 	done
 
 fixtures: ## Regenerate the PyTorch fixtures under testdata/ (needs Debian's python3-torch: apt-get install -y python3-torch).
@@ -67,6 +72,9 @@ fixtures: ## Regenerate the PyTorch fixtures under testdata/ (needs Debian's pyt
 	$(PYTHON) tools/optimfixtures/gen.py
 	$(PYTHON) tools/lbfgsfixtures/gen.py
 	$(PYTHON) tools/normfixtures/gen.py
+	$(PYTHON) tools/opsfixtures/gen.py
+	$(PYTHON) tools/nnfixtures/gen.py
+	$(PYTHON) tools/npyfixtures/gen.py
 	cd tensor/internal/einsum/testdata && $(PYTHON) gen.py
 
 bench: ## Kernel table: GB/s per kernel, level and size, against this machine's roofs.

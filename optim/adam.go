@@ -8,10 +8,19 @@ import (
 // AdamOptions are the hyper-parameters of torch.optim.Adam and AdamW.
 //
 // Start from DefaultAdam or DefaultAdamW (torch's defaults) and change what
-// differs: the zero value is not torch's defaults (betas 0, eps 0 and lr 0
-// are each legal, so a zero field cannot mean "default"), and an all-zero
-// AdamOptions is rejected by the constructors because it is always a mistake
-// (lr 0 never moves, and eps 0 with a zero gradient divides 0 by 0).
+// differs. A field left zero never silently means zero where that is a
+// trap: the constructors and SetOptions reject lr 0 (the parameters would
+// never move) and eps 0 (a zero gradient element divides 0 by 0: NaN), so
+// AdamOptions{LR: 1e-3} is an error that names DefaultAdam, not NaN after
+// one step. A zero beta is a legal choice (betas (0, 0.9) are common for
+// GANs) and is kept. LoadStateDict accepts whatever torch accepts (a
+// scheduler may have brought lr to 0).
+//
+// The options remember which of DefaultAdam and DefaultAdamW made them:
+// NewAdamW refuses DefaultAdam()'s (their weight decay 0 is Adam's default,
+// not AdamW's 0.01) and NewAdam refuses DefaultAdamW()'s (Adam would apply
+// their 0.01 as an L2 term, not decoupled). Start from the matching one;
+// AdamW without weight decay is DefaultAdamW() with WeightDecay set to 0.
 type AdamOptions struct {
 	LR          float64 // learning rate, >= 0
 	Beta1       float64 // decay of the first moment m, in [0, 1) (torch's betas[0])
@@ -20,19 +29,21 @@ type AdamOptions struct {
 	WeightDecay float64 // Adam: L2 term g += WeightDecay*p; AdamW: p *= 1 - LR*WeightDecay; >= 0
 	AMSGrad     bool    // use the running maximum of v
 	Maximize    bool    // ascend the objective instead
+
+	origin string // "Adam" or "AdamW" from DefaultAdam and DefaultAdamW; "" from a literal
 }
 
 // DefaultAdam returns torch.optim.Adam's defaults: lr 1e-3, betas (0.9,
 // 0.999), eps 1e-8, weight decay 0, no amsgrad, minimize.
 func DefaultAdam() AdamOptions {
-	return AdamOptions{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	return AdamOptions{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, origin: "Adam"}
 }
 
 // DefaultAdamW returns torch.optim.AdamW's defaults: DefaultAdam with
 // weight decay 0.01.
 func DefaultAdamW() AdamOptions {
 	o := DefaultAdam()
-	o.WeightDecay = 0.01
+	o.WeightDecay, o.origin = 0.01, "AdamW"
 	return o
 }
 
@@ -104,7 +115,7 @@ func NewAdamWGroups(groups ...AdamGroup) (*Adam, error) {
 func newAdam(name string, decay bool, groups []AdamGroup) (*Adam, error) {
 	ps := make([][]*tensor.Tensor, len(groups))
 	for g := range groups {
-		if err := groups[g].AdamOptions.check(name, g, len(groups)); err != nil {
+		if err := groups[g].AdamOptions.checkNew(name, g, len(groups)); err != nil {
 			return nil, err
 		}
 		ps[g] = groups[g].Params
@@ -124,10 +135,7 @@ func newAdam(name string, decay bool, groups []AdamGroup) (*Adam, error) {
 
 // check validates the options of group g (of n) of optimizer name.
 func (o *AdamOptions) check(name string, g, n int) error {
-	op := name
-	if n > 1 {
-		op = name + ": " + groupLabel(g)
-	}
+	op := groupOp(name, g, n)
 	if *o == (AdamOptions{}) {
 		return errorf(op, "all options are zero (lr 0, betas (0, 0), eps 0): start from optim.Default%s() and change what differs", name)
 	}
@@ -143,6 +151,27 @@ func (o *AdamOptions) check(name string, g, n int) error {
 		return err
 	}
 	return checkUnit(op, "betas[1]", o.Beta2)
+}
+
+// checkNew is check plus the rules for options given to a constructor or
+// SetOptions (see AdamOptions): lr and eps must be positive, and options
+// from DefaultAdam or DefaultAdamW go to the matching optimizer.
+func (o *AdamOptions) checkNew(name string, g, n int) error {
+	if err := o.check(name, g, n); err != nil {
+		return err
+	}
+	op := groupOp(name, g, n)
+	switch {
+	case o.LR == 0:
+		return errorf(op, "lr = 0: the parameters would never move (start from optim.Default%s(): lr 1e-3, betas (0.9, 0.999), eps 1e-8)", name)
+	case o.Eps == 0:
+		return errorf(op, "eps = 0: a zero gradient element would give 0/0 = NaN (start from optim.Default%s(): eps 1e-8)", name)
+	case o.origin != "" && o.origin != name:
+		wd := map[string]float64{"Adam": 0, "AdamW": 0.01}[name]
+		return errorf(op, "options made by optim.Default%s() given to New%s: start from optim.Default%s() (torch's %s defaults, weight decay %v)",
+			o.origin, name, name, name, wd)
+	}
+	return nil
 }
 
 // Step performs one Adam (AdamW) step on every parameter that has a
@@ -201,7 +230,7 @@ func (o *Adam) Options(i int) AdamOptions { return o.opts[i] }
 // constructors do. Turning AMSGrad on later starts the running maximum at
 // zero.
 func (o *Adam) SetOptions(i int, opt AdamOptions) error {
-	if err := opt.check(o.name, i, len(o.opts)); err != nil {
+	if err := opt.checkNew(o.name, i, len(o.opts)); err != nil {
 		return err
 	}
 	o.opts[i] = opt

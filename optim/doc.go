@@ -38,10 +38,25 @@
 //
 //	optim: SGD: momentum = -0.1: must be >= 0 and finite
 //
-// Defaults: SGDOptions' zero value is torch's defaults (with lr 0); for Adam
-// and AdamW start from DefaultAdam() (lr 1e-3, betas (0.9, 0.999), eps
-// 1e-8) or DefaultAdamW() (the same with weight decay 0.01), because zero
-// betas and eps are legal values, not "unset".
+// Defaults without traps: a field left zero either is torch's default or
+// is rejected at construction, never a NaN or a parameter that never moves.
+// SGDOptions' zero value is torch's defaults except lr, which torch
+// requires and NewSGD rejects when 0. For Adam and AdamW start from
+// DefaultAdam() (lr 1e-3, betas (0.9, 0.999), eps 1e-8) or DefaultAdamW()
+// (the same with weight decay 0.01): zero betas are legal values, not
+// "unset", so the constructors reject lr 0 and eps 0 instead
+// (AdamOptions{LR: 1e-3} is an error naming DefaultAdam), and each refuses
+// the other's defaults (DefaultAdam()'s options given to NewAdamW would
+// lose AdamW's weight decay).
+//
+// # Closures
+//
+// LBFGS, Newton, NewtonCG and HessianVector evaluate the objective many
+// times per step through a Closure, func() (float64, error): it runs the
+// forward pass, calls Backward on the loss and returns the loss. The
+// optimizer clears the parameters' gradients before every call, so the
+// closure need not call ZeroGrad (it may); an error from it ends the step
+// with that error and the parameters restored.
 //
 // # Heavy ball and Nesterov
 //

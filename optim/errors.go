@@ -42,3 +42,12 @@ func inLoad(err error) error {
 	e := err.(*Error)
 	return &Error{Op: "LoadStateDict: " + e.Op, Msg: e.Msg}
 }
+
+// groupOp is the Op of an error about group g of n of optimizer name: the
+// name alone for a single group.
+func groupOp(name string, g, n int) string {
+	if n > 1 {
+		return name + ": " + groupLabel(g)
+	}
+	return name
+}

@@ -12,9 +12,10 @@ import (
 // the closure of torch.optim.LBFGS: it runs the forward pass, calls
 // Backward on the loss, and returns the loss as a float64 (float64(l.Item())
 // for a float32 loss tensor; a closure that sums its loss in float64 may
-// return that). The second-order methods call it many times per step at
-// perturbed parameters; they clear the parameters' gradients before every
-// call, so the closure need not (it may). A parameter whose Grad is still
+// return that). LBFGS, Newton, NewtonCG and HessianVector all take it and
+// call it many times per step at perturbed parameters; they clear the
+// parameters' gradients before every call, so the closure need not (it
+// may). A parameter whose Grad is still
 // nil afterwards has a zero gradient. An error from the closure ends the
 // step with that error, the parameters restored.
 type Closure func() (float64, error)

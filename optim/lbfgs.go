@@ -132,13 +132,15 @@ func (o *LBFGS) FuncEvals() int { return o.funcEvals }
 // calls) and returns the loss the first closure call returned, as torch's
 // step(closure).
 //
-// The closure must re-evaluate the model as torch's does: clear the
-// parameters' gradients (ZeroGrad), compute the loss, call Backward and
-// return the loss (a float32 loss converts to float64 exactly, as torch's
-// float(closure())). It is called with recording on even inside NoGrad, as
-// torch wraps it in enable_grad. A parameter without a gradient counts as a
-// zero gradient. Step updates the parameters' storage in place; between
-// closure calls of the line search it moves them to trial points and back.
+// The closure is a Closure, as Newton's, NewtonCG's and HVP's: it computes
+// the loss, calls Backward and returns the loss (a float32 loss converts to
+// float64 exactly, as torch's float(closure())). Step clears the
+// parameters' gradients before every call (the closure need not, and may),
+// so a closure without ZeroGrad cannot add up stale gradients. It is called
+// with recording on even inside NoGrad, as torch wraps it in enable_grad. A
+// parameter without a gradient counts as a zero gradient. Step updates the
+// parameters' storage in place; between closure calls of the line search it
+// moves them to trial points and back.
 //
 // An iteration stops the step early, as in torch, when the largest
 // |gradient| is <= ToleranceGrad (also before the first iteration), when
@@ -148,16 +150,44 @@ func (o *LBFGS) FuncEvals() int { return o.funcEvals }
 // c2 = 0.9, 25 evaluations at most and a bracket tolerance of 1e-9 (torch
 // does not pass tolerance_change to it).
 //
-// The error is non-nil only for a nil closure.
-func (o *LBFGS) Step(closure func() float64) (float64, error) {
+// The error is non-nil for a nil closure, or when the closure returns one:
+// the step ends there with that error and the parameters back at their
+// values before the step (the curvature history of earlier iterations of
+// the step is kept).
+func (o *LBFGS) Step(closure Closure) (loss float64, err error) {
 	if closure == nil {
-		return 0, errorf("LBFGS", "Step: closure is nil (give a function that zeroes the gradients, computes the loss, calls Backward and returns the loss)")
+		return 0, errorf("LBFGS", "Step: closure is nil (give a function that computes the loss, calls Backward and returns the loss)")
 	}
+	start := o.cloneParams()
+	defer func() {
+		if r := recover(); r != nil {
+			ce, ok := r.(closureError)
+			if !ok {
+				panic(r)
+			}
+			o.setParams(start)
+			loss, err = 0, ce.err
+		}
+	}()
 	eval := func() float64 {
 		was := tensor.SetGradEnabled(true)
 		defer tensor.SetGradEnabled(was)
-		return closure()
+		o.ZeroGrad()
+		f, err := closure()
+		if err != nil {
+			panic(closureError{err})
+		}
+		return f
 	}
+	return o.step(eval), nil
+}
+
+// closureError carries a closure's error out of the iterations (the line
+// search calls the closure deep inside) to Step.
+type closureError struct{ err error }
+
+// step is Step's body over eval, which calls the closure.
+func (o *LBFGS) step(eval func() float64) float64 {
 	opt := &o.opt
 	tolGrad := float32(opt.ToleranceGrad)
 	tolChange := float32(opt.ToleranceChange)
@@ -170,7 +200,7 @@ func (o *LBFGS) Step(closure func() float64) (float64, error) {
 	flatGrad := o.gatherFlatGrad()
 	if lbAbsMax(flatGrad) <= tolGrad {
 		o.stop = "tolerance_grad at start"
-		return origLoss, nil
+		return origLoss
 	}
 
 	d, t := o.d, o.t
@@ -281,7 +311,7 @@ func (o *LBFGS) Step(closure func() float64) (float64, error) {
 		}
 	}
 	o.d, o.t = d, t
-	return origLoss, nil
+	return origLoss
 }
 
 // gatherFlatGrad returns the parameters' gradients concatenated in a new

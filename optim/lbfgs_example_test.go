@@ -9,8 +9,9 @@ import (
 
 // L-BFGS with the strong-Wolfe line search on the 2-d Rosenbrock function
 // (minimum 0 at (1, 1)). As with torch.optim.LBFGS, Step takes a closure
-// that zeroes the gradients, computes the loss, calls Backward and returns
-// the loss; Step returns the loss at the start of the step.
+// that computes the loss, calls Backward and returns the loss; Step clears
+// the gradients before each call, and returns the loss at the start of the
+// step.
 func ExampleLBFGS() {
 	x := tensor.New([]float32{-1.5, 2}, 2).SetRequiresGrad(true)
 	opt := optim.DefaultLBFGS()
@@ -19,12 +20,11 @@ func ExampleLBFGS() {
 	if err != nil {
 		panic(err)
 	}
-	closure := func() float64 {
-		x.ZeroGrad()
+	closure := func() (float64, error) {
 		x0, x1 := x.Slice(0, 0, 1, 1), x.Slice(0, 1, 2, 1)
 		loss := x1.Sub(x0.Pow(2)).Pow(2).MulScalar(100).Add(x0.RSubScalar(1).Pow(2)).Sum()
 		loss.Backward()
-		return float64(loss.Item())
+		return float64(loss.Item()), nil
 	}
 	for i := 0; i < 2; i++ {
 		loss, err := o.Step(closure)

@@ -114,11 +114,10 @@ func TestLBFGSFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			closure := func() float64 {
-				tensor.ZeroGrad(ps...)
+			closure := func() (float64, error) {
 				l := lbfgsLoss(c.Problem, f.Data, ps)
 				l.Backward()
-				return float64(l.Item())
+				return float64(l.Item()), nil
 			}
 			cw := 0.0
 			defer func() { t.Logf("case worst %.3g (%.1f ulps)", cw, cw/eps32) }()
@@ -248,11 +247,10 @@ func TestLBFGSQuadratic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		closure := func() float64 {
-			x.ZeroGrad()
+		closure := func() (float64, error) {
 			l := x.Mul(A.Matmul(x)).Sum().MulScalar(0.5).Sub(B.Mul(x).Sum())
 			l.Backward()
-			return float64(l.Item())
+			return float64(l.Item()), nil
 		}
 		for k := 0; k < 3; k++ {
 			if _, err := o.Step(closure); err != nil {
@@ -266,5 +264,37 @@ func TestLBFGSQuadratic(t *testing.T) {
 				t.Errorf("line search %q: x[%d] = %v, minimizer %v", ls, i, v, xs[i])
 			}
 		}
+	}
+}
+
+// TestLBFGSClosureError: an error from the closure ends the step with it,
+// the parameters back where the step started, even from inside the line
+// search.
+func TestLBFGSClosureError(t *testing.T) {
+	x := tensor.New([]float32{3, -2}, 2).SetRequiresGrad(true)
+	opt := DefaultLBFGS()
+	opt.LineSearch = "strong_wolfe"
+	o, err := NewLBFGS([]*tensor.Tensor{x}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	fail := errors.New("data went away")
+	closure := func() (float64, error) {
+		if calls++; calls == 3 {
+			return 0, fail
+		}
+		if g := x.Grad(); g != nil {
+			t.Errorf("call %d: the gradient was not cleared before the closure: %v", calls, g.Data())
+		}
+		l := x.Mul(x).Sum()
+		l.Backward()
+		return float64(l.Item()), nil
+	}
+	if _, err := o.Step(closure); err != fail {
+		t.Fatalf("Step returned %v, want the closure's error", err)
+	}
+	if got := x.Data(); got[0] != 3 || got[1] != -2 {
+		t.Errorf("parameters %v after the failed step, want [3 -2]", got)
 	}
 }

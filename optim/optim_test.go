@@ -194,9 +194,9 @@ func TestConstructionErrors(t *testing.T) {
 		{adam(func(o *AdamOptions) { o.Beta2 = -0.5 }), "betas[1] = -0.5: must be in [0, 1)"},
 		{adam(func(o *AdamOptions) { *o = AdamOptions{} }), "start from optim.DefaultAdam()"},
 		{func() error { _, err := NewAdamW(ps, AdamOptions{}); return err }(), "optim: AdamW: all options are zero"},
-		{func() error { _, err := NewSGD(nil, SGDOptions{}); return err }(), "parameter group 0 is empty"},
+		{func() error { _, err := NewSGD(nil, SGDOptions{LR: 0.1}); return err }(), "parameter group 0 is empty"},
 		{func() error { _, err := NewSGDGroups(); return err }(), "no parameter groups"},
-		{sgdErr(ps, SGDGroup{Params: []*tensor.Tensor{p}}), "group 1 parameter 0 is the same tensor as parameter 0"},
+		{sgdErr(ps, SGDGroup{Params: []*tensor.Tensor{p}, SGDOptions: SGDOptions{LR: 1}}), "group 1 parameter 0 is the same tensor as parameter 0"},
 		{sgdErr([]*tensor.Tensor{nil}), "group 0 parameter 0 is nil"},
 		{sgdErr([]*tensor.Tensor{tensor.Zeros(3, 4).Transpose(0, 1)}), "is not contiguous"},
 		{sgdErr([]*tensor.Tensor{p.MulScalar(2)}), "is not a leaf tensor"},
@@ -204,8 +204,38 @@ func TestConstructionErrors(t *testing.T) {
 			_, err := NewAdamGroups(AdamGroup{ps, DefaultAdam()}, AdamGroup{[]*tensor.Tensor{tensor.Zeros(2)}, AdamOptions{LR: 1, Beta1: 2}})
 			return err
 		}(), "optim: Adam: group 1: betas[0] = 2"},
+		// Options without traps: a field left zero is rejected where zero
+		// would never move the parameters or would give NaN.
+		{sgd(SGDOptions{}), "optim: SGD: lr = 0: SGD has no default learning rate (torch requires lr); set LR > 0"},
+		{sgd(SGDOptions{Momentum: 0.9}), "lr = 0"},
+		{func() error { _, err := NewAdam(ps, AdamOptions{LR: 1e-3}); return err }(), "optim: Adam: eps = 0: a zero gradient element would give 0/0 = NaN (start from optim.DefaultAdam(): eps 1e-8)"},
+		{func() error { _, err := NewAdam(ps, AdamOptions{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}); return err }(), "optim: Adam: lr = 0: the parameters would never move"},
+		{func() error { _, err := NewAdamW(ps, DefaultAdam()); return err }(), "optim: AdamW: options made by optim.DefaultAdam() given to NewAdamW: start from optim.DefaultAdamW() (torch's AdamW defaults, weight decay 0.01)"},
+		{func() error { _, err := NewAdam(ps, DefaultAdamW()); return err }(), "optim: Adam: options made by optim.DefaultAdamW() given to NewAdam: start from optim.DefaultAdam()"},
 	} {
 		wantErr(t, c.err, c.want)
+	}
+	// Zero betas are a choice, not a trap; so is AdamW without decay when
+	// asked for from DefaultAdamW, and a literal with every field set.
+	for _, o := range []func() (Optimizer, error){
+		func() (Optimizer, error) { o := DefaultAdam(); o.Beta1 = 0; return NewAdam(ps, o) },
+		func() (Optimizer, error) { o := DefaultAdamW(); o.WeightDecay = 0; return NewAdamW(ps, o) },
+		func() (Optimizer, error) {
+			return NewAdamW(ps, AdamOptions{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01})
+		},
+	} {
+		if _, err := o(); err != nil {
+			t.Error(err)
+		}
+	}
+	// SetOptions applies the constructors' rules; LoadStateDict does not (a
+	// scheduler may have brought lr to 0).
+	s, _ := NewSGD(ps, SGDOptions{LR: 0.1})
+	wantErr(t, s.SetOptions(0, SGDOptions{}), "lr = 0")
+	sd := s.StateDict()
+	sd.ParamGroups[0].LR = 0
+	if err := s.LoadStateDict(sd); err != nil {
+		t.Errorf("loading a state dict with lr 0: %v", err)
 	}
 }
 
@@ -253,8 +283,8 @@ func TestSetLRPanics(t *testing.T) {
 	}{{0, -1, "optim: SGD: SetLR: lr = -1: must be >= 0"}, {1, 0.1, "group 1 out of range [0, 1)"}} {
 		func() {
 			defer func() {
-				if r := recover(); r == nil || !strings.Contains(r.(string), c.want) {
-					t.Errorf("SetLR(%d, %v): panic %v, want %q", c.g, c.lr, r, c.want)
+				if e, ok := recover().(*Error); !ok || !strings.Contains(e.Error(), c.want) {
+					t.Errorf("SetLR(%d, %v): panic %v, want an *Error with %q", c.g, c.lr, e, c.want)
 				}
 			}()
 			opt.SetLR(c.g, c.lr)

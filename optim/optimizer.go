@@ -23,9 +23,9 @@ type Optimizer interface {
 	// LR returns the learning rate of group i.
 	LR(i int) float64
 	// SetLR sets the learning rate of group i for the following steps
-	// (torch's param_groups[i]['lr'] = lr). It panics if lr is negative,
-	// infinite or NaN, or i is out of range: a programming error, as a
-	// tensor shape mistake.
+	// (torch's param_groups[i]['lr'] = lr). It panics with an *Error if lr
+	// is negative, infinite or NaN, or i is out of range: a programming
+	// error, as a tensor shape mistake.
 	SetLR(i int, lr float64)
 	// Params returns the parameters, numbered as in the state dict: group
 	// by group, in the order they were given.
@@ -107,9 +107,9 @@ func (s *paramSet) grads(i int) (p, g []float32, ok bool) {
 
 func checkSetLR(op string, n, i int, lr float64) {
 	if i < 0 || i >= n {
-		panic(fmt.Sprintf("optim: %s: SetLR: group %d out of range [0, %d)", op, i, n))
+		panic(errorf(op, "SetLR: group %d out of range [0, %d)", i, n))
 	}
 	if !(lr >= 0) || math.IsInf(lr, 1) {
-		panic(fmt.Sprintf("optim: %s: SetLR: lr = %v: must be >= 0 and finite", op, lr))
+		panic(errorf(op, "SetLR: lr = %v: must be >= 0 and finite", lr))
 	}
 }

@@ -7,8 +7,9 @@ import (
 
 // SGDOptions are the hyper-parameters of torch.optim.SGD. The zero value is
 // torch's defaults (momentum 0, dampening 0, weight decay 0, no Nesterov,
-// minimize) except the learning rate, which torch requires and which is 0
-// (no movement) here until set.
+// minimize) except the learning rate, which torch requires: the
+// constructors and SetOptions reject LR 0 (LoadStateDict accepts it, as a
+// scheduler may have brought it there).
 type SGDOptions struct {
 	LR          float64 // learning rate, >= 0
 	Momentum    float64 // >= 0; 0: plain SGD without a momentum buffer
@@ -69,7 +70,7 @@ func NewSGD(params []*tensor.Tensor, opt SGDOptions) (*SGD, error) {
 func NewSGDGroups(groups ...SGDGroup) (*SGD, error) {
 	ps := make([][]*tensor.Tensor, len(groups))
 	for g := range groups {
-		if err := groups[g].SGDOptions.check(g, len(groups)); err != nil {
+		if err := groups[g].SGDOptions.checkNew(g, len(groups)); err != nil {
 			return nil, err
 		}
 		ps[g] = groups[g].Params
@@ -85,12 +86,21 @@ func NewSGDGroups(groups ...SGDGroup) (*SGD, error) {
 	return o, nil
 }
 
+// checkNew is check plus the rule for options given to a constructor or
+// SetOptions: a learning rate must be set.
+func (o *SGDOptions) checkNew(g, n int) error {
+	if err := o.check(g, n); err != nil {
+		return err
+	}
+	if o.LR == 0 {
+		return errorf(groupOp("SGD", g, n), "lr = 0: SGD has no default learning rate (torch requires lr); set LR > 0")
+	}
+	return nil
+}
+
 // check validates the options of group g (of n).
 func (o *SGDOptions) check(g, n int) error {
-	op := "SGD"
-	if n > 1 {
-		op = "SGD: " + groupLabel(g)
-	}
+	op := groupOp("SGD", g, n)
 	for _, c := range []struct {
 		name string
 		v    float64
@@ -152,7 +162,7 @@ func (o *SGD) Options(i int) SGDOptions { return o.opts[i] }
 // NewSGDGroups does (torch's param_groups[i].update(...)). Turning momentum
 // on later starts each buffer afresh (buf = g), as torch does.
 func (o *SGD) SetOptions(i int, opt SGDOptions) error {
-	if err := opt.check(i, len(o.opts)); err != nil {
+	if err := opt.checkNew(i, len(o.opts)); err != nil {
 		return err
 	}
 	o.opts[i] = opt

@@ -9,10 +9,21 @@
 // offset. Views (View, Reshape when the strides allow it, Transpose,
 // Permute, Slice, Narrow, Expand, Squeeze, Unsqueeze, Flatten, Detach) share
 // storage without copying; every other operation returns a new contiguous
-// tensor. Constructors: FromSlice (which shares the slice), New, Scalar,
+// tensor. Constructors: FromSlice and New (which share the slice: writes
+// on either side show on the other), NewCopy (which copies), Scalar,
 // Zeros, Ones, Full, Arange, and Rand, Randn, Uniform from an explicitly
 // seeded Generator whose algorithm is specified in full (same seed, same
 // numbers, on every machine). Tensors have at most MaxDims dimensions.
+//
+// # Joining, selecting, masking
+//
+// Cat and Stack join tensors; IndexSelect and Gather pick entries by index;
+// Where, MaskedFill and Clamp select elementwise; all are differentiable as
+// in PyTorch. Masks are float32 tensors, true where nonzero (what Eq, Lt,
+// ... return); indices are float32 tensors of whole numbers (what
+// ArgMaxDim returns, and the class targets of package loss), checked before
+// anything is written. Set writes one element in place; SetGrad sets a
+// leaf's gradient.
 //
 // # Broadcasting and fast paths
 //

@@ -20,6 +20,11 @@ import (
 // *ShapeError wrapping the parser's), not a panic. Einsum is differentiable
 // in every operand.
 func Einsum(eq string, ops ...*Tensor) (*Tensor, error) {
+	for i, t := range ops {
+		if t == nil {
+			return nil, shapeErr("Einsum", "operand ", itoa(i), " is nil")
+		}
+	}
 	p, err := plan(eq, ops)
 	if err != nil {
 		return nil, err

@@ -126,7 +126,9 @@ func (t *Tensor) view(shape, strides []int, offset int) *Tensor {
 }
 
 // FromSlice returns a tensor of the given shape over data, which it shares
-// (no copy; row-major order). It is an error if len(data) is not the number of
+// (no copy; row-major order): writes to data change the tensor, and in-place
+// updates of the tensor (an optimizer's Step on a parameter made this way)
+// change data. NewCopy makes a tensor that owns a copy. It is an error if len(data) is not the number of
 // elements of shape, or if the shape is invalid (see CheckShape). No shape
 // means a scalar (zero dimensions), which needs one element.
 func FromSlice(data []float32, shape ...int) (*Tensor, error) {
@@ -146,8 +148,9 @@ func fromSlice(ar *Arena, data []float32, shape []int) (*Tensor, error) {
 	return t, nil
 }
 
-// New is FromSlice for data and shapes known to be right: it panics with the
-// *ShapeError that FromSlice would return.
+// New is FromSlice for data and shapes known to be right: it shares data
+// as FromSlice does, and panics with the *ShapeError that FromSlice would
+// return.
 func New(data []float32, shape ...int) *Tensor {
 	t, err := FromSlice(data, shape...)
 	if err != nil {
@@ -258,20 +261,7 @@ func (t *Tensor) Item() float32 {
 // At returns the element at the given index, one entry per dimension
 // (negative entries count from the end).
 func (t *Tensor) At(index ...int) float32 {
-	if len(index) != len(t.shape) {
-		fail("At", "index of length ", itoa(len(index)), " for a tensor with ", itoa(len(t.shape)), " dimensions")
-	}
-	off := t.offset
-	for i, x := range index {
-		if x < 0 {
-			x += t.shape[i]
-		}
-		if x < 0 || x >= t.shape[i] {
-			fail("At", "index ", itoa(index[i]), " is out of range for dimension ", itoa(i), " of size ", itoa(t.shape[i]))
-		}
-		off += x * t.strides[i]
-	}
-	return t.data[off]
+	return t.data[t.elementOffset("At", index)]
 }
 
 // normDim turns a possibly negative dimension into an index, panicking if it

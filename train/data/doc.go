@@ -1,7 +1,22 @@
 // Package data is vecgrad's data layer: an IDX reader for MNIST and
-// Fashion-MNIST, a Dataset in memory, a Loader that delivers it in batches,
-// and the two ways the files arrive: from the Go module cache (MNIST, for
-// `make data`) and by download with checksum verification (both datasets).
+// Fashion-MNIST, a Dataset in memory, a TensorDataset over tensors of your
+// own with readers for CSV (ReadCSV) and NumPy files (ReadNPY, ReadNPZ), a
+// Loader that delivers either in batches, and the two ways the MNIST files
+// arrive: from the Go module cache (MNIST, for `make data`) and by download
+// with checksum verification (both datasets).
+//
+// # Your own data
+//
+// NewTensorDataset takes an input tensor [N, ...] of any shape and targets
+// [N] of class indices (with a class count) or [N, ...] of regression
+// values, copies and validates them (counts, class range, NaN and ±Inf),
+// and a Loader takes it as it takes a Dataset. ReadCSV reads a header row
+// and numeric rows, with the label column picked by name or index;
+// ReadNPY and ReadNPZ read np.save's and np.savez's files of float32,
+// float64, uint8 or int64 (either byte order, C or Fortran order). The
+// readers bound their memory (MaxCSVBytes, MaxNPYBytes, checked before the
+// data is read, which is then read incrementally), reject anything
+// malformed with a one-line *FormatError naming the file, and are fuzzed.
 //
 // # File formats
 //

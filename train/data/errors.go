@@ -4,11 +4,15 @@ import "fmt"
 
 // FormatError reports input that does not follow a file format this package
 // reads: an IDX file (magic number, dimensions, length), a gzip stream
-// around one, or a pair of IDX files that do not form a dataset. Msg says
+// around one, a pair of IDX files that do not form a dataset, a NumPy .npy
+// or .npz file, or a CSV file. Msg says
 // what was wrong, with the values, and what is accepted.
 type FormatError struct {
 	// File is the file's name, empty when ReadIDX got a plain io.Reader.
 	File string
+	// Format names the format when File is empty ("npy", "npz", "csv");
+	// empty means IDX.
+	Format string
 	// Msg says what was wrong and what would be accepted.
 	Msg string
 	// Err is the underlying error, if any (a gzip or I/O error,
@@ -16,10 +20,15 @@ type FormatError struct {
 	Err error
 }
 
-// Error returns "data: FILE: MSG", or "data: idx: MSG" without a file name.
+// Error returns "data: FILE: MSG", or "data: FORMAT: MSG" without a file
+// name ("data: idx: MSG" for IDX).
 func (e *FormatError) Error() string {
 	if e.File == "" {
-		return "data: idx: " + e.Msg
+		f := e.Format
+		if f == "" {
+			f = "idx"
+		}
+		return "data: " + f + ": " + e.Msg
 	}
 	return "data: " + e.File + ": " + e.Msg
 }
@@ -63,3 +72,16 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("data: %s: %s is %s, want %s (%d bytes, the published file has %d): the file is corrupted or not the published one",
 		e.File, e.Algorithm, e.Got, e.Want, e.Size, e.WantSize)
 }
+
+// UsageError is the panic value of a programming mistake in this package,
+// such as iterating two epochs of one Loader at once; errors from outside
+// input are returned, never panicked (see the README's error convention).
+type UsageError struct {
+	// Op is the method ("Loader.Epoch", "Loader.Order").
+	Op string
+	// Msg says what was wrong.
+	Msg string
+}
+
+// Error returns "data: Op: Msg".
+func (e *UsageError) Error() string { return "data: " + e.Op + ": " + e.Msg }

@@ -66,43 +66,59 @@ type LoaderOptions struct {
 // valid until the loop asks for the next batch (as bufio.Scanner's Bytes).
 // Copy out what must outlive the step.
 type Batch struct {
-	// X holds Size rows of Features pixels in [0, 1], row-major: the input
-	// tensor [Size, Features] (see Input).
+	// X holds Size rows of Features values, row-major: the input tensor
+	// (see Input). For MNIST they are pixels in [0, 1].
 	X []float32
-	// Labels holds the class of each row, in [0, NumClasses).
+	// Labels holds the class of each row, in [0, the class count); empty
+	// for a TensorDataset with regression targets.
 	Labels []int
 	// Targets holds the same classes as float32 values (exact: they are
 	// below 2^24), the form of class indices in package tensor (as
-	// ArgMaxDim returns them); see Target.
+	// ArgMaxDim returns them), or the regression targets, row-major; see
+	// Target.
 	Targets []float32
 	// Indices holds the dataset index of each row.
 	Indices []int
 	// Size is the number of rows: BatchSize, or fewer in an epoch's last
 	// batch without DropLast.
 	Size int
-	// Features is the number of pixels per row.
+	// Features is the number of values per row of X.
 	Features int
 
-	src *Dataset // the rows FillX copies (LoaderOptions.DeferX); nil when X is filled
+	inputShape  []int     // one example's input shape
+	targetShape []int     // one example's target shape (nil: a class index)
+	srcX        []float32 // the source's rows FillX copies (LoaderOptions.DeferX); nil when X is filled
 }
 
-// Input returns X as a [Size, Features] tensor sharing the batch's buffer,
-// from arena a (allocation-free in steady state) or on the heap if a is nil.
-// It is valid as long as the batch is.
+// Input returns X as a tensor sharing the batch's buffer, from arena a
+// (allocation-free in steady state) or on the heap if a is nil: [Size,
+// Features] for MNIST, [Size, ...] with a TensorDataset's input shape. It
+// is valid as long as the batch is.
 func (b *Batch) Input(a *tensor.Arena) *tensor.Tensor {
-	if a == nil {
-		return tensor.New(b.X, b.Size, b.Features)
+	if b.inputShape == nil { // a Batch made outside a Loader: [Size, Features]
+		f := [1]int{b.Features}
+		return batchTensor(a, b.X, b.Size, f[:])
 	}
-	return a.New(b.X, b.Size, b.Features)
+	return batchTensor(a, b.X, b.Size, b.inputShape)
 }
 
-// Target returns Targets as a [Size] tensor sharing the batch's buffer, as
-// Input does.
+// Target returns Targets as a tensor sharing the batch's buffer, as Input
+// does: [Size] class indices, or [Size, ...] regression targets of a
+// TensorDataset's target shape.
 func (b *Batch) Target(a *tensor.Arena) *tensor.Tensor {
+	return batchTensor(a, b.Targets, b.Size, b.targetShape)
+}
+
+// batchTensor wraps data as [size, shape...], the shape built on the stack
+// so that a step allocates nothing.
+func batchTensor(a *tensor.Arena, data []float32, size int, shape []int) *tensor.Tensor {
+	var dims [tensor.MaxDims]int
+	dims[0] = size
+	n := 1 + copy(dims[1:], shape)
 	if a == nil {
-		return tensor.New(b.Targets, b.Size)
+		return tensor.New(data, dims[:n]...)
 	}
-	return a.New(b.Targets, b.Size)
+	return a.New(data, dims[:n]...)
 }
 
 // Loader delivers a Dataset in batches, epoch by epoch. Its buffers are
@@ -110,19 +126,22 @@ func (b *Batch) Target(a *tensor.Arena) *tensor.Tensor {
 // epoch of a Loader may be iterated at a time (several Loaders may share a
 // Dataset).
 type Loader struct {
-	ds     *Dataset
+	ds     Source
+	src    rowSource
 	opt    LoaderOptions
 	order  []int    // the current epoch's dataset indices, in visiting order
 	bufs   [2]Batch // bufs[0] alone when synchronous; both when prefetching
 	active atomic.Bool
 }
 
-// NewLoader returns a Loader over ds. It is an error if BatchSize is not
-// positive, Sampling is unknown, NumSamples is negative (or set without
-// WithReplacement), or the dataset is empty (or, under WithReplacement,
-// larger than 2^32-1 examples).
-func NewLoader(ds *Dataset, opt LoaderOptions) (*Loader, error) {
+// NewLoader returns a Loader over ds (a *Dataset or a *TensorDataset). It
+// is an error if ds is nil, BatchSize is not positive, Sampling is unknown,
+// NumSamples is negative (or set without WithReplacement), or the dataset
+// is empty (or, under WithReplacement, larger than 2^32-1 examples).
+func NewLoader(ds Source, opt LoaderOptions) (*Loader, error) {
 	switch {
+	case ds == nil || isNilSource(ds):
+		return nil, fmt.Errorf("data: NewLoader: the dataset is nil")
 	case opt.BatchSize <= 0:
 		return nil, fmt.Errorf("data: NewLoader: BatchSize is %d (accepted: positive)", opt.BatchSize)
 	case opt.Sampling < Sequential || opt.Sampling > WithReplacement:
@@ -143,7 +162,8 @@ func NewLoader(ds *Dataset, opt LoaderOptions) (*Loader, error) {
 	if opt.Sampling == WithReplacement {
 		n = opt.NumSamples
 	}
-	l := &Loader{ds: ds, opt: opt, order: make([]int, n)}
+	src := ds.rows()
+	l := &Loader{ds: ds, src: src, opt: opt, order: make([]int, n)}
 	for i := range l.order {
 		l.order[i] = i // Sequential's order, never changed
 	}
@@ -151,15 +171,19 @@ func NewLoader(ds *Dataset, opt LoaderOptions) (*Loader, error) {
 	if opt.Prefetch {
 		nbuf = 2
 	}
-	f := ds.Features()
+	f := src.features
 	b := min(opt.BatchSize, n)
 	for i := range nbuf {
 		l.bufs[i] = Batch{
-			X:        make([]float32, b*f),
-			Labels:   make([]int, b),
-			Targets:  make([]float32, b),
-			Indices:  make([]int, b),
-			Features: f,
+			X:           make([]float32, b*f),
+			Targets:     make([]float32, b*src.targetWidth),
+			Indices:     make([]int, b),
+			Features:    f,
+			inputShape:  src.xShape,
+			targetShape: src.targetShape,
+		}
+		if src.labels != nil {
+			l.bufs[i].Labels = make([]int, b)
 		}
 	}
 	return l, nil
@@ -180,7 +204,7 @@ func (l *Loader) Len() int {
 // slice): what the batches of Epoch(epoch) hold, concatenated.
 func (l *Loader) Order(epoch int) []int {
 	if !l.active.CompareAndSwap(false, true) {
-		panic("data: Loader.Order: an epoch of this Loader is being iterated (a Loader serves one loop at a time)")
+		panic(&UsageError{"Loader.Order", "an epoch of this Loader is being iterated (a Loader serves one loop at a time)"})
 	}
 	defer l.active.Store(false)
 	l.setOrder(epoch)
@@ -203,21 +227,29 @@ func (l *Loader) fill(b *Batch, k int) {
 	idx := l.order[k*bs : min((k+1)*bs, len(l.order))]
 	f := b.Features
 	b.Size = len(idx)
+	s := &l.src
+	tw := s.targetWidth
 	b.X = b.X[:len(idx)*f]
-	b.Labels = b.Labels[:len(idx)]
-	b.Targets = b.Targets[:len(idx)]
+	b.Targets = b.Targets[:len(idx)*tw]
 	b.Indices = b.Indices[:len(idx)]
-	b.src = nil
+	if s.labels != nil {
+		b.Labels = b.Labels[:len(idx)]
+	}
+	b.srcX = nil
 	if l.opt.DeferX {
-		b.src = l.ds
+		b.srcX = s.x
 	}
 	for r, i := range idx {
-		if b.src == nil {
-			copy(b.X[r*f:(r+1)*f], l.ds.Images[i*f:(i+1)*f])
+		if b.srcX == nil {
+			copy(b.X[r*f:(r+1)*f], s.x[i*f:(i+1)*f])
 		}
-		y := l.ds.Labels[i]
-		b.Labels[r] = y
-		b.Targets[r] = float32(y)
+		if s.labels != nil {
+			y := s.labels[i]
+			b.Labels[r] = y
+			b.Targets[r] = float32(y)
+		} else {
+			copy(b.Targets[r*tw:(r+1)*tw], s.targets[i*tw:(i+1)*tw])
+		}
 		b.Indices[r] = i
 	}
 }
@@ -230,18 +262,18 @@ func (b *Batch) FillX(lo, hi int) {
 	if lo < 0 || hi < lo || hi > b.Size {
 		panic(fmt.Sprintf("data: Batch.FillX(%d, %d) on a batch of %d rows", lo, hi, b.Size))
 	}
-	if b.src == nil {
+	if b.srcX == nil {
 		return
 	}
 	f := b.Features
 	for r := lo; r < hi; r++ {
 		i := b.Indices[r]
-		copy(b.X[r*f:(r+1)*f], b.src.Images[i*f:(i+1)*f])
+		copy(b.X[r*f:(r+1)*f], b.srcX[i*f:(i+1)*f])
 	}
 }
 
 // Deferred reports whether X awaits FillX (LoaderOptions.DeferX).
-func (b *Batch) Deferred() bool { return b.src != nil }
+func (b *Batch) Deferred() bool { return b.srcX != nil }
 
 // Epoch returns the batches of epoch number epoch (counted from 0; the
 // order depends on the seed and the epoch only), for a range loop:
@@ -258,7 +290,7 @@ func (b *Batch) Deferred() bool { return b.src != nil }
 func (l *Loader) Epoch(epoch int) iter.Seq[*Batch] {
 	return func(yield func(*Batch) bool) {
 		if !l.active.CompareAndSwap(false, true) {
-			panic("data: Loader.Epoch: an epoch of this Loader is already being iterated (a Loader serves one loop at a time)")
+			panic(&UsageError{"Loader.Epoch", "an epoch of this Loader is already being iterated (a Loader serves one loop at a time)"})
 		}
 		defer l.active.Store(false)
 		l.setOrder(epoch)
@@ -320,4 +352,15 @@ func (l *Loader) prefetch(yield func(*Batch) bool) {
 		}
 		free <- b
 	}
+}
+
+// isNilSource reports whether ds holds a nil *Dataset or *TensorDataset.
+func isNilSource(ds Source) bool {
+	switch d := ds.(type) {
+	case *Dataset:
+		return d == nil
+	case *TensorDataset:
+		return d == nil
+	}
+	return false
 }

@@ -348,20 +348,31 @@ func convergenceRun(ctx context.Context, p *convProblem, method string, opt Conv
 		}
 		var last []float32 // the parameters of the last evaluation
 		var lastLoss float64
-		var evalErr error
-		closure := func() float64 {
+		var lastGrads []*tensor.Tensor // and its gradients (Step clears them before each call)
+		closure := func() (float64, error) {
 			cur := append(slices.Clone(p.w.Data()), p.b.Data()...)
 			if last != nil && slices.Equal(cur, last) {
-				// The gradients still hold this point's (see the notes).
-				return lastLoss
+				// The same point again (see the notes): give back its gradients.
+				for i, q := range p.params {
+					q.SetGrad(lastGrads[i])
+				}
+				return lastLoss, nil
 			}
 			l, err := p.fullGrad()
-			if err != nil && evalErr == nil {
-				evalErr = err
+			if err != nil {
+				return 0, err
 			}
 			passes++
+			lastGrads = lastGrads[:0]
+			for _, q := range p.params {
+				g := q.Grad()
+				if g != nil {
+					g = g.Clone()
+				}
+				lastGrads = append(lastGrads, g)
+			}
 			last, lastLoss = cur, l
-			return l
+			return l, nil
 		}
 		for passes < opt.Passes {
 			if err := ctx.Err(); err != nil {
@@ -370,9 +381,6 @@ func convergenceRun(ctx context.Context, p *convProblem, method string, opt Conv
 			before := passes
 			if err := timed(func() error { _, err := o.Step(closure); return err }); err != nil {
 				return c, err
-			}
-			if evalErr != nil {
-				return c, evalErr
 			}
 			if passes == before {
 				break // converged: L-BFGS stops evaluating

@@ -1,7 +1,16 @@
 // Package nn holds vecgrad's neural-network modules with torch.nn's
-// semantics: Linear (PyTorch's default initialization), ReLU, Flatten,
-// Dropout and Sequential, each a Module with a Forward on package tensor's
-// autograd, a train/eval mode and named parameters.
+// semantics: Linear and Embedding (PyTorch's default initialization),
+// LayerNorm and BatchNorm1d (running statistics in training mode, used in
+// evaluation mode), the activations ReLU, LeakyReLU, GELU, Tanh, Sigmoid,
+// Softmax and LogSoftmax, Flatten, Dropout and Sequential, each a Module
+// with a Forward on package tensor's autograd, a train/eval mode and named
+// parameters (and, for BatchNorm1d, named buffers: see Buffered).
+//
+// # Errors
+//
+// A constructor argument out of range or an input of the wrong shape is a
+// programming mistake: it panics with an *Error (shape mistakes inside the
+// tensor operations with a *tensor.ShapeError), as package tensor does.
 //
 // # Parameters and names
 //

@@ -19,12 +19,12 @@ type Dropout struct {
 }
 
 // NewDropout returns a Dropout layer in training mode that zeroes elements
-// with probability p, drawing its masks from g. It panics unless 0 <= p < 1
+// with probability p, drawing its masks from g. It panics with an *Error unless 0 <= p < 1
 // (torch accepts p = 1, which zeroes everything; it is never useful and
 // makes the scale infinite, so it is refused here).
 func NewDropout(p float64, g *tensor.Generator) *Dropout {
 	if !(p >= 0 && p < 1) {
-		panic(fmt.Sprintf("nn: NewDropout(%v): p must be in [0, 1)", p))
+		fail("NewDropout", "p = %v must be in [0, 1)", p)
 	}
 	return &Dropout{P: p, g: g, training: true}
 }

@@ -19,11 +19,11 @@ type Linear struct {
 // NewLinear returns a Linear layer from in to out features, initialized as
 // torch.nn.Linear's reset_parameters: the weight and then the bias drawn
 // uniform in [-1/sqrt(in), 1/sqrt(in)) from g (kaiming_uniform_ with a =
-// sqrt(5) reduces to that bound), each in row-major order. It panics if in
+// sqrt(5) reduces to that bound), each in row-major order. It panics with an *Error if in
 // or out is not positive (a programming error, as a tensor shape mistake).
 func NewLinear(in, out int, g *tensor.Generator) *Linear {
 	if in <= 0 || out <= 0 {
-		panic(fmt.Sprintf("nn: NewLinear(%d, %d): the feature counts must be positive", in, out))
+		fail("NewLinear", "in = %d and out = %d: the feature counts must be positive", in, out)
 	}
 	bound := float32(1 / math.Sqrt(float64(in)))
 	return &Linear{
@@ -80,7 +80,7 @@ func linearNoBias(x, w *tensor.Tensor) *tensor.Tensor {
 	n, in := x.Size(0), x.Size(1)
 	out := w.Size(0)
 	if w.Size(1) != in {
-		panic(fmt.Sprintf("nn: Linear: input of shape [%d %d] for a weight of shape [%d %d] (want %d input features)", n, in, out, w.Size(1), w.Size(1)))
+		fail("Linear", "input of shape [%d %d] for a weight of shape [%d %d] (want %d input features)", n, in, out, w.Size(1), w.Size(1))
 	}
 	x = x.Contiguous()
 	shape := [2]int{n, out}

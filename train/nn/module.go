@@ -32,3 +32,20 @@ func Tensors(ps []Param) []*tensor.Tensor {
 	}
 	return out
 }
+
+// Buffered is implemented by modules with state that is not a parameter
+// but belongs in the state_dict (BatchNorm1d's running statistics, and the
+// containers that hold such modules).
+type Buffered interface {
+	// Buffers returns the buffers with their state_dict names, in torch's
+	// order.
+	Buffers() []Param
+}
+
+// Buffers returns m's buffers (none unless m is Buffered).
+func Buffers(m Module) []Param {
+	if b, ok := m.(Buffered); ok {
+		return b.Buffers()
+	}
+	return nil
+}

@@ -29,11 +29,17 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 // Parameters returns every module's parameters, each name prefixed with the
 // module's index ("0.weight", "2.bias", ...): modules without parameters
 // keep their index, as in torch's state_dict.
-func (s *Sequential) Parameters() []Param {
+func (s *Sequential) Parameters() []Param { return s.prefixed(Module.Parameters) }
+
+// Buffers returns every module's buffers (see Buffered), named as
+// Parameters names parameters ("1.running_mean", ...).
+func (s *Sequential) Buffers() []Param { return s.prefixed(Buffers) }
+
+func (s *Sequential) prefixed(list func(Module) []Param) []Param {
 	var ps []Param
 	for i, m := range s.Modules {
 		prefix := strconv.Itoa(i) + "."
-		for _, p := range m.Parameters() {
+		for _, p := range list(m) {
 			ps = append(ps, Param{prefix + p.Name, p.Tensor})
 		}
 	}
