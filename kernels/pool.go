@@ -89,8 +89,11 @@ func nextTask(tasks chan gemmTask, poll bool) gemmTask {
 // waits poll rather than park at first: see gemmTasks and taskGroup.
 func pollFor(d time.Duration, yield bool, ready func() bool) bool {
 	deadline := time.Now().Add(d)
-	for !ready() {
-		if time.Now().After(deadline) {
+	for i := 0; !ready(); i++ {
+		// The clock is read every pollClockEvery polls: read on every one,
+		// it took 3.6% of a two-thread training step's CPU time (the
+		// waits' own, but it delays seeing the flag).
+		if i%pollClockEvery == pollClockEvery-1 && time.Now().After(deadline) {
 			return false
 		}
 		if yield {
@@ -99,6 +102,10 @@ func pollFor(d time.Duration, yield bool, ready func() bool) bool {
 	}
 	return true
 }
+
+// pollClockEvery is the polls between two readings of the clock in pollFor:
+// an atomic load takes nanoseconds, time.Now tens.
+const pollClockEvery = 32
 
 // handOut sends n tasks, task(1) to task(n), to the pool, counted in g,
 // starting workers as needed; the caller then does task 0's share itself
