@@ -26,6 +26,19 @@
 // that steady-state steps allocate nothing on the Go heap; evaluation runs
 // under tensor.NoGrad.
 //
+// # Threads
+//
+// An MLP of Linear layers with ReLUs between them, trained with SGD or
+// Adam, steps as one parallel region on kernels.Threads() threads (the
+// team step, teamstep.go): every thread runs the whole step, meeting at a
+// barrier per layer; products are split by rows or columns, never along
+// k; each layer's weights are updated right after their gradient rows are
+// computed (optim.Ranged), while those are in cache. It computes what the
+// autograd step computes, bit for bit, at every thread count. Other models
+// step through autograd. docs/parallel-step.md gives the design and its
+// measurements; vecgrad bench train measures it (StepBench, MeasureStep,
+// ProfileStep).
+//
 // # Divergence
 //
 // A step whose loss is NaN or ±Inf stops the run at once (the parameters
