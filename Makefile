@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-generated test-levels test-purego test-arm64 test-fuzz fixtures bench bench-go bench-gemm bench-optim bench-train bench-layers data train sweep
+.PHONY: help generate test check-fmt vet check-nocgo test-mpi check-generated test-levels test-purego test-arm64 test-fuzz fixtures bench bench-go bench-gemm bench-optim bench-train bench-layers data train sweep
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -15,7 +15,7 @@ help: ## List the targets.
 generate: ## Rewrite all generated assembly in asm/ from the programs in gen/.
 	$(GO) generate ./gen
 
-test: check-fmt vet check-generated test-levels test-purego test-arm64 test-fuzz ## Run every check and test (what CI runs).
+test: check-fmt vet check-nocgo check-generated test-levels test-purego test-arm64 test-fuzz test-mpi ## Run every check and test (what CI runs).
 
 check-fmt: ## Fail if any Go file is not gofmt-formatted.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
@@ -25,6 +25,22 @@ vet: ## go vet for amd64, arm64 and the purego build.
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) vet ./...
 	$(GO) vet -tags purego ./...
+
+check-nocgo: ## Fail if the default build has cgo anywhere (only the mpi build tag may use it).
+	@out=$$($(GO) list -f '{{if .CgoFiles}}{{.ImportPath}}{{end}}' ./...); \
+	if [ -n "$$out" ]; then echo "cgo in the default build: $$out"; exit 1; else echo "no cgo in the default build"; fi
+
+# Open MPI refuses to start as root unless told so; CI runs as root. Set for
+# these runs only, not globally.
+MPIRUN = env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe
+
+test-mpi: ## Build train/dist with -tags mpi (cgo, Open MPI) and run its tests alone and on 2 and 4 ranks under mpirun.
+	@command -v mpirun >/dev/null && pkg-config --exists ompi || { echo "Open MPI not found: apt-get install -y openmpi-bin libopenmpi-dev pkg-config"; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) vet -tags mpi ./train/dist; \
+	$(GO) test -c -tags mpi -o $$tmp/dist.test ./train/dist; \
+	echo "== one process"; $$tmp/dist.test; \
+	for np in 2 4; do echo "== mpirun -np $$np"; timeout 120 $(MPIRUN) -np $$np $$tmp/dist.test -test.run MPI; done
 
 check-generated: ## Fail if regenerating would change any file in asm/.
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
