@@ -14,10 +14,11 @@ import (
 
 // benchTargets are the accepted arguments of `vecgrad bench`.
 var benchTargets = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"kernels": runBenchKernels,
-	"gemm":    runBenchGemm,
-	"optim":   runBenchOptim,
-	"train":   runBenchTrain,
+	"kernels":   runBenchKernels,
+	"gemm":      runBenchGemm,
+	"optim":     runBenchOptim,
+	"train":     runBenchTrain,
+	"allreduce": runBenchAllReduce,
 }
 
 // benchNames lists benchTargets' names, sorted.

@@ -33,6 +33,9 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"bench", "train", "--models", "100-10"}, []string{"the first 784"}},
 		{[]string{"bench", "train", "--batch-sizes", "16,x"}, []string{`"x"`, "integers from 1"}},
 		{[]string{"bench", "train", "--optimizer", "lbfgs"}, []string{`"lbfgs"`, "sgd or adam"}},
+		{[]string{"bench", "allreduce", "--sizes", "6"}, []string{`"6"`, "multiple of 4"}},
+		{[]string{"bench", "allreduce", "--ranks", "1"}, []string{"-ranks 1", "2 to 64"}},
+		{[]string{"bench", "allreduce", "--mpi"}, []string{"built without MPI", "-tags mpi"}},
 		{[]string{"train", "--nesterov", "--momentum", "0", "--data", dir}, []string{"nesterov"}},
 		{[]string{"train", "--nosuch"}, []string{"-nosuch", "-batch-size", "-resume"}},
 		{[]string{"sweep", "--experiments", "sgd-lr,nope", "--data", dir}, []string{`"nope"`, "sgd-batch"}},
@@ -194,5 +197,23 @@ func TestBenchTrainSmoke(t *testing.T) {
 		if r.Samples <= 0 || r.LimitSamples < want*0.999 || r.LimitSamples > want*1.001 || len(r.Phases) == 0 {
 			t.Errorf("batch %d: samples/s %v, limit %v (want %v), phases %v", r.Batch, r.Samples, r.LimitSamples, want, r.Phases)
 		}
+	}
+}
+
+// TestBenchAllReduceSmoke times the in-process all-reduce on two sizes.
+func TestBenchAllReduceSmoke(t *testing.T) {
+	status, stdout, stderr := runArgs("bench", "allreduce", "--ranks", "3", "--sizes", "4KiB,64KiB", "--reps", "3", "--json")
+	if status != exitOK {
+		t.Fatalf("exit status %d: %s", status, stderr)
+	}
+	var out struct {
+		Timings []struct {
+			Bytes   int     `json:"bytes"`
+			Seconds float64 `json:"seconds"`
+		} `json:"timings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil || len(out.Timings) != 2 ||
+		out.Timings[0].Bytes != 4096 || out.Timings[1].Bytes != 65536 || !(out.Timings[1].Seconds > 0) {
+		t.Fatalf("%v: %s", err, stdout)
 	}
 }

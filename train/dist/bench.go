@@ -1,0 +1,91 @@
+package dist
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// AllReduceTiming is the measured time of one AllReduceSum of a size.
+type AllReduceTiming struct {
+	Bytes   int     `json:"bytes"`
+	Seconds float64 `json:"seconds"` // the median over the repetitions of the slowest rank's time
+}
+
+// TimeAllReduce times AllReduceSum on c for buffers of each size in bytes
+// (multiples of 4): after a barrier, reps calls per size, each rank timing
+// its own, the per-call time being the largest over the ranks (a
+// collective is done when its last rank is); it returns the median over
+// the calls. Every rank must call it with the same arguments; every rank
+// gets the same timings.
+func TimeAllReduce(c Comm, sizes []int, reps int) ([]AllReduceTiming, error) {
+	if reps < 1 {
+		return nil, fmt.Errorf("dist: TimeAllReduce: %d repetitions: want at least 1", reps)
+	}
+	var out []AllReduceTiming
+	times := make([]float64, reps)
+	for _, size := range sizes {
+		if size < 4 || size%4 != 0 {
+			return nil, fmt.Errorf("dist: TimeAllReduce: size %d bytes: want a positive multiple of 4", size)
+		}
+		buf := make([]float32, size/4)
+		if err := c.AllReduceSum(buf); err != nil { // warm-up: first-touch, connections
+			return nil, err
+		}
+		for i := range times {
+			if err := c.Barrier(); err != nil {
+				return nil, err
+			}
+			start := time.Now()
+			if err := c.AllReduceSum(buf); err != nil {
+				return nil, err
+			}
+			times[i] = time.Since(start).Seconds()
+		}
+		slices.Sort(times)
+		// Each rank puts its median in its own slot; the sum hands every
+		// rank every rank's median, of which the largest counts.
+		all := make([]float32, c.Size())
+		all[c.Rank()] = float32(times[len(times)/2])
+		if err := c.AllReduceSum(all); err != nil {
+			return nil, err
+		}
+		out = append(out, AllReduceTiming{Bytes: size, Seconds: float64(slices.Max(all))})
+	}
+	return out, nil
+}
+
+// FitAlphaBeta fits t = alpha + beta*bytes to the timings by least squares
+// (alpha the latency in seconds, 1/beta the bandwidth in bytes per
+// second): the alpha-beta model of a collective's cost. It returns an
+// error with fewer than two distinct sizes.
+func FitAlphaBeta(ts []AllReduceTiming) (alpha, beta float64, err error) {
+	var n, sx, sy, sxx, sxy float64
+	for _, t := range ts {
+		x, y := float64(t.Bytes), t.Seconds
+		n++
+		sx += x
+		sy += y
+		sxx += x * x
+		sxy += x * y
+	}
+	d := n*sxx - sx*sx
+	if n < 2 || d == 0 {
+		return 0, 0, fmt.Errorf("dist: FitAlphaBeta: %v timings of distinct sizes: want at least two", n)
+	}
+	beta = (n*sxy - sx*sy) / d
+	alpha = (sy - beta*sx) / n
+	return alpha, beta, nil
+}
+
+// RingAllReduceSeconds is the alpha-beta model's time of a ring all-reduce
+// of bytes among p ranks with link latency alpha (seconds) and bandwidth
+// bw (bytes per second): 2(p-1) steps, each of one latency and bytes/p
+// sent.
+func RingAllReduceSeconds(bytes float64, p int, alpha, bw float64) float64 {
+	if p < 2 {
+		return 0
+	}
+	steps := 2 * float64(p-1)
+	return steps*alpha + steps*bytes/float64(p)/bw
+}
