@@ -11,6 +11,7 @@ import (
 
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/train/data"
+	"github.com/vecgrad/vecgrad/train/dist"
 	"github.com/vecgrad/vecgrad/train/nn"
 )
 
@@ -59,6 +60,18 @@ type Options struct {
 	// LogEvery is the number of batches between loss lines and loss-log
 	// points (default 100, the tutorial's).
 	LogEvery int
+	// Comm makes the run one rank of a data-parallel run across processes
+	// (see distributed.go): nil, or a communicator of one rank, trains in
+	// this process alone. Every rank calls Run with the same Config; rank
+	// 0 alone writes Log and OutDir's files (the others read OutDir's
+	// checkpoint to resume).
+	Comm dist.Comm
+
+	writeNothing bool // a rank other than 0 of a distributed run
+	// CheckEvery, with Comm, compares a checksum of the parameters across
+	// the ranks every CheckEvery steps and stops the run with an error on a
+	// difference (0: never).
+	CheckEvery int
 }
 
 // EpochResult is the test loop's result after one epoch.
@@ -143,6 +156,11 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	if logEvery <= 0 {
 		logEvery = 100
 	}
+	distributed := opt.Comm != nil && opt.Comm.Size() > 1
+	if distributed && opt.Comm.Rank() != 0 {
+		// Rank 0 speaks and writes for the run.
+		opt.Log, opt.Progress, opt.writeNothing = nil, false, true
+	}
 	w := opt.Log
 	if w == nil {
 		w = io.Discard
@@ -169,6 +187,11 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		return nil, fmt.Errorf("train: batch size %d is larger than the training set (%d examples): accepted 1 to %d", cfg.BatchSize, n, n)
 	}
 	s := newStepper(model, o)
+	if distributed {
+		if err := startDistributed(opt.Comm, cfg, model, s); err != nil {
+			return nil, err
+		}
+	}
 	// The team step runs the whole step on every thread and copies the
 	// batch's rows itself, shared among them: a goroutine assembling the
 	// next batch beside it would take a core from the team.
@@ -200,6 +223,16 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 				return res, err
 			}
 			l := s.step(b)
+			if distributed {
+				if err := s.team.err; err != nil {
+					return res, fmt.Errorf("train: summing the gradients across the ranks: %w", err)
+				}
+				if opt.CheckEvery > 0 && (res.Steps+1)%int64(opt.CheckEvery) == 0 {
+					if err := checkReplicas(opt.Comm, model, res.Steps+1); err != nil {
+						return res, err
+					}
+				}
+			}
 			current := batch*cfg.BatchSize + b.Size
 			res.Samples += int64(b.Size)
 			bad := math.IsNaN(float64(l)) || math.IsInf(float64(l), 0)
@@ -228,6 +261,14 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 			return res, writeOutputs(res, opt, false)
 		}
 		acc, avg := evaluate(model, testLoader, s.ar)
+		if distributed {
+			// Evaluation turns autograd's recording off process-wide
+			// (tensor.NoGrad): ranks that share a process (dist.NewLocal)
+			// must all be done with it before any records its next loss.
+			if err := opt.Comm.Barrier(); err != nil {
+				return res, fmt.Errorf("train: waiting for the other ranks after the test loop: %w", err)
+			}
+		}
 		pr.printf(testLines, 100*acc, avg)
 		res.Epochs = append(res.Epochs, EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg})
 		if err := writeOutputs(res, opt, !opt.NoCheckpoint); err != nil {
@@ -240,7 +281,7 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 
 // writeOutputs writes the CSV, the plot and (if checkpoint) the checkpoint.
 func writeOutputs(res *Result, opt Options, checkpoint bool) error {
-	if opt.OutDir == "" {
+	if opt.OutDir == "" || opt.writeNothing {
 		return nil
 	}
 	if err := mkdirAll(opt.OutDir); err != nil {

@@ -13,12 +13,13 @@ const (
 	phaseLoss                     // the cross-entropy and its gradient
 	phaseOptimizer                // the parameter updates
 	phaseData                     // assembling the batch
+	phaseComm                     // summing the gradients across processes
 	phaseWait                     // at a barrier, waiting for other threads
 	numPhases
 )
 
 // phaseNames are the phases' names in StepProfile.
-var phaseNames = [numPhases]string{"gemm", "elementwise", "loss", "optimizer", "data", "wait"}
+var phaseNames = [numPhases]string{"gemm", "elementwise", "loss", "optimizer", "data", "allreduce", "wait"}
 
 // phaseClock accumulates one thread's time per phase: mark charges the
 // time since the previous mark (or start) to a phase. A nil clock does

@@ -8,6 +8,7 @@ import (
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/tensor"
 	"github.com/vecgrad/vecgrad/train/data"
+	"github.com/vecgrad/vecgrad/train/dist"
 	"github.com/vecgrad/vecgrad/train/nn"
 )
 
@@ -43,12 +44,20 @@ type teamStep struct {
 	team   kernels.Team
 	ar     *tensor.Arena // the loss's temporaries
 
-	// The batch being stepped.
+	// The batch being stepped: this rank's rows [lo, lo+n) of it.
 	batch   *data.Batch
-	n       int
+	lo, n   int
 	x       []float32
 	targets []float32
 	loss    float32
+
+	// grads holds every layer's weight and bias gradients, contiguous,
+	// then the loss: one buffer for the ranks' all-reduce.
+	grads []float32
+	// comm is the communicator of a data-parallel run of several
+	// processes (nil: this process alone); see distributed.go.
+	comm dist.Comm
+	err  error // the all-reduce's error in the last step
 
 	clocks *phaseClocks // nil unless the step is being profiled
 }
@@ -122,13 +131,21 @@ func (s *teamStep) step(b *data.Batch, threads int) float32 {
 	if b.Features != s.layers[0].in {
 		panic(fmt.Sprintf("train: a batch of %d features for a model of %d inputs", b.Features, s.layers[0].in))
 	}
-	s.size(b.Size)
-	s.batch = b
-	s.x, s.targets = b.X[:b.Size*b.Features], b.Targets[:b.Size]
+	lo, hi := 0, b.Size
+	if s.distributed() {
+		lo, hi = kernels.Split(b.Size, 1, s.comm.Rank(), s.comm.Size())
+	}
+	s.size(hi - lo)
+	s.batch, s.lo = b, lo
+	s.x, s.targets = b.X[lo*b.Features:hi*b.Features], b.Targets[lo:hi]
 	s.opt.BeginStep()
 	s.team.Run(threads, s)
 	return s.loss
 }
+
+// distributed reports whether the step's gradients are summed across
+// processes.
+func (s *teamStep) distributed() bool { return s.comm != nil && s.comm.Size() > 1 }
 
 // size makes the buffers hold a batch of n rows.
 func (s *teamStep) size(n int) {
@@ -139,10 +156,22 @@ func (s *teamStep) size(n int) {
 			l.act = make([]float32, n*l.out)
 			l.grad = make([]float32, n*l.out)
 		}
-		if l.dw == nil {
-			l.dw = make([]float32, l.out*l.in)
-			l.db = make([]float32, l.out)
-		}
+	}
+	if s.grads != nil {
+		return
+	}
+	total := 1 // the loss
+	for _, l := range s.layers {
+		total += l.out*l.in + l.out
+	}
+	s.grads = make([]float32, total)
+	off := 0
+	for i := range s.layers {
+		l := &s.layers[i]
+		l.dw = s.grads[off : off+l.out*l.in]
+		off += l.out * l.in
+		l.db = s.grads[off : off+l.out]
+		off += l.out
 	}
 }
 
@@ -160,10 +189,15 @@ func (s *teamStep) TeamWork(member, size int, t *kernels.Team) {
 	clk.start()
 	if s.batch.Deferred() {
 		// The threads copy the batch's rows between them.
-		s.batch.FillX(kernels.Split(s.n, 1, member, size))
+		lo, hi := kernels.Split(s.n, 1, member, size)
+		s.batch.FillX(s.lo+lo, s.lo+hi)
 		clk.mark(phaseData)
 		t.Barrier()
 		clk.mark(phaseWait)
+	}
+	if s.distributed() {
+		s.distributedWork(member, size, t, clk)
+		return
 	}
 	last := len(s.layers) - 1
 	for i := range s.layers {
@@ -265,6 +299,13 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 // update computes member's rows of layer i's weight and bias gradients,
 // block by block, and applies the optimizer to each block right after it.
 func (s *teamStep) update(i, member, size int, clk *phaseClock) {
+	s.gradRows(i, member, size, clk, true)
+}
+
+// gradRows computes member's rows of layer i's weight and bias gradients
+// (dW = gᵀ·x, db = the sum of g's rows) and, with apply, applies the
+// optimizer to each block of rows right after computing it.
+func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
 	r0, r1 := parts(l.out, member, size)
 	if r0 == r1 {
@@ -278,8 +319,10 @@ func (s *teamStep) update(i, member, size int, clk *phaseClock) {
 		dw := l.dw[b0*l.in : b1*l.in]
 		kernels.SgemmSerial(true, false, b1-b0, l.in, n, 1, l.grad[b0:], l.out, x, l.in, 0, dw, l.in)
 		clk.mark(phaseGEMM)
-		s.opt.StepRange(l.wIdx, b0*l.in, b1*l.in, dw)
-		clk.mark(phaseOptimizer)
+		if apply {
+			s.opt.StepRange(l.wIdx, b0*l.in, b1*l.in, dw)
+			clk.mark(phaseOptimizer)
+		}
 	}
 	// The bias gradient sums the rows of g in order, as the autograd
 	// step's broadcast reduction does.
@@ -289,6 +332,21 @@ func (s *teamStep) update(i, member, size int, clk *phaseClock) {
 		kernels.Binary(kernels.OpAdd, db, db, l.grad[r*l.out+r0:r*l.out+r1])
 	}
 	clk.mark(phaseElementwise)
-	s.opt.StepRange(l.bIdx, r0, r1, db)
+	if apply {
+		s.opt.StepRange(l.bIdx, r0, r1, db)
+		clk.mark(phaseOptimizer)
+	}
+}
+
+// applyRows applies the optimizer to member's rows of layer i from the
+// gradients in l.dw and l.db.
+func (s *teamStep) applyRows(i, member, size int, clk *phaseClock) {
+	l := &s.layers[i]
+	r0, r1 := parts(l.out, member, size)
+	if r0 == r1 {
+		return
+	}
+	s.opt.StepRange(l.wIdx, r0*l.in, r1*l.in, l.dw[r0*l.in:r1*l.in])
+	s.opt.StepRange(l.bIdx, r0, r1, l.db[r0:r1])
 	clk.mark(phaseOptimizer)
 }

@@ -1,0 +1,183 @@
+package train
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vecgrad/vecgrad/optim"
+	"github.com/vecgrad/vecgrad/train/data"
+	"github.com/vecgrad/vecgrad/train/dist"
+	"github.com/vecgrad/vecgrad/train/nn"
+)
+
+// runRanks runs f for every rank of an in-process communicator of size
+// ranks at once and returns what each returned.
+func runRanks[T any](size int, f func(c dist.Comm) (T, error)) ([]T, []error) {
+	comms := dist.NewLocal(size)
+	out, errs := make([]T, size), make([]error, size)
+	var wg sync.WaitGroup
+	for r, c := range comms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[r], errs[r] = f(c)
+		}()
+	}
+	wg.Wait()
+	return out, errs
+}
+
+// TestDistributedGradientBound: one data-parallel step on 2 and 4 ranks
+// against one process on the same batch. Each row's loss gradient, at
+// every layer, is bitwise the single process's (the ranks split the batch
+// evenly, their count a power of two); each element of a summed weight or
+// bias gradient differs from the single process's by at most
+// 2*gamma(n)*sum_r |g_r||x_r| (two sums of the same n products, each
+// within gamma(n) of the exact one), with the sums taken from the single
+// process's own buffers.
+func TestDistributedGradientBound(t *testing.T) {
+	const n = 32
+	widths := []int{data.Features, 64, 48, data.NumClasses}
+	batch := randomBatches(5, 1, n, widths[0], widths[len(widths)-1])[0]
+	newStep := func() *teamStep {
+		model := MLP(3, widths...)
+		opt, err := optim.NewSGD(nn.Tensors(model.Parameters()), optim.SGDOptions{LR: 0.1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newTeamStep(model, opt)
+	}
+	single := newStep()
+	single.step(batch, 1)
+	u := math.Ldexp(1, -24)
+	gamma := float64(n) * u / (1 - float64(n)*u)
+	for _, ranks := range []int{2, 4} {
+		steps, errs := runRanks(ranks, func(c dist.Comm) (*teamStep, error) {
+			s := newStep()
+			s.comm = c
+			s.step(batch, 1)
+			return s, s.err
+		})
+		for r, err := range errs {
+			if err != nil {
+				t.Fatalf("%d ranks, rank %d: %v", ranks, r, err)
+			}
+		}
+		for r, s := range steps {
+			for i := range s.layers {
+				l, sl := &s.layers[i], &single.layers[i]
+				for j, v := range l.grad[:s.n*l.out] {
+					if want := sl.grad[s.lo*l.out+j]; math.Float32bits(v) != math.Float32bits(want) {
+						t.Fatalf("%d ranks, rank %d, layer %d: row gradient %d is %v, one process's %v", ranks, r, i, j, v, want)
+					}
+				}
+				x := batch.X
+				if i > 0 {
+					x = single.layers[i-1].act
+				}
+				for o := range l.out {
+					var sumG float64
+					for row := range n {
+						sumG += math.Abs(float64(sl.grad[row*l.out+o]))
+					}
+					if d := math.Abs(float64(l.db[o]) - float64(sl.db[o])); d > 2*gamma*sumG {
+						t.Fatalf("%d ranks, layer %d: bias gradient %d differs by %g, bound %g", ranks, i, o, d, 2*gamma*sumG)
+					}
+					for in := range l.in {
+						var sum float64
+						for row := range n {
+							sum += math.Abs(float64(sl.grad[row*l.out+o]) * float64(x[row*l.in+in]))
+						}
+						if d := math.Abs(float64(l.dw[o*l.in+in]) - float64(sl.dw[o*l.in+in])); d > 2*gamma*sum {
+							t.Fatalf("%d ranks, layer %d: weight gradient [%d,%d] differs by %g, bound %g", ranks, i, o, in, d, 2*gamma*sum)
+						}
+					}
+				}
+			}
+		}
+		if got, want := steps[0].loss, single.loss; math.Abs(float64(got-want)) > 4*gamma*float64(want) {
+			t.Errorf("%d ranks: loss %v, one process %v", ranks, got, want)
+		}
+	}
+}
+
+// distRun trains cfg on sets with ranks in-process ranks and returns each
+// rank's result.
+func distRun(t *testing.T, cfg Config, sets Data, ranks int, out string) []*Result {
+	t.Helper()
+	res, errs := runRanks(ranks, func(c dist.Comm) (*Result, error) {
+		return Run(context.Background(), cfg, sets, Options{Comm: c, OutDir: out, LogEvery: 1, CheckEvery: 1})
+	})
+	for r, err := range errs {
+		if err != nil {
+			t.Fatalf("%d ranks, rank %d: %v", ranks, r, err)
+		}
+	}
+	return res
+}
+
+// TestDistributedRun: two epochs on 2 and 4 in-process ranks. Every rank
+// ends with bitwise the same parameters (and CheckEvery found them equal
+// after every step), a second run is bitwise the first, rank 0 alone
+// wrote the files, the loss log is the global batch's, and the test
+// accuracy is within a few points of one process's.
+func TestDistributedRun(t *testing.T) {
+	dir := t.TempDir()
+	sets := synthetic(t, dir, 256, 64)
+	cfg := tinyConfig()
+	cfg.BatchSize = 32
+	single, err := Run(context.Background(), cfg, sets, Options{LogEvery: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ranks := range []int{2, 4} {
+		out := filepath.Join(dir, "out", string(rune('0'+ranks)))
+		a := distRun(t, cfg, sets, ranks, out)
+		b := distRun(t, cfg, sets, ranks, "")
+		for r := range a {
+			sameBits(t, "rank 0 vs another rank", paramBits(a[0]), paramBits(a[r]))
+			sameBits(t, "two runs", paramBits(a[r]), paramBits(b[r]))
+		}
+		if _, err := os.Stat(filepath.Join(out, CheckpointFile)); err != nil {
+			t.Errorf("%d ranks: rank 0 wrote no checkpoint: %v", ranks, err)
+		}
+		if len(a[0].Log.Loss) != len(single.Log.Loss) || a[0].Samples != single.Samples {
+			t.Errorf("%d ranks: %d loss points over %d samples, one process %d over %d", ranks, len(a[0].Log.Loss), a[0].Samples, len(single.Log.Loss), single.Samples)
+		}
+		last := len(single.Epochs) - 1
+		if d := math.Abs(a[0].Epochs[last].Accuracy - single.Epochs[last].Accuracy); d > 0.05 {
+			t.Errorf("%d ranks: test accuracy %v, one process %v", ranks, a[0].Epochs[last].Accuracy, single.Epochs[last].Accuracy)
+		}
+	}
+}
+
+// TestDistributedErrors: settings that differ between ranks and a batch
+// that does not split are errors on every rank.
+func TestDistributedErrors(t *testing.T) {
+	dir := t.TempDir()
+	sets := synthetic(t, dir, 64, 16)
+	_, errs := runRanks(2, func(c dist.Comm) (*Result, error) {
+		cfg := tinyConfig()
+		cfg.Seed = uint64(1 + c.Rank())
+		return Run(context.Background(), cfg, sets, Options{Comm: c})
+	})
+	for r, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "rank(s) [1]") {
+			t.Errorf("rank %d with different seeds: %v, want an error naming rank 1", r, err)
+		}
+	}
+	_, errs = runRanks(3, func(c dist.Comm) (*Result, error) {
+		cfg := tinyConfig() // batch 16
+		return Run(context.Background(), cfg, sets, Options{Comm: c})
+	})
+	for r, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "multiples of 3") {
+			t.Errorf("rank %d, batch 16 on 3 ranks: %v, want an error", r, err)
+		}
+	}
+}
