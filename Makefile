@@ -40,7 +40,19 @@ test-mpi: ## Build train/dist with -tags mpi (cgo, Open MPI) and run its tests a
 	$(GO) vet -tags mpi ./train/dist; \
 	$(GO) test -c -tags mpi -o $$tmp/dist.test ./train/dist; \
 	echo "== one process"; $$tmp/dist.test; \
-	for np in 2 4; do echo "== mpirun -np $$np"; timeout 120 $(MPIRUN) -np $$np $$tmp/dist.test -test.run MPI; done
+	for np in 2 4; do echo "== mpirun -np $$np"; timeout 120 $(MPIRUN) -np $$np $$tmp/dist.test -test.run MPI; done; \
+	$(GO) test -c -tags mpi -o $$tmp/vecgrad.test ./cmd/vecgrad; \
+	for np in 2 4; do echo "== mpirun -np $$np vecgrad train -distributed"; \
+		VECGRAD_MPI_DIR=$$tmp/train timeout 300 $(MPIRUN) -np $$np -x VECGRAD_MPI_DIR $$tmp/vecgrad.test -test.run '^TestMPITrain$$'; done; \
+	echo "== a rank killed mid-run: the job must stop within 10 s, the checkpoint resume"; \
+	mkdir -p $$tmp/kill; start=$$(date +%s); \
+	if VECGRAD_MPI_KILL=$$tmp/kill timeout 120 $(MPIRUN) -np 2 -x VECGRAD_MPI_KILL $$tmp/vecgrad.test -test.run '^TestMPIKilledRank$$' >$$tmp/kill.log 2>&1; then \
+		cat $$tmp/kill.log; echo "the job did not fail when a rank was killed"; exit 1; fi; \
+	took=$$(( $$(date +%s) - start )); \
+	if [ $$took -gt 10 ]; then cat $$tmp/kill.log; echo "the job took $$took s to stop after a rank was killed (want <= 10)"; exit 1; fi; \
+	echo "mpirun failed as it should, $$took s after it started (the kill came after the first checkpoint)"; \
+	VECGRAD_MPI_RESUME=$$tmp/kill $$tmp/vecgrad.test -test.run '^TestMPICheckpointIntact$$' -test.v | grep -E 'checkpoint holds|^(ok|PASS|FAIL)'
+
 
 check-generated: ## Fail if regenerating would change any file in asm/.
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \

@@ -84,7 +84,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
-func runTrain(args []string, stdout, stderr io.Writer) int {
+func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs := newFlagSet("train", "train [flags]",
 		"Train the MLP of PyTorch's optimization tutorial (784-512-512-10, ReLU, cross-entropy)\n"+
 			"on MNIST or Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
@@ -102,8 +102,20 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	batch := fs.Int("batch-size", def.BatchSize, "examples per step")
 	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
+	var df distributedFlags
+	df.register(fs)
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
+	}
+	comm, err := df.join()
+	if err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	if comm != nil {
+		defer func() { finishDistributed(comm, status, stderr) }()
+		if comm.Rank() != 0 {
+			stdout = io.Discard // rank 0 reports for the job
+		}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -135,7 +147,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signalContext()
 	defer stop()
 	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Log: stdout,
-		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery})
+		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery, Comm: comm, CheckEvery: df.checkEvery})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "vecgrad train: interrupted; %s holds the last completed epoch (continue with -resume)\n", filepath.Join(tf.out, train.CheckpointFile))
