@@ -41,10 +41,20 @@ import (
 
 // distributedWork is a member's share of a data-parallel step: forward and
 // backward on this rank's rows as the single-process step computes them,
-// every weight gradient before any update; member 0 sums the gradients
-// and the loss across the ranks, then every member updates its rows.
+// every weight gradient before any update. Each layer's gradients are
+// summed across the ranks as soon as the backward pass has produced them
+// (as DistributedDataParallel's buckets), on a goroutine of their own
+// while the backward pass goes on; or, with oneAllReduce, all of them in
+// one all-reduce after it. Then every member updates its rows.
 func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phaseClock) {
 	last := len(s.layers) - 1
+	posted := 0
+	post := func(i int) { // member 0: layer i's gradients are complete
+		if member == 0 && !s.oneAllReduce {
+			s.reducer.post(s.bucket(i))
+			posted++
+		}
+	}
 	if s.n > 0 {
 		for i := range s.layers {
 			s.forward(i, member, size, clk)
@@ -65,15 +75,24 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 			s.inputGrad(i, member, size, clk)
 			t.Barrier()
 			clk.mark(phaseWait)
+			post(i)
 		}
 		s.gradRows(0, member, size, clk, false)
 	} else if member == 0 {
 		clear(s.grads) // a rank with no rows of a short last batch adds nothing
+		for i := last; i >= 1; i-- {
+			post(i)
+		}
 	}
 	t.Barrier()
 	clk.mark(phaseWait)
 	if member == 0 {
-		s.err = s.comm.AllReduceSum(s.grads)
+		if s.oneAllReduce {
+			s.err = s.comm.AllReduceSum(s.grads)
+		} else {
+			post(0)
+			s.err = s.reducer.wait(posted)
+		}
 		s.loss = s.grads[len(s.grads)-1]
 		clk.mark(phaseComm)
 	}
@@ -84,6 +103,66 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 	}
 	for i := range s.layers {
 		s.applyRows(i, member, size, clk)
+	}
+}
+
+// bucket returns layer i's gradients in s.grads (its weights', then its
+// bias's), with the loss after the last layer's.
+func (s *teamStep) bucket(i int) []float32 {
+	off := 0
+	for j := range i {
+		off += s.layers[j].out*s.layers[j].in + s.layers[j].out
+	}
+	end := off + s.layers[i].out*s.layers[i].in + s.layers[i].out
+	if i == len(s.layers)-1 {
+		end++ // the loss
+	}
+	return s.grads[off:end]
+}
+
+// reducer sums buckets across the ranks on a goroutine of its own, in the
+// order they are posted, so that the all-reduce of one layer's gradients
+// runs while the backward pass computes the next layer's. A cgo call (MPI)
+// gives up its P, so the computation goes on beside it even at
+// GOMAXPROCS 1.
+type reducer struct {
+	comm    dist.Comm
+	buckets chan []float32
+	results chan error
+}
+
+// newReducer starts the goroutine; close stops it.
+func newReducer(comm dist.Comm, maxBuckets int) *reducer {
+	r := &reducer{comm: comm, buckets: make(chan []float32, maxBuckets), results: make(chan error, maxBuckets)}
+	go func() {
+		for b := range r.buckets {
+			r.results <- r.comm.AllReduceSum(b)
+		}
+	}()
+	return r
+}
+
+func (r *reducer) post(b []float32) { r.buckets <- b }
+
+// wait returns once the n buckets posted have been summed, with the first
+// error.
+func (r *reducer) wait(n int) error {
+	var first error
+	for range n {
+		if err := <-r.results; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (r *reducer) close() { close(r.buckets) }
+
+// stopReducer ends s's reducer goroutine, if it started one.
+func (s *teamStep) stopReducer() {
+	if s.reducer != nil {
+		s.reducer.close()
+		s.reducer = nil
 	}
 }
 

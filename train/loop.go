@@ -72,6 +72,13 @@ type Options struct {
 	// the ranks every CheckEvery steps and stops the run with an error on a
 	// difference (0: never).
 	CheckEvery int
+	// OneAllReduce, with Comm, sums all the gradients in one all-reduce
+	// after the backward pass, instead of each layer's as soon as the
+	// backward pass has produced it, overlapped with the layers below (the
+	// default, as DistributedDataParallel's buckets). The results are the
+	// same with two ranks; with more, the order of the additions is the
+	// communicator's for each size.
+	OneAllReduce bool
 }
 
 // EpochResult is the test loop's result after one epoch.
@@ -191,6 +198,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		if err := startDistributed(opt.Comm, cfg, model, s); err != nil {
 			return nil, err
 		}
+		s.team.oneAllReduce = opt.OneAllReduce
+		defer s.team.stopReducer()
 	}
 	// The team step runs the whole step on every thread and copies the
 	// batch's rows itself, shared among them: a goroutine assembling the

@@ -58,6 +58,10 @@ type teamStep struct {
 	// processes (nil: this process alone); see distributed.go.
 	comm dist.Comm
 	err  error // the all-reduce's error in the last step
+	// reducer sums each layer's gradients as soon as they are complete;
+	// oneAllReduce sums them all after the backward pass instead.
+	reducer      *reducer
+	oneAllReduce bool
 
 	clocks *phaseClocks // nil unless the step is being profiled
 }
@@ -134,6 +138,9 @@ func (s *teamStep) step(b *data.Batch, threads int) float32 {
 	lo, hi := 0, b.Size
 	if s.distributed() {
 		lo, hi = kernels.Split(b.Size, 1, s.comm.Rank(), s.comm.Size())
+		if s.reducer == nil && !s.oneAllReduce {
+			s.reducer = newReducer(s.comm, len(s.layers))
+		}
 	}
 	s.size(hi - lo)
 	s.batch, s.lo = b, lo

@@ -11,13 +11,16 @@ import (
 // distributedFlags are vecgrad train's flags for data-parallel training
 // across processes.
 type distributedFlags struct {
-	on         bool
-	checkEvery int
+	on           bool
+	checkEvery   int
+	oneAllReduce bool
 }
 
 func (d *distributedFlags) register(fs *flagSet) {
 	fs.BoolVar(&d.on, "distributed", false, "train as one rank of an MPI job, the global batch split among the ranks\n"+
 		"(a build with -tags mpi, started by mpirun -np N; mpirun --bind-to none for -threads above 1)")
+	fs.BoolVar(&d.oneAllReduce, "allreduce-after-backward", false, "with -distributed, sum all gradients in one all-reduce after the backward pass\n"+
+		"instead of each layer's as soon as it is ready, overlapped with the rest of the backward pass (for comparison)")
 	fs.IntVar(&d.checkEvery, "check-every", 0, "with -distributed, compare the ranks' parameters every this many steps and stop on a difference (0: never)")
 }
 

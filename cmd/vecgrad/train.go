@@ -147,7 +147,7 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	ctx, stop := signalContext()
 	defer stop()
 	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Log: stdout,
-		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery, Comm: comm, CheckEvery: df.checkEvery})
+		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery, Comm: comm, CheckEvery: df.checkEvery, OneAllReduce: df.oneAllReduce})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "vecgrad train: interrupted; %s holds the last completed epoch (continue with -resume)\n", filepath.Join(tf.out, train.CheckpointFile))
