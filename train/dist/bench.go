@@ -55,26 +55,34 @@ func TimeAllReduce(c Comm, sizes []int, reps int) ([]AllReduceTiming, error) {
 	return out, nil
 }
 
-// FitAlphaBeta fits t = alpha + beta*bytes to the timings by least squares
-// (alpha the latency in seconds, 1/beta the bandwidth in bytes per
-// second): the alpha-beta model of a collective's cost. It returns an
+// FitAlphaBeta fits t = alpha + beta*bytes to the timings (alpha the
+// latency in seconds, 1/beta the bandwidth in bytes per second: the
+// alpha-beta model of a collective's cost) by least squares on the
+// relative errors, (model - t)/t: the timings span orders of magnitude,
+// and plain least squares would fit the largest alone. It returns an
 // error with fewer than two distinct sizes.
 func FitAlphaBeta(ts []AllReduceTiming) (alpha, beta float64, err error) {
-	var n, sx, sy, sxx, sxy float64
+	var sw, sx, sy, sxx, sxy float64
+	sizes := map[int]bool{}
 	for _, t := range ts {
+		if !(t.Seconds > 0) {
+			return 0, 0, fmt.Errorf("dist: FitAlphaBeta: a timing of %v s: want positive times", t.Seconds)
+		}
+		w := 1 / (t.Seconds * t.Seconds)
 		x, y := float64(t.Bytes), t.Seconds
-		n++
-		sx += x
-		sy += y
-		sxx += x * x
-		sxy += x * y
+		sw += w
+		sx += w * x
+		sy += w * y
+		sxx += w * x * x
+		sxy += w * x * y
+		sizes[t.Bytes] = true
 	}
-	d := n*sxx - sx*sx
-	if n < 2 || d == 0 {
-		return 0, 0, fmt.Errorf("dist: FitAlphaBeta: %v timings of distinct sizes: want at least two", n)
+	d := sw*sxx - sx*sx
+	if len(sizes) < 2 || d == 0 {
+		return 0, 0, fmt.Errorf("dist: FitAlphaBeta: %d distinct sizes: want at least two", len(sizes))
 	}
-	beta = (n*sxy - sx*sy) / d
-	alpha = (sy - beta*sx) / n
+	beta = (sw*sxy - sx*sy) / d
+	alpha = (sy - beta*sx) / sw
 	return alpha, beta, nil
 }
 
