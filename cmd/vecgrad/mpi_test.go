@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -52,22 +53,24 @@ func TestMPITrain(t *testing.T) {
 	if status != exitOK {
 		t.Fatalf("rank %d: exit status %d, stderr %q", c.Rank(), status, stderr)
 	}
-	if c.Rank() != 0 {
-		if stdout != "" {
-			t.Errorf("rank %d printed %q; rank 0 alone reports", c.Rank(), stdout)
-		}
-		return
+	if c.Rank() != 0 && stdout != "" {
+		t.Errorf("rank %d printed %q; rank 0 alone reports", c.Rank(), stdout)
 	}
 	var got train.Summary
-	b, err := os.ReadFile(sum)
-	if err != nil {
-		t.Fatal(err)
+	if c.Rank() == 0 {
+		b, err := os.ReadFile(sum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, train.CheckpointFile)); err != nil {
+			t.Errorf("no checkpoint: %v", err)
+		}
 	}
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(out, train.CheckpointFile)); err != nil {
-		t.Errorf("no checkpoint: %v", err)
+	if c.Rank() != 0 {
+		return
 	}
 	if size != 2 {
 		return
@@ -160,4 +163,41 @@ func TestMPICheckpointIntact(t *testing.T) {
 		t.Fatalf("resuming the checkpoint the killed job left: %v (resumed epochs %v)", err, res)
 	}
 	t.Logf("the checkpoint holds %d epochs and resumes", res.ResumedEpochs)
+}
+
+// TestMPIOneRank: -distributed in a job of one rank (outside mpirun) says
+// how to start it.
+func TestMPIOneRank(t *testing.T) {
+	if os.Getenv("OMPI_COMM_WORLD_SIZE") != "" {
+		t.Skip("outside mpirun only")
+	}
+	status, _, stderr := runArgs("train", "--distributed", "--data", t.TempDir())
+	if status != exitUsage || !strings.Contains(stderr, "mpirun -np N") {
+		t.Errorf("exit status %d, %q; want a usage error naming mpirun -np N", status, stderr)
+	}
+}
+
+// TestMPIResume is the second job of make test-mpi's training test: every
+// rank resumes from the checkpoint TestMPITrain's rank 0 wrote, for a third
+// epoch (a job of its own: MPI cannot start again after MPI_Finalize).
+func TestMPIResume(t *testing.T) {
+	size, _ := strconv.Atoi(os.Getenv("OMPI_COMM_WORLD_SIZE"))
+	base := os.Getenv("VECGRAD_MPI_DIR")
+	if size < 2 || base == "" {
+		t.Skip("runs under mpirun -np N (N >= 2) with VECGRAD_MPI_DIR set, after TestMPITrain (make test-mpi)")
+	}
+	dir := filepath.Join(base, strconv.Itoa(size))
+	out, sum := filepath.Join(dir, "out"), filepath.Join(dir, "resumed.json")
+	status, _, stderr := runArgs("train", "--distributed", "--resume", "--epochs", "3", "--out", out, "--data", dir,
+		"--summary-json", sum, "--threads", "1")
+	if status != exitOK {
+		t.Fatalf("-resume: exit status %d, stderr %q", status, stderr)
+	}
+	if os.Getenv("OMPI_COMM_WORLD_RANK") != "0" {
+		return
+	}
+	var resumed train.Summary
+	if b, err := os.ReadFile(sum); err != nil || json.Unmarshal(b, &resumed) != nil || resumed.EpochsDone != 3 || resumed.ResumedEpochs != 2 {
+		t.Errorf("after -resume: %v, %+v; want 3 epochs done, 2 resumed", err, resumed)
+	}
 }

@@ -37,6 +37,8 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"bench", "allreduce", "--ranks", "1"}, []string{"-ranks 1", "2 to 64"}},
 		{[]string{"bench", "allreduce", "--mpi"}, []string{"built without MPI", "-tags mpi"}},
 		{[]string{"train", "--nesterov", "--momentum", "0", "--data", dir}, []string{"nesterov"}},
+		{[]string{"train", "--check-every", "5", "--data", dir}, []string{"-check-every needs -distributed"}},
+		{[]string{"train", "--distributed", "--data", dir}, []string{"built without MPI", "-tags mpi"}},
 		{[]string{"train", "--nosuch"}, []string{"-nosuch", "-batch-size", "-resume"}},
 		{[]string{"sweep", "--experiments", "sgd-lr,nope", "--data", dir}, []string{`"nope"`, "sgd-batch"}},
 		{[]string{"sweep", "--data", filepath.Join(dir, "nope")}, []string{"no such directory"}},
