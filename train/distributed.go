@@ -56,20 +56,7 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 		}
 	}
 	if s.n > 0 {
-		for i := range s.layers {
-			s.forward(i, member, size, clk)
-			if i < last || s.layers[last].out >= 2*teamUnit {
-				t.Barrier()
-				clk.mark(phaseWait)
-			}
-		}
-		if member == 0 {
-			s.lossGrad()
-			s.shareOfBatch()
-			clk.mark(phaseLoss)
-		}
-		t.Barrier()
-		clk.mark(phaseWait)
+		s.forwardAndLoss(member, size, t, clk)
 		for i := last; i >= 1; i-- {
 			s.gradRows(i, member, size, clk, false)
 			s.inputGrad(i, member, size, clk)

@@ -207,21 +207,7 @@ func (s *teamStep) TeamWork(member, size int, t *kernels.Team) {
 		return
 	}
 	last := len(s.layers) - 1
-	for i := range s.layers {
-		s.forward(i, member, size, clk)
-		// The loss reads every logit: a barrier unless member 0 computed
-		// them all.
-		if i < last || s.layers[last].out >= 2*teamUnit {
-			t.Barrier()
-			clk.mark(phaseWait)
-		}
-	}
-	if member == 0 {
-		s.lossGrad()
-		clk.mark(phaseLoss)
-	}
-	t.Barrier()
-	clk.mark(phaseWait)
+	s.forwardAndLoss(member, size, t, clk)
 	for i := last; i >= 1; i-- {
 		if i < last {
 			s.update(i+1, member, size, clk)
@@ -234,6 +220,31 @@ func (s *teamStep) TeamWork(member, size int, t *kernels.Team) {
 		s.update(1, member, size, clk)
 	}
 	s.update(0, member, size, clk)
+}
+
+// forwardAndLoss runs the forward phases, each layer's columns shared out,
+// then the loss on member 0, and returns when the loss's gradient is
+// ready for every member.
+func (s *teamStep) forwardAndLoss(member, size int, t *kernels.Team, clk *phaseClock) {
+	last := len(s.layers) - 1
+	for i := range s.layers {
+		s.forward(i, member, size, clk)
+		// The loss reads every logit: a barrier unless member 0 computed
+		// them all.
+		if i < last || s.layers[last].out >= 2*teamUnit {
+			t.Barrier()
+			clk.mark(phaseWait)
+		}
+	}
+	if member == 0 {
+		s.lossGrad()
+		if s.distributed() {
+			s.shareOfBatch()
+		}
+		clk.mark(phaseLoss)
+	}
+	t.Barrier()
+	clk.mark(phaseWait)
 }
 
 // parts returns member's share [lo, hi) of n rows or columns: whole units
