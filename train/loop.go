@@ -48,6 +48,9 @@ type Options struct {
 	OutDir string
 	// Resume continues the run saved in OutDir's checkpoint (see Run).
 	Resume bool
+	// Overwrite lets a new run (not Resume) replace a checkpoint already
+	// in OutDir; without it Run refuses to start.
+	Overwrite bool
 	// NoCheckpoint skips the checkpoint (the sweep's runs).
 	NoCheckpoint bool
 	// NoPlot skips loss.png (the sweep draws its own plots).
@@ -153,16 +156,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		return nil, err
 	}
 	res := &Result{Config: cfg, Model: model, opt: o}
-	if opt.Resume {
-		if opt.OutDir == "" {
-			return nil, errors.New("train: resume needs the output directory that holds the checkpoint")
-		}
-		path := filepath.Join(opt.OutDir, CheckpointFile)
-		if err := loadCheckpoint(path, cfg, model, o, res); err != nil {
-			return nil, err
-		}
-		res.ResumedEpochs = len(res.Epochs)
-		fmt.Fprintf(w, "Resuming from %s after epoch %d of %d\n", path, res.ResumedEpochs, cfg.Epochs)
+	if err := prepareOutDir(cfg, sets, opt, model, o, res, w); err != nil {
+		return nil, err
 	}
 
 	trainLoader, err := data.NewLoader(sets.Train, data.LoaderOptions{
@@ -232,7 +227,12 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	return res, nil
 }
 
-// writeOutputs writes the CSV, the plot and (if checkpoint) the checkpoint.
+// writeOutputs writes the checkpoint (if checkpoint), then the CSV and the
+// plot. The checkpoint goes first because the others are views of it: if
+// it cannot be written (a full disk), neither is written, so the files
+// beside a checkpoint never show an epoch that a resume would not continue
+// from. The views may lag one epoch behind instead, which the next epoch,
+// or the resume's, mends.
 func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 	if opt.OutDir == "" {
 		return nil
@@ -241,6 +241,13 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 		return err
 	}
 	res.Files = res.Files[:0]
+	if checkpoint {
+		path := filepath.Join(opt.OutDir, CheckpointFile)
+		if err := saveCheckpoint(path, res); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, path)
+	}
 	csv := filepath.Join(opt.OutDir, CSVFile)
 	if err := res.Log.writeCSVFile(csv); err != nil {
 		return err
@@ -252,13 +259,6 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 			return err
 		}
 		res.Files = append(res.Files, png)
-	}
-	if checkpoint {
-		path := filepath.Join(opt.OutDir, CheckpointFile)
-		if err := saveCheckpoint(path, res); err != nil {
-			return err
-		}
-		res.Files = append(res.Files, path)
 	}
 	return nil
 }

@@ -99,9 +99,13 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	weightDecay := fs.Float64("weight-decay", 0, "L2 penalty (sgd, adam) or decoupled weight decay (adamw; default 0.01 there, as torch)")
 	batch := fs.Int("batch-size", def.BatchSize, "examples per step")
 	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
+	overwrite := fs.Bool("overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
+	}
+	if *resume && *overwrite {
+		return fs.fail(stderr, "-resume and -overwrite exclude each other: continue the run, or replace it")
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -132,7 +136,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Log: stdout,
+	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Overwrite: *overwrite, Log: stdout,
 		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

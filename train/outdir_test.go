@@ -1,0 +1,94 @@
+package train
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A new run never replaces a checkpoint silently (item 6 of issue 22).
+func TestRefuseOverwrite(t *testing.T) {
+	cfg := tinyConfig()
+	sets, dir, orig := hostileSetup(t, cfg)
+	out := filepath.Join(dir, "out")
+	cfg.Epochs = 1
+	_, err := Run(context.Background(), cfg, sets, Options{OutDir: out})
+	mustSay(t, err, "already holds a checkpoint; continue that run with --resume, or replace it with --overwrite")
+	if b, _ := os.ReadFile(filepath.Join(out, CheckpointFile)); string(b) != string(orig) {
+		t.Error("the refused run changed the checkpoint")
+	}
+	// Runs that write no checkpoint, and Overwrite, go ahead.
+	if _, err := Run(context.Background(), cfg, sets, Options{OutDir: out, NoCheckpoint: true}); err != nil {
+		t.Errorf("NoCheckpoint: %v", err)
+	}
+	cfg.Seed++
+	if _, err := Run(context.Background(), cfg, sets, Options{OutDir: out, Overwrite: true}); err != nil {
+		t.Fatalf("Overwrite: %v", err)
+	}
+	if c, err := ReadCheckpointConfig(filepath.Join(out, CheckpointFile)); err != nil || c.Seed != cfg.Seed {
+		t.Errorf("after Overwrite the checkpoint has seed %d (%v), want %d", c.Seed, err, cfg.Seed)
+	}
+}
+
+// Temporaries of killed writes are removed at start; nothing else is
+// (item 7).
+func TestStaleTemporariesRemoved(t *testing.T) {
+	dir := t.TempDir()
+	sets := synthetic(t, dir, 16, 16)
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{".checkpoint.safetensors.tmp-123456", ".loss.csv.tmp-1", ".loss.png.tmp-99"}
+	kept := []string{".checkpoint.safetensors.tmp-", ".checkpoint.safetensors.tmp-12a", ".other.tmp-1", "checkpoint.safetensors.tmp-1", "notes.txt"}
+	for _, n := range append(slices.Clone(stale), kept...) {
+		if err := os.WriteFile(filepath.Join(out, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	if _, err := Run(context.Background(), cfg, sets, Options{OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	want := append(slices.Clone(kept), CheckpointFile, CSVFile, PlotFile)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the directory holds %q, want %q", got, want)
+	}
+}
+
+// The checkpoint is written first: when it cannot be, the CSV and the plot
+// are not written either, so they never run ahead of it (item 8).
+func TestOutputsInStep(t *testing.T) {
+	dir := t.TempDir()
+	sets := synthetic(t, dir, 16, 16)
+	out := filepath.Join(dir, "out")
+	// A directory where the checkpoint goes: atomicfile refuses to replace
+	// it, as a full disk would refuse the write.
+	if err := os.MkdirAll(filepath.Join(out, CheckpointFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfig()
+	cfg.Epochs = 1
+	_, err := Run(context.Background(), cfg, sets, Options{OutDir: out, Overwrite: true})
+	if err == nil || !strings.Contains(err.Error(), CheckpointFile) {
+		t.Fatalf("error %v, want the checkpoint's", err)
+	}
+	for _, f := range []string{CSVFile, PlotFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("%s was written although the checkpoint was not", f)
+		}
+	}
+}
