@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 
 	"github.com/vecgrad/vecgrad/internal/atomicfile"
+	"github.com/vecgrad/vecgrad/internal/regularfile"
 )
 
 // wrapWriter is a hook for tests, to make a write fail at a chosen point
@@ -85,30 +85,15 @@ func ReadMetadata(path string) (map[string]string, error) {
 // openLayout opens the regular file at path and reads and checks its
 // header, leaving the file positioned at the start of the data.
 func openLayout(path string) (*os.File, *layout, error) {
-	// Stat before opening: opening a FIFO for reading blocks until a
-	// writer comes.
-	fi, err := os.Stat(path)
+	f, size, err := regularfile.Open(path)
 	if err != nil {
+		var re *regularfile.Error
+		if errors.As(err, &re) {
+			return nil, nil, &FormatError{File: path, Offset: -1, Msg: "is " + re.Kind + "; a safetensors file must be a regular file"}
+		}
 		return nil, nil, fmt.Errorf("safetensors: %w", err)
 	}
-	if err := regular(path, fi); err != nil {
-		return nil, nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("safetensors: %w", err)
-	}
-	// Again on the open file, which is what is read: the name may have
-	// been replaced since the Stat.
-	fi, err = f.Stat()
-	if err == nil {
-		err = regular(path, fi)
-	}
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	l, err := readLayout(f, fi.Size(), path)
+	l, err := readLayout(f, size, path)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
@@ -142,26 +127,4 @@ func readError(path string, err error) error {
 		return &FormatError{File: path, Offset: -1, Msg: "the file ends before its header does (was it truncated while being read?)"}
 	}
 	return fmt.Errorf("safetensors: %s: %w", path, err)
-}
-
-// regular refuses what is not a regular file, naming what it is.
-func regular(path string, fi fs.FileInfo) error {
-	m := fi.Mode()
-	if m.IsRegular() {
-		return nil
-	}
-	what := "not a regular file"
-	switch {
-	case m.IsDir():
-		what = "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		what = "a socket"
-	case m&fs.ModeCharDevice != 0:
-		what = "a character device"
-	case m&fs.ModeDevice != 0:
-		what = "a device"
-	}
-	return &FormatError{File: path, Offset: -1, Msg: "is " + what + "; a safetensors file must be a regular file"}
 }
