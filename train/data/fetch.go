@@ -117,11 +117,7 @@ func fetchFiles(ctx context.Context, dir string, bases []string, files []fileSpe
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			undo()
-		}
-	}()
+	defer undoOnError(&err, undo)
 	client := opt.Client
 	if client == nil {
 		client = http.DefaultClient

@@ -182,3 +182,11 @@ func makeDir(dir string) (undo func(), err error) {
 		}
 	}, nil
 }
+
+// undoOnError calls undo if *err is set: deferred, it undoes makeDir when
+// the function that made the directory fails.
+func undoOnError(err *error, undo func()) {
+	if *err != nil {
+		undo()
+	}
+}

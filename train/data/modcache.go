@@ -42,11 +42,7 @@ func installFromDir(src, dst string, files []fileSpec, log io.Writer) (err error
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			undo()
-		}
-	}()
+	defer undoOnError(&err, undo)
 	for _, f := range files {
 		from := filepath.Join(src, f.name)
 		kept, err := installFile(dst, f, from, func() (io.ReadCloser, error) {
