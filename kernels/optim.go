@@ -94,7 +94,8 @@ func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 //
 // len(g) must equal len(p); with Momentum != 0 so must len(buf) (buf is not
 // read when FirstStep), with Momentum == 0 buf is not touched and may be nil
-// (Nesterov is then ignored). The slices must not overlap. Results are bit
+// (Nesterov is then ignored). The slices must not share memory (SGDStep
+// panics if they do). Results are bit
 // for bit the same at every instruction-set level and for every thread
 // count (steps of at least 2^15 elements are split across Threads()
 // workers). Traffic: 12 bytes per parameter without momentum, 16 on the
@@ -105,6 +106,11 @@ func SGDStep(p, g, buf []float32, h SGDParams) {
 	mom := variant >= 2*sgdFirst
 	if mom {
 		checkSameLen("SGDStep", []string{"p", "buf"}, len(p), len(buf))
+	}
+	if mom {
+		checkDisjoint("SGDStep", []string{"p", "g", "buf"}, len(p), p, g, buf)
+	} else {
+		checkDisjoint("SGDStep", []string{"p", "g"}, len(p), p, g)
 	}
 	if !mom {
 		buf = nil
@@ -230,8 +236,9 @@ func recipTwoTerms(c float32) (hi, lo float32) {
 // (Beta^t is math.Pow.) Step must be at least 1 and Beta1, Beta2 in [0, 1)
 // (else AdamStep panics). len(g), len(m) and len(v) must equal len(p); with
 // AMSGrad so must len(vmax), which is otherwise not touched and may be nil.
-// The slices must not overlap. Results are bit for bit the same at every
-// instruction-set level and for every thread count (as SGDStep's).
+// The slices must not share memory (AdamStep panics if they do). Results
+// are bit for bit the same at every instruction-set level and for every
+// thread count (as SGDStep's).
 // Traffic: 28 bytes per parameter, 36 with AMSGrad.
 func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	checkSameLen("AdamStep", []string{"p", "g", "m", "v"}, len(p), len(g), len(m), len(v))
@@ -243,6 +250,11 @@ func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	// needs a normal positive divisor (gen/amd64 divConst).
 	if h.Step < 1 || !(h.Beta1 >= 0 && h.Beta1 < 1) || !(h.Beta2 >= 0 && h.Beta2 < 1) {
 		panic(fmt.Sprintf("kernels: AdamStep: Step = %d, Beta1 = %g, Beta2 = %g: want Step >= 1 and betas in [0, 1)", h.Step, h.Beta1, h.Beta2))
+	}
+	if h.AMSGrad {
+		checkDisjoint("AdamStep", []string{"p", "g", "m", "v", "vmax"}, len(p), p, g, m, v, vmax)
+	} else {
+		checkDisjoint("AdamStep", []string{"p", "g", "m", "v"}, len(p), p, g, m, v)
 	}
 	variant, s := h.adamArgs()
 	if !h.AMSGrad {
