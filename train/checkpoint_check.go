@@ -1,6 +1,8 @@
 package train
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -200,6 +202,14 @@ func checkParamGroups(path string, md map[string]string, cfg Config, sd *optim.S
 				return checkpointError(path, "metadata \"optimizer.param_groups\" group %d has %q %v, but its \"config\" gives %v; the checkpoint contradicts itself (edited?)", g, f.key, f.got, f.want)
 			}
 		}
+	}
+	// The values agree; the text must also be what saveCheckpoint wrote.
+	// encoding/json matches keys without regard to case and keeps the last
+	// of repeated ones, so "lr":0.5 beside "LR":0.001 would otherwise pass.
+	var compact bytes.Buffer
+	canon, err := json.Marshal(sd.ParamGroups)
+	if err != nil || json.Compact(&compact, []byte(md["optimizer.param_groups"])) != nil || !bytes.Equal(compact.Bytes(), canon) {
+		return checkpointError(path, "metadata \"optimizer.param_groups\" is %s, which says what %s does but not in the form vecgrad writes (keys renamed, repeated, left out or reordered?)", md["optimizer.param_groups"], canon)
 	}
 	return nil
 }

@@ -122,6 +122,9 @@ func TestCheckpointContradictions(t *testing.T) {
 		{adam, "eps", nil, `group 0 has "Eps" 0.1, but its "config" gives 1e-08`},
 		{tinyConfig(), "optimizer", setMeta("optimizer", "Adam"), `metadata "optimizer" is "Adam", but "config" says sgd`},
 		{tinyConfig(), "unknown group key", nil, `unknown field "Foo"`},
+		{tinyConfig(), "repeated key", func(f *safetensors.File) {
+			f.Metadata["optimizer.param_groups"] = strings.Replace(f.Metadata["optimizer.param_groups"], `"LR":`, `"lr":0.5,"LR":`, 1)
+		}, `not in the form vecgrad writes`},
 		{tinyConfig(), "missing momentum buffer", func(f *safetensors.File) {
 			f.Tensors = removeTensor(f.Tensors, "optimizer.state.5.momentum_buffer")
 		}, `tensor "optimizer.state.5.momentum_buffer" is missing`},
