@@ -27,7 +27,9 @@ import (
 // "epoch" (epochs completed), "step" (optimizer steps), "samples" (samples
 // seen), "seed", "optimizer" (torch's class name), "optimizer.param_groups"
 // (optim.GroupState list as JSON: torch's param_groups), "loss_log"
-// (LossLog as JSON) and "test_results" ([]EpochResult as JSON).
+// (LossLog as JSON), "test_results" ([]EpochResult as JSON), "data" (the
+// data set's identity as JSON: see identify) and "crc32c.<tensor>" (each
+// tensor's checksum: see safetensors.File.SetChecksums).
 const checkpointFormat = "vecgrad.train/v1"
 
 // saveCheckpoint writes res's state to path atomically.
@@ -62,6 +64,9 @@ func saveCheckpoint(path string, res *Result) error {
 	md["samples"] = strconv.FormatInt(res.Samples, 10)
 	md["seed"] = strconv.FormatUint(res.Config.Seed, 10)
 	md["optimizer"] = sd.Optimizer
+	if res.dataID != "" {
+		md["data"] = res.dataID
+	}
 	for key, v := range map[string]any{
 		"config":                 res.Config,
 		"optimizer.param_groups": sd.ParamGroups,

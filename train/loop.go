@@ -51,6 +51,9 @@ type Options struct {
 	// Overwrite lets a new run (not Resume) replace a checkpoint already
 	// in OutDir; without it Run refuses to start.
 	Overwrite bool
+	// DataChanged lets Resume continue on data other than the checkpoint
+	// was trained on; without it Run refuses to.
+	DataChanged bool
 	// NoCheckpoint skips the checkpoint (the sweep's runs).
 	NoCheckpoint bool
 	// NoPlot skips loss.png (the sweep draws its own plots).
@@ -111,7 +114,8 @@ type Result struct {
 	// Files lists the files written, in OutDir.
 	Files []string
 
-	opt optim.Optimizer // for the checkpoint
+	opt    optim.Optimizer // for the checkpoint
+	dataID string          // the data's identity, for the checkpoint (see identify)
 }
 
 // SamplesPerSecond is the training loop's throughput.

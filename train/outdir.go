@@ -11,13 +11,15 @@ import (
 
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/train/nn"
+	"github.com/vecgrad/vecgrad/train/safetensors"
 )
 
 // prepareOutDir readies opt.OutDir before training: it removes the
 // temporaries that killed runs left there, refuses to start a new run over
 // an existing checkpoint unless opt.Overwrite says so, and with opt.Resume
-// loads the checkpoint into model, o and res (see loadCheckpoint), printing
-// on w where the run resumes.
+// checks that the checkpoint was trained on sets (see checkDataID) and loads
+// it into model, o and res (see loadCheckpoint), printing on w where the
+// run resumes.
 func prepareOutDir(cfg Config, sets Data, opt Options, model *nn.Sequential, o optim.Optimizer, res *Result, w io.Writer) error {
 	if opt.OutDir == "" {
 		if opt.Resume {
@@ -27,6 +29,9 @@ func prepareOutDir(cfg Config, sets Data, opt Options, model *nn.Sequential, o o
 	}
 	path := filepath.Join(opt.OutDir, CheckpointFile)
 	removeStaleTemps(opt.OutDir, w)
+	if !opt.NoCheckpoint {
+		res.dataID = identify(sets)
+	}
 	if !opt.Resume {
 		if opt.NoCheckpoint || opt.Overwrite {
 			return nil
@@ -36,12 +41,24 @@ func prepareOutDir(cfg Config, sets Data, opt Options, model *nn.Sequential, o o
 		}
 		return nil
 	}
+	// The data first, from the header alone: the clearest message when the
+	// data set differs, and nothing large read to give it.
+	md, err := safetensors.ReadMetadata(path)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	dataNote, err := checkDataID(path, md, identify(sets), opt.DataChanged)
+	if err != nil {
+		return err
+	}
 	note, err := loadCheckpoint(path, cfg, sets.Train.Len(), model, o, res)
 	if err != nil {
 		return err
 	}
-	if note != "" {
-		fmt.Fprintln(w, note)
+	for _, n := range []string{dataNote, note} {
+		if n != "" {
+			fmt.Fprintln(w, n)
+		}
 	}
 	res.ResumedEpochs = len(res.Epochs)
 	fmt.Fprintf(w, "Resuming from %s after epoch %d of %d\n", path, res.ResumedEpochs, cfg.Epochs)

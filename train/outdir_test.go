@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vecgrad/vecgrad/train/safetensors"
 )
 
 // A new run never replaces a checkpoint silently (item 6 of issue 22).
@@ -90,5 +92,38 @@ func TestOutputsInStep(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
 			t.Errorf("%s was written although the checkpoint was not", f)
 		}
+	}
+}
+
+// A resume on other data is refused unless the change is said to be
+// intended; a checkpoint that predates the record is accepted with a note
+// (item 5).
+func TestResumeOtherData(t *testing.T) {
+	cfg := tinyConfig()
+	sets, dir, b := hostileSetup(t, cfg)
+	otherDir := filepath.Join(dir, "other")
+	if err := os.Mkdir(otherDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other := synthetic(t, otherDir, 32, 8) // the same training split, another test split
+	out := filepath.Join(dir, "out")
+	cfg.Epochs = 2
+	_, err := Run(context.Background(), cfg, other, Options{OutDir: out, Resume: true})
+	mustSay(t, err, "it was trained on other data")
+	mustSay(t, err, `"test":{"examples":16`)
+	mustSay(t, err, "(--data-changed)")
+	var log strings.Builder
+	if _, err := Run(context.Background(), cfg, other, Options{OutDir: out, Resume: true, DataChanged: true, Log: &log}); err != nil {
+		t.Fatalf("DataChanged: %v", err)
+	}
+	if !strings.Contains(log.String(), "was trained on other data") {
+		t.Errorf("no note about the data:\n%s", log.String())
+	}
+
+	// Without the record, as checkpoints before it: a note, and it resumes.
+	noID := edited(t, b, func(f *safetensors.File) { delete(f.Metadata, "data") })
+	log2, err := resumeFrom(t, dir, "noid", sets, tinyConfig(), noID)
+	if err != nil || !strings.Contains(log2, "does not record which data") {
+		t.Errorf("checkpoint without a data identity: %v\n%s", err, log2)
 	}
 }

@@ -100,6 +100,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	batch := fs.Int("batch-size", def.BatchSize, "examples per step")
 	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
 	overwrite := fs.Bool("overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
+	dataChanged := fs.Bool("data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
@@ -136,7 +137,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Overwrite: *overwrite, Log: stdout,
+	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Overwrite: *overwrite, DataChanged: *dataChanged, Log: stdout,
 		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
