@@ -21,6 +21,11 @@ var Datasets = []string{"mnist", "fashion-mnist"}
 // size) can overflow an int64.
 const MaxBatchSize = 1 << 30
 
+// MaxEpochs is the largest Config.Epochs: a million passes, far beyond any
+// use, and small enough that the counts derived from it (samples and steps
+// of the run, the loss log's length) cannot overflow.
+const MaxEpochs = 1 << 20
+
 // Config holds the settings that determine a run's numbers: two runs with
 // equal Configs give bitwise equal results. Where a run's files go is in
 // Options.
@@ -42,7 +47,8 @@ type Config struct {
 	WeightDecay float64 `json:"weight_decay"`
 	// BatchSize is the number of examples per step (1 to MaxBatchSize).
 	BatchSize int `json:"batch_size"`
-	// Epochs is the number of passes over the training set (> 0).
+	// Epochs is the number of passes over the training set (1 to
+	// MaxEpochs).
 	Epochs int `json:"epochs"`
 	// Seed determines the initial weights and every epoch's order.
 	Seed uint64 `json:"seed"`
@@ -85,8 +91,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("weight decay %v: want a finite number >= 0", c.WeightDecay)
 	case c.BatchSize <= 0 || c.BatchSize > MaxBatchSize:
 		return fmt.Errorf("batch size %d: want a number of examples per step from 1 to %d", c.BatchSize, MaxBatchSize)
-	case c.Epochs <= 0:
-		return fmt.Errorf("epochs %d: want at least 1", c.Epochs)
+	case c.Epochs <= 0 || c.Epochs > MaxEpochs:
+		return fmt.Errorf("epochs %d: want from 1 to %d", c.Epochs, MaxEpochs)
 	}
 	return nil
 }

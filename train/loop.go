@@ -175,7 +175,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	}
 	// Grow the loss log once, so that appending to it never reallocates
 	// in the loop.
-	perEpoch := (trainLoader.Len()+logEvery-1)/logEvery + 1
+	n := trainLoader.Len()
+	perEpoch := n/logEvery + min(n%logEvery, 1) + 1 // not (n+logEvery-1)/logEvery: logEvery may be near MaxInt
 	grow := perEpoch * (cfg.Epochs - res.ResumedEpochs)
 	res.Log.Samples = append(make([]int64, 0, len(res.Log.Samples)+grow), res.Log.Samples...)
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)

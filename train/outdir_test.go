@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,5 +126,34 @@ func TestResumeOtherData(t *testing.T) {
 	log2, err := resumeFrom(t, dir, "noid", sets, tinyConfig(), noID)
 	if err != nil || !strings.Contains(log2, "does not record which data") {
 		t.Errorf("checkpoint without a data identity: %v\n%s", err, log2)
+	}
+}
+
+// Sizes near the int range neither wrap nor allocate by them (item 11):
+// the batch size and the epochs are bounded by Validate, and a loss-log
+// interval of MaxInt logs the first batch of each epoch.
+func TestHugeSizes(t *testing.T) {
+	for _, c := range []struct {
+		edit func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.BatchSize = math.MaxInt }, "batch size 9223372036854775807: want a number of examples per step from 1 to 1073741824"},
+		{func(c *Config) { c.BatchSize = MaxBatchSize + 1 }, "from 1 to 1073741824"},
+		{func(c *Config) { c.Epochs = math.MaxInt }, "epochs 9223372036854775807: want from 1 to 1048576"},
+	} {
+		cfg := tinyConfig()
+		c.edit(&cfg)
+		mustSay(t, cfg.Validate(), c.want)
+	}
+	dir := t.TempDir()
+	sets := synthetic(t, dir, 32, 16)
+	cfg := tinyConfig()
+	cfg.Epochs, cfg.BatchSize = 2, MaxBatchSize // one batch of all 32 examples
+	res, err := Run(context.Background(), cfg, sets, Options{LogEvery: math.MaxInt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != 2 || res.Samples != 64 || res.Log.Len() != 2 {
+		t.Errorf("%d steps, %d samples, %d log points; want 2, 64, 2", res.Steps, res.Samples, res.Log.Len())
 	}
 }

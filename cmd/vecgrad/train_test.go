@@ -25,6 +25,7 @@ func TestTrainUsageErrors(t *testing.T) {
 		{[]string{"train", "--dataset", "cifar"}, []string{`"cifar"`, "mnist, fashion-mnist"}},
 		{[]string{"train", "--data", filepath.Join(dir, "nope")}, []string{"no such directory", "vecgrad data"}},
 		{[]string{"train", "--epochs", "0", "--data", dir}, []string{"epochs 0"}},
+		{[]string{"train", "--epochs", "9223372036854775807", "--data", dir}, []string{"epochs 9223372036854775807", "from 1 to 1048576"}},
 		{[]string{"train", "--threads", "-1", "--data", dir}, []string{"-threads -1"}},
 		{[]string{"train", "--nesterov", "--momentum", "0", "--data", dir}, []string{"nesterov"}},
 		{[]string{"train", "--nosuch"}, []string{"-nosuch", "-batch-size", "-resume"}},
