@@ -134,7 +134,11 @@ func (r *Result) SamplesPerSecond() float64 {
 // written with the same settings except Epochs (an error names the setting
 // that differs), restores the model, the optimizer, the loss log and the
 // epoch count, and trains the remaining epochs up to cfg.Epochs: the result
-// is bitwise that of the uninterrupted run.
+// is bitwise that of the uninterrupted run. The checkpoint is validated
+// before any training (see loadCheckpoint), and must have been trained on
+// sets unless opt.DataChanged. Without opt.Resume, a checkpoint already in
+// OutDir is an error unless opt.Overwrite. Temporaries left in OutDir by a
+// killed run are removed first.
 //
 // A diverging loss is not an error: Result.Diverged is set and the files
 // are written. Errors are invalid settings, unreadable checkpoints, files
