@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-nocgo test-mpi check-generated test-levels test-purego test-arm64 test-fuzz fixtures bench bench-go bench-gemm bench-optim bench-train bench-layers data train sweep
+.PHONY: help generate test check-fmt vet check-nocgo test-mpi check-generated test-levels test-purego test-arm64 test-race test-fuzz fixtures bench bench-go bench-gemm bench-optim bench-train bench-layers data train sweep
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -15,7 +15,7 @@ help: ## List the targets.
 generate: ## Rewrite all generated assembly in asm/ from the programs in gen/.
 	$(GO) generate ./gen
 
-test: check-fmt vet check-nocgo check-generated test-levels test-purego test-arm64 test-fuzz test-mpi ## Run every check and test (what CI runs).
+test: check-fmt vet check-nocgo check-generated test-levels test-purego test-arm64 test-race test-fuzz test-mpi ## Run every check and test (what CI runs).
 
 check-fmt: ## Fail if any Go file is not gofmt-formatted.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
@@ -76,6 +76,27 @@ test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
 	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) not found: apt-get install -y qemu-user-static"; exit 1; }
 	GOARCH=arm64 $(GO) test -exec $(QEMU) ./...
 
+# The race detector, over what runs goroutines: the kernels' worker pool and
+# the all-cores roof measurements (bench), the prefetching loader, training.
+# Whole packages where their tests are quick under -race; in kernels and
+# train only the tests that run threads (the rest of kernels takes minutes
+# under -race at every level, and is sequential). Both at the best level and
+# at generic, where the detector sees the pure-Go loops (the kernels.sink
+# race was there), except training, whose generic MLP under -race costs a
+# minute and a half and whose goroutines (loader, pool) are the same at
+# every level.
+RACE_PKGS    = ./bench ./internal/parallel ./optim ./train/data
+RACE_KERNELS = Threads|Concurrent|Team|NextTask|Peaks
+RACE_TRAIN   = ThreadsBitwise|ResumeBitwise
+
+test-race: ## go test -race where goroutines run, at the best level and at generic (where the detector sees the pure-Go loops).
+	@set -e; for isa in $(sort $(firstword $(LEVELS)) generic); do \
+		echo "== -race VECGRAD_ISA=$$isa"; \
+		VECGRAD_ISA=$$isa $(GO) test -race -count=1 $(RACE_PKGS); \
+		VECGRAD_ISA=$$isa $(GO) test -race -count=1 -run '$(RACE_KERNELS)' ./kernels; \
+	done
+	VECGRAD_ISA=$(firstword $(LEVELS)) $(GO) test -race -count=1 -run '$(RACE_TRAIN)' ./train
+
 # A count, not a duration: Go 1.26's fuzz coordinator can report a bare
 # "context deadline exceeded" failure at the end of a timed run on a loaded
 # machine (golang/go#75804, fixed in Go 1.27); a count has no deadline.
@@ -84,7 +105,7 @@ FUZZTIME ?= 100000x
 # (go test -fuzz takes one target per run): NAME:PACKAGE, or
 # NAME:PACKAGE:COUNT for a target that gets COUNT inputs instead of
 # FUZZTIME (the .npy, .npz and CSV readers: about 10 s each here).
-FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzParse:./tensor/internal/einsum \
+FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzCheckpointMetadata:./train FuzzParse:./tensor/internal/einsum \
 	FuzzDecodeNPY:./train/data:20000x FuzzDecodeNPZ:./train/data:20000x FuzzDecodeCSV:./train/data:20000x
 
 test-fuzz: ## Fuzz each parser of outside input for FUZZTIME inputs (IDX files, checkpoints, einsum equations).

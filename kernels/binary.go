@@ -1,12 +1,22 @@
 package kernels
 
-import mc "github.com/vecgrad/vecgrad/internal/mathconst"
+import (
+	"fmt"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
 
 // Binary sets dst[i] = op(a[i], b[i]). The three slices must have the same
-// length; dst may be a or b (in place) but must not partially overlap them.
+// length; dst may be a or b (in place: the same slice, element for
+// element) but must not otherwise share memory with them, or Binary panics
+// (a shifted view would give results that depend on the level). a and b may
+// overlap each other freely. The other Binary functions follow the same
+// rule for dst and a; the vector of the RowVec and ColVec forms must not
+// share memory with dst at all.
 func Binary(op BinaryOp, dst, a, b []float32) {
 	op.check("Binary")
 	checkSameLen("Binary", []string{"dst", "a", "b"}, len(dst), len(a), len(b))
+	checkInPlace2("Binary", dst, a, b)
 	vectorChunks(op, false, dst, a, b)
 }
 
@@ -14,6 +24,7 @@ func Binary(op BinaryOp, dst, a, b []float32) {
 func BinaryAcc(op BinaryOp, dst, a, b []float32) {
 	op.check("BinaryAcc")
 	checkSameLen("BinaryAcc", []string{"dst", "a", "b"}, len(dst), len(a), len(b))
+	checkInPlace2("BinaryAcc", dst, a, b)
 	vectorChunks(op, true, dst, a, b)
 }
 
@@ -22,6 +33,7 @@ func BinaryAcc(op BinaryOp, dst, a, b []float32) {
 func BinaryScalar(op BinaryOp, dst, a []float32, s float32) {
 	op.check("BinaryScalar")
 	checkSameLen("BinaryScalar", []string{"dst", "a"}, len(dst), len(a))
+	checkInPlace("BinaryScalar", "dst", dst, "a", a, len(dst))
 	scalarChunks(op, false, dst, a, s)
 }
 
@@ -29,6 +41,7 @@ func BinaryScalar(op BinaryOp, dst, a []float32, s float32) {
 func BinaryScalarAcc(op BinaryOp, dst, a []float32, s float32) {
 	op.check("BinaryScalarAcc")
 	checkSameLen("BinaryScalarAcc", []string{"dst", "a"}, len(dst), len(a))
+	checkInPlace("BinaryScalarAcc", "dst", dst, "a", a, len(dst))
 	scalarChunks(op, true, dst, a, s)
 }
 
@@ -65,6 +78,17 @@ func checkBlock(fn string, op BinaryOp, dst, a, vec []float32, rows, n, vecLen i
 	checkAtLeast(fn, "dst", len(dst), rows*n, "rows*n")
 	checkAtLeast(fn, "a", len(a), rows*n, "rows*n")
 	checkAtLeast(fn, "vector", len(vec), vecLen, vecWhat)
+	checkInPlace(fn, "dst", dst, "a", a, rows*n)
+	if overlap(dst, rows*n, vec, vecLen) {
+		panic(fmt.Sprintf("kernels: %s: dst and the vector share memory; the vector is read for every row, so it must not be written", fn))
+	}
+}
+
+// checkInPlace2 is checkInPlace of dst against both inputs of a
+// same-length op.
+func checkInPlace2(fn string, dst, a, b []float32) {
+	checkInPlace(fn, "dst", dst, "a", a, len(dst))
+	checkInPlace(fn, "dst", dst, "b", b, len(dst))
 }
 
 // vectorChunks runs a same-length op as one-row blocks of at most ChunkLen.

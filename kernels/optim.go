@@ -82,7 +82,8 @@ func (h *SGDParams) sgdArgs() (int, sgdScalars) {
 //
 // len(g) must equal len(p); with Momentum != 0 so must len(buf) (buf is not
 // read when FirstStep), with Momentum == 0 buf is not touched and may be nil
-// (Nesterov is then ignored). The slices must not overlap. Results are bit
+// (Nesterov is then ignored). The slices must not share memory (SGDStep
+// panics if they do). Results are bit
 // for bit the same at every instruction-set level and for every thread
 // count (steps of at least 2^15 elements are split across Threads()
 // workers). Traffic: 12 bytes per parameter without momentum, 16 on the
@@ -108,6 +109,11 @@ func sgdStepArgs(fn string, p, g, buf []float32, h SGDParams) stepArgs {
 	mom := abi.DecodeSGD(variant).Momentum()
 	if mom {
 		checkSameLen(fn, []string{"p", "buf"}, len(p), len(buf))
+	}
+	if mom {
+		checkDisjoint(fn, []string{"p", "g", "buf"}, len(p), p, g, buf)
+	} else {
+		checkDisjoint(fn, []string{"p", "g"}, len(p), p, g)
 	}
 	if !mom {
 		buf = nil
@@ -222,8 +228,9 @@ func recipTwoTerms(c float32) (hi, lo float32) {
 // (Beta^t is math.Pow.) Step must be at least 1 and Beta1, Beta2 in [0, 1)
 // (else AdamStep panics). len(g), len(m) and len(v) must equal len(p); with
 // AMSGrad so must len(vmax), which is otherwise not touched and may be nil.
-// The slices must not overlap. Results are bit for bit the same at every
-// instruction-set level and for every thread count (as SGDStep's).
+// The slices must not share memory (AdamStep panics if they do). Results
+// are bit for bit the same at every instruction-set level and for every
+// thread count (as SGDStep's).
 // Traffic: 28 bytes per parameter, 36 with AMSGrad.
 func AdamStep(p, g, m, v, vmax []float32, h AdamParams) {
 	a := adamStepArgs("AdamStep", p, g, m, v, vmax, h)
@@ -249,6 +256,11 @@ func adamStepArgs(fn string, p, g, m, v, vmax []float32, h AdamParams) stepArgs 
 	// needs a normal positive divisor (gen/amd64 divConst).
 	if h.Step < 1 || !(h.Beta1 >= 0 && h.Beta1 < 1) || !(h.Beta2 >= 0 && h.Beta2 < 1) {
 		panic(fmt.Sprintf("kernels: %s: Step = %d, Beta1 = %g, Beta2 = %g: want Step >= 1 and betas in [0, 1)", fn, h.Step, h.Beta1, h.Beta2))
+	}
+	if h.AMSGrad {
+		checkDisjoint(fn, []string{"p", "g", "m", "v", "vmax"}, len(p), p, g, m, v, vmax)
+	} else {
+		checkDisjoint(fn, []string{"p", "g", "m", "v"}, len(p), p, g, m, v)
 	}
 	variant, s := h.adamArgs()
 	if !h.AMSGrad {

@@ -1,5 +1,10 @@
 package kernels
 
+import (
+	"math"
+	"sync/atomic"
+)
+
 // The throughput probes `vecgrad cpu` and `vecgrad bench` time to measure
 // this machine's compute roofs at the active level. Each is one
 // register-only assembly loop: keep iters at a few thousand per call, so
@@ -44,7 +49,7 @@ func fmaPeakGeneric(iters int) int {
 		a0, a1, a2, a3 = a0*m+c, a1*m+c, a2*m+c, a3*m+c
 		a4, a5, a6, a7 = a4*m+c, a5*m+c, a6*m+c, a7*m+c
 	}
-	sink = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7
+	keep(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7)
 	return iters * 8 * 2
 }
 
@@ -61,7 +66,7 @@ func sqrtPeakGeneric(iters int) int {
 		s4, s5, s6, s7 = s4+sqrt32(x+4), s5+sqrt32(x+5), s6+sqrt32(x+6), s7+sqrt32(x+7)
 		x += 0x1p-10
 	}
-	sink = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+	keep(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7)
 	return iters * 8
 }
 
@@ -75,9 +80,14 @@ func divPeakGeneric(iters int) int {
 		s4, s5, s6, s7 = s4+(x+4)/y, s5+(x+5)/y, s6+(x+6)/y, s7+(x+7)/y
 		x += 0x1p-10
 	}
-	sink = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+	keep(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7)
 	return iters * 8
 }
 
-// sink keeps the compiler from discarding the generic probes' loops.
-var sink float32
+// sink keeps the compiler from discarding the generic probes' loops. It is
+// atomic because the all-cores measurements run a probe on every core at
+// once: a plain variable written by each would be a data race.
+var sink atomic.Uint32
+
+// keep stores x in sink.
+func keep(x float32) { sink.Store(math.Float32bits(x)) }

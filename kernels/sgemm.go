@@ -24,27 +24,35 @@ import (
 // of C, never along k.
 //
 // Invalid sizes, leading dimensions or slices too short for them panic with
-// a message naming the argument, before any assembly runs.
+// a message naming the argument, before any assembly runs; so does a C that
+// shares memory with A or B (where they are read): the span of C, from its
+// first element to its last, must not overlap theirs.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("Sgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
+	checkGemmAliasing("Sgemm", transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
 	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmSerial is Sgemm on the calling goroutine alone, for callers that
-// split a product themselves (a member of a RunTeam region computing its
+// split a product themselves (a member of a Team.Run region computing its
 // rows or columns of C, which must not hand work to the pool its team
 // occupies). Its results are Sgemm's, bit for bit: the split changes no
 // element's arithmetic.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("SgemmSerial", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
+	checkGemmAliasing("SgemmSerial", transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
 	sgemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmBatch computes batch independent products, product i on the
 // matrices starting at a[i*strideA], b[i*strideB] and c[i*strideC], each as
-// Sgemm does. The C matrices must not overlap.
+// Sgemm does. The C matrices must not overlap one another (strideC = 0
+// with batch > 1 panics, as does any layout in which, taking batch, rows
+// and columns by increasing stride, a stride is less than the span of the
+// dimensions before it), nor A or B.
 func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
 	checkGemm("SgemmBatch", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, batch, strideA, strideB, strideC)
+	checkGemmAliasing("SgemmBatch", transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, batch, strideA, strideB, strideC)
 	// An operand the products do not read (k == 0, m == 0...) may be shorter
 	// than its offsets: checkGemm only checked what is read.
 	at := func(s []float32, off int) []float32 {

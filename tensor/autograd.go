@@ -129,11 +129,15 @@ func record2(out *Tensor, op opKind, a, b *Tensor) bool {
 }
 
 // RequiresGrad reports whether gradients flow to this tensor.
-func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+func (t *Tensor) RequiresGrad() bool {
+	nilReceiver("RequiresGrad", t)
+	return t.requiresGrad
+}
 
 // SetRequiresGrad marks a leaf tensor as a parameter whose gradient Backward
 // accumulates (or unmarks it), and returns it. It panics on a non-leaf.
 func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	nilReceiver("SetRequiresGrad", t)
 	if t.rec.op != opLeaf {
 		fail("SetRequiresGrad", "only leaf tensors can change requires_grad (this one is the result of ", opNames[t.rec.op], "; use Detach)")
 	}
@@ -142,13 +146,17 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 }
 
 // IsLeaf reports whether the tensor was not produced by a recorded operation.
-func (t *Tensor) IsLeaf() bool { return t.rec.op == opLeaf }
+func (t *Tensor) IsLeaf() bool {
+	nilReceiver("IsLeaf", t)
+	return t.rec.op == opLeaf
+}
 
 // Grad returns the gradient accumulated by Backward (a contiguous tensor of
 // the same shape), or nil if none has been computed since creation or the
 // last ZeroGrad. Non-leaf tensors have a gradient after a Backward through
 // them too, valid until the next Backward.
 func (t *Tensor) Grad() *Tensor {
+	nilReceiver("Grad", t)
 	if !t.gradSet {
 		return nil
 	}
@@ -158,7 +166,10 @@ func (t *Tensor) Grad() *Tensor {
 // ZeroGrad clears the accumulated gradient, as torch's zero_grad with
 // set_to_none: Grad returns nil until the next Backward writes it. The buffer
 // is kept, so the next Backward allocates nothing.
-func (t *Tensor) ZeroGrad() { t.gradSet = false }
+func (t *Tensor) ZeroGrad() {
+	nilReceiver("ZeroGrad", t)
+	t.gradSet = false
+}
 
 // SwapGrad installs g as the buffer that t's next Backward writes its
 // gradient into, and returns t's gradient until now (Grad's result, nil if
@@ -171,6 +182,7 @@ func (t *Tensor) ZeroGrad() { t.gradSet = false }
 // come from where t lives (the heap, or t's Arena), and not be used
 // elsewhere while t holds it. It panics otherwise.
 func (t *Tensor) SwapGrad(g *Tensor) *Tensor {
+	nilReceiver("SwapGrad", t)
 	if g != nil && (!slices.Equal(g.shape, t.shape) || !g.IsContiguous() || g.offset != 0 || len(g.data) != t.Numel() || g.arena != t.arena || g == t) {
 		fail("SwapGrad", "buffer of shape ", shapeStr(g.shape), " cannot hold the gradient of a tensor of shape ", shapeStr(t.shape),
 			" (give a contiguous tensor of that shape with its own storage, allocated where the tensor was)")
@@ -182,6 +194,9 @@ func (t *Tensor) SwapGrad(g *Tensor) *Tensor {
 
 // ZeroGrad clears the gradients of all the given tensors.
 func ZeroGrad(ts ...*Tensor) {
+	if err := nilOperands("ZeroGrad", "ts", ts); err != nil {
+		panic(err)
+	}
 	for _, t := range ts {
 		t.ZeroGrad()
 	}
@@ -190,6 +205,7 @@ func ZeroGrad(ts ...*Tensor) {
 // Detach returns a view of the same storage that is a leaf without grad, as
 // torch's detach.
 func (t *Tensor) Detach() *Tensor {
+	nilReceiver("Detach", t)
 	return t.view(t.shape, t.strides, t.offset)
 }
 
@@ -199,6 +215,7 @@ func (t *Tensor) Detach() *Tensor {
 // ZeroGrad). It panics if the tensor has more than one element or does not
 // require grad.
 func (t *Tensor) Backward() {
+	nilReceiver("Backward", t)
 	if t.Numel() != 1 {
 		fail("Backward", "grad can be implicitly created only for a tensor with one element, not shape ", shapeStr(t.shape), " (use BackwardWith)")
 	}
@@ -208,6 +225,8 @@ func (t *Tensor) Backward() {
 // BackwardWith is Backward with an explicit upstream gradient: the
 // gradient of some scalar with respect to this tensor, of the same shape.
 func (t *Tensor) BackwardWith(grad *Tensor) {
+	nilReceiver("BackwardWith", t)
+	nilArg("BackwardWith", "grad", grad)
 	if !slices.Equal(grad.shape, t.shape) {
 		fail("BackwardWith", "gradient of shape ", shapeStr(grad.shape), " for a tensor of shape ", shapeStr(t.shape))
 	}

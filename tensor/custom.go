@@ -54,6 +54,9 @@ type CustomOp struct{ t *Tensor }
 // saved is negative.
 func Custom(fn Function, shape []int, saved int, inputs ...*Tensor) CustomOp {
 	mustShape("Custom", shape)
+	if err := nilOperands("Custom", "inputs", inputs); err != nil {
+		panic(err)
+	}
 	if saved < 0 {
 		fail("Custom", "saved = ", itoa(saved), " must not be negative")
 	}

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,14 +21,16 @@ import (
 // *ShapeError wrapping the parser's), not a panic. Einsum is differentiable
 // in every operand.
 func Einsum(eq string, ops ...*Tensor) (*Tensor, error) {
-	for i, t := range ops {
-		if t == nil {
-			return nil, shapeErr("Einsum", "operand ", itoa(i), " is nil")
-		}
+	if err := nilOperands("Einsum", "ops", ops); err != nil {
+		return nil, err
 	}
 	p, err := plan(eq, ops)
 	if err != nil {
 		return nil, err
+	}
+	if n := p.MaxLen(); n > MaxElements {
+		return nil, shapeErr("Einsum", eq, " on shapes ", operandShapes(ops), " needs an array of ", strconv.FormatFloat(n, 'g', -1, 64),
+			" elements (the output has shape ", shapeStr(p.OutShape()), "), more than MaxElements = ", itoa(MaxElements))
 	}
 	ar := arenaOf(ops...)
 	out := newTensor(ar, p.OutShape())
@@ -122,6 +125,15 @@ func plan(eq string, ops []*Tensor) (*einsum.Plan, error) {
 		plans.Unlock()
 	}
 	return p, nil
+}
+
+// operandShapes lists the operands' shapes for messages: "[2 3], [3]".
+func operandShapes(ops []*Tensor) string {
+	s := make([]string, len(ops))
+	for i, t := range ops {
+		s[i] = shapeStr(t.shape)
+	}
+	return strings.Join(s, ", ")
 }
 
 func einsumOperands(ops []*Tensor) []einsum.Operand {

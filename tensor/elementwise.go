@@ -8,6 +8,8 @@ import (
 
 // binary is the forward of the broadcasting binary operations.
 func (t *Tensor) binary(name string, op kernels.BinaryOp, b *Tensor) *Tensor {
+	nilReceiver(name, t)
+	nilArg(name, "b", b)
 	var buf [MaxDims]int
 	shape := mustBroadcast(name, &buf, t.shape, b.shape)
 	ar := t.arena
@@ -103,7 +105,8 @@ func binaryBackward(t *Tensor) {
 }
 
 // scalarOp is the forward of the operations with a scalar operand.
-func (t *Tensor) scalar(op kernels.BinaryOp, s float32) *Tensor {
+func (t *Tensor) scalar(name string, op kernels.BinaryOp, s float32) *Tensor {
+	nilReceiver(name, t)
 	out := newTensor(t.arena, t.shape)
 	d, x := svDense(out.data, t.shape), svOf(t)
 	if t.IsContiguous() {
@@ -119,19 +122,19 @@ func (t *Tensor) scalar(op kernels.BinaryOp, s float32) *Tensor {
 }
 
 // AddScalar returns t + s.
-func (t *Tensor) AddScalar(s float32) *Tensor { return t.scalar(kernels.OpAdd, s) }
+func (t *Tensor) AddScalar(s float32) *Tensor { return t.scalar("AddScalar", kernels.OpAdd, s) }
 
 // SubScalar returns t - s.
-func (t *Tensor) SubScalar(s float32) *Tensor { return t.scalar(kernels.OpSub, s) }
+func (t *Tensor) SubScalar(s float32) *Tensor { return t.scalar("SubScalar", kernels.OpSub, s) }
 
 // RSubScalar returns s - t.
-func (t *Tensor) RSubScalar(s float32) *Tensor { return t.scalar(kernels.OpRSub, s) }
+func (t *Tensor) RSubScalar(s float32) *Tensor { return t.scalar("RSubScalar", kernels.OpRSub, s) }
 
 // MulScalar returns t * s.
-func (t *Tensor) MulScalar(s float32) *Tensor { return t.scalar(kernels.OpMul, s) }
+func (t *Tensor) MulScalar(s float32) *Tensor { return t.scalar("MulScalar", kernels.OpMul, s) }
 
 // DivScalar returns t / s.
-func (t *Tensor) DivScalar(s float32) *Tensor { return t.scalar(kernels.OpDiv, s) }
+func (t *Tensor) DivScalar(s float32) *Tensor { return t.scalar("DivScalar", kernels.OpDiv, s) }
 
 // scalarBackward: d(t+s) = d(t-s) = g, d(s-t) = -g, d(t*s) = g*s, d(t/s) = g/s.
 func scalarBackward(t *Tensor) {
@@ -231,6 +234,8 @@ func cmpLoop(kind cmpKind, shape []int, d, a, b *sv) {
 }
 
 func (t *Tensor) compare(name string, kind cmpKind, b *Tensor) *Tensor {
+	nilReceiver(name, t)
+	nilArg(name, "b", b)
 	var buf [MaxDims]int
 	shape := mustBroadcast(name, &buf, t.shape, b.shape)
 	ar := t.arena

@@ -37,6 +37,9 @@ const eps32 = 0x1p-23 // float32 machine epsilon
 // them as requiring grad, perturbs their storage in place and restores it.
 // It returns an error naming the first element that disagrees.
 func GradCheck(f func(inputs []*Tensor) *Tensor, inputs []*Tensor, opt GradCheckOptions) error {
+	if err := nilOperands("GradCheck", "inputs", inputs); err != nil {
+		return err
+	}
 	if opt.Step == 0 {
 		opt.Step = 1e-2
 	}

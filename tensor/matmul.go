@@ -14,6 +14,8 @@ import (
 // the batch dimensions broadcast. The products run on kernels.Sgemm /
 // SgemmBatch, reading transposed views in place.
 func (t *Tensor) Matmul(b *Tensor) *Tensor {
+	nilReceiver("Matmul", t)
+	nilArg("Matmul", "b", b)
 	na, nb := len(t.shape), len(b.shape)
 	if na == 0 || nb == 0 {
 		fail("Matmul", "both arguments need at least 1 dimension, but they have ", itoa(na), " and ", itoa(nb))

@@ -7,7 +7,10 @@ import (
 
 // Norm returns the p-norm of all elements, as a tensor with zero dimensions:
 // torch.linalg.vector_norm(t, p). See NormDim.
-func (t *Tensor) Norm(p float64) *Tensor { return t.NormDim(p, nil, false) }
+func (t *Tensor) Norm(p float64) *Tensor {
+	nilReceiver("Norm", t)
+	return t.NormDim(p, nil, false)
+}
 
 // NormDim returns the p-norm over the given dimensions (all of them if dims
 // is empty; negative dims count from the end), keeping them with size 1 if
@@ -36,6 +39,7 @@ func (t *Tensor) Norm(p float64) *Tensor { return t.NormDim(p, nil, false) }
 // torch also accepts, are not supported), on a bad dimension, and for
 // p = +Inf over a dimension of size 0 (no maximum, as torch).
 func (t *Tensor) NormDim(p float64, dims []int, keepdim bool) *Tensor {
+	nilReceiver("NormDim", t)
 	const op = "Norm"
 	if !(p > 0) {
 		fail(op, "p = ", strconv.FormatFloat(p, 'g', -1, 64), " is not supported (p must be > 0: 1, 2, +Inf or any positive number)")

@@ -17,6 +17,9 @@ import (
 // ", requires_grad=True" (leaves) or ", grad_fn=<NameBackward0>" with the
 // operation's name.
 func (t *Tensor) String() string {
+	if t == nil {
+		return "<nil>" // as fmt prints a nil pointer; printing is how one debugs a nil
+	}
 	data := t.Data()
 	summarize := len(data) > 1000
 	f := newFormatter(t, summarize)

@@ -173,6 +173,7 @@ func (t *Tensor) reduceDims(op string, dims []int, keepdim bool, red *[MaxDims]b
 // reduce is the forward of Sum, Max and Min over dims.
 func (t *Tensor) reduce(kind redKind, dims []int, keepdim bool) *Tensor {
 	op := redNames[kind]
+	nilReceiver(op, t)
 	var red [MaxDims]bool
 	var oshape [MaxDims]int
 	shape := t.reduceDims(op, dims, keepdim, &red, &oshape)
@@ -225,24 +226,32 @@ func (t *Tensor) Min() *Tensor { return t.reduce(redMin, nil, false) }
 func (t *Tensor) MinDim(dims []int, keepdim bool) *Tensor { return t.reduce(redMin, dims, keepdim) }
 
 // Mean returns the mean of all elements (NaN for an empty tensor).
-func (t *Tensor) Mean() *Tensor { return t.MeanDim(nil, false) }
+func (t *Tensor) Mean() *Tensor {
+	nilReceiver("Mean", t)
+	return t.MeanDim(nil, false)
+}
 
 // MeanDim is the mean over the given dimensions: SumDim divided by the
 // number of elements reduced.
 func (t *Tensor) MeanDim(dims []int, keepdim bool) *Tensor {
+	nilReceiver("MeanDim", t)
 	s := t.SumDim(dims, keepdim)
 	return s.DivScalar(float32(t.Numel() / max(s.Numel(), 1)))
 }
 
 // Var returns the variance of all elements with Bessel's correction
 // (dividing by n-1), as torch.var.
-func (t *Tensor) Var() *Tensor { return t.VarDim(nil, 1, false) }
+func (t *Tensor) Var() *Tensor {
+	nilReceiver("Var", t)
+	return t.VarDim(nil, 1, false)
+}
 
 // VarDim is the variance over the given dimensions, dividing the sum of
 // squared deviations from the mean by n - correction (torch.var's
 // correction: 1 for the unbiased estimate, 0 for the population variance).
 // It is computed in two passes (mean first), as PyTorch does.
 func (t *Tensor) VarDim(dims []int, correction int, keepdim bool) *Tensor {
+	nilReceiver("VarDim", t)
 	m := t.MeanDim(dims, true)
 	d := t.Sub(m)
 	s := d.Mul(d).SumDim(dims, keepdim)
@@ -298,20 +307,28 @@ func maxBackward(t *Tensor) {
 // ArgMax returns the index of the first maximal element in row-major order
 // (NaN counts as the largest), as a 0-d tensor holding the index as a float32
 // (exact below 2^24). It panics on an empty tensor.
-func (t *Tensor) ArgMax() *Tensor { return t.argReduce("ArgMax", true, nil) }
+func (t *Tensor) ArgMax() *Tensor {
+	nilReceiver("ArgMax", t)
+	return t.argReduce("ArgMax", true, nil)
+}
 
 // ArgMin returns the index of the first minimal element (NaN counts as the
 // smallest), as ArgMax.
-func (t *Tensor) ArgMin() *Tensor { return t.argReduce("ArgMin", false, nil) }
+func (t *Tensor) ArgMin() *Tensor {
+	nilReceiver("ArgMin", t)
+	return t.argReduce("ArgMin", false, nil)
+}
 
 // ArgMaxDim returns the indices of the maxima along dim, as
 // torch.argmax(dim, keepdim), as float32 values. It is not differentiable.
 func (t *Tensor) ArgMaxDim(dim int, keepdim bool) *Tensor {
+	nilReceiver("ArgMaxDim", t)
 	return t.argReduce("ArgMaxDim", true, &argDim{dim, keepdim})
 }
 
 // ArgMinDim is ArgMaxDim for the minima.
 func (t *Tensor) ArgMinDim(dim int, keepdim bool) *Tensor {
+	nilReceiver("ArgMinDim", t)
 	return t.argReduce("ArgMinDim", false, &argDim{dim, keepdim})
 }
 

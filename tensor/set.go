@@ -16,6 +16,7 @@ func NewCopy(data []float32, shape ...int) *Tensor {
 // while recording, Set panics with a *ShapeError on such a tensor (write
 // parameters inside NoGrad), and on a bad index.
 func (t *Tensor) Set(v float32, index ...int) {
+	nilReceiver("Set", t)
 	if t.requiresGrad && GradEnabled() {
 		fail("Set", "a tensor that requires grad cannot be changed in place while recording (call Set inside NoGrad)")
 	}

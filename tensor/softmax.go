@@ -13,6 +13,7 @@ func (t *Tensor) LogSoftmax(dim int) *Tensor { return t.softmaxAlong("LogSoftmax
 // softmaxAlong moves dim last (a recorded transpose, so autograd composes),
 // applies the row kernels and moves it back.
 func (t *Tensor) softmaxAlong(name string, dim int, log bool) *Tensor {
+	nilReceiver(name, t)
 	if len(t.shape) == 0 {
 		return t.Reshape(1).softmaxAlong(name, 0, log).Reshape()
 	}

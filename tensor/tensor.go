@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/big"
 	"strconv"
 
 	"github.com/vecgrad/vecgrad/kernels"
@@ -11,6 +12,15 @@ import (
 // strides live inside the Tensor value (no separate allocation), which is
 // what keeps a training step free of heap allocations.
 const MaxDims = 16
+
+// MaxElements is the most elements a tensor may have: 2^32, 16 GiB of
+// float32. Shapes beyond it are refused with a *ShapeError before anything
+// is allocated (by CheckShape, the constructors, every operation that makes
+// a new tensor, Arange and Einsum), because an allocation that cannot
+// succeed does not fail in Go: it kills the process ("out of memory", or a
+// makeslice panic). The bound is far above what CPU training here uses and
+// below what a machine of a few tens of GiB could hold twice.
+const MaxElements = 1 << 32
 
 // Tensor is a strided view of float32 storage: element (i0, ..., in-1) is
 // storage[offset + i0*strides[0] + ... + in-1*strides[n-1]]. Views (Reshape,
@@ -48,23 +58,55 @@ func numel(shape []int) int {
 }
 
 // CheckShape reports whether shape is a valid tensor shape: at most MaxDims
-// dimensions, none negative, and an element count that fits in an int. Use
-// it on shapes that come from outside the program.
+// dimensions, none negative, and at most MaxElements elements. Use it on
+// shapes that come from outside the program.
 func CheckShape(shape []int) error {
 	if len(shape) > MaxDims {
 		return shapeErr("", "shape ", shapeStr(shape), " has ", itoa(len(shape)), " dimensions (at most ", itoa(MaxDims), " are supported)")
 	}
-	n := 1
 	for i, d := range shape {
 		if d < 0 {
 			return shapeErr("", "shape ", shapeStr(shape), " has a negative size at dimension ", itoa(i))
 		}
-		if d > 0 && n > int(^uint(0)>>1)/d {
-			return shapeErr("", "shape ", shapeStr(shape), ": the element count overflows int")
-		}
-		n *= d
+	}
+	if _, ok := boundedNumel(shape); !ok {
+		return tooLarge("", shape)
 	}
 	return nil
+}
+
+// boundedNumel returns the number of elements of shape (whose sizes are
+// not negative), and false if it exceeds MaxElements. Each product is
+// checked before it is formed, so no shape can overflow it.
+func boundedNumel(shape []int) (int64, bool) {
+	n := int64(1)
+	for _, d := range shape {
+		if d == 0 {
+			return 0, true
+		}
+	}
+	for _, d := range shape {
+		if int64(d) > MaxElements/n {
+			return 0, false
+		}
+		n *= int64(d)
+	}
+	return n, true
+}
+
+// tooLarge is the error of a shape over MaxElements.
+func tooLarge(op string, shape []int) *ShapeError {
+	return shapeErr(op, "shape ", shapeStr(shape), " has more than MaxElements = ", itoa(MaxElements),
+		" elements (", elementCount(shape), "); a tensor that large cannot be allocated")
+}
+
+// elementCount spells the element count of shape exactly, even past int64.
+func elementCount(shape []int) string {
+	n := new(big.Int).SetInt64(1)
+	for _, d := range shape {
+		n.Mul(n, big.NewInt(int64(d)))
+	}
+	return n.String()
 }
 
 // mustShape panics with CheckShape's error.
@@ -100,7 +142,14 @@ func (t *Tensor) setLayout(shape, strides []int) {
 
 // newTensor returns a contiguous tensor of the given shape whose storage comes
 // from ar (uninitialized) or, when ar is nil, from the Go heap (zeroed).
+//
+// It panics with a *ShapeError if shape has more than MaxElements elements:
+// every operation's result comes through here, so a broadcast or a product
+// too large to allocate fails with an error instead of killing the process.
 func newTensor(ar *Arena, shape []int) *Tensor {
+	if _, ok := boundedNumel(shape); !ok {
+		panic(tooLarge("", shape))
+	}
 	t := ar.tensor()
 	t.setShape(shape)
 	t.data = ar.floats(numel(shape))
@@ -187,14 +236,25 @@ func Full(v float32, shape ...int) *Tensor {
 // Arange returns the 1-D tensor [start, start+step, ...] of the values below
 // end (above it for a negative step), as torch.arange: element i is
 // start + i*step computed in float64 and rounded to float32, and the length
-// is ceil((end-start)/step). It panics if step is 0.
+// is ceil((end-start)/step). It panics with a *ShapeError if step is 0, if
+// start, end or step is not finite (NaN or an infinity: torch's "unsupported
+// range"), or if the length exceeds MaxElements.
 func Arange(start, end, step float64) *Tensor {
 	if step == 0 || step != step {
 		fail("Arange", "step must be nonzero, not ", strconv.FormatFloat(step, 'g', -1, 64))
 	}
+	for _, v := range [...]float64{start, end, step} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			fail("Arange", "the range ", strconv.FormatFloat(start, 'g', -1, 64), " to ", strconv.FormatFloat(end, 'g', -1, 64),
+				" by ", strconv.FormatFloat(step, 'g', -1, 64), " is unsupported: start, end and step must be finite")
+		}
+	}
 	n := 0
-	if l := (end - start) / step; l > 0 {
-		n = int(math.Ceil(l))
+	if l := math.Ceil((end - start) / step); l > MaxElements || math.IsInf(l, 0) {
+		fail("Arange", "the range ", strconv.FormatFloat(start, 'g', -1, 64), " to ", strconv.FormatFloat(end, 'g', -1, 64),
+			" by ", strconv.FormatFloat(step, 'g', -1, 64), " has ", strconv.FormatFloat(l, 'g', -1, 64), " elements, more than MaxElements = ", itoa(MaxElements))
+	} else if l > 0 {
+		n = int(l)
 	}
 	t := newTensor(nil, []int{n})
 	for i := range t.data {
@@ -204,23 +264,39 @@ func Arange(start, end, step float64) *Tensor {
 }
 
 // Shape returns a copy of the tensor's shape.
-func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
+func (t *Tensor) Shape() []int {
+	nilReceiver("Shape", t)
+	return append([]int(nil), t.shape...)
+}
 
 // Strides returns a copy of the tensor's strides, in elements.
-func (t *Tensor) Strides() []int { return append([]int(nil), t.strides...) }
+func (t *Tensor) Strides() []int {
+	nilReceiver("Strides", t)
+	return append([]int(nil), t.strides...)
+}
 
 // Dim returns the number of dimensions (0 for a scalar).
-func (t *Tensor) Dim() int { return len(t.shape) }
+func (t *Tensor) Dim() int {
+	nilReceiver("Dim", t)
+	return len(t.shape)
+}
 
 // Size returns the size of dimension d; a negative d counts from the end.
-func (t *Tensor) Size(d int) int { return t.shape[t.normDim("Size", d)] }
+func (t *Tensor) Size(d int) int {
+	nilReceiver("Size", t)
+	return t.shape[t.normDim("Size", d)]
+}
 
 // Numel returns the number of elements.
-func (t *Tensor) Numel() int { return numel(t.shape) }
+func (t *Tensor) Numel() int {
+	nilReceiver("Numel", t)
+	return numel(t.shape)
+}
 
 // IsContiguous reports whether the elements lie in row-major order without
 // gaps, so that Storage can return them as one slice.
 func (t *Tensor) IsContiguous() bool {
+	nilReceiver("IsContiguous", t)
 	s := 1
 	for i := len(t.shape) - 1; i >= 0; i-- {
 		if t.shape[i] != 1 && t.strides[i] != s {
@@ -233,6 +309,7 @@ func (t *Tensor) IsContiguous() bool {
 
 // Data returns a new slice holding the elements in row-major order.
 func (t *Tensor) Data() []float32 {
+	nilReceiver("Data", t)
 	out := make([]float32, t.Numel())
 	copyStrided(out, t)
 	return out
@@ -243,6 +320,7 @@ func (t *Tensor) Data() []float32 {
 // the storage). It panics if the tensor is not contiguous. Optimizers use it
 // to update parameters in place with the kernels.
 func (t *Tensor) Storage() []float32 {
+	nilReceiver("Storage", t)
 	if !t.IsContiguous() {
 		fail("Storage", "tensor of shape ", shapeStr(t.shape), " and strides ", shapeStr(t.strides), " is not contiguous (call Contiguous first)")
 	}
@@ -252,6 +330,7 @@ func (t *Tensor) Storage() []float32 {
 
 // Item returns the value of a tensor with exactly one element.
 func (t *Tensor) Item() float32 {
+	nilReceiver("Item", t)
 	if t.Numel() != 1 {
 		fail("Item", "tensor of shape ", shapeStr(t.shape), " has ", itoa(t.Numel()), " elements, not 1")
 	}
@@ -261,6 +340,7 @@ func (t *Tensor) Item() float32 {
 // At returns the element at the given index, one entry per dimension
 // (negative entries count from the end).
 func (t *Tensor) At(index ...int) float32 {
+	nilReceiver("At", t)
 	return t.data[t.elementOffset("At", index)]
 }
 

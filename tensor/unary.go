@@ -29,6 +29,7 @@ var unaryNames = [...]string{uNeg: "Neg", uExp: "Exp", uLog: "Log", uSqrt: "Sqrt
 // unary is the forward of every elementwise function: the kernels where
 // they have the function, a Go loop otherwise.
 func (t *Tensor) unary(k unaryKind, p float32) *Tensor {
+	nilReceiver(unaryNames[k], t)
 	ar := t.arena
 	out := newTensor(ar, t.shape)
 	y := out.data

@@ -74,6 +74,7 @@ func (t *Tensor) viewStrides(shape []int, st *[MaxDims]int) bool {
 // sharing storage. It panics if the strides do not allow it; Reshape copies
 // in that case.
 func (t *Tensor) View(shape ...int) *Tensor {
+	nilReceiver("View", t)
 	var buf, st [MaxDims]int
 	s := inferShape("View", shape, t.Numel(), &buf)
 	if !t.viewStrides(s, &st) {
@@ -87,6 +88,7 @@ func (t *Tensor) View(shape ...int) *Tensor {
 // given shape (one entry may be -1): a view when the strides allow it, a
 // copy otherwise, as torch.reshape.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
+	nilReceiver("Reshape", t)
 	var buf, st [MaxDims]int
 	s := inferShape("Reshape", shape, t.Numel(), &buf)
 	if t.viewStrides(s, &st) {
@@ -118,6 +120,7 @@ func reshapeBackward(t *Tensor) {
 // Flatten merges dimensions start..end (inclusive, negative from the end)
 // into one, as torch.flatten (a view when possible). A scalar becomes 1-D.
 func (t *Tensor) Flatten(start, end int) *Tensor {
+	nilReceiver("Flatten", t)
 	if len(t.shape) == 0 {
 		return t.Reshape(1)
 	}
@@ -144,6 +147,7 @@ func (t *Tensor) Flatten(start, end int) *Tensor {
 // left as they are, as torch.squeeze), or every size-1 dimension when none
 // are given.
 func (t *Tensor) Squeeze(dims ...int) *Tensor {
+	nilReceiver("Squeeze", t)
 	var drop [MaxDims]bool
 	for _, d := range dims {
 		if i := t.normDim("Squeeze", d); t.shape[i] == 1 {
@@ -165,6 +169,7 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 // Unsqueeze inserts a dimension of size 1 at position dim (in
 // [-Dim()-1, Dim()]).
 func (t *Tensor) Unsqueeze(dim int) *Tensor {
+	nilReceiver("Unsqueeze", t)
 	nd := len(t.shape)
 	if nd+1 > MaxDims {
 		fail("Unsqueeze", "the result would have more than ", itoa(MaxDims), " dimensions")
@@ -186,6 +191,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 // Permute returns a view with the dimensions reordered: dimension i of the
 // result is dimension dims[i] of t.
 func (t *Tensor) Permute(dims ...int) *Tensor {
+	nilReceiver("Permute", t)
 	nd := len(t.shape)
 	if len(dims) != nd {
 		fail("Permute", "the number of dims ", itoa(len(dims)), " does not match the tensor's ", itoa(nd), " dimensions")
@@ -210,6 +216,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 
 // Transpose returns a view with dimensions d0 and d1 swapped.
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
+	nilReceiver("Transpose", t)
 	var perm [MaxDims]int
 	for i := range t.shape {
 		perm[i] = i
@@ -235,6 +242,7 @@ func permuteBackward(t *Tensor) {
 // dim, as Python's t[start:end:step]: negative start and end count from the
 // end and both are clamped to the dimension; step must be positive.
 func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
+	nilReceiver("Slice", t)
 	d := t.normDim("Slice", dim)
 	if step <= 0 {
 		fail("Slice", "step must be positive, not ", itoa(step))
@@ -257,6 +265,7 @@ func (t *Tensor) Slice(dim, start, end, step int) *Tensor {
 // Narrow returns the view of length elements from start along dim, as
 // torch.narrow (start may be negative; the range must lie inside).
 func (t *Tensor) Narrow(dim, start, length int) *Tensor {
+	nilReceiver("Narrow", t)
 	d := t.normDim("Narrow", dim)
 	n := t.shape[d]
 	if start < 0 {
@@ -304,6 +313,7 @@ func sliceBackward(t *Tensor) {
 // to the given sizes, as torch.expand: -1 keeps a size, and new leading
 // dimensions may be added.
 func (t *Tensor) Expand(sizes ...int) *Tensor {
+	nilReceiver("Expand", t)
 	nd := len(t.shape)
 	if len(sizes) < nd || len(sizes) > MaxDims {
 		fail("Expand", "the number of sizes (", itoa(len(sizes)), ") must be at least the number of dimensions (", itoa(nd), ") and at most ", itoa(MaxDims))
@@ -339,6 +349,7 @@ func expandBackward(t *Tensor) { addGradReduce(t.arena, t.rec.in[0], t.grad) }
 
 // Contiguous returns t itself if it is contiguous, else a contiguous copy.
 func (t *Tensor) Contiguous() *Tensor {
+	nilReceiver("Contiguous", t)
 	if t.IsContiguous() {
 		return t
 	}
@@ -351,6 +362,7 @@ func (t *Tensor) Contiguous() *Tensor {
 // Clone returns a contiguous copy that does not share storage (and is
 // differentiable, as torch.clone).
 func (t *Tensor) Clone() *Tensor {
+	nilReceiver("Clone", t)
 	out := newTensor(t.arena, t.shape)
 	copyStrided(out.data, t)
 	record1(out, opContiguous, t)

@@ -3,7 +3,6 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +27,9 @@ import (
 // "epoch" (epochs completed), "step" (optimizer steps), "samples" (samples
 // seen), "seed", "optimizer" (torch's class name), "optimizer.param_groups"
 // (optim.GroupState list as JSON: torch's param_groups), "loss_log"
-// (LossLog as JSON) and "test_results" ([]EpochResult as JSON).
+// (LossLog as JSON), "test_results" ([]EpochResult as JSON), "data" (the
+// data set's identity as JSON: see identify) and "crc32c.<tensor>" (each
+// tensor's checksum: see safetensors.File.SetChecksums).
 const checkpointFormat = "vecgrad.train/v1"
 
 // saveCheckpoint writes res's state to path atomically.
@@ -63,6 +64,9 @@ func saveCheckpoint(path string, res *Result) error {
 	md["samples"] = strconv.FormatInt(res.Samples, 10)
 	md["seed"] = strconv.FormatUint(res.Config.Seed, 10)
 	md["optimizer"] = sd.Optimizer
+	if res.dataID != "" {
+		md["data"] = res.dataID
+	}
 	for key, v := range map[string]any{
 		"config":                 res.Config,
 		"optimizer.param_groups": sd.ParamGroups,
@@ -75,6 +79,9 @@ func saveCheckpoint(path string, res *Result) error {
 		}
 		md[key] = string(b)
 	}
+	// Checksums last, over the final tensors: a resume then refuses a
+	// checkpoint whose bits changed or whose tensors were moved.
+	f.SetChecksums()
 	if err := safetensors.WriteFile(path, f); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
@@ -92,21 +99,22 @@ func checkpointError(path, format string, a ...any) error {
 }
 
 // ReadCheckpointConfig returns the settings a checkpoint was written with
-// (to resume with them: see the CLI's --resume). Errors name the file.
+// (to resume with them: see the CLI's --resume). It reads the header only.
+// Errors name the file.
 func ReadCheckpointConfig(path string) (Config, error) {
-	f, err := safetensors.ReadFile(path)
+	md, err := safetensors.ReadMetadata(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("train: %w", err)
 	}
-	return checkpointConfig(path, f)
+	return checkpointConfig(path, md)
 }
 
-func checkpointConfig(path string, f *safetensors.File) (Config, error) {
-	if got := f.Metadata["format"]; got != checkpointFormat {
+func checkpointConfig(path string, md map[string]string) (Config, error) {
+	if got := md["format"]; got != checkpointFormat {
 		return Config{}, checkpointError(path, "metadata \"format\" is %q, want %q (not a vecgrad training checkpoint)", got, checkpointFormat)
 	}
 	var c Config
-	if err := unmarshalMeta(path, f, "config", &c); err != nil {
+	if err := unmarshalMeta(path, md, "config", &c); err != nil {
 		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
@@ -115,8 +123,8 @@ func checkpointConfig(path string, f *safetensors.File) (Config, error) {
 	return c, nil
 }
 
-func unmarshalMeta(path string, f *safetensors.File, key string, v any) error {
-	s, ok := f.Metadata[key]
+func unmarshalMeta(path string, md map[string]string, key string, v any) error {
+	s, ok := md[key]
 	if !ok {
 		return checkpointError(path, "metadata %q is missing", key)
 	}
@@ -125,13 +133,16 @@ func unmarshalMeta(path string, f *safetensors.File, key string, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return checkpointError(path, "metadata %q is not valid: %v", key, err)
 	}
+	if dec.More() {
+		return checkpointError(path, "metadata %q holds more than one JSON value", key)
+	}
 	return nil
 }
 
-func intMeta(path string, f *safetensors.File, key string) (int64, error) {
-	v, err := strconv.ParseInt(f.Metadata[key], 10, 64)
+func intMeta(path string, md map[string]string, key string) (int64, error) {
+	v, err := strconv.ParseInt(md[key], 10, 64)
 	if err != nil || v < 0 {
-		return 0, checkpointError(path, "metadata %q is %q, want a count >= 0", key, f.Metadata[key])
+		return 0, checkpointError(path, "metadata %q is %q, want a count >= 0", key, md[key])
 	}
 	return v, nil
 }
@@ -157,46 +168,41 @@ func settingsDiff(ckpt, run Config) []string {
 }
 
 // loadCheckpoint restores the model, the optimizer and the progress of res
-// from the checkpoint at path, after checking that it was written by a run
-// with cfg's settings (Epochs aside) and that every tensor is there with its
-// shape. A bad file is an error naming it, never a panic.
-func loadCheckpoint(path string, cfg Config, model *nn.Sequential, o optim.Optimizer, res *Result) error {
-	f, err := safetensors.ReadFile(path)
+// from the checkpoint at path, after checking everything before any
+// training: that it was written by a run with cfg's settings (Epochs
+// aside) on a training set of trainLen examples, that its optimizer
+// hyper-parameters are cfg's (config is the one source of truth), that
+// every tensor the run needs is there with its shape and nothing else,
+// that values are finite and in range, that its progress counters agree
+// with each other, and (through the file's checksums) that its data is
+// what was written. A bad file is an error naming it, never a panic. note
+// is a line for the user about a file read without full verification (one
+// written before checksums), or "".
+func loadCheckpoint(path string, cfg Config, trainLen int, model *nn.Sequential, o optim.Optimizer, res *Result) (note string, err error) {
+	params := model.Parameters()
+	f, err := safetensors.ReadFileMax(path, checkpointMaxBytes(params))
 	if err != nil {
-		return fmt.Errorf("train: %w", err)
+		return "", fmt.Errorf("train: %w", err)
 	}
-	ckpt, err := checkpointConfig(path, f)
+	md := f.Metadata
+	ckpt, err := checkpointConfig(path, md)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if d := settingsDiff(ckpt, cfg); len(d) > 0 {
-		return checkpointError(path, "it was written with %s; resume with the checkpoint's settings, or start the new run in another output directory",
+		return "", checkpointError(path, "it was written with %s; resume with the checkpoint's settings, or start the new run in another output directory",
 			strings.Join(d, ", "))
 	}
-	epochs, err := intMeta(path, f, "epoch")
-	if err != nil {
-		return err
+	if err := loadProgress(path, md, cfg, trainLen, res); err != nil {
+		return "", err
 	}
-	if epochs > int64(cfg.Epochs) {
-		return checkpointError(path, "it has done %d epochs, more than the %d this run asks for", epochs, cfg.Epochs)
-	}
-	if res.Steps, err = intMeta(path, f, "step"); err != nil {
-		return err
-	}
-	if res.Samples, err = intMeta(path, f, "samples"); err != nil {
-		return err
-	}
-	if err := unmarshalMeta(path, f, "loss_log", &res.Log); err != nil {
-		return err
-	}
-	if len(res.Log.Samples) != len(res.Log.Loss) {
-		return checkpointError(path, "the loss log has %d sample counts but %d losses", len(res.Log.Samples), len(res.Log.Loss))
-	}
-	if err := unmarshalMeta(path, f, "test_results", &res.Epochs); err != nil {
-		return err
-	}
-	if int64(len(res.Epochs)) != epochs {
-		return checkpointError(path, "metadata \"epoch\" is %d but it holds test results for %d epochs", epochs, len(res.Epochs))
+	// The hyper-parameters the optimizer runs with are cfg's: the
+	// checkpoint's param_groups must say the same, or the file contradicts
+	// itself.
+	sd := o.StateDict()
+	sd.State = make([]optim.ParamState, len(params))
+	if err := checkParamGroups(path, md, cfg, sd); err != nil {
+		return "", err
 	}
 
 	used := 0
@@ -214,45 +220,54 @@ func loadCheckpoint(path string, cfg Config, model *nn.Sequential, o optim.Optim
 		}
 		return t.Data, nil
 	}
-	params := model.Parameters()
 	for _, p := range params {
 		d, err := get(p.Name, p.Tensor.Shape(), true)
 		if err != nil {
-			return err
+			return "", err
+		}
+		if err := checkValues(path, p.Name, d, false); err != nil {
+			return "", err
 		}
 		copy(p.Tensor.Storage(), d)
 	}
-
-	sd := &optim.StateDict{Optimizer: f.Metadata["optimizer"], State: make([]optim.ParamState, len(params))}
-	if err := unmarshalMeta(path, f, "optimizer.param_groups", &sd.ParamGroups); err != nil {
-		return err
-	}
+	want := stateTensors(cfg, res.Steps)
 	for i, p := range params {
 		prefix := "optimizer.state." + strconv.Itoa(i) + "."
 		shape := p.Tensor.Shape()
 		st := &sd.State[i]
 		for _, m := range []struct {
-			name string
-			dst  **tensor.Tensor
-		}{{"momentum_buffer", &st.MomentumBuffer}, {"exp_avg", &st.ExpAvg}, {"exp_avg_sq", &st.ExpAvgSq}, {"max_exp_avg_sq", &st.MaxExpAvgSq}} {
-			d, err := get(prefix+m.name, shape, false)
+			name        string
+			dst         **tensor.Tensor
+			nonNegative bool
+		}{{"momentum_buffer", &st.MomentumBuffer, false}, {"exp_avg", &st.ExpAvg, false}, {"exp_avg_sq", &st.ExpAvgSq, true}, {"max_exp_avg_sq", &st.MaxExpAvgSq, true}} {
+			d, err := get(prefix+m.name, shape, want[m.name])
 			if err != nil {
-				return err
+				return "", err
 			}
-			if d != nil {
-				*m.dst = tensor.New(slices.Clone(d), shape...)
+			if d == nil {
+				continue
 			}
+			if !want[m.name] {
+				return "", checkpointError(path, "tensor %q is there, but %s", prefix+m.name, stateWanted(cfg, res.Steps))
+			}
+			if err := checkValues(path, prefix+m.name, d, m.nonNegative); err != nil {
+				return "", err
+			}
+			*m.dst = tensor.New(slices.Clone(d), shape...)
 		}
-		d, err := get(prefix+"step", []int{}, false)
+		d, err := get(prefix+"step", []int{}, want["step"])
 		if err != nil {
-			return err
+			return "", err
 		}
 		if d != nil {
-			v := float64(d[0])
-			if !(v >= 1) || v != math.Trunc(v) || v > 1<<24 {
-				return checkpointError(path, "tensor %q holds %v, want a whole step count >= 1", prefix+"step", d[0])
+			if !want["step"] {
+				return "", checkpointError(path, "tensor %q is there, but %s", prefix+"step", stateWanted(cfg, res.Steps))
 			}
-			st.Step = int(v)
+			// Every parameter takes every step: each count is the run's.
+			if v := float64(d[0]); v != float64(res.Steps) {
+				return "", checkpointError(path, "tensor %q holds %v, but metadata \"step\" is %d (each parameter takes every step)", prefix+"step", d[0], res.Steps)
+			}
+			st.Step = int(res.Steps)
 		}
 	}
 	if used != len(f.Tensors) {
@@ -262,12 +277,15 @@ func loadCheckpoint(path string, cfg Config, model *nn.Sequential, o optim.Optim
 				extra = append(extra, strconv.Quote(t.Name))
 			}
 		}
-		return checkpointError(path, "it holds tensors this model does not have: %s", strings.Join(extra, ", "))
+		return "", checkpointError(path, "it holds tensors this model does not have: %s", strings.Join(extra, ", "))
 	}
 	if err := o.LoadStateDict(sd); err != nil {
-		return checkpointError(path, "the optimizer state does not fit: %v", err)
+		return "", checkpointError(path, "the optimizer state does not fit: %v", err)
 	}
-	return nil
+	if !f.HasChecksums() {
+		note = fmt.Sprintf("Note: %s records no checksums (written before they were added): its data could not be verified; the next checkpoint will have them", path)
+	}
+	return note, nil
 }
 
 // knownTensor reports whether name is one loadCheckpoint reads.

@@ -15,6 +15,17 @@ var Optimizers = []string{"sgd", "adam", "adamw"}
 // Datasets are the values Config.Dataset accepts.
 var Datasets = []string{"mnist", "fashion-mnist"}
 
+// MaxBatchSize is the largest Config.BatchSize: far beyond any dataset's
+// length (a batch holds at most the whole training set), and small enough
+// that no count derived from it (samples in an epoch, steps times batch
+// size) can overflow an int64.
+const MaxBatchSize = 1 << 30
+
+// MaxEpochs is the largest Config.Epochs: a million passes, far beyond any
+// use, and small enough that the counts derived from it (samples and steps
+// of the run, the loss log's length) cannot overflow.
+const MaxEpochs = 1 << 20
+
 // Config holds the settings that determine a run's numbers: two runs with
 // equal Configs give bitwise equal results. Where a run's files go is in
 // Options.
@@ -34,9 +45,10 @@ type Config struct {
 	// (AdamW), as given: 0 means none for every optimizer (torch's AdamW
 	// default, 0.01, is the CLI's default for adamw, not this field's).
 	WeightDecay float64 `json:"weight_decay"`
-	// BatchSize is the number of examples per step (> 0).
+	// BatchSize is the number of examples per step (1 to MaxBatchSize).
 	BatchSize int `json:"batch_size"`
-	// Epochs is the number of passes over the training set (> 0).
+	// Epochs is the number of passes over the training set (1 to
+	// MaxEpochs).
 	Epochs int `json:"epochs"`
 	// Seed determines the initial weights and every epoch's order.
 	Seed uint64 `json:"seed"`
@@ -77,10 +89,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("nesterov needs the sgd optimizer with momentum > 0 (have %s, momentum %v)", c.Optimizer, c.Momentum)
 	case !(c.WeightDecay >= 0) || math.IsInf(c.WeightDecay, 0):
 		return fmt.Errorf("weight decay %v: want a finite number >= 0", c.WeightDecay)
-	case c.BatchSize <= 0:
-		return fmt.Errorf("batch size %d: want a positive number of examples per step", c.BatchSize)
-	case c.Epochs <= 0:
-		return fmt.Errorf("epochs %d: want at least 1", c.Epochs)
+	case c.BatchSize <= 0 || c.BatchSize > MaxBatchSize:
+		return fmt.Errorf("batch size %d: want a number of examples per step from 1 to %d", c.BatchSize, MaxBatchSize)
+	case c.Epochs <= 0 || c.Epochs > MaxEpochs:
+		return fmt.Errorf("epochs %d: want from 1 to %d", c.Epochs, MaxEpochs)
 	}
 	return nil
 }

@@ -49,6 +49,12 @@ type Options struct {
 	OutDir string
 	// Resume continues the run saved in OutDir's checkpoint (see Run).
 	Resume bool
+	// Overwrite lets a new run (not Resume) replace a checkpoint already
+	// in OutDir; without it Run refuses to start.
+	Overwrite bool
+	// DataChanged lets Resume continue on data other than the checkpoint
+	// was trained on; without it Run refuses to.
+	DataChanged bool
 	// NoCheckpoint skips the checkpoint (the sweep's runs).
 	NoCheckpoint bool
 	// NoPlot skips loss.png (the sweep draws its own plots).
@@ -128,7 +134,8 @@ type Result struct {
 	// Files lists the files written, in OutDir.
 	Files []string
 
-	opt optim.Optimizer // for the checkpoint
+	opt    optim.Optimizer // for the checkpoint
+	dataID string          // the data's identity, for the checkpoint (see identify)
 }
 
 // SamplesPerSecond is the training loop's throughput.
@@ -147,7 +154,11 @@ func (r *Result) SamplesPerSecond() float64 {
 // written with the same settings except Epochs (an error names the setting
 // that differs), restores the model, the optimizer, the loss log and the
 // epoch count, and trains the remaining epochs up to cfg.Epochs: the result
-// is bitwise that of the uninterrupted run.
+// is bitwise that of the uninterrupted run. The checkpoint is validated
+// before any training (see loadCheckpoint), and must have been trained on
+// sets unless opt.DataChanged. Without opt.Resume, a checkpoint already in
+// OutDir is an error unless opt.Overwrite. Temporaries left in OutDir by a
+// killed run are removed first.
 //
 // A diverging loss is not an error: Result.Diverged is set and the files
 // are written. Errors are invalid settings, unreadable checkpoints, files
@@ -178,16 +189,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		return nil, err
 	}
 	res := &Result{Config: cfg, Model: model, opt: o}
-	if opt.Resume {
-		if opt.OutDir == "" {
-			return nil, errors.New("train: resume needs the output directory that holds the checkpoint")
-		}
-		path := filepath.Join(opt.OutDir, CheckpointFile)
-		if err := loadCheckpoint(path, cfg, model, o, res); err != nil {
-			return nil, err
-		}
-		res.ResumedEpochs = len(res.Epochs)
-		fmt.Fprintf(w, "Resuming from %s after epoch %d of %d\n", path, res.ResumedEpochs, cfg.Epochs)
+	if err := prepareOutDir(cfg, sets, opt, model, o, res, w); err != nil {
+		return nil, err
 	}
 
 	if n := sets.Train.Len(); cfg.BatchSize > n {
@@ -215,7 +218,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	}
 	// Grow the loss log once, so that appending to it never reallocates
 	// in the loop.
-	perEpoch := (trainLoader.Len()+logEvery-1)/logEvery + 1
+	n := trainLoader.Len()
+	perEpoch := n/logEvery + min(n%logEvery, 1) + 1 // not (n+logEvery-1)/logEvery: logEvery may be near MaxInt
 	grow := perEpoch * (cfg.Epochs - res.ResumedEpochs)
 	res.Log.Samples = append(make([]int64, 0, len(res.Log.Samples)+grow), res.Log.Samples...)
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
@@ -288,7 +292,12 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	return res, nil
 }
 
-// writeOutputs writes the CSV, the plot and (if checkpoint) the checkpoint.
+// writeOutputs writes the checkpoint (if checkpoint), then the CSV and the
+// plot. The checkpoint goes first because the others are views of it: if
+// it cannot be written (a full disk), neither is written, so the files
+// beside a checkpoint never show an epoch that a resume would not continue
+// from. The views may lag one epoch behind instead, which the next epoch,
+// or the resume's, mends.
 func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 	if opt.OutDir == "" || opt.writeNothing {
 		return nil
@@ -297,6 +306,13 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 		return err
 	}
 	res.Files = res.Files[:0]
+	if checkpoint {
+		path := filepath.Join(opt.OutDir, CheckpointFile)
+		if err := saveCheckpoint(path, res); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, path)
+	}
 	csv := filepath.Join(opt.OutDir, CSVFile)
 	if err := res.Log.writeCSVFile(csv); err != nil {
 		return err
@@ -308,13 +324,6 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 			return err
 		}
 		res.Files = append(res.Files, png)
-	}
-	if checkpoint {
-		path := filepath.Join(opt.OutDir, CheckpointFile)
-		if err := saveCheckpoint(path, res); err != nil {
-			return err
-		}
-		res.Files = append(res.Files, path)
 	}
 	return nil
 }

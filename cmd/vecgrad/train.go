@@ -101,11 +101,16 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	weightDecay := fs.Float64("weight-decay", 0, "L2 penalty (sgd, adam) or decoupled weight decay (adamw; default 0.01 there, as torch)")
 	batch := fs.Int("batch-size", def.BatchSize, "examples per step")
 	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
+	overwrite := fs.Bool("overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
+	dataChanged := fs.Bool("data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	var df distributedFlags
 	df.register(fs)
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
+	}
+	if *resume && *overwrite {
+		return fs.fail(stderr, "-resume and -overwrite exclude each other: continue the run, or replace it")
 	}
 	comm, err := df.join()
 	if err != nil {
@@ -146,7 +151,7 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Log: stdout,
+	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Overwrite: *overwrite, DataChanged: *dataChanged, Log: stdout,
 		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery, Comm: comm, CheckEvery: df.checkEvery, OneAllReduce: df.oneAllReduce})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -19,12 +19,15 @@ func TestTrainUsageErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"train", "--batch-size", "0", "--data", dir}, []string{"batch size 0", "positive"}},
+		{[]string{"train", "--batch-size", "0", "--data", dir}, []string{"batch size 0", "from 1 to 1073741824"}},
+		{[]string{"train", "--batch-size", "9223372036854775807", "--data", dir}, []string{"batch size 9223372036854775807", "from 1 to 1073741824"}},
+		{[]string{"train", "--resume", "--overwrite", "--data", dir}, []string{"-resume and -overwrite exclude each other"}},
 		{[]string{"train", "--lr", "-1", "--data", dir}, []string{"learning rate -1", "positive"}},
 		{[]string{"train", "--optimizer", "rmsprop", "--data", dir}, []string{`"rmsprop"`, "sgd, adam, adamw"}},
 		{[]string{"train", "--dataset", "cifar"}, []string{`"cifar"`, "mnist, fashion-mnist"}},
 		{[]string{"train", "--data", filepath.Join(dir, "nope")}, []string{"no such directory", "vecgrad data"}},
 		{[]string{"train", "--epochs", "0", "--data", dir}, []string{"epochs 0"}},
+		{[]string{"train", "--epochs", "9223372036854775807", "--data", dir}, []string{"epochs 9223372036854775807", "from 1 to 1048576"}},
 		{[]string{"train", "--threads", "-1", "--data", dir}, []string{"-threads -1", "accepted 1 to"}},
 		{[]string{"train", "--threads", "4294967296", "--data", dir}, []string{"-threads 4294967296", "accepted 1 to"}},
 		{[]string{"train", "--threads", strconv.Itoa(runtime.GOMAXPROCS(0) + 1), "--data", dir}, []string{"accepted 1 to " + strconv.Itoa(runtime.GOMAXPROCS(0))}},
@@ -129,8 +132,16 @@ func TestTrainCommand(t *testing.T) {
 			t.Errorf("resume output does not mention %q:\n%s", w, stdout)
 		}
 	}
-	// A corrupted checkpoint is a one-line error naming the file.
+	// A new run into the directory is refused: the checkpoint is kept.
 	ck := filepath.Join(out, "checkpoint.safetensors")
+	before, _ := os.ReadFile(ck)
+	status, _, stderr = runArgs("train", "--data", dir, "--epochs", "1", "--out", out)
+	after, _ := os.ReadFile(ck)
+	if status != exitFail || !strings.Contains(stderr, "--resume") || !strings.Contains(stderr, "--overwrite") ||
+		strings.Count(stderr, "\n") != 1 || string(before) != string(after) {
+		t.Errorf("new run over a checkpoint: status %d, stderr %q, checkpoint kept %v", status, stderr, string(before) == string(after))
+	}
+	// A corrupted checkpoint is a one-line error naming the file.
 	if err := os.WriteFile(ck, []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}

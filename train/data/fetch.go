@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 )
@@ -97,7 +96,9 @@ type FetchOptions struct {
 // MD5) and only then renamed into place, so dir never holds a partial or
 // wrong file under a canonical name. Each file is tried at each base URL in
 // turn; the error names the file, the URLs and what went wrong at each
-// (*ChecksumError for a digest mismatch). dir is created if needed.
+// (*ChecksumError for a digest mismatch). dir is created if needed, and
+// removed again, with the parents created for it, if it is still empty
+// after a failure.
 func Fetch(ctx context.Context, dataset, dir string, opt FetchOptions) error {
 	spec, ok := datasets[dataset]
 	if !ok {
@@ -111,10 +112,12 @@ func Fetch(ctx context.Context, dataset, dir string, opt FetchOptions) error {
 }
 
 // fetchFiles is Fetch for explicit file specs (which tests make up).
-func fetchFiles(ctx context.Context, dir string, bases []string, files []fileSpec, opt FetchOptions) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("data: %w", err)
+func fetchFiles(ctx context.Context, dir string, bases []string, files []fileSpec, opt FetchOptions) (err error) {
+	undo, err := makeDir(dir)
+	if err != nil {
+		return err
 	}
+	defer undoOnError(&err, undo)
 	client := opt.Client
 	if client == nil {
 		client = http.DefaultClient

@@ -258,3 +258,34 @@ func TestFetchMNISTFromCache(t *testing.T) {
 		t.Errorf("dir holds %v", dirNames(t, dir))
 	}
 }
+
+// A failed fetch into a directory that did not exist leaves no empty
+// directory (nor the parents it created); one into an existing directory
+// leaves that directory (issue 22, item 7).
+func TestFetchFailureRemovesCreatedDirs(t *testing.T) {
+	_, specs := fakeDataset(t)
+	srv, _ := server(t, nil, nil) // every file is 404
+	root := t.TempDir()
+	dir := filepath.Join(root, "new", "mnist")
+	err := fetchFiles(context.Background(), dir, []string{srv.URL + "/mnist/"}, specs, FetchOptions{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if names := dirNames(t, root); len(names) != 0 {
+		t.Errorf("after the failure %s holds %v, want nothing", root, names)
+	}
+	// The same from the module cache's copy, with a source that lacks the
+	// files.
+	if err := installFromDir(filepath.Join(root, "nosuch"), dir, specs, nil); err == nil {
+		t.Fatal("installFromDir: no error")
+	}
+	if names := dirNames(t, root); len(names) != 0 {
+		t.Errorf("after installFromDir's failure %s holds %v, want nothing", root, names)
+	}
+	if err := fetchFiles(context.Background(), root, []string{srv.URL + "/mnist/"}, specs, FetchOptions{}); err == nil {
+		t.Fatal("no error")
+	}
+	if _, err := os.Stat(root); err != nil {
+		t.Errorf("the existing directory was removed: %v", err)
+	}
+}

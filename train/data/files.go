@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/vecgrad/vecgrad/internal/atomicfile"
+	"github.com/vecgrad/vecgrad/internal/regularfile"
 )
 
 // writeAtomic writes a file the way every file of this package is written:
@@ -77,12 +78,12 @@ func (d *digester) check(spec fileSpec, file string) error {
 // verifyFile reports whether path exists (false, nil when it does not) and,
 // if it does, whether its content is spec's: a *ChecksumError when not.
 func verifyFile(path string, spec fileSpec) (exists bool, err error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return true, fmt.Errorf("data: %w", err)
+		return true, err
 	}
 	defer f.Close()
 	d := newDigester()
@@ -137,4 +138,55 @@ func installFile(dir string, spec fileSpec, from string, open func() (io.ReadClo
 		}
 		return d.check(spec, from)
 	})
+}
+
+// openRegular opens path for reading if it is a regular file. Errors name
+// the file: a *FormatError for a FIFO, a device or a directory, which
+// would block or never end, or the wrapped *fs.PathError.
+func openRegular(path string) (*os.File, error) {
+	f, _, err := regularfile.Open(path)
+	if err != nil {
+		var re *regularfile.Error
+		if errors.As(err, &re) {
+			return nil, &FormatError{File: path, Msg: "is " + re.Kind + "; a dataset file must be a regular file", Err: err}
+		}
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	return f, nil
+}
+
+// makeDir creates dir and its missing parents, and returns undo, which
+// removes those it created that are empty, innermost first: a failed
+// download leaves no empty directory behind, and keeps any file it did
+// verify and install (os.Remove does not remove a directory that holds
+// one).
+func makeDir(dir string) (undo func(), err error) {
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	return func() {
+		for _, d := range created {
+			if os.Remove(d) != nil {
+				return // not empty: neither are its parents
+			}
+		}
+	}, nil
+}
+
+// undoOnError calls undo if *err is set: deferred, it undoes makeDir when
+// the function that made the directory fails.
+func undoOnError(err *error, undo func()) {
+	if *err != nil {
+		undo()
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -253,11 +252,13 @@ func dimString(dims []int) string {
 }
 
 // ReadIDXFile reads the IDX file at path, raw or gzip-compressed (by its
-// content, whatever its name). Errors name the file.
+// content, whatever its name). Errors name the file. Anything but a
+// regular file (a FIFO, a device) is refused before it is opened: reading
+// one would block or never end.
 func ReadIDXFile(path string) (*IDX, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	m, err := ReadIDX(f)

@@ -197,7 +197,8 @@ func (l *Loader) Len() int {
 	if l.opt.DropLast {
 		return n / b
 	}
-	return (n + b - 1) / b
+	// Not (n+b-1)/b, which wraps for b near the int range.
+	return n/b + min(n%b, 1)
 }
 
 // Order returns the dataset indices that epoch visits, in order (a new
@@ -224,7 +225,8 @@ func (l *Loader) setOrder(epoch int) {
 // fill assembles batch k of the current order into b.
 func (l *Loader) fill(b *Batch, k int) {
 	bs := l.opt.BatchSize
-	idx := l.order[k*bs : min((k+1)*bs, len(l.order))]
+	lo := k * bs // k < Len(), so lo < len(l.order): no overflow
+	idx := l.order[lo : lo+min(bs, len(l.order)-lo)]
 	f := b.Features
 	b.Size = len(idx)
 	s := &l.src

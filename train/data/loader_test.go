@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -55,6 +56,10 @@ func TestLoaderBatches(t *testing.T) {
 		{10, false, []int{10}},
 		{32, false, []int{10}},
 		{32, true, nil},
+		// A batch size near the int range must not wrap ceil(n/b) to 0.
+		{math.MaxInt, false, []int{10}},
+		{math.MaxInt - 1, false, []int{10}},
+		{math.MaxInt, true, nil},
 	} {
 		l := mustLoader(t, d, LoaderOptions{BatchSize: c.bs, DropLast: c.drop})
 		bs := collect(l, 0)

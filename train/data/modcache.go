@@ -37,10 +37,12 @@ func MNISTFromModuleCache(ctx context.Context, dst string, log io.Writer) error 
 }
 
 // installFromDir copies files from src into dst as installFile does.
-func installFromDir(src, dst string, files []fileSpec, log io.Writer) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return fmt.Errorf("data: %w", err)
+func installFromDir(src, dst string, files []fileSpec, log io.Writer) (err error) {
+	undo, err := makeDir(dst)
+	if err != nil {
+		return err
 	}
+	defer undoOnError(&err, undo)
 	for _, f := range files {
 		from := filepath.Join(src, f.name)
 		kept, err := installFile(dst, f, from, func() (io.ReadCloser, error) {

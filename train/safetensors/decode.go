@@ -1,9 +1,13 @@
 package safetensors
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"math"
 	"slices"
 	"unicode/utf8"
@@ -20,23 +24,57 @@ func Decode(b []byte) (*File, error) {
 }
 
 func decode(b []byte, file string) (*File, error) {
+	size := int64(len(b))
+	n, err := checkPrefix(b, size, file)
+	if err != nil {
+		return nil, err
+	}
+	l, err := checkLayout(b[prefixSize:prefixSize+n], size, file)
+	if err != nil {
+		return nil, err
+	}
+	return l.read(bytes.NewReader(b[l.bufStart:]), file)
+}
+
+// layout is a header checked against the size of its file: the entries
+// tile the data buffer, which starts at bufStart and holds bufLen bytes.
+type layout struct {
+	entries  []entry // sorted by offset
+	metadata map[string]string
+	bufStart int64
+	bufLen   int64
+	sums     map[string]uint32 // the recorded checksums; nil if none
+}
+
+// checkPrefix checks the 8-byte header length at the start of p (the first
+// bytes of a file of size bytes) and returns it.
+func checkPrefix(p []byte, size int64, file string) (int64, error) {
+	if size < prefixSize || len(p) < prefixSize {
+		return 0, &FormatError{File: file, Offset: -1, Msg: fmt.Sprintf("file is %d bytes, too short for the 8-byte header length that starts a safetensors file (empty or truncated file?)", size)}
+	}
+	n := binary.LittleEndian.Uint64(p)
+	rest := uint64(size - prefixSize)
+	fail := func(format string, args ...any) (int64, error) {
+		return 0, &FormatError{File: file, Offset: 0, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case n > MaxHeaderSize:
+		return fail("header length %d is over the %d-byte limit (corrupt file, or not a safetensors file?)", n, MaxHeaderSize)
+	case n > rest:
+		return fail("header length %d is more than the %d bytes that follow it (truncated file?)", n, rest)
+	case n == 0:
+		return fail("header length is 0; the header must be a JSON object")
+	}
+	return int64(n), nil
+}
+
+// checkLayout parses the header hdr of a file of size bytes and checks
+// every entry against the buffer that follows it, and the checksums in its
+// metadata against the entries, before any tensor data is read.
+func checkLayout(hdr []byte, size int64, file string) (*layout, error) {
 	fail := func(off int64, format string, args ...any) error {
 		return &FormatError{File: file, Offset: off, Msg: fmt.Sprintf(format, args...)}
 	}
-	if len(b) < prefixSize {
-		return nil, fail(-1, "file is %d bytes, too short for the 8-byte header length that starts a safetensors file (empty or truncated file?)", len(b))
-	}
-	n := binary.LittleEndian.Uint64(b)
-	rest := uint64(len(b) - prefixSize)
-	switch {
-	case n > MaxHeaderSize:
-		return nil, fail(0, "header length %d is over the %d-byte limit (corrupt file, or not a safetensors file?)", n, MaxHeaderSize)
-	case n > rest:
-		return nil, fail(0, "header length %d is more than the %d bytes that follow it (truncated file?)", n, rest)
-	case n == 0:
-		return nil, fail(0, "header length is 0; the header must be a JSON object")
-	}
-	hdr := b[prefixSize : prefixSize+n]
 	if !utf8.Valid(hdr) {
 		i := 0
 		for i < len(hdr) {
@@ -52,9 +90,8 @@ func decode(b []byte, file string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	bufStart := int64(prefixSize + n)
-	buf := b[bufStart:]
-	bufLen := int64(len(buf))
+	bufStart := int64(prefixSize + len(hdr))
+	bufLen := size - bufStart
 
 	// Each entry on its own: offsets within the buffer, size matching the
 	// shape. Done before the coverage check so that the message names the
@@ -99,17 +136,49 @@ func decode(b []byte, file string) (*File, error) {
 	if pos != bufLen {
 		return nil, fail(bufStart+pos, "%d bytes after the end of the last tensor's data; the tensors must cover the buffer exactly (corrupt file, or data_offsets wrong?)", bufLen-pos)
 	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.name
+	}
+	sums, err := parseChecksums(h.metadata, names)
+	if err != nil {
+		return nil, &FormatError{File: file, Offset: -1, Msg: err.Error()}
+	}
+	return &layout{entries: entries, metadata: h.metadata, bufStart: bufStart, bufLen: bufLen, sums: sums}, nil
+}
 
+// read reads the data buffer from r, which must hold exactly l.bufLen
+// bytes, checks each tensor's checksum if the file records them, and
+// returns the File. Its one allocation proportional to the file is the
+// tensors' data (bufLen bytes): the bytes go through a fixed buffer.
+func (l *layout) read(r io.Reader, file string) (*File, error) {
 	// One allocation for all the data, sliced per tensor with a capped
 	// capacity so that appending to one tensor cannot overwrite the next.
 	// bufLen is a multiple of 4 here: it is a sum of 4*elems.
-	data := make([]float32, bufLen/f32Size)
-	for i := range data {
-		data[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[i*f32Size:]))
-	}
-	f := &File{Tensors: make([]Tensor, len(entries)), Metadata: h.metadata}
-	for i, e := range entries {
+	data := make([]float32, l.bufLen/f32Size)
+	chunk := make([]byte, min(64<<10, l.bufLen))
+	f := &File{Tensors: make([]Tensor, len(l.entries)), Metadata: l.metadata}
+	for i, e := range l.entries {
 		lo, hi := e.begin/f32Size, e.end/f32Size
+		crc := uint32(0)
+		for k := lo; k < hi; {
+			n := min(int64(len(chunk))/f32Size, hi-k)
+			b := chunk[:n*f32Size]
+			if _, err := io.ReadFull(r, b); err != nil {
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					return nil, &FormatError{File: file, Offset: l.bufStart + k*f32Size, Msg: fmt.Sprintf("tensor %q: the file ends inside its data (was it truncated while being read?)", e.name)}
+				}
+				return nil, fmt.Errorf("safetensors: %s: reading tensor %q: %w", file, e.name, err)
+			}
+			crc = crc32.Update(crc, castagnoli, b)
+			for j := range n {
+				data[k+j] = math.Float32frombits(binary.LittleEndian.Uint32(b[j*f32Size:]))
+			}
+			k += n
+		}
+		if want, ok := l.sums[e.name]; ok && crc != want {
+			return nil, &FormatError{File: file, Offset: l.bufStart + e.begin, Msg: fmt.Sprintf("tensor %q: its data has CRC-32C %08x, but the metadata records %08x (corrupted data, or tensors moved?)", e.name, crc, want)}
+		}
 		f.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: data[lo:hi:hi]}
 	}
 	return f, nil

@@ -52,11 +52,35 @@
 //   - the tensors, in offset order, cover the buffer exactly: the first
 //     starts at 0, each starts where the previous ends (no overlap, no gap)
 //     and the last ends at the end of the file (no trailing bytes);
-//   - "__metadata__", if present, is an object of strings (or null).
+//   - "__metadata__", if present, is an object of strings (or null);
+//   - checksums recorded in the metadata (see below), if any, are one per
+//     tensor and match the data.
+//
+// # Reading files
+//
+// [ReadFile] reads only what the header declares and checks first: it
+// refuses anything but a regular file (a FIFO, /dev/zero, a directory)
+// before opening it, reads the 8-byte length and the header, checks every
+// declared size against the file's size, and only then reads the tensor
+// data, in one allocation of exactly the declared size. A file extended to
+// 64 GiB, or one that is a hole, is refused after reading its header.
+// [ReadFileMax] also refuses data larger than the caller expects, and
+// [ReadMetadata] reads the header alone.
+//
+// # Checksums
+//
+// The format has none, so a bit flipped in the data, or two tensors of the
+// same size whose data_offsets were exchanged, decode as valid files.
+// [File.SetChecksums] records the CRC-32C of every tensor's bytes in the
+// metadata, under "crc32c." followed by the tensor's name; Decode and
+// ReadFile then verify every tensor and refuse one that does not match.
+// Files without these keys (from other writers) are read unverified:
+// [File.HasChecksums] tells the caller which it got.
 //
 // [Encode] checks the in-memory [File] the same way before writing a byte:
 // names non-empty, unique, valid UTF-8 and not "__metadata__"; shapes
-// non-negative; len(Data) equal to the product of Shape. What Encode writes,
+// non-negative; len(Data) equal to the product of Shape; recorded checksums
+// complete and matching. What Encode writes,
 // Decode accepts, and the round trip is bit for bit (NaN payloads and -0
 // included).
 //

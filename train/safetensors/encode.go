@@ -18,8 +18,10 @@ import (
 // Encode first checks f and returns an *EncodeError, having written
 // nothing, if a name is empty, repeated, not valid UTF-8 or "__metadata__",
 // if a shape has a negative dimension, or if len(Data) is not the product of
-// Shape. An error from w is returned wrapped, with w possibly holding part
-// of the file: use WriteFile to replace a file safely.
+// Shape, or if the metadata records checksums (see SetChecksums) that are
+// incomplete or do not match the data. An error from w is returned wrapped,
+// with w possibly holding part of the file: use WriteFile to replace a file
+// safely.
 func Encode(w io.Writer, f *File) error {
 	hdr, err := encodeHeader(f)
 	if err != nil {
@@ -101,6 +103,12 @@ func encodeHeader(f *File) ([]byte, error) {
 		}
 		offsets[i] = [2]int64{pos, pos + elems*f32Size}
 		pos += elems * f32Size
+	}
+	if err := checkChecksums(f); err != nil {
+		if _, ok := err.(*EncodeError); ok {
+			return nil, err
+		}
+		return nil, bad("", "%v", err)
 	}
 	keys := make([]string, 0, len(f.Metadata))
 	for k, v := range f.Metadata {

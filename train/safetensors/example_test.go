@@ -1,6 +1,7 @@
 package safetensors_test
 
 import (
+	"bytes"
 	"fmt"
 	"log"
 	"os"
@@ -62,4 +63,24 @@ func ExampleDecode() {
 	// Output:
 	// x [1] <nil>
 	// safetensors: tensor "x": data_offsets [0,4] end past the 3-byte data buffer (truncated file?) (at byte 9)
+}
+
+// Checksums make a file whose data changed (a flipped bit, tensors whose
+// offsets were exchanged) an error instead of a silently different model.
+func ExampleFile_SetChecksums() {
+	f := &safetensors.File{Tensors: []safetensors.Tensor{
+		{Name: "a", Shape: []int{2}, Data: []float32{1, 2}},
+		{Name: "b", Shape: []int{2}, Data: []float32{3, 4}},
+	}}
+	f.SetChecksums()
+	var buf bytes.Buffer
+	if err := safetensors.Encode(&buf, f); err != nil {
+		log.Fatal(err)
+	}
+	b := buf.Bytes()
+	b[len(b)-1] ^= 0x40 // a bit of b's last element
+	_, err := safetensors.Decode(b)
+	fmt.Println(err)
+	// Output:
+	// safetensors: tensor "b": its data has CRC-32C 4ebe7936, but the metadata records 0fc5648a (corrupted data, or tensors moved?) (at byte 192)
 }

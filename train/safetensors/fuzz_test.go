@@ -2,6 +2,9 @@ package safetensors
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"math"
 	"runtime"
 	"testing"
 )
@@ -12,7 +15,9 @@ import (
 // byte for byte.
 func FuzzDecode(f *testing.F) {
 	var buf bytes.Buffer
-	for _, file := range []*File{sampleFile(), {}, {Metadata: map[string]string{"a": "b"}}} {
+	summed := sampleFile()
+	summed.SetChecksums()
+	for _, file := range []*File{sampleFile(), {}, {Metadata: map[string]string{"a": "b"}}, summed} {
 		buf.Reset()
 		if err := Encode(&buf, file); err != nil {
 			f.Fatal(err)
@@ -25,6 +30,9 @@ func FuzzDecode(f *testing.F) {
 		corrupt := append([]byte(nil), good...)
 		corrupt[12] = '}' // corrupted header
 		f.Add(corrupt)
+		flipped := append([]byte(nil), good...)
+		flipped[len(flipped)-1] ^= 1 // a bit of the data: refused when checksummed
+		f.Add(flipped)
 	}
 	f.Add(build(specHeader, f32s(1, 2, 3, 4)))
 	for _, c := range decodeErrorCases {
@@ -35,6 +43,21 @@ func FuzzDecode(f *testing.F) {
 		runtime.ReadMemStats(&before)
 		got, err := Decode(b)
 		runtime.ReadMemStats(&after)
+		streamed, serr := decodeStream(b)
+		if (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
+			t.Fatalf("Decode and ReadFile's streaming path disagree: %v, %v", err, serr)
+		}
+		if err == nil {
+			if msg, ok := equalFiles(got, streamed); !ok {
+				t.Fatalf("Decode and ReadFile's streaming path disagree: %s", msg)
+			}
+			// Accepted checksums match the data, computed independently.
+			for _, tn := range got.Tensors {
+				if v, ok := got.Metadata[ChecksumPrefix+tn.Name]; ok && v != formatChecksum(crcOfBytes(tn.Data)) {
+					t.Fatalf("tensor %q: accepted with checksum %s, data's is %08x", tn.Name, v, crcOfBytes(tn.Data))
+				}
+			}
+		}
 		// The bound: header structures cost a few bytes per header byte,
 		// the data a copy of the buffer. The constant covers map buckets
 		// and the fuzzer's own bookkeeping.
@@ -66,4 +89,25 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("encoding is not stable: %v", err)
 		}
 	})
+}
+
+// decodeStream decodes b as ReadFile does a file: prefix and header read
+// first, then the data through a reader.
+func decodeStream(b []byte) (*File, error) {
+	r := bytes.NewReader(b)
+	l, err := readLayout(r, int64(len(b)), "")
+	if err != nil {
+		return nil, err
+	}
+	return l.read(r, "")
+}
+
+// crcOfBytes is the CRC-32C of data's little-endian bytes, computed in one
+// piece (Checksum goes through a buffer).
+func crcOfBytes(data []float32) uint32 {
+	b := make([]byte, 0, 4*len(data))
+	for _, v := range data {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli))
 }

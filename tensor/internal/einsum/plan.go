@@ -21,8 +21,9 @@ type Plan struct {
 	out      []int // output labels, in order
 	outShape []int
 	outLen   int
-	zero     bool   // some label the operands use has size 0: the output is empty or zeros
-	steps    []step // empty: the output is a strided copy of operand 0
+	maxLen   float64 // elements of the largest of the output and the steps' results
+	zero     bool    // some label the operands use has size 0: the output is empty or zeros
+	steps    []step  // empty: the output is a strided copy of operand 0
 
 	work freelist.List[workspace]
 
@@ -55,6 +56,7 @@ func newPlan(eq string, shapes, dims [][]int, size, out []int) *Plan {
 		p.outLen *= size[l]
 	}
 	p.outShape = append([]int{}, p.outShape...) // never nil: a scalar has shape []
+	p.maxLen = p.numel(out)
 	p.ops = make([]operandSpec, len(dims))
 	for i, dl := range dims {
 		o := &p.ops[i]
@@ -112,6 +114,7 @@ func (p *Plan) schedule() {
 		return false
 	}
 	add := func(s step, labels []int) value {
+		p.maxLen = max(p.maxLen, p.numel(labels))
 		p.steps = append(p.steps, s)
 		return value{nops + len(p.steps) - 1, labels}
 	}
@@ -192,6 +195,14 @@ func union(a, b []int) []int { return slices.Compact(sorted(append(append([]int{
 // OutShape returns the shape of the output (a new slice; empty for a
 // scalar).
 func (p *Plan) OutShape() []int { return append([]int{}, p.outShape...) }
+
+// MaxLen returns the number of elements of the largest array Run fills:
+// the output or a step's result (the scratch copies of operands are no
+// larger than what they copy). It is a float64, exact up to 2^53, because
+// a plan may describe arrays whose size overflows an int: a caller bounds
+// it before calling Run, which would allocate them. OutLen is meaningful
+// only when MaxLen fits in an int.
+func (p *Plan) MaxLen() float64 { return p.maxLen }
 
 // OutLen returns the number of elements of the output.
 func (p *Plan) OutLen() int { return p.outLen }
