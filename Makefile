@@ -85,9 +85,9 @@ test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
 # race was there), except training, whose generic MLP under -race costs a
 # minute and a half and whose goroutines (loader, pool) are the same at
 # every level.
-RACE_PKGS    = ./bench ./internal/parallel ./optim ./train/data
+RACE_PKGS    = ./bench ./internal/parallel ./optim ./train/data ./train/dist
 RACE_KERNELS = Threads|Concurrent|Team|NextTask|Peaks
-RACE_TRAIN   = ThreadsBitwise|ResumeBitwise
+RACE_TRAIN   = ThreadsBitwise|ResumeBitwise|TeamStep|Distributed
 
 test-race: ## go test -race where goroutines run, at the best level and at generic (where the detector sees the pure-Go loops).
 	@set -e; for isa in $(sort $(firstword $(LEVELS)) generic); do \
