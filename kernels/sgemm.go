@@ -360,13 +360,9 @@ func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
 // beside them. Rows first keeps an A micro-panel in L1 while the B
 // micro-panels stream from L2, and sweeps C along its rows, which the
 // hardware prefetchers follow (as BLIS's skx kernel keeps its broadcast
-// operand in L1). Measured at 1024^3, one thread, median of interleaved
-// rounds: on a 48 KiB-L1, 2 MiB-L2 Xeon at AVX-512 (32 KiB B panels) rows
-// first 154-165 GFLOP/s, columns first 135-160; on Zen 4 (32 KiB L1, 1 MiB
-// L2) the 16 KiB AVX2 panels ran within 3% either way, columns first ahead
-// in three of four runs (3-9% ahead while rows first still packed A once
-// per L2 block), and the AVX-512 ones within 0-3% either way; on Zen 3
-// (512 KiB L2) rows first over an L2-sized B block was 40% slower.
+// operand in L1). Rows first won where a B panel fills most of L1 (AVX-512
+// on a 48 KiB L1), the two orders tied where it fits, and rows first lost
+// where L2 is small (docs/performance.md, "GEMM loop order").
 func gemmRowsFirst(nr int) bool {
 	return gemmNCL2 > 0 && nr*mc.GemmKC*4 > gemmL1/2
 }

@@ -8,9 +8,9 @@ import (
 // The transposed NT product. C = A·Bᵀ with few rows m and many columns n
 // (the forward pass X·Wᵀ of a linear layer, X a batch of m rows, W
 // [out, in]) packs all n x k of B transposed, while each packed float is
-// then used only m times: at m = 64, n = 512, k = 784 on Zen 4 (AVX-512,
-// one thread) the product ran at 87% of the FMA roof with the pack, the
-// transposed one below at 94% without it; GemmPackBT is shuffle-bound. Its
+// then used only m times, and GemmPackBT is shuffle-bound, so that the
+// transposed product below runs closer to the FMA roof
+// (docs/performance.md, "the transposed product"). Its
 // transpose Cᵀ = B·Aᵀ reads B = W in place as its row-major A (no packing:
 // alpha 1, and at most two of its micro-panels of columns, m <= 2*NR), packs
 // only the m x k of A transposed as its B, and leaves Cᵀ, n x m, to be
