@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/vecgrad/vecgrad/internal/freelist"
@@ -89,7 +90,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads}
 	j.kern = gemmKernelFor(j.lv, n)
 	if transA && !transB && alpha == 1 {
-		if kern, ok := gemmKernelTN(j.lv, n); ok {
+		if kern, ok := gemmKernelTN(j.kern, n); ok {
 			j.kern = kern
 		}
 	}
@@ -208,14 +209,14 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 // B is not transposed and the band has a single MC block, B is read in
 // place (packing it would cost a copy used once).
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
-	if j.kern.tn {
+	if j.kern.microTN != nil {
 		j.blockTN(i0, i1, j0, j1)
 		return
 	}
 	buf := gemmBufs.Get()
 	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
-	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
+	narrow := j.kern.colsHeight(j.mr)
 	direct := j.readsBInPlace(i1 - i0)
 	rowsFirst := !direct && gemmRowsFirst(nr)
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
@@ -226,7 +227,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// micro-panel (GemmMicro*PackB reads the panel in place and stores the
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
-	fused := !direct && !j.transB && gemmHasMicroPackB(j.kern)
+	fused := !direct && !j.transB && j.kern.microPackB != nil
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
@@ -344,7 +345,7 @@ func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
 			b := j.b[pc*ldb+col:][:(kc-1)*ldb+cols]
 			for i := i0; i < i1; i += j.mr {
 				rows := min(j.mr, i1-i)
-				gemmMicroTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc+col:][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
+				j.kern.microTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc+col:][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
 			}
 		}
 	}
@@ -375,7 +376,7 @@ func gemmRowsFirst(nr int) bool {
 // rows onto a few L1 sets (a multiple of 256 floats does, and halves the
 // kernel's speed).
 func (j *gemmJob) readsBInPlace(rows int) bool {
-	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
+	narrow := j.kern.colsHeight(j.mr)
 	return !j.transB && (rows <= gemmMC || narrow) && j.ldb%256 != 0
 }
 
@@ -408,8 +409,8 @@ const gemmStripFMAs = 1 << 21
 // strip computes tiles full tiles in a row: tile t reads the A panel at
 // a[t*aStep:] (packed where lda is 0, else mr rows in place at stride lda)
 // and the B panel at b[t*bStep:] (rows at stride ldb) and computes the tile
-// of C at (row+t*dRow, col+t*dCol). It makes one gemmMicroStrip call per
-// gemmStripFMAs of work where the level has a strip kernel, else one
+// of C at (row+t*dRow, col+t*dCol). It makes one call of the kernel's
+// strip form per gemmStripFMAs of work where it has one, else one
 // gemmMicro call per tile: the same kernel, so the same arithmetic, either
 // way, but Go's per-tile call overhead (9% of an AVX2 1024^3 product) paid
 // once per strip.
@@ -427,7 +428,8 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
 		off := (row+t0*dRow)*ldc + col + t0*dCol
 		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
-		if gemmMicroStrip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load) {
+		if j.kern.strip != nil {
+			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load)
 			continue
 		}
 		for t := range n {
@@ -441,7 +443,7 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 // valid part of C (zeros around it), whose valid part is copied back: the
 // same kernel, so the same arithmetic, without touching C beyond its edge.
 // With pack non-nil, B is a full panel read in place and also packed into
-// pack (gemmMicroPackB).
+// pack (the kernel's microPackB form).
 func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack []float32, kc, row, rows, col, cols int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
@@ -450,18 +452,17 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 		return
 	}
 	// The column-masked narrow tile runs any column edge in place.
-	if pack == nil && gemmColsHeight(j.kern, rows) {
+	if pack == nil && j.kern.colsHeight(rows) {
 		off := row*ldc + col
-		gemmMicroCols(j.kern, rows, kc, ap, lda, bp, ldb, j.c[off:off+(rows-1)*ldc+cols], ldc, beta, load, cols)
+		j.kern.cols(j.kern, rows, kc, ap, lda, bp, ldb, j.c[off:off+(rows-1)*ldc+cols], ldc, beta, load, cols)
 		return
 	}
 	// A last row panel of an edge tile's height runs in place on it (the
 	// same fma chains as the full tile's rows: the same result).
-	if cols == nr && pack == nil && lda == 0 {
+	if cols == nr && pack == nil && lda == 0 && j.kern.edgeHeight(rows) {
 		off := row*ldc + col
-		if gemmMicroEdge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load) {
-			return
-		}
+		j.kern.edge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load)
+		return
 	}
 	if load != 0 {
 		clear(tmp)
@@ -475,15 +476,16 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 	}
 }
 
-// micro is gemmMicro, or gemmMicroPackB where pack is non-nil, or for the
-// column-masked narrow tile gemmMicroCols on the first cols columns (B may
-// be a partial panel read in place).
+// micro is gemmMicro, or the microPackB form where pack is non-nil, or for
+// the column-masked narrow tile its cols form on the first cols columns (B
+// may be a partial panel read in place).
 func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pack, c []float32, ldc int, beta float32, load, cols int) {
-	if gemmMicroCols(j.kern, j.mr, kc, ap, lda, bp, ldb, c, ldc, beta, load, cols) {
+	if j.kern.cols != nil {
+		j.kern.cols(j.kern, j.mr, kc, ap, lda, bp, ldb, c, ldc, beta, load, cols)
 		return
 	}
 	if pack != nil {
-		gemmMicroPackB(j.kern, kc, ap, lda, bp, ldb, pack[:kc*j.nr], c, ldc, beta, load)
+		j.kern.microPackB(j.kern, kc, ap, lda, bp, ldb, pack[:kc*j.nr], c, ldc, beta, load)
 		return
 	}
 	gemmMicro(j.kern, kc, ap, lda, bp, ldb, c, ldc, beta, load)
@@ -498,13 +500,16 @@ func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pa
 func (j *gemmJob) packABlock(dst []float32, row, rows, pc, kc int) {
 	mr := j.mr
 	full := rows / mr
-	if !j.rowsA && full > 0 && !j.packPanelsAsm(dst, mr, kc, full, func(q0, np int, d []float32) bool {
-		r0 := row + q0*mr
-		if j.transA {
-			return gemmPackA(j.kern, true, d, j.a[pc*j.lda+r0:][:(kc-1)*j.lda+np*mr], j.lda, kc, np, j.alpha)
-		}
-		return gemmPackA(j.kern, false, d, j.a[r0*j.lda+pc:][:(np*mr-1)*j.lda+kc], j.lda, kc, np, j.alpha)
-	}) {
+	if pack := j.kern.packA; !j.rowsA && full > 0 && pack != nil {
+		j.packPanelsAsm(dst, mr, kc, full, func(q0, np int, d []float32) {
+			r0 := row + q0*mr
+			if j.transA {
+				pack(j.kern, true, d, j.a[pc*j.lda+r0:][:(kc-1)*j.lda+np*mr], j.lda, kc, np, j.alpha)
+				return
+			}
+			pack(j.kern, false, d, j.a[r0*j.lda+pc:][:(np*mr-1)*j.lda+kc], j.lda, kc, np, j.alpha)
+		})
+	} else if !j.rowsA {
 		for q := 0; q < full; q++ {
 			j.packA(dst[q*mr*kc:(q+1)*mr*kc], row+q*mr, mr, pc, kc)
 		}
@@ -518,7 +523,7 @@ func (j *gemmJob) packABlock(dst []float32, row, rows, pc, kc int) {
 // where the job reads A in place (rowsA): full panels, and the narrow
 // tile's edge heights.
 func (j *gemmJob) inPlaceRows(rows int) bool {
-	return rows == j.mr || gemmColsHeight(j.kern, rows)
+	return rows == j.mr || j.kern.colsHeight(rows)
 }
 
 // packA writes alpha*op(A)[row:row+rows, pc:pc+kc] as one k-major
@@ -537,7 +542,8 @@ func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
 	// (GemmTranspose where the level has it: at most 24 x 256 floats), a
 	// bit-exact copy: a signalling NaN stays signalling, where 1*a would
 	// quiet it, the same NaN to the micro-kernel's fma.
-	if !j.transA && alpha == 1 && gemmTransposeAsm(j.lv, dst, mr, j.a[row*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda, rows, kc) {
+	if t := j.kern.transpose; !j.transA && alpha == 1 && t != nil {
+		t(j.lv, dst, mr, j.a[row*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda, rows, kc)
 		return
 	}
 	d := unsafe.Pointer(unsafe.SliceData(dst))
@@ -577,7 +583,8 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 		clear(dst)
 	}
 	if j.transB { // op(B)(p, c) = b[c*ldb + p]
-		if gemmTransposeAsm(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc) {
+		if t := j.kern.transpose; t != nil {
+			t(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc)
 			return
 		}
 		d := unsafe.Pointer(unsafe.SliceData(dst))
@@ -608,21 +615,19 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 // goes through packB.
 func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 	nr := j.nr
-	if j.transB && nc >= nr {
+	if pack := j.kern.packBT; j.transB && nc >= nr && pack != nil {
 		// Full panels of transposed B: panel q is the transpose of the nr x kc
 		// block at rows col+q*nr of the stored B, GemmPackBT where the level
 		// has it (at most ChunkLen floats, whole panels, per call).
 		panels := nc / nr
-		asmDone := j.packPanelsAsm(dst, nr, kc, panels, func(q0, np int, d []float32) bool {
+		j.packPanelsAsm(dst, nr, kc, panels, func(q0, np int, d []float32) {
 			off := (col+q0*nr)*j.ldb + pc
-			return gemmPackBT(j.kern, d, j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
+			pack(j.kern, d, j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
 		})
-		if asmDone {
-			if r := nc % nr; r != 0 {
-				j.packB(dst[panels*nr*kc:][:nr*kc], pc, kc, col+panels*nr, r)
-			}
-			return
+		if r := nc % nr; r != 0 {
+			j.packB(dst[panels*nr*kc:][:nr*kc], pc, kc, col+panels*nr, r)
 		}
+		return
 	}
 	if j.transB || nc%nr != 0 {
 		for jr := 0; jr < nc; jr += nr {
@@ -630,10 +635,11 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 		}
 		return
 	}
-	if j.packPanelsAsm(dst, nr, kc, nc/nr, func(q0, np int, d []float32) bool {
-		off := pc*j.ldb + col + q0*nr
-		return gemmPackB(j.kern, d, j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
-	}) {
+	if pack := j.kern.packB; pack != nil {
+		j.packPanelsAsm(dst, nr, kc, nc/nr, func(q0, np int, d []float32) {
+			off := pc*j.ldb + col + q0*nr
+			pack(j.kern, d, j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
+		})
 		return
 	}
 	const rowsAtOnce = 8
@@ -649,19 +655,14 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 
 // packPanelsAsm packs panels full micro-panels, width (mr or nr) by kc
 // floats each, into dst with an assembly packer, at most ChunkLen floats
-// (whole panels) per call: call(q0, np, d) packs panels q0..q0+np-1 into d
-// and reports false where the level has no assembly for it, which
-// packPanelsAsm returns (before packing anything, since the level is fixed
-// for the whole job).
-func (j *gemmJob) packPanelsAsm(dst []float32, width, kc, panels int, call func(q0, np int, d []float32) bool) bool {
+// (whole panels) per call, since Go cannot preempt assembly: call(q0, np,
+// d) packs panels q0..q0+np-1 into d with the kernel's packing form.
+func (j *gemmJob) packPanelsAsm(dst []float32, width, kc, panels int, call func(q0, np int, d []float32)) {
 	perCall := max(1, mc.ChunkLen/(kc*width))
 	for q0 := 0; q0 < panels; q0 += perCall {
 		np := min(perCall, panels-q0)
-		if !call(q0, np, dst[q0*kc*width:][:np*kc*width]) {
-			return false
-		}
+		call(q0, np, dst[q0*kc*width:][:np*kc*width])
 	}
-	return true
 }
 
 // copyRow copies one row of a micro-panel (at most one tile width) in
@@ -680,14 +681,79 @@ func copyRow(dst, src []float32) {
 	}
 }
 
-// gemmKernel names a micro-kernel: its level, tile, and whether it has an
-// in-place-A form (gemmMicro's lda > 0).
+// gemmKernel describes a micro-kernel, chosen once per product
+// (gemmKernelFor, then gemmKernelTN): its level, its tile, and in
+// gemmForms what the level has for it beside gemmMicro. The driver tests
+// the forms; the functions behind them switch directly over the assembly
+// (dispatch_amd64.go), and a level without a form leaves it nil rather
+// than holding a stub.
 type gemmKernel struct {
-	lv     level
-	mr, nr int
-	narrow bool // the level's narrow tile, for products with few columns
-	rowsA  bool
-	tn     bool // the narrow TN tile (gemmKernelTN): A and B in place, blockTN
+	lv         level
+	mr, nr     int
+	narrow     bool // the level's narrow tile, for products with few columns
+	rowsA      bool // gemmMicro and strip also read A in place (lda > 0)
+	*gemmForms      // never nil: gemmNoForms where the level has none
+}
+
+// gemmForms are a micro-kernel's assembly forms beside gemmMicro, each nil
+// where the level lacks it; the driver then does the work in Go (packing),
+// tile by tile (strip), in a pass of its own (microPackB), through a
+// temporary tile (edge, cols), or on the wide path (microTN, transpose).
+type gemmForms struct {
+	// packA packs full micro-panels of alpha*op(A) (GemmPackA, GemmPackAT),
+	// packB and packBT full micro-panels of B and of transposed B
+	// (GemmPackB, GemmPackBT); see the functions set here for the cuts.
+	packA         func(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32)
+	packB, packBT func(k gemmKernel, dst, b []float32, ldb, kc, panels int)
+	// strip runs tiles full tiles in a row in one call (GemmStrip*).
+	strip func(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int)
+	// microPackB is gemmMicro that also packs the B panel it reads in place
+	// (GemmMicro*PackB): B packing fused into each panel's first tile.
+	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)
+	// edge runs an edge tile of a height in edgeRows on a packed partial A
+	// panel, in place on C.
+	edge     func(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int)
+	edgeRows []int
+	// cols runs the column-masked narrow tile on a row panel of mr or
+	// colsRows rows and any number of columns up to nr, in place on C.
+	cols     func(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int)
+	colsRows []int
+	// tn is the level's narrow TN tile (C = Aᵀ·B, alpha 1, n <=
+	// gemmTNMaxCols), whose microTN reads A and B in place (blockTN).
+	tn      *gemmKernel
+	microTN func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int)
+	// transpose is the level's GemmTranspose (gemmTranspose's cuts).
+	transpose func(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int)
+}
+
+// gemmNoForms is the forms of a level with gemmMicro alone.
+var gemmNoForms = &gemmForms{}
+
+// gemmTNMaxCols is the most columns of C a narrow TN tile serves (AVX2's
+// 5-column tile in blocks).
+const gemmTNMaxCols = mc.GemmNRNarrowTNAVX512
+
+// gemmKernelTN returns k's level's narrow TN tile for a product C = Aᵀ·B
+// (alpha 1, B not transposed) of n columns, if it has one. Its lanes run
+// along the rows of C, which in a TN product are consecutive floats of A,
+// so A is read where it lies and every lane works, where the wide tiles
+// pack Aᵀ and use n of their 16 or 32 columns.
+func gemmKernelTN(k gemmKernel, n int) (gemmKernel, bool) {
+	if k.tn == nil || n > gemmTNMaxCols {
+		return gemmKernel{}, false
+	}
+	return *k.tn, true
+}
+
+// colsHeight reports whether k's column-masked form (cols) runs a row
+// panel of rows rows.
+func (k gemmKernel) colsHeight(rows int) bool {
+	return k.cols != nil && (rows == k.mr || slices.Contains(k.colsRows, rows))
+}
+
+// edgeHeight reports whether k has an edge tile (edge) of rows rows.
+func (k gemmKernel) edgeHeight(rows int) bool {
+	return k.edge != nil && slices.Contains(k.edgeRows, rows)
 }
 
 // gemmTask is one band of a job, or a place in its team, or a place in an

@@ -46,6 +46,12 @@ const (
 	gemmMaxMR                    = 24
 )
 
+// gemmGenericKernel is the generic level's kernel (reported as level lv):
+// gemmMicroGeneric alone, every other step in Go.
+func gemmGenericKernel(lv level) gemmKernel {
+	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR, gemmForms: gemmNoForms}
+}
+
 // scaleBeta is beta*c, with beta == 0 giving 0 whatever c holds (BLAS).
 func scaleBeta(beta, c float32) float32 {
 	if beta == 0 {

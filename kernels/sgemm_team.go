@@ -30,7 +30,7 @@ import (
 
 // gemmTeamMinRowTasks is the fewest row tasks per thread for team mode:
 // below it the dynamic split has little to balance and a static band
-// keeps B packing fused into the first tile (gemmMicroPackB). Team mode
+// keeps B packing fused into the first tile (gemmForms.microPackB). Team mode
 // lost at 5 tasks per thread and won from 8 (docs/performance.md).
 const gemmTeamMinRowTasks = 6
 
@@ -74,7 +74,7 @@ var gemmTeamRuns atomic.Int64
 func (j *gemmJob) teamSize(threads int, byRows bool) int {
 	threads = min(threads, runtime.GOMAXPROCS(0))
 	switch {
-	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow, j.kern.tn:
+	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow, j.kern.microTN != nil:
 		return 0
 	case j.m < threads*gemmTeamMinRowTasks*j.teamRows():
 		return 0
