@@ -207,7 +207,8 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 // nest jc (NC) > pc (KC) > ic (MC) > jr (NR) > ir (MR), or, rows first,
 // jc (NC) > pc > ic > L2 block of B > ir > jr, around the micro-kernel. When
 // B is not transposed and the band has a single MC block, B is read in
-// place (packing it would cost a copy used once).
+// place (packing it would cost a copy used once). The loops inside one MC
+// block of A and one KC x NC block of B are gemmSweep's.
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	if j.kern.microTN != nil {
 		j.blockTN(i0, i1, j0, j1)
@@ -216,9 +217,8 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	buf := gemmBufs.Get()
 	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
-	narrow := j.kern.colsHeight(j.mr)
-	direct := j.readsBInPlace(i1 - i0)
-	rowsFirst := !direct && gemmRowsFirst(nr)
+	s := gemmSweep{j: j, buf: buf, narrow: j.kern.colsHeight(j.mr), direct: j.readsBInPlace(i1 - i0)}
+	rowsFirst := !s.direct && gemmRowsFirst(nr)
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
 	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
 	buf.edge = grow(buf.edge, nr*kcMax)
@@ -227,105 +227,150 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// micro-panel (GemmMicro*PackB reads the panel in place and stores the
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
-	fused := !direct && !j.transB && j.kern.microPackB != nil
+	s.fused = !s.direct && !j.transB && j.kern.microPackB != nil
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
 	// 2016 made one of 32).
 	ncBlk := balancedWidth(j1-j0, gemmNC, nr)
 	for jc := j0; jc < j1; jc += ncBlk {
-		nc := min(ncBlk, j1-jc)
-		// The L2 blocks of B that rows first sweeps in turn (one block of
-		// all nc columns when columns first).
-		l2Blk := nc
+		s.jc, s.nc = jc, min(ncBlk, j1-jc)
+		// The L2 blocks of B that rows first sweeps in turn.
+		l2Blk := s.nc
 		if rowsFirst {
-			l2Blk = balancedWidth(nc, gemmNCL2, nr)
+			l2Blk = balancedWidth(s.nc, gemmNCL2, nr)
 		}
 		for pc := 0; pc < j.k; pc += kcMax {
-			kc := min(kcMax, j.k-pc)
-			beta, load := j.blockBeta(pc)
-			switch {
-			case fused && nc%nr != 0: // the edge panel in Go (zero-padded)
-				j.packB(buf.b[nc/nr*nr*kc:][:nr*kc], pc, kc, jc+nc/nr*nr, nc%nr)
-			case fused:
-			case !direct:
-				j.packBBlock(buf.b, pc, kc, jc, nc)
-			case nc%nr != 0 && !narrow: // the edge panel is packed (zero-padded) once
-				j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
-			}
-			// bPanel is micro-panel jr of B: in place (a partial one only for
-			// the column-masked narrow tile), or packed.
-			bPanel := func(jr int) ([]float32, int) {
-				switch {
-				case !direct:
-					return buf.b[jr*kc : (jr+nr)*kc], nr
-				case jr+nr <= nc || narrow:
-					off := pc*j.ldb + jc + jr
-					return j.b[off : off+(kc-1)*j.ldb+min(nr, nc-jr)], j.ldb
-				}
-				return buf.edge[:kc*nr], nr
-			}
+			s.pc, s.kc = pc, min(kcMax, j.k-pc)
+			s.beta, s.load = j.blockBeta(pc)
+			s.packB()
 			for ic := i0; ic < i1; ic += gemmMC {
-				mcur := min(gemmMC, i1-ic)
-				j.packABlock(buf.a, ic, mcur, pc, kc)
-				// aPanel is micro-panel ir of A: packed, or in place.
-				aPanel := func(ir, rows int) ([]float32, int) {
-					if j.rowsA && j.inPlaceRows(rows) {
-						return j.a[(ic+ir)*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda
-					}
-					return buf.a[ir*kc : (ir+mr)*kc], 0
-				}
-				tileAt := func(ir, jr int) {
-					bp, ldb := bPanel(jr)
-					rows := min(mr, mcur-ir)
-					ap, lda := aPanel(ir, rows)
-					if fused && ic == i0 && ir == 0 && jr+nr <= nc {
-						// The panel's first tile: B in place, packed on the way.
-						off := pc*j.ldb + jc + jr
-						j.tile(buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, ic+ir, rows, jc+jr, nr, beta, load)
-						return
-					}
-					j.tile(buf.tile, ap, lda, bp, ldb, nil, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
-				}
-				// Runs of full tiles go to j.strip; the first tiles of fused
-				// B panels and partial tiles go through tileAt.
+				s.ic, s.mcur, s.first = ic, min(gemmMC, i1-ic), ic == i0
+				j.packABlock(buf.a, ic, s.mcur, pc, s.kc)
 				if rowsFirst {
-					for jb := 0; jb < nc; jb += l2Blk {
-						jEnd := min(jb+l2Blk, nc)
-						for ir := 0; ir < mcur; ir += mr {
-							jr := jb
-							if full := (jEnd - jb) / nr; full > 0 && ir+mr <= mcur && !(fused && ic == i0 && ir == 0) {
-								ap, lda := aPanel(ir, mr)
-								j.strip(full, kc, ap, lda, 0, buf.b[jb*kc:], nr, nr*kc, ic+ir, jc+jb, 0, nr, beta, load)
-								jr += full * nr
-							}
-							for ; jr < jEnd; jr += nr {
-								tileAt(ir, jr)
-							}
-						}
-					}
+					s.rowsFirst(l2Blk)
 				} else {
-					for jr := 0; jr < nc; jr += nr {
-						ir := 0
-						if fused && ic == i0 && jr+nr <= nc {
-							tileAt(0, jr) // packs the B panel the others read
-							ir = mr
-						}
-						if full := mcur / mr; full*mr > ir && jr+nr <= nc {
-							bp, ldb := bPanel(jr)
-							ap, lda, aStep := buf.a[ir*kc:], 0, mr*kc // the A panels in turn
-							if j.rowsA {
-								ap, lda, aStep = j.a[(ic+ir)*j.lda+pc:], j.lda, mr*j.lda
-							}
-							j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, ic+ir, jc+jr, mr, 0, beta, load)
-							ir = full * mr
-						}
-						for ; ir < mcur; ir += mr {
-							tileAt(ir, jr)
-						}
-					}
+					s.colsFirst()
 				}
 			}
+		}
+	}
+}
+
+// gemmSweep is one MC block of A (rows ic..ic+mcur) against one KC x NC
+// block of B (rows pc..pc+kc, columns jc..jc+nc) within a band: what the
+// two sweep orders and their tiles share.
+type gemmSweep struct {
+	j        *gemmJob
+	buf      *gemmBuffers
+	pc, kc   int
+	jc, nc   int
+	ic, mcur int
+	beta     float32
+	load     int
+	// direct: B read in place; fused: B packed by each full panel's first
+	// tile (in the band's first MC block, first); narrow: the
+	// column-masked narrow tile, which reads partial B panels in place.
+	direct, fused, narrow, first bool
+}
+
+// packB packs what the block of B needs packed before its tiles run: the
+// whole block, or only its zero-padded edge panel (fused packing, or B
+// read in place), or nothing.
+func (s *gemmSweep) packB() {
+	j, buf, nr, pc, kc, jc, nc := s.j, s.buf, s.j.nr, s.pc, s.kc, s.jc, s.nc
+	switch {
+	case s.fused && nc%nr != 0: // the edge panel in Go (zero-padded)
+		j.packB(buf.b[nc/nr*nr*kc:][:nr*kc], pc, kc, jc+nc/nr*nr, nc%nr)
+	case s.fused:
+	case !s.direct:
+		j.packBBlock(buf.b, pc, kc, jc, nc)
+	case nc%nr != 0 && !s.narrow: // the edge panel is packed (zero-padded) once
+		j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
+	}
+}
+
+// bPanel is micro-panel jr of B: in place (a partial one only for the
+// column-masked narrow tile), or packed.
+func (s *gemmSweep) bPanel(jr int) ([]float32, int) {
+	j, nr, kc := s.j, s.j.nr, s.kc
+	switch {
+	case !s.direct:
+		return s.buf.b[jr*kc : (jr+nr)*kc], nr
+	case jr+nr <= s.nc || s.narrow:
+		off := s.pc*j.ldb + s.jc + jr
+		return j.b[off : off+(kc-1)*j.ldb+min(nr, s.nc-jr)], j.ldb
+	}
+	return s.buf.edge[:kc*nr], nr
+}
+
+// aPanel is micro-panel ir (of rows rows) of A: packed, or in place.
+func (s *gemmSweep) aPanel(ir, rows int) ([]float32, int) {
+	j, kc := s.j, s.kc
+	if j.rowsA && j.inPlaceRows(rows) {
+		return j.a[(s.ic+ir)*j.lda+s.pc:][:(rows-1)*j.lda+kc], j.lda
+	}
+	return s.buf.a[ir*kc : (ir+j.mr)*kc], 0
+}
+
+// tileAt computes the tile at micro-panels ir of A and jr of B: a full B
+// panel's first tile with fused packing reads B in place and packs it.
+func (s *gemmSweep) tileAt(ir, jr int) {
+	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
+	bp, ldb := s.bPanel(jr)
+	rows := min(mr, s.mcur-ir)
+	ap, lda := s.aPanel(ir, rows)
+	if s.fused && s.first && ir == 0 && jr+nr <= s.nc {
+		off := s.pc*j.ldb + s.jc + jr
+		j.tile(s.buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, s.ic+ir, rows, s.jc+jr, nr, s.beta, s.load)
+		return
+	}
+	j.tile(s.buf.tile, ap, lda, bp, ldb, nil, kc, s.ic+ir, rows, s.jc+jr, min(nr, s.nc-jr), s.beta, s.load)
+}
+
+// rowsFirst sweeps the block one L2 block of B (l2Blk columns) at a time,
+// each row panel of A across it: runs of full tiles go to j.strip, the
+// first tiles of fused B panels and partial tiles through tileAt.
+func (s *gemmSweep) rowsFirst(l2Blk int) {
+	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
+	for jb := 0; jb < s.nc; jb += l2Blk {
+		jEnd := min(jb+l2Blk, s.nc)
+		for ir := 0; ir < s.mcur; ir += mr {
+			jr := jb
+			if full := (jEnd - jb) / nr; full > 0 && ir+mr <= s.mcur && !(s.fused && s.first && ir == 0) {
+				ap, lda := s.aPanel(ir, mr)
+				j.strip(full, kc, ap, lda, 0, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, 0, nr, s.beta, s.load)
+				jr += full * nr
+			}
+			for ; jr < jEnd; jr += nr {
+				s.tileAt(ir, jr)
+			}
+		}
+	}
+}
+
+// colsFirst sweeps the block one micro-panel of B at a time, every row
+// panel of A down it: the panel's first tile packs it where packing is
+// fused, then the full tiles go to j.strip, partial ones through tileAt.
+func (s *gemmSweep) colsFirst() {
+	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
+	for jr := 0; jr < s.nc; jr += nr {
+		ir := 0
+		if s.fused && s.first && jr+nr <= s.nc {
+			s.tileAt(0, jr) // packs the B panel the others read
+			ir = mr
+		}
+		if full := s.mcur / mr; full*mr > ir && jr+nr <= s.nc {
+			bp, ldb := s.bPanel(jr)
+			ap, lda, aStep := s.buf.a[ir*kc:], 0, mr*kc // the A panels in turn
+			if j.rowsA {
+				ap, lda, aStep = j.a[(s.ic+ir)*j.lda+s.pc:], j.lda, mr*j.lda
+			}
+			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load)
+			ir = full * mr
+		}
+		for ; ir < s.mcur; ir += mr {
+			s.tileAt(ir, jr)
 		}
 	}
 }
