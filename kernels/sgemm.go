@@ -150,7 +150,7 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	lv             level      // captured once: the tile shape must match the kernel
+	lv             level      // read once (isa.go's convention): the tile shape must match the kernel
 	threads        int        // the most goroutines the product may run on
 	kern           gemmKernel // the micro-kernel and its tile
 	mr, nr         int
