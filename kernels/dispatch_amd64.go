@@ -3,9 +3,10 @@
 package kernels
 
 import (
+	"fmt"
+
 	"github.com/vecgrad/vecgrad/asm"
 	mc "github.com/vecgrad/vecgrad/internal/mathconst"
-	"slices"
 )
 
 // The functions below are called with validated, non-empty arguments of at
@@ -179,43 +180,47 @@ func divPeak(iters int) int {
 	return divPeakGeneric(iters)
 }
 
+// The kernels of the AVX-512 and AVX2 levels and the forms each has
+// (gemmForms): the wide tiles have every form but the column-masked one;
+// the narrow AVX-512 tile has its column-masked form, A packing and the
+// transpose; the TN tiles their own call alone.
+var (
+	gemmTNAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX512,
+		gemmForms: &gemmForms{microTN: gemmTNAVX}}
+	gemmTNAVX2 = gemmKernel{lv: levelAVX2, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX2,
+		gemmForms: &gemmForms{microTN: gemmTNAVX}}
+	gemmWideAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true,
+		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX,
+			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX512,
+			tn: &gemmTNAVX512, transpose: gemmTransposeAVX}}
+	gemmNarrowAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true,
+		gemmForms: &gemmForms{packA: gemmPackAAVX, cols: gemmColsAVX, colsRows: mc.GemmEdgeRowsNarrowAVX512,
+			tn: &gemmTNAVX512, transpose: gemmTransposeAVX}}
+	gemmWideAVX2 = gemmKernel{lv: levelAVX2, mr: mc.GemmMRAVX2, nr: mc.GemmNRAVX2, rowsA: true,
+		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX,
+			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX2,
+			tn: &gemmTNAVX2, transpose: gemmTransposeAVX}}
+)
+
 // gemmKernelFor picks level lv's micro-kernel for a product with n
 // columns: AVX-512 has a 24x16 tile for narrow products (the classifier's
 // n = 10 would fill a third of a 32-wide tile).
 func gemmKernelFor(lv level, n int) gemmKernel {
 	switch {
 	case lv == levelAVX512 && n <= mc.GemmNRNarrowAVX512:
-		return gemmKernel{lv: lv, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true}
+		return gemmNarrowAVX512
 	case lv == levelAVX512:
-		return gemmKernel{lv: lv, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true}
+		return gemmWideAVX512
 	case lv == levelAVX2:
-		return gemmKernel{lv: lv, mr: mc.GemmMRAVX2, nr: mc.GemmNRAVX2, rowsA: true}
+		return gemmWideAVX2
 	}
-	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
+	return gemmGenericKernel(lv)
 }
 
-// gemmKernelTN picks level lv's narrow TN tile for a product C = Aᵀ·B
-// (alpha 1, B not transposed) of n <= 16 columns, if it has one:
-// GemmNarrowTN, 16 rows by up to 16 columns (AVX-512) or 5 (AVX2, in
-// column blocks). Its lanes run along the rows of C, which in a TN product
-// are consecutive floats of A, so A is read where it lies and every lane
-// works, where the wide tiles pack Aᵀ and use n of their 16 or 32 columns.
-func gemmKernelTN(lv level, n int) (gemmKernel, bool) {
-	if n > mc.GemmNRNarrowTNAVX512 {
-		return gemmKernel{}, false
-	}
-	switch lv {
-	case levelAVX512:
-		return gemmKernel{lv: lv, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX512, tn: true}, true
-	case levelAVX2:
-		return gemmKernel{lv: lv, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX2, tn: true}, true
-	}
-	return gemmKernel{}, false
-}
-
-// gemmMicroTN runs the narrow TN tile on rows x cols of C (a cut to
+// gemmTNAVX runs the narrow TN tile (GemmNarrowTN, 16 rows by up to 16
+// columns at AVX-512, 5 at AVX2) on rows x cols of C (a cut to
 // (kc-1)*lda+rows floats, b to (kc-1)*ldb+cols, c to (rows-1)*ldc+cols).
-func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int) {
+func gemmTNAVX(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int) {
 	if k.lv == levelAVX512 {
 		asm.GemmNarrowTNAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load, rows, cols)
 		return
@@ -229,7 +234,7 @@ func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb in
 func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
 	switch {
 	case k.lv == levelAVX512 && k.narrow:
-		gemmMicroCols(k, k.mr, kc, a, lda, b, ldb, c, ldc, beta, load, k.nr)
+		gemmColsAVX(k, k.mr, kc, a, lda, b, ldb, c, ldc, beta, load, k.nr)
 	case k.lv == levelAVX512 && lda > 0:
 		asm.GemmMicroRowsAAVX512(kc, &a[0], lda, &b[0], ldb, &c[0], ldc, beta, load)
 	case k.lv == levelAVX512:
@@ -243,92 +248,66 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 	}
 }
 
-// gemmMicroStrip runs level k's wide tile on tiles full tiles in a row in
-// one call (GemmStrip*, A packed where lda is 0, else in place at stride
-// lda): tile t reads the A panel at a[t*aStep:], the B panel at
+// gemmStripAVX runs the wide tile of k's level on tiles full tiles in a
+// row in one call (GemmStrip*, A packed where lda is 0, else in place at
+// stride lda): tile t reads the A panel at a[t*aStep:], the B panel at
 // b[t*bStep:] (rows at stride ldb) and writes the C tile at c[t*cStep:]
 // (rows at stride ldc), the slices cut by the driver to exactly what the
-// tiles read and write. It reports false, doing nothing, where the level
-// has no strip kernel (the narrow tile, generic).
-func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
+// tiles read and write.
+func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) {
 	switch {
-	case k.narrow:
-		return false
 	case k.lv == levelAVX512 && lda > 0:
 		asm.GemmStripRowsAAVX512(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
 	case k.lv == levelAVX512:
 		asm.GemmStripAVX512(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
-	case k.lv == levelAVX2 && lda > 0:
+	case lda > 0:
 		asm.GemmStripRowsAAVX2(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
-	case k.lv == levelAVX2:
+	default:
 		asm.GemmStripAVX2(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
-	default:
-		return false
 	}
-	return true
 }
 
-// gemmPackB packs the kc rows of panels full micro-panels of
+// gemmPackBAVX packs the kc rows of panels full micro-panels of
 // non-transposed B (b[p*ldb + q*nr + j], b cut to exactly those floats) into
-// dst (panel q at dst[q*kc*nr:], dst cut to panels*kc*nr) with level k's
-// assembly, reporting false where there is none (the narrow AVX-512 tile,
-// generic) so that the caller packs in Go.
-func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
-	switch {
-	case k.lv == levelAVX512 && !k.narrow:
+// dst (panel q at dst[q*kc*nr:], dst cut to panels*kc*nr) for the wide tile
+// of k's level.
+func gemmPackBAVX(k gemmKernel, dst, b []float32, ldb, kc, panels int) {
+	if k.lv == levelAVX512 {
 		asm.GemmPackBAVX512(&dst[0], &b[0], ldb, kc, panels)
-	case k.lv == levelAVX2:
-		asm.GemmPackBAVX2(&dst[0], &b[0], ldb, kc, panels)
-	default:
-		return false
+		return
 	}
-	return true
+	asm.GemmPackBAVX2(&dst[0], &b[0], ldb, kc, panels)
 }
 
-// gemmPackBT packs panels full micro-panels of transposed B (panel q is the
+// gemmPackBTAVX packs panels full micro-panels of transposed B (panel q is the
 // transpose of the nr x kc block at b[q*nr*ldb:], b cut to exactly the kc
-// floats of each of its panels*nr rows) into dst (cut to panels*kc*nr) with
-// level k's assembly, reporting false where there is none (the narrow
-// AVX-512 tile, generic) so that the caller packs in Go.
-func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool {
-	switch {
-	case k.lv == levelAVX512 && !k.narrow:
+// floats of each of its panels*nr rows) into dst (cut to panels*kc*nr) for
+// the wide tile of k's level.
+func gemmPackBTAVX(k gemmKernel, dst, b []float32, ldb, kc, panels int) {
+	if k.lv == levelAVX512 {
 		asm.GemmPackBTAVX512(&dst[0], &b[0], ldb, kc, panels)
-	case k.lv == levelAVX2:
-		asm.GemmPackBTAVX2(&dst[0], &b[0], ldb, kc, panels)
-	default:
-		return false
+		return
 	}
-	return true
+	asm.GemmPackBTAVX2(&dst[0], &b[0], ldb, kc, panels)
 }
 
-// gemmHasTranspose reports whether level lv has GemmTranspose.
-func gemmHasTranspose(lv level) bool { return lv == levelAVX512 || lv == levelAVX2 }
-
-// gemmTransposeAsm writes dst[j*ldd + i] = src[i*lds + j] for i < rows,
+// gemmTransposeAVX writes dst[j*ldd + i] = src[i*lds + j] for i < rows,
 // j < cols with level lv's GemmTranspose (src cut to exactly its rows x
-// cols floats, dst to its cols x rows, at most ChunkLen floats), reporting
-// false where the level has none.
-func gemmTransposeAsm(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) bool {
-	switch lv {
-	case levelAVX512:
+// cols floats, dst to its cols x rows, at most ChunkLen floats).
+func gemmTransposeAVX(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	if lv == levelAVX512 {
 		asm.GemmTransposeAVX512(&dst[0], ldd, &src[0], lds, rows, cols)
-	case levelAVX2:
-		asm.GemmTransposeAVX2(&dst[0], ldd, &src[0], lds, rows, cols)
-	default:
-		return false
+		return
 	}
-	return true
+	asm.GemmTransposeAVX2(&dst[0], ldd, &src[0], lds, rows, cols)
 }
 
-// gemmPackA packs panels full micro-panels of alpha*op(A) for level k's
-// packed micro-kernel (panel q at dst[q*kc*mr:], dst cut to panels*kc*mr):
-// A not transposed, rows q*mr+i at a[(q*mr+i)*lda:] (a cut to exactly the kc
+// gemmPackAAVX packs panels full micro-panels of alpha*op(A) for k's packed
+// micro-kernel (panel q at dst[q*kc*mr:], dst cut to panels*kc*mr): A not
+// transposed, rows q*mr+i at a[(q*mr+i)*lda:] (a cut to exactly the kc
 // floats of each of the panels*mr rows), or transposed, k step p at
 // a[p*lda:] (a cut to exactly the panels*mr floats of each of the kc rows).
-// It reports false where the level has no assembly (generic), so that the
-// caller packs in Go.
-func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
+func gemmPackAAVX(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) {
 	d, s := &dst[0], &a[0]
 	switch {
 	case k.lv == levelAVX512 && k.narrow && trans:
@@ -339,55 +318,37 @@ func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, 
 		asm.GemmPackATAVX512(d, s, lda, kc, panels, alpha)
 	case k.lv == levelAVX512:
 		asm.GemmPackAAVX512(d, s, lda, kc, panels, alpha)
-	case k.lv == levelAVX2 && trans:
+	case trans:
 		asm.GemmPackATAVX2(d, s, lda, kc, panels, alpha)
-	case k.lv == levelAVX2:
-		asm.GemmPackAAVX2(d, s, lda, kc, panels, alpha)
 	default:
-		return false
+		asm.GemmPackAAVX2(d, s, lda, kc, panels, alpha)
 	}
-	return true
 }
 
-// gemmMicroPackB is gemmMicro for a first tile of a B micro-panel read in
+// gemmMicroPackBAVX is gemmMicro for a first tile of a B micro-panel read in
 // place (b at stride ldb, cut as for gemmMicro), that also stores the panel
-// packed into bp (cut to kc*nr floats): the level's GemmMicro*PackB kernel,
-// whose packed copy the later tiles of the panel read. It reports false,
-// doing nothing, where the kernel has no such form (the narrow AVX-512
-// tile, generic).
-func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int) bool {
+// packed into bp (cut to kc*nr floats): the wide tile's GemmMicro*PackB
+// kernel, whose packed copy the later tiles of the panel read.
+func gemmMicroPackBAVX(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int) {
 	switch {
-	case k.narrow:
-		return false
 	case k.lv == levelAVX512 && lda > 0:
 		asm.GemmMicroRowsAPackBAVX512(kc, &a[0], lda, &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
 	case k.lv == levelAVX512:
 		asm.GemmMicroPackBAVX512(kc, &a[0], &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
-	case k.lv == levelAVX2 && lda > 0:
+	case lda > 0:
 		asm.GemmMicroRowsAPackBAVX2(kc, &a[0], lda, &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
-	case k.lv == levelAVX2:
-		asm.GemmMicroPackBAVX2(kc, &a[0], &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
 	default:
-		return false
+		asm.GemmMicroPackBAVX2(kc, &a[0], &b[0], ldb, &bp[0], &c[0], ldc, beta, load)
 	}
-	return true
 }
 
-// gemmHasMicroPackB reports whether kernel k has a GemmMicro*PackB form.
-func gemmHasMicroPackB(k gemmKernel) bool {
-	return !k.narrow && (k.lv == levelAVX512 || k.lv == levelAVX2)
-}
-
-// gemmMicroEdge runs level k's edge micro-kernel of exactly rows rows (an
-// mathconst.GemmEdgeRows* height) on a packed partial A panel (kc*mr floats,
-// the full tile's layout) and rows full rows of C (c cut to
-// (rows-1)*ldc+nr), reporting false, doing nothing, where the level has no
-// edge tile of that height.
-func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
+// gemmEdgeAVX runs the wide tile's edge micro-kernel of exactly rows rows
+// (one of the level's mathconst.GemmEdgeRows*) on a packed partial A panel
+// (kc*mr floats, the full tile's layout) and rows full rows of C (c cut to
+// (rows-1)*ldc+nr).
+func gemmEdgeAVX(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
 	pa, pb, pc := &a[0], &b[0], &c[0]
 	switch {
-	case k.narrow:
-		return gemmMicroCols(k, rows, kc, a, 0, b, ldb, c, ldc, beta, load, k.nr)
 	case k.lv == levelAVX512 && rows == 4:
 		asm.GemmMicroEdge4AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
 	case k.lv == levelAVX512 && rows == 8:
@@ -395,31 +356,26 @@ func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []floa
 	case k.lv == levelAVX2 && rows == 4:
 		asm.GemmMicroEdge4AVX2(kc, pa, pb, ldb, pc, ldc, beta, load)
 	default:
-		return false
+		panic(fmt.Sprintf("kernels: no %d-row edge tile at %v (edgeRows lists the heights)", rows, k.lv))
 	}
-	return true
 }
 
-// gemmMicroCols runs the narrow AVX-512 tile (or its edge tile of exactly
-// rows rows) in place on the first cols columns of C, reading the first
-// cols columns of B (K-masked: nothing past them is touched, so B may be
-// read in place and C needs no temporary tile): A packed (lda == 0, kc*mr
-// floats) or in place (rows rows at stride lda), b cut to (kc-1)*ldb+cols,
-// c to (rows-1)*ldc+cols. It reports false, doing nothing, for other
-// kernels and heights.
-func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int) bool {
-	if !k.narrow || k.lv != levelAVX512 {
-		return false
-	}
+// gemmColsAVX runs the narrow AVX-512 tile (or its edge tile of exactly
+// rows rows, one of mathconst.GemmEdgeRowsNarrowAVX512) in place on the
+// first cols columns of C, reading the first cols columns of B (K-masked:
+// nothing past them is touched, so B may be read in place and C needs no
+// temporary tile): A packed (lda == 0, kc*mr floats) or in place (rows rows
+// at stride lda), b cut to (kc-1)*ldb+cols, c to (rows-1)*ldc+cols.
+func gemmColsAVX(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int) {
 	// Rows of A read in place a multiple of 256 floats apart share at most 4
 	// L1 sets (32 lines on an 8-way L1): 16 or 24 row streams thrash them,
 	// 8 do not, so such panels run as 8-row tiles (each row the same fma
 	// chains; docs/performance.md has the gain).
 	if lda > 0 && lda%256 == 0 && rows > 8 && rows%8 == 0 {
 		for r := 0; r < rows; r += 8 {
-			gemmMicroCols(k, 8, kc, a[r*lda:][:7*lda+kc], lda, b, ldb, c[r*ldc:][:7*ldc+cols], ldc, beta, load, cols)
+			gemmColsAVX(k, 8, kc, a[r*lda:][:7*lda+kc], lda, b, ldb, c[r*ldc:][:7*ldc+cols], ldc, beta, load, cols)
 		}
-		return true
+		return
 	}
 	pa, pb, pc := &a[0], &b[0], &c[0]
 	switch {
@@ -436,15 +392,8 @@ func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32
 	case rows == 16:
 		asm.GemmMicroNarrowEdge16AVX512(kc, pa, pb, ldb, pc, ldc, beta, load, cols)
 	default:
-		return false
+		panic(fmt.Sprintf("kernels: no %d-row narrow tile (colsRows lists the heights)", rows))
 	}
-	return true
-}
-
-// gemmColsHeight reports whether gemmMicroCols runs kernel k on a row panel
-// of rows rows: the narrow AVX-512 tile's full height or an edge height.
-func gemmColsHeight(k gemmKernel, rows int) bool {
-	return k.narrow && k.lv == levelAVX512 && (rows == k.mr || slices.Contains(mc.GemmEdgeRowsNarrowAVX512, rows))
 }
 
 // sgdStep runs SGDStep's variant on one chunk; buf is nil for the modes

@@ -142,13 +142,14 @@ func divPeak(iters int) int {
 	return divPeakGeneric(iters)
 }
 
-// gemmKernelFor picks level lv's micro-kernel (NEON has one tile and no
-// in-place-A form).
+// gemmKernelFor picks level lv's micro-kernel: NEON has one tile and no
+// form beside gemmMicro (A and B are packed in Go, tiles run one call at a
+// time, C = A·Bᵀ runs direct).
 func gemmKernelFor(lv level, n int) gemmKernel {
 	if lv == levelNEON {
-		return gemmKernel{lv: lv, mr: mc.GemmMRNEON, nr: mc.GemmNRNEON}
+		return gemmKernel{lv: lv, mr: mc.GemmMRNEON, nr: mc.GemmNRNEON, gemmForms: gemmNoForms}
 	}
-	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
+	return gemmGenericKernel(lv)
 }
 
 // gemmMicro runs micro-kernel k on packed A (lda is always 0 here); the
@@ -160,52 +161,6 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 	}
 	gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 }
-
-// gemmPackB: NEON has no packing kernel; B is packed in Go.
-func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
-
-// gemmPackBT: no NEON kernel either; transposed B is packed in Go.
-func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
-
-// gemmHasTranspose: NEON has no GemmTranspose (C = A·Bᵀ runs direct).
-func gemmHasTranspose(lv level) bool { return false }
-
-func gemmTransposeAsm(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) bool {
-	return false
-}
-
-// gemmPackA: no NEON packing kernel; A is packed in Go.
-func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
-	return false
-}
-
-func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int) bool {
-	return false
-}
-
-func gemmHasMicroPackB(k gemmKernel) bool { return false }
-
-// gemmKernelTN: no narrow TN tile here.
-func gemmKernelTN(lv level, n int) (gemmKernel, bool) { return gemmKernel{}, false }
-
-func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int) {
-	panic("gemmMicroTN: no narrow TN tile")
-}
-
-// gemmMicroStrip: NEON has no strip kernel; the driver calls gemmMicro per tile.
-func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
-	return false
-}
-
-func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
-	return false
-}
-
-func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int) bool {
-	return false
-}
-
-func gemmColsHeight(k gemmKernel, rows int) bool { return false }
 
 // sgdStep runs SGDStep's variant on one chunk; buf is nil for the modes
 // without momentum (the assembly then gets p's pointer and never uses it).

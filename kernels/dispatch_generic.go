@@ -26,53 +26,11 @@ func fmaPeak(iters int) int                               { return fmaPeakGeneri
 func sqrtPeak(iters int) int                              { return sqrtPeakGeneric(iters) }
 func divPeak(iters int) int                               { return divPeakGeneric(iters) }
 
-func gemmKernelFor(lv level, n int) gemmKernel {
-	return gemmKernel{lv: lv, mr: gemmGenericMR, nr: gemmGenericNR}
-}
+func gemmKernelFor(lv level, n int) gemmKernel { return gemmGenericKernel(lv) }
 
 func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
 	gemmMicroGeneric(k.mr, k.nr, kc, a, b, ldb, c, ldc, beta, load)
 }
-
-func gemmPackB(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
-
-func gemmPackBT(k gemmKernel, dst, b []float32, ldb, kc, panels int) bool { return false }
-
-func gemmHasTranspose(lv level) bool { return false }
-
-func gemmTransposeAsm(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) bool {
-	return false
-}
-
-func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32) bool {
-	return false
-}
-
-func gemmMicroPackB(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int) bool {
-	return false
-}
-
-func gemmHasMicroPackB(k gemmKernel) bool { return false }
-
-func gemmKernelTN(lv level, n int) (gemmKernel, bool) { return gemmKernel{}, false }
-
-func gemmMicroTN(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int) {
-	panic("gemmMicroTN: no narrow TN tile")
-}
-
-func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
-	return false
-}
-
-func gemmMicroEdge(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) bool {
-	return false
-}
-
-func gemmMicroCols(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int) bool {
-	return false
-}
-
-func gemmColsHeight(k gemmKernel, rows int) bool { return false }
 
 func sgdStep(variant int, p, g, buf []float32, s *sgdScalars) {
 	sgdStepGeneric(variant, p, g, buf, s)

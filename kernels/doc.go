@@ -15,7 +15,10 @@
 // (avx512, avx2, neon, or generic pure Go) and can be lowered with SetISA or
 // the VECGRAD_ISA environment variable (see ISA and EnvError); Sgemm and
 // the optimizer steps run on Threads() workers (SetThreads,
-// VECGRAD_THREADS).
+// VECGRAD_THREADS). The workers are one persistent pool for the whole
+// library: Sgemm's bands, the optimizer steps' parts, and the regions of a
+// Team (which train's parallel step and optim's vector passes run on) all
+// go to it, so that no package starts goroutines of its own per call.
 //
 // Results are bitwise identical at every level and for every thread count:
 // the assembly performs the same float32 operations in the same order as the

@@ -30,8 +30,16 @@ func (l level) String() string { return levelNames[l] }
 
 var (
 	// best is the best level this CPU and OS support; active is the one in use.
-	// Kernels switch on active directly (no function values: an indirect call of
-	// an ABI0 function costs about twice a direct one).
+	//
+	// The convention for reading the level: a dispatch function
+	// (dispatch_*.go) switches on active itself, on every call, and calls the
+	// assembly directly (no function values: an indirect call of an ABI0
+	// function costs about twice a direct one); it needs nothing from the
+	// level beyond that call, and every level computes the same bits. Code
+	// that chooses shapes from the level (Sgemm: its tile, buffers and kernel
+	// forms, gemmKernel) reads active once per product and carries it
+	// (sgemm's lv, gemmJob.lv, gemmKernel.lv), so that every kernel it calls
+	// is the one its shapes were made for. Nothing else keeps a level.
 	best, active level
 	threads      atomic.Int32
 	// envErr is what applying the environment at initialisation returned (EnvError).

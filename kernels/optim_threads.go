@@ -11,9 +11,8 @@ import (
 // Threads() workers, in tasks of stepTaskLen. A step is elementwise, so the split
 // changes no result; and a parameter tensor of several chunks (the MLP's
 // 784x512 weight has 7) is memory- or divider-bound on one core while the
-// others would idle: in a training epoch of the MLP at batch 64 on 2
-// vCPUs the steps took 15% (SGD) to 24% (Adam) of the CPU time, all of it
-// on one core. The workers are Sgemm's persistent ones (a gemmTask with
+// others would idle (the share of an epoch the steps take is in
+// docs/performance.md). The workers are Sgemm's persistent ones (a gemmTask with
 // step set), and the job comes from a free list, so a step allocates
 // nothing.
 
@@ -40,12 +39,9 @@ var stepJobs freelist.List[stepJob]
 
 // stepSplitMin is the smallest step that is split: two tasks. With the
 // pool's workers polling for tasks (pool.go) a split pays from there on,
-// even though the other core's cache then holds part of the data: 2
-// threads against 1 on 2 vCPUs (Zen 4), median of interleaved rounds, at
-// 2^15, 2^16, 2^17 and 2^18 elements: SGD with momentum 1.32x, 1.23x,
-// 1.43x, 1.59x; Adam 1.50x, 1.47x, 1.73x, 1.91x. (While a parked worker
-// took tens of microseconds to start, 1e5 elements split ran at 0.57x
-// for SGD and 0.96x for Adam, and steps were split from 2^18.)
+// even though the other core's cache then holds part of the data; it did
+// not while a parked worker took tens of microseconds to start
+// (docs/performance.md has the speedups).
 const stepSplitMin = 2 * stepTaskLen
 
 // stepTaskLen is the elements of one task of a split step: a quarter of

@@ -16,10 +16,9 @@ import (
 // for a worker to take each one, and an idle worker polls it for
 // workerSpin before it parks. A parked worker is slow to start: the
 // runtime readies it onto the sender's own P, and the other P's thread,
-// asleep, must wake and steal it. On a 2-vCPU KVM guest (Zen 4) a parked
-// worker began its band a median 105 µs after the send, which held
-// 64x784x512 on two threads to 1.24x of one (bands of 280 µs); a polling
-// worker takes a task within a microsecond.
+// asleep, must wake and steal it: a start of the order of 100 µs, as long
+// as a band of a mid-sized product, against a microsecond for a polling
+// worker (figures in docs/performance.md, "Threads and the worker pool").
 var (
 	gemmTasks   = make(chan gemmTask, 64)
 	workersMu   sync.Mutex
@@ -125,8 +124,8 @@ func handOut(g *taskGroup, n int, task func(p int) gemmTask) {
 // sync.WaitGroup whose wait first polls. A caller that parks in
 // WaitGroup.Wait is as slow to resume as a parked worker is to start (see
 // gemmTasks), and slower still where it is locked to its OS thread
-// (runtime.LockOSThread: vecgrad bench's timing loop), which made
-// 64x784x512 on two threads 1.08x of one there against 1.62x unlocked.
+// (runtime.LockOSThread: vecgrad bench's timing loop), where it took away
+// most of the gain of a second thread (docs/performance.md).
 type taskGroup struct {
 	left atomic.Int32 // tasks not yet done: the polled hint
 	wg   sync.WaitGroup

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/vecgrad/vecgrad/internal/freelist"
@@ -97,7 +98,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads}
 	j.kern = gemmKernelFor(j.lv, n)
 	if transA && !transB && alpha == 1 {
-		if kern, ok := gemmKernelTN(j.lv, n); ok {
+		if kern, ok := gemmKernelTN(j.kern, n); ok {
 			j.kern = kern
 		}
 	}
@@ -157,7 +158,7 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	lv             level      // captured once: the tile shape must match the kernel
+	lv             level      // read once (isa.go's convention): the tile shape must match the kernel
 	threads        int        // the most goroutines the product may run on
 	kern           gemmKernel // the micro-kernel and its tile
 	mr, nr         int
@@ -214,18 +215,18 @@ func gemmBlocking(l2, l3 int) (mcb, ncb, ncL2 int) {
 // nest jc (NC) > pc (KC) > ic (MC) > jr (NR) > ir (MR), or, rows first,
 // jc (NC) > pc > ic > L2 block of B > ir > jr, around the micro-kernel. When
 // B is not transposed and the band has a single MC block, B is read in
-// place (packing it would cost a copy used once).
+// place (packing it would cost a copy used once). The loops inside one MC
+// block of A and one KC x NC block of B are gemmSweep's.
 func (j *gemmJob) block(i0, i1, j0, j1 int) {
-	if j.kern.tn {
+	if j.kern.microTN != nil {
 		j.blockTN(i0, i1, j0, j1)
 		return
 	}
 	buf := gemmBufs.Get()
 	defer gemmBufs.Put(buf)
 	mr, nr, kcMax := j.mr, j.nr, mc.GemmKC
-	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
-	direct := j.readsBInPlace(i1 - i0)
-	rowsFirst := !direct && gemmRowsFirst(nr)
+	s := gemmSweep{j: j, buf: buf, narrow: j.kern.colsHeight(j.mr), direct: j.readsBInPlace(i1 - i0)}
+	rowsFirst := !s.direct && gemmRowsFirst(nr)
 	buf.a = grow(buf.a, (gemmMC+mr)*kcMax)
 	buf.b = grow(buf.b, (gemmNC+nr)*kcMax)
 	buf.edge = grow(buf.edge, nr*kcMax)
@@ -234,105 +235,150 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// micro-panel (GemmMicro*PackB reads the panel in place and stores the
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
-	fused := !direct && !j.transB && gemmHasMicroPackB(j.kern)
+	s.fused = !s.direct && !j.transB && j.kern.microPackB != nil
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
 	// 2016 made one of 32).
 	ncBlk := balancedWidth(j1-j0, gemmNC, nr)
 	for jc := j0; jc < j1; jc += ncBlk {
-		nc := min(ncBlk, j1-jc)
-		// The L2 blocks of B that rows first sweeps in turn (one block of
-		// all nc columns when columns first).
-		l2Blk := nc
+		s.jc, s.nc = jc, min(ncBlk, j1-jc)
+		// The L2 blocks of B that rows first sweeps in turn.
+		l2Blk := s.nc
 		if rowsFirst {
-			l2Blk = balancedWidth(nc, gemmNCL2, nr)
+			l2Blk = balancedWidth(s.nc, gemmNCL2, nr)
 		}
 		for pc := 0; pc < j.k; pc += kcMax {
-			kc := min(kcMax, j.k-pc)
-			beta, load := j.blockBeta(pc)
-			switch {
-			case fused && nc%nr != 0: // the edge panel in Go (zero-padded)
-				j.packB(buf.b[nc/nr*nr*kc:][:nr*kc], pc, kc, jc+nc/nr*nr, nc%nr)
-			case fused:
-			case !direct:
-				j.packBBlock(buf.b, pc, kc, jc, nc)
-			case nc%nr != 0 && !narrow: // the edge panel is packed (zero-padded) once
-				j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
-			}
-			// bPanel is micro-panel jr of B: in place (a partial one only for
-			// the column-masked narrow tile), or packed.
-			bPanel := func(jr int) ([]float32, int) {
-				switch {
-				case !direct:
-					return buf.b[jr*kc : (jr+nr)*kc], nr
-				case jr+nr <= nc || narrow:
-					off := pc*j.ldb + jc + jr
-					return j.b[off : off+(kc-1)*j.ldb+min(nr, nc-jr)], j.ldb
-				}
-				return buf.edge[:kc*nr], nr
-			}
+			s.pc, s.kc = pc, min(kcMax, j.k-pc)
+			s.beta, s.load = j.blockBeta(pc)
+			s.packB()
 			for ic := i0; ic < i1; ic += gemmMC {
-				mcur := min(gemmMC, i1-ic)
-				j.packABlock(buf.a, ic, mcur, pc, kc)
-				// aPanel is micro-panel ir of A: packed, or in place.
-				aPanel := func(ir, rows int) ([]float32, int) {
-					if j.rowsA && j.inPlaceRows(rows) {
-						return j.a[(ic+ir)*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda
-					}
-					return buf.a[ir*kc : (ir+mr)*kc], 0
-				}
-				tileAt := func(ir, jr int) {
-					bp, ldb := bPanel(jr)
-					rows := min(mr, mcur-ir)
-					ap, lda := aPanel(ir, rows)
-					if fused && ic == i0 && ir == 0 && jr+nr <= nc {
-						// The panel's first tile: B in place, packed on the way.
-						off := pc*j.ldb + jc + jr
-						j.tile(buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, ic+ir, rows, jc+jr, nr, beta, load)
-						return
-					}
-					j.tile(buf.tile, ap, lda, bp, ldb, nil, kc, ic+ir, rows, jc+jr, min(nr, nc-jr), beta, load)
-				}
-				// Runs of full tiles go to j.strip; the first tiles of fused
-				// B panels and partial tiles go through tileAt.
+				s.ic, s.mcur, s.first = ic, min(gemmMC, i1-ic), ic == i0
+				j.packABlock(buf.a, ic, s.mcur, pc, s.kc)
 				if rowsFirst {
-					for jb := 0; jb < nc; jb += l2Blk {
-						jEnd := min(jb+l2Blk, nc)
-						for ir := 0; ir < mcur; ir += mr {
-							jr := jb
-							if full := (jEnd - jb) / nr; full > 0 && ir+mr <= mcur && !(fused && ic == i0 && ir == 0) {
-								ap, lda := aPanel(ir, mr)
-								j.strip(full, kc, ap, lda, 0, buf.b[jb*kc:], nr, nr*kc, ic+ir, jc+jb, 0, nr, beta, load)
-								jr += full * nr
-							}
-							for ; jr < jEnd; jr += nr {
-								tileAt(ir, jr)
-							}
-						}
-					}
+					s.rowsFirst(l2Blk)
 				} else {
-					for jr := 0; jr < nc; jr += nr {
-						ir := 0
-						if fused && ic == i0 && jr+nr <= nc {
-							tileAt(0, jr) // packs the B panel the others read
-							ir = mr
-						}
-						if full := mcur / mr; full*mr > ir && jr+nr <= nc {
-							bp, ldb := bPanel(jr)
-							ap, lda, aStep := buf.a[ir*kc:], 0, mr*kc // the A panels in turn
-							if j.rowsA {
-								ap, lda, aStep = j.a[(ic+ir)*j.lda+pc:], j.lda, mr*j.lda
-							}
-							j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, ic+ir, jc+jr, mr, 0, beta, load)
-							ir = full * mr
-						}
-						for ; ir < mcur; ir += mr {
-							tileAt(ir, jr)
-						}
-					}
+					s.colsFirst()
 				}
 			}
+		}
+	}
+}
+
+// gemmSweep is one MC block of A (rows ic..ic+mcur) against one KC x NC
+// block of B (rows pc..pc+kc, columns jc..jc+nc) within a band: what the
+// two sweep orders and their tiles share.
+type gemmSweep struct {
+	j        *gemmJob
+	buf      *gemmBuffers
+	pc, kc   int
+	jc, nc   int
+	ic, mcur int
+	beta     float32
+	load     int
+	// direct: B read in place; fused: B packed by each full panel's first
+	// tile (in the band's first MC block, first); narrow: the
+	// column-masked narrow tile, which reads partial B panels in place.
+	direct, fused, narrow, first bool
+}
+
+// packB packs what the block of B needs packed before its tiles run: the
+// whole block, or only its zero-padded edge panel (fused packing, or B
+// read in place), or nothing.
+func (s *gemmSweep) packB() {
+	j, buf, nr, pc, kc, jc, nc := s.j, s.buf, s.j.nr, s.pc, s.kc, s.jc, s.nc
+	switch {
+	case s.fused && nc%nr != 0: // the edge panel in Go (zero-padded)
+		j.packB(buf.b[nc/nr*nr*kc:][:nr*kc], pc, kc, jc+nc/nr*nr, nc%nr)
+	case s.fused:
+	case !s.direct:
+		j.packBBlock(buf.b, pc, kc, jc, nc)
+	case nc%nr != 0 && !s.narrow: // the edge panel is packed (zero-padded) once
+		j.packB(buf.edge[:kc*nr], pc, kc, jc+nc/nr*nr, nc%nr)
+	}
+}
+
+// bPanel is micro-panel jr of B: in place (a partial one only for the
+// column-masked narrow tile), or packed.
+func (s *gemmSweep) bPanel(jr int) ([]float32, int) {
+	j, nr, kc := s.j, s.j.nr, s.kc
+	switch {
+	case !s.direct:
+		return s.buf.b[jr*kc : (jr+nr)*kc], nr
+	case jr+nr <= s.nc || s.narrow:
+		off := s.pc*j.ldb + s.jc + jr
+		return j.b[off : off+(kc-1)*j.ldb+min(nr, s.nc-jr)], j.ldb
+	}
+	return s.buf.edge[:kc*nr], nr
+}
+
+// aPanel is micro-panel ir (of rows rows) of A: packed, or in place.
+func (s *gemmSweep) aPanel(ir, rows int) ([]float32, int) {
+	j, kc := s.j, s.kc
+	if j.rowsA && j.inPlaceRows(rows) {
+		return j.a[(s.ic+ir)*j.lda+s.pc:][:(rows-1)*j.lda+kc], j.lda
+	}
+	return s.buf.a[ir*kc : (ir+j.mr)*kc], 0
+}
+
+// tileAt computes the tile at micro-panels ir of A and jr of B: a full B
+// panel's first tile with fused packing reads B in place and packs it.
+func (s *gemmSweep) tileAt(ir, jr int) {
+	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
+	bp, ldb := s.bPanel(jr)
+	rows := min(mr, s.mcur-ir)
+	ap, lda := s.aPanel(ir, rows)
+	if s.fused && s.first && ir == 0 && jr+nr <= s.nc {
+		off := s.pc*j.ldb + s.jc + jr
+		j.tile(s.buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, s.ic+ir, rows, s.jc+jr, nr, s.beta, s.load)
+		return
+	}
+	j.tile(s.buf.tile, ap, lda, bp, ldb, nil, kc, s.ic+ir, rows, s.jc+jr, min(nr, s.nc-jr), s.beta, s.load)
+}
+
+// rowsFirst sweeps the block one L2 block of B (l2Blk columns) at a time,
+// each row panel of A across it: runs of full tiles go to j.strip, the
+// first tiles of fused B panels and partial tiles through tileAt.
+func (s *gemmSweep) rowsFirst(l2Blk int) {
+	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
+	for jb := 0; jb < s.nc; jb += l2Blk {
+		jEnd := min(jb+l2Blk, s.nc)
+		for ir := 0; ir < s.mcur; ir += mr {
+			jr := jb
+			if full := (jEnd - jb) / nr; full > 0 && ir+mr <= s.mcur && !(s.fused && s.first && ir == 0) {
+				ap, lda := s.aPanel(ir, mr)
+				j.strip(full, kc, ap, lda, 0, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, 0, nr, s.beta, s.load)
+				jr += full * nr
+			}
+			for ; jr < jEnd; jr += nr {
+				s.tileAt(ir, jr)
+			}
+		}
+	}
+}
+
+// colsFirst sweeps the block one micro-panel of B at a time, every row
+// panel of A down it: the panel's first tile packs it where packing is
+// fused, then the full tiles go to j.strip, partial ones through tileAt.
+func (s *gemmSweep) colsFirst() {
+	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
+	for jr := 0; jr < s.nc; jr += nr {
+		ir := 0
+		if s.fused && s.first && jr+nr <= s.nc {
+			s.tileAt(0, jr) // packs the B panel the others read
+			ir = mr
+		}
+		if full := s.mcur / mr; full*mr > ir && jr+nr <= s.nc {
+			bp, ldb := s.bPanel(jr)
+			ap, lda, aStep := s.buf.a[ir*kc:], 0, mr*kc // the A panels in turn
+			if j.rowsA {
+				ap, lda, aStep = j.a[(s.ic+ir)*j.lda+s.pc:], j.lda, mr*j.lda
+			}
+			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load)
+			ir = full * mr
+		}
+		for ; ir < s.mcur; ir += mr {
+			s.tileAt(ir, jr)
 		}
 	}
 }
@@ -352,7 +398,7 @@ func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
 			b := j.b[pc*ldb+col:][:(kc-1)*ldb+cols]
 			for i := i0; i < i1; i += j.mr {
 				rows := min(j.mr, i1-i)
-				gemmMicroTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc+col:][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
+				j.kern.microTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc+col:][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
 			}
 		}
 	}
@@ -368,13 +414,9 @@ func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
 // beside them. Rows first keeps an A micro-panel in L1 while the B
 // micro-panels stream from L2, and sweeps C along its rows, which the
 // hardware prefetchers follow (as BLIS's skx kernel keeps its broadcast
-// operand in L1). Measured at 1024^3, one thread, median of interleaved
-// rounds: on a 48 KiB-L1, 2 MiB-L2 Xeon at AVX-512 (32 KiB B panels) rows
-// first 154-165 GFLOP/s, columns first 135-160; on Zen 4 (32 KiB L1, 1 MiB
-// L2) the 16 KiB AVX2 panels ran within 3% either way, columns first ahead
-// in three of four runs (3-9% ahead while rows first still packed A once
-// per L2 block), and the AVX-512 ones within 0-3% either way; on Zen 3
-// (512 KiB L2) rows first over an L2-sized B block was 40% slower.
+// operand in L1). Rows first won where a B panel fills most of L1 (AVX-512
+// on a 48 KiB L1), the two orders tied where it fits, and rows first lost
+// where L2 is small (docs/performance.md, "GEMM loop order").
 func gemmRowsFirst(nr int) bool {
 	return gemmNCL2 > 0 && nr*mc.GemmKC*4 > gemmL1/2
 }
@@ -387,7 +429,7 @@ func gemmRowsFirst(nr int) bool {
 // rows onto a few L1 sets (a multiple of 256 floats does, and halves the
 // kernel's speed).
 func (j *gemmJob) readsBInPlace(rows int) bool {
-	narrow := j.kern.narrow && gemmColsHeight(j.kern, j.mr)
+	narrow := j.kern.colsHeight(j.mr)
 	return !j.transB && (rows <= gemmMC || narrow) && j.ldb%256 != 0
 }
 
@@ -420,8 +462,8 @@ const gemmStripFMAs = 1 << 21
 // strip computes tiles full tiles in a row: tile t reads the A panel at
 // a[t*aStep:] (packed where lda is 0, else mr rows in place at stride lda)
 // and the B panel at b[t*bStep:] (rows at stride ldb) and computes the tile
-// of C at (row+t*dRow, col+t*dCol). It makes one gemmMicroStrip call per
-// gemmStripFMAs of work where the level has a strip kernel, else one
+// of C at (row+t*dRow, col+t*dCol). It makes one call of the kernel's
+// strip form per gemmStripFMAs of work where it has one, else one
 // gemmMicro call per tile: the same kernel, so the same arithmetic, either
 // way, but Go's per-tile call overhead (9% of an AVX2 1024^3 product) paid
 // once per strip.
@@ -439,7 +481,8 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
 		off := (row+t0*dRow)*ldc + col + t0*dCol
 		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
-		if gemmMicroStrip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load) {
+		if j.kern.strip != nil {
+			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load)
 			continue
 		}
 		for t := range n {
@@ -453,7 +496,7 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 // valid part of C (zeros around it), whose valid part is copied back: the
 // same kernel, so the same arithmetic, without touching C beyond its edge.
 // With pack non-nil, B is a full panel read in place and also packed into
-// pack (gemmMicroPackB).
+// pack (the kernel's microPackB form).
 func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack []float32, kc, row, rows, col, cols int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
@@ -462,18 +505,17 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 		return
 	}
 	// The column-masked narrow tile runs any column edge in place.
-	if pack == nil && gemmColsHeight(j.kern, rows) {
+	if pack == nil && j.kern.colsHeight(rows) {
 		off := row*ldc + col
-		gemmMicroCols(j.kern, rows, kc, ap, lda, bp, ldb, j.c[off:off+(rows-1)*ldc+cols], ldc, beta, load, cols)
+		j.kern.cols(j.kern, rows, kc, ap, lda, bp, ldb, j.c[off:off+(rows-1)*ldc+cols], ldc, beta, load, cols)
 		return
 	}
 	// A last row panel of an edge tile's height runs in place on it (the
 	// same fma chains as the full tile's rows: the same result).
-	if cols == nr && pack == nil && lda == 0 {
+	if cols == nr && pack == nil && lda == 0 && j.kern.edgeHeight(rows) {
 		off := row*ldc + col
-		if gemmMicroEdge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load) {
-			return
-		}
+		j.kern.edge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load)
+		return
 	}
 	if load != 0 {
 		clear(tmp)
@@ -487,15 +529,16 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 	}
 }
 
-// micro is gemmMicro, or gemmMicroPackB where pack is non-nil, or for the
-// column-masked narrow tile gemmMicroCols on the first cols columns (B may
-// be a partial panel read in place).
+// micro is gemmMicro, or the microPackB form where pack is non-nil, or for
+// the column-masked narrow tile its cols form on the first cols columns (B
+// may be a partial panel read in place).
 func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pack, c []float32, ldc int, beta float32, load, cols int) {
-	if gemmMicroCols(j.kern, j.mr, kc, ap, lda, bp, ldb, c, ldc, beta, load, cols) {
+	if j.kern.cols != nil {
+		j.kern.cols(j.kern, j.mr, kc, ap, lda, bp, ldb, c, ldc, beta, load, cols)
 		return
 	}
 	if pack != nil {
-		gemmMicroPackB(j.kern, kc, ap, lda, bp, ldb, pack[:kc*j.nr], c, ldc, beta, load)
+		j.kern.microPackB(j.kern, kc, ap, lda, bp, ldb, pack[:kc*j.nr], c, ldc, beta, load)
 		return
 	}
 	gemmMicro(j.kern, kc, ap, lda, bp, ldb, c, ldc, beta, load)
@@ -510,13 +553,16 @@ func (j *gemmJob) micro(kc int, ap []float32, lda int, bp []float32, ldb int, pa
 func (j *gemmJob) packABlock(dst []float32, row, rows, pc, kc int) {
 	mr := j.mr
 	full := rows / mr
-	if !j.rowsA && full > 0 && !j.packPanelsAsm(dst, mr, kc, full, func(q0, np int, d []float32) bool {
-		r0 := row + q0*mr
-		if j.transA {
-			return gemmPackA(j.kern, true, d, j.a[pc*j.lda+r0:][:(kc-1)*j.lda+np*mr], j.lda, kc, np, j.alpha)
-		}
-		return gemmPackA(j.kern, false, d, j.a[r0*j.lda+pc:][:(np*mr-1)*j.lda+kc], j.lda, kc, np, j.alpha)
-	}) {
+	if pack := j.kern.packA; !j.rowsA && full > 0 && pack != nil {
+		j.packPanelsAsm(dst, mr, kc, full, func(q0, np int, d []float32) {
+			r0 := row + q0*mr
+			if j.transA {
+				pack(j.kern, true, d, j.a[pc*j.lda+r0:][:(kc-1)*j.lda+np*mr], j.lda, kc, np, j.alpha)
+				return
+			}
+			pack(j.kern, false, d, j.a[r0*j.lda+pc:][:(np*mr-1)*j.lda+kc], j.lda, kc, np, j.alpha)
+		})
+	} else if !j.rowsA {
 		for q := 0; q < full; q++ {
 			j.packA(dst[q*mr*kc:(q+1)*mr*kc], row+q*mr, mr, pc, kc)
 		}
@@ -530,7 +576,7 @@ func (j *gemmJob) packABlock(dst []float32, row, rows, pc, kc int) {
 // where the job reads A in place (rowsA): full panels, and the narrow
 // tile's edge heights.
 func (j *gemmJob) inPlaceRows(rows int) bool {
-	return rows == j.mr || gemmColsHeight(j.kern, rows)
+	return rows == j.mr || j.kern.colsHeight(rows)
 }
 
 // packA writes alpha*op(A)[row:row+rows, pc:pc+kc] as one k-major
@@ -549,7 +595,8 @@ func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
 	// (GemmTranspose where the level has it: at most 24 x 256 floats), a
 	// bit-exact copy: a signalling NaN stays signalling, where 1*a would
 	// quiet it, the same NaN to the micro-kernel's fma.
-	if !j.transA && alpha == 1 && gemmTransposeAsm(j.lv, dst, mr, j.a[row*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda, rows, kc) {
+	if t := j.kern.transpose; !j.transA && alpha == 1 && t != nil {
+		t(j.lv, dst, mr, j.a[row*j.lda+pc:][:(rows-1)*j.lda+kc], j.lda, rows, kc)
 		return
 	}
 	d := unsafe.Pointer(unsafe.SliceData(dst))
@@ -589,7 +636,8 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 		clear(dst)
 	}
 	if j.transB { // op(B)(p, c) = b[c*ldb + p]
-		if gemmTransposeAsm(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc) {
+		if t := j.kern.transpose; t != nil {
+			t(j.lv, dst, nr, j.b[col*j.ldb+pc:][:(cols-1)*j.ldb+kc], j.ldb, cols, kc)
 			return
 		}
 		d := unsafe.Pointer(unsafe.SliceData(dst))
@@ -620,21 +668,19 @@ func (j *gemmJob) packB(dst []float32, pc, kc, col, cols int) {
 // goes through packB.
 func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 	nr := j.nr
-	if j.transB && nc >= nr {
+	if pack := j.kern.packBT; j.transB && nc >= nr && pack != nil {
 		// Full panels of transposed B: panel q is the transpose of the nr x kc
 		// block at rows col+q*nr of the stored B, GemmPackBT where the level
 		// has it (at most ChunkLen floats, whole panels, per call).
 		panels := nc / nr
-		asmDone := j.packPanelsAsm(dst, nr, kc, panels, func(q0, np int, d []float32) bool {
+		j.packPanelsAsm(dst, nr, kc, panels, func(q0, np int, d []float32) {
 			off := (col+q0*nr)*j.ldb + pc
-			return gemmPackBT(j.kern, d, j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
+			pack(j.kern, d, j.b[off:][:(np*nr-1)*j.ldb+kc], j.ldb, kc, np)
 		})
-		if asmDone {
-			if r := nc % nr; r != 0 {
-				j.packB(dst[panels*nr*kc:][:nr*kc], pc, kc, col+panels*nr, r)
-			}
-			return
+		if r := nc % nr; r != 0 {
+			j.packB(dst[panels*nr*kc:][:nr*kc], pc, kc, col+panels*nr, r)
 		}
+		return
 	}
 	if j.transB || nc%nr != 0 {
 		for jr := 0; jr < nc; jr += nr {
@@ -642,10 +688,11 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 		}
 		return
 	}
-	if j.packPanelsAsm(dst, nr, kc, nc/nr, func(q0, np int, d []float32) bool {
-		off := pc*j.ldb + col + q0*nr
-		return gemmPackB(j.kern, d, j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
-	}) {
+	if pack := j.kern.packB; pack != nil {
+		j.packPanelsAsm(dst, nr, kc, nc/nr, func(q0, np int, d []float32) {
+			off := pc*j.ldb + col + q0*nr
+			pack(j.kern, d, j.b[off:][:(kc-1)*j.ldb+np*nr], j.ldb, kc, np)
+		})
 		return
 	}
 	const rowsAtOnce = 8
@@ -661,19 +708,14 @@ func (j *gemmJob) packBBlock(dst []float32, pc, kc, col, nc int) {
 
 // packPanelsAsm packs panels full micro-panels, width (mr or nr) by kc
 // floats each, into dst with an assembly packer, at most ChunkLen floats
-// (whole panels) per call: call(q0, np, d) packs panels q0..q0+np-1 into d
-// and reports false where the level has no assembly for it, which
-// packPanelsAsm returns (before packing anything, since the level is fixed
-// for the whole job).
-func (j *gemmJob) packPanelsAsm(dst []float32, width, kc, panels int, call func(q0, np int, d []float32) bool) bool {
+// (whole panels) per call, since Go cannot preempt assembly: call(q0, np,
+// d) packs panels q0..q0+np-1 into d with the kernel's packing form.
+func (j *gemmJob) packPanelsAsm(dst []float32, width, kc, panels int, call func(q0, np int, d []float32)) {
 	perCall := max(1, mc.ChunkLen/(kc*width))
 	for q0 := 0; q0 < panels; q0 += perCall {
 		np := min(perCall, panels-q0)
-		if !call(q0, np, dst[q0*kc*width:][:np*kc*width]) {
-			return false
-		}
+		call(q0, np, dst[q0*kc*width:][:np*kc*width])
 	}
-	return true
 }
 
 // copyRow copies one row of a micro-panel (at most one tile width) in
@@ -692,14 +734,79 @@ func copyRow(dst, src []float32) {
 	}
 }
 
-// gemmKernel names a micro-kernel: its level, tile, and whether it has an
-// in-place-A form (gemmMicro's lda > 0).
+// gemmKernel describes a micro-kernel, chosen once per product
+// (gemmKernelFor, then gemmKernelTN): its level, its tile, and in
+// gemmForms what the level has for it beside gemmMicro. The driver tests
+// the forms; the functions behind them switch directly over the assembly
+// (dispatch_amd64.go), and a level without a form leaves it nil rather
+// than holding a stub.
 type gemmKernel struct {
-	lv     level
-	mr, nr int
-	narrow bool // the level's narrow tile, for products with few columns
-	rowsA  bool
-	tn     bool // the narrow TN tile (gemmKernelTN): A and B in place, blockTN
+	lv         level
+	mr, nr     int
+	narrow     bool // the level's narrow tile, for products with few columns
+	rowsA      bool // gemmMicro and strip also read A in place (lda > 0)
+	*gemmForms      // never nil: gemmNoForms where the level has none
+}
+
+// gemmForms are a micro-kernel's assembly forms beside gemmMicro, each nil
+// where the level lacks it; the driver then does the work in Go (packing),
+// tile by tile (strip), in a pass of its own (microPackB), through a
+// temporary tile (edge, cols), or on the wide path (microTN, transpose).
+type gemmForms struct {
+	// packA packs full micro-panels of alpha*op(A) (GemmPackA, GemmPackAT),
+	// packB and packBT full micro-panels of B and of transposed B
+	// (GemmPackB, GemmPackBT); see the functions set here for the cuts.
+	packA         func(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32)
+	packB, packBT func(k gemmKernel, dst, b []float32, ldb, kc, panels int)
+	// strip runs tiles full tiles in a row in one call (GemmStrip*).
+	strip func(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int)
+	// microPackB is gemmMicro that also packs the B panel it reads in place
+	// (GemmMicro*PackB): B packing fused into each panel's first tile.
+	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)
+	// edge runs an edge tile of a height in edgeRows on a packed partial A
+	// panel, in place on C.
+	edge     func(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int)
+	edgeRows []int
+	// cols runs the column-masked narrow tile on a row panel of mr or
+	// colsRows rows and any number of columns up to nr, in place on C.
+	cols     func(k gemmKernel, rows, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, cols int)
+	colsRows []int
+	// tn is the level's narrow TN tile (C = Aᵀ·B, alpha 1, n <=
+	// gemmTNMaxCols), whose microTN reads A and B in place (blockTN).
+	tn      *gemmKernel
+	microTN func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int)
+	// transpose is the level's GemmTranspose (gemmTranspose's cuts).
+	transpose func(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int)
+}
+
+// gemmNoForms is the forms of a level with gemmMicro alone.
+var gemmNoForms = &gemmForms{}
+
+// gemmTNMaxCols is the most columns of C a narrow TN tile serves (AVX2's
+// 5-column tile in blocks).
+const gemmTNMaxCols = mc.GemmNRNarrowTNAVX512
+
+// gemmKernelTN returns k's level's narrow TN tile for a product C = Aᵀ·B
+// (alpha 1, B not transposed) of n columns, if it has one. Its lanes run
+// along the rows of C, which in a TN product are consecutive floats of A,
+// so A is read where it lies and every lane works, where the wide tiles
+// pack Aᵀ and use n of their 16 or 32 columns.
+func gemmKernelTN(k gemmKernel, n int) (gemmKernel, bool) {
+	if k.tn == nil || n > gemmTNMaxCols {
+		return gemmKernel{}, false
+	}
+	return *k.tn, true
+}
+
+// colsHeight reports whether k's column-masked form (cols) runs a row
+// panel of rows rows.
+func (k gemmKernel) colsHeight(rows int) bool {
+	return k.cols != nil && (rows == k.mr || slices.Contains(k.colsRows, rows))
+}
+
+// edgeHeight reports whether k has an edge tile (edge) of rows rows.
+func (k gemmKernel) edgeHeight(rows int) bool {
+	return k.edge != nil && slices.Contains(k.edgeRows, rows)
 }
 
 // gemmTask is one band of a job, or a place in its team, or a place in an

@@ -8,9 +8,9 @@ import (
 // The transposed NT product. C = A·Bᵀ with few rows m and many columns n
 // (the forward pass X·Wᵀ of a linear layer, X a batch of m rows, W
 // [out, in]) packs all n x k of B transposed, while each packed float is
-// then used only m times: at m = 64, n = 512, k = 784 on Zen 4 (AVX-512,
-// one thread) the product ran at 87% of the FMA roof with the pack, the
-// transposed one below at 94% without it; GemmPackBT is shuffle-bound. Its
+// then used only m times, and GemmPackBT is shuffle-bound, so that the
+// transposed product below runs closer to the FMA roof
+// (docs/performance.md, "the transposed product"). Its
 // transpose Cᵀ = B·Aᵀ reads B = W in place as its row-major A (no packing:
 // alpha 1, and at most two of its micro-panels of columns, m <= 2*NR), packs
 // only the m x k of A transposed as its B, and leaves Cᵀ, n x m, to be
@@ -45,6 +45,9 @@ func gemmDual(lv level, transA, transB bool, m, n, k int, alpha, beta float32) b
 	return 2*(m*k+moved) <= n*k
 }
 
+// gemmHasTranspose reports whether level lv has GemmTranspose.
+func gemmHasTranspose(lv level) bool { return gemmKernelFor(lv, 0).transpose != nil }
+
 // gemmScratch holds one transposed product's Cᵀ; pooled so that the
 // product allocates nothing in steady state.
 type gemmScratch struct{ ct []float32 }
@@ -76,6 +79,7 @@ func sgemmDual(lv level, threads, m, n, k int, a []float32, lda int, b []float32
 // floats (Go cannot preempt assembly), or with the reference where the
 // level has none.
 func gemmTranspose(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	t := gemmKernelFor(lv, cols).transpose
 	colsPer := min(cols, mc.ChunkLen/8)
 	rowsPer := max(8, mc.ChunkLen/colsPer/8*8)
 	for i0 := 0; i0 < rows; i0 += rowsPer {
@@ -84,7 +88,9 @@ func gemmTranspose(lv level, dst []float32, ldd int, src []float32, lds, rows, c
 			w := min(colsPer, cols-j0)
 			s := src[i0*lds+j0:][:(r-1)*lds+w]
 			d := dst[j0*ldd+i0:][:(w-1)*ldd+r]
-			if !gemmTransposeAsm(lv, d, ldd, s, lds, r, w) {
+			if t != nil {
+				t(lv, d, ldd, s, lds, r, w)
+			} else {
 				gemmTransposeGeneric(d, ldd, s, lds, r, w)
 			}
 		}

@@ -18,9 +18,8 @@ import (
 // them across the block, rows first. Against one static band of rows per
 // thread (run's other mode) it packs B once rather than once per thread,
 // and a thread slowed down by the machine (a vCPU whose host is busy) takes
-// fewer tasks instead of holding up the others at the end: with static
-// halves of 1024^3 on a noisy 2-vCPU VM, the band on the calling goroutine
-// ran up to 28% longer than the other. Every element of C is computed by
+// fewer tasks instead of holding up the others at the end (static halves
+// on a noisy VM differ by tens of percent: docs/performance.md). Every element of C is computed by
 // the same operations in the same order whatever thread takes its task.
 //
 // The two buffers alternate between consecutive blocks, so one barrier per
@@ -31,10 +30,8 @@ import (
 
 // gemmTeamMinRowTasks is the fewest row tasks per thread for team mode:
 // below it the dynamic split has little to balance and a static band
-// keeps B packing fused into the first tile (gemmMicroPackB). Measured on
-// 2 vCPUs, team against bands in interleaved pairs (median of 10): 512^3
-// (5 tasks per thread) 0.98x, 784x512x64 (8) 1.09x, 1024^3 (11) 1.03x,
-// 1024^3 with B transposed 1.13x, 2048^3 1.02x.
+// keeps B packing fused into the first tile (gemmForms.microPackB). Team mode
+// lost at 5 tasks per thread and won from 8 (docs/performance.md).
 const gemmTeamMinRowTasks = 6
 
 // gemmTeamRows is the rows of C per task (a multiple of MR): four
@@ -77,7 +74,7 @@ var gemmTeamRuns atomic.Int64
 func (j *gemmJob) teamSize(threads int, byRows bool) int {
 	threads = min(threads, runtime.GOMAXPROCS(0))
 	switch {
-	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow, j.kern.tn:
+	case threads < 2, !byRows, teamBlockLimit(j.nr) == 0, j.readsBInPlace(j.m), j.rowsA, j.kern.narrow, j.kern.microTN != nil:
 		return 0
 	case j.m < threads*gemmTeamMinRowTasks*j.teamRows():
 		return 0
@@ -204,9 +201,9 @@ func (b *barrier) wait() {
 	}
 	// Spin without yielding for up to workerSpin: a yield costs a caller
 	// locked to its OS thread (runtime.LockOSThread) a hand-off of its P
-	// each time, which held 1024^3 on two threads to a median 1.32x of one
-	// in vecgrad bench's locked timing loop (1.98x unlocked). Past that,
-	// yield, in case a member waits for a P.
+	// each time, which took away most of a second thread's gain in vecgrad
+	// bench's locked timing loop (docs/performance.md). Past that, yield,
+	// in case a member waits for a P.
 	passed := func() bool { return b.gen.Load() != g }
 	if pollFor(workerSpin, false, passed) {
 		return

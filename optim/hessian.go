@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/vecgrad/vecgrad/kernels"
 	"github.com/vecgrad/vecgrad/tensor"
 )
 
@@ -47,6 +48,9 @@ type oracle struct {
 	held []*tensor.Tensor // the first gradients of the last central difference
 	v32  []float32        // a float64 direction rounded to float32
 	d32  []float32        // a product in float32, before widening to float64
+	// the vector passes' region (passes.go)
+	team kernels.Team
+	pass spanPass
 }
 
 // newOracle validates params (as the optimizers do) and snapshots them.

@@ -1,7 +1,8 @@
 package optim
 
 import (
-	"github.com/vecgrad/vecgrad/internal/parallel"
+	"sync/atomic"
+
 	"github.com/vecgrad/vecgrad/kernels"
 )
 
@@ -20,11 +21,40 @@ type span struct{ k, lo, hi, off int }
 // flat returns the span's elements of a flat vector x (length n).
 func flat[T any](x []T, s span) []T { return x[s.off+s.lo : s.off+s.hi] }
 
-// each calls f for every span, on kernels.Threads() workers. f writes only
-// the span's elements (and o.part[i]), so the results do not depend on
-// the number of workers.
+// each calls f for every span, on up to kernels.Threads() members of a
+// kernels.Team region: the kernels' persistent workers and the caller,
+// each taking the next span as it finishes one (one worker mechanism for
+// the whole library: the pool, not goroutines started per pass). f writes
+// only the span's elements (and o.part[i]), so the results do not depend
+// on the number of members, which the region may cut to 1 (another region
+// holds the pool). f runs on the pool's workers, so it must call only
+// single-threaded kernels (SumSq, Scale, AxpyTo, copy), never one that
+// hands work to the pool and waits for it (Sgemm, SGDStep, AdamStep),
+// which would wait on workers busy in the region.
 func (o *oracle) each(f func(i int, s span)) {
-	parallel.For(kernels.Threads(), len(o.spans), func(i int) { f(i, o.spans[i]) })
+	o.pass.spans, o.pass.f = o.spans, f
+	o.pass.next.Store(0)
+	o.team.Run(min(kernels.Threads(), len(o.spans)), &o.pass)
+	o.pass.f = nil
+}
+
+// spanPass is one vector pass as a region's work: its members take the
+// spans from a shared counter.
+type spanPass struct {
+	spans []span
+	f     func(i int, s span)
+	next  atomic.Int64
+}
+
+// TeamWork runs spans until none is left.
+func (p *spanPass) TeamWork(member, size int, t *kernels.Team) {
+	for {
+		i := int(p.next.Add(1) - 1)
+		if i >= len(p.spans) {
+			return
+		}
+		p.f(i, p.spans[i])
+	}
 }
 
 // sumParts adds o.part into one sum per parameter, in span order (the same

@@ -131,7 +131,11 @@ func (o *SGD) Step() {
 
 // begin starts parameter i's step and returns its hyper-parameters: the
 // momentum buffer is allocated on its first momentum step (FirstStep: torch
-// then initialises it to the gradient).
+// then initialises it to the gradient). This is the one place the options
+// are copied into kernels.SGDParams: the two stay separate types because
+// both are exported and built as composite literals by their users, which
+// a shared embedded struct would break, and the kernel's adds the
+// per-parameter FirstStep.
 func (o *SGD) begin(i int) kernels.SGDParams {
 	opt := &o.opts[o.group[i]]
 	h := kernels.SGDParams{LR: opt.LR, Momentum: opt.Momentum, Dampening: opt.Dampening,

@@ -280,9 +280,40 @@ func gemmRowsPlan(mr int) (bases []int, useL3 bool, rows []gemmRowAddr) {
 	panic("gemmRowsPlan: no plan")
 }
 
+// gemmMicro emits tile t's function: its signature, the strip's loop over
+// tiles around the body (t.strip), the operands' setup (B, the prefetches
+// of C, A's addressing), the k loop and the stores of C.
 func (g *gen) gemmMicro(t gemmTile) {
-	mr, nv := t.mr, t.v
-	nr := nv * g.w
+	g.gemmMicroSignature(t)
+	// leave ends the store phase's first path, last ends its second: both
+	// return, or in a strip go on to the next tile.
+	leave, last := g.ret, g.ret
+	if t.strip {
+		l := g.gemmStripPrologue()
+		leave = func() { g.JMP(operand.LabelRef(l.done)) }
+		last = func() { g.gemmStripEpilogue(l) }
+	}
+	o := gemmOperands{t: t, nr: t.v * g.w}
+	if t.cols {
+		km := g.K()
+		g.KMOVW(g.tailBase(g.arg("cols")).As32(), km)
+		o.colMask = km
+	}
+	o.b = g.arg("b")
+	o.ldb = g.arg("ldb")
+	g.SHLQ(operand.U8(2), o.ldb) // bytes
+	o.ldb3 = g.GP64()
+	g.LEAQ(operand.Mem{Base: o.ldb, Index: o.ldb, Scale: 2}, o.ldb3)
+	g.gemmPrefetchC(t.mr, o.nr)
+	o.a = g.arg("a")
+	g.gemmAddressA(&o)
+	acc := g.gemmKSteps(&o)
+	g.gemmStoreC(&o, acc, leave, last)
+}
+
+// gemmMicroSignature declares tile t's function with its doc comment.
+func (g *gen) gemmMicroSignature(t gemmTile) {
+	mr, nr := t.mr, t.v*g.w
 	aArgs, aElem := "a *float32", fmt.Sprintf("a[p*%d+i]", t.apanel)
 	if t.rowsA {
 		aArgs, aElem = "a *float32, lda int", "a[i*lda+p]"
@@ -320,111 +351,126 @@ func (g *gen) gemmMicro(t gemmTile) {
 		doc = append(doc, fmt.Sprintf("Only columns j < cols (1 <= cols <= %d) of B and C are read and written (K-masked).", nr))
 	}
 	g.function(t.name, sig+")", doc...)
-	// leave ends the store phase's first path, last ends its second: both
-	// return, or in a strip go on to the next tile.
-	leave, last := g.ret, g.ret
-	if t.strip {
-		// The strip's state lives in its argument slots, not in registers
-		// (the in-place-A tile needs every GP register in its k loop): the
-		// steps turned into bytes, the tile count counted down, and the
-		// pointers moved on to the next tile (never past the last one), so
-		// each tile loads its a, b and c as a lone call would.
-		names := []string{"a", "b", "c"}
-		for _, name := range names {
-			g.SHLQ(operand.U8(2), addr(g.Param(name+"Step")))
-		}
-		tile, done, end := g.label("tile"), g.label("tiledone"), g.label("stripend")
-		g.Label(tile)
-		leave = func() { g.JMP(operand.LabelRef(done)) }
-		last = func() {
-			g.Label(done)
-			g.DECQ(addr(g.Param("tiles")))
-			g.JZ(operand.LabelRef(end))
-			for _, name := range names {
-				g.ADDQ(g.arg(name+"Step"), addr(g.Param(name)))
-			}
-			g.JMP(operand.LabelRef(tile))
-			g.Label(end)
-			g.ret()
-		}
-	}
-	var colMask reg.Register // the first cols lanes (t.cols)
-	if t.cols {
-		km := g.K()
-		g.KMOVW(g.tailBase(g.arg("cols")).As32(), km)
-		colMask = km
-	}
+}
 
-	b := g.arg("b")
-	ldb := g.arg("ldb")
-	g.SHLQ(operand.U8(2), ldb) // bytes
-	ldb3 := g.GP64()
-	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+// gemmStripLabels are the labels of a strip's loop over its tiles.
+type gemmStripLabels struct{ tile, done, end string }
 
-	// C: prefetch the lines of the tile now, a whole k loop before the store
-	// phase (a prefetch touches nothing: it neither faults nor writes).
-	{
-		ldc := g.arg("ldc")
-		g.SHLQ(operand.U8(2), ldc)
-		row := g.arg("c")
-		for i := 0; i < mr; i++ {
-			for off := 0; off < nr*4; off += 64 {
-				g.PREFETCHT0(at(row, off))
-			}
-			g.PREFETCHT0(at(row, nr*4-1)) // last line of an unaligned row
-			if i+1 < mr {
-				g.ADDQ(ldc, row)
-			}
-		}
+// gemmStripArgs are the strip's pointer arguments that move on by a step
+// per tile.
+var gemmStripArgs = []string{"a", "b", "c"}
+
+// gemmStripPrologue starts a strip's loop over its tiles. The strip's state
+// lives in its argument slots, not in registers (the in-place-A tile needs
+// every GP register in its k loop): the steps turned into bytes, the tile
+// count counted down, and the pointers moved on to the next tile (never
+// past the last one), so each tile loads its a, b and c as a lone call
+// would.
+func (g *gen) gemmStripPrologue() gemmStripLabels {
+	for _, name := range gemmStripArgs {
+		g.SHLQ(operand.U8(2), addr(g.Param(name+"Step")))
 	}
+	l := gemmStripLabels{g.label("tile"), g.label("tiledone"), g.label("stripend")}
+	g.Label(l.tile)
+	return l
+}
 
-	// A: aMem(i, u) is a(i, p) for k step u of an iteration; advance(k)
+// gemmStripEpilogue ends a tile of a strip: the next tile, or return after
+// the last.
+func (g *gen) gemmStripEpilogue(l gemmStripLabels) {
+	g.Label(l.done)
+	g.DECQ(addr(g.Param("tiles")))
+	g.JZ(operand.LabelRef(l.end))
+	for _, name := range gemmStripArgs {
+		g.ADDQ(g.arg(name+"Step"), addr(g.Param(name)))
+	}
+	g.JMP(operand.LabelRef(l.tile))
+	g.Label(l.end)
+	g.ret()
+}
+
+// gemmOperands are the registers and addressing one tile's k loop and
+// stores share.
+type gemmOperands struct {
+	t               gemmTile
+	nr              int
+	colMask         reg.Register  // the first cols lanes (t.cols)
+	a, b, ldb, ldb3 reg.GPVirtual // ldb and ldb3 in bytes
+	// aMem(i, u) is a(i, p) for k step u of an iteration; advance(k)
 	// moves A on by k steps.
-	var (
-		aMem    func(i, u int) operand.Mem
-		advance func(k int)
-	)
-	a := g.arg("a")
-	if !t.rowsA {
-		aMem = func(i, u int) operand.Mem { return at(a, 4*(u*t.apanel+i)) }
-		advance = func(k int) { g.ADDQ(operand.U32(k*t.apanel*4), a) }
-	} else {
-		baseRows, useL3, rows := gemmRowsPlan(mr)
-		lda := g.arg("lda")
-		g.SHLQ(operand.U8(2), lda)
-		index := map[int]reg.GPVirtual{1: lda}
-		if useL3 {
-			lda3 := g.GP64()
-			g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-			index[3] = lda3
+	aMem    func(i, u int) operand.Mem
+	advance func(k int)
+}
+
+// gemmPrefetchC prefetches the lines of the mr x nr tile of C now, a whole
+// k loop before the store phase (a prefetch touches nothing: it neither
+// faults nor writes).
+func (g *gen) gemmPrefetchC(mr, nr int) {
+	ldc := g.arg("ldc")
+	g.SHLQ(operand.U8(2), ldc)
+	row := g.arg("c")
+	for i := 0; i < mr; i++ {
+		for off := 0; off < nr*4; off += 64 {
+			g.PREFETCHT0(at(row, off))
 		}
-		bases := []reg.GPVirtual{a}
-		for _, r := range baseRows[1:] {
-			p := g.GP64()
-			switch r {
-			case 1, 2, 4, 8:
-				g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: uint8(r)}, p)
-			default:
-				g.IMUL3Q(operand.U32(r), lda, p)
-				g.ADDQ(a, p)
-			}
-			bases = append(bases, p)
-		}
-		aMem = func(i, u int) operand.Mem {
-			r := rows[i]
-			m := operand.Mem{Base: bases[r.base], Disp: 4 * u}
-			if r.index != 0 {
-				m.Index, m.Scale = index[r.index], r.scale
-			}
-			return m
-		}
-		advance = func(k int) {
-			for _, p := range bases {
-				g.ADDQ(operand.U32(4*k), p)
-			}
+		g.PREFETCHT0(at(row, nr*4-1)) // last line of an unaligned row
+		if i+1 < mr {
+			g.ADDQ(ldc, row)
 		}
 	}
+}
 
+// gemmAddressA sets o.aMem and o.advance: packed A, k-major from o.a, or A
+// in place, its rows reached from the bases and index registers of
+// gemmRowsPlan.
+func (g *gen) gemmAddressA(o *gemmOperands) {
+	t, a := o.t, o.a
+	if !t.rowsA {
+		o.aMem = func(i, u int) operand.Mem { return at(a, 4*(u*t.apanel+i)) }
+		o.advance = func(k int) { g.ADDQ(operand.U32(k*t.apanel*4), a) }
+		return
+	}
+	baseRows, useL3, rows := gemmRowsPlan(t.mr)
+	lda := g.arg("lda")
+	g.SHLQ(operand.U8(2), lda)
+	index := map[int]reg.GPVirtual{1: lda}
+	if useL3 {
+		lda3 := g.GP64()
+		g.LEAQ(operand.Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		index[3] = lda3
+	}
+	bases := []reg.GPVirtual{a}
+	for _, r := range baseRows[1:] {
+		p := g.GP64()
+		switch r {
+		case 1, 2, 4, 8:
+			g.LEAQ(operand.Mem{Base: a, Index: lda, Scale: uint8(r)}, p)
+		default:
+			g.IMUL3Q(operand.U32(r), lda, p)
+			g.ADDQ(a, p)
+		}
+		bases = append(bases, p)
+	}
+	o.aMem = func(i, u int) operand.Mem {
+		r := rows[i]
+		m := operand.Mem{Base: bases[r.base], Disp: 4 * u}
+		if r.index != 0 {
+			m.Index, m.Scale = index[r.index], r.scale
+		}
+		return m
+	}
+	o.advance = func(k int) {
+		for _, p := range bases {
+			g.ADDQ(operand.U32(4*k), p)
+		}
+	}
+}
+
+// gemmKSteps emits the k loop of tile o.t and returns its accumulators,
+// acc[i][v] for row i and vector v of the tile.
+func (g *gen) gemmKSteps(o *gemmOperands) [][]reg.VecVirtual {
+	t, nr, a, b, ldb := o.t, o.nr, o.a, o.b, o.ldb
+	mr, nv := t.mr, t.v
 	// pb runs gemmPfB rows ahead of b.
 	pb := g.GP64()
 	g.IMUL3Q(operand.U32(gemmPfB), ldb, pb)
@@ -444,7 +490,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	}
 
 	// kRow is row u of an iteration of B (base b) or of its prefetch (pb).
-	kRow := func(base reg.GPVirtual, u int) operand.Mem { return stridedRow(base, nil, ldb, ldb3, u) }
+	kRow := func(base reg.GPVirtual, u int) operand.Mem { return stridedRow(base, nil, ldb, o.ldb3, u) }
 	// step is k step u of an iteration: B row u, A column u.
 	step := func(u int) {
 		bv := make([]reg.VecVirtual, nv)
@@ -453,7 +499,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 			m.Disp += v * g.bytes()
 			if t.cols {
 				bv[v] = g.v()
-				g.VMOVUPS_Z(m, colMask, bv[v]) // lanes past cols: not read, +0
+				g.VMOVUPS_Z(m, o.colMask, bv[v]) // lanes past cols: not read, +0
 			} else {
 				bv[v] = g.mov(m)
 			}
@@ -463,10 +509,10 @@ func (g *gen) gemmMicro(t gemmTile) {
 		}
 		for i := 0; i < mr; i++ {
 			if g.gemmEmbedded(nv) {
-				g.VFMADD231PS_BCST(aMem(i, u), bv[0], acc[i][0])
+				g.VFMADD231PS_BCST(o.aMem(i, u), bv[0], acc[i][0])
 				continue
 			}
-			ai := g.bcast(aMem(i, u))
+			ai := g.bcast(o.aMem(i, u))
 			for v := range bv {
 				g.VFMADD231PS(bv[v], ai, acc[i][v])
 			}
@@ -488,7 +534,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 		}
 		step(u)
 	}, func() { step(0) }, func(k int) {
-		advance(k)
+		o.advance(k)
 		if t.packB {
 			g.ADDQ(operand.U32(k*nr*4), bp)
 		}
@@ -499,7 +545,14 @@ func (g *gen) gemmMicro(t gemmTile) {
 		g.LEAQ(operand.Mem{Base: b, Index: ldb, Scale: 4}, b)
 		g.LEAQ(operand.Mem{Base: pb, Index: ldb, Scale: 4}, pb)
 	})
+	return acc
+}
 
+// gemmStoreC stores the accumulators into C: C = acc where load is 0 (C
+// not read), ending with leave, else C = fma(beta, C, acc), ending with
+// last; column-masked for a cols tile.
+func (g *gen) gemmStoreC(o *gemmOperands, acc [][]reg.VecVirtual, leave, last func()) {
+	t, mr, nv := o.t, o.t.mr, o.t.v
 	c := g.arg("c")
 	ldc := g.arg("ldc")
 	g.SHLQ(operand.U8(2), ldc)
@@ -512,7 +565,7 @@ func (g *gen) gemmMicro(t gemmTile) {
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			if t.cols {
-				g.VMOVUPS(acc[i][v], colMask, at(row, v*g.bytes()))
+				g.VMOVUPS(acc[i][v], o.colMask, at(row, v*g.bytes()))
 				continue
 			}
 			g.VMOVUPS(acc[i][v], at(row, v*g.bytes()))
@@ -529,8 +582,8 @@ func (g *gen) gemmMicro(t gemmTile) {
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
 			if t.cols { // C lanes past cols: not read (fault-suppressed), not written
-				g.VFMADD231PS_Z(at(c, v*g.bytes()), beta, colMask, acc[i][v])
-				g.VMOVUPS(acc[i][v], colMask, at(c, v*g.bytes()))
+				g.VFMADD231PS_Z(at(c, v*g.bytes()), beta, o.colMask, acc[i][v])
+				g.VMOVUPS(acc[i][v], o.colMask, at(c, v*g.bytes()))
 				continue
 			}
 			g.VFMADD231PS(at(c, v*g.bytes()), beta, acc[i][v]) // acc += beta*C
