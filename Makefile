@@ -85,7 +85,7 @@ test-arm64: ## go test ./... for arm64 (NEON) under qemu user emulation.
 # race was there), except training, whose generic MLP under -race costs a
 # minute and a half and whose goroutines (loader, pool) are the same at
 # every level.
-RACE_PKGS    = ./bench ./internal/parallel ./optim ./train/data ./train/dist
+RACE_PKGS    = ./bench ./optim ./train/data ./train/dist
 RACE_KERNELS = Threads|Concurrent|Team|NextTask|Peaks
 RACE_TRAIN   = ThreadsBitwise|ResumeBitwise|TeamStep|Distributed
 
