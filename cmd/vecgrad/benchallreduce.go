@@ -46,28 +46,14 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		}
 		comms = dist.NewLocal(*ranks)
 	}
-	results := make([][]dist.AllReduceTiming, len(comms))
-	errs := make([]error, len(comms))
-	done := make(chan int)
-	for i, c := range comms {
-		go func() {
-			results[i], errs[i] = dist.TimeAllReduce(c, sizes, *reps)
-			done <- i
-		}()
-	}
-	for range comms {
-		<-done
-	}
-	for _, err := range errs {
-		if err != nil {
-			fmt.Fprintf(stderr, "vecgrad bench allreduce: %v\n", err)
-			return exitFail
-		}
+	ts, err := timeOnRanks(comms, sizes, *reps)
+	if err != nil {
+		fmt.Fprintf(stderr, "vecgrad bench allreduce: %v\n", err)
+		return exitFail
 	}
 	if comms[0].Rank() != 0 {
 		return exitOK
 	}
-	ts := results[0]
 	alpha, beta, err := dist.FitAlphaBeta(ts)
 	kind := fmt.Sprintf("%d in-process ranks (dist.NewLocal)", len(comms))
 	if *useMPI {
@@ -96,6 +82,30 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "alpha-beta fit: t = %.1f µs + bytes / %.2f GB/s\n", 1e6*alpha, 1/beta/1e9)
 	}
 	return exitOK
+}
+
+// timeOnRanks times the all-reduce on every communicator at once (one per
+// goroutine: the in-process ranks, or this process's MPI rank) and returns
+// the first's timings, which every rank shares.
+func timeOnRanks(comms []dist.Comm, sizes []int, reps int) ([]dist.AllReduceTiming, error) {
+	results := make([][]dist.AllReduceTiming, len(comms))
+	errs := make([]error, len(comms))
+	done := make(chan struct{})
+	for i, c := range comms {
+		go func() {
+			results[i], errs[i] = dist.TimeAllReduce(c, sizes, reps)
+			done <- struct{}{}
+		}()
+	}
+	for range comms {
+		<-done
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results[0], nil
 }
 
 // parseByteSizes parses sizes such as 4KiB, 1MiB, 4096.

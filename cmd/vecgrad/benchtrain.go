@@ -70,9 +70,10 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	modelList := fs.String("models", "tutorial,wide", "comma-separated models: tutorial (784-512-512-10), wide (784-2048-2048-10), or widths joined by '-' (input 784 first)")
 	batchList := fs.String("batch-sizes", "16,64,256", "comma-separated batch sizes")
 	threadList := fs.String("threads", joinInts(allThreadCounts()), "comma-separated thread counts, each 1 to GOMAXPROCS")
-	optimizer := fs.String("optimizer", "sgd", "optimizer: sgd (lr 1e-3, momentum 0.5: the tutorial's) or adam (lr 1e-3)")
-	profile := fs.Bool("profile", true, "also run each configuration profiled and print its time by phase")
-	autograd := fs.Bool("autograd", false, "also time the autograd step (the path of models the team step does not cover)")
+	var b trainBench
+	fs.StringVar(&b.optimizer, "optimizer", "sgd", "optimizer: sgd (lr 1e-3, momentum 0.5: the tutorial's) or adam (lr 1e-3)")
+	fs.BoolVar(&b.profile, "profile", true, "also run each configuration profiled and print its time by phase")
+	fs.BoolVar(&b.autograd, "autograd", false, "also time the autograd step (the path of models the team step does not cover)")
 	pytorch := fs.Bool("pytorch", true, "run bench/pytorch/mlp_throughput.py for the same models and batches when torch is installed")
 	asJSON := fs.Bool("json", false, "print the results as JSON instead of tables")
 	var mf measureFlags
@@ -80,81 +81,90 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
 	}
-	opt, err := mf.options(fs)
-	if err != nil {
+	var err error
+	if b.opt, err = mf.options(fs); err != nil {
 		return fs.fail(stderr, "%v", err)
 	}
-	models, err := parseTrainModels(*modelList)
-	if err != nil {
+	if b.models, err = parseTrainModels(*modelList); err != nil {
 		return fs.fail(stderr, "-models: %v", err)
 	}
-	batches, err := parsePositiveInts(*batchList, 4096)
-	if err != nil {
+	if b.batches, err = parsePositiveInts(*batchList, 4096); err != nil {
 		return fs.fail(stderr, "-batch-sizes: %v", err)
 	}
-	threads, err := parseThreads(*threadList)
-	if err != nil {
+	if b.threads, err = parseThreads(*threadList); err != nil {
 		return fs.fail(stderr, "-threads: %v", err)
 	}
-	if *optimizer != "sgd" && *optimizer != "adam" {
-		return fs.fail(stderr, "-optimizer %q: accepted sgd or adam", *optimizer)
+	if b.optimizer != "sgd" && b.optimizer != "adam" {
+		return fs.fail(stderr, "-optimizer %q: accepted sgd or adam", b.optimizer)
 	}
 
 	rep := trainReport{CPU: cpuModel(), Arch: runtime.GOARCH, ISA: kernels.ISA(), GOMAXPROCS: runtime.GOMAXPROCS(0),
-		Optimizer: *optimizer, Reps: opt.Reps, RoofGFLOPS: map[int]float64{}, FlopsSample: map[string]float64{}}
+		Optimizer: b.optimizer, Reps: b.opt.Reps, RoofGFLOPS: map[int]float64{}, FlopsSample: map[string]float64{}}
 	if !*asJSON {
 		fmt.Fprintf(stdout, "vecgrad bench train: %s, %s, ISA %s, GOMAXPROCS %d, %s; best of %d x >= %v per figure; %s\n",
-			rep.CPU, rep.Arch, rep.ISA, rep.GOMAXPROCS, *optimizer, opt.Reps, opt.MinTime, loadNote())
+			rep.CPU, rep.Arch, rep.ISA, rep.GOMAXPROCS, b.optimizer, b.opt.Reps, b.opt.MinTime, loadNote())
 	}
-	measureRoofs := func() error {
-		for _, t := range threads {
-			g, err := bench.FMAPeak(kernels.ISA(), t, opt)
-			if err != nil {
+	if err := b.measure(&rep); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	if *pytorch {
+		py, note := runPyTorch(b.models, b.batches, b.optimizer, *asJSON)
+		rep.PyTorch, rep.Note = py, note
+		if py != nil {
+			for i := range rep.Rows {
+				rep.Rows[i].PyTorch = py.best(rep.Rows[i].Widths, rep.Rows[i].Batch, rep.Rows[i].Threads)
+			}
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", " ")
+		if err := enc.Encode(rep); err != nil {
+			return fs.fail(stderr, "%v", err)
+		}
+		return exitOK
+	}
+	printTrainTables(stdout, rep, b.autograd, b.profile)
+	return exitOK
+}
+
+// trainBench is what vecgrad bench train measures.
+type trainBench struct {
+	models            []trainModel
+	batches, threads  []int
+	optimizer         string
+	profile, autograd bool
+	opt               bench.Options
+}
+
+// measure fills rep: the FMA roofs before and after (the larger kept), one
+// row per model, batch and thread count, timed in -reps interleaved rounds,
+// then each row's ratios and profile.
+func (b *trainBench) measure(rep *trainReport) error {
+	if err := b.measureRoofs(rep); err != nil {
+		return err
+	}
+	for _, m := range b.models {
+		rep.FlopsSample[m.name] = train.StepFlops(m.widths)
+		for _, batch := range b.batches {
+			for _, t := range b.threads {
+				rep.Rows = append(rep.Rows, trainRow{Model: m.name, Widths: m.widths, Batch: batch, Threads: t})
+			}
+		}
+	}
+	for range b.opt.Reps {
+		for i := range rep.Rows {
+			if err := b.time(&rep.Rows[i]); err != nil {
 				return err
 			}
-			rep.RoofGFLOPS[t] = max(rep.RoofGFLOPS[t], g)
-		}
-		return nil
-	}
-	if err := measureRoofs(); err != nil {
-		return fs.fail(stderr, "the FMA roof: %v", err)
-	}
-
-	var rows []trainRow
-	for _, m := range models {
-		rep.FlopsSample[m.name] = train.StepFlops(m.widths)
-		for _, b := range batches {
-			for _, t := range threads {
-				rows = append(rows, trainRow{Model: m.name, Widths: m.widths, Batch: b, Threads: t})
-			}
 		}
 	}
-	for range opt.Reps {
-		for i := range rows {
-			r := &rows[i]
-			sb := train.StepBench{Widths: r.Widths, BatchSize: r.Batch, Threads: r.Threads, Optimizer: *optimizer, MinTime: opt.MinTime}
-			res, err := train.MeasureStep(sb)
-			if err != nil {
-				return fs.fail(stderr, "%v", err)
-			}
-			if res.SamplesPerSecond > r.SamplesPerSec {
-				r.SamplesPerSec, r.StepSeconds = res.SamplesPerSecond, res.StepSeconds
-			}
-			if *autograd {
-				sb.Autograd = true
-				if res, err = train.MeasureStep(sb); err != nil {
-					return fs.fail(stderr, "%v", err)
-				}
-				r.Autograd = max(r.Autograd, res.SamplesPerSecond)
-			}
-		}
-	}
-	if err := measureRoofs(); err != nil {
-		return fs.fail(stderr, "the FMA roof: %v", err)
+	if err := b.measureRoofs(rep); err != nil {
+		return err
 	}
 	one := map[string]float64{}
-	for i := range rows {
-		r := &rows[i]
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
 		f := rep.FlopsSample[r.Model]
 		r.GFLOPS = r.SamplesPerSec * f / 1e9
 		r.LimitSamples = rep.RoofGFLOPS[r.Threads] * 1e9 / f
@@ -166,33 +176,51 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 		if o := one[key]; o > 0 {
 			r.VsOneThread = r.SamplesPerSec / o
 		}
-		if *profile {
-			ph, err := train.ProfileStep(train.StepBench{Widths: r.Widths, BatchSize: r.Batch, Threads: r.Threads, Optimizer: *optimizer, MinTime: opt.MinTime})
-			if err == nil {
+		if b.profile {
+			if ph, err := train.ProfileStep(b.step(r)); err == nil {
 				r.Phases = ph
 			}
 		}
 	}
-	if *pytorch {
-		py, note := runPyTorch(models, batches, *optimizer, *asJSON)
-		rep.PyTorch, rep.Note = py, note
-		if py != nil {
-			for i := range rows {
-				rows[i].PyTorch = py.best(rows[i].Widths, rows[i].Batch, rows[i].Threads)
-			}
+	return nil
+}
+
+// measureRoofs measures the FMA roof at each thread count, keeping the
+// larger of this and any earlier measurement.
+func (b *trainBench) measureRoofs(rep *trainReport) error {
+	for _, t := range b.threads {
+		g, err := bench.FMAPeak(kernels.ISA(), t, b.opt)
+		if err != nil {
+			return fmt.Errorf("the FMA roof: %w", err)
 		}
+		rep.RoofGFLOPS[t] = max(rep.RoofGFLOPS[t], g)
 	}
-	rep.Rows = rows
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", " ")
-		if err := enc.Encode(rep); err != nil {
-			return fs.fail(stderr, "%v", err)
+	return nil
+}
+
+// step returns row r's measurement.
+func (b *trainBench) step(r *trainRow) train.StepBench {
+	return train.StepBench{Widths: r.Widths, BatchSize: r.Batch, Threads: r.Threads, Optimizer: b.optimizer, MinTime: b.opt.MinTime}
+}
+
+// time runs one round of row r, keeping its best.
+func (b *trainBench) time(r *trainRow) error {
+	sb := b.step(r)
+	res, err := train.MeasureStep(sb)
+	if err != nil {
+		return err
+	}
+	if res.SamplesPerSecond > r.SamplesPerSec {
+		r.SamplesPerSec, r.StepSeconds = res.SamplesPerSecond, res.StepSeconds
+	}
+	if b.autograd {
+		sb.Autograd = true
+		if res, err = train.MeasureStep(sb); err != nil {
+			return err
 		}
-		return exitOK
+		r.Autograd = max(r.Autograd, res.SamplesPerSecond)
 	}
-	printTrainTables(stdout, rep, *autograd, *profile)
-	return exitOK
+	return nil
 }
 
 // allThreadCounts returns 1 to GOMAXPROCS.
