@@ -15,6 +15,9 @@ import (
 	"github.com/vecgrad/vecgrad/train/nn"
 )
 
+// maxLogGrow bounds the loss-log points Run reserves before training.
+const maxLogGrow = 1 << 20
+
 // The files Run writes into Options.OutDir.
 const (
 	CheckpointFile = "checkpoint.safetensors"
@@ -220,7 +223,10 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	// in the loop.
 	n := trainLoader.Len()
 	perEpoch := n/logEvery + min(n%logEvery, 1) + 1 // not (n+logEvery-1)/logEvery: logEvery may be near MaxInt
-	grow := perEpoch * (cfg.Epochs - res.ResumedEpochs)
+	// At most maxLogGrow points at once: a run of MaxEpochs would otherwise
+	// reserve hundreds of megabytes up front; beyond it, append doubles the
+	// log now and then (amortised, not per step).
+	grow := min(perEpoch*(cfg.Epochs-res.ResumedEpochs), maxLogGrow)
 	res.Log.Samples = append(make([]int64, 0, len(res.Log.Samples)+grow), res.Log.Samples...)
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
 
