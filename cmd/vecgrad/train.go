@@ -58,6 +58,9 @@ func (f *trainFlags) prepare(fs *flagSet, stderr io.Writer) (train.Data, int) {
 		return train.Data{}, fs.fail(stderr, "-data %s: no such directory (fetch the data with 'vecgrad data --dataset %s --dir %s', or 'make data' for MNIST)",
 			f.dataDir, f.dataset, f.dataDir)
 	}
+	if err := checkOutDir(f.out); err != nil {
+		return train.Data{}, fs.fail(stderr, "%v", err)
+	}
 	if f.threads > 0 {
 		kernels.SetThreads(f.threads)
 	}
