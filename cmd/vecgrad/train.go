@@ -135,16 +135,15 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if status != exitOK {
 		return status
 	}
-	ctx, stop := signalContext()
+	ctx, stop := interruptContext()
 	defer stop()
 	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Log: stdout,
 		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(stderr, "vecgrad train: interrupted; %s holds the last completed epoch (continue with -resume)\n", filepath.Join(tf.out, train.CheckpointFile))
-		} else {
-			fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
+			return reportInterrupt(stderr, res, tf.out)
 		}
+		fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
 		return exitFail
 	}
 	sum := res.Summary()
