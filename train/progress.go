@@ -6,18 +6,18 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 )
 
-// IsTerminal reports whether w is a character device (a terminal), where
-// Run draws a progress bar; elsewhere (a file, a pipe, a CI log) it prints
-// plain lines only, which stay readable.
+// IsTerminal reports whether w is a terminal, where Run draws a progress
+// bar; elsewhere (a file, a pipe, a CI log, /dev/null) it prints plain lines
+// only, which stay readable. It asks the terminal driver (golang.org/x/term:
+// an ioctl on Unix, the console mode on Windows): a character device such as
+// /dev/null is not a terminal.
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // progress draws one self-overwriting line on a terminal:
