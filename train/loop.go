@@ -189,7 +189,7 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
 
 	size := sets.Train.Len()
-	pr := newProgress(w, opt.Progress)
+	pr := newProgress(w, opt.Progress, cfg.Epochs, size, sets.Test.Len())
 	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {
 		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
 		pr.startEpoch()
@@ -227,7 +227,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 			// checkpoint stays as it is.
 			return res, writeOutputs(res, opt, false)
 		}
-		acc, avg := evaluate(model, testLoader, s.ar)
+		pr.startEval()
+		acc, avg := evaluate(model, testLoader, s.ar, func(done int) { pr.update(epoch+1, cfg.Epochs, done, sets.Test.Len()) })
 		pr.printf(testLines, 100*acc, avg)
 		res.Epochs = append(res.Epochs, EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg})
 		if err := writeOutputs(res, opt, !opt.NoCheckpoint); err != nil {
