@@ -49,19 +49,21 @@ func TestProgressETA(t *testing.T) {
 	clk := &fakeClock{t: time.Unix(1e9, 0)}
 	p := newProgress(&b, true, 2, 1000, 500)
 	p.now = clk.now
-	line := func() string {
+	// expect checks the line drawn last.
+	expect := func(what, want string) {
+		t.Helper()
 		s := b.String()
 		b.Reset()
-		return s[strings.LastIndex(s, "\r\x1b[K")+4:]
+		if got := s[strings.LastIndex(s, "\r\x1b[K")+4:]; got != want {
+			t.Errorf("%s:\n got %q\nwant %q", what, got, want)
+		}
 	}
 	p.startEpoch()
 	clk.advance(1)
 	p.update(1, 2, 100, 1000)
 	// 100 samples/s: 900 + 1000 training samples left (19 s), two test
 	// loops of 500 at 2.4 x 100 samples/s (4.17 s).
-	if got, want := line(), "epoch 1/2 train [===>                          ] 100/1000  0.1k samples/s  ETA 23s"; got != want {
-		t.Errorf("training:\n got %q\nwant %q", got, want)
-	}
+	expect("training", "epoch 1/2 train [===>                          ] 100/1000  0.1k samples/s  ETA 23s")
 	clk.advance(9)
 	p.update(1, 2, 1000, 1000) // the whole loop took 10 s: 100 samples/s
 	p.startEval()
@@ -69,9 +71,7 @@ func TestProgressETA(t *testing.T) {
 	p.update(1, 2, 250, 500)
 	// 250 samples/s: 250 test samples left (1 s), then one epoch: 1000
 	// at 100 samples/s and 500 at 250 (12 s).
-	if got, want := line(), "epoch 1/2 test  [===============>              ] 250/500  0.2k samples/s  ETA 13s"; got != want {
-		t.Errorf("test loop:\n got %q\nwant %q", got, want)
-	}
+	expect("test loop", "epoch 1/2 test  [===============>              ] 250/500  0.2k samples/s  ETA 13s")
 	clk.advance(1)
 	p.update(1, 2, 500, 500)
 	p.startEpoch()
@@ -81,9 +81,7 @@ func TestProgressETA(t *testing.T) {
 	clk.advance(100)
 	p.update(2, 2, 1000, 1000)
 	// 10 samples/s now; the test loop at the measured 250: 2 s.
-	if got := line(); !strings.HasSuffix(got, "] 1000/1000  0.0k samples/s  ETA 2s") {
-		t.Errorf("last training loop: %q", got)
-	}
+	expect("last training loop", "epoch 2/2 train ["+strings.Repeat("=", barWidth)+"] 1000/1000  0.0k samples/s  ETA 2s")
 }
 
 func TestFormatETA(t *testing.T) {
