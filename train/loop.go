@@ -127,7 +127,9 @@ func (r *Result) SamplesPerSecond() float64 {
 // written with the same settings except Epochs (an error names the setting
 // that differs), restores the model, the optimizer, the loss log and the
 // epoch count, and trains the remaining epochs up to cfg.Epochs: the result
-// is bitwise that of the uninterrupted run.
+// is bitwise that of the uninterrupted run. A checkpoint that has done all
+// cfg.Epochs returns at once (ResumedEpochs == Config.Epochs, no training
+// time, no files written).
 //
 // A diverging loss is not an error: Result.Diverged is set and the files
 // are written. Errors are invalid settings, unreadable checkpoints, files
@@ -163,6 +165,9 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		}
 		res.ResumedEpochs = len(res.Epochs)
 		fmt.Fprintf(w, "Resuming from %s after epoch %d of %d\n", path, res.ResumedEpochs, cfg.Epochs)
+		if res.ResumedEpochs == cfg.Epochs {
+			return res, nil // a finished run: nothing to train, nothing to write
+		}
 	}
 
 	if n := sets.Train.Len(); cfg.BatchSize > n {

@@ -146,6 +146,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
 		return exitFail
 	}
+	if reportFinished(stdout, res, tf.out, *summary) {
+		return exitOK
+	}
 	sum := res.Summary()
 	fmt.Fprintf(stdout, "Throughput: %.0f samples/s over the training loop (%d samples in %.1fs; ISA %s, %d threads)\n",
 		sum.SamplesPerSecond, sum.TrainSamples, sum.TrainSeconds, sum.ISA, sum.Threads)
