@@ -108,7 +108,8 @@ type Result struct {
 	// Files lists the files written, in OutDir.
 	Files []string
 
-	opt optim.Optimizer // for the checkpoint
+	opt          optim.Optimizer // for the checkpoint
+	epochSamples int64           // training samples per epoch, for the plot
 }
 
 // SamplesPerSecond is the training loop's throughput.
@@ -194,6 +195,7 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
 
 	size := sets.Train.Len()
+	res.epochSamples = int64(size)
 	pr := newProgress(w, opt.Progress, cfg.Epochs, size, sets.Test.Len())
 	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {
 		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
@@ -260,7 +262,7 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 	res.Files = append(res.Files, csv)
 	if !opt.NoPlot {
 		png := filepath.Join(opt.OutDir, PlotFile)
-		if err := writePlot(png, res.Config.Title(), []plotSeries{{label: res.Config.Title(), log: &res.Log, diverged: res.Diverged != nil}}); err != nil {
+		if err := writePlot(png, res.Config.Title(), []plotSeries{runSeries(res)}); err != nil {
 			return err
 		}
 		res.Files = append(res.Files, png)

@@ -215,6 +215,10 @@ func TestWritePNGInvalid(t *testing.T) {
 		{"huge", ok, Options{Width: 1000 * vg.Inch}, "more than 16384"},
 		{"ymax", ok, Options{YMax: -1}, "YMax = -1"},
 		{"ymax inf", ok, Options{YMax: math.Inf(1)}, "YMax = +Inf"},
+		{"smooth", []Series{{Samples: []float64{1}, Loss: []float64{1}, Smooth: -2}}, Options{}, "Smooth = -2 is negative"},
+		{"test lengths", []Series{{TestSamples: []float64{1, 2}, TestLoss: []float64{1}}}, Options{}, "len(TestSamples) = 2 != len(TestLoss) = 1"},
+		{"test nan", []Series{{TestSamples: []float64{math.Inf(1)}, TestLoss: []float64{1}}}, Options{}, "TestSamples[0] = +Inf is not finite"},
+		{"test decreasing", []Series{{TestSamples: []float64{2, 1}, TestLoss: []float64{1, 1}}}, Options{}, "TestSamples[1] = 1 < TestSamples[0] = 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
