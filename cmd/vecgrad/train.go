@@ -91,9 +91,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("train", "train [flags]",
 		"Train the MLP of PyTorch's optimization tutorial (784-512-512-10, ReLU, cross-entropy)\n"+
 			"on MNIST or Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
-			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot) and\n"+
-			"checkpoint.safetensors (saved after every epoch; -resume continues from it, bitwise\n"+
-			"as an uninterrupted run). Flags may be given with one dash or two.")
+			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot, with a\n"+
+			"moving average and each epoch's test loss) and checkpoint.safetensors (saved after\n"+
+			"every epoch; -resume continues from it, bitwise as an uninterrupted run). An\n"+
+			"interrupt (Ctrl-C) stops the run between steps, exit status 130. Flags may be given\n"+
+			"with one dash or two.")
 	var tf trainFlags
 	tf.register(fs, "out")
 	def := train.DefaultConfig()
