@@ -82,6 +82,17 @@ func (c *curve) extraLegends() []string {
 	return ts
 }
 
+// defaultYLabel names the loss axis "loss" rather than "training loss"
+// when test losses share it, unless opt names it.
+func defaultYLabel(opt Options, series []Series) Options {
+	for _, s := range series {
+		if opt.YLabel == "" && len(s.TestSamples) > 0 {
+			opt.YLabel = "loss"
+		}
+	}
+	return opt
+}
+
 // rawColor is the colour of c's logged points: c's own, or a lighter one
 // under a smoothed curve, which then carries the colour.
 func (c *curve) rawColor() color.Color {

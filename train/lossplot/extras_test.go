@@ -81,6 +81,15 @@ func TestWritePNGExtras(t *testing.T) {
 	if _, _, _, ymax := dataRange(curves); ymax != 3.5 {
 		t.Errorf("data range up to %v, want the test loss 3.5", ymax)
 	}
+	if got := defaultYLabel(Options{}, []Series{s}).YLabel; got != "loss" {
+		t.Errorf("y label %q with test losses, want \"loss\"", got)
+	}
+	if got := defaultYLabel(Options{YLabel: "nll"}, []Series{s}).YLabel; got != "nll" {
+		t.Errorf("y label %q, want the one given", got)
+	}
+	if got := defaultYLabel(Options{}, []Series{{}}).YLabel; got != "" {
+		t.Errorf("y label %q without test losses, want the default", got)
+	}
 	path := filepath.Join(t.TempDir(), "loss.png")
 	if err := WritePNG(path, "t", []Series{s}, Options{}); err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ type Options struct {
 	// Zero: the axis covers every plotted loss.
 	YMax float64
 	// XLabel and YLabel name the axes; empty: "samples seen" and
-	// "training loss".
+	// "training loss" ("loss" where a series has test losses).
 	XLabel, YLabel string
 }
 
@@ -86,6 +86,7 @@ func WritePNG(path, title string, series []Series, opt Options) error {
 
 // renderPNG validates the input and returns the encoded PNG.
 func renderPNG(title string, series []Series, opt Options) (png []byte, err error) {
+	opt = defaultYLabel(opt, series)
 	opt, err = opt.withDefaults()
 	if err != nil {
 		return nil, err
