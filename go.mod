@@ -6,6 +6,7 @@ require (
 	github.com/mmcloughlin/avo v0.5.0
 	golang.org/x/arch v0.33.0
 	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 )

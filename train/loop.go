@@ -137,8 +137,9 @@ type Result struct {
 	// Files lists the files written, in OutDir.
 	Files []string
 
-	opt    optim.Optimizer // for the checkpoint
-	dataID string          // the data's identity, for the checkpoint (see identify)
+	opt          optim.Optimizer // for the checkpoint
+	dataID       string          // the data's identity, for the checkpoint (see identify)
+	epochSamples int64           // training samples per epoch, for the plot
 }
 
 // SamplesPerSecond is the training loop's throughput.
@@ -162,6 +163,8 @@ func (r *Result) SamplesPerSecond() float64 {
 // sets unless opt.DataChanged. Without opt.Resume, a checkpoint already in
 // OutDir is an error unless opt.Overwrite. Temporaries left in OutDir by a
 // killed run are removed first.
+// A checkpoint that has done all cfg.Epochs returns at once
+// (ResumedEpochs == Config.Epochs, no training time, no files written).
 //
 // A diverging loss is not an error: Result.Diverged is set and the files
 // are written. Errors are invalid settings, unreadable checkpoints, files
@@ -194,6 +197,9 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	res := &Result{Config: cfg, Model: model, opt: o}
 	if err := prepareOutDir(cfg, sets, opt, model, o, res, w); err != nil {
 		return nil, err
+	}
+	if opt.Resume && res.ResumedEpochs == cfg.Epochs {
+		return res, nil // a finished run: nothing to train, nothing to write
 	}
 
 	if n := sets.Train.Len(); cfg.BatchSize > n {
@@ -231,7 +237,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
 
 	size := sets.Train.Len()
-	pr := newProgress(w, opt.Progress)
+	res.epochSamples = int64(size)
+	pr := newProgress(w, opt.Progress, cfg.Epochs, size, sets.Test.Len())
 	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {
 		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
 		pr.startEpoch()
@@ -279,7 +286,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 			// checkpoint stays as it is.
 			return res, writeOutputs(res, opt, false)
 		}
-		acc, avg := evaluate(model, testLoader, s.ar)
+		pr.startEval()
+		acc, avg := evaluate(model, testLoader, s.ar, func(done int) { pr.update(epoch+1, cfg.Epochs, done, sets.Test.Len()) })
 		if distributed {
 			// Evaluation turns autograd's recording off process-wide
 			// (tensor.NoGrad): ranks that share a process (dist.NewLocal)
@@ -326,7 +334,7 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 	res.Files = append(res.Files, csv)
 	if !opt.NoPlot {
 		png := filepath.Join(opt.OutDir, PlotFile)
-		if err := writePlot(png, res.Config.Title(), []plotSeries{{label: res.Config.Title(), log: &res.Log, diverged: res.Diverged != nil}}); err != nil {
+		if err := writePlot(png, res.Config.Title(), []plotSeries{runSeries(res)}); err != nil {
 			return err
 		}
 		res.Files = append(res.Files, png)

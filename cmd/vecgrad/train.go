@@ -58,6 +58,9 @@ func (f *trainFlags) prepare(fs *flagSet, stderr io.Writer) (train.Data, int) {
 		return train.Data{}, fs.fail(stderr, "-data %s: no such directory (fetch the data with 'vecgrad data --dataset %s --dir %s', or 'make data' for MNIST)",
 			f.dataDir, f.dataset, f.dataDir)
 	}
+	if err := checkOutDir(f.out); err != nil {
+		return train.Data{}, fs.fail(stderr, "%v", err)
+	}
 	if f.threads > 0 {
 		kernels.SetThreads(f.threads)
 	}
@@ -88,9 +91,11 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs := newFlagSet("train", "train [flags]",
 		"Train the MLP of PyTorch's optimization tutorial (784-512-512-10, ReLU, cross-entropy)\n"+
 			"on MNIST or Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
-			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot) and\n"+
-			"checkpoint.safetensors (saved after every epoch; -resume continues from it, bitwise\n"+
-			"as an uninterrupted run). Flags may be given with one dash or two.")
+			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot, with a\n"+
+			"moving average and each epoch's test loss) and checkpoint.safetensors (saved after\n"+
+			"every epoch; -resume continues from it, bitwise as an uninterrupted run). An\n"+
+			"interrupt (Ctrl-C) stops the run between steps, exit status 130. Flags may be given\n"+
+			"with one dash or two.")
 	var tf trainFlags
 	tf.register(fs, "out")
 	def := train.DefaultConfig()
@@ -149,17 +154,19 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	if status != exitOK {
 		return status
 	}
-	ctx, stop := signalContext()
+	ctx, stop := interruptContext()
 	defer stop()
 	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Overwrite: *overwrite, DataChanged: *dataChanged, Log: stdout,
 		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery, Comm: comm, CheckEvery: df.checkEvery, OneAllReduce: df.oneAllReduce})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(stderr, "vecgrad train: interrupted; %s holds the last completed epoch (continue with -resume)\n", filepath.Join(tf.out, train.CheckpointFile))
-		} else {
-			fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
+			return reportInterrupt(stderr, res, tf.out)
 		}
+		fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
 		return exitFail
+	}
+	if reportFinished(stdout, res, tf.out, *summary) {
+		return exitOK
 	}
 	sum := res.Summary()
 	fmt.Fprintf(stdout, "Throughput: %.0f samples/s over the training loop (%d samples in %.1fs; ISA %s, %d threads)\n",

@@ -9,7 +9,9 @@
 // never sees a half-written image and a failed write leaves an existing file
 // as it was. A run that diverged (its loss became NaN or Inf) ends at its
 // last finite loss, marked with an X, and its legend entry says
-// "(diverged)". [Title], [BatchLabel], [LRLabel] and [MomentumLabel] spell
+// "(diverged)". A series may add a moving average of its logged points
+// ([Series].Smooth, see [MovingAverage]), drawn over the lightened raw
+// curve, and its test loss after each epoch ([Series].TestLoss). [Title], [BatchLabel], [LRLabel] and [MomentumLabel] spell
 // titles and legend entries the way the tutorial's Python does
 // ("Optimizer-SGD lr-0.001 mt-0.5 bs-16", "lr-1e-05").
 //

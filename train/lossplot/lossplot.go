@@ -21,6 +21,14 @@ type Series struct {
 	Samples  []float64 // x: number of samples seen (increasing)
 	Loss     []float64 // y: training loss; same length as Samples
 	Diverged bool      // the run stopped because the loss became NaN or Inf: the curve ends at its last finite point, marked with an X, and the legend says "(diverged)"
+	// Smooth, when above 1, draws the centred moving average of the
+	// plotted losses over Smooth points (see [MovingAverage]) as a thicker
+	// line in the series' colour, over the raw curve drawn lighter.
+	Smooth int
+	// TestSamples and TestLoss, when given, are the test loss after each
+	// epoch and the samples seen then: dots joined by a dashed line in the
+	// series' colour (non-finite losses are dropped).
+	TestSamples, TestLoss []float64
 }
 
 // Options are the drawing options of [WritePNG]. The zero value gives the
@@ -41,7 +49,7 @@ type Options struct {
 	// Zero: the axis covers every plotted loss.
 	YMax float64
 	// XLabel and YLabel name the axes; empty: "samples seen" and
-	// "training loss".
+	// "training loss" ("loss" where a series has test losses).
 	XLabel, YLabel string
 }
 
@@ -78,6 +86,7 @@ func WritePNG(path, title string, series []Series, opt Options) error {
 
 // renderPNG validates the input and returns the encoded PNG.
 func renderPNG(title string, series []Series, opt Options) (png []byte, err error) {
+	opt = defaultYLabel(opt, series)
 	opt, err = opt.withDefaults()
 	if err != nil {
 		return nil, err
@@ -153,6 +162,11 @@ type curve struct {
 	marker   *plotter.XY // where the X of a diverged run goes; nil: none
 	color    color.Color // line colour
 	dashes   []vg.Length // line dashes; nil: solid
+
+	test         plotter.XYs // the finite test losses
+	hasTest      bool        // Series.TestSamples given (a legend entry even without a finite one)
+	smooth       plotter.XYs // the moving average of xys; nil: none
+	smoothWindow int         // its window, odd
 }
 
 // prepare validates the series and drops the points that cannot be drawn.
@@ -182,6 +196,9 @@ func prepare(series []Series, logY bool) ([]curve, error) {
 				continue
 			}
 			c.xys = append(c.xys, plotter.XY{X: x, Y: y})
+		}
+		if err := c.extras(name, s, logY); err != nil {
+			return nil, err
 		}
 		c.legend = s.Label
 		c.diverged = s.Diverged
@@ -260,7 +277,7 @@ func build(title string, curves []curve, opt Options) (*plot.Plot, *plot.Legend)
 
 	showLegend := len(curves) > 1
 	for _, c := range curves {
-		showLegend = showLegend || c.legend != ""
+		showLegend = showLegend || c.legend != "" || len(c.extraLegends()) > 0
 	}
 	var legend *plot.Legend
 	if showLegend {
@@ -271,7 +288,7 @@ func build(title string, curves []curve, opt Options) (*plot.Plot, *plot.Legend)
 		legend = &l
 	}
 	for _, c := range curves {
-		line := &plotter.Line{XYs: c.xys, LineStyle: draw.LineStyle{Color: c.color, Width: lineWidth, Dashes: c.dashes}}
+		line := &plotter.Line{XYs: c.xys, LineStyle: draw.LineStyle{Color: c.rawColor(), Width: lineWidth, Dashes: c.dashes}}
 		thumbs := []plot.Thumbnailer{line}
 		if len(c.xys) > 0 {
 			p.Add(line)
@@ -293,6 +310,7 @@ func build(title string, curves []curve, opt Options) (*plot.Plot, *plot.Legend)
 		if legend != nil && c.legend != "" {
 			legend.Add(c.legend, thumbs...)
 		}
+		addExtras(p, legend, c)
 	}
 	if legend != nil && len(legendTexts(curves)) == 0 {
 		legend = nil // several series, none labelled
@@ -312,6 +330,7 @@ func legendTexts(curves []curve) []string {
 		if c.legend != "" {
 			ts = append(ts, c.legend)
 		}
+		ts = append(ts, c.extraLegends()...)
 	}
 	return ts
 }
@@ -381,7 +400,7 @@ func dataRange(curves []curve) (xmin, xmax, ymin, ymax float64) {
 	xmin, ymin = math.Inf(1), math.Inf(1)
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	for _, c := range curves {
-		for _, pt := range c.xys {
+		for _, pt := range append(c.xys[:len(c.xys):len(c.xys)], c.test...) {
 			xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
 			ymin, ymax = math.Min(ymin, pt.Y), math.Max(ymax, pt.Y)
 		}
@@ -462,6 +481,9 @@ func drawLegend(da draw.Canvas, l *plot.Legend, p *plot.Plot, curves []curve) {
 					count(px+t*(x-px), py+t*(y-py), 1)
 				}
 			}
+		}
+		for _, pt := range c.test {
+			count(nx(pt.X), ny(pt.Y), 1)
 		}
 		if c.marker != nil { // an X under the legend is worse than a line
 			count(nx(c.marker.X), ny(c.marker.Y), 1000)

@@ -215,6 +215,10 @@ func TestWritePNGInvalid(t *testing.T) {
 		{"huge", ok, Options{Width: 1000 * vg.Inch}, "more than 16384"},
 		{"ymax", ok, Options{YMax: -1}, "YMax = -1"},
 		{"ymax inf", ok, Options{YMax: math.Inf(1)}, "YMax = +Inf"},
+		{"smooth", []Series{{Samples: []float64{1}, Loss: []float64{1}, Smooth: -2}}, Options{}, "Smooth = -2 is negative"},
+		{"test lengths", []Series{{TestSamples: []float64{1, 2}, TestLoss: []float64{1}}}, Options{}, "len(TestSamples) = 2 != len(TestLoss) = 1"},
+		{"test nan", []Series{{TestSamples: []float64{math.Inf(1)}, TestLoss: []float64{1}}}, Options{}, "TestSamples[0] = +Inf is not finite"},
+		{"test decreasing", []Series{{TestSamples: []float64{2, 1}, TestLoss: []float64{1, 1}}}, Options{}, "TestSamples[1] = 1 < TestSamples[0] = 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -332,6 +336,10 @@ func TestTicks(t *testing.T) {
 	}{
 		{0, 96000, false, true, "0 20k 40k 60k 80k"},
 		{0, 3.75e6, false, true, "0 1M 2M 3M"},
+		{0, 1.28e6, false, true, "0 0.25M 0.50M 0.75M 1.00M 1.25M"},
+		{0, 1.2e5, false, true, "0 20k 40k 60k 80k 100k 120k"},
+		{0, 2.2e4, false, true, "0 5k 10k 15k 20k"},
+		{0, 1.4e4, false, true, "0 2.5k 5.0k 7.5k 10.0k 12.5k"},
 		{0, 600, false, true, "0 100 200 300 400 500 600"},
 		{0.21, 2.41, false, false, "0.5 1.0 1.5 2.0"},
 		{2.25, 2.31, false, false, "2.25 2.26 2.27 2.28 2.29 2.30 2.31"},

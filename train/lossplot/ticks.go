@@ -30,7 +30,7 @@ func (t linearTicks) Ticks(lo, hi float64) []plot.Tick {
 		case top >= 1e4:
 			unit, suffix = 1e3, "k"
 		}
-		decimals = max(0, decimals-int(math.Round(math.Log10(unit))))
+		decimals = decimalsOf(step / unit) // 2.5e5 in millions is 0.25: two
 	}
 	var ticks []plot.Tick
 	half := step / 2
@@ -69,6 +69,17 @@ func niceStep(raw float64) (step float64, decimals int) {
 		}
 	}
 	return step, decimals
+}
+
+// decimalsOf is the number of decimals that write x exactly (up to 12).
+func decimalsOf(x float64) int {
+	for d := range 12 {
+		v := x * math.Pow(10, float64(d))
+		if math.Abs(v-math.Round(v)) <= 1e-9*math.Abs(v) {
+			return d
+		}
+	}
+	return 12
 }
 
 // logTicks label the powers of ten, and 2 and 5 times them when the range
