@@ -604,6 +604,10 @@ func (j *gemmJob) packA(dst []float32, row, rows, pc, kc int) {
 		for p := 0; p < kc; p++ {
 			src := j.a[(pc+p)*j.lda+row:][:rows]
 			out := unsafe.Slice((*float32)(unsafe.Add(d, 4*p*mr)), rows)
+			if alpha == 1 {
+				copy(out, src) // memmove's vector loop, and bit-exact as above
+				continue
+			}
 			for i, v := range src {
 				out[i] = alpha * v
 			}
