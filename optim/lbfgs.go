@@ -210,44 +210,7 @@ func (o *LBFGS) step(eval func() float64) float64 {
 		nIter++
 		o.nIter++
 
-		// The descent direction.
-		if o.nIter == 1 {
-			d = lbNeg(flatGrad)
-			o.oldDirs, o.oldStps, o.ro = nil, nil, nil
-			o.hDiag = lbPy(1)
-		} else {
-			y := make([]float32, o.n)
-			for i := range y {
-				y[i] = flatGrad[i] - o.prevFlatGrad[i]
-			}
-			s := lbScaled(d, float32(t.v))
-			ys := kernels.Dot(y, s)
-			if ys > float32(1e-10) {
-				if len(o.oldDirs) == opt.HistorySize {
-					o.oldDirs, o.oldStps, o.ro = o.oldDirs[1:], o.oldStps[1:], o.ro[1:]
-				}
-				o.oldDirs = append(o.oldDirs, y)
-				o.oldStps = append(o.oldStps, s)
-				o.ro = append(o.ro, 1/ys)
-				o.hDiag = lbTs(ys / kernels.Dot(y, y))
-			}
-			if o.al == nil {
-				o.al = make([]float32, opt.HistorySize)
-			}
-			al := o.al
-			// The two-loop recursion on one buffer: q = -g, then r = H q.
-			q := lbNeg(flatGrad)
-			for i := len(o.oldDirs) - 1; i >= 0; i-- {
-				al[i] = kernels.Dot(o.oldStps[i], q) * o.ro[i]
-				kernels.Axpy(q, -al[i], o.oldDirs[i])
-			}
-			r := lbScaled(q, float32(o.hDiag.v))
-			for i := range o.oldDirs {
-				be := float32(kernels.Dot(o.oldDirs[i], r) * o.ro[i])
-				kernels.Axpy(r, al[i]-be, o.oldStps[i])
-			}
-			d = r
-		}
+		d = o.direction(flatGrad, d, t)
 		if o.prevFlatGrad == nil {
 			o.prevFlatGrad = make([]float32, o.n)
 		}
@@ -288,30 +251,75 @@ func (o *LBFGS) step(eval func() float64) float64 {
 		currentEvals += lsEvals
 		o.funcEvals += lsEvals
 
-		// Stopping rules, in torch's order.
-		if nIter == opt.MaxIter {
-			o.stop = "max_iter"
-			break
-		}
-		if currentEvals >= opt.MaxEval {
-			o.stop = "max_eval"
-			break
-		}
-		if optCond {
-			o.stop = "tolerance_grad"
-			break
-		}
-		if lbAbsMax(lbScaled(d, float32(t.v))) <= tolChange {
-			o.stop = "tolerance_change step"
-			break
-		}
-		if math.Abs(loss-o.prevLoss) < opt.ToleranceChange {
-			o.stop = "tolerance_change loss"
+		if o.stop = o.stopRule(nIter, currentEvals, optCond, d, t, loss); o.stop != "" {
 			break
 		}
 	}
 	o.d, o.t = d, t
 	return origLoss
+}
+
+// direction returns the descent direction of the iteration at flat
+// gradient g: -g on the very first iteration (which also starts the
+// curvature history), else H·(-g) by the two-loop recursion, after the
+// curvature pair of the last step (d, t) joins the history where
+// y·s > 1e-10.
+func (o *LBFGS) direction(g, d []float32, t lbNum) []float32 {
+	if o.nIter == 1 {
+		o.oldDirs, o.oldStps, o.ro = nil, nil, nil
+		o.hDiag = lbPy(1)
+		return lbNeg(g)
+	}
+	y := make([]float32, o.n)
+	for i := range y {
+		y[i] = g[i] - o.prevFlatGrad[i]
+	}
+	s := lbScaled(d, float32(t.v))
+	ys := kernels.Dot(y, s)
+	if ys > float32(1e-10) {
+		if len(o.oldDirs) == o.opt.HistorySize {
+			o.oldDirs, o.oldStps, o.ro = o.oldDirs[1:], o.oldStps[1:], o.ro[1:]
+		}
+		o.oldDirs = append(o.oldDirs, y)
+		o.oldStps = append(o.oldStps, s)
+		o.ro = append(o.ro, 1/ys)
+		o.hDiag = lbTs(ys / kernels.Dot(y, y))
+	}
+	if o.al == nil {
+		o.al = make([]float32, o.opt.HistorySize)
+	}
+	al := o.al
+	// The two-loop recursion on one buffer: q = -g, then r = H q.
+	q := lbNeg(g)
+	for i := len(o.oldDirs) - 1; i >= 0; i-- {
+		al[i] = kernels.Dot(o.oldStps[i], q) * o.ro[i]
+		kernels.Axpy(q, -al[i], o.oldDirs[i])
+	}
+	r := lbScaled(q, float32(o.hDiag.v))
+	for i := range o.oldDirs {
+		be := float32(kernels.Dot(o.oldDirs[i], r) * o.ro[i])
+		kernels.Axpy(r, al[i]-be, o.oldStps[i])
+	}
+	return r
+}
+
+// stopRule returns why the step stops after iteration nIter (its
+// currentEvals closure calls, optCond the gradient test, the step t*d and
+// the new loss), by torch's rules in torch's order, or "" to go on.
+func (o *LBFGS) stopRule(nIter, currentEvals int, optCond bool, d []float32, t lbNum, loss float64) string {
+	switch {
+	case nIter == o.opt.MaxIter:
+		return "max_iter"
+	case currentEvals >= o.opt.MaxEval:
+		return "max_eval"
+	case optCond:
+		return "tolerance_grad"
+	case lbAbsMax(lbScaled(d, float32(t.v))) <= float32(o.opt.ToleranceChange):
+		return "tolerance_change step"
+	case math.Abs(loss-o.prevLoss) < o.opt.ToleranceChange:
+		return "tolerance_change loss"
+	}
+	return ""
 }
 
 // gatherFlatGrad returns the parameters' gradients concatenated in a new
@@ -365,118 +373,163 @@ func (o *LBFGS) directionalEvaluate(eval func() float64, x []float32, t lbNum, d
 
 // strongWolfe is torch's _strong_wolfe (ported from lswolfe.lua) with its
 // default constants. f and the returned loss are Python floats; gtd and
-// the gtd_new values are 0-d float32 tensors; t is either.
+// the gtd_new values are 0-d float32 tensors; t is either. torch's two
+// phases, bracketing and zoom, are bracketPhase and zoom, each statement in
+// torch's order.
 func (o *LBFGS) strongWolfe(eval func() float64, x []float32, t lbNum, d []float32, f float64, g []float32, gtd lbNum) (float64, []float32, lbNum, int) {
-	const (
-		c1      = 1e-4
-		c2      = 0.9
-		tolerCh = 1e-9
-		maxLS   = 25
-	)
 	dNorm := lbTs(lbAbsMax(d))
-	fNew, gNew := o.directionalEvaluate(eval, x, t, d)
-	lsEvals := 1
-	gtdNew := lbTs(kernels.Dot(gNew, d))
-	armijo := func(fNew float64, t lbNum) bool { // f_new > f + c1*t*gtd
-		return lbPy(fNew).gt(lbPy(f).add(lbPy(c1).mul(t).mul(gtd)))
-	}
-	curvature := func(gtdNew lbNum) bool { // abs(gtd_new) <= -c2*gtd
-		return gtdNew.abs().le(lbPy(-c2).mul(gtd))
-	}
+	s := &wolfeSearch{o: o, eval: eval, x: x, d: d, f: f, g: g, gtd: gtd, t: t}
+	s.evaluate()
+	done := s.bracketPhase()
+	low := s.zoom(done, dNorm)
+	return s.bracketF[low], s.bracketG[low], s.bracket[low], s.evals
+}
 
-	// Bracket an interval containing a point that satisfies the Wolfe
-	// conditions.
-	tPrev, fPrev, gPrev, gtdPrev := lbPy(0), f, g, gtd
-	var bracket, bracketGtd []lbNum
-	var bracketF []float64
-	var bracketG [][]float32
-	done := false
-	lsIter := 0
-	for lsIter < maxLS {
-		if armijo(fNew, t) || (lsIter > 1 && fNew >= fPrev) {
-			bracket, bracketF, bracketG, bracketGtd = []lbNum{tPrev, t}, []float64{fPrev, fNew}, [][]float32{gPrev, gNew}, []lbNum{gtdPrev, gtdNew}
-			break
+// torch's _strong_wolfe constants, which its LBFGS does not override.
+const (
+	wolfeC1      = 1e-4 // sufficient decrease (Armijo)
+	wolfeC2      = 0.9  // curvature
+	wolfeTolerCh = 1e-9 // smallest bracket length times max|d|
+	wolfeMaxLS   = 25   // line-search iterations
+)
+
+// wolfeSearch is the state of one strongWolfe search: the start point (x,
+// its loss f, gradient g and directional derivative gtd along d), the
+// current trial (t and its fNew, gNew, gtdNew), the closure calls and
+// iterations so far, and the bracket of trial points with their losses,
+// gradients and directional derivatives.
+type wolfeSearch struct {
+	o                   *LBFGS
+	eval                func() float64
+	x, d                []float32
+	f                   float64
+	g                   []float32
+	gtd                 lbNum
+	t                   lbNum
+	fNew                float64
+	gNew                []float32
+	gtdNew              lbNum
+	evals, iter         int
+	bracket, bracketGtd []lbNum
+	bracketF            []float64
+	bracketG            [][]float32
+}
+
+// evaluate evaluates the trial point t: fNew, gNew and gtdNew.
+func (s *wolfeSearch) evaluate() {
+	s.fNew, s.gNew = s.o.directionalEvaluate(s.eval, s.x, s.t, s.d)
+	s.evals++
+	s.gtdNew = lbTs(kernels.Dot(s.gNew, s.d))
+}
+
+// armijo reports whether the trial fails the sufficient decrease:
+// f_new > f + c1*t*gtd.
+func (s *wolfeSearch) armijo() bool {
+	return lbPy(s.fNew).gt(lbPy(s.f).add(lbPy(wolfeC1).mul(s.t).mul(s.gtd)))
+}
+
+// curvature reports whether the trial meets the strong curvature
+// condition: abs(gtd_new) <= -c2*gtd.
+func (s *wolfeSearch) curvature() bool {
+	return s.gtdNew.abs().le(lbPy(-wolfeC2).mul(s.gtd))
+}
+
+// bracketPhase brackets an interval containing a point that satisfies the
+// Wolfe conditions, extrapolating by cubic interpolation. It reports done
+// when the trial t satisfies them already (the bracket is then t alone).
+func (s *wolfeSearch) bracketPhase() (done bool) {
+	tPrev, fPrev, gPrev, gtdPrev := lbPy(0), s.f, s.g, s.gtd
+	for s.iter < wolfeMaxLS {
+		if s.armijo() || (s.iter > 1 && s.fNew >= fPrev) {
+			s.bracket, s.bracketF, s.bracketG, s.bracketGtd = []lbNum{tPrev, s.t}, []float64{fPrev, s.fNew}, [][]float32{gPrev, s.gNew}, []lbNum{gtdPrev, s.gtdNew}
+			return false
 		}
-		if curvature(gtdNew) {
-			bracket, bracketF, bracketG = []lbNum{t}, []float64{fNew}, [][]float32{gNew}
-			done = true
-			break
+		if s.curvature() {
+			s.bracket, s.bracketF, s.bracketG = []lbNum{s.t}, []float64{s.fNew}, [][]float32{s.gNew}
+			return true
 		}
-		if gtdNew.ge(lbPy(0)) {
-			bracket, bracketF, bracketG, bracketGtd = []lbNum{tPrev, t}, []float64{fPrev, fNew}, [][]float32{gPrev, gNew}, []lbNum{gtdPrev, gtdNew}
-			break
+		if s.gtdNew.ge(lbPy(0)) {
+			s.bracket, s.bracketF, s.bracketG, s.bracketGtd = []lbNum{tPrev, s.t}, []float64{fPrev, s.fNew}, [][]float32{gPrev, s.gNew}, []lbNum{gtdPrev, s.gtdNew}
+			return false
 		}
 		// Interpolate.
-		minStep := t.add(lbPy(0.01).mul(t.sub(tPrev)))
-		maxStep := t.mul(lbPy(10))
-		tmp := t
-		t = lbCubic(tPrev, lbPy(fPrev), gtdPrev, t, lbPy(fNew), gtdNew, &[2]lbNum{minStep, maxStep})
-		tPrev, fPrev, gPrev, gtdPrev = tmp, fNew, gNew, gtdNew
-		fNew, gNew = o.directionalEvaluate(eval, x, t, d)
-		lsEvals++
-		gtdNew = lbTs(kernels.Dot(gNew, d))
-		lsIter++
+		minStep := s.t.add(lbPy(0.01).mul(s.t.sub(tPrev)))
+		maxStep := s.t.mul(lbPy(10))
+		tmp := s.t
+		s.t = lbCubic(tPrev, lbPy(fPrev), gtdPrev, s.t, lbPy(s.fNew), s.gtdNew, &[2]lbNum{minStep, maxStep})
+		tPrev, fPrev, gPrev, gtdPrev = tmp, s.fNew, s.gNew, s.gtdNew
+		s.evaluate()
+		s.iter++
 	}
-	if lsIter == maxLS {
-		bracket, bracketF, bracketG = []lbNum{lbPy(0), t}, []float64{f, fNew}, [][]float32{g, gNew}
-	}
+	// Out of iterations: the bracket is the start and the last trial.
+	s.bracket, s.bracketF, s.bracketG = []lbNum{lbPy(0), s.t}, []float64{s.f, s.fNew}, [][]float32{s.g, s.gNew}
+	return false
+}
 
-	// Zoom: refine the bracket until a point satisfies the conditions.
+// zoom refines the bracket until a point satisfies the Wolfe conditions,
+// the bracket is shorter than wolfeTolerCh/dNorm or the iterations run
+// out, and returns the index in the bracket of its lowest point. done: the
+// bracket phase found the point already.
+func (s *wolfeSearch) zoom(done bool, dNorm lbNum) int {
 	insufProgress := false
 	lowPos, highPos := 0, 1
-	if !(bracketF[0] <= bracketF[len(bracketF)-1]) {
+	if !(s.bracketF[0] <= s.bracketF[len(s.bracketF)-1]) {
 		lowPos, highPos = 1, 0
 	}
-	for !done && lsIter < maxLS {
-		if bracket[1].sub(bracket[0]).abs().mul(dNorm).lt(lbPy(tolerCh)) {
+	for !done && s.iter < wolfeMaxLS {
+		b := s.bracket
+		if b[1].sub(b[0]).abs().mul(dNorm).lt(lbPy(wolfeTolerCh)) {
 			break
 		}
-		t = lbCubic(bracket[0], lbPy(bracketF[0]), bracketGtd[0], bracket[1], lbPy(bracketF[1]), bracketGtd[1], nil)
+		s.t = lbCubic(b[0], lbPy(s.bracketF[0]), s.bracketGtd[0], b[1], lbPy(s.bracketF[1]), s.bracketGtd[1], nil)
+		s.t, insufProgress = zoomSafeguard(s.t, b, insufProgress)
+		s.evaluate()
+		s.iter++
 
-		// If t is within 10% of the bracket's length from an end, and the
-		// last step made insufficient progress too or t is at (or past)
-		// an end, move t to 10% from the nearer end.
-		bMax, bMin := lbMax(bracket[0], bracket[1]), lbMin(bracket[0], bracket[1])
-		eps := lbPy(0.1).mul(bMax.sub(bMin))
-		if lbMin(bMax.sub(t), t.sub(bMin)).lt(eps) {
-			if insufProgress || t.ge(bMax) || t.le(bMin) {
-				if t.sub(bMax).abs().lt(t.sub(bMin).abs()) {
-					t = bMax.sub(eps)
-				} else {
-					t = bMin.add(eps)
-				}
-				insufProgress = false
-			} else {
-				insufProgress = true
-			}
-		} else {
-			insufProgress = false
-		}
-
-		fNew, gNew = o.directionalEvaluate(eval, x, t, d)
-		lsEvals++
-		gtdNew = lbTs(kernels.Dot(gNew, d))
-		lsIter++
-
-		if armijo(fNew, t) || fNew >= bracketF[lowPos] {
+		if s.armijo() || s.fNew >= s.bracketF[lowPos] {
 			// Armijo fails or no lower than the lowest point.
-			bracket[highPos], bracketF[highPos], bracketG[highPos], bracketGtd[highPos] = t, fNew, gNew, gtdNew
-			if bracketF[0] <= bracketF[1] {
+			s.setBracket(highPos, s.t, s.fNew, s.gNew, s.gtdNew)
+			if s.bracketF[0] <= s.bracketF[1] {
 				lowPos, highPos = 0, 1
 			} else {
 				lowPos, highPos = 1, 0
 			}
 		} else {
-			if curvature(gtdNew) {
+			if s.curvature() {
 				done = true
-			} else if gtdNew.mul(bracket[highPos].sub(bracket[lowPos])).ge(lbPy(0)) {
+			} else if s.gtdNew.mul(b[highPos].sub(b[lowPos])).ge(lbPy(0)) {
 				// The old high becomes the new low.
-				bracket[highPos], bracketF[highPos], bracketG[highPos], bracketGtd[highPos] = bracket[lowPos], bracketF[lowPos], bracketG[lowPos], bracketGtd[lowPos]
+				s.setBracket(highPos, b[lowPos], s.bracketF[lowPos], s.bracketG[lowPos], s.bracketGtd[lowPos])
 			}
-			bracket[lowPos], bracketF[lowPos], bracketG[lowPos], bracketGtd[lowPos] = t, fNew, gNew, gtdNew
+			s.setBracket(lowPos, s.t, s.fNew, s.gNew, s.gtdNew)
 		}
 	}
-	return bracketF[lowPos], bracketG[lowPos], bracket[lowPos], lsEvals
+	return lowPos
+}
+
+// setBracket sets end i of the bracket to the point t with loss f,
+// gradient g and directional derivative gtd.
+func (s *wolfeSearch) setBracket(i int, t lbNum, f float64, g []float32, gtd lbNum) {
+	s.bracket[i], s.bracketF[i], s.bracketG[i], s.bracketGtd[i] = t, f, g, gtd
+}
+
+// zoomSafeguard moves the zoom's trial t to 10% of the bracket's length
+// from the nearer end when t is within that distance of an end and the
+// last step made insufficient progress too or t is at (or past) an end,
+// and returns t and whether this step made insufficient progress.
+func zoomSafeguard(t lbNum, bracket []lbNum, insufProgress bool) (lbNum, bool) {
+	bMax, bMin := lbMax(bracket[0], bracket[1]), lbMin(bracket[0], bracket[1])
+	eps := lbPy(0.1).mul(bMax.sub(bMin))
+	if !lbMin(bMax.sub(t), t.sub(bMin)).lt(eps) {
+		return t, false
+	}
+	if insufProgress || t.ge(bMax) || t.le(bMin) {
+		if t.sub(bMax).abs().lt(t.sub(bMin).abs()) {
+			return bMax.sub(eps), false
+		}
+		return bMin.add(eps), false
+	}
+	return t, true
 }
 
 // lbCubic is torch's _cubic_interpolate (from polyinterp.lua): the

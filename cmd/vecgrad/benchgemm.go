@@ -31,8 +31,9 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	shapeList := fs.String("shapes", "all",
 		"comma-separated shapes: all, square (64 to 2048), train (the MLP's forward, dX and dW products),\n"+
 			"or MxKxN with an optional _NT, _TN or _TT suffix (e.g. 64x512x784_NT)")
-	gonum := fs.Bool("gonum", true, "also time gonum's blas32.Gemm and print vecgrad/gonum")
-	gonumMax := fs.Int("gonummax", 1024,
+	var b gemmBench
+	fs.BoolVar(&b.gonum, "gonum", true, "also time gonum's blas32.Gemm and print vecgrad/gonum")
+	fs.IntVar(&b.gonumMax, "gonummax", 1024,
 		"time gonum only on shapes whose largest dimension is at most this (0: all; gonum takes ~1.5 s per 2048³ product)")
 	list := fs.Bool("list", false, "print the selected shapes' names, one per line, and exit (no measurement; bench/openblas/run.sh reads them)")
 	var mf measureFlags
@@ -40,24 +41,22 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
 	}
-	opt, err := mf.options(fs)
-	if err != nil {
+	var err error
+	if b.opt, err = mf.options(fs); err != nil {
 		return fs.fail(stderr, "%v", err)
 	}
-	levels, err := parseLevels(*levelList)
-	if err != nil {
+	if b.levels, err = parseLevels(*levelList); err != nil {
 		return fs.fail(stderr, "-levels: %v", err)
 	}
-	threads, err := parseThreads(*threadList)
-	if err != nil {
+	if b.threads, err = parseThreads(*threadList); err != nil {
 		return fs.fail(stderr, "-threads: %v", err)
 	}
 	shapes, err := bench.ParseGemmShapes(*shapeList)
 	if err != nil {
 		return fs.fail(stderr, "-shapes: %v", err)
 	}
-	if *gonumMax < 0 {
-		return fs.fail(stderr, "-gonummax %d: want 0 (no limit) or a positive dimension", *gonumMax)
+	if b.gonumMax < 0 {
+		return fs.fail(stderr, "-gonummax %d: want 0 (no limit) or a positive dimension", b.gonumMax)
 	}
 	if *list {
 		for _, s := range shapes {
@@ -67,96 +66,137 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 	}
 
 	fmt.Fprintf(stdout, "vecgrad bench gemm: %s, %s, GOMAXPROCS %d; best of %d x >= %v per figure; %s\n",
-		cpuModel(), runtime.GOARCH, runtime.GOMAXPROCS(0), opt.Reps, opt.MinTime, loadNote())
-	// The roofs: one core at each level, all cores at the best level chosen.
-	// They are measured before and after the table and the larger figure is
-	// used: on a shared machine a single measurement can come out low (clock
-	// ramp, a busy neighbour), which would inflate every "% roof".
-	best := levels[0]
-	for _, l := range levels {
-		if slices.Index(kernels.Levels(), l) < slices.Index(kernels.Levels(), best) {
-			best = l
-		}
-	}
-	all := bench.AllCores()
-	roof := map[string]float64{}
-	var allRoof float64
-	measureRoofs := func() error {
-		for _, l := range levels {
-			g, err := bench.FMAPeak(l, 1, opt)
-			if err != nil {
-				return err
-			}
-			roof[l] = max(roof[l], g)
-		}
-		g, err := bench.FMAPeak(best, all, opt)
-		allRoof = max(allRoof, g)
-		return err
-	}
-	if err := measureRoofs(); err != nil {
+		cpuModel(), runtime.GOARCH, runtime.GOMAXPROCS(0), b.opt.Reps, b.opt.MinTime, loadNote())
+	results, err := b.measure(shapes)
+	if err != nil {
 		fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
 		return exitFail
 	}
+	b.print(stdout, results)
+	return exitOK
+}
 
-	type result struct {
-		s       bench.GemmShape
-		level   string
-		thr     int
-		gflops  float64
-		gonum   float64 // 0: not timed
-		scaling float64 // median over rounds of time at 1 thread / time at thr; 0: none
+// gemmBench is what vecgrad bench gemm measures, and the FMA roofs it
+// measured.
+type gemmBench struct {
+	levels   []string
+	threads  []int
+	gonum    bool
+	gonumMax int
+	opt      bench.Options
+
+	best    string             // the best level of levels, whose all-core roof is measured
+	all     int                // bench.AllCores()
+	roof    map[string]float64 // one-core roof per level
+	allRoof float64            // all cores at best
+}
+
+// gemmResult is one row of the table: a shape at a level and thread count.
+type gemmResult struct {
+	s       bench.GemmShape
+	level   string
+	thr     int
+	gflops  float64
+	gonum   float64 // 0: not timed
+	scaling float64 // median over rounds of time at 1 thread / time at thr; 0: none
+}
+
+// measure measures the roofs, then every shape, then the roofs again, and
+// returns the rows in the table's order.
+//
+// The roofs: one core at each level, all cores at the best level chosen.
+// They are measured before and after the table and the larger figure is
+// used: on a shared machine a single measurement can come out low (clock
+// ramp, a busy neighbour), which would inflate every "% roof".
+func (b *gemmBench) measure(shapes []bench.GemmShape) ([]gemmResult, error) {
+	b.best = b.levels[0]
+	for _, l := range b.levels {
+		if slices.Index(kernels.Levels(), l) < slices.Index(kernels.Levels(), b.best) {
+			b.best = l
+		}
 	}
-	var results []result
+	b.all = bench.AllCores()
+	b.roof = map[string]float64{}
+	if err := b.measureRoofs(); err != nil {
+		return nil, err
+	}
+	var results []gemmResult
 	for _, s := range shapes {
-		o := bench.NewGemmOperands(s)
-		withGonum := *gonum && (*gonumMax == 0 || s.MaxDim() <= *gonumMax)
-		// Every level and thread count of a shape in one interleaved
-		// measurement: impls[ti*per+li] is level li at threads[ti], gonum
-		// last in each thread count's group.
-		per := len(levels)
-		if withGonum {
-			per++
-		}
-		var impls []bench.GemmImpl
-		for _, t := range threads {
-			for _, l := range levels {
-				impls = append(impls, bench.GemmImpl{Level: l, Threads: t})
-			}
-			if withGonum {
-				impls = append(impls, bench.GemmImpl{Gonum: true, Threads: t})
-			}
-		}
-		g, rounds, err := bench.GemmGFLOPSRounds(o, impls, opt)
+		r, err := b.timeShape(s)
 		if err != nil {
-			fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
-			return exitFail
+			return nil, err
 		}
-		one := slices.Index(threads, 1)
-		for ti, t := range threads {
-			for li, l := range levels {
-				i := ti*per + li
-				r := result{s: s, level: l, thr: t, gflops: g[i]}
-				if withGonum {
-					r.gonum = g[ti*per+len(levels)]
-				}
-				if one >= 0 && t != 1 {
-					r.scaling = bench.MedianRatio(rounds, one*per+li, i)
-				}
-				results = append(results, r)
-			}
-		}
+		results = append(results, r...)
 	}
-	if err := measureRoofs(); err != nil {
-		fmt.Fprintf(stderr, "vecgrad bench gemm: %v\n", err)
-		return exitFail
-	}
+	return results, b.measureRoofs()
+}
 
+// measureRoofs measures the roofs, keeping the larger of this and any
+// earlier measurement.
+func (b *gemmBench) measureRoofs() error {
+	for _, l := range b.levels {
+		g, err := bench.FMAPeak(l, 1, b.opt)
+		if err != nil {
+			return err
+		}
+		b.roof[l] = max(b.roof[l], g)
+	}
+	g, err := bench.FMAPeak(b.best, b.all, b.opt)
+	b.allRoof = max(b.allRoof, g)
+	return err
+}
+
+// timeShape times every level and thread count of shape s, and gonum at
+// each thread count where it is timed, in one interleaved measurement, and
+// returns the rows of s, thread count by thread count.
+func (b *gemmBench) timeShape(s bench.GemmShape) ([]gemmResult, error) {
+	o := bench.NewGemmOperands(s)
+	withGonum := b.gonum && (b.gonumMax == 0 || s.MaxDim() <= b.gonumMax)
+	// impls[ti*per+li] is level li at threads[ti], gonum last in each
+	// thread count's group.
+	per := len(b.levels)
+	if withGonum {
+		per++
+	}
+	var impls []bench.GemmImpl
+	for _, t := range b.threads {
+		for _, l := range b.levels {
+			impls = append(impls, bench.GemmImpl{Level: l, Threads: t})
+		}
+		if withGonum {
+			impls = append(impls, bench.GemmImpl{Gonum: true, Threads: t})
+		}
+	}
+	g, rounds, err := bench.GemmGFLOPSRounds(o, impls, b.opt)
+	if err != nil {
+		return nil, err
+	}
+	var results []gemmResult
+	one := slices.Index(b.threads, 1)
+	for ti, t := range b.threads {
+		for li, l := range b.levels {
+			i := ti*per + li
+			r := gemmResult{s: s, level: l, thr: t, gflops: g[i]}
+			if withGonum {
+				r.gonum = g[ti*per+len(b.levels)]
+			}
+			if one >= 0 && t != 1 {
+				r.scaling = bench.MedianRatio(rounds, one*per+li, i)
+			}
+			results = append(results, r)
+		}
+	}
+	return results, nil
+}
+
+// print prints the roofs, the notes on the columns and the table.
+func (b *gemmBench) print(stdout io.Writer, results []gemmResult) {
 	var roofs []string
-	for _, l := range levels {
-		roofs = append(roofs, fmt.Sprintf("%s %.1f", l, roof[l]))
+	for _, l := range b.levels {
+		roofs = append(roofs, fmt.Sprintf("%s %.1f", l, b.roof[l]))
 	}
 	fmt.Fprintf(stdout, "FMA roof, float32 GFLOP/s (the larger of two measurements, before and after the table): one core %s; all %d cores %s %.1f\n",
-		strings.Join(roofs, ", "), all, best, allRoof)
+		strings.Join(roofs, ", "), b.all, b.best, b.allRoof)
 	fmt.Fprintln(stdout, "% roof: vecgrad over threads x the level's one-core roof (the measured all-core roof at all cores). gonum: blas32.Gemm with GOMAXPROCS = threads.")
 	fmt.Fprintln(stdout, "vs 1 thr: the median over the interleaved rounds of the round's time at 1 thread / its time at thr (the same level), a ratio taken under the same load.")
 	fmt.Fprintln(stdout)
@@ -171,14 +211,13 @@ func runBenchGemm(args []string, stdout, stderr io.Writer) int {
 		if r.scaling > 0 {
 			scaling = fmt.Sprintf("%.2fx", r.scaling)
 		}
-		lim := float64(r.thr) * roof[r.level]
-		if r.thr == all && r.level == best {
-			lim = allRoof // measured: SMT siblings share FMA units
+		lim := float64(r.thr) * b.roof[r.level]
+		if r.thr == b.all && r.level == b.best {
+			lim = b.allRoof // measured: SMT siblings share FMA units
 		}
 		pct := fmt.Sprintf("%.0f%%", 100*r.gflops/lim)
 		fmt.Fprintf(stdout, row, r.s.ID(), r.s.Op(), r.s.Role, r.level, strconv.Itoa(r.thr), formatGBs(r.gflops), pct, gonumCol, ratio, scaling)
 	}
-	return exitOK
 }
 
 // parseThreads splits a comma list of thread counts, each 1 to GOMAXPROCS.

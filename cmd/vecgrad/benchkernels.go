@@ -63,16 +63,16 @@ func runBenchKernels(args []string, stdout, stderr io.Writer) int {
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
 	}
-	opt, err := mf.options(fs)
-	if err != nil {
+	var b kernelBench
+	var err error
+	if b.opt, err = mf.options(fs); err != nil {
 		return fs.fail(stderr, "%v", err)
 	}
 	ks, err := bench.FindKernels(*kernelList)
 	if err != nil {
 		return fs.fail(stderr, "-kernels: %v", err)
 	}
-	levels, err := parseLevels(*levelList)
-	if err != nil {
+	if b.levels, err = parseLevels(*levelList); err != nil {
 		return fs.fail(stderr, "-levels: %v", err)
 	}
 	classes, err := parseClasses(*sizeList)
@@ -81,56 +81,78 @@ func runBenchKernels(args []string, stdout, stderr io.Writer) int {
 	}
 
 	prevISA := kernels.ISA()
-	caches := bench.DetectCaches()
+	b.caches = bench.DetectCaches()
 	fmt.Fprintf(stdout, "vecgrad bench kernels: %s, %s, caches L1d %s / L2 %s / L3 %s (%s); best of %d x >= %v per figure; %s\n",
-		cpuModel(), runtime.GOARCH, bench.FormatBytes(caches.L1d), bench.FormatBytes(caches.L2), bench.FormatBytes(caches.L3),
-		caches.Source, opt.Reps, opt.MinTime, loadNote())
+		cpuModel(), runtime.GOARCH, bench.FormatBytes(b.caches.L1d), bench.FormatBytes(b.caches.L2), bench.FormatBytes(b.caches.L3),
+		b.caches.Source, b.opt.Reps, b.opt.MinTime, loadNote())
 	// The roofs are measured before and after the table and the larger one
 	// is used: a single low measurement on a shared machine would inflate
 	// every "% roof".
-	r := bench.MeasureRoofs(caches, opt, classes...)
-
-	type result struct {
-		kernel, level string
-		class         bench.Class
-		n             int
-		ws            int64
-		gbs, speedup  float64 // speedup 0: no generic level in the run
-	}
-	var results []result
-	var arena bench.Arena
+	r := bench.MeasureRoofs(b.caches, b.opt, classes...)
+	var results []kernelResult
 	for _, k := range ks {
 		for _, cl := range classes {
-			n := k.Len(caches.WorkingSet(cl))
-			ws := int64(4 * n * k.Arrays())
-			bytes := float64(k.BytesPerElem() * n)
-			buf := arena.Prepare(k, n)
-			runtime.GC() // collect the arena's garbage now, not while timing
-			// The levels are timed in interleaved rounds, so that the speedups
-			// compare figures taken under the same machine load.
-			runs := make([]func(), len(levels))
-			for i := range runs {
-				runs[i] = func() { k.Run(buf) }
-			}
-			setISA := func(i int) { _ = kernels.SetISA(levels[i]) } // validated by parseLevels
-			gbs := bench.TimeCalls(opt, setISA, runs...)
-			for i := range gbs {
-				gbs[i] = bytes / gbs[i] / 1e9
-			}
-			generic := slices.Index(levels, "generic")
-			for i, level := range levels {
-				res := result{kernel: k.Name, level: level, class: cl, n: n, ws: ws, gbs: gbs[i]}
-				if generic >= 0 {
-					res.speedup = gbs[i] / gbs[generic]
-				}
-				results = append(results, res)
-			}
+			results = append(results, b.time(k, cl)...)
 		}
 	}
-	r.KeepBest(bench.MeasureRoofs(caches, opt, classes...))
+	r.KeepBest(bench.MeasureRoofs(b.caches, b.opt, classes...))
+	printKernelTable(stdout, &r, results)
+	_ = kernels.SetISA(prevISA)
+	return exitOK
+}
 
+// kernelBench is what vecgrad bench kernels measures.
+type kernelBench struct {
+	levels []string
+	caches bench.Caches
+	opt    bench.Options
+	arena  bench.Arena
+}
+
+// kernelResult is one row of the table: a kernel at a level and size class.
+type kernelResult struct {
+	kernel, level string
+	class         bench.Class
+	n             int
+	ws            int64
+	gbs, speedup  float64 // speedup 0: no generic level in the run
+}
+
+// time times kernel k at size class cl at every level and returns a row
+// per level. The levels are timed in interleaved rounds, so that the
+// speedups compare figures taken under the same machine load.
+func (b *kernelBench) time(k *bench.Kernel, cl bench.Class) []kernelResult {
+	n := k.Len(b.caches.WorkingSet(cl))
+	ws := int64(4 * n * k.Arrays())
+	bytes := float64(k.BytesPerElem() * n)
+	buf := b.arena.Prepare(k, n)
+	runtime.GC() // collect the arena's garbage now, not while timing
+	runs := make([]func(), len(b.levels))
+	for i := range runs {
+		runs[i] = func() { k.Run(buf) }
+	}
+	setISA := func(i int) { _ = kernels.SetISA(b.levels[i]) } // validated by parseLevels
+	gbs := bench.TimeCalls(b.opt, setISA, runs...)
+	for i := range gbs {
+		gbs[i] = bytes / gbs[i] / 1e9
+	}
+	generic := slices.Index(b.levels, "generic")
+	var results []kernelResult
+	for i, level := range b.levels {
+		res := kernelResult{kernel: k.Name, level: level, class: cl, n: n, ws: ws, gbs: gbs[i]}
+		if generic >= 0 {
+			res.speedup = gbs[i] / gbs[generic]
+		}
+		results = append(results, res)
+	}
+	return results
+}
+
+// printKernelTable prints the roofs r, the notes on the columns and the
+// table.
+func printKernelTable(stdout io.Writer, r *bench.Roofs, results []kernelResult) {
 	fmt.Fprintf(stdout, "Roofs: triad c = a + s*b (12 bytes/element) at %s, GB/s (the larger of two measurements, before and after the table):\n", r.Level)
-	printRoofs(stdout, &r)
+	printRoofs(stdout, r)
 	fmt.Fprintln(stdout, "% roof: GB/s over the one-core triad roof of the working set's class; kernels that write less than")
 	fmt.Fprintln(stdout, "the triad (reductions, 2-array kernels) can exceed 100%. AxpyTo is the triad itself: its % roof shows the noise.")
 	fmt.Fprintln(stdout)
@@ -146,8 +168,6 @@ func runBenchKernels(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, row, res.kernel, res.level, res.class, strconv.Itoa(res.n), bench.FormatBytes(res.ws), formatGBs(res.gbs), pct, speedup)
 	}
-	_ = kernels.SetISA(prevISA)
-	return exitOK
 }
 
 // parseLevels splits a comma list of levels and checks each is supported here.

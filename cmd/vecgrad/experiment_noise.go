@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -43,110 +44,153 @@ func runNoiseExperiment(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&tf.seed, "seed", def.Seed, "seed of the initial weights, the training order and the batches drawn")
 	fs.IntVar(&tf.threads, "threads", 0, "worker threads of the kernels (0: VECGRAD_THREADS or GOMAXPROCS); results do not depend on it")
 	fs.StringVar(&tf.out, "out", "out/experiment/gradient-noise", "output directory")
-	batches := fs.Int("batches", experiment.DefaultNoiseBatches, "mini-batches averaged per batch size")
-	subset := fs.Int("subset", experiment.DefaultNoiseSubset, "examples (the training set's first) that form the population N; 0: all")
-	sigma := fs.Int("sigma-samples", experiment.DefaultSigmaSamples, "examples whose own gradients estimate σ² for the theory curves (at most -subset)")
-	sizes := fs.String("batch-sizes", "1,4,16,64,256,1024", "comma-separated batch sizes")
-	before := fs.Int("epochs-before", 1, "epochs trained for the second weight set (0: the initial weights only)")
+	var nf noiseFlags
+	fs.IntVar(&nf.batches, "batches", experiment.DefaultNoiseBatches, "mini-batches averaged per batch size")
+	fs.IntVar(&nf.subset, "subset", experiment.DefaultNoiseSubset, "examples (the training set's first) that form the population N; 0: all")
+	fs.IntVar(&nf.sigma, "sigma-samples", experiment.DefaultSigmaSamples, "examples whose own gradients estimate σ² for the theory curves (at most -subset)")
+	fs.StringVar(&nf.sizes, "batch-sizes", "1,4,16,64,256,1024", "comma-separated batch sizes")
+	fs.IntVar(&nf.before, "epochs-before", 1, "epochs trained for the second weight set (0: the initial weights only)")
 	if ok, status := fs.parse(args, stdout, stderr); !ok {
 		return status
 	}
-	var bs []int
-	for _, s := range strings.Split(*sizes, ",") {
-		b, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || b < 1 {
-			return fs.fail(stderr, "-batch-sizes: %q: want positive integers separated by commas", s)
-		}
-		bs = append(bs, b)
+	bs, err := nf.check()
+	if err != nil {
+		return fs.fail(stderr, "%v", err)
 	}
-	switch {
-	case *batches < 1:
-		return fs.fail(stderr, "-batches %d: want at least 1", *batches)
-	case *subset < 0:
-		return fs.fail(stderr, "-subset %d: want 0 (all) or a positive number of examples", *subset)
-	case *sigma < 1:
-		return fs.fail(stderr, "-sigma-samples %d: want at least 1", *sigma)
-	case *before < 0:
-		return fs.fail(stderr, "-epochs-before %d: want 0 or more", *before)
-	}
-	tf.epochs = max(*before, 1) // prepare checks it; only *before is used
+	tf.epochs = max(nf.before, 1) // prepare checks it; only nf.before is used
 	sets, status := tf.prepare(fs, stderr)
 	if status != exitOK {
 		return status
 	}
 	n := sets.Train.Len()
-	if *subset > 0 {
-		n = min(n, *subset)
+	if nf.subset > 0 {
+		n = min(n, nf.subset)
 	}
 	for _, b := range bs {
 		if b > n {
 			return fs.fail(stderr, "-batch-sizes: %d is larger than the population of %d examples (-subset)", b, n)
 		}
 	}
-	opt := experiment.NoiseOptions{BatchSizes: bs, Batches: *batches, Seed: tf.seed, Subset: n, SigmaSamples: *sigma}
+	opt := experiment.NoiseOptions{BatchSizes: bs, Batches: nf.batches, Seed: tf.seed, Subset: n, SigmaSamples: nf.sigma}
 	ctx, stop := signalContext()
 	defer stop()
 
-	type weights struct {
-		label string
-		model *nn.Sequential
+	if err := measureNoise(ctx, stdout, tf, sets, nf.before, opt); err != nil {
+		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
+		return exitFail
 	}
-	sets2 := []weights{{"initial", train.NewMLP(tf.seed)}}
-	if *before > 0 {
-		cfg := def
-		cfg.Dataset, cfg.Epochs, cfg.Seed = tf.dataset, *before, tf.seed
-		fmt.Fprintf(stdout, "training %d epoch(s): %s\n", *before, cfg.Title())
-		res, err := train.Run(ctx, cfg, sets, train.Options{})
-		if err != nil {
-			fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
-			return exitFail
-		}
-		if res.Diverged != nil {
-			fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, res.Diverged)
-			return exitFail
-		}
-		last := res.Epochs[len(res.Epochs)-1]
-		fmt.Fprintf(stdout, "  test accuracy %.1f%%, avg loss %.6f\n", 100*last.Accuracy, last.AvgLoss)
-		sets2 = append(sets2, weights{fmt.Sprintf("after %d epoch", *before), res.Model})
-		if *before > 1 {
-			sets2[1].label += "s"
-		}
-	}
+	return exitOK
+}
 
+// measureNoise measures the gradient noise at each weight set (training
+// the second one first), prints each result and writes the files into
+// tf.out.
+func measureNoise(ctx context.Context, stdout io.Writer, tf trainFlags, sets train.Data, before int, opt experiment.NoiseOptions) error {
+	ws, err := noiseWeightSets(ctx, stdout, tf, sets, before)
+	if err != nil {
+		return err
+	}
 	var results []*experiment.NoiseResult
-	for _, w := range sets2 {
+	for _, w := range ws {
 		r, err := experiment.GradientNoise(ctx, w.model, sets.Train, opt)
 		if err != nil {
-			fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
-			return exitFail
+			return err
 		}
 		r.Label = w.label
 		results = append(results, r)
-		fmt.Fprintf(stdout, "\n%s: N = %d, σ² = %.6g (from %d examples), ‖g‖² = %.6g, %d batches per size\n",
-			r.Label, r.N, r.Sigma2, r.SigmaSamples, r.FullGradNorm2, r.Batches)
-		fmt.Fprintf(stdout, "%6s %13s %11s %13s %13s %7s\n", "B", "variance", "stderr", "σ²/B", "finite-N", "ratio")
-		for _, p := range r.Points {
-			ratio := "-"
-			if p.TheoryFinite > 0 {
-				ratio = fmt.Sprintf("%.3f", p.Variance/p.TheoryFinite)
-			}
-			fmt.Fprintf(stdout, "%6d %13.6g %11.3g %13.6g %13.6g %7s\n", p.B, p.Variance, p.StdErr, p.Theory, p.TheoryFinite, ratio)
+		printNoiseResult(stdout, r)
+	}
+	title := fmt.Sprintf("Mini-batch gradient variance E‖g_B − g‖², MLP on %s (N=%d)", tf.dataset, opt.Subset)
+	return writeNoiseFiles(stdout, tf.out, title, results)
+}
+
+// noiseFlags are the flags of vecgrad experiment gradient-noise of its own.
+type noiseFlags struct {
+	batches, subset, sigma, before int
+	sizes                          string
+}
+
+// check checks the flags and returns the batch sizes.
+func (f *noiseFlags) check() ([]int, error) {
+	var bs []int
+	for _, s := range strings.Split(f.sizes, ",") {
+		b, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || b < 1 {
+			return nil, fmt.Errorf("-batch-sizes: %q: want positive integers separated by commas", s)
 		}
+		bs = append(bs, b)
 	}
-	if err := os.MkdirAll(tf.out, 0o755); err != nil {
-		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
-		return exitFail
+	switch {
+	case f.batches < 1:
+		return nil, fmt.Errorf("-batches %d: want at least 1", f.batches)
+	case f.subset < 0:
+		return nil, fmt.Errorf("-subset %d: want 0 (all) or a positive number of examples", f.subset)
+	case f.sigma < 1:
+		return nil, fmt.Errorf("-sigma-samples %d: want at least 1", f.sigma)
+	case f.before < 0:
+		return nil, fmt.Errorf("-epochs-before %d: want 0 or more", f.before)
 	}
-	title := fmt.Sprintf("Mini-batch gradient variance E‖g_B − g‖², MLP on %s (N=%d)", tf.dataset, n)
-	png, csvPath := filepath.Join(tf.out, noisePNG), filepath.Join(tf.out, noiseCSV)
+	return bs, nil
+}
+
+// noiseWeights is a weight set the gradient noise is measured at.
+type noiseWeights struct {
+	label string
+	model *nn.Sequential
+}
+
+// noiseWeightSets returns the initial weights and, where before > 0, the
+// weights after before epochs of the default training.
+func noiseWeightSets(ctx context.Context, stdout io.Writer, tf trainFlags, sets train.Data, before int) ([]noiseWeights, error) {
+	ws := []noiseWeights{{"initial", train.NewMLP(tf.seed)}}
+	if before == 0 {
+		return ws, nil
+	}
+	cfg := train.DefaultConfig()
+	cfg.Dataset, cfg.Epochs, cfg.Seed = tf.dataset, before, tf.seed
+	fmt.Fprintf(stdout, "training %d epoch(s): %s\n", before, cfg.Title())
+	res, err := train.Run(ctx, cfg, sets, train.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if res.Diverged != nil {
+		return nil, res.Diverged
+	}
+	last := res.Epochs[len(res.Epochs)-1]
+	fmt.Fprintf(stdout, "  test accuracy %.1f%%, avg loss %.6f\n", 100*last.Accuracy, last.AvgLoss)
+	ws = append(ws, noiseWeights{fmt.Sprintf("after %d epoch", before), res.Model})
+	if before > 1 {
+		ws[1].label += "s"
+	}
+	return ws, nil
+}
+
+// printNoiseResult prints one weight set's result as a table.
+func printNoiseResult(stdout io.Writer, r *experiment.NoiseResult) {
+	fmt.Fprintf(stdout, "\n%s: N = %d, σ² = %.6g (from %d examples), ‖g‖² = %.6g, %d batches per size\n",
+		r.Label, r.N, r.Sigma2, r.SigmaSamples, r.FullGradNorm2, r.Batches)
+	fmt.Fprintf(stdout, "%6s %13s %11s %13s %13s %7s\n", "B", "variance", "stderr", "σ²/B", "finite-N", "ratio")
+	for _, p := range r.Points {
+		ratio := "-"
+		if p.TheoryFinite > 0 {
+			ratio = fmt.Sprintf("%.3f", p.Variance/p.TheoryFinite)
+		}
+		fmt.Fprintf(stdout, "%6d %13.6g %11.3g %13.6g %13.6g %7s\n", p.B, p.Variance, p.StdErr, p.Theory, p.TheoryFinite, ratio)
+	}
+}
+
+// writeNoiseFiles writes the CSV and the PNG into dir and says so.
+func writeNoiseFiles(stdout io.Writer, dir, title string, results []*experiment.NoiseResult) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	png, csvPath := filepath.Join(dir, noisePNG), filepath.Join(dir, noiseCSV)
 	if err := experiment.WriteNoiseCSV(csvPath, results); err != nil {
-		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
-		return exitFail
+		return err
 	}
 	if err := experiment.WriteNoisePNG(png, title, results); err != nil {
-		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
-		return exitFail
+		return err
 	}
 	fmt.Fprintf(stdout, "\nwrote %s and %s\n", png, csvPath)
-	return exitOK
+	return nil
 }

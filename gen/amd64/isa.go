@@ -30,7 +30,7 @@ type isa struct {
 
 	// adamDivConst: AdamStep divides by bc2s with divConst (FMAs from its
 	// two-term reciprocal) instead of VDIVPS, except where the register plan
-	// has no room (adamStep): the divider bounds the step, and divConst
+	// has no room (adamPlan): the divider bounds the step, and divConst
 	// takes one of its two divisions off it (docs/performance.md).
 	adamDivConst bool
 

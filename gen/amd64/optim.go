@@ -26,7 +26,7 @@ import (
 // AVX-512), and in divConst the quotient, the remainder and the mask of the
 // non-finite lanes. The largest plans, AVX2 Adam with weight decay (11
 // scalars with rhi and rlo), take all 16 YMM; AVX2 with amsgrad would need
-// more with divConst, so it divides by bc2s with VDIVPS (adamStep).
+// more with divConst, so it divides by bc2s with VDIVPS (adamPlan).
 // TestAVX2Registers rejects any register above Y15. Full vectors take
 // memory operands where the instruction allows; the remainder pass loads
 // masked.
@@ -115,80 +115,100 @@ func (g *gen) adamStep() {
 	variant := g.arg("variant")
 	p, gp, m, v, vmax, n := g.arg("p"), g.arg("grad"), g.arg("m"), g.arg("v"), g.arg("vmax"), g.arg("n")
 	g.dispatch(variant, abi.AdamVariants, func(code int) {
-		f := abi.DecodeAdam(code)
-		decay, ams := f.Decay, f.AMSGrad
-		sign := g.scalar("sign")
-		b1, c1, b2, c2 := g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
-		bc2s, eps, negStep := g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
-		// With amsgrad, 16 vector registers (AVX2) leave none for rhi, rlo
-		// and divConst's temporaries. That step, at 36 bytes per parameter,
-		// gained little from divConst when a timing-only build let it use
-		// Y16-Y20 (docs/performance.md).
-		divConst := g.adamDivConst && (!ams || g.nvec > 16)
-		var rhi, rlo reg.VecVirtual
-		if divConst {
-			rhi, rlo = g.scalar("rhi"), g.scalar("rlo")
-		}
-		var k reg.VecVirtual
-		switch decay {
-		case abi.AdamL2:
-			k = g.scalar("wd")
-		case abi.AdamDecoupled:
-			k = g.scalar("decay")
-		}
+		a := g.adamPlan(abi.DecodeAdam(code))
+		a.p, a.gp, a.m, a.v, a.vmax = p, gp, m, v, vmax
 		ptrs := []reg.GPVirtual{p, gp, m, v}
-		if ams {
+		if a.AMSGrad {
 			ptrs = append(ptrs, vmax)
 		}
-		g.stream(n, ptrs, g.unroll, func(_, off int, t reg.Register) {
-			d := g.flipSign(at(gp, off), t, sign)
-			pv := g.load(at(p, off), t)
-			switch decay {
-			case abi.AdamL2:
-				g.VFMADD231PS(pv, k, d) // d = wd*p + d
-			case abi.AdamDecoupled:
-				g.VMULPS(k, pv, pv) // p = p*decay
-			}
-			// Every load of the vector comes before its first store: the
-			// arrays often lie at the same offset within their pages, and
-			// a load from v after the store to m at the same address bits
-			// 11:0 waits on it (4K aliasing; docs/performance.md has the
-			// cost).
-			mv, vv := g.v(), g.v()
-			g.VMULPS(g.src(at(m, off), t), b1, mv) // beta1*m
-			g.VMULPS(g.src(at(v, off), t), b2, vv) // beta2*v
-			var x reg.VecVirtual
-			if ams {
-				x = g.load(at(vmax, off), t)
-			}
-			g.VFMADD231PS(d, c1, mv) // m = c1*d + beta1*m
-			g.store(mv, at(m, off), t)
-			g.VMULPS(negStep, mv, mv) // numerator negStep*m
-
-			sq := g.v()
-			g.VMULPS(c2, d, sq)      // c2*d
-			g.VFMADD231PS(d, sq, vv) // v = fma(c2*d, d, beta2*v)
-			g.store(vv, at(v, off), t)
-			if ams {
-				r := g.v()
-				g.maxmin(true, x, vv, r) // vmax > v ? vmax : v, vmax where vmax is NaN
-				g.store(r, at(vmax, off), t)
-				vv = r
-			}
-
-			den := g.v()
-			g.VSQRTPS(vv, den)
-			if divConst {
-				den = g.divConst(den, bc2s, rhi, rlo) // sqrt(v)/bc2s
-			} else {
-				g.VDIVPS(bc2s, den, den) // sqrt(v)/bc2s
-			}
-			g.VADDPS(eps, den, den) // + eps
-			g.VDIVPS(den, mv, mv)   // (negStep*m)/den
-			g.VADDPS(mv, pv, pv)    // p + that
-			g.store(pv, at(p, off), t)
-		})
+		g.stream(n, ptrs, g.unroll, a.element)
 	})
+}
+
+// adamVariant is the register plan of one AdamStep variant: its pointers
+// and the scalars it broadcasts, shared by the loop body.
+type adamVariant struct {
+	g *gen
+	abi.Adam
+	divConst                                 bool // divide by bc2s with g.divConst, not VDIVPS
+	p, gp, m, v, vmax                        reg.GPVirtual
+	sign, b1, c1, b2, c2, bc2s, eps, negStep reg.VecVirtual
+	rhi, rlo                                 reg.VecVirtual // divConst's reciprocal of bc2s
+	k                                        reg.VecVirtual // wd (AdamL2) or decay (AdamDecoupled)
+}
+
+// adamPlan broadcasts the scalars variant f uses.
+func (g *gen) adamPlan(f abi.Adam) *adamVariant {
+	a := &adamVariant{g: g, Adam: f}
+	a.sign = g.scalar("sign")
+	a.b1, a.c1, a.b2, a.c2 = g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
+	a.bc2s, a.eps, a.negStep = g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
+	// With amsgrad, 16 vector registers (AVX2) leave none for rhi, rlo
+	// and divConst's temporaries. That step, at 36 bytes per parameter,
+	// gained little from divConst when a timing-only build let it use
+	// Y16-Y20 (docs/performance.md).
+	a.divConst = g.adamDivConst && (!f.AMSGrad || g.nvec > 16)
+	if a.divConst {
+		a.rhi, a.rlo = g.scalar("rhi"), g.scalar("rlo")
+	}
+	switch f.Decay {
+	case abi.AdamL2:
+		a.k = g.scalar("wd")
+	case abi.AdamDecoupled:
+		a.k = g.scalar("decay")
+	}
+	return a
+}
+
+// element emits the step of the vector at byte offset off (tail mask t).
+func (a *adamVariant) element(_, off int, t reg.Register) {
+	g := a.g
+	d := g.flipSign(at(a.gp, off), t, a.sign)
+	pv := g.load(at(a.p, off), t)
+	switch a.Decay {
+	case abi.AdamL2:
+		g.VFMADD231PS(pv, a.k, d) // d = wd*p + d
+	case abi.AdamDecoupled:
+		g.VMULPS(a.k, pv, pv) // p = p*decay
+	}
+	// Every load of the vector comes before its first store: the
+	// arrays often lie at the same offset within their pages, and
+	// a load from v after the store to m at the same address bits
+	// 11:0 waits on it (4K aliasing; docs/performance.md has the
+	// cost).
+	mv, vv := g.v(), g.v()
+	g.VMULPS(g.src(at(a.m, off), t), a.b1, mv) // beta1*m
+	g.VMULPS(g.src(at(a.v, off), t), a.b2, vv) // beta2*v
+	var x reg.VecVirtual
+	if a.AMSGrad {
+		x = g.load(at(a.vmax, off), t)
+	}
+	g.VFMADD231PS(d, a.c1, mv) // m = c1*d + beta1*m
+	g.store(mv, at(a.m, off), t)
+	g.VMULPS(a.negStep, mv, mv) // numerator negStep*m
+
+	sq := g.v()
+	g.VMULPS(a.c2, d, sq)    // c2*d
+	g.VFMADD231PS(d, sq, vv) // v = fma(c2*d, d, beta2*v)
+	g.store(vv, at(a.v, off), t)
+	if a.AMSGrad {
+		r := g.v()
+		g.maxmin(true, x, vv, r) // vmax > v ? vmax : v, vmax where vmax is NaN
+		g.store(r, at(a.vmax, off), t)
+		vv = r
+	}
+
+	den := g.v()
+	g.VSQRTPS(vv, den)
+	if a.divConst {
+		den = g.divConst(den, a.bc2s, a.rhi, a.rlo) // sqrt(v)/bc2s
+	} else {
+		g.VDIVPS(a.bc2s, den, den) // sqrt(v)/bc2s
+	}
+	g.VADDPS(a.eps, den, den) // + eps
+	g.VDIVPS(den, mv, mv)     // (negStep*m)/den
+	g.VADDPS(mv, pv, pv)      // p + that
+	g.store(pv, at(a.p, off), t)
 }
 
 // divConst returns a new register holding x/c rounded to nearest, exactly

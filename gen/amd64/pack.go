@@ -143,97 +143,166 @@ func (g *gen) gemmPackB() {
 // the panels*NR rows of B and writes only dst[:panels*kc*NR].
 func (g *gen) gemmPackBT() {
 	nr := g.gemmTiles()[0].v * g.w
-	groups := nr / 8
 	g.function("GemmPackBT", "func(dst, b *float32, ldb, kc, panels int)",
 		fmt.Sprintf("GemmPackBT%s packs panels full %d-float micro-panels of transposed B (kc floats of each row):", g.suffix, nr),
 		fmt.Sprintf("dst[q*kc*%d + p*%d + j] = b[(q*%d + j)*ldb + p] for p < kc, q < panels, j < %d,", nr, nr, nr, nr),
 		"a bit-exact 8x8-block transpose. kc >= 1, panels >= 1, ldb >= kc (see gen/KERNELS.md).")
+	p := g.packBTPlan(nr)
+	g.MOVQ(p.src, p.bases[0])
 
-	dst := g.arg("dst")
-	b := g.arg("b")
-	ldb := g.arg("ldb")
-	g.SHLQ(operand.U8(2), ldb) // bytes
-	ldb3 := g.GP64()
-	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
-	kc := g.arg("kc")
-	rem := g.GP64()
-	g.MOVQ(kc, rem)
-	g.ANDQ(operand.U32(7), rem)
-	nblk := kc // full 8-column blocks per row group
-	g.SHRQ(operand.U8(3), nblk)
-	panels := g.arg("panels")
-	tail := g.ymmMask(rem) // the first rem lanes of a YMM
+	panel := g.label("panel")
+	g.Label(panel)
+	for gi := 1; gi < len(p.bases); gi++ {
+		g.LEAQ(operand.Mem{Base: p.bases[gi-1], Index: p.ld, Scale: 8}, p.bases[gi])
+	}
+	n := g.copyGP(p.nblk)
+	g.blockLoop(n, p.rem, "panelend", func(masked bool, end string) {
+		if masked {
+			p.remRows(end)
+		} else {
+			p.kRows()
+		}
+	}, func() {})
+	p.nextPanel(n)
+	g.DECQ(p.panels)
+	g.JNZ(operand.LabelRef(panel))
+	g.ret()
+}
+
+// packBT is GemmPackBT's register plan, shared by its emission steps.
+type packBT struct {
+	g  *gen
+	nr int
+	packRegs
+	ldb5, ldb7 reg.GPVirtual   // multiples of ldb for rows 5 and 7 of a group (see groupRow)
+	bases      []reg.GPVirtual // row 0 of each row group of the panel
+}
+
+// packRegs are the registers of GemmPackA and GemmPackBT: both pack panels
+// of 8-float row groups along kc.
+type packRegs struct {
+	dst, src, ld reg.GPVirtual // arguments (src is a or b); ld (lda or ldb) in bytes
+	ld3          reg.GPVirtual // 3*ld
+	rem, nblk    reg.GPVirtual // kc % 8, and the full 8-value blocks per row group (kc / 8)
+	panels       reg.GPVirtual
+	tail         reg.Register // the first kc % 8 lanes of a YMM
+}
+
+// load loads dst, src and ld (the arguments of those names), ld in bytes,
+// and 3*ld, and returns the argument kc.
+func (r *packRegs) load(g *gen, src, ld string) reg.GPVirtual {
+	r.dst = g.arg("dst")
+	r.src = g.arg(src)
+	r.ld = g.arg(ld)
+	g.SHLQ(operand.U8(2), r.ld) // bytes
+	r.ld3 = g.GP64()
+	g.LEAQ(operand.Mem{Base: r.ld, Index: r.ld, Scale: 2}, r.ld3)
+	return g.arg("kc")
+}
+
+// splitKC sets rem to kc % 8 and nblk to kc / 8, in kc's register.
+func (r *packRegs) splitKC(g *gen, kc reg.GPVirtual) {
+	r.rem = g.GP64()
+	g.MOVQ(kc, r.rem)
+	g.ANDQ(operand.U32(7), r.rem)
+	r.nblk = kc
+	g.SHRQ(operand.U8(3), r.nblk)
+}
+
+// packBTPlan loads GemmPackBT's arguments and derives its strides, mask and
+// one base pointer per row group.
+func (g *gen) packBTPlan(nr int) *packBT {
+	p := &packBT{g: g, nr: nr}
+	p.splitKC(g, p.load(g, "b", "ldb"))
+	p.panels = g.arg("panels")
+	p.tail = g.ymmMask(p.rem)
 
 	// One base pointer per row group; rows 5 and 7 of a group need their
 	// own multiples of the stride (the others are base + {0,1,2,4}*ldb,
 	// + ldb3, + 2*ldb3).
-	ldb5, ldb7 := g.GP64(), g.GP64()
-	g.LEAQ(operand.Mem{Base: ldb, Index: ldb, Scale: 4}, ldb5)
-	g.LEAQ(operand.Mem{Base: ldb5, Index: ldb, Scale: 2}, ldb7)
-	row := func(base reg.GPVirtual) func(i int) operand.Mem {
-		return func(i int) operand.Mem { return groupRow(base, ldb, ldb3, ldb5, ldb7, i) }
+	p.ldb5, p.ldb7 = g.GP64(), g.GP64()
+	g.LEAQ(operand.Mem{Base: p.ld, Index: p.ld, Scale: 4}, p.ldb5)
+	g.LEAQ(operand.Mem{Base: p.ldb5, Index: p.ld, Scale: 2}, p.ldb7)
+	p.bases = make([]reg.GPVirtual, nr/8)
+	for gi := range p.bases {
+		p.bases[gi] = g.GP64()
 	}
-	bases := make([]reg.GPVirtual, groups)
-	for gi := range bases {
-		bases[gi] = g.GP64()
-	}
-	// block transposes the current 8x8 block of row group gi into columns
-	// 8*gi.. of the 8 packed rows at dst (row c at dst + c*NR floats).
-	block := func(gi int, base reg.GPVirtual, masked bool, skip string) {
-		g.transposeBlock(8, row(base), tail, rem, masked, skip, func(c int, col reg.VecVirtual) {
-			g.VMOVUPS(col, operand.Mem{Base: dst, Disp: 4 * (8*gi + c*nr)})
-		})
-	}
+	return p
+}
 
-	g.MOVQ(b, bases[0])
+// block transposes the current 8x8 block of row group gi into columns
+// 8*gi.. of the 8 packed rows at dst (row c at dst + c*NR floats).
+func (p *packBT) block(gi int, base reg.GPVirtual, masked bool, skip string) {
+	g := p.g
+	row := func(i int) operand.Mem { return groupRow(base, p.ld, p.ld3, p.ldb5, p.ldb7, i) }
+	g.transposeBlock(8, row, p.tail, p.rem, masked, skip, func(c int, col reg.VecVirtual) {
+		g.VMOVUPS(col, operand.Mem{Base: p.dst, Disp: 4 * (8*gi + c*p.nr)})
+	})
+}
 
-	panel := g.label("panel")
-	g.Label(panel)
-	for gi := 1; gi < groups; gi++ {
-		g.LEAQ(operand.Mem{Base: bases[gi-1], Index: ldb, Scale: 8}, bases[gi])
-	}
-	loop, tailL, next := g.label("cols"), g.label("coltail"), g.label("panelend")
-	n := g.copyGP(nblk)
-	g.TESTQ(n, n)
-	g.JZ(operand.LabelRef(tailL))
-	g.Label(loop)
-	// The 8 k-rows of the panel this block fills, all its groups at once,
-	// so that each packed row (NR floats) is written whole before the next.
-	for gi, base := range bases {
-		block(gi, base, false, "")
+// kRows fills the 8 k-rows of the panel at dst, all its groups at once, so
+// that each packed row (NR floats) is written whole before the next, and
+// steps dst and the bases past them.
+func (p *packBT) kRows() {
+	g := p.g
+	for gi, base := range p.bases {
+		p.block(gi, base, false, "")
 		g.ADDQ(operand.U32(32), base)
 	}
-	g.ADDQ(operand.U32(8*nr*4), dst)
-	g.DECQ(n)
-	g.JNZ(operand.LabelRef(loop))
-	g.Label(tailL)
-	g.TESTQ(rem, rem)
-	g.JZ(operand.LabelRef(next))
-	for gi, base := range bases {
+	g.ADDQ(operand.U32(8*p.nr*4), p.dst)
+}
+
+// remRows fills the panel's last rem k-rows, group by group, and ends at
+// label next after the last group's stores.
+func (p *packBT) remRows(next string) {
+	g := p.g
+	for gi, base := range p.bases {
 		skip := next // after the last group's rem stores, the panel's end
-		if gi+1 < groups {
+		if gi+1 < len(p.bases) {
 			skip = g.label("tailgroup")
 		}
-		block(gi, base, true, skip)
+		p.block(gi, base, true, skip)
 		if skip != next {
 			g.Label(skip)
 		}
 	}
-	g.Label(next)
-	// dst is past the full blocks: step it over the remainder's rem k-rows
-	// to the next panel, and the first base from the last group's (moved
-	// nblk blocks along) to row NR (n is 0 here and free).
-	g.MOVQ(rem, n)
-	g.IMUL3Q(operand.U32(nr*4), n, n)
-	g.ADDQ(n, dst)
-	last := bases[groups-1]
-	g.MOVQ(nblk, n)
+}
+
+// nextPanel steps dst, which is past the full blocks, over the remainder's
+// rem k-rows to the next panel, and the first base from the last group's
+// (moved nblk blocks along) to row NR. n, the block counter, is 0 here and
+// free.
+func (p *packBT) nextPanel(n reg.GPVirtual) {
+	g := p.g
+	g.MOVQ(p.rem, n)
+	g.IMUL3Q(operand.U32(p.nr*4), n, n)
+	g.ADDQ(n, p.dst)
+	last := p.bases[len(p.bases)-1]
+	g.MOVQ(p.nblk, n)
 	g.SHLQ(operand.U8(5), n)
 	g.SUBQ(n, last)
-	g.LEAQ(operand.Mem{Base: last, Index: ldb, Scale: 8}, bases[0])
-	g.DECQ(panels)
-	g.JNZ(operand.LabelRef(panel))
-	g.ret()
+	g.LEAQ(operand.Mem{Base: last, Index: p.ld, Scale: 8}, p.bases[0])
+}
+
+// blockLoop emits the walk of a row group or band along its blocks of 8
+// columns: n (counted down to 0) full blocks, each block(false, "") then
+// step(), and then, where rem != 0, the partial block block(true, end),
+// which jumps to end after its last stored row; end is a new label of
+// that name, placed after it.
+func (g *gen) blockLoop(n, rem reg.GPVirtual, end string, block func(masked bool, skip string), step func()) {
+	loop, tail, done := g.label("cols"), g.label("coltail"), g.label(end)
+	g.TESTQ(n, n)
+	g.JZ(operand.LabelRef(tail))
+	g.Label(loop)
+	block(false, "")
+	step()
+	g.DECQ(n)
+	g.JNZ(operand.LabelRef(loop))
+	g.Label(tail)
+	g.TESTQ(rem, rem)
+	g.JZ(operand.LabelRef(done))
+	block(true, done)
+	g.Label(done)
 }
 
 // transposeBlock loads the first rows (1..8) rows of an 8x8 block of

@@ -40,75 +40,15 @@ func (g *gen) gemmTranspose() {
 		"GemmTranspose"+g.suffix+" writes the transpose of the rows x cols block of row-major src",
 		"(row stride lds) to dst (row stride ldd): dst[j*ldd + i] = src[i*lds + j] for i < rows,",
 		"j < cols, in 8x8 blocks, bit exact. rows, cols >= 1, lds >= cols, ldd >= rows (see gen/KERNELS.md).")
-
-	dst := g.arg("dst")
-	ldd := g.arg("ldd")
-	g.SHLQ(operand.U8(2), ldd) // bytes
-	src := g.arg("src")
-	lds := g.arg("lds")
-	g.SHLQ(operand.U8(2), lds)
-	lds3, lds5, lds7 := g.GP64(), g.GP64(), g.GP64()
-	g.LEAQ(operand.Mem{Base: lds, Index: lds, Scale: 2}, lds3)
-	g.LEAQ(operand.Mem{Base: lds, Index: lds, Scale: 4}, lds5)
-	g.LEAQ(operand.Mem{Base: lds5, Index: lds, Scale: 2}, lds7)
-	rows := g.arg("rows")
-	blocks := g.arg("cols")
-	colRem := g.copyGP(blocks)
-	g.ANDQ(operand.U32(7), colRem)
-	g.SHRQ(operand.U8(3), blocks)
-	colMask := g.ymmMask(colRem) // the lanes of a band's last, partial column block
-
-	// fullRow addresses row i (0..7) of a band at s.
-	fullRow := func(s reg.GPVirtual) func(i int) operand.Mem {
-		return func(i int) operand.Mem { return groupRow(s, lds, lds3, lds5, lds7, i) }
-	}
-
-	// band emits the walk over the column blocks of the band of height
-	// (1..8) rows at src, written to the first height lanes at dst of each
-	// row of dst.
-	band := func(height int) {
-		s, d, n := g.copyGP(src), g.copyGP(dst), g.copyGP(blocks)
-		row := fullRow(s)
-		// block transposes the height x 8 (masked: height x colRem) block at
-		// s into the 8 (colRem) rows of dst from d; after a masked block's
-		// last stored row it jumps to skip.
-		block := func(masked bool, skip string) {
-			q := g.copyGP(d)
-			g.transposeBlock(height, row, colMask, colRem, masked, skip, func(c int, col reg.VecVirtual) {
-				if c > 0 {
-					g.ADDQ(ldd, q)
-				}
-				if height == 8 {
-					g.VMOVUPS(col, operand.Mem{Base: q})
-				} else {
-					g.storeFirst(col, operand.Mem{Base: q}, height)
-				}
-			})
-		}
-		loop, tail, done := g.label("cols"), g.label("coltail"), g.label("banddone")
-		g.TESTQ(n, n)
-		g.JZ(operand.LabelRef(tail))
-		g.Label(loop)
-		block(false, "")
-		g.ADDQ(operand.U32(32), s)
-		g.LEAQ(operand.Mem{Base: d, Index: ldd, Scale: 8}, d)
-		g.DECQ(n)
-		g.JNZ(operand.LabelRef(loop))
-		g.Label(tail)
-		g.TESTQ(colRem, colRem)
-		g.JZ(operand.LabelRef(done))
-		block(true, done)
-		g.Label(done)
-	}
-
+	t := g.transposePlan()
 	bandL, rest, done := g.label("band"), g.label("rowtail"), g.label("done")
 	g.Label(bandL)
-	g.CMPQ(rows, operand.U32(8))
+	g.CMPQ(t.rows, operand.U32(8))
 	g.JB(operand.LabelRef(rest))
-	band(8)
-	g.LEAQ(operand.Mem{Base: src, Index: lds, Scale: 8}, src)
-	g.ADDQ(operand.U32(32), dst)
-	g.SUBQ(operand.U32(8), rows)
+	t.band(8)
+	g.LEAQ(operand.Mem{Base: t.src, Index: t.lds, Scale: 8}, t.src)
+	g.ADDQ(operand.U32(32), t.dst)
+	g.SUBQ(operand.U32(8), t.rows)
 	g.JMP(operand.LabelRef(bandL))
 	// The last rows % 8 rows: one band of that height, each height its own
 	// code (its loads and its stores of height floats fixed).
@@ -116,15 +56,83 @@ func (g *gen) gemmTranspose() {
 	tails := make([]string, 8)
 	for h := 1; h < 8; h++ {
 		tails[h] = g.label("rows")
-		g.CMPQ(rows, operand.U32(h))
+		g.CMPQ(t.rows, operand.U32(h))
 		g.JE(operand.LabelRef(tails[h]))
 	}
 	g.JMP(operand.LabelRef(done))
 	for h := 1; h < 8; h++ {
 		g.Label(tails[h])
-		band(h)
+		t.band(h)
 		g.JMP(operand.LabelRef(done))
 	}
 	g.Label(done)
 	g.ret()
+}
+
+// transposer is GemmTranspose's register plan, shared by its emission
+// steps.
+type transposer struct {
+	g                *gen
+	dst, ldd         reg.GPVirtual // the band's first row of dst; ldd in bytes
+	src, lds         reg.GPVirtual // the band's first row of src; lds in bytes
+	lds3, lds5, lds7 reg.GPVirtual // multiples of lds for groupRow
+	rows             reg.GPVirtual // rows of src left
+	blocks, colRem   reg.GPVirtual // cols / 8 and cols % 8
+	colMask          reg.Register  // the lanes of a band's last, partial column block
+}
+
+// transposePlan loads GemmTranspose's arguments and derives its strides
+// and mask.
+func (g *gen) transposePlan() *transposer {
+	t := &transposer{g: g}
+	t.dst = g.arg("dst")
+	t.ldd = g.arg("ldd")
+	g.SHLQ(operand.U8(2), t.ldd) // bytes
+	t.src = g.arg("src")
+	t.lds = g.arg("lds")
+	g.SHLQ(operand.U8(2), t.lds)
+	t.lds3, t.lds5, t.lds7 = g.GP64(), g.GP64(), g.GP64()
+	g.LEAQ(operand.Mem{Base: t.lds, Index: t.lds, Scale: 2}, t.lds3)
+	g.LEAQ(operand.Mem{Base: t.lds, Index: t.lds, Scale: 4}, t.lds5)
+	g.LEAQ(operand.Mem{Base: t.lds5, Index: t.lds, Scale: 2}, t.lds7)
+	t.rows = g.arg("rows")
+	t.blocks = g.arg("cols")
+	t.colRem = g.copyGP(t.blocks)
+	g.ANDQ(operand.U32(7), t.colRem)
+	g.SHRQ(operand.U8(3), t.blocks)
+	t.colMask = g.ymmMask(t.colRem)
+	return t
+}
+
+// band emits the walk over the column blocks of the band of height
+// (1..8) rows at src, written to the first height lanes at dst of each
+// row of dst.
+func (t *transposer) band(height int) {
+	g := t.g
+	s, d, n := g.copyGP(t.src), g.copyGP(t.dst), g.copyGP(t.blocks)
+	g.blockLoop(n, t.colRem, "banddone", func(masked bool, skip string) {
+		t.block(height, s, d, masked, skip)
+	}, func() {
+		g.ADDQ(operand.U32(32), s)
+		g.LEAQ(operand.Mem{Base: d, Index: t.ldd, Scale: 8}, d)
+	})
+}
+
+// block transposes the height x 8 (masked: height x colRem) block at s
+// into the 8 (colRem) rows of dst from d; after a masked block's last
+// stored row it jumps to skip.
+func (t *transposer) block(height int, s, d reg.GPVirtual, masked bool, skip string) {
+	g := t.g
+	row := func(i int) operand.Mem { return groupRow(s, t.lds, t.lds3, t.lds5, t.lds7, i) }
+	q := g.copyGP(d)
+	g.transposeBlock(height, row, t.colMask, t.colRem, masked, skip, func(c int, col reg.VecVirtual) {
+		if c > 0 {
+			g.ADDQ(t.ldd, q)
+		}
+		if height == 8 {
+			g.VMOVUPS(col, operand.Mem{Base: q})
+		} else {
+			g.storeFirst(col, operand.Mem{Base: q}, height)
+		}
+	})
 }

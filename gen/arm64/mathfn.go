@@ -267,6 +267,27 @@ func (c *Consts) Log(xs []neon.Vreg) {
 	k := len(xs)
 	t, ev, s, u := allocEach(e, k), allocEach(e, k), allocEach(e, k), allocEach(e, k)
 	e.Comment("log32 of %v", xs)
+	c.logReduce(xs, t, ev, s, u)
+	m, z := s, t
+	for i := range xs {
+		e.FMUL(z[i], m[i], m[i]) // z = m*m
+	}
+	p := u
+	q := allocEach(e, k)
+	p = c.logPoly(m, z, ev, p, q)
+	c.logSpecial(xs, p, z)
+	e.Free(t...)
+	e.Free(ev...)
+	e.Free(s...)
+	e.Free(u...)
+	e.Free(q...)
+}
+
+// logReduce splits each x of xs into x = 2^e * (1 + m), m in
+// [sqrt(1/2)-1, sqrt(2)-1): it leaves m in s and float32(e) in ev, and t
+// and u as scratch (denormals are scaled by 2^24 first).
+func (c *Consts) logReduce(xs, t, ev, s, u []neon.Vreg) {
+	e := c.e
 	for i, x := range xs {
 		e.FCMGT(ev[i], c.F("minNormal"), x) // x < 2^-126 (denormal, zero or negative)
 	}
@@ -308,36 +329,43 @@ func (c *Consts) Log(xs []neon.Vreg) {
 	for i := range xs {
 		e.SCVTF(ev[i], ev[i]) // ef = float32(e)
 	}
-	m, z := s, t
-	for i := range xs {
-		e.FMUL(z[i], m[i], m[i]) // z = m*m
-	}
-	p := u
-	q := allocEach(e, k)
-	for i := range xs {
+}
+
+// logPoly returns log(2^ef * (1 + m)) for each m (z = m*m) by the
+// polynomial and the two-part ln 2 (C1 + C2), in registers of p or q
+// (Horner alternates between them).
+func (c *Consts) logPoly(m, z, ef, p, q []neon.Vreg) []neon.Vreg {
+	e := c.e
+	for i := range m {
 		e.DupLane(p[i], c.L("logP1"))
 		e.FMLAE(p[i], m[i], c.L("logP0")) // p = fma(P0, m, P1)
 	}
 	p = c.horner(p, q, m, "logP2", "logP3", "logP4", "logP5", "logP6", "logP7", "logP8")
-	for i := range xs {
+	for i := range m {
 		e.FMUL(p[i], z[i], p[i]) // z*p
 	}
-	for i := range xs {
+	for i := range m {
 		e.FMUL(p[i], m[i], p[i]) // y = m*(z*p)
 	}
-	for i := range xs {
-		e.FMLAE(p[i], ev[i], c.L("c2")) // y = fma(ef, C2, y)
+	for i := range m {
+		e.FMLAE(p[i], ef[i], c.L("c2")) // y = fma(ef, C2, y)
 	}
-	for i := range xs {
+	for i := range m {
 		e.FMLAE(p[i], z[i], c.L("negHalf")) // y = fma(z, -0.5, y)
 	}
-	for i := range xs {
+	for i := range m {
 		e.FADD(p[i], m[i], p[i]) // r = m + y
 	}
-	for i := range xs {
-		e.FMLAE(p[i], ev[i], c.L("c1")) // fma(ef, C1, r)
+	for i := range m {
+		e.FMLAE(p[i], ef[i], c.L("c1")) // fma(ef, C1, r)
 	}
-	// Special cases, blended on the original x (the masks are disjoint).
+	return p
+}
+
+// logSpecial writes into each x of xs its log from p, with the special
+// cases blended on the original x (the masks are disjoint; z is scratch).
+func (c *Consts) logSpecial(xs, p, z []neon.Vreg) {
+	e := c.e
 	for i, x := range xs {
 		e.FCMEQ(z[i], x, c.F("inf"))
 		e.BIT(p[i], x, z[i]) // +Inf: x
@@ -350,11 +378,6 @@ func (c *Consts) Log(xs []neon.Vreg) {
 		e.FCMGE0(z[i], x)
 		e.ORN(x, p[i], z[i]) // NaN or x < 0: all ones, a NaN
 	}
-	e.Free(t...)
-	e.Free(ev...)
-	e.Free(s...)
-	e.Free(u...)
-	e.Free(q...)
 }
 
 // Tanh replaces every x in xs by tanh32(x): both paths are computed and

@@ -236,186 +236,231 @@ func Convergence(ctx context.Context, ds *data.Dataset, opt ConvergenceOptions) 
 	return curves, nil
 }
 
+// convRun is one method's run: the problem, the budget and the curve being
+// recorded, shared by the method's loop and its recording and timing steps.
+type convRun struct {
+	ctx    context.Context
+	p      *convProblem
+	opt    ConvergenceOptions
+	c      Curve
+	passes float64       // gradient evaluations so far, in passes over the subset
+	spent  time.Duration // wall-clock time in the optimizer's own steps
+}
+
 func convergenceRun(ctx context.Context, p *convProblem, method string, opt ConvergenceOptions) (Curve, error) {
-	c := Curve{Method: method}
-	var passes float64
-	var spent time.Duration
-	add := func() error {
-		l, err := p.record()
-		if err != nil {
-			return err
-		}
-		c.Passes = append(c.Passes, passes)
-		c.Seconds = append(c.Seconds, spent.Seconds())
-		c.Loss = append(c.Loss, l)
-		return nil
+	r := &convRun{ctx: ctx, p: p, opt: opt, c: Curve{Method: method}}
+	if err := r.add(); err != nil {
+		return r.c, err
 	}
-	if err := add(); err != nil {
-		return c, err
-	}
-	n := float64(p.sub.Len())
-	// timed runs one step, adding its duration to spent.
-	timed := func(step func() error) error {
-		start := time.Now()
-		err := step()
-		spent += time.Since(start)
-		return err
-	}
+	var err error
 	switch method {
 	case "gd":
-		o, err := optim.NewSGD(p.params, optim.SGDOptions{LR: convGDLR})
-		if err != nil {
-			return c, err
-		}
-		for passes < opt.Passes {
-			if err := ctx.Err(); err != nil {
-				return c, err
-			}
-			if err := timed(func() error {
-				_, err := p.fullGrad()
-				o.Step()
-				return err
-			}); err != nil {
-				return c, err
-			}
-			passes++
-			if err := add(); err != nil {
-				return c, err
-			}
-		}
+		err = r.gd()
 	case "sgd", "momentum", "adam":
-		var o optim.Optimizer
-		var err error
-		switch method {
-		case "sgd":
-			o, err = optim.NewSGD(p.params, optim.SGDOptions{LR: convSGDLR})
-		case "momentum":
-			o, err = optim.NewSGD(p.params, optim.SGDOptions{LR: convMomentumLR, Momentum: convMomentum})
-		default:
-			o, err = optim.NewAdam(p.params, optim.DefaultAdam())
-		}
-		if err != nil {
-			return c, err
-		}
-		ld, err := data.NewLoader(p.sub, data.LoaderOptions{BatchSize: opt.BatchSize, Sampling: data.Shuffle, Seed: opt.Seed})
-		if err != nil {
-			return c, err
-		}
-		every := max(1, ld.Len()/convRecordsPerPass)
-		arena := tensor.NewArena()
-		for epoch := 0; passes < opt.Passes; epoch++ {
-			k := 0
-			for b := range ld.Epoch(epoch) {
-				if passes >= opt.Passes {
-					break
-				}
-				if err := ctx.Err(); err != nil {
-					return c, err
-				}
-				if err := timed(func() error {
-					defer arena.Reset()
-					o.ZeroGrad()
-					l, err := p.lossOn(b.Input(arena), b.Target(arena))
-					if err != nil {
-						return err
-					}
-					l.Backward()
-					o.Step()
-					return nil
-				}); err != nil {
-					return c, err
-				}
-				passes += float64(b.Size) / n
-				if k++; k%every == 0 || passes >= opt.Passes {
-					if err := add(); err != nil {
-						return c, err
-					}
-				}
-			}
-		}
-		// The epoch's last (short) batch may end between records.
-		if c.Passes[len(c.Passes)-1] != passes {
-			if err := add(); err != nil {
-				return c, err
-			}
-		}
+		err = r.miniBatch(method)
 	case "lbfgs":
-		lo := optim.DefaultLBFGS()
-		lo.MaxIter, lo.LineSearch = 1, "strong_wolfe"
-		o, err := optim.NewLBFGS(p.params, lo)
-		if err != nil {
-			return c, err
-		}
-		var last []float32 // the parameters of the last evaluation
-		var lastLoss float64
-		var lastGrads []*tensor.Tensor // and its gradients (Step clears them before each call)
-		closure := func() (float64, error) {
-			cur := append(slices.Clone(p.w.Data()), p.b.Data()...)
-			if last != nil && slices.Equal(cur, last) {
-				// The same point again (see the notes): give back its gradients.
-				for i, q := range p.params {
-					q.SetGrad(lastGrads[i])
-				}
-				return lastLoss, nil
-			}
-			l, err := p.fullGrad()
-			if err != nil {
-				return 0, err
-			}
-			passes++
-			lastGrads = lastGrads[:0]
-			for _, q := range p.params {
-				g := q.Grad()
-				if g != nil {
-					g = g.Clone()
-				}
-				lastGrads = append(lastGrads, g)
-			}
-			last, lastLoss = cur, l
-			return l, nil
-		}
-		for passes < opt.Passes {
-			if err := ctx.Err(); err != nil {
-				return c, err
-			}
-			before := passes
-			if err := timed(func() error { _, err := o.Step(closure); return err }); err != nil {
-				return c, err
-			}
-			if passes == before {
-				break // converged: L-BFGS stops evaluating
-			}
-			if err := add(); err != nil {
-				return c, err
-			}
-		}
+		err = r.lbfgs()
 	case "newton-cg":
-		o, err := optim.NewNewtonCG(p.params, optim.NewtonCGOptions{LineSearch: true, MaxCGIter: convNewtonCGIt})
-		if err != nil {
-			return c, err
-		}
-		closure := func() (float64, error) {
-			passes++
-			return p.fullGrad()
-		}
-		for passes < opt.Passes {
-			if err := ctx.Err(); err != nil {
-				return c, err
-			}
-			if err := timed(func() error { _, err := o.Step(closure); return err }); err != nil {
-				return c, err
-			}
-			if err := add(); err != nil {
-				return c, err
-			}
-			if o.Last().Alpha == 0 {
-				break // no descent step found: at the minimum to float32 precision
-			}
-		}
+		err = r.newtonCG()
 	default:
-		return c, fmt.Errorf("unknown method %q", method)
+		err = fmt.Errorf("unknown method %q", method)
 	}
-	return c, nil
+	return r.c, err
+}
+
+// add records the full-subset loss at the current passes and seconds.
+func (r *convRun) add() error {
+	l, err := r.p.record()
+	if err != nil {
+		return err
+	}
+	r.c.Passes = append(r.c.Passes, r.passes)
+	r.c.Seconds = append(r.c.Seconds, r.spent.Seconds())
+	r.c.Loss = append(r.c.Loss, l)
+	return nil
+}
+
+// timed runs one step, adding its duration to spent.
+func (r *convRun) timed(step func() error) error {
+	start := time.Now()
+	err := step()
+	r.spent += time.Since(start)
+	return err
+}
+
+// gd runs full-batch gradient descent, recording after every step.
+func (r *convRun) gd() error {
+	o, err := optim.NewSGD(r.p.params, optim.SGDOptions{LR: convGDLR})
+	if err != nil {
+		return err
+	}
+	for r.passes < r.opt.Passes {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.timed(func() error {
+			_, err := r.p.fullGrad()
+			o.Step()
+			return err
+		}); err != nil {
+			return err
+		}
+		r.passes++
+		if err := r.add(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// miniBatch runs sgd, momentum or adam over shuffled mini-batches, recording
+// about convRecordsPerPass times per pass.
+func (r *convRun) miniBatch(method string) error {
+	var o optim.Optimizer
+	var err error
+	switch method {
+	case "sgd":
+		o, err = optim.NewSGD(r.p.params, optim.SGDOptions{LR: convSGDLR})
+	case "momentum":
+		o, err = optim.NewSGD(r.p.params, optim.SGDOptions{LR: convMomentumLR, Momentum: convMomentum})
+	default:
+		o, err = optim.NewAdam(r.p.params, optim.DefaultAdam())
+	}
+	if err != nil {
+		return err
+	}
+	ld, err := data.NewLoader(r.p.sub, data.LoaderOptions{BatchSize: r.opt.BatchSize, Sampling: data.Shuffle, Seed: r.opt.Seed})
+	if err != nil {
+		return err
+	}
+	n := float64(r.p.sub.Len())
+	every := max(1, ld.Len()/convRecordsPerPass)
+	arena := tensor.NewArena()
+	for epoch := 0; r.passes < r.opt.Passes; epoch++ {
+		k := 0
+		for b := range ld.Epoch(epoch) {
+			if r.passes >= r.opt.Passes {
+				break
+			}
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+			if err := r.timed(func() error {
+				defer arena.Reset()
+				o.ZeroGrad()
+				l, err := r.p.lossOn(b.Input(arena), b.Target(arena))
+				if err != nil {
+					return err
+				}
+				l.Backward()
+				o.Step()
+				return nil
+			}); err != nil {
+				return err
+			}
+			r.passes += float64(b.Size) / n
+			if k++; k%every == 0 || r.passes >= r.opt.Passes {
+				if err := r.add(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// The epoch's last (short) batch may end between records.
+	if r.c.Passes[len(r.c.Passes)-1] != r.passes {
+		return r.add()
+	}
+	return nil
+}
+
+// lbfgs runs full-batch L-BFGS one iteration per Step, recording after each.
+func (r *convRun) lbfgs() error {
+	lo := optim.DefaultLBFGS()
+	lo.MaxIter, lo.LineSearch = 1, "strong_wolfe"
+	o, err := optim.NewLBFGS(r.p.params, lo)
+	if err != nil {
+		return err
+	}
+	closure := r.cachedClosure()
+	for r.passes < r.opt.Passes {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		before := r.passes
+		if err := r.timed(func() error { _, err := o.Step(closure); return err }); err != nil {
+			return err
+		}
+		if r.passes == before {
+			break // converged: L-BFGS stops evaluating
+		}
+		if err := r.add(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cachedClosure is L-BFGS's closure: a full-batch evaluation counted as one
+// pass, except that a call at bitwise the parameters of the last evaluation
+// gives back that evaluation's loss and gradients uncounted (see the notes).
+func (r *convRun) cachedClosure() func() (float64, error) {
+	p := r.p
+	var last []float32 // the parameters of the last evaluation
+	var lastLoss float64
+	var lastGrads []*tensor.Tensor // and its gradients (Step clears them before each call)
+	return func() (float64, error) {
+		cur := append(slices.Clone(p.w.Data()), p.b.Data()...)
+		if last != nil && slices.Equal(cur, last) {
+			// The same point again (see the notes): give back its gradients.
+			for i, q := range p.params {
+				q.SetGrad(lastGrads[i])
+			}
+			return lastLoss, nil
+		}
+		l, err := p.fullGrad()
+		if err != nil {
+			return 0, err
+		}
+		r.passes++
+		lastGrads = lastGrads[:0]
+		for _, q := range p.params {
+			g := q.Grad()
+			if g != nil {
+				g = g.Clone()
+			}
+			lastGrads = append(lastGrads, g)
+		}
+		last, lastLoss = cur, l
+		return l, nil
+	}
+}
+
+// newtonCG runs full-batch Newton-CG with its Armijo line search, recording
+// after every step, until the budget or a step with no descent.
+func (r *convRun) newtonCG() error {
+	o, err := optim.NewNewtonCG(r.p.params, optim.NewtonCGOptions{LineSearch: true, MaxCGIter: convNewtonCGIt})
+	if err != nil {
+		return err
+	}
+	closure := func() (float64, error) {
+		r.passes++
+		return r.p.fullGrad()
+	}
+	for r.passes < r.opt.Passes {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.timed(func() error { _, err := o.Step(closure); return err }); err != nil {
+			return err
+		}
+		if err := r.add(); err != nil {
+			return err
+		}
+		if o.Last().Alpha == 0 {
+			break // no descent step found: at the minimum to float32 precision
+		}
+	}
+	return nil
 }
 
 // WriteConvergence writes the curves to dir (created if needed), each file

@@ -130,110 +130,26 @@ func GradientNoise(ctx context.Context, model nn.Module, ds *data.Dataset, opt N
 	if ds == nil || ds.Len() == 0 {
 		return nil, errors.New("experiment: gradient noise: empty dataset")
 	}
-	n := ds.Len()
-	switch {
-	case opt.Subset == 0:
-		n = min(n, DefaultNoiseSubset)
-	case opt.Subset > 0:
-		n = min(n, opt.Subset)
+	s, err := opt.settle(ds.Len())
+	if err != nil {
+		return nil, err
 	}
-	pop := &data.Dataset{Images: ds.Images[:n*ds.Features()], Labels: ds.Labels[:n], Rows: ds.Rows, Cols: ds.Cols}
-	sizes := opt.BatchSizes
-	if len(sizes) == 0 {
-		sizes = DefaultNoiseBatchSizes
-	}
-	for _, b := range sizes {
-		if b < 1 || b > n {
-			return nil, fmt.Errorf("experiment: gradient noise: batch size %d: want 1 to the population size %d", b, n)
-		}
-	}
-	batches := opt.Batches
-	if batches == 0 {
-		batches = DefaultNoiseBatches
-	}
-	if batches < 0 {
-		return nil, fmt.Errorf("experiment: gradient noise: %d batches: want at least 1", batches)
-	}
-	m := opt.SigmaSamples
-	if m == 0 {
-		m = DefaultSigmaSamples
-	}
-	if m < 0 {
-		return nil, fmt.Errorf("experiment: gradient noise: %d sigma samples: want at least 1", m)
-	}
-	m = min(m, n)
-
+	n := s.n
 	gc := newGradComputer(model)
 	defer gc.clear()
-
-	// The full-batch gradient: chunk means weighted by chunk size / N.
-	full := make([]float64, gc.size)
-	buf := make([]float64, gc.size)
-	seq, err := data.NewLoader(pop, data.LoaderOptions{BatchSize: fullBatchChunk})
-	if err != nil {
+	r := &noiseRun{ctx: ctx, gc: gc, buf: make([]float64, gc.size),
+		pop: &data.Dataset{Images: ds.Images[:n*ds.Features()], Labels: ds.Labels[:n], Rows: ds.Rows, Cols: ds.Cols}}
+	if err := r.fullGrad(); err != nil {
 		return nil, err
 	}
-	for b := range seq.Epoch(0) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		gc.meanGrad(b, buf)
-		w := float64(b.Size) / float64(n)
-		for j, v := range buf {
-			full[j] += w * v
-		}
-	}
-	res := &NoiseResult{N: n, SigmaSamples: m, Batches: batches, FullGradNorm2: dot(full, full)}
-
-	// σ² from the first m examples' own gradients.
-	one, err := data.NewLoader(pop, data.LoaderOptions{BatchSize: 1})
-	if err != nil {
+	res := &NoiseResult{N: n, SigmaSamples: s.sigmaSamples, Batches: s.batches, FullGradNorm2: dot(r.full, r.full)}
+	if res.Sigma2, err = r.sigma2(s.sigmaSamples); err != nil {
 		return nil, err
 	}
-	var sum float64
-	k := 0
-	for b := range one.Epoch(0) {
-		if k == m {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		gc.meanGrad(b, buf)
-		sum += dist2(buf, full)
-		k++
-	}
-	res.Sigma2 = sum / float64(m)
-
-	for _, bs := range sizes {
-		l, err := data.NewLoader(pop, data.LoaderOptions{BatchSize: bs, Sampling: data.Shuffle, DropLast: true,
-			Seed: opt.Seed ^ uint64(bs)*0x9e3779b97f4a7c15})
+	for _, bs := range s.sizes {
+		mean, se, err := r.batchVariance(bs, s.batches, opt.Seed^uint64(bs)*0x9e3779b97f4a7c15)
 		if err != nil {
 			return nil, err
-		}
-		var s, s2 float64
-		drawn := 0
-	epochs:
-		for e := 0; ; e++ {
-			for b := range l.Epoch(e) {
-				if drawn == batches {
-					break epochs
-				}
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				gc.meanGrad(b, buf)
-				d := dist2(buf, full)
-				s += d
-				s2 += d * d
-				drawn++
-			}
-		}
-		mean := s / float64(batches)
-		var se float64
-		if batches > 1 {
-			v := (s2 - float64(batches)*mean*mean) / float64(batches-1)
-			se = math.Sqrt(max(v, 0) / float64(batches))
 		}
 		p := NoisePoint{B: bs, Variance: mean, StdErr: se, Theory: res.Sigma2 / float64(bs)}
 		p.TheoryFinite = p.Theory
@@ -243,6 +159,136 @@ func GradientNoise(ctx context.Context, model nn.Module, ds *data.Dataset, opt N
 		res.Points = append(res.Points, p)
 	}
 	return res, nil
+}
+
+// noiseSettings are NoiseOptions with the defaults filled in and checked
+// against a dataset of a given size.
+type noiseSettings struct {
+	n            int   // the population size
+	sizes        []int // the batch sizes
+	batches      int   // batches per batch size
+	sigmaSamples int   // examples whose gradients estimate σ², at most n
+}
+
+// settle fills in opt's defaults for a dataset of n examples and checks them.
+func (opt NoiseOptions) settle(n int) (noiseSettings, error) {
+	switch {
+	case opt.Subset == 0:
+		n = min(n, DefaultNoiseSubset)
+	case opt.Subset > 0:
+		n = min(n, opt.Subset)
+	}
+	s := noiseSettings{n: n, sizes: opt.BatchSizes, batches: opt.Batches, sigmaSamples: opt.SigmaSamples}
+	if len(s.sizes) == 0 {
+		s.sizes = DefaultNoiseBatchSizes
+	}
+	for _, b := range s.sizes {
+		if b < 1 || b > n {
+			return s, fmt.Errorf("experiment: gradient noise: batch size %d: want 1 to the population size %d", b, n)
+		}
+	}
+	if s.batches == 0 {
+		s.batches = DefaultNoiseBatches
+	}
+	if s.batches < 0 {
+		return s, fmt.Errorf("experiment: gradient noise: %d batches: want at least 1", s.batches)
+	}
+	if s.sigmaSamples == 0 {
+		s.sigmaSamples = DefaultSigmaSamples
+	}
+	if s.sigmaSamples < 0 {
+		return s, fmt.Errorf("experiment: gradient noise: %d sigma samples: want at least 1", s.sigmaSamples)
+	}
+	s.sigmaSamples = min(s.sigmaSamples, n)
+	return s, nil
+}
+
+// noiseRun holds what GradientNoise's measurements share: the population,
+// the gradient computer, the full-batch gradient and a gradient buffer.
+type noiseRun struct {
+	ctx  context.Context
+	gc   *gradComputer
+	pop  *data.Dataset
+	full []float64 // the full-batch gradient g, once fullGrad has run
+	buf  []float64 // the gradient of the batch at hand
+}
+
+// fullGrad computes the full-batch gradient: chunk means weighted by chunk
+// size / N.
+func (r *noiseRun) fullGrad() error {
+	n := r.pop.Len()
+	r.full = make([]float64, r.gc.size)
+	seq, err := data.NewLoader(r.pop, data.LoaderOptions{BatchSize: fullBatchChunk})
+	if err != nil {
+		return err
+	}
+	for b := range seq.Epoch(0) {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		r.gc.meanGrad(b, r.buf)
+		w := float64(b.Size) / float64(n)
+		for j, v := range r.buf {
+			r.full[j] += w * v
+		}
+	}
+	return nil
+}
+
+// sigma2 estimates σ² from the first m examples' own gradients.
+func (r *noiseRun) sigma2(m int) (float64, error) {
+	one, err := data.NewLoader(r.pop, data.LoaderOptions{BatchSize: 1})
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	k := 0
+	for b := range one.Epoch(0) {
+		if k == m {
+			break
+		}
+		if err := r.ctx.Err(); err != nil {
+			return 0, err
+		}
+		r.gc.meanGrad(b, r.buf)
+		sum += dist2(r.buf, r.full)
+		k++
+	}
+	return sum / float64(m), nil
+}
+
+// batchVariance draws batches batches of size bs from shuffled epochs
+// seeded with seed and returns the mean of ‖g_B − g‖² over them and its
+// standard error.
+func (r *noiseRun) batchVariance(bs, batches int, seed uint64) (mean, se float64, err error) {
+	l, err := data.NewLoader(r.pop, data.LoaderOptions{BatchSize: bs, Sampling: data.Shuffle, DropLast: true, Seed: seed})
+	if err != nil {
+		return 0, 0, err
+	}
+	var s, s2 float64
+	drawn := 0
+epochs:
+	for e := 0; ; e++ {
+		for b := range l.Epoch(e) {
+			if drawn == batches {
+				break epochs
+			}
+			if err := r.ctx.Err(); err != nil {
+				return 0, 0, err
+			}
+			r.gc.meanGrad(b, r.buf)
+			d := dist2(r.buf, r.full)
+			s += d
+			s2 += d * d
+			drawn++
+		}
+	}
+	mean = s / float64(batches)
+	if batches > 1 {
+		v := (s2 - float64(batches)*mean*mean) / float64(batches-1)
+		se = math.Sqrt(max(v, 0) / float64(batches))
+	}
+	return mean, se, nil
 }
 
 // gradComputer computes a batch's mean-loss gradient over all parameters,
@@ -362,60 +408,8 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 		color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
 	}
 	for i, r := range results {
-		c := colours[i%len(colours)]
-		var pts plotter.XYs
-		var errs plotter.YErrors
-		maxB := 1
-		for _, q := range r.Points {
-			maxB = max(maxB, q.B)
-			if q.Variance > 0 && !math.IsInf(q.Variance, 0) && !math.IsNaN(q.Variance) {
-				pts = append(pts, plotter.XY{X: float64(q.B), Y: q.Variance})
-				// Clip the lower bar above zero: a log axis has no zero.
-				lo := math.Min(q.StdErr, 0.9*q.Variance)
-				errs = append(errs, struct{ Low, High float64 }{lo, q.StdErr})
-			}
-		}
-		var line, finite plotter.XYs
-		const steps = 64
-		for k := 0; k <= steps; k++ {
-			b := math.Pow(float64(maxB), float64(k)/steps)
-			line = append(line, plotter.XY{X: b, Y: r.Sigma2 / b})
-			if f := r.Sigma2 / b * (float64(r.N) - b) / float64(max(r.N-1, 1)); f > 0 {
-				finite = append(finite, plotter.XY{X: b, Y: f})
-			}
-		}
-		l, err := plotter.NewLine(line)
-		if err != nil {
+		if err := addNoiseResult(p, r, colours[i%len(colours)]); err != nil {
 			return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
-		}
-		l.Color, l.Dashes = c, []vg.Length{vg.Points(5), vg.Points(3)}
-		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s: σ²/B", r.Label), l)
-		if len(finite) > 1 {
-			fl, err := plotter.NewLine(finite)
-			if err != nil {
-				return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
-			}
-			fl.Color, fl.Width = c, vg.Points(1.5)
-			p.Add(fl)
-			p.Legend.Add(fmt.Sprintf("%s: σ²/B·(N−B)/(N−1), N=%d", r.Label, r.N), fl)
-		}
-		if len(pts) > 0 {
-			s, err := plotter.NewScatter(pts)
-			if err != nil {
-				return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
-			}
-			s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
-			p.Add(s)
-			p.Legend.Add(fmt.Sprintf("%s: measured (%d batches each)", r.Label, r.Batches), s)
-			eb, err := plotter.NewYErrorBars(struct {
-				plotter.XYer
-				plotter.YErrorer
-			}{pts, errs})
-			if err == nil {
-				eb.Color = c
-				p.Add(eb)
-			}
 		}
 	}
 	// Whole decades on the y axis, so that both of its ends carry a
@@ -432,6 +426,78 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})
+}
+
+// addNoiseResult adds one weight set's curves, points and error bars to p,
+// in colour c.
+func addNoiseResult(p *plot.Plot, r *NoiseResult, c color.Color) error {
+	pts, errs, maxB := noiseMeasured(r)
+	line, finite := noiseTheory(r, maxB)
+	l, err := plotter.NewLine(line)
+	if err != nil {
+		return err
+	}
+	l.Color, l.Dashes = c, []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(l)
+	p.Legend.Add(fmt.Sprintf("%s: σ²/B", r.Label), l)
+	if len(finite) > 1 {
+		fl, err := plotter.NewLine(finite)
+		if err != nil {
+			return err
+		}
+		fl.Color, fl.Width = c, vg.Points(1.5)
+		p.Add(fl)
+		p.Legend.Add(fmt.Sprintf("%s: σ²/B·(N−B)/(N−1), N=%d", r.Label, r.N), fl)
+	}
+	if len(pts) > 0 {
+		s, err := plotter.NewScatter(pts)
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3.5), Shape: draw.CircleGlyph{}}
+		p.Add(s)
+		p.Legend.Add(fmt.Sprintf("%s: measured (%d batches each)", r.Label, r.Batches), s)
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, errs})
+		if err == nil {
+			eb.Color = c
+			p.Add(eb)
+		}
+	}
+	return nil
+}
+
+// noiseMeasured returns r's drawable points (positive finite variances) with
+// their error bars, and the largest batch size measured.
+func noiseMeasured(r *NoiseResult) (pts plotter.XYs, errs plotter.YErrors, maxB int) {
+	maxB = 1
+	for _, q := range r.Points {
+		maxB = max(maxB, q.B)
+		if q.Variance > 0 && !math.IsInf(q.Variance, 0) && !math.IsNaN(q.Variance) {
+			pts = append(pts, plotter.XY{X: float64(q.B), Y: q.Variance})
+			// Clip the lower bar above zero: a log axis has no zero.
+			lo := math.Min(q.StdErr, 0.9*q.Variance)
+			errs = append(errs, struct{ Low, High float64 }{lo, q.StdErr})
+		}
+	}
+	return pts, errs, maxB
+}
+
+// noiseTheory returns the σ²/B line and the positive part of the
+// finite-population curve on a logarithmic grid of batch sizes from 1 to
+// maxB.
+func noiseTheory(r *NoiseResult, maxB int) (line, finite plotter.XYs) {
+	const steps = 64
+	for k := 0; k <= steps; k++ {
+		b := math.Pow(float64(maxB), float64(k)/steps)
+		line = append(line, plotter.XY{X: b, Y: r.Sigma2 / b})
+		if f := r.Sigma2 / b * (float64(r.N) - b) / float64(max(r.N-1, 1)); f > 0 {
+			finite = append(finite, plotter.XY{X: b, Y: f})
+		}
+	}
+	return line, finite
 }
 
 // writeAtomic writes a file through a temporary file in the same directory

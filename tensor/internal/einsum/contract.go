@@ -25,60 +25,79 @@ func (ws *workspace) contract(p *Plan, s int, x, y view, st *step, dst *view) vi
 			return c
 		}
 	}
-	a, b := x, y
-	m, n := st.m, st.n
-	var bOrd, mOrd, nOrd []int
-	if dst != nil {
-		// C must have unit column stride: if dst's fastest label is one of
-		// x's, compute Cᵀ = Bᵀ·Aᵀ instead by swapping the operands.
-		if l := innermost(dst, size); l >= 0 && slices.Contains(m, l) {
-			a, b, m, n = b, a, n, m
-		}
-		bOrd, mOrd, nOrd = ws.order(st.batch, dst), ws.order(m, dst), ws.order(n, dst)
-	} else {
-		bOrd, mOrd, nOrd = ws.order(st.batch, &a), ws.order(m, &a), ws.order(n, &b)
-	}
-	// Summed labels in A's memory order, unless only B's order lets both
-	// be read in place.
-	kOrd := ws.order(st.k, &a)
-	if _, ok := flatten(&b, kOrd, size); !ok {
-		if o := ws.order(st.k, &b); flattensBoth(&a, &b, o, size) {
-			kOrd = o
-		}
-	}
-	M, N, K := numel(mOrd, size), numel(nOrd, size), numel(kOrd, size)
-	elementwise := M == 1 && N == 1 && K == 1
-
-	var c view
-	direct := false
-	ldc := max(N, 1)
-	if dst != nil {
-		if tr, ld, ok := asMatrix(dst, mOrd, nOrd, size); ok && !tr && (!elementwise || unitBatch(dst, bOrd, size)) {
-			c, ldc, direct = *dst, ld, true
-		}
-	}
-	if !direct {
-		ws.res[s] = grow(ws.res[s], numel(st.batch, size)*M*N)
-		c = ws.contiguousView(ws.res[s], ws.cat(bOrd, mOrd, nOrd), size)
-	}
-
+	pr := ws.product(size, x, y, st, dst)
+	c, ldc, direct := ws.productOut(s, size, st, dst, &pr)
+	a, b := pr.a, pr.b
+	M, N, K := pr.M, pr.N, pr.K
 	switch {
-	case K == 1 && ws.broadcastMul(a, b, c, ws.cat(bOrd, mOrd, nOrd), size):
-	case elementwise:
-		ws.hadamard(s, a, b, c, bOrd, size)
+	case K == 1 && ws.broadcastMul(a, b, c, ws.cat(pr.bOrd, pr.mOrd, pr.nOrd), size):
+	case M == 1 && N == 1 && K == 1:
+		ws.hadamard(s, a, b, c, pr.bOrd, size)
 	case (M == 1 || N == 1) && M*N*K <= dotWork:
+		mOrd := pr.mOrd
 		if M == 1 && N > 1 { // the rows of the dot products are B's
-			a, b, mOrd = b, a, nOrd
+			a, b, mOrd = b, a, pr.nOrd
 		}
-		ws.dots(s, a, b, c, bOrd, mOrd, kOrd, size)
+		ws.dots(s, a, b, c, pr.bOrd, mOrd, pr.kOrd, size)
 	default:
-		ws.gemm(s, a, b, c, bOrd, mOrd, nOrd, kOrd, ldc, size)
+		ws.gemm(s, a, b, c, pr.bOrd, pr.mOrd, pr.nOrd, pr.kOrd, ldc, size)
 	}
 	if dst != nil && !direct {
 		ws.copyView(*dst, c, size)
 		return *dst
 	}
 	return c
+}
+
+// product is a step as the product C[batch, m, n] = sum_k A[batch, m, k] *
+// B[batch, k, n]: its operands A and B, the order of the labels of each
+// group and the flattened sizes M, N, K.
+type product struct {
+	a, b                   view
+	bOrd, mOrd, nOrd, kOrd []int
+	M, N, K                int
+}
+
+// product chooses which of x and y is A and the label orders: dst's where
+// the output is dst (swapped so that C's columns are dst's fastest label),
+// else A's and B's own; the summed labels in A's memory order, unless only
+// B's order lets both be read in place.
+func (ws *workspace) product(size []int, x, y view, st *step, dst *view) product {
+	pr := product{a: x, b: y}
+	m, n := st.m, st.n
+	if dst != nil {
+		// C must have unit column stride: if dst's fastest label is one of
+		// x's, compute Cᵀ = Bᵀ·Aᵀ instead by swapping the operands.
+		if l := innermost(dst, size); l >= 0 && slices.Contains(m, l) {
+			pr.a, pr.b, m, n = y, x, n, m
+		}
+		pr.bOrd, pr.mOrd, pr.nOrd = ws.order(st.batch, dst), ws.order(m, dst), ws.order(n, dst)
+	} else {
+		pr.bOrd, pr.mOrd, pr.nOrd = ws.order(st.batch, &pr.a), ws.order(m, &pr.a), ws.order(n, &pr.b)
+	}
+	pr.kOrd = ws.order(st.k, &pr.a)
+	if _, ok := flatten(&pr.b, pr.kOrd, size); !ok {
+		if o := ws.order(st.k, &pr.b); flattensBoth(&pr.a, &pr.b, o, size) {
+			pr.kOrd = o
+		}
+	}
+	pr.M, pr.N, pr.K = numel(pr.mOrd, size), numel(pr.nOrd, size), numel(pr.kOrd, size)
+	return pr
+}
+
+// productOut returns where step s writes C and its row stride: dst itself
+// (direct) when its strides make it a row-major matrix C, else the step's
+// contiguous scratch.
+func (ws *workspace) productOut(s int, size []int, st *step, dst *view, pr *product) (c view, ldc int, direct bool) {
+	ldc = max(pr.N, 1)
+	if dst != nil {
+		elementwise := pr.M == 1 && pr.N == 1 && pr.K == 1
+		if tr, ld, ok := asMatrix(dst, pr.mOrd, pr.nOrd, size); ok && !tr && (!elementwise || unitBatch(dst, pr.bOrd, size)) {
+			return *dst, ld, true
+		}
+	}
+	ws.res[s] = grow(ws.res[s], numel(st.batch, size)*pr.M*pr.N)
+	return ws.contiguousView(ws.res[s], ws.cat(pr.bOrd, pr.mOrd, pr.nOrd), size), ldc, false
 }
 
 // gemm computes C[batch, m, n] = sum_k A[batch, m, k] * B[batch, k, n]

@@ -91,91 +91,121 @@ func newPlan(eq string, shapes, dims [][]int, size, out []int) *Plan {
 // size of the result minus the sizes of the two inputs; ties go to the
 // first pair in order) is contracted, its result appended to the list.
 func (p *Plan) schedule() {
-	nops := len(p.ops)
-	type value struct {
-		id     int
-		labels []int // sorted
-	}
-	var active []value
+	sc := &scheduler{p: p}
 	for i := range p.ops {
-		active = append(active, value{i, sorted(p.ops[i].labels)})
+		sc.active = append(sc.active, planValue{i, sorted(p.ops[i].labels)})
 	}
-	inOut := func(l int) bool { return slices.Contains(p.out, l) }
-	// needed reports whether label l is used outside values a and b.
-	needed := func(l, a, b int) bool {
-		if inOut(l) {
+	for t := range sc.active {
+		sc.sumOwn(t)
+	}
+	for len(sc.active) > 1 {
+		sc.contract(sc.bestPair())
+	}
+}
+
+// planValue is an operand or a step's result while the schedule is built.
+type planValue struct {
+	id     int   // 0..nops-1 an operand, nops+s step s's result
+	labels []int // sorted
+}
+
+// scheduler holds the values not yet contracted while schedule plans the
+// steps of p.
+type scheduler struct {
+	p      *Plan
+	active []planValue
+}
+
+// needed reports whether label l is used outside active values a and b:
+// by the output or another value.
+func (sc *scheduler) needed(l, a, b int) bool {
+	if slices.Contains(sc.p.out, l) {
+		return true
+	}
+	for t, v := range sc.active {
+		if t != a && t != b && slices.Contains(v.labels, l) {
 			return true
 		}
-		for t, v := range active {
-			if t != a && t != b && slices.Contains(v.labels, l) {
-				return true
-			}
-		}
-		return false
 	}
-	add := func(s step, labels []int) value {
-		p.maxLen = max(p.maxLen, p.numel(labels))
-		p.steps = append(p.steps, s)
-		return value{nops + len(p.steps) - 1, labels}
-	}
-	for t := range active {
-		var kept, summed []int
-		for _, l := range active[t].labels {
-			if needed(l, t, t) {
-				kept = append(kept, l)
-			} else {
-				summed = append(summed, l)
-			}
-		}
-		if len(summed) > 0 {
-			active[t] = add(step{x: active[t].id, y: -1, m: kept, k: summed}, kept)
+	return false
+}
+
+// add appends step s, whose result has labels, and returns its value.
+func (sc *scheduler) add(s step, labels []int) planValue {
+	p := sc.p
+	p.maxLen = max(p.maxLen, p.numel(labels))
+	p.steps = append(p.steps, s)
+	return planValue{len(p.ops) + len(p.steps) - 1, labels}
+}
+
+// sumOwn replaces active value t by its sum over the labels no other
+// value and not the output uses, where there are any.
+func (sc *scheduler) sumOwn(t int) {
+	var kept, summed []int
+	for _, l := range sc.active[t].labels {
+		if sc.needed(l, t, t) {
+			kept = append(kept, l)
+		} else {
+			summed = append(summed, l)
 		}
 	}
-	for len(active) > 1 {
-		bi, bj := 0, 1
-		best := 0.0
-		for i := range active {
-			for j := i + 1; j < len(active); j++ {
-				var kept []int
-				for _, l := range union(active[i].labels, active[j].labels) {
-					if needed(l, i, j) {
-						kept = append(kept, l)
-					}
+	if len(summed) > 0 {
+		sc.active[t] = sc.add(step{x: sc.active[t].id, y: -1, m: kept, k: summed}, kept)
+	}
+}
+
+// bestPair returns the pair of active values whose contraction removes
+// the most elements (the first such pair in order).
+func (sc *scheduler) bestPair() (bi, bj int) {
+	bi, bj = 0, 1
+	best := 0.0
+	for i := range sc.active {
+		for j := i + 1; j < len(sc.active); j++ {
+			var kept []int
+			for _, l := range union(sc.active[i].labels, sc.active[j].labels) {
+				if sc.needed(l, i, j) {
+					kept = append(kept, l)
 				}
-				cost := p.numel(kept) - p.numel(active[i].labels) - p.numel(active[j].labels)
-				if i == 0 && j == 1 || cost < best {
-					bi, bj, best = i, j, cost
-				}
+			}
+			cost := sc.p.numel(kept) - sc.p.numel(sc.active[i].labels) - sc.p.numel(sc.active[j].labels)
+			if i == 0 && j == 1 || cost < best {
+				bi, bj, best = i, j, cost
 			}
 		}
-		x, y := active[bi], active[bj]
-		var s step
-		s.x, s.y = x.id, y.id
-		var kept []int
-		for _, l := range union(x.labels, y.labels) {
-			inX, inY := slices.Contains(x.labels, l), slices.Contains(y.labels, l)
-			keep := needed(l, bi, bj)
-			switch {
-			case inX && inY && keep:
-				s.batch = append(s.batch, l)
-			case inX && inY:
-				s.k = append(s.k, l)
-			case inX && keep:
-				s.m = append(s.m, l)
-			case inY && keep:
-				s.n = append(s.n, l)
-			default:
-				panic("einsum: internal error: a label in one operand only is not summed first")
-			}
-			if keep {
-				kept = append(kept, l)
-			}
-		}
-		v := add(s, kept)
-		active = slices.Delete(active, bj, bj+1)
-		active = slices.Delete(active, bi, bi+1)
-		active = append(active, v)
 	}
+	return bi, bj
+}
+
+// contract appends the step that contracts active values bi < bj and
+// replaces them by its result, at the end of the list.
+func (sc *scheduler) contract(bi, bj int) {
+	x, y := sc.active[bi], sc.active[bj]
+	var s step
+	s.x, s.y = x.id, y.id
+	var kept []int
+	for _, l := range union(x.labels, y.labels) {
+		inX, inY := slices.Contains(x.labels, l), slices.Contains(y.labels, l)
+		keep := sc.needed(l, bi, bj)
+		switch {
+		case inX && inY && keep:
+			s.batch = append(s.batch, l)
+		case inX && inY:
+			s.k = append(s.k, l)
+		case inX && keep:
+			s.m = append(s.m, l)
+		case inY && keep:
+			s.n = append(s.n, l)
+		default:
+			panic("einsum: internal error: a label in one operand only is not summed first")
+		}
+		if keep {
+			kept = append(kept, l)
+		}
+	}
+	v := sc.add(s, kept)
+	sc.active = slices.Delete(sc.active, bj, bj+1)
+	sc.active = slices.Delete(sc.active, bi, bi+1)
+	sc.active = append(sc.active, v)
 }
 
 // numel is the number of elements over labels, as a float64 (it may
