@@ -14,11 +14,10 @@ import (
 // GroupState's Go field names.
 
 // sgdGroupJSON and adamGroupJSON are one param group under torch's keys,
-// in the order torch 1.13's state_dict lists them ("params", then the
-// optimizer's defaults as its constructor declares them). Each optimizer
+// in the order torch 1.13's state_dict lists them (the optimizer's
+// defaults as its constructor declares them, then "params"). Each optimizer
 // has its own keys: SGD has no "betas", Adam no "momentum".
 type sgdGroupJSON struct {
-	Params      []int   `json:"params"`
 	LR          float64 `json:"lr"`
 	Momentum    float64 `json:"momentum"`
 	Dampening   float64 `json:"dampening"`
@@ -26,10 +25,10 @@ type sgdGroupJSON struct {
 	Nesterov    bool    `json:"nesterov"`
 	Maximize    bool    `json:"maximize"`
 	implSwitches
+	Params []int `json:"params"`
 }
 
 type adamGroupJSON struct {
-	Params      []int     `json:"params"`
 	LR          float64   `json:"lr"`
 	Betas       []float64 `json:"betas"` // a slice, so that a list of the wrong length is seen
 	Eps         float64   `json:"eps"`
@@ -37,6 +36,7 @@ type adamGroupJSON struct {
 	AMSGrad     bool      `json:"amsgrad"`
 	Maximize    bool      `json:"maximize"`
 	implSwitches
+	Params []int `json:"params"`
 }
 
 // implSwitches are torch's param_groups keys that choose an implementation
@@ -56,9 +56,9 @@ type implSwitches struct {
 func ParamGroupKeys(op string) []string {
 	switch op {
 	case "SGD":
-		return []string{"params", "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"}
+		return []string{"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "params"}
 	case "Adam", "AdamW":
-		return []string{"params", "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"}
+		return []string{"lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "params"}
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ var implKeys = []string{"foreach", "differentiable", "capturable", "fused"}
 // keys for sd.Optimizer (see ParamGroupKeys), the form torch's
 // optimizer.state_dict()["param_groups"] has:
 //
-//	[{"params":[0,1],"lr":0.1,"momentum":0.9,"dampening":0,"weight_decay":0,"nesterov":false,"maximize":false}]
+//	[{"lr":0.1,"momentum":0.9,"dampening":0,"weight_decay":0,"nesterov":false,"maximize":false,"params":[0,1]}]
 func MarshalParamGroups(sd *StateDict) ([]byte, error) {
 	if sd == nil || ParamGroupKeys(sd.Optimizer) == nil {
 		return nil, errorf("MarshalParamGroups", "optimizer %q: want a state dict of SGD, Adam or AdamW", optimizerName(sd))

@@ -12,11 +12,11 @@ import (
 // implementation switches), and that it parses back to the same groups.
 func TestParamGroupsTorchKeys(t *testing.T) {
 	want := map[string]string{
-		"SGD": `[{"params":[0],"lr":0.05,"momentum":0.9,"dampening":0,"weight_decay":0.01,"nesterov":true,"maximize":false},` +
-			`{"params":[1],"lr":0.1,"momentum":0.5,"dampening":0.3,"weight_decay":0,"nesterov":false,"maximize":false}]`,
-		"Adam": `[{"params":[0],"lr":0.001,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0,"amsgrad":false,"maximize":false},` +
-			`{"params":[1],"lr":0.01,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0.1,"amsgrad":true,"maximize":false}]`,
-		"AdamW": `[{"params":[0,1],"lr":0.001,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0.01,"amsgrad":true,"maximize":false}]`,
+		"SGD": `[{"lr":0.05,"momentum":0.9,"dampening":0,"weight_decay":0.01,"nesterov":true,"maximize":false,"params":[0]},` +
+			`{"lr":0.1,"momentum":0.5,"dampening":0.3,"weight_decay":0,"nesterov":false,"maximize":false,"params":[1]}]`,
+		"Adam": `[{"lr":0.001,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0,"amsgrad":false,"maximize":false,"params":[0]},` +
+			`{"lr":0.01,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0.1,"amsgrad":true,"maximize":false,"params":[1]}]`,
+		"AdamW": `[{"lr":0.001,"betas":[0.9,0.999],"eps":1e-8,"weight_decay":0.01,"amsgrad":true,"maximize":false,"params":[0,1]}]`,
 	}
 	for name, mk := range optimizers {
 		ps, _ := model()
@@ -38,7 +38,7 @@ func TestParamGroupsTorchKeys(t *testing.T) {
 		}
 	}
 	// torch's own dump, implementation switches included, parses.
-	torch := `[{"params":[0],"lr":0.1,"momentum":0,"dampening":0,"weight_decay":0,"nesterov":false,"maximize":false,"foreach":null,"differentiable":false}]`
+	torch := `[{"lr":0.1,"momentum":0,"dampening":0,"weight_decay":0,"nesterov":false,"maximize":false,"foreach":null,"differentiable":false,"params":[0]}]`
 	if _, err := UnmarshalParamGroups("SGD", []byte(torch)); err != nil {
 		t.Error(err)
 	}
