@@ -105,5 +105,5 @@ func Example() {
 	// optimizer.state.2.momentum_buffer [2 4]
 	// optimizer.state.3.momentum_buffer [2]
 	// [{"lr":0.05,"momentum":0.9,"dampening":0,"weight_decay":0,"nesterov":false,"maximize":false,"params":[0,1,2,3]}]
-	// StepLR {"_last_lr":[0.05],"_step_count":4,"base_lrs":[0.1],"gamma":0.5,"last_epoch":3,"step_size":2}
+	// StepLR {"step_size":2,"gamma":0.5,"base_lrs":[0.1],"last_epoch":3,"_step_count":4,"_last_lr":[0.05]}
 }

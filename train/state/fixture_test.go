@@ -115,10 +115,35 @@ func TestTorchNames(t *testing.T) {
 				if gotKeys := slices.Sorted(maps.Keys(fields)); !slices.Equal(gotKeys, slices.Sorted(slices.Values(wantKeys))) {
 					t.Errorf("%s keys %v, torch's %v", name, gotKeys, wantKeys)
 				}
+				if got := jsonKeys(t, f.Metadata[fmt.Sprintf("scheduler.%d", k)]); !slices.Equal(got, wantKeys) {
+					t.Errorf("%s keys in the order %v, torch's %v", name, got, wantKeys)
+				}
 				if f.Metadata[fmt.Sprintf("scheduler.%d.class", k)] != name {
 					t.Errorf("scheduler %d class %q, want %q", k, f.Metadata[fmt.Sprintf("scheduler.%d.class", k)], name)
 				}
 			}
 		})
 	}
+}
+
+// jsonKeys returns the keys of the JSON object text in their order.
+func jsonKeys(t *testing.T, text string) []string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(text))
+	var keys []string
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k.(string))
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
 }

@@ -1,8 +1,11 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,7 +66,7 @@ func encode(model nn.Module, opt optim.Optimizer, scheds []optim.Scheduler) (*sa
 		if s == nil {
 			return nil, fmt.Errorf("scheduler %d is nil", k)
 		}
-		b, err := json.Marshal(schedulerJSON(s.StateDict()))
+		b, err := schedulerJSON(s.StateDict())
 		if err != nil {
 			return nil, fmt.Errorf("scheduler %d: %w", k, err)
 		}
@@ -141,12 +144,60 @@ func encodeOptimizer(f *safetensors.File, opt optim.Optimizer) error {
 	return nil
 }
 
-// schedulerJSON is st as torch's scheduler state_dict() names it (less
-// "verbose" and "_get_lr_called_within_step", which change no number).
-func schedulerJSON(st optim.SchedulerState) map[string]any {
-	m := map[string]any{"last_epoch": st.LastEpoch, "_step_count": st.StepCount, "base_lrs": st.BaseLRs, "_last_lr": st.LastLR}
-	for k, v := range st.Hyper {
-		m[k] = v
+// hyperOrder is the order of each scheduler's hyper-parameters in torch's
+// state_dict (its constructor's arguments).
+var hyperOrder = map[string][]string{
+	"StepLR":            {"step_size", "gamma"},
+	"ExponentialLR":     {"gamma"},
+	"CosineAnnealingLR": {"T_max", "eta_min"},
+	"LinearLR":          {"start_factor", "end_factor", "total_iters"},
+}
+
+// schedulerJSON is st as torch's scheduler state_dict() lays it out, keys
+// in torch's order (less "verbose" and "_get_lr_called_within_step", which
+// change no number): the hyper-parameters, then base_lrs, last_epoch,
+// _step_count and _last_lr.
+func schedulerJSON(st optim.SchedulerState) ([]byte, error) {
+	keys := hyperOrder[st.Name]
+	for _, k := range slices.Sorted(maps.Keys(st.Hyper)) {
+		if !slices.Contains(keys, k) { // a scheduler added to optim after this table
+			keys = append(slices.Clip(keys), k)
+		}
 	}
-	return m
+	var b bytes.Buffer
+	b.WriteByte('{')
+	add := func(k string, v any) error {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		kv, err := json.Marshal(k)
+		if err != nil {
+			return err
+		}
+		vv, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		b.Write(kv)
+		b.WriteByte(':')
+		b.Write(vv)
+		return nil
+	}
+	for _, k := range keys {
+		if v, ok := st.Hyper[k]; ok {
+			if err := add(k, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, kv := range []struct {
+		k string
+		v any
+	}{{"base_lrs", st.BaseLRs}, {"last_epoch", st.LastEpoch}, {"_step_count", st.StepCount}, {"_last_lr", st.LastLR}} {
+		if err := add(kv.k, kv.v); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
