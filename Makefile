@@ -106,7 +106,8 @@ FUZZTIME ?= 100000x
 # NAME:PACKAGE:COUNT for a target that gets COUNT inputs instead of
 # FUZZTIME (the .npy, .npz and CSV readers: about 10 s each here).
 FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzCheckpointMetadata:./train FuzzParse:./tensor/internal/einsum \
-	FuzzDecodeNPY:./train/data:20000x FuzzDecodeNPZ:./train/data:20000x FuzzDecodeCSV:./train/data:20000x
+	FuzzDecodeNPY:./train/data:20000x FuzzDecodeNPZ:./train/data:20000x FuzzDecodeCSV:./train/data:20000x \
+	FuzzLoadMetadata:./train/state
 
 test-fuzz: ## Fuzz each parser of outside input for FUZZTIME inputs (IDX files, checkpoints, einsum equations).
 	@set -e; for f in $(FUZZ); do \
@@ -125,6 +126,8 @@ fixtures: ## Regenerate the PyTorch fixtures under testdata/ (needs Debian's pyt
 	$(PYTHON) tools/opsfixtures/gen.py
 	$(PYTHON) tools/nnfixtures/gen.py
 	$(PYTHON) tools/npyfixtures/gen.py
+	$(PYTHON) tools/safetensorsfixtures/gen.py
+	$(PYTHON) tools/statedictfixtures/gen.py
 	cd tensor/internal/einsum/testdata && $(PYTHON) gen.py
 
 bench: ## Kernel table: GB/s per kernel, level and size, against this machine's roofs.

@@ -1,6 +1,8 @@
 package optim
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"slices"
 )
@@ -34,15 +36,22 @@ type Scheduler interface {
 
 // SchedulerState is a scheduler's state, named after the entries of torch's
 // scheduler state_dict(): LastEpoch is last_epoch, StepCount _step_count,
-// BaseLRs base_lrs, LastLR _last_lr. The hyper-parameters (step_size, gamma,
-// ...) are the constructor's and are not part of it. The learning rates
-// themselves live in the optimizer's state dict (its groups' LR).
+// BaseLRs base_lrs, LastLR _last_lr, and Hyper holds the constructor's
+// hyper-parameters under torch's keys (step_size and gamma for StepLR;
+// gamma for ExponentialLR; T_max and eta_min for CosineAnnealingLR;
+// start_factor, end_factor and total_iters for LinearLR). The learning
+// rates themselves live in the optimizer's state dict (its groups' LR).
 type SchedulerState struct {
 	Name      string // "StepLR", "ExponentialLR", "CosineAnnealingLR" or "LinearLR"
 	LastEpoch int
 	StepCount int
 	BaseLRs   []float64
 	LastLR    []float64
+	// Hyper is fixed at construction: torch's load_state_dict overwrites
+	// them, but here they are the scheduler's own, so LoadStateDict
+	// refuses a state whose Hyper differs (a resume with another schedule
+	// would silently change the run). A nil Hyper is not checked.
+	Hyper map[string]float64
 }
 
 // schedBase is the bookkeeping torch's _LRScheduler does.
@@ -54,11 +63,12 @@ type schedBase struct {
 	base      []float64
 	last      []float64
 	rule      func(g int, lr float64) float64 // the next lr of group g at s.lastEpoch
+	hyper     map[string]float64              // torch's keys: see SchedulerState.Hyper
 }
 
-func (s *schedBase) init(name string, opt Optimizer, rule func(int, float64) float64) {
+func (s *schedBase) init(name string, opt Optimizer, hyper map[string]float64, rule func(int, float64) float64) {
 	n := opt.NumGroups()
-	s.name, s.opt, s.rule = name, opt, rule
+	s.name, s.opt, s.hyper, s.rule = name, opt, hyper, rule
 	s.base, s.last = make([]float64, n), make([]float64, n)
 	for g := range n {
 		s.base[g] = opt.LR(g)
@@ -89,11 +99,12 @@ func (s *schedBase) LastEpoch() int { return s.lastEpoch }
 // StateDict returns the scheduler's state.
 func (s *schedBase) StateDict() SchedulerState {
 	return SchedulerState{Name: s.name, LastEpoch: s.lastEpoch, StepCount: s.stepCount,
-		BaseLRs: slices.Clone(s.base), LastLR: slices.Clone(s.last)}
+		BaseLRs: slices.Clone(s.base), LastLR: slices.Clone(s.last), Hyper: maps.Clone(s.hyper)}
 }
 
 // LoadStateDict restores st, after checking that it is this kind of
-// scheduler's state for as many groups.
+// scheduler's state for as many groups, with this scheduler's
+// hyper-parameters (when st has them).
 func (s *schedBase) LoadStateDict(st SchedulerState) error {
 	const op = "LoadStateDict"
 	switch {
@@ -104,6 +115,18 @@ func (s *schedBase) LoadStateDict(st SchedulerState) error {
 	case st.LastEpoch < 0 || st.StepCount < 1:
 		return errorf(op, "%s: last_epoch = %d, _step_count = %d: must be >= 0 and >= 1", s.name, st.LastEpoch, st.StepCount)
 	}
+	if st.Hyper != nil {
+		for _, k := range slices.Sorted(maps.Keys(s.hyper)) {
+			if v, ok := st.Hyper[k]; !ok || v != s.hyper[k] {
+				return errorf(op, "%s: the state's %s is %s, this scheduler's %v (create the scheduler with the state's hyper-parameters)", s.name, k, hyperString(st.Hyper, k), s.hyper[k])
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(st.Hyper)) {
+			if _, ok := s.hyper[k]; !ok {
+				return errorf(op, "%s: the state has %s, which %s does not have", s.name, k, s.name)
+			}
+		}
+	}
 	for _, lr := range slices.Concat(st.BaseLRs, st.LastLR) {
 		if !(lr >= 0) || math.IsInf(lr, 1) {
 			return errorf(op, "%s: learning rate %v in the state: must be >= 0 and finite", s.name, lr)
@@ -113,6 +136,13 @@ func (s *schedBase) LoadStateDict(st SchedulerState) error {
 	copy(s.base, st.BaseLRs)
 	copy(s.last, st.LastLR)
 	return nil
+}
+
+func hyperString(h map[string]float64, k string) string {
+	if v, ok := h[k]; ok {
+		return fmt.Sprint(v)
+	}
+	return "missing"
 }
 
 // StepLR multiplies every group's learning rate by Gamma every StepSize
@@ -131,7 +161,7 @@ func NewStepLR(opt Optimizer, stepSize int, gamma float64) (*StepLR, error) {
 		return nil, err
 	}
 	s := &StepLR{}
-	s.init("StepLR", opt, func(_ int, lr float64) float64 {
+	s.init("StepLR", opt, map[string]float64{"step_size": float64(stepSize), "gamma": gamma}, func(_ int, lr float64) float64 {
 		if s.lastEpoch == 0 || s.lastEpoch%stepSize != 0 {
 			return lr
 		}
@@ -152,7 +182,7 @@ func NewExponentialLR(opt Optimizer, gamma float64) (*ExponentialLR, error) {
 		return nil, err
 	}
 	s := &ExponentialLR{}
-	s.init("ExponentialLR", opt, func(_ int, lr float64) float64 {
+	s.init("ExponentialLR", opt, map[string]float64{"gamma": gamma}, func(_ int, lr float64) float64 {
 		if s.lastEpoch == 0 {
 			return lr
 		}
@@ -187,7 +217,7 @@ func NewCosineAnnealingLR(opt Optimizer, tMax int, etaMin float64) (*CosineAnnea
 	}
 	s := &CosineAnnealingLR{}
 	T := float64(tMax)
-	s.init("CosineAnnealingLR", opt, func(g int, lr float64) float64 {
+	s.init("CosineAnnealingLR", opt, map[string]float64{"T_max": float64(tMax), "eta_min": etaMin}, func(g int, lr float64) float64 {
 		e := s.lastEpoch
 		switch {
 		case e == 0:
@@ -232,7 +262,7 @@ func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) 
 	}
 	s := &LinearLR{}
 	d := endFactor - startFactor
-	s.init(op, opt, func(_ int, lr float64) float64 {
+	s.init(op, opt, map[string]float64{"start_factor": startFactor, "end_factor": endFactor, "total_iters": float64(totalIters)}, func(_ int, lr float64) float64 {
 		e := s.lastEpoch
 		switch {
 		case e == 0:

@@ -50,7 +50,8 @@ type ParamState struct {
 
 // GroupState is one parameter group's hyper-parameters (torch's
 // param_groups[g], whose keys are in the field comments). The fields of the
-// other optimizer are zero.
+// other optimizer are zero. MarshalParamGroups and UnmarshalParamGroups
+// write and read them under torch's keys, each optimizer's own.
 type GroupState struct {
 	Params      []int   // "params": indices into State
 	LR          float64 // "lr"

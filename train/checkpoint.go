@@ -26,7 +26,9 @@ import (
 // holds the rest: "format" (checkpointFormat), "config" (Config as JSON),
 // "epoch" (epochs completed), "step" (optimizer steps), "samples" (samples
 // seen), "seed", "optimizer" (torch's class name), "optimizer.param_groups"
-// (optim.GroupState list as JSON: torch's param_groups), "loss_log"
+// (torch's param_groups as JSON, with torch's keys: see
+// optim.MarshalParamGroups; checkpoints written before issue 20 hold
+// optim.GroupState's Go field names, "LR", "Betas", and still load), "loss_log"
 // (LossLog as JSON), "test_results" ([]EpochResult as JSON), "data" (the
 // data set's identity as JSON: see identify) and "crc32c.<tensor>" (each
 // tensor's checksum: see safetensors.File.SetChecksums).
@@ -67,11 +69,15 @@ func saveCheckpoint(path string, res *Result) error {
 	if res.dataID != "" {
 		md["data"] = res.dataID
 	}
+	groups, err := optim.MarshalParamGroups(sd)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint %s: %w", path, err)
+	}
+	md["optimizer.param_groups"] = string(groups)
 	for key, v := range map[string]any{
-		"config":                 res.Config,
-		"optimizer.param_groups": sd.ParamGroups,
-		"loss_log":               res.Log,
-		"test_results":           res.Epochs,
+		"config":       res.Config,
+		"loss_log":     res.Log,
+		"test_results": res.Epochs,
 	} {
 		b, err := json.Marshal(v)
 		if err != nil {

@@ -145,9 +145,81 @@ func checkLossLog(path string, l *LossLog, samples int64) error {
 	return nil
 }
 
-// groupMeta is optim.GroupState as the checkpoint's JSON holds it, with
-// Betas a slice so that a list of the wrong length is seen rather than
-// padded with zeros.
+// checkParamGroups checks that the checkpoint's "optimizer" and
+// "optimizer.param_groups" are what cfg's optimizer, sd's, runs with. The
+// config is the one source of truth for the hyper-parameters (it is what
+// the summary, the plot title and a resume's settings check show), so a
+// param_groups that says otherwise is a contradiction, named with both
+// values, not a silent override. The text must be what saveCheckpoint
+// writes (torch's keys), or what it wrote before issue 20 (GroupState's Go
+// field names), for these settings.
+func checkParamGroups(path string, md map[string]string, cfg Config, sd *optim.StateDict) error {
+	if got := md["optimizer"]; got != sd.Optimizer {
+		return checkpointError(path, "metadata \"optimizer\" is %q, but \"config\" says %s (%s)", got, cfg.Optimizer, sd.Optimizer)
+	}
+	text, ok := md["optimizer.param_groups"]
+	if !ok {
+		return checkpointError(path, "metadata %q is missing", "optimizer.param_groups")
+	}
+	canon, err := optim.MarshalParamGroups(sd)
+	if err != nil {
+		return checkpointError(path, "%v", err)
+	}
+	legacy, err := json.Marshal(sd.ParamGroups)
+	if err != nil {
+		return checkpointError(path, "%v", err)
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, []byte(text)) == nil && (bytes.Equal(compact.Bytes(), canon) || bytes.Equal(compact.Bytes(), legacy)) {
+		return nil
+	}
+	// Not what vecgrad writes for these settings: say what differs.
+	if strings.Contains(text, `"LR"`) && !strings.Contains(text, `"lr"`) {
+		err = checkLegacyGroups(path, text, sd)
+	} else {
+		err = diffParamGroups(path, text, canon, sd.Optimizer)
+	}
+	if err != nil {
+		return err
+	}
+	// The values agree; the text must also be what saveCheckpoint wrote.
+	// encoding/json matches keys without regard to case and keeps the last
+	// of repeated ones, so "lr":0.5 beside "LR":0.001 would otherwise pass.
+	return checkpointError(path, "metadata \"optimizer.param_groups\" is %s, which says what %s does but not in the form vecgrad writes (keys renamed, repeated, left out or reordered?)", text, canon)
+}
+
+// diffParamGroups names the first hyper-parameter in which text, torch's
+// param_groups as JSON, differs from canon, what the config gives; nil if
+// none does.
+func diffParamGroups(path, text string, canon []byte, op string) error {
+	groups, err := optim.UnmarshalParamGroups(op, []byte(text))
+	if err != nil {
+		return checkpointError(path, "metadata \"optimizer.param_groups\" is not valid: %v", err)
+	}
+	got, err := optim.MarshalParamGroups(&optim.StateDict{Optimizer: op, ParamGroups: groups})
+	if err != nil {
+		return checkpointError(path, "%v", err)
+	}
+	var g, w []map[string]json.RawMessage
+	if json.Unmarshal(got, &g) != nil || json.Unmarshal(canon, &w) != nil {
+		return checkpointError(path, "metadata \"optimizer.param_groups\" cannot be compared") // not reached: both are Marshal's output
+	}
+	if len(g) != len(w) {
+		return checkpointError(path, "metadata \"optimizer.param_groups\" has %d groups, want %d", len(g), len(w))
+	}
+	for i := range w {
+		for _, k := range optim.ParamGroupKeys(op) {
+			if !bytes.Equal(g[i][k], w[i][k]) {
+				return checkpointError(path, "metadata \"optimizer.param_groups\" group %d has %q %s, but its \"config\" gives %s; the checkpoint contradicts itself (edited?)", i, k, g[i][k], w[i][k])
+			}
+		}
+	}
+	return nil
+}
+
+// groupMeta is optim.GroupState as checkpoints written before issue 20
+// hold it (Go field names), with Betas a slice so that a list of the wrong
+// length is seen rather than padded with zeros.
 type groupMeta struct {
 	Params      []int
 	LR          float64
@@ -161,18 +233,12 @@ type groupMeta struct {
 	AMSGrad     bool
 }
 
-// checkParamGroups checks that the checkpoint's "optimizer" and
-// "optimizer.param_groups" are what cfg's optimizer, sd's, runs with. The
-// config is the one source of truth for the hyper-parameters (it is what
-// the summary, the plot title and a resume's settings check show), so a
-// param_groups that says otherwise is a contradiction, named with both
-// values, not a silent override.
-func checkParamGroups(path string, md map[string]string, cfg Config, sd *optim.StateDict) error {
-	if got := md["optimizer"]; got != sd.Optimizer {
-		return checkpointError(path, "metadata \"optimizer\" is %q, but \"config\" says %s (%s)", got, cfg.Optimizer, sd.Optimizer)
-	}
+// checkLegacyGroups names the first hyper-parameter in which text, a
+// param_groups of GroupState's Go field names, differs from sd's; nil if
+// none does.
+func checkLegacyGroups(path, text string, sd *optim.StateDict) error {
 	var groups []groupMeta
-	if err := unmarshalMeta(path, md, "optimizer.param_groups", &groups); err != nil {
+	if err := unmarshalMeta(path, map[string]string{"optimizer.param_groups": text}, "optimizer.param_groups", &groups); err != nil {
 		return err
 	}
 	if len(groups) != len(sd.ParamGroups) {
@@ -202,14 +268,6 @@ func checkParamGroups(path string, md map[string]string, cfg Config, sd *optim.S
 				return checkpointError(path, "metadata \"optimizer.param_groups\" group %d has %q %v, but its \"config\" gives %v; the checkpoint contradicts itself (edited?)", g, f.key, f.got, f.want)
 			}
 		}
-	}
-	// The values agree; the text must also be what saveCheckpoint wrote.
-	// encoding/json matches keys without regard to case and keeps the last
-	// of repeated ones, so "lr":0.5 beside "LR":0.001 would otherwise pass.
-	var compact bytes.Buffer
-	canon, err := json.Marshal(sd.ParamGroups)
-	if err != nil || json.Compact(&compact, []byte(md["optimizer.param_groups"])) != nil || !bytes.Equal(compact.Bytes(), canon) {
-		return checkpointError(path, "metadata \"optimizer.param_groups\" is %s, which says what %s does but not in the form vecgrad writes (keys renamed, repeated, left out or reordered?)", md["optimizer.param_groups"], canon)
 	}
 	return nil
 }

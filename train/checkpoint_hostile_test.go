@@ -115,16 +115,16 @@ func TestCheckpointContradictions(t *testing.T) {
 		edit func(f *safetensors.File)
 		want string
 	}{
-		{tinyConfig(), "lr", nil, `group 0 has "LR" 0.5, but its "config" gives 0.05`},
-		{tinyConfig(), "momentum", nil, `group 0 has "Momentum" 0, but its "config" gives 0.9`},
-		{adam, "amsgrad", nil, `group 0 has "AMSGrad" true, but its "config" gives false`},
-		{adam, "one beta", nil, `group 0 has "Betas" [0.9], want two coefficients, [0.9 0.999]`},
-		{adam, "eps", nil, `group 0 has "Eps" 0.1, but its "config" gives 1e-08`},
+		{tinyConfig(), "lr", nil, `group 0 has "lr" 0.5, but its "config" gives 0.05`},
+		{tinyConfig(), "momentum", nil, `group 0 has "momentum" 0, but its "config" gives 0.9`},
+		{adam, "amsgrad", nil, `group 0 has "amsgrad" true, but its "config" gives false`},
+		{adam, "one beta", nil, `"betas" is [0.9]; want two coefficients`},
+		{adam, "eps", nil, `group 0 has "eps" 0.1, but its "config" gives 1e-8`},
 		{tinyConfig(), "optimizer", setMeta("optimizer", "Adam"), `metadata "optimizer" is "Adam", but "config" says sgd`},
-		{tinyConfig(), "unknown group key", nil, `unknown field "Foo"`},
+		{tinyConfig(), "unknown group key", nil, `unknown key "Foo"`},
 		{tinyConfig(), "repeated key", func(f *safetensors.File) {
-			f.Metadata["optimizer.param_groups"] = strings.Replace(f.Metadata["optimizer.param_groups"], `"LR":`, `"lr":0.5,"LR":`, 1)
-		}, `not in the form vecgrad writes`},
+			f.Metadata["optimizer.param_groups"] = strings.Replace(f.Metadata["optimizer.param_groups"], `"lr":`, `"lr":0.5,"lr":`, 1)
+		}, `key "lr" appears twice`},
 		{tinyConfig(), "missing momentum buffer", func(f *safetensors.File) {
 			f.Tensors = removeTensor(f.Tensors, "optimizer.state.5.momentum_buffer")
 		}, `tensor "optimizer.state.5.momentum_buffer" is missing`},
@@ -161,11 +161,11 @@ func TestCheckpointContradictions(t *testing.T) {
 			edit := c.edit
 			if edit == nil {
 				edit = map[string]func(*safetensors.File){
-					"lr":                group0(t, "LR", 0.5),
-					"momentum":          group0(t, "Momentum", 0),
-					"amsgrad":           group0(t, "AMSGrad", true),
-					"one beta":          group0(t, "Betas", []float64{0.9}),
-					"eps":               group0(t, "Eps", 0.1),
+					"lr":                group0(t, "lr", 0.5),
+					"momentum":          group0(t, "momentum", 0),
+					"amsgrad":           group0(t, "amsgrad", true),
+					"one beta":          group0(t, "betas", []float64{0.9}),
+					"eps":               group0(t, "eps", 0.1),
 					"unknown group key": group0(t, "Foo", 1),
 				}[c.name]
 			}

@@ -306,12 +306,12 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	return res, nil
 }
 
-// writeOutputs writes the checkpoint (if checkpoint), then the CSV and the
-// plot. The checkpoint goes first because the others are views of it: if
-// it cannot be written (a full disk), neither is written, so the files
-// beside a checkpoint never show an epoch that a resume would not continue
-// from. The views may lag one epoch behind instead, which the next epoch,
-// or the resume's, mends.
+// writeOutputs writes the checkpoint and ModelFile (if checkpoint), then
+// the CSV and the plot. The checkpoint goes first because the others are
+// views of it: if it cannot be written (a full disk), none of them is, so
+// the files beside a checkpoint never show an epoch that a resume would
+// not continue from. The views may lag one epoch behind instead, which the
+// next epoch, or the resume's, mends.
 func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 	if opt.OutDir == "" || opt.writeNothing {
 		return nil
@@ -325,7 +325,11 @@ func writeOutputs(res *Result, opt Options, checkpoint bool) error {
 		if err := saveCheckpoint(path, res); err != nil {
 			return err
 		}
-		res.Files = append(res.Files, path)
+		model := filepath.Join(opt.OutDir, ModelFile)
+		if err := writeModel(model, res.Model); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, path, model)
 	}
 	csv := filepath.Join(opt.OutDir, CSVFile)
 	if err := res.Log.writeCSVFile(csv); err != nil {

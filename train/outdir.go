@@ -92,7 +92,7 @@ func removeStaleTemps(dir string, w io.Writer) {
 // os.CreateTemp replaces the "*" of ".checkpoint.safetensors.tmp-*" by
 // decimal digits.
 func isOurTemp(name string) bool {
-	for _, f := range []string{CheckpointFile, CSVFile, PlotFile} {
+	for _, f := range []string{CheckpointFile, ModelFile, CSVFile, PlotFile} {
 		digits, ok := strings.CutPrefix(name, "."+f+".tmp-")
 		if ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
 			return true

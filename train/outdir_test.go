@@ -45,7 +45,7 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	stale := []string{".checkpoint.safetensors.tmp-123456", ".loss.csv.tmp-1", ".loss.png.tmp-99"}
+	stale := []string{".checkpoint.safetensors.tmp-123456", ".model.safetensors.tmp-7", ".loss.csv.tmp-1", ".loss.png.tmp-99"}
 	kept := []string{".checkpoint.safetensors.tmp-", ".checkpoint.safetensors.tmp-12a", ".other.tmp-1", "checkpoint.safetensors.tmp-1", "notes.txt"}
 	for _, n := range append(slices.Clone(stale), kept...) {
 		if err := os.WriteFile(filepath.Join(out, n), []byte("x"), 0o644); err != nil {
@@ -65,7 +65,7 @@ func TestStaleTemporariesRemoved(t *testing.T) {
 	for _, e := range ents {
 		got = append(got, e.Name())
 	}
-	want := append(slices.Clone(kept), CheckpointFile, CSVFile, PlotFile)
+	want := append(slices.Clone(kept), CheckpointFile, ModelFile, CSVFile, PlotFile)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("the directory holds %q, want %q", got, want)

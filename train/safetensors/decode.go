@@ -43,6 +43,7 @@ type layout struct {
 	metadata map[string]string
 	bufStart int64
 	bufLen   int64
+	elems    int64             // all tensors' elements: the float32s read allocates
 	sums     map[string]uint32 // the recorded checksums; nil if none
 }
 
@@ -92,22 +93,26 @@ func checkLayout(hdr []byte, size int64, file string) (*layout, error) {
 	}
 	bufStart := int64(prefixSize + len(hdr))
 	bufLen := size - bufStart
+	total := int64(0)
 
 	// Each entry on its own: offsets within the buffer, size matching the
 	// shape. Done before the coverage check so that the message names the
 	// tensor that is wrong rather than its neighbour.
-	for _, e := range h.entries {
+	for i := range h.entries {
+		e := &h.entries[i]
 		at := int64(prefixSize + e.at)
 		if e.end > bufLen {
 			return nil, fail(at, "tensor %q: data_offsets [%d,%d] end past the %d-byte data buffer (truncated file?)", e.name, e.begin, e.end, bufLen)
 		}
-		elems, ok := numel(e.shape, maxElements)
+		elems, ok := numel(e.shape, math.MaxInt64/e.size)
 		if !ok {
-			return nil, fail(at, "tensor %q: shape %s has too many elements (4 bytes times their product overflows)", e.name, formatShape(e.shape))
+			return nil, fail(at, "tensor %q: shape %s has too many elements (%d bytes times their product overflows)", e.name, formatShape(e.shape), e.size)
 		}
-		if size := e.end - e.begin; elems*f32Size != size {
-			return nil, fail(at, "tensor %q: shape %s needs %d bytes of F32 (%d elements of 4 bytes), but data_offsets [%d,%d] span %d bytes", e.name, formatShape(e.shape), elems*f32Size, elems, e.begin, e.end, size)
+		if size := e.end - e.begin; elems*e.size != size {
+			return nil, fail(at, "tensor %q: shape %s needs %d bytes of %s (%d elements of %d bytes), but data_offsets [%d,%d] span %d bytes", e.name, formatShape(e.shape), elems*e.size, e.dtype, elems, e.size, e.begin, e.end, size)
 		}
+		e.elems = elems
+		total += elems // no overflow: each element takes at least 2 of the file's bytes
 	}
 
 	// Together: in offset order, the tensors must tile the buffer. The
@@ -144,42 +149,56 @@ func checkLayout(hdr []byte, size int64, file string) (*layout, error) {
 	if err != nil {
 		return nil, &FormatError{File: file, Offset: -1, Msg: err.Error()}
 	}
-	return &layout{entries: entries, metadata: h.metadata, bufStart: bufStart, bufLen: bufLen, sums: sums}, nil
+	return &layout{entries: entries, metadata: h.metadata, bufStart: bufStart, bufLen: bufLen, elems: total, sums: sums}, nil
 }
 
 // read reads the data buffer from r, which must hold exactly l.bufLen
-// bytes, checks each tensor's checksum if the file records them, and
-// returns the File. Its one allocation proportional to the file is the
-// tensors' data (bufLen bytes): the bytes go through a fixed buffer.
+// bytes, checks each tensor's checksum if the file records them, converts
+// the elements to float32 and returns the File. Its one allocation
+// proportional to the file is the tensors' data (bufLen bytes, twice that
+// for F16 and BF16): the bytes go through a fixed buffer.
+//
+// A checksum is of the bytes in the file. Once verified, that of a tensor
+// read from another dtype than F32 is replaced in the returned metadata by
+// the checksum of its float32 data, so that the File is what Encode would
+// write (and accepts) rather than a record of bytes it no longer holds.
 func (l *layout) read(r io.Reader, file string) (*File, error) {
 	// One allocation for all the data, sliced per tensor with a capped
 	// capacity so that appending to one tensor cannot overwrite the next.
-	// bufLen is a multiple of 4 here: it is a sum of 4*elems.
-	data := make([]float32, l.bufLen/f32Size)
-	chunk := make([]byte, min(64<<10, l.bufLen))
+	data := make([]float32, l.elems)
+	chunk := make([]byte, min(64<<10, l.bufLen)) // a multiple of every element size
 	f := &File{Tensors: make([]Tensor, len(l.entries)), Metadata: l.metadata}
+	lo := int64(0)
 	for i, e := range l.entries {
-		lo, hi := e.begin/f32Size, e.end/f32Size
+		hi := lo + e.elems
 		crc := uint32(0)
 		for k := lo; k < hi; {
-			n := min(int64(len(chunk))/f32Size, hi-k)
-			b := chunk[:n*f32Size]
+			n := min(int64(len(chunk))/e.size, hi-k)
+			b := chunk[:n*e.size]
+			at := l.bufStart + e.begin + (k-lo)*e.size
 			if _, err := io.ReadFull(r, b); err != nil {
 				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-					return nil, &FormatError{File: file, Offset: l.bufStart + k*f32Size, Msg: fmt.Sprintf("tensor %q: the file ends inside its data (was it truncated while being read?)", e.name)}
+					return nil, &FormatError{File: file, Offset: at, Msg: fmt.Sprintf("tensor %q: the file ends inside its data (was it truncated while being read?)", e.name)}
 				}
 				return nil, fmt.Errorf("safetensors: %s: reading tensor %q: %w", file, e.name, err)
 			}
 			crc = crc32.Update(crc, castagnoli, b)
-			for j := range n {
-				data[k+j] = math.Float32frombits(binary.LittleEndian.Uint32(b[j*f32Size:]))
+			if j := convert(data[k:k+n], b, e.dtype); j >= 0 {
+				v := math.Float64frombits(binary.LittleEndian.Uint64(b[j*8:]))
+				return nil, &FormatError{File: file, Offset: at + int64(j)*8, Msg: fmt.Sprintf("tensor %q: F64 element %d is %g, beyond float32's range (±%g); it would become infinite", e.name, k-lo+int64(j), v, float32(math.MaxFloat32))}
 			}
 			k += n
 		}
-		if want, ok := l.sums[e.name]; ok && crc != want {
-			return nil, &FormatError{File: file, Offset: l.bufStart + e.begin, Msg: fmt.Sprintf("tensor %q: its data has CRC-32C %08x, but the metadata records %08x (corrupted data, or tensors moved?)", e.name, crc, want)}
+		if want, ok := l.sums[e.name]; ok {
+			if crc != want {
+				return nil, &FormatError{File: file, Offset: l.bufStart + e.begin, Msg: fmt.Sprintf("tensor %q: its data has CRC-32C %08x, but the metadata records %08x (corrupted data, or tensors moved?)", e.name, crc, want)}
+			}
+			if e.dtype != DTypeF32 {
+				f.Metadata[ChecksumPrefix+e.name] = formatChecksum(Checksum(data[lo:hi]))
+			}
 		}
 		f.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: data[lo:hi:hi]}
+		lo = hi
 	}
 	return f, nil
 }

@@ -1,7 +1,9 @@
 // Package safetensors reads and writes float32 checkpoints in the
 // safetensors format (https://github.com/huggingface/safetensors), so that a
 // model trained here can be loaded by PyTorch, NumPy or any other
-// safetensors reader, and the other way round.
+// safetensors reader, and the other way round. It writes F32 tensors and
+// reads F32, F64, F16 and BF16 ones, converted to float32, so that weights
+// saved in half or double precision elsewhere load too.
 //
 // # The format
 //
@@ -42,19 +44,22 @@
 //   - every tensor name is non-empty;
 //   - every entry is an object with exactly "dtype", "shape" and
 //     "data_offsets";
-//   - dtype is "F32", the only one accepted: this package holds float32
-//     tensors and does not convert, so an F16 or F64 file is refused rather
-//     than silently changed;
-//   - shape is an array of non-negative integers whose product, times 4
-//     bytes, does not overflow;
+//   - dtype is "F32", "F64", "F16" or "BF16", each read as float32: F16
+//     and BF16 exactly, F64 rounded to the nearest float32 (ties to even,
+//     as torch's .float()); other dtypes (integers, 8-bit floats) are
+//     refused rather than silently changed;
+//   - shape is an array of non-negative integers whose product, times the
+//     dtype's size, does not overflow;
 //   - data_offsets is an array of two non-negative integers, begin <= end,
-//     end within the buffer, and end-begin = 4 * product(shape);
+//     end within the buffer, and end-begin = size * product(shape);
 //   - the tensors, in offset order, cover the buffer exactly: the first
 //     starts at 0, each starts where the previous ends (no overlap, no gap)
 //     and the last ends at the end of the file (no trailing bytes);
 //   - "__metadata__", if present, is an object of strings (or null);
 //   - checksums recorded in the metadata (see below), if any, are one per
-//     tensor and match the data.
+//     tensor and match the data;
+//   - every F64 element that is finite stays finite as a float32 (a value
+//     beyond ±3.4e38 is refused, not turned into an infinity).
 //
 // # Reading files
 //
@@ -75,7 +80,10 @@
 // metadata, under "crc32c." followed by the tensor's name; Decode and
 // ReadFile then verify every tensor and refuse one that does not match.
 // Files without these keys (from other writers) are read unverified:
-// [File.HasChecksums] tells the caller which it got.
+// [File.HasChecksums] tells the caller which it got. A checksum is of the
+// bytes in the file; for a tensor converted from F64, F16 or BF16 the
+// returned metadata holds, once the file's checksum is verified, that of the
+// float32 data, which is what Encode would write.
 //
 // [Encode] checks the in-memory [File] the same way before writing a byte:
 // names non-empty, unique, valid UTF-8 and not "__metadata__"; shapes

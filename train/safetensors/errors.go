@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// FormatError reports a file that is not a valid F32 safetensors file: it is
-// truncated, corrupted, or holds something this package does not read.
+// FormatError reports a file that is not a valid safetensors file of the
+// dtypes this package reads: it is truncated, corrupted, or holds something
+// this package does not read.
 type FormatError struct {
 	// File is the path given to ReadFile; empty for Decode.
 	File string

@@ -49,23 +49,25 @@ func WriteFile(path string, f *File) error {
 // it, reads the header, checks every declared size against the file's size,
 // and only then reads the tensor data, exactly the bytes the header
 // declares, into the one allocation that holds them. Memory is thus bounded
-// by the file's size; ReadFileMax bounds it by what the caller expects.
+// by twice the file's size (F16 and BF16 double when read as float32);
+// ReadFileMax bounds it by what the caller expects.
 func ReadFile(path string) (*File, error) {
 	return ReadFileMax(path, math.MaxInt64)
 }
 
 // ReadFileMax is ReadFile for a caller that knows how much data to expect
 // (a checkpoint loader knows its model's size): a file whose tensors hold
-// more than maxData bytes is refused with a *FormatError before any tensor
-// data is read or allocated.
+// more than maxData bytes, in the file or once read as float32 (twice the
+// file's bytes for F16 and BF16), is refused with a *FormatError before any
+// tensor data is read or allocated.
 func ReadFileMax(path string, maxData int64) (*File, error) {
 	f, l, err := openLayout(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if l.bufLen > maxData {
-		return nil, &FormatError{File: path, Offset: l.bufStart, Msg: fmt.Sprintf("its tensors hold %d bytes, more than the %d expected (a file for a larger model, or a corrupt header?)", l.bufLen, maxData)}
+	if n := max(l.bufLen, f32Size*l.elems); n > maxData {
+		return nil, &FormatError{File: path, Offset: l.bufStart, Msg: fmt.Sprintf("its tensors hold %d bytes, more than the %d expected (a file for a larger model, or a corrupt header?)", n, maxData)}
 	}
 	return l.read(bufio.NewReaderSize(f, 64<<10), path)
 }

@@ -12,8 +12,19 @@ import (
 // take about 100 bytes each).
 const MaxHeaderSize = 100_000_000
 
-// DTypeF32 is the one dtype this package reads and writes.
+// DTypeF32 is the dtype this package writes, and the one it holds tensors
+// in: Decode also reads F64, F16 and BF16 tensors, converted to float32
+// (see readDTypes).
 const DTypeF32 = "F32"
+
+// readDTypes are the dtypes Decode reads, with their element size in
+// bytes. F16 and BF16 convert to float32 exactly; F64 rounds to the nearest
+// float32, ties to even, as torch's .float() does, and a finite value
+// beyond float32's range is refused rather than made infinite.
+var readDTypes = map[string]int64{"F32": 4, "F64": 8, "F16": 2, "BF16": 2}
+
+// acceptedDTypes lists readDTypes for messages.
+const acceptedDTypes = `"F32", "F64", "F16" or "BF16" (read as float32)`
 
 // metadataKey is the reserved header key for the file's metadata.
 const metadataKey = "__metadata__"
@@ -26,7 +37,7 @@ const prefixSize = 8
 const f32Size = 4
 
 // knownDTypes are the dtypes of the safetensors specification. Decode
-// accepts only F32, but naming a known dtype in the error ("F64 is a
+// reads only readDTypes, but naming a known dtype in the error ("I64 is a
 // safetensors dtype this package does not read") tells the user the file is
 // fine and only needs converting, where an unknown one means corruption.
 var knownDTypes = map[string]bool{
@@ -36,7 +47,8 @@ var knownDTypes = map[string]bool{
 	"F8_E8M0": true, "F4": true, "F6_E2M3": true, "F6_E3M2": true, "C64": true,
 }
 
-// Tensor is one named float32 tensor (dtype F32 in the file).
+// Tensor is one named float32 tensor (dtype F32 in the files Encode
+// writes; F32, F64, F16 or BF16 in the files Decode reads).
 type Tensor struct {
 	// Name is the tensor's key in the header, such as PyTorch's state_dict
 	// name "fc1.weight".

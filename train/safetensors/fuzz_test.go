@@ -35,6 +35,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(flipped)
 	}
 	f.Add(build(specHeader, f32s(1, 2, 3, 4)))
+	// Every dtype read, converted (F16 1, -2, 65504; BF16 1; F64 0.1).
+	mixed := "{" + ent("h", "F16", "[3]", "[0,6]") + "," + ent("b", "BF16", "[1]", "[6,8]") + "," + ent("d", "F64", "[1]", "[8,16]") + "}"
+	f.Add(build(mixed, append([]byte{0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x80, 0x3f}, f64s(0.1)...)))
 	for _, c := range decodeErrorCases {
 		f.Add(c.file)
 	}

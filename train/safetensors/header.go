@@ -20,7 +20,10 @@ import (
 type entry struct {
 	name        string
 	at          int // offset of the name in the header, for messages
+	dtype       string
+	size        int64 // bytes per element of dtype
 	shape       []int
+	elems       int64 // product of shape, set by checkLayout
 	begin, end  int64
 	fieldsFound int // fieldDType | fieldShape | fieldOffsets seen so far
 }
@@ -214,9 +217,10 @@ func (p *parser) entry(name string, at int) (entry, error) {
 		p.ws()
 		switch bit {
 		case fieldDType:
-			if err := p.dtype(name); err != nil {
+			if e.dtype, err = p.dtype(name); err != nil {
 				return e, err
 			}
+			e.size = readDTypes[e.dtype]
 		case fieldShape:
 			if e.shape, err = p.shape(name); err != nil {
 				return e, err
@@ -245,22 +249,22 @@ func (p *parser) entry(name string, at int) (entry, error) {
 	return e, nil
 }
 
-func (p *parser) dtype(name string) error {
+func (p *parser) dtype(name string) (string, error) {
 	at := p.i
 	if p.peek() != '"' {
-		return p.errAt(at, `tensor %q: dtype must be a string; accepted: "F32"; found %s`, name, p.found())
+		return "", p.errAt(at, "tensor %q: dtype must be a string; accepted: %s; found %s", name, acceptedDTypes, p.found())
 	}
 	d, err := p.str()
 	if err != nil {
-		return err
+		return "", err
 	}
-	if d == DTypeF32 {
-		return nil
+	if readDTypes[d] != 0 {
+		return d, nil
 	}
 	if knownDTypes[d] {
-		return p.errAt(at, `tensor %q: dtype %q is not supported; accepted: "F32" (convert the tensor to float32 before saving)`, name, d)
+		return "", p.errAt(at, "tensor %q: dtype %q is not supported; accepted: %s (convert the tensor to float32 before saving)", name, d, acceptedDTypes)
 	}
-	return p.errAt(at, `tensor %q: unknown dtype %q; accepted: "F32"`, name, d)
+	return "", p.errAt(at, "tensor %q: unknown dtype %q; accepted: %s", name, d, acceptedDTypes)
 }
 
 // shape parses an array of dimensions. It counts the elements before

@@ -24,6 +24,15 @@ func f32s(vs ...float32) []byte {
 	return b
 }
 
+// f64s returns the little-endian bytes of vs.
+func f64s(vs ...float64) []byte {
+	var b []byte
+	for _, v := range vs {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	return b
+}
+
 // equalFiles reports whether a and b hold the same tensors in the same
 // order, bit for bit, and the same metadata; nil and empty are equal.
 func equalFiles(a, b *File) (string, bool) {
