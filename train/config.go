@@ -52,6 +52,24 @@ type Config struct {
 	Epochs int `json:"epochs"`
 	// Seed determines the initial weights and every epoch's order.
 	Seed uint64 `json:"seed"`
+
+	// The model (see newModel); the zero values are the tutorial's, and are
+	// left out of the JSON so that a tutorial run's checkpoint is as before.
+
+	// Hidden lists the hidden layers' widths, from the input side, comma-
+	// separated ("1024,512,256"; "": the tutorial's 512,512). A string
+	// keeps Config comparable (the sweep keys its runs by Config).
+	Hidden string `json:"hidden,omitempty"`
+	// Activation follows every hidden layer: "relu" (also ""), "tanh" or
+	// "gelu".
+	Activation string `json:"activation,omitempty"`
+	// Dropout is the probability of zeroing a hidden activation in
+	// training (a Dropout after every activation; 0: none).
+	Dropout float64 `json:"dropout,omitempty"`
+	// Inputs and Classes are the model's first and last widths, the data's
+	// feature and class counts (0: MNIST's 784 and 10).
+	Inputs  int `json:"inputs,omitempty"`
+	Classes int `json:"classes,omitempty"`
 }
 
 // DefaultConfig returns the tutorial's settings (SGD with lr 1e-3 and
@@ -94,7 +112,7 @@ func (c Config) Validate() error {
 	case c.Epochs <= 0 || c.Epochs > MaxEpochs:
 		return fmt.Errorf("epochs %d: want from 1 to %d", c.Epochs, MaxEpochs)
 	}
-	return nil
+	return c.validateModel()
 }
 
 // Title is the plot title the tutorial uses, "Optimizer-SGD lr-0.001

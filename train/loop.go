@@ -183,7 +183,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	if w == nil {
 		w = io.Discard
 	}
-	model := NewMLP(cfg.Seed)
+	m := newModel(cfg)
+	model := m.Sequential
 	o, err := newOptimizer(cfg, nn.Tensors(model.Parameters()))
 	if err != nil {
 		return nil, err
@@ -229,6 +230,7 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {
 		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
 		pr.startEpoch()
+		m.reseed(cfg.Seed, epoch)
 		start, startSamples := time.Now(), res.Samples
 		batch := 0
 		for b := range trainLoader.Epoch(epoch) {

@@ -86,8 +86,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs := newFlagSet("train", "train [flags]",
-		"Train the MLP of PyTorch's optimization tutorial (784-512-512-10, ReLU, cross-entropy)\n"+
-			"on MNIST or Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
+		"Train an MLP (by default that of PyTorch's optimization tutorial, 784-512-512-10, ReLU;\n"+
+			"-hidden, -activation and -dropout choose another) with cross-entropy on MNIST or\n"+
+			"Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
 			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot) and\n"+
 			"checkpoint.safetensors (saved after every epoch; -resume continues from it, bitwise\n"+
 			"as an uninterrupted run). Flags may be given with one dash or two.")
@@ -103,6 +104,8 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
 	overwrite := fs.Bool("overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
 	dataChanged := fs.Bool("data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
+	var mf modelFlags
+	mf.register(fs)
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	var df distributedFlags
 	df.register(fs)
@@ -126,6 +129,9 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	cfg := train.Config{Dataset: tf.dataset, Optimizer: *optimizer, LR: *lr, Momentum: *momentum, Nesterov: *nesterov,
 		WeightDecay: *weightDecay, BatchSize: *batch, Epochs: tf.epochs, Seed: tf.seed}
+	if err := mf.apply(&cfg); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
 	if cfg.Optimizer == "adamw" && !set["weight-decay"] {
 		cfg.WeightDecay = 0.01
 	}
@@ -226,8 +232,19 @@ func adopt(cfg, ck train.Config, set map[string]bool, w io.Writer) train.Config 
 	take("batch-size", &cfg.BatchSize, ck.BatchSize, ck.BatchSize)
 	take("seed", &cfg.Seed, ck.Seed, ck.Seed)
 	take("epochs", &cfg.Epochs, ck.Epochs, ck.Epochs)
+	take("hidden", &cfg.Hidden, ck.Hidden, orDefault(ck.Hidden, "512,512"))
+	take("activation", &cfg.Activation, ck.Activation, orDefault(ck.Activation, "relu"))
+	take("dropout", &cfg.Dropout, ck.Dropout, ck.Dropout)
 	if len(took) > 0 {
 		fmt.Fprintf(w, "Resume: adopting the checkpoint's settings %s\n", strings.Join(took, " "))
 	}
 	return cfg
+}
+
+// orDefault is s, or def when s is "" (a Config field's zero value).
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
