@@ -70,6 +70,17 @@ type Config struct {
 	// feature and class counts (0: MNIST's 784 and 10).
 	Inputs  int `json:"inputs,omitempty"`
 	Classes int `json:"classes,omitempty"`
+
+	// The data (see LoadDataFor); the zero values are MNIST's IDX files.
+
+	// DataFormat is "idx" (also ""), "csv" or "npy".
+	DataFormat string `json:"data_format,omitempty"`
+	// LabelColumn is the CSV label column: a header name or a 0-based
+	// index (csv only).
+	LabelColumn string `json:"label_column,omitempty"`
+	// Input describes CSV and NPY inputs (columns, standardisation); nil
+	// for IDX.
+	Input *InputSpec `json:"input,omitempty"`
 }
 
 // DefaultConfig returns the tutorial's settings (SGD with lr 1e-3 and
@@ -95,8 +106,8 @@ func DefaultDataDir(dataset string) string { return filepath.Join("data", datase
 // and what is accepted.
 func (c Config) Validate() error {
 	switch {
-	case !contains(Datasets, c.Dataset):
-		return fmt.Errorf("dataset %q is unknown (accepted: %s)", c.Dataset, strings.Join(Datasets, ", "))
+	case !contains(Datasets, c.Dataset) && !(c.Dataset == CustomDataset && c.format() != "idx"):
+		return fmt.Errorf("dataset %q is unknown (accepted: %s; %s for csv and npy data)", c.Dataset, strings.Join(Datasets, ", "), CustomDataset)
 	case !contains(Optimizers, c.Optimizer):
 		return fmt.Errorf("optimizer %q is unknown (accepted: %s)", c.Optimizer, strings.Join(Optimizers, ", "))
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
@@ -112,7 +123,10 @@ func (c Config) Validate() error {
 	case c.Epochs <= 0 || c.Epochs > MaxEpochs:
 		return fmt.Errorf("epochs %d: want from 1 to %d", c.Epochs, MaxEpochs)
 	}
-	return c.validateModel()
+	if err := c.validateModel(); err != nil {
+		return err
+	}
+	return c.validateData()
 }
 
 // Title is the plot title the tutorial uses, "Optimizer-SGD lr-0.001

@@ -22,23 +22,11 @@ const (
 	PlotFile       = "loss.png"
 )
 
-// Data holds the two splits a run uses. Several runs may share them
-// (datasets are read-only).
+// Data holds the splits a run uses: a *data.Dataset (IDX images) or a
+// *data.TensorDataset (CSV, NPY, your own tensors) of class labels each.
+// Several runs may share them (datasets are read-only).
 type Data struct {
-	Train, Test *data.Dataset
-}
-
-// LoadData reads both splits of the MNIST-format dataset in dir.
-func LoadData(dir string) (Data, error) {
-	tr, err := data.LoadMNIST(dir, true)
-	if err != nil {
-		return Data{}, err
-	}
-	te, err := data.LoadMNIST(dir, false)
-	if err != nil {
-		return Data{}, err
-	}
-	return Data{Train: tr, Test: te}, nil
+	Train, Test data.Source
 }
 
 // Options says where a run's output goes; unlike Config it does not change
@@ -169,6 +157,10 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	}
 	if sets.Train == nil || sets.Test == nil {
 		return nil, errors.New("train: Run needs both the training and the test split")
+	}
+	cfg, err := fitData(cfg, sets)
+	if err != nil {
+		return nil, err
 	}
 	logEvery := opt.LogEvery
 	if logEvery <= 0 {

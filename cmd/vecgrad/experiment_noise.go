@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vecgrad/vecgrad/train"
+	"github.com/vecgrad/vecgrad/train/data"
 	"github.com/vecgrad/vecgrad/train/experiment"
 	"github.com/vecgrad/vecgrad/train/nn"
 )
@@ -74,6 +75,10 @@ func runNoiseExperiment(args []string, stdout, stderr io.Writer) int {
 	if status != exitOK {
 		return status
 	}
+	trainSet, ok := sets.Train.(*data.Dataset)
+	if !ok || trainSet.Features() != data.Features || data.ClassCount(trainSet) != data.NumClasses {
+		return fs.fail(stderr, "-data %s: not MNIST's shape (the experiment measures the tutorial's model: 28x28 images, 10 classes)", tf.dataDir)
+	}
 	n := sets.Train.Len()
 	if *subset > 0 {
 		n = min(n, *subset)
@@ -115,7 +120,7 @@ func runNoiseExperiment(args []string, stdout, stderr io.Writer) int {
 
 	var results []*experiment.NoiseResult
 	for _, w := range sets2 {
-		r, err := experiment.GradientNoise(ctx, w.model, sets.Train, opt)
+		r, err := experiment.GradientNoise(ctx, w.model, trainSet, opt)
 		if err != nil {
 			fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
 			return exitFail

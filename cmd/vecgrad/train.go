@@ -21,6 +21,8 @@ type trainFlags struct {
 	seed                  uint64
 	epochs, threads       int
 	logEvery              int
+	// load reads the data directory (nil: train.LoadData, the IDX files).
+	load func(dir string) (train.Data, error)
 }
 
 func (f *trainFlags) register(fs *flagSet, defaultOut string) {
@@ -61,7 +63,11 @@ func (f *trainFlags) prepare(fs *flagSet, stderr io.Writer) (train.Data, int) {
 	if f.threads > 0 {
 		kernels.SetThreads(f.threads)
 	}
-	sets, err := train.LoadData(f.dataDir)
+	load := f.load
+	if load == nil {
+		load = train.LoadData
+	}
+	sets, err := load(f.dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
 		return train.Data{}, exitFail
@@ -106,6 +112,8 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	dataChanged := fs.Bool("data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
 	var mf modelFlags
 	mf.register(fs)
+	var df2 dataFlags
+	df2.register(fs)
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	var df distributedFlags
 	df.register(fs)
@@ -132,6 +140,9 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	if err := mf.apply(&cfg); err != nil {
 		return fs.fail(stderr, "%v", err)
 	}
+	if err := df2.apply(&cfg, &tf, set); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
 	if cfg.Optimizer == "adamw" && !set["weight-decay"] {
 		cfg.WeightDecay = 0.01
 	}
@@ -146,10 +157,21 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 			return exitFail
 		}
 		cfg = adopt(cfg, ck, set, stdout)
+		// The data's shape and standardisation, kept as trained (the data
+		// read below must agree).
+		cfg.Input, cfg.Inputs, cfg.Classes = ck.Input, ck.Inputs, ck.Classes
 		tf.dataset = cfg.Dataset
+		if cfg.Dataset == train.CustomDataset {
+			tf.dataset = def.Dataset // names the IDX sets; the flag's default passes prepare
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return fs.fail(stderr, "%v", err)
+	}
+	tf.load = func(dir string) (train.Data, error) {
+		sets, c, err := train.LoadDataFor(dir, cfg)
+		cfg = c
+		return sets, err
 	}
 	sets, status := tf.prepare(fs, stderr)
 	if status != exitOK {
@@ -235,6 +257,8 @@ func adopt(cfg, ck train.Config, set map[string]bool, w io.Writer) train.Config 
 	take("hidden", &cfg.Hidden, ck.Hidden, orDefault(ck.Hidden, "512,512"))
 	take("activation", &cfg.Activation, ck.Activation, orDefault(ck.Activation, "relu"))
 	take("dropout", &cfg.Dropout, ck.Dropout, ck.Dropout)
+	take("data-format", &cfg.DataFormat, ck.DataFormat, orDefault(ck.DataFormat, "idx"))
+	take("label-column", &cfg.LabelColumn, ck.LabelColumn, ck.LabelColumn)
 	if len(took) > 0 {
 		fmt.Fprintf(w, "Resume: adopting the checkpoint's settings %s\n", strings.Join(took, " "))
 	}
