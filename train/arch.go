@@ -109,7 +109,8 @@ func (c Config) validateModel() error {
 	return nil
 }
 
-// modelDiff lists the architecture settings in which ckpt differs from
+// modelDiff lists the architecture settings (and the validation split,
+// which changes the training set) in which ckpt differs from
 // run, as settingsDiff does for the others.
 func modelDiff(ckpt, run Config) []string {
 	var d []string
@@ -121,6 +122,9 @@ func modelDiff(ckpt, run Config) []string {
 	}
 	if ckpt.Dropout != run.Dropout {
 		d = append(d, fmt.Sprintf("dropout %v (this run: %v)", ckpt.Dropout, run.Dropout))
+	}
+	if ckpt.ValSplit != run.ValSplit {
+		d = append(d, fmt.Sprintf("val-split %v (this run: %v)", ckpt.ValSplit, run.ValSplit))
 	}
 	return d
 }

@@ -81,6 +81,13 @@ type Config struct {
 	// Input describes CSV and NPY inputs (columns, standardisation); nil
 	// for IDX.
 	Input *InputSpec `json:"input,omitempty"`
+
+	// ValSplit is the fraction of the training set held out for
+	// validation (drawn from Seed; 0: none), and EarlyStopping the number
+	// of epochs without a lower validation loss after which the run stops
+	// (0: never; needs ValSplit).
+	ValSplit      float64 `json:"val_split,omitempty"`
+	EarlyStopping int     `json:"early_stopping,omitempty"`
 }
 
 // DefaultConfig returns the tutorial's settings (SGD with lr 1e-3 and
@@ -124,6 +131,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("epochs %d: want from 1 to %d", c.Epochs, MaxEpochs)
 	}
 	if err := c.validateModel(); err != nil {
+		return err
+	}
+	if err := c.validateValidation(); err != nil {
 		return err
 	}
 	return c.validateData()

@@ -122,7 +122,9 @@ func (c Config) format() string {
 //     [N, ...] (any element shape), y of shape [N].
 //
 // Labels are class indices, whole numbers from 0; the class count is one
-// more than the largest of either split. CSV and NPY features are
+// more than the largest of either split. With cfg.ValSplit, CSV and NPY
+// training sets are split here (before the standardisation, which sees the
+// training rows alone); IDX sets are split by Run. CSV and NPY features are
 // standardised with the training split's means and deviations, unless
 // cfg.Input already holds them (a resumed run), which are then used.
 // Errors are one line naming the file.
@@ -136,7 +138,7 @@ func LoadDataFor(dir string, cfg Config) (Data, Config, error) {
 			return Data{}, cfg, err
 		}
 		cfg, err = fitData(cfg, sets)
-		return sets, cfg, err
+		return sets, cfg, err // Run splits off the validation set
 	}
 	tr, err := readRaw(dir, cfg, true)
 	if err != nil {
@@ -151,9 +153,19 @@ func LoadDataFor(dir string, cfg Config) (Data, Config, error) {
 			te.file, te.describe(), tr.file, tr.describe())
 	}
 	cfg.Dataset, cfg.Inputs, cfg.Classes = CustomDataset, tr.x.Size(1), max(tr.classes, te.classes, 2)
+	// The validation rows are drawn before the standardisation, which
+	// sees the training rows alone.
+	var trainRows, valRows []int
+	if cfg.ValSplit > 0 {
+		nVal, err := cfg.valCount(tr.x.Size(0))
+		if err != nil {
+			return Data{}, cfg, fmt.Errorf("%w (%s)", err, tr.file)
+		}
+		trainRows, valRows = data.SplitIndices(tr.x.Size(0), nVal, cfg.Seed)
+	}
 	if cfg.Input == nil {
 		spec := tr.spec
-		spec.Mean, spec.Std = standardisation(tr.x)
+		spec.Mean, spec.Std = standardisation(tr.x, trainRows)
 		cfg.Input = &spec
 	}
 	if err := cfg.Input.validate(cfg.Inputs); err != nil {
@@ -167,6 +179,9 @@ func LoadDataFor(dir string, cfg Config) (Data, Config, error) {
 		if *s.dst, err = s.r.dataset(cfg); err != nil {
 			return Data{}, cfg, err
 		}
+	}
+	if valRows != nil {
+		sets.Train, sets.Val = data.Subset(sets.Train, trainRows), data.Subset(sets.Train, valRows)
 	}
 	return sets, cfg, nil
 }
@@ -254,12 +269,20 @@ func (r *rawSplit) dataset(cfg Config) (data.Source, error) {
 }
 
 // standardisation returns the per-column mean and population standard
-// deviation of x [N, F], summed in float64 (1 where a column is constant).
-func standardisation(x *tensor.Tensor) (mean, std []float32) {
-	n, f := x.Size(0), x.Size(1)
+// deviation of the rows of x [N, F] (all of them when rows is nil),
+// summed in float64 (deviation 1 where a column is constant).
+func standardisation(x *tensor.Tensor, rows []int) (mean, std []float32) {
+	f := x.Size(1)
+	if rows == nil {
+		rows = make([]int, x.Size(0))
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	n := len(rows)
 	v := x.Data()
 	m, s := make([]float64, f), make([]float64, f)
-	for i := range n {
+	for _, i := range rows {
 		for j, e := range v[i*f : (i+1)*f] {
 			m[j] += float64(e)
 		}
@@ -267,7 +290,7 @@ func standardisation(x *tensor.Tensor) (mean, std []float32) {
 	for j := range m {
 		m[j] /= float64(n)
 	}
-	for i := range n {
+	for _, i := range rows {
 		for j, e := range v[i*f : (i+1)*f] {
 			d := float64(e) - m[j]
 			s[j] += d * d
@@ -315,7 +338,7 @@ func fitData(cfg Config, sets Data) (Config, error) {
 	if cfg.Classes == 0 && k != data.NumClasses {
 		cfg.Classes = k
 	}
-	for _, s := range []data.Source{sets.Train, sets.Test} {
+	for _, s := range []data.Source{sets.Train, sets.Test, sets.Val} {
 		if s == nil {
 			continue
 		}

@@ -114,6 +114,8 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	mf.register(fs)
 	var df2 dataFlags
 	df2.register(fs)
+	var vf valFlags
+	vf.register(fs)
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	var df distributedFlags
 	df.register(fs)
@@ -141,6 +143,9 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 		return fs.fail(stderr, "%v", err)
 	}
 	if err := df2.apply(&cfg, &tf, set); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	if err := vf.apply(&cfg); err != nil {
 		return fs.fail(stderr, "%v", err)
 	}
 	if cfg.Optimizer == "adamw" && !set["weight-decay"] {
@@ -201,6 +206,9 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 			return exitFail
 		}
 	}
+	if res.BestEpoch > 0 && sum.Config.EarlyStopping > 0 {
+		fmt.Fprintf(stdout, "Best validation loss at epoch %d: %s\n", res.BestEpoch, filepath.Join(tf.out, train.BestCheckpointFile))
+	}
 	if res.Diverged != nil {
 		fmt.Fprintf(stderr, "vecgrad train: %v\n", res.Diverged)
 		return exitFail
@@ -259,6 +267,8 @@ func adopt(cfg, ck train.Config, set map[string]bool, w io.Writer) train.Config 
 	take("dropout", &cfg.Dropout, ck.Dropout, ck.Dropout)
 	take("data-format", &cfg.DataFormat, ck.DataFormat, orDefault(ck.DataFormat, "idx"))
 	take("label-column", &cfg.LabelColumn, ck.LabelColumn, ck.LabelColumn)
+	take("val-split", &cfg.ValSplit, ck.ValSplit, ck.ValSplit)
+	take("early-stopping", &cfg.EarlyStopping, ck.EarlyStopping, ck.EarlyStopping)
 	if len(took) > 0 {
 		fmt.Fprintf(w, "Resume: adopting the checkpoint's settings %s\n", strings.Join(took, " "))
 	}
