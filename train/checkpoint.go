@@ -170,7 +170,7 @@ func settingsDiff(ckpt, run Config) []string {
 	add("weight-decay", ckpt.WeightDecay, run.WeightDecay)
 	add("batch-size", ckpt.BatchSize, run.BatchSize)
 	add("seed", ckpt.Seed, run.Seed)
-	return d
+	return append(d, modelDiff(ckpt, run)...)
 }
 
 // loadCheckpoint restores the model, the optimizer and the progress of res

@@ -52,6 +52,42 @@ type Config struct {
 	Epochs int `json:"epochs"`
 	// Seed determines the initial weights and every epoch's order.
 	Seed uint64 `json:"seed"`
+
+	// The model (see newModel); the zero values are the tutorial's, and are
+	// left out of the JSON so that a tutorial run's checkpoint is as before.
+
+	// Hidden lists the hidden layers' widths, from the input side, comma-
+	// separated ("1024,512,256"; "": the tutorial's 512,512). A string
+	// keeps Config comparable (the sweep keys its runs by Config).
+	Hidden string `json:"hidden,omitempty"`
+	// Activation follows every hidden layer: "relu" (also ""), "tanh" or
+	// "gelu".
+	Activation string `json:"activation,omitempty"`
+	// Dropout is the probability of zeroing a hidden activation in
+	// training (a Dropout after every activation; 0: none).
+	Dropout float64 `json:"dropout,omitempty"`
+	// Inputs and Classes are the model's first and last widths, the data's
+	// feature and class counts (0: MNIST's 784 and 10).
+	Inputs  int `json:"inputs,omitempty"`
+	Classes int `json:"classes,omitempty"`
+
+	// The data (see LoadDataFor); the zero values are MNIST's IDX files.
+
+	// DataFormat is "idx" (also ""), "csv" or "npy".
+	DataFormat string `json:"data_format,omitempty"`
+	// LabelColumn is the CSV label column: a header name or a 0-based
+	// index (csv only).
+	LabelColumn string `json:"label_column,omitempty"`
+	// Input describes CSV and NPY inputs (columns, standardisation); nil
+	// for IDX.
+	Input *InputSpec `json:"input,omitempty"`
+
+	// ValSplit is the fraction of the training set held out for
+	// validation (drawn from Seed; 0: none), and EarlyStopping the number
+	// of epochs without a lower validation loss after which the run stops
+	// (0: never; needs ValSplit).
+	ValSplit      float64 `json:"val_split,omitempty"`
+	EarlyStopping int     `json:"early_stopping,omitempty"`
 }
 
 // DefaultConfig returns the tutorial's settings (SGD with lr 1e-3 and
@@ -77,8 +113,8 @@ func DefaultDataDir(dataset string) string { return filepath.Join("data", datase
 // and what is accepted.
 func (c Config) Validate() error {
 	switch {
-	case !contains(Datasets, c.Dataset):
-		return fmt.Errorf("dataset %q is unknown (accepted: %s)", c.Dataset, strings.Join(Datasets, ", "))
+	case !contains(Datasets, c.Dataset) && !(c.Dataset == CustomDataset && c.format() != "idx"):
+		return fmt.Errorf("dataset %q is unknown (accepted: %s; %s for csv and npy data)", c.Dataset, strings.Join(Datasets, ", "), CustomDataset)
 	case !contains(Optimizers, c.Optimizer):
 		return fmt.Errorf("optimizer %q is unknown (accepted: %s)", c.Optimizer, strings.Join(Optimizers, ", "))
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
@@ -94,7 +130,13 @@ func (c Config) Validate() error {
 	case c.Epochs <= 0 || c.Epochs > MaxEpochs:
 		return fmt.Errorf("epochs %d: want from 1 to %d", c.Epochs, MaxEpochs)
 	}
-	return nil
+	if err := c.validateModel(); err != nil {
+		return err
+	}
+	if err := c.validateValidation(); err != nil {
+		return err
+	}
+	return c.validateData()
 }
 
 // Title is the plot title the tutorial uses, "Optimizer-SGD lr-0.001

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"slices"
 
 	"github.com/vecgrad/vecgrad/train/data"
 	"github.com/vecgrad/vecgrad/train/safetensors"
@@ -26,14 +27,11 @@ type dataID struct {
 }
 
 func identify(sets Data) string {
-	split := func(d *data.Dataset) splitID {
-		labels := make([]byte, len(d.Labels))
-		for i, l := range d.Labels {
-			labels[i] = byte(l) // classes are 0..9
-		}
+	split := func(d data.Source) splitID {
+		x, ls := data.Contents(d)
 		return splitID{Examples: d.Len(),
-			Images: fmt.Sprintf("%08x", safetensors.Checksum(d.Images)),
-			Labels: fmt.Sprintf("%08x", crc32.Checksum(labels, crc32.MakeTable(crc32.Castagnoli)))}
+			Images: fmt.Sprintf("%08x", safetensors.Checksum(x)),
+			Labels: fmt.Sprintf("%08x", crc32.Checksum(labelBytes(ls), crc32.MakeTable(crc32.Castagnoli)))}
 	}
 	b, _ := json.Marshal(dataID{Train: split(sets.Train), Test: split(sets.Test)}) // fixed struct: cannot fail
 	return string(b)
@@ -54,4 +52,26 @@ func checkDataID(path string, md map[string]string, id string, changed bool) (no
 		return fmt.Sprintf("Note: %s was trained on other data (%s); continuing on this run's (%s) as asked", path, rec, id), nil
 	}
 	return "", checkpointError(path, "it was trained on other data: %s, this run's is %s; resume on the same data, or say the change is intended (--data-changed)", rec, id)
+}
+
+// labelBytes is the labels as one byte each when all are below 256 (IDX
+// classes, and MNIST's identity as it always was), else as two bytes each,
+// little-endian (classes are below MaxClasses = 2^16).
+func labelBytes(ls []int) []byte {
+	wide := slices.ContainsFunc(ls, func(l int) bool { return l > 255 })
+	b := make([]byte, 0, len(ls)*(1+btoi(wide)))
+	for _, l := range ls {
+		b = append(b, byte(l))
+		if wide {
+			b = append(b, byte(l>>8))
+		}
+	}
+	return b
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -25,23 +25,15 @@ const (
 	PlotFile       = "loss.png"
 )
 
-// Data holds the two splits a run uses. Several runs may share them
-// (datasets are read-only).
+// Data holds the splits a run uses: a *data.Dataset (IDX images) or a
+// *data.TensorDataset (CSV, NPY, your own tensors) of class labels each.
+// Several runs may share them (datasets are read-only).
 type Data struct {
-	Train, Test *data.Dataset
-}
-
-// LoadData reads both splits of the MNIST-format dataset in dir.
-func LoadData(dir string) (Data, error) {
-	tr, err := data.LoadMNIST(dir, true)
-	if err != nil {
-		return Data{}, err
-	}
-	te, err := data.LoadMNIST(dir, false)
-	if err != nil {
-		return Data{}, err
-	}
-	return Data{Train: tr, Test: te}, nil
+	Train, Test data.Source
+	// Val, if not nil, is evaluated after every epoch as Test is, and
+	// watched by Config.EarlyStopping (LoadDataFor splits it off the
+	// training set by Config.ValSplit).
+	Val data.Source
 }
 
 // Options says where a run's output goes; unlike Config it does not change
@@ -90,11 +82,14 @@ type Options struct {
 	OneAllReduce bool
 }
 
-// EpochResult is the test loop's result after one epoch.
+// EpochResult is the test loop's result after one epoch, and the
+// validation split's (if any).
 type EpochResult struct {
-	Epoch    int     `json:"epoch"` // counted from 1
-	Accuracy float64 `json:"accuracy"`
-	AvgLoss  float64 `json:"avg_loss"`
+	Epoch       int     `json:"epoch"` // counted from 1
+	Accuracy    float64 `json:"accuracy"`
+	AvgLoss     float64 `json:"avg_loss"`
+	ValAccuracy float64 `json:"val_accuracy,omitempty"`
+	ValLoss     float64 `json:"val_loss,omitempty"`
 }
 
 // Divergence records where a run's loss stopped being finite.
@@ -129,6 +124,11 @@ type Result struct {
 	ResumedEpochs int
 	// Diverged is set when the loss became NaN or Inf.
 	Diverged *Divergence
+	// StoppedEarly is set when Config.EarlyStopping ended the run, and
+	// BestEpoch is the epoch of the lowest validation loss (0 without a
+	// validation split).
+	StoppedEarly bool
+	BestEpoch    int
 	// TrainSamples and TrainTime measure this process's training loop only
 	// (steps, not evaluation or file writing): SamplesPerSecond is their
 	// ratio.
@@ -176,6 +176,15 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	if sets.Train == nil || sets.Test == nil {
 		return nil, errors.New("train: Run needs both the training and the test split")
 	}
+	cfg, err := fitData(cfg, sets)
+	if err != nil {
+		return nil, err
+	}
+	if sets.Val == nil { // LoadDataFor splits it off; LoadData's sets are split here
+		if sets, err = splitValidation(cfg, sets); err != nil {
+			return nil, err
+		}
+	}
 	logEvery := opt.LogEvery
 	if logEvery <= 0 {
 		logEvery = 100
@@ -189,7 +198,8 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	if w == nil {
 		w = io.Discard
 	}
-	model := NewMLP(cfg.Seed)
+	m := newModel(cfg)
+	model := m.Sequential
 	o, err := newOptimizer(cfg, nn.Tensors(model.Parameters()))
 	if err != nil {
 		return nil, err
@@ -225,6 +235,14 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
+	var valLoader *data.Loader
+	if sets.Val != nil {
+		if valLoader, err = data.NewLoader(sets.Val, data.LoaderOptions{BatchSize: cfg.BatchSize}); err != nil {
+			return nil, err
+		}
+	}
+	es := newEarlyStop(cfg.EarlyStopping, res.Epochs)
+	res.BestEpoch = es.bestEpoch
 	// Grow the loss log once, so that appending to it never reallocates
 	// in the loop.
 	n := trainLoader.Len()
@@ -239,9 +257,15 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	size := sets.Train.Len()
 	res.epochSamples = int64(size)
 	pr := newProgress(w, opt.Progress, cfg.Epochs, size, sets.Test.Len())
-	for epoch := res.ResumedEpochs; epoch < cfg.Epochs; epoch++ {
+	for epoch := res.ResumedEpochs; epoch < cfg.Epochs && !res.StoppedEarly; epoch++ {
+		if es.stop() { // a resumed run that had stopped
+			res.StoppedEarly = true
+			stoppedEarly(w, es, epoch)
+			break
+		}
 		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
 		pr.startEpoch()
+		m.reseed(cfg.Seed, epoch)
 		start, startSamples := time.Now(), res.Samples
 		batch := 0
 		for b := range trainLoader.Epoch(epoch) {
@@ -288,6 +312,10 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 		}
 		pr.startEval()
 		acc, avg := evaluate(model, testLoader, s.ar, func(done int) { pr.update(epoch+1, cfg.Epochs, done, sets.Test.Len()) })
+		er := EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg}
+		if valLoader != nil {
+			er.ValAccuracy, er.ValLoss = evaluate(model, valLoader, s.ar, nil)
+		}
 		if distributed {
 			// Evaluation turns autograd's recording off process-wide
 			// (tensor.NoGrad): ranks that share a process (dist.NewLocal)
@@ -297,9 +325,25 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 			}
 		}
 		pr.printf(testLines, 100*acc, avg)
-		res.Epochs = append(res.Epochs, EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg})
+		if valLoader != nil {
+			pr.printf(validLines, 100*er.ValAccuracy, er.ValLoss)
+		}
+		res.Epochs = append(res.Epochs, er)
 		if err := writeOutputs(res, opt, !opt.NoCheckpoint); err != nil {
 			return res, err
+		}
+		if valLoader != nil && es.observe(er) {
+			res.BestEpoch = es.bestEpoch
+			if cfg.EarlyStopping > 0 {
+				if err := keepBest(res, opt); err != nil {
+					return res, err
+				}
+			}
+		}
+		if es.stop() {
+			res.StoppedEarly = true
+			pr.clear()
+			stoppedEarly(w, es, epoch+1)
 		}
 	}
 	pr.printf("Done!\n")

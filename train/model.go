@@ -36,11 +36,22 @@ func MLP(seed uint64, widths ...int) *nn.Sequential {
 	if len(widths) < 2 {
 		panic(fmt.Sprintf("train: MLP(%v): want at least two widths (inputs and outputs)", widths))
 	}
+	return stack(seed, widths, "relu", 0, nil)
+}
+
+// stack builds the Sequential of Linear layers of the given widths with
+// the named activation between each two, each activation followed by a
+// Dropout(p, drop) when p > 0. The Linear layers draw their initial weights
+// in order from one generator seeded with seed.
+func stack(seed uint64, widths []int, activation string, p float64, drop *tensor.Generator) *nn.Sequential {
 	g := tensor.NewGenerator(seed)
 	var ms []nn.Module
 	for i := 0; i+1 < len(widths); i++ {
 		if i > 0 {
-			ms = append(ms, nn.ReLU{})
+			ms = append(ms, activationModule(activation))
+			if p > 0 {
+				ms = append(ms, nn.NewDropout(p, drop))
+			}
 		}
 		ms = append(ms, nn.NewLinear(widths[i], widths[i+1], g))
 	}

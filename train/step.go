@@ -62,7 +62,8 @@ func (s *stepper) autogradStep(b *data.Batch) float32 {
 
 // evaluate is the tutorial's test loop: under no_grad, the mean of the
 // batches' mean losses and the fraction of correct argmax predictions.
-// progress is called after each batch with the samples done so far.
+// progress, if not nil, is called after each batch with the samples done
+// so far.
 func evaluate(model nn.Module, loader *data.Loader, ar *tensor.Arena, progress func(done int)) (accuracy, avgLoss float64) {
 	model.Train(false)
 	defer model.Train(true)
@@ -84,7 +85,9 @@ func evaluate(model nn.Module, loader *data.Loader, ar *tensor.Arena, progress f
 			}
 			size += b.Size
 			batches++
-			progress(size)
+			if progress != nil {
+				progress(size)
+			}
 		}
 	})
 	ar.Reset()

@@ -25,12 +25,19 @@ type Summary struct {
 	TestAccuracy float64       `json:"test_accuracy"`
 	TestLoss     float64       `json:"test_loss"`
 	TestResults  []EpochResult `json:"test_results"`
-	Diverged     *Divergence   `json:"diverged,omitempty"`
-	ISA          string        `json:"isa"`
-	Threads      int           `json:"threads"`
-	GOARCH       string        `json:"goarch"`
-	GoVersion    string        `json:"go_version"`
-	Files        []string      `json:"files,omitempty"`
+	// ValAccuracy and ValLoss are the last epoch's validation results,
+	// BestEpoch the epoch of the lowest validation loss (0 without a
+	// validation split), StoppedEarly whether early stopping ended the run.
+	ValAccuracy  float64     `json:"val_accuracy,omitempty"`
+	ValLoss      float64     `json:"val_loss,omitempty"`
+	BestEpoch    int         `json:"best_epoch,omitempty"`
+	StoppedEarly bool        `json:"stopped_early,omitempty"`
+	Diverged     *Divergence `json:"diverged,omitempty"`
+	ISA          string      `json:"isa"`
+	Threads      int         `json:"threads"`
+	GOARCH       string      `json:"goarch"`
+	GoVersion    string      `json:"go_version"`
+	Files        []string    `json:"files,omitempty"`
 }
 
 // Summary returns r's summary, with the kernels' current ISA and threads.
@@ -48,6 +55,8 @@ func (r *Result) Summary() Summary {
 		GOARCH:           runtime.GOARCH,
 		GoVersion:        runtime.Version(),
 		Files:            r.Files,
+		BestEpoch:        r.BestEpoch,
+		StoppedEarly:     r.StoppedEarly,
 	}
 	if s.Diverged = r.Diverged; s.Diverged != nil {
 		// JSON has no NaN or Inf: the loss is spelled in the message.
@@ -57,6 +66,7 @@ func (r *Result) Summary() Summary {
 	}
 	if n := len(r.Epochs); n > 0 {
 		s.TestAccuracy, s.TestLoss = r.Epochs[n-1].Accuracy, r.Epochs[n-1].AvgLoss
+		s.ValAccuracy, s.ValLoss = r.Epochs[n-1].ValAccuracy, r.Epochs[n-1].ValLoss
 	}
 	return s
 }

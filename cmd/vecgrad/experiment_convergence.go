@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vecgrad/vecgrad/train"
+	"github.com/vecgrad/vecgrad/train/data"
 	"github.com/vecgrad/vecgrad/train/experiment"
 )
 
@@ -66,17 +67,17 @@ func runConvergenceExperiment(args []string, stdout, stderr io.Writer) int {
 		return fs.fail(stderr, "-data %s: no such directory (fetch the data with 'vecgrad data --dataset %s --dir %s', or 'make data' for MNIST)",
 			*dataDir, *dataset, *dataDir)
 	}
-	sets, err := train.LoadData(*dataDir)
+	trainSet, err := data.LoadMNIST(*dataDir, true)
 	if err != nil {
 		fmt.Fprintf(stderr, "vecgrad experiment convergence: %v\n", err)
 		return exitFail
 	}
-	if *subset > sets.Train.Len() {
-		return fs.fail(stderr, "-subset %d: the training set has only %d examples", *subset, sets.Train.Len())
+	if *subset > trainSet.Len() {
+		return fs.fail(stderr, "-subset %d: the training set has only %d examples", *subset, trainSet.Len())
 	}
 	ctx, stop := signalContext()
 	defer stop()
-	curves, err := experiment.Convergence(ctx, sets.Train, experiment.ConvergenceOptions{Passes: *passes, Subset: *subset,
+	curves, err := experiment.Convergence(ctx, trainSet, experiment.ConvergenceOptions{Passes: *passes, Subset: *subset,
 		BatchSize: *batch, Seed: *seed, Methods: ms})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vecgrad/vecgrad/train"
+	"github.com/vecgrad/vecgrad/train/data"
 	"github.com/vecgrad/vecgrad/train/experiment"
 	"github.com/vecgrad/vecgrad/train/nn"
 )
@@ -62,6 +63,10 @@ func runNoiseExperiment(args []string, stdout, stderr io.Writer) int {
 	if status != exitOK {
 		return status
 	}
+	trainSet, ok := sets.Train.(*data.Dataset)
+	if !ok || trainSet.Features() != data.Features || data.ClassCount(trainSet) != data.NumClasses {
+		return fs.fail(stderr, "-data %s: not MNIST's shape (the experiment measures the tutorial's model: 28x28 images, 10 classes)", tf.dataDir)
+	}
 	n := sets.Train.Len()
 	if nf.subset > 0 {
 		n = min(n, nf.subset)
@@ -92,7 +97,7 @@ func measureNoise(ctx context.Context, stdout io.Writer, tf trainFlags, sets tra
 	}
 	var results []*experiment.NoiseResult
 	for _, w := range ws {
-		r, err := experiment.GradientNoise(ctx, w.model, sets.Train, opt)
+		r, err := experiment.GradientNoise(ctx, w.model, sets.Train.(*data.Dataset), opt) // runNoiseExperiment checked the type
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,8 @@ type trainFlags struct {
 	seed                  uint64
 	epochs, threads       int
 	logEvery              int
+	// load reads the data directory (nil: train.LoadData, the IDX files).
+	load func(dir string) (train.Data, error)
 }
 
 func (f *trainFlags) register(fs *flagSet, defaultOut string) {
@@ -58,16 +60,22 @@ func (f *trainFlags) prepare(fs *flagSet, stderr io.Writer) (train.Data, int) {
 		return train.Data{}, fs.fail(stderr, "-data %s: no such directory (fetch the data with 'vecgrad data --dataset %s --dir %s', or 'make data' for MNIST)",
 			f.dataDir, f.dataset, f.dataDir)
 	}
-	if err := checkOutDir(f.out); err != nil {
-		return train.Data{}, fs.fail(stderr, "%v", err)
-	}
 	if f.threads > 0 {
 		kernels.SetThreads(f.threads)
 	}
-	sets, err := train.LoadData(f.dataDir)
+	load := f.load
+	if load == nil {
+		load = train.LoadData
+	}
+	sets, err := load(f.dataDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "vecgrad %s: %v\n", fs.cmd, err)
 		return train.Data{}, exitFail
+	}
+	// After the data (bad data creates no output directory), before any
+	// training.
+	if err := checkOutDir(f.out); err != nil {
+		return train.Data{}, fs.fail(stderr, "%v", err)
 	}
 	return sets, exitOK
 }
@@ -89,13 +97,15 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs := newFlagSet("train", "train [flags]",
-		"Train the MLP of PyTorch's optimization tutorial (784-512-512-10, ReLU, cross-entropy)\n"+
-			"on MNIST or Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
-			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot, with a\n"+
-			"moving average and each epoch's test loss) and checkpoint.safetensors (saved after\n"+
-			"every epoch; -resume continues from it, bitwise as an uninterrupted run). An\n"+
-			"interrupt (Ctrl-C) stops the run between steps, exit status 130. Flags may be given\n"+
-			"with one dash or two.")
+		"Train an MLP (by default that of PyTorch's optimization tutorial, 784-512-512-10, ReLU;\n"+
+			"-hidden, -activation and -dropout choose another) with cross-entropy on MNIST,\n"+
+			"Fashion-MNIST or your own data (-data-format), printing the tutorial's loss and test\n"+
+			"lines, and leave in -out: loss.csv (loss against samples seen), loss.png (the tutorial's\n"+
+			"plot, with a moving average and each epoch's test loss), checkpoint.safetensors (saved\n"+
+			"after every epoch; -resume continues from it, bitwise as an uninterrupted run) and\n"+
+			"model.safetensors (the model alone, under the tutorial's names). An interrupt (Ctrl-C)\n"+
+			"stops the run between steps, exit status 130. With -distributed, one rank of an MPI\n"+
+			"job. Flags may be given with one dash or two.")
 	var tf trainFlags
 	tf.register(fs, "out")
 	def := train.DefaultConfig()
@@ -108,6 +118,12 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
 	overwrite := fs.Bool("overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
 	dataChanged := fs.Bool("data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
+	var mf modelFlags
+	mf.register(fs)
+	var df2 dataFlags
+	df2.register(fs)
+	var vf valFlags
+	vf.register(fs)
 	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
 	var df distributedFlags
 	df.register(fs)
@@ -131,6 +147,15 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	cfg := train.Config{Dataset: tf.dataset, Optimizer: *optimizer, LR: *lr, Momentum: *momentum, Nesterov: *nesterov,
 		WeightDecay: *weightDecay, BatchSize: *batch, Epochs: tf.epochs, Seed: tf.seed}
+	if err := mf.apply(&cfg); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	if err := df2.apply(&cfg, &tf, set); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
+	if err := vf.apply(&cfg); err != nil {
+		return fs.fail(stderr, "%v", err)
+	}
 	if cfg.Optimizer == "adamw" && !set["weight-decay"] {
 		cfg.WeightDecay = 0.01
 	}
@@ -145,10 +170,21 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 			return exitFail
 		}
 		cfg = adopt(cfg, ck, set, stdout)
+		// The data's shape and standardisation, kept as trained (the data
+		// read below must agree).
+		cfg.Input, cfg.Inputs, cfg.Classes = ck.Input, ck.Inputs, ck.Classes
 		tf.dataset = cfg.Dataset
+		if cfg.Dataset == train.CustomDataset {
+			tf.dataset = def.Dataset // names the IDX sets; the flag's default passes prepare
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return fs.fail(stderr, "%v", err)
+	}
+	tf.load = func(dir string) (train.Data, error) {
+		sets, c, err := train.LoadDataFor(dir, cfg)
+		cfg = c
+		return sets, err
 	}
 	sets, status := tf.prepare(fs, stderr)
 	if status != exitOK {
@@ -179,6 +215,9 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 			fmt.Fprintf(stderr, "vecgrad train: -summary-json: %v\n", err)
 			return exitFail
 		}
+	}
+	if res.BestEpoch > 0 && sum.Config.EarlyStopping > 0 {
+		fmt.Fprintf(stdout, "Best validation loss at epoch %d: %s\n", res.BestEpoch, filepath.Join(tf.out, train.BestCheckpointFile))
 	}
 	if res.Diverged != nil {
 		fmt.Fprintf(stderr, "vecgrad train: %v\n", res.Diverged)
@@ -233,8 +272,23 @@ func adopt(cfg, ck train.Config, set map[string]bool, w io.Writer) train.Config 
 	take("batch-size", &cfg.BatchSize, ck.BatchSize, ck.BatchSize)
 	take("seed", &cfg.Seed, ck.Seed, ck.Seed)
 	take("epochs", &cfg.Epochs, ck.Epochs, ck.Epochs)
+	take("hidden", &cfg.Hidden, ck.Hidden, orDefault(ck.Hidden, "512,512"))
+	take("activation", &cfg.Activation, ck.Activation, orDefault(ck.Activation, "relu"))
+	take("dropout", &cfg.Dropout, ck.Dropout, ck.Dropout)
+	take("data-format", &cfg.DataFormat, ck.DataFormat, orDefault(ck.DataFormat, "idx"))
+	take("label-column", &cfg.LabelColumn, ck.LabelColumn, ck.LabelColumn)
+	take("val-split", &cfg.ValSplit, ck.ValSplit, ck.ValSplit)
+	take("early-stopping", &cfg.EarlyStopping, ck.EarlyStopping, ck.EarlyStopping)
 	if len(took) > 0 {
 		fmt.Fprintf(w, "Resume: adopting the checkpoint's settings %s\n", strings.Join(took, " "))
 	}
 	return cfg
+}
+
+// orDefault is s, or def when s is "" (a Config field's zero value).
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

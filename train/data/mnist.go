@@ -40,6 +40,9 @@ type Dataset struct {
 	Labels []int
 	// Rows and Cols are the image size (28x28 for MNIST).
 	Rows, Cols int
+	// Classes is the number of classes, labels lying in [0, Classes); 0
+	// means NumClasses (MNIST's and Fashion-MNIST's ten).
+	Classes int
 }
 
 // Len returns the number of examples.
@@ -53,6 +56,11 @@ func (d *Dataset) Features() int { return d.Rows * d.Cols }
 // agree and every label must be below NumClasses. Errors are *FormatError
 // values without file names (LoadMNIST adds them).
 func NewDataset(images, labels *IDX) (*Dataset, error) {
+	return newDataset(images, labels, NumClasses)
+}
+
+// newDataset is NewDataset with labels below classes.
+func newDataset(images, labels *IDX, classes int) (*Dataset, error) {
 	if len(images.Dims) != 3 {
 		return nil, &FormatError{Msg: fmt.Sprintf("images have dimensions %s (accepted: 3 dimensions, count x rows x columns)", dimString(images.Dims))}
 	}
@@ -68,8 +76,8 @@ func NewDataset(images, labels *IDX) (*Dataset, error) {
 	}
 	d := &Dataset{Images: make([]float32, len(images.Data)), Labels: make([]int, n), Rows: rows, Cols: cols}
 	for i, l := range labels.Data {
-		if l >= NumClasses {
-			return nil, &FormatError{Msg: fmt.Sprintf("label %d is %d (accepted: 0 to %d)", i, l, NumClasses-1)}
+		if int(l) >= classes {
+			return nil, &FormatError{Msg: fmt.Sprintf("label %d is %d (accepted: 0 to %d)", i, l, classes-1)}
 		}
 		d.Labels[i] = int(l)
 	}
@@ -96,12 +104,7 @@ func splitFiles(train bool) (images, labels string) {
 // name). Images must be 28x28 and the counts must agree. Errors name the
 // file.
 func LoadMNIST(dir string, train bool) (*Dataset, error) {
-	imgName, lblName := splitFiles(train)
-	imgPath, err := findFile(dir, imgName)
-	if err != nil {
-		return nil, err
-	}
-	lblPath, err := findFile(dir, lblName)
+	imgPath, lblPath, err := splitPaths(dir, train)
 	if err != nil {
 		return nil, err
 	}
