@@ -185,169 +185,219 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 			return nil, err
 		}
 	}
-	logEvery := opt.LogEvery
-	if logEvery <= 0 {
-		logEvery = 100
+	r := &runner{cfg: cfg, sets: sets, opt: opt, logEvery: opt.LogEvery}
+	if r.logEvery <= 0 {
+		r.logEvery = 100
 	}
-	distributed := opt.Comm != nil && opt.Comm.Size() > 1
-	if distributed && opt.Comm.Rank() != 0 {
+	r.distributed = opt.Comm != nil && opt.Comm.Size() > 1
+	if r.distributed && opt.Comm.Rank() != 0 {
 		// Rank 0 speaks and writes for the run.
-		opt.Log, opt.Progress, opt.writeNothing = nil, false, true
+		r.opt.Log, r.opt.Progress, r.opt.writeNothing = nil, false, true
 	}
-	w := opt.Log
-	if w == nil {
-		w = io.Discard
+	r.w = r.opt.Log
+	if r.w == nil {
+		r.w = io.Discard
 	}
-	m := newModel(cfg)
-	model := m.Sequential
-	o, err := newOptimizer(cfg, nn.Tensors(model.Parameters()))
+	r.m = newModel(cfg)
+	o, err := newOptimizer(cfg, nn.Tensors(r.m.Sequential.Parameters()))
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: cfg, Model: model, opt: o}
-	if err := prepareOutDir(cfg, sets, opt, model, o, res, w); err != nil {
+	r.res = &Result{Config: cfg, Model: r.m.Sequential, opt: o}
+	if err := prepareOutDir(cfg, sets, r.opt, r.m.Sequential, o, r.res, r.w); err != nil {
 		return nil, err
 	}
-	if opt.Resume && res.ResumedEpochs == cfg.Epochs {
-		return res, nil // a finished run: nothing to train, nothing to write
+	if opt.Resume && r.res.ResumedEpochs == cfg.Epochs {
+		return r.res, nil // a finished run: nothing to train, nothing to write
 	}
-
 	if n := sets.Train.Len(); cfg.BatchSize > n {
 		return nil, fmt.Errorf("train: batch size %d is larger than the training set (%d examples): accepted 1 to %d", cfg.BatchSize, n, n)
 	}
-	s := newStepper(model, o)
-	if distributed {
-		if err := startDistributed(opt.Comm, cfg, model, s); err != nil {
+	r.s = newStepper(r.m.Sequential, o)
+	if r.distributed {
+		if err := startDistributed(opt.Comm, cfg, r.m.Sequential, r.s); err != nil {
 			return nil, err
 		}
-		s.team.oneAllReduce = opt.OneAllReduce
-		defer s.team.stopReducer()
+		r.s.team.oneAllReduce = opt.OneAllReduce
+		defer r.s.team.stopReducer()
 	}
+	if err := r.prepare(); err != nil {
+		return nil, err
+	}
+	for epoch := r.res.ResumedEpochs; epoch < cfg.Epochs && !r.res.StoppedEarly; epoch++ {
+		if r.es.stop() { // a resumed run that had stopped
+			r.res.StoppedEarly = true
+			stoppedEarly(r.w, r.es, epoch)
+			break
+		}
+		if err := r.epoch(ctx, epoch); err != nil || r.res.Diverged != nil {
+			return r.res, err
+		}
+	}
+	r.pr.printf("Done!\n")
+	return r.res, nil
+}
+
+// runner is one Run's state between its set-up and its epochs.
+type runner struct {
+	cfg         Config
+	sets        Data
+	opt         Options
+	logEvery    int
+	distributed bool
+	w           io.Writer
+
+	m   model
+	s   *stepper
+	res *Result
+
+	trainLoader, testLoader, valLoader *data.Loader
+	es                                 *earlyStop
+	pr                                 *progress
+}
+
+// prepare makes the loaders, the early-stopping state, the loss log's room
+// and the progress bar.
+func (r *runner) prepare() error {
+	cfg, sets, res := r.cfg, r.sets, r.res
 	// The team step runs the whole step on every thread and copies the
 	// batch's rows itself, shared among them: a goroutine assembling the
 	// next batch beside it would take a core from the team.
-	trainLoader, err := data.NewLoader(sets.Train, data.LoaderOptions{
-		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: s.team == nil, DeferX: s.team != nil})
+	team := r.s.team != nil
+	var err error
+	r.trainLoader, err = data.NewLoader(sets.Train, data.LoaderOptions{
+		BatchSize: cfg.BatchSize, Sampling: data.Shuffle, Seed: cfg.Seed, Prefetch: !team, DeferX: team})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	testLoader, err := data.NewLoader(sets.Test, data.LoaderOptions{BatchSize: cfg.BatchSize})
-	if err != nil {
-		return nil, err
+	if r.testLoader, err = data.NewLoader(sets.Test, data.LoaderOptions{BatchSize: cfg.BatchSize}); err != nil {
+		return err
 	}
-	var valLoader *data.Loader
 	if sets.Val != nil {
-		if valLoader, err = data.NewLoader(sets.Val, data.LoaderOptions{BatchSize: cfg.BatchSize}); err != nil {
-			return nil, err
+		if r.valLoader, err = data.NewLoader(sets.Val, data.LoaderOptions{BatchSize: cfg.BatchSize}); err != nil {
+			return err
 		}
 	}
-	es := newEarlyStop(cfg.EarlyStopping, res.Epochs)
-	res.BestEpoch = es.bestEpoch
+	r.es = newEarlyStop(cfg.EarlyStopping, res.Epochs)
+	res.BestEpoch = r.es.bestEpoch
 	// Grow the loss log once, so that appending to it never reallocates
 	// in the loop.
-	n := trainLoader.Len()
-	perEpoch := n/logEvery + min(n%logEvery, 1) + 1 // not (n+logEvery-1)/logEvery: logEvery may be near MaxInt
+	n := r.trainLoader.Len()
+	perEpoch := n/r.logEvery + min(n%r.logEvery, 1) + 1 // not (n+logEvery-1)/logEvery: logEvery may be near MaxInt
 	// At most maxLogGrow points at once: a run of MaxEpochs would otherwise
 	// reserve hundreds of megabytes up front; beyond it, append doubles the
 	// log now and then (amortised, not per step).
 	grow := min(perEpoch*(cfg.Epochs-res.ResumedEpochs), maxLogGrow)
 	res.Log.Samples = append(make([]int64, 0, len(res.Log.Samples)+grow), res.Log.Samples...)
 	res.Log.Loss = append(make([]float32, 0, len(res.Log.Loss)+grow), res.Log.Loss...)
+	res.epochSamples = int64(sets.Train.Len())
+	r.pr = newProgress(r.w, r.opt.Progress, cfg.Epochs, sets.Train.Len(), sets.Test.Len())
+	return nil
+}
 
-	size := sets.Train.Len()
-	res.epochSamples = int64(size)
-	pr := newProgress(w, opt.Progress, cfg.Epochs, size, sets.Test.Len())
-	for epoch := res.ResumedEpochs; epoch < cfg.Epochs && !res.StoppedEarly; epoch++ {
-		if es.stop() { // a resumed run that had stopped
-			res.StoppedEarly = true
-			stoppedEarly(w, es, epoch)
+// epoch trains one epoch, tests, writes the outputs and applies early
+// stopping. A diverging loss ends it with res.Diverged set.
+func (r *runner) epoch(ctx context.Context, epoch int) error {
+	cfg, res, pr := r.cfg, r.res, r.pr
+	size := r.sets.Train.Len()
+	pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
+	pr.startEpoch()
+	r.m.reseed(cfg.Seed, epoch)
+	start, startSamples := time.Now(), res.Samples
+	batch := 0
+	for b := range r.trainLoader.Epoch(epoch) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l := r.s.step(b)
+		if err := r.checkRanks(); err != nil {
+			return err
+		}
+		current := batch*cfg.BatchSize + b.Size
+		res.Samples += int64(b.Size)
+		bad := math.IsNaN(float64(l)) || math.IsInf(float64(l), 0)
+		if batch%r.logEvery == 0 || bad {
+			res.Log.add(res.Samples, l)
+		}
+		if bad {
+			res.Diverged = &Divergence{Epoch: epoch + 1, Step: res.Steps, Samples: res.Samples, Loss: float64(l)}
+			res.Steps++
 			break
 		}
-		pr.printf("Epoch %d\n-------------------------------\n", epoch+1)
-		pr.startEpoch()
-		m.reseed(cfg.Seed, epoch)
-		start, startSamples := time.Now(), res.Samples
-		batch := 0
-		for b := range trainLoader.Epoch(epoch) {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			l := s.step(b)
-			if distributed {
-				if err := s.team.err; err != nil {
-					return res, fmt.Errorf("train: summing the gradients across the ranks: %w", err)
-				}
-				if opt.CheckEvery > 0 && (res.Steps+1)%int64(opt.CheckEvery) == 0 {
-					if err := checkReplicas(opt.Comm, model, res.Steps+1); err != nil {
-						return res, err
-					}
-				}
-			}
-			current := batch*cfg.BatchSize + b.Size
-			res.Samples += int64(b.Size)
-			bad := math.IsNaN(float64(l)) || math.IsInf(float64(l), 0)
-			if batch%logEvery == 0 || bad {
-				res.Log.add(res.Samples, l)
-			}
-			if bad {
-				res.Diverged = &Divergence{Epoch: epoch + 1, Step: res.Steps, Samples: res.Samples, Loss: float64(l)}
-				res.Steps++
-				break
-			}
-			res.Steps++
-			if batch%logEvery == 0 {
-				pr.printf(trainLine, l, current, size)
-			}
-			batch++
-			pr.update(epoch+1, cfg.Epochs, current, size)
+		res.Steps++
+		if batch%r.logEvery == 0 {
+			pr.printf(trainLine, l, current, size)
 		}
-		res.TrainTime += time.Since(start)
-		res.TrainSamples += res.Samples - startSamples
-		pr.clear()
-		if res.Diverged != nil {
-			pr.printf("%v\n", res.Diverged)
-			// The parameters are no longer meaningful: the last epoch's
-			// checkpoint stays as it is.
-			return res, writeOutputs(res, opt, false)
-		}
-		pr.startEval()
-		acc, avg := evaluate(model, testLoader, s.ar, func(done int) { pr.update(epoch+1, cfg.Epochs, done, sets.Test.Len()) })
-		er := EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg}
-		if valLoader != nil {
-			er.ValAccuracy, er.ValLoss = evaluate(model, valLoader, s.ar, nil)
-		}
-		if distributed {
-			// Evaluation turns autograd's recording off process-wide
-			// (tensor.NoGrad): ranks that share a process (dist.NewLocal)
-			// must all be done with it before any records its next loss.
-			if err := opt.Comm.Barrier(); err != nil {
-				return res, fmt.Errorf("train: waiting for the other ranks after the test loop: %w", err)
-			}
-		}
-		pr.printf(testLines, 100*acc, avg)
-		if valLoader != nil {
-			pr.printf(validLines, 100*er.ValAccuracy, er.ValLoss)
-		}
-		res.Epochs = append(res.Epochs, er)
-		if err := writeOutputs(res, opt, !opt.NoCheckpoint); err != nil {
-			return res, err
-		}
-		if valLoader != nil && es.observe(er) {
-			res.BestEpoch = es.bestEpoch
-			if cfg.EarlyStopping > 0 {
-				if err := keepBest(res, opt); err != nil {
-					return res, err
-				}
-			}
-		}
-		if es.stop() {
-			res.StoppedEarly = true
-			pr.clear()
-			stoppedEarly(w, es, epoch+1)
+		batch++
+		pr.update(epoch+1, cfg.Epochs, current, size)
+	}
+	res.TrainTime += time.Since(start)
+	res.TrainSamples += res.Samples - startSamples
+	pr.clear()
+	if res.Diverged != nil {
+		pr.printf("%v\n", res.Diverged)
+		// The parameters are no longer meaningful: the last epoch's
+		// checkpoint stays as it is.
+		return writeOutputs(res, r.opt, false)
+	}
+	return r.test(epoch)
+}
+
+// checkRanks, in a distributed run, reports the last step's all-reduce
+// error and, every CheckEvery steps, compares the ranks' parameters.
+func (r *runner) checkRanks() error {
+	if !r.distributed {
+		return nil
+	}
+	if err := r.s.team.err; err != nil {
+		return fmt.Errorf("train: summing the gradients across the ranks: %w", err)
+	}
+	if every := int64(r.opt.CheckEvery); every > 0 && (r.res.Steps+1)%every == 0 {
+		return checkReplicas(r.opt.Comm, r.m.Sequential, r.res.Steps+1)
+	}
+	return nil
+}
+
+// test runs the test (and validation) loop after epoch, prints it, writes
+// the outputs and applies early stopping.
+func (r *runner) test(epoch int) error {
+	cfg, res, pr := r.cfg, r.res, r.pr
+	pr.startEval()
+	acc, avg := evaluate(r.m.Sequential, r.testLoader, r.s.ar, func(done int) { pr.update(epoch+1, cfg.Epochs, done, r.sets.Test.Len()) })
+	er := EpochResult{Epoch: epoch + 1, Accuracy: acc, AvgLoss: avg}
+	if r.valLoader != nil {
+		er.ValAccuracy, er.ValLoss = evaluate(r.m.Sequential, r.valLoader, r.s.ar, nil)
+	}
+	if r.distributed {
+		// Evaluation turns autograd's recording off process-wide
+		// (tensor.NoGrad): ranks that share a process (dist.NewLocal)
+		// must all be done with it before any records its next loss.
+		if err := r.opt.Comm.Barrier(); err != nil {
+			return fmt.Errorf("train: waiting for the other ranks after the test loop: %w", err)
 		}
 	}
-	pr.printf("Done!\n")
-	return res, nil
+	pr.printf(testLines, 100*acc, avg)
+	if r.valLoader != nil {
+		pr.printf(validLines, 100*er.ValAccuracy, er.ValLoss)
+	}
+	res.Epochs = append(res.Epochs, er)
+	if err := writeOutputs(res, r.opt, !r.opt.NoCheckpoint); err != nil {
+		return err
+	}
+	if r.valLoader != nil && r.es.observe(er) {
+		res.BestEpoch = r.es.bestEpoch
+		if cfg.EarlyStopping > 0 {
+			if err := keepBest(res, r.opt); err != nil {
+				return err
+			}
+		}
+	}
+	if r.es.stop() {
+		res.StoppedEarly = true
+		pr.clear()
+		stoppedEarly(r.w, r.es, epoch+1)
+	}
+	return nil
 }
 
 // writeOutputs writes the checkpoint and ModelFile (if checkpoint), then
