@@ -25,7 +25,7 @@ func (ws *workspace) contract(p *Plan, s int, x, y view, st *step, dst *view) vi
 			return c
 		}
 	}
-	pr := ws.product(size, x, y, st, dst)
+	pr := ws.productOf(size, x, y, st, dst)
 	c, ldc, direct := ws.productOut(s, size, st, dst, &pr)
 	a, b := pr.a, pr.b
 	M, N, K := pr.M, pr.N, pr.K
@@ -58,11 +58,11 @@ type product struct {
 	M, N, K                int
 }
 
-// product chooses which of x and y is A and the label orders: dst's where
+// productOf chooses which of x and y is A and the label orders: dst's where
 // the output is dst (swapped so that C's columns are dst's fastest label),
 // else A's and B's own; the summed labels in A's memory order, unless only
 // B's order lets both be read in place.
-func (ws *workspace) product(size []int, x, y view, st *step, dst *view) product {
+func (ws *workspace) productOf(size []int, x, y view, st *step, dst *view) product {
 	pr := product{a: x, b: y}
 	m, n := st.m, st.n
 	if dst != nil {
