@@ -412,6 +412,13 @@ func WriteNoisePNG(path, title string, results []*NoiseResult) error {
 			return fmt.Errorf("experiment: plot %s: %w", r.Label, err)
 		}
 	}
+	// One batch size alone gives an axis of zero width, which gonum pads
+	// down to 0, out of a log axis' range: widen it around the value.
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		if a.Min > 0 && a.Max <= a.Min {
+			a.Min, a.Max = a.Min/2, a.Max*2
+		}
+	}
 	// Whole decades on the y axis, so that both of its ends carry a
 	// labelled power of ten.
 	if p.Y.Min > 0 && p.Y.Max > p.Y.Min {

@@ -231,3 +231,14 @@ func TestWriteNoiseFiles(t *testing.T) {
 		t.Errorf("%d files in the output directory (a temporary file left?)", len(entries))
 	}
 }
+
+// TestWriteNoisePNGOneBatchSize: one batch size gives an x axis of zero
+// width, which must not end on a log axis at 0 (gonum panicked: "Values
+// must be greater than 0 for a log scale").
+func TestWriteNoisePNGOneBatchSize(t *testing.T) {
+	res := &NoiseResult{Label: "initial", N: 100, Sigma2: 2, Batches: 4,
+		Points: []NoisePoint{{B: 1, Variance: 1.9, StdErr: 0.1, Theory: 2, TheoryFinite: 2}}}
+	if err := WriteNoisePNG(filepath.Join(t.TempDir(), "one.png"), "one batch size", []*NoiseResult{res}); err != nil {
+		t.Fatal(err)
+	}
+}
