@@ -1,8 +1,11 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -211,6 +214,15 @@ func quoteList(s []string) string {
 
 // readRaw reads the training or test split of a CSV or NPY directory.
 func readRaw(dir string, cfg Config, train bool) (*rawSplit, error) {
+	files := []string{TrainCSVFile, TestCSVFile}
+	if cfg.format() == "npy" {
+		files = []string{TrainXNPYFile, TrainYNPYFile, TestXNPYFile, TestYNPYFile}
+	}
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(dir, f)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("data: %s: no %s in it (a %s data directory holds %s)", dir, f, cfg.format(), strings.Join(files, ", "))
+		}
+	}
 	var r rawSplit
 	if cfg.format() == "csv" {
 		r.file = filepath.Join(dir, pick(train, TrainCSVFile, TestCSVFile))
