@@ -46,7 +46,7 @@ func commands() []command {
 	return []command{
 		{"cpu", "describe this CPU and measure its roofs (FMA peak, triad bandwidth)", runCPU},
 		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, gemm, optim, train)", runBench},
-		{"train", "train an MLP (the tutorial's by default) on (Fashion-)MNIST or your own data: loss log, plot, checkpoint, summary", runTrain},
+		{"train", "train an MLP on (Fashion-)MNIST or your own CSV/NPY data: loss log, plot, checkpoint, summary", runTrain},
 		{"eval", "evaluate a checkpoint on a data set: loss, accuracy, confusion matrix (text and PNG)", runEval},
 		{"predict", "classify the examples of a .csv or .npy file with a checkpoint: class and probabilities as CSV", runPredict},
 		{"sweep", "the tutorial's five comparisons (batch size, learning rate, momentum; SGD and Adam)", runSweep},

@@ -93,8 +93,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs := newFlagSet("train", "train [flags]",
 		"Train an MLP (by default that of PyTorch's optimization tutorial, 784-512-512-10, ReLU;\n"+
-			"-hidden, -activation and -dropout choose another) with cross-entropy on MNIST or\n"+
-			"Fashion-MNIST, printing the tutorial's loss and test lines, and leave in\n"+
+			"-hidden, -activation and -dropout choose another) with cross-entropy on MNIST,\n"+
+			"Fashion-MNIST or your own data (-data-format csv or npy; -val-split, -early-stopping),\n"+
+			"printing the tutorial's loss and test lines, and leave in\n"+
 			"-out: loss.csv (loss against samples seen), loss.png (the tutorial's plot) and\n"+
 			"checkpoint.safetensors (saved after every epoch; -resume continues from it, bitwise\n"+
 			"as an uninterrupted run). Flags may be given with one dash or two.")
