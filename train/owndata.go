@@ -155,6 +155,11 @@ func LoadDataFor(dir string, cfg Config) (Data, Config, error) {
 		return Data{}, cfg, fmt.Errorf("data: %s: its features %s differ from %s's %s (accepted: the same columns in the same order)",
 			te.file, te.describe(), tr.file, tr.describe())
 	}
+	if cfg.Input != nil { // a resumed run's: the data must have its features
+		if err := tr.matches(cfg); err != nil {
+			return Data{}, cfg, err
+		}
+	}
 	cfg.Dataset, cfg.Inputs, cfg.Classes = CustomDataset, tr.x.Size(1), max(tr.classes, te.classes, 2)
 	// The validation rows are drawn before the standardisation, which
 	// sees the training rows alone.
