@@ -77,4 +77,3 @@ func TestLoadModel(t *testing.T) {
 		}
 	}
 }
-
