@@ -107,7 +107,8 @@ FUZZTIME ?= 100000x
 # FUZZTIME (the .npy, .npz and CSV readers: about 10 s each here).
 FUZZ = FuzzReadIDX:./train/data FuzzDecode:./train/safetensors FuzzCheckpointMetadata:./train FuzzParse:./tensor/internal/einsum \
 	FuzzDecodeNPY:./train/data:20000x FuzzDecodeNPZ:./train/data:20000x FuzzDecodeCSV:./train/data:20000x \
-	FuzzLoadMetadata:./train/state
+	FuzzLoadMetadata:./train/state \
+	FuzzCheckpointConfig:./train:20000x
 
 test-fuzz: ## Fuzz each parser of outside input for FUZZTIME inputs (IDX files, checkpoints, einsum equations).
 	@set -e; for f in $(FUZZ); do \

@@ -25,6 +25,12 @@ const (
 // MaxInputs is the most input features a model takes (a 4096x4096 image).
 const MaxInputs = 1 << 24
 
+// MaxParameters is the most parameters a model may have: 2^28, 1 GiB of
+// float32 (the tutorial's has 669,706). A checkpoint's settings are
+// checked against it before any model is built, so a hostile one cannot
+// make a loader allocate without bound.
+const MaxParameters = 1 << 28
+
 // defaultHidden is the tutorial's hidden widths (Config.Hidden nil).
 var defaultHidden = []int{Hidden, Hidden}
 
@@ -106,7 +112,21 @@ func (c Config) validateModel() error {
 	case c.Classes == 1:
 		return fmt.Errorf("classes 1: want at least 2 classes")
 	}
+	if n := c.Parameters(); n > MaxParameters {
+		return fmt.Errorf("the model %s has %d parameters: want at most %d", c.Architecture(), n, MaxParameters)
+	}
 	return nil
+}
+
+// Parameters returns the number of parameters of c's model (weights and
+// biases), computed in int64 (widths are checked to be in range first).
+func (c Config) Parameters() int64 {
+	w := c.Widths()
+	var n int64
+	for i := 0; i+1 < len(w); i++ {
+		n += int64(w[i])*int64(w[i+1]) + int64(w[i+1])
+	}
+	return n
 }
 
 // modelDiff lists the architecture settings (and the validation split,

@@ -53,6 +53,9 @@ func TestNewModelLayers(t *testing.T) {
 			t.Errorf("parameter %s of shape %v, want %v", p.Name, p.Tensor.Shape(), shape)
 		}
 	}
+	if n := c.Parameters(); n != 20*8+8+8*4+4+4*3+3 {
+		t.Errorf("Parameters() = %d", n)
+	}
 	if got := c.Architecture(); got != "20-8-4-3 gelu, dropout 0.25" {
 		t.Errorf("Architecture() = %q", got)
 	}
@@ -78,6 +81,7 @@ func TestModelConfigErrors(t *testing.T) {
 		{func(c *Config) { c.Dropout = 1 }, "dropout 1: want a probability in [0, 1)"},
 		{func(c *Config) { c.Classes = 1 }, "classes 1"},
 		{func(c *Config) { c.Inputs = -1 }, "inputs -1"},
+		{func(c *Config) { c.Hidden = "65536,65536,65536" }, "784-65536-65536-65536-10 relu has 8642166794 parameters: want at most 268435456"},
 	} {
 		c := DefaultConfig()
 		tc.c(&c)

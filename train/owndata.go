@@ -1,8 +1,11 @@
 package train
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -152,6 +155,11 @@ func LoadDataFor(dir string, cfg Config) (Data, Config, error) {
 		return Data{}, cfg, fmt.Errorf("data: %s: its features %s differ from %s's %s (accepted: the same columns in the same order)",
 			te.file, te.describe(), tr.file, tr.describe())
 	}
+	if cfg.Input != nil { // a resumed run's: the data must have its features
+		if err := tr.matches(cfg); err != nil {
+			return Data{}, cfg, err
+		}
+	}
 	cfg.Dataset, cfg.Inputs, cfg.Classes = CustomDataset, tr.x.Size(1), max(tr.classes, te.classes, 2)
 	// The validation rows are drawn before the standardisation, which
 	// sees the training rows alone.
@@ -211,6 +219,15 @@ func quoteList(s []string) string {
 
 // readRaw reads the training or test split of a CSV or NPY directory.
 func readRaw(dir string, cfg Config, train bool) (*rawSplit, error) {
+	files := []string{TrainCSVFile, TestCSVFile}
+	if cfg.format() == "npy" {
+		files = []string{TrainXNPYFile, TrainYNPYFile, TestXNPYFile, TestYNPYFile}
+	}
+	for _, f := range files {
+		if _, err := os.Stat(filepath.Join(dir, f)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("data: %s: no %s in it (a %s data directory holds %s)", dir, f, cfg.format(), strings.Join(files, ", "))
+		}
+	}
 	var r rawSplit
 	if cfg.format() == "csv" {
 		r.file = filepath.Join(dir, pick(train, TrainCSVFile, TestCSVFile))

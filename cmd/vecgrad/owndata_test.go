@@ -246,7 +246,7 @@ func TestOwnDataErrors(t *testing.T) {
 		{[]string{"--data-format", "csv", "--dataset", "mnist", "--data", good}, exitUsage, []string{"-dataset names the IDX sets"}},
 		{[]string{"--data-format", "csv", "--data", good}, exitFail, []string{"train.csv", `no column named "label"`}},
 		{[]string{"--data-format", "csv", "--data", good, "--label-column", "9"}, exitFail, []string{"train.csv", "index 9 is out of range"}},
-		{[]string{"--data-format", "csv", "--data", bad("notest", okTrain, "")}, exitFail, []string{"test.csv"}},
+		{[]string{"--data-format", "csv", "--data", bad("notest", okTrain, "")}, exitFail, []string{"no test.csv in it", "holds train.csv, test.csv"}},
 		{[]string{"--data-format", "csv", "--data", bad("cols", okTrain, "b,label,a\n1,0,2\n")}, exitFail, []string{"test.csv", `["b" "a"] differ`, `["a" "b"]`}},
 		{[]string{"--data-format", "csv", "--data", bad("frac", "a,label\n1,0.5\n2,1\n", "a,label\n1,0\n")}, exitFail, []string{"train.csv", "label 0.5", "whole numbers"}},
 		{[]string{"--data-format", "csv", "--data", bad("neg", "a,label\n1,-1\n2,1\n", "a,label\n1,0\n")}, exitFail, []string{"train.csv", "label -1"}},
@@ -258,16 +258,24 @@ func TestOwnDataErrors(t *testing.T) {
 	} {
 		out := filepath.Join(dir, "out")
 		status, stdout, stderr := runArgs(append([]string{"train", "--out", out, "--epochs", "1"}, tc.args...)...)
-		if status != tc.status || stdout != "" || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("%q: status %d (want %d), stdout %q, stderr %q", tc.args, status, tc.status, stdout, stderr)
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(stderr, w) {
-				t.Errorf("%q: error %q does not mention %q", tc.args, stderr, w)
-			}
-		}
+		checkOneLine(t, tc.args, tc.status, status, stdout, stderr, tc.want)
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%q: the output directory was created", tc.args)
+		}
+	}
+}
+
+// checkOneLine checks that a command failed with the wanted status and a
+// one-line error on stderr mentioning every string of want, writing
+// nothing on stdout.
+func checkOneLine(t *testing.T, args []string, wantStatus, status int, stdout, stderr string, want []string) {
+	t.Helper()
+	if status != wantStatus || stdout != "" || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("%q: status %d (want %d), stdout %q, stderr %q", args, status, wantStatus, stdout, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("%q: error %q does not mention %q", args, stderr, w)
 		}
 	}
 }

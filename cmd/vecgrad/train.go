@@ -99,13 +99,13 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	fs := newFlagSet("train", "train [flags]",
 		"Train an MLP (by default that of PyTorch's optimization tutorial, 784-512-512-10, ReLU;\n"+
 			"-hidden, -activation and -dropout choose another) with cross-entropy on MNIST,\n"+
-			"Fashion-MNIST or your own data (-data-format), printing the tutorial's loss and test\n"+
-			"lines, and leave in -out: loss.csv (loss against samples seen), loss.png (the tutorial's\n"+
-			"plot, with a moving average and each epoch's test loss), checkpoint.safetensors (saved\n"+
-			"after every epoch; -resume continues from it, bitwise as an uninterrupted run) and\n"+
-			"model.safetensors (the model alone, under the tutorial's names). An interrupt (Ctrl-C)\n"+
-			"stops the run between steps, exit status 130. With -distributed, one rank of an MPI\n"+
-			"job. Flags may be given with one dash or two.")
+			"Fashion-MNIST or your own data (-data-format csv or npy; -val-split, -early-stopping),\n"+
+			"printing the tutorial's loss and test lines, and leave in -out: loss.csv (loss against\n"+
+			"samples seen), loss.png (the tutorial's plot, with a moving average and each epoch's\n"+
+			"test loss), checkpoint.safetensors (saved after every epoch; -resume continues from it,\n"+
+			"bitwise as an uninterrupted run) and model.safetensors (the model alone, under the\n"+
+			"tutorial's names). An interrupt (Ctrl-C) stops the run between steps, exit status 130.\n"+
+			"With -distributed, one rank of an MPI job. Flags may be given with one dash or two.")
 	var tf trainFlags
 	tf.register(fs, "out")
 	def := train.DefaultConfig()
