@@ -96,7 +96,72 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) (status int) {
-	fs := newFlagSet("train", "train [flags]",
+	c := newTrainCmd()
+	if ok, status := c.fs.parse(args, stdout, stderr); !ok {
+		return status
+	}
+	if c.resume && c.overwrite {
+		return c.fs.fail(stderr, "-resume and -overwrite exclude each other: continue the run, or replace it")
+	}
+	comm, err := c.dist.join()
+	if err != nil {
+		return c.fs.fail(stderr, "%v", err)
+	}
+	if comm != nil {
+		defer func() { finishDistributed(comm, status, stderr) }()
+		if comm.Rank() != 0 {
+			stdout = io.Discard // rank 0 reports for the job
+		}
+	}
+	cfg, status := c.config(stdout, stderr)
+	if status != exitOK {
+		return status
+	}
+	c.tf.load = func(dir string) (train.Data, error) {
+		sets, loaded, err := train.LoadDataFor(dir, cfg)
+		cfg = loaded
+		return sets, err
+	}
+	sets, status := c.tf.prepare(c.fs, stderr)
+	if status != exitOK {
+		return status
+	}
+	ctx, stop := interruptContext()
+	defer stop()
+	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: c.tf.out, Resume: c.resume, Overwrite: c.overwrite, DataChanged: c.dataChanged, Log: stdout,
+		Progress: train.IsTerminal(stdout), LogEvery: c.tf.logEvery, Comm: comm, CheckEvery: c.dist.checkEvery, OneAllReduce: c.dist.oneAllReduce})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return reportInterrupt(stderr, res, c.tf.out)
+		}
+		fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
+		return exitFail
+	}
+	return c.report(stdout, stderr, res)
+}
+
+// trainCmd is vecgrad train's flag set and the values its flags set; its
+// methods are the command's steps after parsing: the run's configuration,
+// and the report of a run that finished.
+type trainCmd struct {
+	fs                             *flagSet
+	tf                             trainFlags
+	model                          modelFlags
+	data                           dataFlags
+	val                            valFlags
+	dist                           distributedFlags
+	def                            train.Config // the defaults the flags show
+	optimizer, summary             string
+	lr, momentum, weightDecay      float64
+	nesterov                       bool
+	batch                          int
+	resume, overwrite, dataChanged bool
+}
+
+// newTrainCmd registers vecgrad train's flags.
+func newTrainCmd() *trainCmd {
+	c := &trainCmd{def: train.DefaultConfig()}
+	c.fs = newFlagSet("train", "train [flags]",
 		"Train an MLP (by default that of PyTorch's optimization tutorial, 784-512-512-10, ReLU;\n"+
 			"-hidden, -activation and -dropout choose another) with cross-entropy on MNIST,\n"+
 			"Fashion-MNIST or your own data (-data-format csv or npy; -val-split, -early-stopping),\n"+
@@ -106,55 +171,41 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 			"bitwise as an uninterrupted run) and model.safetensors (the model alone, under the\n"+
 			"tutorial's names). An interrupt (Ctrl-C) stops the run between steps, exit status 130.\n"+
 			"With -distributed, one rank of an MPI job. Flags may be given with one dash or two.")
-	var tf trainFlags
-	tf.register(fs, "out")
-	def := train.DefaultConfig()
-	optimizer := fs.String("optimizer", def.Optimizer, "optimizer: "+strings.Join(train.Optimizers, ", "))
-	lr := fs.Float64("lr", def.LR, "learning rate")
-	momentum := fs.Float64("momentum", def.Momentum, "SGD momentum (ignored by adam and adamw)")
-	nesterov := fs.Bool("nesterov", false, "Nesterov momentum (sgd with -momentum > 0)")
-	weightDecay := fs.Float64("weight-decay", 0, "L2 penalty (sgd, adam) or decoupled weight decay (adamw; default 0.01 there, as torch)")
-	batch := fs.Int("batch-size", def.BatchSize, "examples per step")
-	resume := fs.Bool("resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
-	overwrite := fs.Bool("overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
-	dataChanged := fs.Bool("data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
-	var mf modelFlags
-	mf.register(fs)
-	var df2 dataFlags
-	df2.register(fs)
-	var vf valFlags
-	vf.register(fs)
-	summary := fs.String("summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
-	var df distributedFlags
-	df.register(fs)
-	if ok, status := fs.parse(args, stdout, stderr); !ok {
-		return status
-	}
-	if *resume && *overwrite {
-		return fs.fail(stderr, "-resume and -overwrite exclude each other: continue the run, or replace it")
-	}
-	comm, err := df.join()
-	if err != nil {
-		return fs.fail(stderr, "%v", err)
-	}
-	if comm != nil {
-		defer func() { finishDistributed(comm, status, stderr) }()
-		if comm.Rank() != 0 {
-			stdout = io.Discard // rank 0 reports for the job
-		}
-	}
+	fs, def := c.fs, c.def
+	c.tf.register(fs, "out")
+	fs.StringVar(&c.optimizer, "optimizer", def.Optimizer, "optimizer: "+strings.Join(train.Optimizers, ", "))
+	fs.Float64Var(&c.lr, "lr", def.LR, "learning rate")
+	fs.Float64Var(&c.momentum, "momentum", def.Momentum, "SGD momentum (ignored by adam and adamw)")
+	fs.BoolVar(&c.nesterov, "nesterov", false, "Nesterov momentum (sgd with -momentum > 0)")
+	fs.Float64Var(&c.weightDecay, "weight-decay", 0, "L2 penalty (sgd, adam) or decoupled weight decay (adamw; default 0.01 there, as torch)")
+	fs.IntVar(&c.batch, "batch-size", def.BatchSize, "examples per step")
+	fs.BoolVar(&c.resume, "resume", false, "continue the run saved in -out/checkpoint.safetensors (its settings are adopted for the flags not given)")
+	fs.BoolVar(&c.overwrite, "overwrite", false, "start a new run even if -out holds a checkpoint, replacing it (without it, or -resume, train refuses)")
+	fs.BoolVar(&c.dataChanged, "data-changed", false, "with -resume: continue although the data differs from the checkpoint's (without it, train refuses)")
+	c.model.register(fs)
+	c.data.register(fs)
+	c.val.register(fs)
+	fs.StringVar(&c.summary, "summary-json", "", "write a machine-readable summary (throughput, test accuracy and loss, settings, ISA, threads) to this file")
+	c.dist.register(fs)
+	return c
+}
+
+// config is the run's configuration from the parsed flags and, with
+// -resume, the checkpoint's settings for the flags not given (adopt says
+// which on stdout). A status other than exitOK has been reported on stderr.
+func (c *trainCmd) config(stdout, stderr io.Writer) (train.Config, int) {
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	cfg := train.Config{Dataset: tf.dataset, Optimizer: *optimizer, LR: *lr, Momentum: *momentum, Nesterov: *nesterov,
-		WeightDecay: *weightDecay, BatchSize: *batch, Epochs: tf.epochs, Seed: tf.seed}
-	if err := mf.apply(&cfg); err != nil {
-		return fs.fail(stderr, "%v", err)
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	cfg := train.Config{Dataset: c.tf.dataset, Optimizer: c.optimizer, LR: c.lr, Momentum: c.momentum, Nesterov: c.nesterov,
+		WeightDecay: c.weightDecay, BatchSize: c.batch, Epochs: c.tf.epochs, Seed: c.tf.seed}
+	if err := c.model.apply(&cfg); err != nil {
+		return cfg, c.fs.fail(stderr, "%v", err)
 	}
-	if err := df2.apply(&cfg, &tf, set); err != nil {
-		return fs.fail(stderr, "%v", err)
+	if err := c.data.apply(&cfg, &c.tf, set); err != nil {
+		return cfg, c.fs.fail(stderr, "%v", err)
 	}
-	if err := vf.apply(&cfg); err != nil {
-		return fs.fail(stderr, "%v", err)
+	if err := c.val.apply(&cfg); err != nil {
+		return cfg, c.fs.fail(stderr, "%v", err)
 	}
 	if cfg.Optimizer == "adamw" && !set["weight-decay"] {
 		cfg.WeightDecay = 0.01
@@ -162,46 +213,33 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	if cfg.Optimizer != "sgd" && !set["momentum"] {
 		cfg.Momentum = 0 // the SGD default does not apply to Adam
 	}
-	if *resume {
-		path := filepath.Join(tf.out, train.CheckpointFile)
+	if c.resume {
+		path := filepath.Join(c.tf.out, train.CheckpointFile)
 		ck, err := train.ReadCheckpointConfig(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "vecgrad train: -resume: %v\n", err)
-			return exitFail
+			return cfg, exitFail
 		}
 		cfg = adopt(cfg, ck, set, stdout)
 		// The data's shape and standardisation, kept as trained (the data
 		// read below must agree).
 		cfg.Input, cfg.Inputs, cfg.Classes = ck.Input, ck.Inputs, ck.Classes
-		tf.dataset = cfg.Dataset
+		c.tf.dataset = cfg.Dataset
 		if cfg.Dataset == train.CustomDataset {
-			tf.dataset = def.Dataset // names the IDX sets; the flag's default passes prepare
+			c.tf.dataset = c.def.Dataset // names the IDX sets; the flag's default passes prepare
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return fs.fail(stderr, "%v", err)
+		return cfg, c.fs.fail(stderr, "%v", err)
 	}
-	tf.load = func(dir string) (train.Data, error) {
-		sets, c, err := train.LoadDataFor(dir, cfg)
-		cfg = c
-		return sets, err
-	}
-	sets, status := tf.prepare(fs, stderr)
-	if status != exitOK {
-		return status
-	}
-	ctx, stop := interruptContext()
-	defer stop()
-	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: tf.out, Resume: *resume, Overwrite: *overwrite, DataChanged: *dataChanged, Log: stdout,
-		Progress: train.IsTerminal(stdout), LogEvery: tf.logEvery, Comm: comm, CheckEvery: df.checkEvery, OneAllReduce: df.oneAllReduce})
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return reportInterrupt(stderr, res, tf.out)
-		}
-		fmt.Fprintf(stderr, "vecgrad train: %v\n", err)
-		return exitFail
-	}
-	if reportFinished(stdout, res, tf.out, *summary) {
+	return cfg, exitOK
+}
+
+// report prints what a finished run left (throughput, files, the best
+// epoch), writes -summary-json, and returns the exit status: exitFail if
+// the run diverged or the summary could not be written.
+func (c *trainCmd) report(stdout, stderr io.Writer, res *train.Result) int {
+	if reportFinished(stdout, res, c.tf.out, c.summary) {
 		return exitOK
 	}
 	sum := res.Summary()
@@ -210,14 +248,14 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	if len(res.Files) > 0 {
 		fmt.Fprintf(stdout, "Wrote %s\n", strings.Join(res.Files, ", "))
 	}
-	if *summary != "" {
-		if err := sum.WriteSummaryFile(*summary); err != nil {
+	if c.summary != "" {
+		if err := sum.WriteSummaryFile(c.summary); err != nil {
 			fmt.Fprintf(stderr, "vecgrad train: -summary-json: %v\n", err)
 			return exitFail
 		}
 	}
 	if res.BestEpoch > 0 && sum.Config.EarlyStopping > 0 {
-		fmt.Fprintf(stdout, "Best validation loss at epoch %d: %s\n", res.BestEpoch, filepath.Join(tf.out, train.BestCheckpointFile))
+		fmt.Fprintf(stdout, "Best validation loss at epoch %d: %s\n", res.BestEpoch, filepath.Join(c.tf.out, train.BestCheckpointFile))
 	}
 	if res.Diverged != nil {
 		fmt.Fprintf(stderr, "vecgrad train: %v\n", res.Diverged)
