@@ -211,79 +211,17 @@ func loadCheckpoint(path string, cfg Config, trainLen int, model *nn.Sequential,
 		return "", err
 	}
 
-	used := 0
-	get := func(name string, shape []int, required bool) ([]float32, error) {
-		t, ok := f.Get(name)
-		if !ok {
-			if required {
-				return nil, checkpointError(path, "tensor %q is missing", name)
-			}
-			return nil, nil
-		}
-		used++
-		if !slices.Equal(t.Shape, shape) {
-			return nil, checkpointError(path, "tensor %q has shape %v, want %v", name, t.Shape, shape)
-		}
-		return t.Data, nil
+	r := checkpointTensors{path: path, f: f, cfg: cfg, steps: res.Steps, want: stateTensors(cfg, res.Steps)}
+	if err := r.loadParams(params); err != nil {
+		return "", err
 	}
-	for _, p := range params {
-		d, err := get(p.Name, p.Tensor.Shape(), true)
-		if err != nil {
-			return "", err
-		}
-		if err := checkValues(path, p.Name, d, false); err != nil {
-			return "", err
-		}
-		copy(p.Tensor.Storage(), d)
-	}
-	want := stateTensors(cfg, res.Steps)
 	for i, p := range params {
-		prefix := "optimizer.state." + strconv.Itoa(i) + "."
-		shape := p.Tensor.Shape()
-		st := &sd.State[i]
-		for _, m := range []struct {
-			name        string
-			dst         **tensor.Tensor
-			nonNegative bool
-		}{{"momentum_buffer", &st.MomentumBuffer, false}, {"exp_avg", &st.ExpAvg, false}, {"exp_avg_sq", &st.ExpAvgSq, true}, {"max_exp_avg_sq", &st.MaxExpAvgSq, true}} {
-			d, err := get(prefix+m.name, shape, want[m.name])
-			if err != nil {
-				return "", err
-			}
-			if d == nil {
-				continue
-			}
-			if !want[m.name] {
-				return "", checkpointError(path, "tensor %q is there, but %s", prefix+m.name, stateWanted(cfg, res.Steps))
-			}
-			if err := checkValues(path, prefix+m.name, d, m.nonNegative); err != nil {
-				return "", err
-			}
-			*m.dst = tensor.New(slices.Clone(d), shape...)
-		}
-		d, err := get(prefix+"step", []int{}, want["step"])
-		if err != nil {
+		if err := r.loadState(i, p.Tensor.Shape(), &sd.State[i]); err != nil {
 			return "", err
 		}
-		if d != nil {
-			if !want["step"] {
-				return "", checkpointError(path, "tensor %q is there, but %s", prefix+"step", stateWanted(cfg, res.Steps))
-			}
-			// Every parameter takes every step: each count is the run's.
-			if v := float64(d[0]); v != float64(res.Steps) {
-				return "", checkpointError(path, "tensor %q holds %v, but metadata \"step\" is %d (each parameter takes every step)", prefix+"step", d[0], res.Steps)
-			}
-			st.Step = int(res.Steps)
-		}
 	}
-	if used != len(f.Tensors) {
-		var extra []string
-		for _, t := range f.Tensors {
-			if !knownTensor(t.Name, params) {
-				extra = append(extra, strconv.Quote(t.Name))
-			}
-		}
-		return "", checkpointError(path, "it holds tensors this model does not have: %s", strings.Join(extra, ", "))
+	if err := r.checkAllUsed(params); err != nil {
+		return "", err
 	}
 	if err := o.LoadStateDict(sd); err != nil {
 		return "", checkpointError(path, "the optimizer state does not fit: %v", err)
@@ -292,6 +230,110 @@ func loadCheckpoint(path string, cfg Config, trainLen int, model *nn.Sequential,
 		note = fmt.Sprintf("Note: %s records no checksums (written before they were added): its data could not be verified; the next checkpoint will have them", path)
 	}
 	return note, nil
+}
+
+// checkpointTensors hands out the tensors of the checkpoint f (read from
+// path) by name, each checked against the shape the run needs, and counts
+// those it handed out, so that checkAllUsed can refuse a file holding more.
+// cfg and steps are the run's, and want the optimizer state tensors they
+// call for (stateTensors).
+type checkpointTensors struct {
+	path  string
+	f     *safetensors.File
+	used  int
+	cfg   Config
+	steps int64
+	want  map[string]bool
+}
+
+// get returns the data of the tensor name, which must have shape; a
+// missing tensor is an error if required, else nil data.
+func (r *checkpointTensors) get(name string, shape []int, required bool) ([]float32, error) {
+	t, ok := r.f.Get(name)
+	if !ok {
+		if required {
+			return nil, checkpointError(r.path, "tensor %q is missing", name)
+		}
+		return nil, nil
+	}
+	r.used++
+	if !slices.Equal(t.Shape, shape) {
+		return nil, checkpointError(r.path, "tensor %q has shape %v, want %v", name, t.Shape, shape)
+	}
+	return t.Data, nil
+}
+
+// loadParams copies every parameter's tensor, checked to be finite, into
+// the model.
+func (r *checkpointTensors) loadParams(params []nn.Param) error {
+	for _, p := range params {
+		d, err := r.get(p.Name, p.Tensor.Shape(), true)
+		if err != nil {
+			return err
+		}
+		if err := checkValues(r.path, p.Name, d, false); err != nil {
+			return err
+		}
+		copy(p.Tensor.Storage(), d)
+	}
+	return nil
+}
+
+// loadState reads the optimizer state of parameter i, of shape, into st:
+// the moment buffers and step count the run's optimizer keeps (r.want),
+// and none that it does not.
+func (r *checkpointTensors) loadState(i int, shape []int, st *optim.ParamState) error {
+	prefix := "optimizer.state." + strconv.Itoa(i) + "."
+	for _, m := range []struct {
+		name        string
+		dst         **tensor.Tensor
+		nonNegative bool
+	}{{"momentum_buffer", &st.MomentumBuffer, false}, {"exp_avg", &st.ExpAvg, false}, {"exp_avg_sq", &st.ExpAvgSq, true}, {"max_exp_avg_sq", &st.MaxExpAvgSq, true}} {
+		d, err := r.get(prefix+m.name, shape, r.want[m.name])
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			continue
+		}
+		if !r.want[m.name] {
+			return checkpointError(r.path, "tensor %q is there, but %s", prefix+m.name, stateWanted(r.cfg, r.steps))
+		}
+		if err := checkValues(r.path, prefix+m.name, d, m.nonNegative); err != nil {
+			return err
+		}
+		*m.dst = tensor.New(slices.Clone(d), shape...)
+	}
+	d, err := r.get(prefix+"step", []int{}, r.want["step"])
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		if !r.want["step"] {
+			return checkpointError(r.path, "tensor %q is there, but %s", prefix+"step", stateWanted(r.cfg, r.steps))
+		}
+		// Every parameter takes every step: each count is the run's.
+		if v := float64(d[0]); v != float64(r.steps) {
+			return checkpointError(r.path, "tensor %q holds %v, but metadata \"step\" is %d (each parameter takes every step)", prefix+"step", d[0], r.steps)
+		}
+		st.Step = int(r.steps)
+	}
+	return nil
+}
+
+// checkAllUsed refuses a file holding tensors that get did not hand out,
+// naming them.
+func (r *checkpointTensors) checkAllUsed(params []nn.Param) error {
+	if r.used == len(r.f.Tensors) {
+		return nil
+	}
+	var extra []string
+	for _, t := range r.f.Tensors {
+		if !knownTensor(t.Name, params) {
+			extra = append(extra, strconv.Quote(t.Name))
+		}
+	}
+	return checkpointError(r.path, "it holds tensors this model does not have: %s", strings.Join(extra, ", "))
 }
 
 // knownTensor reports whether name is one loadCheckpoint reads.
