@@ -16,13 +16,16 @@ type plotSeries struct {
 	smooth   int           // window of the moving average; 0: none
 	epochs   []EpochResult // test losses to draw; nil: none
 	perEpoch int64         // training samples per epoch, to place epochs' test losses
+	val      bool          // the epochs' validation losses too (a run with a validation split)
 }
 
 // runSeries is the curve of a run's loss.png: the loss log with its moving
-// average and the test loss after each completed epoch.
+// average, and the test loss (and, with a validation split, the validation
+// loss) after each completed epoch.
 func runSeries(res *Result) plotSeries {
 	return plotSeries{label: res.Config.Title(), log: &res.Log, diverged: res.Diverged != nil,
-		smooth: smoothWindow(res.Log.Len()), epochs: res.Epochs, perEpoch: res.epochSamples}
+		smooth: smoothWindow(res.Log.Len()), epochs: res.Epochs, perEpoch: res.epochSamples,
+		val: res.Config.ValSplit > 0}
 }
 
 // smoothWindow is the moving average's window for n logged points: a tenth
@@ -61,8 +64,13 @@ func (s plotSeries) lossplot() lossplot.Series {
 	samples, loss := s.log.finite()
 	ls := lossplot.Series{Label: s.label, Samples: samples, Loss: loss, Diverged: s.diverged, Smooth: s.smooth}
 	for _, e := range s.epochs {
-		ls.TestSamples = append(ls.TestSamples, float64(int64(e.Epoch)*s.perEpoch))
+		at := float64(int64(e.Epoch) * s.perEpoch)
+		ls.TestSamples = append(ls.TestSamples, at)
 		ls.TestLoss = append(ls.TestLoss, e.AvgLoss)
+		if s.val {
+			ls.ValSamples = append(ls.ValSamples, at)
+			ls.ValLoss = append(ls.ValLoss, e.ValLoss)
+		}
 	}
 	return ls
 }

@@ -33,6 +33,20 @@ func TestRunPlotSeries(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, PlotFile)); err != nil {
 		t.Error(err)
 	}
+	if len(ls.ValSamples) != 0 {
+		t.Errorf("validation points %v without a validation split", ls.ValSamples)
+	}
+	// With a validation split, the epochs' validation losses at the same
+	// sample counts.
+	cfg.ValSplit = 0.25
+	val, err := Run(context.Background(), cfg, sets, Options{OutDir: filepath.Join(dir, "val"), LogEvery: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := runSeries(val).lossplot()
+	if len(vs.ValSamples) != 2 || vs.ValSamples[1] != vs.TestSamples[1] || vs.ValLoss[0] != val.Epochs[0].ValLoss || vs.ValLoss[1] != val.Epochs[1].ValLoss || val.Epochs[1].ValLoss == 0 {
+		t.Errorf("validation points %v %v, want the epochs' validation losses %+v", vs.ValSamples, vs.ValLoss, val.Epochs)
+	}
 	for n, want := range map[int]int{0: 0, 9: 0, 10: 5, 49: 5, 50: 5, 51: 5, 60: 6, 1000: 100} {
 		if got := smoothWindow(n); got != want {
 			t.Errorf("smoothWindow(%d) = %d, want %d", n, got, want)

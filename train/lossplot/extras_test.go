@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -63,8 +64,8 @@ func TestWritePNGExtras(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := curves[0]
-	if len(c.test) != 2 || c.test[0].Y != 3.5 || c.test[1].X != 6000 {
-		t.Errorf("test points %v, want (2000, 3.5) and (6000, 0.5)", c.test)
+	if test := c.heldOutPoints(); len(c.heldOut) != 1 || len(test) != 2 || test[0].Y != 3.5 || test[1].X != 6000 {
+		t.Errorf("test points %v, want (2000, 3.5) and (6000, 0.5)", test)
 	}
 	if c.smoothWindow != 11 || len(c.smooth) != len(s.Loss) {
 		t.Fatalf("smoothed %d points with window %d, want %d with 11", len(c.smooth), c.smoothWindow, len(s.Loss))
@@ -109,5 +110,39 @@ func TestWritePNGExtras(t *testing.T) {
 	s.Smooth = 0
 	if curves, err := prepare([]Series{s}, false); err != nil || curves[0].rawColor() != palette[0] || curves[0].smooth != nil {
 		t.Errorf("Smooth 0: %v, raw colour %v, smoothed %v", err, curves[0].rawColor(), curves[0].smooth)
+	}
+}
+
+// TestValidationLosses: validation losses become a second held-out curve
+// with its legend entry and widen the axis range; mismatched lengths and
+// decreasing sample counts are errors naming ValSamples and ValLoss.
+func TestValidationLosses(t *testing.T) {
+	s := Series{Label: "run", Samples: []float64{0, 1000, 2000}, Loss: []float64{2, 1, 0.8},
+		TestSamples: []float64{1000, 2000}, TestLoss: []float64{1.1, 0.9},
+		ValSamples: []float64{1000, 2000}, ValLoss: []float64{1.2, 4.5}}
+	curves, err := prepare([]Series{s}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := curves[0]
+	if len(c.heldOut) != 2 || c.heldOut[1].legend != valLegend || len(c.heldOut[1].xys) != 2 {
+		t.Fatalf("held-out curves %+v, want the test and the validation losses", c.heldOut)
+	}
+	if got := c.extraLegends(); len(got) != 2 || got[1] != valLegend {
+		t.Errorf("legends %q, want the test and validation entries", got)
+	}
+	if _, _, _, ymax := dataRange(curves); ymax != 4.5 {
+		t.Errorf("y range ends at %v, want 4.5 (a validation loss)", ymax)
+	}
+	if err := WritePNG(filepath.Join(t.TempDir(), "val.png"), "val", []Series{s}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []Series{
+		{Label: "a", Samples: []float64{0}, Loss: []float64{1}, ValSamples: []float64{1, 2}, ValLoss: []float64{1}},
+		{Label: "b", Samples: []float64{0}, Loss: []float64{1}, ValSamples: []float64{2, 1}, ValLoss: []float64{1, 1}},
+	} {
+		if _, err := prepare([]Series{bad}, false); err == nil || !strings.Contains(err.Error(), "ValSamples") {
+			t.Errorf("%s: %v, want an error naming ValSamples", bad.Label, err)
+		}
 	}
 }

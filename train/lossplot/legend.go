@@ -118,7 +118,7 @@ func (h *cornerHits) countCurves(curves []curve) {
 				}
 			}
 		}
-		for _, pt := range c.test {
+		for _, pt := range c.heldOutPoints() {
 			x, y := h.norm(pt.X, pt.Y)
 			h.count(x, y, 1)
 		}

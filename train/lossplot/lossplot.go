@@ -29,6 +29,9 @@ type Series struct {
 	// epoch and the samples seen then: dots joined by a dashed line in the
 	// series' colour (non-finite losses are dropped).
 	TestSamples, TestLoss []float64
+	// ValSamples and ValLoss are the same for the validation loss: squares
+	// joined by a dotted line.
+	ValSamples, ValLoss []float64
 }
 
 // Options are the drawing options of [WritePNG]. The zero value gives the
@@ -163,8 +166,7 @@ type curve struct {
 	color    color.Color // line colour
 	dashes   []vg.Length // line dashes; nil: solid
 
-	test         plotter.XYs // the finite test losses
-	hasTest      bool        // Series.TestSamples given (a legend entry even without a finite one)
+	heldOut      []heldOut   // the test and validation losses after each epoch, as given
 	smooth       plotter.XYs // the moving average of xys; nil: none
 	smoothWindow int         // its window, odd
 }
@@ -400,7 +402,7 @@ func dataRange(curves []curve) (xmin, xmax, ymin, ymax float64) {
 	xmin, ymin = math.Inf(1), math.Inf(1)
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	for _, c := range curves {
-		for _, pt := range append(c.xys[:len(c.xys):len(c.xys)], c.test...) {
+		for _, pt := range c.allPoints() {
 			xmin, xmax = math.Min(xmin, pt.X), math.Max(xmax, pt.X)
 			ymin, ymax = math.Min(ymin, pt.Y), math.Max(ymax, pt.Y)
 		}
