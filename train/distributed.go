@@ -21,9 +21,11 @@ import (
 //     rows [r*n/N, (r+1)*n/N) of a batch of n;
 //   - its loss is the mean over its rows, its gradient scaled by its share
 //     of the batch (n_r/n), so that the sum over the ranks is the gradient
-//     of the global batch's mean loss; the weight and bias gradients of
-//     every layer and the loss are summed across the ranks in one
-//     all-reduce (dist.Comm.AllReduceSum), after the whole backward pass;
+//     of the global batch's mean loss; each layer's weight and bias
+//     gradients (the last layer's with the loss) are summed across the
+//     ranks (dist.Comm.AllReduceSum) as soon as the backward pass has
+//     produced them, overlapped with the layers below, or all in one
+//     all-reduce after the backward pass (Options.OneAllReduce);
 //   - every rank then applies the same update to the same parameters, so
 //     they never drift apart (Options.CheckEvery verifies it);
 //   - rank 0 alone prints and writes files.
