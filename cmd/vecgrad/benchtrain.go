@@ -324,7 +324,18 @@ func printTrainTables(w io.Writer, rep trainReport, autograd, profile bool) {
 	}
 	fmt.Fprintln(w, "\nTime per step by phase (profiled run; the phases inside the step averaged over the threads), % of the step:")
 	fmt.Fprintf(w, "%-10s %5s %7s %9s", "model", "batch", "threads", "step ms")
+	// The phases some row spent time in (a one-process run has no
+	// all-reduce).
+	var phases []string
 	for _, p := range train.PhaseNames() {
+		for _, r := range rep.Rows {
+			if r.Phases[p] > 0 {
+				phases = append(phases, p)
+				break
+			}
+		}
+	}
+	for _, p := range phases {
 		fmt.Fprintf(w, " %11s", p)
 	}
 	fmt.Fprintln(w)
@@ -337,7 +348,7 @@ func printTrainTables(w io.Writer, rep trainReport, autograd, profile bool) {
 			total += v
 		}
 		fmt.Fprintf(w, "%-10s %5d %7d %9.3f", r.Model, r.Batch, r.Threads, 1e3*total)
-		for _, p := range train.PhaseNames() {
+		for _, p := range phases {
 			fmt.Fprintf(w, " %10.1f%%", 100*r.Phases[p]/total)
 		}
 		fmt.Fprintln(w)
