@@ -61,16 +61,23 @@ func (whereFn) Backward(op CustomOp) {
 		if !in.requiresGrad {
 			continue
 		}
-		tmp := newTensor(ar, t.shape)
-		for i := range g {
-			if (c[i] != 0) == (side == 0) {
-				tmp.data[i] = g[i]
-			} else {
-				tmp.data[i] = 0
-			}
-		}
-		addGradReduce(ar, in, tmp)
+		addMaskedGrad(ar, in, g, c, side == 0, t.shape)
 	}
+}
+
+// addMaskedGrad adds to in's gradient the upstream gradient g where mask is
+// nonzero (where != 0 is keep) and 0 elsewhere, reduced over the
+// dimensions in was broadcast along: the backward of Where's two sides and
+// of MaskedFill.
+func addMaskedGrad(ar *Arena, in *Tensor, g, mask []float32, keep bool, shape []int) {
+	tmp := newTensor(ar, shape)
+	for i, v := range g {
+		if (mask[i] != 0) != keep {
+			v = 0
+		}
+		tmp.data[i] = v
+	}
+	addGradReduce(ar, in, tmp)
 }
 
 // MaskedFill returns t with v wherever mask is true, as torch.masked_fill:
@@ -102,16 +109,8 @@ type maskedFillFn struct{}
 func (maskedFillFn) Backward(op CustomOp) {
 	t := op.t
 	ar := t.arena
-	in := t.rec.in[0]
 	m := broadcastDense(ar, t.rec.in[1], t.shape)
-	tmp := newTensor(ar, t.shape)
-	for i, g := range t.grad.data {
-		if m[i] != 0 {
-			g = 0
-		}
-		tmp.data[i] = g
-	}
-	addGradReduce(ar, in, tmp)
+	addMaskedGrad(ar, t.rec.in[0], t.grad.data, m, false, t.shape)
 }
 
 // Clamp returns t with every element limited to [lo, hi], as torch.clamp:

@@ -20,7 +20,7 @@ import (
 // it is in cache. See docs/parallel-step.md for the design and the figures
 // that decided it.
 //
-// It computes what the autograd step (stepper.step) computes, bit for bit,
+// It computes what the autograd step (stepper.autogradStep) computes, bit for bit,
 // whatever the thread count: every element of every product, bias, ReLU,
 // gradient and update is computed by the same kernel arithmetic as there,
 // only on rows or columns that the threads share out (products are never
