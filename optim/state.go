@@ -48,6 +48,27 @@ type ParamState struct {
 	ExpAvg, ExpAvgSq, MaxExpAvgSq *tensor.Tensor
 }
 
+// StateTensor is one of a parameter's optimizer state tensors under
+// torch's name ("momentum_buffer", "exp_avg", ...), and where it is held.
+type StateTensor struct {
+	Name string
+	T    **tensor.Tensor
+	// NonNegative marks a second moment (exp_avg_sq, max_exp_avg_sq),
+	// which no step makes negative: a negative value in a file is damage.
+	NonNegative bool
+}
+
+// Tensors lists st's state tensors, present (non-nil) or not, in torch's
+// order: what a checkpoint writes and reads beside the step count.
+func (st *ParamState) Tensors() []StateTensor {
+	return []StateTensor{
+		{"momentum_buffer", &st.MomentumBuffer, false},
+		{"exp_avg", &st.ExpAvg, false},
+		{"exp_avg_sq", &st.ExpAvgSq, true},
+		{"max_exp_avg_sq", &st.MaxExpAvgSq, true},
+	}
+}
+
 // GroupState is one parameter group's hyper-parameters (torch's
 // param_groups[g], whose keys are in the field comments). The fields of the
 // other optimizer are zero. MarshalParamGroups and UnmarshalParamGroups

@@ -44,18 +44,14 @@ func saveCheckpoint(path string, res *Result) error {
 	sd := res.opt.StateDict()
 	for i, st := range sd.State {
 		prefix := "optimizer.state." + strconv.Itoa(i) + "."
-		if st.MomentumBuffer != nil {
-			f.Tensors = append(f.Tensors, stTensor(prefix+"momentum_buffer", st.MomentumBuffer))
-		}
+		// The step first: SGD keeps no step and Adam no momentum buffer,
+		// so the file's order is as before.
 		if st.Step > 0 {
 			f.Tensors = append(f.Tensors, safetensors.Tensor{Name: prefix + "step", Shape: []int{}, Data: []float32{float32(st.Step)}})
 		}
-		for _, m := range []struct {
-			name string
-			t    *tensor.Tensor
-		}{{"exp_avg", st.ExpAvg}, {"exp_avg_sq", st.ExpAvgSq}, {"max_exp_avg_sq", st.MaxExpAvgSq}} {
-			if m.t != nil {
-				f.Tensors = append(f.Tensors, stTensor(prefix+m.name, m.t))
+		for _, m := range st.Tensors() {
+			if *m.T != nil {
+				f.Tensors = append(f.Tensors, stTensor(prefix+m.Name, *m.T))
 			}
 		}
 	}
@@ -284,25 +280,21 @@ func (r *checkpointTensors) loadParams(params []nn.Param) error {
 // and none that it does not.
 func (r *checkpointTensors) loadState(i int, shape []int, st *optim.ParamState) error {
 	prefix := "optimizer.state." + strconv.Itoa(i) + "."
-	for _, m := range []struct {
-		name        string
-		dst         **tensor.Tensor
-		nonNegative bool
-	}{{"momentum_buffer", &st.MomentumBuffer, false}, {"exp_avg", &st.ExpAvg, false}, {"exp_avg_sq", &st.ExpAvgSq, true}, {"max_exp_avg_sq", &st.MaxExpAvgSq, true}} {
-		d, err := r.get(prefix+m.name, shape, r.want[m.name])
+	for _, m := range st.Tensors() {
+		d, err := r.get(prefix+m.Name, shape, r.want[m.Name])
 		if err != nil {
 			return err
 		}
 		if d == nil {
 			continue
 		}
-		if !r.want[m.name] {
-			return checkpointError(r.path, "tensor %q is there, but %s", prefix+m.name, stateWanted(r.cfg, r.steps))
+		if !r.want[m.Name] {
+			return checkpointError(r.path, "tensor %q is there, but %s", prefix+m.Name, stateWanted(r.cfg, r.steps))
 		}
-		if err := checkValues(r.path, prefix+m.name, d, m.nonNegative); err != nil {
+		if err := checkValues(r.path, prefix+m.Name, d, m.NonNegative); err != nil {
 			return err
 		}
-		*m.dst = tensor.New(slices.Clone(d), shape...)
+		*m.T = tensor.New(slices.Clone(d), shape...)
 	}
 	d, err := r.get(prefix+"step", []int{}, r.want["step"])
 	if err != nil {

@@ -149,13 +149,13 @@ func decodeOptimizer(f *safetensors.File, opt optim.Optimizer, get func(string, 
 	for i, p := range ps {
 		st := &sd.State[i]
 		prefix := statePrefix(i)
-		for _, m := range stateTensors(st) {
-			t, err := get(prefix+m.name, p.Shape())
+		for _, m := range st.Tensors() {
+			t, err := get(prefix+m.Name, p.Shape())
 			if err != nil {
 				return nil, err
 			}
 			if t != nil {
-				*m.t = tensor.New(slices.Clone(t.Data), p.Shape()...)
+				*m.T = tensor.New(slices.Clone(t.Data), p.Shape()...)
 			}
 		}
 		t, err := get(prefix+"step", []int{})

@@ -103,18 +103,6 @@ func tensorOf(name string, t *tensor.Tensor) safetensors.Tensor {
 	return safetensors.Tensor{Name: name, Shape: t.Shape(), Data: t.Data()}
 }
 
-// stateTensor is one of a parameter's optimizer state tensors, by torch's
-// name.
-type stateTensor struct {
-	name string
-	t    **tensor.Tensor
-}
-
-// stateTensors lists st's tensors, present or not, in torch's order.
-func stateTensors(st *optim.ParamState) []stateTensor {
-	return []stateTensor{{"momentum_buffer", &st.MomentumBuffer}, {"exp_avg", &st.ExpAvg}, {"exp_avg_sq", &st.ExpAvgSq}, {"max_exp_avg_sq", &st.MaxExpAvgSq}}
-}
-
 func statePrefix(i int) string { return optimizerPrefix + "state." + strconv.Itoa(i) + "." }
 
 // encodeOptimizer adds opt's state tensors and metadata to f.
@@ -129,9 +117,9 @@ func encodeOptimizer(f *safetensors.File, opt optim.Optimizer) error {
 	for i := range sd.State {
 		st := &sd.State[i]
 		prefix := statePrefix(i)
-		for _, m := range stateTensors(st) {
-			if *m.t != nil {
-				f.Tensors = append(f.Tensors, tensorOf(prefix+m.name, *m.t))
+		for _, m := range st.Tensors() {
+			if *m.T != nil {
+				f.Tensors = append(f.Tensors, tensorOf(prefix+m.Name, *m.T))
 			}
 		}
 		if st.Step > maxStep {
