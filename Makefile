@@ -41,10 +41,13 @@ test-mpi: ## Build train/dist with -tags mpi (cgo, Open MPI) and run its tests a
 	$(GO) test -c -tags mpi -o $$tmp/dist.test ./train/dist; \
 	echo "== one process"; $$tmp/dist.test; $(GO) test -count=1 -tags mpi -run '^TestMPIOneRank$$' ./cmd/vecgrad; \
 	for np in 2 4; do echo "== mpirun -np $$np"; timeout 120 $(MPIRUN) -np $$np $$tmp/dist.test -test.run MPI; done; \
+	echo "== mpirun -np 4 as 2 machines of 2 ranks"; VECGRAD_RANKS_PER_MACHINE=2 timeout 120 $(MPIRUN) -np 4 -x VECGRAD_RANKS_PER_MACHINE $$tmp/dist.test -test.run MPI; \
 	$(GO) test -c -tags mpi -o $$tmp/vecgrad.test ./cmd/vecgrad; \
 	for np in 2 4; do echo "== mpirun -np $$np vecgrad train -distributed"; \
 		for t in TestMPITrain TestMPIResume; do \
 			VECGRAD_MPI_DIR=$$tmp/train timeout 300 $(MPIRUN) -np $$np -x VECGRAD_MPI_DIR $$tmp/vecgrad.test -test.run "^$$t\$$"; done; done; \
+	echo "== mpirun -np 4 vecgrad train -distributed as 2 machines of 2 ranks"; \
+	VECGRAD_MPI_DIR=$$tmp/train2 VECGRAD_RANKS_PER_MACHINE=2 timeout 300 $(MPIRUN) -np 4 -x VECGRAD_MPI_DIR -x VECGRAD_RANKS_PER_MACHINE $$tmp/vecgrad.test -test.run '^TestMPITrain$$'; \
 	echo "== a rank killed mid-run: the job must stop within 10 s, the checkpoint resume"; \
 	mkdir -p $$tmp/kill; start=$$(date +%s); \
 	if VECGRAD_MPI_KILL=$$tmp/kill timeout 120 $(MPIRUN) -np 2 -x VECGRAD_MPI_KILL $$tmp/vecgrad.test -test.run '^TestMPIKilledRank$$' >$$tmp/kill.log 2>&1; then \

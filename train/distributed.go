@@ -45,16 +45,14 @@ import (
 // backward on this rank's rows as the single-process step computes them,
 // every weight gradient before any update. Each layer's gradients are
 // summed across the ranks as soon as the backward pass has produced them
-// (as DistributedDataParallel's buckets), on a goroutine of their own
-// while the backward pass goes on; or, with oneAllReduce, all of them in
-// one all-reduce after it. Then every member updates its rows.
+// (as DistributedDataParallel's buckets; see sumBucket), or, with
+// oneAllReduce, all of them after it. Then every member updates its rows.
 func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phaseClock) {
 	last := len(s.layers) - 1
-	posted := 0
-	post := func(i int) { // member 0: layer i's gradients are complete
+	s.posted = 0
+	sum := func(i int) { // member 0: layer i's gradients are complete
 		if member == 0 && !s.oneAllReduce {
-			s.reducer.post(s.bucket(i))
-			posted++
+			s.sumBucket(i)
 		}
 	}
 	if s.n > 0 {
@@ -64,23 +62,24 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 			s.inputGrad(i, member, size, clk)
 			t.Barrier()
 			clk.mark(phaseWait)
-			post(i)
+			sum(i)
+			clk.mark(phaseComm)
 		}
 		s.gradRows(0, member, size, clk, false)
 	} else if member == 0 {
 		clear(s.grads) // a rank with no rows of a short last batch adds nothing
 		for i := last; i >= 1; i-- {
-			post(i)
+			sum(i)
 		}
 	}
 	t.Barrier()
 	clk.mark(phaseWait)
 	if member == 0 {
 		if s.oneAllReduce {
-			s.err = s.comm.AllReduceSum(s.grads)
+			s.sumAll()
 		} else {
-			post(0)
-			s.err = s.reducer.wait(posted)
+			sum(0)
+			s.finishSums()
 		}
 		s.loss = s.grads[len(s.grads)-1]
 		clk.mark(phaseComm)
@@ -95,46 +94,167 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 	}
 }
 
-// bucket returns layer i's gradients in s.grads (its weights', then its
-// bias's), with the loss after the last layer's.
-func (s *teamStep) bucket(i int) []float32 {
-	off := 0
-	for j := range i {
-		off += s.layers[j].out*s.layers[j].in + s.layers[j].out
-	}
-	end := off + s.layers[i].out*s.layers[i].in + s.layers[i].out
-	if i == len(s.layers)-1 {
-		end++ // the loss
-	}
-	return s.grads[off:end]
+// gradSums is how a data-parallel step sums its gradients across the
+// ranks.
+//
+// With the ranks of a machine sharing memory (dist.HierarchicalSum, the
+// default: MPI's shared windows, or NewLocal's goroutines), the gradients
+// are written straight into the shared buffer, and each layer's bucket is
+// reduce-scattered among the machine's ranks as soon as it is complete,
+// on the calling goroutine: on one machine that is compute the ranks
+// share, which no other goroutine could overlap with the backward pass
+// on a rank's one core. Across machines the reduce-scatter and the
+// all-reduce of each rank's part run on the reducer's goroutine instead,
+// so that the network's time hides behind the backward pass; every MPI
+// call of the step is then on that goroutine, which keeps two goroutines
+// of a rank from holding MPI (serialized) in an order that another rank
+// waits on. The all-gather follows the backward pass.
+//
+// Without shared memory, each bucket is all-reduced (AllReduceSum) on the
+// reducer's goroutine: a cgo call gives up its P, so the computation goes
+// on beside it even at GOMAXPROCS 1.
+type gradSums struct {
+	hsum    *dist.HierarchicalSum
+	reducer *reducer
+	buckets []dist.Range   // each layer's gradients in grads, the loss with the last
+	sums    []func() error // the reducer's work for each bucket, made once
+	posted  int            // buckets posted to the reducer in this step
 }
 
-// reducer sums buckets across the ranks on a goroutine of its own, in the
-// order they are posted, so that the all-reduce of one layer's gradients
-// runs while the backward pass computes the next layer's. A cgo call (MPI)
-// gives up its P, so the computation goes on beside it even at
-// GOMAXPROCS 1.
+// useGrads makes buf (one float per gradient, then the loss) the step's
+// gradient buffer, with each layer's views and buckets in it.
+func (s *teamStep) useGrads(buf []float32) {
+	s.grads = buf
+	s.buckets = s.buckets[:0]
+	off := 0
+	for i := range s.layers {
+		l := &s.layers[i]
+		lo := off
+		l.dw = s.grads[off : off+l.out*l.in]
+		off += l.out * l.in
+		l.db = s.grads[off : off+l.out]
+		off += l.out
+		if i == len(s.layers)-1 {
+			off++ // the loss
+		}
+		s.buckets = append(s.buckets, dist.Range{Lo: lo, Hi: off})
+	}
+}
+
+// gradsLen returns the floats of the gradient buffer: every parameter's,
+// then the loss.
+func (s *teamStep) gradsLen() int {
+	total := 1
+	for _, l := range s.layers {
+		total += l.out*l.in + l.out
+	}
+	return total
+}
+
+// startSums readies the step's sums across the ranks of comm: through
+// shared memory unless noShared or comm cannot (dist.Machines).
+func (s *teamStep) startSums(comm dist.Comm, noShared bool) error {
+	s.comm = comm
+	if !noShared {
+		h, err := dist.NewHierarchicalSum(comm, s.gradsLen())
+		if err != nil {
+			return fmt.Errorf("train: the gradients' shared memory: %w", err)
+		}
+		if h != nil {
+			s.hsum = h
+			s.useGrads(h.Buffer())
+		}
+	}
+	if s.grads == nil {
+		s.useGrads(make([]float32, s.gradsLen()))
+	}
+	if machines, _ := s.machines(); machines == 1 {
+		return nil // the sums run on the calling goroutine
+	}
+	s.reducer = newReducer(len(s.buckets))
+	for _, r := range s.buckets {
+		r := r
+		if s.hsum == nil {
+			s.sums = append(s.sums, func() error { return s.comm.AllReduceSum(s.grads[r.Lo:r.Hi]) })
+		} else {
+			s.sums = append(s.sums, func() error {
+				if err := s.hsum.ReduceScatter(r.Lo, r.Hi); err != nil {
+					return err
+				}
+				return s.hsum.Across(r.Lo, r.Hi)
+			})
+		}
+	}
+	return nil
+}
+
+// machines returns the number of machines of the hierarchical sum (0
+// without it).
+func (s *teamStep) machines() (int, int) {
+	if s.hsum == nil {
+		return 0, 0
+	}
+	return s.hsum.Machines()
+}
+
+// sumBucket starts summing layer i's gradients across the ranks.
+func (s *teamStep) sumBucket(i int) {
+	if s.reducer != nil {
+		s.reducer.post(s.sums[i])
+		s.posted++
+		return
+	}
+	r := s.buckets[i]
+	s.keepFirst(s.hsum.ReduceScatter(r.Lo, r.Hi))
+}
+
+// finishSums waits for the buckets' sums and gathers them.
+func (s *teamStep) finishSums() {
+	if s.reducer != nil {
+		s.keepFirst(s.reducer.wait(s.posted))
+	}
+	if s.hsum != nil && s.err == nil {
+		s.keepFirst(s.hsum.AllGather(s.buckets...))
+	}
+}
+
+// sumAll sums all the gradients at once, after the backward pass.
+func (s *teamStep) sumAll() {
+	if s.hsum != nil {
+		s.keepFirst(s.hsum.AllReduce(0, len(s.grads)))
+		return
+	}
+	s.keepFirst(s.comm.AllReduceSum(s.grads))
+}
+
+// keepFirst records err unless the step has one already.
+func (s *teamStep) keepFirst(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// reducer runs the buckets' sums on a goroutine of its own, in the order
+// they are posted, while the backward pass goes on.
 type reducer struct {
-	comm    dist.Comm
-	buckets chan []float32
+	work    chan func() error
 	results chan error
 }
 
 // newReducer starts the goroutine; close stops it.
-func newReducer(comm dist.Comm, maxBuckets int) *reducer {
-	r := &reducer{comm: comm, buckets: make(chan []float32, maxBuckets), results: make(chan error, maxBuckets)}
+func newReducer(maxBuckets int) *reducer {
+	r := &reducer{work: make(chan func() error, maxBuckets), results: make(chan error, maxBuckets)}
 	go func() {
-		for b := range r.buckets {
-			r.results <- r.comm.AllReduceSum(b)
+		for f := range r.work {
+			r.results <- f()
 		}
 	}()
 	return r
 }
 
-func (r *reducer) post(b []float32) { r.buckets <- b }
+func (r *reducer) post(f func() error) { r.work <- f }
 
-// wait returns once the n buckets posted have been summed, with the first
-// error.
+// wait returns once the n sums posted have run, with the first error.
 func (r *reducer) wait(n int) error {
 	var first error
 	for range n {
@@ -145,14 +265,19 @@ func (r *reducer) wait(n int) error {
 	return first
 }
 
-func (r *reducer) close() { close(r.buckets) }
-
-// stopReducer ends s's reducer goroutine, if it started one.
-func (s *teamStep) stopReducer() {
+// stopSums ends s's reducer goroutine and frees the shared memory (every
+// rank calls it: freeing is collective), if the step has them.
+func (s *teamStep) stopSums() error {
 	if s.reducer != nil {
-		s.reducer.close()
+		close(s.reducer.work)
 		s.reducer = nil
 	}
+	if s.hsum == nil {
+		return nil
+	}
+	err := s.hsum.Close()
+	s.hsum, s.grads = nil, nil
+	return err
 }
 
 // shareOfBatch scales this rank's loss gradient and puts its loss in the
@@ -168,15 +293,17 @@ func (s *teamStep) shareOfBatch() {
 // startDistributed readies rank comm.Rank() of a data-parallel run: the
 // batch must split evenly, the model must have the team step, and the
 // replicas start from the same settings and parameters.
-func startDistributed(comm dist.Comm, cfg Config, model *nn.Sequential, s *stepper) error {
+func startDistributed(comm dist.Comm, cfg Config, model *nn.Sequential, s *stepper, noShared bool) error {
 	if n := comm.Size(); cfg.BatchSize%n != 0 {
 		return fmt.Errorf("train: batch size %d does not split into %d ranks: accepted multiples of %d (each rank takes an equal share of each batch)", cfg.BatchSize, n, n)
 	}
 	if s.team == nil {
 		return errors.New("train: distributed training needs an MLP of Linear layers and ReLUs with SGD, Adam or AdamW")
 	}
-	s.team.comm = comm
-	return syncReplicas(comm, cfg, model)
+	if err := syncReplicas(comm, cfg, model); err != nil {
+		return err
+	}
+	return s.team.startSums(comm, noShared)
 }
 
 // syncReplicas starts a data-parallel run: it checks that every rank runs

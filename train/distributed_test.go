@@ -18,7 +18,13 @@ import (
 // runRanks runs f for every rank of an in-process communicator of size
 // ranks at once and returns what each returned.
 func runRanks[T any](size int, f func(c dist.Comm) (T, error)) ([]T, []error) {
-	comms := dist.NewLocal(size)
+	return runComms(dist.NewLocal(size), f)
+}
+
+// runComms runs f for every rank of comms at once and returns what each
+// returned.
+func runComms[T any](comms []dist.Comm, f func(c dist.Comm) (T, error)) ([]T, []error) {
+	size := len(comms)
 	out, errs := make([]T, size), make([]error, size)
 	var wg sync.WaitGroup
 	for r, c := range comms {
@@ -59,8 +65,10 @@ func TestDistributedGradientBound(t *testing.T) {
 	for _, ranks := range []int{2, 4} {
 		steps, errs := runRanks(ranks, func(c dist.Comm) (*teamStep, error) {
 			s := newStep()
-			s.comm = c
-			defer s.stopReducer()
+			if err := s.startSums(c, false); err != nil {
+				return nil, err
+			}
+			defer s.stopSums()
 			s.step(batch, 1)
 			return s, s.err
 		})
@@ -107,16 +115,19 @@ func TestDistributedGradientBound(t *testing.T) {
 	}
 }
 
-// distRun trains cfg on sets with ranks in-process ranks and returns each
-// rank's result.
-func distRun(t *testing.T, cfg Config, sets Data, ranks int, out string, oneAllReduce bool) []*Result {
+// distRun trains cfg on sets with the in-process ranks of comms, with
+// opt's Comm, LogEvery and CheckEvery set for each, and returns each rank's
+// result.
+func distRun(t *testing.T, cfg Config, sets Data, comms []dist.Comm, opt Options) []*Result {
 	t.Helper()
-	res, errs := runRanks(ranks, func(c dist.Comm) (*Result, error) {
-		return Run(context.Background(), cfg, sets, Options{Comm: c, OutDir: out, LogEvery: 1, CheckEvery: 1, OneAllReduce: oneAllReduce})
+	res, errs := runComms(comms, func(c dist.Comm) (*Result, error) {
+		o := opt
+		o.Comm, o.LogEvery, o.CheckEvery = c, 1, 1
+		return Run(context.Background(), cfg, sets, o)
 	})
 	for r, err := range errs {
 		if err != nil {
-			t.Fatalf("%d ranks, rank %d: %v", ranks, r, err)
+			t.Fatalf("%d ranks, rank %d: %v", len(comms), r, err)
 		}
 	}
 	return res
@@ -124,10 +135,13 @@ func distRun(t *testing.T, cfg Config, sets Data, ranks int, out string, oneAllR
 
 // TestDistributedRun: two epochs on 2 and 4 in-process ranks. Every rank
 // ends with bitwise the same parameters (and CheckEvery found them equal
-// after every step), a second run is bitwise the first and so is a run
-// with one all-reduce after the backward pass, rank 0 alone
-// wrote the files, the loss log is the global batch's, and the test
-// accuracy is within a few points of one process's.
+// after every step); a second run is bitwise the first, and so are a run
+// with one sum after the backward pass and a run without shared memory
+// (all sums in rank order); rank 0 alone wrote the files, the loss log is
+// the global batch's, and the test accuracy is within a few points of one
+// process's. Two "machines" of two ranks (NewLocalMachines: the
+// hierarchical sum's path across machines, on the reducer's goroutine)
+// agree across ranks and runs, and with 4 ranks within the accuracy.
 func TestDistributedRun(t *testing.T) {
 	dir := t.TempDir()
 	sets := synthetic(t, dir, 128, 64)
@@ -147,15 +161,18 @@ func TestDistributedRun(t *testing.T) {
 	}
 	for _, ranks := range rankCounts {
 		out := filepath.Join(dir, "out", string(rune('0'+ranks)))
-		a := distRun(t, cfg, sets, ranks, out, false)
-		b := distRun(t, cfg, sets, ranks, "", false)
-		one := distRun(t, cfg, sets, ranks, "", true)
+		a := distRun(t, cfg, sets, dist.NewLocal(ranks), Options{OutDir: out})
+		b := distRun(t, cfg, sets, dist.NewLocal(ranks), Options{})
+		one := distRun(t, cfg, sets, dist.NewLocal(ranks), Options{OneAllReduce: true})
+		plain := distRun(t, cfg, sets, dist.NewLocal(ranks), Options{NoSharedMemory: true})
 		for r := range a {
 			sameBits(t, "rank 0 vs another rank", paramBits(a[0]), paramBits(a[r]))
 			sameBits(t, "two runs", paramBits(a[r]), paramBits(b[r]))
-			// The in-process sum is elementwise in rank order: per-layer
-			// buckets and one all-reduce add the same terms in the same order.
-			sameBits(t, "per-layer buckets vs one all-reduce", paramBits(a[r]), paramBits(one[r]))
+			// Every sum is elementwise in rank order: per-layer buckets,
+			// one sum and Local's AllReduceSum add the same terms in the
+			// same order.
+			sameBits(t, "per-layer buckets vs one sum", paramBits(a[r]), paramBits(one[r]))
+			sameBits(t, "shared memory vs AllReduceSum", paramBits(a[r]), paramBits(plain[r]))
 		}
 		if _, err := os.Stat(filepath.Join(out, CheckpointFile)); err != nil {
 			t.Errorf("%d ranks: rank 0 wrote no checkpoint: %v", ranks, err)
@@ -166,6 +183,17 @@ func TestDistributedRun(t *testing.T) {
 		last := len(single.Epochs) - 1
 		if d := math.Abs(a[0].Epochs[last].Accuracy - single.Epochs[last].Accuracy); d > 0.05 {
 			t.Errorf("%d ranks: test accuracy %v, one process %v", ranks, a[0].Epochs[last].Accuracy, single.Epochs[last].Accuracy)
+		}
+		if ranks == 4 {
+			m := distRun(t, cfg, sets, dist.NewLocalMachines(2, 2), Options{})
+			m2 := distRun(t, cfg, sets, dist.NewLocalMachines(2, 2), Options{})
+			for r := range m {
+				sameBits(t, "2 machines: rank 0 vs another rank", paramBits(m[0]), paramBits(m[r]))
+				sameBits(t, "2 machines: two runs", paramBits(m[r]), paramBits(m2[r]))
+			}
+			if d := math.Abs(m[0].Epochs[last].Accuracy - single.Epochs[last].Accuracy); d > 0.05 {
+				t.Errorf("2 machines of 2 ranks: test accuracy %v, one process %v", m[0].Epochs[last].Accuracy, single.Epochs[last].Accuracy)
+			}
 		}
 	}
 }

@@ -73,13 +73,19 @@ type Options struct {
 	// the ranks every CheckEvery steps and stops the run with an error on a
 	// difference (0: never).
 	CheckEvery int
-	// OneAllReduce, with Comm, sums all the gradients in one all-reduce
-	// after the backward pass, instead of each layer's as soon as the
-	// backward pass has produced it, overlapped with the layers below (the
-	// default, as DistributedDataParallel's buckets). The results are the
-	// same with two ranks; with more, the order of the additions is the
-	// communicator's for each size.
+	// OneAllReduce, with Comm, sums all the gradients at once after the
+	// backward pass, instead of each layer's as soon as the backward pass
+	// has produced it (the default, as DistributedDataParallel's
+	// buckets). The results are the same on one machine (through shared
+	// memory) and with two ranks; otherwise the order of the additions is
+	// the communicator's for each size.
 	OneAllReduce bool
+	// NoSharedMemory, with Comm, sums the gradients with the
+	// communicator's AllReduceSum alone (MPI_Allreduce), instead of
+	// through the memory that the ranks of a machine share
+	// (dist.HierarchicalSum): for comparison. On one machine the results
+	// are the same with two ranks.
+	NoSharedMemory bool
 }
 
 // EpochResult is the test loop's result after one epoch, and the
@@ -169,7 +175,7 @@ func (r *Result) SamplesPerSecond() float64 {
 // A diverging loss is not an error: Result.Diverged is set and the files
 // are written. Errors are invalid settings, unreadable checkpoints, files
 // that cannot be written, and ctx's cancellation (checked every step).
-func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, error) {
+func Run(ctx context.Context, cfg Config, sets Data, opt Options) (res *Result, runErr error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -215,11 +221,15 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, erro
 	}
 	r.s = newStepper(r.m.Sequential, o)
 	if r.distributed {
-		if err := startDistributed(opt.Comm, cfg, r.m.Sequential, r.s); err != nil {
+		if err := startDistributed(opt.Comm, cfg, r.m.Sequential, r.s, opt.NoSharedMemory); err != nil {
 			return nil, err
 		}
 		r.s.team.oneAllReduce = opt.OneAllReduce
-		defer r.s.team.stopReducer()
+		defer func() {
+			if err := r.s.team.stopSums(); err != nil && runErr == nil {
+				res, runErr = nil, fmt.Errorf("train: freeing the gradients' shared memory: %w", err)
+			}
+		}()
 	}
 	if err := r.prepare(); err != nil {
 		return nil, err

@@ -57,10 +57,10 @@ type teamStep struct {
 	// comm is the communicator of a data-parallel run of several
 	// processes (nil: this process alone); see distributed.go.
 	comm dist.Comm
-	err  error // the all-reduce's error in the last step
-	// reducer sums each layer's gradients as soon as they are complete;
-	// oneAllReduce sums them all after the backward pass instead.
-	reducer      *reducer
+	err  error // the sum's error in the last step
+	gradSums
+	// oneAllReduce sums the gradients after the backward pass, instead of
+	// each layer's as soon as they are complete.
 	oneAllReduce bool
 
 	clocks *phaseClocks // nil unless the step is being profiled
@@ -138,9 +138,7 @@ func (s *teamStep) step(b *data.Batch, threads int) float32 {
 	lo, hi := 0, b.Size
 	if s.distributed() {
 		lo, hi = kernels.Split(b.Size, 1, s.comm.Rank(), s.comm.Size())
-		if s.reducer == nil && !s.oneAllReduce {
-			s.reducer = newReducer(s.comm, len(s.layers))
-		}
+		s.err = nil
 	}
 	s.size(hi - lo)
 	s.batch, s.lo = b, lo
@@ -164,21 +162,8 @@ func (s *teamStep) size(n int) {
 			l.grad = make([]float32, n*l.out)
 		}
 	}
-	if s.grads != nil {
-		return
-	}
-	total := 1 // the loss
-	for _, l := range s.layers {
-		total += l.out*l.in + l.out
-	}
-	s.grads = make([]float32, total)
-	off := 0
-	for i := range s.layers {
-		l := &s.layers[i]
-		l.dw = s.grads[off : off+l.out*l.in]
-		off += l.out * l.in
-		l.db = s.grads[off : off+l.out]
-		off += l.out
+	if s.grads == nil {
+		s.useGrads(make([]float32, s.gradsLen()))
 	}
 }
 

@@ -13,7 +13,8 @@ import (
 func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench allreduce", "bench allreduce [flags]",
 		"Time the gradient all-reduce (dist.Comm.AllReduceSum of float32) over buffer sizes, and fit\n"+
-			"the alpha-beta model t = alpha + bytes/bandwidth to it. With -mpi, on the ranks of an\n"+
+			"the alpha-beta model t = alpha + bytes/bandwidth to it; beside it, the hierarchical sum\n"+
+			"through shared memory (dist.HierarchicalSum) that training uses. With -mpi, on the ranks of an\n"+
 			"mpirun job (a build with -tags mpi: mpirun -np 2 vecgrad bench allreduce -mpi); else on\n"+
 			"-ranks goroutines of this process (dist.NewLocal, shared memory). Each figure is the\n"+
 			"slowest rank's median over -reps calls. Rank 0 prints.")
@@ -33,6 +34,7 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		return fs.fail(stderr, "-reps %d: accepted 1 to 100000", *reps)
 	}
 	var comms []dist.Comm
+	var shared []dist.AllReduceTiming
 	if *useMPI {
 		c, err := dist.InitMPI()
 		if err != nil {
@@ -46,7 +48,10 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		}
 		comms = dist.NewLocal(*ranks)
 	}
-	ts, err := timeOnRanks(comms, sizes, *reps)
+	ts, err := timeOnRanks(comms, sizes, *reps, dist.TimeAllReduce)
+	if err == nil {
+		shared, err = timeOnRanks(comms, sizes, *reps, dist.TimeHierarchicalSum)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vecgrad bench allreduce: %v\n", err)
 		return exitFail
@@ -65,7 +70,8 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 			Timings     []dist.AllReduceTiming `json:"timings"`
 			AlphaSecs   float64                `json:"alpha_seconds"`
 			BytesPerSec float64                `json:"bandwidth_bytes_per_second"`
-		}{kind, ts, alpha, 1 / beta}
+			Shared      []dist.AllReduceTiming `json:"shared_memory_timings,omitempty"`
+		}{kind, ts, alpha, 1 / beta, shared}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", " ")
 		if err := enc.Encode(out); err != nil {
@@ -74,12 +80,19 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "vecgrad bench allreduce: %s, %s; median of %d calls, slowest rank; %s\n", kind, cpuModel(), *reps, loadNote())
-	fmt.Fprintf(stdout, "%10s %12s %12s\n", "bytes", "µs", "GB/s")
-	for _, t := range ts {
-		fmt.Fprintf(stdout, "%10s %12.1f %12.2f\n", bench.FormatBytes(int64(t.Bytes)), 1e6*t.Seconds, float64(t.Bytes)/t.Seconds/1e9)
+	fmt.Fprintf(stdout, "%10s %12s %12s %16s %16s\n", "bytes", "µs", "GB/s", "shared-mem µs", "shared-mem GB/s")
+	for i, t := range ts {
+		fmt.Fprintf(stdout, "%10s %12.1f %12.2f", bench.FormatBytes(int64(t.Bytes)), 1e6*t.Seconds, float64(t.Bytes)/t.Seconds/1e9)
+		if shared != nil {
+			fmt.Fprintf(stdout, " %16.1f %16.2f", 1e6*shared[i].Seconds, float64(t.Bytes)/shared[i].Seconds/1e9)
+		}
+		fmt.Fprintln(stdout)
 	}
 	if err == nil {
-		fmt.Fprintf(stdout, "alpha-beta fit: t = %.1f µs + bytes / %.2f GB/s\n", 1e6*alpha, 1/beta/1e9)
+		fmt.Fprintf(stdout, "alpha-beta fit of AllReduceSum: t = %.1f µs + bytes / %.2f GB/s\n", 1e6*alpha, 1/beta/1e9)
+	}
+	if a, b, err := dist.FitAlphaBeta(shared); err == nil {
+		fmt.Fprintf(stdout, "alpha-beta fit of the shared-memory sum: t = %.1f µs + bytes / %.2f GB/s\n", 1e6*a, 1/b/1e9)
 	}
 	return exitOK
 }
@@ -87,13 +100,13 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 // timeOnRanks times the all-reduce on every communicator at once (one per
 // goroutine: the in-process ranks, or this process's MPI rank) and returns
 // the first's timings, which every rank shares.
-func timeOnRanks(comms []dist.Comm, sizes []int, reps int) ([]dist.AllReduceTiming, error) {
+func timeOnRanks(comms []dist.Comm, sizes []int, reps int, time func(dist.Comm, []int, int) ([]dist.AllReduceTiming, error)) ([]dist.AllReduceTiming, error) {
 	results := make([][]dist.AllReduceTiming, len(comms))
 	errs := make([]error, len(comms))
 	done := make(chan struct{})
 	for i, c := range comms {
 		go func() {
-			results[i], errs[i] = dist.TimeAllReduce(c, sizes, reps)
+			results[i], errs[i] = time(c, sizes, reps)
 			done <- struct{}{}
 		}()
 	}

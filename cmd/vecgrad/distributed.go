@@ -14,6 +14,7 @@ type distributedFlags struct {
 	on           bool
 	checkEvery   int
 	oneAllReduce bool
+	noShared     bool
 }
 
 func (d *distributedFlags) register(fs *flagSet) {
@@ -21,6 +22,8 @@ func (d *distributedFlags) register(fs *flagSet) {
 		"(a build with -tags mpi, started by mpirun -np N; mpirun --bind-to none for -threads above 1)")
 	fs.BoolVar(&d.oneAllReduce, "allreduce-after-backward", false, "with -distributed, sum all gradients in one all-reduce after the backward pass\n"+
 		"instead of each layer's as soon as it is ready, overlapped with the rest of the backward pass (for comparison)")
+	fs.BoolVar(&d.noShared, "no-shared-memory", false, "with -distributed, sum the gradients with MPI_Allreduce alone, instead of through the memory\n"+
+		"that the ranks of a machine share (MPI shared windows), then MPI across machines (for comparison)")
 	fs.IntVar(&d.checkEvery, "check-every", 0, "with -distributed, compare the ranks' parameters every this many steps and stop on a difference (0: never)")
 }
 

@@ -129,7 +129,8 @@ func runTrain(args []string, stdout, stderr io.Writer) (status int) {
 	ctx, stop := interruptContext()
 	defer stop()
 	res, err := train.Run(ctx, cfg, sets, train.Options{OutDir: c.tf.out, Resume: c.resume, Overwrite: c.overwrite, DataChanged: c.dataChanged, Log: stdout,
-		Progress: train.IsTerminal(stdout), LogEvery: c.tf.logEvery, Comm: comm, CheckEvery: c.dist.checkEvery, OneAllReduce: c.dist.oneAllReduce})
+		Progress: train.IsTerminal(stdout), LogEvery: c.tf.logEvery, Comm: comm, CheckEvery: c.dist.checkEvery, OneAllReduce: c.dist.oneAllReduce,
+		NoSharedMemory: c.dist.noShared})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return reportInterrupt(stderr, res, c.tf.out)

@@ -19,6 +19,31 @@ type AllReduceTiming struct {
 // the calls. Every rank must call it with the same arguments; every rank
 // gets the same timings.
 func TimeAllReduce(c Comm, sizes []int, reps int) ([]AllReduceTiming, error) {
+	return timeSums(c, sizes, reps, func(n int) (func() error, func() error, error) {
+		buf := make([]float32, n)
+		return func() error { return c.AllReduceSum(buf) }, func() error { return nil }, nil
+	})
+}
+
+// TimeHierarchicalSum times HierarchicalSum.AllReduce as TimeAllReduce
+// times AllReduceSum. It returns nil and no error when c's ranks cannot be
+// grouped by machine.
+func TimeHierarchicalSum(c Comm, sizes []int, reps int) ([]AllReduceTiming, error) {
+	if _, ok := c.(Machines); !ok {
+		return nil, nil
+	}
+	return timeSums(c, sizes, reps, func(n int) (func() error, func() error, error) {
+		h, err := NewHierarchicalSum(c, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func() error { return h.AllReduce(0, n) }, h.Close, nil
+	})
+}
+
+// timeSums times the sums that prepare makes for each size (in floats):
+// sum, and done to call after the timings.
+func timeSums(c Comm, sizes []int, reps int, prepare func(n int) (sum, done func() error, err error)) ([]AllReduceTiming, error) {
 	if reps < 1 {
 		return nil, fmt.Errorf("dist: TimeAllReduce: %d repetitions: want at least 1", reps)
 	}
@@ -28,8 +53,11 @@ func TimeAllReduce(c Comm, sizes []int, reps int) ([]AllReduceTiming, error) {
 		if size < 4 || size%4 != 0 {
 			return nil, fmt.Errorf("dist: TimeAllReduce: size %d bytes: want a positive multiple of 4", size)
 		}
-		buf := make([]float32, size/4)
-		if err := c.AllReduceSum(buf); err != nil { // warm-up: first-touch, connections
+		sum, done, err := prepare(size / 4)
+		if err != nil {
+			return nil, err
+		}
+		if err := sum(); err != nil { // warm-up: first-touch, connections
 			return nil, err
 		}
 		for i := range times {
@@ -37,10 +65,13 @@ func TimeAllReduce(c Comm, sizes []int, reps int) ([]AllReduceTiming, error) {
 				return nil, err
 			}
 			start := time.Now()
-			if err := c.AllReduceSum(buf); err != nil {
+			if err := sum(); err != nil {
 				return nil, err
 			}
 			times[i] = time.Since(start).Seconds()
+		}
+		if err := done(); err != nil {
+			return nil, err
 		}
 		slices.Sort(times)
 		// Each rank puts its median in its own slot; the sum hands every

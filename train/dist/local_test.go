@@ -3,25 +3,13 @@ package dist
 import (
 	"math"
 	"strings"
-	"sync"
 	"testing"
 )
 
 // runRanks runs f on every rank of NewLocal(size) at once and returns
 // their errors.
 func runRanks(size int, f func(c Comm) error) []error {
-	comms := NewLocal(size)
-	errs := make([]error, size)
-	var wg sync.WaitGroup
-	for r, c := range comms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[r] = f(c)
-		}()
-	}
-	wg.Wait()
-	return errs
+	return runComms(NewLocal(size), f)
 }
 
 // TestLocalAllReduceSum: every rank gets the sum of every rank's buffer,

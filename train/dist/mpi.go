@@ -21,12 +21,12 @@ static int vgInit(int *provided) {
 
 static int vgReturnErrors(void) { return MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN); }
 
-static int vgAllreduceSum(float *buf, int n) {
-	return MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+static int vgAllreduceSum(MPI_Comm comm, float *buf, int n) {
+	return MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_FLOAT, MPI_SUM, comm);
 }
 
-static int vgBcast(float *buf, int n, int root) {
-	return MPI_Bcast(buf, n, MPI_FLOAT, root, MPI_COMM_WORLD);
+static int vgBcast(MPI_Comm comm, float *buf, int n, int root) {
+	return MPI_Bcast(buf, n, MPI_FLOAT, root, comm);
 }
 
 static int vgThreadSerialized(void) { return MPI_THREAD_SERIALIZED; }
@@ -42,13 +42,15 @@ import (
 // mpiChunk is the most floats one MPI call moves: MPI's counts are C ints.
 const mpiChunk = 1 << 30
 
-// mpiComm is MPI_COMM_WORLD. Its calls are serialized by mu: MPI is
-// initialised at MPI_THREAD_SERIALIZED, and goroutines move between OS
-// threads.
+// mpiComm is an MPI communicator: MPI_COMM_WORLD, or one of ByMachine's.
 type mpiComm struct {
-	mu         sync.Mutex
+	comm       C.MPI_Comm
 	rank, size int
 }
+
+// mpiMu serializes every MPI call: MPI is initialised at
+// MPI_THREAD_SERIALIZED, and goroutines move between OS threads.
+var mpiMu sync.Mutex
 
 // InitMPI initialises MPI (once per process; later calls return the same
 // communicator) with errors returned rather than aborting, and returns
@@ -68,10 +70,7 @@ func InitMPI() (Comm, error) {
 			mpiErr = mpiError("MPI_Comm_set_errhandler", rc)
 			return
 		}
-		var rank, size C.int
-		C.MPI_Comm_rank(C.vgWorld(), &rank)
-		C.MPI_Comm_size(C.vgWorld(), &size)
-		mpiWorld = &mpiComm{rank: int(rank), size: int(size)}
+		mpiWorld = newMPIComm(C.vgWorld())
 	})
 	if mpiErr != nil {
 		return nil, mpiErr
@@ -102,6 +101,13 @@ func AbortMPI(code int) {
 // MPIAvailable reports whether this build has MPI (the mpi build tag).
 const MPIAvailable = true
 
+func newMPIComm(comm C.MPI_Comm) *mpiComm {
+	var rank, size C.int
+	C.MPI_Comm_rank(comm, &rank)
+	C.MPI_Comm_size(comm, &size)
+	return &mpiComm{comm: comm, rank: int(rank), size: int(size)}
+}
+
 func (c *mpiComm) Rank() int { return c.rank }
 func (c *mpiComm) Size() int { return c.size }
 
@@ -109,11 +115,11 @@ func (c *mpiComm) Size() int { return c.size }
 // the additions is the MPI library's algorithm's for this rank count and
 // length, the same on every rank and from run to run, but not Local's.
 func (c *mpiComm) AllReduceSum(buf []float32) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	mpiMu.Lock()
+	defer mpiMu.Unlock()
 	for lo := 0; lo < len(buf); lo += mpiChunk {
 		n := min(mpiChunk, len(buf)-lo)
-		if rc := C.vgAllreduceSum((*C.float)(unsafe.Pointer(&buf[lo])), C.int(n)); rc != C.MPI_SUCCESS {
+		if rc := C.vgAllreduceSum(c.comm, (*C.float)(unsafe.Pointer(&buf[lo])), C.int(n)); rc != C.MPI_SUCCESS {
 			return mpiError("MPI_Allreduce", rc)
 		}
 	}
@@ -124,11 +130,11 @@ func (c *mpiComm) Broadcast(buf []float32, root int) error {
 	if err := checkRoot(root, c.size); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	mpiMu.Lock()
+	defer mpiMu.Unlock()
 	for lo := 0; lo < len(buf); lo += mpiChunk {
 		n := min(mpiChunk, len(buf)-lo)
-		if rc := C.vgBcast((*C.float)(unsafe.Pointer(&buf[lo])), C.int(n), C.int(root)); rc != C.MPI_SUCCESS {
+		if rc := C.vgBcast(c.comm, (*C.float)(unsafe.Pointer(&buf[lo])), C.int(n), C.int(root)); rc != C.MPI_SUCCESS {
 			return mpiError("MPI_Bcast", rc)
 		}
 	}
@@ -136,9 +142,9 @@ func (c *mpiComm) Broadcast(buf []float32, root int) error {
 }
 
 func (c *mpiComm) Barrier() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if rc := C.MPI_Barrier(C.vgWorld()); rc != C.MPI_SUCCESS {
+	mpiMu.Lock()
+	defer mpiMu.Unlock()
+	if rc := C.MPI_Barrier(c.comm); rc != C.MPI_SUCCESS {
 		return mpiError("MPI_Barrier", rc)
 	}
 	return nil
