@@ -44,7 +44,7 @@ test-mpi: ## Build train/dist with -tags mpi (cgo, Open MPI) and run its tests a
 	echo "== mpirun -np 4 as 2 machines of 2 ranks"; VECGRAD_RANKS_PER_MACHINE=2 timeout 120 $(MPIRUN) -np 4 -x VECGRAD_RANKS_PER_MACHINE $$tmp/dist.test -test.run MPI; \
 	$(GO) test -c -tags mpi -o $$tmp/vecgrad.test ./cmd/vecgrad; \
 	for np in 2 4; do echo "== mpirun -np $$np vecgrad train -distributed"; \
-		for t in TestMPITrain TestMPIResume; do \
+		for t in TestMPITrain TestMPIResume TestMPIBenchDistributed; do \
 			VECGRAD_MPI_DIR=$$tmp/train timeout 300 $(MPIRUN) -np $$np -x VECGRAD_MPI_DIR $$tmp/vecgrad.test -test.run "^$$t\$$"; done; done; \
 	echo "== mpirun -np 4 vecgrad train -distributed as 2 machines of 2 ranks"; \
 	VECGRAD_MPI_DIR=$$tmp/train2 VECGRAD_RANKS_PER_MACHINE=2 timeout 300 $(MPIRUN) -np 4 -x VECGRAD_MPI_DIR -x VECGRAD_RANKS_PER_MACHINE $$tmp/vecgrad.test -test.run '^TestMPITrain$$'; \

@@ -14,11 +14,12 @@ import (
 
 // benchTargets are the accepted arguments of `vecgrad bench`.
 var benchTargets = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"kernels":   runBenchKernels,
-	"gemm":      runBenchGemm,
-	"optim":     runBenchOptim,
-	"train":     runBenchTrain,
-	"allreduce": runBenchAllReduce,
+	"kernels":     runBenchKernels,
+	"gemm":        runBenchGemm,
+	"optim":       runBenchOptim,
+	"train":       runBenchTrain,
+	"allreduce":   runBenchAllReduce,
+	"distributed": runBenchDistributed,
 }
 
 // benchNames lists benchTargets' names, sorted.
@@ -35,7 +36,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help":
-			fmt.Fprintf(stdout, "Usage: vecgrad bench kernels|gemm|optim|train [flags]\n\nRun 'vecgrad bench kernels -h', 'vecgrad bench gemm -h', 'vecgrad bench optim -h' or 'vecgrad bench train -h' for the flags.\n")
+			fmt.Fprintf(stdout, "Usage: vecgrad bench %s [flags]\n\nRun 'vecgrad bench NAME -h' for the flags of each.\n", strings.ReplaceAll(benchNames(), ", ", "|"))
 			return exitOK
 		}
 		if f, ok := benchTargets[args[0]]; ok {

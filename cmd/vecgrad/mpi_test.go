@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -204,5 +205,45 @@ func TestMPIResume(t *testing.T) {
 	var resumed train.Summary
 	if b, err := os.ReadFile(sum); err != nil || json.Unmarshal(b, &resumed) != nil || resumed.EpochsDone != 3 || resumed.ResumedEpochs != 2 {
 		t.Errorf("after -resume: %v, %+v; want 3 epochs done, 2 resumed", err, resumed)
+	}
+}
+
+// TestMPIBenchDistributed runs vecgrad bench distributed on every rank of
+// an mpirun job (make test-mpi, a job of its own: the command finalizes
+// MPI): it ends on every rank, and rank 0 alone prints its JSON, one row
+// per batch size with positive times.
+func TestMPIBenchDistributed(t *testing.T) {
+	size, _ := strconv.Atoi(os.Getenv("OMPI_COMM_WORLD_SIZE"))
+	if size < 2 {
+		t.Skip("runs under mpirun -np N (N >= 2) (make test-mpi)")
+	}
+	status, stdout, stderr := runArgs("bench", "distributed", "--models", "784-32-10", "--batch-sizes", fmt.Sprintf("%d,%d", size, 4*size),
+		"--reps", "2", "--mintime", "2ms", "--json")
+	if status != exitOK {
+		t.Fatalf("exit status %d, stderr %q", status, stderr)
+	}
+	rank, _ := strconv.Atoi(os.Getenv("OMPI_COMM_WORLD_RANK"))
+	if rank != 0 {
+		if stdout != "" {
+			t.Errorf("rank %d printed %q; rank 0 alone reports", rank, stdout)
+		}
+		return
+	}
+	var rows []struct {
+		Batch int     `json:"global_batch"`
+		Step  float64 `json:"step_seconds"`
+		Share float64 `json:"share_step_seconds"`
+		Ranks int     `json:"ranks"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	if len(rows) != 2 || rows[0].Batch != size || rows[1].Batch != 4*size {
+		t.Fatalf("rows %+v: want batches %d and %d", rows, size, 4*size)
+	}
+	for _, r := range rows {
+		if !(r.Step > 0) || !(r.Share > 0) || r.Ranks != size {
+			t.Errorf("row %+v: want positive times on %d ranks", r, size)
+		}
 	}
 }
