@@ -69,6 +69,12 @@ func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []
 
 // sgemm computes the product on up to threads goroutines.
 func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmRows(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, rowsDone{})
+}
+
+// sgemmRows is sgemm that reports finished rows to done (see
+// SgemmSerialRows; the zero rowsDone reports nothing).
+func sgemmRows(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, done rowsDone) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -79,23 +85,26 @@ func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []flo
 				row[j] = scaleBeta(beta, row[j])
 			}
 		}
+		done.rest(m)
 		return
 	}
 	lv := active // captured once: the tiles and kernels must match
 	if gemmDual(lv, transA, transB, m, n, k, alpha, beta) {
 		sgemmDual(lv, threads, m, n, k, a, lda, b, ldb, beta, c, ldc)
+		done.rest(m)
 		return
 	}
-	sgemmBlocked(lv, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmBlocked(lv, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, done)
 }
 
 // sgemmBlocked computes a product with m, n, k >= 1 and alpha != 0 on the
 // blocked path (packing, micro-kernels, threads) of level lv, on up to
-// threads goroutines.
-func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// threads goroutines, reporting finished rows to done (the zero rowsDone:
+// none; only a product on one goroutine reports on its way).
+func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, done rowsDone) {
 	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads, done: done}
 	j.kern = gemmKernelFor(j.lv, n)
 	if transA && !transB && alpha == 1 {
 		if kern, ok := gemmKernelTN(j.kern, n); ok {
@@ -110,6 +119,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 	// in-place A runs at a third of the packed speed).
 	j.rowsA = j.kern.rowsA && alpha == 1 && !transA && n <= 2*j.nr
 	j.run()
+	j.done.rest(m)
 	*j = gemmJob{} // drop the references to the caller's slices
 	gemmJobs.Put(j)
 }
@@ -165,6 +175,7 @@ type gemmJob struct {
 	rowsA          bool      // full row panels of A are read in place
 	tasks          taskGroup // the bands or team places handed to workers
 	team           *gemmTeam // team mode's shared state (sgemm_team.go)
+	done           rowsDone  // SgemmSerialRows' report of finished rows
 }
 
 // gemmBuffers are the packing buffers of one band, allocated once per
@@ -241,6 +252,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// band's A for a sliver of the work (2048 columns against an NC of
 	// 2016 made one of 32).
 	ncBlk := balancedWidth(j1-j0, gemmNC, nr)
+	mcBlk := j.done.blockRows(gemmMC, mr)
 	for jc := j0; jc < j1; jc += ncBlk {
 		s.jc, s.nc = jc, min(ncBlk, j1-jc)
 		// The L2 blocks of B that rows first sweeps in turn.
@@ -252,13 +264,16 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			s.pc, s.kc = pc, min(kcMax, j.k-pc)
 			s.beta, s.load = j.blockBeta(pc)
 			s.packB()
-			for ic := i0; ic < i1; ic += gemmMC {
-				s.ic, s.mcur, s.first = ic, min(gemmMC, i1-ic), ic == i0
+			for ic := i0; ic < i1; ic += mcBlk {
+				s.ic, s.mcur, s.first = ic, min(mcBlk, i1-ic), ic == i0
 				j.packABlock(buf.a, ic, s.mcur, pc, s.kc)
 				if rowsFirst {
 					s.rowsFirst(l2Blk)
 				} else {
 					s.colsFirst()
+				}
+				if jc+ncBlk >= j1 && pc+kcMax >= j.k { // the MC block's rows are final
+					j.done.report(ic + s.mcur)
 				}
 			}
 		}

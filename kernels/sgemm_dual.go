@@ -69,7 +69,7 @@ func sgemmDual(lv level, threads, m, n, k int, a []float32, lda int, b []float32
 		if beta != 0 {
 			gemmTranspose(lv, ct, m, cb, ldc, m, w)
 		}
-		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m)
+		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m, rowsDone{})
 		gemmTranspose(lv, cb, ldc, ct, m, w, m)
 	}
 }

@@ -64,6 +64,42 @@ type teamStep struct {
 	oneAllReduce bool
 
 	clocks *phaseClocks // nil unless the step is being profiled
+
+	// updates are each member's optimizer-in-backward state: the block of
+	// weight-gradient rows the product reports goes to its update (the
+	// functions are made once, so that a step allocates nothing).
+	updates []rowUpdate
+}
+
+// rowUpdate applies the optimizer to the rows of a layer's weight gradient
+// that its product reports final (rows relative to row0).
+type rowUpdate struct {
+	s     *teamStep
+	l     *teamLayer
+	row0  int
+	clk   *phaseClock
+	apply func(lo, hi int) // the update method, bound once
+}
+
+func (u *rowUpdate) update(lo, hi int) {
+	u.clk.mark(phaseGEMM)
+	l := u.l
+	a, b := (u.row0+lo)*l.in, (u.row0+hi)*l.in
+	u.s.opt.StepRange(l.wIdx, a, b, l.dw[a:b])
+	u.clk.mark(phaseOptimizer)
+}
+
+// makeUpdates makes the rowUpdates of up to threads members (before the
+// region: its members only read the slice).
+func (s *teamStep) makeUpdates(threads int) {
+	if len(s.updates) >= threads {
+		return
+	}
+	s.updates = make([]rowUpdate, threads)
+	for i := range s.updates {
+		u := &s.updates[i]
+		u.s, u.apply = s, u.update
+	}
 }
 
 // teamLayer is one Linear layer's parameters, optimizer indices and
@@ -82,16 +118,12 @@ type teamLayer struct {
 // (the widest micro-tile's columns), so that a split adds no edge tiles.
 const teamUnit = 32
 
-// teamBlockBytes bounds the block of weight-gradient rows computed before
-// its update, so that the block is still in L2 (1 MiB and more on the
-// x86 cores we target) when the optimizer reads it. Blocks are not made
-// smaller than teamBlockRows: each product repacks its B operand (the
-// layer's input, n x in), a cost of about 10/rows of the product's time
-// (4 bytes packed per 2*rows flops, at ~20 GB/s against ~100 GFLOP/s).
-const (
-	teamBlockBytes = 1 << 20
-	teamBlockRows  = 256
-)
+// teamUpdateBytes bounds the block of weight-gradient rows that the
+// product hands to the optimizer at a time (kernels.SgemmSerialRows), so
+// that the block is still in L2 (1 MiB and more on the x86 cores we
+// target), beside the weights and momentum streaming through, when the
+// optimizer reads it.
+const teamUpdateBytes = 256 << 10
 
 // newTeamStep returns the team step for model and opt, or nil where the
 // model is not an MLP of Linear layers with biases and ReLUs between them
@@ -144,6 +176,7 @@ func (s *teamStep) step(b *data.Batch, threads int) float32 {
 	s.batch, s.lo = b, lo
 	s.x, s.targets = b.X[lo*b.Features:hi*b.Features], b.Targets[lo:hi]
 	s.opt.BeginStep()
+	s.makeUpdates(threads)
 	s.team.Run(threads, s)
 	return s.loss
 }
@@ -315,17 +348,15 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 		return
 	}
 	n, x := s.n, s.input(i)
-	blocks := max(1, min((r1-r0)*l.in*4/teamBlockBytes, (r1-r0)/teamBlockRows))
-	block := (r1 - r0 + blocks - 1) / blocks
-	for b0 := r0; b0 < r1; b0 += block {
-		b1 := min(b0+block, r1)
-		dw := l.dw[b0*l.in : b1*l.in]
-		kernels.SgemmSerial(true, false, b1-b0, l.in, n, 1, l.grad[b0:], l.out, x, l.in, 0, dw, l.in)
+	dw := l.dw[r0*l.in : r1*l.in]
+	if apply {
+		u := &s.updates[member]
+		u.l, u.row0, u.clk = l, r0, clk
+		kernels.SgemmSerialRows(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in,
+			max(1, teamUpdateBytes/(4*l.in)), u.apply)
+	} else {
+		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in)
 		clk.mark(phaseGEMM)
-		if apply {
-			s.opt.StepRange(l.wIdx, b0*l.in, b1*l.in, dw)
-			clk.mark(phaseOptimizer)
-		}
 	}
 	// The bias gradient sums the rows of g in order, as the autograd
 	// step's broadcast reduction does.
