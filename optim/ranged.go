@@ -28,6 +28,13 @@ type Ranged interface {
 	// calling goroutine alone. It panics on a range or length that does
 	// not fit (a programming error).
 	StepRange(i, lo, hi int, grad []float32)
+	// StateRange returns the state buffers of elements [lo, hi) of
+	// parameter i as live slices (writing them changes the state): SGD's
+	// momentum buffer, Adam's m and v and the amsgrad maximum, those that
+	// exist (none before the first step allocates them). Processes that
+	// each step a part of a parameter share their parts of the state
+	// through it. It panics on a range that does not fit.
+	StateRange(i, lo, hi int) [][]float32
 }
 
 var (
@@ -55,6 +62,12 @@ func (o *SGD) StepRange(i, lo, hi int, grad []float32) {
 	kernels.SGDStepSerial(p, grad, buf, o.hyper[i])
 }
 
+// StateRange returns the momentum buffer's elements [lo, hi) of parameter
+// i, if it has one (see Ranged).
+func (o *SGD) StateRange(i, lo, hi int) [][]float32 {
+	return liveRanges("SGD", o.params[i].Storage(), i, lo, hi, o.buf[i])
+}
+
 // BeginStep starts a step of every parameter (see Ranged).
 func (o *Adam) BeginStep() {
 	for i := range o.params {
@@ -70,6 +83,27 @@ func (o *Adam) StepRange(i, lo, hi int, grad []float32) {
 		vmax = o.vmax[i][lo:hi]
 	}
 	kernels.AdamStepSerial(p, grad, o.m[i][lo:hi], o.v[i][lo:hi], vmax, o.hyper(i))
+}
+
+// StateRange returns m's, v's and (with amsgrad) the maximum's elements
+// [lo, hi) of parameter i, once they exist (see Ranged).
+func (o *Adam) StateRange(i, lo, hi int) [][]float32 {
+	return liveRanges(o.name, o.params[i].Storage(), i, lo, hi, o.m[i], o.v[i], o.vmax[i])
+}
+
+// liveRanges returns [lo, hi) of each non-nil state buffer of parameter i
+// (p its values, for the range check).
+func liveRanges(op string, p []float32, i, lo, hi int, bufs ...[]float32) [][]float32 {
+	if lo < 0 || hi < lo || hi > len(p) {
+		panic(fmt.Sprintf("optim: %s: StateRange(%d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", op, i, lo, hi, len(p)))
+	}
+	var out [][]float32
+	for _, b := range bufs {
+		if b != nil {
+			out = append(out, b[lo:hi])
+		}
+	}
+	return out
 }
 
 // rangeOf returns p[lo:hi] after checking the range and grad's length.

@@ -81,7 +81,6 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 			sum(0)
 			s.finishSums()
 		}
-		s.loss = s.grads[len(s.grads)-1]
 		clk.mark(phaseComm)
 	}
 	t.Barrier()
@@ -89,13 +88,25 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 	if s.err != nil {
 		return
 	}
+	if s.hsum != nil {
+		s.updateOwnParts(member, size, clk)
+		t.Barrier()
+		clk.mark(phaseWait)
+		if member == 0 {
+			s.keepFirst(s.hsum.GatherInto(s.putParams, s.sumPieces()...))
+			s.loss = s.grads[len(s.grads)-1]
+			clk.mark(phaseComm)
+		}
+		return
+	}
+	s.loss = s.grads[len(s.grads)-1]
 	for i := range s.layers {
 		s.applyRows(i, member, size, clk)
 	}
 }
 
 // gradSums is how a data-parallel step sums its gradients across the
-// ranks.
+// ranks, and with shared memory, shards the optimizer among them.
 //
 // With the ranks of a machine sharing memory (dist.HierarchicalSum, the
 // default: MPI's shared windows, or NewLocal's goroutines), the gradients
@@ -108,7 +119,17 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 // so that the network's time hides behind the backward pass; every MPI
 // call of the step is then on that goroutine, which keeps two goroutines
 // of a rank from holding MPI (serialized) in an order that another rank
-// waits on. The all-gather follows the backward pass.
+// waits on.
+//
+// The optimizer is then sharded as ZeRO's first stage shards it: each
+// rank updates only the parameters of its own parts of the gradient
+// (dist.HierarchicalSum.Own), where their sums lie, and puts the updated
+// values in its buffer in their place; the all-gather hands them to the
+// other ranks of the machine, which copy them into their parameters. Each
+// element is updated by the same arithmetic as every rank would apply, so
+// the parameters are the unsharded step's bit for bit; the optimizer's
+// state of a part is current only on its owner until shareOptimizerState
+// gathers it for a checkpoint.
 //
 // Without shared memory, each bucket is all-reduced (AllReduceSum) on the
 // reducer's goroutine: a cgo call gives up its P, so the computation goes
@@ -117,8 +138,12 @@ type gradSums struct {
 	hsum    *dist.HierarchicalSum
 	reducer *reducer
 	buckets []dist.Range   // each layer's gradients in grads, the loss with the last
+	whole   [1]dist.Range  // all of grads: the one piece of oneAllReduce
 	sums    []func() error // the reducer's work for each bucket, made once
 	posted  int            // buckets posted to the reducer in this step
+	// putParams copies other ranks' updated parameters in (GatherInto's
+	// put), bound once.
+	putParams func(a, b int, src []float32)
 }
 
 // useGrads makes buf (one float per gradient, then the loss) the step's
@@ -139,6 +164,78 @@ func (s *teamStep) useGrads(buf []float32) {
 		}
 		s.buckets = append(s.buckets, dist.Range{Lo: lo, Hi: off})
 	}
+	s.whole[0] = dist.Range{Lo: 0, Hi: len(buf)}
+}
+
+// sumPieces returns the pieces the gradients are summed in: the layers'
+// buckets, or the whole buffer with oneAllReduce.
+func (s *teamStep) sumPieces() []dist.Range {
+	if s.oneAllReduce {
+		return s.whole[:]
+	}
+	return s.buckets
+}
+
+// paramPieces calls f for each parameter's elements within [a, b) of the
+// gradient buffer: f(idx, lo, hi, at), the parameter's number in the
+// optimizer, its elements [lo, hi), and at, the buffer's offset of lo.
+func (s *teamStep) paramPieces(a, b int, f func(idx, lo, hi, at int)) {
+	for i := range s.layers {
+		l := &s.layers[i]
+		w0 := s.buckets[i].Lo
+		b0 := w0 + l.out*l.in
+		if lo, hi := max(a, w0), min(b, b0); lo < hi {
+			f(l.wIdx, lo-w0, hi-w0, lo)
+		}
+		if lo, hi := max(a, b0), min(b, b0+l.out); lo < hi {
+			f(l.bIdx, lo-b0, hi-b0, lo)
+		}
+	}
+}
+
+// updateOwnParts is member's share of this rank's sharded update: the
+// optimizer steps the parameters of the rank's own parts from their summed
+// gradients, and the updated values replace the gradients in the buffer,
+// for the other ranks to gather.
+func (s *teamStep) updateOwnParts(member, size int, clk *phaseClock) {
+	for _, p := range s.sumPieces() {
+		own := s.hsum.Own(p.Lo, p.Hi)
+		lo, hi := kernels.Split(own.Hi-own.Lo, 16, member, size)
+		s.paramPieces(own.Lo+lo, own.Lo+hi, func(idx, lo, hi, at int) {
+			g := s.grads[at : at+hi-lo]
+			s.opt.StepRange(idx, lo, hi, g)
+			copy(g, s.params[idx][lo:hi])
+		})
+	}
+	clk.mark(phaseOptimizer)
+}
+
+// putParamsFrom copies the updated parameters (and the loss) at [a, b) of
+// another rank's buffer, src, into this rank's.
+func (s *teamStep) putParamsFrom(a, b int, src []float32) {
+	s.paramPieces(a, b, func(idx, lo, hi, at int) {
+		copy(s.params[idx][lo:hi], src[at-a:])
+	})
+	if last := len(s.grads) - 1; a <= last && last < b {
+		s.grads[last] = src[last-a]
+	}
+}
+
+// shareOptimizerState gives every rank the optimizer's state of every
+// part, which the sharded update keeps current only on each part's owner:
+// what a checkpoint must hold. Every rank calls it.
+func (s *teamStep) shareOptimizerState() error {
+	if s.hsum == nil {
+		return nil
+	}
+	var views [][]float32
+	return s.hsum.ShareParts(func(a, b int) [][]float32 {
+		views = views[:0]
+		s.paramPieces(a, b, func(idx, lo, hi, _ int) {
+			views = append(views, s.opt.StateRange(idx, lo, hi)...)
+		})
+		return views
+	}, s.sumPieces()...)
 }
 
 // gradsLen returns the floats of the gradient buffer: every parameter's,
@@ -163,6 +260,7 @@ func (s *teamStep) startSums(comm dist.Comm, noShared bool) error {
 		if h != nil {
 			s.hsum = h
 			s.useGrads(h.Buffer())
+			s.putParams = s.putParamsFrom
 		}
 	}
 	if s.grads == nil {

@@ -391,6 +391,12 @@ func (r *runner) test(epoch int) error {
 		pr.printf(validLines, 100*er.ValAccuracy, er.ValLoss)
 	}
 	res.Epochs = append(res.Epochs, er)
+	if r.distributed {
+		// Every rank's optimizer state whole, for rank 0's checkpoint.
+		if err := r.s.team.shareOptimizerState(); err != nil {
+			return fmt.Errorf("train: gathering the optimizer's state from the ranks: %w", err)
+		}
+	}
 	if err := writeOutputs(res, r.opt, !r.opt.NoCheckpoint); err != nil {
 		return err
 	}

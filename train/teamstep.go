@@ -41,6 +41,7 @@ import (
 type teamStep struct {
 	layers []teamLayer
 	opt    optim.Ranged
+	params [][]float32 // the optimizer's parameters' values, by its numbering
 	team   kernels.Team
 	ar     *tensor.Arena // the loss's temporaries
 
@@ -135,10 +136,11 @@ func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
 		return nil
 	}
 	index := map[*tensor.Tensor]int{}
+	s := &teamStep{opt: ranged, ar: tensor.NewArena()}
 	for i, p := range opt.Params() {
 		index[p] = i
+		s.params = append(s.params, p.Storage())
 	}
-	s := &teamStep{opt: ranged, ar: tensor.NewArena()}
 	for i, m := range seq.Modules {
 		if i%2 == 1 {
 			if _, ok := m.(nn.ReLU); !ok {

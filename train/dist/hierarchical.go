@@ -146,8 +146,27 @@ type Range struct{ Lo, Hi int }
 // fences again (so that no rank writes its buffer while another still
 // reads it).
 func (h *HierarchicalSum) AllGather(pieces ...Range) error {
+	mine := h.Buffer()
+	return h.GatherInto(func(a, b int, src []float32) { copy(mine[a:b], src) }, pieces...)
+}
+
+// Own returns this rank's part of the piece [lo, hi): where ReduceScatter
+// and Across leave the piece's sum in this rank's Buffer.
+func (h *HierarchicalSum) Own(lo, hi int) Range {
+	a, b := h.part(lo, hi, h.machine.Rank())
+	return Range{a, b}
+}
+
+// GatherInto is AllGather with a destination of the caller's: after a
+// fence, put(a, b, src) receives each other rank's part [a, b) of each
+// piece (split as ReduceScatter split it), src its values in that rank's
+// buffer, to be copied out before the second fence, after which the ranks
+// may write their buffers again. A rank that put its own results in its
+// part of its buffer (a sharded optimizer's updated parameters) hands
+// them to the others so.
+func (h *HierarchicalSum) GatherInto(put func(a, b int, src []float32), pieces ...Range) error {
 	for _, p := range pieces {
-		if err := h.checkRange("AllGather", p.Lo, p.Hi); err != nil {
+		if err := h.checkRange("GatherInto", p.Lo, p.Hi); err != nil {
 			return err
 		}
 	}
@@ -158,15 +177,41 @@ func (h *HierarchicalSum) AllGather(pieces ...Range) error {
 		return err
 	}
 	me := h.machine.Rank()
-	mine := h.shared.Slot(me)
 	for _, p := range pieces {
 		for r := range h.machine.Size() {
 			if a, b := h.part(p.Lo, p.Hi, r); r != me && a < b {
-				copy(mine[a:b], h.shared.Slot(r)[a:b])
+				put(a, b, h.shared.Slot(r)[a:b])
 			}
 		}
 	}
 	return h.shared.Fence()
+}
+
+// ShareParts gives every rank of each machine the values that each rank
+// holds for its own parts of the pieces: view(a, b) returns the caller's
+// slices for the elements [a, b) (any number, the same on every rank), and
+// each rank's part is broadcast from it to the others of its machine. The
+// machines' ranks in the same place hold the same parts, so no message
+// crosses machines. It is how a sharded optimizer's state, each rank
+// stepping its own part, comes together for a checkpoint.
+func (h *HierarchicalSum) ShareParts(view func(a, b int) [][]float32, pieces ...Range) error {
+	for _, p := range pieces {
+		if err := h.checkRange("ShareParts", p.Lo, p.Hi); err != nil {
+			return err
+		}
+		for r := range h.machine.Size() {
+			a, b := h.part(p.Lo, p.Hi, r)
+			if a == b {
+				continue
+			}
+			for _, v := range view(a, b) {
+				if err := h.machine.Broadcast(v, r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // AllReduce sums [lo, hi) of every rank's buffer into every rank's:

@@ -156,3 +156,88 @@ func TestHierarchicalSumNeedsMachines(t *testing.T) {
 		t.Errorf("NewHierarchicalSum of a Comm without Machines = %v, %v; want nil, nil", h, err)
 	}
 }
+
+// TestHierarchicalSumParts: the ranks' Own parts of a piece partition it
+// on each machine (the same parts on every machine); GatherInto hands each
+// rank exactly the other ranks' parts of what they put in their buffers;
+// ShareParts gives every rank every part of what each rank holds for its
+// own.
+func TestHierarchicalSumParts(t *testing.T) {
+	const n = 1000
+	pieces := []Range{{0, 300}, {300, 301}, {301, n}}
+	for _, lay := range [][2]int{{1, 1}, {1, 3}, {2, 2}, {2, 3}} {
+		machines, per := lay[0], lay[1]
+		owner := make([][]int, machines*per) // each rank's view of who owns i
+		errs := runComms(NewLocalMachines(machines, per), func(c Comm) error {
+			h, err := NewHierarchicalSum(c, n)
+			if err != nil {
+				return err
+			}
+			defer h.Close()
+			me := c.Rank() % per
+			buf := h.Buffer()
+			mine := make([]bool, n)
+			for _, p := range pieces {
+				own := h.Own(p.Lo, p.Hi)
+				for i := own.Lo; i < own.Hi; i++ {
+					mine[i] = true
+					buf[i] = float32(i)
+				}
+			}
+			got := make([]float32, n)
+			for i := range got {
+				got[i] = -1
+			}
+			if err := h.GatherInto(func(a, b int, src []float32) {
+				for i := a; i < b; i++ {
+					if mine[i] || got[i] != -1 {
+						t.Errorf("rank %d: element %d handed twice or its own", c.Rank(), i)
+					}
+				}
+				copy(got[a:b], src)
+			}, pieces...); err != nil {
+				return err
+			}
+			priv := make([]float32, n)
+			owner[c.Rank()] = make([]int, n)
+			for i := range n {
+				if mine[i] {
+					priv[i], got[i] = float32(i), float32(i)
+					owner[c.Rank()][i] = me
+				} else {
+					priv[i] = -1
+					owner[c.Rank()][i] = -1
+				}
+			}
+			if err := h.ShareParts(func(a, b int) [][]float32 { return [][]float32{priv[a:b]} }, pieces...); err != nil {
+				return err
+			}
+			for i := range n {
+				if got[i] != float32(i) || priv[i] != float32(i) {
+					t.Errorf("%d machines of %d, rank %d: element %d gathered %v, shared %v; want %d", machines, per, c.Rank(), i, got[i], priv[i], i)
+					return nil
+				}
+			}
+			return nil
+		})
+		for r, err := range errs {
+			if err != nil {
+				t.Fatalf("%d machines of %d, rank %d: %v", machines, per, r, err)
+			}
+		}
+		for i := range n {
+			owners := 0
+			for r := 0; r < per; r++ {
+				if owner[r][i] >= 0 {
+					owners++
+				}
+				if owner[r][i] != owner[per*(machines-1)+r][i] {
+					t.Fatalf("element %d: machine 0's rank %d and the last machine's differ in ownership", i, r)
+				}
+			}
+			if owners != 1 {
+				t.Fatalf("%d machines of %d: element %d owned by %d ranks of machine 0", machines, per, i, owners)
+			}
+		}
+	}
+}

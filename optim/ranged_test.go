@@ -1,0 +1,73 @@
+package optim
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vecgrad/vecgrad/tensor"
+)
+
+// TestStateRange: the state buffers a Ranged optimizer returns are live
+// views of its state (StateDict sees what is written through them), one per
+// buffer that exists: none for SGD without momentum or before the first
+// step, the momentum buffer after it, Adam's m and v, and the amsgrad
+// maximum with AMSGrad. A range beyond the parameter panics.
+func TestStateRange(t *testing.T) {
+	newParam := func() []*tensor.Tensor {
+		p := tensor.New([]float32{1, 2, 3, 4, 5}, 5).SetRequiresGrad(true)
+		return []*tensor.Tensor{p}
+	}
+	grad := []float32{0.5, -1, 2, 0.25, 1}
+	plain, err := NewSGD(newParam(), SGDOptions{LR: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	momentum, err := NewSGD(newParam(), SGDOptions{LR: 0.1, Momentum: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultAdam()
+	opts.AMSGrad = true
+	ams, err := NewAdam(newParam(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		o      Ranged
+		before int
+		after  int
+	}{{"SGD", plain, 0, 0}, {"SGD momentum", momentum, 0, 1}, {"Adam amsgrad", ams, 0, 3}} {
+		if got := len(tc.o.StateRange(0, 1, 4)); got != tc.before {
+			t.Errorf("%s before a step: %d state ranges, want %d", tc.name, got, tc.before)
+		}
+		tc.o.BeginStep()
+		tc.o.StepRange(0, 0, 5, grad)
+		views := tc.o.StateRange(0, 1, 4)
+		if len(views) != tc.after {
+			t.Fatalf("%s after a step: %d state ranges, want %d", tc.name, len(views), tc.after)
+		}
+		for _, v := range views {
+			if len(v) != 3 {
+				t.Fatalf("%s: a range of %d elements, want 3", tc.name, len(v))
+			}
+			v[0] = 42
+		}
+		if tc.after > 0 {
+			st := tc.o.StateDict().State[0]
+			for _, s := range st.Tensors() {
+				if *s.T != nil && (*s.T).Storage()[1] != 42 {
+					t.Errorf("%s: %s[1] = %v after writing 42 through StateRange", tc.name, s.Name, (*s.T).Storage()[1])
+				}
+			}
+		}
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "want 0 <= lo <= hi <= 5") {
+					t.Errorf("%s: StateRange(0, 2, 6): panic %q", tc.name, msg)
+				}
+			}()
+			tc.o.StateRange(0, 2, 6)
+		}()
+	}
+}
