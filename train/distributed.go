@@ -49,7 +49,9 @@ import (
 // oneAllReduce, all of them after it. Then every member updates its rows.
 func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phaseClock) {
 	last := len(s.layers) - 1
-	s.posted = 0
+	if member == 0 {
+		s.posted = 0
+	}
 	sum := func(i int) { // member 0: layer i's gradients are complete
 		if member == 0 && !s.oneAllReduce {
 			s.sumBucket(i)
@@ -99,7 +101,9 @@ func (s *teamStep) distributedWork(member, size int, t *kernels.Team, clk *phase
 		}
 		return
 	}
-	s.loss = s.grads[len(s.grads)-1]
+	if member == 0 {
+		s.loss = s.grads[len(s.grads)-1]
+	}
 	for i := range s.layers {
 		s.applyRows(i, member, size, clk)
 	}
