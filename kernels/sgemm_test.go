@@ -155,7 +155,8 @@ func TestSgemmBlockingBitwise(t *testing.T) {
 // TestSgemmPowerOfTwoStrides runs narrow products (n <= 16, A read in
 // place where alpha is 1) whose rows of A are a multiple of 256 floats
 // apart, which the narrow tile runs as 8-row tiles, C at such a stride
-// too half of the time, against the reference bit for bit.
+// too half of the time, and wider products whose rows of B are 512 floats
+// apart, against the reference bit for bit.
 func TestSgemmPowerOfTwoStrides(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 17))
 	for _, m := range []int{8, 16, 24, 40, 64, 72, 100} {
@@ -174,6 +175,19 @@ func TestSgemmPowerOfTwoStrides(t *testing.T) {
 				if !g.checkBitwise(t) {
 					return
 				}
+			}
+		}
+	}
+	// B's rows a multiple of 256 floats apart, read in place where the band
+	// has at most two row panels (readsBInPlace), packed beyond: bands of
+	// one to five row panels, full and partial B panels, k across KC.
+	for _, m := range []int{1, 12, 16, 24, 25, 48, 60} {
+		for _, n := range []int{40, 64, 100} {
+			k := []int{16, 300}[m%2]
+			g := newGemmCase(r, false, false, m, n, k, 0)
+			g.b, g.ldb = randFloats(r, (k-1)*512+n), 512
+			if !g.checkBitwise(t) {
+				return
 			}
 		}
 	}
