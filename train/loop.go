@@ -175,7 +175,7 @@ func (r *Result) SamplesPerSecond() float64 {
 // A diverging loss is not an error: Result.Diverged is set and the files
 // are written. Errors are invalid settings, unreadable checkpoints, files
 // that cannot be written, and ctx's cancellation (checked every step).
-func Run(ctx context.Context, cfg Config, sets Data, opt Options) (res *Result, runErr error) {
+func Run(ctx context.Context, cfg Config, sets Data, opt Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -225,16 +225,23 @@ func Run(ctx context.Context, cfg Config, sets Data, opt Options) (res *Result, 
 			return nil, err
 		}
 		r.s.team.oneAllReduce = opt.OneAllReduce
-		defer func() {
-			if err := r.s.team.stopSums(); err != nil && runErr == nil {
-				res, runErr = nil, fmt.Errorf("train: freeing the gradients' shared memory: %w", err)
-			}
-		}()
+		res, err := r.train(ctx)
+		// Every rank frees its shared memory (collectively), also after an
+		// error shared by all ranks.
+		if serr := r.s.team.stopSums(); serr != nil && err == nil {
+			return nil, fmt.Errorf("train: freeing the gradients' shared memory: %w", serr)
+		}
+		return res, err
 	}
+	return r.train(ctx)
+}
+
+// train runs the epochs, from a resumed checkpoint's on.
+func (r *runner) train(ctx context.Context) (*Result, error) {
 	if err := r.prepare(); err != nil {
 		return nil, err
 	}
-	for epoch := r.res.ResumedEpochs; epoch < cfg.Epochs && !r.res.StoppedEarly; epoch++ {
+	for epoch := r.res.ResumedEpochs; epoch < r.cfg.Epochs && !r.res.StoppedEarly; epoch++ {
 		if r.es.stop() { // a resumed run that had stopped
 			r.res.StoppedEarly = true
 			stoppedEarly(r.w, r.es, epoch)

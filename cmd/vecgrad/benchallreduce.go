@@ -79,7 +79,13 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "vecgrad bench allreduce: %s, %s; median of %d calls, slowest rank; %s\n", kind, cpuModel(), *reps, loadNote())
+	printAllReduce(stdout, kind, *reps, ts, shared)
+	return exitOK
+}
+
+// printAllReduce prints vecgrad bench allreduce's table and fits.
+func printAllReduce(stdout io.Writer, kind string, reps int, ts, shared []dist.AllReduceTiming) {
+	fmt.Fprintf(stdout, "vecgrad bench allreduce: %s, %s; median of %d calls, slowest rank; %s\n", kind, cpuModel(), reps, loadNote())
 	fmt.Fprintf(stdout, "%10s %12s %12s %16s %16s\n", "bytes", "µs", "GB/s", "shared-mem µs", "shared-mem GB/s")
 	for i, t := range ts {
 		fmt.Fprintf(stdout, "%10s %12.1f %12.2f", bench.FormatBytes(int64(t.Bytes)), 1e6*t.Seconds, float64(t.Bytes)/t.Seconds/1e9)
@@ -88,13 +94,12 @@ func runBenchAllReduce(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout)
 	}
-	if err == nil {
+	if alpha, beta, err := dist.FitAlphaBeta(ts); err == nil {
 		fmt.Fprintf(stdout, "alpha-beta fit of AllReduceSum: t = %.1f µs + bytes / %.2f GB/s\n", 1e6*alpha, 1/beta/1e9)
 	}
 	if a, b, err := dist.FitAlphaBeta(shared); err == nil {
 		fmt.Fprintf(stdout, "alpha-beta fit of the shared-memory sum: t = %.1f µs + bytes / %.2f GB/s\n", 1e6*a, 1/b/1e9)
 	}
-	return exitOK
 }
 
 // timeOnRanks times the all-reduce on every communicator at once (one per

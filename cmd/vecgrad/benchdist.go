@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/vecgrad/vecgrad/bench"
 	"github.com/vecgrad/vecgrad/kernels"
 	"github.com/vecgrad/vecgrad/train"
 	"github.com/vecgrad/vecgrad/train/dist"
@@ -94,12 +95,18 @@ func runBenchDistributed(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
+	printDistRows(stdout, rows, c.Size(), *noShared, opt)
+	return exitOK
+}
+
+// printDistRows prints vecgrad bench distributed's tables.
+func printDistRows(stdout io.Writer, rows []distRow, ranks int, noShared bool, opt bench.Options) {
 	sum := "shared memory, then MPI across machines"
-	if *noShared {
+	if noShared {
 		sum = "MPI_Allreduce"
 	}
 	fmt.Fprintf(stdout, "vecgrad bench distributed: %d ranks, %s, ISA %s; gradients summed by %s; best of %d x >= %v; %s\n",
-		c.Size(), cpuModel(), kernels.ISA(), sum, opt.Reps, opt.MinTime, loadNote())
+		ranks, cpuModel(), kernels.ISA(), sum, opt.Reps, opt.MinTime, loadNote())
 	fmt.Fprintf(stdout, "%-10s %6s %7s %11s %8s %13s %12s %12s\n", "model", "batch", "threads", "samples/s", "step ms", "share step ms", "share alone", "step/share")
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "%-10s %6d %7d %11.0f %8.3f %13.3f %12.3f %11.2fx\n", r.Model, r.Batch, r.Threads, r.SamplesPerSecond,
@@ -119,5 +126,4 @@ func runBenchDistributed(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout)
 	}
-	return exitOK
 }
