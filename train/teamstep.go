@@ -80,6 +80,7 @@ type rowUpdate struct {
 	row0  int
 	clk   *phaseClock
 	apply func(lo, hi int) // the update method, bound once
+	_     [64]byte         // the members write their own on separate cache lines
 }
 
 func (u *rowUpdate) update(lo, hi int) {
@@ -334,15 +335,17 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 	clk.mark(phaseElementwise)
 }
 
-// update computes member's rows of layer i's weight and bias gradients,
-// block by block, and applies the optimizer to each block right after it.
+// update computes member's rows of layer i's weight and bias gradients
+// and applies the optimizer to each block of rows as the product finishes
+// it (kernels.SgemmSerialRows), while it is in L2.
 func (s *teamStep) update(i, member, size int, clk *phaseClock) {
 	s.gradRows(i, member, size, clk, true)
 }
 
 // gradRows computes member's rows of layer i's weight and bias gradients
 // (dW = gᵀ·x, db = the sum of g's rows) and, with apply, applies the
-// optimizer to each block of rows right after computing it.
+// optimizer to each block of at most teamUpdateBytes of rows as soon as
+// the product has finished it.
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
 	r0, r1 := parts(l.out, member, size)
