@@ -85,13 +85,13 @@ func sgemmRows(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 				row[j] = scaleBeta(beta, row[j])
 			}
 		}
-		done.rest(m)
+		done.report(m)
 		return
 	}
 	lv := active // captured once: the tiles and kernels must match
 	if gemmDual(lv, transA, transB, m, n, k, alpha, beta) {
 		sgemmDual(lv, threads, m, n, k, a, lda, b, ldb, beta, c, ldc)
-		done.rest(m)
+		done.report(m)
 		return
 	}
 	sgemmBlocked(lv, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, done)
@@ -119,7 +119,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 	// in-place A runs at a third of the packed speed).
 	j.rowsA = j.kern.rowsA && alpha == 1 && !transA && n <= 2*j.nr
 	j.run()
-	j.done.rest(m)
+	j.done.report(m)
 	*j = gemmJob{} // drop the references to the caller's slices
 	gemmJobs.Put(j)
 }

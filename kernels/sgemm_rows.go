@@ -42,7 +42,9 @@ func (d *rowsDone) blockRows(mc, mr int) int {
 	return min(mc, max(mr, d.max/mr*mr))
 }
 
-// report hands rows [next, hi) to f.
+// report hands rows [next, hi) to f: a finished block, or at the end of
+// the product (hi = m) the rows not yet reported, those of a path that
+// reports nothing on its way.
 func (d *rowsDone) report(hi int) {
 	if d.f == nil || hi <= d.next {
 		return
@@ -51,7 +53,3 @@ func (d *rowsDone) report(hi int) {
 	d.next = hi
 	d.f(lo, hi)
 }
-
-// rest reports the rows not yet reported, up to m: those of a product
-// whose path reports nothing on its way.
-func (d *rowsDone) rest(m int) { d.report(m) }

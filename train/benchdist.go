@@ -178,14 +178,5 @@ func slowestRank(c dist.Comm, f func() float64) (float64, error) {
 	if err := c.Barrier(); err != nil {
 		return 0, err
 	}
-	all := make([]float32, c.Size())
-	all[c.Rank()] = float32(f())
-	if err := c.AllReduceSum(all); err != nil {
-		return 0, err
-	}
-	var m float32
-	for _, v := range all {
-		m = max(m, v)
-	}
-	return float64(m), nil
+	return dist.MaxOverRanks(c, f())
 }

@@ -105,8 +105,10 @@ func (s *teamStep) startSums(comm dist.Comm, noShared bool) error {
 	if s.grads == nil {
 		s.useGrads(make([]float32, s.gradsLen()))
 	}
-	if machines, _ := s.machines(); machines == 1 {
-		return nil // the sums run on the calling goroutine
+	if s.hsum != nil {
+		if machines, _ := s.hsum.Machines(); machines == 1 {
+			return nil // the sums run on the calling goroutine
+		}
 	}
 	s.reducer = newReducer(len(s.buckets))
 	for _, r := range s.buckets {
@@ -123,15 +125,6 @@ func (s *teamStep) startSums(comm dist.Comm, noShared bool) error {
 		}
 	}
 	return nil
-}
-
-// machines returns the number of machines of the hierarchical sum (0
-// without it).
-func (s *teamStep) machines() (int, int) {
-	if s.hsum == nil {
-		return 0, 0
-	}
-	return s.hsum.Machines()
 }
 
 // sumBucket starts summing layer i's gradients across the ranks.

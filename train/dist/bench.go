@@ -74,16 +74,25 @@ func timeSums(c Comm, sizes []int, reps int, prepare func(n int) (sum, done func
 			return nil, err
 		}
 		slices.Sort(times)
-		// Each rank puts its median in its own slot; the sum hands every
-		// rank every rank's median, of which the largest counts.
-		all := make([]float32, c.Size())
-		all[c.Rank()] = float32(times[len(times)/2])
-		if err := c.AllReduceSum(all); err != nil {
+		slowest, err := MaxOverRanks(c, times[len(times)/2])
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, AllReduceTiming{Bytes: size, Seconds: float64(slices.Max(all))})
+		out = append(out, AllReduceTiming{Bytes: size, Seconds: slowest})
 	}
 	return out, nil
+}
+
+// MaxOverRanks returns, on every rank, the largest of the ranks' values v
+// (in float32): each rank puts its v in its own slot of a buffer whose sum
+// every rank receives. It is collective; a timing is the slowest rank's.
+func MaxOverRanks(c Comm, v float64) (float64, error) {
+	all := make([]float32, c.Size())
+	all[c.Rank()] = float32(v)
+	if err := c.AllReduceSum(all); err != nil {
+		return 0, err
+	}
+	return float64(slices.Max(all)), nil
 }
 
 // FitAlphaBeta fits t = alpha + beta*bytes to the timings (alpha the

@@ -142,12 +142,7 @@ func (c *mpiComm) Broadcast(buf []float32, root int) error {
 }
 
 func (c *mpiComm) Barrier() error {
-	mpiMu.Lock()
-	defer mpiMu.Unlock()
-	if rc := C.MPI_Barrier(c.comm); rc != C.MPI_SUCCESS {
-		return mpiError("MPI_Barrier", rc)
-	}
-	return nil
+	return c.call("MPI_Barrier", func() C.int { return C.MPI_Barrier(c.comm) })
 }
 
 // mpiError describes an MPI error code with MPI's own message.
