@@ -173,30 +173,47 @@ func TestTeamStepOnlyForMLPs(t *testing.T) {
 	}
 }
 
-// BenchmarkStep times one training step of the tutorial's MLP (SGD with
-// momentum) by path, batch size and thread count.
+// BenchmarkStep times one training step (SGD with momentum) by model,
+// path, batch size and thread count: the tutorial's MLP at batch 16, 64
+// and 256, and the wide 784-2048-2048-10 MLP of vecgrad bench train at
+// batch 256 (whose products and DRAM-bound update a CPU profile of this
+// benchmark takes apart: go test -bench 'Step/wide' -cpuprofile).
 func BenchmarkStep(b *testing.B) {
-	for _, n := range []int{16, 64, 256} {
-		batch := randomBatches(1, 1, n, data.Features, data.NumClasses)[0]
-		for _, path := range []string{"autograd", "team"} {
-			for threads := 1; threads <= runtime.GOMAXPROCS(0); threads++ {
-				b.Run(fmt.Sprintf("n=%d/%s/threads=%d", n, path, threads), func(b *testing.B) {
-					defer kernels.SetThreads(kernels.Threads())
-					kernels.SetThreads(threads)
-					model := NewMLP(1)
-					opt, err := optim.NewSGD(nn.Tensors(model.Parameters()), optim.SGDOptions{LR: 1e-3, Momentum: 0.5})
-					if err != nil {
-						b.Fatal(err)
+	models := []struct {
+		name    string
+		widths  []int
+		batches []int
+	}{
+		{"tutorial", []int{data.Features, Hidden, Hidden, data.NumClasses}, []int{16, 64, 256}},
+		{"wide", []int{data.Features, 2048, 2048, data.NumClasses}, []int{256}},
+	}
+	for _, m := range models {
+		for _, n := range m.batches {
+			batch := randomBatches(1, 1, n, data.Features, data.NumClasses)[0]
+			for _, path := range []string{"autograd", "team"} {
+				for threads := 1; threads <= runtime.GOMAXPROCS(0); threads++ {
+					name := fmt.Sprintf("n=%d/%s/threads=%d", n, path, threads)
+					if m.name != "tutorial" { // the tutorial's names as before, for benchstat across versions
+						name = m.name + "/" + name
 					}
-					s := newStepper(model, opt)
-					if path == "autograd" {
-						s.team = nil
-					}
-					for b.Loop() {
-						s.step(batch)
-					}
-					b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
-				})
+					b.Run(name, func(b *testing.B) {
+						defer kernels.SetThreads(kernels.Threads())
+						kernels.SetThreads(threads)
+						model := MLP(1, m.widths...)
+						opt, err := optim.NewSGD(nn.Tensors(model.Parameters()), optim.SGDOptions{LR: 1e-3, Momentum: 0.5})
+						if err != nil {
+							b.Fatal(err)
+						}
+						s := newStepper(model, opt)
+						if path == "autograd" {
+							s.team = nil
+						}
+						for b.Loop() {
+							s.step(batch)
+						}
+						b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+					})
+				}
 			}
 		}
 	}
