@@ -79,17 +79,33 @@ func TestGemmTranspose(t *testing.T) {
 }
 
 // TestGemmTransposeChunks runs gemmTranspose (the driver: calls of at most
-// ChunkLen floats) on blocks wider and taller than one call, against the
+// ChunkLen floats, in strips of transposeStripCols columns) on blocks wider
+// and taller than one call, and on dst rows a power-of-two stride apart
+// (strips of 8 and 16 columns, the last one partial), against the
 // reference.
 func TestGemmTransposeChunks(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 31))
-	for _, s := range [][2]int{{3, 70000}, {70000, 3}, {300, 301}, {9, 8193}} {
-		c := newTransposeCase(r, s[0], s[1], 2)
+	for _, s := range [][3]int{{3, 70000, 2}, {70000, 3, 2}, {300, 301, 2}, {9, 8193, 2}, {512, 70, 0}, {2048, 21, 0}, {1024, 40, 0}} {
+		c := newTransposeCase(r, s[0], s[1], s[2])
 		want := append([]float32(nil), c.dst...)
 		gemmTransposeGeneric(want, c.ldd, c.src, c.lds, c.rows, c.cols)
 		gemmTranspose(active, c.dst, c.ldd, c.src, c.lds, c.rows, c.cols)
 		if i := firstBitDiff(c.dst, want); i >= 0 {
 			t.Fatalf("%d x %d at %s: dst[%d] = %#x, want %#x", c.rows, c.cols, ISA(), i, math.Float32bits(c.dst[i]), math.Float32bits(want[i]))
+		}
+	}
+}
+
+// TestTransposeStripCols: 8 dst rows per L1 set that rows ldd floats apart
+// reach (4 KiB ways of 64-byte lines).
+func TestTransposeStripCols(t *testing.T) {
+	for _, c := range []struct{ ldd, want int }{
+		{1024, 8}, {2048, 8}, {4096, 8}, // 4 KiB and more apart: one set
+		{512, 16}, {256, 32}, {64, 128}, {16, 512}, // 2 KiB: two sets; 1 KiB: four ...
+		{784, 512}, {300, 512}, {8, 512}, {1, 512}, // not a multiple of a line: all 64 sets
+	} {
+		if got := transposeStripCols(c.ldd); got != c.want {
+			t.Errorf("transposeStripCols(%d) = %d, want %d", c.ldd, got, c.want)
 		}
 	}
 }
