@@ -1743,12 +1743,185 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    (R9)(DX*2), R10
 
 panel_47:
-	LEAQ  (CX)(DX*8), R11
-	MOVQ  SI, R12
-	TESTQ R12, R12
-	JZ    coltail_49
+	LEAQ (CX)(DX*8), R11
+	MOVQ SI, R12
+	SHRQ $0x01, R12
+	JZ   odd_49
 
-cols_48:
+pairs_48:
+	VMOVUPS    (CX), Y1
+	VMOVUPS    (CX)(DX*1), Y2
+	VMOVUPS    (CX)(DX*2), Y3
+	VMOVUPS    (CX)(BX*1), Y4
+	VMOVUPS    (CX)(DX*4), Y5
+	VMOVUPS    (CX)(R9*1), Y6
+	VMOVUPS    (CX)(BX*2), Y7
+	VMOVUPS    (CX)(R10*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, (AX)
+	VMOVUPS    Y8, 64(AX)
+	VMOVUPS    Y4, 128(AX)
+	VMOVUPS    Y9, 192(AX)
+	VMOVUPS    Y3, 256(AX)
+	VMOVUPS    Y2, 320(AX)
+	VMOVUPS    Y6, 384(AX)
+	VMOVUPS    Y1, 448(AX)
+	VMOVUPS    32(CX), Y1
+	VMOVUPS    32(CX)(DX*1), Y2
+	VMOVUPS    32(CX)(DX*2), Y3
+	VMOVUPS    32(CX)(BX*1), Y4
+	VMOVUPS    32(CX)(DX*4), Y5
+	VMOVUPS    32(CX)(R9*1), Y6
+	VMOVUPS    32(CX)(BX*2), Y7
+	VMOVUPS    32(CX)(R10*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, 512(AX)
+	VMOVUPS    Y8, 576(AX)
+	VMOVUPS    Y4, 640(AX)
+	VMOVUPS    Y9, 704(AX)
+	VMOVUPS    Y3, 768(AX)
+	VMOVUPS    Y2, 832(AX)
+	VMOVUPS    Y6, 896(AX)
+	VMOVUPS    Y1, 960(AX)
+	ADDQ       $0x00000040, CX
+	VMOVUPS    (R11), Y1
+	VMOVUPS    (R11)(DX*1), Y2
+	VMOVUPS    (R11)(DX*2), Y3
+	VMOVUPS    (R11)(BX*1), Y4
+	VMOVUPS    (R11)(DX*4), Y5
+	VMOVUPS    (R11)(R9*1), Y6
+	VMOVUPS    (R11)(BX*2), Y7
+	VMOVUPS    (R11)(R10*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, 32(AX)
+	VMOVUPS    Y8, 96(AX)
+	VMOVUPS    Y4, 160(AX)
+	VMOVUPS    Y9, 224(AX)
+	VMOVUPS    Y3, 288(AX)
+	VMOVUPS    Y2, 352(AX)
+	VMOVUPS    Y6, 416(AX)
+	VMOVUPS    Y1, 480(AX)
+	VMOVUPS    32(R11), Y1
+	VMOVUPS    32(R11)(DX*1), Y2
+	VMOVUPS    32(R11)(DX*2), Y3
+	VMOVUPS    32(R11)(BX*1), Y4
+	VMOVUPS    32(R11)(DX*4), Y5
+	VMOVUPS    32(R11)(R9*1), Y6
+	VMOVUPS    32(R11)(BX*2), Y7
+	VMOVUPS    32(R11)(R10*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMOVUPS    Y7, 544(AX)
+	VMOVUPS    Y8, 608(AX)
+	VMOVUPS    Y4, 672(AX)
+	VMOVUPS    Y9, 736(AX)
+	VMOVUPS    Y3, 800(AX)
+	VMOVUPS    Y2, 864(AX)
+	VMOVUPS    Y6, 928(AX)
+	VMOVUPS    Y1, 992(AX)
+	ADDQ       $0x00000040, R11
+	ADDQ       $0x00000400, AX
+	DECQ       R12
+	JNZ        pairs_48
+
+odd_49:
+	MOVQ  SI, R12
+	ANDQ  $0x00000001, R12
+	TESTQ R12, R12
+	JZ    coltail_51
+
+cols_50:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -1833,11 +2006,11 @@ cols_48:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, AX
 	DECQ       R12
-	JNZ        cols_48
+	JNZ        cols_50
 
-coltail_49:
+coltail_51:
 	TESTQ      DI, DI
-	JZ         panelend_50
+	JZ         panelend_52
 	VMASKMOVPS (CX), Y0, Y1
 	VMASKMOVPS (CX)(DX*1), Y0, Y2
 	VMASKMOVPS (CX)(DX*2), Y0, Y3
@@ -1872,28 +2045,28 @@ coltail_49:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y8, 64(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y4, 128(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y9, 192(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y2, 320(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y6, 384(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_51
+	JE         tailgroup_53
 	VMOVUPS    Y1, 448(AX)
 
-tailgroup_51:
+tailgroup_53:
 	VMASKMOVPS (R11), Y0, Y1
 	VMASKMOVPS (R11)(DX*1), Y0, Y2
 	VMASKMOVPS (R11)(DX*2), Y0, Y3
@@ -1928,28 +2101,28 @@ tailgroup_51:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y8, 96(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y4, 160(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y9, 224(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y2, 352(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y6, 416(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_50
+	JE         panelend_52
 	VMOVUPS    Y1, 480(AX)
 
-panelend_50:
+panelend_52:
 	MOVQ   DI, R12
 	IMUL3Q $0x00000040, R12, R12
 	ADDQ   R12, AX
@@ -2119,16 +2292,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_52:
+panel_54:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_54
+	JZ    coltail_56
 
-cols_53:
+cols_55:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -2181,11 +2354,11 @@ cols_53:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_53
+	JNZ          cols_55
 
-coltail_54:
+coltail_56:
 	TESTQ      R9, R9
-	JZ         group_55
+	JZ         group_57
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -2219,39 +2392,39 @@ coltail_54:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_55
+	JE         group_57
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_55:
+group_57:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_52
+	JNZ  panel_54
 	VZEROUPPER
 	RET
 
@@ -2277,15 +2450,15 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_57
+	JZ           blocksdone_59
 
-block_56:
+block_58:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_58:
+blockpanel_60:
 	VMASKMOVPS (R10), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R12)
@@ -2314,39 +2487,39 @@ blockpanel_58:
 	ADDQ       $0x00000018, R11
 	ADDQ       DI, R12
 	DECQ       R13
-	JNZ        blockpanel_58
+	JNZ        blockpanel_60
 	LEAQ       (CX)(DX*8), CX
 	ADDQ       $0x000000c0, AX
 	DECQ       R9
-	JNZ        block_56
+	JNZ        block_58
 
-blocksdone_57:
+blocksdone_59:
 	ANDQ $0x00000007, R8
-	JZ   restdone_60
+	JZ   restdone_62
 
-rest_59:
+rest_61:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_61:
+rowpanel_63:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R9)
 	ADDQ       $0x00000018, SI
 	ADDQ       DI, R9
 	DECQ       R10
-	JNZ        rowpanel_61
+	JNZ        rowpanel_63
 	ADDQ       DX, CX
 	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        rest_59
+	JNZ        rest_61
 
-restdone_60:
+restdone_62:
 	MOVQ CX, SI
 	MOVQ AX, R8
 
-rowpanel_62:
+rowpanel_64:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
 	VMOVUPS      X2, (R8)
@@ -2355,7 +2528,7 @@ rowpanel_62:
 	ADDQ         $0x00000018, SI
 	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          rowpanel_62
+	JNZ          rowpanel_64
 	ADDQ         DX, CX
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
@@ -2367,19 +2540,19 @@ TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_63
+	JE   op0_65
 	CMPQ AX, $0x00000001
-	JE   op1_64
+	JE   op1_66
 	CMPQ AX, $0x00000002
-	JE   op2_65
+	JE   op2_67
 	CMPQ AX, $0x00000003
-	JE   op3_66
+	JE   op3_68
 	CMPQ AX, $0x00000004
-	JE   op4_67
+	JE   op4_69
 	VZEROUPPER
 	RET
 
-op0_63:
+op0_65:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2399,9 +2572,9 @@ op0_63:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_69
+	JZ      ktail_71
 
-kloop_68:
+kloop_70:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2425,14 +2598,14 @@ kloop_68:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_68
+	JNZ          kloop_70
 
-ktail_69:
+ktail_71:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_71
+	JZ   kdone_73
 
-ktailloop_70:
+ktailloop_72:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2441,9 +2614,9 @@ ktailloop_70:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_70
+	JNZ          ktailloop_72
 
-kdone_71:
+kdone_73:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2489,81 +2662,81 @@ kdone_71:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_73
+	JZ           tnkeep_75
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_73:
+tnkeep_75:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_72
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_74
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_74:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_72
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_75
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_75:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_72
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_76
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_76:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_72
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_77
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_77:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_72
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_78
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_78:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_72
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_79
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_79:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_72
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_80
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_80:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_74
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_81
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_81:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_74
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_82
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_80:
+tnkeep_82:
 	VMOVSS      X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     32(SP), Y3
@@ -2598,91 +2771,91 @@ tnkeep_80:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_72
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_81
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_81:
-	VMOVSS      X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_72
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_82
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_82:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_72
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_83
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_83:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_72
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_84
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_84:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_72
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_85
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_85:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_72
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_86
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_86:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_72
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_87
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_87:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_72
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_74
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_88
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_88:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_74
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_89
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_89:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_74
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_90
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_88:
+tnkeep_90:
 	VMOVSS X2, (CX)
 
-tndone_72:
+tndone_74:
 	VZEROUPPER
 	RET
 
-op1_64:
+op1_66:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2704,9 +2877,9 @@ op1_64:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_90
+	JZ      ktail_92
 
-kloop_89:
+kloop_91:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2742,14 +2915,14 @@ kloop_89:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_89
+	JNZ          kloop_91
 
-ktail_90:
+ktail_92:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_92
+	JZ   kdone_94
 
-ktailloop_91:
+ktailloop_93:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2761,9 +2934,9 @@ ktailloop_91:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_91
+	JNZ          ktailloop_93
 
-kdone_92:
+kdone_94:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -2811,81 +2984,81 @@ kdone_92:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_94
+	JZ           tnkeep_96
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_94:
+tnkeep_96:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_93
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_95
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_95:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_93
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_96
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_96:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_93
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_97
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_97:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_93
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_98
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_98:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_93
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_99
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_99:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_93
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_100
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_100:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_93
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_101
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_101:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_95
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_102
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_102:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_95
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_103
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_101:
+tnkeep_103:
 	VMOVLPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -2920,91 +3093,91 @@ tnkeep_101:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_93
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_102
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_102:
-	VMOVLPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_93
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_103
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_103:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_93
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_104
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_104:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_93
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_105
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_105:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_93
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_106
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_106:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_93
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_107
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_107:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_93
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_108
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_108:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_93
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_95
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_109
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_109:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_95
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_110
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_110:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_95
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_111
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_109:
+tnkeep_111:
 	VMOVLPS X2, (CX)
 
-tndone_93:
+tndone_95:
 	VZEROUPPER
 	RET
 
-op2_65:
+op2_67:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3028,9 +3201,9 @@ op2_65:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_111
+	JZ      ktail_113
 
-kloop_110:
+kloop_112:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3078,14 +3251,14 @@ kloop_110:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_110
+	JNZ          kloop_112
 
-ktail_111:
+ktail_113:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_113
+	JZ   kdone_115
 
-ktailloop_112:
+ktailloop_114:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3100,9 +3273,9 @@ ktailloop_112:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_112
+	JNZ          ktailloop_114
 
-kdone_113:
+kdone_115:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3152,95 +3325,95 @@ kdone_113:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_115
+	JZ           tnkeep_117
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_115:
+tnkeep_117:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_116
+	JZ          tnkeep_118
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_116:
+tnkeep_118:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_117
+	JZ          tnkeep_119
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_117:
+tnkeep_119:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_118
+	JZ          tnkeep_120
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_118:
+tnkeep_120:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_119
+	JZ          tnkeep_121
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_119:
+tnkeep_121:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_120
+	JZ          tnkeep_122
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_120:
+tnkeep_122:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_121
+	JZ          tnkeep_123
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_121:
+tnkeep_123:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_122
+	JZ          tnkeep_124
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_122:
+tnkeep_124:
 	VMOVLPS     X2, (CX)
 	VMOVHLPS    X2, X2, X2
 	VMOVSS      X2, 8(CX)
@@ -3277,107 +3450,107 @@ tnkeep_122:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_114
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_123
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_123:
-	VMOVLPS     X8, (CX)
-	VMOVHLPS    X8, X8, X8
-	VMOVSS      X8, 8(CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_114
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_124
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_124:
-	VMOVLPS     X9, (CX)
-	VMOVHLPS    X9, X9, X9
-	VMOVSS      X9, 8(CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_125
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_125:
+	VMOVLPS     X8, (CX)
+	VMOVHLPS    X8, X8, X8
+	VMOVSS      X8, 8(CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_116
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_126
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_126:
+	VMOVLPS     X9, (CX)
+	VMOVHLPS    X9, X9, X9
+	VMOVSS      X9, 8(CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_116
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_127
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_127:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_126
+	JZ          tnkeep_128
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_126:
+tnkeep_128:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_127
+	JZ          tnkeep_129
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_127:
+tnkeep_129:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_128
+	JZ          tnkeep_130
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_128:
+tnkeep_130:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_129
+	JZ          tnkeep_131
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_129:
+tnkeep_131:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_114
+	JE          tndone_116
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_130
+	JZ          tnkeep_132
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_130:
+tnkeep_132:
 	VMOVLPS  X2, (CX)
 	VMOVHLPS X2, X2, X2
 	VMOVSS   X2, 8(CX)
 
-tndone_114:
+tndone_116:
 	VZEROUPPER
 	RET
 
-op3_66:
+op3_68:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3403,9 +3576,9 @@ op3_66:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_132
+	JZ      ktail_134
 
-kloop_131:
+kloop_133:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3465,14 +3638,14 @@ kloop_131:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_131
+	JNZ          kloop_133
 
-ktail_132:
+ktail_134:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_134
+	JZ   kdone_136
 
-ktailloop_133:
+ktailloop_135:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3490,9 +3663,9 @@ ktailloop_133:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_133
+	JNZ          ktailloop_135
 
-kdone_134:
+kdone_136:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3544,81 +3717,81 @@ kdone_134:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_136
+	JZ           tnkeep_138
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_136:
+tnkeep_138:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_135
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_137
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_137:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_135
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_138
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_138:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_135
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_139
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_139:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_135
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_140
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_140:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_135
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_141
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_141:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_135
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_142
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_142:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_135
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_143
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_143:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_137
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_144
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_144:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_137
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_145
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_143:
+tnkeep_145:
 	VMOVUPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3653,91 +3826,91 @@ tnkeep_143:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_135
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_144
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_144:
-	VMOVUPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_135
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_145
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_145:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_135
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_146
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_146:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_135
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_147
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_147:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_135
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_148
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_148:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_135
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_149
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_149:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_135
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_150
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_150:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_135
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_137
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_151
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_151:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_137
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_152
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_152:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_137
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_153
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_151:
+tnkeep_153:
 	VMOVUPS X2, (CX)
 
-tndone_135:
+tndone_137:
 	VZEROUPPER
 	RET
 
-op4_67:
+op4_69:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3765,9 +3938,9 @@ op4_67:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_153
+	JZ      ktail_155
 
-kloop_152:
+kloop_154:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3839,14 +4012,14 @@ kloop_152:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_152
+	JNZ          kloop_154
 
-ktail_153:
+ktail_155:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_155
+	JZ   kdone_157
 
-ktailloop_154:
+ktailloop_156:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -3867,9 +4040,9 @@ ktailloop_154:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_154
+	JNZ          ktailloop_156
 
-kdone_155:
+kdone_157:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3923,95 +4096,95 @@ kdone_155:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_157
+	JZ           tnkeep_159
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_157:
+tnkeep_159:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000001
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_158
+	JZ           tnkeep_160
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_158:
+tnkeep_160:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000002
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_159
+	JZ           tnkeep_161
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_159:
+tnkeep_161:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000003
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_160
+	JZ           tnkeep_162
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_160:
+tnkeep_162:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000004
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_161
+	JZ           tnkeep_163
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_161:
+tnkeep_163:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x00000005
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_162
+	JZ           tnkeep_164
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_162:
+tnkeep_164:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000006
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_163
+	JZ           tnkeep_165
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_163:
+tnkeep_165:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000007
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_164
+	JZ           tnkeep_166
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y2
 
-tnkeep_164:
+tnkeep_166:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(CX)
@@ -4048,103 +4221,103 @@ tnkeep_164:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	CMPQ         AX, $0x00000008
-	JE           tndone_156
-	ADDQ         DX, CX
-	TESTQ        BX, BX
-	JZ           tnkeep_165
-	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y8
-
-tnkeep_165:
-	VMOVUPS      X8, (CX)
-	VEXTRACTF128 $0x01, Y8, X6
-	VMOVSS       X6, 16(CX)
-	CMPQ         AX, $0x00000009
-	JE           tndone_156
-	ADDQ         DX, CX
-	TESTQ        BX, BX
-	JZ           tnkeep_166
-	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y9
-
-tnkeep_166:
-	VMOVUPS      X9, (CX)
-	VEXTRACTF128 $0x01, Y9, X6
-	VMOVSS       X6, 16(CX)
-	CMPQ         AX, $0x0000000a
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
 	JZ           tnkeep_167
 	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y5
+	VFMADD231PS  Y6, Y0, Y8
 
 tnkeep_167:
+	VMOVUPS      X8, (CX)
+	VEXTRACTF128 $0x01, Y8, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x00000009
+	JE           tndone_158
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_168
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y9
+
+tnkeep_168:
+	VMOVUPS      X9, (CX)
+	VEXTRACTF128 $0x01, Y9, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x0000000a
+	JE           tndone_158
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_169
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y5
+
+tnkeep_169:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000b
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_168
+	JZ           tnkeep_170
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_168:
+tnkeep_170:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000c
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_169
+	JZ           tnkeep_171
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_169:
+tnkeep_171:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x0000000d
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_170
+	JZ           tnkeep_172
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_170:
+tnkeep_172:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000e
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_171
+	JZ           tnkeep_173
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_171:
+tnkeep_173:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000f
-	JE           tndone_156
+	JE           tndone_158
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_172
+	JZ           tnkeep_174
 	VMASKMOVPS   (CX), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y2
 
-tnkeep_172:
+tnkeep_174:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X0
 	VMOVSS       X0, 16(CX)
 
-tndone_156:
+tndone_158:
 	VZEROUPPER
 	RET
 
@@ -4171,16 +4344,16 @@ TEXT ·GemmTransposeAVX2(SB), NOSPLIT, $0-48
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_173:
+band_175:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_174
+	JB    rowtail_176
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_177
+	JZ    coltail_179
 
-cols_176:
+cols_178:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -4232,11 +4405,11 @@ cols_176:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_176
+	JNZ        cols_178
 
-coltail_177:
+coltail_179:
 	TESTQ      R11, R11
-	JZ         banddone_178
+	JZ         banddone_180
 	VMASKMOVPS (R12), Y0, Y1
 	VMASKMOVPS (R12)(BX*1), Y0, Y2
 	VMASKMOVPS (R12)(BX*2), Y0, Y3
@@ -4271,64 +4444,64 @@ coltail_177:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y9, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_178
+	JE         banddone_180
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 
-banddone_178:
+banddone_180:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_173
+	JMP  band_175
 
-rowtail_174:
+rowtail_176:
 	CMPQ R9, $0x00000001
-	JE   rows_179
-	CMPQ R9, $0x00000002
-	JE   rows_180
-	CMPQ R9, $0x00000003
 	JE   rows_181
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_182
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_183
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_184
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_185
-	JMP  done_175
+	CMPQ R9, $0x00000006
+	JE   rows_186
+	CMPQ R9, $0x00000007
+	JE   rows_187
+	JMP  done_177
 
-rows_179:
+rows_181:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_187
+	JZ    coltail_189
 
-cols_186:
+cols_188:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -4373,11 +4546,11 @@ cols_186:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_186
+	JNZ        cols_188
 
-coltail_187:
+coltail_189:
 	TESTQ      R11, R11
-	JZ         banddone_188
+	JZ         banddone_190
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -4405,44 +4578,44 @@ coltail_187:
 	VPERM2F128 $0x31, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_188
+	JE         banddone_190
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_188:
-	JMP done_175
+banddone_190:
+	JMP done_177
 
-rows_180:
+rows_182:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_190
+	JZ    coltail_192
 
-cols_189:
+cols_191:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4488,11 +4661,11 @@ cols_189:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_189
+	JNZ        cols_191
 
-coltail_190:
+coltail_192:
 	TESTQ      R11, R11
-	JZ         banddone_191
+	JZ         banddone_193
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y1, Y2
@@ -4521,44 +4694,44 @@ coltail_190:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_191
+	JE         banddone_193
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_191:
-	JMP done_175
+banddone_193:
+	JMP done_177
 
-rows_181:
+rows_183:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_193
+	JZ    coltail_195
 
-cols_192:
+cols_194:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4621,11 +4794,11 @@ cols_192:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_192
+	JNZ        cols_194
 
-coltail_193:
+coltail_195:
 	TESTQ      R11, R11
-	JZ         banddone_194
+	JZ         banddone_196
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -4657,58 +4830,58 @@ coltail_193:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_194
+	JE         banddone_196
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_194:
-	JMP done_175
+banddone_196:
+	JMP done_177
 
-rows_182:
+rows_184:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_196
+	JZ    coltail_198
 
-cols_195:
+cols_197:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4756,11 +4929,11 @@ cols_195:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_195
+	JNZ        cols_197
 
-coltail_196:
+coltail_198:
 	TESTQ      R11, R11
-	JZ         banddone_197
+	JZ         banddone_199
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y3
@@ -4791,44 +4964,44 @@ coltail_196:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_197
+	JE         banddone_199
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_197:
-	JMP done_175
+banddone_199:
+	JMP done_177
 
-rows_183:
+rows_185:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_199
+	JZ    coltail_201
 
-cols_198:
+cols_200:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -4893,11 +5066,11 @@ cols_198:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_198
+	JNZ          cols_200
 
-coltail_199:
+coltail_201:
 	TESTQ        R11, R11
-	JZ           banddone_200
+	JZ           banddone_202
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -4931,58 +5104,58 @@ coltail_199:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_200
+	JE           banddone_202
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_200:
-	JMP done_175
+banddone_202:
+	JMP done_177
 
-rows_184:
+rows_186:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_202
+	JZ    coltail_204
 
-cols_201:
+cols_203:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5048,11 +5221,11 @@ cols_201:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_201
+	JNZ          cols_203
 
-coltail_202:
+coltail_204:
 	TESTQ        R11, R11
-	JZ           banddone_203
+	JZ           banddone_205
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5087,58 +5260,58 @@ coltail_202:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_203
+	JE           banddone_205
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_203:
-	JMP done_175
+banddone_205:
+	JMP done_177
 
-rows_185:
+rows_187:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_205
+	JZ    coltail_207
 
-cols_204:
+cols_206:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5221,11 +5394,11 @@ cols_204:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_204
+	JNZ          cols_206
 
-coltail_205:
+coltail_207:
 	TESTQ        R11, R11
-	JZ           banddone_206
+	JZ           banddone_208
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5263,7 +5436,7 @@ coltail_205:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X2
@@ -5271,7 +5444,7 @@ coltail_205:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X2
@@ -5279,7 +5452,7 @@ coltail_205:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X2
@@ -5287,7 +5460,7 @@ coltail_205:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X1, (AX)
 	VEXTRACTF128 $0x01, Y1, X1
@@ -5295,7 +5468,7 @@ coltail_205:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
@@ -5303,7 +5476,7 @@ coltail_205:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -5311,7 +5484,7 @@ coltail_205:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_206
+	JE           banddone_208
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -5319,7 +5492,7 @@ coltail_205:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_206:
-done_175:
+banddone_208:
+done_177:
 	VZEROUPPER
 	RET

@@ -4985,14 +4985,349 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	LEAQ  (R9)(DX*2), R10
 
 panel_82:
-	LEAQ  (CX)(DX*8), R11
-	LEAQ  (R11)(DX*8), R12
-	LEAQ  (R12)(DX*8), R13
-	MOVQ  SI, R14
-	TESTQ R14, R14
-	JZ    coltail_84
+	LEAQ (CX)(DX*8), R11
+	LEAQ (R11)(DX*8), R12
+	LEAQ (R12)(DX*8), R13
+	MOVQ SI, R14
+	SHRQ $0x01, R14
+	JZ   odd_84
 
-cols_83:
+pairs_83:
+	VMOVUPS    (CX), Y0
+	VMOVUPS    (CX)(DX*1), Y1
+	VMOVUPS    (CX)(DX*2), Y2
+	VMOVUPS    (CX)(BX*1), Y3
+	VMOVUPS    (CX)(DX*4), Y4
+	VMOVUPS    (CX)(R9*1), Y5
+	VMOVUPS    (CX)(BX*2), Y6
+	VMOVUPS    (CX)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, (AX)
+	VMOVUPS    Y7, 128(AX)
+	VMOVUPS    Y3, 256(AX)
+	VMOVUPS    Y8, 384(AX)
+	VMOVUPS    Y2, 512(AX)
+	VMOVUPS    Y1, 640(AX)
+	VMOVUPS    Y5, 768(AX)
+	VMOVUPS    Y0, 896(AX)
+	VMOVUPS    32(CX), Y0
+	VMOVUPS    32(CX)(DX*1), Y1
+	VMOVUPS    32(CX)(DX*2), Y2
+	VMOVUPS    32(CX)(BX*1), Y3
+	VMOVUPS    32(CX)(DX*4), Y4
+	VMOVUPS    32(CX)(R9*1), Y5
+	VMOVUPS    32(CX)(BX*2), Y6
+	VMOVUPS    32(CX)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 1024(AX)
+	VMOVUPS    Y7, 1152(AX)
+	VMOVUPS    Y3, 1280(AX)
+	VMOVUPS    Y8, 1408(AX)
+	VMOVUPS    Y2, 1536(AX)
+	VMOVUPS    Y1, 1664(AX)
+	VMOVUPS    Y5, 1792(AX)
+	VMOVUPS    Y0, 1920(AX)
+	ADDQ       $0x00000040, CX
+	VMOVUPS    (R11), Y0
+	VMOVUPS    (R11)(DX*1), Y1
+	VMOVUPS    (R11)(DX*2), Y2
+	VMOVUPS    (R11)(BX*1), Y3
+	VMOVUPS    (R11)(DX*4), Y4
+	VMOVUPS    (R11)(R9*1), Y5
+	VMOVUPS    (R11)(BX*2), Y6
+	VMOVUPS    (R11)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 32(AX)
+	VMOVUPS    Y7, 160(AX)
+	VMOVUPS    Y3, 288(AX)
+	VMOVUPS    Y8, 416(AX)
+	VMOVUPS    Y2, 544(AX)
+	VMOVUPS    Y1, 672(AX)
+	VMOVUPS    Y5, 800(AX)
+	VMOVUPS    Y0, 928(AX)
+	VMOVUPS    32(R11), Y0
+	VMOVUPS    32(R11)(DX*1), Y1
+	VMOVUPS    32(R11)(DX*2), Y2
+	VMOVUPS    32(R11)(BX*1), Y3
+	VMOVUPS    32(R11)(DX*4), Y4
+	VMOVUPS    32(R11)(R9*1), Y5
+	VMOVUPS    32(R11)(BX*2), Y6
+	VMOVUPS    32(R11)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 1056(AX)
+	VMOVUPS    Y7, 1184(AX)
+	VMOVUPS    Y3, 1312(AX)
+	VMOVUPS    Y8, 1440(AX)
+	VMOVUPS    Y2, 1568(AX)
+	VMOVUPS    Y1, 1696(AX)
+	VMOVUPS    Y5, 1824(AX)
+	VMOVUPS    Y0, 1952(AX)
+	ADDQ       $0x00000040, R11
+	VMOVUPS    (R12), Y0
+	VMOVUPS    (R12)(DX*1), Y1
+	VMOVUPS    (R12)(DX*2), Y2
+	VMOVUPS    (R12)(BX*1), Y3
+	VMOVUPS    (R12)(DX*4), Y4
+	VMOVUPS    (R12)(R9*1), Y5
+	VMOVUPS    (R12)(BX*2), Y6
+	VMOVUPS    (R12)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 64(AX)
+	VMOVUPS    Y7, 192(AX)
+	VMOVUPS    Y3, 320(AX)
+	VMOVUPS    Y8, 448(AX)
+	VMOVUPS    Y2, 576(AX)
+	VMOVUPS    Y1, 704(AX)
+	VMOVUPS    Y5, 832(AX)
+	VMOVUPS    Y0, 960(AX)
+	VMOVUPS    32(R12), Y0
+	VMOVUPS    32(R12)(DX*1), Y1
+	VMOVUPS    32(R12)(DX*2), Y2
+	VMOVUPS    32(R12)(BX*1), Y3
+	VMOVUPS    32(R12)(DX*4), Y4
+	VMOVUPS    32(R12)(R9*1), Y5
+	VMOVUPS    32(R12)(BX*2), Y6
+	VMOVUPS    32(R12)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 1088(AX)
+	VMOVUPS    Y7, 1216(AX)
+	VMOVUPS    Y3, 1344(AX)
+	VMOVUPS    Y8, 1472(AX)
+	VMOVUPS    Y2, 1600(AX)
+	VMOVUPS    Y1, 1728(AX)
+	VMOVUPS    Y5, 1856(AX)
+	VMOVUPS    Y0, 1984(AX)
+	ADDQ       $0x00000040, R12
+	VMOVUPS    (R13), Y0
+	VMOVUPS    (R13)(DX*1), Y1
+	VMOVUPS    (R13)(DX*2), Y2
+	VMOVUPS    (R13)(BX*1), Y3
+	VMOVUPS    (R13)(DX*4), Y4
+	VMOVUPS    (R13)(R9*1), Y5
+	VMOVUPS    (R13)(BX*2), Y6
+	VMOVUPS    (R13)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 96(AX)
+	VMOVUPS    Y7, 224(AX)
+	VMOVUPS    Y3, 352(AX)
+	VMOVUPS    Y8, 480(AX)
+	VMOVUPS    Y2, 608(AX)
+	VMOVUPS    Y1, 736(AX)
+	VMOVUPS    Y5, 864(AX)
+	VMOVUPS    Y0, 992(AX)
+	VMOVUPS    32(R13), Y0
+	VMOVUPS    32(R13)(DX*1), Y1
+	VMOVUPS    32(R13)(DX*2), Y2
+	VMOVUPS    32(R13)(BX*1), Y3
+	VMOVUPS    32(R13)(DX*4), Y4
+	VMOVUPS    32(R13)(R9*1), Y5
+	VMOVUPS    32(R13)(BX*2), Y6
+	VMOVUPS    32(R13)(R10*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y2, Y7, Y6
+	VSHUFF32X4 $0x03, Y2, Y7, Y2
+	VSHUFF32X4 $0x00, Y3, Y1, Y7
+	VSHUFF32X4 $0x03, Y3, Y1, Y1
+	VSHUFF32X4 $0x00, Y5, Y8, Y3
+	VSHUFF32X4 $0x03, Y5, Y8, Y5
+	VSHUFF32X4 $0x00, Y4, Y0, Y8
+	VSHUFF32X4 $0x03, Y4, Y0, Y0
+	VMOVUPS    Y6, 1120(AX)
+	VMOVUPS    Y7, 1248(AX)
+	VMOVUPS    Y3, 1376(AX)
+	VMOVUPS    Y8, 1504(AX)
+	VMOVUPS    Y2, 1632(AX)
+	VMOVUPS    Y1, 1760(AX)
+	VMOVUPS    Y5, 1888(AX)
+	VMOVUPS    Y0, 2016(AX)
+	ADDQ       $0x00000040, R13
+	ADDQ       $0x00000800, AX
+	DECQ       R14
+	JNZ        pairs_83
+
+odd_84:
+	MOVQ  SI, R14
+	ANDQ  $0x00000001, R14
+	TESTQ R14, R14
+	JZ    coltail_86
+
+cols_85:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -5159,11 +5494,11 @@ cols_83:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000400, AX
 	DECQ       R14
-	JNZ        cols_83
+	JNZ        cols_85
 
-coltail_84:
+coltail_86:
 	TESTQ      DI, DI
-	JZ         panelend_85
+	JZ         panelend_87
 	VMOVUPS.Z  (CX), K1, Y0
 	VMOVUPS.Z  (CX)(DX*1), K1, Y1
 	VMOVUPS.Z  (CX)(DX*2), K1, Y2
@@ -5198,28 +5533,28 @@ coltail_84:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y7, 128(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y8, 384(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y2, 512(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y1, 640(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y5, 768(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_86
+	JE         tailgroup_88
 	VMOVUPS    Y0, 896(AX)
 
-tailgroup_86:
+tailgroup_88:
 	VMOVUPS.Z  (R11), K1, Y0
 	VMOVUPS.Z  (R11)(DX*1), K1, Y1
 	VMOVUPS.Z  (R11)(DX*2), K1, Y2
@@ -5254,28 +5589,28 @@ tailgroup_86:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y7, 160(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y8, 416(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y2, 544(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y1, 672(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y5, 800(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_87
+	JE         tailgroup_89
 	VMOVUPS    Y0, 928(AX)
 
-tailgroup_87:
+tailgroup_89:
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(DX*1), K1, Y1
 	VMOVUPS.Z  (R12)(DX*2), K1, Y2
@@ -5310,28 +5645,28 @@ tailgroup_87:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 64(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y7, 192(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y3, 320(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y8, 448(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y2, 576(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y1, 704(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y5, 832(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_88
+	JE         tailgroup_90
 	VMOVUPS    Y0, 960(AX)
 
-tailgroup_88:
+tailgroup_90:
 	VMOVUPS.Z  (R13), K1, Y0
 	VMOVUPS.Z  (R13)(DX*1), K1, Y1
 	VMOVUPS.Z  (R13)(DX*2), K1, Y2
@@ -5366,28 +5701,28 @@ tailgroup_88:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 96(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y7, 224(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y3, 352(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y8, 480(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y2, 608(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y1, 736(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y5, 864(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_85
+	JE         panelend_87
 	VMOVUPS    Y0, 992(AX)
 
-panelend_85:
+panelend_87:
 	MOVQ   DI, R14
 	IMUL3Q $0x00000080, R14, R14
 	ADDQ   R14, AX
@@ -5424,16 +5759,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_89:
+panel_91:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_91
+	JZ    coltail_93
 
-cols_90:
+cols_92:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5486,11 +5821,11 @@ cols_90:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_90
+	JNZ        cols_92
 
-coltail_91:
+coltail_93:
 	TESTQ      R9, R9
-	JZ         group_92
+	JZ         group_94
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5526,42 +5861,42 @@ coltail_91:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_92
+	JE         group_94
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_92:
+group_94:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_94
+	JZ    coltail_96
 
-cols_93:
+cols_95:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -5609,11 +5944,11 @@ cols_93:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_93
+	JNZ        cols_95
 
-coltail_94:
+coltail_96:
 	TESTQ      R9, R9
-	JZ         group_95
+	JZ         group_97
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -5645,39 +5980,39 @@ coltail_94:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_95
+	JE         group_97
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_95:
+group_97:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_89
+	JNZ  panel_91
 	VZEROUPPER
 	RET
 
@@ -5701,15 +6036,15 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_97
+	JZ           blocksdone_99
 
-block_96:
+block_98:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_98:
+blockpanel_100:
 	VMOVUPS.Z (R10), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R12)
@@ -5738,35 +6073,35 @@ blockpanel_98:
 	ADDQ      $0x00000030, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_98
+	JNZ       blockpanel_100
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000180, AX
 	DECQ      R9
-	JNZ       block_96
+	JNZ       block_98
 
-blocksdone_97:
+blocksdone_99:
 	ANDQ $0x00000007, R8
-	JZ   restdone_100
+	JZ   restdone_102
 
-rest_99:
+rest_101:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_101:
+rowpanel_103:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
 	ADDQ      $0x00000030, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_101
+	JNZ       rowpanel_103
 	ADDQ      DX, CX
 	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       rest_99
+	JNZ       rest_101
 
-restdone_100:
+restdone_102:
 	VZEROUPPER
 	RET
 
@@ -5790,16 +6125,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_102:
+panel_104:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_104
+	JZ    coltail_106
 
-cols_103:
+cols_105:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5852,11 +6187,11 @@ cols_103:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_103
+	JNZ        cols_105
 
-coltail_104:
+coltail_106:
 	TESTQ      R9, R9
-	JZ         group_105
+	JZ         group_107
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -5892,44 +6227,44 @@ coltail_104:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_105
+	JE         group_107
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_105:
+group_107:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_107
+	JZ    coltail_109
 
-cols_106:
+cols_108:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -5982,11 +6317,11 @@ cols_106:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_106
+	JNZ        cols_108
 
-coltail_107:
+coltail_109:
 	TESTQ      R9, R9
-	JZ         group_108
+	JZ         group_110
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -6022,44 +6357,44 @@ coltail_107:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_108
+	JE         group_110
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_108:
+group_110:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_110
+	JZ    coltail_112
 
-cols_109:
+cols_111:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -6112,11 +6447,11 @@ cols_109:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_109
+	JNZ        cols_111
 
-coltail_110:
+coltail_112:
 	TESTQ      R9, R9
-	JZ         group_111
+	JZ         group_113
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -6152,39 +6487,39 @@ coltail_110:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_111
+	JE         group_113
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_111:
+group_113:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_102
+	JNZ  panel_104
 	VZEROUPPER
 	RET
 
@@ -6208,15 +6543,15 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_113
+	JZ           blocksdone_115
 
-block_112:
+block_114:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_114:
+blockpanel_116:
 	VMOVUPS   (R10), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R12)
@@ -6269,22 +6604,22 @@ blockpanel_114:
 	ADDQ      $0x00000060, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_114
+	JNZ       blockpanel_116
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000300, AX
 	DECQ      R9
-	JNZ       block_112
+	JNZ       block_114
 
-blocksdone_113:
+blocksdone_115:
 	ANDQ $0x00000007, R8
-	JZ   restdone_116
+	JZ   restdone_118
 
-rest_115:
+rest_117:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_117:
+rowpanel_119:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R9)
@@ -6294,13 +6629,13 @@ rowpanel_117:
 	ADDQ      $0x00000060, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_117
+	JNZ       rowpanel_119
 	ADDQ      DX, CX
 	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       rest_115
+	JNZ       rest_117
 
-restdone_116:
+restdone_118:
 	VZEROUPPER
 	RET
 
@@ -6310,41 +6645,41 @@ TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_118
+	JE   op0_120
 	CMPQ AX, $0x00000001
-	JE   op1_119
+	JE   op1_121
 	CMPQ AX, $0x00000002
-	JE   op2_120
+	JE   op2_122
 	CMPQ AX, $0x00000003
-	JE   op3_121
+	JE   op3_123
 	CMPQ AX, $0x00000004
-	JE   op4_122
+	JE   op4_124
 	CMPQ AX, $0x00000005
-	JE   op5_123
+	JE   op5_125
 	CMPQ AX, $0x00000006
-	JE   op6_124
+	JE   op6_126
 	CMPQ AX, $0x00000007
-	JE   op7_125
+	JE   op7_127
 	CMPQ AX, $0x00000008
-	JE   op8_126
+	JE   op8_128
 	CMPQ AX, $0x00000009
-	JE   op9_127
+	JE   op9_129
 	CMPQ AX, $0x0000000a
-	JE   op10_128
+	JE   op10_130
 	CMPQ AX, $0x0000000b
-	JE   op11_129
+	JE   op11_131
 	CMPQ AX, $0x0000000c
-	JE   op12_130
+	JE   op12_132
 	CMPQ AX, $0x0000000d
-	JE   op13_131
+	JE   op13_133
 	CMPQ AX, $0x0000000e
-	JE   op14_132
+	JE   op14_134
 	CMPQ AX, $0x0000000f
-	JE   op15_133
+	JE   op15_135
 	VZEROUPPER
 	RET
 
-op0_118:
+op0_120:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -6362,9 +6697,9 @@ op0_118:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_135
+	JZ     ktail_137
 
-kloop_134:
+kloop_136:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -6376,22 +6711,22 @@ kloop_134:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_134
+	JNZ              kloop_136
 
-ktail_135:
+ktail_137:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_137
+	JZ   kdone_139
 
-ktailloop_136:
+ktailloop_138:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_136
+	JNZ              ktailloop_138
 
-kdone_137:
+kdone_139:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -6461,158 +6796,158 @@ kdone_137:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_138
+	JNZ        tnaccumulate_140
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_139
+	JE         tndone_141
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_139:
+tndone_141:
 	VZEROUPPER
 	RET
 
-tnaccumulate_138:
+tnaccumulate_140:
 	VBROADCASTSS  beta+56(FP), Z2
 	VFMADD231PS.Z (CX), Z2, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_140
+	JE            tndone_142
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_140:
+tndone_142:
 	VZEROUPPER
 	RET
 
-op1_119:
+op1_121:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -6631,9 +6966,9 @@ op1_119:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_142
+	JZ     ktail_144
 
-kloop_141:
+kloop_143:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -6649,23 +6984,23 @@ kloop_141:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_141
+	JNZ              kloop_143
 
-ktail_142:
+ktail_144:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_144
+	JZ   kdone_146
 
-ktailloop_143:
+ktailloop_145:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_143
+	JNZ              ktailloop_145
 
-kdone_144:
+kdone_146:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -6735,158 +7070,158 @@ kdone_144:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_145
+	JNZ        tnaccumulate_147
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_146
+	JE         tndone_148
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_146:
+tndone_148:
 	VZEROUPPER
 	RET
 
-tnaccumulate_145:
+tnaccumulate_147:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_147
+	JE            tndone_149
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_147:
+tndone_149:
 	VZEROUPPER
 	RET
 
-op2_120:
+op2_122:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -6906,9 +7241,9 @@ op2_120:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_149
+	JZ     ktail_151
 
-kloop_148:
+kloop_150:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -6928,14 +7263,14 @@ kloop_148:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_148
+	JNZ              kloop_150
 
-ktail_149:
+ktail_151:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_151
+	JZ   kdone_153
 
-ktailloop_150:
+ktailloop_152:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -6943,9 +7278,9 @@ ktailloop_150:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_150
+	JNZ              ktailloop_152
 
-kdone_151:
+kdone_153:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -7015,158 +7350,158 @@ kdone_151:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_152
+	JNZ        tnaccumulate_154
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_153
+	JE         tndone_155
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_153:
+tndone_155:
 	VZEROUPPER
 	RET
 
-tnaccumulate_152:
+tnaccumulate_154:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_154
+	JE            tndone_156
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_154:
+tndone_156:
 	VZEROUPPER
 	RET
 
-op3_121:
+op3_123:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -7187,9 +7522,9 @@ op3_121:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_156
+	JZ     ktail_158
 
-kloop_155:
+kloop_157:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -7213,14 +7548,14 @@ kloop_155:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_155
+	JNZ              kloop_157
 
-ktail_156:
+ktail_158:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_158
+	JZ   kdone_160
 
-ktailloop_157:
+ktailloop_159:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -7229,9 +7564,9 @@ ktailloop_157:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_157
+	JNZ              ktailloop_159
 
-kdone_158:
+kdone_160:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -7301,158 +7636,158 @@ kdone_158:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_159
+	JNZ        tnaccumulate_161
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_160
+	JE         tndone_162
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_160:
+tndone_162:
 	VZEROUPPER
 	RET
 
-tnaccumulate_159:
+tnaccumulate_161:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_161
+	JE            tndone_163
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_161:
+tndone_163:
 	VZEROUPPER
 	RET
 
-op4_122:
+op4_124:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -7474,9 +7809,9 @@ op4_122:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_163
+	JZ     ktail_165
 
-kloop_162:
+kloop_164:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -7504,14 +7839,14 @@ kloop_162:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_162
+	JNZ              kloop_164
 
-ktail_163:
+ktail_165:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_165
+	JZ   kdone_167
 
-ktailloop_164:
+ktailloop_166:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -7521,9 +7856,9 @@ ktailloop_164:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_164
+	JNZ              ktailloop_166
 
-kdone_165:
+kdone_167:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -7593,158 +7928,158 @@ kdone_165:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_166
+	JNZ        tnaccumulate_168
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_167
+	JE         tndone_169
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_167:
+tndone_169:
 	VZEROUPPER
 	RET
 
-tnaccumulate_166:
+tnaccumulate_168:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_168
+	JE            tndone_170
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_168:
+tndone_170:
 	VZEROUPPER
 	RET
 
-op5_123:
+op5_125:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -7767,9 +8102,9 @@ op5_123:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_170
+	JZ     ktail_172
 
-kloop_169:
+kloop_171:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -7801,14 +8136,14 @@ kloop_169:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_169
+	JNZ              kloop_171
 
-ktail_170:
+ktail_172:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_172
+	JZ   kdone_174
 
-ktailloop_171:
+ktailloop_173:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -7819,9 +8154,9 @@ ktailloop_171:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_171
+	JNZ              ktailloop_173
 
-kdone_172:
+kdone_174:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -7891,158 +8226,158 @@ kdone_172:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_173
+	JNZ        tnaccumulate_175
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_174
+	JE         tndone_176
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_174:
+tndone_176:
 	VZEROUPPER
 	RET
 
-tnaccumulate_173:
+tnaccumulate_175:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_175
+	JE            tndone_177
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_175:
+tndone_177:
 	VZEROUPPER
 	RET
 
-op6_124:
+op6_126:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8066,9 +8401,9 @@ op6_124:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_177
+	JZ     ktail_179
 
-kloop_176:
+kloop_178:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -8104,14 +8439,14 @@ kloop_176:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_176
+	JNZ              kloop_178
 
-ktail_177:
+ktail_179:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_179
+	JZ   kdone_181
 
-ktailloop_178:
+ktailloop_180:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -8123,9 +8458,9 @@ ktailloop_178:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_178
+	JNZ              ktailloop_180
 
-kdone_179:
+kdone_181:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -8195,158 +8530,158 @@ kdone_179:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_180
+	JNZ        tnaccumulate_182
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_181
+	JE         tndone_183
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_181:
+tndone_183:
 	VZEROUPPER
 	RET
 
-tnaccumulate_180:
+tnaccumulate_182:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_182
+	JE            tndone_184
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_182:
+tndone_184:
 	VZEROUPPER
 	RET
 
-op7_125:
+op7_127:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8371,9 +8706,9 @@ op7_125:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_184
+	JZ     ktail_186
 
-kloop_183:
+kloop_185:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -8413,14 +8748,14 @@ kloop_183:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_183
+	JNZ              kloop_185
 
-ktail_184:
+ktail_186:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_186
+	JZ   kdone_188
 
-ktailloop_185:
+ktailloop_187:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -8433,9 +8768,9 @@ ktailloop_185:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_185
+	JNZ              ktailloop_187
 
-kdone_186:
+kdone_188:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -8505,158 +8840,158 @@ kdone_186:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_187
+	JNZ        tnaccumulate_189
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_188
+	JE         tndone_190
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_188:
+tndone_190:
 	VZEROUPPER
 	RET
 
-tnaccumulate_187:
+tnaccumulate_189:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_189
+	JE            tndone_191
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_189:
+tndone_191:
 	VZEROUPPER
 	RET
 
-op8_126:
+op8_128:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8682,9 +9017,9 @@ op8_126:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_191
+	JZ     ktail_193
 
-kloop_190:
+kloop_192:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -8728,14 +9063,14 @@ kloop_190:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_190
+	JNZ              kloop_192
 
-ktail_191:
+ktail_193:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_193
+	JZ   kdone_195
 
-ktailloop_192:
+ktailloop_194:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -8749,9 +9084,9 @@ ktailloop_192:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_192
+	JNZ              ktailloop_194
 
-kdone_193:
+kdone_195:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -8821,158 +9156,158 @@ kdone_193:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_194
+	JNZ        tnaccumulate_196
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_195
+	JE         tndone_197
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_195:
+tndone_197:
 	VZEROUPPER
 	RET
 
-tnaccumulate_194:
+tnaccumulate_196:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_196
+	JE            tndone_198
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_196:
+tndone_198:
 	VZEROUPPER
 	RET
 
-op9_127:
+op9_129:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -8999,9 +9334,9 @@ op9_127:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_198
+	JZ     ktail_200
 
-kloop_197:
+kloop_199:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -9049,14 +9384,14 @@ kloop_197:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_197
+	JNZ              kloop_199
 
-ktail_198:
+ktail_200:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_200
+	JZ   kdone_202
 
-ktailloop_199:
+ktailloop_201:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -9071,9 +9406,9 @@ ktailloop_199:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_199
+	JNZ              ktailloop_201
 
-kdone_200:
+kdone_202:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -9143,158 +9478,158 @@ kdone_200:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_201
+	JNZ        tnaccumulate_203
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_202
+	JE         tndone_204
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_202:
+tndone_204:
 	VZEROUPPER
 	RET
 
-tnaccumulate_201:
+tnaccumulate_203:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_203
+	JE            tndone_205
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_203:
+tndone_205:
 	VZEROUPPER
 	RET
 
-op10_128:
+op10_130:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9322,9 +9657,9 @@ op10_128:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_205
+	JZ     ktail_207
 
-kloop_204:
+kloop_206:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -9376,14 +9711,14 @@ kloop_204:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_204
+	JNZ              kloop_206
 
-ktail_205:
+ktail_207:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_207
+	JZ   kdone_209
 
-ktailloop_206:
+ktailloop_208:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -9399,9 +9734,9 @@ ktailloop_206:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_206
+	JNZ              ktailloop_208
 
-kdone_207:
+kdone_209:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -9471,158 +9806,158 @@ kdone_207:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_208
+	JNZ        tnaccumulate_210
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_209
+	JE         tndone_211
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_209:
+tndone_211:
 	VZEROUPPER
 	RET
 
-tnaccumulate_208:
+tnaccumulate_210:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_210
+	JE            tndone_212
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_210:
+tndone_212:
 	VZEROUPPER
 	RET
 
-op11_129:
+op11_131:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9651,9 +9986,9 @@ op11_129:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_212
+	JZ     ktail_214
 
-kloop_211:
+kloop_213:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -9709,14 +10044,14 @@ kloop_211:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_211
+	JNZ              kloop_213
 
-ktail_212:
+ktail_214:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_214
+	JZ   kdone_216
 
-ktailloop_213:
+ktailloop_215:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -9733,9 +10068,9 @@ ktailloop_213:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_213
+	JNZ              ktailloop_215
 
-kdone_214:
+kdone_216:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -9805,158 +10140,158 @@ kdone_214:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_215
+	JNZ        tnaccumulate_217
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_216
+	JE         tndone_218
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_216:
+tndone_218:
 	VZEROUPPER
 	RET
 
-tnaccumulate_215:
+tnaccumulate_217:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_217
+	JE            tndone_219
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_217:
+tndone_219:
 	VZEROUPPER
 	RET
 
-op12_130:
+op12_132:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9986,9 +10321,9 @@ op12_130:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_219
+	JZ     ktail_221
 
-kloop_218:
+kloop_220:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -10048,14 +10383,14 @@ kloop_218:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_218
+	JNZ              kloop_220
 
-ktail_219:
+ktail_221:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_221
+	JZ   kdone_223
 
-ktailloop_220:
+ktailloop_222:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -10073,9 +10408,9 @@ ktailloop_220:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_220
+	JNZ              ktailloop_222
 
-kdone_221:
+kdone_223:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -10145,158 +10480,158 @@ kdone_221:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_222
+	JNZ        tnaccumulate_224
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_223
+	JE         tndone_225
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_223:
+tndone_225:
 	VZEROUPPER
 	RET
 
-tnaccumulate_222:
+tnaccumulate_224:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_224
+	JE            tndone_226
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_224:
+tndone_226:
 	VZEROUPPER
 	RET
 
-op13_131:
+op13_133:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10327,9 +10662,9 @@ op13_131:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_226
+	JZ     ktail_228
 
-kloop_225:
+kloop_227:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -10393,14 +10728,14 @@ kloop_225:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_225
+	JNZ              kloop_227
 
-ktail_226:
+ktail_228:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_228
+	JZ   kdone_230
 
-ktailloop_227:
+ktailloop_229:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -10419,9 +10754,9 @@ ktailloop_227:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_227
+	JNZ              ktailloop_229
 
-kdone_228:
+kdone_230:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -10491,158 +10826,158 @@ kdone_228:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_229
+	JNZ        tnaccumulate_231
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_230
+	JE         tndone_232
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_230:
+tndone_232:
 	VZEROUPPER
 	RET
 
-tnaccumulate_229:
+tnaccumulate_231:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_231
+	JE            tndone_233
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_231:
+tndone_233:
 	VZEROUPPER
 	RET
 
-op14_132:
+op14_134:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10674,9 +11009,9 @@ op14_132:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_233
+	JZ     ktail_235
 
-kloop_232:
+kloop_234:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -10744,14 +11079,14 @@ kloop_232:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_232
+	JNZ              kloop_234
 
-ktail_233:
+ktail_235:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_235
+	JZ   kdone_237
 
-ktailloop_234:
+ktailloop_236:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -10771,9 +11106,9 @@ ktailloop_234:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_234
+	JNZ              ktailloop_236
 
-kdone_235:
+kdone_237:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -10843,158 +11178,158 @@ kdone_235:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_236
+	JNZ        tnaccumulate_238
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_237
+	JE         tndone_239
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_237:
+tndone_239:
 	VZEROUPPER
 	RET
 
-tnaccumulate_236:
+tnaccumulate_238:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_238
+	JE            tndone_240
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_238:
+tndone_240:
 	VZEROUPPER
 	RET
 
-op15_133:
+op15_135:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11027,9 +11362,9 @@ op15_133:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_240
+	JZ     ktail_242
 
-kloop_239:
+kloop_241:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -11101,14 +11436,14 @@ kloop_239:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_239
+	JNZ              kloop_241
 
-ktail_240:
+ktail_242:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_242
+	JZ   kdone_244
 
-ktailloop_241:
+ktailloop_243:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -11129,9 +11464,9 @@ ktailloop_241:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_241
+	JNZ              ktailloop_243
 
-kdone_242:
+kdone_244:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1
@@ -11201,154 +11536,154 @@ kdone_242:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_243
+	JNZ        tnaccumulate_245
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_244
+	JE         tndone_246
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_244:
+tndone_246:
 	VZEROUPPER
 	RET
 
-tnaccumulate_243:
+tnaccumulate_245:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (CX), Z8, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_245
+	JE            tndone_247
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_245:
+tndone_247:
 	VZEROUPPER
 	RET
 
@@ -11373,16 +11708,16 @@ TEXT ·GemmTransposeAVX512(SB), NOSPLIT, $0-48
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_246:
+band_248:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_247
+	JB    rowtail_249
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_250
+	JZ    coltail_252
 
-cols_249:
+cols_251:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y0
 	VMOVUPS    (R12)(BX*1), Y1
@@ -11434,11 +11769,11 @@ cols_249:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_249
+	JNZ        cols_251
 
-coltail_250:
+coltail_252:
 	TESTQ      R11, R11
-	JZ         banddone_251
+	JZ         banddone_253
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(BX*1), K1, Y1
 	VMOVUPS.Z  (R12)(BX*2), K1, Y2
@@ -11473,64 +11808,64 @@ coltail_250:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_251
+	JE         banddone_253
 	ADDQ       CX, R13
 	VMOVUPS    Y0, (R13)
 
-banddone_251:
+banddone_253:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_246
+	JMP  band_248
 
-rowtail_247:
+rowtail_249:
 	CMPQ R9, $0x00000001
-	JE   rows_252
-	CMPQ R9, $0x00000002
-	JE   rows_253
-	CMPQ R9, $0x00000003
 	JE   rows_254
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_255
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_256
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_257
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_258
-	JMP  done_248
+	CMPQ R9, $0x00000006
+	JE   rows_259
+	CMPQ R9, $0x00000007
+	JE   rows_260
+	JMP  done_250
 
-rows_252:
+rows_254:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_260
+	JZ    coltail_262
 
-cols_259:
+cols_261:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y0
 	VUNPCKLPS  Y0, Y0, Y1
@@ -11575,11 +11910,11 @@ cols_259:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_259
+	JNZ        cols_261
 
-coltail_260:
+coltail_262:
 	TESTQ      R11, R11
-	JZ         banddone_261
+	JZ         banddone_263
 	VMOVUPS.Z  (DX), K1, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -11607,44 +11942,44 @@ coltail_260:
 	VSHUFF32X4 $0x03, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_261
+	JE         banddone_263
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_261:
-	JMP done_248
+banddone_263:
+	JMP done_250
 
-rows_253:
+rows_255:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_263
+	JZ    coltail_265
 
-cols_262:
+cols_264:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -11690,11 +12025,11 @@ cols_262:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_262
+	JNZ        cols_264
 
-coltail_263:
+coltail_265:
 	TESTQ      R11, R11
-	JZ         banddone_264
+	JZ         banddone_266
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VUNPCKLPS  Y1, Y0, Y2
@@ -11723,44 +12058,44 @@ coltail_263:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_264
+	JE         banddone_266
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_264:
-	JMP done_248
+banddone_266:
+	JMP done_250
 
-rows_254:
+rows_256:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_266
+	JZ    coltail_268
 
-cols_265:
+cols_267:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -11823,11 +12158,11 @@ cols_265:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_265
+	JNZ        cols_267
 
-coltail_266:
+coltail_268:
 	TESTQ      R11, R11
-	JZ         banddone_267
+	JZ         banddone_269
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -11859,58 +12194,58 @@ coltail_266:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_267
+	JE         banddone_269
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_267:
-	JMP done_248
+banddone_269:
+	JMP done_250
 
-rows_255:
+rows_257:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_269
+	JZ    coltail_271
 
-cols_268:
+cols_270:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -11958,11 +12293,11 @@ cols_268:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_268
+	JNZ        cols_270
 
-coltail_269:
+coltail_271:
 	TESTQ      R11, R11
-	JZ         banddone_270
+	JZ         banddone_272
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -11993,44 +12328,44 @@ coltail_269:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_270
+	JE         banddone_272
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_270:
-	JMP done_248
+banddone_272:
+	JMP done_250
 
-rows_256:
+rows_258:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_272
+	JZ    coltail_274
 
-cols_271:
+cols_273:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -12095,11 +12430,11 @@ cols_271:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_271
+	JNZ          cols_273
 
-coltail_272:
+coltail_274:
 	TESTQ        R11, R11
-	JZ           banddone_273
+	JZ           banddone_275
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -12133,58 +12468,58 @@ coltail_272:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_273
+	JE           banddone_275
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_273:
-	JMP done_248
+banddone_275:
+	JMP done_250
 
-rows_257:
+rows_259:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_275
+	JZ    coltail_277
 
-cols_274:
+cols_276:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -12250,11 +12585,11 @@ cols_274:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_274
+	JNZ          cols_276
 
-coltail_275:
+coltail_277:
 	TESTQ        R11, R11
-	JZ           banddone_276
+	JZ           banddone_278
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -12289,58 +12624,58 @@ coltail_275:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_276
+	JE           banddone_278
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_276:
-	JMP done_248
+banddone_278:
+	JMP done_250
 
-rows_258:
+rows_260:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_278
+	JZ    coltail_280
 
-cols_277:
+cols_279:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -12423,11 +12758,11 @@ cols_277:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_277
+	JNZ          cols_279
 
-coltail_278:
+coltail_280:
 	TESTQ        R11, R11
-	JZ           banddone_279
+	JZ           banddone_281
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -12465,7 +12800,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -12473,7 +12808,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
@@ -12481,7 +12816,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
@@ -12489,7 +12824,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
@@ -12497,7 +12832,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
@@ -12505,7 +12840,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
@@ -12513,7 +12848,7 @@ coltail_278:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_279
+	JE           banddone_281
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -12521,7 +12856,7 @@ coltail_278:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_279:
-done_248:
+banddone_281:
+done_250:
 	VZEROUPPER
 	RET
