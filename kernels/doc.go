@@ -1,8 +1,10 @@
 // Package kernels is vecgrad's safe API over the generated SIMD assembly in
 // package asm: elementwise float32 arithmetic in the broadcast patterns the
 // tensor layer needs (Binary*), axpy/scale/fill/copy, activation functions
-// (Relu, Exp, Log, Sqrt, Tanh, Sigmoid, Sin, Cos) and ReluBackward,
-// reductions (Sum, Dot, RowSum, RowMax, RowLogSumExp, ArgMax, ...), the
+// (Relu, Exp, Log, Sqrt, Tanh, Sigmoid, Sin, Cos) and ReluBackward, their
+// strided forms over a band of a matrix's columns (BinaryRowVecStrided,
+// ReluStrided, ReluBackwardStrided, SumRowsStrided), reductions (Sum, Dot,
+// RowSum, RowMax, RowLogSumExp, ArgMax, ...), the
 // matrix product Sgemm and SgemmBatch (C = alpha*op(A)*op(B) + beta*C,
 // multi-threaded), and the fused optimizer steps SGDStep and AdamStep (one
 // pass over a parameter tensor and its state, as torch.optim's SGD, Adam and

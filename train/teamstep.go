@@ -120,6 +120,11 @@ type teamLayer struct {
 // (the widest micro-tile's columns), so that a split adds no edge tiles.
 const teamUnit = 32
 
+// teamRowGroup is the rows of a thread's columns that the forward's bias
+// and ReLU take at a time: 16 rows of 512 columns are 32 KiB, in L1
+// between the two.
+const teamRowGroup = 16
+
 // teamUpdateBytes bounds the block of weight-gradient rows that the
 // product hands to the optimizer at a time (kernels.SgemmSerialRows), so
 // that the block is still in L2 (1 MiB and more on the x86 cores we
@@ -291,11 +296,14 @@ func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 	n, x := s.n, s.input(i)
 	kernels.SgemmSerial(false, true, n, c1-c0, l.in, 1, x, l.in, l.w[c0*l.in:c1*l.in], l.in, 0, l.act[c0:], l.out)
 	clk.mark(phaseGEMM)
-	for r := range n {
-		row := l.act[r*l.out+c0 : r*l.out+c1]
-		kernels.Binary(kernels.OpAdd, row, row, l.b[c0:c1])
+	// Bias and ReLU on the thread's columns, teamRowGroup rows at a time
+	// so that the ReLU finds them in L1.
+	for r0 := 0; r0 < n; r0 += teamRowGroup {
+		rows := min(teamRowGroup, n-r0)
+		band := l.act[r0*l.out+c0:]
+		kernels.BinaryRowVecStrided(kernels.OpAdd, band, band, l.b[c0:c1], rows, c1-c0, l.out)
 		if l.relu {
-			kernels.Relu(row, row)
+			kernels.ReluStrided(band, band, rows, c1-c0, l.out)
 		}
 	}
 	clk.mark(phaseElementwise)
@@ -328,10 +336,7 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 	n := s.n
 	kernels.SgemmSerial(false, false, n, c1-c0, l.out, 1, l.grad, l.out, l.w[c0:], l.in, 0, prev.grad[c0:], l.in)
 	clk.mark(phaseGEMM)
-	for r := range n {
-		lo, hi := r*l.in+c0, r*l.in+c1
-		kernels.ReluBackward(prev.grad[lo:hi], prev.grad[lo:hi], prev.act[lo:hi])
-	}
+	kernels.ReluBackwardStrided(prev.grad[c0:], prev.grad[c0:], prev.act[c0:], n, c1-c0, l.in)
 	clk.mark(phaseElementwise)
 }
 
@@ -366,10 +371,7 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	// The bias gradient sums the rows of g in order, as the autograd
 	// step's broadcast reduction does.
 	db := l.db[r0:r1]
-	copy(db, l.grad[r0:r1])
-	for r := 1; r < n; r++ {
-		kernels.Binary(kernels.OpAdd, db, db, l.grad[r*l.out+r0:r*l.out+r1])
-	}
+	kernels.SumRowsStrided(db, l.grad[r0:], n, r1-r0, l.out)
 	clk.mark(phaseElementwise)
 	if apply {
 		s.opt.StepRange(l.bIdx, r0, r1, db)
