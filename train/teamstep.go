@@ -248,19 +248,14 @@ func (s *teamStep) TeamWork(member, size int, t *kernels.Team) {
 	s.update(0, member, size, clk)
 }
 
-// forwardAndLoss runs the forward phases, each layer's columns shared out,
-// then the loss on member 0, and returns when the loss's gradient is
-// ready for every member.
+// forwardAndLoss runs the forward phases, each layer's columns (a narrow
+// layer's rows) shared out, then the loss on member 0, and returns when
+// the loss's gradient is ready for every member.
 func (s *teamStep) forwardAndLoss(member, size int, t *kernels.Team, clk *phaseClock) {
-	last := len(s.layers) - 1
 	for i := range s.layers {
 		s.forward(i, member, size, clk)
-		// The loss reads every logit: a barrier unless member 0 computed
-		// them all.
-		if i < last || s.layers[last].out >= 2*teamUnit {
-			t.Barrier()
-			clk.mark(phaseWait)
-		}
+		t.Barrier() // the next layer, or the loss, reads every output
+		clk.mark(phaseWait)
 	}
 	if member == 0 {
 		s.lossGrad()
@@ -289,6 +284,10 @@ func parts(n, member, size int) (lo, hi int) {
 // bias and the ReLU, as Linear.Forward and ReLU do.
 func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 	l := &s.layers[i]
+	if narrow(l) {
+		s.forwardRows(i, member, size, clk)
+		return
+	}
 	c0, c1 := parts(l.out, member, size)
 	if c0 == c1 {
 		return
@@ -305,6 +304,31 @@ func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 		if l.relu {
 			kernels.ReluStrided(band, band, rows, c1-c0, l.out)
 		}
+	}
+	clk.mark(phaseElementwise)
+}
+
+// narrow reports whether layer l has too few outputs to share out by
+// columns (the classifier's 10): its forward is shared by rows of the
+// batch instead, and its weight gradient by columns of the input.
+func narrow(l *teamLayer) bool { return l.out < 2*teamUnit }
+
+// forwardRows computes member's rows of a narrow layer's output, bias and
+// ReLU included: the same products and sums per element as a split by
+// columns.
+func (s *teamStep) forwardRows(i, member, size int, clk *phaseClock) {
+	l := &s.layers[i]
+	r0, r1 := kernels.Split(s.n, 1, member, size)
+	if r0 == r1 {
+		return
+	}
+	x := s.input(i)
+	out := l.act[r0*l.out : r1*l.out]
+	kernels.SgemmSerial(false, true, r1-r0, l.out, l.in, 1, x[r0*l.in:], l.in, l.w, l.in, 0, out, l.out)
+	clk.mark(phaseGEMM)
+	kernels.BinaryRowVec(kernels.OpAdd, out, out, l.b, r1-r0, l.out)
+	if l.relu {
+		kernels.Relu(out, out)
 	}
 	clk.mark(phaseElementwise)
 }
@@ -344,7 +368,37 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 // and applies the optimizer to each block of rows as the product finishes
 // it (kernels.SgemmSerialRows), while it is in L2.
 func (s *teamStep) update(i, member, size int, clk *phaseClock) {
+	if narrow(&s.layers[i]) && size > 1 {
+		s.updateColumns(i, member, size, clk)
+		return
+	}
 	s.gradRows(i, member, size, clk, true)
+}
+
+// updateColumns computes member's columns of a narrow layer's weight
+// gradient and updates them, row by row of the weights; member 0 also
+// computes and applies the bias gradient. (The distributed step, which
+// sums the gradients between the product and the update, keeps
+// gradRows' split.)
+func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
+	l := &s.layers[i]
+	c0, c1 := parts(l.in, member, size)
+	if c0 < c1 {
+		n, x := s.n, s.input(i)
+		kernels.SgemmSerial(true, false, l.out, c1-c0, n, 1, l.grad, l.out, x[c0:], l.in, 0, l.dw[c0:], l.in)
+		clk.mark(phaseGEMM)
+		for r := range l.out {
+			lo, hi := r*l.in+c0, r*l.in+c1
+			s.opt.StepRange(l.wIdx, lo, hi, l.dw[lo:hi])
+		}
+		clk.mark(phaseOptimizer)
+	}
+	if member == 0 {
+		kernels.SumRowsStrided(l.db[:l.out], l.grad, s.n, l.out, l.out)
+		clk.mark(phaseElementwise)
+		s.opt.StepRange(l.bIdx, 0, l.out, l.db[:l.out])
+		clk.mark(phaseOptimizer)
+	}
 }
 
 // gradRows computes member's rows of layer i's weight and bias gradients

@@ -105,6 +105,7 @@ func TestTeamStepBitwise(t *testing.T) {
 		{[]int{data.Features, Hidden, Hidden, data.NumClasses}, 16, 3, "sgd-momentum adamw-amsgrad"},
 		{[]int{data.Features, Hidden, Hidden, data.NumClasses}, 67, 2, "sgd-nesterov-wd"},
 		{[]int{45, 130, 97, 70}, 13, 3, ""},
+		{[]int{70, 40, 100, 10}, 11, 3, ""}, // narrow layers (rows in the forward, columns of dW) inside and last
 		{[]int{20, 5}, 9, 3, ""},
 	}
 	if raceEnabled {
