@@ -15,6 +15,24 @@ func ExampleBinaryRowVec() {
 	// Output: [11 22 33 14 25 36]
 }
 
+func ExampleBinaryRowVecStrided() {
+	// A thread owns columns 1 and 2 of a [2, 4] block: add their biases
+	// and take the gradient's sum of rows for them, one call each.
+	x := []float32{
+		1, 2, 3, 4,
+		5, 6, 7, 8,
+	}
+	bias := []float32{10, 20}
+	kernels.BinaryRowVecStrided(kernels.OpAdd, x[1:], x[1:], bias, 2, 2, 4)
+	fmt.Println(x)
+	sum := make([]float32, 2)
+	kernels.SumRowsStrided(sum, x[1:], 2, 2, 4)
+	fmt.Println(sum)
+	// Output:
+	// [1 12 23 4 5 16 27 8]
+	// [28 50]
+}
+
 func ExampleAxpy() {
 	w := []float32{1, 1, 1}
 	grad := []float32{0.5, -1, 2}
