@@ -160,6 +160,15 @@ func mixed(r *rand.Rand) float32 {
 // and denormals included.
 func anyBits(r *rand.Rand) float32 { return math.Float32frombits(r.Uint32()) }
 
+// bitsOf returns n floats of random bits (anyBits).
+func bitsOf(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = anyBits(r)
+	}
+	return s
+}
+
 // trigInput draws Sin/Cos inputs that the vector path reduces (|x| <=
 // TrigMax: any bit pattern of that range, values near multiples of pi/2,
 // NaN, ±Inf, ±0, denormals); one draw in 200000 is a larger finite value,

@@ -16,13 +16,8 @@ type transposeCase struct {
 
 func newTransposeCase(r *rand.Rand, rows, cols, slack int) transposeCase {
 	c := transposeCase{rows: rows, cols: cols, lds: cols + r.IntN(slack+1), ldd: rows + r.IntN(slack+1)}
-	c.src = make([]float32, (rows-1)*c.lds+cols)
-	c.dst = make([]float32, (cols-1)*c.ldd+rows)
-	for _, s := range [][]float32{c.src, c.dst} {
-		for i := range s {
-			s[i] = anyBits(r)
-		}
-	}
+	c.src = bitsOf(r, (rows-1)*c.lds+cols)
+	c.dst = bitsOf(r, (cols-1)*c.ldd+rows)
 	return c
 }
 

@@ -76,8 +76,8 @@ func SumRowsStrided(dst, a []float32, rows, n, stride int) {
 }
 
 // checkStrided checks a strided block's shape, that each of the slices
-// holds its span, and the in-place rule between the first (the output)
-// and the others, and returns the span.
+// holds its span, and the in-place rule between the first (the output,
+// where there are several) and the others, and returns the span.
 func checkStrided(fn string, rows, n, stride int, names []string, s ...[]float32) int {
 	checkShape(fn, rows, n)
 	if rows > 1 && stride < n {
@@ -93,10 +93,8 @@ func checkStrided(fn string, rows, n, stride int, names []string, s ...[]float32
 	for i, x := range s {
 		checkAtLeast(fn, names[i], len(x), span, "(rows-1)*stride + n")
 	}
-	if len(s) > 1 && names[0] == "dst" {
-		for i, x := range s[1:] {
-			checkInPlace(fn, "dst", s[0], names[i+1], x, span)
-		}
+	for i, x := range s[1:] {
+		checkInPlace(fn, names[0], s[0], names[i+1], x, span)
 	}
 	return span
 }

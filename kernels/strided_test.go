@@ -25,14 +25,6 @@ func stridedCases(r *rand.Rand) []stridedCase {
 	return append(cs, stridedCase{3, 40, 40, 120}) // contiguous rows
 }
 
-func bitsOf(r *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = anyBits(r)
-	}
-	return s
-}
-
 // TestStridedForms checks each strided form against its contiguous form
 // called on every row, bit for bit, out of place and in place, with every
 // float outside the block's rows untouched.

@@ -295,17 +295,22 @@ func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 	n, x := s.n, s.input(i)
 	kernels.SgemmSerial(false, true, n, c1-c0, l.in, 1, x, l.in, l.w[c0*l.in:c1*l.in], l.in, 0, l.act[c0:], l.out)
 	clk.mark(phaseGEMM)
-	// Bias and ReLU on the thread's columns, teamRowGroup rows at a time
-	// so that the ReLU finds them in L1.
-	for r0 := 0; r0 < n; r0 += teamRowGroup {
-		rows := min(teamRowGroup, n-r0)
-		band := l.act[r0*l.out+c0:]
+	l.biasRelu(0, n, c0, c1)
+	clk.mark(phaseElementwise)
+}
+
+// biasRelu adds the bias to rows [r0, r1) x columns [c0, c1) of l's
+// output and applies the ReLU where one follows, teamRowGroup rows at a
+// time so that the ReLU finds them in L1.
+func (l *teamLayer) biasRelu(r0, r1, c0, c1 int) {
+	for r := r0; r < r1; r += teamRowGroup {
+		rows := min(teamRowGroup, r1-r)
+		band := l.act[r*l.out+c0:]
 		kernels.BinaryRowVecStrided(kernels.OpAdd, band, band, l.b[c0:c1], rows, c1-c0, l.out)
 		if l.relu {
 			kernels.ReluStrided(band, band, rows, c1-c0, l.out)
 		}
 	}
-	clk.mark(phaseElementwise)
 }
 
 // narrow reports whether layer l has too few outputs to share out by
@@ -323,13 +328,9 @@ func (s *teamStep) forwardRows(i, member, size int, clk *phaseClock) {
 		return
 	}
 	x := s.input(i)
-	out := l.act[r0*l.out : r1*l.out]
-	kernels.SgemmSerial(false, true, r1-r0, l.out, l.in, 1, x[r0*l.in:], l.in, l.w, l.in, 0, out, l.out)
+	kernels.SgemmSerial(false, true, r1-r0, l.out, l.in, 1, x[r0*l.in:], l.in, l.w, l.in, 0, l.act[r0*l.out:], l.out)
 	clk.mark(phaseGEMM)
-	kernels.BinaryRowVec(kernels.OpAdd, out, out, l.b, r1-r0, l.out)
-	if l.relu {
-		kernels.Relu(out, out)
-	}
+	l.biasRelu(r0, r1, 0, l.out)
 	clk.mark(phaseElementwise)
 }
 
@@ -394,10 +395,7 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 		clk.mark(phaseOptimizer)
 	}
 	if member == 0 {
-		kernels.SumRowsStrided(l.db[:l.out], l.grad, s.n, l.out, l.out)
-		clk.mark(phaseElementwise)
-		s.opt.StepRange(l.bIdx, 0, l.out, l.db[:l.out])
-		clk.mark(phaseOptimizer)
+		s.biasGrad(l, 0, l.out, clk, true)
 	}
 }
 
@@ -422,10 +420,15 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in)
 		clk.mark(phaseGEMM)
 	}
-	// The bias gradient sums the rows of g in order, as the autograd
-	// step's broadcast reduction does.
+	s.biasGrad(l, r0, r1, clk, apply)
+}
+
+// biasGrad computes elements [r0, r1) of layer l's bias gradient and, with
+// apply, updates them. The gradient sums the rows of g in order, as the
+// autograd step's broadcast reduction does.
+func (s *teamStep) biasGrad(l *teamLayer, r0, r1 int, clk *phaseClock, apply bool) {
 	db := l.db[r0:r1]
-	kernels.SumRowsStrided(db, l.grad[r0:], n, r1-r0, l.out)
+	kernels.SumRowsStrided(db, l.grad[r0:], s.n, r1-r0, l.out)
 	clk.mark(phaseElementwise)
 	if apply {
 		s.opt.StepRange(l.bIdx, r0, r1, db)
