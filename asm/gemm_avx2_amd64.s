@@ -235,9 +235,9 @@ accumulate_5:
 	VZEROUPPER
 	RET
 
-// func GemmStripAVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+// func GemmStripAVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 // Requires: AVX, FMA3, MMX+
-TEXT ·GemmStripAVX2(SB), NOSPLIT, $0-96
+TEXT ·GemmStripAVX2(SB), NOSPLIT, $0-144
 	SHLQ $0x02, aStep+24(FP)
 	SHLQ $0x02, bStep+48(FP)
 	SHLQ $0x02, cStep+72(FP)
@@ -373,11 +373,15 @@ kloop_9:
 	VBROADCASTSS 92(BX), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	ADDQ         $0x00000060, BX
-	LEAQ         (AX)(CX*4), AX
-	LEAQ         (SI)(CX*4), SI
-	DECQ         DI
-	JNZ          kloop_9
+	CMPQ         pfUnits+136(FP), $0x00
+	JG           farstep_13
+
+farback_14:
+	ADDQ $0x00000060, BX
+	LEAQ (AX)(CX*4), AX
+	LEAQ (SI)(CX*4), SI
+	DECQ DI
+	JNZ  kloop_9
 
 ktail_10:
 	MOVQ kc+8(FP), DX
@@ -416,7 +420,7 @@ kdone_12:
 	SHLQ    $0x02, CX
 	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_13
+	JNZ     accumulate_15
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -436,7 +440,7 @@ kdone_12:
 	VMOVUPS Y11, 32(AX)
 	JMP     tiledone_7
 
-accumulate_13:
+accumulate_15:
 	VBROADCASTSS beta+80(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -482,6 +486,22 @@ tiledone_7:
 stripend_8:
 	VZEROUPPER
 	RET
+
+farstep_13:
+	MOVQ       pf+96(FP), R8
+	ADDQ       pfPos+104(FP), R8
+	ADDQ       pfOff+112(FP), R8
+	PREFETCHT1 (R8)
+	PREFETCHT1 64(R8)
+	DECQ       pfUnits+136(FP)
+	ADDQ       $0x80, pfOff+112(FP)
+	MOVQ       pfOff+112(FP), R8
+	CMPQ       R8, pfRow+120(FP)
+	JLT        farback_14
+	MOVQ       $+0, pfOff+112(FP)
+	MOVQ       pfLd+128(FP), R8
+	ADDQ       R8, pfPos+104(FP)
+	JMP        farback_14
 
 // func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, FMA3, MMX+
@@ -530,9 +550,9 @@ TEXT ·GemmMicroRowsAAVX2(SB), NOSPLIT, $0-72
 	VXORPS     Y11, Y11, Y11
 	MOVQ       kc+0(FP), R9
 	SHRQ       $0x02, R9
-	JZ         ktail_15
+	JZ         ktail_17
 
-kloop_14:
+kloop_16:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
@@ -622,14 +642,14 @@ kloop_14:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R9
-	JNZ          kloop_14
+	JNZ          kloop_16
 
-ktail_15:
+ktail_17:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_17
+	JZ   kdone_19
 
-ktailloop_16:
+ktailloop_18:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
 	VBROADCASTSS (BX), Y14
@@ -654,15 +674,15 @@ ktailloop_16:
 	ADDQ         $0x00000004, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_16
+	JNZ          ktailloop_18
 
-kdone_17:
+kdone_19:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_18
+	JNZ     accumulate_20
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -683,7 +703,7 @@ kdone_17:
 	VZEROUPPER
 	RET
 
-accumulate_18:
+accumulate_20:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -724,7 +744,7 @@ TEXT ·GemmStripRowsAAVX2(SB), NOSPLIT, $0-104
 	SHLQ $0x02, bStep+56(FP)
 	SHLQ $0x02, cStep+80(FP)
 
-tile_19:
+tile_21:
 	MOVQ       b+40(FP), AX
 	MOVQ       ldb+48(FP), CX
 	SHLQ       $0x02, CX
@@ -769,9 +789,9 @@ tile_19:
 	VXORPS     Y11, Y11, Y11
 	MOVQ       kc+8(FP), R9
 	SHRQ       $0x02, R9
-	JZ         ktail_23
+	JZ         ktail_25
 
-kloop_22:
+kloop_24:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
@@ -861,14 +881,14 @@ kloop_22:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R9
-	JNZ          kloop_22
+	JNZ          kloop_24
 
-ktail_23:
+ktail_25:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_25
+	JZ   kdone_27
 
-ktailloop_24:
+ktailloop_26:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      32(AX), Y13
 	VBROADCASTSS (BX), Y14
@@ -893,15 +913,15 @@ ktailloop_24:
 	ADDQ         $0x00000004, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_24
+	JNZ          ktailloop_26
 
-kdone_25:
+kdone_27:
 	MOVQ    c+64(FP), AX
 	MOVQ    ldc+72(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+96(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_26
+	JNZ     accumulate_28
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -919,9 +939,9 @@ kdone_25:
 	ADDQ    CX, AX
 	VMOVUPS Y10, (AX)
 	VMOVUPS Y11, 32(AX)
-	JMP     tiledone_20
+	JMP     tiledone_22
 
-accumulate_26:
+accumulate_28:
 	VBROADCASTSS beta+88(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -953,18 +973,18 @@ accumulate_26:
 	VFMADD231PS  32(AX), Y12, Y11
 	VMOVUPS      Y11, 32(AX)
 
-tiledone_20:
+tiledone_22:
 	DECQ tiles+0(FP)
-	JZ   stripend_21
+	JZ   stripend_23
 	MOVQ aStep+32(FP), AX
 	ADDQ AX, a+16(FP)
 	MOVQ bStep+56(FP), AX
 	ADDQ AX, b+40(FP)
 	MOVQ cStep+80(FP), AX
 	ADDQ AX, c+64(FP)
-	JMP  tile_19
+	JMP  tile_21
 
-stripend_21:
+stripend_23:
 	VZEROUPPER
 	RET
 
@@ -1013,9 +1033,9 @@ TEXT ·GemmMicroPackBAVX2(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_28
+	JZ         ktail_30
 
-kloop_27:
+kloop_29:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y12
@@ -1115,14 +1135,14 @@ kloop_27:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_27
+	JNZ          kloop_29
 
-ktail_28:
+ktail_30:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_30
+	JZ   kdone_32
 
-ktailloop_29:
+ktailloop_31:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (DI)
 	VMOVUPS      32(AX), Y13
@@ -1149,15 +1169,15 @@ ktailloop_29:
 	ADDQ         $0x00000040, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_29
+	JNZ          ktailloop_31
 
-kdone_30:
+kdone_32:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_31
+	JNZ     accumulate_33
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1178,7 +1198,7 @@ kdone_30:
 	VZEROUPPER
 	RET
 
-accumulate_31:
+accumulate_33:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -1260,9 +1280,9 @@ TEXT ·GemmMicroRowsAPackBAVX2(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R9
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_33
+	JZ         ktail_35
 
-kloop_32:
+kloop_34:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
@@ -1361,14 +1381,14 @@ kloop_32:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R10
-	JNZ          kloop_32
+	JNZ          kloop_34
 
-ktail_33:
+ktail_35:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_35
+	JZ   kdone_37
 
-ktailloop_34:
+ktailloop_36:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
 	VMOVUPS      32(AX), Y13
@@ -1396,15 +1416,15 @@ ktailloop_34:
 	ADDQ         $0x00000040, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_34
+	JNZ          ktailloop_36
 
-kdone_35:
+kdone_37:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_36
+	JNZ     accumulate_38
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1425,7 +1445,7 @@ kdone_35:
 	VZEROUPPER
 	RET
 
-accumulate_36:
+accumulate_38:
 	VBROADCASTSS beta+64(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -1493,9 +1513,9 @@ TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
 	VXORPS     Y7, Y7, Y7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_38
+	JZ         ktail_40
 
-kloop_37:
+kloop_39:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y8
@@ -1562,14 +1582,14 @@ kloop_37:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_37
+	JNZ          kloop_39
 
-ktail_38:
+ktail_40:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_40
+	JZ   kdone_42
 
-ktailloop_39:
+ktailloop_41:
 	VMOVUPS      (AX), Y8
 	VMOVUPS      32(AX), Y9
 	VBROADCASTSS (BX), Y10
@@ -1587,15 +1607,15 @@ ktailloop_39:
 	ADDQ         $0x00000018, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_39
+	JNZ          ktailloop_41
 
-kdone_40:
+kdone_42:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_41
+	JNZ     accumulate_43
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1610,7 +1630,7 @@ kdone_40:
 	VZEROUPPER
 	RET
 
-accumulate_41:
+accumulate_43:
 	VBROADCASTSS beta+48(FP), Y8
 	VFMADD231PS  (AX), Y8, Y0
 	VMOVUPS      Y0, (AX)
@@ -1646,14 +1666,14 @@ TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000040, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_42:
+rowgroup_44:
 	CMPQ SI, $0x00000008
-	JB   rows1_43
+	JB   rows1_45
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_45:
+panel_47:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R10)
@@ -1690,20 +1710,20 @@ panel_45:
 	ADDQ    $0x00000040, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_45
+	JNZ     panel_47
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_42
+	JMP     rowgroup_44
 
-rows1_43:
+rows1_45:
 	TESTQ SI, SI
-	JZ    done_44
+	JZ    done_46
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_46:
+panel_48:
 	VMOVUPS (BX), Y0
 	VMOVUPS Y0, (R9)
 	VMOVUPS 32(BX), Y0
@@ -1711,13 +1731,13 @@ panel_46:
 	ADDQ    $0x00000040, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_46
+	JNZ     panel_48
 	ADDQ    DX, CX
 	ADDQ    $0x00000040, AX
 	DECQ    SI
-	JMP     rows1_43
+	JMP     rows1_45
 
-done_44:
+done_46:
 	VZEROUPPER
 	RET
 
@@ -1742,13 +1762,13 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    (DX)(DX*4), R9
 	LEAQ    (R9)(DX*2), R10
 
-panel_47:
+panel_49:
 	LEAQ (CX)(DX*8), R11
 	MOVQ SI, R12
 	SHRQ $0x01, R12
-	JZ   odd_49
+	JZ   odd_51
 
-pairs_48:
+pairs_50:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -1913,15 +1933,15 @@ pairs_48:
 	ADDQ       $0x00000040, R11
 	ADDQ       $0x00000400, AX
 	DECQ       R12
-	JNZ        pairs_48
+	JNZ        pairs_50
 
-odd_49:
+odd_51:
 	MOVQ  SI, R12
 	ANDQ  $0x00000001, R12
 	TESTQ R12, R12
-	JZ    coltail_51
+	JZ    coltail_53
 
-cols_50:
+cols_52:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -2006,11 +2026,11 @@ cols_50:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, AX
 	DECQ       R12
-	JNZ        cols_50
+	JNZ        cols_52
 
-coltail_51:
+coltail_53:
 	TESTQ      DI, DI
-	JZ         panelend_52
+	JZ         panelend_54
 	VMASKMOVPS (CX), Y0, Y1
 	VMASKMOVPS (CX)(DX*1), Y0, Y2
 	VMASKMOVPS (CX)(DX*2), Y0, Y3
@@ -2045,28 +2065,28 @@ coltail_51:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y8, 64(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y4, 128(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y9, 192(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y2, 320(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y6, 384(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_53
+	JE         tailgroup_55
 	VMOVUPS    Y1, 448(AX)
 
-tailgroup_53:
+tailgroup_55:
 	VMASKMOVPS (R11), Y0, Y1
 	VMASKMOVPS (R11)(DX*1), Y0, Y2
 	VMASKMOVPS (R11)(DX*2), Y0, Y3
@@ -2101,28 +2121,28 @@ tailgroup_53:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y8, 96(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y4, 160(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y9, 224(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y2, 352(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y6, 416(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_52
+	JE         panelend_54
 	VMOVUPS    Y1, 480(AX)
 
-panelend_52:
+panelend_54:
 	MOVQ   DI, R12
 	IMUL3Q $0x00000040, R12, R12
 	ADDQ   R12, AX
@@ -2131,7 +2151,7 @@ panelend_52:
 	SUBQ   R12, R11
 	LEAQ   (R11)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_47
+	JNZ    panel_49
 	VZEROUPPER
 	RET
 
@@ -2292,16 +2312,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_54:
+panel_56:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_56
+	JZ    coltail_58
 
-cols_55:
+cols_57:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -2354,11 +2374,11 @@ cols_55:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_55
+	JNZ          cols_57
 
-coltail_56:
+coltail_58:
 	TESTQ      R9, R9
-	JZ         group_57
+	JZ         group_59
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -2392,39 +2412,39 @@ coltail_56:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_57
+	JE         group_59
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_57:
+group_59:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_54
+	JNZ  panel_56
 	VZEROUPPER
 	RET
 
@@ -2450,15 +2470,15 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_59
+	JZ           blocksdone_61
 
-block_58:
+block_60:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_60:
+blockpanel_62:
 	VMASKMOVPS (R10), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R12)
@@ -2487,39 +2507,39 @@ blockpanel_60:
 	ADDQ       $0x00000018, R11
 	ADDQ       DI, R12
 	DECQ       R13
-	JNZ        blockpanel_60
+	JNZ        blockpanel_62
 	LEAQ       (CX)(DX*8), CX
 	ADDQ       $0x000000c0, AX
 	DECQ       R9
-	JNZ        block_58
+	JNZ        block_60
 
-blocksdone_59:
+blocksdone_61:
 	ANDQ $0x00000007, R8
-	JZ   restdone_62
+	JZ   restdone_64
 
-rest_61:
+rest_63:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_63:
+rowpanel_65:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R9)
 	ADDQ       $0x00000018, SI
 	ADDQ       DI, R9
 	DECQ       R10
-	JNZ        rowpanel_63
+	JNZ        rowpanel_65
 	ADDQ       DX, CX
 	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        rest_61
+	JNZ        rest_63
 
-restdone_62:
+restdone_64:
 	MOVQ CX, SI
 	MOVQ AX, R8
 
-rowpanel_64:
+rowpanel_66:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
 	VMOVUPS      X2, (R8)
@@ -2528,7 +2548,7 @@ rowpanel_64:
 	ADDQ         $0x00000018, SI
 	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          rowpanel_64
+	JNZ          rowpanel_66
 	ADDQ         DX, CX
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
@@ -2540,19 +2560,19 @@ TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_65
+	JE   op0_67
 	CMPQ AX, $0x00000001
-	JE   op1_66
+	JE   op1_68
 	CMPQ AX, $0x00000002
-	JE   op2_67
+	JE   op2_69
 	CMPQ AX, $0x00000003
-	JE   op3_68
+	JE   op3_70
 	CMPQ AX, $0x00000004
-	JE   op4_69
+	JE   op4_71
 	VZEROUPPER
 	RET
 
-op0_65:
+op0_67:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2572,9 +2592,9 @@ op0_65:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_71
+	JZ      ktail_73
 
-kloop_70:
+kloop_72:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2598,14 +2618,14 @@ kloop_70:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_70
+	JNZ          kloop_72
 
-ktail_71:
+ktail_73:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_73
+	JZ   kdone_75
 
-ktailloop_72:
+ktailloop_74:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2614,9 +2634,9 @@ ktailloop_72:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_72
+	JNZ          ktailloop_74
 
-kdone_73:
+kdone_75:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2662,81 +2682,81 @@ kdone_73:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_75
+	JZ           tnkeep_77
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_75:
+tnkeep_77:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_74
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_76
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_76:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_74
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_77
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_77:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_74
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_78
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_78:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_74
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_79
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_79:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_74
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_80
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_80:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_74
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_81
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_81:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_74
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_82
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_82:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_76
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_83
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_83:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_76
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_84
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_82:
+tnkeep_84:
 	VMOVSS      X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     32(SP), Y3
@@ -2771,91 +2791,91 @@ tnkeep_82:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_74
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_83
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_83:
-	VMOVSS      X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_74
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_84
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_84:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_74
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_85
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_85:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_74
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_86
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_86:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_74
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_87
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_87:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_74
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_88
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_88:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_74
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_89
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_89:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_74
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_76
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_90
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_90:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_76
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_91
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_91:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_76
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_92
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_90:
+tnkeep_92:
 	VMOVSS X2, (CX)
 
-tndone_74:
+tndone_76:
 	VZEROUPPER
 	RET
 
-op1_66:
+op1_68:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2877,9 +2897,9 @@ op1_66:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_92
+	JZ      ktail_94
 
-kloop_91:
+kloop_93:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2915,14 +2935,14 @@ kloop_91:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_91
+	JNZ          kloop_93
 
-ktail_92:
+ktail_94:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_94
+	JZ   kdone_96
 
-ktailloop_93:
+ktailloop_95:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2934,9 +2954,9 @@ ktailloop_93:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_93
+	JNZ          ktailloop_95
 
-kdone_94:
+kdone_96:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -2984,81 +3004,81 @@ kdone_94:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_96
+	JZ           tnkeep_98
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_96:
+tnkeep_98:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_95
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_97
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_97:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_95
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_98
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_98:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_95
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_99
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_99:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_95
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_100
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_100:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_95
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_101
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_101:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_95
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_102
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_102:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_95
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_103
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_103:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_97
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_104
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_104:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_97
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_105
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_103:
+tnkeep_105:
 	VMOVLPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3093,91 +3113,91 @@ tnkeep_103:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_95
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_104
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_104:
-	VMOVLPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_95
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_105
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_105:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_95
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_106
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_106:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_95
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_107
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_107:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_95
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_108
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_108:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_95
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_109
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_109:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_95
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_110
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_110:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_95
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_97
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_111
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_111:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_97
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_112
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_112:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_97
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_113
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_111:
+tnkeep_113:
 	VMOVLPS X2, (CX)
 
-tndone_95:
+tndone_97:
 	VZEROUPPER
 	RET
 
-op2_67:
+op2_69:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3201,9 +3221,9 @@ op2_67:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_113
+	JZ      ktail_115
 
-kloop_112:
+kloop_114:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3251,14 +3271,14 @@ kloop_112:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_112
+	JNZ          kloop_114
 
-ktail_113:
+ktail_115:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_115
+	JZ   kdone_117
 
-ktailloop_114:
+ktailloop_116:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3273,9 +3293,9 @@ ktailloop_114:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_114
+	JNZ          ktailloop_116
 
-kdone_115:
+kdone_117:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3325,95 +3345,95 @@ kdone_115:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_117
+	JZ           tnkeep_119
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_117:
+tnkeep_119:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_118
+	JZ          tnkeep_120
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_118:
+tnkeep_120:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_119
+	JZ          tnkeep_121
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_119:
+tnkeep_121:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_120
+	JZ          tnkeep_122
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_120:
+tnkeep_122:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_121
+	JZ          tnkeep_123
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_121:
+tnkeep_123:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_122
+	JZ          tnkeep_124
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_122:
+tnkeep_124:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_123
+	JZ          tnkeep_125
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_123:
+tnkeep_125:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_124
+	JZ          tnkeep_126
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_124:
+tnkeep_126:
 	VMOVLPS     X2, (CX)
 	VMOVHLPS    X2, X2, X2
 	VMOVSS      X2, 8(CX)
@@ -3450,107 +3470,107 @@ tnkeep_124:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_116
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_125
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_125:
-	VMOVLPS     X8, (CX)
-	VMOVHLPS    X8, X8, X8
-	VMOVSS      X8, 8(CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_116
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_126
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_126:
-	VMOVLPS     X9, (CX)
-	VMOVHLPS    X9, X9, X9
-	VMOVSS      X9, 8(CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_127
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_127:
+	VMOVLPS     X8, (CX)
+	VMOVHLPS    X8, X8, X8
+	VMOVSS      X8, 8(CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_118
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_128
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_128:
+	VMOVLPS     X9, (CX)
+	VMOVHLPS    X9, X9, X9
+	VMOVSS      X9, 8(CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_118
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_129
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_129:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_128
+	JZ          tnkeep_130
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_128:
+tnkeep_130:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_129
+	JZ          tnkeep_131
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_129:
+tnkeep_131:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_130
+	JZ          tnkeep_132
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_130:
+tnkeep_132:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_131
+	JZ          tnkeep_133
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_131:
+tnkeep_133:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_116
+	JE          tndone_118
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_132
+	JZ          tnkeep_134
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_132:
+tnkeep_134:
 	VMOVLPS  X2, (CX)
 	VMOVHLPS X2, X2, X2
 	VMOVSS   X2, 8(CX)
 
-tndone_116:
+tndone_118:
 	VZEROUPPER
 	RET
 
-op3_68:
+op3_70:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3576,9 +3596,9 @@ op3_68:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_134
+	JZ      ktail_136
 
-kloop_133:
+kloop_135:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3638,14 +3658,14 @@ kloop_133:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_133
+	JNZ          kloop_135
 
-ktail_134:
+ktail_136:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_136
+	JZ   kdone_138
 
-ktailloop_135:
+ktailloop_137:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3663,9 +3683,9 @@ ktailloop_135:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_135
+	JNZ          ktailloop_137
 
-kdone_136:
+kdone_138:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3717,81 +3737,81 @@ kdone_136:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_138
+	JZ           tnkeep_140
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_138:
+tnkeep_140:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_137
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_139
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_139:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_137
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_140
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_140:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_137
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_141
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_141:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_137
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_142
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_142:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_137
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_143
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_143:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_137
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_144
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_144:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_137
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_145
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_145:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_139
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_146
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_146:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_139
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_147
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_145:
+tnkeep_147:
 	VMOVUPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3826,91 +3846,91 @@ tnkeep_145:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_137
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_146
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_146:
-	VMOVUPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_137
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_147
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_147:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_137
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_148
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_148:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_137
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_149
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_149:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_137
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_150
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_150:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_137
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_151
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_151:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_137
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_152
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_152:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_137
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_139
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_153
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_153:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_139
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_154
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_154:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_139
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_155
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_153:
+tnkeep_155:
 	VMOVUPS X2, (CX)
 
-tndone_137:
+tndone_139:
 	VZEROUPPER
 	RET
 
-op4_69:
+op4_71:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3938,9 +3958,9 @@ op4_69:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_155
+	JZ      ktail_157
 
-kloop_154:
+kloop_156:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -4012,14 +4032,14 @@ kloop_154:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_154
+	JNZ          kloop_156
 
-ktail_155:
+ktail_157:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_157
+	JZ   kdone_159
 
-ktailloop_156:
+ktailloop_158:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -4040,9 +4060,9 @@ ktailloop_156:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_156
+	JNZ          ktailloop_158
 
-kdone_157:
+kdone_159:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -4096,95 +4116,95 @@ kdone_157:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_159
+	JZ           tnkeep_161
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_159:
+tnkeep_161:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000001
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_160
+	JZ           tnkeep_162
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_160:
+tnkeep_162:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000002
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_161
+	JZ           tnkeep_163
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_161:
+tnkeep_163:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000003
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_162
+	JZ           tnkeep_164
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_162:
+tnkeep_164:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000004
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_163
+	JZ           tnkeep_165
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_163:
+tnkeep_165:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x00000005
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_164
+	JZ           tnkeep_166
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_164:
+tnkeep_166:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000006
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_165
+	JZ           tnkeep_167
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_165:
+tnkeep_167:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000007
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_166
+	JZ           tnkeep_168
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y2
 
-tnkeep_166:
+tnkeep_168:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(CX)
@@ -4221,103 +4241,103 @@ tnkeep_166:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	CMPQ         AX, $0x00000008
-	JE           tndone_158
-	ADDQ         DX, CX
-	TESTQ        BX, BX
-	JZ           tnkeep_167
-	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y8
-
-tnkeep_167:
-	VMOVUPS      X8, (CX)
-	VEXTRACTF128 $0x01, Y8, X6
-	VMOVSS       X6, 16(CX)
-	CMPQ         AX, $0x00000009
-	JE           tndone_158
-	ADDQ         DX, CX
-	TESTQ        BX, BX
-	JZ           tnkeep_168
-	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y9
-
-tnkeep_168:
-	VMOVUPS      X9, (CX)
-	VEXTRACTF128 $0x01, Y9, X6
-	VMOVSS       X6, 16(CX)
-	CMPQ         AX, $0x0000000a
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
 	JZ           tnkeep_169
 	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y5
+	VFMADD231PS  Y6, Y0, Y8
 
 tnkeep_169:
+	VMOVUPS      X8, (CX)
+	VEXTRACTF128 $0x01, Y8, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x00000009
+	JE           tndone_160
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_170
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y9
+
+tnkeep_170:
+	VMOVUPS      X9, (CX)
+	VEXTRACTF128 $0x01, Y9, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x0000000a
+	JE           tndone_160
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_171
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y5
+
+tnkeep_171:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000b
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_170
+	JZ           tnkeep_172
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_170:
+tnkeep_172:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000c
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_171
+	JZ           tnkeep_173
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_171:
+tnkeep_173:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x0000000d
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_172
+	JZ           tnkeep_174
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_172:
+tnkeep_174:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000e
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_173
+	JZ           tnkeep_175
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_173:
+tnkeep_175:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000f
-	JE           tndone_158
+	JE           tndone_160
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_174
+	JZ           tnkeep_176
 	VMASKMOVPS   (CX), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y2
 
-tnkeep_174:
+tnkeep_176:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X0
 	VMOVSS       X0, 16(CX)
 
-tndone_158:
+tndone_160:
 	VZEROUPPER
 	RET
 
@@ -4344,16 +4364,16 @@ TEXT ·GemmTransposeAVX2(SB), NOSPLIT, $0-48
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_175:
+band_177:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_176
+	JB    rowtail_178
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_179
+	JZ    coltail_181
 
-cols_178:
+cols_180:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -4405,11 +4425,11 @@ cols_178:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_178
+	JNZ        cols_180
 
-coltail_179:
+coltail_181:
 	TESTQ      R11, R11
-	JZ         banddone_180
+	JZ         banddone_182
 	VMASKMOVPS (R12), Y0, Y1
 	VMASKMOVPS (R12)(BX*1), Y0, Y2
 	VMASKMOVPS (R12)(BX*2), Y0, Y3
@@ -4444,64 +4464,64 @@ coltail_179:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y9, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_180
+	JE         banddone_182
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 
-banddone_180:
+banddone_182:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_175
+	JMP  band_177
 
-rowtail_176:
+rowtail_178:
 	CMPQ R9, $0x00000001
-	JE   rows_181
-	CMPQ R9, $0x00000002
-	JE   rows_182
-	CMPQ R9, $0x00000003
 	JE   rows_183
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_184
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_185
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_186
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_187
-	JMP  done_177
+	CMPQ R9, $0x00000006
+	JE   rows_188
+	CMPQ R9, $0x00000007
+	JE   rows_189
+	JMP  done_179
 
-rows_181:
+rows_183:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_189
+	JZ    coltail_191
 
-cols_188:
+cols_190:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -4546,11 +4566,11 @@ cols_188:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_188
+	JNZ        cols_190
 
-coltail_189:
+coltail_191:
 	TESTQ      R11, R11
-	JZ         banddone_190
+	JZ         banddone_192
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -4578,44 +4598,44 @@ coltail_189:
 	VPERM2F128 $0x31, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_190
+	JE         banddone_192
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_190:
-	JMP done_177
+banddone_192:
+	JMP done_179
 
-rows_182:
+rows_184:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_192
+	JZ    coltail_194
 
-cols_191:
+cols_193:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4661,11 +4681,11 @@ cols_191:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_191
+	JNZ        cols_193
 
-coltail_192:
+coltail_194:
 	TESTQ      R11, R11
-	JZ         banddone_193
+	JZ         banddone_195
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y1, Y2
@@ -4694,44 +4714,44 @@ coltail_192:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_193
+	JE         banddone_195
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_193:
-	JMP done_177
+banddone_195:
+	JMP done_179
 
-rows_183:
+rows_185:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_195
+	JZ    coltail_197
 
-cols_194:
+cols_196:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4794,11 +4814,11 @@ cols_194:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_194
+	JNZ        cols_196
 
-coltail_195:
+coltail_197:
 	TESTQ      R11, R11
-	JZ         banddone_196
+	JZ         banddone_198
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -4830,58 +4850,58 @@ coltail_195:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_196
+	JE         banddone_198
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_196:
-	JMP done_177
+banddone_198:
+	JMP done_179
 
-rows_184:
+rows_186:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_198
+	JZ    coltail_200
 
-cols_197:
+cols_199:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4929,11 +4949,11 @@ cols_197:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_197
+	JNZ        cols_199
 
-coltail_198:
+coltail_200:
 	TESTQ      R11, R11
-	JZ         banddone_199
+	JZ         banddone_201
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y3
@@ -4964,44 +4984,44 @@ coltail_198:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_199
+	JE         banddone_201
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_199:
-	JMP done_177
+banddone_201:
+	JMP done_179
 
-rows_185:
+rows_187:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_201
+	JZ    coltail_203
 
-cols_200:
+cols_202:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5066,11 +5086,11 @@ cols_200:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_200
+	JNZ          cols_202
 
-coltail_201:
+coltail_203:
 	TESTQ        R11, R11
-	JZ           banddone_202
+	JZ           banddone_204
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5104,58 +5124,58 @@ coltail_201:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_202
+	JE           banddone_204
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_202:
-	JMP done_177
+banddone_204:
+	JMP done_179
 
-rows_186:
+rows_188:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_204
+	JZ    coltail_206
 
-cols_203:
+cols_205:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5221,11 +5241,11 @@ cols_203:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_203
+	JNZ          cols_205
 
-coltail_204:
+coltail_206:
 	TESTQ        R11, R11
-	JZ           banddone_205
+	JZ           banddone_207
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5260,58 +5280,58 @@ coltail_204:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_205
+	JE           banddone_207
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_205:
-	JMP done_177
+banddone_207:
+	JMP done_179
 
-rows_187:
+rows_189:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_207
+	JZ    coltail_209
 
-cols_206:
+cols_208:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5394,11 +5414,11 @@ cols_206:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_206
+	JNZ          cols_208
 
-coltail_207:
+coltail_209:
 	TESTQ        R11, R11
-	JZ           banddone_208
+	JZ           banddone_210
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5436,7 +5456,7 @@ coltail_207:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X2
@@ -5444,7 +5464,7 @@ coltail_207:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X2
@@ -5452,7 +5472,7 @@ coltail_207:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X2
@@ -5460,7 +5480,7 @@ coltail_207:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X1, (AX)
 	VEXTRACTF128 $0x01, Y1, X1
@@ -5468,7 +5488,7 @@ coltail_207:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
@@ -5476,7 +5496,7 @@ coltail_207:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -5484,7 +5504,7 @@ coltail_207:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_208
+	JE           banddone_210
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -5492,7 +5512,7 @@ coltail_207:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_208:
-done_177:
+banddone_210:
+done_179:
 	VZEROUPPER
 	RET

@@ -253,17 +253,21 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 // stride lda): tile t reads the A panel at a[t*aStep:], the B panel at
 // b[t*bStep:] (rows at stride ldb) and writes the C tile at c[t*cStep:]
 // (rows at stride ldc), the slices cut by the driver to exactly what the
-// tiles read and write.
-func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) {
+// tiles read and write; on packed A it also prefetches far.
+func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int, far gemmFar) {
+	pf := &b[0] // never read: no far units
+	if far.n > 0 {
+		pf = &far.base[0]
+	}
 	switch {
 	case k.lv == levelAVX512 && lda > 0:
 		asm.GemmStripRowsAAVX512(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
 	case k.lv == levelAVX512:
-		asm.GemmStripAVX512(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
+		asm.GemmStripAVX512(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	case lda > 0:
 		asm.GemmStripRowsAAVX2(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
 	default:
-		asm.GemmStripAVX2(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
+		asm.GemmStripAVX2(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	}
 }
 

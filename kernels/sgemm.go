@@ -176,6 +176,7 @@ type gemmJob struct {
 	tasks          taskGroup // the bands or team places handed to workers
 	team           *gemmTeam // team mode's shared state (sgemm_team.go)
 	done           rowsDone  // SgemmSerialRows' report of finished rows
+	far            farStream // what the strips prefetch (sgemm_far.go)
 }
 
 // gemmBuffers are the packing buffers of one band, allocated once per
@@ -247,6 +248,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
 	s.fused = !s.direct && !j.transB && j.kern.microPackB != nil
+	s.farB = s.fused && 4*j.k*(j1-j0) > caches.L2
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
@@ -295,6 +297,9 @@ type gemmSweep struct {
 	// tile (in the band's first MC block, first); narrow: the
 	// column-masked narrow tile, which reads partial B panels in place.
 	direct, fused, narrow, first bool
+	// farB: the strips prefetch the source of the next fused block of B
+	// (sgemm_far.go), a B larger than L2 (a smaller one is still in cache).
+	farB bool
 }
 
 // packB packs what the block of B needs packed before its tiles run: the
@@ -358,6 +363,9 @@ func (s *gemmSweep) rowsFirst(l2Blk int) {
 	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
 	for jb := 0; jb < s.nc; jb += l2Blk {
 		jEnd := min(jb+l2Blk, s.nc)
+		if s.fused && s.first && s.farB {
+			s.prefetchNextB(jb, l2Blk)
+		}
 		for ir := 0; ir < s.mcur; ir += mr {
 			jr := jb
 			if full := (jEnd - jb) / nr; full > 0 && ir+mr <= s.mcur && !(s.fused && s.first && ir == 0) {
@@ -503,7 +511,11 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		off := (row+t0*dRow)*ldc + col + t0*dCol
 		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
 		if j.kern.strip != nil {
-			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load)
+			var far gemmFar
+			if lda == 0 {
+				far = j.far.take(n * (kc / 4)) // a prefetch step per k loop iteration
+			}
+			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
 			continue
 		}
 		for t := range n {
@@ -784,7 +796,8 @@ type gemmForms struct {
 	packA         func(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, alpha float32)
 	packB, packBT func(k gemmKernel, dst, b []float32, ldb, kc, panels int)
 	// strip runs tiles full tiles in a row in one call (GemmStrip*).
-	strip func(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int)
+	// A strip on packed A also prefetches far (sgemm_far.go).
+	strip func(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int, far gemmFar)
 	// microPackB is gemmMicro that also packs the B panel it reads in place
 	// (GemmMicro*PackB): B packing fused into each panel's first tile.
 	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)

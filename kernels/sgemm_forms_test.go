@@ -28,11 +28,11 @@ func gemmPackA(k gemmKernel, trans bool, dst, a []float32, lda, kc, panels int, 
 	return true
 }
 
-func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) bool {
+func gemmMicroStrip(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int, far gemmFar) bool {
 	if k.strip == nil {
 		return false
 	}
-	k.strip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load)
+	k.strip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load, far)
 	return true
 }
 

@@ -14,11 +14,11 @@ import (
 // and with arbitrary gaps between the tiles' operands, with A, B and C
 // flush against guard pages, and checks all of C (the tiles bit for bit
 // against gemmMicroGeneric per tile, and every float between and around
-// them untouched).
+// them untouched), the packed-A strip while it prefetches a far stream.
 func TestGemmMicroStrip(t *testing.T) {
 	k := gemmKernelFor(active, 1000)
 	mr, nr := k.mr, k.nr
-	if !gemmMicroStrip(k, 1, 1, make([]float32, mr), 0, 0, make([]float32, nr), nr, 0, make([]float32, (mr-1)*nr+nr), nr, 0, 0, 0) {
+	if !gemmMicroStrip(k, 1, 1, make([]float32, mr), 0, 0, make([]float32, nr), nr, 0, make([]float32, (mr-1)*nr+nr), nr, 0, 0, 0, gemmFar{}) {
 		t.Skipf("no strip kernel at level %s", ISA())
 	}
 	r := rand.New(rand.NewPCG(31, 31))
@@ -73,7 +73,17 @@ func TestGemmMicroStrip(t *testing.T) {
 			copy(a, srcA)
 			copy(b, srcB)
 			copy(c, srcC)
-			gemmMicroStrip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load)
+			// On packed A the strip also prefetches a far stream (here
+			// rows of its own A and C, as the driver's regions are
+			// rows of the caller's slices): a hint that must change
+			// nothing.
+			var far gemmFar
+			if lda == 0 {
+				var fs farStream
+				fs.set(c, mr, 1+r.IntN(ldc), ldc)
+				far = fs.take(1 + r.IntN(tiles*(kc/4)+1))
+			}
+			gemmMicroStrip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load, far)
 			for i := range want {
 				if !sameFloat(c[i], want[i], false) {
 					t.Fatalf("tiles=%d kc=%d lda=%d aStep=%d ldb=%d bStep=%d ldc=%d cStep=%d beta=%g load=%d %s: c[%d] = %v, want %v",

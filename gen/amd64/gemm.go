@@ -113,6 +113,11 @@ type gemmTile struct {
 	strip  bool   // tiles tiles in a row, tile t at a+t*aStep, b+t*bStep, c+t*cStep (GemmStrip)
 }
 
+// far reports whether the tile prefetches a far stream in its k loop
+// (gemmFarPrefetch): the strip on packed A, whose k loop has GP registers
+// to spare (the in-place-A strip needs them all).
+func (t gemmTile) far() bool { return t.strip && !t.rowsA }
+
 // gemmTiles are the kernels of the level, shapes from mathconst.
 func (is isa) gemmTiles() []gemmTile {
 	type shape struct {
@@ -309,6 +314,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.gemmAddressA(&o)
 	acc := g.gemmKSteps(&o)
 	g.gemmStoreC(&o, acc, leave, last)
+	if o.farBlock != nil { // after the last return: reached only by a jump
+		o.farBlock()
+	}
 }
 
 // gemmMicroSignature declares tile t's function with its doc comment.
@@ -344,6 +352,14 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 				t.name, g.suffix, one, g.suffix),
 			"B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),",
 			"exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.",
+		}
+		if t.far() {
+			sig += ", pf *float32, pfPos, pfOff, pfRow, pfLd, pfUnits int"
+			doc = append(doc,
+				"Meanwhile it prefetches a far stream, memory a later call will read: per k loop iteration,",
+				"while pfUnits > 0, the two lines at pf+pfPos+pfOff (bytes), then pfOff += 128 and, where",
+				"pfOff reaches pfRow, pfOff = 0 and pfPos += pfLd (the next row). A prefetch neither",
+				"faults nor changes a result.")
 		}
 	}
 	if t.cols {
@@ -400,6 +416,8 @@ type gemmOperands struct {
 	// moves A on by k steps.
 	aMem    func(i, u int) operand.Mem
 	advance func(k int)
+	// farBlock emits the far prefetch's out-of-line block (t.far()).
+	farBlock func()
 }
 
 // gemmPrefetchC prefetches the lines of the mr x nr tile of C now, a whole
@@ -534,6 +552,9 @@ func (g *gen) gemmKSteps(o *gemmOperands) [][]reg.VecVirtual {
 		}
 		step(u)
 	}, func() { step(0) }, func(k int) {
+		if t.far() && k == gemmUnroll {
+			o.farBlock = g.gemmFarPrefetch()
+		}
 		o.advance(k)
 		if t.packB {
 			g.ADDQ(operand.U32(k*nr*4), bp)
@@ -546,6 +567,47 @@ func (g *gen) gemmKSteps(o *gemmOperands) [][]reg.VecVirtual {
 		g.LEAQ(operand.Mem{Base: pb, Index: ldb, Scale: 4}, pb)
 	})
 	return acc
+}
+
+// gemmFarPrefetch emits one step of a strip's far stream, once per k loop
+// iteration: while pfUnits > 0, prefetch the two lines at
+// pf+pfPos+pfOff and move on by 128 bytes, to the next row (pfPos +=
+// pfLd) where pfOff reaches pfRow. The stream's state lives in its
+// argument slots, so it runs on across the strip's tiles; the pointer
+// argument itself never moves (only integer offsets do). The driver uses
+// it to bring in, during compute-bound tiles, what a later call would
+// otherwise wait for (kernels/sgemm_far.go: the next block of B that its
+// first tiles pack from where it lies). PREFETCHT1: into L2, not L1,
+// where the tile's own A and B panels are.
+//
+// Inline it is a test and a branch not taken where there is nothing to
+// prefetch (most products, and a strip's last iterations); the step
+// itself is the returned block, to be emitted after the function's last
+// return, which jumps back.
+func (g *gen) gemmFarPrefetch() (block func()) {
+	step, back := g.label("farstep"), g.label("farback")
+	units := addr(g.Param("pfUnits"))
+	g.CMPQ(units, operand.Imm(0))
+	g.JG(operand.LabelRef(step))
+	g.Label(back)
+	return func() {
+		g.Label(step)
+		p := g.arg("pf")
+		g.ADDQ(addr(g.Param("pfPos")), p)
+		g.ADDQ(addr(g.Param("pfOff")), p)
+		g.PREFETCHT1(at(p, 0))
+		g.PREFETCHT1(at(p, 64))
+		g.DECQ(units)
+		off := addr(g.Param("pfOff"))
+		g.ADDQ(operand.Imm(128), off)
+		g.MOVQ(off, p)
+		g.CMPQ(p, addr(g.Param("pfRow")))
+		g.JLT(operand.LabelRef(back))
+		g.MOVQ(operand.I32(0), off)
+		g.MOVQ(addr(g.Param("pfLd")), p)
+		g.ADDQ(p, addr(g.Param("pfPos")))
+		g.JMP(operand.LabelRef(back))
+	}
 }
 
 // gemmStoreC stores the accumulators into C: C = acc where load is 0 (C

@@ -1,0 +1,84 @@
+package kernels
+
+// Far prefetching. The wide tile's strip on packed A (GemmStrip) is
+// compute-bound for long k and leaves the memory system idle, while the
+// first tiles of the next block of B, which read B where it lies and pack
+// it (GemmMicroPackB), wait on DRAM for every row: B is a layer's weights
+// in the input-gradient product, read once per product. So the strip can
+// prefetch a "far" region meanwhile, two lines per k loop iteration, and
+// those bytes arrive during the FMAs instead of after them: the driver
+// points it, while the strips sweep one L2 block of B, at the source of
+// the block packed next (gemmSweep.prefetchNextB). Each strip call takes
+// the next piece of the region. Prefetching is a hint: it changes no
+// result, and the region is cut from B's slice, so it touches nothing
+// else (the last pair of lines of a row may reach up to 127 bytes past
+// the row's end, and a prefetch never faults).
+//
+// 256x2048x2048 (B 16 MB, from DRAM) on one Zen 5 core went from 198-210
+// to 214-233 GFLOP/s (five interleaved runs); docs/performance.md has the
+// training step's figures.
+
+// gemmFarUnit is the bytes one step of the far stream prefetches.
+const gemmFarUnit = 128
+
+// gemmFar is one strip call's piece of the far region: GemmStrip's pf*
+// arguments. The zero value prefetches nothing.
+type gemmFar struct {
+	base                 []float32 // pf: the region
+	pos, off, row, ld, n int       // bytes: row start, offset in the row, row length, stride; n units
+}
+
+// farStream is the region the strips of a product prefetch, rows rows of
+// rowBytes bytes ld bytes apart from base[0], and how far they have got.
+type farStream struct {
+	base               []float32
+	rows, rowBytes, ld int
+	row, off           int // the next unit
+}
+
+// set makes rows rows of width floats at stride ld floats from base[0]
+// the region, in place of what is left of the last one.
+func (s *farStream) set(base []float32, rows, width, ld int) {
+	*s = farStream{base: base, rows: rows, rowBytes: 4 * width, ld: 4 * ld}
+	if width < 1 {
+		s.rows = 0
+	}
+}
+
+// take returns the piece of the region for up to units units (fewer
+// where the region ends; none once it has) and moves past it.
+func (s *farStream) take(units int) gemmFar {
+	if s.row >= s.rows || units < 1 {
+		return gemmFar{}
+	}
+	f := gemmFar{base: s.base, pos: s.row * s.ld, off: s.off, row: s.rowBytes, ld: s.ld}
+	for f.n < units && s.row < s.rows {
+		perRow := (s.rowBytes - s.off + gemmFarUnit - 1) / gemmFarUnit // units left in this row
+		if k := units - f.n; k < perRow {
+			f.n += k
+			s.off += k * gemmFarUnit
+			break
+		}
+		f.n += perRow
+		s.row, s.off = s.row+1, 0
+	}
+	return f
+}
+
+// prefetchNextB points the far stream, for the strips of the L2 block of
+// B at column jb (of l2Blk columns), at the source of the block whose
+// first tiles pack it next: the next L2 block of this KC block, or the
+// first of the next KC block (kc rows of B at stride ldb, its full panels).
+func (s *gemmSweep) prefetchNextB(jb, l2Blk int) {
+	j := s.j
+	pc, kc, col, w := s.pc, s.kc, jb+l2Blk, min(l2Blk, s.nc-jb-l2Blk)
+	if col >= s.nc {
+		pc, col = pc+kc, 0
+		kc, w = min(kc, j.k-pc), min(l2Blk, s.nc)
+	}
+	if pc >= j.k {
+		j.far.set(nil, 0, 0, 0)
+		return
+	}
+	j.far.set(j.b[pc*j.ldb+s.jc+col:], kc, w/j.nr*j.nr, j.ldb)
+}

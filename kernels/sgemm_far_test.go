@@ -1,0 +1,66 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// farWalk is the byte offsets (from the piece's base) that GemmStrip
+// prefetches for the piece f, a unit of two lines each, in order: the
+// kernel's walk written out (gen/amd64 gemmFarPrefetch).
+func farWalk(f gemmFar) []int {
+	var at []int
+	pos, off := f.pos, f.off
+	for range f.n {
+		at = append(at, pos+off)
+		if off += gemmFarUnit; off >= f.row {
+			off, pos = 0, pos+f.ld
+		}
+	}
+	return at
+}
+
+// TestFarStream: pieces of random capacities taken from a region walk its
+// units exactly once and in order (each unit starting inside its row,
+// the rows in turn), then nothing; an empty region or a zero capacity
+// gives the zero piece.
+func TestFarStream(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	backing := make([]float32, 1<<14)
+	for iter := range 500 {
+		off, rows, width := r.IntN(1000), r.IntN(6), r.IntN(100)
+		ld := max(width, 1) + r.IntN(40)
+		var s farStream
+		s.set(backing[off:], rows, width, ld)
+		var got []int // byte offsets from backing[0]
+		for {
+			f := s.take(1 + r.IntN(7))
+			if f.n == 0 {
+				break
+			}
+			base := 4 * (len(backing) - cap(f.base))
+			for _, a := range farWalk(f) {
+				got = append(got, base+a)
+			}
+		}
+		var want []int
+		for row := range rows {
+			for o := 0; o < 4*width; o += gemmFarUnit {
+				want = append(want, 4*(off+row*ld)+o)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("iter %d: %d rows of %d floats at stride %d: %d units, want %d", iter, rows, width, ld, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("iter %d: %d rows of %d floats at stride %d: unit %d at byte %d, want %d", iter, rows, width, ld, i, got[i], want[i])
+			}
+		}
+	}
+	var s farStream
+	s.set(backing, 2, 10, 10)
+	if f := s.take(0); f.n != 0 {
+		t.Errorf("take(0) = %+v, want nothing", f)
+	}
+}
