@@ -176,7 +176,6 @@ type gemmJob struct {
 	tasks          taskGroup // the bands or team places handed to workers
 	team           *gemmTeam // team mode's shared state (sgemm_team.go)
 	done           rowsDone  // SgemmSerialRows' report of finished rows
-	far            farStream // what the strips prefetch (sgemm_far.go)
 }
 
 // gemmBuffers are the packing buffers of one band, allocated once per
@@ -248,7 +247,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
 	s.fused = !s.direct && !j.transB && j.kern.microPackB != nil
-	s.farB = s.fused && 4*j.k*(j1-j0) > caches.L2
+	s.farB = s.fused && 4*j.k*(j1-j0) > gemmFarMinBytes
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
@@ -300,6 +299,7 @@ type gemmSweep struct {
 	// farB: the strips prefetch the source of the next fused block of B
 	// (sgemm_far.go), a B larger than L2 (a smaller one is still in cache).
 	farB bool
+	far  farStream // the band's own: bands run on several goroutines
 }
 
 // packB packs what the block of B needs packed before its tiles run: the
@@ -370,7 +370,7 @@ func (s *gemmSweep) rowsFirst(l2Blk int) {
 			jr := jb
 			if full := (jEnd - jb) / nr; full > 0 && ir+mr <= s.mcur && !(s.fused && s.first && ir == 0) {
 				ap, lda := s.aPanel(ir, mr)
-				j.strip(full, kc, ap, lda, 0, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, 0, nr, s.beta, s.load)
+				j.strip(full, kc, ap, lda, 0, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, 0, nr, s.beta, s.load, &s.far)
 				jr += full * nr
 			}
 			for ; jr < jEnd; jr += nr {
@@ -397,7 +397,7 @@ func (s *gemmSweep) colsFirst() {
 			if j.rowsA {
 				ap, lda, aStep = j.a[(s.ic+ir)*j.lda+s.pc:], j.lda, mr*j.lda
 			}
-			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load)
+			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load, &s.far)
 			ir = full * mr
 		}
 		for ; ir < s.mcur; ir += mr {
@@ -491,12 +491,13 @@ const gemmStripFMAs = 1 << 21
 // strip computes tiles full tiles in a row: tile t reads the A panel at
 // a[t*aStep:] (packed where lda is 0, else mr rows in place at stride lda)
 // and the B panel at b[t*bStep:] (rows at stride ldb) and computes the tile
-// of C at (row+t*dRow, col+t*dCol). It makes one call of the kernel's
+// of C at (row+t*dRow, col+t*dCol); on packed A it prefetches the next
+// piece of the band's far stream fs meanwhile (nil: none). It makes one call of the kernel's
 // strip form per gemmStripFMAs of work where it has one, else one
 // gemmMicro call per tile: the same kernel, so the same arithmetic, either
 // way, but Go's per-tile call overhead (9% of an AVX2 1024^3 product) paid
 // once per strip.
-func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, beta float32, load int) {
+func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, beta float32, load int, fs *farStream) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	cStep := dRow*ldc + dCol
 	aPanel := kc * mr // the floats of one A panel
@@ -512,8 +513,8 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
 		if j.kern.strip != nil {
 			var far gemmFar
-			if lda == 0 {
-				far = j.far.take(n * (kc / 4)) // a prefetch step per k loop iteration
+			if lda == 0 && fs != nil {
+				far = fs.take(n * (kc / 4)) // a prefetch step per k loop iteration
 			}
 			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
 			continue

@@ -21,6 +21,12 @@ package kernels
 // gemmFarUnit is the bytes one step of the far stream prefetches.
 const gemmFarUnit = 128
 
+// gemmFarMinBytes is the smallest B (k x the band's columns, in bytes)
+// whose blocks the strips prefetch: a B that fits in L2 is still in cache
+// when its next block is packed. A variable only so that tests can make
+// every product prefetch.
+var gemmFarMinBytes = caches.L2
+
 // gemmFar is one strip call's piece of the far region: GemmStrip's pf*
 // arguments. The zero value prefetches nothing.
 type gemmFar struct {
@@ -77,8 +83,8 @@ func (s *gemmSweep) prefetchNextB(jb, l2Blk int) {
 		kc, w = min(kc, j.k-pc), min(l2Blk, s.nc)
 	}
 	if pc >= j.k {
-		j.far.set(nil, 0, 0, 0)
+		s.far.set(nil, 0, 0, 0)
 		return
 	}
-	j.far.set(j.b[pc*j.ldb+s.jc+col:], kc, w/j.nr*j.nr, j.ldb)
+	s.far.set(j.b[pc*j.ldb+s.jc+col:], kc, w/j.nr*j.nr, j.ldb)
 }

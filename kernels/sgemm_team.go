@@ -163,7 +163,7 @@ func (j *gemmJob) teamWork() {
 					ap := buf.a[ir*kc : (ir+mr)*kc]
 					jr := 0
 					if full := nc / nr; full > 0 && ir+mr <= rows {
-						j.strip(full, kc, ap, 0, 0, bb, nr, nr*kc, r0+ir, jc, 0, nr, beta, load)
+						j.strip(full, kc, ap, 0, 0, bb, nr, nr*kc, r0+ir, jc, 0, nr, beta, load, nil)
 						jr = full * nr
 					}
 					for ; jr < nc; jr += nr {

@@ -270,17 +270,21 @@ func TestSgemmAgainstFloat64(t *testing.T) {
 }
 
 // TestSgemmThreadsBitwise: 1, 2 and 7 threads give identical bits, for
-// shapes split by rows and by columns.
+// shapes split by rows and by columns (under -race in make test, with
+// each band's far prefetching on).
 func TestSgemmThreadsBitwise(t *testing.T) {
-	saved, savedWork := Threads(), gemmWorkPerThread
-	defer func() { SetThreads(saved); gemmWorkPerThread = savedWork }()
+	saved, savedWork, savedFar := Threads(), gemmWorkPerThread, gemmFarMinBytes
+	defer func() { SetThreads(saved); gemmWorkPerThread, gemmFarMinBytes = savedWork, savedFar }()
 	gemmWorkPerThread = 1 // split even the small shapes as far as their tiles allow
+	gemmFarMinBytes = 0   // and every band prefetch its next block of B (a stream of its own)
 	r := rand.New(rand.NewPCG(12, 12))
 	// (m, n, k); alpha 1 too, for the tiles that read A in place (among them
 	// the narrow TN tile, split by rows or by its column blocks).
-	shapes := [][3]int{{300, 97, 301}, {37, 500, 290}, {784, 512, 64}, {64, 10, 512}, {100, 10, 70}, {16, 16, 300}}
+	// 64x256x300: B packed by each band's first tiles from rows a multiple
+	// of 256 floats apart, its second KC block prefetched during the first.
+	shapes := [][3]int{{300, 97, 301}, {37, 500, 290}, {784, 512, 64}, {64, 10, 512}, {100, 10, 70}, {16, 16, 300}, {64, 256, 300}}
 	if gemmSlow() {
-		shapes = [][3]int{{100, 37, 301}, {17, 200, 90}, {8, 70, 30}, {16, 16, 30}}
+		shapes = [][3]int{{100, 37, 301}, {17, 200, 90}, {8, 70, 30}, {16, 16, 30}, {64, 256, 300}}
 	}
 	for i, s := range shapes {
 		for _, tr := range transposes() {
