@@ -296,8 +296,10 @@ type gemmSweep struct {
 	// tile (in the band's first MC block, first); narrow: the
 	// column-masked narrow tile, which reads partial B panels in place.
 	direct, fused, narrow, first bool
-	// farB: the strips prefetch the source of the next fused block of B
-	// (sgemm_far.go), a B larger than L2 (a smaller one is still in cache).
+	// farB: B is fused and larger than L2 (a smaller one is still in
+	// cache), so the rows-first strips prefetch the source of its next
+	// block (sgemm_far.go). (Columns first, where a B panel fits in half
+	// of L1 or L2 holds no B block, does not prefetch.)
 	farB bool
 	far  farStream // the band's own: bands run on several goroutines
 }
@@ -363,7 +365,7 @@ func (s *gemmSweep) rowsFirst(l2Blk int) {
 	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
 	for jb := 0; jb < s.nc; jb += l2Blk {
 		jEnd := min(jb+l2Blk, s.nc)
-		if s.fused && s.first && s.farB {
+		if s.farB && s.first {
 			s.prefetchNextB(jb, l2Blk)
 		}
 		for ir := 0; ir < s.mcur; ir += mr {
@@ -397,7 +399,7 @@ func (s *gemmSweep) colsFirst() {
 			if j.rowsA {
 				ap, lda, aStep = j.a[(s.ic+ir)*j.lda+s.pc:], j.lda, mr*j.lda
 			}
-			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load, &s.far)
+			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load, nil)
 			ir = full * mr
 		}
 		for ; ir < s.mcur; ir += mr {
@@ -492,8 +494,9 @@ const gemmStripFMAs = 1 << 21
 // a[t*aStep:] (packed where lda is 0, else mr rows in place at stride lda)
 // and the B panel at b[t*bStep:] (rows at stride ldb) and computes the tile
 // of C at (row+t*dRow, col+t*dCol); on packed A it prefetches the next
-// piece of the band's far stream fs meanwhile (nil: none). It makes one call of the kernel's
-// strip form per gemmStripFMAs of work where it has one, else one
+// piece of the band's far stream fs meanwhile (nil: none). It makes one
+// call of the kernel's strip form per gemmStripFMAs of work where it has
+// one, else one
 // gemmMicro call per tile: the same kernel, so the same arithmetic, either
 // way, but Go's per-tile call overhead (9% of an AVX2 1024^3 product) paid
 // once per strip.

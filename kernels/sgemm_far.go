@@ -1,5 +1,7 @@
 package kernels
 
+import mc "github.com/vecgrad/vecgrad/internal/mathconst"
+
 // Far prefetching. The wide tile's strip on packed A (GemmStrip) is
 // compute-bound for long k and leaves the memory system idle, while the
 // first tiles of the next block of B, which read B where it lies and pack
@@ -80,7 +82,7 @@ func (s *gemmSweep) prefetchNextB(jb, l2Blk int) {
 	pc, kc, col, w := s.pc, s.kc, jb+l2Blk, min(l2Blk, s.nc-jb-l2Blk)
 	if col >= s.nc {
 		pc, col = pc+kc, 0
-		kc, w = min(kc, j.k-pc), min(l2Blk, s.nc)
+		kc, w = min(mc.GemmKC, j.k-pc), min(l2Blk, s.nc)
 	}
 	if pc >= j.k {
 		s.far.set(nil, 0, 0, 0)

@@ -74,9 +74,9 @@ func TestGemmMicroStrip(t *testing.T) {
 			copy(b, srcB)
 			copy(c, srcC)
 			// On packed A the strip also prefetches a far stream (here
-			// rows of its own A and C, as the driver's regions are
-			// rows of the caller's slices): a hint that must change
-			// nothing.
+			// rows of its own C, at times reaching past C's slice onto
+			// its guard page, which a prefetch must not fault on): a
+			// hint that must change nothing.
 			var far gemmFar
 			if lda == 0 {
 				var fs farStream
