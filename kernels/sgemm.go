@@ -105,12 +105,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads, done: done}
-	j.kern = gemmKernelFor(j.lv, n)
-	if transA && !transB && alpha == 1 {
-		if kern, ok := gemmKernelTN(j.kern, n); ok {
-			j.kern = kern
-		}
-	}
+	j.kern = gemmJobKernel(lv, transA, transB, n, alpha)
 	j.mr, j.nr = j.kern.mr, j.kern.nr
 	// A is read in place (no packing) where the kernel can, nothing needs
 	// folding into it (alpha*a = a exactly when alpha is 1), and each panel
@@ -122,6 +117,19 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 	j.done.report(m)
 	*j = gemmJob{} // drop the references to the caller's slices
 	gemmJobs.Put(j)
+}
+
+// gemmJobKernel is the micro-kernel of a product on the blocked path at
+// level lv: the level's tile for n columns, or its narrow TN tile where
+// that serves C = Aᵀ·B.
+func gemmJobKernel(lv level, transA, transB bool, n int, alpha float32) gemmKernel {
+	kern := gemmKernelFor(lv, n)
+	if transA && !transB && alpha == 1 {
+		if tn, ok := gemmKernelTN(kern, n); ok {
+			return tn
+		}
+	}
+	return kern
 }
 
 // gemmWorkPerThread is the least m*n*k a band is given: waking a parked
@@ -176,7 +184,13 @@ type gemmJob struct {
 	tasks          taskGroup // the bands or team places handed to workers
 	team           *gemmTeam // team mode's shared state (sgemm_team.go)
 	done           rowsDone  // SgemmSerialRows' report of finished rows
+	// cRow0 is the row of C at c[0]: 0, or with SgemmSerialBlocks the first
+	// row of the MC block being computed into the scratch.
+	cRow0 int
 }
+
+// cOff is the offset in j.c of element (row, col) of C.
+func (j *gemmJob) cOff(row, col int) int { return (row-j.cRow0)*j.ldc + col }
 
 // gemmBuffers are the packing buffers of one band, allocated once per
 // concurrently running band and reused.
@@ -267,6 +281,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 			s.packB()
 			for ic := i0; ic < i1; ic += mcBlk {
 				s.ic, s.mcur, s.first = ic, min(mcBlk, i1-ic), ic == i0
+				if j.done.scratch != nil { // the block's rows go to the scratch's first rows
+					j.cRow0 = ic
+				}
 				j.packABlock(buf.a, ic, s.mcur, pc, s.kc)
 				if rowsFirst {
 					s.rowsFirst(l2Blk)
@@ -423,7 +440,7 @@ func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
 			b := j.b[pc*ldb+col:][:(kc-1)*ldb+cols]
 			for i := i0; i < i1; i += j.mr {
 				rows := min(j.mr, i1-i)
-				j.kern.microTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[i*ldc+col:][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
+				j.kern.microTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[j.cOff(i, col):][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
 			}
 		}
 	}
@@ -512,8 +529,7 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		n := min(per, tiles-t0)
 		ap := a[t0*aStep:][:(n-1)*aStep+aPanel]
 		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
-		off := (row+t0*dRow)*ldc + col + t0*dCol
-		cp := j.c[off:][:(n-1)*cStep+(mr-1)*ldc+nr]
+		cp := j.c[j.cOff(row+t0*dRow, col+t0*dCol):][:(n-1)*cStep+(mr-1)*ldc+nr]
 		if j.kern.strip != nil {
 			var far gemmFar
 			if lda == 0 && fs != nil {
@@ -537,32 +553,32 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack []float32, kc, row, rows, col, cols int, beta float32, load int) {
 	mr, nr, ldc := j.mr, j.nr, j.ldc
 	if rows == mr && cols == nr {
-		off := row*ldc + col
+		off := j.cOff(row, col)
 		j.micro(kc, ap, lda, bp, ldb, pack, j.c[off:off+(mr-1)*ldc+nr], ldc, beta, load, nr)
 		return
 	}
 	// The column-masked narrow tile runs any column edge in place.
 	if pack == nil && j.kern.colsHeight(rows) {
-		off := row*ldc + col
+		off := j.cOff(row, col)
 		j.kern.cols(j.kern, rows, kc, ap, lda, bp, ldb, j.c[off:off+(rows-1)*ldc+cols], ldc, beta, load, cols)
 		return
 	}
 	// A last row panel of an edge tile's height runs in place on it (the
 	// same fma chains as the full tile's rows: the same result).
 	if cols == nr && pack == nil && lda == 0 && j.kern.edgeHeight(rows) {
-		off := row*ldc + col
+		off := j.cOff(row, col)
 		j.kern.edge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load)
 		return
 	}
 	if load != 0 {
 		clear(tmp)
 		for i := 0; i < rows; i++ {
-			copy(tmp[i*nr:i*nr+cols], j.c[(row+i)*ldc+col:])
+			copy(tmp[i*nr:i*nr+cols], j.c[j.cOff(row+i, col):])
 		}
 	}
 	j.micro(kc, ap, lda, bp, ldb, pack, tmp, nr, beta, load, cols)
 	for i := 0; i < rows; i++ {
-		copy(j.c[(row+i)*ldc+col:][:cols], tmp[i*nr:])
+		copy(j.c[j.cOff(row+i, col):][:cols], tmp[i*nr:])
 	}
 }
 
@@ -864,6 +880,13 @@ type gemmTask struct {
 
 // checkGemm validates sizes, leading dimensions and slice lengths BLAS-style.
 func checkGemm(fn string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc, batch, strideA, strideB, strideC int) {
+	checkGemmOperands(fn, transA, transB, m, n, k, a, lda, b, ldb, batch, strideA, strideB, strideC)
+	checkOperand(fn, "c", "strideC", c, ldc, strideC, m, n, batch, "m", "n")
+}
+
+// checkGemmOperands is checkGemm's part for the sizes and strides and the
+// inputs A and B.
+func checkGemmOperands(fn string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, batch, strideA, strideB, strideC int) {
 	for _, d := range []struct {
 		name string
 		v    int
@@ -872,34 +895,37 @@ func checkGemm(fn string, transA, transB bool, m, n, k int, a []float32, lda int
 			panic(fmt.Sprintf("kernels: %s: %s = %d < 0", fn, d.name, d.v))
 		}
 	}
-	check := func(name, strideName string, s []float32, ld, stride, rows, cols int, rowsName, colsName string) {
-		if ld < max(1, cols) {
-			panic(fmt.Sprintf("kernels: %s: ld%s = %d < max(1, %s) = %d", fn, name, ld, colsName, max(1, cols)))
-		}
-		if rows == 0 || cols == 0 || batch == 0 {
-			return
-		}
-		if rows-1 > (math.MaxInt-cols)/ld || (batch > 1 && stride > 0 && batch-1 > (math.MaxInt-(rows-1)*ld-cols)/stride) {
-			panic(fmt.Sprintf("kernels: %s: the extent of %s overflows int (%s = %d, %s = %d, ld%s = %d, batch = %d)",
-				fn, name, rowsName, rows, colsName, cols, name, ld, batch))
-		}
-		need := (batch-1)*stride + (rows-1)*ld + cols
-		if len(s) < need {
-			panic(fmt.Sprintf("kernels: %s: len(%s) = %d < %s = %d (%s = %d, %s = %d, ld%s = %d)",
-				fn, name, len(s), needExpr(batch, strideName, rowsName, colsName, name), need, rowsName, rows, colsName, cols, name, ld))
-		}
-	}
 	if transA {
-		check("a", "strideA", a, lda, strideA, k, m, "k", "m")
+		checkOperand(fn, "a", "strideA", a, lda, strideA, k, m, batch, "k", "m")
 	} else {
-		check("a", "strideA", a, lda, strideA, m, k, "m", "k")
+		checkOperand(fn, "a", "strideA", a, lda, strideA, m, k, batch, "m", "k")
 	}
 	if transB {
-		check("b", "strideB", b, ldb, strideB, n, k, "n", "k")
+		checkOperand(fn, "b", "strideB", b, ldb, strideB, n, k, batch, "n", "k")
 	} else {
-		check("b", "strideB", b, ldb, strideB, k, n, "k", "n")
+		checkOperand(fn, "b", "strideB", b, ldb, strideB, k, n, batch, "k", "n")
 	}
-	check("c", "strideC", c, ldc, strideC, m, n, "m", "n")
+}
+
+// checkOperand panics unless s holds batch matrices of rows x cols, rows
+// ld apart and matrices stride apart (rowsName and colsName spell the sizes
+// in the message).
+func checkOperand(fn, name, strideName string, s []float32, ld, stride, rows, cols, batch int, rowsName, colsName string) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernels: %s: ld%s = %d < max(1, %s) = %d", fn, name, ld, colsName, max(1, cols)))
+	}
+	if rows == 0 || cols == 0 || batch == 0 {
+		return
+	}
+	if rows-1 > (math.MaxInt-cols)/ld || (batch > 1 && stride > 0 && batch-1 > (math.MaxInt-(rows-1)*ld-cols)/stride) {
+		panic(fmt.Sprintf("kernels: %s: the extent of %s overflows int (%s = %d, %s = %d, ld%s = %d, batch = %d)",
+			fn, name, rowsName, rows, colsName, cols, name, ld, batch))
+	}
+	need := (batch-1)*stride + (rows-1)*ld + cols
+	if len(s) < need {
+		panic(fmt.Sprintf("kernels: %s: len(%s) = %d < %s = %d (%s = %d, %s = %d, ld%s = %d)",
+			fn, name, len(s), needExpr(batch, strideName, rowsName, colsName, name), need, rowsName, rows, colsName, cols, name, ld))
+	}
 }
 
 // needExpr spells the length a matrix operand needs, for the panic message.

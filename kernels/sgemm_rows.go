@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
 
 // SgemmSerialRows is SgemmSerial that hands C's rows to done as soon as
 // they are final, while they are still in cache: done(lo, hi) is called
@@ -25,18 +29,85 @@ func SgemmSerialRows(transA, transB bool, m, n, k int, alpha float32, a []float3
 	sgemmRows(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, rowsDone{f: done, max: maxRows})
 }
 
-// rowsDone reports a product's finished rows in order (SgemmSerialRows);
-// the zero value reports nothing.
+// SgemmSerialBlocks computes C = alpha*op(A)*op(B) on the calling
+// goroutine a block of at most maxRows consecutive rows at a time, each
+// into scratch (row lo+i of C at scratch[i*ldc:], ldc >= n), and hands
+// each block to done as soon as it is complete: done(lo, hi, c), c the
+// block's rows [lo, hi) in scratch, for consecutive ranges covering [0, m)
+// once. The next block overwrites the scratch, so C as a whole never
+// exists: for a product whose rows are each wanted once (the weight
+// gradient that the training step's optimizer consumes block by block)
+// only the scratch's cache lines are written, where SgemmSerialRows writes
+// every row of C out to memory, after reading it in for ownership (the
+// wide MLP's 16 MB weight gradient, from and back to DRAM each step).
+//
+// Each block holds SgemmSerial's values (with beta 0) bit for bit: a split
+// by rows changes no element's arithmetic. Products of one KC block of k
+// and one NC block of columns, the training step's weight gradients among
+// them, are computed as one product (B packed once, the scratch's block
+// of rows per MC block); others block by block, each its own product.
+//
+// It panics, as SgemmSerial does, on invalid sizes (scratch must hold
+// min(m, maxRows) rows) and on a scratch that shares memory with A or B,
+// and on maxRows < 1 or a nil done. done must not write A or B.
+func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, scratch []float32, ldc int, maxRows int, done func(lo, hi int, c []float32)) {
+	const fn = "SgemmSerialBlocks"
+	if maxRows < 1 || done == nil {
+		panic(fmt.Sprintf("kernels: %s: maxRows %d and done %v: want maxRows >= 1 and a function", fn, maxRows, done != nil))
+	}
+	rows := min(m, maxRows)
+	checkGemmOperands(fn, transA, transB, m, n, k, a, lda, b, ldb, 1, 0, 0, 0)
+	checkOperand(fn, "c", "strideC", scratch, ldc, 0, rows, n, 1, "min(m, maxRows)", "n")
+	checkGemmAliasing(fn, transA, transB, rows, n, k, alpha, a, lda, b, ldb, scratch, ldc, 1, 0, 0, 0)
+	if m == 0 || n == 0 {
+		return
+	}
+	lv := active // captured once: the tiles and kernels must match
+	if alpha != 0 && k > 0 && !gemmDual(lv, transA, transB, m, n, k, alpha, 0) {
+		kern := gemmJobKernel(lv, transA, transB, n, alpha)
+		// The blocked path finishes rows MC block by MC block where k is one
+		// KC block and the columns one NC block, and its MC blocks fit the
+		// scratch where maxRows holds a row panel (rowsDone.blockRows).
+		if kern.microTN == nil && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
+			sgemmBlocked(lv, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, scratch, ldc,
+				rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done})
+			return
+		}
+	}
+	for lo := 0; lo < m; lo += maxRows {
+		hi := min(m, lo+maxRows)
+		offA := lo * lda // op(A)'s rows [lo, hi)
+		if transA {
+			offA = lo
+		}
+		aRows := a
+		if alpha != 0 && k > 0 {
+			aRows = a[offA:]
+		}
+		c := scratch[:(hi-lo-1)*ldc+n]
+		sgemm(1, transA, transB, hi-lo, n, k, alpha, aRows, lda, b, ldb, 0, c, ldc)
+		done(lo, hi, c)
+	}
+}
+
+// rowsDone reports a product's finished rows in order (SgemmSerialRows,
+// SgemmSerialBlocks); the zero value reports nothing.
 type rowsDone struct {
 	f    func(lo, hi int)
 	max  int // the most rows per report where the blocking allows
 	next int // the rows reported so far
+	// scratch is SgemmSerialBlocks' C, one MC block of rows (the job's
+	// cRow0 its first) of n columns ldc apart, handed to blockDone with
+	// each block.
+	scratch   []float32
+	ldc, n    int
+	blockDone func(lo, hi int, c []float32)
 }
 
 // blockRows returns the height of the driver's row blocks (MC): mc, or
 // at most max rows rounded down to whole tiles of mr (at least one tile).
 func (d *rowsDone) blockRows(mc, mr int) int {
-	if d.f == nil {
+	if d.f == nil && d.blockDone == nil {
 		return mc
 	}
 	return min(mc, max(mr, d.max/mr*mr))
@@ -46,10 +117,14 @@ func (d *rowsDone) blockRows(mc, mr int) int {
 // the product (hi = m) the rows not yet reported, those of a path that
 // reports nothing on its way.
 func (d *rowsDone) report(hi int) {
-	if d.f == nil || hi <= d.next {
+	if (d.f == nil && d.blockDone == nil) || hi <= d.next {
 		return
 	}
 	lo := d.next
 	d.next = hi
+	if d.blockDone != nil {
+		d.blockDone(lo, hi, d.scratch[:(hi-lo-1)*d.ldc+d.n])
+		return
+	}
 	d.f(lo, hi)
 }

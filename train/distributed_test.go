@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vecgrad/vecgrad/kernels"
 	"github.com/vecgrad/vecgrad/optim"
 	"github.com/vecgrad/vecgrad/train/data"
 	"github.com/vecgrad/vecgrad/train/dist"
@@ -61,6 +62,14 @@ func TestDistributedGradientBound(t *testing.T) {
 	}
 	single := newStep()
 	single.step(batch, 1)
+	// The single process's step hands its weight gradients to the
+	// optimizer a block at a time from a scratch (rowUpdate) and leaves
+	// none in dw: compute them as its product does (the same product, so
+	// the same values: kernels' TestSgemmSerialBlocks).
+	for i := range single.layers {
+		l := &single.layers[i]
+		kernels.SgemmSerial(true, false, l.out, l.in, n, 1, l.grad, l.out, single.input(i), l.in, 0, l.dw, l.in)
+	}
 	u := math.Ldexp(1, -24)
 	gamma := float64(n) * u / (1 - float64(n)*u)
 	for _, ranks := range []int{2, 4} {

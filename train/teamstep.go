@@ -73,34 +73,45 @@ type teamStep struct {
 }
 
 // rowUpdate applies the optimizer to the rows of a layer's weight gradient
-// that its product reports final (rows relative to row0).
+// that its product reports final (rows relative to row0), computed into
+// the member's scratch (kernels.SgemmSerialBlocks): the gradient's rows
+// never leave the cache, where writing the whole dW would read it in for
+// ownership and write it back, from and to DRAM for the wide MLP.
 type rowUpdate struct {
-	s     *teamStep
-	l     *teamLayer
-	row0  int
-	clk   *phaseClock
-	apply func(lo, hi int) // the update method, bound once
-	_     [64]byte         // the members write their own on separate cache lines
+	s       *teamStep
+	l       *teamLayer
+	row0    int
+	clk     *phaseClock
+	scratch []float32                     // teamUpdateBytes of gradient rows (at least one row)
+	apply   func(lo, hi int, c []float32) // the update method, bound once
+	_       [64]byte                      // the members write their own on separate cache lines
 }
 
-func (u *rowUpdate) update(lo, hi int) {
+func (u *rowUpdate) update(lo, hi int, c []float32) {
 	u.clk.mark(phaseGEMM)
 	l := u.l
-	a, b := (u.row0+lo)*l.in, (u.row0+hi)*l.in
-	u.s.opt.StepRange(l.wIdx, a, b, l.dw[a:b])
+	u.s.opt.StepRange(l.wIdx, (u.row0+lo)*l.in, (u.row0+hi)*l.in, c[:(hi-lo)*l.in])
 	u.clk.mark(phaseOptimizer)
 }
 
-// makeUpdates makes the rowUpdates of up to threads members (before the
-// region: its members only read the slice).
+// updateRows is the rows of layer l's weight gradient per update block:
+// teamUpdateBytes of them, at least one.
+func updateRows(l *teamLayer) int { return max(1, teamUpdateBytes/(4*l.in)) }
+
+// makeUpdates makes the rowUpdates of up to threads members, with their
+// scratches (before the region: its members only read the slice).
 func (s *teamStep) makeUpdates(threads int) {
 	if len(s.updates) >= threads {
 		return
 	}
+	floats := 0
+	for i := range s.layers {
+		floats = max(floats, updateRows(&s.layers[i])*s.layers[i].in)
+	}
 	s.updates = make([]rowUpdate, threads)
 	for i := range s.updates {
 		u := &s.updates[i]
-		u.s, u.apply = s, u.update
+		u.s, u.scratch, u.apply = s, make([]float32, floats), u.update
 	}
 }
 
@@ -126,10 +137,10 @@ const teamUnit = 32
 const teamRowGroup = 16
 
 // teamUpdateBytes bounds the block of weight-gradient rows that the
-// product hands to the optimizer at a time (kernels.SgemmSerialRows), so
-// that the block is still in L2 (1 MiB and more on the x86 cores we
-// target), beside the weights and momentum streaming through, when the
-// optimizer reads it.
+// product hands to the optimizer at a time (kernels.SgemmSerialBlocks,
+// into a member's scratch of that size), so that the block is still in L2
+// (1 MiB and more on the x86 cores we target), beside the weights and
+// momentum streaming through, when the optimizer reads it.
 const teamUpdateBytes = 256 << 10
 
 // newTeamStep returns the team step for model and opt, or nil where the
@@ -367,7 +378,7 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 
 // update computes member's rows of layer i's weight and bias gradients
 // and applies the optimizer to each block of rows as the product finishes
-// it (kernels.SgemmSerialRows), while it is in L2.
+// it (kernels.SgemmSerialBlocks), while it is in L2.
 func (s *teamStep) update(i, member, size int, clk *phaseClock) {
 	if narrow(&s.layers[i]) && size > 1 {
 		s.updateColumns(i, member, size, clk)
@@ -402,7 +413,9 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 // gradRows computes member's rows of layer i's weight and bias gradients
 // (dW = gᵀ·x, db = the sum of g's rows) and, with apply, applies the
 // optimizer to each block of at most teamUpdateBytes of rows as soon as
-// the product has finished it.
+// the product has finished it, computing the blocks in turn into the
+// member's scratch (l.dw is then left as it was); without, it leaves them
+// in l.dw (the distributed step sums them there).
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
 	r0, r1 := parts(l.out, member, size)
@@ -414,8 +427,8 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	if apply {
 		u := &s.updates[member]
 		u.l, u.row0, u.clk = l, r0, clk
-		kernels.SgemmSerialRows(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in,
-			max(1, teamUpdateBytes/(4*l.in)), u.apply)
+		kernels.SgemmSerialBlocks(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, u.scratch, l.in,
+			updateRows(l), u.apply)
 	} else {
 		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in)
 		clk.mark(phaseGEMM)
