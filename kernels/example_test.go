@@ -69,3 +69,17 @@ func ExampleSgemm() {
 	fmt.Println(c)
 	// Output: [4 2 10 5]
 }
+
+func ExampleSgemmSerialBlocks() {
+	// A weight gradient dW = gᵀ·x (g [2x3], x [2x2]) consumed two rows at a
+	// time, as an optimizer would: each block arrives in the same scratch.
+	g := []float32{1, 2, 3, 4, 5, 6}
+	x := []float32{1, 0, 0, 1}
+	scratch := make([]float32, 2*2)
+	kernels.SgemmSerialBlocks(true, false, 3, 2, 2, 1, g, 3, x, 2, scratch, 2, 2, func(lo, hi int, c []float32) {
+		fmt.Println(lo, hi, c)
+	})
+	// Output:
+	// 0 2 [1 4 2 5]
+	// 2 3 [3 6]
+}
