@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
 // TestSgemmSerialBlocks: each block done receives holds the reference's
@@ -21,25 +19,7 @@ func TestSgemmSerialBlocks(t *testing.T) {
 	savedMC, savedNC := gemmMC, gemmNC
 	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
 	r := rand.New(rand.NewPCG(23, 23))
-	type shape struct {
-		transA, transB bool
-		m, n, k        int
-		smallBlocks    bool
-	}
-	shapes := []shape{
-		{true, false, 512, 784, 16, false}, // the tutorial's first weight gradient
-		{true, false, 130, 200, 64, false},
-		{true, false, 37, 10, 16, false}, // the narrow TN tile
-		{false, false, 100, 90, 33, false},
-		{false, true, 16, 300, 64, false}, // the transposed NT product
-		{false, true, 75, 120, 20, false},
-		{true, true, 64, 64, 8, false},
-		{true, false, 90, 70, mc.GemmKC + 40, false}, // two KC blocks
-		{false, false, 120, 300, 30, true},           // several NC blocks
-		{true, false, 120, 40, 30, true},             // several MC blocks of MC 48
-		{true, false, 0, 10, 5, false},
-		{true, false, 10, 10, 0, false},
-	}
+	shapes := append(rowsShapes(), rowsShape{false, true, 16, 300, 64, false}) // and the transposed NT product
 	if gemmSlow() {
 		shapes[0].m, shapes[0].n = 96, 100
 	}

@@ -20,24 +20,7 @@ func TestSgemmSerialRows(t *testing.T) {
 	savedMC, savedNC := gemmMC, gemmNC
 	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
 	r := rand.New(rand.NewPCG(21, 21))
-	type shape struct {
-		transA, transB bool
-		m, n, k        int
-		smallBlocks    bool
-	}
-	shapes := []shape{
-		{true, false, 512, 784, 16, false}, // the tutorial's first weight gradient
-		{true, false, 130, 200, 64, false},
-		{true, false, 37, 10, 16, false}, // the narrow TN tile
-		{false, false, 100, 90, 33, false},
-		{false, true, 75, 120, 20, false},
-		{true, true, 64, 64, 8, false},
-		{true, false, 90, 70, mc.GemmKC + 40, false}, // two KC blocks: reported at the end
-		{false, false, 120, 300, 30, true},           // several NC blocks
-		{true, false, 120, 40, 30, true},             // several MC blocks of MC 48
-		{true, false, 0, 10, 5, false},
-		{true, false, 10, 10, 0, false},
-	}
+	shapes := rowsShapes()
 	if gemmSlow() {
 		shapes[0].m, shapes[0].n = 96, 100
 	}
@@ -78,6 +61,33 @@ func TestSgemmSerialRows(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// rowsShape is a product of the row-reporting tests (SgemmSerialRows,
+// SgemmSerialBlocks), smallBlocks shrinking MC and NC.
+type rowsShape struct {
+	transA, transB bool
+	m, n, k        int
+	smallBlocks    bool
+}
+
+// rowsShapes covers every transpose, the training step's weight gradients
+// (TN, small k), the narrow TN tile (n <= 16), k across KC blocks, columns
+// across NC blocks, several MC blocks, and m or k of 0.
+func rowsShapes() []rowsShape {
+	return []rowsShape{
+		{true, false, 512, 784, 16, false}, // the tutorial's first weight gradient
+		{true, false, 130, 200, 64, false},
+		{true, false, 37, 10, 16, false}, // the narrow TN tile
+		{false, false, 100, 90, 33, false},
+		{false, true, 75, 120, 20, false},
+		{true, true, 64, 64, 8, false},
+		{true, false, 90, 70, mc.GemmKC + 40, false}, // two KC blocks: reported at the end
+		{false, false, 120, 300, 30, true},           // several NC blocks
+		{true, false, 120, 40, 30, true},             // several MC blocks of MC 48
+		{true, false, 0, 10, 5, false},
+		{true, false, 10, 10, 0, false},
 	}
 }
 
