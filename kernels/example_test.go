@@ -72,14 +72,21 @@ func ExampleSgemm() {
 
 func ExampleSgemmSerialBlocks() {
 	// A weight gradient dW = gᵀ·x (g [2x3], x [2x2]) consumed two rows at a
-	// time, as an optimizer would: each block arrives in the same scratch.
+	// time, as an optimizer would: each block arrives in the same scratch,
+	// and the weights w it updates are prefetched while it is computed.
 	g := []float32{1, 2, 3, 4, 5, 6}
 	x := []float32{1, 0, 0, 1}
+	w := []float32{10, 10, 10, 10, 10, 10}
 	scratch := make([]float32, 2*2)
-	kernels.SgemmSerialBlocks(true, false, 3, 2, 2, 1, g, 3, x, 2, scratch, 2, 2, func(lo, hi int, c []float32) {
+	kernels.SgemmSerialBlocks(true, false, 3, 2, 2, 1, g, 3, x, 2, scratch, 2, 2, [][]float32{w}, func(lo, hi int, c []float32) {
 		fmt.Println(lo, hi, c)
+		for i, d := range c[:(hi-lo)*2] {
+			w[lo*2+i] -= d
+		}
 	})
+	fmt.Println(w)
 	// Output:
 	// 0 2 [1 4 2 5]
 	// 2 3 [3 6]
+	// [9 6 8 5 7 4]
 }

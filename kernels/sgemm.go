@@ -261,7 +261,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// packed copy the later tiles read) rather than in a pass of its own,
 	// which would read and write the whole block once more.
 	s.fused = !s.direct && !j.transB && j.kern.microPackB != nil
-	s.farB = s.fused && 4*j.k*(j1-j0) > gemmFarMinBytes
+	s.farB = s.fused && rowsFirst && 4*j.k*(j1-j0) > gemmFarMinBytes
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
@@ -283,6 +283,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				s.ic, s.mcur, s.first = ic, min(mcBlk, i1-ic), ic == i0
 				if j.done.scratch != nil { // the block's rows go to the scratch's first rows
 					j.cRow0 = ic
+					if len(j.done.prefetch) > 0 && !(s.farB && s.first) { // else B's next block
+						s.far.setEach(j.done.prefetch, ic*j.done.ldc, s.mcur, j.done.n, j.done.ldc)
+					}
 				}
 				j.packABlock(buf.a, ic, s.mcur, pc, s.kc)
 				if rowsFirst {
@@ -314,9 +317,10 @@ type gemmSweep struct {
 	// column-masked narrow tile, which reads partial B panels in place.
 	direct, fused, narrow, first bool
 	// farB: B is fused and larger than L2 (a smaller one is still in
-	// cache), so the rows-first strips prefetch the source of its next
-	// block (sgemm_far.go). (Columns first, where a B panel fits in half
-	// of L1 or L2 holds no B block, does not prefetch.)
+	// cache), and swept rows first, so the strips of the first MC block
+	// prefetch the source of its next block (sgemm_far.go). (Columns
+	// first, where a B panel fits in half of L1 or L2 holds no B block,
+	// does not.) Otherwise the strips prefetch SgemmSerialBlocks' arrays.
 	farB bool
 	far  farStream // the band's own: bands run on several goroutines
 }
@@ -416,7 +420,7 @@ func (s *gemmSweep) colsFirst() {
 			if j.rowsA {
 				ap, lda, aStep = j.a[(s.ic+ir)*j.lda+s.pc:], j.lda, mr*j.lda
 			}
-			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load, nil)
+			j.strip(full-ir/mr, kc, ap, lda, aStep, bp, ldb, 0, s.ic+ir, s.jc+jr, mr, 0, s.beta, s.load, &s.far)
 			ir = full * mr
 		}
 		for ; ir < s.mcur; ir += mr {
@@ -503,6 +507,10 @@ func (j *gemmJob) blockBeta(pc int) (beta float32, load int) {
 	return j.beta, 1
 }
 
+// gemmFarTrace, where a test sets it, receives each piece of a far stream
+// that a strip prefetches.
+var gemmFarTrace func(gemmFar)
+
 // gemmStripFMAs bounds the multiply-adds of one strip call (4 MFLOP, about
 // 40 µs at 100 GFLOP/s): Go cannot preempt assembly.
 const gemmStripFMAs = 1 << 21
@@ -534,6 +542,9 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 			var far gemmFar
 			if lda == 0 && fs != nil {
 				far = fs.take(n * (kc / 4)) // a prefetch step per k loop iteration
+				if gemmFarTrace != nil && far.n > 0 {
+					gemmFarTrace(far)
+				}
 			}
 			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
 			continue

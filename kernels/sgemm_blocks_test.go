@@ -45,7 +45,7 @@ func TestSgemmSerialBlocks(t *testing.T) {
 			where := []string{"head", "tail"}[mi%2]
 			scratch := newGuardRegionFor(t, scratchLen).place(where, scratchLen)
 			next := 0
-			SgemmSerialBlocks(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, scratch, g.ldc, maxRows, func(lo, hi int, c []float32) {
+			SgemmSerialBlocks(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, scratch, g.ldc, maxRows, nil, func(lo, hi int, c []float32) {
 				if lo != next || hi <= lo || hi > g.m || hi-lo > maxRows {
 					t.Fatalf("%s: done(%d, %d) after rows up to %d", name, lo, hi, next)
 				}
@@ -75,10 +75,11 @@ func TestSgemmSerialBlocksNoAllocations(t *testing.T) {
 	r := rand.New(rand.NewPCG(24, 24))
 	g := newGemmCase(r, true, false, 256, 300, 16, 0)
 	scratch := make([]float32, 64*g.ldc)
+	prefetch := [][]float32{make([]float32, g.m*g.ldc), make([]float32, g.m*g.ldc)}
 	rows := 0
 	done := func(lo, hi int, c []float32) { rows += hi - lo }
 	call := func() {
-		SgemmSerialBlocks(true, false, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, scratch, g.ldc, 64, done)
+		SgemmSerialBlocks(true, false, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, scratch, g.ldc, 64, prefetch, done)
 	}
 	call()
 	if n := testing.AllocsPerRun(10, call); n != 0 {
@@ -90,8 +91,8 @@ func TestSgemmSerialBlocksNoAllocations(t *testing.T) {
 }
 
 // TestSgemmSerialBlocksBadArguments: maxRows < 1, a nil done, a scratch
-// shorter than min(m, maxRows) rows and a scratch inside A panic with what
-// is accepted.
+// shorter than min(m, maxRows) rows, a scratch inside A and a prefetch
+// array shorter than C panic with what is accepted.
 func TestSgemmSerialBlocksBadArguments(t *testing.T) {
 	a := make([]float32, 64)
 	b := make([]float32, 16)
@@ -107,6 +108,7 @@ func TestSgemmSerialBlocksBadArguments(t *testing.T) {
 		{"nil done", 4, nil, make([]float32, 16), "want maxRows >= 1 and a function"},
 		{"short scratch", 3, done, make([]float32, 11), "len(c) = 11 < (min(m, maxRows)-1)*ldc + n = 12"},
 		{"scratch in a", 4, done, a[8:24], "c and a share memory"},
+		{"short prefetch", 4, done, make([]float32, 16), "len(prefetch[1]) = 31 < (m-1)*ldc + n = 32"},
 	} {
 		func() {
 			defer func() {
@@ -115,7 +117,7 @@ func TestSgemmSerialBlocksBadArguments(t *testing.T) {
 					t.Errorf("%s: panic %q, want it to say %q", tc.name, msg, tc.want)
 				}
 			}()
-			SgemmSerialBlocks(false, false, 8, 4, 4, 1, a, 4, b, 4, tc.scratch, 4, tc.maxRows, tc.done)
+			SgemmSerialBlocks(false, false, 8, 4, 4, 1, a, 4, b, 4, tc.scratch, 4, tc.maxRows, [][]float32{make([]float32, 32), make([]float32, 31)}, tc.done)
 		}()
 	}
 }

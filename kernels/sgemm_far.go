@@ -19,6 +19,15 @@ import mc "github.com/vecgrad/vecgrad/internal/mathconst"
 // 256x2048x2048 (B 16 MB, from DRAM) on one Zen 5 core went from 198-210
 // to 214-233 GFLOP/s (five interleaved runs); docs/performance.md has the
 // training step's figures.
+//
+// SgemmSerialBlocks points the same stream, in each later MC block, at
+// that block's rows of the arrays its caller names (the training step's
+// weights and momentum, which the optimizer reads right after the block):
+// they come from DRAM for the wide MLP, and arrive in L2 during the
+// block's FMAs instead of during the update. Software prefetches bring in
+// only some 20 GB/s on a Zen 5 core (a few dozen lines in flight), so a
+// product of long k (the wide MLP's 256) covers its blocks, one of k = 16
+// only part of them.
 
 // gemmFarUnit is the bytes one step of the far stream prefetches.
 const gemmFarUnit = 128
@@ -42,6 +51,10 @@ type farStream struct {
 	base               []float32
 	rows, rowBytes, ld int
 	row, off           int // the next unit
+	// then are regions of base's shape at then[i][thenOff:], streamed
+	// after it in turn (setEach).
+	then    [][]float32
+	thenOff int
 }
 
 // set makes rows rows of width floats at stride ld floats from base[0]
@@ -53,9 +66,20 @@ func (s *farStream) set(base []float32, rows, width, ld int) {
 	}
 }
 
+// setEach makes the same rows rows of width floats at stride ld, from
+// regions[i][off:], of each region in turn the region (at least one).
+func (s *farStream) setEach(regions [][]float32, off, rows, width, ld int) {
+	s.set(regions[0][off:], rows, width, ld)
+	s.then, s.thenOff = regions[1:], off
+}
+
 // take returns the piece of the region for up to units units (fewer
-// where the region ends; none once it has) and moves past it.
+// where the region, or one of setEach's regions, ends; none once the last
+// has) and moves past it.
 func (s *farStream) take(units int) gemmFar {
+	if s.row >= s.rows && len(s.then) > 0 {
+		s.base, s.then, s.row, s.off = s.then[0][s.thenOff:], s.then[1:], 0, 0
+	}
 	if s.row >= s.rows || units < 1 {
 		return gemmFar{}
 	}

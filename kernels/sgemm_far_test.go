@@ -64,3 +64,49 @@ func TestFarStream(t *testing.T) {
 		t.Errorf("take(0) = %+v, want nothing", f)
 	}
 }
+
+// TestFarStreamEach: a stream set on several regions (setEach) walks the
+// same rows of each in turn, every unit once and in order, then nothing.
+func TestFarStreamEach(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 9))
+	backing := make([]float32, 1<<15)
+	for iter := range 300 {
+		rows, width, off := 1+r.IntN(5), 1+r.IntN(100), r.IntN(50)
+		ld := width + r.IntN(40)
+		starts := make([]int, 1+r.IntN(3))
+		regions := make([][]float32, len(starts))
+		for i := range starts {
+			starts[i] = i*8000 + r.IntN(100)
+			regions[i] = backing[starts[i]:]
+		}
+		var s farStream
+		s.setEach(regions, off, rows, width, ld)
+		var got []int // byte offsets from backing[0]
+		for {
+			f := s.take(1 + r.IntN(9))
+			if f.n == 0 {
+				break
+			}
+			base := 4 * (len(backing) - cap(f.base))
+			for _, a := range farWalk(f) {
+				got = append(got, base+a)
+			}
+		}
+		var want []int
+		for _, start := range starts {
+			for row := range rows {
+				for o := 0; o < 4*width; o += gemmFarUnit {
+					want = append(want, 4*(start+off+row*ld)+o)
+				}
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("iter %d: %d regions of %d rows of %d floats: %d units, want %d", iter, len(starts), rows, width, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("iter %d: %d regions of %d rows of %d floats: unit %d at byte %d, want %d", iter, len(starts), rows, width, i, got[i], want[i])
+			}
+		}
+	}
+}

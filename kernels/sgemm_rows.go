@@ -41,16 +41,26 @@ func SgemmSerialRows(transA, transB bool, m, n, k int, alpha float32, a []float3
 // every row of C out to memory, after reading it in for ownership (the
 // wide MLP's 16 MB weight gradient, from and back to DRAM each step).
 //
+// prefetch names arrays laid out as C would be (row i's n elements at
+// [i*ldc:], each at least (m-1)*ldc+n long) that done reads for its
+// block's rows, or nil: while the product computes a block, it prefetches
+// the block's rows of each into L2 as far as the FMAs leave time (the
+// training step's weights and momentum, read by the update from L2
+// instead of DRAM). A hint only: the arrays are not otherwise read or
+// written, and no value depends on them.
+//
 // Each block holds SgemmSerial's values (with beta 0) bit for bit: a split
 // by rows changes no element's arithmetic. Products of one KC block of k
 // and one NC block of columns, the training step's weight gradients among
 // them, are computed as one product (B packed once, the scratch's block
-// of rows per MC block); others block by block, each its own product.
+// of rows per MC block); others block by block, each its own product
+// (prefetching nothing).
 //
 // It panics, as SgemmSerial does, on invalid sizes (scratch must hold
 // min(m, maxRows) rows) and on a scratch that shares memory with A or B,
-// and on maxRows < 1 or a nil done. done must not write A or B.
-func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, scratch []float32, ldc int, maxRows int, done func(lo, hi int, c []float32)) {
+// and on maxRows < 1, a nil done or a short prefetch array. done must not
+// write A or B.
+func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, scratch []float32, ldc int, maxRows int, prefetch [][]float32, done func(lo, hi int, c []float32)) {
 	const fn = "SgemmSerialBlocks"
 	if maxRows < 1 || done == nil {
 		panic(fmt.Sprintf("kernels: %s: maxRows %d and done %v: want maxRows >= 1 and a function", fn, maxRows, done != nil))
@@ -59,6 +69,12 @@ func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []floa
 	checkGemmOperands(fn, transA, transB, m, n, k, a, lda, b, ldb, 1, 0, 0, 0)
 	checkOperand(fn, "c", "strideC", scratch, ldc, 0, rows, n, 1, "min(m, maxRows)", "n")
 	checkGemmAliasing(fn, transA, transB, rows, n, k, alpha, a, lda, b, ldb, scratch, ldc, 1, 0, 0, 0)
+	for i, p := range prefetch {
+		if m > 0 && n > 0 && len(p) < (m-1)*ldc+n {
+			panic(fmt.Sprintf("kernels: %s: len(prefetch[%d]) = %d < (m-1)*ldc + n = %d: want each array laid out as C (m = %d rows of n = %d at stride ldc = %d)",
+				fn, i, len(p), (m-1)*ldc+n, m, n, ldc))
+		}
+	}
 	if m == 0 || n == 0 {
 		return
 	}
@@ -70,7 +86,7 @@ func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []floa
 		// scratch where maxRows holds a row panel (rowsDone.blockRows).
 		if kern.microTN == nil && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
 			sgemmBlocked(lv, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, scratch, ldc,
-				rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done})
+				rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done, prefetch: prefetch})
 			return
 		}
 	}
@@ -102,6 +118,9 @@ type rowsDone struct {
 	scratch   []float32
 	ldc, n    int
 	blockDone func(lo, hi int, c []float32)
+	// prefetch are the arrays whose rows the strips of each MC block
+	// prefetch (sgemm_far.go), laid out as C (ldc, n).
+	prefetch [][]float32
 }
 
 // blockRows returns the height of the driver's row blocks (MC): mc, or

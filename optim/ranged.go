@@ -28,13 +28,15 @@ type Ranged interface {
 	// calling goroutine alone. It panics on a range or length that does
 	// not fit (a programming error).
 	StepRange(i, lo, hi int, grad []float32)
-	// StateRange returns the state buffers of elements [lo, hi) of
-	// parameter i as live slices (writing them changes the state): SGD's
-	// momentum buffer, Adam's m and v and the amsgrad maximum, those that
-	// exist (none before the first step allocates them). Processes that
-	// each step a part of a parameter share their parts of the state
-	// through it. It panics on a range that does not fit.
-	StateRange(i, lo, hi int) [][]float32
+	// StateRange appends to dst, and returns, the state buffers of
+	// elements [lo, hi) of parameter i as live slices (writing them
+	// changes the state): SGD's momentum buffer, Adam's m and v and the
+	// amsgrad maximum, those that exist (none before the first step
+	// allocates them). Processes that each step a part of a parameter
+	// share their parts of the state through it; the training step
+	// prefetches them (appending to a dst of room enough allocates
+	// nothing). It panics on a range that does not fit.
+	StateRange(dst [][]float32, i, lo, hi int) [][]float32
 }
 
 var (
@@ -64,8 +66,8 @@ func (o *SGD) StepRange(i, lo, hi int, grad []float32) {
 
 // StateRange returns the momentum buffer's elements [lo, hi) of parameter
 // i, if it has one (see Ranged).
-func (o *SGD) StateRange(i, lo, hi int) [][]float32 {
-	return liveRanges("SGD", o.params[i].Storage(), i, lo, hi, o.buf[i])
+func (o *SGD) StateRange(dst [][]float32, i, lo, hi int) [][]float32 {
+	return liveRanges(dst, "SGD", o.params[i].Storage(), i, lo, hi, o.buf[i])
 }
 
 // BeginStep starts a step of every parameter (see Ranged).
@@ -87,23 +89,22 @@ func (o *Adam) StepRange(i, lo, hi int, grad []float32) {
 
 // StateRange returns m's, v's and (with amsgrad) the maximum's elements
 // [lo, hi) of parameter i, once they exist (see Ranged).
-func (o *Adam) StateRange(i, lo, hi int) [][]float32 {
-	return liveRanges(o.name, o.params[i].Storage(), i, lo, hi, o.m[i], o.v[i], o.vmax[i])
+func (o *Adam) StateRange(dst [][]float32, i, lo, hi int) [][]float32 {
+	return liveRanges(dst, o.name, o.params[i].Storage(), i, lo, hi, o.m[i], o.v[i], o.vmax[i])
 }
 
-// liveRanges returns [lo, hi) of each non-nil state buffer of parameter i
-// (p its values, for the range check).
-func liveRanges(op string, p []float32, i, lo, hi int, bufs ...[]float32) [][]float32 {
+// liveRanges appends [lo, hi) of each non-nil state buffer of parameter
+// i to dst (p its values, for the range check).
+func liveRanges(dst [][]float32, op string, p []float32, i, lo, hi int, bufs ...[]float32) [][]float32 {
 	if lo < 0 || hi < lo || hi > len(p) {
-		panic(fmt.Sprintf("optim: %s: StateRange(%d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", op, i, lo, hi, len(p)))
+		panic(fmt.Sprintf("optim: %s: StateRange(dst, %d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", op, i, lo, hi, len(p)))
 	}
-	var out [][]float32
 	for _, b := range bufs {
 		if b != nil {
-			out = append(out, b[lo:hi])
+			dst = append(dst, b[lo:hi])
 		}
 	}
-	return out
+	return dst
 }
 
 // rangeOf returns p[lo:hi] after checking the range and grad's length.

@@ -11,7 +11,8 @@ import (
 // views of its state (StateDict sees what is written through them), one per
 // buffer that exists: none for SGD without momentum or before the first
 // step, the momentum buffer after it, Adam's m and v, and the amsgrad
-// maximum with AMSGrad. A range beyond the parameter panics.
+// maximum with AMSGrad, appended to dst without allocating where it has
+// room. A range beyond the parameter panics.
 func TestStateRange(t *testing.T) {
 	newParam := func() []*tensor.Tensor {
 		p := tensor.New([]float32{1, 2, 3, 4, 5}, 5).SetRequiresGrad(true)
@@ -38,12 +39,12 @@ func TestStateRange(t *testing.T) {
 		before int
 		after  int
 	}{{"SGD", plain, 0, 0}, {"SGD momentum", momentum, 0, 1}, {"Adam amsgrad", ams, 0, 3}} {
-		if got := len(tc.o.StateRange(0, 1, 4)); got != tc.before {
+		if got := len(tc.o.StateRange(nil, 0, 1, 4)); got != tc.before {
 			t.Errorf("%s before a step: %d state ranges, want %d", tc.name, got, tc.before)
 		}
 		tc.o.BeginStep()
 		tc.o.StepRange(0, 0, 5, grad)
-		views := tc.o.StateRange(0, 1, 4)
+		views := tc.o.StateRange(nil, 0, 1, 4)
 		if len(views) != tc.after {
 			t.Fatalf("%s after a step: %d state ranges, want %d", tc.name, len(views), tc.after)
 		}
@@ -64,10 +65,16 @@ func TestStateRange(t *testing.T) {
 		func() {
 			defer func() {
 				if msg, _ := recover().(string); !strings.Contains(msg, "want 0 <= lo <= hi <= 5") {
-					t.Errorf("%s: StateRange(0, 2, 6): panic %q", tc.name, msg)
+					t.Errorf("%s: StateRange(nil, 0, 2, 6): panic %q", tc.name, msg)
 				}
 			}()
-			tc.o.StateRange(0, 2, 6)
+			tc.o.StateRange(nil, 0, 2, 6)
 		}()
+		// Appending to a dst with room keeps what it held and allocates
+		// nothing.
+		dst := make([][]float32, 1, 4)
+		if n := testing.AllocsPerRun(10, func() { dst = tc.o.StateRange(dst[:1], 0, 1, 4) }); n != 0 || len(dst) != 1+tc.after {
+			t.Errorf("%s: StateRange(dst of 1, ...): %v allocations, %d slices, want 0 and %d", tc.name, n, len(dst), 1+tc.after)
+		}
 	}
 }

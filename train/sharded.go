@@ -61,7 +61,7 @@ func (s *teamStep) shareOptimizerState() error {
 	return s.hsum.ShareParts(func(a, b int) [][]float32 {
 		views = views[:0]
 		s.paramPieces(a, b, func(idx, lo, hi, _ int) {
-			views = append(views, s.opt.StateRange(idx, lo, hi)...)
+			views = s.opt.StateRange(views, idx, lo, hi)
 		})
 		return views
 	}, s.sumPieces()...)

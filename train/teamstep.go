@@ -84,7 +84,12 @@ type rowUpdate struct {
 	clk     *phaseClock
 	scratch []float32                     // teamUpdateBytes of gradient rows (at least one row)
 	apply   func(lo, hi int, c []float32) // the update method, bound once
-	_       [64]byte                      // the members write their own on separate cache lines
+	// prefetch are the arrays the update reads beside the gradient, the
+	// member's rows of the weights and of the optimizer's state, which the
+	// product prefetches block by block (room for Adam's three, allocated
+	// once).
+	prefetch [][]float32
+	_        [64]byte // the members write their own on separate cache lines
 }
 
 func (u *rowUpdate) update(lo, hi int, c []float32) {
@@ -111,7 +116,7 @@ func (s *teamStep) makeUpdates(threads int) {
 	s.updates = make([]rowUpdate, threads)
 	for i := range s.updates {
 		u := &s.updates[i]
-		u.s, u.scratch, u.apply = s, make([]float32, floats), u.update
+		u.s, u.scratch, u.apply, u.prefetch = s, make([]float32, floats), u.update, make([][]float32, 0, 4)
 	}
 }
 
@@ -414,8 +419,9 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 // (dW = gᵀ·x, db = the sum of g's rows) and, with apply, applies the
 // optimizer to each block of at most teamUpdateBytes of rows as soon as
 // the product has finished it, computing the blocks in turn into the
-// member's scratch (l.dw is then left as it was); without, it leaves them
-// in l.dw (the distributed step sums them there).
+// member's scratch (l.dw is then left as it was), the block's weights and
+// optimizer state prefetched meanwhile; without, it leaves them in l.dw
+// (the distributed step sums them there).
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
 	r0, r1 := parts(l.out, member, size)
@@ -427,8 +433,9 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	if apply {
 		u := &s.updates[member]
 		u.l, u.row0, u.clk = l, r0, clk
+		u.prefetch = s.opt.StateRange(append(u.prefetch[:0], l.w[r0*l.in:r1*l.in]), l.wIdx, r0*l.in, r1*l.in)
 		kernels.SgemmSerialBlocks(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, u.scratch, l.in,
-			updateRows(l), u.apply)
+			updateRows(l), u.prefetch, u.apply)
 	} else {
 		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in)
 		clk.mark(phaseGEMM)

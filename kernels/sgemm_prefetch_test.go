@@ -1,0 +1,112 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// farPlace locates a far piece's base in one of arrays (each its own
+// allocation, len == cap) or in b: the index (len(arrays) for b, -1 for
+// neither) and the base's byte offset from the array's start.
+func farPlace(f gemmFar, arrays [][]float32, b []float32) (which, byteOff int) {
+	fb := f.base[:cap(f.base)]
+	end := &fb[len(fb)-1]
+	for i, a := range append(arrays, b[:cap(b)]) {
+		if len(a) >= len(fb) && &a[len(a)-1] == end {
+			return i, 4 * (len(a) - len(fb))
+		}
+	}
+	return -1, 0
+}
+
+// TestSgemmSerialBlocksPrefetch: while SgemmSerialBlocks computes a block
+// of rows, its strips prefetch only that block's rows of the prefetch
+// arrays (every unit starts inside one of rows [lo, hi) of one of them);
+// where k leaves time (256: 64 prefetch steps a tile) every unit of every
+// later block's rows of each array, once (a block of whole row panels); where B's next block is
+// prefetched (gemmFarMinBytes 0, and MC blocks smaller than the product,
+// so that B is packed), the first block prefetches B's source instead. The blocks hold the reference's values bit for bit: a
+// prefetch is a hint. Levels whose sweep has no prefetching strip
+// (columns first) prefetch nothing, which the hint allows.
+func TestSgemmSerialBlocksPrefetch(t *testing.T) {
+	savedMin, savedMC := gemmFarMinBytes, gemmMC
+	defer func() { gemmFarTrace, gemmFarMinBytes, gemmMC = nil, savedMin, savedMC }()
+	r := rand.New(rand.NewPCG(31, 31))
+	for _, tc := range []struct {
+		m, n, k int
+		farB    bool
+	}{{100, 300, 256, false}, {100, 300, 256, true}, {90, 200, 16, false}} {
+		gemmFarMinBytes, gemmMC = savedMin, savedMC
+		if tc.farB { // B packed (a band of several MC blocks), its next block prefetched
+			gemmFarMinBytes, gemmMC = 0, 48
+		}
+		g := newGemmCase(r, true, false, tc.m, tc.n, tc.k, 2)
+		g.alpha, g.beta = 1, 0
+		name := fmt.Sprintf("%s, B prefetched %v, at %s", g, tc.farB, ISA())
+		const maxRows = 24
+		arrays := make([][]float32, 2)
+		for i := range arrays {
+			arrays[i] = make([]float32, (g.m-1)*g.ldc+g.n)
+		}
+		kern := gemmJobKernel(active, true, false, g.n, 1)
+		strips := kern.strip != nil && kern.microTN == nil
+		unitsPerRow := (4*g.n + gemmFarUnit - 1) / gemmFarUnit
+		// covers reports whether a block's rows fit in what its strips (the
+		// full tiles: whole row panels of A, whole column panels of B)
+		// prefetch, a step per 4 of k.
+		covers := func(rows int) bool {
+			return strips && (rows/kern.mr)*(g.n/kern.nr)*(tc.k/4) >= 2*rows*unitsPerRow
+		}
+
+		var pending []gemmFar
+		gemmFarTrace = func(f gemmFar) { pending = append(pending, f) }
+		want := g.reference()
+		scratch := make([]float32, (maxRows-1)*g.ldc+g.n)
+		traced := 0
+		SgemmSerialBlocks(true, false, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, scratch, g.ldc, maxRows, arrays, func(lo, hi int, c []float32) {
+			seen := map[[3]int]int{} // array, row, unit
+			for _, f := range pending {
+				which, base := farPlace(f, arrays, g.b)
+				switch {
+				case which < 0:
+					t.Fatalf("%s: rows [%d, %d): a prefetch outside the arrays and B: %+v", name, lo, hi, f)
+				case which == len(arrays):
+					if !tc.farB || lo > 0 {
+						t.Fatalf("%s: rows [%d, %d) prefetch B", name, lo, hi)
+					}
+					continue
+				}
+				for _, at := range farWalk(f) {
+					row, col := (base+at)/(4*g.ldc), (base+at)%(4*g.ldc)
+					if row < lo || row >= hi || col >= 4*g.n {
+						t.Fatalf("%s: rows [%d, %d): a prefetch of array %d at row %d, byte %d of the row", name, lo, hi, which, row, col)
+					}
+					seen[[3]int{which, row, col / gemmFarUnit}]++
+				}
+			}
+			traced += len(pending)
+			pending = pending[:0]
+			if covers(hi-lo) && lo > 0 {
+				for key, n := range seen {
+					if n != 1 {
+						t.Fatalf("%s: rows [%d, %d): unit %v prefetched %d times", name, lo, hi, key, n)
+					}
+				}
+				if len(seen) != 2*(hi-lo)*unitsPerRow {
+					t.Fatalf("%s: rows [%d, %d): %d units prefetched, want all %d", name, lo, hi, len(seen), 2*(hi-lo)*unitsPerRow)
+				}
+			}
+			for i := lo; i < hi; i++ {
+				for j := range g.n {
+					if got := c[(i-lo)*g.ldc+j]; !sameFloat(got, want[i*g.ldc+j], false) {
+						t.Fatalf("%s: c[%d][%d] = %v, want %v", name, i, j, got, want[i*g.ldc+j])
+					}
+				}
+			}
+		})
+		if strips && traced == 0 {
+			t.Errorf("%s: nothing prefetched", name)
+		}
+	}
+}
