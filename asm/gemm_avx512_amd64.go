@@ -22,6 +22,17 @@ func GemmMicroAVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc in
 //go:noescape
 func GemmStripAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 
+// GemmStripSGDAVX512 runs GemmStripAVX512's tiles, but instead of storing a tile, with G = acc it applies
+// variant (SGDStep's) to p and buf at p[t*pStep:] and buf[t*pStep:] (rows at stride ldp)
+// exactly as SGDStep on those elements with grad G would (see gen/KERNELS.md).
+// Meanwhile it prefetches a far stream, memory a later call will read: per k loop iteration,
+// while pfUnits > 0, the two lines at pf+pfPos+pfOff (bytes), then pfOff += 128 and, where
+// pfOff reaches pfRow, pfOff = 0 and pfPos += pfLd (the next row). A prefetch neither
+// faults nor changes a result.
+//
+//go:noescape
+func GemmStripSGDAVX512(variant int, tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, p *float32, buf *float32, ldp int, pStep int, negLR float32, momentum float32, damp1 float32, wd float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
+
 // GemmMicroRowsAAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).

@@ -38,7 +38,7 @@ func BenchmarkGradUpdate(b *testing.B) {
 		rows := max(1, (256<<10)/(4*sh.in))
 		scratch := make([]float32, rows*sh.in)
 		h := kernels.SGDParams{LR: 1e-3, Momentum: 0.5}
-		for _, how := range []string{"prefetch", "none"} {
+		for _, how := range []string{"fused", "prefetch", "none"} {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", sh.out, sh.in, sh.batch, how), func(b *testing.B) {
 				var p, buf []float32
 				update := func(lo, hi int, c []float32) {
@@ -49,6 +49,10 @@ func BenchmarkGradUpdate(b *testing.B) {
 				for b.Loop() {
 					p, buf = w[i%2], mom[i%2]
 					i++
+					if how == "fused" {
+						kernels.SgemmSerialSGD(true, false, sh.out, sh.in, sh.batch, g, sh.out, x, sh.in, p, buf, sh.in, h, scratch, rows)
+						continue
+					}
 					if how == "prefetch" {
 						prefetch = [][]float32{p, buf}
 					}

@@ -190,7 +190,7 @@ var (
 	gemmTNAVX2 = gemmKernel{lv: levelAVX2, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX2,
 		gemmForms: &gemmForms{microTN: gemmTNAVX}}
 	gemmWideAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true,
-		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX,
+		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX, stripSGD: gemmStripSGDAVX,
 			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX512,
 			tn: &gemmTNAVX512, transpose: gemmTransposeAVX}}
 	gemmNarrowAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true,
@@ -269,6 +269,20 @@ func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []
 	default:
 		asm.GemmStripAVX2(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	}
+}
+
+// gemmStripSGDAVX runs the wide AVX-512 tile's strip with SGDStep's
+// variant fused (GemmStripSGD): tile t reads A at a[t*aStep:] (packed), B
+// at b[t*bStep:] and updates p and buf at [t*pStep:] (rows at stride ldp),
+// the slices cut by the driver to exactly what the tiles read and write
+// (buf is p without momentum: never touched); it prefetches far meanwhile.
+func gemmStripSGDAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, buf []float32, ldp, pStep int, s *sgdScalars, far gemmFar) {
+	pf := &b[0] // never read: no far units
+	if far.n > 0 {
+		pf = &far.base[0]
+	}
+	asm.GemmStripSGDAVX512(variant, tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &p[0], &buf[0], ldp, pStep,
+		s.negLR, s.momentum, s.damp1, s.wd, s.sign, pf, far.pos, far.off, far.row, far.ld, far.n)
 }
 
 // gemmPackBAVX packs the kc rows of panels full micro-panels of

@@ -371,12 +371,16 @@ func (s *gemmSweep) tileAt(ir, jr int) {
 	bp, ldb := s.bPanel(jr)
 	rows := min(mr, s.mcur-ir)
 	ap, lda := s.aPanel(ir, rows)
+	cols := min(nr, s.nc-jr)
 	if s.fused && s.first && ir == 0 && jr+nr <= s.nc {
 		off := s.pc*j.ldb + s.jc + jr
 		j.tile(s.buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, s.ic+ir, rows, s.jc+jr, nr, s.beta, s.load)
-		return
+	} else {
+		j.tile(s.buf.tile, ap, lda, bp, ldb, nil, kc, s.ic+ir, rows, s.jc+jr, cols, s.beta, s.load)
 	}
-	j.tile(s.buf.tile, ap, lda, bp, ldb, nil, kc, s.ic+ir, rows, s.jc+jr, min(nr, s.nc-jr), s.beta, s.load)
+	if u := j.done.update(); u != nil { // SgemmSerialSGD: the tile's update, from C
+		u.apply(s.ic+ir, rows, s.jc+jr, cols, j.c[j.cOff(s.ic+ir, s.jc+jr):], j.ldc)
+	}
 }
 
 // rowsFirst sweeps the block one L2 block of B (l2Blk columns) at a time,
@@ -538,6 +542,7 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		ap := a[t0*aStep:][:(n-1)*aStep+aPanel]
 		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
 		cp := j.c[j.cOff(row+t0*dRow, col+t0*dCol):][:(n-1)*cStep+(mr-1)*ldc+nr]
+		u := j.done.update()
 		if j.kern.strip != nil {
 			var far gemmFar
 			if lda == 0 && fs != nil {
@@ -546,11 +551,22 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 					gemmFarTrace(far)
 				}
 			}
+			if u != nil && lda == 0 && j.kern.stripSGD != nil { // SgemmSerialSGD: the tiles update p and buf
+				u.strip(j, n, kc, ap, aStep, bp, ldb, bStep, row+t0*dRow, col+t0*dCol, dRow, dCol, far)
+				continue
+			}
 			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
-			continue
+		} else {
+			for t := range n {
+				gemmMicro(j.kern, kc, ap[t*aStep:][:aPanel], lda, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
+			}
 		}
-		for t := range n {
-			gemmMicro(j.kern, kc, ap[t*aStep:][:aPanel], lda, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
+		for t := range n { // SgemmSerialSGD on tiles that stored C: their updates, from it
+			if u == nil {
+				break
+			}
+			r, c := row+(t0+t)*dRow, col+(t0+t)*dCol
+			u.apply(r, mr, c, nr, j.c[j.cOff(r, c):], ldc)
 		}
 	}
 }
@@ -829,6 +845,10 @@ type gemmForms struct {
 	// strip runs tiles full tiles in a row in one call (GemmStrip*).
 	// A strip on packed A also prefetches far (sgemm_far.go).
 	strip func(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int, far gemmFar)
+	// stripSGD is strip on packed A with SGDStep's variant applied to p
+	// and buf (laid out as C, at stride ldp) instead of storing C
+	// (GemmStripSGD, SgemmSerialSGD).
+	stripSGD func(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, buf []float32, ldp, pStep int, s *sgdScalars, far gemmFar)
 	// microPackB is gemmMicro that also packs the B panel it reads in place
 	// (GemmMicro*PackB): B packing fused into each panel's first tile.
 	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)

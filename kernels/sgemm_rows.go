@@ -121,12 +121,25 @@ type rowsDone struct {
 	// prefetch are the arrays whose rows the strips of each MC block
 	// prefetch (sgemm_far.go), laid out as C (ldc, n).
 	prefetch [][]float32
+	// sgd is SgemmSerialSGD's update, applied by the tiles (scratch is
+	// then where the tiles without a fused form put theirs first); held
+	// by value, so that a call allocates nothing, and reached through
+	// update.
+	sgd gemmSGD
+}
+
+// update returns SgemmSerialSGD's update, or nil for other products.
+func (d *rowsDone) update() *gemmSGD {
+	if d.sgd.p == nil {
+		return nil
+	}
+	return &d.sgd
 }
 
 // blockRows returns the height of the driver's row blocks (MC): mc, or
 // at most max rows rounded down to whole tiles of mr (at least one tile).
 func (d *rowsDone) blockRows(mc, mr int) int {
-	if d.f == nil && d.blockDone == nil {
+	if d.f == nil && d.blockDone == nil && d.sgd.p == nil {
 		return mc
 	}
 	return min(mc, max(mr, d.max/mr*mr))

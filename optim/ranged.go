@@ -64,6 +64,25 @@ func (o *SGD) StepRange(i, lo, hi int, grad []float32) {
 	kernels.SGDStepSerial(p, grad, buf, o.hyper[i])
 }
 
+// KernelRange returns what StepRange(i, lo, hi, grad) hands to
+// kernels.SGDStepSerial besides the gradient: the parameter's elements
+// [lo, hi), the momentum buffer's (nil without momentum) and the step's
+// hyper-parameters, for a caller that computes the gradient and applies
+// the step in one kernel (kernels.SgemmSerialSGD: the training step's
+// weight gradient with the update fused into the product). Valid from
+// BeginStep to the next; the slices are live. It panics on a range that
+// does not fit.
+func (o *SGD) KernelRange(i, lo, hi int) (p, buf []float32, h kernels.SGDParams) {
+	p = o.params[i].Storage()
+	if lo < 0 || hi < lo || hi > len(p) {
+		panic(fmt.Sprintf("optim: SGD: KernelRange(%d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", i, lo, hi, len(p)))
+	}
+	if o.buf[i] != nil {
+		buf = o.buf[i][lo:hi]
+	}
+	return p[lo:hi], buf, o.hyper[i]
+}
+
 // StateRange returns the momentum buffer's elements [lo, hi) of parameter
 // i, if it has one (see Ranged).
 func (o *SGD) StateRange(dst [][]float32, i, lo, hi int) [][]float32 {

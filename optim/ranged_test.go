@@ -1,9 +1,12 @@
 package optim
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/vecgrad/vecgrad/kernels"
 	"github.com/vecgrad/vecgrad/tensor"
 )
 
@@ -76,5 +79,54 @@ func TestStateRange(t *testing.T) {
 		if n := testing.AllocsPerRun(10, func() { dst = tc.o.StateRange(dst[:1], 0, 1, 4) }); n != 0 || len(dst) != 1+tc.after {
 			t.Errorf("%s: StateRange(dst of 1, ...): %v allocations, %d slices, want 0 and %d", tc.name, n, len(dst), 1+tc.after)
 		}
+	}
+}
+
+// TestKernelRange: the parameter's and momentum's elements and the
+// hyper-parameters KernelRange returns, handed to kernels.SGDStepSerial,
+// make the step StepRange makes, bit for bit, on the first step (the
+// buffer created) and the next, with and without momentum; a range beyond
+// the parameter panics.
+func TestKernelRange(t *testing.T) {
+	for _, opts := range []SGDOptions{{LR: 0.1}, {LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.01}} {
+		newOpt := func() *SGD {
+			p := tensor.New([]float32{1, 2, 3, 4, 5}, 5).SetRequiresGrad(true)
+			o, err := NewSGD([]*tensor.Tensor{p}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		ranged, kernel := newOpt(), newOpt()
+		for step, grad := range [][]float32{{0.5, -1, 2, 0.25, 1}, {-0.75, 0.5, 1.5, -2, 0.125}} {
+			ranged.BeginStep()
+			ranged.StepRange(0, 0, 5, grad)
+			kernel.BeginStep()
+			p, buf, h := kernel.KernelRange(0, 0, 5)
+			kernels.SGDStepSerial(p, grad, buf, h)
+			want, got := ranged.Params()[0].Storage(), kernel.Params()[0].Storage()
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%+v step %d: p[%d] = %v through KernelRange, %v through StepRange", opts, step, i, got[i], want[i])
+				}
+			}
+			bits := func(s [][]float32) (out []uint32) {
+				for _, x := range slices.Concat(s...) {
+					out = append(out, math.Float32bits(x))
+				}
+				return out
+			}
+			if wb, gb := ranged.StateRange(nil, 0, 0, 5), kernel.StateRange(nil, 0, 0, 5); len(wb) != len(gb) || !slices.Equal(bits(wb), bits(gb)) {
+				t.Fatalf("%+v step %d: momentum %v through KernelRange, %v through StepRange", opts, step, gb, wb)
+			}
+		}
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "want 0 <= lo <= hi <= 5") {
+					t.Errorf("KernelRange(0, 2, 6): panic %q", msg)
+				}
+			}()
+			kernel.KernelRange(0, 2, 6)
+		}()
 	}
 }

@@ -70,7 +70,39 @@ type teamStep struct {
 	// weight-gradient rows the product reports goes to its update (the
 	// functions are made once, so that a step allocates nothing).
 	updates []rowUpdate
+	// fusedSGD is the optimizer where its update runs inside the weight
+	// gradient's product (kernels.SgemmSerialSGD), nil otherwise: see
+	// fuseSGD.
+	fusedSGD *optim.SGD
 }
+
+// fuseSGD reports whether the step applies SGD inside the weight
+// gradient's products (kernels.SgemmSerialSGD) rather than to each block
+// the product hands over: where the parameters and momenta all fit in half
+// of L3, the fused tiles' loads of them overlap the FMAs (the tutorial's
+// 512x784 weight gradient and update at batch 16 went from 97.7-98.8 to
+// 87.3-87.9 µs on Zen 5); from DRAM they stall the tiles, and the blocks
+// with their weights and momenta prefetched win (the wide MLP's 2048x2048
+// at batch 256: 8.95-8.99 ms against 9.55-9.80 fused).
+func fuseSGD(opt optim.Optimizer) *optim.SGD {
+	sgd, ok := opt.(*optim.SGD)
+	if !ok {
+		return nil
+	}
+	bytes := 0
+	for _, p := range opt.Params() {
+		bytes += 4 * 2 * p.Numel() // the values and the momentum
+	}
+	if bytes > fuseSGDMaxBytes {
+		return nil
+	}
+	return sgd
+}
+
+// fuseSGDMaxBytes is the most bytes of parameters and momenta for which
+// fuseSGD fuses: half of L3. A variable only so that tests can make every
+// model take either path.
+var fuseSGDMaxBytes = kernels.Caches().L3 / 2
 
 // rowUpdate applies the optimizer to the rows of a layer's weight gradient
 // that its product reports final (rows relative to row0), computed into
@@ -158,7 +190,7 @@ func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
 		return nil
 	}
 	index := map[*tensor.Tensor]int{}
-	s := &teamStep{opt: ranged, ar: tensor.NewArena()}
+	s := &teamStep{opt: ranged, ar: tensor.NewArena(), fusedSGD: fuseSGD(opt)}
 	for i, p := range opt.Params() {
 		index[p] = i
 		s.params = append(s.params, p.Storage())
@@ -430,7 +462,12 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	}
 	n, x := s.n, s.input(i)
 	dw := l.dw[r0*l.in : r1*l.in]
-	if apply {
+	if apply && s.fusedSGD != nil {
+		p, buf, h := s.fusedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
+		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.out, x, l.in, p, buf, l.in, h,
+			s.updates[member].scratch, updateRows(l))
+		clk.mark(phaseGEMM) // the update's time included
+	} else if apply {
 		u := &s.updates[member]
 		u.l, u.row0, u.clk = l, r0, clk
 		u.prefetch = s.opt.StateRange(append(u.prefetch[:0], l.w[r0*l.in:r1*l.in]), l.wIdx, r0*l.in, r1*l.in)

@@ -92,9 +92,13 @@ func trainSteps(t *testing.T, widths []int, newOpt func([]*tensor.Tensor) (optim
 // TestTeamStepBitwise: the team step equals the autograd step bit for bit
 // (losses and parameters after several steps), at 1 to 4 threads whatever
 // the machine's core count, for every optimizer variant, on the tutorial's
-// shapes and on widths that leave partial parts and edge tiles.
+// shapes and on widths that leave partial parts and edge tiles; SGD with
+// its update inside the weight gradients' products (fuseSGD) and, at 1
+// and 2 threads, after them.
 func TestTeamStepBitwise(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	savedFuse := fuseSGDMaxBytes
+	defer func() { fuseSGDMaxBytes = savedFuse }()
 	// Every optimizer variant on the small widths; the tutorial's shapes
 	// (the costly ones at the generic level) with one SGD and one Adam.
 	shapes := []struct {
@@ -119,7 +123,15 @@ func TestTeamStepBitwise(t *testing.T) {
 			}
 			name := fmt.Sprintf("%v/n=%d/%s", sh.widths, sh.n, o.name)
 			wantLoss, want := trainSteps(t, sh.widths, o.make, batches, 0)
-			for threads := 1; threads <= 4; threads++ {
+			for run := range 6 {
+				// 1-4 threads with SGD's update inside the products where it
+				// fits in cache (fuseSGD), then 1 and 2 with it after them.
+				threads, path := run%4+1, "fused where it fits"
+				fuseSGDMaxBytes = savedFuse
+				if run >= 4 {
+					fuseSGDMaxBytes, path = 0, "not fused"
+				}
+				name := fmt.Sprintf("%s (SGD %s)", name, path)
 				gotLoss, got := trainSteps(t, sh.widths, o.make, batches, threads)
 				for i := range wantLoss {
 					if math.Float32bits(gotLoss[i]) != math.Float32bits(wantLoss[i]) {

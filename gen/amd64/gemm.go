@@ -6,6 +6,7 @@ import (
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
+	"github.com/vecgrad/vecgrad/internal/abi"
 	"github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
@@ -111,6 +112,10 @@ type gemmTile struct {
 	packB  bool   // also store every B row it loads at bp (packed, NR floats a row)
 	cols   bool   // a cols argument: only the first cols columns of B and C are read and written (K-masked)
 	strip  bool   // tiles tiles in a row, tile t at a+t*aStep, b+t*bStep, c+t*cStep (GemmStrip)
+	// sgd: a strip whose tiles, instead of storing C, apply an SGD step
+	// with it to p and buf (GemmStripSGD): the optimizer fused into the
+	// weight gradient's product (gemmStoreSGD).
+	sgd bool
 }
 
 // far reports whether the tile prefetches a far stream in its k loop
@@ -158,6 +163,10 @@ func (is isa) gemmTiles() []gemmTile {
 			st := t
 			st.name, st.strip = "GemmStrip", true
 			tiles = append(tiles, st)
+			if is.kmask { // and with SGD fused (its scalars as embedded broadcasts)
+				st.name, st.sgd = "GemmStripSGD", true
+				tiles = append(tiles, st)
+			}
 		}
 		t.name += "RowsA"
 		t.rowsA = true
@@ -294,9 +303,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 	// return, or in a strip go on to the next tile.
 	leave, last := g.ret, g.ret
 	if t.strip {
-		l := g.gemmStripPrologue()
+		l := g.gemmStripPrologue(t)
 		leave = func() { g.JMP(operand.LabelRef(l.done)) }
-		last = func() { g.gemmStripEpilogue(l) }
+		last = func() { g.gemmStripEpilogue(t, l) }
 	}
 	o := gemmOperands{t: t, nr: t.v * g.w}
 	if t.cols {
@@ -309,11 +318,19 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.SHLQ(operand.U8(2), o.ldb) // bytes
 	o.ldb3 = g.GP64()
 	g.LEAQ(operand.Mem{Base: o.ldb, Index: o.ldb, Scale: 2}, o.ldb3)
-	g.gemmPrefetchC(t.mr, o.nr)
+	if t.sgd {
+		g.gemmPrefetchC(t.mr, o.nr, "ldp", "p", "buf")
+	} else {
+		g.gemmPrefetchC(t.mr, o.nr, "ldc", "c")
+	}
 	o.a = g.arg("a")
 	g.gemmAddressA(&o)
 	acc := g.gemmKSteps(&o)
-	g.gemmStoreC(&o, acc, leave, last)
+	if t.sgd {
+		g.gemmStoreSGD(&o, acc, leave, last)
+	} else {
+		g.gemmStoreC(&o, acc, leave, last)
+	}
 	if o.farBlock != nil { // after the last return: reached only by a jump
 		o.farBlock()
 	}
@@ -353,6 +370,15 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 			"B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),",
 			"exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.",
 		}
+		if t.sgd {
+			sig = "func(variant, tiles, kc int, a *float32, aStep int, b *float32, ldb, bStep int, p, buf *float32, ldp, pStep int, negLR, momentum, damp1, wd, sign float32"
+			doc = []string{
+				fmt.Sprintf("%s%s runs GemmStrip%s's tiles, but instead of storing a tile, with G = acc it applies",
+					t.name, g.suffix, g.suffix),
+				"variant (SGDStep's) to p and buf at p[t*pStep:] and buf[t*pStep:] (rows at stride ldp)",
+				"exactly as SGDStep on those elements with grad G would (see gen/KERNELS.md).",
+			}
+		}
 		if t.far() {
 			sig += ", pf *float32, pfPos, pfOff, pfRow, pfLd, pfUnits int"
 			doc = append(doc,
@@ -373,8 +399,13 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 type gemmStripLabels struct{ tile, done, end string }
 
 // gemmStripArgs are the strip's pointer arguments that move on by a step
-// per tile.
-var gemmStripArgs = []string{"a", "b", "c"}
+// per tile, and their steps.
+func gemmStripArgs(t gemmTile) (ptrs, steps []string) {
+	if t.sgd {
+		return []string{"a", "b", "p", "buf"}, []string{"aStep", "bStep", "pStep", "pStep"}
+	}
+	return []string{"a", "b", "c"}, []string{"aStep", "bStep", "cStep"}
+}
 
 // gemmStripPrologue starts a strip's loop over its tiles. The strip's state
 // lives in its argument slots, not in registers (the in-place-A tile needs
@@ -382,9 +413,12 @@ var gemmStripArgs = []string{"a", "b", "c"}
 // count counted down, and the pointers moved on to the next tile (never
 // past the last one), so each tile loads its a, b and c as a lone call
 // would.
-func (g *gen) gemmStripPrologue() gemmStripLabels {
-	for _, name := range gemmStripArgs {
-		g.SHLQ(operand.U8(2), addr(g.Param(name+"Step")))
+func (g *gen) gemmStripPrologue(t gemmTile) gemmStripLabels {
+	_, steps := gemmStripArgs(t)
+	for i, name := range steps {
+		if i == 0 || name != steps[i-1] { // buf's step is p's
+			g.SHLQ(operand.U8(2), addr(g.Param(name)))
+		}
 	}
 	l := gemmStripLabels{g.label("tile"), g.label("tiledone"), g.label("stripend")}
 	g.Label(l.tile)
@@ -393,12 +427,13 @@ func (g *gen) gemmStripPrologue() gemmStripLabels {
 
 // gemmStripEpilogue ends a tile of a strip: the next tile, or return after
 // the last.
-func (g *gen) gemmStripEpilogue(l gemmStripLabels) {
+func (g *gen) gemmStripEpilogue(t gemmTile, l gemmStripLabels) {
 	g.Label(l.done)
 	g.DECQ(addr(g.Param("tiles")))
 	g.JZ(operand.LabelRef(l.end))
-	for _, name := range gemmStripArgs {
-		g.ADDQ(g.arg(name+"Step"), addr(g.Param(name)))
+	ptrs, steps := gemmStripArgs(t)
+	for i, name := range ptrs {
+		g.ADDQ(g.arg(steps[i]), addr(g.Param(name)))
 	}
 	g.JMP(operand.LabelRef(l.tile))
 	g.Label(l.end)
@@ -422,18 +457,22 @@ type gemmOperands struct {
 
 // gemmPrefetchC prefetches the lines of the mr x nr tile of C now, a whole
 // k loop before the store phase (a prefetch touches nothing: it neither
-// faults nor writes).
-func (g *gen) gemmPrefetchC(mr, nr int) {
-	ldc := g.arg("ldc")
+// faults nor writes): of each of the arrays ptrs laid out as C, ld the
+// name of their row stride (GemmStripSGD's p and buf, from L3 or DRAM,
+// arrive during the FMAs).
+func (g *gen) gemmPrefetchC(mr, nr int, ld string, ptrs ...string) {
+	ldc := g.arg(ld)
 	g.SHLQ(operand.U8(2), ldc)
-	row := g.arg("c")
-	for i := 0; i < mr; i++ {
-		for off := 0; off < nr*4; off += 64 {
-			g.PREFETCHT0(at(row, off))
-		}
-		g.PREFETCHT0(at(row, nr*4-1)) // last line of an unaligned row
-		if i+1 < mr {
-			g.ADDQ(ldc, row)
+	for _, name := range ptrs {
+		row := g.arg(name)
+		for i := 0; i < mr; i++ {
+			for off := 0; off < nr*4; off += 64 {
+				g.PREFETCHT0(at(row, off))
+			}
+			g.PREFETCHT0(at(row, nr*4-1)) // last line of an unaligned row
+			if i+1 < mr {
+				g.ADDQ(ldc, row)
+			}
 		}
 	}
 }
@@ -607,6 +646,54 @@ func (g *gen) gemmFarPrefetch() (block func()) {
 		g.MOVQ(addr(g.Param("pfLd")), p)
 		g.ADDQ(p, addr(g.Param("pfPos")))
 		g.JMP(operand.LabelRef(back))
+	}
+}
+
+// gemmStoreSGD is GemmStripSGD's store phase: with each accumulator as
+// the gradient G of its element, SGDStep's variant (branching on the
+// variant argument, one body each) updates p and buf, laid out as C would
+// be, exactly as SGDStep would (sgdElement, the same instructions with
+// the scalars as embedded broadcasts: the 24 accumulators leave no
+// registers for them), ending with leave, the last body with last.
+func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last func()) {
+	mr, nv := o.t.mr, o.t.v
+	variant := g.arg("variant")
+	p, buf, ldp := g.arg("p"), g.arg("buf"), g.arg("ldp")
+	g.SHLQ(operand.U8(2), ldp)
+	labels := make([]string, abi.SGDVariants)
+	for code := range labels {
+		labels[code] = g.label(fmt.Sprintf("sgd%d", code))
+		if code+1 < len(labels) {
+			g.CMPQ(variant, operand.U32(code))
+			g.JE(operand.LabelRef(labels[code]))
+		}
+	}
+	g.JMP(operand.LabelRef(labels[len(labels)-1])) // the Go side passes only valid variants: the last needs no test
+	s := sgdScalars{
+		sign: sgdScalar{mem: addr(g.Param("sign"))}, negLR: sgdScalar{mem: addr(g.Param("negLR"))},
+		mom: sgdScalar{mem: addr(g.Param("momentum"))}, damp: sgdScalar{mem: addr(g.Param("damp1"))},
+		wd: sgdScalar{mem: addr(g.Param("wd"))},
+	}
+	for code, label := range labels {
+		g.Label(label)
+		f := abi.DecodeSGD(code)
+		pr, br := g.copyGP(p), g.copyGP(buf)
+		for i := 0; i < mr; i++ {
+			for v := 0; v < nv; v++ {
+				d := acc[i][v]
+				g.VPXORD_BCST(s.sign.mem, d, d) // G^sign
+				g.sgdElement(f, s, d, at(pr, v*g.bytes()), at(br, v*g.bytes()), nil)
+			}
+			if i+1 < mr {
+				g.ADDQ(ldp, pr)
+				g.ADDQ(ldp, br)
+			}
+		}
+		if code+1 < len(labels) {
+			leave()
+		} else {
+			last()
+		}
 	}
 }
 

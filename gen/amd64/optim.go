@@ -75,30 +75,67 @@ func (g *gen) sgdStep() {
 		if mom {
 			ptrs = append(ptrs, buf)
 		}
+		s := sgdScalars{sign: sgdScalar{reg: sign}, negLR: sgdScalar{reg: negLR},
+			mom: sgdScalar{reg: momv}, damp: sgdScalar{reg: damp}, wd: sgdScalar{reg: wdv}}
 		g.stream(n, ptrs, g.unroll, func(_, off int, t reg.Register) {
 			d := g.flipSign(at(gp, off), t, sign)
-			pv := g.load(at(p, off), t)
-			if wd {
-				g.VFMADD231PS(pv, wdv, d) // d = wd*p + d
-			}
-			if mom {
-				b := d // first step: buf = d
-				if !first {
-					b = g.v()
-					g.VMULPS(g.src(at(buf, off), t), momv, b) // momentum*buf
-					g.VFMADD231PS(d, damp, b)                 // buf = damp1*d + momentum*buf
-				}
-				g.store(b, at(buf, off), t)
-				if nest {
-					g.VFMADD231PS(b, momv, d) // d = momentum*buf + d
-				} else {
-					d = b
-				}
-			}
-			g.VFMADD231PS(d, negLR, pv) // p = negLR*d + p
-			g.store(pv, at(p, off), t)
+			g.sgdElement(f, s, d, at(p, off), at(buf, off), t)
 		})
 	})
+}
+
+// sgdScalar is one of SGDStep's float32 scalars: broadcast in reg, or
+// (reg nil) an embedded-broadcast memory operand at mem. Either way each
+// instruction's arithmetic is the same.
+type sgdScalar struct {
+	reg reg.VecVirtual
+	mem operand.Mem
+}
+
+// sgdScalars are SGDStep's scalars (those its variant reads).
+type sgdScalars struct{ sign, negLR, mom, damp, wd sgdScalar }
+
+// fmaS emits acc = s*x + acc (one rounding).
+func (g *gen) fmaS(s sgdScalar, x, acc reg.VecVirtual) {
+	if s.reg != nil {
+		g.VFMADD231PS(x, s.reg, acc)
+		return
+	}
+	g.VFMADD231PS_BCST(s.mem, x, acc)
+}
+
+// sgdElement applies SGD variant f to one vector of elements: d holds
+// their gradient, sign already applied (d is overwritten), p and buf are
+// their values and momentum in memory, t the tail mask (nil: a full
+// vector). SGDStep's loop and GemmStripSGD's store phase both run it, so
+// that the fused update is SGDStep's arithmetic, instruction for
+// instruction.
+func (g *gen) sgdElement(f abi.SGD, s sgdScalars, d reg.VecVirtual, p, buf operand.Mem, t reg.Register) {
+	mom, first, nest := f.Momentum(), f.First(), f.Nesterov()
+	pv := g.load(p, t)
+	if f.WeightDecay {
+		g.fmaS(s.wd, pv, d) // d = wd*p + d
+	}
+	if mom {
+		b := d // first step: buf = d
+		if !first {
+			b = g.v()
+			if s.mom.reg != nil {
+				g.VMULPS(g.src(buf, t), s.mom.reg, b) // momentum*buf
+			} else {
+				g.VMULPS_BCST(s.mom.mem, g.load(buf, t), b)
+			}
+			g.fmaS(s.damp, d, b) // buf = damp1*d + momentum*buf
+		}
+		g.store(b, buf, t)
+		if nest {
+			g.fmaS(s.mom, b, d) // d = momentum*buf + d
+		} else {
+			d = b
+		}
+	}
+	g.fmaS(s.negLR, d, pv) // p = negLR*d + p
+	g.store(pv, p, t)
 }
 
 func (g *gen) adamStep() {

@@ -1,0 +1,144 @@
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/vecgrad/vecgrad/internal/abi"
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
+)
+
+// SgemmSerialSGD takes one SGD step on the calling goroutine with the
+// gradient G = op(A)*op(B) (m x n; alpha 1): p and, with momentum, buf are
+// laid out as G (row i's n elements at [i*ldp:]) and updated in place, bit
+// for bit as SGDStepSerial on each row with G's row as its gradient would
+// (SgemmSerial into a scratch, then the update). It is the training
+// step's weight gradient with the optimizer fused into the product: where
+// the level has GemmStripSGD (AVX-512), the product's tiles apply the
+// update from their accumulators, and each tile's weights and momenta,
+// prefetched when the tile starts, come from L3 or DRAM during its FMAs
+// instead of in a pass of their own; the rest of G (edge tiles, the
+// product's first tiles, every tile at other levels) goes through scratch,
+// min(m, maxRows) rows of n floats, a block of at most maxRows rows at a
+// time (256 KiB of them stay in L2), and is applied from there.
+//
+// It panics, as SgemmSerial and SGDStepSerial do, on invalid sizes (p and
+// buf must hold (m-1)*ldp+n floats, ldp >= n) and on operands that share
+// memory (p, buf, scratch, A and B must be distinct), and on maxRows < 1.
+func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, p, buf []float32, ldp int, h SGDParams, scratch []float32, maxRows int) {
+	const fn = "SgemmSerialSGD"
+	if maxRows < 1 {
+		panic(fmt.Sprintf("kernels: %s: maxRows = %d: want maxRows >= 1", fn, maxRows))
+	}
+	rows := min(m, maxRows)
+	checkGemmOperands(fn, transA, transB, m, n, k, a, lda, b, ldb, 1, 0, 0, 0)
+	if len(scratch) < rows*n {
+		panic(fmt.Sprintf("kernels: %s: len(scratch) = %d < min(m, maxRows)*n = %d (m = %d, maxRows = %d, n = %d)", fn, len(scratch), rows*n, m, maxRows, n))
+	}
+	checkOperand(fn, "p", "ldp", p, ldp, 0, m, n, 1, "m", "n")
+	variant, s := h.sgdArgs()
+	mom := abi.DecodeSGD(variant).Momentum()
+	if !mom {
+		buf = nil
+	} else if need := (m-1)*ldp + n; m > 0 && n > 0 && len(buf) < need {
+		panic(fmt.Sprintf("kernels: %s: len(buf) = %d < (m-1)*ldp + n = %d (m = %d, n = %d, ldp = %d): buf is laid out as p", fn, len(buf), need, m, n, ldp))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	checkSGDAliasing(fn, transA, transB, m, n, k, a, lda, b, ldb, p, buf, ldp, scratch, rows)
+	u := gemmSGD{p: p, buf: buf, ldp: ldp, variant: variant, s: s}
+	lv := active // captured once: the tiles and kernels must match
+	if k > 0 && !gemmDual(lv, transA, transB, m, n, k, 1, 0) {
+		kern := gemmJobKernel(lv, transA, transB, n, 1)
+		// The fused path: one product, its rows a block at a time in the
+		// scratch (SgemmSerialBlocks' conditions), tiles that apply the
+		// update themselves.
+		if kern.stripSGD != nil && kern.microTN == nil && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
+			sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
+				rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u})
+			return
+		}
+	}
+	for lo := 0; lo < m; lo += maxRows {
+		hi := min(m, lo+maxRows)
+		offA := lo * lda // op(A)'s rows [lo, hi)
+		if transA {
+			offA = lo
+		}
+		aRows := a
+		if k > 0 {
+			aRows = a[offA:]
+		}
+		c := scratch[:(hi-lo)*n]
+		sgemm(1, transA, transB, hi-lo, n, k, 1, aRows, lda, b, ldb, 0, c, n)
+		u.apply(lo, hi-lo, 0, n, c, n)
+	}
+}
+
+// checkSGDAliasing panics if any two of p, buf (nil: none), the scratch
+// and the parts of A and B the product reads share memory.
+func checkSGDAliasing(fn string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, p, buf []float32, ldp int, scratch []float32, rows int) {
+	aLen, bLen := (m-1)*lda+k, (k-1)*ldb+n
+	if transA {
+		aLen = (k-1)*lda + m
+	}
+	if transB {
+		bLen = (n-1)*ldb + k
+	}
+	if k == 0 {
+		aLen, bLen = 0, 0
+	}
+	pLen := (m-1)*ldp + n
+	ops := []struct {
+		name string
+		s    []float32
+		n    int
+	}{{"p", p, pLen}, {"buf", buf, pLen}, {"scratch", scratch, (rows-1)*n + n}, {"a", a, aLen}, {"b", b, bLen}}
+	for i := range 3 { // the written ones against every other
+		for j := i + 1; j < len(ops); j++ {
+			if overlap(ops[i].s, ops[i].n, ops[j].s, ops[j].n) {
+				panic(fmt.Sprintf("kernels: %s: %s and %s share memory; they must be distinct arrays", fn, ops[i].name, ops[j].name))
+			}
+		}
+	}
+}
+
+// gemmSGD is SgemmSerialSGD's update: the optimizer's arrays, laid out as
+// C (rows of the product at stride ldp), and its variant.
+type gemmSGD struct {
+	p, buf  []float32 // buf nil without momentum
+	ldp     int
+	variant int
+	s       sgdScalars
+}
+
+// apply updates rows [row, row+rows) x columns [col, col+cols) of p and
+// buf from g, those elements of the gradient at stride ldg: one SGDStep
+// run per row (the update is element by element, so any cut gives the
+// same bits).
+func (u *gemmSGD) apply(row, rows, col, cols int, g []float32, ldg int) {
+	for r := range rows {
+		off := (row+r)*u.ldp + col
+		var buf []float32
+		if u.buf != nil {
+			buf = u.buf[off : off+cols]
+		}
+		sgdStep(u.variant, u.p[off:off+cols], g[r*ldg:][:cols], buf, &u.s)
+	}
+}
+
+// stripSGD runs the strip's tiles with the update fused (kern.stripSGD):
+// tile t at (row+t*dRow, col+t*dCol) of the product, its p and buf cut
+// from u's arrays to exactly the elements the tiles update.
+func (u *gemmSGD) strip(j *gemmJob, n, kc int, a []float32, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, far gemmFar) {
+	mr, nr := j.mr, j.nr
+	pStep := dRow*u.ldp + dCol
+	off := row*u.ldp + col
+	size := (n-1)*pStep + (mr-1)*u.ldp + nr
+	p := u.p[off : off+size]
+	buf := p // never read or written without momentum (the assembly needs a pointer)
+	if u.buf != nil {
+		buf = u.buf[off : off+size]
+	}
+	j.kern.stripSGD(j.kern, u.variant, n, kc, a, aStep, b, ldb, bStep, p, buf, u.ldp, pStep, &u.s, far)
+}

@@ -1,0 +1,178 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// sgdVariants are SGD hyper-parameters covering every variant of SGDStep
+// (the five modes, each with and without weight decay), with maximize,
+// dampening and nesterov among them.
+func sgdVariants() []SGDParams {
+	var hs []SGDParams
+	for _, wd := range []float64{0, 0.01} {
+		hs = append(hs,
+			SGDParams{LR: 0.1, WeightDecay: wd},
+			SGDParams{LR: 0.05, Momentum: 0.9, FirstStep: true, WeightDecay: wd, Maximize: true},
+			SGDParams{LR: 0.1, Momentum: 0.9, Dampening: 0.1, WeightDecay: wd},
+			SGDParams{LR: 0.1, Momentum: 0.8, Nesterov: true, FirstStep: true, WeightDecay: wd},
+			SGDParams{LR: 0.02, Momentum: 0.5, Nesterov: true, WeightDecay: wd, Maximize: true},
+		)
+	}
+	return hs
+}
+
+// sgdCase is one SgemmSerialSGD call's operands: p and buf laid out as
+// the product's rows at stride ldp, the gaps between rows holding a
+// sentinel.
+type sgdCase struct {
+	gemmCase
+	h        SGDParams
+	ldp      int
+	p0, buf0 []float32 // the values before the step
+}
+
+// sgdSentinel fills the gaps of p and buf: no update may touch it.
+var sgdSentinel = float32(math.Inf(-1))
+
+func newSGDCase(r *rand.Rand, sh rowsShape, h SGDParams) sgdCase {
+	g := newGemmCase(r, sh.transA, sh.transB, sh.m, sh.n, sh.k, 2)
+	g.alpha, g.beta = 1, 0
+	c := sgdCase{gemmCase: g, h: h, ldp: max(1, g.n) + r.IntN(3)}
+	size := max(0, (g.m-1)*c.ldp+g.n)
+	c.p0, c.buf0 = make([]float32, size), make([]float32, size)
+	for i := range size {
+		c.p0[i], c.buf0[i] = sgdSentinel, sgdSentinel
+		if i%c.ldp < g.n {
+			c.p0[i], c.buf0[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+	}
+	return c
+}
+
+// want returns p and buf after SgemmSerial into a scratch and then
+// SGDStepSerial on each row: the gradient from the bitwise reference of
+// SgemmSerial's arithmetic.
+func (c sgdCase) want() (p, buf []float32) {
+	p, buf = append([]float32(nil), c.p0...), append([]float32(nil), c.buf0...)
+	grad := c.reference()
+	for i := range c.m {
+		row := func(s []float32) []float32 { return s[i*c.ldp:][:c.n] }
+		b := row(buf)
+		if c.h.Momentum == 0 {
+			b = nil
+		}
+		SGDStepSerial(row(p), grad[i*c.ldc:][:c.n], b, c.h)
+	}
+	return p, buf
+}
+
+// TestSgemmSerialSGD: p and buf after the fused step are bit for bit
+// those of SgemmSerial (the reference's arithmetic) followed by
+// SGDStepSerial on each row, for every SGD variant, every transpose, the
+// training step's weight gradients (through GemmStripSGD where the level
+// has it), edge tiles, several MC blocks, k across KC blocks and columns
+// across NC blocks (the blocks one by one), maxRows under a row panel, and
+// m or k of 0; p, buf and the scratch, each exactly the size asked for,
+// placed against a guard page, and the gaps between p's and buf's rows
+// (ldp > n) never written.
+func TestSgemmSerialSGD(t *testing.T) {
+	savedMC, savedNC := gemmMC, gemmNC
+	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
+	r := rand.New(rand.NewPCG(41, 41))
+	hs := sgdVariants()
+	shapes := rowsShapes()
+	if gemmSlow() {
+		shapes[0].m, shapes[0].n = 96, 100
+	}
+	type run struct {
+		sh      rowsShape
+		maxRows int
+		h       SGDParams
+	}
+	var runs []run
+	for si, sh := range shapes {
+		for mi, maxRows := range []int{7, 12, 32, 1000} {
+			runs = append(runs, run{sh, maxRows, hs[(4*si+mi)%len(hs)]})
+		}
+	}
+	for _, h := range hs { // every variant on a weight gradient of several blocks
+		runs = append(runs, run{rowsShape{true, false, 130, 200, 64, false}, 32, h})
+	}
+	for i, ru := range runs {
+		gemmMC, gemmNC = savedMC, savedNC
+		if ru.sh.smallBlocks {
+			gemmMC, gemmNC = 48, 96
+		}
+		c := newSGDCase(r, ru.sh, ru.h)
+		name := fmt.Sprintf("%s ldp %d, maxRows %d, %+v at %s", c.gemmCase, c.ldp, ru.maxRows, ru.h, ISA())
+		wantP, wantBuf := c.want()
+		where := []string{"head", "tail"}[i%2]
+		place := func(s []float32) []float32 {
+			g := newGuardRegionFor(t, len(s)).place(where, len(s))
+			copy(g, s)
+			return g
+		}
+		p, buf := place(c.p0), place(c.buf0)
+		rows := min(c.m, ru.maxRows)
+		scratch := newGuardRegionFor(t, rows*c.n).place(where, rows*c.n)
+		SgemmSerialSGD(c.transA, c.transB, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, p, buf, c.ldp, ru.h, scratch, ru.maxRows)
+		for j := range wantP {
+			if !sameFloat(p[j], wantP[j], false) {
+				t.Fatalf("%s: p[%d] = %v, want %v", name, j, p[j], wantP[j])
+			}
+			if !sameFloat(buf[j], wantBuf[j], false) {
+				t.Fatalf("%s: buf[%d] = %v, want %v", name, j, buf[j], wantBuf[j])
+			}
+		}
+	}
+}
+
+// TestSgemmSerialSGDNoAllocations: a step allocates nothing.
+func TestSgemmSerialSGDNoAllocations(t *testing.T) {
+	r := rand.New(rand.NewPCG(42, 42))
+	c := newSGDCase(r, rowsShape{true, false, 256, 300, 16, false}, SGDParams{LR: 1e-3, Momentum: 0.5})
+	scratch := make([]float32, 64*c.n)
+	call := func() {
+		SgemmSerialSGD(true, false, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, c.p0, c.buf0, c.ldp, c.h, scratch, 64)
+	}
+	call()
+	if n := testing.AllocsPerRun(10, call); n != 0 {
+		t.Errorf("%v allocations per call", n)
+	}
+}
+
+// TestSgemmSerialSGDBadArguments: maxRows < 1, a short p, buf or scratch,
+// and operands sharing memory panic with what is accepted.
+func TestSgemmSerialSGDBadArguments(t *testing.T) {
+	mem := make([]float32, 200)
+	a, b := mem[:32], mem[32:48] // 8x4 and 4x4
+	h := SGDParams{LR: 0.1, Momentum: 0.9}
+	for _, tc := range []struct {
+		name            string
+		maxRows         int
+		p, buf, scratch []float32
+		want            string
+	}{
+		{"maxRows 0", 0, mem[48:80], mem[80:112], mem[112:144], "want maxRows >= 1"},
+		{"short p", 4, mem[48:79], mem[80:112], mem[112:144], "len(p) = 31 < (m-1)*ldp + n = 32"},
+		{"short buf", 4, mem[48:80], mem[80:111], mem[112:144], "len(buf) = 31 < (m-1)*ldp + n = 32"},
+		{"short scratch", 4, mem[48:80], mem[80:112], mem[112:127], "len(scratch) = 15 < min(m, maxRows)*n = 16"},
+		{"p in buf", 4, mem[48:80], mem[60:92], mem[112:144], "p and buf share memory"},
+		{"scratch in a", 4, mem[48:80], mem[80:112], mem[16:48], "scratch and a share memory"},
+		{"p in b", 4, mem[40:72], mem[80:112], mem[112:144], "p and b share memory"},
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("%s: panic %q, want it to say %q", tc.name, msg, tc.want)
+				}
+			}()
+			SgemmSerialSGD(false, false, 8, 4, 4, a, 4, b, 4, tc.p, tc.buf, 4, h, tc.scratch, tc.maxRows)
+		}()
+	}
+}
