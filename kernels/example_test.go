@@ -90,3 +90,18 @@ func ExampleSgemmSerialBlocks() {
 	// 2 3 [3 6]
 	// [9 6 8 5 7 4]
 }
+
+func ExampleSgemmSerialSGD() {
+	// One SGD step (lr 0.1, momentum 0.9: the momentum buffer's first step
+	// takes the gradient itself) on a 2x2 weight with its gradient
+	// dW = gᵀ·x (g [1x2], x [1x2]), computed and applied in one call.
+	g := []float32{1, 2}
+	x := []float32{3, 4}
+	w := []float32{1, 1, 1, 1}
+	mom := make([]float32, 4)
+	scratch := make([]float32, 2*2)
+	h := kernels.SGDParams{LR: 0.1, Momentum: 0.9, FirstStep: true}
+	kernels.SgemmSerialSGD(true, false, 2, 2, 1, g, 2, x, 2, w, mom, 2, h, scratch, 2)
+	fmt.Println(w, mom)
+	// Output: [0.7 0.6 0.39999998 0.19999999] [3 4 6 8]
+}

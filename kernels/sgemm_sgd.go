@@ -21,6 +21,13 @@ import (
 // min(m, maxRows) rows of n floats, a block of at most maxRows rows at a
 // time (256 KiB of them stay in L2), and is applied from there.
 //
+// The fusion pays where p and buf come from L3: the tutorial's 512x784
+// weight gradient and update at batch 16 took 87.3-87.9 µs against
+// 97.7-98.8 for SgemmSerialBlocks with the update in done (Zen 5). From
+// DRAM each tile's loads stall it: at 2048x2048, from batch 16 to 256,
+// the fused step was 7-25% slower than SgemmSerialBlocks with p and buf
+// named in its prefetch, which the training step uses there.
+//
 // It panics, as SgemmSerial and SGDStepSerial do, on invalid sizes (p and
 // buf must hold (m-1)*ldp+n floats, ldp >= n) and on operands that share
 // memory (p, buf, scratch, A and B must be distinct), and on maxRows < 1.
