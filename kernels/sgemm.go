@@ -112,11 +112,19 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 	// of A meets at most two panels of B: beyond that, packing it once pays,
 	// as in-place rows a large stride apart share few cache sets (at 1024^3
 	// in-place A runs at a third of the packed speed).
-	j.rowsA = j.kern.rowsA && alpha == 1 && !transA && n <= 2*j.nr
+	j.rowsA = gemmRowsAInPlace(j.kern, transA, n, alpha)
 	j.run()
 	j.done.report(m)
 	*j = gemmJob{} // drop the references to the caller's slices
 	gemmJobs.Put(j)
+}
+
+// gemmRowsAInPlace reports whether the blocked path reads A's rows in
+// place (no packing) with kernel kern: where the kernel can, nothing needs
+// folding into it (alpha*a = a exactly when alpha is 1), and each panel of
+// A meets at most two panels of B.
+func gemmRowsAInPlace(kern gemmKernel, transA bool, n int, alpha float32) bool {
+	return kern.rowsA && alpha == 1 && !transA && n <= 2*kern.nr
 }
 
 // gemmJobKernel is the micro-kernel of a product on the blocked path at
@@ -293,6 +301,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				} else {
 					s.colsFirst()
 				}
+				if u := j.done.update(); u != nil {
+					s.applyFromScratch(u)
+				}
 				if jc+ncBlk >= j1 && pc+kcMax >= j.k { // the MC block's rows are final
 					j.done.report(ic + s.mcur)
 				}
@@ -364,6 +375,28 @@ func (s *gemmSweep) aPanel(ir, rows int) ([]float32, int) {
 	return s.buf.a[ir*kc : (ir+j.mr)*kc], 0
 }
 
+// applyFromScratch applies SgemmSerialSGD's update to the elements of
+// the MC block that tiles without a fused form left in the scratch, once
+// each, a row at a time: every column of the first row panel where its
+// tiles pack B (both sweeps run them through tileAt) and of a last partial
+// row panel, and the column edge past the last full B panel of every
+// other row. The strips, on packed A (SgemmSerialSGD takes this path only
+// then), updated the rest.
+func (s *gemmSweep) applyFromScratch(u *gemmSGD) {
+	j, mr, nr := s.j, s.j.mr, s.j.nr
+	full, edge := s.mcur/mr*mr, s.nc/nr*nr
+	for r := range s.mcur {
+		c0 := edge
+		if r >= full || (r < mr && s.fused && s.first) {
+			c0 = 0
+		}
+		if c0 < s.nc {
+			row, col := s.ic+r, s.jc+c0
+			u.apply(row, 1, col, s.nc-c0, j.c[j.cOff(row, col):], j.ldc)
+		}
+	}
+}
+
 // tileAt computes the tile at micro-panels ir of A and jr of B: a full B
 // panel's first tile with fused packing reads B in place and packs it.
 func (s *gemmSweep) tileAt(ir, jr int) {
@@ -371,16 +404,12 @@ func (s *gemmSweep) tileAt(ir, jr int) {
 	bp, ldb := s.bPanel(jr)
 	rows := min(mr, s.mcur-ir)
 	ap, lda := s.aPanel(ir, rows)
-	cols := min(nr, s.nc-jr)
 	if s.fused && s.first && ir == 0 && jr+nr <= s.nc {
 		off := s.pc*j.ldb + s.jc + jr
 		j.tile(s.buf.tile, ap, lda, j.b[off:off+(kc-1)*j.ldb+nr], j.ldb, bp, kc, s.ic+ir, rows, s.jc+jr, nr, s.beta, s.load)
-	} else {
-		j.tile(s.buf.tile, ap, lda, bp, ldb, nil, kc, s.ic+ir, rows, s.jc+jr, cols, s.beta, s.load)
+		return
 	}
-	if u := j.done.update(); u != nil { // SgemmSerialSGD: the tile's update, from C
-		u.apply(s.ic+ir, rows, s.jc+jr, cols, j.c[j.cOff(s.ic+ir, s.jc+jr):], j.ldc)
-	}
+	j.tile(s.buf.tile, ap, lda, bp, ldb, nil, kc, s.ic+ir, rows, s.jc+jr, min(nr, s.nc-jr), s.beta, s.load)
 }
 
 // rowsFirst sweeps the block one L2 block of B (l2Blk columns) at a time,
@@ -542,7 +571,6 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		ap := a[t0*aStep:][:(n-1)*aStep+aPanel]
 		bp := b[t0*bStep:][:(n-1)*bStep+(kc-1)*ldb+nr]
 		cp := j.c[j.cOff(row+t0*dRow, col+t0*dCol):][:(n-1)*cStep+(mr-1)*ldc+nr]
-		u := j.done.update()
 		if j.kern.strip != nil {
 			var far gemmFar
 			if lda == 0 && fs != nil {
@@ -551,22 +579,15 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 					gemmFarTrace(far)
 				}
 			}
-			if u != nil && lda == 0 && j.kern.stripSGD != nil { // SgemmSerialSGD: the tiles update p and buf
+			if u := j.done.update(); u != nil { // SgemmSerialSGD: the tiles update p and buf (A is packed)
 				u.strip(j, n, kc, ap, aStep, bp, ldb, bStep, row+t0*dRow, col+t0*dCol, dRow, dCol, far)
 				continue
 			}
 			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
-		} else {
-			for t := range n {
-				gemmMicro(j.kern, kc, ap[t*aStep:][:aPanel], lda, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
-			}
+			continue
 		}
-		for t := range n { // SgemmSerialSGD on tiles that stored C: their updates, from it
-			if u == nil {
-				break
-			}
-			r, c := row+(t0+t)*dRow, col+(t0+t)*dCol
-			u.apply(r, mr, c, nr, j.c[j.cOff(r, c):], ldc)
+		for t := range n {
+			gemmMicro(j.kern, kc, ap[t*aStep:][:aPanel], lda, bp[t*bStep:][:(kc-1)*ldb+nr], ldb, cp[t*cStep:][:(mr-1)*ldc+nr], ldc, beta, load)
 		}
 	}
 }

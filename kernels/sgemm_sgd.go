@@ -58,9 +58,9 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 	if k > 0 && !gemmDual(lv, transA, transB, m, n, k, 1, 0) {
 		kern := gemmJobKernel(lv, transA, transB, n, 1)
 		// The fused path: one product, its rows a block at a time in the
-		// scratch (SgemmSerialBlocks' conditions), tiles that apply the
-		// update themselves.
-		if kern.stripSGD != nil && kern.microTN == nil && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
+		// scratch (SgemmSerialBlocks' conditions), strips that apply the
+		// update themselves, on packed A.
+		if kern.stripSGD != nil && kern.microTN == nil && !gemmRowsAInPlace(kern, transA, n, 1) && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
 			sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
 				rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u})
 			return
