@@ -20,6 +20,23 @@ func farWalk(f gemmFar) []int {
 	return at
 }
 
+// walkStream takes pieces of up to 1..most units from s until it has none
+// and returns the byte offsets from backing[0] (the regions are cut from
+// backing) of every unit they prefetch, in order.
+func walkStream(s *farStream, r *rand.Rand, most int, backing []float32) []int {
+	var got []int
+	for {
+		f := s.take(1 + r.IntN(most))
+		if f.n == 0 {
+			return got
+		}
+		base := 4 * (len(backing) - cap(f.base))
+		for _, a := range farWalk(f) {
+			got = append(got, base+a)
+		}
+	}
+}
+
 // TestFarStream: pieces of random capacities taken from a region walk its
 // units exactly once and in order (each unit starting inside its row,
 // the rows in turn), then nothing; an empty region or a zero capacity
@@ -32,17 +49,7 @@ func TestFarStream(t *testing.T) {
 		ld := max(width, 1) + r.IntN(40)
 		var s farStream
 		s.set(backing[off:], rows, width, ld)
-		var got []int // byte offsets from backing[0]
-		for {
-			f := s.take(1 + r.IntN(7))
-			if f.n == 0 {
-				break
-			}
-			base := 4 * (len(backing) - cap(f.base))
-			for _, a := range farWalk(f) {
-				got = append(got, base+a)
-			}
-		}
+		got := walkStream(&s, r, 7, backing)
 		var want []int
 		for row := range rows {
 			for o := 0; o < 4*width; o += gemmFarUnit {
@@ -81,17 +88,7 @@ func TestFarStreamEach(t *testing.T) {
 		}
 		var s farStream
 		s.setEach(regions, off, rows, width, ld)
-		var got []int // byte offsets from backing[0]
-		for {
-			f := s.take(1 + r.IntN(9))
-			if f.n == 0 {
-				break
-			}
-			base := 4 * (len(backing) - cap(f.base))
-			for _, a := range farWalk(f) {
-				got = append(got, base+a)
-			}
-		}
+		got := walkStream(&s, r, 9, backing)
 		var want []int
 		for _, start := range starts {
 			for row := range rows {

@@ -92,18 +92,23 @@ func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []floa
 	}
 	for lo := 0; lo < m; lo += maxRows {
 		hi := min(m, lo+maxRows)
-		offA := lo * lda // op(A)'s rows [lo, hi)
-		if transA {
-			offA = lo
-		}
-		aRows := a
-		if alpha != 0 && k > 0 {
-			aRows = a[offA:]
-		}
 		c := scratch[:(hi-lo-1)*ldc+n]
-		sgemm(1, transA, transB, hi-lo, n, k, alpha, aRows, lda, b, ldb, 0, c, ldc)
+		sgemm(1, transA, transB, hi-lo, n, k, alpha, rowsOfA(a, lda, transA, lo, alpha != 0 && k > 0), lda, b, ldb, 0, c, ldc)
 		done(lo, hi, c)
 	}
+}
+
+// rowsOfA returns A from op(A)'s row lo on, for a product of those rows
+// alone (a block of SgemmSerialBlocks or SgemmSerialSGD); a itself where
+// the product reads no A (read is false: alpha or k is 0).
+func rowsOfA(a []float32, lda int, transA bool, lo int, read bool) []float32 {
+	switch {
+	case !read:
+		return a
+	case transA:
+		return a[lo:]
+	}
+	return a[lo*lda:]
 }
 
 // rowsDone reports a product's finished rows in order (SgemmSerialRows,

@@ -68,16 +68,8 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 	}
 	for lo := 0; lo < m; lo += maxRows {
 		hi := min(m, lo+maxRows)
-		offA := lo * lda // op(A)'s rows [lo, hi)
-		if transA {
-			offA = lo
-		}
-		aRows := a
-		if k > 0 {
-			aRows = a[offA:]
-		}
 		c := scratch[:(hi-lo)*n]
-		sgemm(1, transA, transB, hi-lo, n, k, 1, aRows, lda, b, ldb, 0, c, n)
+		sgemm(1, transA, transB, hi-lo, n, k, 1, rowsOfA(a, lda, transA, lo, k > 0), lda, b, ldb, 0, c, n)
 		u.apply(lo, hi-lo, 0, n, c, n)
 	}
 }
