@@ -102,10 +102,12 @@ func TestSgemmSerialSGD(t *testing.T) {
 	for _, h := range hs { // every variant on a weight gradient of several blocks
 		runs = append(runs, run{rowsShape{true, false, 130, 200, 64, false}, 32, h})
 	}
-	// A product that reads A in place (no fused strip: the blocks in turn),
-	// and one swept rows first (B packed: more rows than an MC block) with
-	// a column edge, a first row panel that packs B and a partial last one.
-	runs = append(runs, run{rowsShape{false, false, 50, 40, 24, false}, 16, hs[2]},
+	// A product narrower than a B panel, one that reads A in place (no
+	// fused strip: the blocks in turn), and one swept rows first (B
+	// packed: more rows than an MC block) with a column edge, a first row
+	// panel that packs B and a partial last one.
+	runs = append(runs, run{rowsShape{true, false, 40, 20, 16, false}, 24, hs[3]}, // narrower than a B panel: no strip
+		run{rowsShape{false, false, 50, 40, 24, false}, 16, hs[2]},
 		run{rowsShape{true, false, 500, 300, 24, false}, 24, hs[7]})
 	for i, ru := range runs {
 		gemmMC, gemmNC = savedMC, savedNC

@@ -17,7 +17,8 @@ import (
 // (kernels.Team): every thread runs the whole step, meeting at a barrier
 // per phase, and the optimizer updates each layer in the phase after its
 // input gradient, right after computing the layer's weight gradient, while
-// it is in cache. See docs/parallel-step.md for the design and the figures
+// it is in cache (SGD whose state fits in cache inside the product's tiles:
+// fuseSGD). See docs/parallel-step.md for the design and the figures
 // that decided it.
 //
 // It computes what the autograd step (stepper.autogradStep) computes, bit for bit,
@@ -76,10 +77,11 @@ type teamStep struct {
 	fusedSGD *optim.SGD
 }
 
-// fuseSGD reports whether the step applies SGD inside the weight
-// gradient's products (kernels.SgemmSerialSGD) rather than to each block
-// the product hands over: where the parameters and momenta all fit in half
-// of L3, the fused tiles' loads of them overlap the FMAs (the tutorial's
+// fuseSGD returns opt as an SGD where the step applies it inside the
+// weight gradients' products (kernels.SgemmSerialSGD) rather than to each
+// block a product hands over, nil otherwise: where the parameters and
+// momenta all fit in half of L3, the fused tiles' loads of them overlap
+// the FMAs (the tutorial's
 // 512x784 weight gradient and update at batch 16 went from 97.7-98.8 to
 // 87.3-87.9 µs on Zen 5); from DRAM they stall the tiles, and the blocks
 // with their weights and momenta prefetched win (the wide MLP's 2048x2048
@@ -452,7 +454,8 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 // optimizer to each block of at most teamUpdateBytes of rows as soon as
 // the product has finished it, computing the blocks in turn into the
 // member's scratch (l.dw is then left as it was), the block's weights and
-// optimizer state prefetched meanwhile; without, it leaves them in l.dw
+// optimizer state prefetched meanwhile, or for SGD that fits in cache
+// (fuseSGD) inside the product's tiles; without, it leaves them in l.dw
 // (the distributed step sums them there).
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
