@@ -150,18 +150,24 @@ func TestTeamStepBitwise(t *testing.T) {
 	}
 }
 
-// TestTeamStepAllocs: a steady-state team step allocates nothing.
+// TestTeamStepAllocs: a steady-state team step allocates nothing, with
+// SGD fused into the products (fuseSGD) and with the prefetched blocks.
 func TestTeamStepAllocs(t *testing.T) {
-	model := NewMLP(1)
-	opt, err := optim.NewSGD(nn.Tensors(model.Parameters()), optim.SGDOptions{LR: 0.01, Momentum: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := newStepper(model, opt)
-	b := randomBatches(1, 1, 32, data.Features, data.NumClasses)[0]
-	s.step(b)
-	if a := testing.AllocsPerRun(5, func() { s.step(b) }); a != 0 {
-		t.Errorf("a steady-state step at %d threads allocates %v times, want 0", kernels.Threads(), a)
+	savedFuse := fuseSGDMaxBytes
+	defer func() { fuseSGDMaxBytes = savedFuse }()
+	for _, maxBytes := range []int{savedFuse, 0} { // SGD fused where it fits, and not
+		fuseSGDMaxBytes = maxBytes
+		model := NewMLP(1)
+		opt, err := optim.NewSGD(nn.Tensors(model.Parameters()), optim.SGDOptions{LR: 0.01, Momentum: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newStepper(model, opt)
+		b := randomBatches(1, 1, 32, data.Features, data.NumClasses)[0]
+		s.step(b)
+		if a := testing.AllocsPerRun(5, func() { s.step(b) }); a != 0 {
+			t.Errorf("a steady-state step at %d threads (SGD fused up to %d bytes) allocates %v times, want 0", kernels.Threads(), maxBytes, a)
+		}
 	}
 }
 
