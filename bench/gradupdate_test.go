@@ -8,16 +8,18 @@ import (
 )
 
 // BenchmarkGradUpdate times what the training step does for one member's
-// rows of a layer: the weight gradient dW = gᵀ·x block by block
-// (kernels.SgemmSerialBlocks, 256 KiB blocks) with SGD with momentum
-// applied to each block, the weights and momentum prefetched while the
-// block is computed or not: BenchmarkGradUpdate/<out>x<in>x<batch>/<how>.
-// The weights and momenta of two such layers alternate, so that those of
-// the wide MLP's 2048x2048 layer (16 MB each) come from DRAM, as in the
-// step, and the tutorial's 512x784 from L3. The prefetch is worth the
-// update's DRAM traffic at batch 256 (the wide MLP's one-thread step went
-// from 36.7-38.7 to 36.1-37.8 ms on Zen 5); at batch 16 a block's FMAs
-// leave time to prefetch only part of its rows (sgemm_far.go).
+// rows of a layer: the weight gradient dW = gᵀ·x and SGD with momentum
+// applied with it, three ways: fused into the product
+// (kernels.SgemmSerialSGD), or block by block (kernels.SgemmSerialBlocks,
+// 256 KiB blocks) with the update on each block, the weights and momentum
+// prefetched while the block is computed or not:
+// BenchmarkGradUpdate/<out>x<in>x<batch>/<how>. The weights and momenta
+// of two such layers alternate, so that those of the wide MLP's 2048x2048
+// layer (16 MB each) come from DRAM, as in the step, and the tutorial's
+// 512x784 from L3. The fused path wins from L3 and loses from DRAM, and
+// the prefetch is worth the update's DRAM traffic at batch 256 (the team
+// step chooses by the model's size: train's fuseSGD; the figures are in
+// docs/parallel-step.md).
 func BenchmarkGradUpdate(b *testing.B) {
 	for _, sh := range []struct{ out, in, batch int }{{2048, 2048, 256}, {512, 784, 16}} {
 		g := make([]float32, sh.batch*sh.out)
