@@ -77,6 +77,9 @@ func (o *SGD) KernelRange(i, lo, hi int) (p, buf []float32, h kernels.SGDParams)
 	if lo < 0 || hi < lo || hi > len(p) {
 		panic(fmt.Sprintf("optim: SGD: KernelRange(%d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", i, lo, hi, len(p)))
 	}
+	if o.hyper == nil {
+		panic("optim: SGD: KernelRange before BeginStep: the step's hyper-parameters are set by BeginStep")
+	}
 	if o.buf[i] != nil {
 		buf = o.buf[i][lo:hi]
 	}

@@ -86,7 +86,7 @@ func TestStateRange(t *testing.T) {
 // hyper-parameters KernelRange returns, handed to kernels.SGDStepSerial,
 // make the step StepRange makes, bit for bit, on the first step (the
 // buffer created) and the next, with and without momentum; a range beyond
-// the parameter panics.
+// the parameter, or a call before BeginStep, panics.
 func TestKernelRange(t *testing.T) {
 	for _, opts := range []SGDOptions{{LR: 0.1}, {LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.01}} {
 		newOpt := func() *SGD {
@@ -98,6 +98,14 @@ func TestKernelRange(t *testing.T) {
 			return o
 		}
 		ranged, kernel := newOpt(), newOpt()
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, "KernelRange before BeginStep") {
+					t.Errorf("KernelRange before BeginStep: panic %q", msg)
+				}
+			}()
+			kernel.KernelRange(0, 0, 5)
+		}()
 		for step, grad := range [][]float32{{0.5, -1, 2, 0.25, 1}, {-0.75, 0.5, 1.5, -2, 0.125}} {
 			ranged.BeginStep()
 			ranged.StepRange(0, 0, 5, grad)
