@@ -35,3 +35,13 @@ func TestNoAllocations(t *testing.T) {
 		})
 	}
 }
+
+// checkNoAllocs runs call once (filling the free lists and pools) and
+// then fails t if further calls allocate.
+func checkNoAllocs(t *testing.T, call func()) {
+	t.Helper()
+	call()
+	if n := testing.AllocsPerRun(10, call); n != 0 {
+		t.Errorf("%v allocations per call", n)
+	}
+}

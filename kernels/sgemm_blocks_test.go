@@ -81,10 +81,7 @@ func TestSgemmSerialBlocksNoAllocations(t *testing.T) {
 	call := func() {
 		SgemmSerialBlocks(true, false, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, scratch, g.ldc, 64, prefetch, done)
 	}
-	call()
-	if n := testing.AllocsPerRun(10, call); n != 0 {
-		t.Errorf("%v allocations per call", n)
-	}
+	checkNoAllocs(t, call)
 	if rows != 12*g.m {
 		t.Errorf("%d rows reported in 12 calls of %d", rows, g.m)
 	}

@@ -79,16 +79,10 @@ func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []floa
 		return
 	}
 	lv := active // captured once: the tiles and kernels must match
-	if alpha != 0 && k > 0 && !gemmDual(lv, transA, transB, m, n, k, alpha, 0) {
-		kern := gemmJobKernel(lv, transA, transB, n, alpha)
-		// The blocked path finishes rows MC block by MC block where k is one
-		// KC block and the columns one NC block, and its MC blocks fit the
-		// scratch where maxRows holds a row panel (rowsDone.blockRows).
-		if kern.microTN == nil && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
-			sgemmBlocked(lv, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, scratch, ldc,
-				rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done, prefetch: prefetch})
-			return
-		}
+	if _, ok := blocksInOneProduct(lv, transA, transB, m, n, k, alpha, maxRows); ok {
+		sgemmBlocked(lv, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, scratch, ldc,
+			rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done, prefetch: prefetch})
+		return
 	}
 	for lo := 0; lo < m; lo += maxRows {
 		hi := min(m, lo+maxRows)
@@ -96,6 +90,22 @@ func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []floa
 		sgemm(1, transA, transB, hi-lo, n, k, alpha, rowsOfA(a, lda, transA, lo, alpha != 0 && k > 0), lda, b, ldb, 0, c, ldc)
 		done(lo, hi, c)
 	}
+}
+
+// blocksInOneProduct reports whether a product handed over in blocks of
+// at most maxRows rows (SgemmSerialBlocks, SgemmSerialSGD) runs as one
+// product on the blocked path at level lv, and returns its kernel: that
+// path finishes rows MC block by MC block where k is one KC block and the
+// columns one NC block (not the narrow TN tile's path or the transposed
+// NT product), and its MC blocks fit the scratch where maxRows holds a
+// row panel (rowsDone.blockRows). Otherwise the blocks are products of
+// their own.
+func blocksInOneProduct(lv level, transA, transB bool, m, n, k int, alpha float32, maxRows int) (gemmKernel, bool) {
+	if alpha == 0 || k == 0 || gemmDual(lv, transA, transB, m, n, k, alpha, 0) {
+		return gemmKernel{}, false
+	}
+	kern := gemmJobKernel(lv, transA, transB, n, alpha)
+	return kern, kern.microTN == nil && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr
 }
 
 // rowsOfA returns A from op(A)'s row lo on, for a product of those rows

@@ -103,10 +103,7 @@ func TestSgemmSerialRowsNoAllocations(t *testing.T) {
 	rows := 0
 	done := func(lo, hi int) { rows += hi - lo }
 	call := func() { SgemmSerialRows(true, false, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, 0, c, g.ldc, 64, done) }
-	call()
-	if n := testing.AllocsPerRun(10, call); n != 0 {
-		t.Errorf("%v allocations per call", n)
-	}
+	checkNoAllocs(t, call)
 	if rows != 12*g.m {
 		t.Errorf("%d rows reported in 12 calls of %d", rows, g.m)
 	}

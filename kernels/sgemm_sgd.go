@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/vecgrad/vecgrad/internal/abi"
-	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
 // SgemmSerialSGD takes one SGD step on the calling goroutine with the
@@ -55,16 +54,12 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 	checkSGDAliasing(fn, transA, transB, m, n, k, a, lda, b, ldb, p, buf, ldp, scratch, rows)
 	u := gemmSGD{p: p, buf: buf, ldp: ldp, variant: variant, s: s}
 	lv := active // captured once: the tiles and kernels must match
-	if k > 0 && !gemmDual(lv, transA, transB, m, n, k, 1, 0) {
-		kern := gemmJobKernel(lv, transA, transB, n, 1)
-		// The fused path: one product, its rows a block at a time in the
-		// scratch (SgemmSerialBlocks' conditions), strips that apply the
-		// update themselves, on packed A.
-		if kern.stripSGD != nil && kern.microTN == nil && !gemmRowsAInPlace(kern, transA, n, 1) && k <= mc.GemmKC && n <= gemmNC && maxRows >= kern.mr {
-			sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
-				rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u})
-			return
-		}
+	// The fused path: one product, its rows a block at a time in the
+	// scratch, strips that apply the update themselves, on packed A.
+	if kern, ok := blocksInOneProduct(lv, transA, transB, m, n, k, 1, maxRows); ok && kern.stripSGD != nil && !gemmRowsAInPlace(kern, transA, n, 1) {
+		sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
+			rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u})
+		return
 	}
 	for lo := 0; lo < m; lo += maxRows {
 		hi := min(m, lo+maxRows)

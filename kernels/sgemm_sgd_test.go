@@ -146,10 +146,7 @@ func TestSgemmSerialSGDNoAllocations(t *testing.T) {
 	call := func() {
 		SgemmSerialSGD(true, false, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, c.p0, c.buf0, c.ldp, c.h, scratch, 64)
 	}
-	call()
-	if n := testing.AllocsPerRun(10, call); n != 0 {
-		t.Errorf("%v allocations per call", n)
-	}
+	checkNoAllocs(t, call)
 }
 
 // TestSgemmSerialSGDBadArguments: maxRows < 1, a short p, buf or scratch,
