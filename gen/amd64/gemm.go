@@ -660,6 +660,7 @@ func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last 
 	variant := g.arg("variant")
 	p, buf, ldp := g.arg("p"), g.arg("buf"), g.arg("ldp")
 	g.SHLQ(operand.U8(2), ldp)
+	s := g.sgdScalarsInArgs()
 	labels := make([]string, abi.SGDVariants)
 	for code := range labels {
 		labels[code] = g.label(fmt.Sprintf("sgd%d", code))
@@ -669,11 +670,6 @@ func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last 
 		}
 	}
 	g.JMP(operand.LabelRef(labels[len(labels)-1])) // the Go side passes only valid variants: the last needs no test
-	s := sgdScalars{
-		sign: sgdScalar{mem: addr(g.Param("sign"))}, negLR: sgdScalar{mem: addr(g.Param("negLR"))},
-		mom: sgdScalar{mem: addr(g.Param("momentum"))}, damp: sgdScalar{mem: addr(g.Param("damp1"))},
-		wd: sgdScalar{mem: addr(g.Param("wd"))},
-	}
 	for code, label := range labels {
 		g.Label(label)
 		f := abi.DecodeSGD(code)
@@ -695,6 +691,23 @@ func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last 
 			last()
 		}
 	}
+}
+
+// sgdScalarsInArgs addresses SGDStep's five scalars where they lie, in
+// the argument frame, as embedded-broadcast operands, through one
+// register that LEAQ points at the first of them. Naming them directly
+// (sign+112(FP)) would assemble the same, but go vet's asmdecl takes the
+// operand size from the opcode's last letter (VFMADD231PS.BCST reads as
+// "VFMADD", an 8-byte access) and rejects every 4-byte argument; an
+// address taken with LEAQ is not size-checked.
+func (g *gen) sgdScalarsInArgs() sgdScalars {
+	first := addr(g.Param("negLR"))
+	base := g.GP64()
+	g.LEAQ(first, base)
+	at := func(name string) sgdScalar {
+		return sgdScalar{mem: operand.Mem{Base: base, Disp: addr(g.Param(name)).Disp - first.Disp}}
+	}
+	return sgdScalars{sign: at("sign"), negLR: at("negLR"), mom: at("momentum"), damp: at("damp1"), wd: at("wd")}
 }
 
 // gemmStoreC stores the accumulators into C: C = acc where load is 0 (C
