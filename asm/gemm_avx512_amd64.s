@@ -881,138 +881,426 @@ TEXT ·GemmStripSGDAVX512(SB), NOSPLIT, $0-168
 	SHLQ $0x02, pStep+88(FP)
 
 tile_16:
-	MOVQ       b+40(FP), AX
-	MOVQ       ldb+48(FP), CX
-	SHLQ       $0x02, CX
-	LEAQ       (CX)(CX*2), DX
-	MOVQ       ldp+80(FP), BX
-	SHLQ       $0x02, BX
-	MOVQ       p+64(FP), SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	MOVQ       buf+72(FP), SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	ADDQ       BX, SI
-	PREFETCHT0 (SI)
-	PREFETCHT0 64(SI)
-	PREFETCHT0 127(SI)
-	MOVQ       a+24(FP), BX
-	IMUL3Q     $0x00000008, CX, SI
-	ADDQ       AX, SI
-	VPXORD     Z0, Z0, Z0
-	VPXORD     Z1, Z1, Z1
-	VPXORD     Z2, Z2, Z2
-	VPXORD     Z3, Z3, Z3
-	VPXORD     Z4, Z4, Z4
-	VPXORD     Z5, Z5, Z5
-	VPXORD     Z6, Z6, Z6
-	VPXORD     Z7, Z7, Z7
-	VPXORD     Z8, Z8, Z8
-	VPXORD     Z9, Z9, Z9
-	VPXORD     Z10, Z10, Z10
-	VPXORD     Z11, Z11, Z11
-	VPXORD     Z12, Z12, Z12
-	VPXORD     Z13, Z13, Z13
-	VPXORD     Z14, Z14, Z14
-	VPXORD     Z15, Z15, Z15
-	VPXORD     Z16, Z16, Z16
-	VPXORD     Z17, Z17, Z17
-	VPXORD     Z18, Z18, Z18
-	VPXORD     Z19, Z19, Z19
-	VPXORD     Z20, Z20, Z20
-	VPXORD     Z21, Z21, Z21
-	VPXORD     Z22, Z22, Z22
-	VPXORD     Z23, Z23, Z23
-	MOVQ       kc+16(FP), DI
-	SHRQ       $0x02, DI
-	JZ         ktail_20
+	MOVQ   b+40(FP), AX
+	MOVQ   ldb+48(FP), CX
+	SHLQ   $0x02, CX
+	LEAQ   (CX)(CX*2), DX
+	MOVQ   ldp+80(FP), BX
+	SHLQ   $0x02, BX
+	MOVQ   p+64(FP), R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	MOVQ   buf+72(FP), R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	ADDQ   BX, R11
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x00
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x40
+	BYTE   $0x41
+	BYTE   $0x0f
+	BYTE   $0x0d
+	BYTE   $0x4b
+	BYTE   $0x7f
+	MOVQ   a+24(FP), BX
+	IMUL3Q $0x00000008, CX, SI
+	ADDQ   AX, SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	MOVQ   kc+16(FP), DI
+	SHRQ   $0x02, DI
+	JZ     ktail_20
 
 kloop_19:
 	PREFETCHT0   384(BX)

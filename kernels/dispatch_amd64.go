@@ -285,6 +285,25 @@ func gemmStripSGDAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep in
 		s.negLR, s.momentum, s.damp1, s.wd, s.sign, pf, far.pos, far.off, far.row, far.ld, far.n)
 }
 
+// GemmStripSGD prefetches its p and buf with PREFETCHW (gen/amd64,
+// prefetchw.go). Every CPU with AVX-512 known has it; one without would
+// run SgemmSerialSGD unfused (the same bits), rather than meet an
+// instruction it may not decode.
+func init() {
+	if !hasPrefetchW() {
+		gemmWideAVX512.stripSGD = nil
+	}
+}
+
+// hasPrefetchW reports CPUID's PRFCHW bit (leaf 8000_0001h, ECX bit 8).
+func hasPrefetchW() bool {
+	if maxExt, _, _, _ := asm.CPUID(0x80000000, 0); maxExt < 0x80000001 {
+		return false
+	}
+	_, _, ecx, _ := asm.CPUID(0x80000001, 0)
+	return ecx&(1<<8) != 0
+}
+
 // gemmPackBAVX packs the kc rows of panels full micro-panels of
 // non-transposed B (b[p*ldb + q*nr + j], b cut to exactly those floats) into
 // dst (panel q at dst[q*kc*nr:], dst cut to panels*kc*nr) for the wide tile

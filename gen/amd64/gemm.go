@@ -319,9 +319,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 	o.ldb3 = g.GP64()
 	g.LEAQ(operand.Mem{Base: o.ldb, Index: o.ldb, Scale: 2}, o.ldb3)
 	if t.sgd {
-		g.gemmPrefetchC(t.mr, o.nr, "ldp", "p", "buf")
+		g.gemmPrefetchC(t.mr, o.nr, "ldp", true, "p", "buf")
 	} else {
-		g.gemmPrefetchC(t.mr, o.nr, "ldc", "c")
+		g.gemmPrefetchC(t.mr, o.nr, "ldc", false, "c")
 	}
 	o.a = g.arg("a")
 	g.gemmAddressA(&o)
@@ -458,18 +458,30 @@ type gemmOperands struct {
 // gemmPrefetchC prefetches the lines of the mr x nr tile of C now, a whole
 // k loop before the store phase (a prefetch touches nothing: it neither
 // faults nor writes): of each of the arrays ptrs laid out as C, ld the
-// name of their row stride (GemmStripSGD's p and buf, from L3 or DRAM,
-// arrive during the FMAs).
-func (g *gen) gemmPrefetchC(mr, nr int, ld string, ptrs ...string) {
+// name of their row stride. GemmStripSGD's p and buf (write, true) come
+// from L3 and arrive during the FMAs, with PREFETCHW: at two threads the
+// other core has read this core's rows of the weights in the input
+// gradient, and a plain prefetch would fetch them shared, each store then
+// waiting for the other core to give them up (priced in
+// docs/parallel-step.md, "The weights' lines between the cores").
+func (g *gen) gemmPrefetchC(mr, nr int, ld string, write bool, ptrs ...string) {
 	ldc := g.arg(ld)
 	g.SHLQ(operand.U8(2), ldc)
 	for _, name := range ptrs {
-		row := g.arg(name)
+		var row reg.Register
+		prefetch := func(off int) { g.PREFETCHT0(at(row.(reg.GPVirtual), off)) }
+		if write {
+			row = prefetchWBase
+			g.MOVQ(addr(g.Param(name)), row)
+			prefetch = g.prefetchW
+		} else {
+			row = g.arg(name)
+		}
 		for i := 0; i < mr; i++ {
 			for off := 0; off < nr*4; off += 64 {
-				g.PREFETCHT0(at(row, off))
+				prefetch(off)
 			}
-			g.PREFETCHT0(at(row, nr*4-1)) // last line of an unaligned row
+			prefetch(nr*4 - 1) // last line of an unaligned row
 			if i+1 < mr {
 				g.ADDQ(ldc, row)
 			}
