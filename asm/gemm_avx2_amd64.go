@@ -103,3 +103,17 @@ func GemmNarrowTNAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *float
 //
 //go:noescape
 func GemmTransposeAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int)
+
+// GemmTransposeBiasAVX2 is GemmTranspose writing dst[j*ldd + i] = src[i*lds + j] + bias[i]
+// for i < rows, j < cols: the transposed product's bias (and ReLU) on its way out (gen/KERNELS.md).
+// biasOff must be 0: the kernel keeps its place in bias there, as bytes.
+//
+//go:noescape
+func GemmTransposeBiasAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+
+// GemmTransposeBiasReluAVX2 is GemmTranspose writing dst[j*ldd + i] = max(src[i*lds + j] + bias[i], 0) (Relu's max)
+// for i < rows, j < cols: the transposed product's bias (and ReLU) on its way out (gen/KERNELS.md).
+// biasOff must be 0: the kernel keeps its place in bias there, as bytes.
+//
+//go:noescape
+func GemmTransposeBiasReluAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)

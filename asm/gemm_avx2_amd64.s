@@ -5516,3 +5516,2867 @@ banddone_210:
 done_179:
 	VZEROUPPER
 	RET
+
+// func GemmTransposeBiasAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+// Requires: AVX
+TEXT ·GemmTransposeBiasAVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst+0(FP), AX
+	MOVQ    ldd+8(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    src+16(FP), DX
+	MOVQ    lds+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (BX)(BX*4), DI
+	LEAQ    (DI)(BX*2), R8
+	MOVQ    rows+32(FP), R9
+	MOVQ    cols+40(FP), R10
+	MOVQ    R10, R11
+	ANDQ    $0x00000007, R11
+	SHRQ    $0x03, R10
+	LEAQ    tailmask<>+0(SB), R12
+	MOVQ    R11, R13
+	NEGQ    R13
+	LEAQ    256(R12)(R13*4), R12
+	VMOVDQU (R12), Y0
+
+band_211:
+	CMPQ    R9, $0x00000008
+	JB      rowtail_212
+	MOVQ    bias+48(FP), R12
+	ADDQ    biasOff+56(FP), R12
+	VMOVUPS (R12), Y1
+	ADDQ    $0x00000020, biasOff+56(FP)
+	MOVQ    DX, R12
+	MOVQ    AX, R13
+	MOVQ    R10, R14
+	TESTQ   R14, R14
+	JZ      coltail_215
+
+cols_214:
+	MOVQ       R13, R15
+	VMOVUPS    (R12), Y2
+	VMOVUPS    (R12)(BX*1), Y3
+	VMOVUPS    (R12)(BX*2), Y4
+	VMOVUPS    (R12)(SI*1), Y5
+	VMOVUPS    (R12)(BX*4), Y6
+	VMOVUPS    (R12)(DI*1), Y7
+	VMOVUPS    (R12)(SI*2), Y8
+	VMOVUPS    (R12)(R8*1), Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VUNPCKLPS  Y9, Y8, Y7
+	VUNPCKHPS  Y9, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y10, Y9
+	VSHUFPS    $0xee, Y3, Y10, Y3
+	VSHUFPS    $0x44, Y4, Y2, Y10
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y8, Y6, Y7
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VPERM2F128 $0x20, Y4, Y9, Y8
+	VPERM2F128 $0x31, Y4, Y9, Y4
+	VPERM2F128 $0x20, Y5, Y3, Y9
+	VPERM2F128 $0x31, Y5, Y3, Y3
+	VPERM2F128 $0x20, Y7, Y10, Y5
+	VPERM2F128 $0x31, Y7, Y10, Y7
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y2
+	VADDPS     Y1, Y8, Y6
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y9, Y6
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y5, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y10, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y4, Y4
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y3, Y3
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y7, Y3
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y2, Y2
+	VMOVUPS    Y2, (R15)
+	ADDQ       $0x00000020, R12
+	LEAQ       (R13)(CX*8), R13
+	DECQ       R14
+	JNZ        cols_214
+
+coltail_215:
+	TESTQ      R11, R11
+	JZ         banddone_216
+	VMASKMOVPS (R12), Y0, Y2
+	VMASKMOVPS (R12)(BX*1), Y0, Y3
+	VMASKMOVPS (R12)(BX*2), Y0, Y4
+	VMASKMOVPS (R12)(SI*1), Y0, Y5
+	VMASKMOVPS (R12)(BX*4), Y0, Y6
+	VMASKMOVPS (R12)(DI*1), Y0, Y7
+	VMASKMOVPS (R12)(SI*2), Y0, Y8
+	VMASKMOVPS (R12)(R8*1), Y0, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VUNPCKLPS  Y9, Y8, Y7
+	VUNPCKHPS  Y9, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y10, Y9
+	VSHUFPS    $0xee, Y3, Y10, Y3
+	VSHUFPS    $0x44, Y4, Y2, Y10
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y8, Y6, Y7
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VPERM2F128 $0x20, Y4, Y9, Y8
+	VPERM2F128 $0x31, Y4, Y9, Y4
+	VPERM2F128 $0x20, Y5, Y3, Y9
+	VPERM2F128 $0x31, Y5, Y3, Y3
+	VPERM2F128 $0x20, Y7, Y10, Y5
+	VPERM2F128 $0x31, Y7, Y10, Y7
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x31, Y6, Y2, Y2
+	VADDPS     Y1, Y8, Y6
+	VMOVUPS    Y6, (R13)
+	CMPQ       R11, $0x00000001
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y9, Y6
+	VMOVUPS    Y6, (R13)
+	CMPQ       R11, $0x00000002
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y5, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000003
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y10, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000004
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y4, Y4
+	VMOVUPS    Y4, (R13)
+	CMPQ       R11, $0x00000005
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y3, Y3
+	VMOVUPS    Y3, (R13)
+	CMPQ       R11, $0x00000006
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y7, Y3
+	VMOVUPS    Y3, (R13)
+	CMPQ       R11, $0x00000007
+	JE         banddone_216
+	ADDQ       CX, R13
+	VADDPS     Y1, Y2, Y1
+	VMOVUPS    Y1, (R13)
+
+banddone_216:
+	LEAQ (DX)(BX*8), DX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, R9
+	JMP  band_211
+
+rowtail_212:
+	CMPQ R9, $0x00000001
+	JE   rows_217
+	CMPQ R9, $0x00000002
+	JE   rows_218
+	CMPQ R9, $0x00000003
+	JE   rows_219
+	CMPQ R9, $0x00000004
+	JE   rows_220
+	CMPQ R9, $0x00000005
+	JE   rows_221
+	CMPQ R9, $0x00000006
+	JE   rows_222
+	CMPQ R9, $0x00000007
+	JE   rows_223
+	JMP  done_213
+
+rows_217:
+	MOVQ       bias+48(FP), BX
+	ADDQ       biasOff+56(FP), BX
+	MOVQ       $0x00000001, SI
+	LEAQ       tailmask<>+0(SB), DI
+	NEGQ       SI
+	LEAQ       256(DI)(SI*4), DI
+	VMOVDQU    (DI), Y1
+	VMASKMOVPS (BX), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, BX
+	TESTQ      BX, BX
+	JZ         coltail_225
+
+cols_224:
+	MOVQ       AX, SI
+	VMOVUPS    (DX), Y2
+	VUNPCKLPS  Y2, Y2, Y3
+	VUNPCKHPS  Y2, Y2, Y4
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y6
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y10
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VPERM2F128 $0x20, Y6, Y10, Y8
+	VPERM2F128 $0x31, Y6, Y10, Y6
+	VPERM2F128 $0x20, Y7, Y3, Y10
+	VPERM2F128 $0x31, Y7, Y3, Y3
+	VPERM2F128 $0x20, Y9, Y5, Y7
+	VPERM2F128 $0x31, Y9, Y5, Y5
+	VPERM2F128 $0x20, Y2, Y4, Y9
+	VPERM2F128 $0x31, Y2, Y4, Y2
+	VADDPS     Y1, Y8, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y10, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y7, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y9, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y6, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y3, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y5, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y2, Y2
+	VMOVSS     X2, (SI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       BX
+	JNZ        cols_224
+
+coltail_225:
+	TESTQ      R11, R11
+	JZ         banddone_226
+	VMASKMOVPS (DX), Y0, Y0
+	VUNPCKLPS  Y0, Y0, Y2
+	VUNPCKHPS  Y0, Y0, Y3
+	VUNPCKLPS  Y0, Y0, Y4
+	VUNPCKHPS  Y0, Y0, Y5
+	VUNPCKLPS  Y0, Y0, Y6
+	VUNPCKHPS  Y0, Y0, Y7
+	VUNPCKLPS  Y0, Y0, Y8
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y4, Y2, Y9
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y4
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y0, Y7, Y8
+	VSHUFPS    $0xee, Y0, Y7, Y0
+	VPERM2F128 $0x20, Y5, Y9, Y7
+	VPERM2F128 $0x31, Y5, Y9, Y5
+	VPERM2F128 $0x20, Y6, Y2, Y9
+	VPERM2F128 $0x31, Y6, Y2, Y2
+	VPERM2F128 $0x20, Y8, Y4, Y6
+	VPERM2F128 $0x31, Y8, Y4, Y4
+	VPERM2F128 $0x20, Y0, Y3, Y8
+	VPERM2F128 $0x31, Y0, Y3, Y0
+	VADDPS     Y1, Y7, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y8, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y2, Y2
+	VMOVSS     X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y2
+	VMOVSS     X2, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_226
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMOVSS     X0, (AX)
+
+banddone_226:
+	JMP done_213
+
+rows_218:
+	MOVQ       bias+48(FP), SI
+	ADDQ       biasOff+56(FP), SI
+	MOVQ       $0x00000002, DI
+	LEAQ       tailmask<>+0(SB), R8
+	NEGQ       DI
+	LEAQ       256(R8)(DI*4), R8
+	VMOVDQU    (R8), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, SI
+	TESTQ      SI, SI
+	JZ         coltail_228
+
+cols_227:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y2
+	VMOVUPS    (DX)(BX*1), Y3
+	VUNPCKLPS  Y3, Y2, Y4
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y6
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y4, Y10
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y6, Y3, Y5
+	VSHUFPS    $0xee, Y6, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VPERM2F128 $0x20, Y6, Y10, Y8
+	VPERM2F128 $0x31, Y6, Y10, Y6
+	VPERM2F128 $0x20, Y7, Y4, Y10
+	VPERM2F128 $0x31, Y7, Y4, Y4
+	VPERM2F128 $0x20, Y9, Y5, Y7
+	VPERM2F128 $0x31, Y9, Y5, Y5
+	VPERM2F128 $0x20, Y2, Y3, Y9
+	VPERM2F128 $0x31, Y2, Y3, Y2
+	VADDPS     Y1, Y8, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y10, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y7, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y9, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y6, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y4, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y5, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y2, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_227
+
+coltail_228:
+	TESTQ      R11, R11
+	JZ         banddone_229
+	VMASKMOVPS (DX), Y0, Y2
+	VMASKMOVPS (DX)(BX*1), Y0, Y0
+	VUNPCKLPS  Y0, Y2, Y3
+	VUNPCKHPS  Y0, Y2, Y0
+	VUNPCKLPS  Y2, Y2, Y4
+	VUNPCKHPS  Y2, Y2, Y5
+	VUNPCKLPS  Y2, Y2, Y6
+	VUNPCKHPS  Y2, Y2, Y7
+	VUNPCKLPS  Y2, Y2, Y8
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y4, Y3, Y9
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y5, Y0, Y4
+	VSHUFPS    $0xee, Y5, Y0, Y0
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y2, Y7, Y8
+	VSHUFPS    $0xee, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y5, Y9, Y7
+	VPERM2F128 $0x31, Y5, Y9, Y5
+	VPERM2F128 $0x20, Y6, Y3, Y9
+	VPERM2F128 $0x31, Y6, Y3, Y3
+	VPERM2F128 $0x20, Y8, Y4, Y6
+	VPERM2F128 $0x31, Y8, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y0, Y8
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VADDPS     Y1, Y7, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y8, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y3, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_229
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMOVLPS    X0, (AX)
+
+banddone_229:
+	JMP done_213
+
+rows_219:
+	MOVQ       bias+48(FP), SI
+	ADDQ       biasOff+56(FP), SI
+	MOVQ       $0x00000003, DI
+	LEAQ       tailmask<>+0(SB), R8
+	NEGQ       DI
+	LEAQ       256(R8)(DI*4), R8
+	VMOVDQU    (R8), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, SI
+	TESTQ      SI, SI
+	JZ         coltail_231
+
+cols_230:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y2
+	VMOVUPS    (DX)(BX*1), Y3
+	VMOVUPS    (DX)(BX*2), Y4
+	VUNPCKLPS  Y3, Y2, Y5
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y4, Y6
+	VUNPCKHPS  Y2, Y4, Y4
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y6, Y5, Y10
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y4, Y3, Y6
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y7, Y4
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VPERM2F128 $0x20, Y4, Y10, Y8
+	VPERM2F128 $0x31, Y4, Y10, Y4
+	VPERM2F128 $0x20, Y7, Y5, Y10
+	VPERM2F128 $0x31, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y9, Y6, Y7
+	VPERM2F128 $0x31, Y9, Y6, Y6
+	VPERM2F128 $0x20, Y2, Y3, Y9
+	VPERM2F128 $0x31, Y2, Y3, Y2
+	VADDPS     Y1, Y8, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y10, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y7, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y9, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y4, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y5, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y6, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y2, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_230
+
+coltail_231:
+	TESTQ      R11, R11
+	JZ         banddone_232
+	VMASKMOVPS (DX), Y0, Y2
+	VMASKMOVPS (DX)(BX*1), Y0, Y3
+	VMASKMOVPS (DX)(BX*2), Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y4
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y0, Y5
+	VUNPCKHPS  Y2, Y0, Y0
+	VUNPCKLPS  Y2, Y2, Y6
+	VUNPCKHPS  Y2, Y2, Y7
+	VUNPCKLPS  Y2, Y2, Y8
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y4, Y9
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y0, Y3, Y5
+	VSHUFPS    $0xee, Y0, Y3, Y0
+	VSHUFPS    $0x44, Y8, Y6, Y3
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y2, Y7, Y8
+	VSHUFPS    $0xee, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y3, Y9, Y7
+	VPERM2F128 $0x31, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y6, Y4, Y9
+	VPERM2F128 $0x31, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y8, Y5, Y6
+	VPERM2F128 $0x31, Y8, Y5, Y5
+	VPERM2F128 $0x20, Y2, Y0, Y8
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VADDPS     Y1, Y7, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y8, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y3, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_232
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMOVLPS    X0, (AX)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(AX)
+
+banddone_232:
+	JMP done_213
+
+rows_220:
+	MOVQ       bias+48(FP), DI
+	ADDQ       biasOff+56(FP), DI
+	MOVQ       $0x00000004, R8
+	LEAQ       tailmask<>+0(SB), R9
+	NEGQ       R8
+	LEAQ       256(R9)(R8*4), R9
+	VMOVDQU    (R9), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, DI
+	TESTQ      DI, DI
+	JZ         coltail_234
+
+cols_233:
+	MOVQ       AX, R8
+	VMOVUPS    (DX), Y2
+	VMOVUPS    (DX)(BX*1), Y3
+	VMOVUPS    (DX)(BX*2), Y4
+	VMOVUPS    (DX)(SI*1), Y5
+	VUNPCKLPS  Y3, Y2, Y6
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y5, Y4, Y7
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y6, Y10
+	VSHUFPS    $0xee, Y7, Y6, Y6
+	VSHUFPS    $0x44, Y4, Y3, Y7
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y5, Y4
+	VSHUFPS    $0xee, Y9, Y5, Y5
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VPERM2F128 $0x20, Y4, Y10, Y8
+	VPERM2F128 $0x31, Y4, Y10, Y4
+	VPERM2F128 $0x20, Y5, Y6, Y10
+	VPERM2F128 $0x31, Y5, Y6, Y5
+	VPERM2F128 $0x20, Y9, Y7, Y6
+	VPERM2F128 $0x31, Y9, Y7, Y7
+	VPERM2F128 $0x20, Y2, Y3, Y9
+	VPERM2F128 $0x31, Y2, Y3, Y2
+	VADDPS     Y1, Y8, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y10, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y6, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y9, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y4, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y5, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y7, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y2, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       DI
+	JNZ        cols_233
+
+coltail_234:
+	TESTQ      R11, R11
+	JZ         banddone_235
+	VMASKMOVPS (DX), Y0, Y2
+	VMASKMOVPS (DX)(BX*1), Y0, Y3
+	VMASKMOVPS (DX)(BX*2), Y0, Y4
+	VMASKMOVPS (DX)(SI*1), Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y5
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y0, Y4, Y6
+	VUNPCKHPS  Y0, Y4, Y0
+	VUNPCKLPS  Y2, Y2, Y4
+	VUNPCKHPS  Y2, Y2, Y7
+	VUNPCKLPS  Y2, Y2, Y8
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y6, Y5, Y9
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y3, Y6
+	VSHUFPS    $0xee, Y0, Y3, Y0
+	VSHUFPS    $0x44, Y8, Y4, Y3
+	VSHUFPS    $0xee, Y8, Y4, Y4
+	VSHUFPS    $0x44, Y2, Y7, Y8
+	VSHUFPS    $0xee, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y3, Y9, Y7
+	VPERM2F128 $0x31, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y4, Y5, Y9
+	VPERM2F128 $0x31, Y4, Y5, Y4
+	VPERM2F128 $0x20, Y8, Y6, Y5
+	VPERM2F128 $0x31, Y8, Y6, Y6
+	VPERM2F128 $0x20, Y2, Y0, Y8
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VADDPS     Y1, Y7, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y8, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y3, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_235
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMOVUPS    X0, (AX)
+
+banddone_235:
+	JMP done_213
+
+rows_221:
+	MOVQ       bias+48(FP), DI
+	ADDQ       biasOff+56(FP), DI
+	MOVQ       $0x00000005, R8
+	LEAQ       tailmask<>+0(SB), R9
+	NEGQ       R8
+	LEAQ       256(R9)(R8*4), R9
+	VMOVDQU    (R9), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, DI
+	TESTQ      DI, DI
+	JZ         coltail_237
+
+cols_236:
+	MOVQ         AX, R8
+	VMOVUPS      (DX), Y2
+	VMOVUPS      (DX)(BX*1), Y3
+	VMOVUPS      (DX)(BX*2), Y4
+	VMOVUPS      (DX)(SI*1), Y5
+	VMOVUPS      (DX)(BX*4), Y6
+	VUNPCKLPS    Y3, Y2, Y7
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y8
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y2, Y6, Y5
+	VUNPCKHPS    Y2, Y6, Y6
+	VUNPCKLPS    Y2, Y2, Y9
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y7, Y10
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y4, Y3, Y8
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y9, Y5, Y4
+	VSHUFPS      $0xee, Y9, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y9
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VPERM2F128   $0x20, Y4, Y10, Y6
+	VPERM2F128   $0x31, Y4, Y10, Y4
+	VPERM2F128   $0x20, Y5, Y7, Y10
+	VPERM2F128   $0x31, Y5, Y7, Y5
+	VPERM2F128   $0x20, Y9, Y8, Y7
+	VPERM2F128   $0x31, Y9, Y8, Y8
+	VPERM2F128   $0x20, Y2, Y3, Y9
+	VPERM2F128   $0x31, Y2, Y3, Y2
+	VADDPS       Y1, Y6, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y10, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y7, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y9, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y4, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y5, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y8, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y2, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         DI
+	JNZ          cols_236
+
+coltail_237:
+	TESTQ        R11, R11
+	JZ           banddone_238
+	VMASKMOVPS   (DX), Y0, Y2
+	VMASKMOVPS   (DX)(BX*1), Y0, Y3
+	VMASKMOVPS   (DX)(BX*2), Y0, Y4
+	VMASKMOVPS   (DX)(SI*1), Y0, Y5
+	VMASKMOVPS   (DX)(BX*4), Y0, Y0
+	VUNPCKLPS    Y3, Y2, Y6
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y7
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y2, Y0, Y5
+	VUNPCKHPS    Y2, Y0, Y0
+	VUNPCKLPS    Y2, Y2, Y8
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y7, Y6, Y9
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y4, Y3, Y7
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y8, Y5, Y4
+	VSHUFPS      $0xee, Y8, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y0, Y8
+	VSHUFPS      $0xee, Y2, Y0, Y0
+	VPERM2F128   $0x20, Y4, Y9, Y2
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y6, Y9
+	VPERM2F128   $0x31, Y5, Y6, Y5
+	VPERM2F128   $0x20, Y8, Y7, Y6
+	VPERM2F128   $0x31, Y8, Y7, Y7
+	VPERM2F128   $0x20, Y0, Y3, Y8
+	VPERM2F128   $0x31, Y0, Y3, Y0
+	VADDPS       Y1, Y2, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y9, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y6, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y8, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y4, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y5, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y7, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_238
+	ADDQ         CX, AX
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+
+banddone_238:
+	JMP done_213
+
+rows_222:
+	MOVQ       bias+48(FP), R8
+	ADDQ       biasOff+56(FP), R8
+	MOVQ       $0x00000006, R9
+	LEAQ       tailmask<>+0(SB), R12
+	NEGQ       R9
+	LEAQ       256(R12)(R9*4), R12
+	VMOVDQU    (R12), Y1
+	VMASKMOVPS (R8), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, R8
+	TESTQ      R8, R8
+	JZ         coltail_240
+
+cols_239:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y2
+	VMOVUPS      (DX)(BX*1), Y3
+	VMOVUPS      (DX)(BX*2), Y4
+	VMOVUPS      (DX)(SI*1), Y5
+	VMOVUPS      (DX)(BX*4), Y6
+	VMOVUPS      (DX)(DI*1), Y7
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y9
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y2, Y7
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y9, Y8, Y10
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y4, Y3, Y9
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y7
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VPERM2F128   $0x20, Y4, Y10, Y6
+	VPERM2F128   $0x31, Y4, Y10, Y4
+	VPERM2F128   $0x20, Y5, Y8, Y10
+	VPERM2F128   $0x31, Y5, Y8, Y5
+	VPERM2F128   $0x20, Y7, Y9, Y8
+	VPERM2F128   $0x31, Y7, Y9, Y7
+	VPERM2F128   $0x20, Y2, Y3, Y9
+	VPERM2F128   $0x31, Y2, Y3, Y2
+	VADDPS       Y1, Y6, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y10, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y8, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y9, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y4, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y5, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y7, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y2, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_239
+
+coltail_240:
+	TESTQ        R11, R11
+	JZ           banddone_241
+	VMASKMOVPS   (DX), Y0, Y2
+	VMASKMOVPS   (DX)(BX*1), Y0, Y3
+	VMASKMOVPS   (DX)(BX*2), Y0, Y4
+	VMASKMOVPS   (DX)(SI*1), Y0, Y5
+	VMASKMOVPS   (DX)(BX*4), Y0, Y6
+	VMASKMOVPS   (DX)(DI*1), Y0, Y0
+	VUNPCKLPS    Y3, Y2, Y7
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y8
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y0, Y6, Y5
+	VUNPCKHPS    Y0, Y6, Y0
+	VUNPCKLPS    Y2, Y2, Y6
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y7, Y9
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y4, Y3, Y8
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y6, Y5, Y4
+	VSHUFPS      $0xee, Y6, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y0, Y6
+	VSHUFPS      $0xee, Y2, Y0, Y0
+	VPERM2F128   $0x20, Y4, Y9, Y2
+	VPERM2F128   $0x31, Y4, Y9, Y4
+	VPERM2F128   $0x20, Y5, Y7, Y9
+	VPERM2F128   $0x31, Y5, Y7, Y5
+	VPERM2F128   $0x20, Y6, Y8, Y7
+	VPERM2F128   $0x31, Y6, Y8, Y6
+	VPERM2F128   $0x20, Y0, Y3, Y8
+	VPERM2F128   $0x31, Y0, Y3, Y0
+	VADDPS       Y1, Y2, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y9, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y7, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y8, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y4, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y5, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y6, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_241
+	ADDQ         CX, AX
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+
+banddone_241:
+	JMP done_213
+
+rows_223:
+	MOVQ       bias+48(FP), R8
+	ADDQ       biasOff+56(FP), R8
+	MOVQ       $0x00000007, R9
+	LEAQ       tailmask<>+0(SB), R12
+	NEGQ       R9
+	LEAQ       256(R12)(R9*4), R12
+	VMOVDQU    (R12), Y1
+	VMASKMOVPS (R8), Y1, Y1
+	MOVQ       AX, AX
+	MOVQ       R10, R8
+	TESTQ      R8, R8
+	JZ         coltail_243
+
+cols_242:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y2
+	VMOVUPS      (DX)(BX*1), Y3
+	VMOVUPS      (DX)(BX*2), Y4
+	VMOVUPS      (DX)(SI*1), Y5
+	VMOVUPS      (DX)(BX*4), Y6
+	VMOVUPS      (DX)(DI*1), Y7
+	VMOVUPS      (DX)(SI*2), Y8
+	VUNPCKLPS    Y3, Y2, Y9
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y10
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y8, Y7
+	VUNPCKHPS    Y2, Y8, Y2
+	VSHUFPS      $0x44, Y10, Y9, Y8
+	VSHUFPS      $0xee, Y10, Y9, Y9
+	VSHUFPS      $0x44, Y4, Y3, Y10
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y7
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VPERM2F128   $0x20, Y4, Y8, Y6
+	VPERM2F128   $0x31, Y4, Y8, Y4
+	VPERM2F128   $0x20, Y5, Y9, Y8
+	VPERM2F128   $0x31, Y5, Y9, Y5
+	VPERM2F128   $0x20, Y7, Y10, Y9
+	VPERM2F128   $0x31, Y7, Y10, Y7
+	VPERM2F128   $0x20, Y2, Y3, Y10
+	VPERM2F128   $0x31, Y2, Y3, Y2
+	VADDPS       Y1, Y6, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y8, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y9, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y10, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y4, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y5, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y7, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y2, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_242
+
+coltail_243:
+	TESTQ        R11, R11
+	JZ           banddone_244
+	VMASKMOVPS   (DX), Y0, Y2
+	VMASKMOVPS   (DX)(BX*1), Y0, Y3
+	VMASKMOVPS   (DX)(BX*2), Y0, Y4
+	VMASKMOVPS   (DX)(SI*1), Y0, Y5
+	VMASKMOVPS   (DX)(BX*4), Y0, Y6
+	VMASKMOVPS   (DX)(DI*1), Y0, Y7
+	VMASKMOVPS   (DX)(SI*2), Y0, Y0
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y9
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y0, Y7
+	VUNPCKHPS    Y2, Y0, Y0
+	VSHUFPS      $0x44, Y9, Y8, Y2
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y4, Y3, Y9
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y0, Y6, Y7
+	VSHUFPS      $0xee, Y0, Y6, Y0
+	VPERM2F128   $0x20, Y4, Y2, Y6
+	VPERM2F128   $0x31, Y4, Y2, Y2
+	VPERM2F128   $0x20, Y5, Y8, Y4
+	VPERM2F128   $0x31, Y5, Y8, Y5
+	VPERM2F128   $0x20, Y7, Y9, Y8
+	VPERM2F128   $0x31, Y7, Y9, Y7
+	VPERM2F128   $0x20, Y0, Y3, Y9
+	VPERM2F128   $0x31, Y0, Y3, Y0
+	VADDPS       Y1, Y6, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y4, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y8, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y9, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y2, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y5, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y7, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_244
+	ADDQ         CX, AX
+	VADDPS       Y1, Y0, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(AX)
+
+banddone_244:
+done_213:
+	VZEROUPPER
+	RET
+
+// func GemmTransposeBiasReluAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+// Requires: AVX
+TEXT ·GemmTransposeBiasReluAVX2(SB), NOSPLIT, $0-64
+	MOVQ    dst+0(FP), AX
+	MOVQ    ldd+8(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    src+16(FP), DX
+	MOVQ    lds+24(FP), BX
+	SHLQ    $0x02, BX
+	LEAQ    (BX)(BX*2), SI
+	LEAQ    (BX)(BX*4), DI
+	LEAQ    (DI)(BX*2), R8
+	MOVQ    rows+32(FP), R9
+	MOVQ    cols+40(FP), R10
+	MOVQ    R10, R11
+	ANDQ    $0x00000007, R11
+	SHRQ    $0x03, R10
+	LEAQ    tailmask<>+0(SB), R12
+	MOVQ    R11, R13
+	NEGQ    R13
+	LEAQ    256(R12)(R13*4), R12
+	VMOVDQU (R12), Y0
+
+band_245:
+	CMPQ    R9, $0x00000008
+	JB      rowtail_246
+	MOVQ    bias+48(FP), R12
+	ADDQ    biasOff+56(FP), R12
+	VMOVUPS (R12), Y1
+	ADDQ    $0x00000020, biasOff+56(FP)
+	VXORPS  Y2, Y2, Y2
+	MOVQ    DX, R12
+	MOVQ    AX, R13
+	MOVQ    R10, R14
+	TESTQ   R14, R14
+	JZ      coltail_249
+
+cols_248:
+	MOVQ       R13, R15
+	VMOVUPS    (R12), Y3
+	VMOVUPS    (R12)(BX*1), Y4
+	VMOVUPS    (R12)(BX*2), Y5
+	VMOVUPS    (R12)(SI*1), Y6
+	VMOVUPS    (R12)(BX*4), Y7
+	VMOVUPS    (R12)(DI*1), Y8
+	VMOVUPS    (R12)(SI*2), Y9
+	VMOVUPS    (R12)(R8*1), Y10
+	VUNPCKLPS  Y4, Y3, Y11
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VUNPCKLPS  Y10, Y9, Y8
+	VUNPCKHPS  Y10, Y9, Y9
+	VSHUFPS    $0x44, Y4, Y11, Y10
+	VSHUFPS    $0xee, Y4, Y11, Y4
+	VSHUFPS    $0x44, Y5, Y3, Y11
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y9, Y7, Y8
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VPERM2F128 $0x20, Y5, Y10, Y9
+	VPERM2F128 $0x31, Y5, Y10, Y5
+	VPERM2F128 $0x20, Y6, Y4, Y10
+	VPERM2F128 $0x31, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y8, Y11, Y6
+	VPERM2F128 $0x31, Y8, Y11, Y8
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y3
+	VADDPS     Y1, Y9, Y7
+	VMAXPS     Y7, Y2, Y7
+	VMOVUPS    Y7, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y10, Y7
+	VMAXPS     Y7, Y2, Y7
+	VMOVUPS    Y7, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y6, Y6
+	VMAXPS     Y6, Y2, Y6
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y11, Y6
+	VMAXPS     Y6, Y2, Y6
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y5, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y4, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y8, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y1, Y3, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    Y3, (R15)
+	ADDQ       $0x00000020, R12
+	LEAQ       (R13)(CX*8), R13
+	DECQ       R14
+	JNZ        cols_248
+
+coltail_249:
+	TESTQ      R11, R11
+	JZ         banddone_250
+	VMASKMOVPS (R12), Y0, Y3
+	VMASKMOVPS (R12)(BX*1), Y0, Y4
+	VMASKMOVPS (R12)(BX*2), Y0, Y5
+	VMASKMOVPS (R12)(SI*1), Y0, Y6
+	VMASKMOVPS (R12)(BX*4), Y0, Y7
+	VMASKMOVPS (R12)(DI*1), Y0, Y8
+	VMASKMOVPS (R12)(SI*2), Y0, Y9
+	VMASKMOVPS (R12)(R8*1), Y0, Y10
+	VUNPCKLPS  Y4, Y3, Y11
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VUNPCKLPS  Y10, Y9, Y8
+	VUNPCKHPS  Y10, Y9, Y9
+	VSHUFPS    $0x44, Y4, Y11, Y10
+	VSHUFPS    $0xee, Y4, Y11, Y4
+	VSHUFPS    $0x44, Y5, Y3, Y11
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y9, Y7, Y8
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VPERM2F128 $0x20, Y5, Y10, Y9
+	VPERM2F128 $0x31, Y5, Y10, Y5
+	VPERM2F128 $0x20, Y6, Y4, Y10
+	VPERM2F128 $0x31, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y8, Y11, Y6
+	VPERM2F128 $0x31, Y8, Y11, Y8
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y7, Y3, Y3
+	VADDPS     Y1, Y9, Y7
+	VMAXPS     Y7, Y2, Y7
+	VMOVUPS    Y7, (R13)
+	CMPQ       R11, $0x00000001
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y10, Y7
+	VMAXPS     Y7, Y2, Y7
+	VMOVUPS    Y7, (R13)
+	CMPQ       R11, $0x00000002
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y6, Y6
+	VMAXPS     Y6, Y2, Y6
+	VMOVUPS    Y6, (R13)
+	CMPQ       R11, $0x00000003
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y11, Y6
+	VMAXPS     Y6, Y2, Y6
+	VMOVUPS    Y6, (R13)
+	CMPQ       R11, $0x00000004
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y5, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000005
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y4, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    Y4, (R13)
+	CMPQ       R11, $0x00000006
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y8, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    Y4, (R13)
+	CMPQ       R11, $0x00000007
+	JE         banddone_250
+	ADDQ       CX, R13
+	VADDPS     Y1, Y3, Y1
+	VMAXPS     Y1, Y2, Y1
+	VMOVUPS    Y1, (R13)
+
+banddone_250:
+	LEAQ (DX)(BX*8), DX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, R9
+	JMP  band_245
+
+rowtail_246:
+	CMPQ R9, $0x00000001
+	JE   rows_251
+	CMPQ R9, $0x00000002
+	JE   rows_252
+	CMPQ R9, $0x00000003
+	JE   rows_253
+	CMPQ R9, $0x00000004
+	JE   rows_254
+	CMPQ R9, $0x00000005
+	JE   rows_255
+	CMPQ R9, $0x00000006
+	JE   rows_256
+	CMPQ R9, $0x00000007
+	JE   rows_257
+	JMP  done_247
+
+rows_251:
+	MOVQ       bias+48(FP), BX
+	ADDQ       biasOff+56(FP), BX
+	MOVQ       $0x00000001, SI
+	LEAQ       tailmask<>+0(SB), DI
+	NEGQ       SI
+	LEAQ       256(DI)(SI*4), DI
+	VMOVDQU    (DI), Y1
+	VMASKMOVPS (BX), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, BX
+	TESTQ      BX, BX
+	JZ         coltail_259
+
+cols_258:
+	MOVQ       AX, SI
+	VMOVUPS    (DX), Y3
+	VUNPCKLPS  Y3, Y3, Y4
+	VUNPCKHPS  Y3, Y3, Y5
+	VUNPCKLPS  Y3, Y3, Y6
+	VUNPCKHPS  Y3, Y3, Y7
+	VUNPCKLPS  Y3, Y3, Y8
+	VUNPCKHPS  Y3, Y3, Y9
+	VUNPCKLPS  Y3, Y3, Y10
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y11
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y10, Y8, Y7
+	VSHUFPS    $0xee, Y10, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y9, Y10
+	VSHUFPS    $0xee, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y7, Y11, Y9
+	VPERM2F128 $0x31, Y7, Y11, Y7
+	VPERM2F128 $0x20, Y8, Y4, Y11
+	VPERM2F128 $0x31, Y8, Y4, Y4
+	VPERM2F128 $0x20, Y10, Y6, Y8
+	VPERM2F128 $0x31, Y10, Y6, Y6
+	VPERM2F128 $0x20, Y3, Y5, Y10
+	VPERM2F128 $0x31, Y3, Y5, Y3
+	VADDPS     Y1, Y9, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y11, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y8, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y10, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y7, Y5
+	VMAXPS     Y5, Y2, Y5
+	VMOVSS     X5, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y4, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y6, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y1, Y3, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       BX
+	JNZ        cols_258
+
+coltail_259:
+	TESTQ      R11, R11
+	JZ         banddone_260
+	VMASKMOVPS (DX), Y0, Y0
+	VUNPCKLPS  Y0, Y0, Y3
+	VUNPCKHPS  Y0, Y0, Y4
+	VUNPCKLPS  Y0, Y0, Y5
+	VUNPCKHPS  Y0, Y0, Y6
+	VUNPCKLPS  Y0, Y0, Y7
+	VUNPCKHPS  Y0, Y0, Y8
+	VUNPCKLPS  Y0, Y0, Y9
+	VUNPCKHPS  Y0, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y10
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y0, Y8, Y9
+	VSHUFPS    $0xee, Y0, Y8, Y0
+	VPERM2F128 $0x20, Y6, Y10, Y8
+	VPERM2F128 $0x31, Y6, Y10, Y6
+	VPERM2F128 $0x20, Y7, Y3, Y10
+	VPERM2F128 $0x31, Y7, Y3, Y3
+	VPERM2F128 $0x20, Y9, Y5, Y7
+	VPERM2F128 $0x31, Y9, Y5, Y5
+	VPERM2F128 $0x20, Y0, Y4, Y9
+	VPERM2F128 $0x31, Y0, Y4, Y0
+	VADDPS     Y1, Y8, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y10, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y7, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y3, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_260
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMAXPS     Y0, Y2, Y0
+	VMOVSS     X0, (AX)
+
+banddone_260:
+	JMP done_247
+
+rows_252:
+	MOVQ       bias+48(FP), SI
+	ADDQ       biasOff+56(FP), SI
+	MOVQ       $0x00000002, DI
+	LEAQ       tailmask<>+0(SB), R8
+	NEGQ       DI
+	LEAQ       256(R8)(DI*4), R8
+	VMOVDQU    (R8), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, SI
+	TESTQ      SI, SI
+	JZ         coltail_262
+
+cols_261:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y3
+	VMOVUPS    (DX)(BX*1), Y4
+	VUNPCKLPS  Y4, Y3, Y5
+	VUNPCKHPS  Y4, Y3, Y4
+	VUNPCKLPS  Y3, Y3, Y6
+	VUNPCKHPS  Y3, Y3, Y7
+	VUNPCKLPS  Y3, Y3, Y8
+	VUNPCKHPS  Y3, Y3, Y9
+	VUNPCKLPS  Y3, Y3, Y10
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y5, Y11
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y7, Y4, Y6
+	VSHUFPS    $0xee, Y7, Y4, Y4
+	VSHUFPS    $0x44, Y10, Y8, Y7
+	VSHUFPS    $0xee, Y10, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y9, Y10
+	VSHUFPS    $0xee, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y7, Y11, Y9
+	VPERM2F128 $0x31, Y7, Y11, Y7
+	VPERM2F128 $0x20, Y8, Y5, Y11
+	VPERM2F128 $0x31, Y8, Y5, Y5
+	VPERM2F128 $0x20, Y10, Y6, Y8
+	VPERM2F128 $0x31, Y10, Y6, Y6
+	VPERM2F128 $0x20, Y3, Y4, Y10
+	VPERM2F128 $0x31, Y3, Y4, Y3
+	VADDPS     Y1, Y9, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y11, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y8, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y10, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y7, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y5, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y6, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y3, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_261
+
+coltail_262:
+	TESTQ      R11, R11
+	JZ         banddone_263
+	VMASKMOVPS (DX), Y0, Y3
+	VMASKMOVPS (DX)(BX*1), Y0, Y0
+	VUNPCKLPS  Y0, Y3, Y4
+	VUNPCKHPS  Y0, Y3, Y0
+	VUNPCKLPS  Y3, Y3, Y5
+	VUNPCKHPS  Y3, Y3, Y6
+	VUNPCKLPS  Y3, Y3, Y7
+	VUNPCKHPS  Y3, Y3, Y8
+	VUNPCKLPS  Y3, Y3, Y9
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y5, Y4, Y10
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y6, Y0, Y5
+	VSHUFPS    $0xee, Y6, Y0, Y0
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y3, Y8, Y9
+	VSHUFPS    $0xee, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y6, Y10, Y8
+	VPERM2F128 $0x31, Y6, Y10, Y6
+	VPERM2F128 $0x20, Y7, Y4, Y10
+	VPERM2F128 $0x31, Y7, Y4, Y4
+	VPERM2F128 $0x20, Y9, Y5, Y7
+	VPERM2F128 $0x31, Y9, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y0, Y9
+	VPERM2F128 $0x31, Y3, Y0, Y0
+	VADDPS     Y1, Y8, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y10, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y7, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_263
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMAXPS     Y0, Y2, Y0
+	VMOVLPS    X0, (AX)
+
+banddone_263:
+	JMP done_247
+
+rows_253:
+	MOVQ       bias+48(FP), SI
+	ADDQ       biasOff+56(FP), SI
+	MOVQ       $0x00000003, DI
+	LEAQ       tailmask<>+0(SB), R8
+	NEGQ       DI
+	LEAQ       256(R8)(DI*4), R8
+	VMOVDQU    (R8), Y1
+	VMASKMOVPS (SI), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, SI
+	TESTQ      SI, SI
+	JZ         coltail_265
+
+cols_264:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y3
+	VMOVUPS    (DX)(BX*1), Y4
+	VMOVUPS    (DX)(BX*2), Y5
+	VUNPCKLPS  Y4, Y3, Y6
+	VUNPCKHPS  Y4, Y3, Y4
+	VUNPCKLPS  Y3, Y5, Y7
+	VUNPCKHPS  Y3, Y5, Y5
+	VUNPCKLPS  Y3, Y3, Y8
+	VUNPCKHPS  Y3, Y3, Y9
+	VUNPCKLPS  Y3, Y3, Y10
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y7, Y6, Y11
+	VSHUFPS    $0xee, Y7, Y6, Y6
+	VSHUFPS    $0x44, Y5, Y4, Y7
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y10, Y8, Y5
+	VSHUFPS    $0xee, Y10, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y9, Y10
+	VSHUFPS    $0xee, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y5, Y11, Y9
+	VPERM2F128 $0x31, Y5, Y11, Y5
+	VPERM2F128 $0x20, Y8, Y6, Y11
+	VPERM2F128 $0x31, Y8, Y6, Y6
+	VPERM2F128 $0x20, Y10, Y7, Y8
+	VPERM2F128 $0x31, Y10, Y7, Y7
+	VPERM2F128 $0x20, Y3, Y4, Y10
+	VPERM2F128 $0x31, Y3, Y4, Y3
+	VADDPS     Y1, Y9, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y11, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y8, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y10, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y5, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y6, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y7, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVLPS    X4, (DI)
+	VMOVHLPS   X4, X4, X4
+	VMOVSS     X4, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y1, Y3, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_264
+
+coltail_265:
+	TESTQ      R11, R11
+	JZ         banddone_266
+	VMASKMOVPS (DX), Y0, Y3
+	VMASKMOVPS (DX)(BX*1), Y0, Y4
+	VMASKMOVPS (DX)(BX*2), Y0, Y0
+	VUNPCKLPS  Y4, Y3, Y5
+	VUNPCKHPS  Y4, Y3, Y4
+	VUNPCKLPS  Y3, Y0, Y6
+	VUNPCKHPS  Y3, Y0, Y0
+	VUNPCKLPS  Y3, Y3, Y7
+	VUNPCKHPS  Y3, Y3, Y8
+	VUNPCKLPS  Y3, Y3, Y9
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y5, Y10
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y0, Y4, Y6
+	VSHUFPS    $0xee, Y0, Y4, Y0
+	VSHUFPS    $0x44, Y9, Y7, Y4
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y3, Y8, Y9
+	VSHUFPS    $0xee, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y10, Y8
+	VPERM2F128 $0x31, Y4, Y10, Y4
+	VPERM2F128 $0x20, Y7, Y5, Y10
+	VPERM2F128 $0x31, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y9, Y6, Y7
+	VPERM2F128 $0x31, Y9, Y6, Y6
+	VPERM2F128 $0x20, Y3, Y0, Y9
+	VPERM2F128 $0x31, Y3, Y0, Y0
+	VADDPS     Y1, Y8, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y10, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y7, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_266
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMAXPS     Y0, Y2, Y0
+	VMOVLPS    X0, (AX)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(AX)
+
+banddone_266:
+	JMP done_247
+
+rows_254:
+	MOVQ       bias+48(FP), DI
+	ADDQ       biasOff+56(FP), DI
+	MOVQ       $0x00000004, R8
+	LEAQ       tailmask<>+0(SB), R9
+	NEGQ       R8
+	LEAQ       256(R9)(R8*4), R9
+	VMOVDQU    (R9), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, DI
+	TESTQ      DI, DI
+	JZ         coltail_268
+
+cols_267:
+	MOVQ       AX, R8
+	VMOVUPS    (DX), Y3
+	VMOVUPS    (DX)(BX*1), Y4
+	VMOVUPS    (DX)(BX*2), Y5
+	VMOVUPS    (DX)(SI*1), Y6
+	VUNPCKLPS  Y4, Y3, Y7
+	VUNPCKHPS  Y4, Y3, Y4
+	VUNPCKLPS  Y6, Y5, Y8
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y3, Y3, Y6
+	VUNPCKHPS  Y3, Y3, Y9
+	VUNPCKLPS  Y3, Y3, Y10
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y7, Y11
+	VSHUFPS    $0xee, Y8, Y7, Y7
+	VSHUFPS    $0x44, Y5, Y4, Y8
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y10, Y6, Y5
+	VSHUFPS    $0xee, Y10, Y6, Y6
+	VSHUFPS    $0x44, Y3, Y9, Y10
+	VSHUFPS    $0xee, Y3, Y9, Y3
+	VPERM2F128 $0x20, Y5, Y11, Y9
+	VPERM2F128 $0x31, Y5, Y11, Y5
+	VPERM2F128 $0x20, Y6, Y7, Y11
+	VPERM2F128 $0x31, Y6, Y7, Y6
+	VPERM2F128 $0x20, Y10, Y8, Y7
+	VPERM2F128 $0x31, Y10, Y8, Y8
+	VPERM2F128 $0x20, Y3, Y4, Y10
+	VPERM2F128 $0x31, Y3, Y4, Y3
+	VADDPS     Y1, Y9, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y11, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y7, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y10, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y5, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y6, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y8, Y4
+	VMAXPS     Y4, Y2, Y4
+	VMOVUPS    X4, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y1, Y3, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       DI
+	JNZ        cols_267
+
+coltail_268:
+	TESTQ      R11, R11
+	JZ         banddone_269
+	VMASKMOVPS (DX), Y0, Y3
+	VMASKMOVPS (DX)(BX*1), Y0, Y4
+	VMASKMOVPS (DX)(BX*2), Y0, Y5
+	VMASKMOVPS (DX)(SI*1), Y0, Y0
+	VUNPCKLPS  Y4, Y3, Y6
+	VUNPCKHPS  Y4, Y3, Y4
+	VUNPCKLPS  Y0, Y5, Y7
+	VUNPCKHPS  Y0, Y5, Y0
+	VUNPCKLPS  Y3, Y3, Y5
+	VUNPCKHPS  Y3, Y3, Y8
+	VUNPCKLPS  Y3, Y3, Y9
+	VUNPCKHPS  Y3, Y3, Y3
+	VSHUFPS    $0x44, Y7, Y6, Y10
+	VSHUFPS    $0xee, Y7, Y6, Y6
+	VSHUFPS    $0x44, Y0, Y4, Y7
+	VSHUFPS    $0xee, Y0, Y4, Y0
+	VSHUFPS    $0x44, Y9, Y5, Y4
+	VSHUFPS    $0xee, Y9, Y5, Y5
+	VSHUFPS    $0x44, Y3, Y8, Y9
+	VSHUFPS    $0xee, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y10, Y8
+	VPERM2F128 $0x31, Y4, Y10, Y4
+	VPERM2F128 $0x20, Y5, Y6, Y10
+	VPERM2F128 $0x31, Y5, Y6, Y5
+	VPERM2F128 $0x20, Y9, Y7, Y6
+	VPERM2F128 $0x31, Y9, Y7, Y7
+	VPERM2F128 $0x20, Y3, Y0, Y9
+	VPERM2F128 $0x31, Y3, Y0, Y0
+	VADDPS     Y1, Y8, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y10, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y6, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y9, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y4, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y5, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y7, Y3
+	VMAXPS     Y3, Y2, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_269
+	ADDQ       CX, AX
+	VADDPS     Y1, Y0, Y0
+	VMAXPS     Y0, Y2, Y0
+	VMOVUPS    X0, (AX)
+
+banddone_269:
+	JMP done_247
+
+rows_255:
+	MOVQ       bias+48(FP), DI
+	ADDQ       biasOff+56(FP), DI
+	MOVQ       $0x00000005, R8
+	LEAQ       tailmask<>+0(SB), R9
+	NEGQ       R8
+	LEAQ       256(R9)(R8*4), R9
+	VMOVDQU    (R9), Y1
+	VMASKMOVPS (DI), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, DI
+	TESTQ      DI, DI
+	JZ         coltail_271
+
+cols_270:
+	MOVQ         AX, R8
+	VMOVUPS      (DX), Y3
+	VMOVUPS      (DX)(BX*1), Y4
+	VMOVUPS      (DX)(BX*2), Y5
+	VMOVUPS      (DX)(SI*1), Y6
+	VMOVUPS      (DX)(BX*4), Y7
+	VUNPCKLPS    Y4, Y3, Y8
+	VUNPCKHPS    Y4, Y3, Y4
+	VUNPCKLPS    Y6, Y5, Y9
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y3, Y7, Y6
+	VUNPCKHPS    Y3, Y7, Y7
+	VUNPCKLPS    Y3, Y3, Y10
+	VUNPCKHPS    Y3, Y3, Y3
+	VSHUFPS      $0x44, Y9, Y8, Y11
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y5, Y4, Y9
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y10, Y6, Y5
+	VSHUFPS      $0xee, Y10, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y7, Y10
+	VSHUFPS      $0xee, Y3, Y7, Y3
+	VPERM2F128   $0x20, Y5, Y11, Y7
+	VPERM2F128   $0x31, Y5, Y11, Y5
+	VPERM2F128   $0x20, Y6, Y8, Y11
+	VPERM2F128   $0x31, Y6, Y8, Y6
+	VPERM2F128   $0x20, Y10, Y9, Y8
+	VPERM2F128   $0x31, Y10, Y9, Y9
+	VPERM2F128   $0x20, Y3, Y4, Y10
+	VPERM2F128   $0x31, Y3, Y4, Y3
+	VADDPS       Y1, Y7, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y11, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y8, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y10, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y5, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y6, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y9, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R8)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVSS       X4, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y1, Y3, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         DI
+	JNZ          cols_270
+
+coltail_271:
+	TESTQ        R11, R11
+	JZ           banddone_272
+	VMASKMOVPS   (DX), Y0, Y3
+	VMASKMOVPS   (DX)(BX*1), Y0, Y4
+	VMASKMOVPS   (DX)(BX*2), Y0, Y5
+	VMASKMOVPS   (DX)(SI*1), Y0, Y6
+	VMASKMOVPS   (DX)(BX*4), Y0, Y0
+	VUNPCKLPS    Y4, Y3, Y7
+	VUNPCKHPS    Y4, Y3, Y4
+	VUNPCKLPS    Y6, Y5, Y8
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y3, Y0, Y6
+	VUNPCKHPS    Y3, Y0, Y0
+	VUNPCKLPS    Y3, Y3, Y9
+	VUNPCKHPS    Y3, Y3, Y3
+	VSHUFPS      $0x44, Y8, Y7, Y10
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y5, Y4, Y8
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y9, Y6, Y5
+	VSHUFPS      $0xee, Y9, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y0, Y9
+	VSHUFPS      $0xee, Y3, Y0, Y0
+	VPERM2F128   $0x20, Y5, Y10, Y3
+	VPERM2F128   $0x31, Y5, Y10, Y5
+	VPERM2F128   $0x20, Y6, Y7, Y10
+	VPERM2F128   $0x31, Y6, Y7, Y6
+	VPERM2F128   $0x20, Y9, Y8, Y7
+	VPERM2F128   $0x31, Y9, Y8, Y8
+	VPERM2F128   $0x20, Y0, Y4, Y9
+	VPERM2F128   $0x31, Y0, Y4, Y0
+	VADDPS       Y1, Y3, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y10, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y7, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y9, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y5, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y6, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y8, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_272
+	ADDQ         CX, AX
+	VADDPS       Y1, Y0, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+
+banddone_272:
+	JMP done_247
+
+rows_256:
+	MOVQ       bias+48(FP), R8
+	ADDQ       biasOff+56(FP), R8
+	MOVQ       $0x00000006, R9
+	LEAQ       tailmask<>+0(SB), R12
+	NEGQ       R9
+	LEAQ       256(R12)(R9*4), R12
+	VMOVDQU    (R12), Y1
+	VMASKMOVPS (R8), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, R8
+	TESTQ      R8, R8
+	JZ         coltail_274
+
+cols_273:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y3
+	VMOVUPS      (DX)(BX*1), Y4
+	VMOVUPS      (DX)(BX*2), Y5
+	VMOVUPS      (DX)(SI*1), Y6
+	VMOVUPS      (DX)(BX*4), Y7
+	VMOVUPS      (DX)(DI*1), Y8
+	VUNPCKLPS    Y4, Y3, Y9
+	VUNPCKHPS    Y4, Y3, Y4
+	VUNPCKLPS    Y6, Y5, Y10
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y8, Y7, Y6
+	VUNPCKHPS    Y8, Y7, Y7
+	VUNPCKLPS    Y3, Y3, Y8
+	VUNPCKHPS    Y3, Y3, Y3
+	VSHUFPS      $0x44, Y10, Y9, Y11
+	VSHUFPS      $0xee, Y10, Y9, Y9
+	VSHUFPS      $0x44, Y5, Y4, Y10
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y8, Y6, Y5
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y7, Y8
+	VSHUFPS      $0xee, Y3, Y7, Y3
+	VPERM2F128   $0x20, Y5, Y11, Y7
+	VPERM2F128   $0x31, Y5, Y11, Y5
+	VPERM2F128   $0x20, Y6, Y9, Y11
+	VPERM2F128   $0x31, Y6, Y9, Y6
+	VPERM2F128   $0x20, Y8, Y10, Y9
+	VPERM2F128   $0x31, Y8, Y10, Y8
+	VPERM2F128   $0x20, Y3, Y4, Y10
+	VPERM2F128   $0x31, Y3, Y4, Y3
+	VADDPS       Y1, Y7, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y11, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y9, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y10, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y5, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y6, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y8, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y3, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_273
+
+coltail_274:
+	TESTQ        R11, R11
+	JZ           banddone_275
+	VMASKMOVPS   (DX), Y0, Y3
+	VMASKMOVPS   (DX)(BX*1), Y0, Y4
+	VMASKMOVPS   (DX)(BX*2), Y0, Y5
+	VMASKMOVPS   (DX)(SI*1), Y0, Y6
+	VMASKMOVPS   (DX)(BX*4), Y0, Y7
+	VMASKMOVPS   (DX)(DI*1), Y0, Y0
+	VUNPCKLPS    Y4, Y3, Y8
+	VUNPCKHPS    Y4, Y3, Y4
+	VUNPCKLPS    Y6, Y5, Y9
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y0, Y7, Y6
+	VUNPCKHPS    Y0, Y7, Y0
+	VUNPCKLPS    Y3, Y3, Y7
+	VUNPCKHPS    Y3, Y3, Y3
+	VSHUFPS      $0x44, Y9, Y8, Y10
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y5, Y4, Y9
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y7, Y6, Y5
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y0, Y7
+	VSHUFPS      $0xee, Y3, Y0, Y0
+	VPERM2F128   $0x20, Y5, Y10, Y3
+	VPERM2F128   $0x31, Y5, Y10, Y5
+	VPERM2F128   $0x20, Y6, Y8, Y10
+	VPERM2F128   $0x31, Y6, Y8, Y6
+	VPERM2F128   $0x20, Y7, Y9, Y8
+	VPERM2F128   $0x31, Y7, Y9, Y7
+	VPERM2F128   $0x20, Y0, Y4, Y9
+	VPERM2F128   $0x31, Y0, Y4, Y0
+	VADDPS       Y1, Y3, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y10, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y8, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y9, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y5, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y6, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y7, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_275
+	ADDQ         CX, AX
+	VADDPS       Y1, Y0, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+
+banddone_275:
+	JMP done_247
+
+rows_257:
+	MOVQ       bias+48(FP), R8
+	ADDQ       biasOff+56(FP), R8
+	MOVQ       $0x00000007, R9
+	LEAQ       tailmask<>+0(SB), R12
+	NEGQ       R9
+	LEAQ       256(R12)(R9*4), R12
+	VMOVDQU    (R12), Y1
+	VMASKMOVPS (R8), Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	MOVQ       AX, AX
+	MOVQ       R10, R8
+	TESTQ      R8, R8
+	JZ         coltail_277
+
+cols_276:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y3
+	VMOVUPS      (DX)(BX*1), Y4
+	VMOVUPS      (DX)(BX*2), Y5
+	VMOVUPS      (DX)(SI*1), Y6
+	VMOVUPS      (DX)(BX*4), Y7
+	VMOVUPS      (DX)(DI*1), Y8
+	VMOVUPS      (DX)(SI*2), Y9
+	VUNPCKLPS    Y4, Y3, Y10
+	VUNPCKHPS    Y4, Y3, Y4
+	VUNPCKLPS    Y6, Y5, Y11
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y8, Y7, Y6
+	VUNPCKHPS    Y8, Y7, Y7
+	VUNPCKLPS    Y3, Y9, Y8
+	VUNPCKHPS    Y3, Y9, Y3
+	VSHUFPS      $0x44, Y11, Y10, Y9
+	VSHUFPS      $0xee, Y11, Y10, Y10
+	VSHUFPS      $0x44, Y5, Y4, Y11
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y8, Y6, Y5
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y7, Y8
+	VSHUFPS      $0xee, Y3, Y7, Y3
+	VPERM2F128   $0x20, Y5, Y9, Y7
+	VPERM2F128   $0x31, Y5, Y9, Y5
+	VPERM2F128   $0x20, Y6, Y10, Y9
+	VPERM2F128   $0x31, Y6, Y10, Y6
+	VPERM2F128   $0x20, Y8, Y11, Y10
+	VPERM2F128   $0x31, Y8, Y11, Y8
+	VPERM2F128   $0x20, Y3, Y4, Y11
+	VPERM2F128   $0x31, Y3, Y4, Y3
+	VADDPS       Y1, Y7, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y9, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y10, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y11, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y5, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y6, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y8, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (R9)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(R9)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y1, Y3, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_276
+
+coltail_277:
+	TESTQ        R11, R11
+	JZ           banddone_278
+	VMASKMOVPS   (DX), Y0, Y3
+	VMASKMOVPS   (DX)(BX*1), Y0, Y4
+	VMASKMOVPS   (DX)(BX*2), Y0, Y5
+	VMASKMOVPS   (DX)(SI*1), Y0, Y6
+	VMASKMOVPS   (DX)(BX*4), Y0, Y7
+	VMASKMOVPS   (DX)(DI*1), Y0, Y8
+	VMASKMOVPS   (DX)(SI*2), Y0, Y0
+	VUNPCKLPS    Y4, Y3, Y9
+	VUNPCKHPS    Y4, Y3, Y4
+	VUNPCKLPS    Y6, Y5, Y10
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y8, Y7, Y6
+	VUNPCKHPS    Y8, Y7, Y7
+	VUNPCKLPS    Y3, Y0, Y8
+	VUNPCKHPS    Y3, Y0, Y0
+	VSHUFPS      $0x44, Y10, Y9, Y3
+	VSHUFPS      $0xee, Y10, Y9, Y9
+	VSHUFPS      $0x44, Y5, Y4, Y10
+	VSHUFPS      $0xee, Y5, Y4, Y4
+	VSHUFPS      $0x44, Y8, Y6, Y5
+	VSHUFPS      $0xee, Y8, Y6, Y6
+	VSHUFPS      $0x44, Y0, Y7, Y8
+	VSHUFPS      $0xee, Y0, Y7, Y0
+	VPERM2F128   $0x20, Y5, Y3, Y7
+	VPERM2F128   $0x31, Y5, Y3, Y3
+	VPERM2F128   $0x20, Y6, Y9, Y5
+	VPERM2F128   $0x31, Y6, Y9, Y6
+	VPERM2F128   $0x20, Y8, Y10, Y9
+	VPERM2F128   $0x31, Y8, Y10, Y8
+	VPERM2F128   $0x20, Y0, Y4, Y10
+	VPERM2F128   $0x31, Y0, Y4, Y0
+	VADDPS       Y1, Y7, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(AX)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y5, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(AX)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y9, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(AX)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y10, Y4
+	VMAXPS       Y4, Y2, Y4
+	VMOVUPS      X4, (AX)
+	VEXTRACTF128 $0x01, Y4, X4
+	VMOVLPS      X4, 16(AX)
+	VMOVHLPS     X4, X4, X4
+	VMOVSS       X4, 24(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y3, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y6, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y8, Y3
+	VMAXPS       Y3, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_278
+	ADDQ         CX, AX
+	VADDPS       Y1, Y0, Y0
+	VMAXPS       Y0, Y2, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(AX)
+
+banddone_278:
+done_247:
+	VZEROUPPER
+	RET

@@ -186,3 +186,17 @@ func GemmNarrowTNAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *flo
 //
 //go:noescape
 func GemmTransposeAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int)
+
+// GemmTransposeBiasAVX512 is GemmTranspose writing dst[j*ldd + i] = src[i*lds + j] + bias[i]
+// for i < rows, j < cols: the transposed product's bias (and ReLU) on its way out (gen/KERNELS.md).
+// biasOff must be 0: the kernel keeps its place in bias there, as bytes.
+//
+//go:noescape
+func GemmTransposeBiasAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+
+// GemmTransposeBiasReluAVX512 is GemmTranspose writing dst[j*ldd + i] = max(src[i*lds + j] + bias[i], 0) (Relu's max)
+// for i < rows, j < cols: the transposed product's bias (and ReLU) on its way out (gen/KERNELS.md).
+// biasOff must be 0: the kernel keeps its place in bias there, as bytes.
+//
+//go:noescape
+func GemmTransposeBiasReluAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)

@@ -15517,3 +15517,2849 @@ banddone_302:
 done_271:
 	VZEROUPPER
 	RET
+
+// func GemmTransposeBiasAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·GemmTransposeBiasAVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst+0(FP), AX
+	MOVQ  ldd+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  src+16(FP), DX
+	MOVQ  lds+24(FP), BX
+	SHLQ  $0x02, BX
+	LEAQ  (BX)(BX*2), SI
+	LEAQ  (BX)(BX*4), DI
+	LEAQ  (DI)(BX*2), R8
+	MOVQ  rows+32(FP), R9
+	MOVQ  cols+40(FP), R10
+	MOVQ  R10, R11
+	ANDQ  $0x00000007, R11
+	SHRQ  $0x03, R10
+	LEAQ  tailbits<>+0(SB), R12
+	MOVQ  (R12)(R11*8), R12
+	KMOVW R12, K1
+
+band_303:
+	CMPQ    R9, $0x00000008
+	JB      rowtail_304
+	MOVQ    bias+48(FP), R12
+	ADDQ    biasOff+56(FP), R12
+	VMOVUPS (R12), Y0
+	ADDQ    $0x00000020, biasOff+56(FP)
+	MOVQ    DX, R12
+	MOVQ    AX, R13
+	MOVQ    R10, R14
+	TESTQ   R14, R14
+	JZ      coltail_307
+
+cols_306:
+	MOVQ       R13, R15
+	VMOVUPS    (R12), Y1
+	VMOVUPS    (R12)(BX*1), Y2
+	VMOVUPS    (R12)(BX*2), Y3
+	VMOVUPS    (R12)(SI*1), Y4
+	VMOVUPS    (R12)(BX*4), Y5
+	VMOVUPS    (R12)(DI*1), Y6
+	VMOVUPS    (R12)(SI*2), Y7
+	VMOVUPS    (R12)(R8*1), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y3, Y8, Y7
+	VSHUFF32X4 $0x03, Y3, Y8, Y3
+	VSHUFF32X4 $0x00, Y4, Y2, Y8
+	VSHUFF32X4 $0x03, Y4, Y2, Y2
+	VSHUFF32X4 $0x00, Y6, Y9, Y4
+	VSHUFF32X4 $0x03, Y6, Y9, Y6
+	VSHUFF32X4 $0x00, Y5, Y1, Y9
+	VSHUFF32X4 $0x03, Y5, Y1, Y1
+	VADDPS     Y0, Y7, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y8, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y4, Y4
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y9, Y4
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y3, Y3
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y2, Y2
+	VMOVUPS    Y2, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y6, Y2
+	VMOVUPS    Y2, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y1, Y1
+	VMOVUPS    Y1, (R15)
+	ADDQ       $0x00000020, R12
+	LEAQ       (R13)(CX*8), R13
+	DECQ       R14
+	JNZ        cols_306
+
+coltail_307:
+	TESTQ      R11, R11
+	JZ         banddone_308
+	VMOVUPS.Z  (R12), K1, Y1
+	VMOVUPS.Z  (R12)(BX*1), K1, Y2
+	VMOVUPS.Z  (R12)(BX*2), K1, Y3
+	VMOVUPS.Z  (R12)(SI*1), K1, Y4
+	VMOVUPS.Z  (R12)(BX*4), K1, Y5
+	VMOVUPS.Z  (R12)(DI*1), K1, Y6
+	VMOVUPS.Z  (R12)(SI*2), K1, Y7
+	VMOVUPS.Z  (R12)(R8*1), K1, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y3, Y8, Y7
+	VSHUFF32X4 $0x03, Y3, Y8, Y3
+	VSHUFF32X4 $0x00, Y4, Y2, Y8
+	VSHUFF32X4 $0x03, Y4, Y2, Y2
+	VSHUFF32X4 $0x00, Y6, Y9, Y4
+	VSHUFF32X4 $0x03, Y6, Y9, Y6
+	VSHUFF32X4 $0x00, Y5, Y1, Y9
+	VSHUFF32X4 $0x03, Y5, Y1, Y1
+	VADDPS     Y0, Y7, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000001
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y8, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000002
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y4, Y4
+	VMOVUPS    Y4, (R13)
+	CMPQ       R11, $0x00000003
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y9, Y4
+	VMOVUPS    Y4, (R13)
+	CMPQ       R11, $0x00000004
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y3, Y3
+	VMOVUPS    Y3, (R13)
+	CMPQ       R11, $0x00000005
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y2, Y2
+	VMOVUPS    Y2, (R13)
+	CMPQ       R11, $0x00000006
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y6, Y2
+	VMOVUPS    Y2, (R13)
+	CMPQ       R11, $0x00000007
+	JE         banddone_308
+	ADDQ       CX, R13
+	VADDPS     Y0, Y1, Y0
+	VMOVUPS    Y0, (R13)
+
+banddone_308:
+	LEAQ (DX)(BX*8), DX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, R9
+	JMP  band_303
+
+rowtail_304:
+	CMPQ R9, $0x00000001
+	JE   rows_309
+	CMPQ R9, $0x00000002
+	JE   rows_310
+	CMPQ R9, $0x00000003
+	JE   rows_311
+	CMPQ R9, $0x00000004
+	JE   rows_312
+	CMPQ R9, $0x00000005
+	JE   rows_313
+	CMPQ R9, $0x00000006
+	JE   rows_314
+	CMPQ R9, $0x00000007
+	JE   rows_315
+	JMP  done_305
+
+rows_309:
+	MOVQ      bias+48(FP), BX
+	ADDQ      biasOff+56(FP), BX
+	MOVQ      $0x00000001, SI
+	LEAQ      tailbits<>+0(SB), DI
+	MOVQ      (DI)(SI*8), DI
+	KMOVW     DI, K2
+	VMOVUPS.Z (BX), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, BX
+	TESTQ     BX, BX
+	JZ        coltail_317
+
+cols_316:
+	MOVQ       AX, SI
+	VMOVUPS    (DX), Y1
+	VUNPCKLPS  Y1, Y1, Y2
+	VUNPCKHPS  Y1, Y1, Y3
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y5
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y2, Y9
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y4
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y5, Y9, Y7
+	VSHUFF32X4 $0x03, Y5, Y9, Y5
+	VSHUFF32X4 $0x00, Y6, Y2, Y9
+	VSHUFF32X4 $0x03, Y6, Y2, Y2
+	VSHUFF32X4 $0x00, Y8, Y4, Y6
+	VSHUFF32X4 $0x03, Y8, Y4, Y4
+	VSHUFF32X4 $0x00, Y1, Y3, Y8
+	VSHUFF32X4 $0x03, Y1, Y3, Y1
+	VADDPS     Y0, Y7, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y9, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y6, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y8, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y5, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y2, Y2
+	VMOVSS     X2, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y4, Y2
+	VMOVSS     X2, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y1, Y1
+	VMOVSS     X1, (SI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       BX
+	JNZ        cols_316
+
+coltail_317:
+	TESTQ      R11, R11
+	JZ         banddone_318
+	VMOVUPS.Z  (DX), K1, Y1
+	VUNPCKLPS  Y1, Y1, Y2
+	VUNPCKHPS  Y1, Y1, Y3
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y5
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y2, Y9
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y4
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y5, Y9, Y7
+	VSHUFF32X4 $0x03, Y5, Y9, Y5
+	VSHUFF32X4 $0x00, Y6, Y2, Y9
+	VSHUFF32X4 $0x03, Y6, Y2, Y2
+	VSHUFF32X4 $0x00, Y8, Y4, Y6
+	VSHUFF32X4 $0x03, Y8, Y4, Y4
+	VSHUFF32X4 $0x00, Y1, Y3, Y8
+	VSHUFF32X4 $0x03, Y1, Y3, Y1
+	VADDPS     Y0, Y7, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y8, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y2, Y2
+	VMOVSS     X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y2
+	VMOVSS     X2, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_318
+	ADDQ       CX, AX
+	VADDPS     Y0, Y1, Y0
+	VMOVSS     X0, (AX)
+
+banddone_318:
+	JMP done_305
+
+rows_310:
+	MOVQ      bias+48(FP), SI
+	ADDQ      biasOff+56(FP), SI
+	MOVQ      $0x00000002, DI
+	LEAQ      tailbits<>+0(SB), R8
+	MOVQ      (R8)(DI*8), R8
+	KMOVW     R8, K2
+	VMOVUPS.Z (SI), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, SI
+	TESTQ     SI, SI
+	JZ        coltail_320
+
+cols_319:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y1
+	VMOVUPS    (DX)(BX*1), Y2
+	VUNPCKLPS  Y2, Y1, Y3
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y5
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y3, Y9
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y5, Y2, Y4
+	VSHUFPS    $0xee, Y5, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y5, Y9, Y7
+	VSHUFF32X4 $0x03, Y5, Y9, Y5
+	VSHUFF32X4 $0x00, Y6, Y3, Y9
+	VSHUFF32X4 $0x03, Y6, Y3, Y3
+	VSHUFF32X4 $0x00, Y8, Y4, Y6
+	VSHUFF32X4 $0x03, Y8, Y4, Y4
+	VSHUFF32X4 $0x00, Y1, Y2, Y8
+	VSHUFF32X4 $0x03, Y1, Y2, Y1
+	VADDPS     Y0, Y7, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y9, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y6, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y8, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y5, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y3, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y4, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y1, Y1
+	VMOVLPS    X1, (DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_319
+
+coltail_320:
+	TESTQ      R11, R11
+	JZ         banddone_321
+	VMOVUPS.Z  (DX), K1, Y1
+	VMOVUPS.Z  (DX)(BX*1), K1, Y2
+	VUNPCKLPS  Y2, Y1, Y3
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y5
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y4, Y3, Y9
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y5, Y2, Y4
+	VSHUFPS    $0xee, Y5, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y6, Y5
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y5, Y9, Y7
+	VSHUFF32X4 $0x03, Y5, Y9, Y5
+	VSHUFF32X4 $0x00, Y6, Y3, Y9
+	VSHUFF32X4 $0x03, Y6, Y3, Y3
+	VSHUFF32X4 $0x00, Y8, Y4, Y6
+	VSHUFF32X4 $0x03, Y8, Y4, Y4
+	VSHUFF32X4 $0x00, Y1, Y2, Y8
+	VSHUFF32X4 $0x03, Y1, Y2, Y1
+	VADDPS     Y0, Y7, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y8, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y3, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y2
+	VMOVLPS    X2, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_321
+	ADDQ       CX, AX
+	VADDPS     Y0, Y1, Y0
+	VMOVLPS    X0, (AX)
+
+banddone_321:
+	JMP done_305
+
+rows_311:
+	MOVQ      bias+48(FP), SI
+	ADDQ      biasOff+56(FP), SI
+	MOVQ      $0x00000003, DI
+	LEAQ      tailbits<>+0(SB), R8
+	MOVQ      (R8)(DI*8), R8
+	KMOVW     R8, K2
+	VMOVUPS.Z (SI), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, SI
+	TESTQ     SI, SI
+	JZ        coltail_323
+
+cols_322:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y1
+	VMOVUPS    (DX)(BX*1), Y2
+	VMOVUPS    (DX)(BX*2), Y3
+	VUNPCKLPS  Y2, Y1, Y4
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y3, Y5
+	VUNPCKHPS  Y1, Y3, Y3
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y5, Y4, Y9
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y3, Y2, Y5
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y6, Y3
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y3, Y9, Y7
+	VSHUFF32X4 $0x03, Y3, Y9, Y3
+	VSHUFF32X4 $0x00, Y6, Y4, Y9
+	VSHUFF32X4 $0x03, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y8, Y5, Y6
+	VSHUFF32X4 $0x03, Y8, Y5, Y5
+	VSHUFF32X4 $0x00, Y1, Y2, Y8
+	VSHUFF32X4 $0x03, Y1, Y2, Y1
+	VADDPS     Y0, Y7, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y9, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y6, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y8, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y3, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y4, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y5, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y1, Y1
+	VMOVLPS    X1, (DI)
+	VMOVHLPS   X1, X1, X1
+	VMOVSS     X1, 8(DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_322
+
+coltail_323:
+	TESTQ      R11, R11
+	JZ         banddone_324
+	VMOVUPS.Z  (DX), K1, Y1
+	VMOVUPS.Z  (DX)(BX*1), K1, Y2
+	VMOVUPS.Z  (DX)(BX*2), K1, Y3
+	VUNPCKLPS  Y2, Y1, Y4
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y1, Y3, Y5
+	VUNPCKHPS  Y1, Y3, Y3
+	VUNPCKLPS  Y1, Y1, Y6
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y5, Y4, Y9
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y3, Y2, Y5
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y6, Y3
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y3, Y9, Y7
+	VSHUFF32X4 $0x03, Y3, Y9, Y3
+	VSHUFF32X4 $0x00, Y6, Y4, Y9
+	VSHUFF32X4 $0x03, Y6, Y4, Y4
+	VSHUFF32X4 $0x00, Y8, Y5, Y6
+	VSHUFF32X4 $0x03, Y8, Y5, Y5
+	VSHUFF32X4 $0x00, Y1, Y2, Y8
+	VSHUFF32X4 $0x03, Y1, Y2, Y1
+	VADDPS     Y0, Y7, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y8, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y3, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y2
+	VMOVLPS    X2, (AX)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_324
+	ADDQ       CX, AX
+	VADDPS     Y0, Y1, Y0
+	VMOVLPS    X0, (AX)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(AX)
+
+banddone_324:
+	JMP done_305
+
+rows_312:
+	MOVQ      bias+48(FP), DI
+	ADDQ      biasOff+56(FP), DI
+	MOVQ      $0x00000004, R8
+	LEAQ      tailbits<>+0(SB), R9
+	MOVQ      (R9)(R8*8), R9
+	KMOVW     R9, K2
+	VMOVUPS.Z (DI), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, DI
+	TESTQ     DI, DI
+	JZ        coltail_326
+
+cols_325:
+	MOVQ       AX, R8
+	VMOVUPS    (DX), Y1
+	VMOVUPS    (DX)(BX*1), Y2
+	VMOVUPS    (DX)(BX*2), Y3
+	VMOVUPS    (DX)(SI*1), Y4
+	VUNPCKLPS  Y2, Y1, Y5
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y4, Y3, Y6
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y5, Y9
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y3, Y2, Y6
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y4, Y3
+	VSHUFPS    $0xee, Y8, Y4, Y4
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y3, Y9, Y7
+	VSHUFF32X4 $0x03, Y3, Y9, Y3
+	VSHUFF32X4 $0x00, Y4, Y5, Y9
+	VSHUFF32X4 $0x03, Y4, Y5, Y4
+	VSHUFF32X4 $0x00, Y8, Y6, Y5
+	VSHUFF32X4 $0x03, Y8, Y6, Y6
+	VSHUFF32X4 $0x00, Y1, Y2, Y8
+	VSHUFF32X4 $0x03, Y1, Y2, Y1
+	VADDPS     Y0, Y7, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y9, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y5, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y8, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y3, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y4, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y6, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y1, Y1
+	VMOVUPS    X1, (R8)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       DI
+	JNZ        cols_325
+
+coltail_326:
+	TESTQ      R11, R11
+	JZ         banddone_327
+	VMOVUPS.Z  (DX), K1, Y1
+	VMOVUPS.Z  (DX)(BX*1), K1, Y2
+	VMOVUPS.Z  (DX)(BX*2), K1, Y3
+	VMOVUPS.Z  (DX)(SI*1), K1, Y4
+	VUNPCKLPS  Y2, Y1, Y5
+	VUNPCKHPS  Y2, Y1, Y2
+	VUNPCKLPS  Y4, Y3, Y6
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y1, Y1, Y4
+	VUNPCKHPS  Y1, Y1, Y7
+	VUNPCKLPS  Y1, Y1, Y8
+	VUNPCKHPS  Y1, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y5, Y9
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y3, Y2, Y6
+	VSHUFPS    $0xee, Y3, Y2, Y2
+	VSHUFPS    $0x44, Y8, Y4, Y3
+	VSHUFPS    $0xee, Y8, Y4, Y4
+	VSHUFPS    $0x44, Y1, Y7, Y8
+	VSHUFPS    $0xee, Y1, Y7, Y1
+	VSHUFF32X4 $0x00, Y3, Y9, Y7
+	VSHUFF32X4 $0x03, Y3, Y9, Y3
+	VSHUFF32X4 $0x00, Y4, Y5, Y9
+	VSHUFF32X4 $0x03, Y4, Y5, Y4
+	VSHUFF32X4 $0x00, Y8, Y6, Y5
+	VSHUFF32X4 $0x03, Y8, Y6, Y6
+	VSHUFF32X4 $0x00, Y1, Y2, Y8
+	VSHUFF32X4 $0x03, Y1, Y2, Y1
+	VADDPS     Y0, Y7, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y8, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y3, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y2
+	VMOVUPS    X2, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_327
+	ADDQ       CX, AX
+	VADDPS     Y0, Y1, Y0
+	VMOVUPS    X0, (AX)
+
+banddone_327:
+	JMP done_305
+
+rows_313:
+	MOVQ      bias+48(FP), DI
+	ADDQ      biasOff+56(FP), DI
+	MOVQ      $0x00000005, R8
+	LEAQ      tailbits<>+0(SB), R9
+	MOVQ      (R9)(R8*8), R9
+	KMOVW     R9, K2
+	VMOVUPS.Z (DI), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, DI
+	TESTQ     DI, DI
+	JZ        coltail_329
+
+cols_328:
+	MOVQ         AX, R8
+	VMOVUPS      (DX), Y1
+	VMOVUPS      (DX)(BX*1), Y2
+	VMOVUPS      (DX)(BX*2), Y3
+	VMOVUPS      (DX)(SI*1), Y4
+	VMOVUPS      (DX)(BX*4), Y5
+	VUNPCKLPS    Y2, Y1, Y6
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y7
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y1, Y5, Y4
+	VUNPCKHPS    Y1, Y5, Y5
+	VUNPCKLPS    Y1, Y1, Y8
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y7, Y6, Y9
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y2, Y7
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y4, Y3
+	VSHUFPS      $0xee, Y8, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y8
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VSHUFF32X4   $0x00, Y3, Y9, Y5
+	VSHUFF32X4   $0x03, Y3, Y9, Y3
+	VSHUFF32X4   $0x00, Y4, Y6, Y9
+	VSHUFF32X4   $0x03, Y4, Y6, Y4
+	VSHUFF32X4   $0x00, Y8, Y7, Y6
+	VSHUFF32X4   $0x03, Y8, Y7, Y7
+	VSHUFF32X4   $0x00, Y1, Y2, Y8
+	VSHUFF32X4   $0x03, Y1, Y2, Y1
+	VADDPS       Y0, Y5, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y9, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y6, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y8, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y3, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y4, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y7, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      X1, (R8)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVSS       X1, 16(R8)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         DI
+	JNZ          cols_328
+
+coltail_329:
+	TESTQ        R11, R11
+	JZ           banddone_330
+	VMOVUPS.Z    (DX), K1, Y1
+	VMOVUPS.Z    (DX)(BX*1), K1, Y2
+	VMOVUPS.Z    (DX)(BX*2), K1, Y3
+	VMOVUPS.Z    (DX)(SI*1), K1, Y4
+	VMOVUPS.Z    (DX)(BX*4), K1, Y5
+	VUNPCKLPS    Y2, Y1, Y6
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y7
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y1, Y5, Y4
+	VUNPCKHPS    Y1, Y5, Y5
+	VUNPCKLPS    Y1, Y1, Y8
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y7, Y6, Y9
+	VSHUFPS      $0xee, Y7, Y6, Y6
+	VSHUFPS      $0x44, Y3, Y2, Y7
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y4, Y3
+	VSHUFPS      $0xee, Y8, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y8
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VSHUFF32X4   $0x00, Y3, Y9, Y5
+	VSHUFF32X4   $0x03, Y3, Y9, Y3
+	VSHUFF32X4   $0x00, Y4, Y6, Y9
+	VSHUFF32X4   $0x03, Y4, Y6, Y4
+	VSHUFF32X4   $0x00, Y8, Y7, Y6
+	VSHUFF32X4   $0x03, Y8, Y7, Y7
+	VSHUFF32X4   $0x00, Y1, Y2, Y8
+	VSHUFF32X4   $0x03, Y1, Y2, Y1
+	VADDPS       Y0, Y5, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y9, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y6, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y8, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y3, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y4, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y7, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_330
+	ADDQ         CX, AX
+	VADDPS       Y0, Y1, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+
+banddone_330:
+	JMP done_305
+
+rows_314:
+	MOVQ      bias+48(FP), R8
+	ADDQ      biasOff+56(FP), R8
+	MOVQ      $0x00000006, R9
+	LEAQ      tailbits<>+0(SB), R12
+	MOVQ      (R12)(R9*8), R12
+	KMOVW     R12, K2
+	VMOVUPS.Z (R8), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, R8
+	TESTQ     R8, R8
+	JZ        coltail_332
+
+cols_331:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y1
+	VMOVUPS      (DX)(BX*1), Y2
+	VMOVUPS      (DX)(BX*2), Y3
+	VMOVUPS      (DX)(SI*1), Y4
+	VMOVUPS      (DX)(BX*4), Y5
+	VMOVUPS      (DX)(DI*1), Y6
+	VUNPCKLPS    Y2, Y1, Y7
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y8
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y1, Y6
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y8, Y7, Y9
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y3, Y2, Y8
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y6
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VSHUFF32X4   $0x00, Y3, Y9, Y5
+	VSHUFF32X4   $0x03, Y3, Y9, Y3
+	VSHUFF32X4   $0x00, Y4, Y7, Y9
+	VSHUFF32X4   $0x03, Y4, Y7, Y4
+	VSHUFF32X4   $0x00, Y6, Y8, Y7
+	VSHUFF32X4   $0x03, Y6, Y8, Y6
+	VSHUFF32X4   $0x00, Y1, Y2, Y8
+	VSHUFF32X4   $0x03, Y1, Y2, Y1
+	VADDPS       Y0, Y5, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y9, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y7, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y8, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y3, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y4, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y6, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      X1, (R9)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVLPS      X1, 16(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_331
+
+coltail_332:
+	TESTQ        R11, R11
+	JZ           banddone_333
+	VMOVUPS.Z    (DX), K1, Y1
+	VMOVUPS.Z    (DX)(BX*1), K1, Y2
+	VMOVUPS.Z    (DX)(BX*2), K1, Y3
+	VMOVUPS.Z    (DX)(SI*1), K1, Y4
+	VMOVUPS.Z    (DX)(BX*4), K1, Y5
+	VMOVUPS.Z    (DX)(DI*1), K1, Y6
+	VUNPCKLPS    Y2, Y1, Y7
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y8
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y1, Y6
+	VUNPCKHPS    Y1, Y1, Y1
+	VSHUFPS      $0x44, Y8, Y7, Y9
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y3, Y2, Y8
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y6
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VSHUFF32X4   $0x00, Y3, Y9, Y5
+	VSHUFF32X4   $0x03, Y3, Y9, Y3
+	VSHUFF32X4   $0x00, Y4, Y7, Y9
+	VSHUFF32X4   $0x03, Y4, Y7, Y4
+	VSHUFF32X4   $0x00, Y6, Y8, Y7
+	VSHUFF32X4   $0x03, Y6, Y8, Y6
+	VSHUFF32X4   $0x00, Y1, Y2, Y8
+	VSHUFF32X4   $0x03, Y1, Y2, Y1
+	VADDPS       Y0, Y5, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y9, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y7, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y8, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y3, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y4, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y6, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_333
+	ADDQ         CX, AX
+	VADDPS       Y0, Y1, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+
+banddone_333:
+	JMP done_305
+
+rows_315:
+	MOVQ      bias+48(FP), R8
+	ADDQ      biasOff+56(FP), R8
+	MOVQ      $0x00000007, R9
+	LEAQ      tailbits<>+0(SB), R12
+	MOVQ      (R12)(R9*8), R12
+	KMOVW     R12, K2
+	VMOVUPS.Z (R8), K2, Y0
+	MOVQ      AX, AX
+	MOVQ      R10, R8
+	TESTQ     R8, R8
+	JZ        coltail_335
+
+cols_334:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y1
+	VMOVUPS      (DX)(BX*1), Y2
+	VMOVUPS      (DX)(BX*2), Y3
+	VMOVUPS      (DX)(SI*1), Y4
+	VMOVUPS      (DX)(BX*4), Y5
+	VMOVUPS      (DX)(DI*1), Y6
+	VMOVUPS      (DX)(SI*2), Y7
+	VUNPCKLPS    Y2, Y1, Y8
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y9
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y7, Y6
+	VUNPCKHPS    Y1, Y7, Y1
+	VSHUFPS      $0x44, Y9, Y8, Y7
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y2, Y9
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y6
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VSHUFF32X4   $0x00, Y3, Y7, Y5
+	VSHUFF32X4   $0x03, Y3, Y7, Y3
+	VSHUFF32X4   $0x00, Y4, Y8, Y7
+	VSHUFF32X4   $0x03, Y4, Y8, Y4
+	VSHUFF32X4   $0x00, Y6, Y9, Y8
+	VSHUFF32X4   $0x03, Y6, Y9, Y6
+	VSHUFF32X4   $0x00, Y1, Y2, Y9
+	VSHUFF32X4   $0x03, Y1, Y2, Y1
+	VADDPS       Y0, Y5, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y7, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y8, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y9, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y3, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y4, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y6, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      X1, (R9)
+	VEXTRACTF128 $0x01, Y1, X1
+	VMOVLPS      X1, 16(R9)
+	VMOVHLPS     X1, X1, X1
+	VMOVSS       X1, 24(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_334
+
+coltail_335:
+	TESTQ        R11, R11
+	JZ           banddone_336
+	VMOVUPS.Z    (DX), K1, Y1
+	VMOVUPS.Z    (DX)(BX*1), K1, Y2
+	VMOVUPS.Z    (DX)(BX*2), K1, Y3
+	VMOVUPS.Z    (DX)(SI*1), K1, Y4
+	VMOVUPS.Z    (DX)(BX*4), K1, Y5
+	VMOVUPS.Z    (DX)(DI*1), K1, Y6
+	VMOVUPS.Z    (DX)(SI*2), K1, Y7
+	VUNPCKLPS    Y2, Y1, Y8
+	VUNPCKHPS    Y2, Y1, Y2
+	VUNPCKLPS    Y4, Y3, Y9
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPS    Y6, Y5, Y4
+	VUNPCKHPS    Y6, Y5, Y5
+	VUNPCKLPS    Y1, Y7, Y6
+	VUNPCKHPS    Y1, Y7, Y1
+	VSHUFPS      $0x44, Y9, Y8, Y7
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y3, Y2, Y9
+	VSHUFPS      $0xee, Y3, Y2, Y2
+	VSHUFPS      $0x44, Y6, Y4, Y3
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VSHUFPS      $0x44, Y1, Y5, Y6
+	VSHUFPS      $0xee, Y1, Y5, Y1
+	VSHUFF32X4   $0x00, Y3, Y7, Y5
+	VSHUFF32X4   $0x03, Y3, Y7, Y3
+	VSHUFF32X4   $0x00, Y4, Y8, Y7
+	VSHUFF32X4   $0x03, Y4, Y8, Y4
+	VSHUFF32X4   $0x00, Y6, Y9, Y8
+	VSHUFF32X4   $0x03, Y6, Y9, Y6
+	VSHUFF32X4   $0x00, Y1, Y2, Y9
+	VSHUFF32X4   $0x03, Y1, Y2, Y1
+	VADDPS       Y0, Y5, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y7, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y8, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y9, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y3, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y4, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y6, Y2
+	VMOVUPS      X2, (AX)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(AX)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_336
+	ADDQ         CX, AX
+	VADDPS       Y0, Y1, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(AX)
+
+banddone_336:
+done_305:
+	VZEROUPPER
+	RET
+
+// func GemmTransposeBiasReluAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·GemmTransposeBiasReluAVX512(SB), NOSPLIT, $0-64
+	MOVQ  dst+0(FP), AX
+	MOVQ  ldd+8(FP), CX
+	SHLQ  $0x02, CX
+	MOVQ  src+16(FP), DX
+	MOVQ  lds+24(FP), BX
+	SHLQ  $0x02, BX
+	LEAQ  (BX)(BX*2), SI
+	LEAQ  (BX)(BX*4), DI
+	LEAQ  (DI)(BX*2), R8
+	MOVQ  rows+32(FP), R9
+	MOVQ  cols+40(FP), R10
+	MOVQ  R10, R11
+	ANDQ  $0x00000007, R11
+	SHRQ  $0x03, R10
+	LEAQ  tailbits<>+0(SB), R12
+	MOVQ  (R12)(R11*8), R12
+	KMOVW R12, K1
+
+band_337:
+	CMPQ    R9, $0x00000008
+	JB      rowtail_338
+	MOVQ    bias+48(FP), R12
+	ADDQ    biasOff+56(FP), R12
+	VMOVUPS (R12), Y0
+	ADDQ    $0x00000020, biasOff+56(FP)
+	VXORPS  Y1, Y1, Y1
+	MOVQ    DX, R12
+	MOVQ    AX, R13
+	MOVQ    R10, R14
+	TESTQ   R14, R14
+	JZ      coltail_341
+
+cols_340:
+	MOVQ       R13, R15
+	VMOVUPS    (R12), Y2
+	VMOVUPS    (R12)(BX*1), Y3
+	VMOVUPS    (R12)(BX*2), Y4
+	VMOVUPS    (R12)(SI*1), Y5
+	VMOVUPS    (R12)(BX*4), Y6
+	VMOVUPS    (R12)(DI*1), Y7
+	VMOVUPS    (R12)(SI*2), Y8
+	VMOVUPS    (R12)(R8*1), Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VUNPCKLPS  Y9, Y8, Y7
+	VUNPCKHPS  Y9, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y10, Y9
+	VSHUFPS    $0xee, Y3, Y10, Y3
+	VSHUFPS    $0x44, Y4, Y2, Y10
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y8, Y6, Y7
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFF32X4 $0x00, Y4, Y9, Y8
+	VSHUFF32X4 $0x03, Y4, Y9, Y4
+	VSHUFF32X4 $0x00, Y5, Y3, Y9
+	VSHUFF32X4 $0x03, Y5, Y3, Y3
+	VSHUFF32X4 $0x00, Y7, Y10, Y5
+	VSHUFF32X4 $0x03, Y7, Y10, Y7
+	VSHUFF32X4 $0x00, Y6, Y2, Y10
+	VSHUFF32X4 $0x03, Y6, Y2, Y2
+	VADDPS     Y0, Y8, Y6
+	VMAXPS     Y6, Y1, Y6
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y9, Y6
+	VMAXPS     Y6, Y1, Y6
+	VMOVUPS    Y6, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y5, Y5
+	VMAXPS     Y5, Y1, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y10, Y5
+	VMAXPS     Y5, Y1, Y5
+	VMOVUPS    Y5, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y4, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVUPS    Y4, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y3, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    Y3, (R15)
+	ADDQ       CX, R15
+	VADDPS     Y0, Y2, Y2
+	VMAXPS     Y2, Y1, Y2
+	VMOVUPS    Y2, (R15)
+	ADDQ       $0x00000020, R12
+	LEAQ       (R13)(CX*8), R13
+	DECQ       R14
+	JNZ        cols_340
+
+coltail_341:
+	TESTQ      R11, R11
+	JZ         banddone_342
+	VMOVUPS.Z  (R12), K1, Y2
+	VMOVUPS.Z  (R12)(BX*1), K1, Y3
+	VMOVUPS.Z  (R12)(BX*2), K1, Y4
+	VMOVUPS.Z  (R12)(SI*1), K1, Y5
+	VMOVUPS.Z  (R12)(BX*4), K1, Y6
+	VMOVUPS.Z  (R12)(DI*1), K1, Y7
+	VMOVUPS.Z  (R12)(SI*2), K1, Y8
+	VMOVUPS.Z  (R12)(R8*1), K1, Y9
+	VUNPCKLPS  Y3, Y2, Y10
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VUNPCKLPS  Y9, Y8, Y7
+	VUNPCKHPS  Y9, Y8, Y8
+	VSHUFPS    $0x44, Y3, Y10, Y9
+	VSHUFPS    $0xee, Y3, Y10, Y3
+	VSHUFPS    $0x44, Y4, Y2, Y10
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y5, Y4
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y8, Y6, Y7
+	VSHUFPS    $0xee, Y8, Y6, Y6
+	VSHUFF32X4 $0x00, Y4, Y9, Y8
+	VSHUFF32X4 $0x03, Y4, Y9, Y4
+	VSHUFF32X4 $0x00, Y5, Y3, Y9
+	VSHUFF32X4 $0x03, Y5, Y3, Y3
+	VSHUFF32X4 $0x00, Y7, Y10, Y5
+	VSHUFF32X4 $0x03, Y7, Y10, Y7
+	VSHUFF32X4 $0x00, Y6, Y2, Y10
+	VSHUFF32X4 $0x03, Y6, Y2, Y2
+	VADDPS     Y0, Y8, Y6
+	VMAXPS     Y6, Y1, Y6
+	VMOVUPS    Y6, (R13)
+	CMPQ       R11, $0x00000001
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y9, Y6
+	VMAXPS     Y6, Y1, Y6
+	VMOVUPS    Y6, (R13)
+	CMPQ       R11, $0x00000002
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y5, Y5
+	VMAXPS     Y5, Y1, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000003
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y10, Y5
+	VMAXPS     Y5, Y1, Y5
+	VMOVUPS    Y5, (R13)
+	CMPQ       R11, $0x00000004
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y4, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVUPS    Y4, (R13)
+	CMPQ       R11, $0x00000005
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y3, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    Y3, (R13)
+	CMPQ       R11, $0x00000006
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    Y3, (R13)
+	CMPQ       R11, $0x00000007
+	JE         banddone_342
+	ADDQ       CX, R13
+	VADDPS     Y0, Y2, Y0
+	VMAXPS     Y0, Y1, Y0
+	VMOVUPS    Y0, (R13)
+
+banddone_342:
+	LEAQ (DX)(BX*8), DX
+	ADDQ $0x00000020, AX
+	SUBQ $0x00000008, R9
+	JMP  band_337
+
+rowtail_338:
+	CMPQ R9, $0x00000001
+	JE   rows_343
+	CMPQ R9, $0x00000002
+	JE   rows_344
+	CMPQ R9, $0x00000003
+	JE   rows_345
+	CMPQ R9, $0x00000004
+	JE   rows_346
+	CMPQ R9, $0x00000005
+	JE   rows_347
+	CMPQ R9, $0x00000006
+	JE   rows_348
+	CMPQ R9, $0x00000007
+	JE   rows_349
+	JMP  done_339
+
+rows_343:
+	MOVQ      bias+48(FP), BX
+	ADDQ      biasOff+56(FP), BX
+	MOVQ      $0x00000001, SI
+	LEAQ      tailbits<>+0(SB), DI
+	MOVQ      (DI)(SI*8), DI
+	KMOVW     DI, K2
+	VMOVUPS.Z (BX), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, BX
+	TESTQ     BX, BX
+	JZ        coltail_351
+
+cols_350:
+	MOVQ       AX, SI
+	VMOVUPS    (DX), Y2
+	VUNPCKLPS  Y2, Y2, Y3
+	VUNPCKHPS  Y2, Y2, Y4
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y6
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y10
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y6, Y10, Y8
+	VSHUFF32X4 $0x03, Y6, Y10, Y6
+	VSHUFF32X4 $0x00, Y7, Y3, Y10
+	VSHUFF32X4 $0x03, Y7, Y3, Y3
+	VSHUFF32X4 $0x00, Y9, Y5, Y7
+	VSHUFF32X4 $0x03, Y9, Y5, Y5
+	VSHUFF32X4 $0x00, Y2, Y4, Y9
+	VSHUFF32X4 $0x03, Y2, Y4, Y2
+	VADDPS     Y0, Y8, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y10, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y7, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y9, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y6, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y3, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVSS     X3, (SI)
+	ADDQ       CX, SI
+	VADDPS     Y0, Y2, Y2
+	VMAXPS     Y2, Y1, Y2
+	VMOVSS     X2, (SI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       BX
+	JNZ        cols_350
+
+coltail_351:
+	TESTQ      R11, R11
+	JZ         banddone_352
+	VMOVUPS.Z  (DX), K1, Y2
+	VUNPCKLPS  Y2, Y2, Y3
+	VUNPCKHPS  Y2, Y2, Y4
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y6
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y3, Y10
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y6, Y10, Y8
+	VSHUFF32X4 $0x03, Y6, Y10, Y6
+	VSHUFF32X4 $0x00, Y7, Y3, Y10
+	VSHUFF32X4 $0x03, Y7, Y3, Y3
+	VSHUFF32X4 $0x00, Y9, Y5, Y7
+	VSHUFF32X4 $0x03, Y9, Y5, Y5
+	VSHUFF32X4 $0x00, Y2, Y4, Y9
+	VSHUFF32X4 $0x03, Y2, Y4, Y2
+	VADDPS     Y0, Y8, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y10, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y7, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y4
+	VMAXPS     Y4, Y1, Y4
+	VMOVSS     X4, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y3, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVSS     X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_352
+	ADDQ       CX, AX
+	VADDPS     Y0, Y2, Y0
+	VMAXPS     Y0, Y1, Y0
+	VMOVSS     X0, (AX)
+
+banddone_352:
+	JMP done_339
+
+rows_344:
+	MOVQ      bias+48(FP), SI
+	ADDQ      biasOff+56(FP), SI
+	MOVQ      $0x00000002, DI
+	LEAQ      tailbits<>+0(SB), R8
+	MOVQ      (R8)(DI*8), R8
+	KMOVW     R8, K2
+	VMOVUPS.Z (SI), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, SI
+	TESTQ     SI, SI
+	JZ        coltail_354
+
+cols_353:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y2
+	VMOVUPS    (DX)(BX*1), Y3
+	VUNPCKLPS  Y3, Y2, Y4
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y6
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y4, Y10
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y6, Y3, Y5
+	VSHUFPS    $0xee, Y6, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y6, Y10, Y8
+	VSHUFF32X4 $0x03, Y6, Y10, Y6
+	VSHUFF32X4 $0x00, Y7, Y4, Y10
+	VSHUFF32X4 $0x03, Y7, Y4, Y4
+	VSHUFF32X4 $0x00, Y9, Y5, Y7
+	VSHUFF32X4 $0x03, Y9, Y5, Y5
+	VSHUFF32X4 $0x00, Y2, Y3, Y9
+	VSHUFF32X4 $0x03, Y2, Y3, Y2
+	VADDPS     Y0, Y8, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y10, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y9, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y6, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y4, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y2, Y2
+	VMAXPS     Y2, Y1, Y2
+	VMOVLPS    X2, (DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_353
+
+coltail_354:
+	TESTQ      R11, R11
+	JZ         banddone_355
+	VMOVUPS.Z  (DX), K1, Y2
+	VMOVUPS.Z  (DX)(BX*1), K1, Y3
+	VUNPCKLPS  Y3, Y2, Y4
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y6
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y5, Y4, Y10
+	VSHUFPS    $0xee, Y5, Y4, Y4
+	VSHUFPS    $0x44, Y6, Y3, Y5
+	VSHUFPS    $0xee, Y6, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y7, Y6
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y6, Y10, Y8
+	VSHUFF32X4 $0x03, Y6, Y10, Y6
+	VSHUFF32X4 $0x00, Y7, Y4, Y10
+	VSHUFF32X4 $0x03, Y7, Y4, Y4
+	VSHUFF32X4 $0x00, Y9, Y5, Y7
+	VSHUFF32X4 $0x03, Y9, Y5, Y5
+	VSHUFF32X4 $0x00, Y2, Y3, Y9
+	VSHUFF32X4 $0x03, Y2, Y3, Y2
+	VADDPS     Y0, Y8, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y10, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_355
+	ADDQ       CX, AX
+	VADDPS     Y0, Y2, Y0
+	VMAXPS     Y0, Y1, Y0
+	VMOVLPS    X0, (AX)
+
+banddone_355:
+	JMP done_339
+
+rows_345:
+	MOVQ      bias+48(FP), SI
+	ADDQ      biasOff+56(FP), SI
+	MOVQ      $0x00000003, DI
+	LEAQ      tailbits<>+0(SB), R8
+	MOVQ      (R8)(DI*8), R8
+	KMOVW     R8, K2
+	VMOVUPS.Z (SI), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, SI
+	TESTQ     SI, SI
+	JZ        coltail_357
+
+cols_356:
+	MOVQ       AX, DI
+	VMOVUPS    (DX), Y2
+	VMOVUPS    (DX)(BX*1), Y3
+	VMOVUPS    (DX)(BX*2), Y4
+	VUNPCKLPS  Y3, Y2, Y5
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y4, Y6
+	VUNPCKHPS  Y2, Y4, Y4
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y6, Y5, Y10
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y4, Y3, Y6
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y7, Y4
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y4, Y10, Y8
+	VSHUFF32X4 $0x03, Y4, Y10, Y4
+	VSHUFF32X4 $0x00, Y7, Y5, Y10
+	VSHUFF32X4 $0x03, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y9, Y6, Y7
+	VSHUFF32X4 $0x03, Y9, Y6, Y6
+	VSHUFF32X4 $0x00, Y2, Y3, Y9
+	VSHUFF32X4 $0x03, Y2, Y3, Y2
+	VADDPS     Y0, Y8, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y10, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y9, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y4, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y6, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (DI)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(DI)
+	ADDQ       CX, DI
+	VADDPS     Y0, Y2, Y2
+	VMAXPS     Y2, Y1, Y2
+	VMOVLPS    X2, (DI)
+	VMOVHLPS   X2, X2, X2
+	VMOVSS     X2, 8(DI)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       SI
+	JNZ        cols_356
+
+coltail_357:
+	TESTQ      R11, R11
+	JZ         banddone_358
+	VMOVUPS.Z  (DX), K1, Y2
+	VMOVUPS.Z  (DX)(BX*1), K1, Y3
+	VMOVUPS.Z  (DX)(BX*2), K1, Y4
+	VUNPCKLPS  Y3, Y2, Y5
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y2, Y4, Y6
+	VUNPCKHPS  Y2, Y4, Y4
+	VUNPCKLPS  Y2, Y2, Y7
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y6, Y5, Y10
+	VSHUFPS    $0xee, Y6, Y5, Y5
+	VSHUFPS    $0x44, Y4, Y3, Y6
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y7, Y4
+	VSHUFPS    $0xee, Y9, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y4, Y10, Y8
+	VSHUFF32X4 $0x03, Y4, Y10, Y4
+	VSHUFF32X4 $0x00, Y7, Y5, Y10
+	VSHUFF32X4 $0x03, Y7, Y5, Y5
+	VSHUFF32X4 $0x00, Y9, Y6, Y7
+	VSHUFF32X4 $0x03, Y9, Y6, Y6
+	VSHUFF32X4 $0x00, Y2, Y3, Y9
+	VSHUFF32X4 $0x03, Y2, Y3, Y2
+	VADDPS     Y0, Y8, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y10, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVLPS    X3, (AX)
+	VMOVHLPS   X3, X3, X3
+	VMOVSS     X3, 8(AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_358
+	ADDQ       CX, AX
+	VADDPS     Y0, Y2, Y0
+	VMAXPS     Y0, Y1, Y0
+	VMOVLPS    X0, (AX)
+	VMOVHLPS   X0, X0, X0
+	VMOVSS     X0, 8(AX)
+
+banddone_358:
+	JMP done_339
+
+rows_346:
+	MOVQ      bias+48(FP), DI
+	ADDQ      biasOff+56(FP), DI
+	MOVQ      $0x00000004, R8
+	LEAQ      tailbits<>+0(SB), R9
+	MOVQ      (R9)(R8*8), R9
+	KMOVW     R9, K2
+	VMOVUPS.Z (DI), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, DI
+	TESTQ     DI, DI
+	JZ        coltail_360
+
+cols_359:
+	MOVQ       AX, R8
+	VMOVUPS    (DX), Y2
+	VMOVUPS    (DX)(BX*1), Y3
+	VMOVUPS    (DX)(BX*2), Y4
+	VMOVUPS    (DX)(SI*1), Y5
+	VUNPCKLPS  Y3, Y2, Y6
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y5, Y4, Y7
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y6, Y10
+	VSHUFPS    $0xee, Y7, Y6, Y6
+	VSHUFPS    $0x44, Y4, Y3, Y7
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y5, Y4
+	VSHUFPS    $0xee, Y9, Y5, Y5
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y4, Y10, Y8
+	VSHUFF32X4 $0x03, Y4, Y10, Y4
+	VSHUFF32X4 $0x00, Y5, Y6, Y10
+	VSHUFF32X4 $0x03, Y5, Y6, Y5
+	VSHUFF32X4 $0x00, Y9, Y7, Y6
+	VSHUFF32X4 $0x03, Y9, Y7, Y7
+	VSHUFF32X4 $0x00, Y2, Y3, Y9
+	VSHUFF32X4 $0x03, Y2, Y3, Y2
+	VADDPS     Y0, Y8, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y10, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y6, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y9, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y4, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (R8)
+	ADDQ       CX, R8
+	VADDPS     Y0, Y2, Y2
+	VMAXPS     Y2, Y1, Y2
+	VMOVUPS    X2, (R8)
+	ADDQ       $0x00000020, DX
+	LEAQ       (AX)(CX*8), AX
+	DECQ       DI
+	JNZ        cols_359
+
+coltail_360:
+	TESTQ      R11, R11
+	JZ         banddone_361
+	VMOVUPS.Z  (DX), K1, Y2
+	VMOVUPS.Z  (DX)(BX*1), K1, Y3
+	VMOVUPS.Z  (DX)(BX*2), K1, Y4
+	VMOVUPS.Z  (DX)(SI*1), K1, Y5
+	VUNPCKLPS  Y3, Y2, Y6
+	VUNPCKHPS  Y3, Y2, Y3
+	VUNPCKLPS  Y5, Y4, Y7
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y2, Y2, Y5
+	VUNPCKHPS  Y2, Y2, Y8
+	VUNPCKLPS  Y2, Y2, Y9
+	VUNPCKHPS  Y2, Y2, Y2
+	VSHUFPS    $0x44, Y7, Y6, Y10
+	VSHUFPS    $0xee, Y7, Y6, Y6
+	VSHUFPS    $0x44, Y4, Y3, Y7
+	VSHUFPS    $0xee, Y4, Y3, Y3
+	VSHUFPS    $0x44, Y9, Y5, Y4
+	VSHUFPS    $0xee, Y9, Y5, Y5
+	VSHUFPS    $0x44, Y2, Y8, Y9
+	VSHUFPS    $0xee, Y2, Y8, Y2
+	VSHUFF32X4 $0x00, Y4, Y10, Y8
+	VSHUFF32X4 $0x03, Y4, Y10, Y4
+	VSHUFF32X4 $0x00, Y5, Y6, Y10
+	VSHUFF32X4 $0x03, Y5, Y6, Y5
+	VSHUFF32X4 $0x00, Y9, Y7, Y6
+	VSHUFF32X4 $0x03, Y9, Y7, Y7
+	VSHUFF32X4 $0x00, Y2, Y3, Y9
+	VSHUFF32X4 $0x03, Y2, Y3, Y2
+	VADDPS     Y0, Y8, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000001
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y10, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000002
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y6, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000003
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y9, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000004
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y4, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000005
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y5, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000006
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y7, Y3
+	VMAXPS     Y3, Y1, Y3
+	VMOVUPS    X3, (AX)
+	CMPQ       R11, $0x00000007
+	JE         banddone_361
+	ADDQ       CX, AX
+	VADDPS     Y0, Y2, Y0
+	VMAXPS     Y0, Y1, Y0
+	VMOVUPS    X0, (AX)
+
+banddone_361:
+	JMP done_339
+
+rows_347:
+	MOVQ      bias+48(FP), DI
+	ADDQ      biasOff+56(FP), DI
+	MOVQ      $0x00000005, R8
+	LEAQ      tailbits<>+0(SB), R9
+	MOVQ      (R9)(R8*8), R9
+	KMOVW     R9, K2
+	VMOVUPS.Z (DI), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, DI
+	TESTQ     DI, DI
+	JZ        coltail_363
+
+cols_362:
+	MOVQ         AX, R8
+	VMOVUPS      (DX), Y2
+	VMOVUPS      (DX)(BX*1), Y3
+	VMOVUPS      (DX)(BX*2), Y4
+	VMOVUPS      (DX)(SI*1), Y5
+	VMOVUPS      (DX)(BX*4), Y6
+	VUNPCKLPS    Y3, Y2, Y7
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y8
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y2, Y6, Y5
+	VUNPCKHPS    Y2, Y6, Y6
+	VUNPCKLPS    Y2, Y2, Y9
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y7, Y10
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y4, Y3, Y8
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y9, Y5, Y4
+	VSHUFPS      $0xee, Y9, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y9
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y4, Y10, Y6
+	VSHUFF32X4   $0x03, Y4, Y10, Y4
+	VSHUFF32X4   $0x00, Y5, Y7, Y10
+	VSHUFF32X4   $0x03, Y5, Y7, Y5
+	VSHUFF32X4   $0x00, Y9, Y8, Y7
+	VSHUFF32X4   $0x03, Y9, Y8, Y8
+	VSHUFF32X4   $0x00, Y2, Y3, Y9
+	VSHUFF32X4   $0x03, Y2, Y3, Y2
+	VADDPS       Y0, Y6, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y10, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y7, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y9, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y4, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y5, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y8, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R8)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(R8)
+	ADDQ         CX, R8
+	VADDPS       Y0, Y2, Y2
+	VMAXPS       Y2, Y1, Y2
+	VMOVUPS      X2, (R8)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVSS       X2, 16(R8)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         DI
+	JNZ          cols_362
+
+coltail_363:
+	TESTQ        R11, R11
+	JZ           banddone_364
+	VMOVUPS.Z    (DX), K1, Y2
+	VMOVUPS.Z    (DX)(BX*1), K1, Y3
+	VMOVUPS.Z    (DX)(BX*2), K1, Y4
+	VMOVUPS.Z    (DX)(SI*1), K1, Y5
+	VMOVUPS.Z    (DX)(BX*4), K1, Y6
+	VUNPCKLPS    Y3, Y2, Y7
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y8
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y2, Y6, Y5
+	VUNPCKHPS    Y2, Y6, Y6
+	VUNPCKLPS    Y2, Y2, Y9
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y8, Y7, Y10
+	VSHUFPS      $0xee, Y8, Y7, Y7
+	VSHUFPS      $0x44, Y4, Y3, Y8
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y9, Y5, Y4
+	VSHUFPS      $0xee, Y9, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y9
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y4, Y10, Y6
+	VSHUFF32X4   $0x03, Y4, Y10, Y4
+	VSHUFF32X4   $0x00, Y5, Y7, Y10
+	VSHUFF32X4   $0x03, Y5, Y7, Y5
+	VSHUFF32X4   $0x00, Y9, Y8, Y7
+	VSHUFF32X4   $0x03, Y9, Y8, Y8
+	VSHUFF32X4   $0x00, Y2, Y3, Y9
+	VSHUFF32X4   $0x03, Y2, Y3, Y2
+	VADDPS       Y0, Y6, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y10, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y7, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y9, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y4, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y5, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y8, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVSS       X3, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_364
+	ADDQ         CX, AX
+	VADDPS       Y0, Y2, Y0
+	VMAXPS       Y0, Y1, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+
+banddone_364:
+	JMP done_339
+
+rows_348:
+	MOVQ      bias+48(FP), R8
+	ADDQ      biasOff+56(FP), R8
+	MOVQ      $0x00000006, R9
+	LEAQ      tailbits<>+0(SB), R12
+	MOVQ      (R12)(R9*8), R12
+	KMOVW     R12, K2
+	VMOVUPS.Z (R8), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, R8
+	TESTQ     R8, R8
+	JZ        coltail_366
+
+cols_365:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y2
+	VMOVUPS      (DX)(BX*1), Y3
+	VMOVUPS      (DX)(BX*2), Y4
+	VMOVUPS      (DX)(SI*1), Y5
+	VMOVUPS      (DX)(BX*4), Y6
+	VMOVUPS      (DX)(DI*1), Y7
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y9
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y2, Y7
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y9, Y8, Y10
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y4, Y3, Y9
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y7
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y4, Y10, Y6
+	VSHUFF32X4   $0x03, Y4, Y10, Y4
+	VSHUFF32X4   $0x00, Y5, Y8, Y10
+	VSHUFF32X4   $0x03, Y5, Y8, Y5
+	VSHUFF32X4   $0x00, Y7, Y9, Y8
+	VSHUFF32X4   $0x03, Y7, Y9, Y7
+	VSHUFF32X4   $0x00, Y2, Y3, Y9
+	VSHUFF32X4   $0x03, Y2, Y3, Y2
+	VADDPS       Y0, Y6, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y10, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y8, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y9, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y4, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y5, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y7, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y2, Y2
+	VMAXPS       Y2, Y1, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_365
+
+coltail_366:
+	TESTQ        R11, R11
+	JZ           banddone_367
+	VMOVUPS.Z    (DX), K1, Y2
+	VMOVUPS.Z    (DX)(BX*1), K1, Y3
+	VMOVUPS.Z    (DX)(BX*2), K1, Y4
+	VMOVUPS.Z    (DX)(SI*1), K1, Y5
+	VMOVUPS.Z    (DX)(BX*4), K1, Y6
+	VMOVUPS.Z    (DX)(DI*1), K1, Y7
+	VUNPCKLPS    Y3, Y2, Y8
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y9
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y2, Y7
+	VUNPCKHPS    Y2, Y2, Y2
+	VSHUFPS      $0x44, Y9, Y8, Y10
+	VSHUFPS      $0xee, Y9, Y8, Y8
+	VSHUFPS      $0x44, Y4, Y3, Y9
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y7
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y4, Y10, Y6
+	VSHUFF32X4   $0x03, Y4, Y10, Y4
+	VSHUFF32X4   $0x00, Y5, Y8, Y10
+	VSHUFF32X4   $0x03, Y5, Y8, Y5
+	VSHUFF32X4   $0x00, Y7, Y9, Y8
+	VSHUFF32X4   $0x03, Y7, Y9, Y7
+	VSHUFF32X4   $0x00, Y2, Y3, Y9
+	VSHUFF32X4   $0x03, Y2, Y3, Y2
+	VADDPS       Y0, Y6, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y10, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y8, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y9, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y4, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y5, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y7, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_367
+	ADDQ         CX, AX
+	VADDPS       Y0, Y2, Y0
+	VMAXPS       Y0, Y1, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+
+banddone_367:
+	JMP done_339
+
+rows_349:
+	MOVQ      bias+48(FP), R8
+	ADDQ      biasOff+56(FP), R8
+	MOVQ      $0x00000007, R9
+	LEAQ      tailbits<>+0(SB), R12
+	MOVQ      (R12)(R9*8), R12
+	KMOVW     R12, K2
+	VMOVUPS.Z (R8), K2, Y0
+	VXORPS    Y1, Y1, Y1
+	MOVQ      AX, AX
+	MOVQ      R10, R8
+	TESTQ     R8, R8
+	JZ        coltail_369
+
+cols_368:
+	MOVQ         AX, R9
+	VMOVUPS      (DX), Y2
+	VMOVUPS      (DX)(BX*1), Y3
+	VMOVUPS      (DX)(BX*2), Y4
+	VMOVUPS      (DX)(SI*1), Y5
+	VMOVUPS      (DX)(BX*4), Y6
+	VMOVUPS      (DX)(DI*1), Y7
+	VMOVUPS      (DX)(SI*2), Y8
+	VUNPCKLPS    Y3, Y2, Y9
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y10
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y8, Y7
+	VUNPCKHPS    Y2, Y8, Y2
+	VSHUFPS      $0x44, Y10, Y9, Y8
+	VSHUFPS      $0xee, Y10, Y9, Y9
+	VSHUFPS      $0x44, Y4, Y3, Y10
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y7
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y4, Y8, Y6
+	VSHUFF32X4   $0x03, Y4, Y8, Y4
+	VSHUFF32X4   $0x00, Y5, Y9, Y8
+	VSHUFF32X4   $0x03, Y5, Y9, Y5
+	VSHUFF32X4   $0x00, Y7, Y10, Y9
+	VSHUFF32X4   $0x03, Y7, Y10, Y7
+	VSHUFF32X4   $0x00, Y2, Y3, Y10
+	VSHUFF32X4   $0x03, Y2, Y3, Y2
+	VADDPS       Y0, Y6, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y8, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y9, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y10, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y4, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y5, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y7, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (R9)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(R9)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(R9)
+	ADDQ         CX, R9
+	VADDPS       Y0, Y2, Y2
+	VMAXPS       Y2, Y1, Y2
+	VMOVUPS      X2, (R9)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVLPS      X2, 16(R9)
+	VMOVHLPS     X2, X2, X2
+	VMOVSS       X2, 24(R9)
+	ADDQ         $0x00000020, DX
+	LEAQ         (AX)(CX*8), AX
+	DECQ         R8
+	JNZ          cols_368
+
+coltail_369:
+	TESTQ        R11, R11
+	JZ           banddone_370
+	VMOVUPS.Z    (DX), K1, Y2
+	VMOVUPS.Z    (DX)(BX*1), K1, Y3
+	VMOVUPS.Z    (DX)(BX*2), K1, Y4
+	VMOVUPS.Z    (DX)(SI*1), K1, Y5
+	VMOVUPS.Z    (DX)(BX*4), K1, Y6
+	VMOVUPS.Z    (DX)(DI*1), K1, Y7
+	VMOVUPS.Z    (DX)(SI*2), K1, Y8
+	VUNPCKLPS    Y3, Y2, Y9
+	VUNPCKHPS    Y3, Y2, Y3
+	VUNPCKLPS    Y5, Y4, Y10
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VUNPCKLPS    Y2, Y8, Y7
+	VUNPCKHPS    Y2, Y8, Y2
+	VSHUFPS      $0x44, Y10, Y9, Y8
+	VSHUFPS      $0xee, Y10, Y9, Y9
+	VSHUFPS      $0x44, Y4, Y3, Y10
+	VSHUFPS      $0xee, Y4, Y3, Y3
+	VSHUFPS      $0x44, Y7, Y5, Y4
+	VSHUFPS      $0xee, Y7, Y5, Y5
+	VSHUFPS      $0x44, Y2, Y6, Y7
+	VSHUFPS      $0xee, Y2, Y6, Y2
+	VSHUFF32X4   $0x00, Y4, Y8, Y6
+	VSHUFF32X4   $0x03, Y4, Y8, Y4
+	VSHUFF32X4   $0x00, Y5, Y9, Y8
+	VSHUFF32X4   $0x03, Y5, Y9, Y5
+	VSHUFF32X4   $0x00, Y7, Y10, Y9
+	VSHUFF32X4   $0x03, Y7, Y10, Y7
+	VSHUFF32X4   $0x00, Y2, Y3, Y10
+	VSHUFF32X4   $0x03, Y2, Y3, Y2
+	VADDPS       Y0, Y6, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000001
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y8, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000002
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y9, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000003
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y10, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000004
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y4, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000005
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y5, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000006
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y7, Y3
+	VMAXPS       Y3, Y1, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVLPS      X3, 16(AX)
+	VMOVHLPS     X3, X3, X3
+	VMOVSS       X3, 24(AX)
+	CMPQ         R11, $0x00000007
+	JE           banddone_370
+	ADDQ         CX, AX
+	VADDPS       Y0, Y2, Y0
+	VMAXPS       Y0, Y1, Y0
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, 16(AX)
+	VMOVHLPS     X0, X0, X0
+	VMOVSS       X0, 24(AX)
+
+banddone_370:
+done_339:
+	VZEROUPPER
+	RET

@@ -192,14 +192,14 @@ var (
 	gemmWideAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true,
 		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX, stripSGD: gemmStripSGDAVX,
 			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX512,
-			tn: &gemmTNAVX512, transpose: gemmTransposeAVX}}
+			tn: &gemmTNAVX512, transpose: gemmTransposeAVX, transposeBias: gemmTransposeBiasAVX}}
 	gemmNarrowAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true,
 		gemmForms: &gemmForms{packA: gemmPackAAVX, cols: gemmColsAVX, colsRows: mc.GemmEdgeRowsNarrowAVX512,
-			tn: &gemmTNAVX512, transpose: gemmTransposeAVX}}
+			tn: &gemmTNAVX512, transpose: gemmTransposeAVX, transposeBias: gemmTransposeBiasAVX}}
 	gemmWideAVX2 = gemmKernel{lv: levelAVX2, mr: mc.GemmMRAVX2, nr: mc.GemmNRAVX2, rowsA: true,
 		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX,
 			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX2,
-			tn: &gemmTNAVX2, transpose: gemmTransposeAVX}}
+			tn: &gemmTNAVX2, transpose: gemmTransposeAVX, transposeBias: gemmTransposeBiasAVX}}
 )
 
 // gemmKernelFor picks level lv's micro-kernel for a product with n
@@ -337,6 +337,23 @@ func gemmTransposeAVX(lv level, dst []float32, ldd int, src []float32, lds, rows
 		return
 	}
 	asm.GemmTransposeAVX2(&dst[0], ldd, &src[0], lds, rows, cols)
+}
+
+// gemmTransposeBiasAVX is gemmTransposeAVX adding bias[i] to the values
+// of src's row i (bias cut to exactly rows floats) and, with relu, taking
+// Relu's max with 0, on their way out (GemmTransposeBias, -BiasRelu).
+func gemmTransposeBiasAVX(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int, bias []float32, relu bool) {
+	d, s, b := &dst[0], &src[0], &bias[0]
+	switch {
+	case lv == levelAVX512 && relu:
+		asm.GemmTransposeBiasReluAVX512(d, ldd, s, lds, rows, cols, b, 0)
+	case lv == levelAVX512:
+		asm.GemmTransposeBiasAVX512(d, ldd, s, lds, rows, cols, b, 0)
+	case relu:
+		asm.GemmTransposeBiasReluAVX2(d, ldd, s, lds, rows, cols, b, 0)
+	default:
+		asm.GemmTransposeBiasAVX2(d, ldd, s, lds, rows, cols, b, 0)
+	}
 }
 
 // gemmPackAAVX packs panels full micro-panels of alpha*op(A) for k's packed

@@ -887,6 +887,10 @@ type gemmForms struct {
 	microTN func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, beta float32, load, rows, cols int)
 	// transpose is the level's GemmTranspose (gemmTranspose's cuts).
 	transpose func(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int)
+	// transposeBias is transpose adding bias[i] to src's row i and, with
+	// relu, Relu's max with 0 (GemmTransposeBias, -BiasRelu): the
+	// transposed product's bias and ReLU (SgemmSerialBiasRelu).
+	transposeBias func(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int, bias []float32, relu bool)
 }
 
 // gemmNoForms is the forms of a level with gemmMicro alone.

@@ -59,6 +59,13 @@ var gemmScratches freelist.List[gemmScratch]
 // time: C's block transposed in first where beta*C is read, the product on
 // the usual blocked path (and threads), then the block transposed back.
 func sgemmDual(lv level, threads, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmDualOut(lv, threads, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, false)
+}
+
+// sgemmDualOut is sgemmDual whose last transposes, with bias (n floats),
+// add bias[j] to column j of C and, with relu, take Relu's max with 0 on
+// their way out (SgemmSerialBiasRelu; beta 0 then).
+func sgemmDualOut(lv level, threads, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) {
 	s := gemmScratches.Get()
 	defer gemmScratches.Put(s)
 	for j0 := 0; j0 < n; j0 += gemmDualMaxRows {
@@ -70,6 +77,10 @@ func sgemmDual(lv level, threads, m, n, k int, a []float32, lda int, b []float32
 			gemmTranspose(lv, ct, m, cb, ldc, m, w)
 		}
 		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m, rowsDone{})
+		if bias != nil {
+			gemmTransposeBias(lv, cb, ldc, ct, m, w, m, bias[j0:j0+w], relu)
+			continue
+		}
 		gemmTranspose(lv, cb, ldc, ct, m, w, m)
 	}
 }
@@ -92,6 +103,28 @@ func gemmTranspose(lv level, dst []float32, ldd int, src []float32, lds, rows, c
 				t(lv, d, ldd, s, lds, r, w)
 			} else {
 				gemmTransposeGeneric(d, ldd, s, lds, r, w)
+			}
+		}
+	}
+}
+
+// gemmTransposeBias is gemmTranspose adding bias[i] (i < rows) to the
+// values of src's row i and, with relu, taking Relu's max with 0, with
+// level lv's GemmTransposeBias(Relu), in gemmTranspose's cuts.
+func gemmTransposeBias(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int, bias []float32, relu bool) {
+	t := gemmKernelFor(lv, cols).transposeBias
+	colsPer := min(cols, mc.ChunkLen/8, transposeStripCols(ldd))
+	rowsPer := max(8, mc.ChunkLen/colsPer/8*8)
+	for i0 := 0; i0 < rows; i0 += rowsPer {
+		r := min(rowsPer, rows-i0)
+		for j0 := 0; j0 < cols; j0 += colsPer {
+			w := min(colsPer, cols-j0)
+			s := src[i0*lds+j0:][:(r-1)*lds+w]
+			d := dst[j0*ldd+i0:][:(w-1)*ldd+r]
+			if t != nil {
+				t(lv, d, ldd, s, lds, r, w, bias[i0:i0+r], relu)
+			} else {
+				gemmTransposeBiasGeneric(d, ldd, s, lds, r, w, bias[i0:i0+r], relu)
 			}
 		}
 	}

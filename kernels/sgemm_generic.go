@@ -38,6 +38,21 @@ func gemmTransposeGeneric(dst []float32, ldd int, src []float32, lds, rows, cols
 	}
 }
 
+// gemmTransposeBiasGeneric is GemmTransposeBias(Relu)'s reference
+// (gen/KERNELS.md): dst[j*ldd + i] = src[i*lds + j] + bias[i], then with
+// relu Relu's max with 0 (applyUnary), for i < rows and j < cols.
+func gemmTransposeBiasGeneric(dst []float32, ldd int, src []float32, lds, rows, cols int, bias []float32, relu bool) {
+	for i := 0; i < rows; i++ {
+		for j, v := range src[i*lds : i*lds+cols] {
+			v += bias[i]
+			if relu {
+				v = applyUnary(unaryRelu, v)
+			}
+			dst[j*ldd+i] = v
+		}
+	}
+}
+
 // The generic level's micro-tile, and the largest tile of any level (the
 // generic micro-kernel also serves as the oracle of the assembly ones).
 const (

@@ -170,10 +170,6 @@ type teamLayer struct {
 // (the widest micro-tile's columns), so that a split adds no edge tiles.
 const teamUnit = 32
 
-// teamRowGroup is the rows of a thread's columns that the forward's bias
-// and ReLU take at a time: 16 rows of 512 columns are 32 KiB, in L1
-// between the two.
-const teamRowGroup = 16
 
 // teamUpdateBytes bounds the block of weight-gradient rows that the
 // product hands to the optimizer at a time (kernels.SgemmSerialBlocks,
@@ -331,7 +327,9 @@ func parts(n, member, size int) (lo, hi int) {
 }
 
 // forward computes member's columns of layer i's output: the product, the
-// bias and the ReLU, as Linear.Forward and ReLU do.
+// bias and the ReLU, as Linear.Forward and ReLU do (kernels.SgemmSerialBiasRelu:
+// at batch 16 and 64 the bias and ReLU ride on the transposed product's
+// last pass over the output).
 func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 	l := &s.layers[i]
 	if narrow(l) {
@@ -343,24 +341,8 @@ func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 		return
 	}
 	n, x := s.n, s.input(i)
-	kernels.SgemmSerial(false, true, n, c1-c0, l.in, 1, x, l.in, l.w[c0*l.in:c1*l.in], l.in, 0, l.act[c0:], l.out)
-	clk.mark(phaseGEMM)
-	l.biasRelu(0, n, c0, c1)
-	clk.mark(phaseElementwise)
-}
-
-// biasRelu adds the bias to rows [r0, r1) x columns [c0, c1) of l's
-// output and applies the ReLU where one follows, teamRowGroup rows at a
-// time so that the ReLU finds them in L1.
-func (l *teamLayer) biasRelu(r0, r1, c0, c1 int) {
-	for r := r0; r < r1; r += teamRowGroup {
-		rows := min(teamRowGroup, r1-r)
-		band := l.act[r*l.out+c0:]
-		kernels.BinaryRowVecStrided(kernels.OpAdd, band, band, l.b[c0:c1], rows, c1-c0, l.out)
-		if l.relu {
-			kernels.ReluStrided(band, band, rows, c1-c0, l.out)
-		}
-	}
+	kernels.SgemmSerialBiasRelu(n, c1-c0, l.in, x, l.in, l.w[c0*l.in:c1*l.in], l.in, l.b[c0:c1], l.relu, l.act[c0:], l.out)
+	clk.mark(phaseGEMM) // the bias and ReLU included
 }
 
 // narrow reports whether layer l has too few outputs to share out by
@@ -378,10 +360,8 @@ func (s *teamStep) forwardRows(i, member, size int, clk *phaseClock) {
 		return
 	}
 	x := s.input(i)
-	kernels.SgemmSerial(false, true, r1-r0, l.out, l.in, 1, x[r0*l.in:], l.in, l.w, l.in, 0, l.act[r0*l.out:], l.out)
-	clk.mark(phaseGEMM)
-	l.biasRelu(r0, r1, 0, l.out)
-	clk.mark(phaseElementwise)
+	kernels.SgemmSerialBiasRelu(r1-r0, l.out, l.in, x[r0*l.in:], l.in, l.w, l.in, l.b, l.relu, l.act[r0*l.out:], l.out)
+	clk.mark(phaseGEMM) // the bias and ReLU included
 }
 
 // lossGrad computes the batch's mean cross-entropy and its gradient with

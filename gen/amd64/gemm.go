@@ -66,7 +66,9 @@ func gemmGroup(g *gen) {
 	g.gemmPackBT()    // pack.go
 	g.gemmPackA()     // packa.go
 	g.gemmNarrowTN()  // gemmtn.go
-	g.gemmTranspose() // transpose.go
+	for _, ep := range []transposeEpilogue{transposeOnly, transposeBias, transposeBiasRelu} {
+		g.gemmTranspose(ep) // transpose.go
+	}
 }
 
 const (

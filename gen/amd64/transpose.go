@@ -35,12 +35,25 @@ import (
 // Registers (GP): dst, ldd, src, lds, 3*lds, 5*lds, 7*lds, rows, the
 // column blocks, cols % 8, the band's two walking pointers, its block
 // counter and the store pointer: 14.
-func (g *gen) gemmTranspose() {
-	g.function("GemmTranspose", "func(dst *float32, ldd int, src *float32, lds, rows, cols int)",
-		"GemmTranspose"+g.suffix+" writes the transpose of the rows x cols block of row-major src",
-		"(row stride lds) to dst (row stride ldd): dst[j*ldd + i] = src[i*lds + j] for i < rows,",
-		"j < cols, in 8x8 blocks, bit exact. rows, cols >= 1, lds >= cols, ldd >= rows (see gen/KERNELS.md).")
+func (g *gen) gemmTranspose(ep transposeEpilogue) {
+	switch ep {
+	case transposeOnly:
+		g.function("GemmTranspose", "func(dst *float32, ldd int, src *float32, lds, rows, cols int)",
+			"GemmTranspose"+g.suffix+" writes the transpose of the rows x cols block of row-major src",
+			"(row stride lds) to dst (row stride ldd): dst[j*ldd + i] = src[i*lds + j] for i < rows,",
+			"j < cols, in 8x8 blocks, bit exact. rows, cols >= 1, lds >= cols, ldd >= rows (see gen/KERNELS.md).")
+	default:
+		name, what := "GemmTransposeBias", "src[i*lds + j] + bias[i]"
+		if ep == transposeBiasRelu {
+			name, what = "GemmTransposeBiasRelu", "max(src[i*lds + j] + bias[i], 0) (Relu's max)"
+		}
+		g.function(name, "func(dst *float32, ldd int, src *float32, lds, rows, cols int, bias *float32, biasOff int)",
+			name+g.suffix+" is GemmTranspose writing dst[j*ldd + i] = "+what,
+			"for i < rows, j < cols: the transposed product's bias (and ReLU) on its way out (gen/KERNELS.md).",
+			"biasOff must be 0: the kernel keeps its place in bias there, as bytes.")
+	}
 	t := g.transposePlan()
+	t.ep = ep
 	bandL, rest, done := g.label("band"), g.label("rowtail"), g.label("done")
 	g.Label(bandL)
 	g.CMPQ(t.rows, operand.U32(8))
@@ -79,7 +92,22 @@ type transposer struct {
 	rows             reg.GPVirtual // rows of src left
 	blocks, colRem   reg.GPVirtual // cols / 8 and cols % 8
 	colMask          reg.Register  // the lanes of a band's last, partial column block
+	ep               transposeEpilogue
+	bias, zero       reg.VecVirtual // the band's bias[i] (lane i), and +0 for the ReLU
 }
+
+// transposeEpilogue is what GemmTranspose's variants do to each value on
+// its way out: nothing, or the transposed product's bias add and ReLU,
+// with the instructions of BinaryRows' add (x + bias, x first) and Unary's
+// Relu (VMAXPS x, 0), so that the fused forward equals the product
+// followed by those kernels bit for bit.
+type transposeEpilogue int
+
+const (
+	transposeOnly transposeEpilogue = iota
+	transposeBias
+	transposeBiasRelu
+)
 
 // transposePlan loads GemmTranspose's arguments and derives its strides
 // and mask.
@@ -109,6 +137,9 @@ func (g *gen) transposePlan() *transposer {
 // row of dst.
 func (t *transposer) band(height int) {
 	g := t.g
+	if t.ep != transposeOnly {
+		t.loadBias(height)
+	}
 	s, d, n := g.copyGP(t.src), g.copyGP(t.dst), g.copyGP(t.blocks)
 	g.blockLoop(n, t.colRem, "banddone", func(masked bool, skip string) {
 		t.block(height, s, d, masked, skip)
@@ -129,10 +160,52 @@ func (t *transposer) block(height int, s, d reg.GPVirtual, masked bool, skip str
 		if c > 0 {
 			g.ADDQ(t.ldd, q)
 		}
+		if t.ep != transposeOnly {
+			col = t.epilogue(col)
+		}
 		if height == 8 {
 			g.VMOVUPS(col, operand.Mem{Base: q})
 		} else {
 			g.storeFirst(col, operand.Mem{Base: q}, height)
 		}
 	})
+}
+
+// loadBias loads the band's height biases (bias + biasOff, only those:
+// a masked load where height < 8) and moves biasOff on to the next band's;
+// with the ReLU, it also sets the zero vector. The pointer argument never
+// moves, only the integer offset, as the garbage collector requires.
+func (t *transposer) loadBias(height int) {
+	g := t.g
+	p := g.arg("bias")
+	g.ADDQ(addr(g.Param("biasOff")), p)
+	t.bias = g.YMM()
+	if height == 8 {
+		g.VMOVUPS(operand.Mem{Base: p}, t.bias)
+		g.ADDQ(operand.U32(32), addr(g.Param("biasOff")))
+	} else { // the last band: no offset to move on
+		h := g.GP64()
+		g.MOVQ(operand.U32(height), h)
+		g.maskedLoad(operand.Mem{Base: p}, g.ymmMask(h), t.bias)
+	}
+	if t.ep == transposeBiasRelu {
+		t.zero = g.YMM()
+		g.VXORPS(t.zero, t.zero, t.zero)
+	}
+}
+
+// epilogue returns a new register with the transposed row col plus the
+// band's biases, then the ReLU, as BinaryRows' add (Intel VADDPS r, x,
+// bias: x is the first source, whose NaN wins) and Unary's Relu (Intel
+// VMAXPS r, 0, x: x when either is NaN, and -0 passes) compute them.
+func (t *transposer) epilogue(col reg.VecVirtual) reg.VecVirtual {
+	g := t.g
+	r := g.YMM()
+	g.VADDPS(t.bias, col, r)
+	if t.ep == transposeBiasRelu {
+		m := g.YMM()
+		g.VMAXPS(r, t.zero, m)
+		r = m
+	}
+	return r
 }

@@ -1,0 +1,130 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// biasShapes are forwards X·Wᵀ + b: batches that the transposed product
+// serves at the levels that have it (fused: full bands of 8 rows and
+// partial ones of every height 1..7, columns not a multiple of 8, more
+// columns than one transposed block), and ones it does not (more rows,
+// too little k for the transposition to pay, k = 0), each with ldc > n.
+var biasShapes = []struct {
+	m, n, k int
+	fused   bool
+}{
+	{16, 200, 300, true}, {7, 33, 40, true}, {13, 300, 200, true}, {1, 20, 5, true}, {3, 4100, 8, true},
+	{10, 96, 64, true}, {12, 128, 128, true}, {14, 80, 80, true},
+	{64, 512, 784, false}, {67, 100, 50, false}, {13, 70, 9, false}, {20, 30, 0, false},
+}
+
+// TestSgemmSerialBiasRelu: SgemmSerialBiasRelu equals SgemmSerial, then
+// BinaryRowVecStrided's add of the bias and ReluStrided, bit for bit, with
+// and without the ReLU, with NaN, infinite and signed-zero biases and a
+// NaN row of the product; bias
+// and C flush against guard pages, the gaps between C's rows untouched.
+func TestSgemmSerialBiasRelu(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 51))
+	for i, sh := range biasShapes {
+		for _, relu := range []bool{false, true} {
+			name := fmt.Sprintf("%dx%dx%d relu=%v at %s", sh.m, sh.n, sh.k, relu, ISA())
+			lda, ldb, ldc := sh.k+1, sh.k+2, sh.n+3
+			a, b := randFloats(r, sh.m*lda), randFloats(r, sh.n*ldb)
+			if sh.k > 0 { // a NaN row of C whose payload must win over a NaN bias's (the add's operand order) and pass the ReLU
+				a[(sh.m-1)*lda] = math.Float32frombits(0x7fc12345)
+			}
+			bias0 := randFloats(r, sh.n)
+			for j, v := range []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.Copysign(0, -1)), 0} {
+				if j < sh.n {
+					bias0[(j*7)%sh.n] = v
+				}
+			}
+			want := make([]float32, (sh.m-1)*ldc+sh.n)
+			for j := range want {
+				want[j] = -3 // the gaps
+			}
+			SgemmSerial(false, true, sh.m, sh.n, sh.k, 1, a, lda, b, ldb, 0, want, ldc)
+			BinaryRowVecStrided(OpAdd, want, want, bias0, sh.m, sh.n, ldc)
+			if relu {
+				ReluStrided(want, want, sh.m, sh.n, ldc)
+			}
+			where := []string{"head", "tail"}[i%2]
+			bias := newGuardRegionFor(t, sh.n).place(where, sh.n)
+			copy(bias, bias0)
+			c := newGuardRegionFor(t, len(want)).place(where, len(want))
+			for j := range c {
+				c[j] = float32(math.NaN()) // beta 0: not read
+				if j%ldc >= sh.n {
+					c[j] = -3
+				}
+			}
+			SgemmSerialBiasRelu(sh.m, sh.n, sh.k, a, lda, b, ldb, bias, relu, c, ldc)
+			for j := range want {
+				if math.Float32bits(c[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%s: C[%d][%d] = %v, want %v", name, j/ldc, j%ldc, c[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmSerialBiasReluFused: at the levels with GemmTranspose, the
+// shapes of biasShapes marked fused take the fused transposes (so that
+// the test above checks the assembly at every band height), and the
+// others except the tutorial's batch 64, which depends on the level's
+// tile, do not.
+func TestSgemmSerialBiasReluFused(t *testing.T) {
+	if gemmKernelFor(active, 0).transposeBias == nil {
+		t.Skipf("no GemmTransposeBias at %s: the bias and ReLU are always separate passes", ISA())
+	}
+	for _, sh := range biasShapes {
+		fused := sh.k > 0 && gemmDual(active, false, true, sh.m, sh.n, sh.k, 1, 0)
+		if fused != sh.fused && sh.m != 64 {
+			t.Errorf("%dx%dx%d: fused %v, want %v", sh.m, sh.n, sh.k, fused, sh.fused)
+		}
+	}
+}
+
+// TestSgemmSerialBiasReluBadArguments: a short bias, a bias inside C, and
+// what SgemmSerial rejects.
+func TestSgemmSerialBiasReluBadArguments(t *testing.T) {
+	a, b, c, bias := make([]float32, 16*8), make([]float32, 32*8), make([]float32, 16*32), make([]float32, 32)
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"short bias", "len(bias) = 31 < n = 32", func() { SgemmSerialBiasRelu(16, 32, 8, a, 8, b, 8, bias[:31], true, c, 32) }},
+		{"bias in C", "bias shares memory with c", func() { SgemmSerialBiasRelu(16, 32, 8, a, 8, b, 8, c[32:64], true, c, 32) }},
+		{"short C", "len(c)", func() { SgemmSerialBiasRelu(16, 32, 8, a, 8, b, 8, bias, true, c[:100], 32) }},
+		{"C over A", "share memory", func() { SgemmSerialBiasRelu(4, 8, 8, c, 8, b, 8, bias, true, c[8:], 8) }},
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("%s: panic %q, want one containing %q", tc.name, msg, tc.want)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
+
+// TestSgemmSerialBiasReluNoAllocations: the fused and the unfused path
+// allocate nothing once the scratch exists.
+func TestSgemmSerialBiasReluNoAllocations(t *testing.T) {
+	r := rand.New(rand.NewPCG(52, 52))
+	for _, m := range []int{16, 67} {
+		const n, k = 256, 128
+		a, b, bias, c := randFloats(r, m*k), randFloats(r, n*k), randFloats(r, n), make([]float32, m*n)
+		run := func() { SgemmSerialBiasRelu(m, n, k, a, k, b, k, bias, true, c, n) }
+		run()
+		if allocs := testing.AllocsPerRun(5, run); allocs != 0 {
+			t.Errorf("m = %d: %v allocations, want 0", m, allocs)
+		}
+	}
+}
