@@ -170,7 +170,6 @@ type teamLayer struct {
 // (the widest micro-tile's columns), so that a split adds no edge tiles.
 const teamUnit = 32
 
-
 // teamUpdateBytes bounds the block of weight-gradient rows that the
 // product hands to the optimizer at a time (kernels.SgemmSerialBlocks,
 // into a member's scratch of that size), so that the block is still in L2

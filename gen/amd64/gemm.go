@@ -62,10 +62,10 @@ func gemmGroup(g *gen) {
 	for _, t := range g.gemmTiles() {
 		g.gemmMicro(t)
 	}
-	g.gemmPackB()     // pack.go
-	g.gemmPackBT()    // pack.go
-	g.gemmPackA()     // packa.go
-	g.gemmNarrowTN()  // gemmtn.go
+	g.gemmPackB()    // pack.go
+	g.gemmPackBT()   // pack.go
+	g.gemmPackA()    // packa.go
+	g.gemmNarrowTN() // gemmtn.go
 	for _, ep := range []transposeEpilogue{transposeOnly, transposeBias, transposeBiasRelu} {
 		g.gemmTranspose(ep) // transpose.go
 	}
