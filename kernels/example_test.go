@@ -105,3 +105,15 @@ func ExampleSgemmSerialSGD() {
 	fmt.Println(w, mom)
 	// Output: [0.7 0.6 0.39999998 0.19999999] [3 4 6 8]
 }
+
+func ExampleSgemmSerialBiasRelu() {
+	// A linear layer's forward with its ReLU: a batch of 2 samples of 3
+	// features through 2 outputs, out = max(x·Wᵀ + b, 0).
+	x := []float32{1, 2, 3, 4, 5, 6}
+	w := []float32{1, 0, -1, 0.5, 0.5, 0.5} // [out, in]
+	b := []float32{0.5, -4}
+	out := make([]float32, 2*2)
+	kernels.SgemmSerialBiasRelu(2, 2, 3, x, 3, w, 3, b, true, out, 2)
+	fmt.Println(out)
+	// Output: [0 0 0 3.5]
+}
