@@ -77,11 +77,11 @@ func sgemmDualOut(lv level, threads, m, n, k int, a []float32, lda int, b []floa
 			gemmTranspose(lv, ct, m, cb, ldc, m, w)
 		}
 		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m, rowsDone{})
+		var b []float32
 		if bias != nil {
-			gemmTransposeBias(lv, cb, ldc, ct, m, w, m, bias[j0:j0+w], relu)
-			continue
+			b = bias[j0 : j0+w]
 		}
-		gemmTranspose(lv, cb, ldc, ct, m, w, m)
+		gemmTransposeBias(lv, cb, ldc, ct, m, w, m, b, relu)
 	}
 }
 
@@ -90,29 +90,14 @@ func sgemmDualOut(lv level, threads, m, n, k int, a []float32, lda int, b []floa
 // floats (Go cannot preempt assembly), or with the reference where the
 // level has none.
 func gemmTranspose(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int) {
-	t := gemmKernelFor(lv, cols).transpose
-	colsPer := min(cols, mc.ChunkLen/8, transposeStripCols(ldd))
-	rowsPer := max(8, mc.ChunkLen/colsPer/8*8)
-	for i0 := 0; i0 < rows; i0 += rowsPer {
-		r := min(rowsPer, rows-i0)
-		for j0 := 0; j0 < cols; j0 += colsPer {
-			w := min(colsPer, cols-j0)
-			s := src[i0*lds+j0:][:(r-1)*lds+w]
-			d := dst[j0*ldd+i0:][:(w-1)*ldd+r]
-			if t != nil {
-				t(lv, d, ldd, s, lds, r, w)
-			} else {
-				gemmTransposeGeneric(d, ldd, s, lds, r, w)
-			}
-		}
-	}
+	gemmTransposeBias(lv, dst, ldd, src, lds, rows, cols, nil, false)
 }
 
-// gemmTransposeBias is gemmTranspose adding bias[i] (i < rows) to the
-// values of src's row i and, with relu, taking Relu's max with 0, with
-// level lv's GemmTransposeBias(Relu), in gemmTranspose's cuts.
+// gemmTransposeBias is gemmTranspose that, with bias (rows floats), adds
+// bias[i] to the values of src's row i and, with relu, takes Relu's max
+// with 0 on their way out (GemmTransposeBias, -BiasRelu).
 func gemmTransposeBias(lv level, dst []float32, ldd int, src []float32, lds, rows, cols int, bias []float32, relu bool) {
-	t := gemmKernelFor(lv, cols).transposeBias
+	forms := gemmKernelFor(lv, cols).gemmForms
 	colsPer := min(cols, mc.ChunkLen/8, transposeStripCols(ldd))
 	rowsPer := max(8, mc.ChunkLen/colsPer/8*8)
 	for i0 := 0; i0 < rows; i0 += rowsPer {
@@ -121,9 +106,14 @@ func gemmTransposeBias(lv level, dst []float32, ldd int, src []float32, lds, row
 			w := min(colsPer, cols-j0)
 			s := src[i0*lds+j0:][:(r-1)*lds+w]
 			d := dst[j0*ldd+i0:][:(w-1)*ldd+r]
-			if t != nil {
-				t(lv, d, ldd, s, lds, r, w, bias[i0:i0+r], relu)
-			} else {
+			switch {
+			case bias == nil && forms.transpose != nil:
+				forms.transpose(lv, d, ldd, s, lds, r, w)
+			case bias == nil:
+				gemmTransposeGeneric(d, ldd, s, lds, r, w)
+			case forms.transposeBias != nil:
+				forms.transposeBias(lv, d, ldd, s, lds, r, w, bias[i0:i0+r], relu)
+			default:
 				gemmTransposeBiasGeneric(d, ldd, s, lds, r, w, bias[i0:i0+r], relu)
 			}
 		}
