@@ -18,7 +18,7 @@ import (
 
 // prefetchWBase is the register the PREFETCHW bytes address from: R11, a
 // scratch register in ABI0 with a plain ModRM encoding (R12's needs a SIB
-// byte, R13's a displacement; R15 is clobbered by -dynlink's GOT access).
+// byte; R15 is clobbered by -dynlink's GOT access).
 var prefetchWBase = reg.R11
 
 // prefetchW emits PREFETCHW disp(prefetchWBase), disp in [-128, 127]. The
@@ -31,11 +31,12 @@ func (g *gen) prefetchW(disp int) {
 }
 
 // prefetchWBytes encodes PREFETCHW disp8(r) for a 64-bit register r other
-// than SP, BP, R12 and R13 (their ModRM forms differ): REX.B for R8-R15,
-// 0F 0D, ModRM mod=01 (disp8) reg=001 (/1) rm=r's low three bits, disp8.
+// than SP and R12 (whose rm code 100 means a SIB byte follows): REX.B for
+// R8-R15, 0F 0D, ModRM mod=01 (disp8) reg=001 (/1) rm=r's low three bits,
+// disp8.
 func prefetchWBytes(r reg.Physical, disp int) []byte {
 	n := int(r.PhysicalIndex())
-	if n == 4 || n == 5 || n == 12 || n == 13 || n > 15 {
+	if n&7 == 4 || n > 15 {
 		panic(fmt.Sprintf("prefetchW: base %s has no plain ModRM form", r.Asm()))
 	}
 	if disp < -128 || disp > 127 {

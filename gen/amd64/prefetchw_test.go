@@ -23,6 +23,7 @@ func TestPrefetchWBytes(t *testing.T) {
 		{reg.R11, -1, []byte{0x41, 0x0f, 0x0d, 0x4b, 0xff}},
 		{reg.RAX, 8, []byte{0x0f, 0x0d, 0x48, 0x08}},
 		{reg.R8, 0, []byte{0x41, 0x0f, 0x0d, 0x48, 0x00}},
+		{reg.R13, 4, []byte{0x41, 0x0f, 0x0d, 0x4d, 0x04}},
 	} {
 		if got := prefetchWBytes(c.r, c.disp); !bytes.Equal(got, c.want) {
 			t.Errorf("prefetchWBytes(%s, %d) = % x, want % x", c.r.Asm(), c.disp, got, c.want)
@@ -31,7 +32,6 @@ func TestPrefetchWBytes(t *testing.T) {
 	for _, bad := range []func(){
 		func() { prefetchWBytes(reg.RSP, 0) },
 		func() { prefetchWBytes(reg.R12, 0) },
-		func() { prefetchWBytes(reg.R13, 0) },
 		func() { prefetchWBytes(reg.R11, 128) },
 	} {
 		func() {
