@@ -16,18 +16,11 @@ import (
 // KC blocks and columns across NC blocks (block by block), the transposed
 // NT product, maxRows under a row panel, alpha 0 and k of 0.
 func TestSgemmSerialBlocks(t *testing.T) {
-	savedMC, savedNC := gemmMC, gemmNC
-	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
+	useBlocks := shapeBlocks(t)
 	r := rand.New(rand.NewPCG(23, 23))
 	shapes := append(rowsShapes(), rowsShape{false, true, 16, 300, 64, false}) // and the transposed NT product
-	if gemmSlow() {
-		shapes[0].m, shapes[0].n = 96, 100
-	}
 	for si, sh := range shapes {
-		gemmMC, gemmNC = savedMC, savedNC
-		if sh.smallBlocks {
-			gemmMC, gemmNC = 48, 96
-		}
+		useBlocks(sh)
 		for mi, maxRows := range []int{1, 7, 12, 32, 1000} {
 			g := newGemmCase(r, sh.transA, sh.transB, sh.m, sh.n, sh.k, 2)
 			g.beta = 0

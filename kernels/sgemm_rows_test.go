@@ -17,18 +17,10 @@ import (
 // blocks, columns across NC blocks (MC and NC shrunk), alpha 0 and m, n
 // or k of 0.
 func TestSgemmSerialRows(t *testing.T) {
-	savedMC, savedNC := gemmMC, gemmNC
-	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
+	useBlocks := shapeBlocks(t)
 	r := rand.New(rand.NewPCG(21, 21))
-	shapes := rowsShapes()
-	if gemmSlow() {
-		shapes[0].m, shapes[0].n = 96, 100
-	}
-	for _, sh := range shapes {
-		gemmMC, gemmNC = savedMC, savedNC
-		if sh.smallBlocks {
-			gemmMC, gemmNC = 48, 96
-		}
+	for _, sh := range rowsShapes() {
+		useBlocks(sh)
 		for _, maxRows := range []int{1, 7, 32, 1000} {
 			g := newGemmCase(r, sh.transA, sh.transB, sh.m, sh.n, sh.k, 2)
 			if sh.k == 0 {
@@ -74,9 +66,10 @@ type rowsShape struct {
 
 // rowsShapes covers every transpose, the training step's weight gradients
 // (TN, small k), the narrow TN tile (n <= 16), k across KC blocks, columns
-// across NC blocks, several MC blocks, and m or k of 0.
+// across NC blocks, several MC blocks, and m or k of 0; at the slow levels
+// (generic, qemu) the first is cut to 96x100.
 func rowsShapes() []rowsShape {
-	return []rowsShape{
+	shapes := []rowsShape{
 		{true, false, 512, 784, 16, false}, // the tutorial's first weight gradient
 		{true, false, 130, 200, 64, false},
 		{true, false, 37, 10, 16, false}, // the narrow TN tile
@@ -88,6 +81,24 @@ func rowsShapes() []rowsShape {
 		{true, false, 120, 40, 30, true},             // several MC blocks of MC 48
 		{true, false, 0, 10, 5, false},
 		{true, false, 10, 10, 0, false},
+	}
+	if gemmSlow() {
+		shapes[0].m, shapes[0].n = 96, 100
+	}
+	return shapes
+}
+
+// shapeBlocks returns a function that sets the cache blocking a shape asks
+// for (smallBlocks: MC 48, NC 96, so that small products cross several
+// blocks; else the machine's), restoring the machine's when t ends.
+func shapeBlocks(t *testing.T) func(rowsShape) {
+	savedMC, savedNC := gemmMC, gemmNC
+	t.Cleanup(func() { gemmMC, gemmNC = savedMC, savedNC })
+	return func(sh rowsShape) {
+		gemmMC, gemmNC = savedMC, savedNC
+		if sh.smallBlocks {
+			gemmMC, gemmNC = 48, 96
+		}
 	}
 }
 

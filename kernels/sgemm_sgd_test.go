@@ -80,14 +80,10 @@ func (c sgdCase) want() (p, buf []float32) {
 // placed against a guard page, and the gaps between p's and buf's rows
 // (ldp > n) never written.
 func TestSgemmSerialSGD(t *testing.T) {
-	savedMC, savedNC := gemmMC, gemmNC
-	defer func() { gemmMC, gemmNC = savedMC, savedNC }()
+	useBlocks := shapeBlocks(t)
 	r := rand.New(rand.NewPCG(41, 41))
 	hs := sgdVariants()
 	shapes := rowsShapes()
-	if gemmSlow() {
-		shapes[0].m, shapes[0].n = 96, 100
-	}
 	type run struct {
 		sh      rowsShape
 		maxRows int
@@ -110,10 +106,7 @@ func TestSgemmSerialSGD(t *testing.T) {
 		run{rowsShape{false, false, 50, 40, 24, false}, 16, hs[2]},
 		run{rowsShape{true, false, 500, 300, 24, false}, 24, hs[7]})
 	for i, ru := range runs {
-		gemmMC, gemmNC = savedMC, savedNC
-		if ru.sh.smallBlocks {
-			gemmMC, gemmNC = 48, 96
-		}
+		useBlocks(ru.sh)
 		c := newSGDCase(r, ru.sh, ru.h)
 		name := fmt.Sprintf("%s ldp %d, maxRows %d, %+v at %s", c.gemmCase, c.ldp, ru.maxRows, ru.h, ISA())
 		wantP, wantBuf := c.want()

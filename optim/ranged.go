@@ -74,9 +74,7 @@ func (o *SGD) StepRange(i, lo, hi int, grad []float32) {
 // does not fit.
 func (o *SGD) KernelRange(i, lo, hi int) (p, buf []float32, h kernels.SGDParams) {
 	p = o.params[i].Storage()
-	if lo < 0 || hi < lo || hi > len(p) {
-		panic(fmt.Sprintf("optim: SGD: KernelRange(%d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", i, lo, hi, len(p)))
-	}
+	checkRange("SGD", "KernelRange(%d, %d, %d)", i, lo, hi, len(p))
 	if o.hyper == nil {
 		panic("optim: SGD: KernelRange before BeginStep: the step's hyper-parameters are set by BeginStep")
 	}
@@ -118,15 +116,22 @@ func (o *Adam) StateRange(dst [][]float32, i, lo, hi int) [][]float32 {
 // liveRanges appends [lo, hi) of each non-nil state buffer of parameter
 // i to dst (p its values, for the range check).
 func liveRanges(dst [][]float32, op string, p []float32, i, lo, hi int, bufs ...[]float32) [][]float32 {
-	if lo < 0 || hi < lo || hi > len(p) {
-		panic(fmt.Sprintf("optim: %s: StateRange(dst, %d, %d, %d): want 0 <= lo <= hi <= %d (the parameter's size)", op, i, lo, hi, len(p)))
-	}
+	checkRange(op, "StateRange(dst, %d, %d, %d)", i, lo, hi, len(p))
 	for _, b := range bufs {
 		if b != nil {
 			dst = append(dst, b[lo:hi])
 		}
 	}
 	return dst
+}
+
+// checkRange panics unless [lo, hi) lies in parameter i of n elements,
+// naming op's call with call (a format of i, lo and hi: formatted only
+// then, so that the check allocates nothing).
+func checkRange(op, call string, i, lo, hi, n int) {
+	if lo < 0 || hi < lo || hi > n {
+		panic(fmt.Sprintf("optim: %s: %s: want 0 <= lo <= hi <= %d (the parameter's size)", op, fmt.Sprintf(call, i, lo, hi), n))
+	}
 }
 
 // rangeOf returns p[lo:hi] after checking the range and grad's length.

@@ -471,13 +471,13 @@ func (g *gen) gemmPrefetchC(mr, nr int, ld string, write bool, ptrs ...string) {
 	g.SHLQ(operand.U8(2), ldc)
 	for _, name := range ptrs {
 		var row reg.Register
-		prefetch := func(off int) { g.PREFETCHT0(at(row.(reg.GPVirtual), off)) }
-		if write {
-			row = prefetchWBase
+		var prefetch func(off int)
+		if write { // PREFETCHW's bytes address from a fixed register
+			row, prefetch = prefetchWBase, g.prefetchW
 			g.MOVQ(addr(g.Param(name)), row)
-			prefetch = g.prefetchW
 		} else {
-			row = g.arg(name)
+			r := g.arg(name)
+			row, prefetch = r, func(off int) { g.PREFETCHT0(at(r, off)) }
 		}
 		for i := 0; i < mr; i++ {
 			for off := 0; off < nr*4; off += 64 {
