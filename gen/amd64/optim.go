@@ -170,7 +170,7 @@ func (g *gen) sgdElement(f abi.SGD, s sgdScalars, d reg.VecVirtual, p, buf opera
 		if !first {
 			b = g.v()
 			g.mulMemS(s.mom, buf, t, b) // momentum*buf
-			g.fmaS(s.damp, d, b) // buf = damp1*d + momentum*buf
+			g.fmaS(s.damp, d, b)        // buf = damp1*d + momentum*buf
 		}
 		g.store(b, buf, t)
 		if nest {
