@@ -138,3 +138,57 @@ func TestKernelRange(t *testing.T) {
 		}()
 	}
 }
+
+// TestAdamKernelRange: the elements and hyper-parameters Adam's
+// KernelRange returns, handed to kernels.AdamStepSerial, make the step
+// StepRange makes, bit for bit, on the first step (the moments created)
+// and the next, for Adam with amsgrad and AdamW; a range beyond the
+// parameter, or a call before BeginStep, panics.
+func TestAdamKernelRange(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		new  func([]*tensor.Tensor, AdamOptions) (*Adam, error)
+		opts AdamOptions
+	}{
+		{"Adam", NewAdam, AdamOptions{LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, AMSGrad: true}},
+		{"AdamW", NewAdamW, AdamOptions{LR: 1e-2, Beta1: 0.8, Beta2: 0.99, Eps: 1e-6, WeightDecay: 0.1, Maximize: true}},
+	} {
+		newOpt := func() *Adam {
+			p := tensor.New([]float32{1, 2, 3, 4, 5}, 5).SetRequiresGrad(true)
+			o, err := tc.new([]*tensor.Tensor{p}, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		ranged, kernel := newOpt(), newOpt()
+		wantPanic := func(what, want string, call func()) {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, want) {
+					t.Errorf("%s: %s: panic %q, want it to say %q", tc.name, what, msg, want)
+				}
+			}()
+			call()
+		}
+		wantPanic("before BeginStep", "KernelRange before BeginStep", func() { kernel.KernelRange(0, 0, 5) })
+		for step, grad := range [][]float32{{0.5, -1, 2, 0.25, 1}, {-0.75, 0.5, 1.5, -2, 0.125}} {
+			ranged.BeginStep()
+			ranged.StepRange(0, 0, 5, grad)
+			kernel.BeginStep()
+			p, m, v, vmax, h := kernel.KernelRange(0, 0, 5)
+			kernels.AdamStepSerial(p, grad, m, v, vmax, h)
+			bits := func(s ...[]float32) (out []uint32) {
+				for _, x := range slices.Concat(s...) {
+					out = append(out, math.Float32bits(x))
+				}
+				return out
+			}
+			want := bits(append([][]float32{ranged.Params()[0].Storage()}, ranged.StateRange(nil, 0, 0, 5)...)...)
+			got := bits(append([][]float32{kernel.Params()[0].Storage()}, kernel.StateRange(nil, 0, 0, 5)...)...)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s step %d: p and state %x through KernelRange, %x through StepRange", tc.name, step, got, want)
+			}
+		}
+		wantPanic("KernelRange(0, 2, 6)", "want 0 <= lo <= hi <= 5", func() { kernel.KernelRange(0, 2, 6) })
+	}
+}
