@@ -107,26 +107,6 @@ func (o *Adam) StepRange(i, lo, hi int, grad []float32) {
 	kernels.AdamStepSerial(p, grad, o.m[i][lo:hi], o.v[i][lo:hi], vmax, o.hyper(i))
 }
 
-// KernelRange returns what StepRange(i, lo, hi, grad) hands to
-// kernels.AdamStepSerial besides the gradient: the parameter's elements
-// [lo, hi), m's, v's and (with amsgrad, else nil) the maximum's, and the
-// step's hyper-parameters, for a caller that computes the gradient and
-// applies the step in one kernel (kernels.SgemmSerialAdam: the training
-// step's weight gradient with the update fused into the product). Valid
-// from BeginStep to the next; the slices are live. It panics on a range
-// that does not fit.
-func (o *Adam) KernelRange(i, lo, hi int) (p, m, v, vmax []float32, h kernels.AdamParams) {
-	p = o.params[i].Storage()
-	checkRange(o.name, "KernelRange(%d, %d, %d)", i, lo, hi, len(p))
-	if o.m[i] == nil {
-		panic("optim: " + o.name + ": KernelRange before BeginStep: the moments are made and the step counted by BeginStep")
-	}
-	if o.vmax[i] != nil {
-		vmax = o.vmax[i][lo:hi]
-	}
-	return p[lo:hi], o.m[i][lo:hi], o.v[i][lo:hi], vmax, o.hyper(i)
-}
-
 // StateRange returns m's, v's and (with amsgrad) the maximum's elements
 // [lo, hi) of parameter i, once they exist (see Ranged).
 func (o *Adam) StateRange(dst [][]float32, i, lo, hi int) [][]float32 {

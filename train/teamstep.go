@@ -17,8 +17,8 @@ import (
 // (kernels.Team): every thread runs the whole step, meeting at a barrier
 // per phase, and the optimizer updates each layer in the phase after its
 // input gradient, right after computing the layer's weight gradient, while
-// it is in cache (SGD and Adam whose state fits in cache inside the
-// product's tiles: fuse). See docs/parallel-step.md for the design and the figures
+// it is in cache (SGD whose state fits in cache inside the product's tiles:
+// fuseSGD). See docs/parallel-step.md for the design and the figures
 // that decided it.
 //
 // It computes what the autograd step (stepper.autogradStep) computes, bit for bit,
@@ -71,54 +71,40 @@ type teamStep struct {
 	// weight-gradient rows the product reports goes to its update (the
 	// functions are made once, so that a step allocates nothing).
 	updates []rowUpdate
-	// fused is the optimizer where its update runs inside the weight
-	// gradient's product (kernels.SgemmSerialSGD, SgemmSerialAdam), its
-	// fields nil otherwise: see fuse.
-	fused fusedUpdate
+	// fusedSGD is the optimizer where its update runs inside the weight
+	// gradient's product (kernels.SgemmSerialSGD), nil otherwise: see
+	// fuseSGD.
+	fusedSGD *optim.SGD
 }
 
-// fusedUpdate is the optimizer whose step the weight gradients' products
-// apply: at most one is set.
-type fusedUpdate struct {
-	sgd  *optim.SGD
-	adam *optim.Adam
-}
-
-// fuse returns opt as the SGD or Adam whose step the training step
-// applies inside the weight gradients' products (kernels.SgemmSerialSGD,
-// SgemmSerialAdam) rather than to each block a product hands over, or
-// nothing: where the parameters and the optimizer's state all fit in half
-// of L3, the fused tiles' loads of them overlap the FMAs (the tutorial's
-// 512x784 weight gradient and SGD update at batch 16 went from 97.7-98.8
-// to 87.3-87.9 µs on Zen 5), and Adam's square roots and divisions run
-// beside them; from DRAM they stall the tiles, and the blocks with their
-// weights and state prefetched win (the wide MLP's 2048x2048 at batch 256
-// with SGD: 8.95-8.99 ms against 9.55-9.80 fused).
-func fuse(opt optim.Optimizer) fusedUpdate {
-	var f fusedUpdate
-	arrays := 0 // per parameter: its value and the state's
-	switch o := opt.(type) {
-	case *optim.SGD:
-		f.sgd, arrays = o, 2
-	case *optim.Adam:
-		f.adam, arrays = o, 4 // m, v and, with amsgrad, their maximum
-	default:
-		return f
+// fuseSGD returns opt as an SGD where the step applies it inside the
+// weight gradients' products (kernels.SgemmSerialSGD) rather than to each
+// block a product hands over, nil otherwise: where the parameters and
+// momenta all fit in half of L3, the fused tiles' loads of them overlap
+// the FMAs (the tutorial's
+// 512x784 weight gradient and update at batch 16 went from 97.7-98.8 to
+// 87.3-87.9 µs on Zen 5); from DRAM they stall the tiles, and the blocks
+// with their weights and momenta prefetched win (the wide MLP's 2048x2048
+// at batch 256: 8.95-8.99 ms against 9.55-9.80 fused).
+func fuseSGD(opt optim.Optimizer) *optim.SGD {
+	sgd, ok := opt.(*optim.SGD)
+	if !ok {
+		return nil
 	}
 	bytes := 0
 	for _, p := range opt.Params() {
-		bytes += 4 * arrays * p.Numel()
+		bytes += 4 * 2 * p.Numel() // the values and the momentum
 	}
-	if bytes > fuseMaxBytes {
-		return fusedUpdate{}
+	if bytes > fuseSGDMaxBytes {
+		return nil
 	}
-	return f
+	return sgd
 }
 
-// fuseMaxBytes is the most bytes of parameters and optimizer state for
-// which fuse fuses: half of L3. A variable only so that tests can make
-// every model take either path.
-var fuseMaxBytes = kernels.Caches().L3 / 2
+// fuseSGDMaxBytes is the most bytes of parameters and momenta for which
+// fuseSGD fuses: half of L3. A variable only so that tests can make every
+// model take either path.
+var fuseSGDMaxBytes = kernels.Caches().L3 / 2
 
 // rowUpdate applies the optimizer to the rows of a layer's weight gradient
 // that its product reports final (rows relative to row0), computed into
@@ -201,7 +187,7 @@ func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
 		return nil
 	}
 	index := map[*tensor.Tensor]int{}
-	s := &teamStep{opt: ranged, ar: tensor.NewArena(), fused: fuse(opt)}
+	s := &teamStep{opt: ranged, ar: tensor.NewArena(), fusedSGD: fuseSGD(opt)}
 	for i, p := range opt.Params() {
 		index[p] = i
 		s.params = append(s.params, p.Storage())
@@ -447,8 +433,8 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 // optimizer to each block of at most teamUpdateBytes of rows as soon as
 // the product has finished it, computing the blocks in turn into the
 // member's scratch (l.dw is then left as it was), the block's weights and
-// optimizer state prefetched meanwhile, or for SGD and Adam that fit in
-// cache (fuse) inside the product's tiles; without, it leaves them in l.dw
+// optimizer state prefetched meanwhile, or for SGD that fits in cache
+// (fuseSGD) inside the product's tiles; without, it leaves them in l.dw
 // (the distributed step sums them there).
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
@@ -458,24 +444,18 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	}
 	n, x := s.n, s.input(i)
 	dw := l.dw[r0*l.in : r1*l.in]
-	switch {
-	case apply && s.fused.sgd != nil:
-		p, buf, h := s.fused.sgd.KernelRange(l.wIdx, r0*l.in, r1*l.in)
+	if apply && s.fusedSGD != nil {
+		p, buf, h := s.fusedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
 		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.out, x, l.in, p, buf, l.in, h,
 			s.updates[member].scratch, updateRows(l))
 		clk.mark(phaseGEMM) // the update's time included
-	case apply && s.fused.adam != nil:
-		p, m, v, vmax, h := s.fused.adam.KernelRange(l.wIdx, r0*l.in, r1*l.in)
-		kernels.SgemmSerialAdam(true, false, r1-r0, l.in, n, l.grad[r0:], l.out, x, l.in, p, m, v, vmax, l.in, h,
-			s.updates[member].scratch, updateRows(l))
-		clk.mark(phaseGEMM)
-	case apply:
+	} else if apply {
 		u := &s.updates[member]
 		u.l, u.row0, u.clk = l, r0, clk
 		u.prefetch = s.opt.StateRange(append(u.prefetch[:0], l.w[r0*l.in:r1*l.in]), l.wIdx, r0*l.in, r1*l.in)
 		kernels.SgemmSerialBlocks(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, u.scratch, l.in,
 			updateRows(l), u.prefetch, u.apply)
-	default:
+	} else {
 		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in)
 		clk.mark(phaseGEMM)
 	}

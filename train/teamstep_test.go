@@ -92,13 +92,13 @@ func trainSteps(t *testing.T, widths []int, newOpt func([]*tensor.Tensor) (optim
 // TestTeamStepBitwise: the team step equals the autograd step bit for bit
 // (losses and parameters after several steps), at 1 to 4 threads whatever
 // the machine's core count, for every optimizer variant, on the tutorial's
-// shapes and on widths that leave partial parts and edge tiles; SGD and
-// Adam with their update inside the weight gradients' products (fuse)
-// and, at 1 and 2 threads, after them.
+// shapes and on widths that leave partial parts and edge tiles; SGD with
+// its update inside the weight gradients' products (fuseSGD) and, at 1
+// and 2 threads, after them.
 func TestTeamStepBitwise(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	savedFuse := fuseMaxBytes
-	defer func() { fuseMaxBytes = savedFuse }()
+	savedFuse := fuseSGDMaxBytes
+	defer func() { fuseSGDMaxBytes = savedFuse }()
 	// Every optimizer variant on the small widths; the tutorial's shapes
 	// (the costly ones at the generic level) with one SGD and one Adam.
 	shapes := []struct {
@@ -124,14 +124,14 @@ func TestTeamStepBitwise(t *testing.T) {
 			name := fmt.Sprintf("%v/n=%d/%s", sh.widths, sh.n, o.name)
 			wantLoss, want := trainSteps(t, sh.widths, o.make, batches, 0)
 			for run := range 6 {
-				// 1-4 threads with the update inside the products where it
-				// fits in cache (fuse), then 1 and 2 with it after them.
+				// 1-4 threads with SGD's update inside the products where it
+				// fits in cache (fuseSGD), then 1 and 2 with it after them.
 				threads, path := run%4+1, "fused where it fits"
-				fuseMaxBytes = savedFuse
+				fuseSGDMaxBytes = savedFuse
 				if run >= 4 {
-					fuseMaxBytes, path = 0, "not fused"
+					fuseSGDMaxBytes, path = 0, "not fused"
 				}
-				name := fmt.Sprintf("%s (update %s)", name, path)
+				name := fmt.Sprintf("%s (SGD %s)", name, path)
 				gotLoss, got := trainSteps(t, sh.widths, o.make, batches, threads)
 				for i := range wantLoss {
 					if math.Float32bits(gotLoss[i]) != math.Float32bits(wantLoss[i]) {
@@ -151,28 +151,22 @@ func TestTeamStepBitwise(t *testing.T) {
 }
 
 // TestTeamStepAllocs: a steady-state team step allocates nothing, with
-// SGD and Adam fused into the products (fuse) and with the prefetched
-// blocks.
+// SGD fused into the products (fuseSGD) and with the prefetched blocks.
 func TestTeamStepAllocs(t *testing.T) {
-	savedFuse := fuseMaxBytes
-	defer func() { fuseMaxBytes = savedFuse }()
-	for _, o := range teamOptimizers {
-		if o.name != "sgd-momentum" && o.name != "adamw-amsgrad" {
-			continue
+	savedFuse := fuseSGDMaxBytes
+	defer func() { fuseSGDMaxBytes = savedFuse }()
+	for _, maxBytes := range []int{savedFuse, 0} { // SGD fused where it fits, and not
+		fuseSGDMaxBytes = maxBytes
+		model := NewMLP(1)
+		opt, err := optim.NewSGD(nn.Tensors(model.Parameters()), optim.SGDOptions{LR: 0.01, Momentum: 0.5})
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, maxBytes := range []int{savedFuse, 0} { // fused where it fits, and not
-			fuseMaxBytes = maxBytes
-			model := NewMLP(1)
-			opt, err := o.make(nn.Tensors(model.Parameters()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := newStepper(model, opt)
-			b := randomBatches(1, 1, 32, data.Features, data.NumClasses)[0]
-			s.step(b)
-			if a := testing.AllocsPerRun(5, func() { s.step(b) }); a != 0 {
-				t.Errorf("%s: a steady-state step at %d threads (fused up to %d bytes) allocates %v times, want 0", o.name, kernels.Threads(), maxBytes, a)
-			}
+		s := newStepper(model, opt)
+		b := randomBatches(1, 1, 32, data.Features, data.NumClasses)[0]
+		s.step(b)
+		if a := testing.AllocsPerRun(5, func() { s.step(b) }); a != 0 {
+			t.Errorf("a steady-state step at %d threads (SGD fused up to %d bytes) allocates %v times, want 0", kernels.Threads(), maxBytes, a)
 		}
 	}
 }
