@@ -33,18 +33,6 @@ func GemmStripAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb i
 //go:noescape
 func GemmStripSGDAVX512(variant int, tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, p *float32, buf *float32, ldp int, pStep int, negLR float32, momentum float32, damp1 float32, wd float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 
-// GemmStripAdamAVX512 runs GemmStripAVX512's tiles, but instead of storing a tile, with G = acc it applies
-// variant (AdamStep's) to p, m, v and vmax at [t*pStep:] (rows at stride ldp; vmax is
-// not touched without amsgrad) exactly as AdamStep on those elements with grad G would
-// (see gen/KERNELS.md).
-// Meanwhile it prefetches a far stream, memory a later call will read: per k loop iteration,
-// while pfUnits > 0, the two lines at pf+pfPos+pfOff (bytes), then pfOff += 128 and, where
-// pfOff reaches pfRow, pfOff = 0 and pfPos += pfLd (the next row). A prefetch neither
-// faults nor changes a result.
-//
-//go:noescape
-func GemmStripAdamAVX512(variant int, tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, p *float32, m *float32, v *float32, vmax *float32, ldp int, pStep int, beta1 float32, c1 float32, beta2 float32, c2 float32, bc2s float32, rhi float32, rlo float32, eps float32, negStep float32, wd float32, decay float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
-
 // GemmMicroRowsAAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).

@@ -190,7 +190,7 @@ var (
 	gemmTNAVX2 = gemmKernel{lv: levelAVX2, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX2,
 		gemmForms: &gemmForms{microTN: gemmTNAVX}}
 	gemmWideAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true,
-		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX, stripSGD: gemmStripSGDAVX, stripAdam: gemmStripAdamAVX,
+		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX, stripSGD: gemmStripSGDAVX,
 			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX512,
 			tn: &gemmTNAVX512, transpose: gemmTransposeAVX, transposeBias: gemmTransposeBiasAVX}}
 	gemmNarrowAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true,
@@ -285,32 +285,13 @@ func gemmStripSGDAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep in
 		s.negLR, s.momentum, s.damp1, s.wd, s.sign, pf, far.pos, far.off, far.row, far.ld, far.n)
 }
 
-// gemmStripAdamAVX runs the wide AVX-512 tile's strip with AdamStep's
-// variant fused (GemmStripAdam), as gemmStripSGDAVX does SGD's: p, m, v
-// and vmax (nil without amsgrad: the assembly then gets v and never
-// touches it) at [t*pStep:], rows at stride ldp.
-func gemmStripAdamAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, m, v, vmax []float32, ldp, pStep int, s *adamScalars, far gemmFar) {
-	pf := &b[0] // never read: no far units
-	if far.n > 0 {
-		pf = &far.base[0]
-	}
-	px := &v[0]
-	if vmax != nil {
-		px = &vmax[0]
-	}
-	asm.GemmStripAdamAVX512(variant, tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &p[0], &m[0], &v[0], px, ldp, pStep,
-		s.beta1, s.c1, s.beta2, s.c2, s.bc2s, s.rhi, s.rlo, s.eps, s.negStep, s.wd, s.decay, s.sign,
-		pf, far.pos, far.off, far.row, far.ld, far.n)
-}
-
-// GemmStripSGD and GemmStripAdam prefetch their p and optimizer state
-// with PREFETCHW (gen/amd64, prefetchw.go). Every CPU with AVX-512 known
-// has it; one without would run SgemmSerialSGD and SgemmSerialAdam
-// unfused (the same bits), rather than meet an instruction it may not
-// decode.
+// GemmStripSGD prefetches its p and buf with PREFETCHW (gen/amd64,
+// prefetchw.go). Every CPU with AVX-512 known has it; one without would
+// run SgemmSerialSGD unfused (the same bits), rather than meet an
+// instruction it may not decode.
 func init() {
 	if !hasPrefetchW() {
-		gemmWideAVX512.stripSGD, gemmWideAVX512.stripAdam = nil, nil
+		gemmWideAVX512.stripSGD = nil
 	}
 }
 

@@ -301,8 +301,8 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				} else {
 					s.colsFirst()
 				}
-				if j.done.hasUpdate() {
-					s.applyFromScratch()
+				if u := j.done.update(); u != nil {
+					s.applyFromScratch(u)
 				}
 				if jc+ncBlk >= j1 && pc+kcMax >= j.k { // the MC block's rows are final
 					j.done.report(ic + s.mcur)
@@ -375,15 +375,14 @@ func (s *gemmSweep) aPanel(ir, rows int) ([]float32, int) {
 	return s.buf.a[ir*kc : (ir+j.mr)*kc], 0
 }
 
-// applyFromScratch applies SgemmSerialSGD's or SgemmSerialAdam's update
-// to the elements of
+// applyFromScratch applies SgemmSerialSGD's update to the elements of
 // the MC block that tiles without a fused form left in the scratch, once
 // each, a row at a time: every column of the first row panel where its
 // tiles pack B (both sweeps run them through tileAt) and of a last partial
 // row panel, and the column edge past the last full B panel of every
-// other row. The strips, on packed A (the fused updates take this path
-// only then), updated the rest.
-func (s *gemmSweep) applyFromScratch() {
+// other row. The strips, on packed A (SgemmSerialSGD takes this path only
+// then), updated the rest.
+func (s *gemmSweep) applyFromScratch(u *gemmSGD) {
 	j, mr, nr := s.j, s.j.mr, s.j.nr
 	full, edge := s.mcur/mr*mr, s.nc/nr*nr
 	for r := range s.mcur {
@@ -393,7 +392,7 @@ func (s *gemmSweep) applyFromScratch() {
 		}
 		if c0 < s.nc {
 			row, col := s.ic+r, s.jc+c0
-			j.done.apply(row, 1, col, s.nc-c0, j.c[j.cOff(row, col):], j.ldc)
+			u.apply(row, 1, col, s.nc-c0, j.c[j.cOff(row, col):], j.ldc)
 		}
 	}
 }
@@ -580,8 +579,8 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 					gemmFarTrace(far)
 				}
 			}
-			if j.done.hasUpdate() { // SgemmSerialSGD, SgemmSerialAdam: the tiles update p and its state (A is packed)
-				j.done.stripUpdate(j, n, kc, ap, aStep, bp, ldb, bStep, row+t0*dRow, col+t0*dCol, dRow, dCol, far)
+			if u := j.done.update(); u != nil { // SgemmSerialSGD: the tiles update p and buf (A is packed)
+				u.strip(j, n, kc, ap, aStep, bp, ldb, bStep, row+t0*dRow, col+t0*dCol, dRow, dCol, far)
 				continue
 			}
 			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
@@ -871,9 +870,6 @@ type gemmForms struct {
 	// and buf (laid out as C, at stride ldp) instead of storing C
 	// (GemmStripSGD, SgemmSerialSGD).
 	stripSGD func(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, buf []float32, ldp, pStep int, s *sgdScalars, far gemmFar)
-	// stripAdam is strip with AdamStep's variant applied likewise to p,
-	// m, v and vmax (vmax nil without amsgrad; AVX-512: GemmStripAdam).
-	stripAdam func(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, m, v, vmax []float32, ldp, pStep int, s *adamScalars, far gemmFar)
 	// microPackB is gemmMicro that also packs the B panel it reads in place
 	// (GemmMicro*PackB): B packing fused into each panel's first tile.
 	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)

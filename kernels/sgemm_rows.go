@@ -136,48 +136,25 @@ type rowsDone struct {
 	// prefetch are the arrays whose rows the strips of each MC block
 	// prefetch (sgemm_far.go), laid out as C (ldc, n).
 	prefetch [][]float32
-	// sgd and adam are SgemmSerialSGD's and SgemmSerialAdam's update (at
-	// most one set), applied by the tiles (scratch is then where the tiles
-	// without a fused form put theirs first); held by value, so that a call
-	// allocates nothing.
-	sgd  gemmSGD
-	adam gemmAdam
+	// sgd is SgemmSerialSGD's update, applied by the tiles (scratch is
+	// then where the tiles without a fused form put theirs first); held
+	// by value, so that a call allocates nothing, and reached through
+	// update.
+	sgd gemmSGD
 }
 
-// hasUpdate reports whether the product is SgemmSerialSGD's or
-// SgemmSerialAdam's, with an optimizer step fused into it.
-func (d *rowsDone) hasUpdate() bool { return d.sgd.p != nil || d.adam.p != nil }
-
-// fusedBy reports whether kern has the strip that applies the product's
-// update from its accumulators.
-func (d *rowsDone) fusedBy(kern gemmKernel) bool {
-	return d.sgd.p != nil && kern.stripSGD != nil || d.adam.p != nil && kern.stripAdam != nil
-}
-
-// stripUpdate runs a strip's tiles (gemmJob.strip's arguments) with the
-// product's update applied from their accumulators.
-func (d *rowsDone) stripUpdate(j *gemmJob, n, kc int, a []float32, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, far gemmFar) {
-	if d.sgd.p != nil {
-		d.sgd.strip(j, n, kc, a, aStep, b, ldb, bStep, row, col, dRow, dCol, far)
-		return
+// update returns SgemmSerialSGD's update, or nil for other products.
+func (d *rowsDone) update() *gemmSGD {
+	if d.sgd.p == nil {
+		return nil
 	}
-	d.adam.strip(j, n, kc, a, aStep, b, ldb, bStep, row, col, dRow, dCol, far)
-}
-
-// apply applies the product's update to rows [row, row+rows) x columns
-// [col, col+cols) from g, those elements of the gradient at stride ldg.
-func (d *rowsDone) apply(row, rows, col, cols int, g []float32, ldg int) {
-	if d.sgd.p != nil {
-		d.sgd.apply(row, rows, col, cols, g, ldg)
-		return
-	}
-	d.adam.apply(row, rows, col, cols, g, ldg)
+	return &d.sgd
 }
 
 // blockRows returns the height of the driver's row blocks (MC): mc, or
 // at most max rows rounded down to whole tiles of mr (at least one tile).
 func (d *rowsDone) blockRows(mc, mr int) int {
-	if d.f == nil && d.blockDone == nil && !d.hasUpdate() {
+	if d.f == nil && d.blockDone == nil && d.sgd.p == nil {
 		return mc
 	}
 	return min(mc, max(mr, d.max/mr*mr))

@@ -51,44 +51,27 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 	if m == 0 || n == 0 {
 		return
 	}
-	written := []namedArray{{"p", p}, {"buf", buf}}
-	checkUpdateAliasing(fn, transA, transB, m, n, k, a, lda, b, ldb, written, ldp, scratch, rows)
-	sgemmUpdate(transA, transB, m, n, k, a, lda, b, ldb, scratch, maxRows,
-		rowsDone{sgd: gemmSGD{p: p, buf: buf, ldp: ldp, variant: variant, s: s}})
-}
-
-// sgemmUpdate computes the weight gradient G = op(A)*op(B) (alpha 1) and
-// applies done's update (SgemmSerialSGD, SgemmSerialAdam) with it: fused
-// into the product where the level has the update's strip (one product,
-// its rows a block at a time in the scratch, strips that apply the update
-// themselves, on packed A), else a block of at most maxRows rows at a
-// time, each a product of its own into the scratch, applied from there.
-// The operands are checked.
-func sgemmUpdate(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, scratch []float32, maxRows int, done rowsDone) {
+	checkSGDAliasing(fn, transA, transB, m, n, k, a, lda, b, ldb, p, buf, ldp, scratch, rows)
+	u := gemmSGD{p: p, buf: buf, ldp: ldp, variant: variant, s: s}
 	lv := active // captured once: the tiles and kernels must match
-	if kern, ok := blocksInOneProduct(lv, transA, transB, m, n, k, 1, maxRows); ok && done.fusedBy(kern) && !gemmRowsAInPlace(kern, transA, n, 1) {
-		done.max, done.scratch, done.ldc, done.n = maxRows, scratch, n, n
-		sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n, done)
+	// The fused path: one product, its rows a block at a time in the
+	// scratch, strips that apply the update themselves, on packed A.
+	if kern, ok := blocksInOneProduct(lv, transA, transB, m, n, k, 1, maxRows); ok && kern.stripSGD != nil && !gemmRowsAInPlace(kern, transA, n, 1) {
+		sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
+			rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u})
 		return
 	}
 	for lo := 0; lo < m; lo += maxRows {
 		hi := min(m, lo+maxRows)
 		c := scratch[:(hi-lo)*n]
 		sgemm(1, transA, transB, hi-lo, n, k, 1, rowsOfA(a, lda, transA, lo, k > 0), lda, b, ldb, 0, c, n)
-		done.apply(lo, hi-lo, 0, n, c, n)
+		u.apply(lo, hi-lo, 0, n, c, n)
 	}
 }
 
-// namedArray is an operand and its name in a panic's message.
-type namedArray struct {
-	name string
-	s    []float32
-}
-
-// checkUpdateAliasing panics if any two of the arrays written (each laid
-// out as G, at stride ldp; nil ones share nothing), the scratch and the parts
-// of A and B the product reads share memory.
-func checkUpdateAliasing(fn string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, written []namedArray, ldp int, scratch []float32, rows int) {
+// checkSGDAliasing panics if any two of p, buf (nil: none), the scratch
+// and the parts of A and B the product reads share memory.
+func checkSGDAliasing(fn string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, p, buf []float32, ldp int, scratch []float32, rows int) {
 	aLen, bLen := (m-1)*lda+k, (k-1)*ldb+n
 	if transA {
 		aLen = (k-1)*lda + m
@@ -99,18 +82,13 @@ func checkUpdateAliasing(fn string, transA, transB bool, m, n, k int, a []float3
 	if k == 0 {
 		aLen, bLen = 0, 0
 	}
-	type op struct {
+	pLen := (m-1)*ldp + n
+	ops := []struct {
 		name string
 		s    []float32
 		n    int
-	}
-	var room [8]op // p and Adam's three, the scratch, A and B: no allocation
-	ops := room[:0]
-	for _, w := range written {
-		ops = append(ops, op{w.name, w.s, (m-1)*ldp + n})
-	}
-	ops = append(ops, op{"scratch", scratch, (rows-1)*n + n}, op{"a", a, aLen}, op{"b", b, bLen})
-	for i := range len(written) + 1 { // the written ones against every other
+	}{{"p", p, pLen}, {"buf", buf, pLen}, {"scratch", scratch, (rows-1)*n + n}, {"a", a, aLen}, {"b", b, bLen}}
+	for i := range 3 { // the written ones against every other
 		for j := i + 1; j < len(ops); j++ {
 			if overlap(ops[i].s, ops[i].n, ops[j].s, ops[j].n) {
 				panic(fmt.Sprintf("kernels: %s: %s and %s share memory; they must be distinct arrays", fn, ops[i].name, ops[j].name))
@@ -143,7 +121,7 @@ func (u *gemmSGD) apply(row, rows, col, cols int, g []float32, ldg int) {
 	}
 }
 
-// strip runs the strip's tiles with the update fused (kern.stripSGD):
+// stripSGD runs the strip's tiles with the update fused (kern.stripSGD):
 // tile t at (row+t*dRow, col+t*dCol) of the product, its p and buf cut
 // from u's arrays to exactly the elements the tiles update.
 func (u *gemmSGD) strip(j *gemmJob, n, kc int, a []float32, aStep int, b []float32, ldb, bStep, row, col, dRow, dCol int, far gemmFar) {

@@ -118,9 +118,6 @@ type gemmTile struct {
 	// with it to p and buf (GemmStripSGD): the optimizer fused into the
 	// weight gradient's product (gemmStoreSGD).
 	sgd bool
-	// adam: likewise with an Adam step on p, m, v and vmax
-	// (GemmStripAdam, gemmStoreAdam).
-	adam bool
 }
 
 // far reports whether the tile prefetches a far stream in its k loop
@@ -168,11 +165,9 @@ func (is isa) gemmTiles() []gemmTile {
 			st := t
 			st.name, st.strip = "GemmStrip", true
 			tiles = append(tiles, st)
-			if is.kmask { // and with SGD or Adam fused (their scalars as embedded broadcasts)
-				sgd, adam := st, st
-				sgd.name, sgd.sgd = "GemmStripSGD", true
-				adam.name, adam.adam = "GemmStripAdam", true
-				tiles = append(tiles, sgd, adam)
+			if is.kmask { // and with SGD fused (its scalars as embedded broadcasts)
+				st.name, st.sgd = "GemmStripSGD", true
+				tiles = append(tiles, st)
 			}
 		}
 		t.name += "RowsA"
@@ -325,23 +320,17 @@ func (g *gen) gemmMicro(t gemmTile) {
 	g.SHLQ(operand.U8(2), o.ldb) // bytes
 	o.ldb3 = g.GP64()
 	g.LEAQ(operand.Mem{Base: o.ldb, Index: o.ldb, Scale: 2}, o.ldb3)
-	switch {
-	case t.sgd:
+	if t.sgd {
 		g.gemmPrefetchC(t.mr, o.nr, "ldp", true, "p", "buf")
-	case t.adam: // not vmax: amsgrad is rare, and vmax is v without it
-		g.gemmPrefetchC(t.mr, o.nr, "ldp", true, "p", "m", "v")
-	default:
+	} else {
 		g.gemmPrefetchC(t.mr, o.nr, "ldc", false, "c")
 	}
 	o.a = g.arg("a")
 	g.gemmAddressA(&o)
 	acc := g.gemmKSteps(&o)
-	switch {
-	case t.sgd:
+	if t.sgd {
 		g.gemmStoreSGD(&o, acc, leave, last)
-	case t.adam:
-		g.gemmStoreAdam(&o, acc, leave, last)
-	default:
+	} else {
 		g.gemmStoreC(&o, acc, leave, last)
 	}
 	if o.farBlock != nil { // after the last return: reached only by a jump
@@ -392,16 +381,6 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 				"exactly as SGDStep on those elements with grad G would (see gen/KERNELS.md).",
 			}
 		}
-		if t.adam {
-			sig = "func(variant, tiles, kc int, a *float32, aStep int, b *float32, ldb, bStep int, p, m, v, vmax *float32, ldp, pStep int, beta1, c1, beta2, c2, bc2s, rhi, rlo, eps, negStep, wd, decay, sign float32"
-			doc = []string{
-				fmt.Sprintf("%s%s runs GemmStrip%s's tiles, but instead of storing a tile, with G = acc it applies",
-					t.name, g.suffix, g.suffix),
-				"variant (AdamStep's) to p, m, v and vmax at [t*pStep:] (rows at stride ldp; vmax is",
-				"not touched without amsgrad) exactly as AdamStep on those elements with grad G would",
-				"(see gen/KERNELS.md).",
-			}
-		}
 		if t.far() {
 			sig += ", pf *float32, pfPos, pfOff, pfRow, pfLd, pfUnits int"
 			doc = append(doc,
@@ -424,11 +403,8 @@ type gemmStripLabels struct{ tile, done, end string }
 // gemmStripArgs are the strip's pointer arguments that move on by a step
 // per tile, and their steps.
 func gemmStripArgs(t gemmTile) (ptrs, steps []string) {
-	switch {
-	case t.sgd:
+	if t.sgd {
 		return []string{"a", "b", "p", "buf"}, []string{"aStep", "bStep", "pStep", "pStep"}
-	case t.adam:
-		return []string{"a", "b", "p", "m", "v", "vmax"}, []string{"aStep", "bStep", "pStep", "pStep", "pStep", "pStep"}
 	}
 	return []string{"a", "b", "c"}, []string{"aStep", "bStep", "cStep"}
 }
@@ -442,7 +418,7 @@ func gemmStripArgs(t gemmTile) (ptrs, steps []string) {
 func (g *gen) gemmStripPrologue(t gemmTile) gemmStripLabels {
 	_, steps := gemmStripArgs(t)
 	for i, name := range steps {
-		if i == 0 || name != steps[i-1] { // the optimizer state's step is p's
+		if i == 0 || name != steps[i-1] { // buf's step is p's
 			g.SHLQ(operand.U8(2), addr(g.Param(name)))
 		}
 	}
@@ -687,55 +663,21 @@ func (g *gen) gemmFarPrefetch() (block func()) {
 	}
 }
 
-// gemmStoreSGD is GemmStripSGD's store phase: SGDStep's variant updates
-// p and buf (gemmStoreUpdate, sgdElement).
+// gemmStoreSGD is GemmStripSGD's store phase: with each accumulator as
+// the gradient G of its element, SGDStep's variant (branching on the
+// variant argument, one body each) updates p and buf, laid out as C would
+// be, exactly as SGDStep would (sgdElement, the same instructions with
+// the scalars as embedded broadcasts: the 24 accumulators leave no
+// registers for them), ending with leave, the last body with last.
 func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last func()) {
-	in := g.scalarsInArgs("negLR")
-	s := sgdScalars{sign: in("sign"), negLR: in("negLR"), mom: in("momentum"), damp: in("damp1"), wd: in("wd")}
-	g.gemmStoreUpdate(o, acc, "sgd", abi.SGDVariants, []string{"p", "buf"}, func(code int, d reg.VecVirtual, at []operand.Mem) {
-		g.VPXORD_BCST(s.sign.mem, d, d) // G^sign
-		g.sgdElement(abi.DecodeSGD(code), s, d, at[0], at[1], nil)
-	}, leave, last)
-}
-
-// gemmStoreAdam is GemmStripAdam's store phase: AdamStep's variant
-// updates p, m, v and vmax (gemmStoreUpdate, adamElement), dividing by
-// bc2s as AdamStep does at the level.
-func (g *gen) gemmStoreAdam(o *gemmOperands, acc [][]reg.VecVirtual, leave, last func()) {
-	in := g.scalarsInArgs("beta1")
-	s := adamScalars{sign: in("sign"), b1: in("beta1"), c1: in("c1"), b2: in("beta2"), c2: in("c2"),
-		bc2s: in("bc2s"), eps: in("eps"), negStep: in("negStep"), rhi: in("rhi"), rlo: in("rlo")}
-	g.gemmStoreUpdate(o, acc, "adam", abi.AdamVariants, []string{"p", "m", "v", "vmax"}, func(code int, d reg.VecVirtual, at []operand.Mem) {
-		f, s := abi.DecodeAdam(code), s
-		switch f.Decay {
-		case abi.AdamL2:
-			s.k = in("wd")
-		case abi.AdamDecoupled:
-			s.k = in("decay")
-		}
-		s.divConst = g.adamDivConst
-		g.VPXORD_BCST(s.sign.mem, d, d) // G^sign
-		g.adamElement(f, s, d, at[0], at[1], at[2], at[3], nil)
-	}, leave, last)
-}
-
-// gemmStoreUpdate is a fused strip's store phase: with each accumulator as
-// the gradient G of its element, the optimizer's variant (branching on the
-// variant argument, one body each, of variants) updates the arrays named
-// arrays, laid out as C would be (rows at stride ldp), exactly as its step
-// would: element(code, d, at) applies variant code to the vector d, its
-// elements at at[i] in arrays[i], with the same instructions as the step's
-// loop (the scalars as embedded broadcasts: the 24 accumulators leave no
-// registers for them). Each body ends with leave, the last with last.
-func (g *gen) gemmStoreUpdate(o *gemmOperands, acc [][]reg.VecVirtual, name string, variants int, arrays []string,
-	element func(code int, d reg.VecVirtual, at []operand.Mem), leave, last func()) {
 	mr, nv := o.t.mr, o.t.v
 	variant := g.arg("variant")
-	ldp := g.arg("ldp")
+	p, buf, ldp := g.arg("p"), g.arg("buf"), g.arg("ldp")
 	g.SHLQ(operand.U8(2), ldp)
-	labels := make([]string, variants)
+	s := g.sgdScalarsInArgs()
+	labels := make([]string, abi.SGDVariants)
 	for code := range labels {
-		labels[code] = g.label(fmt.Sprintf("%s%d", name, code))
+		labels[code] = g.label(fmt.Sprintf("sgd%d", code))
 		if code+1 < len(labels) {
 			g.CMPQ(variant, operand.U32(code))
 			g.JE(operand.LabelRef(labels[code]))
@@ -744,22 +686,17 @@ func (g *gen) gemmStoreUpdate(o *gemmOperands, acc [][]reg.VecVirtual, name stri
 	g.JMP(operand.LabelRef(labels[len(labels)-1])) // the Go side passes only valid variants: the last needs no test
 	for code, label := range labels {
 		g.Label(label)
-		rows := make([]reg.GPVirtual, len(arrays))
-		for i, name := range arrays {
-			rows[i] = g.arg(name)
-		}
-		mems := make([]operand.Mem, len(rows))
+		f := abi.DecodeSGD(code)
+		pr, br := g.copyGP(p), g.copyGP(buf)
 		for i := 0; i < mr; i++ {
 			for v := 0; v < nv; v++ {
-				for r, row := range rows {
-					mems[r] = at(row, v*g.bytes())
-				}
-				element(code, acc[i][v], mems)
+				d := acc[i][v]
+				g.VPXORD_BCST(s.sign.mem, d, d) // G^sign
+				g.sgdElement(f, s, d, at(pr, v*g.bytes()), at(br, v*g.bytes()), nil)
 			}
 			if i+1 < mr {
-				for _, row := range rows {
-					g.ADDQ(ldp, row)
-				}
+				g.ADDQ(ldp, pr)
+				g.ADDQ(ldp, br)
 			}
 		}
 		if code+1 < len(labels) {
@@ -770,19 +707,21 @@ func (g *gen) gemmStoreUpdate(o *gemmOperands, acc [][]reg.VecVirtual, name stri
 	}
 }
 
-// scalarsInArgs addresses float32 arguments where they lie, in the
-// argument frame, as embedded-broadcast operands, through one register
-// that LEAQ points at the argument first: in(name) is argument name.
-// Naming them directly (sign+112(FP)) would assemble the same, but go
-// vet's asmdecl takes the operand size from the opcode's last letter
-// (VFMADD231PS.BCST reads as "VFMADD", an 8-byte access) and rejects every
-// 4-byte argument; an address taken with LEAQ is not size-checked.
-func (g *gen) scalarsInArgs(first string) (in func(name string) scalarArg) {
+// sgdScalarsInArgs addresses SGDStep's five scalars where they lie, in
+// the argument frame, as embedded-broadcast operands, through one
+// register that LEAQ points at the first of them. Naming them directly
+// (sign+112(FP)) would assemble the same, but go vet's asmdecl takes the
+// operand size from the opcode's last letter (VFMADD231PS.BCST reads as
+// "VFMADD", an 8-byte access) and rejects every 4-byte argument; an
+// address taken with LEAQ is not size-checked.
+func (g *gen) sgdScalarsInArgs() sgdScalars {
+	first := addr(g.Param("negLR"))
 	base := g.GP64()
-	g.LEAQ(addr(g.Param(first)), base)
-	return func(name string) scalarArg {
-		return scalarArg{mem: operand.Mem{Base: base, Disp: addr(g.Param(name)).Disp - addr(g.Param(first)).Disp}}
+	g.LEAQ(first, base)
+	at := func(name string) scalarArg {
+		return scalarArg{mem: operand.Mem{Base: base, Disp: addr(g.Param(name)).Disp - first.Disp}}
 	}
+	return sgdScalars{sign: at("sign"), negLR: at("negLR"), mom: at("momentum"), damp: at("damp1"), wd: at("wd")}
 }
 
 // gemmStoreC stores the accumulators into C: C = acc where load is 0 (C
