@@ -86,8 +86,8 @@ func (g *gen) sgdStep() {
 
 // scalarArg is one of an optimizer step's float32 scalars: broadcast in
 // reg (SGDStep, AdamStep), or (reg nil) an embedded-broadcast memory
-// operand at mem (the fused strips, whose accumulators leave no registers
-// for them). Either way each instruction's arithmetic is the same: the
+// operand at mem (GemmStripSGD, whose accumulators leave no registers for
+// them). Either way each instruction's arithmetic is the same: the
 // scalar is one factor of a product, or one term of a sum, and never NaN.
 type scalarArg struct {
 	reg reg.VecVirtual
@@ -244,9 +244,11 @@ func (g *gen) adamPlan(f abi.Adam) adamScalars {
 // adamElement applies Adam variant f to one vector of elements: d holds
 // their gradient, sign already applied (d is overwritten), p, m, v and
 // vmax are their values and state in memory, t the tail mask (nil: a full
-// vector). AdamStep's loop and GemmStripAdam's store phase both run it, so
-// that the fused update is AdamStep's arithmetic, instruction for
-// instruction.
+// vector). Its scalars may be registers or embedded broadcasts
+// (scalarArg), as sgdElement's, so that a strip with Adam fused into its
+// store phase could run AdamStep's arithmetic instruction for instruction:
+// one was built and measured slower than the separate step
+// (docs/parallel-step.md, "Adam inside the product").
 func (g *gen) adamElement(f abi.Adam, s adamScalars, d reg.VecVirtual, p, m, v, vmax operand.Mem, t reg.Register) {
 	pv := g.load(p, t)
 	switch f.Decay {
