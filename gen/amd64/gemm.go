@@ -718,8 +718,8 @@ func (g *gen) sgdScalarsInArgs() sgdScalars {
 	first := addr(g.Param("negLR"))
 	base := g.GP64()
 	g.LEAQ(first, base)
-	at := func(name string) scalarArg {
-		return scalarArg{mem: operand.Mem{Base: base, Disp: addr(g.Param(name)).Disp - first.Disp}}
+	at := func(name string) sgdScalar {
+		return sgdScalar{mem: operand.Mem{Base: base, Disp: addr(g.Param(name)).Disp - first.Disp}}
 	}
 	return sgdScalars{sign: at("sign"), negLR: at("negLR"), mom: at("momentum"), damp: at("damp1"), wd: at("wd")}
 }

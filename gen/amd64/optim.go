@@ -75,8 +75,8 @@ func (g *gen) sgdStep() {
 		if mom {
 			ptrs = append(ptrs, buf)
 		}
-		s := sgdScalars{sign: scalarArg{reg: sign}, negLR: scalarArg{reg: negLR},
-			mom: scalarArg{reg: momv}, damp: scalarArg{reg: damp}, wd: scalarArg{reg: wdv}}
+		s := sgdScalars{sign: sgdScalar{reg: sign}, negLR: sgdScalar{reg: negLR},
+			mom: sgdScalar{reg: momv}, damp: sgdScalar{reg: damp}, wd: sgdScalar{reg: wdv}}
 		g.stream(n, ptrs, g.unroll, func(_, off int, t reg.Register) {
 			d := g.flipSign(at(gp, off), t, sign)
 			g.sgdElement(f, s, d, at(p, off), at(buf, off), t)
@@ -84,73 +84,24 @@ func (g *gen) sgdStep() {
 	})
 }
 
-// scalarArg is one of an optimizer step's float32 scalars: broadcast in
-// reg (SGDStep, AdamStep), or (reg nil) an embedded-broadcast memory
-// operand at mem (GemmStripSGD, whose accumulators leave no registers for
-// them). Either way each instruction's arithmetic is the same: the
-// scalar is one factor of a product, or one term of a sum, and never NaN.
-type scalarArg struct {
+// sgdScalar is one of SGDStep's float32 scalars: broadcast in reg, or
+// (reg nil) an embedded-broadcast memory operand at mem. Either way each
+// instruction's arithmetic is the same.
+type sgdScalar struct {
 	reg reg.VecVirtual
 	mem operand.Mem
 }
 
 // sgdScalars are SGDStep's scalars (those its variant reads).
-type sgdScalars struct{ sign, negLR, mom, damp, wd scalarArg }
+type sgdScalars struct{ sign, negLR, mom, damp, wd sgdScalar }
 
 // fmaS emits acc = s*x + acc (one rounding).
-func (g *gen) fmaS(s scalarArg, x, acc reg.VecVirtual) {
+func (g *gen) fmaS(s sgdScalar, x, acc reg.VecVirtual) {
 	if s.reg != nil {
 		g.VFMADD231PS(x, s.reg, acc)
 		return
 	}
 	g.VFMADD231PS_BCST(s.mem, x, acc)
-}
-
-// fnmaS emits acc = -(s*x) + acc (one rounding).
-func (g *gen) fnmaS(s scalarArg, x, acc reg.VecVirtual) {
-	if s.reg != nil {
-		g.VFNMADD231PS(x, s.reg, acc)
-		return
-	}
-	g.VFNMADD231PS_BCST(s.mem, x, acc)
-}
-
-// mulS emits dst = s*x, x a register.
-func (g *gen) mulS(s scalarArg, x, dst reg.VecVirtual) {
-	if s.reg != nil {
-		g.VMULPS(s.reg, x, dst)
-		return
-	}
-	g.VMULPS_BCST(s.mem, x, dst)
-}
-
-// mulMemS emits dst = s*(the vector at m, tail mask t): the memory operand
-// folded into the multiply where s is a register, loaded first where s is
-// the broadcast operand (an instruction has one memory operand).
-func (g *gen) mulMemS(s scalarArg, m operand.Mem, t reg.Register, dst reg.VecVirtual) {
-	if s.reg != nil {
-		g.VMULPS(g.src(m, t), s.reg, dst)
-		return
-	}
-	g.VMULPS_BCST(s.mem, g.load(m, t), dst)
-}
-
-// addS emits dst = x + s.
-func (g *gen) addS(s scalarArg, x, dst reg.VecVirtual) {
-	if s.reg != nil {
-		g.VADDPS(s.reg, x, dst)
-		return
-	}
-	g.VADDPS_BCST(s.mem, x, dst)
-}
-
-// divS emits dst = x / s.
-func (g *gen) divS(s scalarArg, x, dst reg.VecVirtual) {
-	if s.reg != nil {
-		g.VDIVPS(s.reg, x, dst)
-		return
-	}
-	g.VDIVPS_BCST(s.mem, x, dst)
 }
 
 // sgdElement applies SGD variant f to one vector of elements: d holds
@@ -169,8 +120,12 @@ func (g *gen) sgdElement(f abi.SGD, s sgdScalars, d reg.VecVirtual, p, buf opera
 		b := d // first step: buf = d
 		if !first {
 			b = g.v()
-			g.mulMemS(s.mom, buf, t, b) // momentum*buf
-			g.fmaS(s.damp, d, b)        // buf = damp1*d + momentum*buf
+			if s.mom.reg != nil {
+				g.VMULPS(g.src(buf, t), s.mom.reg, b) // momentum*buf
+			} else {
+				g.VMULPS_BCST(s.mom.mem, g.load(buf, t), b)
+			}
+			g.fmaS(s.damp, d, b) // buf = damp1*d + momentum*buf
 		}
 		g.store(b, buf, t)
 		if nest {
@@ -197,65 +152,61 @@ func (g *gen) adamStep() {
 	variant := g.arg("variant")
 	p, gp, m, v, vmax, n := g.arg("p"), g.arg("grad"), g.arg("m"), g.arg("v"), g.arg("vmax"), g.arg("n")
 	g.dispatch(variant, abi.AdamVariants, func(code int) {
-		f := abi.DecodeAdam(code)
-		s := g.adamPlan(f)
+		a := g.adamPlan(abi.DecodeAdam(code))
+		a.p, a.gp, a.m, a.v, a.vmax = p, gp, m, v, vmax
 		ptrs := []reg.GPVirtual{p, gp, m, v}
-		if f.AMSGrad {
+		if a.AMSGrad {
 			ptrs = append(ptrs, vmax)
 		}
-		g.stream(n, ptrs, g.unroll, func(_, off int, t reg.Register) {
-			d := g.flipSign(at(gp, off), t, s.sign.reg)
-			g.adamElement(f, s, d, at(p, off), at(m, off), at(v, off), at(vmax, off), t)
-		})
+		g.stream(n, ptrs, g.unroll, a.element)
 	})
 }
 
-// adamScalars are AdamStep's scalars, those its variant reads, and how
-// it divides by bc2s.
-type adamScalars struct {
-	sign, b1, c1, b2, c2, bc2s, eps, negStep scalarArg
-	rhi, rlo                                 scalarArg // divConst's reciprocal of bc2s
-	k                                        scalarArg // wd (AdamL2) or decay (AdamDecoupled)
-	divConst                                 bool      // divide by bc2s with g.divConst, not VDIVPS
+// adamVariant is the register plan of one AdamStep variant: its pointers
+// and the scalars it broadcasts, shared by the loop body.
+type adamVariant struct {
+	g *gen
+	abi.Adam
+	divConst                                 bool // divide by bc2s with g.divConst, not VDIVPS
+	p, gp, m, v, vmax                        reg.GPVirtual
+	sign, b1, c1, b2, c2, bc2s, eps, negStep reg.VecVirtual
+	rhi, rlo                                 reg.VecVirtual // divConst's reciprocal of bc2s
+	k                                        reg.VecVirtual // wd (AdamL2) or decay (AdamDecoupled)
 }
 
-// adamPlan broadcasts the scalars variant f uses into registers.
-func (g *gen) adamPlan(f abi.Adam) adamScalars {
-	r := func(name string) scalarArg { return scalarArg{reg: g.scalar(name)} }
-	s := adamScalars{sign: r("sign"), b1: r("beta1"), c1: r("c1"), b2: r("beta2"), c2: r("c2"),
-		bc2s: r("bc2s"), eps: r("eps"), negStep: r("negStep")}
+// adamPlan broadcasts the scalars variant f uses.
+func (g *gen) adamPlan(f abi.Adam) *adamVariant {
+	a := &adamVariant{g: g, Adam: f}
+	a.sign = g.scalar("sign")
+	a.b1, a.c1, a.b2, a.c2 = g.scalar("beta1"), g.scalar("c1"), g.scalar("beta2"), g.scalar("c2")
+	a.bc2s, a.eps, a.negStep = g.scalar("bc2s"), g.scalar("eps"), g.scalar("negStep")
 	// With amsgrad, 16 vector registers (AVX2) leave none for rhi, rlo
 	// and divConst's temporaries. That step, at 36 bytes per parameter,
 	// gained little from divConst when a timing-only build let it use
 	// Y16-Y20 (docs/performance.md).
-	s.divConst = g.adamDivConst && (!f.AMSGrad || g.nvec > 16)
-	if s.divConst {
-		s.rhi, s.rlo = r("rhi"), r("rlo")
+	a.divConst = g.adamDivConst && (!f.AMSGrad || g.nvec > 16)
+	if a.divConst {
+		a.rhi, a.rlo = g.scalar("rhi"), g.scalar("rlo")
 	}
 	switch f.Decay {
 	case abi.AdamL2:
-		s.k = r("wd")
+		a.k = g.scalar("wd")
 	case abi.AdamDecoupled:
-		s.k = r("decay")
+		a.k = g.scalar("decay")
 	}
-	return s
+	return a
 }
 
-// adamElement applies Adam variant f to one vector of elements: d holds
-// their gradient, sign already applied (d is overwritten), p, m, v and
-// vmax are their values and state in memory, t the tail mask (nil: a full
-// vector). Its scalars may be registers or embedded broadcasts
-// (scalarArg), as sgdElement's, so that a strip with Adam fused into its
-// store phase could run AdamStep's arithmetic instruction for instruction:
-// one was built and measured slower than the separate step
-// (docs/parallel-step.md, "Adam inside the product").
-func (g *gen) adamElement(f abi.Adam, s adamScalars, d reg.VecVirtual, p, m, v, vmax operand.Mem, t reg.Register) {
-	pv := g.load(p, t)
-	switch f.Decay {
+// element emits the step of the vector at byte offset off (tail mask t).
+func (a *adamVariant) element(_, off int, t reg.Register) {
+	g := a.g
+	d := g.flipSign(at(a.gp, off), t, a.sign)
+	pv := g.load(at(a.p, off), t)
+	switch a.Decay {
 	case abi.AdamL2:
-		g.fmaS(s.k, pv, d) // d = wd*p + d
+		g.VFMADD231PS(pv, a.k, d) // d = wd*p + d
 	case abi.AdamDecoupled:
-		g.mulS(s.k, pv, pv) // p = p*decay
+		g.VMULPS(a.k, pv, pv) // p = p*decay
 	}
 	// Every load of the vector comes before its first store: the
 	// arrays often lie at the same offset within their pages, and
@@ -263,40 +214,49 @@ func (g *gen) adamElement(f abi.Adam, s adamScalars, d reg.VecVirtual, p, m, v, 
 	// 11:0 waits on it (4K aliasing; docs/performance.md has the
 	// cost).
 	mv, vv := g.v(), g.v()
-	g.mulMemS(s.b1, m, t, mv) // beta1*m
-	g.mulMemS(s.b2, v, t, vv) // beta2*v
+	g.VMULPS(g.src(at(a.m, off), t), a.b1, mv) // beta1*m
+	g.VMULPS(g.src(at(a.v, off), t), a.b2, vv) // beta2*v
 	var x reg.VecVirtual
-	if f.AMSGrad {
-		x = g.load(vmax, t)
+	if a.AMSGrad {
+		x = g.load(at(a.vmax, off), t)
 	}
-	g.fmaS(s.c1, d, mv) // m = c1*d + beta1*m
-	g.store(mv, m, t)
-	g.mulS(s.negStep, mv, mv) // numerator negStep*m
+	g.VFMADD231PS(d, a.c1, mv) // m = c1*d + beta1*m
+	g.store(mv, at(a.m, off), t)
+	g.VMULPS(a.negStep, mv, mv) // numerator negStep*m
 
 	sq := g.v()
-	g.mulS(s.c2, d, sq)      // c2*d
+	g.VMULPS(a.c2, d, sq)    // c2*d
 	g.VFMADD231PS(d, sq, vv) // v = fma(c2*d, d, beta2*v)
-	g.store(vv, v, t)
-	if f.AMSGrad {
+	g.store(vv, at(a.v, off), t)
+	if a.AMSGrad {
 		r := g.v()
 		g.maxmin(true, x, vv, r) // vmax > v ? vmax : v, vmax where vmax is NaN
-		g.store(r, vmax, t)
+		g.store(r, at(a.vmax, off), t)
 		vv = r
 	}
 
 	den := g.v()
 	g.VSQRTPS(vv, den)
-	if s.divConst {
-		den = g.divConst(den, s.bc2s, s.rhi, s.rlo) // sqrt(v)/bc2s
+	if a.divConst {
+		den = g.divConst(den, a.bc2s, a.rhi, a.rlo) // sqrt(v)/bc2s
 	} else {
-		g.divS(s.bc2s, den, den) // sqrt(v)/bc2s
+		g.VDIVPS(a.bc2s, den, den) // sqrt(v)/bc2s
 	}
-	g.addS(s.eps, den, den) // + eps
-	g.VDIVPS(den, mv, mv)   // (negStep*m)/den
-	g.VADDPS(mv, pv, pv)    // p + that
-	g.store(pv, p, t)
+	g.VADDPS(a.eps, den, den) // + eps
+	g.VDIVPS(den, mv, mv)     // (negStep*m)/den
+	g.VADDPS(mv, pv, pv)      // p + that
+	g.store(pv, at(a.p, off), t)
 }
 
+// divConst returns a new register holding x/c rounded to nearest, exactly
+// as VDIVPS computes it, without the divider. c > 0 is the same in every
+// lane, with c > 2^-27, and 1/c is given in two terms: hi = RN(1/c) and a
+// lo with hi + lo within 2^-47 of 1/c (kernels' recipTwoTerms). x is a
+// square root of a float32: in [0, 2^64), +Inf or a quiet NaN. In L1 and L2
+// the divider bounds AdamStep (a square root and two divisions per vector);
+// these FMA-pipe instructions take one of the divisions off it (at the
+// levels with adamDivConst).
+//
 // Why the result is exact. Markstein's theorem: if y approximates 1/c with a
 // relative error below 2^-24 (hi does) and q is a faithful approximation of
 // x/c (one of the two floats around it), then r = x - q*c is exact in one
@@ -315,13 +275,13 @@ func (g *gen) adamElement(f abi.Adam, s adamScalars, d reg.VecVirtual, p, m, v, 
 //
 // kernels' TestAdamDivConst runs the sequence on every significand of x for
 // a range of c, and the correction on the other faithful approximation.
-func (g *gen) divConst(x reg.VecVirtual, c, hi, lo scalarArg) reg.VecVirtual {
+func (g *gen) divConst(x, c, hi, lo reg.VecVirtual) reg.VecVirtual {
 	q, r := g.v(), g.v()
-	g.mulS(lo, x, q) // x*lo
-	g.fmaS(hi, x, q) // q0 = x*hi + x*lo
+	g.VMULPS(lo, x, q)      // x*lo
+	g.VFMADD231PS(x, hi, q) // q0 = x*hi + x*lo
 	g.VMOVAPS(x, r)
-	g.fnmaS(c, q, r) // r = x - q0*c, exact
-	g.fmaS(hi, r, q) // q = q0 + r*hi
+	g.VFNMADD231PS(q, c, r) // r = x - q0*c, exact
+	g.VFMADD231PS(r, hi, q) // q = q0 + r*hi
 
 	// !(x < +Inf): the +Inf and NaN lanes.
 	bad := g.cmp(cmpNLT, x, g.kf("inf", float32(math.Inf(1))))
