@@ -77,11 +77,11 @@ func sgemmDualOut(lv level, threads, m, n, k int, a []float32, lda int, b []floa
 			gemmTranspose(lv, ct, m, cb, ldc, m, w)
 		}
 		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m, rowsDone{})
-		var b []float32
+		var blockBias []float32 // the bias of C's columns j0..j0+w, Cᵀ's rows here
 		if bias != nil {
-			b = bias[j0 : j0+w]
+			blockBias = bias[j0 : j0+w]
 		}
-		gemmTransposeBias(lv, cb, ldc, ct, m, w, m, b, relu)
+		gemmTransposeBias(lv, cb, ldc, ct, m, w, m, blockBias, relu)
 	}
 }
 
