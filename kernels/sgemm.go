@@ -270,6 +270,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// which would read and write the whole block once more.
 	s.fused = !s.direct && !j.transB && j.kern.microPackB != nil
 	s.farB = s.fused && rowsFirst && 4*j.k*(j1-j0) > gemmFarMinBytes
+	s.farBT = j.transB && rowsFirst && 4*j.k*(j1-j0) > gemmFarMinBytes
 	// Blocks of B of equal width (whole panels, at most gemmNC columns):
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
@@ -291,7 +292,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				s.ic, s.mcur, s.first = ic, min(mcBlk, i1-ic), ic == i0
 				if j.done.scratch != nil { // the block's rows go to the scratch's first rows
 					j.cRow0 = ic
-					if len(j.done.prefetch) > 0 && !(s.farB && s.first) { // else B's next block
+					if len(j.done.prefetch) > 0 && !s.prefetchesB() { // else B's next block
 						s.far.setEach(j.done.prefetch, ic*j.done.ldc, s.mcur, j.done.n, j.done.ldc)
 					}
 				}
@@ -331,9 +332,11 @@ type gemmSweep struct {
 	// cache), and swept rows first, so the strips of the first MC block
 	// prefetch the source of its next block (sgemm_far.go). (Columns
 	// first, where a B panel fits in half of L1 or L2 holds no B block,
-	// does not.) Otherwise the strips prefetch SgemmSerialBlocks' arrays.
-	farB bool
-	far  farStream // the band's own: bands run on several goroutines
+	// does not.) farBT: the same for transposed B, packed whole a KC
+	// block at a time, whose next KC block's source they prefetch.
+	// Otherwise the strips prefetch SgemmSerialBlocks' arrays.
+	farB, farBT bool
+	far         farStream // the band's own: bands run on several goroutines
 }
 
 // packB packs what the block of B needs packed before its tiles run: the
@@ -419,8 +422,11 @@ func (s *gemmSweep) rowsFirst(l2Blk int) {
 	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
 	for jb := 0; jb < s.nc; jb += l2Blk {
 		jEnd := min(jb+l2Blk, s.nc)
-		if s.farB && s.first {
+		switch {
+		case s.farB && s.first:
 			s.prefetchNextB(jb, l2Blk)
+		case s.farBT && s.first:
+			s.prefetchNextBT(jb)
 		}
 		for ir := 0; ir < s.mcur; ir += mr {
 			jr := jb

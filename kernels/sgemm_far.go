@@ -20,6 +20,20 @@ import mc "github.com/vecgrad/vecgrad/internal/mathconst"
 // to 214-233 GFLOP/s (five interleaved runs); docs/performance.md has the
 // training step's figures.
 //
+// Transposed B (op(B) = Bᵀ, the forward product x·Wᵀ of a layer) is
+// packed whole, a KC block at a time, by GemmPackBT before the block's
+// first tile, and from DRAM that pack waits on every line: it read the
+// wide MLP's 2048x2048 weights at 18 GB/s, against 44 GB/s from L3
+// (Zen 5, one core). So the strips of each KC block prefetch the source of
+// the next (gemmSweep.prefetchNextBT). 256x2048x2048_NT with B from
+// DRAM, one Zen 5 core, two interleaved rounds: 229-230 and 220 GFLOP/s
+// without, 231-232 and 225-228 with; GemmPackBT fell from 1.33 to 0.98 ms
+// a product in the profile (the first KC block's source still comes from
+// DRAM). The wide MLP's training step at batch 256, the prefetch switched
+// off and on every 8 steps in one process (40 rounds), went 1.0% faster at
+// one thread and 0.5% at two (medians of the rounds' ratios; the
+// tutorial's, at batch 256, level).
+//
 // SgemmSerialBlocks points the same stream, in each later MC block, at
 // that block's rows of the arrays its caller names (the training step's
 // weights and momentum, which the optimizer reads right after the block):
@@ -95,6 +109,27 @@ func (s *farStream) take(units int) gemmFar {
 		s.row, s.off = s.row+1, 0
 	}
 	return f
+}
+
+// prefetchesB reports whether the sweep's strips prefetch B's next block
+// (farB or farBT, in the band's first MC block) rather than
+// SgemmSerialBlocks' arrays.
+func (s *gemmSweep) prefetchesB() bool { return (s.farB || s.farBT) && s.first }
+
+// prefetchNextBT points the far stream, from the strips of the first L2
+// block of B (jb 0) on, at the source of the next KC block of transposed
+// B: kc floats, from column pc+kc, of each of the stored rows jc..jc+nc
+// (the band's columns of op(B)). None after the last KC block. (The rows
+// split evenly over the L2 blocks instead measured the same, and left the
+// rows of an L2 block without full panels, which runs no strip, out.)
+func (s *gemmSweep) prefetchNextBT(jb int) {
+	j := s.j
+	switch pc := s.pc + s.kc; {
+	case pc >= j.k:
+		s.far.set(nil, 0, 0, 0)
+	case jb == 0:
+		s.far.set(j.b[s.jc*j.ldb+pc:], s.nc, min(mc.GemmKC, j.k-pc), j.ldb)
+	}
 }
 
 // prefetchNextB points the far stream, for the strips of the L2 block of

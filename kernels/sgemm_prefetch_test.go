@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	mc "github.com/vecgrad/vecgrad/internal/mathconst"
 )
 
 // farPlace locates a far piece's base in one of arrays (each its own
@@ -107,6 +109,66 @@ func TestSgemmSerialBlocksPrefetch(t *testing.T) {
 		})
 		if strips && traced == 0 {
 			t.Errorf("%s: nothing prefetched", name)
+		}
+	}
+}
+
+// TestSgemmTransposedBPrefetch: a product on transposed B larger than
+// gemmFarMinBytes (0 here), swept rows first (gemmL1 0) in several L2
+// blocks of B (gemmNCL2 64), has its strips prefetch the source of every
+// KC block after the first, each unit of it once (kc floats of each of
+// B's n stored rows: the strips of 8 row panels have time for all of it),
+// and nothing else; the product holds the reference's values bit for bit.
+// Levels without a prefetching strip prefetch nothing, which the hint
+// allows.
+func TestSgemmTransposedBPrefetch(t *testing.T) {
+	savedMin, savedL1, savedL2 := gemmFarMinBytes, gemmL1, gemmNCL2
+	defer func() { gemmFarTrace, gemmFarMinBytes, gemmL1, gemmNCL2 = nil, savedMin, savedL1, savedL2 }()
+	gemmFarMinBytes, gemmL1, gemmNCL2 = 0, 0, 64
+	r := rand.New(rand.NewPCG(32, 32))
+	for _, tc := range []struct{ m, n, k int }{{96, 200, 600}, {96, 130, 520}, {96, 64, 300}} {
+		g := newGemmCase(r, false, true, tc.m, tc.n, tc.k, 3)
+		name := fmt.Sprintf("%s at %s", g, ISA())
+		kern := gemmJobKernel(active, false, true, g.n, g.alpha)
+		seen := map[[2]int]int{} // B's row, byte offset in the row
+		gemmFarTrace = func(f gemmFar) {
+			which, base := farPlace(f, nil, g.b)
+			if which != 0 {
+				t.Fatalf("%s: a prefetch outside B: %+v", name, f)
+			}
+			for _, at := range farWalk(f) {
+				seen[[2]int{(base + at) / (4 * g.ldb), (base + at) % (4 * g.ldb)}]++
+			}
+		}
+		want := g.reference()
+		c := append([]float32(nil), g.c...)
+		SgemmSerial(false, true, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
+		gemmFarTrace = nil
+		for i := range c {
+			if !sameFloat(c[i], want[i], false) {
+				t.Fatalf("%s: c[%d] = %v, want %v", name, i, c[i], want[i])
+			}
+		}
+		if kern.strip == nil {
+			if len(seen) > 0 {
+				t.Errorf("%s: %d units prefetched without a prefetching strip", name, len(seen))
+			}
+			continue
+		}
+		units := 0
+		for pc := mc.GemmKC; pc < g.k; pc += mc.GemmKC {
+			kc := min(mc.GemmKC, g.k-pc)
+			for row := range g.n {
+				for off := 4 * pc; off < 4*(pc+kc); off += gemmFarUnit {
+					if n := seen[[2]int{row, off}]; n != 1 {
+						t.Fatalf("%s: row %d of B, floats %d.. (KC block at %d) prefetched %d times, want once", name, row, off/4, pc, n)
+					}
+					units++
+				}
+			}
+		}
+		if len(seen) != units {
+			t.Errorf("%s: %d units prefetched, want the %d of the later KC blocks' sources", name, len(seen), units)
 		}
 	}
 }
