@@ -117,3 +117,21 @@ func GemmTransposeBiasAVX2(dst *float32, ldd int, src *float32, lds int, rows in
 //
 //go:noescape
 func GemmTransposeBiasReluAVX2(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+
+// GemmOutBiasAVX2 sets c[r*ldc+j] = c[r*ldc+j] + v[j]
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutBiasAVX2(c *float32, ldc int, v *float32, rows int, cols int)
+
+// GemmOutBiasReluAVX2 sets c[r*ldc+j] = max(c[r*ldc+j] + v[j], 0) (BinaryRows' add, Relu's max)
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutBiasReluAVX2(c *float32, ldc int, v *float32, rows int, cols int)
+
+// GemmOutReluBackwardAVX2 sets c[r*ldc+j] = (v[r*ldc+j] <= 0 ? +0 : c[r*ldc+j]) (ReluBackward)
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutReluBackwardAVX2(c *float32, ldc int, v *float32, rows int, cols int)

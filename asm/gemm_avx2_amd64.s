@@ -8380,3 +8380,387 @@ banddone_278:
 done_247:
 	VZEROUPPER
 	RET
+
+// func GemmOutBiasAVX2(c *float32, ldc int, v *float32, rows int, cols int)
+// Requires: AVX
+TEXT ·GemmOutBiasAVX2(SB), NOSPLIT, $0-40
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ v+16(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ cols+32(FP), SI
+	SHLQ $0x02, CX
+
+row_279:
+	MOVQ AX, DI
+	MOVQ DX, R8
+	MOVQ SI, R9
+
+loop_280:
+	CMPQ    R9, $0x00000020
+	JB      tail_281
+	VMOVUPS (DI), Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (DI)
+	VMOVUPS 32(DI), Y0
+	VADDPS  32(R8), Y0, Y0
+	VMOVUPS Y0, 32(DI)
+	VMOVUPS 64(DI), Y0
+	VADDPS  64(R8), Y0, Y0
+	VMOVUPS Y0, 64(DI)
+	VMOVUPS 96(DI), Y0
+	VADDPS  96(R8), Y0, Y0
+	VMOVUPS Y0, 96(DI)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000020, R9
+	JMP     loop_280
+
+tail_281:
+	TESTQ   R9, R9
+	JZ      done_282
+	LEAQ    tailmask<>+0(SB), R10
+	MOVQ    R9, R11
+	NEGQ    R11
+	LEAQ    256(R10)(R11*4), R10
+	CMPQ    R9, $0x00000008
+	JB      partial_283
+	VMOVUPS (DI), Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (DI)
+	JMP     next_284
+
+partial_283:
+	VMOVDQU    (R10), Y0
+	VMASKMOVPS (DI), Y0, Y1
+	VMASKMOVPS (R8), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (DI)
+	JMP        done_282
+
+next_284:
+	CMPQ    R9, $0x00000008
+	JBE     done_282
+	CMPQ    R9, $0x00000010
+	JB      partial_285
+	VMOVUPS 32(DI), Y0
+	VADDPS  32(R8), Y0, Y0
+	VMOVUPS Y0, 32(DI)
+	JMP     next_286
+
+partial_285:
+	VMOVDQU    32(R10), Y0
+	VMASKMOVPS 32(DI), Y0, Y1
+	VMASKMOVPS 32(R8), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, 32(DI)
+	JMP        done_282
+
+next_286:
+	CMPQ    R9, $0x00000010
+	JBE     done_282
+	CMPQ    R9, $0x00000018
+	JB      partial_287
+	VMOVUPS 64(DI), Y0
+	VADDPS  64(R8), Y0, Y0
+	VMOVUPS Y0, 64(DI)
+	JMP     next_288
+
+partial_287:
+	VMOVDQU    64(R10), Y0
+	VMASKMOVPS 64(DI), Y0, Y1
+	VMASKMOVPS 64(R8), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, 64(DI)
+	JMP        done_282
+
+next_288:
+	CMPQ    R9, $0x00000018
+	JBE     done_282
+	CMPQ    R9, $0x00000020
+	JB      partial_289
+	VMOVUPS 96(DI), Y0
+	VADDPS  96(R8), Y0, Y0
+	VMOVUPS Y0, 96(DI)
+	JMP     done_282
+
+partial_289:
+	VMOVDQU    96(R10), Y0
+	VMASKMOVPS 96(DI), Y0, Y1
+	VMASKMOVPS 96(R8), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, 96(DI)
+
+done_282:
+	LEAQ (DI)(R9*4), DI
+	LEAQ (R8)(R9*4), R8
+	ADDQ CX, AX
+	DECQ BX
+	JNZ  row_279
+	VZEROUPPER
+	RET
+
+// func GemmOutBiasReluAVX2(c *float32, ldc int, v *float32, rows int, cols int)
+// Requires: AVX
+TEXT ·GemmOutBiasReluAVX2(SB), NOSPLIT, $0-40
+	MOVQ   c+0(FP), AX
+	MOVQ   ldc+8(FP), CX
+	MOVQ   v+16(FP), DX
+	MOVQ   rows+24(FP), BX
+	MOVQ   cols+32(FP), SI
+	SHLQ   $0x02, CX
+	VXORPS Y0, Y0, Y0
+
+row_290:
+	MOVQ AX, DI
+	MOVQ DX, R8
+	MOVQ SI, R9
+
+loop_291:
+	CMPQ    R9, $0x00000020
+	JB      tail_292
+	VMOVUPS (DI), Y1
+	VADDPS  (R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(DI), Y1
+	VADDPS  32(R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(DI), Y1
+	VADDPS  64(R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(DI), Y1
+	VADDPS  96(R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(DI)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000020, R9
+	JMP     loop_291
+
+tail_292:
+	TESTQ   R9, R9
+	JZ      done_293
+	LEAQ    tailmask<>+0(SB), R10
+	MOVQ    R9, R11
+	NEGQ    R11
+	LEAQ    256(R10)(R11*4), R10
+	CMPQ    R9, $0x00000008
+	JB      partial_294
+	VMOVUPS (DI), Y1
+	VADDPS  (R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, (DI)
+	JMP     next_295
+
+partial_294:
+	VMOVDQU    (R10), Y1
+	VMASKMOVPS (DI), Y1, Y2
+	VMASKMOVPS (R8), Y1, Y3
+	VADDPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y0, Y2
+	VMASKMOVPS Y2, Y1, (DI)
+	JMP        done_293
+
+next_295:
+	CMPQ    R9, $0x00000008
+	JBE     done_293
+	CMPQ    R9, $0x00000010
+	JB      partial_296
+	VMOVUPS 32(DI), Y1
+	VADDPS  32(R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(DI)
+	JMP     next_297
+
+partial_296:
+	VMOVDQU    32(R10), Y1
+	VMASKMOVPS 32(DI), Y1, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	VADDPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y0, Y2
+	VMASKMOVPS Y2, Y1, 32(DI)
+	JMP        done_293
+
+next_297:
+	CMPQ    R9, $0x00000010
+	JBE     done_293
+	CMPQ    R9, $0x00000018
+	JB      partial_298
+	VMOVUPS 64(DI), Y1
+	VADDPS  64(R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(DI)
+	JMP     next_299
+
+partial_298:
+	VMOVDQU    64(R10), Y1
+	VMASKMOVPS 64(DI), Y1, Y2
+	VMASKMOVPS 64(R8), Y1, Y3
+	VADDPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y0, Y2
+	VMASKMOVPS Y2, Y1, 64(DI)
+	JMP        done_293
+
+next_299:
+	CMPQ    R9, $0x00000018
+	JBE     done_293
+	CMPQ    R9, $0x00000020
+	JB      partial_300
+	VMOVUPS 96(DI), Y1
+	VADDPS  96(R8), Y1, Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(DI)
+	JMP     done_293
+
+partial_300:
+	VMOVDQU    96(R10), Y1
+	VMASKMOVPS 96(DI), Y1, Y2
+	VMASKMOVPS 96(R8), Y1, Y3
+	VADDPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y0, Y2
+	VMASKMOVPS Y2, Y1, 96(DI)
+
+done_293:
+	LEAQ (DI)(R9*4), DI
+	LEAQ (R8)(R9*4), R8
+	ADDQ CX, AX
+	DECQ BX
+	JNZ  row_290
+	VZEROUPPER
+	RET
+
+// func GemmOutReluBackwardAVX2(c *float32, ldc int, v *float32, rows int, cols int)
+// Requires: AVX
+TEXT ·GemmOutReluBackwardAVX2(SB), NOSPLIT, $0-40
+	MOVQ   c+0(FP), AX
+	MOVQ   ldc+8(FP), CX
+	MOVQ   v+16(FP), DX
+	MOVQ   rows+24(FP), BX
+	MOVQ   cols+32(FP), SI
+	SHLQ   $0x02, CX
+	VXORPS Y0, Y0, Y0
+
+row_301:
+	MOVQ AX, DI
+	MOVQ DX, R8
+	MOVQ SI, R9
+
+loop_302:
+	CMPQ    R9, $0x00000020
+	JB      tail_303
+	VMOVUPS (R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  64(DI), Y1, Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  96(DI), Y1, Y1
+	VMOVUPS Y1, 96(DI)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000020, R9
+	JMP     loop_302
+
+tail_303:
+	TESTQ   R9, R9
+	JZ      done_304
+	LEAQ    tailmask<>+0(SB), R10
+	MOVQ    R9, R11
+	NEGQ    R11
+	LEAQ    256(R10)(R11*4), R10
+	CMPQ    R9, $0x00000008
+	JB      partial_305
+	VMOVUPS (R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	JMP     next_306
+
+partial_305:
+	VMOVDQU    (R10), Y1
+	VMASKMOVPS (R8), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS (DI), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, (DI)
+	JMP        done_304
+
+next_306:
+	CMPQ    R9, $0x00000008
+	JBE     done_304
+	CMPQ    R9, $0x00000010
+	JB      partial_307
+	VMOVUPS 32(R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  32(DI), Y1, Y1
+	VMOVUPS Y1, 32(DI)
+	JMP     next_308
+
+partial_307:
+	VMOVDQU    32(R10), Y1
+	VMASKMOVPS 32(R8), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 32(DI), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 32(DI)
+	JMP        done_304
+
+next_308:
+	CMPQ    R9, $0x00000010
+	JBE     done_304
+	CMPQ    R9, $0x00000018
+	JB      partial_309
+	VMOVUPS 64(R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  64(DI), Y1, Y1
+	VMOVUPS Y1, 64(DI)
+	JMP     next_310
+
+partial_309:
+	VMOVDQU    64(R10), Y1
+	VMASKMOVPS 64(R8), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 64(DI), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 64(DI)
+	JMP        done_304
+
+next_310:
+	CMPQ    R9, $0x00000018
+	JBE     done_304
+	CMPQ    R9, $0x00000020
+	JB      partial_311
+	VMOVUPS 96(R8), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  96(DI), Y1, Y1
+	VMOVUPS Y1, 96(DI)
+	JMP     done_304
+
+partial_311:
+	VMOVDQU    96(R10), Y1
+	VMASKMOVPS 96(R8), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 96(DI), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 96(DI)
+
+done_304:
+	LEAQ (DI)(R9*4), DI
+	LEAQ (R8)(R9*4), R8
+	ADDQ CX, AX
+	ADDQ CX, DX
+	DECQ BX
+	JNZ  row_301
+	VZEROUPPER
+	RET

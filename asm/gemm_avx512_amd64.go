@@ -200,3 +200,21 @@ func GemmTransposeBiasAVX512(dst *float32, ldd int, src *float32, lds int, rows 
 //
 //go:noescape
 func GemmTransposeBiasReluAVX512(dst *float32, ldd int, src *float32, lds int, rows int, cols int, bias *float32, biasOff int)
+
+// GemmOutBiasAVX512 sets c[r*ldc+j] = c[r*ldc+j] + v[j]
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutBiasAVX512(c *float32, ldc int, v *float32, rows int, cols int)
+
+// GemmOutBiasReluAVX512 sets c[r*ldc+j] = max(c[r*ldc+j] + v[j], 0) (BinaryRows' add, Relu's max)
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutBiasReluAVX512(c *float32, ldc int, v *float32, rows int, cols int)
+
+// GemmOutReluBackwardAVX512 sets c[r*ldc+j] = (v[r*ldc+j] <= 0 ? +0 : c[r*ldc+j]) (ReluBackward)
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutReluBackwardAVX512(c *float32, ldc int, v *float32, rows int, cols int)

@@ -18363,3 +18363,261 @@ banddone_370:
 done_339:
 	VZEROUPPER
 	RET
+
+// func GemmOutBiasAVX512(c *float32, ldc int, v *float32, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·GemmOutBiasAVX512(SB), NOSPLIT, $0-40
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ v+16(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ cols+32(FP), SI
+	SHLQ $0x02, CX
+
+row_371:
+	MOVQ AX, DI
+	MOVQ DX, R8
+	MOVQ SI, R9
+
+loop_372:
+	CMPQ    R9, $0x00000040
+	JB      tail_373
+	VMOVUPS (DI), Z0
+	VADDPS  (R8), Z0, Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(DI), Z0
+	VADDPS  64(R8), Z0, Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(DI), Z0
+	VADDPS  128(R8), Z0, Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(DI), Z0
+	VADDPS  192(R8), Z0, Z0
+	VMOVUPS Z0, 192(DI)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, R8
+	SUBQ    $0x00000040, R9
+	JMP     loop_372
+
+tail_373:
+	TESTQ     R9, R9
+	JZ        done_374
+	LEAQ      tailbits<>+0(SB), R10
+	MOVQ      (R10)(R9*8), R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (R8), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	CMPQ      R9, $0x00000010
+	JBE       done_374
+	MOVQ      R10, R11
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 64(DI), K1, Z0
+	VMOVUPS.Z 64(R8), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, 64(DI)
+	CMPQ      R9, $0x00000020
+	JBE       done_374
+	MOVQ      R10, R11
+	SHRQ      $0x20, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 128(DI), K1, Z0
+	VMOVUPS.Z 128(R8), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, 128(DI)
+	CMPQ      R9, $0x00000030
+	JBE       done_374
+	SHRQ      $0x30, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z 192(DI), K1, Z0
+	VMOVUPS.Z 192(R8), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, 192(DI)
+
+done_374:
+	LEAQ (DI)(R9*4), DI
+	LEAQ (R8)(R9*4), R8
+	ADDQ CX, AX
+	DECQ BX
+	JNZ  row_371
+	VZEROUPPER
+	RET
+
+// func GemmOutBiasReluAVX512(c *float32, ldc int, v *float32, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·GemmOutBiasReluAVX512(SB), NOSPLIT, $0-40
+	MOVQ   c+0(FP), AX
+	MOVQ   ldc+8(FP), CX
+	MOVQ   v+16(FP), DX
+	MOVQ   rows+24(FP), BX
+	MOVQ   cols+32(FP), SI
+	SHLQ   $0x02, CX
+	VPXORD Z0, Z0, Z0
+
+row_375:
+	MOVQ AX, DI
+	MOVQ DX, R8
+	MOVQ SI, R9
+
+loop_376:
+	CMPQ    R9, $0x00000040
+	JB      tail_377
+	VMOVUPS (DI), Z1
+	VADDPS  (R8), Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VMOVUPS Z1, (DI)
+	VMOVUPS 64(DI), Z1
+	VADDPS  64(R8), Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS 128(DI), Z1
+	VADDPS  128(R8), Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VMOVUPS Z1, 128(DI)
+	VMOVUPS 192(DI), Z1
+	VADDPS  192(R8), Z1, Z1
+	VMAXPS  Z1, Z0, Z1
+	VMOVUPS Z1, 192(DI)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, R8
+	SUBQ    $0x00000040, R9
+	JMP     loop_376
+
+tail_377:
+	TESTQ     R9, R9
+	JZ        done_378
+	LEAQ      tailbits<>+0(SB), R10
+	MOVQ      (R10)(R9*8), R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z (R8), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMAXPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (DI)
+	CMPQ      R9, $0x00000010
+	JBE       done_378
+	MOVQ      R10, R11
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 64(DI), K1, Z1
+	VMOVUPS.Z 64(R8), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMAXPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, 64(DI)
+	CMPQ      R9, $0x00000020
+	JBE       done_378
+	MOVQ      R10, R11
+	SHRQ      $0x20, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 128(DI), K1, Z1
+	VMOVUPS.Z 128(R8), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMAXPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, 128(DI)
+	CMPQ      R9, $0x00000030
+	JBE       done_378
+	SHRQ      $0x30, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z 192(DI), K1, Z1
+	VMOVUPS.Z 192(R8), K1, Z2
+	VADDPS    Z2, Z1, Z1
+	VMAXPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, 192(DI)
+
+done_378:
+	LEAQ (DI)(R9*4), DI
+	LEAQ (R8)(R9*4), R8
+	ADDQ CX, AX
+	DECQ BX
+	JNZ  row_375
+	VZEROUPPER
+	RET
+
+// func GemmOutReluBackwardAVX512(c *float32, ldc int, v *float32, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·GemmOutReluBackwardAVX512(SB), NOSPLIT, $0-40
+	MOVQ   c+0(FP), AX
+	MOVQ   ldc+8(FP), CX
+	MOVQ   v+16(FP), DX
+	MOVQ   rows+24(FP), BX
+	MOVQ   cols+32(FP), SI
+	SHLQ   $0x02, CX
+	VPXORD Z0, Z0, Z0
+
+row_379:
+	MOVQ AX, DI
+	MOVQ DX, R8
+	MOVQ SI, R9
+
+loop_380:
+	CMPQ      R9, $0x00000040
+	JB        tail_381
+	VMOVUPS   (R8), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS   Z1, (DI)
+	VMOVUPS   64(R8), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 64(DI), K1, Z1
+	VMOVUPS   Z1, 64(DI)
+	VMOVUPS   128(R8), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 128(DI), K1, Z1
+	VMOVUPS   Z1, 128(DI)
+	VMOVUPS   192(R8), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 192(DI), K1, Z1
+	VMOVUPS   Z1, 192(DI)
+	ADDQ      $0x00000100, DI
+	ADDQ      $0x00000100, R8
+	SUBQ      $0x00000040, R9
+	JMP       loop_380
+
+tail_381:
+	TESTQ     R9, R9
+	JZ        done_382
+	LEAQ      tailbits<>+0(SB), R10
+	MOVQ      (R10)(R9*8), R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (R8), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z (DI), K2, Z1
+	VMOVUPS   Z1, K1, (DI)
+	CMPQ      R9, $0x00000010
+	JBE       done_382
+	MOVQ      R10, R11
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 64(R8), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 64(DI), K2, Z1
+	VMOVUPS   Z1, K1, 64(DI)
+	CMPQ      R9, $0x00000020
+	JBE       done_382
+	MOVQ      R10, R11
+	SHRQ      $0x20, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 128(R8), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 128(DI), K2, Z1
+	VMOVUPS   Z1, K1, 128(DI)
+	CMPQ      R9, $0x00000030
+	JBE       done_382
+	SHRQ      $0x30, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z 192(R8), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 192(DI), K2, Z1
+	VMOVUPS   Z1, K1, 192(DI)
+
+done_382:
+	LEAQ (DI)(R9*4), DI
+	LEAQ (R8)(R9*4), R8
+	ADDQ CX, AX
+	ADDQ CX, DX
+	DECQ BX
+	JNZ  row_379
+	VZEROUPPER
+	RET

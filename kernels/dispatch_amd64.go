@@ -495,3 +495,29 @@ func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 		adamStepGeneric(variant, p, g, m, v, vmax, s)
 	}
 }
+
+// gemmOutAsm runs level lv's GemmOut kernel of kind on the rows x cols
+// block at c[0], rows ldc floats apart (c cut to exactly (rows-1)*ldc+cols
+// floats; v the bias cut to cols floats, or for ReLU's backward x cut as
+// c), and reports whether lv has the kernels (AVX-512 and AVX2).
+func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, rows, cols int) bool {
+	var kernels *[3]func(c *float32, ldc int, v *float32, rows, cols int)
+	switch lv {
+	case levelAVX512:
+		kernels = &gemmOutAVX512
+	case levelAVX2:
+		kernels = &gemmOutAVX2
+	default:
+		return false
+	}
+	kernels[kind](&c[0], ldc, &v[0], rows, cols)
+	return true
+}
+
+// The GemmOut kernels of each level, by gemmOutKind.
+var (
+	gemmOutAVX512 = [3]func(c *float32, ldc int, v *float32, rows, cols int){
+		gemmOutBias: asm.GemmOutBiasAVX512, gemmOutBiasRelu: asm.GemmOutBiasReluAVX512, gemmOutReluBackward: asm.GemmOutReluBackwardAVX512}
+	gemmOutAVX2 = [3]func(c *float32, ldc int, v *float32, rows, cols int){
+		gemmOutBias: asm.GemmOutBiasAVX2, gemmOutBiasRelu: asm.GemmOutBiasReluAVX2, gemmOutReluBackward: asm.GemmOutReluBackwardAVX2}
+)

@@ -196,3 +196,9 @@ func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 		adamStepGeneric(variant, p, g, m, v, vmax, s)
 	}
 }
+
+// gemmOutAsm reports false: no GemmOut kernels here (the strided passes
+// serve gemmOut.apply).
+func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, rows, cols int) bool {
+	return false
+}

@@ -94,17 +94,17 @@ func sgemmRows(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 		done.report(m)
 		return
 	}
-	sgemmBlocked(lv, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, done)
+	sgemmBlocked(lv, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, done, gemmOut{})
 }
 
 // sgemmBlocked computes a product with m, n, k >= 1 and alpha != 0 on the
 // blocked path (packing, micro-kernels, threads) of level lv, on up to
 // threads goroutines, reporting finished rows to done (the zero rowsDone:
 // none; only a product on one goroutine reports on its way).
-func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, done rowsDone) {
+func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, done rowsDone, out gemmOut) {
 	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads, done: done}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads, done: done, out: out}
 	j.kern = gemmJobKernel(lv, transA, transB, n, alpha)
 	j.mr, j.nr = j.kern.mr, j.kern.nr
 	// A is read in place (no packing) where the kernel can, nothing needs
@@ -158,7 +158,8 @@ func (j *gemmJob) run() {
 		tiles, unit = tilesM, j.mr
 	}
 	parts := max(1, min(j.threads, tiles, j.m*j.n*j.k/gemmWorkPerThread))
-	if size := j.teamSize(parts, byRows); size > 0 && gemmTeamMu.TryLock() {
+	// Team mode has its own sweep, without epilogues (no caller asks for both).
+	if size := j.teamSize(parts, byRows); size > 0 && !j.out.active() && gemmTeamMu.TryLock() {
 		j.runTeam(size)
 		gemmTeamMu.Unlock()
 		return
@@ -192,6 +193,7 @@ type gemmJob struct {
 	tasks          taskGroup // the bands or team places handed to workers
 	team           *gemmTeam // team mode's shared state (sgemm_team.go)
 	done           rowsDone  // SgemmSerialRows' report of finished rows
+	out            gemmOut   // applied to each region of C once final (sgemm_out.go)
 	// cRow0 is the row of C at c[0]: 0, or with SgemmSerialBlocks the first
 	// row of the MC block being computed into the scratch.
 	cRow0 int
@@ -438,6 +440,7 @@ func (s *gemmSweep) rowsFirst(l2Blk int) {
 			for ; jr < jEnd; jr += nr {
 				s.tileAt(ir, jr)
 			}
+			s.finish(s.ic+ir, min(mr, s.mcur-ir), s.jc+jb, jEnd-jb)
 		}
 	}
 }
@@ -465,6 +468,7 @@ func (s *gemmSweep) colsFirst() {
 		for ; ir < s.mcur; ir += mr {
 			s.tileAt(ir, jr)
 		}
+		s.finish(s.ic, s.mcur, s.jc+jr, min(nr, s.nc-jr))
 	}
 }
 
@@ -486,6 +490,9 @@ func (j *gemmJob) blockTN(i0, i1, j0, j1 int) {
 				j.kern.microTN(j.kern, kc, j.a[pc*lda+i:][:(kc-1)*lda+rows], lda, b, ldb, j.c[j.cOff(i, col):][:(rows-1)*ldc+cols], ldc, beta, load, rows, cols)
 			}
 		}
+	}
+	if j.out.active() {
+		j.out.apply(j.lv, j.c, ldc, i0, i1-i0, j0, j1-j0)
 	}
 }
 

@@ -76,7 +76,7 @@ func sgemmDualOut(lv level, threads, m, n, k int, a []float32, lda int, b []floa
 		if beta != 0 {
 			gemmTranspose(lv, ct, m, cb, ldc, m, w)
 		}
-		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m, rowsDone{})
+		sgemmBlocked(lv, threads, false, true, w, m, k, 1, b[j0*ldb:][:(w-1)*ldb+k], ldb, a, lda, beta, ct, m, rowsDone{}, gemmOut{})
 		var blockBias []float32 // the bias of C's columns j0..j0+w, Cᵀ's rows here
 		if bias != nil {
 			blockBias = bias[j0 : j0+w]

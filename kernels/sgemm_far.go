@@ -22,9 +22,9 @@ import mc "github.com/vecgrad/vecgrad/internal/mathconst"
 //
 // Transposed B (op(B) = Bᵀ, the forward product x·Wᵀ of a layer) is
 // packed whole, a KC block at a time, by GemmPackBT before the block's
-// first tile, and from DRAM that pack waits on every line: it read the
-// wide MLP's 2048x2048 weights at 18 GB/s, against 44 GB/s from L3
-// (Zen 5, one core). So the strips of each KC block prefetch the source of
+// first tile, and from DRAM that pack waits on every line: it packs the
+// wide MLP's 2048x2048 weights at half its speed from L3 (Zen 5, one core,
+// BenchmarkGemmPackBT: 13-19 against 27-44 GB/s, in two machine states). So the strips of each KC block prefetch the source of
 // the next (gemmSweep.prefetchNextBT). 256x2048x2048_NT with B from
 // DRAM, one Zen 5 core, two interleaved rounds: 229-230 and 220 GFLOP/s
 // without, 231-232 and 225-228 with; GemmPackBT fell from 1.33 to 0.98 ms

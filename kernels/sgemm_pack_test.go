@@ -320,3 +320,40 @@ func quiet(x float32) float32 {
 	}
 	return x
 }
+
+// BenchmarkGemmPackBT packs one KC block (256 floats of each row) of a
+// layer's transposed weights, 2048 rows, as the forward's GemmPackBT
+// does: "dram" cycles through four 16 MB matrices (ldb 2048, the wide
+// MLP's second layer) so that every block comes from DRAM, "l3" packs the
+// eight blocks of one in turn; the figure is the packed bytes per second
+// (sgemm_far.go's prefetch of the next block is what brings the first to
+// the second).
+func BenchmarkGemmPackBT(b *testing.B) {
+	k := gemmKernelFor(active, 4096)
+	if k.packBT == nil {
+		b.Skipf("no GemmPackBT at %s", ISA())
+	}
+	const rows, ldb, kc = 2048, 2048, 256
+	for _, bc := range []struct {
+		name   string
+		copies int
+	}{{"dram", 4}, {"l3", 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			srcs := make([][]float32, bc.copies)
+			for i := range srcs {
+				srcs[i] = make([]float32, rows*ldb)
+				for j := range srcs[i] {
+					srcs[i][j] = float32(j % 1000)
+				}
+			}
+			dst := make([]float32, rows*kc)
+			b.SetBytes(rows * kc * 4)
+			i := 0
+			for b.Loop() {
+				pc := i / bc.copies % (ldb / kc) * kc
+				gemmPackBT(k, dst, srcs[i%bc.copies][pc:pc+(rows-1)*ldb+kc], ldb, kc, rows/k.nr)
+				i++
+			}
+		})
+	}
+}

@@ -81,7 +81,7 @@ func SgemmSerialBlocks(transA, transB bool, m, n, k int, alpha float32, a []floa
 	lv := active // captured once: the tiles and kernels must match
 	if _, ok := blocksInOneProduct(lv, transA, transB, m, n, k, alpha, maxRows); ok {
 		sgemmBlocked(lv, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, scratch, ldc,
-			rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done, prefetch: prefetch})
+			rowsDone{max: maxRows, scratch: scratch, ldc: ldc, n: n, blockDone: done, prefetch: prefetch}, gemmOut{})
 		return
 	}
 	for lo := 0; lo < m; lo += maxRows {

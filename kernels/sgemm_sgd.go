@@ -58,7 +58,7 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 	// scratch, strips that apply the update themselves, on packed A.
 	if kern, ok := blocksInOneProduct(lv, transA, transB, m, n, k, 1, maxRows); ok && kern.stripSGD != nil && !gemmRowsAInPlace(kern, transA, n, 1) {
 		sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
-			rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u})
+			rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u}, gemmOut{})
 		return
 	}
 	for lo := 0; lo < m; lo += maxRows {

@@ -328,7 +328,8 @@ func parts(n, member, size int) (lo, hi int) {
 // forward computes member's columns of layer i's output: the product, the
 // bias and the ReLU, as Linear.Forward and ReLU do (kernels.SgemmSerialBiasRelu:
 // at batch 16 and 64 the bias and ReLU ride on the transposed product's
-// last pass over the output).
+// last pass over the output, at 256 the product applies them to each
+// region of the output once it is final).
 func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 	l := &s.layers[i]
 	if narrow(l) {
@@ -388,10 +389,8 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 		return
 	}
 	n := s.n
-	kernels.SgemmSerial(false, false, n, c1-c0, l.out, 1, l.grad, l.out, l.w[c0:], l.in, 0, prev.grad[c0:], l.in)
-	clk.mark(phaseGEMM)
-	kernels.ReluBackwardStrided(prev.grad[c0:], prev.grad[c0:], prev.act[c0:], n, c1-c0, l.in)
-	clk.mark(phaseElementwise)
+	kernels.SgemmSerialReluBackward(n, c1-c0, l.out, l.grad, l.out, l.w[c0:], l.in, prev.act[c0:], prev.grad[c0:], l.in)
+	clk.mark(phaseGEMM) // ReLU's backward included: the product applies it while C is in cache
 }
 
 // update computes member's rows of layer i's weight and bias gradients

@@ -69,6 +69,9 @@ func gemmGroup(g *gen) {
 	for _, ep := range []transposeEpilogue{transposeOnly, transposeBias, transposeBiasRelu} {
 		g.gemmTranspose(ep) // transpose.go
 	}
+	for _, kind := range []gemmOutKind{gemmOutBias, gemmOutBiasRelu, gemmOutReluBackward} {
+		g.gemmOut(kind) // gemmout.go
+	}
 }
 
 const (

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/vecgrad/vecgrad/internal/abi"
@@ -97,22 +98,29 @@ func (g *gen) reluBackward() {
 	dst, dy, x, n := g.arg("dst"), g.arg("dy"), g.arg("x"), g.arg("n")
 	zero := g.zero()
 	g.stream(n, []reg.GPVirtual{dst, dy, x}, g.unroll, func(_, off int, t reg.Register) {
-		xv := g.load(at(x, off), t)
-		r := g.v()
-		if g.kmask {
-			// keep = !(x <= 0) (and in the tail); zeroing load of dy.
-			k := g.K()
-			if t == nil {
-				g.VCMPPS(u8(cmpNLE), zero, xv, k)
-			} else {
-				g.VCMPPS(u8(cmpNLE), zero, xv, t, k)
-			}
-			g.VMOVUPS_Z(at(dy, off), k, r)
-		} else {
-			m := g.cmp(cmpNLE, xv, zero)
-			g.VANDPS(g.src(at(dy, off), t), m, r)
-		}
-		g.store(r, at(dst, off), t)
+		g.store(g.reluBackwardVec(at(dy, off), at(x, off), zero, t), at(dst, off), t)
 	})
 	g.ret()
+}
+
+// reluBackwardVec returns a new register holding ReluBackward's result for
+// the vector of dy and x at those addresses (x <= 0 ? +0 : dy; NaN x passes
+// dy), with zero a +0 vector and t the tail mask (nil: a full vector).
+func (g *gen) reluBackwardVec(dy, x operand.Mem, zero reg.VecVirtual, t reg.Register) reg.VecVirtual {
+	xv := g.load(x, t)
+	r := g.v()
+	if g.kmask {
+		// keep = !(x <= 0) (and in the tail); zeroing load of dy.
+		k := g.K()
+		if t == nil {
+			g.VCMPPS(u8(cmpNLE), zero, xv, k)
+		} else {
+			g.VCMPPS(u8(cmpNLE), zero, xv, t, k)
+		}
+		g.VMOVUPS_Z(dy, k, r)
+	} else {
+		m := g.cmp(cmpNLE, xv, zero)
+		g.VANDPS(g.src(dy, t), m, r)
+	}
+	return r
 }
