@@ -135,3 +135,9 @@ func GemmOutBiasReluAVX2(c *float32, ldc int, v *float32, rows int, cols int)
 //
 //go:noescape
 func GemmOutReluBackwardAVX2(c *float32, ldc int, v *float32, rows int, cols int)
+
+// GemmOutReluBackwardSumAVX2 sets c[r*ldc+j] = (v[r*ldc+j] <= 0 ? +0 : c[r*ldc+j]) (ReluBackward), and sums them into sum[j]
+// for r < rows, j < cols (rows, cols >= 1, ldc >= cols; see gen/KERNELS.md).
+//
+//go:noescape
+func GemmOutReluBackwardSumAVX2(c *float32, ldc int, v *float32, rows int, cols int, sum *float32, first int)

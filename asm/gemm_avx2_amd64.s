@@ -8391,14 +8391,14 @@ TEXT ·GemmOutBiasAVX2(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_279:
+row_280:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_280:
+loop_281:
 	CMPQ    R9, $0x00000020
-	JB      tail_281
+	JB      tail_282
 	VMOVUPS (DI), Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
@@ -8414,89 +8414,89 @@ loop_280:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_280
+	JMP     loop_281
 
-tail_281:
+tail_282:
 	TESTQ   R9, R9
-	JZ      done_282
+	JZ      done_283
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_283
+	JB      partial_284
 	VMOVUPS (DI), Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
-	JMP     next_284
+	JMP     next_285
 
-partial_283:
+partial_284:
 	VMOVDQU    (R10), Y0
 	VMASKMOVPS (DI), Y0, Y1
 	VMASKMOVPS (R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, (DI)
-	JMP        done_282
+	JMP        done_283
 
-next_284:
+next_285:
 	CMPQ    R9, $0x00000008
-	JBE     done_282
+	JBE     done_283
 	CMPQ    R9, $0x00000010
-	JB      partial_285
+	JB      partial_286
 	VMOVUPS 32(DI), Y0
 	VADDPS  32(R8), Y0, Y0
 	VMOVUPS Y0, 32(DI)
-	JMP     next_286
+	JMP     next_287
 
-partial_285:
+partial_286:
 	VMOVDQU    32(R10), Y0
 	VMASKMOVPS 32(DI), Y0, Y1
 	VMASKMOVPS 32(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 32(DI)
-	JMP        done_282
+	JMP        done_283
 
-next_286:
+next_287:
 	CMPQ    R9, $0x00000010
-	JBE     done_282
+	JBE     done_283
 	CMPQ    R9, $0x00000018
-	JB      partial_287
+	JB      partial_288
 	VMOVUPS 64(DI), Y0
 	VADDPS  64(R8), Y0, Y0
 	VMOVUPS Y0, 64(DI)
-	JMP     next_288
+	JMP     next_289
 
-partial_287:
+partial_288:
 	VMOVDQU    64(R10), Y0
 	VMASKMOVPS 64(DI), Y0, Y1
 	VMASKMOVPS 64(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 64(DI)
-	JMP        done_282
+	JMP        done_283
 
-next_288:
+next_289:
 	CMPQ    R9, $0x00000018
-	JBE     done_282
+	JBE     done_283
 	CMPQ    R9, $0x00000020
-	JB      partial_289
+	JB      partial_290
 	VMOVUPS 96(DI), Y0
 	VADDPS  96(R8), Y0, Y0
 	VMOVUPS Y0, 96(DI)
-	JMP     done_282
+	JMP     done_283
 
-partial_289:
+partial_290:
 	VMOVDQU    96(R10), Y0
 	VMASKMOVPS 96(DI), Y0, Y1
 	VMASKMOVPS 96(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 96(DI)
 
-done_282:
+done_283:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_279
+	JNZ  row_280
 	VZEROUPPER
 	RET
 
@@ -8511,14 +8511,14 @@ TEXT ·GemmOutBiasReluAVX2(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VXORPS Y0, Y0, Y0
 
-row_290:
+row_292:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_291:
+loop_293:
 	CMPQ    R9, $0x00000020
-	JB      tail_292
+	JB      tail_294
 	VMOVUPS (DI), Y1
 	VADDPS  (R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
@@ -8538,84 +8538,84 @@ loop_291:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_291
+	JMP     loop_293
 
-tail_292:
+tail_294:
 	TESTQ   R9, R9
-	JZ      done_293
+	JZ      done_295
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_294
+	JB      partial_296
 	VMOVUPS (DI), Y1
 	VADDPS  (R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, (DI)
-	JMP     next_295
+	JMP     next_297
 
-partial_294:
+partial_296:
 	VMOVDQU    (R10), Y1
 	VMASKMOVPS (DI), Y1, Y2
 	VMASKMOVPS (R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, (DI)
-	JMP        done_293
+	JMP        done_295
 
-next_295:
+next_297:
 	CMPQ    R9, $0x00000008
-	JBE     done_293
+	JBE     done_295
 	CMPQ    R9, $0x00000010
-	JB      partial_296
+	JB      partial_298
 	VMOVUPS 32(DI), Y1
 	VADDPS  32(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 32(DI)
-	JMP     next_297
+	JMP     next_299
 
-partial_296:
+partial_298:
 	VMOVDQU    32(R10), Y1
 	VMASKMOVPS 32(DI), Y1, Y2
 	VMASKMOVPS 32(R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 32(DI)
-	JMP        done_293
+	JMP        done_295
 
-next_297:
+next_299:
 	CMPQ    R9, $0x00000010
-	JBE     done_293
+	JBE     done_295
 	CMPQ    R9, $0x00000018
-	JB      partial_298
+	JB      partial_300
 	VMOVUPS 64(DI), Y1
 	VADDPS  64(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 64(DI)
-	JMP     next_299
+	JMP     next_301
 
-partial_298:
+partial_300:
 	VMOVDQU    64(R10), Y1
 	VMASKMOVPS 64(DI), Y1, Y2
 	VMASKMOVPS 64(R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 64(DI)
-	JMP        done_293
+	JMP        done_295
 
-next_299:
+next_301:
 	CMPQ    R9, $0x00000018
-	JBE     done_293
+	JBE     done_295
 	CMPQ    R9, $0x00000020
-	JB      partial_300
+	JB      partial_302
 	VMOVUPS 96(DI), Y1
 	VADDPS  96(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 96(DI)
-	JMP     done_293
+	JMP     done_295
 
-partial_300:
+partial_302:
 	VMOVDQU    96(R10), Y1
 	VMASKMOVPS 96(DI), Y1, Y2
 	VMASKMOVPS 96(R8), Y1, Y3
@@ -8623,12 +8623,12 @@ partial_300:
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 96(DI)
 
-done_293:
+done_295:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_290
+	JNZ  row_292
 	VZEROUPPER
 	RET
 
@@ -8643,14 +8643,14 @@ TEXT ·GemmOutReluBackwardAVX2(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VXORPS Y0, Y0, Y0
 
-row_301:
+row_304:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_302:
+loop_305:
 	CMPQ    R9, $0x00000020
-	JB      tail_303
+	JB      tail_306
 	VMOVUPS (R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (DI), Y1, Y1
@@ -8670,84 +8670,84 @@ loop_302:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_302
+	JMP     loop_305
 
-tail_303:
+tail_306:
 	TESTQ   R9, R9
-	JZ      done_304
+	JZ      done_307
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_305
+	JB      partial_308
 	VMOVUPS (R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (DI), Y1, Y1
 	VMOVUPS Y1, (DI)
-	JMP     next_306
+	JMP     next_309
 
-partial_305:
+partial_308:
 	VMOVDQU    (R10), Y1
 	VMASKMOVPS (R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS (DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (DI)
-	JMP        done_304
+	JMP        done_307
 
-next_306:
+next_309:
 	CMPQ    R9, $0x00000008
-	JBE     done_304
+	JBE     done_307
 	CMPQ    R9, $0x00000010
-	JB      partial_307
+	JB      partial_310
 	VMOVUPS 32(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(DI), Y1, Y1
 	VMOVUPS Y1, 32(DI)
-	JMP     next_308
+	JMP     next_311
 
-partial_307:
+partial_310:
 	VMOVDQU    32(R10), Y1
 	VMASKMOVPS 32(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS 32(DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 32(DI)
-	JMP        done_304
+	JMP        done_307
 
-next_308:
+next_311:
 	CMPQ    R9, $0x00000010
-	JBE     done_304
+	JBE     done_307
 	CMPQ    R9, $0x00000018
-	JB      partial_309
+	JB      partial_312
 	VMOVUPS 64(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(DI), Y1, Y1
 	VMOVUPS Y1, 64(DI)
-	JMP     next_310
+	JMP     next_313
 
-partial_309:
+partial_312:
 	VMOVDQU    64(R10), Y1
 	VMASKMOVPS 64(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS 64(DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 64(DI)
-	JMP        done_304
+	JMP        done_307
 
-next_310:
+next_313:
 	CMPQ    R9, $0x00000018
-	JBE     done_304
+	JBE     done_307
 	CMPQ    R9, $0x00000020
-	JB      partial_311
+	JB      partial_314
 	VMOVUPS 96(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(DI), Y1, Y1
 	VMOVUPS Y1, 96(DI)
-	JMP     done_304
+	JMP     done_307
 
-partial_311:
+partial_314:
 	VMOVDQU    96(R10), Y1
 	VMASKMOVPS 96(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8755,12 +8755,324 @@ partial_311:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 96(DI)
 
-done_304:
+done_307:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_301
+	JNZ  row_304
+	VZEROUPPER
+	RET
+
+// func GemmOutReluBackwardSumAVX2(c *float32, ldc int, v *float32, rows int, cols int, sum *float32, first int)
+// Requires: AVX
+TEXT ·GemmOutReluBackwardSumAVX2(SB), NOSPLIT, $0-56
+	MOVQ   c+0(FP), AX
+	MOVQ   ldc+8(FP), CX
+	MOVQ   v+16(FP), DX
+	MOVQ   rows+24(FP), BX
+	MOVQ   cols+32(FP), SI
+	SHLQ   $0x02, CX
+	VXORPS Y0, Y0, Y0
+	MOVQ   sum+40(FP), DI
+	MOVQ   first+48(FP), R8
+	CMPQ   R8, $0x00000000
+	JE     rest_316
+	MOVQ   AX, R8
+	MOVQ   DX, R9
+	MOVQ   DI, R10
+	MOVQ   SI, R11
+
+loop_317:
+	CMPQ    R11, $0x00000020
+	JB      tail_318
+	VMOVUPS (R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  (R8), Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS Y1, (R10)
+	VMOVUPS 32(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  32(R8), Y1, Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS 64(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  64(R8), Y1, Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS Y1, 64(R10)
+	VMOVUPS 96(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  96(R8), Y1, Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS Y1, 96(R10)
+	ADDQ    $0x00000080, R8
+	ADDQ    $0x00000080, R9
+	ADDQ    $0x00000080, R10
+	SUBQ    $0x00000020, R11
+	JMP     loop_317
+
+tail_318:
+	TESTQ   R11, R11
+	JZ      done_319
+	LEAQ    tailmask<>+0(SB), R12
+	MOVQ    R11, R13
+	NEGQ    R13
+	LEAQ    256(R12)(R13*4), R12
+	CMPQ    R11, $0x00000008
+	JB      partial_320
+	VMOVUPS (R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  (R8), Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS Y1, (R10)
+	JMP     next_321
+
+partial_320:
+	VMOVDQU    (R12), Y1
+	VMASKMOVPS (R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS (R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, (R8)
+	VMASKMOVPS Y2, Y1, (R10)
+	JMP        done_319
+
+next_321:
+	CMPQ    R11, $0x00000008
+	JBE     done_319
+	CMPQ    R11, $0x00000010
+	JB      partial_322
+	VMOVUPS 32(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  32(R8), Y1, Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y1, 32(R10)
+	JMP     next_323
+
+partial_322:
+	VMOVDQU    32(R12), Y1
+	VMASKMOVPS 32(R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 32(R8)
+	VMASKMOVPS Y2, Y1, 32(R10)
+	JMP        done_319
+
+next_323:
+	CMPQ    R11, $0x00000010
+	JBE     done_319
+	CMPQ    R11, $0x00000018
+	JB      partial_324
+	VMOVUPS 64(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  64(R8), Y1, Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS Y1, 64(R10)
+	JMP     next_325
+
+partial_324:
+	VMOVDQU    64(R12), Y1
+	VMASKMOVPS 64(R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 64(R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 64(R8)
+	VMASKMOVPS Y2, Y1, 64(R10)
+	JMP        done_319
+
+next_325:
+	CMPQ    R11, $0x00000018
+	JBE     done_319
+	CMPQ    R11, $0x00000020
+	JB      partial_326
+	VMOVUPS 96(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  96(R8), Y1, Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS Y1, 96(R10)
+	JMP     done_319
+
+partial_326:
+	VMOVDQU    96(R12), Y1
+	VMASKMOVPS 96(R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 96(R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 96(R8)
+	VMASKMOVPS Y2, Y1, 96(R10)
+
+done_319:
+	LEAQ (R8)(R11*4), R8
+	LEAQ (R9)(R11*4), R9
+	LEAQ (R10)(R11*4), R10
+	ADDQ CX, AX
+	ADDQ CX, DX
+	DECQ BX
+	JZ   done_315
+
+rest_316:
+row_327:
+	MOVQ AX, R8
+	MOVQ DX, R9
+	MOVQ DI, R10
+	MOVQ SI, R11
+
+loop_328:
+	CMPQ    R11, $0x00000020
+	JB      tail_329
+	VMOVUPS (R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  (R8), Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS (R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, (R10)
+	VMOVUPS 32(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  32(R8), Y1, Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 32(R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS 64(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  64(R8), Y1, Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 64(R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, 64(R10)
+	VMOVUPS 96(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  96(R8), Y1, Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS 96(R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, 96(R10)
+	ADDQ    $0x00000080, R8
+	ADDQ    $0x00000080, R9
+	ADDQ    $0x00000080, R10
+	SUBQ    $0x00000020, R11
+	JMP     loop_328
+
+tail_329:
+	TESTQ   R11, R11
+	JZ      done_330
+	LEAQ    tailmask<>+0(SB), R12
+	MOVQ    R11, R13
+	NEGQ    R13
+	LEAQ    256(R12)(R13*4), R12
+	CMPQ    R11, $0x00000008
+	JB      partial_331
+	VMOVUPS (R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  (R8), Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS (R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, (R10)
+	JMP     next_332
+
+partial_331:
+	VMOVDQU    (R12), Y1
+	VMASKMOVPS (R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS (R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, (R8)
+	VMASKMOVPS (R10), Y1, Y3
+	VADDPS     Y2, Y3, Y2
+	VMASKMOVPS Y2, Y1, (R10)
+	JMP        done_330
+
+next_332:
+	CMPQ    R11, $0x00000008
+	JBE     done_330
+	CMPQ    R11, $0x00000010
+	JB      partial_333
+	VMOVUPS 32(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  32(R8), Y1, Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 32(R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, 32(R10)
+	JMP     next_334
+
+partial_333:
+	VMOVDQU    32(R12), Y1
+	VMASKMOVPS 32(R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 32(R8)
+	VMASKMOVPS 32(R10), Y1, Y3
+	VADDPS     Y2, Y3, Y2
+	VMASKMOVPS Y2, Y1, 32(R10)
+	JMP        done_330
+
+next_334:
+	CMPQ    R11, $0x00000010
+	JBE     done_330
+	CMPQ    R11, $0x00000018
+	JB      partial_335
+	VMOVUPS 64(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  64(R8), Y1, Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 64(R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, 64(R10)
+	JMP     next_336
+
+partial_335:
+	VMOVDQU    64(R12), Y1
+	VMASKMOVPS 64(R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 64(R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 64(R8)
+	VMASKMOVPS 64(R10), Y1, Y3
+	VADDPS     Y2, Y3, Y2
+	VMASKMOVPS Y2, Y1, 64(R10)
+	JMP        done_330
+
+next_336:
+	CMPQ    R11, $0x00000018
+	JBE     done_330
+	CMPQ    R11, $0x00000020
+	JB      partial_337
+	VMOVUPS 96(R9), Y1
+	VCMPPS  $0x06, Y0, Y1, Y1
+	VANDPS  96(R8), Y1, Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS 96(R10), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, 96(R10)
+	JMP     done_330
+
+partial_337:
+	VMOVDQU    96(R12), Y1
+	VMASKMOVPS 96(R9), Y1, Y2
+	VCMPPS     $0x06, Y0, Y2, Y2
+	VMASKMOVPS 96(R8), Y1, Y3
+	VANDPS     Y3, Y2, Y2
+	VMASKMOVPS Y2, Y1, 96(R8)
+	VMASKMOVPS 96(R10), Y1, Y3
+	VADDPS     Y2, Y3, Y2
+	VMASKMOVPS Y2, Y1, 96(R10)
+
+done_330:
+	LEAQ (R8)(R11*4), R8
+	LEAQ (R9)(R11*4), R9
+	LEAQ (R10)(R11*4), R10
+	ADDQ CX, AX
+	ADDQ CX, DX
+	DECQ BX
+	JNZ  row_327
+
+done_315:
 	VZEROUPPER
 	RET

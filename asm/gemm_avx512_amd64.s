@@ -18374,14 +18374,14 @@ TEXT ·GemmOutBiasAVX512(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_371:
+row_372:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_372:
+loop_373:
 	CMPQ    R9, $0x00000040
-	JB      tail_373
+	JB      tail_374
 	VMOVUPS (DI), Z0
 	VADDPS  (R8), Z0, Z0
 	VMOVUPS Z0, (DI)
@@ -18397,11 +18397,11 @@ loop_372:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_372
+	JMP     loop_373
 
-tail_373:
+tail_374:
 	TESTQ     R9, R9
-	JZ        done_374
+	JZ        done_375
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18410,7 +18410,7 @@ tail_373:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_374
+	JBE       done_375
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18419,7 +18419,7 @@ tail_373:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_374
+	JBE       done_375
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18428,7 +18428,7 @@ tail_373:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_374
+	JBE       done_375
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z0
@@ -18436,12 +18436,12 @@ tail_373:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 192(DI)
 
-done_374:
+done_375:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_371
+	JNZ  row_372
 	VZEROUPPER
 	RET
 
@@ -18456,14 +18456,14 @@ TEXT ·GemmOutBiasReluAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_375:
+row_377:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_376:
+loop_378:
 	CMPQ    R9, $0x00000040
-	JB      tail_377
+	JB      tail_379
 	VMOVUPS (DI), Z1
 	VADDPS  (R8), Z1, Z1
 	VMAXPS  Z1, Z0, Z1
@@ -18483,11 +18483,11 @@ loop_376:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_376
+	JMP     loop_378
 
-tail_377:
+tail_379:
 	TESTQ     R9, R9
-	JZ        done_378
+	JZ        done_380
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18497,7 +18497,7 @@ tail_377:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_378
+	JBE       done_380
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18507,7 +18507,7 @@ tail_377:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_378
+	JBE       done_380
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18517,7 +18517,7 @@ tail_377:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_378
+	JBE       done_380
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z1
@@ -18526,12 +18526,12 @@ tail_377:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_378:
+done_380:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_375
+	JNZ  row_377
 	VZEROUPPER
 	RET
 
@@ -18546,14 +18546,14 @@ TEXT ·GemmOutReluBackwardAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_379:
+row_382:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_380:
+loop_383:
 	CMPQ      R9, $0x00000040
-	JB        tail_381
+	JB        tail_384
 	VMOVUPS   (R8), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (DI), K1, Z1
@@ -18573,11 +18573,11 @@ loop_380:
 	ADDQ      $0x00000100, DI
 	ADDQ      $0x00000100, R8
 	SUBQ      $0x00000040, R9
-	JMP       loop_380
+	JMP       loop_383
 
-tail_381:
+tail_384:
 	TESTQ     R9, R9
-	JZ        done_382
+	JZ        done_385
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18586,7 +18586,7 @@ tail_381:
 	VMOVUPS.Z (DI), K2, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_382
+	JBE       done_385
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18595,7 +18595,7 @@ tail_381:
 	VMOVUPS.Z 64(DI), K2, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_382
+	JBE       done_385
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18604,7 +18604,7 @@ tail_381:
 	VMOVUPS.Z 128(DI), K2, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_382
+	JBE       done_385
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(R8), K1, Z1
@@ -18612,12 +18612,216 @@ tail_381:
 	VMOVUPS.Z 192(DI), K2, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_382:
+done_385:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_379
+	JNZ  row_382
+	VZEROUPPER
+	RET
+
+// func GemmOutReluBackwardSumAVX512(c *float32, ldc int, v *float32, rows int, cols int, sum *float32, first int)
+// Requires: AVX, AVX512F
+TEXT ·GemmOutReluBackwardSumAVX512(SB), NOSPLIT, $0-56
+	MOVQ   c+0(FP), AX
+	MOVQ   ldc+8(FP), CX
+	MOVQ   v+16(FP), DX
+	MOVQ   rows+24(FP), BX
+	MOVQ   cols+32(FP), SI
+	SHLQ   $0x02, CX
+	VPXORD Z0, Z0, Z0
+	MOVQ   sum+40(FP), DI
+	MOVQ   first+48(FP), R8
+	CMPQ   R8, $0x00000000
+	JE     rest_387
+	MOVQ   AX, R8
+	MOVQ   DX, R9
+	MOVQ   DI, R10
+	MOVQ   SI, R11
+
+loop_388:
+	CMPQ      R11, $0x00000040
+	JB        tail_389
+	VMOVUPS   (R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS   Z1, (R8)
+	VMOVUPS   Z1, (R10)
+	VMOVUPS   64(R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 64(R8), K1, Z1
+	VMOVUPS   Z1, 64(R8)
+	VMOVUPS   Z1, 64(R10)
+	VMOVUPS   128(R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 128(R8), K1, Z1
+	VMOVUPS   Z1, 128(R8)
+	VMOVUPS   Z1, 128(R10)
+	VMOVUPS   192(R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 192(R8), K1, Z1
+	VMOVUPS   Z1, 192(R8)
+	VMOVUPS   Z1, 192(R10)
+	ADDQ      $0x00000100, R8
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, R10
+	SUBQ      $0x00000040, R11
+	JMP       loop_388
+
+tail_389:
+	TESTQ     R11, R11
+	JZ        done_390
+	LEAQ      tailbits<>+0(SB), R12
+	MOVQ      (R12)(R11*8), R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z (R8), K2, Z1
+	VMOVUPS   Z1, K1, (R8)
+	VMOVUPS   Z1, K1, (R10)
+	CMPQ      R11, $0x00000010
+	JBE       done_390
+	MOVQ      R12, R13
+	SHRQ      $0x10, R13
+	KMOVW     R13, K1
+	VMOVUPS.Z 64(R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 64(R8), K2, Z1
+	VMOVUPS   Z1, K1, 64(R8)
+	VMOVUPS   Z1, K1, 64(R10)
+	CMPQ      R11, $0x00000020
+	JBE       done_390
+	MOVQ      R12, R13
+	SHRQ      $0x20, R13
+	KMOVW     R13, K1
+	VMOVUPS.Z 128(R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 128(R8), K2, Z1
+	VMOVUPS   Z1, K1, 128(R8)
+	VMOVUPS   Z1, K1, 128(R10)
+	CMPQ      R11, $0x00000030
+	JBE       done_390
+	SHRQ      $0x30, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z 192(R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 192(R8), K2, Z1
+	VMOVUPS   Z1, K1, 192(R8)
+	VMOVUPS   Z1, K1, 192(R10)
+
+done_390:
+	LEAQ (R8)(R11*4), R8
+	LEAQ (R9)(R11*4), R9
+	LEAQ (R10)(R11*4), R10
+	ADDQ CX, AX
+	ADDQ CX, DX
+	DECQ BX
+	JZ   done_386
+
+rest_387:
+row_391:
+	MOVQ AX, R8
+	MOVQ DX, R9
+	MOVQ DI, R10
+	MOVQ SI, R11
+
+loop_392:
+	CMPQ      R11, $0x00000040
+	JB        tail_393
+	VMOVUPS   (R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS   Z1, (R8)
+	VMOVUPS   (R10), Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, (R10)
+	VMOVUPS   64(R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 64(R8), K1, Z1
+	VMOVUPS   Z1, 64(R8)
+	VMOVUPS   64(R10), Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, 64(R10)
+	VMOVUPS   128(R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 128(R8), K1, Z1
+	VMOVUPS   Z1, 128(R8)
+	VMOVUPS   128(R10), Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, 128(R10)
+	VMOVUPS   192(R9), Z1
+	VCMPPS    $0x06, Z0, Z1, K1
+	VMOVUPS.Z 192(R8), K1, Z1
+	VMOVUPS   Z1, 192(R8)
+	VMOVUPS   192(R10), Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, 192(R10)
+	ADDQ      $0x00000100, R8
+	ADDQ      $0x00000100, R9
+	ADDQ      $0x00000100, R10
+	SUBQ      $0x00000040, R11
+	JMP       loop_392
+
+tail_393:
+	TESTQ     R11, R11
+	JZ        done_394
+	LEAQ      tailbits<>+0(SB), R12
+	MOVQ      (R12)(R11*8), R12
+	KMOVW     R12, K1
+	VMOVUPS.Z (R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z (R8), K2, Z1
+	VMOVUPS   Z1, K1, (R8)
+	VMOVUPS.Z (R10), K1, Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, K1, (R10)
+	CMPQ      R11, $0x00000010
+	JBE       done_394
+	MOVQ      R12, R13
+	SHRQ      $0x10, R13
+	KMOVW     R13, K1
+	VMOVUPS.Z 64(R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 64(R8), K2, Z1
+	VMOVUPS   Z1, K1, 64(R8)
+	VMOVUPS.Z 64(R10), K1, Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, K1, 64(R10)
+	CMPQ      R11, $0x00000020
+	JBE       done_394
+	MOVQ      R12, R13
+	SHRQ      $0x20, R13
+	KMOVW     R13, K1
+	VMOVUPS.Z 128(R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 128(R8), K2, Z1
+	VMOVUPS   Z1, K1, 128(R8)
+	VMOVUPS.Z 128(R10), K1, Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, K1, 128(R10)
+	CMPQ      R11, $0x00000030
+	JBE       done_394
+	SHRQ      $0x30, R12
+	KMOVW     R12, K1
+	VMOVUPS.Z 192(R9), K1, Z1
+	VCMPPS    $0x06, Z0, Z1, K1, K2
+	VMOVUPS.Z 192(R8), K2, Z1
+	VMOVUPS   Z1, K1, 192(R8)
+	VMOVUPS.Z 192(R10), K1, Z2
+	VADDPS    Z1, Z2, Z1
+	VMOVUPS   Z1, K1, 192(R10)
+
+done_394:
+	LEAQ (R8)(R11*4), R8
+	LEAQ (R9)(R11*4), R9
+	LEAQ (R10)(R11*4), R10
+	ADDQ CX, AX
+	ADDQ CX, DX
+	DECQ BX
+	JNZ  row_391
+
+done_386:
 	VZEROUPPER
 	RET

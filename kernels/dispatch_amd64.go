@@ -499,22 +499,36 @@ func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 // gemmOutAsm runs level lv's GemmOut kernel of kind on the rows x cols
 // block at c[0], rows ldc floats apart (c cut to exactly (rows-1)*ldc+cols
 // floats; v the bias cut to cols floats, or for ReLU's backward x cut as
-// c), and reports whether lv has the kernels (AVX-512 and AVX2).
-func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, rows, cols int) bool {
-	var kernels *[3]func(c *float32, ldc int, v *float32, rows, cols int)
-	switch lv {
-	case levelAVX512:
-		kernels = &gemmOutAVX512
-	case levelAVX2:
-		kernels = &gemmOutAVX2
-	default:
+// c; sum, for gemmOutReluBackwardSum, cut to cols floats, started by the
+// block's first row where first), and reports whether lv has the kernels
+// (AVX-512 and AVX2).
+func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, rows, cols int, sum []float32, first bool) bool {
+	if lv != levelAVX512 && lv != levelAVX2 {
 		return false
 	}
-	kernels[kind](&c[0], ldc, &v[0], rows, cols)
+	p, q := &c[0], &v[0]
+	if kind == gemmOutReluBackwardSum {
+		f := 0
+		if first {
+			f = 1
+		}
+		if lv == levelAVX512 {
+			asm.GemmOutReluBackwardSumAVX512(p, ldc, q, rows, cols, &sum[0], f)
+		} else {
+			asm.GemmOutReluBackwardSumAVX2(p, ldc, q, rows, cols, &sum[0], f)
+		}
+		return true
+	}
+	kernels := &gemmOutAVX2
+	if lv == levelAVX512 {
+		kernels = &gemmOutAVX512
+	}
+	kernels[kind](p, ldc, q, rows, cols)
 	return true
 }
 
-// The GemmOut kernels of each level, by gemmOutKind.
+// The GemmOut kernels of each level with gemmOutAsm's common signature,
+// by gemmOutKind.
 var (
 	gemmOutAVX512 = [3]func(c *float32, ldc int, v *float32, rows, cols int){
 		gemmOutBias: asm.GemmOutBiasAVX512, gemmOutBiasRelu: asm.GemmOutBiasReluAVX512, gemmOutReluBackward: asm.GemmOutReluBackwardAVX512}

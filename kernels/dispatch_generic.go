@@ -46,6 +46,6 @@ func adamStep(variant int, p, g, m, v, vmax []float32, s *adamScalars) {
 
 // gemmOutAsm reports false: no GemmOut kernels here (the strided passes
 // serve gemmOut.apply).
-func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, rows, cols int) bool {
+func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, rows, cols int, sum []float32, first bool) bool {
 	return false
 }

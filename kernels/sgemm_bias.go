@@ -62,20 +62,27 @@ func applyInRowGroups(out *gemmOut, c []float32, ldc, m, n int) {
 // C = A·B (A m x k, B k x n, both row-major, not transposed: the output's
 // gradient times the weights), then C = ReluBackward(C, x), each element
 // kept where the ReLU's input x at its place is positive and 0 elsewhere,
-// x laid out as C (element (i, j) at x[i*ldc + j]). Its results are
-// SgemmSerial(false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
-// followed by ReluBackwardStrided(c, c, x, m, n, ldc), bit for bit. On the
-// blocked path each region of C gets ReLU's backward as soon as it is
-// final, while it is in L1 or L2 (sgemm_out.go), instead of in a pass
-// over C after the product.
+// x laid out as C (element (i, j) at x[i*ldc + j]). With sum not nil it
+// also sets sum[j] to the sum of column j of the result, its rows added in
+// order (the layer's bias gradient). Its results are SgemmSerial(false,
+// false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc) followed by
+// ReluBackwardStrided(c, c, x, m, n, ldc) and, with sum,
+// SumRowsStrided(sum, c, m, n, ldc), bit for bit. On the blocked path each
+// region of C gets ReLU's backward, and its rows go into the sum, as soon
+// as it is final, while it is in L1 or L2 (sgemm_out.go), instead of in
+// passes over C after the product.
 //
 // Invalid sizes, leading dimensions or slices too short for them panic
-// with a message naming the argument, before any assembly runs; so does a
-// C that shares memory with A, B or x.
-func SgemmSerialReluBackward(m, n, k int, a []float32, lda int, b []float32, ldb int, x []float32, c []float32, ldc int) {
+// with a message naming the argument, before any assembly runs; so do a
+// C that shares memory with A, B or x, a sum shorter than n or sharing
+// memory with C or x, and a sum with m = 0 (a sum of no rows).
+func SgemmSerialReluBackward(m, n, k int, a []float32, lda int, b []float32, ldb int, x []float32, c []float32, ldc int, sum []float32) {
 	const fn = "SgemmSerialReluBackward"
 	checkGemm(fn, false, false, m, n, k, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
 	checkGemmAliasing(fn, false, false, m, n, k, 1, a, lda, b, ldb, c, ldc, 1, 0, 0, 0)
+	if sum != nil && m == 0 {
+		panic(fmt.Sprintf("kernels: %s: m = 0 with a sum: a sum of no rows has no row order to keep", fn))
+	}
 	if m == 0 || n == 0 {
 		return
 	}
@@ -84,8 +91,15 @@ func SgemmSerialReluBackward(m, n, k int, a []float32, lda int, b []float32, ldb
 	if overlap(c, span, x, span) {
 		panic(fmt.Sprintf("kernels: %s: x shares memory with c; it must be a distinct array", fn))
 	}
+	if sum != nil {
+		checkAtLeast(fn, "sum", len(sum), n, "n")
+		if overlap(sum, n, c, span) || overlap(sum, n, x, span) {
+			panic(fmt.Sprintf("kernels: %s: sum shares memory with c or x; it must be a distinct array", fn))
+		}
+		sum = sum[:n]
+	}
 	lv := active
-	out := gemmOut{x: x[:span]}
+	out := gemmOut{x: x[:span], sum: sum}
 	if k > 0 && !gemmDual(lv, false, false, m, n, k, 1, 0) {
 		sgemmBlocked(lv, 1, false, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, rowsDone{}, out)
 		return

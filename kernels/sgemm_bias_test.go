@@ -165,10 +165,11 @@ var reluBackwardShapes = []struct{ m, n, k int }{
 }
 
 // TestSgemmSerialReluBackward: SgemmSerialReluBackward equals SgemmSerial
-// followed by ReluBackwardStrided, bit for bit, under every sweep
-// (forEachSweep), with x holding positives, negatives, signed zeros, NaNs
-// and infinities and a NaN row of the product; x and C flush against
-// guard pages, the gaps between C's rows untouched.
+// followed by ReluBackwardStrided and, with a sum, SumRowsStrided, bit for
+// bit, under every sweep (forEachSweep), with x holding positives,
+// negatives, signed zeros, NaNs and infinities and two NaN rows of the
+// product with different payloads; x, C and the sum flush against guard pages, the gaps between
+// C's rows untouched.
 func TestSgemmSerialReluBackward(t *testing.T) {
 	forEachSweep(t, func(sweep string) {
 		r := rand.New(rand.NewPCG(53, 53))
@@ -176,8 +177,9 @@ func TestSgemmSerialReluBackward(t *testing.T) {
 			name := fmt.Sprintf("%dx%dx%d at %s, %s", sh.m, sh.n, sh.k, ISA(), sweep)
 			lda, ldb, ldc := sh.k+1, sh.n+2, sh.n+3
 			a, b := randFloats(r, sh.m*lda), randFloats(r, max(sh.k, 1)*ldb)
-			if sh.k > 0 {
-				a[(sh.m-1)*lda] = math.Float32frombits(0x7fc12345) // a NaN row of the product
+			if sh.k > 0 { // NaN rows of the product with two payloads: the sum's add keeps the first's
+				a[0] = math.Float32frombits(0x7fc54321)
+				a[(sh.m-1)*lda] = math.Float32frombits(0x7fc12345)
 			}
 			span := (sh.m-1)*ldc + sh.n
 			specials := []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Inf(1)), float32(math.Copysign(0, -1)), 0}
@@ -195,6 +197,8 @@ func TestSgemmSerialReluBackward(t *testing.T) {
 			}
 			SgemmSerial(false, false, sh.m, sh.n, sh.k, 1, a, lda, b, ldb, 0, want, ldc)
 			ReluBackwardStrided(want, want, x, sh.m, sh.n, ldc)
+			wantSum := make([]float32, sh.n)
+			SumRowsStrided(wantSum, want, sh.m, sh.n, ldc)
 			c := newGuardRegionFor(t, span).place(where, span)
 			for j := range c {
 				c[j] = float32(math.NaN()) // beta 0: not read
@@ -202,24 +206,42 @@ func TestSgemmSerialReluBackward(t *testing.T) {
 					c[j] = -3
 				}
 			}
-			SgemmSerialReluBackward(sh.m, sh.n, sh.k, a, lda, b, ldb, x, c, ldc)
+			var sum []float32 // every other shape without
+			if i%2 == 0 {
+				sum = newGuardRegionFor(t, sh.n).place(where, sh.n)
+				for j := range sum {
+					sum[j] = float32(math.NaN()) // set, not added to
+				}
+			}
+			SgemmSerialReluBackward(sh.m, sh.n, sh.k, a, lda, b, ldb, x, c, ldc, sum)
 			for j := range want {
 				if math.Float32bits(c[j]) != math.Float32bits(want[j]) {
 					t.Fatalf("%s: C[%d][%d] = %v, want %v", name, j/ldc, j%ldc, c[j], want[j])
+				}
+			}
+			for j := range sum {
+				if math.Float32bits(sum[j]) != math.Float32bits(wantSum[j]) {
+					t.Fatalf("%s: sum[%d] = %v (bits %#x), want %v (bits %#x)", name, j, sum[j], math.Float32bits(sum[j]), wantSum[j], math.Float32bits(wantSum[j]))
 				}
 			}
 		}
 	})
 }
 
-// TestSgemmSerialReluBackwardBadArguments: a short x, an x inside C, and
-// what SgemmSerial rejects.
+// TestSgemmSerialReluBackwardBadArguments: a short x, an x inside C, a
+// short sum, a sum inside C or x, a sum of no rows, and what SgemmSerial
+// rejects.
 func TestSgemmSerialReluBackwardBadArguments(t *testing.T) {
 	a, b, c, x := make([]float32, 16*8), make([]float32, 8*32), make([]float32, 16*32), make([]float32, 16*32)
-	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x[:511], c, 32) }, "len(x) = 511 < (m-1)*ldc+n = 512")
-	mustPanic(t, func() { SgemmSerialReluBackward(8, 32, 8, a, 8, b, 32, c[32:], c, 32) }, "x shares memory with c")
-	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x, c[:100], 32) }, "len(c)")
-	mustPanic(t, func() { SgemmSerialReluBackward(4, 8, 8, c, 8, b, 32, x, c[8:], 8) }, "share memory")
+	sum := make([]float32, 32)
+	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x[:511], c, 32, nil) }, "len(x) = 511 < (m-1)*ldc+n = 512")
+	mustPanic(t, func() { SgemmSerialReluBackward(8, 32, 8, a, 8, b, 32, c[32:], c, 32, nil) }, "x shares memory with c")
+	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x, c[:100], 32, nil) }, "len(c)")
+	mustPanic(t, func() { SgemmSerialReluBackward(4, 8, 8, c, 8, b, 32, x, c[8:], 8, nil) }, "share memory")
+	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x, c, 32, sum[:31]) }, "len(sum) = 31 < n = 32")
+	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x, c, 32, c[480:]) }, "sum shares memory with c or x")
+	mustPanic(t, func() { SgemmSerialReluBackward(16, 32, 8, a, 8, b, 32, x, c, 32, x[:32]) }, "sum shares memory with c or x")
+	mustPanic(t, func() { SgemmSerialReluBackward(0, 32, 8, a, 8, b, 32, x, c, 32, sum) }, "m = 0 with a sum")
 }
 
 // TestSgemmSerialReluBackwardNoAllocations: the blocked path and the
@@ -228,8 +250,8 @@ func TestSgemmSerialReluBackwardNoAllocations(t *testing.T) {
 	r := rand.New(rand.NewPCG(54, 54))
 	for _, m := range []int{16, 67} {
 		const n, k = 256, 128
-		a, b, x, c := randFloats(r, m*k), randFloats(r, k*n), randFloats(r, m*n), make([]float32, m*n)
-		run := func() { SgemmSerialReluBackward(m, n, k, a, k, b, n, x, c, n) }
+		a, b, x, c, sum := randFloats(r, m*k), randFloats(r, k*n), randFloats(r, m*n), make([]float32, m*n), make([]float32, n)
+		run := func() { SgemmSerialReluBackward(m, n, k, a, k, b, n, x, c, n, sum) }
 		run()
 		if allocs := testing.AllocsPerRun(5, run); allocs != 0 {
 			t.Errorf("m = %d: %v allocations, want 0", m, allocs)

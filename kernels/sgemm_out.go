@@ -13,7 +13,10 @@ import mc "github.com/vecgrad/vecgrad/internal/mathconst"
 // one micro-panel of columns down the MC block (columns first). The
 // operations are the passes' own (BinaryRowVecStrided's add, ReluStrided,
 // ReluBackwardStrided), elementwise, on sub-blocks of C, so the results are
-// the passes' bit for bit.
+// the passes' bit for bit. ReLU's backward can also sum the result's rows
+// (the layer's bias gradient, SumRowsStrided's adds in its order): the
+// sweep finishes the regions of each column of C from the top row down, so
+// the rows reach the sum in order.
 
 // gemmOut is a product's epilogue; the zero value does nothing.
 type gemmOut struct {
@@ -22,6 +25,10 @@ type gemmOut struct {
 	// x: C = ReluBackward(C, x) (C where x > 0, else 0), x laid out as C
 	// (element (i, j) at x[i*ldc + j]); nil: none.
 	x []float32
+	// sum: with x, sum[j] receives the sum of column j of the result, its
+	// rows added in order as SumRowsStrided adds them (the sweep finishes
+	// the regions of a column top to bottom); nil: none.
+	sum []float32
 }
 
 // gemmOutKind names a GemmOut kernel (gen/amd64/gemmout.go).
@@ -31,6 +38,7 @@ const (
 	gemmOutBias gemmOutKind = iota
 	gemmOutBiasRelu
 	gemmOutReluBackward
+	gemmOutReluBackwardSum
 )
 
 // active reports whether o does anything.
@@ -43,6 +51,8 @@ func (o *gemmOut) active() bool { return o.bias != nil || o.x != nil }
 func (o *gemmOut) apply(lv level, c []float32, ldc, row, rows, col, cols int) {
 	kind, v := gemmOutBias, o.bias
 	switch {
+	case o.sum != nil:
+		kind, v = gemmOutReluBackwardSum, o.x
 	case o.x != nil:
 		kind, v = gemmOutReluBackward, o.x
 	case o.relu:
@@ -54,22 +64,35 @@ func (o *gemmOut) apply(lv level, c []float32, ldc, row, rows, col, cols int) {
 		for r0 := row; r0 < row+rows; r0 += step {
 			h := min(step, row+rows-r0)
 			off, span := r0*ldc+c0, (h-1)*ldc+w
-			vb := v[c0 : c0+w] // the bias
-			if kind == gemmOutReluBackward {
+			vb, sum := v[c0:c0+w], o.sum // the bias
+			if o.x != nil {
 				vb = v[off : off+span]
 			}
-			if !gemmOutAsm(lv, kind, c[off:off+span], ldc, vb, h, w) {
-				o.passes(c[off:off+span], ldc, vb, h, w)
+			if sum != nil {
+				sum = sum[c0 : c0+w]
+			}
+			if !gemmOutAsm(lv, kind, c[off:off+span], ldc, vb, h, w, sum, r0 == 0) {
+				o.passes(c[off:off+span], ldc, vb, h, w, sum, r0 == 0)
 			}
 		}
 	}
 }
 
-// passes is apply's block through the strided passes, bias the bias's
-// floats for the block's columns or x the block's floats of x.
-func (o *gemmOut) passes(band []float32, ldc int, v []float32, rows, cols int) {
+// passes is apply's block through the strided passes, v the bias's
+// floats for the block's columns or the block's floats of x, and sum (nil:
+// none) the sum's floats for its columns, which the block's first row
+// starts where first.
+func (o *gemmOut) passes(band []float32, ldc int, v []float32, rows, cols int, sum []float32, first bool) {
 	if o.x != nil {
 		ReluBackwardStrided(band, band, v, rows, cols, ldc)
+		for r := 0; sum != nil && r < rows; r++ {
+			row := band[r*ldc : r*ldc+cols]
+			if r == 0 && first {
+				copy(sum, row)
+				continue
+			}
+			vectorChunks(OpAdd, false, sum, sum, row) // SumRowsStrided's add
+		}
 		return
 	}
 	BinaryRowVecStrided(OpAdd, band, band, v, rows, cols, ldc)

@@ -381,7 +381,8 @@ func (s *teamStep) lossGrad() {
 }
 
 // inputGrad computes member's columns of the gradient with respect to
-// layer i-1's output before its ReLU: g[i]·W[i], then ReLU's backward.
+// layer i-1's output before its ReLU, g[i]·W[i] then ReLU's backward, and
+// the same elements of layer i-1's bias gradient (biasGrad's sum).
 func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 	l, prev := &s.layers[i], &s.layers[i-1]
 	c0, c1 := parts(l.in, member, size)
@@ -389,8 +390,11 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 		return
 	}
 	n := s.n
-	kernels.SgemmSerialReluBackward(n, c1-c0, l.out, l.grad, l.out, l.w[c0:], l.in, prev.act[c0:], prev.grad[c0:], l.in)
-	clk.mark(phaseGEMM) // ReLU's backward included: the product applies it while C is in cache
+	// ReLU's backward, and layer i-1's bias gradient (the sum of the rows
+	// of its gradient, biasGrad's), applied by the product while C is in
+	// cache.
+	kernels.SgemmSerialReluBackward(n, c1-c0, l.out, l.grad, l.out, l.w[c0:], l.in, prev.act[c0:], prev.grad[c0:], l.in, prev.db[c0:c1])
+	clk.mark(phaseGEMM)
 }
 
 // update computes member's rows of layer i's weight and bias gradients
@@ -463,11 +467,14 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 
 // biasGrad computes elements [r0, r1) of layer l's bias gradient and, with
 // apply, updates them. The gradient sums the rows of g in order, as the
-// autograd step's broadcast reduction does.
+// autograd step's broadcast reduction does; for a layer a ReLU follows,
+// the input gradient's product has summed them already (inputGrad).
 func (s *teamStep) biasGrad(l *teamLayer, r0, r1 int, clk *phaseClock, apply bool) {
 	db := l.db[r0:r1]
-	kernels.SumRowsStrided(db, l.grad[r0:], s.n, r1-r0, l.out)
-	clk.mark(phaseElementwise)
+	if !l.relu {
+		kernels.SumRowsStrided(db, l.grad[r0:], s.n, r1-r0, l.out)
+		clk.mark(phaseElementwise)
+	}
 	if apply {
 		s.opt.StepRange(l.bIdx, r0, r1, db)
 		clk.mark(phaseOptimizer)

@@ -69,7 +69,7 @@ func gemmGroup(g *gen) {
 	for _, ep := range []transposeEpilogue{transposeOnly, transposeBias, transposeBiasRelu} {
 		g.gemmTranspose(ep) // transpose.go
 	}
-	for _, kind := range []gemmOutKind{gemmOutBias, gemmOutBiasRelu, gemmOutReluBackward} {
+	for _, kind := range []gemmOutKind{gemmOutBias, gemmOutBiasRelu, gemmOutReluBackward, gemmOutReluBackwardSum} {
 		g.gemmOut(kind) // gemmout.go
 	}
 }
