@@ -102,6 +102,9 @@ func sgemmRows(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 // threads goroutines, reporting finished rows to done (the zero rowsDone:
 // none; only a product on one goroutine reports on its way).
 func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, done rowsDone, out gemmOut) {
+	if out.sum != nil && threads > 1 {
+		panic("kernels: sgemmBlocked: an epilogue with a sum on several goroutines would add its rows out of order")
+	}
 	j := gemmJobs.Get()
 	*j = gemmJob{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads, done: done, out: out}

@@ -27,7 +27,8 @@ type gemmOut struct {
 	x []float32
 	// sum: with x, sum[j] receives the sum of column j of the result, its
 	// rows added in order as SumRowsStrided adds them (the sweep finishes
-	// the regions of a column top to bottom); nil: none.
+	// the regions of a column top to bottom, so a product with a sum runs
+	// on one goroutine: sgemmBlocked checks); nil: none.
 	sum []float32
 }
 
@@ -64,10 +65,11 @@ func (o *gemmOut) apply(lv level, c []float32, ldc, row, rows, col, cols int) {
 		for r0 := row; r0 < row+rows; r0 += step {
 			h := min(step, row+rows-r0)
 			off, span := r0*ldc+c0, (h-1)*ldc+w
-			vb, sum := v[c0:c0+w], o.sum // the bias
+			vb := v[c0 : c0+w] // the bias's floats for these columns
 			if o.x != nil {
-				vb = v[off : off+span]
+				vb = v[off : off+span] // x's floats of the block
 			}
+			sum := o.sum
 			if sum != nil {
 				sum = sum[c0 : c0+w]
 			}
