@@ -12,14 +12,16 @@ import (
 // serves at the levels that have it (fused: full bands of 8 rows and
 // partial ones of every height 1..7, columns not a multiple of 8, more
 // columns than one transposed block), and ones it does not (more rows,
-// too little k for the transposition to pay, k = 0), each with ldc > n.
+// too little k for the transposition to pay, k = 0, several KC blocks on
+// the blocked path, the classifier's 10 columns on the narrow tile), each
+// with ldc > n.
 var biasShapes = []struct {
 	m, n, k int
 	fused   bool
 }{
 	{16, 200, 300, true}, {7, 33, 40, true}, {13, 300, 200, true}, {1, 20, 5, true}, {3, 4100, 8, true},
 	{10, 96, 64, true}, {12, 128, 128, true}, {14, 80, 80, true},
-	{64, 512, 784, false}, {67, 100, 50, false}, {67, 100, 600, false}, {13, 70, 9, false}, {20, 30, 0, false},
+	{64, 512, 784, false}, {67, 100, 50, false}, {67, 100, 600, false}, {256, 10, 512, false}, {13, 70, 9, false}, {20, 30, 0, false},
 }
 
 // TestSgemmSerialBiasRelu: SgemmSerialBiasRelu equals SgemmSerial, then
@@ -159,9 +161,10 @@ func TestSgemmSerialBiasReluNoAllocations(t *testing.T) {
 // reluBackwardShapes are input gradients g·W followed by ReLU's backward:
 // the blocked path with several KC blocks, MC blocks (under forEachSweep's
 // blocking) and partial tiles, B read in place and packed, batches the
-// transposed product may serve, and k = 0.
+// transposed product may serve, k = 0, and 10 and 16 columns (the narrow
+// tile).
 var reluBackwardShapes = []struct{ m, n, k int }{
-	{64, 300, 520}, {100, 130, 300}, {67, 100, 50}, {256, 96, 40}, {16, 200, 300}, {5, 40, 600}, {13, 70, 9}, {20, 30, 0},
+	{64, 300, 520}, {100, 130, 300}, {67, 100, 50}, {256, 96, 40}, {16, 200, 300}, {5, 40, 600}, {13, 70, 9}, {20, 30, 0}, {256, 10, 300}, {70, 16, 40},
 }
 
 // TestSgemmSerialReluBackward: SgemmSerialReluBackward equals SgemmSerial
