@@ -519,11 +519,11 @@ func gemmOutAsm(lv level, kind gemmOutKind, c []float32, ldc int, v []float32, r
 		}
 		return true
 	}
-	kernels := &gemmOutAVX2
+	table := &gemmOutAVX2
 	if lv == levelAVX512 {
-		kernels = &gemmOutAVX512
+		table = &gemmOutAVX512
 	}
-	kernels[kind](p, ldc, q, rows, cols)
+	table[kind](p, ldc, q, rows, cols)
 	return true
 }
 

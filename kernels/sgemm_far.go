@@ -26,14 +26,18 @@ import mc "github.com/vecgrad/vecgrad/internal/mathconst"
 // 2048x2048 weights at half its speed from L3 (Zen 5, one core,
 // BenchmarkGemmPackBT: 13-19 against 27-44 GB/s, in two machine states). So
 // the strips of each KC block prefetch the source of the next
-// (gemmSweep.prefetchNextBT). 256x2048x2048_NT with B from DRAM, one Zen 5
-// core, two interleaved rounds: 229-230 and 220 GFLOP/s without, 231-232
-// and 225-228 with; GemmPackBT fell from 1.33 to 0.98 ms a product in the
-// profile (the first KC block's source still comes from DRAM). The wide
-// MLP's training step at batch 256, the prefetch switched off and on every
-// 8 steps in one process (40 rounds), went 1.0% faster at one thread and
-// 0.5% at two (medians of the rounds' ratios; the tutorial's, at batch 256,
-// level).
+// (gemmSweep.prefetchNextBT). A first form, which split the source's rows
+// evenly over the KC block's L2 blocks, took 256x2048x2048_NT with B from
+// DRAM (one Zen 5 core, two interleaved rounds) from 224-230 and 220
+// GFLOP/s to 231-232 and 225-228, and GemmPackBT from 1.33 to 0.98 ms a
+// product in the profile (the first KC block's source still comes from
+// DRAM); the training step measured that form and this one the same. With
+// this one the wide MLP's step at batch 256, the prefetch switched off and
+// on every 8 steps in one process (40 rounds), went 1.0% faster at one
+// thread and 0.5% at two (medians of the rounds' ratios; the tutorial's, at
+// batch 256, level). The product alone, measured again with this form while
+// the host was contended (both cores' FMA roof at 261 GFLOP/s), moved
+// 204-221 GFLOP/s either way: no verdict.
 //
 // SgemmSerialBlocks points the same stream, in each later MC block, at
 // that block's rows of the arrays its caller names (the training step's
