@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 # Instruction-set levels this machine supports, best first (always ends with generic).
 LEVELS = $(shell $(GO) run ./cmd/vecgrad cpu -levels)
 
-.PHONY: help generate test check-fmt vet check-nocgo test-mpi check-generated test-levels test-purego test-arm64 test-race test-fuzz fixtures bench bench-go bench-gemm bench-optim bench-train bench-layers data train sweep
+.PHONY: help generate test check-fmt vet check-nocgo test-mpi check-generated test-levels test-purego test-arm64 test-race test-fuzz fixtures bench bench-go bench-gemm bench-optim bench-train bench-manycore bench-layers data train sweep
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -149,6 +149,9 @@ bench-optim: ## Fused optimizer steps (SGD+momentum, Adam, AdamW+amsgrad): GB/s 
 
 bench-train: ## Training step samples/s per model (tutorial, wide) x batch (16, 64, 256) x threads vs the FLOP limit, by phase, and PyTorch if installed (apt-get install python3-torch libopenblas0-pthread).
 	$(GO) run ./cmd/vecgrad bench train
+
+bench-manycore: ## The training step's thread-scaling curve (1, 2, 4, ... threads up to the CPUs) with vecgrad cpu's roofs, for a many-core machine (bench/manycore.sh).
+	sh bench/manycore.sh
 
 bench-layers: ## Tensor-layer overheads (broadcast add vs the kernel, MLP step vs its kernel calls, einsum vs SgemmBatch) and cross-entropy ns/row.
 	$(GO) test -run '^$$' -bench . -benchtime 300ms -count 3 ./tensor/ ./loss/

@@ -65,7 +65,8 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 			"at the active level, measured before and after in the same run, the larger kept, over the\n"+
 			"flops per sample) and the speedup over one thread; then a profiled run's time per step by\n"+
 			"phase (gemm, elementwise, loss, optimizer, data, waiting at barriers), and PyTorch's figures\n"+
-			"for the same models and batches where /usr/bin/python3 imports torch (bench/pytorch).\n"+
+			"for the same models, batches and thread counts where a Python imports torch ($PYTHON, else\n"+
+			"/usr/bin/python3, else python3 on PATH; bench/pytorch).\n"+
 			"Every figure is the best of -reps interleaved repetitions of at least -mintime.")
 	modelList := fs.String("models", "tutorial,wide", "comma-separated models: tutorial (784-512-512-10), wide (784-2048-2048-10), or widths joined by '-' (input 784 first)")
 	batchList := fs.String("batch-sizes", "16,64,256", "comma-separated batch sizes")
@@ -108,7 +109,7 @@ func runBenchTrain(args []string, stdout, stderr io.Writer) int {
 		return fs.fail(stderr, "%v", err)
 	}
 	if *pytorch {
-		py, note := runPyTorch(b.models, b.batches, b.optimizer, *asJSON)
+		py, note := runPyTorch(b.models, b.batches, b.threads, b.optimizer, *asJSON)
 		rep.PyTorch, rep.Note = py, note
 		if py != nil {
 			for i := range rep.Rows {
@@ -312,7 +313,7 @@ func printTrainTables(w io.Writer, rep trainReport, autograd, profile bool) {
 		if strings.HasPrefix(rep.PyTorch.BLASThreads, "not set") {
 			fmt.Fprintln(w, "  warning: torch's products ran on a BLAS other than OpenBLAS (Debian's reference BLAS is 10-20x slower): apt-get install libopenblas0-pthread for a fair peer")
 		}
-		fmt.Fprintln(w, "Both at their fastest thread count (vecgrad's all cores against PyTorch's best):")
+		fmt.Fprintln(w, "Both at their fastest thread count (the fastest of the counts run, for each):")
 		for _, line := range rep.PyTorch.versus(rep.Rows) {
 			fmt.Fprintf(w, "  %s\n", line)
 		}
@@ -438,23 +439,36 @@ func bestOf(rows []trainRow, model string, batch int) (float64, int) {
 	return best, threads
 }
 
+// torchPython returns the first Python that imports torch, in the order
+// bench/pytorch/run.sh tries them: $PYTHON, /usr/bin/python3 (where
+// Debian's python3-torch installs), python3 on PATH; "" where none does.
+func torchPython() string {
+	for _, py := range []string{os.Getenv("PYTHON"), "/usr/bin/python3", "python3"} {
+		if py != "" && exec.Command(py, "-c", "import torch").Run() == nil {
+			return py
+		}
+	}
+	return ""
+}
+
 func joinWidths(w []int) string { return strings.ReplaceAll(joinInts(w), ",", "-") }
 
-// runPyTorch runs bench/pytorch/mlp_throughput.py for each model at every
-// thread count from 1 to GOMAXPROCS, or returns why not.
-func runPyTorch(models []trainModel, batches []int, optimizer string, quiet bool) (*pytorchReport, string) {
+// runPyTorch runs bench/pytorch/mlp_throughput.py for each model at the
+// thread counts threads (vecgrad's: "both at their fastest" compares the
+// fastest of the same counts), or returns why not.
+func runPyTorch(models []trainModel, batches, threads []int, optimizer string, quiet bool) (*pytorchReport, string) {
 	script := filepath.Join("bench", "pytorch", "mlp_throughput.py")
 	if _, err := os.Stat(script); err != nil {
 		return nil, "PyTorch: skipped (run from the repository root, where " + script + " is)"
 	}
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		return nil, "PyTorch: skipped (/usr/bin/python3 cannot import torch: apt-get install python3-torch)"
+	py := torchPython()
+	if py == "" {
+		return nil, "PyTorch: skipped (no Python that imports torch: set PYTHON to one, or apt-get install python3-torch)"
 	}
 	rep := &pytorchReport{}
 	for _, m := range models {
 		cmd := exec.Command(py, script, "--json", "--optimizer", optimizer, "--widths", joinInts(m.widths),
-			"--batch-sizes", joinInts(batches), "--threads", joinInts(allThreadCounts()))
+			"--batch-sizes", joinInts(batches), "--threads", joinInts(threads))
 		cmd.Env = append(os.Environ(), "OMP_NUM_THREADS=", "MKL_NUM_THREADS=")
 		out, err := cmd.Output()
 		if err != nil {

@@ -233,3 +233,51 @@ func TestBenchAllReduceSmoke(t *testing.T) {
 		t.Fatalf("%v: %s", err, stdout)
 	}
 }
+
+// TestBenchTrainPython checks how bench train finds and calls PyTorch: the
+// Python in $PYTHON where it imports torch (else the next candidate), run
+// at the thread counts of -threads, its JSON read back.
+func TestBenchTrainPython(t *testing.T) {
+	dir := t.TempDir()
+	args := filepath.Join(dir, "args")
+	fake := func(name, script string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// A Python that imports torch (any -c succeeds) and prints one
+	// result for the widths it is given.
+	torch := fake("torch", `[ "$1" = -c ] && exit 0
+echo "$@" > `+args+`
+echo '{"torch":"fake","executable":"fake","blas_threads":"n/a","widths":[784,32,10],"results":[{"batch":8,"threads":3,"samples_per_s":1234}]}'
+`)
+	noTorch := fake("notorch", "exit 1\n")
+
+	t.Setenv("PYTHON", torch)
+	if got := torchPython(); got != torch {
+		t.Errorf("torchPython() with PYTHON importing torch = %q, want %q", got, torch)
+	}
+	t.Setenv("PYTHON", noTorch)
+	if got := torchPython(); got == noTorch {
+		t.Errorf("torchPython() = %q, a Python that cannot import torch", got)
+	}
+
+	t.Setenv("PYTHON", torch)
+	t.Chdir("../..") // the repository root, where bench/pytorch is
+	rep, note := runPyTorch([]trainModel{{name: "small", widths: []int{784, 32, 10}}}, []int{8}, []int{1, 3}, "sgd", true)
+	if rep == nil {
+		t.Fatalf("runPyTorch: %s", note)
+	}
+	if got := rep.best([]int{784, 32, 10}, 8, 3); got != 1234 {
+		t.Errorf("PyTorch's samples/s at batch 8, 3 threads = %v, want 1234", got)
+	}
+	b, err := os.ReadFile(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "--threads 1,3") || !strings.Contains(string(b), "--batch-sizes 8") {
+		t.Errorf("mlp_throughput.py called with %q, want --threads 1,3 and --batch-sizes 8", b)
+	}
+}
