@@ -33,9 +33,13 @@ func GemmMicroRowsAAVX2(kc int, a *float32, lda int, b *float32, ldb int, c *flo
 // GemmStripRowsAAVX2 runs GemmMicroRowsAAVX2 on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
 // B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
 // exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
+// Meanwhile it prefetches a far stream, memory a later call will read: per k loop iteration,
+// while pfUnits > 0, the two lines at pf+pfPos+pfOff (bytes), then pfOff += 128 and, where
+// pfOff reaches pfRow, pfOff = 0 and pfPos += pfLd (the next row). A prefetch neither
+// faults nor changes a result.
 //
 //go:noescape
-func GemmStripRowsAAVX2(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+func GemmStripRowsAAVX2(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 
 // GemmMicroPackBAVX2 computes one 6x16 tile of row-major C: acc[i][j] = fma(a[p*6+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or

@@ -737,9 +737,9 @@ accumulate_20:
 	VZEROUPPER
 	RET
 
-// func GemmStripRowsAAVX2(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+// func GemmStripRowsAAVX2(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 // Requires: AVX, FMA3, MMX+
-TEXT ·GemmStripRowsAAVX2(SB), NOSPLIT, $0-104
+TEXT ·GemmStripRowsAAVX2(SB), NOSPLIT, $0-152
 	SHLQ $0x02, aStep+32(FP)
 	SHLQ $0x02, bStep+56(FP)
 	SHLQ $0x02, cStep+80(FP)
@@ -876,12 +876,16 @@ kloop_24:
 	VBROADCASTSS 12(DI)(SI*4), Y14
 	VFMADD231PS  Y12, Y14, Y10
 	VFMADD231PS  Y13, Y14, Y11
-	ADDQ         $0x00000010, BX
-	ADDQ         $0x00000010, DI
-	LEAQ         (AX)(CX*4), AX
-	LEAQ         (R8)(CX*4), R8
-	DECQ         R9
-	JNZ          kloop_24
+	CMPQ         pfUnits+144(FP), $0x00
+	JG           farstep_28
+
+farback_29:
+	ADDQ $0x00000010, BX
+	ADDQ $0x00000010, DI
+	LEAQ (AX)(CX*4), AX
+	LEAQ (R8)(CX*4), R8
+	DECQ R9
+	JNZ  kloop_24
 
 ktail_25:
 	MOVQ kc+8(FP), DX
@@ -921,7 +925,7 @@ kdone_27:
 	SHLQ    $0x02, CX
 	MOVQ    load+96(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_28
+	JNZ     accumulate_30
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -941,7 +945,7 @@ kdone_27:
 	VMOVUPS Y11, 32(AX)
 	JMP     tiledone_22
 
-accumulate_28:
+accumulate_30:
 	VBROADCASTSS beta+88(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -988,6 +992,22 @@ stripend_23:
 	VZEROUPPER
 	RET
 
+farstep_28:
+	MOVQ       pf+104(FP), R10
+	ADDQ       pfPos+112(FP), R10
+	ADDQ       pfOff+120(FP), R10
+	PREFETCHT1 (R10)
+	PREFETCHT1 64(R10)
+	DECQ       pfUnits+144(FP)
+	ADDQ       $0x80, pfOff+120(FP)
+	MOVQ       pfOff+120(FP), R10
+	CMPQ       R10, pfRow+128(FP)
+	JLT        farback_29
+	MOVQ       $+0, pfOff+120(FP)
+	MOVQ       pfLd+136(FP), R10
+	ADDQ       R10, pfPos+112(FP)
+	JMP        farback_29
+
 // func GemmMicroPackBAVX2(kc int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, FMA3, MMX+
 TEXT ·GemmMicroPackBAVX2(SB), NOSPLIT, $0-72
@@ -1033,9 +1053,9 @@ TEXT ·GemmMicroPackBAVX2(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_30
+	JZ         ktail_32
 
-kloop_29:
+kloop_31:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y12
@@ -1135,14 +1155,14 @@ kloop_29:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_29
+	JNZ          kloop_31
 
-ktail_30:
+ktail_32:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_32
+	JZ   kdone_34
 
-ktailloop_31:
+ktailloop_33:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (DI)
 	VMOVUPS      32(AX), Y13
@@ -1169,15 +1189,15 @@ ktailloop_31:
 	ADDQ         $0x00000040, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_31
+	JNZ          ktailloop_33
 
-kdone_32:
+kdone_34:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_33
+	JNZ     accumulate_35
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1198,7 +1218,7 @@ kdone_32:
 	VZEROUPPER
 	RET
 
-accumulate_33:
+accumulate_35:
 	VBROADCASTSS beta+56(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -1280,9 +1300,9 @@ TEXT ·GemmMicroRowsAPackBAVX2(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R9
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_35
+	JZ         ktail_37
 
-kloop_34:
+kloop_36:
 	PREFETCHT0   (R8)
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
@@ -1381,14 +1401,14 @@ kloop_34:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R8)(CX*4), R8
 	DECQ         R10
-	JNZ          kloop_34
+	JNZ          kloop_36
 
-ktail_35:
+ktail_37:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_37
+	JZ   kdone_39
 
-ktailloop_36:
+ktailloop_38:
 	VMOVUPS      (AX), Y12
 	VMOVUPS      Y12, (R9)
 	VMOVUPS      32(AX), Y13
@@ -1416,15 +1436,15 @@ ktailloop_36:
 	ADDQ         $0x00000040, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_36
+	JNZ          ktailloop_38
 
-kdone_37:
+kdone_39:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_38
+	JNZ     accumulate_40
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1445,7 +1465,7 @@ kdone_37:
 	VZEROUPPER
 	RET
 
-accumulate_38:
+accumulate_40:
 	VBROADCASTSS beta+64(FP), Y12
 	VFMADD231PS  (AX), Y12, Y0
 	VMOVUPS      Y0, (AX)
@@ -1513,9 +1533,9 @@ TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
 	VXORPS     Y7, Y7, Y7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_40
+	JZ         ktail_42
 
-kloop_39:
+kloop_41:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y8
@@ -1582,14 +1602,14 @@ kloop_39:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_39
+	JNZ          kloop_41
 
-ktail_40:
+ktail_42:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_42
+	JZ   kdone_44
 
-ktailloop_41:
+ktailloop_43:
 	VMOVUPS      (AX), Y8
 	VMOVUPS      32(AX), Y9
 	VBROADCASTSS (BX), Y10
@@ -1607,15 +1627,15 @@ ktailloop_41:
 	ADDQ         $0x00000018, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_41
+	JNZ          ktailloop_43
 
-kdone_42:
+kdone_44:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_43
+	JNZ     accumulate_45
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1630,7 +1650,7 @@ kdone_42:
 	VZEROUPPER
 	RET
 
-accumulate_43:
+accumulate_45:
 	VBROADCASTSS beta+48(FP), Y8
 	VFMADD231PS  (AX), Y8, Y0
 	VMOVUPS      Y0, (AX)
@@ -1666,14 +1686,14 @@ TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000040, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_44:
+rowgroup_46:
 	CMPQ SI, $0x00000008
-	JB   rows1_45
+	JB   rows1_47
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_47:
+panel_49:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R10)
@@ -1710,20 +1730,20 @@ panel_47:
 	ADDQ    $0x00000040, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_47
+	JNZ     panel_49
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_44
+	JMP     rowgroup_46
 
-rows1_45:
+rows1_47:
 	TESTQ SI, SI
-	JZ    done_46
+	JZ    done_48
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_48:
+panel_50:
 	VMOVUPS (BX), Y0
 	VMOVUPS Y0, (R9)
 	VMOVUPS 32(BX), Y0
@@ -1731,13 +1751,13 @@ panel_48:
 	ADDQ    $0x00000040, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_48
+	JNZ     panel_50
 	ADDQ    DX, CX
 	ADDQ    $0x00000040, AX
 	DECQ    SI
-	JMP     rows1_45
+	JMP     rows1_47
 
-done_46:
+done_48:
 	VZEROUPPER
 	RET
 
@@ -1762,13 +1782,13 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    (DX)(DX*4), R9
 	LEAQ    (R9)(DX*2), R10
 
-panel_49:
+panel_51:
 	LEAQ (CX)(DX*8), R11
 	MOVQ SI, R12
 	SHRQ $0x01, R12
-	JZ   odd_51
+	JZ   odd_53
 
-pairs_50:
+pairs_52:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -1933,15 +1953,15 @@ pairs_50:
 	ADDQ       $0x00000040, R11
 	ADDQ       $0x00000400, AX
 	DECQ       R12
-	JNZ        pairs_50
+	JNZ        pairs_52
 
-odd_51:
+odd_53:
 	MOVQ  SI, R12
 	ANDQ  $0x00000001, R12
 	TESTQ R12, R12
-	JZ    coltail_53
+	JZ    coltail_55
 
-cols_52:
+cols_54:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -2026,11 +2046,11 @@ cols_52:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, AX
 	DECQ       R12
-	JNZ        cols_52
+	JNZ        cols_54
 
-coltail_53:
+coltail_55:
 	TESTQ      DI, DI
-	JZ         panelend_54
+	JZ         panelend_56
 	VMASKMOVPS (CX), Y0, Y1
 	VMASKMOVPS (CX)(DX*1), Y0, Y2
 	VMASKMOVPS (CX)(DX*2), Y0, Y3
@@ -2065,28 +2085,28 @@ coltail_53:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y8, 64(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y4, 128(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y9, 192(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y2, 320(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y6, 384(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_55
+	JE         tailgroup_57
 	VMOVUPS    Y1, 448(AX)
 
-tailgroup_55:
+tailgroup_57:
 	VMASKMOVPS (R11), Y0, Y1
 	VMASKMOVPS (R11)(DX*1), Y0, Y2
 	VMASKMOVPS (R11)(DX*2), Y0, Y3
@@ -2121,28 +2141,28 @@ tailgroup_55:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y8, 96(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y4, 160(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y9, 224(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y2, 352(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y6, 416(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_54
+	JE         panelend_56
 	VMOVUPS    Y1, 480(AX)
 
-panelend_54:
+panelend_56:
 	MOVQ   DI, R12
 	IMUL3Q $0x00000040, R12, R12
 	ADDQ   R12, AX
@@ -2151,7 +2171,7 @@ panelend_54:
 	SUBQ   R12, R11
 	LEAQ   (R11)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_49
+	JNZ    panel_51
 	VZEROUPPER
 	RET
 
@@ -2312,16 +2332,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_56:
+panel_58:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_58
+	JZ    coltail_60
 
-cols_57:
+cols_59:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -2374,11 +2394,11 @@ cols_57:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_57
+	JNZ          cols_59
 
-coltail_58:
+coltail_60:
 	TESTQ      R9, R9
-	JZ         group_59
+	JZ         group_61
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -2412,39 +2432,39 @@ coltail_58:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_59
+	JE         group_61
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_59:
+group_61:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_56
+	JNZ  panel_58
 	VZEROUPPER
 	RET
 
@@ -2470,15 +2490,15 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_61
+	JZ           blocksdone_63
 
-block_60:
+block_62:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_62:
+blockpanel_64:
 	VMASKMOVPS (R10), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R12)
@@ -2507,39 +2527,39 @@ blockpanel_62:
 	ADDQ       $0x00000018, R11
 	ADDQ       DI, R12
 	DECQ       R13
-	JNZ        blockpanel_62
+	JNZ        blockpanel_64
 	LEAQ       (CX)(DX*8), CX
 	ADDQ       $0x000000c0, AX
 	DECQ       R9
-	JNZ        block_60
+	JNZ        block_62
 
-blocksdone_61:
+blocksdone_63:
 	ANDQ $0x00000007, R8
-	JZ   restdone_64
+	JZ   restdone_66
 
-rest_63:
+rest_65:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_65:
+rowpanel_67:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R9)
 	ADDQ       $0x00000018, SI
 	ADDQ       DI, R9
 	DECQ       R10
-	JNZ        rowpanel_65
+	JNZ        rowpanel_67
 	ADDQ       DX, CX
 	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        rest_63
+	JNZ        rest_65
 
-restdone_64:
+restdone_66:
 	MOVQ CX, SI
 	MOVQ AX, R8
 
-rowpanel_66:
+rowpanel_68:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
 	VMOVUPS      X2, (R8)
@@ -2548,7 +2568,7 @@ rowpanel_66:
 	ADDQ         $0x00000018, SI
 	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          rowpanel_66
+	JNZ          rowpanel_68
 	ADDQ         DX, CX
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
@@ -2560,19 +2580,19 @@ TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_67
+	JE   op0_69
 	CMPQ AX, $0x00000001
-	JE   op1_68
+	JE   op1_70
 	CMPQ AX, $0x00000002
-	JE   op2_69
+	JE   op2_71
 	CMPQ AX, $0x00000003
-	JE   op3_70
+	JE   op3_72
 	CMPQ AX, $0x00000004
-	JE   op4_71
+	JE   op4_73
 	VZEROUPPER
 	RET
 
-op0_67:
+op0_69:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2592,9 +2612,9 @@ op0_67:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_73
+	JZ      ktail_75
 
-kloop_72:
+kloop_74:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2618,14 +2638,14 @@ kloop_72:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_72
+	JNZ          kloop_74
 
-ktail_73:
+ktail_75:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_75
+	JZ   kdone_77
 
-ktailloop_74:
+ktailloop_76:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2634,9 +2654,9 @@ ktailloop_74:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_74
+	JNZ          ktailloop_76
 
-kdone_75:
+kdone_77:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2682,81 +2702,81 @@ kdone_75:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_77
+	JZ           tnkeep_79
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_77:
+tnkeep_79:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_76
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_78
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_78:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_76
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_79
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_79:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_76
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_80
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_80:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_76
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_81
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_81:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_76
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_82
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_82:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_76
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_83
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_83:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_76
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_84
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_84:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_78
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_85
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_85:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_78
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_86
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_84:
+tnkeep_86:
 	VMOVSS      X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     32(SP), Y3
@@ -2791,91 +2811,91 @@ tnkeep_84:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_76
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_85
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_85:
-	VMOVSS      X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_76
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_86
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_86:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_76
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_87
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_87:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_76
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_88
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_88:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_76
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_89
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_89:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_76
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_90
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_90:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_76
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_91
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_91:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_76
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_78
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_92
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_92:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_78
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_93
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_93:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_78
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_94
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_92:
+tnkeep_94:
 	VMOVSS X2, (CX)
 
-tndone_76:
+tndone_78:
 	VZEROUPPER
 	RET
 
-op1_68:
+op1_70:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2897,9 +2917,9 @@ op1_68:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_94
+	JZ      ktail_96
 
-kloop_93:
+kloop_95:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2935,14 +2955,14 @@ kloop_93:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_93
+	JNZ          kloop_95
 
-ktail_94:
+ktail_96:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_96
+	JZ   kdone_98
 
-ktailloop_95:
+ktailloop_97:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2954,9 +2974,9 @@ ktailloop_95:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_95
+	JNZ          ktailloop_97
 
-kdone_96:
+kdone_98:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3004,81 +3024,81 @@ kdone_96:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_98
+	JZ           tnkeep_100
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_98:
+tnkeep_100:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_97
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_99
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_99:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_97
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_100
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_100:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_97
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_101
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_101:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_97
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_102
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_102:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_97
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_103
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_103:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_97
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_104
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_104:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_97
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_105
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_105:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_99
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_106
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_106:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_99
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_107
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_105:
+tnkeep_107:
 	VMOVLPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3113,91 +3133,91 @@ tnkeep_105:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_97
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_106
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_106:
-	VMOVLPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_97
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_107
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_107:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_97
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_108
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_108:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_97
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_109
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_109:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_97
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_110
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_110:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_97
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_111
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_111:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_97
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_112
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_112:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_97
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_99
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_113
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_113:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_99
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_114
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_114:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_99
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_115
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_113:
+tnkeep_115:
 	VMOVLPS X2, (CX)
 
-tndone_97:
+tndone_99:
 	VZEROUPPER
 	RET
 
-op2_69:
+op2_71:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3221,9 +3241,9 @@ op2_69:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_115
+	JZ      ktail_117
 
-kloop_114:
+kloop_116:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3271,14 +3291,14 @@ kloop_114:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_114
+	JNZ          kloop_116
 
-ktail_115:
+ktail_117:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_117
+	JZ   kdone_119
 
-ktailloop_116:
+ktailloop_118:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3293,9 +3313,9 @@ ktailloop_116:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_116
+	JNZ          ktailloop_118
 
-kdone_117:
+kdone_119:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3345,95 +3365,95 @@ kdone_117:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_119
+	JZ           tnkeep_121
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_119:
+tnkeep_121:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_120
+	JZ          tnkeep_122
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_120:
+tnkeep_122:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_121
+	JZ          tnkeep_123
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_121:
+tnkeep_123:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_122
+	JZ          tnkeep_124
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_122:
+tnkeep_124:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_123
+	JZ          tnkeep_125
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_123:
+tnkeep_125:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_124
+	JZ          tnkeep_126
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_124:
+tnkeep_126:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_125
+	JZ          tnkeep_127
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_125:
+tnkeep_127:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_126
+	JZ          tnkeep_128
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_126:
+tnkeep_128:
 	VMOVLPS     X2, (CX)
 	VMOVHLPS    X2, X2, X2
 	VMOVSS      X2, 8(CX)
@@ -3470,107 +3490,107 @@ tnkeep_126:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_118
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_127
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_127:
-	VMOVLPS     X8, (CX)
-	VMOVHLPS    X8, X8, X8
-	VMOVSS      X8, 8(CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_118
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_128
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_128:
-	VMOVLPS     X9, (CX)
-	VMOVHLPS    X9, X9, X9
-	VMOVSS      X9, 8(CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_129
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_129:
+	VMOVLPS     X8, (CX)
+	VMOVHLPS    X8, X8, X8
+	VMOVSS      X8, 8(CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_120
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_130
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
+
+tnkeep_130:
+	VMOVLPS     X9, (CX)
+	VMOVHLPS    X9, X9, X9
+	VMOVSS      X9, 8(CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_120
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_131
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
+
+tnkeep_131:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_130
+	JZ          tnkeep_132
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_130:
+tnkeep_132:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_131
+	JZ          tnkeep_133
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_131:
+tnkeep_133:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_132
+	JZ          tnkeep_134
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_132:
+tnkeep_134:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_133
+	JZ          tnkeep_135
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_133:
+tnkeep_135:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_118
+	JE          tndone_120
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_134
+	JZ          tnkeep_136
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_134:
+tnkeep_136:
 	VMOVLPS  X2, (CX)
 	VMOVHLPS X2, X2, X2
 	VMOVSS   X2, 8(CX)
 
-tndone_118:
+tndone_120:
 	VZEROUPPER
 	RET
 
-op3_70:
+op3_72:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3596,9 +3616,9 @@ op3_70:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_136
+	JZ      ktail_138
 
-kloop_135:
+kloop_137:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3658,14 +3678,14 @@ kloop_135:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_135
+	JNZ          kloop_137
 
-ktail_136:
+ktail_138:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_138
+	JZ   kdone_140
 
-ktailloop_137:
+ktailloop_139:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3683,9 +3703,9 @@ ktailloop_137:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_137
+	JNZ          ktailloop_139
 
-kdone_138:
+kdone_140:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3737,81 +3757,81 @@ kdone_138:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_140
+	JZ           tnkeep_142
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_140:
+tnkeep_142:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_139
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_141
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_141:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_139
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_142
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_142:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_139
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_143
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_143:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_139
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_144
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_144:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_139
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_145
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_145:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_139
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_146
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_146:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_139
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_147
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_147:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_141
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_148
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_148:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_141
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_149
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_147:
+tnkeep_149:
 	VMOVUPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3846,91 +3866,91 @@ tnkeep_147:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_139
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_148
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_148:
-	VMOVUPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_139
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_149
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_149:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_139
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_150
 	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_150:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_139
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_151
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_151:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_139
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_152
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_152:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_139
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_153
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_153:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_139
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_154
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
 
 tnkeep_154:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_139
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_141
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_155
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_155:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_141
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_156
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_156:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_141
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_157
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_155:
+tnkeep_157:
 	VMOVUPS X2, (CX)
 
-tndone_139:
+tndone_141:
 	VZEROUPPER
 	RET
 
-op4_71:
+op4_73:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3958,9 +3978,9 @@ op4_71:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_157
+	JZ      ktail_159
 
-kloop_156:
+kloop_158:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -4032,14 +4052,14 @@ kloop_156:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_156
+	JNZ          kloop_158
 
-ktail_157:
+ktail_159:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_159
+	JZ   kdone_161
 
-ktailloop_158:
+ktailloop_160:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -4060,9 +4080,9 @@ ktailloop_158:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_158
+	JNZ          ktailloop_160
 
-kdone_159:
+kdone_161:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -4116,95 +4136,95 @@ kdone_159:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_161
+	JZ           tnkeep_163
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_161:
+tnkeep_163:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000001
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_162
+	JZ           tnkeep_164
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_162:
+tnkeep_164:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000002
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_163
+	JZ           tnkeep_165
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_163:
+tnkeep_165:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000003
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_164
+	JZ           tnkeep_166
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_164:
+tnkeep_166:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000004
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_165
+	JZ           tnkeep_167
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_165:
+tnkeep_167:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x00000005
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_166
+	JZ           tnkeep_168
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_166:
+tnkeep_168:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000006
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_167
+	JZ           tnkeep_169
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_167:
+tnkeep_169:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000007
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_168
+	JZ           tnkeep_170
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y2
 
-tnkeep_168:
+tnkeep_170:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(CX)
@@ -4241,103 +4261,103 @@ tnkeep_168:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	CMPQ         AX, $0x00000008
-	JE           tndone_160
-	ADDQ         DX, CX
-	TESTQ        BX, BX
-	JZ           tnkeep_169
-	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y8
-
-tnkeep_169:
-	VMOVUPS      X8, (CX)
-	VEXTRACTF128 $0x01, Y8, X6
-	VMOVSS       X6, 16(CX)
-	CMPQ         AX, $0x00000009
-	JE           tndone_160
-	ADDQ         DX, CX
-	TESTQ        BX, BX
-	JZ           tnkeep_170
-	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y9
-
-tnkeep_170:
-	VMOVUPS      X9, (CX)
-	VEXTRACTF128 $0x01, Y9, X6
-	VMOVSS       X6, 16(CX)
-	CMPQ         AX, $0x0000000a
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
 	JZ           tnkeep_171
 	VMASKMOVPS   (CX), Y1, Y6
-	VFMADD231PS  Y6, Y0, Y5
+	VFMADD231PS  Y6, Y0, Y8
 
 tnkeep_171:
+	VMOVUPS      X8, (CX)
+	VEXTRACTF128 $0x01, Y8, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x00000009
+	JE           tndone_162
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_172
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y9
+
+tnkeep_172:
+	VMOVUPS      X9, (CX)
+	VEXTRACTF128 $0x01, Y9, X6
+	VMOVSS       X6, 16(CX)
+	CMPQ         AX, $0x0000000a
+	JE           tndone_162
+	ADDQ         DX, CX
+	TESTQ        BX, BX
+	JZ           tnkeep_173
+	VMASKMOVPS   (CX), Y1, Y6
+	VFMADD231PS  Y6, Y0, Y5
+
+tnkeep_173:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000b
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_172
+	JZ           tnkeep_174
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_172:
+tnkeep_174:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000c
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_173
+	JZ           tnkeep_175
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_173:
+tnkeep_175:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x0000000d
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_174
+	JZ           tnkeep_176
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_174:
+tnkeep_176:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000e
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_175
+	JZ           tnkeep_177
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_175:
+tnkeep_177:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000f
-	JE           tndone_160
+	JE           tndone_162
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_176
+	JZ           tnkeep_178
 	VMASKMOVPS   (CX), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y2
 
-tnkeep_176:
+tnkeep_178:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X0
 	VMOVSS       X0, 16(CX)
 
-tndone_160:
+tndone_162:
 	VZEROUPPER
 	RET
 
@@ -4364,16 +4384,16 @@ TEXT ·GemmTransposeAVX2(SB), NOSPLIT, $0-48
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_177:
+band_179:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_178
+	JB    rowtail_180
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_181
+	JZ    coltail_183
 
-cols_180:
+cols_182:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -4425,11 +4445,11 @@ cols_180:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_180
+	JNZ        cols_182
 
-coltail_181:
+coltail_183:
 	TESTQ      R11, R11
-	JZ         banddone_182
+	JZ         banddone_184
 	VMASKMOVPS (R12), Y0, Y1
 	VMASKMOVPS (R12)(BX*1), Y0, Y2
 	VMASKMOVPS (R12)(BX*2), Y0, Y3
@@ -4464,64 +4484,64 @@ coltail_181:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y9, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_182
+	JE         banddone_184
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 
-banddone_182:
+banddone_184:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_177
+	JMP  band_179
 
-rowtail_178:
+rowtail_180:
 	CMPQ R9, $0x00000001
-	JE   rows_183
-	CMPQ R9, $0x00000002
-	JE   rows_184
-	CMPQ R9, $0x00000003
 	JE   rows_185
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_186
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_187
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_188
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_189
-	JMP  done_179
+	CMPQ R9, $0x00000006
+	JE   rows_190
+	CMPQ R9, $0x00000007
+	JE   rows_191
+	JMP  done_181
 
-rows_183:
+rows_185:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_191
+	JZ    coltail_193
 
-cols_190:
+cols_192:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -4566,11 +4586,11 @@ cols_190:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_190
+	JNZ        cols_192
 
-coltail_191:
+coltail_193:
 	TESTQ      R11, R11
-	JZ         banddone_192
+	JZ         banddone_194
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -4598,44 +4618,44 @@ coltail_191:
 	VPERM2F128 $0x31, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_192
+	JE         banddone_194
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_192:
-	JMP done_179
+banddone_194:
+	JMP done_181
 
-rows_184:
+rows_186:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_194
+	JZ    coltail_196
 
-cols_193:
+cols_195:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4681,11 +4701,11 @@ cols_193:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_193
+	JNZ        cols_195
 
-coltail_194:
+coltail_196:
 	TESTQ      R11, R11
-	JZ         banddone_195
+	JZ         banddone_197
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y1, Y2
@@ -4714,44 +4734,44 @@ coltail_194:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_195
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_195:
-	JMP done_179
+banddone_197:
+	JMP done_181
 
-rows_185:
+rows_187:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_197
+	JZ    coltail_199
 
-cols_196:
+cols_198:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4814,11 +4834,11 @@ cols_196:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_196
+	JNZ        cols_198
 
-coltail_197:
+coltail_199:
 	TESTQ      R11, R11
-	JZ         banddone_198
+	JZ         banddone_200
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -4850,58 +4870,58 @@ coltail_197:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_198
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_198:
-	JMP done_179
+banddone_200:
+	JMP done_181
 
-rows_186:
+rows_188:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_200
+	JZ    coltail_202
 
-cols_199:
+cols_201:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4949,11 +4969,11 @@ cols_199:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_199
+	JNZ        cols_201
 
-coltail_200:
+coltail_202:
 	TESTQ      R11, R11
-	JZ         banddone_201
+	JZ         banddone_203
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y3
@@ -4984,44 +5004,44 @@ coltail_200:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_201
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_201:
-	JMP done_179
+banddone_203:
+	JMP done_181
 
-rows_187:
+rows_189:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_203
+	JZ    coltail_205
 
-cols_202:
+cols_204:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5086,11 +5106,11 @@ cols_202:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_202
+	JNZ          cols_204
 
-coltail_203:
+coltail_205:
 	TESTQ        R11, R11
-	JZ           banddone_204
+	JZ           banddone_206
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5124,58 +5144,58 @@ coltail_203:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_204
+	JE           banddone_206
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_204:
-	JMP done_179
+banddone_206:
+	JMP done_181
 
-rows_188:
+rows_190:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_206
+	JZ    coltail_208
 
-cols_205:
+cols_207:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5241,11 +5261,11 @@ cols_205:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_205
+	JNZ          cols_207
 
-coltail_206:
+coltail_208:
 	TESTQ        R11, R11
-	JZ           banddone_207
+	JZ           banddone_209
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5280,58 +5300,58 @@ coltail_206:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_207
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_207:
-	JMP done_179
+banddone_209:
+	JMP done_181
 
-rows_189:
+rows_191:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_209
+	JZ    coltail_211
 
-cols_208:
+cols_210:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5414,11 +5434,11 @@ cols_208:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_208
+	JNZ          cols_210
 
-coltail_209:
+coltail_211:
 	TESTQ        R11, R11
-	JZ           banddone_210
+	JZ           banddone_212
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5456,7 +5476,7 @@ coltail_209:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X2
@@ -5464,7 +5484,7 @@ coltail_209:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X2
@@ -5472,7 +5492,7 @@ coltail_209:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X2
@@ -5480,7 +5500,7 @@ coltail_209:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X1, (AX)
 	VEXTRACTF128 $0x01, Y1, X1
@@ -5488,7 +5508,7 @@ coltail_209:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
@@ -5496,7 +5516,7 @@ coltail_209:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -5504,7 +5524,7 @@ coltail_209:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_210
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -5512,8 +5532,8 @@ coltail_209:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_210:
-done_179:
+banddone_212:
+done_181:
 	VZEROUPPER
 	RET
 
@@ -5540,9 +5560,9 @@ TEXT ·GemmTransposeBiasAVX2(SB), NOSPLIT, $0-64
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_211:
+band_213:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_212
+	JB      rowtail_214
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y1
@@ -5551,9 +5571,9 @@ band_211:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_215
+	JZ      coltail_217
 
-cols_214:
+cols_216:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y2
 	VMOVUPS    (R12)(BX*1), Y3
@@ -5613,11 +5633,11 @@ cols_214:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_214
+	JNZ        cols_216
 
-coltail_215:
+coltail_217:
 	TESTQ      R11, R11
-	JZ         banddone_216
+	JZ         banddone_218
 	VMASKMOVPS (R12), Y0, Y2
 	VMASKMOVPS (R12)(BX*1), Y0, Y3
 	VMASKMOVPS (R12)(BX*2), Y0, Y4
@@ -5653,65 +5673,65 @@ coltail_215:
 	VADDPS     Y1, Y8, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y9, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y5, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y10, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y4, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y3, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y7, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_216
+	JE         banddone_218
 	ADDQ       CX, R13
 	VADDPS     Y1, Y2, Y1
 	VMOVUPS    Y1, (R13)
 
-banddone_216:
+banddone_218:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_211
+	JMP  band_213
 
-rowtail_212:
+rowtail_214:
 	CMPQ R9, $0x00000001
-	JE   rows_217
-	CMPQ R9, $0x00000002
-	JE   rows_218
-	CMPQ R9, $0x00000003
 	JE   rows_219
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_220
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_221
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_222
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_223
-	JMP  done_213
+	CMPQ R9, $0x00000006
+	JE   rows_224
+	CMPQ R9, $0x00000007
+	JE   rows_225
+	JMP  done_215
 
-rows_217:
+rows_219:
 	MOVQ       bias+48(FP), BX
 	ADDQ       biasOff+56(FP), BX
 	MOVQ       $0x00000001, SI
@@ -5723,9 +5743,9 @@ rows_217:
 	MOVQ       AX, AX
 	MOVQ       R10, BX
 	TESTQ      BX, BX
-	JZ         coltail_225
+	JZ         coltail_227
 
-cols_224:
+cols_226:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y2
 	VUNPCKLPS  Y2, Y2, Y3
@@ -5778,11 +5798,11 @@ cols_224:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_224
+	JNZ        cols_226
 
-coltail_225:
+coltail_227:
 	TESTQ      R11, R11
-	JZ         banddone_226
+	JZ         banddone_228
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y2
 	VUNPCKHPS  Y0, Y0, Y3
@@ -5811,45 +5831,45 @@ coltail_225:
 	VADDPS     Y1, Y7, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y2, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_226
+	JE         banddone_228
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVSS     X0, (AX)
 
-banddone_226:
-	JMP done_213
+banddone_228:
+	JMP done_215
 
-rows_218:
+rows_220:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000002, DI
@@ -5861,9 +5881,9 @@ rows_218:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_228
+	JZ         coltail_230
 
-cols_227:
+cols_229:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -5917,11 +5937,11 @@ cols_227:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_227
+	JNZ        cols_229
 
-coltail_228:
+coltail_230:
 	TESTQ      R11, R11
-	JZ         banddone_229
+	JZ         banddone_231
 	VMASKMOVPS (DX), Y0, Y2
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y2, Y3
@@ -5951,45 +5971,45 @@ coltail_228:
 	VADDPS     Y1, Y7, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_229
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_229:
-	JMP done_213
+banddone_231:
+	JMP done_215
 
-rows_219:
+rows_221:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000003, DI
@@ -6001,9 +6021,9 @@ rows_219:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_231
+	JZ         coltail_233
 
-cols_230:
+cols_232:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -6074,11 +6094,11 @@ cols_230:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_230
+	JNZ        cols_232
 
-coltail_231:
+coltail_233:
 	TESTQ      R11, R11
-	JZ         banddone_232
+	JZ         banddone_234
 	VMASKMOVPS (DX), Y0, Y2
 	VMASKMOVPS (DX)(BX*1), Y0, Y3
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -6111,59 +6131,59 @@ coltail_231:
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_232
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_232:
-	JMP done_213
+banddone_234:
+	JMP done_215
 
-rows_220:
+rows_222:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000004, R8
@@ -6175,9 +6195,9 @@ rows_220:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_234
+	JZ         coltail_236
 
-cols_233:
+cols_235:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -6233,11 +6253,11 @@ cols_233:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_233
+	JNZ        cols_235
 
-coltail_234:
+coltail_236:
 	TESTQ      R11, R11
-	JZ         banddone_235
+	JZ         banddone_237
 	VMASKMOVPS (DX), Y0, Y2
 	VMASKMOVPS (DX)(BX*1), Y0, Y3
 	VMASKMOVPS (DX)(BX*2), Y0, Y4
@@ -6269,45 +6289,45 @@ coltail_234:
 	VADDPS     Y1, Y7, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_235
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_235:
-	JMP done_213
+banddone_237:
+	JMP done_215
 
-rows_221:
+rows_223:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000005, R8
@@ -6319,9 +6339,9 @@ rows_221:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_237
+	JZ         coltail_239
 
-cols_236:
+cols_238:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -6394,11 +6414,11 @@ cols_236:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_236
+	JNZ          cols_238
 
-coltail_237:
+coltail_239:
 	TESTQ        R11, R11
-	JZ           banddone_238
+	JZ           banddone_240
 	VMASKMOVPS   (DX), Y0, Y2
 	VMASKMOVPS   (DX)(BX*1), Y0, Y3
 	VMASKMOVPS   (DX)(BX*2), Y0, Y4
@@ -6433,59 +6453,59 @@ coltail_237:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_238
+	JE           banddone_240
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_238:
-	JMP done_213
+banddone_240:
+	JMP done_215
 
-rows_222:
+rows_224:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000006, R9
@@ -6497,9 +6517,9 @@ rows_222:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_240
+	JZ         coltail_242
 
-cols_239:
+cols_241:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -6573,11 +6593,11 @@ cols_239:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_239
+	JNZ          cols_241
 
-coltail_240:
+coltail_242:
 	TESTQ        R11, R11
-	JZ           banddone_241
+	JZ           banddone_243
 	VMASKMOVPS   (DX), Y0, Y2
 	VMASKMOVPS   (DX)(BX*1), Y0, Y3
 	VMASKMOVPS   (DX)(BX*2), Y0, Y4
@@ -6613,59 +6633,59 @@ coltail_240:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_241
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_241:
-	JMP done_213
+banddone_243:
+	JMP done_215
 
-rows_223:
+rows_225:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000007, R9
@@ -6677,9 +6697,9 @@ rows_223:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_243
+	JZ         coltail_245
 
-cols_242:
+cols_244:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -6770,11 +6790,11 @@ cols_242:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_242
+	JNZ          cols_244
 
-coltail_243:
+coltail_245:
 	TESTQ        R11, R11
-	JZ           banddone_244
+	JZ           banddone_246
 	VMASKMOVPS   (DX), Y0, Y2
 	VMASKMOVPS   (DX)(BX*1), Y0, Y3
 	VMASKMOVPS   (DX)(BX*2), Y0, Y4
@@ -6813,7 +6833,7 @@ coltail_243:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y4, Y3
 	VMOVUPS      X3, (AX)
@@ -6822,7 +6842,7 @@ coltail_243:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMOVUPS      X3, (AX)
@@ -6831,7 +6851,7 @@ coltail_243:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y3
 	VMOVUPS      X3, (AX)
@@ -6840,7 +6860,7 @@ coltail_243:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y2, Y2
 	VMOVUPS      X2, (AX)
@@ -6849,7 +6869,7 @@ coltail_243:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y2
 	VMOVUPS      X2, (AX)
@@ -6858,7 +6878,7 @@ coltail_243:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y2
 	VMOVUPS      X2, (AX)
@@ -6867,7 +6887,7 @@ coltail_243:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_244
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMOVUPS      X0, (AX)
@@ -6876,8 +6896,8 @@ coltail_243:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_244:
-done_213:
+banddone_246:
+done_215:
 	VZEROUPPER
 	RET
 
@@ -6904,9 +6924,9 @@ TEXT ·GemmTransposeBiasReluAVX2(SB), NOSPLIT, $0-64
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_245:
+band_247:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_246
+	JB      rowtail_248
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y1
@@ -6916,9 +6936,9 @@ band_245:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_249
+	JZ      coltail_251
 
-cols_248:
+cols_250:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y3
 	VMOVUPS    (R12)(BX*1), Y4
@@ -6986,11 +7006,11 @@ cols_248:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_248
+	JNZ        cols_250
 
-coltail_249:
+coltail_251:
 	TESTQ      R11, R11
-	JZ         banddone_250
+	JZ         banddone_252
 	VMASKMOVPS (R12), Y0, Y3
 	VMASKMOVPS (R12)(BX*1), Y0, Y4
 	VMASKMOVPS (R12)(BX*2), Y0, Y5
@@ -7027,72 +7047,72 @@ coltail_249:
 	VMAXPS     Y7, Y2, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y10, Y7
 	VMAXPS     Y7, Y2, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y6, Y6
 	VMAXPS     Y6, Y2, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y11, Y6
 	VMAXPS     Y6, Y2, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y5, Y5
 	VMAXPS     Y5, Y2, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y4, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y8, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_250
+	JE         banddone_252
 	ADDQ       CX, R13
 	VADDPS     Y1, Y3, Y1
 	VMAXPS     Y1, Y2, Y1
 	VMOVUPS    Y1, (R13)
 
-banddone_250:
+banddone_252:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_245
+	JMP  band_247
 
-rowtail_246:
+rowtail_248:
 	CMPQ R9, $0x00000001
-	JE   rows_251
-	CMPQ R9, $0x00000002
-	JE   rows_252
-	CMPQ R9, $0x00000003
 	JE   rows_253
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_254
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_255
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_256
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_257
-	JMP  done_247
+	CMPQ R9, $0x00000006
+	JE   rows_258
+	CMPQ R9, $0x00000007
+	JE   rows_259
+	JMP  done_249
 
-rows_251:
+rows_253:
 	MOVQ       bias+48(FP), BX
 	ADDQ       biasOff+56(FP), BX
 	MOVQ       $0x00000001, SI
@@ -7105,9 +7125,9 @@ rows_251:
 	MOVQ       AX, AX
 	MOVQ       R10, BX
 	TESTQ      BX, BX
-	JZ         coltail_259
+	JZ         coltail_261
 
-cols_258:
+cols_260:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y3
 	VUNPCKLPS  Y3, Y3, Y4
@@ -7168,11 +7188,11 @@ cols_258:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_258
+	JNZ        cols_260
 
-coltail_259:
+coltail_261:
 	TESTQ      R11, R11
-	JZ         banddone_260
+	JZ         banddone_262
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y3
 	VUNPCKHPS  Y0, Y0, Y4
@@ -7202,52 +7222,52 @@ coltail_259:
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_260
+	JE         banddone_262
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
 	VMOVSS     X0, (AX)
 
-banddone_260:
-	JMP done_247
+banddone_262:
+	JMP done_249
 
-rows_252:
+rows_254:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000002, DI
@@ -7260,9 +7280,9 @@ rows_252:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_262
+	JZ         coltail_264
 
-cols_261:
+cols_263:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y3
 	VMOVUPS    (DX)(BX*1), Y4
@@ -7324,11 +7344,11 @@ cols_261:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_261
+	JNZ        cols_263
 
-coltail_262:
+coltail_264:
 	TESTQ      R11, R11
-	JZ         banddone_263
+	JZ         banddone_265
 	VMASKMOVPS (DX), Y0, Y3
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y3, Y4
@@ -7359,52 +7379,52 @@ coltail_262:
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_263
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_263:
-	JMP done_247
+banddone_265:
+	JMP done_249
 
-rows_253:
+rows_255:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000003, DI
@@ -7417,9 +7437,9 @@ rows_253:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_265
+	JZ         coltail_267
 
-cols_264:
+cols_266:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y3
 	VMOVUPS    (DX)(BX*1), Y4
@@ -7498,11 +7518,11 @@ cols_264:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_264
+	JNZ        cols_266
 
-coltail_265:
+coltail_267:
 	TESTQ      R11, R11
-	JZ         banddone_266
+	JZ         banddone_268
 	VMASKMOVPS (DX), Y0, Y3
 	VMASKMOVPS (DX)(BX*1), Y0, Y4
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -7536,7 +7556,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7544,7 +7564,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7552,7 +7572,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7560,7 +7580,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7568,7 +7588,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7576,7 +7596,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7584,7 +7604,7 @@ coltail_265:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_266
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
@@ -7592,10 +7612,10 @@ coltail_265:
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_266:
-	JMP done_247
+banddone_268:
+	JMP done_249
 
-rows_254:
+rows_256:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000004, R8
@@ -7608,9 +7628,9 @@ rows_254:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_268
+	JZ         coltail_270
 
-cols_267:
+cols_269:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y3
 	VMOVUPS    (DX)(BX*1), Y4
@@ -7674,11 +7694,11 @@ cols_267:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_267
+	JNZ        cols_269
 
-coltail_268:
+coltail_270:
 	TESTQ      R11, R11
-	JZ         banddone_269
+	JZ         banddone_271
 	VMASKMOVPS (DX), Y0, Y3
 	VMASKMOVPS (DX)(BX*1), Y0, Y4
 	VMASKMOVPS (DX)(BX*2), Y0, Y5
@@ -7711,52 +7731,52 @@ coltail_268:
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_269
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_269:
-	JMP done_247
+banddone_271:
+	JMP done_249
 
-rows_255:
+rows_257:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000005, R8
@@ -7769,9 +7789,9 @@ rows_255:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_271
+	JZ         coltail_273
 
-cols_270:
+cols_272:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y3
 	VMOVUPS      (DX)(BX*1), Y4
@@ -7852,11 +7872,11 @@ cols_270:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_270
+	JNZ          cols_272
 
-coltail_271:
+coltail_273:
 	TESTQ        R11, R11
-	JZ           banddone_272
+	JZ           banddone_274
 	VMASKMOVPS   (DX), Y0, Y3
 	VMASKMOVPS   (DX)(BX*1), Y0, Y4
 	VMASKMOVPS   (DX)(BX*2), Y0, Y5
@@ -7892,7 +7912,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y10, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7900,7 +7920,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7908,7 +7928,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7916,7 +7936,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7924,7 +7944,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7932,7 +7952,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7940,7 +7960,7 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_272
+	JE           banddone_274
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMAXPS       Y0, Y2, Y0
@@ -7948,10 +7968,10 @@ coltail_271:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_272:
-	JMP done_247
+banddone_274:
+	JMP done_249
 
-rows_256:
+rows_258:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000006, R9
@@ -7964,9 +7984,9 @@ rows_256:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_274
+	JZ         coltail_276
 
-cols_273:
+cols_275:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y3
 	VMOVUPS      (DX)(BX*1), Y4
@@ -8048,11 +8068,11 @@ cols_273:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_273
+	JNZ          cols_275
 
-coltail_274:
+coltail_276:
 	TESTQ        R11, R11
-	JZ           banddone_275
+	JZ           banddone_277
 	VMASKMOVPS   (DX), Y0, Y3
 	VMASKMOVPS   (DX)(BX*1), Y0, Y4
 	VMASKMOVPS   (DX)(BX*2), Y0, Y5
@@ -8089,7 +8109,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y10, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8097,7 +8117,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8105,7 +8125,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8113,7 +8133,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8121,7 +8141,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8129,7 +8149,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8137,7 +8157,7 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_275
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMAXPS       Y0, Y2, Y0
@@ -8145,10 +8165,10 @@ coltail_274:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_275:
-	JMP done_247
+banddone_277:
+	JMP done_249
 
-rows_257:
+rows_259:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000007, R9
@@ -8161,9 +8181,9 @@ rows_257:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_277
+	JZ         coltail_279
 
-cols_276:
+cols_278:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y3
 	VMOVUPS      (DX)(BX*1), Y4
@@ -8262,11 +8282,11 @@ cols_276:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_276
+	JNZ          cols_278
 
-coltail_277:
+coltail_279:
 	TESTQ        R11, R11
-	JZ           banddone_278
+	JZ           banddone_280
 	VMASKMOVPS   (DX), Y0, Y3
 	VMASKMOVPS   (DX)(BX*1), Y0, Y4
 	VMASKMOVPS   (DX)(BX*2), Y0, Y5
@@ -8306,7 +8326,7 @@ coltail_277:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y4
 	VMAXPS       Y4, Y2, Y4
@@ -8316,7 +8336,7 @@ coltail_277:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y4
 	VMAXPS       Y4, Y2, Y4
@@ -8326,7 +8346,7 @@ coltail_277:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y10, Y4
 	VMAXPS       Y4, Y2, Y4
@@ -8336,7 +8356,7 @@ coltail_277:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y3, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8346,7 +8366,7 @@ coltail_277:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8356,7 +8376,7 @@ coltail_277:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8366,7 +8386,7 @@ coltail_277:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_278
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMAXPS       Y0, Y2, Y0
@@ -8376,8 +8396,8 @@ coltail_277:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_278:
-done_247:
+banddone_280:
+done_249:
 	VZEROUPPER
 	RET
 
@@ -8391,14 +8411,14 @@ TEXT ·GemmOutBiasAVX2(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_280:
+row_282:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_281:
+loop_283:
 	CMPQ    R9, $0x00000020
-	JB      tail_282
+	JB      tail_284
 	VMOVUPS (DI), Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
@@ -8414,89 +8434,89 @@ loop_281:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_281
+	JMP     loop_283
 
-tail_282:
+tail_284:
 	TESTQ   R9, R9
-	JZ      done_283
+	JZ      done_285
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_284
+	JB      partial_286
 	VMOVUPS (DI), Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
-	JMP     next_285
+	JMP     next_287
 
-partial_284:
+partial_286:
 	VMOVDQU    (R10), Y0
 	VMASKMOVPS (DI), Y0, Y1
 	VMASKMOVPS (R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, (DI)
-	JMP        done_283
+	JMP        done_285
 
-next_285:
+next_287:
 	CMPQ    R9, $0x00000008
-	JBE     done_283
+	JBE     done_285
 	CMPQ    R9, $0x00000010
-	JB      partial_286
+	JB      partial_288
 	VMOVUPS 32(DI), Y0
 	VADDPS  32(R8), Y0, Y0
 	VMOVUPS Y0, 32(DI)
-	JMP     next_287
+	JMP     next_289
 
-partial_286:
+partial_288:
 	VMOVDQU    32(R10), Y0
 	VMASKMOVPS 32(DI), Y0, Y1
 	VMASKMOVPS 32(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 32(DI)
-	JMP        done_283
+	JMP        done_285
 
-next_287:
+next_289:
 	CMPQ    R9, $0x00000010
-	JBE     done_283
+	JBE     done_285
 	CMPQ    R9, $0x00000018
-	JB      partial_288
+	JB      partial_290
 	VMOVUPS 64(DI), Y0
 	VADDPS  64(R8), Y0, Y0
 	VMOVUPS Y0, 64(DI)
-	JMP     next_289
+	JMP     next_291
 
-partial_288:
+partial_290:
 	VMOVDQU    64(R10), Y0
 	VMASKMOVPS 64(DI), Y0, Y1
 	VMASKMOVPS 64(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 64(DI)
-	JMP        done_283
+	JMP        done_285
 
-next_289:
+next_291:
 	CMPQ    R9, $0x00000018
-	JBE     done_283
+	JBE     done_285
 	CMPQ    R9, $0x00000020
-	JB      partial_290
+	JB      partial_292
 	VMOVUPS 96(DI), Y0
 	VADDPS  96(R8), Y0, Y0
 	VMOVUPS Y0, 96(DI)
-	JMP     done_283
+	JMP     done_285
 
-partial_290:
+partial_292:
 	VMOVDQU    96(R10), Y0
 	VMASKMOVPS 96(DI), Y0, Y1
 	VMASKMOVPS 96(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 96(DI)
 
-done_283:
+done_285:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_280
+	JNZ  row_282
 	VZEROUPPER
 	RET
 
@@ -8511,14 +8531,14 @@ TEXT ·GemmOutBiasReluAVX2(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VXORPS Y0, Y0, Y0
 
-row_292:
+row_294:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_293:
+loop_295:
 	CMPQ    R9, $0x00000020
-	JB      tail_294
+	JB      tail_296
 	VMOVUPS (DI), Y1
 	VADDPS  (R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
@@ -8538,84 +8558,84 @@ loop_293:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_293
+	JMP     loop_295
 
-tail_294:
+tail_296:
 	TESTQ   R9, R9
-	JZ      done_295
+	JZ      done_297
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_296
+	JB      partial_298
 	VMOVUPS (DI), Y1
 	VADDPS  (R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, (DI)
-	JMP     next_297
+	JMP     next_299
 
-partial_296:
+partial_298:
 	VMOVDQU    (R10), Y1
 	VMASKMOVPS (DI), Y1, Y2
 	VMASKMOVPS (R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, (DI)
-	JMP        done_295
+	JMP        done_297
 
-next_297:
+next_299:
 	CMPQ    R9, $0x00000008
-	JBE     done_295
+	JBE     done_297
 	CMPQ    R9, $0x00000010
-	JB      partial_298
+	JB      partial_300
 	VMOVUPS 32(DI), Y1
 	VADDPS  32(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 32(DI)
-	JMP     next_299
+	JMP     next_301
 
-partial_298:
+partial_300:
 	VMOVDQU    32(R10), Y1
 	VMASKMOVPS 32(DI), Y1, Y2
 	VMASKMOVPS 32(R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 32(DI)
-	JMP        done_295
+	JMP        done_297
 
-next_299:
+next_301:
 	CMPQ    R9, $0x00000010
-	JBE     done_295
+	JBE     done_297
 	CMPQ    R9, $0x00000018
-	JB      partial_300
+	JB      partial_302
 	VMOVUPS 64(DI), Y1
 	VADDPS  64(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 64(DI)
-	JMP     next_301
+	JMP     next_303
 
-partial_300:
+partial_302:
 	VMOVDQU    64(R10), Y1
 	VMASKMOVPS 64(DI), Y1, Y2
 	VMASKMOVPS 64(R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 64(DI)
-	JMP        done_295
+	JMP        done_297
 
-next_301:
+next_303:
 	CMPQ    R9, $0x00000018
-	JBE     done_295
+	JBE     done_297
 	CMPQ    R9, $0x00000020
-	JB      partial_302
+	JB      partial_304
 	VMOVUPS 96(DI), Y1
 	VADDPS  96(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 96(DI)
-	JMP     done_295
+	JMP     done_297
 
-partial_302:
+partial_304:
 	VMOVDQU    96(R10), Y1
 	VMASKMOVPS 96(DI), Y1, Y2
 	VMASKMOVPS 96(R8), Y1, Y3
@@ -8623,12 +8643,12 @@ partial_302:
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 96(DI)
 
-done_295:
+done_297:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_292
+	JNZ  row_294
 	VZEROUPPER
 	RET
 
@@ -8643,14 +8663,14 @@ TEXT ·GemmOutReluBackwardAVX2(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VXORPS Y0, Y0, Y0
 
-row_304:
+row_306:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_305:
+loop_307:
 	CMPQ    R9, $0x00000020
-	JB      tail_306
+	JB      tail_308
 	VMOVUPS (R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (DI), Y1, Y1
@@ -8670,84 +8690,84 @@ loop_305:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_305
+	JMP     loop_307
 
-tail_306:
+tail_308:
 	TESTQ   R9, R9
-	JZ      done_307
+	JZ      done_309
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_308
+	JB      partial_310
 	VMOVUPS (R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (DI), Y1, Y1
 	VMOVUPS Y1, (DI)
-	JMP     next_309
+	JMP     next_311
 
-partial_308:
+partial_310:
 	VMOVDQU    (R10), Y1
 	VMASKMOVPS (R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS (DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (DI)
-	JMP        done_307
+	JMP        done_309
 
-next_309:
+next_311:
 	CMPQ    R9, $0x00000008
-	JBE     done_307
+	JBE     done_309
 	CMPQ    R9, $0x00000010
-	JB      partial_310
+	JB      partial_312
 	VMOVUPS 32(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(DI), Y1, Y1
 	VMOVUPS Y1, 32(DI)
-	JMP     next_311
+	JMP     next_313
 
-partial_310:
+partial_312:
 	VMOVDQU    32(R10), Y1
 	VMASKMOVPS 32(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS 32(DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 32(DI)
-	JMP        done_307
+	JMP        done_309
 
-next_311:
+next_313:
 	CMPQ    R9, $0x00000010
-	JBE     done_307
+	JBE     done_309
 	CMPQ    R9, $0x00000018
-	JB      partial_312
+	JB      partial_314
 	VMOVUPS 64(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(DI), Y1, Y1
 	VMOVUPS Y1, 64(DI)
-	JMP     next_313
+	JMP     next_315
 
-partial_312:
+partial_314:
 	VMOVDQU    64(R10), Y1
 	VMASKMOVPS 64(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS 64(DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 64(DI)
-	JMP        done_307
+	JMP        done_309
 
-next_313:
+next_315:
 	CMPQ    R9, $0x00000018
-	JBE     done_307
+	JBE     done_309
 	CMPQ    R9, $0x00000020
-	JB      partial_314
+	JB      partial_316
 	VMOVUPS 96(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(DI), Y1, Y1
 	VMOVUPS Y1, 96(DI)
-	JMP     done_307
+	JMP     done_309
 
-partial_314:
+partial_316:
 	VMOVDQU    96(R10), Y1
 	VMASKMOVPS 96(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8755,13 +8775,13 @@ partial_314:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 96(DI)
 
-done_307:
+done_309:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_304
+	JNZ  row_306
 	VZEROUPPER
 	RET
 
@@ -8778,15 +8798,15 @@ TEXT ·GemmOutReluBackwardSumAVX2(SB), NOSPLIT, $0-56
 	MOVQ   sum+40(FP), DI
 	MOVQ   first+48(FP), R8
 	CMPQ   R8, $0x00000000
-	JE     rest_316
+	JE     rest_318
 	MOVQ   AX, R8
 	MOVQ   DX, R9
 	MOVQ   DI, R10
 	MOVQ   SI, R11
 
-loop_317:
+loop_319:
 	CMPQ    R11, $0x00000020
-	JB      tail_318
+	JB      tail_320
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
@@ -8811,25 +8831,25 @@ loop_317:
 	ADDQ    $0x00000080, R9
 	ADDQ    $0x00000080, R10
 	SUBQ    $0x00000020, R11
-	JMP     loop_317
+	JMP     loop_319
 
-tail_318:
+tail_320:
 	TESTQ   R11, R11
-	JZ      done_319
+	JZ      done_321
 	LEAQ    tailmask<>+0(SB), R12
 	MOVQ    R11, R13
 	NEGQ    R13
 	LEAQ    256(R12)(R13*4), R12
 	CMPQ    R11, $0x00000008
-	JB      partial_320
+	JB      partial_322
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
 	VMOVUPS Y1, (R8)
 	VMOVUPS Y1, (R10)
-	JMP     next_321
+	JMP     next_323
 
-partial_320:
+partial_322:
 	VMOVDQU    (R12), Y1
 	VMASKMOVPS (R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8837,21 +8857,21 @@ partial_320:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (R8)
 	VMASKMOVPS Y2, Y1, (R10)
-	JMP        done_319
+	JMP        done_321
 
-next_321:
+next_323:
 	CMPQ    R11, $0x00000008
-	JBE     done_319
+	JBE     done_321
 	CMPQ    R11, $0x00000010
-	JB      partial_322
+	JB      partial_324
 	VMOVUPS 32(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(R8), Y1, Y1
 	VMOVUPS Y1, 32(R8)
 	VMOVUPS Y1, 32(R10)
-	JMP     next_323
+	JMP     next_325
 
-partial_322:
+partial_324:
 	VMOVDQU    32(R12), Y1
 	VMASKMOVPS 32(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8859,21 +8879,21 @@ partial_322:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 32(R8)
 	VMASKMOVPS Y2, Y1, 32(R10)
-	JMP        done_319
+	JMP        done_321
 
-next_323:
+next_325:
 	CMPQ    R11, $0x00000010
-	JBE     done_319
+	JBE     done_321
 	CMPQ    R11, $0x00000018
-	JB      partial_324
+	JB      partial_326
 	VMOVUPS 64(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(R8), Y1, Y1
 	VMOVUPS Y1, 64(R8)
 	VMOVUPS Y1, 64(R10)
-	JMP     next_325
+	JMP     next_327
 
-partial_324:
+partial_326:
 	VMOVDQU    64(R12), Y1
 	VMASKMOVPS 64(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8881,21 +8901,21 @@ partial_324:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 64(R8)
 	VMASKMOVPS Y2, Y1, 64(R10)
-	JMP        done_319
+	JMP        done_321
 
-next_325:
+next_327:
 	CMPQ    R11, $0x00000018
-	JBE     done_319
+	JBE     done_321
 	CMPQ    R11, $0x00000020
-	JB      partial_326
+	JB      partial_328
 	VMOVUPS 96(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(R8), Y1, Y1
 	VMOVUPS Y1, 96(R8)
 	VMOVUPS Y1, 96(R10)
-	JMP     done_319
+	JMP     done_321
 
-partial_326:
+partial_328:
 	VMOVDQU    96(R12), Y1
 	VMASKMOVPS 96(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8904,25 +8924,25 @@ partial_326:
 	VMASKMOVPS Y2, Y1, 96(R8)
 	VMASKMOVPS Y2, Y1, 96(R10)
 
-done_319:
+done_321:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JZ   done_315
+	JZ   done_317
 
-rest_316:
-row_327:
+rest_318:
+row_329:
 	MOVQ AX, R8
 	MOVQ DX, R9
 	MOVQ DI, R10
 	MOVQ SI, R11
 
-loop_328:
+loop_330:
 	CMPQ    R11, $0x00000020
-	JB      tail_329
+	JB      tail_331
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
@@ -8955,17 +8975,17 @@ loop_328:
 	ADDQ    $0x00000080, R9
 	ADDQ    $0x00000080, R10
 	SUBQ    $0x00000020, R11
-	JMP     loop_328
+	JMP     loop_330
 
-tail_329:
+tail_331:
 	TESTQ   R11, R11
-	JZ      done_330
+	JZ      done_332
 	LEAQ    tailmask<>+0(SB), R12
 	MOVQ    R11, R13
 	NEGQ    R13
 	LEAQ    256(R12)(R13*4), R12
 	CMPQ    R11, $0x00000008
-	JB      partial_331
+	JB      partial_333
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
@@ -8973,9 +8993,9 @@ tail_329:
 	VMOVUPS (R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, (R10)
-	JMP     next_332
+	JMP     next_334
 
-partial_331:
+partial_333:
 	VMOVDQU    (R12), Y1
 	VMASKMOVPS (R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8985,13 +9005,13 @@ partial_331:
 	VMASKMOVPS (R10), Y1, Y3
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, (R10)
-	JMP        done_330
+	JMP        done_332
 
-next_332:
+next_334:
 	CMPQ    R11, $0x00000008
-	JBE     done_330
+	JBE     done_332
 	CMPQ    R11, $0x00000010
-	JB      partial_333
+	JB      partial_335
 	VMOVUPS 32(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(R8), Y1, Y1
@@ -8999,9 +9019,9 @@ next_332:
 	VMOVUPS 32(R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, 32(R10)
-	JMP     next_334
+	JMP     next_336
 
-partial_333:
+partial_335:
 	VMOVDQU    32(R12), Y1
 	VMASKMOVPS 32(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9011,13 +9031,13 @@ partial_333:
 	VMASKMOVPS 32(R10), Y1, Y3
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, 32(R10)
-	JMP        done_330
+	JMP        done_332
 
-next_334:
+next_336:
 	CMPQ    R11, $0x00000010
-	JBE     done_330
+	JBE     done_332
 	CMPQ    R11, $0x00000018
-	JB      partial_335
+	JB      partial_337
 	VMOVUPS 64(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(R8), Y1, Y1
@@ -9025,9 +9045,9 @@ next_334:
 	VMOVUPS 64(R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, 64(R10)
-	JMP     next_336
+	JMP     next_338
 
-partial_335:
+partial_337:
 	VMOVDQU    64(R12), Y1
 	VMASKMOVPS 64(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9037,13 +9057,13 @@ partial_335:
 	VMASKMOVPS 64(R10), Y1, Y3
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, 64(R10)
-	JMP        done_330
+	JMP        done_332
 
-next_336:
+next_338:
 	CMPQ    R11, $0x00000018
-	JBE     done_330
+	JBE     done_332
 	CMPQ    R11, $0x00000020
-	JB      partial_337
+	JB      partial_339
 	VMOVUPS 96(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(R8), Y1, Y1
@@ -9051,9 +9071,9 @@ next_336:
 	VMOVUPS 96(R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, 96(R10)
-	JMP     done_330
+	JMP     done_332
 
-partial_337:
+partial_339:
 	VMOVDQU    96(R12), Y1
 	VMASKMOVPS 96(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9064,15 +9084,15 @@ partial_337:
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, 96(R10)
 
-done_330:
+done_332:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_327
+	JNZ  row_329
 
-done_315:
+done_317:
 	VZEROUPPER
 	RET

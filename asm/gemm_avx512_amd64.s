@@ -3933,9 +3933,9 @@ accumulate_39:
 	VZEROUPPER
 	RET
 
-// func GemmStripRowsAAVX512(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
+// func GemmStripRowsAAVX512(tiles int, kc int, a *float32, lda int, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmStripRowsAAVX512(SB), NOSPLIT, $0-104
+TEXT ·GemmStripRowsAAVX512(SB), NOSPLIT, $0-152
 	SHLQ $0x02, aStep+32(FP)
 	SHLQ $0x02, bStep+56(FP)
 	SHLQ $0x02, cStep+80(FP)
@@ -4193,13 +4193,17 @@ kloop_43:
 	VBROADCASTSS 12(R9)(SI*4), Z26
 	VFMADD231PS  Z24, Z26, Z22
 	VFMADD231PS  Z25, Z26, Z23
-	ADDQ         $0x00000010, BX
-	ADDQ         $0x00000010, R8
-	ADDQ         $0x00000010, R9
-	LEAQ         (AX)(CX*4), AX
-	LEAQ         (R10)(CX*4), R10
-	DECQ         R11
-	JNZ          kloop_43
+	CMPQ         pfUnits+144(FP), $0x00
+	JG           farstep_47
+
+farback_48:
+	ADDQ $0x00000010, BX
+	ADDQ $0x00000010, R8
+	ADDQ $0x00000010, R9
+	LEAQ (AX)(CX*4), AX
+	LEAQ (R10)(CX*4), R10
+	DECQ R11
+	JNZ  kloop_43
 
 ktail_44:
 	MOVQ kc+8(FP), DX
@@ -4258,7 +4262,7 @@ kdone_46:
 	SHLQ    $0x02, CX
 	MOVQ    load+96(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_47
+	JNZ     accumulate_49
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -4296,7 +4300,7 @@ kdone_46:
 	VMOVUPS Z23, 64(AX)
 	JMP     tiledone_41
 
-accumulate_47:
+accumulate_49:
 	VBROADCASTSS beta+88(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -4372,6 +4376,22 @@ tiledone_41:
 stripend_42:
 	VZEROUPPER
 	RET
+
+farstep_47:
+	MOVQ       pf+104(FP), R12
+	ADDQ       pfPos+112(FP), R12
+	ADDQ       pfOff+120(FP), R12
+	PREFETCHT1 (R12)
+	PREFETCHT1 64(R12)
+	DECQ       pfUnits+144(FP)
+	ADDQ       $0x80, pfOff+120(FP)
+	MOVQ       pfOff+120(FP), R12
+	CMPQ       R12, pfRow+128(FP)
+	JLT        farback_48
+	MOVQ       $+0, pfOff+120(FP)
+	MOVQ       pfLd+136(FP), R12
+	ADDQ       R12, pfPos+112(FP)
+	JMP        farback_48
 
 // func GemmMicroPackBAVX512(kc int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
@@ -4460,9 +4480,9 @@ TEXT ·GemmMicroPackBAVX512(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_49
+	JZ         ktail_51
 
-kloop_48:
+kloop_50:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -4639,14 +4659,14 @@ kloop_48:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_48
+	JNZ          kloop_50
 
-ktail_49:
+ktail_51:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_51
+	JZ   kdone_53
 
-ktailloop_50:
+ktailloop_52:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (DI)
 	VMOVUPS      64(AX), Z25
@@ -4691,15 +4711,15 @@ ktailloop_50:
 	ADDQ         $0x00000080, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_50
+	JNZ          ktailloop_52
 
-kdone_51:
+kdone_53:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_52
+	JNZ     accumulate_54
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -4738,7 +4758,7 @@ kdone_51:
 	VZEROUPPER
 	RET
 
-accumulate_52:
+accumulate_54:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -4895,9 +4915,9 @@ TEXT ·GemmMicroRowsAPackBAVX512(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R11
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_54
+	JZ         ktail_56
 
-kloop_53:
+kloop_55:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -5073,14 +5093,14 @@ kloop_53:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R12
-	JNZ          kloop_53
+	JNZ          kloop_55
 
-ktail_54:
+ktail_56:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_56
+	JZ   kdone_58
 
-ktailloop_55:
+ktailloop_57:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (R11)
 	VMOVUPS      64(AX), Z25
@@ -5127,15 +5147,15 @@ ktailloop_55:
 	ADDQ         $0x00000080, R11
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_55
+	JNZ          ktailloop_57
 
-kdone_56:
+kdone_58:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_57
+	JNZ     accumulate_59
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5174,7 +5194,7 @@ kdone_56:
 	VZEROUPPER
 	RET
 
-accumulate_57:
+accumulate_59:
 	VBROADCASTSS beta+64(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -5276,9 +5296,9 @@ TEXT ·GemmMicroEdge4AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_59
+	JZ         ktail_61
 
-kloop_58:
+kloop_60:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5350,14 +5370,14 @@ kloop_58:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_58
+	JNZ          kloop_60
 
-ktail_59:
+ktail_61:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_61
+	JZ   kdone_63
 
-ktailloop_60:
+ktailloop_62:
 	VMOVUPS      (AX), Z8
 	VMOVUPS      64(AX), Z9
 	VBROADCASTSS (BX), Z10
@@ -5375,15 +5395,15 @@ ktailloop_60:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_60
+	JNZ          ktailloop_62
 
-kdone_61:
+kdone_63:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_62
+	JNZ     accumulate_64
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5398,7 +5418,7 @@ kdone_61:
 	VZEROUPPER
 	RET
 
-accumulate_62:
+accumulate_64:
 	VBROADCASTSS beta+48(FP), Z8
 	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (AX)
@@ -5484,9 +5504,9 @@ TEXT ·GemmMicroEdge8AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_64
+	JZ         ktail_66
 
-kloop_63:
+kloop_65:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5606,14 +5626,14 @@ kloop_63:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_63
+	JNZ          kloop_65
 
-ktail_64:
+ktail_66:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_66
+	JZ   kdone_68
 
-ktailloop_65:
+ktailloop_67:
 	VMOVUPS      (AX), Z16
 	VMOVUPS      64(AX), Z17
 	VBROADCASTSS (BX), Z18
@@ -5643,15 +5663,15 @@ ktailloop_65:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_65
+	JNZ          ktailloop_67
 
-kdone_66:
+kdone_68:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_67
+	JNZ     accumulate_69
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5678,7 +5698,7 @@ kdone_66:
 	VZEROUPPER
 	RET
 
-accumulate_67:
+accumulate_69:
 	VBROADCASTSS beta+48(FP), Z16
 	VFMADD231PS  (AX), Z16, Z0
 	VMOVUPS      Z0, (AX)
@@ -5836,9 +5856,9 @@ TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_69
+	JZ         ktail_71
 
-kloop_68:
+kloop_70:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z24
@@ -5951,14 +5971,14 @@ kloop_68:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_68
+	JNZ              kloop_70
 
-ktail_69:
+ktail_71:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_71
+	JZ   kdone_73
 
-ktailloop_70:
+ktailloop_72:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
@@ -5987,15 +6007,15 @@ ktailloop_70:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_70
+	JNZ              ktailloop_72
 
-kdone_71:
+kdone_73:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_72
+	JNZ     accumulate_74
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6046,7 +6066,7 @@ kdone_71:
 	VZEROUPPER
 	RET
 
-accumulate_72:
+accumulate_74:
 	VBROADCASTSS  beta+48(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6311,9 +6331,9 @@ TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_74
+	JZ         ktail_76
 
-kloop_73:
+kloop_75:
 	PREFETCHT0       (R11)
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
@@ -6425,14 +6445,14 @@ kloop_73:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R11)(CX*4), R11
 	DECQ             R12
-	JNZ              kloop_73
+	JNZ              kloop_75
 
-ktail_74:
+ktail_76:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_76
+	JZ   kdone_78
 
-ktailloop_75:
+ktailloop_77:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
@@ -6464,15 +6484,15 @@ ktailloop_75:
 	ADDQ             $0x00000004, R10
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_75
+	JNZ              ktailloop_77
 
-kdone_76:
+kdone_78:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_77
+	JNZ     accumulate_79
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6523,7 +6543,7 @@ kdone_76:
 	VZEROUPPER
 	RET
 
-accumulate_77:
+accumulate_79:
 	VBROADCASTSS  beta+56(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6649,9 +6669,9 @@ TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_79
+	JZ         ktail_81
 
-kloop_78:
+kloop_80:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z8
@@ -6700,14 +6720,14 @@ kloop_78:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_78
+	JNZ              kloop_80
 
-ktail_79:
+ktail_81:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_81
+	JZ   kdone_83
 
-ktailloop_80:
+ktailloop_82:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
@@ -6720,15 +6740,15 @@ ktailloop_80:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_80
+	JNZ              ktailloop_82
 
-kdone_81:
+kdone_83:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_82
+	JNZ     accumulate_84
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6747,7 +6767,7 @@ kdone_81:
 	VZEROUPPER
 	RET
 
-accumulate_82:
+accumulate_84:
 	VBROADCASTSS  beta+48(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6829,9 +6849,9 @@ TEXT ·GemmMicroNarrowEdge8RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_84
+	JZ         ktail_86
 
-kloop_83:
+kloop_85:
 	PREFETCHT0       (R9)
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
@@ -6877,14 +6897,14 @@ kloop_83:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R9)(CX*4), R9
 	DECQ             R10
-	JNZ              kloop_83
+	JNZ              kloop_85
 
-ktail_84:
+ktail_86:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_86
+	JZ   kdone_88
 
-ktailloop_85:
+ktailloop_87:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST (R8), Z8, Z1
@@ -6898,15 +6918,15 @@ ktailloop_85:
 	ADDQ             $0x00000004, R8
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_85
+	JNZ              ktailloop_87
 
-kdone_86:
+kdone_88:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_87
+	JNZ     accumulate_89
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6925,7 +6945,7 @@ kdone_86:
 	VZEROUPPER
 	RET
 
-accumulate_87:
+accumulate_89:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7035,9 +7055,9 @@ TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_89
+	JZ         ktail_91
 
-kloop_88:
+kloop_90:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z16
@@ -7118,14 +7138,14 @@ kloop_88:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_88
+	JNZ              kloop_90
 
-ktail_89:
+ktail_91:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_91
+	JZ   kdone_93
 
-ktailloop_90:
+ktailloop_92:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
@@ -7146,15 +7166,15 @@ ktailloop_90:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_90
+	JNZ              ktailloop_92
 
-kdone_91:
+kdone_93:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_92
+	JNZ     accumulate_94
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7189,7 +7209,7 @@ kdone_91:
 	VZEROUPPER
 	RET
 
-accumulate_92:
+accumulate_94:
 	VBROADCASTSS  beta+48(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7329,9 +7349,9 @@ TEXT ·GemmMicroNarrowEdge16RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_94
+	JZ         ktail_96
 
-kloop_93:
+kloop_95:
 	PREFETCHT0       (R10)
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
@@ -7410,14 +7430,14 @@ kloop_93:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R10)(CX*4), R10
 	DECQ             R11
-	JNZ              kloop_93
+	JNZ              kloop_95
 
-ktail_94:
+ktail_96:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_96
+	JZ   kdone_98
 
-ktailloop_95:
+ktailloop_97:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
@@ -7440,15 +7460,15 @@ ktailloop_95:
 	ADDQ             $0x00000004, R9
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_95
+	JNZ              ktailloop_97
 
-kdone_96:
+kdone_98:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_97
+	JNZ     accumulate_99
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7483,7 +7503,7 @@ kdone_96:
 	VZEROUPPER
 	RET
 
-accumulate_97:
+accumulate_99:
 	VBROADCASTSS  beta+56(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7547,14 +7567,14 @@ TEXT ·GemmPackBAVX512(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000080, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_98:
+rowgroup_100:
 	CMPQ SI, $0x00000008
-	JB   rows1_99
+	JB   rows1_101
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_101:
+panel_103:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R10)
@@ -7591,20 +7611,20 @@ panel_101:
 	ADDQ    $0x00000080, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_101
+	JNZ     panel_103
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000400, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_98
+	JMP     rowgroup_100
 
-rows1_99:
+rows1_101:
 	TESTQ SI, SI
-	JZ    done_100
+	JZ    done_102
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_102:
+panel_104:
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (R9)
 	VMOVUPS 64(BX), Z0
@@ -7612,13 +7632,13 @@ panel_102:
 	ADDQ    $0x00000080, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_102
+	JNZ     panel_104
 	ADDQ    DX, CX
 	ADDQ    $0x00000080, AX
 	DECQ    SI
-	JMP     rows1_99
+	JMP     rows1_101
 
-done_100:
+done_102:
 	VZEROUPPER
 	RET
 
@@ -7641,15 +7661,15 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	LEAQ  (DX)(DX*4), R9
 	LEAQ  (R9)(DX*2), R10
 
-panel_103:
+panel_105:
 	LEAQ (CX)(DX*8), R11
 	LEAQ (R11)(DX*8), R12
 	LEAQ (R12)(DX*8), R13
 	MOVQ SI, R14
 	SHRQ $0x01, R14
-	JZ   odd_105
+	JZ   odd_107
 
-pairs_104:
+pairs_106:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -7976,15 +7996,15 @@ pairs_104:
 	ADDQ       $0x00000040, R13
 	ADDQ       $0x00000800, AX
 	DECQ       R14
-	JNZ        pairs_104
+	JNZ        pairs_106
 
-odd_105:
+odd_107:
 	MOVQ  SI, R14
 	ANDQ  $0x00000001, R14
 	TESTQ R14, R14
-	JZ    coltail_107
+	JZ    coltail_109
 
-cols_106:
+cols_108:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -8151,11 +8171,11 @@ cols_106:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000400, AX
 	DECQ       R14
-	JNZ        cols_106
+	JNZ        cols_108
 
-coltail_107:
+coltail_109:
 	TESTQ      DI, DI
-	JZ         panelend_108
+	JZ         panelend_110
 	VMOVUPS.Z  (CX), K1, Y0
 	VMOVUPS.Z  (CX)(DX*1), K1, Y1
 	VMOVUPS.Z  (CX)(DX*2), K1, Y2
@@ -8190,28 +8210,28 @@ coltail_107:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y7, 128(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y8, 384(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y2, 512(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y1, 640(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y5, 768(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_109
+	JE         tailgroup_111
 	VMOVUPS    Y0, 896(AX)
 
-tailgroup_109:
+tailgroup_111:
 	VMOVUPS.Z  (R11), K1, Y0
 	VMOVUPS.Z  (R11)(DX*1), K1, Y1
 	VMOVUPS.Z  (R11)(DX*2), K1, Y2
@@ -8246,28 +8266,28 @@ tailgroup_109:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y7, 160(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y8, 416(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y2, 544(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y1, 672(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y5, 800(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_110
+	JE         tailgroup_112
 	VMOVUPS    Y0, 928(AX)
 
-tailgroup_110:
+tailgroup_112:
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(DX*1), K1, Y1
 	VMOVUPS.Z  (R12)(DX*2), K1, Y2
@@ -8302,28 +8322,28 @@ tailgroup_110:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 64(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y7, 192(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y3, 320(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y8, 448(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y2, 576(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y1, 704(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y5, 832(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_111
+	JE         tailgroup_113
 	VMOVUPS    Y0, 960(AX)
 
-tailgroup_111:
+tailgroup_113:
 	VMOVUPS.Z  (R13), K1, Y0
 	VMOVUPS.Z  (R13)(DX*1), K1, Y1
 	VMOVUPS.Z  (R13)(DX*2), K1, Y2
@@ -8358,28 +8378,28 @@ tailgroup_111:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 96(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y7, 224(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y3, 352(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y8, 480(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y2, 608(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y1, 736(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y5, 864(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_108
+	JE         panelend_110
 	VMOVUPS    Y0, 992(AX)
 
-panelend_108:
+panelend_110:
 	MOVQ   DI, R14
 	IMUL3Q $0x00000080, R14, R14
 	ADDQ   R14, AX
@@ -8388,7 +8408,7 @@ panelend_108:
 	SUBQ   R14, R13
 	LEAQ   (R13)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_103
+	JNZ    panel_105
 	VZEROUPPER
 	RET
 
@@ -8416,16 +8436,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_112:
+panel_114:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_114
+	JZ    coltail_116
 
-cols_113:
+cols_115:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -8478,11 +8498,11 @@ cols_113:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_113
+	JNZ        cols_115
 
-coltail_114:
+coltail_116:
 	TESTQ      R9, R9
-	JZ         group_115
+	JZ         group_117
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -8518,42 +8538,42 @@ coltail_114:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_115
+	JE         group_117
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_115:
+group_117:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_117
+	JZ    coltail_119
 
-cols_116:
+cols_118:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -8601,11 +8621,11 @@ cols_116:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_116
+	JNZ        cols_118
 
-coltail_117:
+coltail_119:
 	TESTQ      R9, R9
-	JZ         group_118
+	JZ         group_120
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -8637,39 +8657,39 @@ coltail_117:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_118
+	JE         group_120
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_118:
+group_120:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_112
+	JNZ  panel_114
 	VZEROUPPER
 	RET
 
@@ -8693,15 +8713,15 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_120
+	JZ           blocksdone_122
 
-block_119:
+block_121:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_121:
+blockpanel_123:
 	VMOVUPS.Z (R10), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R12)
@@ -8730,35 +8750,35 @@ blockpanel_121:
 	ADDQ      $0x00000030, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_121
+	JNZ       blockpanel_123
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000180, AX
 	DECQ      R9
-	JNZ       block_119
+	JNZ       block_121
 
-blocksdone_120:
+blocksdone_122:
 	ANDQ $0x00000007, R8
-	JZ   restdone_123
+	JZ   restdone_125
 
-rest_122:
+rest_124:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_124:
+rowpanel_126:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
 	ADDQ      $0x00000030, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_124
+	JNZ       rowpanel_126
 	ADDQ      DX, CX
 	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       rest_122
+	JNZ       rest_124
 
-restdone_123:
+restdone_125:
 	VZEROUPPER
 	RET
 
@@ -8782,16 +8802,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_125:
+panel_127:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_127
+	JZ    coltail_129
 
-cols_126:
+cols_128:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -8844,11 +8864,11 @@ cols_126:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_126
+	JNZ        cols_128
 
-coltail_127:
+coltail_129:
 	TESTQ      R9, R9
-	JZ         group_128
+	JZ         group_130
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -8884,44 +8904,44 @@ coltail_127:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_128
+	JE         group_130
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_128:
+group_130:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_130
+	JZ    coltail_132
 
-cols_129:
+cols_131:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -8974,11 +8994,11 @@ cols_129:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_129
+	JNZ        cols_131
 
-coltail_130:
+coltail_132:
 	TESTQ      R9, R9
-	JZ         group_131
+	JZ         group_133
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9014,44 +9034,44 @@ coltail_130:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_131
+	JE         group_133
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_131:
+group_133:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_133
+	JZ    coltail_135
 
-cols_132:
+cols_134:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9104,11 +9124,11 @@ cols_132:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_132
+	JNZ        cols_134
 
-coltail_133:
+coltail_135:
 	TESTQ      R9, R9
-	JZ         group_134
+	JZ         group_136
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9144,39 +9164,39 @@ coltail_133:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_134
+	JE         group_136
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_134:
+group_136:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_125
+	JNZ  panel_127
 	VZEROUPPER
 	RET
 
@@ -9200,15 +9220,15 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_136
+	JZ           blocksdone_138
 
-block_135:
+block_137:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_137:
+blockpanel_139:
 	VMOVUPS   (R10), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R12)
@@ -9261,22 +9281,22 @@ blockpanel_137:
 	ADDQ      $0x00000060, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_137
+	JNZ       blockpanel_139
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000300, AX
 	DECQ      R9
-	JNZ       block_135
+	JNZ       block_137
 
-blocksdone_136:
+blocksdone_138:
 	ANDQ $0x00000007, R8
-	JZ   restdone_139
+	JZ   restdone_141
 
-rest_138:
+rest_140:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_140:
+rowpanel_142:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R9)
@@ -9286,13 +9306,13 @@ rowpanel_140:
 	ADDQ      $0x00000060, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_140
+	JNZ       rowpanel_142
 	ADDQ      DX, CX
 	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       rest_138
+	JNZ       rest_140
 
-restdone_139:
+restdone_141:
 	VZEROUPPER
 	RET
 
@@ -9302,41 +9322,41 @@ TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_141
+	JE   op0_143
 	CMPQ AX, $0x00000001
-	JE   op1_142
+	JE   op1_144
 	CMPQ AX, $0x00000002
-	JE   op2_143
+	JE   op2_145
 	CMPQ AX, $0x00000003
-	JE   op3_144
+	JE   op3_146
 	CMPQ AX, $0x00000004
-	JE   op4_145
+	JE   op4_147
 	CMPQ AX, $0x00000005
-	JE   op5_146
+	JE   op5_148
 	CMPQ AX, $0x00000006
-	JE   op6_147
+	JE   op6_149
 	CMPQ AX, $0x00000007
-	JE   op7_148
+	JE   op7_150
 	CMPQ AX, $0x00000008
-	JE   op8_149
+	JE   op8_151
 	CMPQ AX, $0x00000009
-	JE   op9_150
+	JE   op9_152
 	CMPQ AX, $0x0000000a
-	JE   op10_151
+	JE   op10_153
 	CMPQ AX, $0x0000000b
-	JE   op11_152
+	JE   op11_154
 	CMPQ AX, $0x0000000c
-	JE   op12_153
+	JE   op12_155
 	CMPQ AX, $0x0000000d
-	JE   op13_154
+	JE   op13_156
 	CMPQ AX, $0x0000000e
-	JE   op14_155
+	JE   op14_157
 	CMPQ AX, $0x0000000f
-	JE   op15_156
+	JE   op15_158
 	VZEROUPPER
 	RET
 
-op0_141:
+op0_143:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9354,9 +9374,9 @@ op0_141:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_158
+	JZ     ktail_160
 
-kloop_157:
+kloop_159:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -9368,22 +9388,22 @@ kloop_157:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_157
+	JNZ              kloop_159
 
-ktail_158:
+ktail_160:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_160
+	JZ   kdone_162
 
-ktailloop_159:
+ktailloop_161:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_159
+	JNZ              ktailloop_161
 
-kdone_160:
+kdone_162:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -9453,158 +9473,158 @@ kdone_160:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_161
+	JNZ        tnaccumulate_163
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_162
+	JE         tndone_164
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_162:
+tndone_164:
 	VZEROUPPER
 	RET
 
-tnaccumulate_161:
+tnaccumulate_163:
 	VBROADCASTSS  beta+56(FP), Z2
 	VFMADD231PS.Z (CX), Z2, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_163
+	JE            tndone_165
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_163:
+tndone_165:
 	VZEROUPPER
 	RET
 
-op1_142:
+op1_144:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9623,9 +9643,9 @@ op1_142:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_165
+	JZ     ktail_167
 
-kloop_164:
+kloop_166:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -9641,23 +9661,23 @@ kloop_164:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_164
+	JNZ              kloop_166
 
-ktail_165:
+ktail_167:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_167
+	JZ   kdone_169
 
-ktailloop_166:
+ktailloop_168:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_166
+	JNZ              ktailloop_168
 
-kdone_167:
+kdone_169:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -9727,158 +9747,158 @@ kdone_167:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_168
+	JNZ        tnaccumulate_170
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_169
+	JE         tndone_171
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_169:
+tndone_171:
 	VZEROUPPER
 	RET
 
-tnaccumulate_168:
+tnaccumulate_170:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_170
+	JE            tndone_172
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_170:
+tndone_172:
 	VZEROUPPER
 	RET
 
-op2_143:
+op2_145:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9898,9 +9918,9 @@ op2_143:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_172
+	JZ     ktail_174
 
-kloop_171:
+kloop_173:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -9920,14 +9940,14 @@ kloop_171:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_171
+	JNZ              kloop_173
 
-ktail_172:
+ktail_174:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_174
+	JZ   kdone_176
 
-ktailloop_173:
+ktailloop_175:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -9935,9 +9955,9 @@ ktailloop_173:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_173
+	JNZ              ktailloop_175
 
-kdone_174:
+kdone_176:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -10007,158 +10027,158 @@ kdone_174:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_175
+	JNZ        tnaccumulate_177
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_176
+	JE         tndone_178
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_176:
+tndone_178:
 	VZEROUPPER
 	RET
 
-tnaccumulate_175:
+tnaccumulate_177:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_177
+	JE            tndone_179
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_177:
+tndone_179:
 	VZEROUPPER
 	RET
 
-op3_144:
+op3_146:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10179,9 +10199,9 @@ op3_144:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_179
+	JZ     ktail_181
 
-kloop_178:
+kloop_180:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10205,14 +10225,14 @@ kloop_178:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_178
+	JNZ              kloop_180
 
-ktail_179:
+ktail_181:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_181
+	JZ   kdone_183
 
-ktailloop_180:
+ktailloop_182:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10221,9 +10241,9 @@ ktailloop_180:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_180
+	JNZ              ktailloop_182
 
-kdone_181:
+kdone_183:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -10293,158 +10313,158 @@ kdone_181:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_182
+	JNZ        tnaccumulate_184
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_183
+	JE         tndone_185
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_183:
+tndone_185:
 	VZEROUPPER
 	RET
 
-tnaccumulate_182:
+tnaccumulate_184:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_184
+	JE            tndone_186
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_184:
+tndone_186:
 	VZEROUPPER
 	RET
 
-op4_145:
+op4_147:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10466,9 +10486,9 @@ op4_145:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_186
+	JZ     ktail_188
 
-kloop_185:
+kloop_187:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -10496,14 +10516,14 @@ kloop_185:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_185
+	JNZ              kloop_187
 
-ktail_186:
+ktail_188:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_188
+	JZ   kdone_190
 
-ktailloop_187:
+ktailloop_189:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -10513,9 +10533,9 @@ ktailloop_187:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_187
+	JNZ              ktailloop_189
 
-kdone_188:
+kdone_190:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -10585,158 +10605,158 @@ kdone_188:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_189
+	JNZ        tnaccumulate_191
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_190
+	JE         tndone_192
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_190:
+tndone_192:
 	VZEROUPPER
 	RET
 
-tnaccumulate_189:
+tnaccumulate_191:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_191
+	JE            tndone_193
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_191:
+tndone_193:
 	VZEROUPPER
 	RET
 
-op5_146:
+op5_148:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10759,9 +10779,9 @@ op5_146:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_193
+	JZ     ktail_195
 
-kloop_192:
+kloop_194:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -10793,14 +10813,14 @@ kloop_192:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_192
+	JNZ              kloop_194
 
-ktail_193:
+ktail_195:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_195
+	JZ   kdone_197
 
-ktailloop_194:
+ktailloop_196:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -10811,9 +10831,9 @@ ktailloop_194:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_194
+	JNZ              ktailloop_196
 
-kdone_195:
+kdone_197:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -10883,158 +10903,158 @@ kdone_195:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_196
+	JNZ        tnaccumulate_198
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_197
+	JE         tndone_199
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_197:
+tndone_199:
 	VZEROUPPER
 	RET
 
-tnaccumulate_196:
+tnaccumulate_198:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_198
+	JE            tndone_200
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_198:
+tndone_200:
 	VZEROUPPER
 	RET
 
-op6_147:
+op6_149:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11058,9 +11078,9 @@ op6_147:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_200
+	JZ     ktail_202
 
-kloop_199:
+kloop_201:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11096,14 +11116,14 @@ kloop_199:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_199
+	JNZ              kloop_201
 
-ktail_200:
+ktail_202:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_202
+	JZ   kdone_204
 
-ktailloop_201:
+ktailloop_203:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11115,9 +11135,9 @@ ktailloop_201:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_201
+	JNZ              ktailloop_203
 
-kdone_202:
+kdone_204:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -11187,158 +11207,158 @@ kdone_202:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_203
+	JNZ        tnaccumulate_205
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_204
+	JE         tndone_206
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_204:
+tndone_206:
 	VZEROUPPER
 	RET
 
-tnaccumulate_203:
+tnaccumulate_205:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_205
+	JE            tndone_207
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_205:
+tndone_207:
 	VZEROUPPER
 	RET
 
-op7_148:
+op7_150:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11363,9 +11383,9 @@ op7_148:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_207
+	JZ     ktail_209
 
-kloop_206:
+kloop_208:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -11405,14 +11425,14 @@ kloop_206:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_206
+	JNZ              kloop_208
 
-ktail_207:
+ktail_209:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_209
+	JZ   kdone_211
 
-ktailloop_208:
+ktailloop_210:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -11425,9 +11445,9 @@ ktailloop_208:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_208
+	JNZ              ktailloop_210
 
-kdone_209:
+kdone_211:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -11497,158 +11517,158 @@ kdone_209:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_210
+	JNZ        tnaccumulate_212
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_211
+	JE         tndone_213
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_211:
+tndone_213:
 	VZEROUPPER
 	RET
 
-tnaccumulate_210:
+tnaccumulate_212:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_212
+	JE            tndone_214
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_212:
+tndone_214:
 	VZEROUPPER
 	RET
 
-op8_149:
+op8_151:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11674,9 +11694,9 @@ op8_149:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_214
+	JZ     ktail_216
 
-kloop_213:
+kloop_215:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -11720,14 +11740,14 @@ kloop_213:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_213
+	JNZ              kloop_215
 
-ktail_214:
+ktail_216:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_216
+	JZ   kdone_218
 
-ktailloop_215:
+ktailloop_217:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -11741,9 +11761,9 @@ ktailloop_215:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_215
+	JNZ              ktailloop_217
 
-kdone_216:
+kdone_218:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -11813,158 +11833,158 @@ kdone_216:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_217
+	JNZ        tnaccumulate_219
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_218
+	JE         tndone_220
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_218:
+tndone_220:
 	VZEROUPPER
 	RET
 
-tnaccumulate_217:
+tnaccumulate_219:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_219
+	JE            tndone_221
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_219:
+tndone_221:
 	VZEROUPPER
 	RET
 
-op9_150:
+op9_152:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11991,9 +12011,9 @@ op9_150:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_221
+	JZ     ktail_223
 
-kloop_220:
+kloop_222:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12041,14 +12061,14 @@ kloop_220:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_220
+	JNZ              kloop_222
 
-ktail_221:
+ktail_223:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_223
+	JZ   kdone_225
 
-ktailloop_222:
+ktailloop_224:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12063,9 +12083,9 @@ ktailloop_222:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_222
+	JNZ              ktailloop_224
 
-kdone_223:
+kdone_225:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -12135,158 +12155,158 @@ kdone_223:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_224
+	JNZ        tnaccumulate_226
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_225
+	JE         tndone_227
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_225:
+tndone_227:
 	VZEROUPPER
 	RET
 
-tnaccumulate_224:
+tnaccumulate_226:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_226
+	JE            tndone_228
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_226:
+tndone_228:
 	VZEROUPPER
 	RET
 
-op10_151:
+op10_153:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12314,9 +12334,9 @@ op10_151:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_228
+	JZ     ktail_230
 
-kloop_227:
+kloop_229:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -12368,14 +12388,14 @@ kloop_227:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_227
+	JNZ              kloop_229
 
-ktail_228:
+ktail_230:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_230
+	JZ   kdone_232
 
-ktailloop_229:
+ktailloop_231:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -12391,9 +12411,9 @@ ktailloop_229:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_229
+	JNZ              ktailloop_231
 
-kdone_230:
+kdone_232:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -12463,158 +12483,158 @@ kdone_230:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_231
+	JNZ        tnaccumulate_233
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_232
+	JE         tndone_234
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_232:
+tndone_234:
 	VZEROUPPER
 	RET
 
-tnaccumulate_231:
+tnaccumulate_233:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_233
+	JE            tndone_235
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_233:
+tndone_235:
 	VZEROUPPER
 	RET
 
-op11_152:
+op11_154:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12643,9 +12663,9 @@ op11_152:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_235
+	JZ     ktail_237
 
-kloop_234:
+kloop_236:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -12701,14 +12721,14 @@ kloop_234:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_234
+	JNZ              kloop_236
 
-ktail_235:
+ktail_237:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_237
+	JZ   kdone_239
 
-ktailloop_236:
+ktailloop_238:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -12725,9 +12745,9 @@ ktailloop_236:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_236
+	JNZ              ktailloop_238
 
-kdone_237:
+kdone_239:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -12797,158 +12817,158 @@ kdone_237:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_238
+	JNZ        tnaccumulate_240
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_239
+	JE         tndone_241
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_239:
+tndone_241:
 	VZEROUPPER
 	RET
 
-tnaccumulate_238:
+tnaccumulate_240:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_240
+	JE            tndone_242
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_240:
+tndone_242:
 	VZEROUPPER
 	RET
 
-op12_153:
+op12_155:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12978,9 +12998,9 @@ op12_153:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_242
+	JZ     ktail_244
 
-kloop_241:
+kloop_243:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13040,14 +13060,14 @@ kloop_241:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_241
+	JNZ              kloop_243
 
-ktail_242:
+ktail_244:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_244
+	JZ   kdone_246
 
-ktailloop_243:
+ktailloop_245:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13065,9 +13085,9 @@ ktailloop_243:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_243
+	JNZ              ktailloop_245
 
-kdone_244:
+kdone_246:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -13137,158 +13157,158 @@ kdone_244:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_245
+	JNZ        tnaccumulate_247
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_246
+	JE         tndone_248
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_246:
+tndone_248:
 	VZEROUPPER
 	RET
 
-tnaccumulate_245:
+tnaccumulate_247:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_247
+	JE            tndone_249
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_247:
+tndone_249:
 	VZEROUPPER
 	RET
 
-op13_154:
+op13_156:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13319,9 +13339,9 @@ op13_154:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_249
+	JZ     ktail_251
 
-kloop_248:
+kloop_250:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -13385,14 +13405,14 @@ kloop_248:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_248
+	JNZ              kloop_250
 
-ktail_249:
+ktail_251:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_251
+	JZ   kdone_253
 
-ktailloop_250:
+ktailloop_252:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -13411,9 +13431,9 @@ ktailloop_250:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_250
+	JNZ              ktailloop_252
 
-kdone_251:
+kdone_253:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -13483,158 +13503,158 @@ kdone_251:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_252
+	JNZ        tnaccumulate_254
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_253
+	JE         tndone_255
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_253:
+tndone_255:
 	VZEROUPPER
 	RET
 
-tnaccumulate_252:
+tnaccumulate_254:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_254
+	JE            tndone_256
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_254:
+tndone_256:
 	VZEROUPPER
 	RET
 
-op14_155:
+op14_157:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13666,9 +13686,9 @@ op14_155:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_256
+	JZ     ktail_258
 
-kloop_255:
+kloop_257:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -13736,14 +13756,14 @@ kloop_255:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_255
+	JNZ              kloop_257
 
-ktail_256:
+ktail_258:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_258
+	JZ   kdone_260
 
-ktailloop_257:
+ktailloop_259:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -13763,9 +13783,9 @@ ktailloop_257:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_257
+	JNZ              ktailloop_259
 
-kdone_258:
+kdone_260:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -13835,158 +13855,158 @@ kdone_258:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_259
+	JNZ        tnaccumulate_261
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_260
+	JE         tndone_262
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_260:
+tndone_262:
 	VZEROUPPER
 	RET
 
-tnaccumulate_259:
+tnaccumulate_261:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_261
+	JE            tndone_263
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_261:
+tndone_263:
 	VZEROUPPER
 	RET
 
-op15_156:
+op15_158:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -14019,9 +14039,9 @@ op15_156:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_263
+	JZ     ktail_265
 
-kloop_262:
+kloop_264:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14093,14 +14113,14 @@ kloop_262:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_262
+	JNZ              kloop_264
 
-ktail_263:
+ktail_265:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_265
+	JZ   kdone_267
 
-ktailloop_264:
+ktailloop_266:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14121,9 +14141,9 @@ ktailloop_264:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_264
+	JNZ              ktailloop_266
 
-kdone_265:
+kdone_267:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1
@@ -14193,154 +14213,154 @@ kdone_265:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_266
+	JNZ        tnaccumulate_268
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_267
+	JE         tndone_269
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_267:
+tndone_269:
 	VZEROUPPER
 	RET
 
-tnaccumulate_266:
+tnaccumulate_268:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (CX), Z8, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_268
+	JE            tndone_270
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_268:
+tndone_270:
 	VZEROUPPER
 	RET
 
@@ -14365,16 +14385,16 @@ TEXT ·GemmTransposeAVX512(SB), NOSPLIT, $0-48
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_269:
+band_271:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_270
+	JB    rowtail_272
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_273
+	JZ    coltail_275
 
-cols_272:
+cols_274:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y0
 	VMOVUPS    (R12)(BX*1), Y1
@@ -14426,11 +14446,11 @@ cols_272:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_272
+	JNZ        cols_274
 
-coltail_273:
+coltail_275:
 	TESTQ      R11, R11
-	JZ         banddone_274
+	JZ         banddone_276
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(BX*1), K1, Y1
 	VMOVUPS.Z  (R12)(BX*2), K1, Y2
@@ -14465,64 +14485,64 @@ coltail_273:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_274
+	JE         banddone_276
 	ADDQ       CX, R13
 	VMOVUPS    Y0, (R13)
 
-banddone_274:
+banddone_276:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_269
+	JMP  band_271
 
-rowtail_270:
+rowtail_272:
 	CMPQ R9, $0x00000001
-	JE   rows_275
-	CMPQ R9, $0x00000002
-	JE   rows_276
-	CMPQ R9, $0x00000003
 	JE   rows_277
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_278
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_279
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_280
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_281
-	JMP  done_271
+	CMPQ R9, $0x00000006
+	JE   rows_282
+	CMPQ R9, $0x00000007
+	JE   rows_283
+	JMP  done_273
 
-rows_275:
+rows_277:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_283
+	JZ    coltail_285
 
-cols_282:
+cols_284:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y0
 	VUNPCKLPS  Y0, Y0, Y1
@@ -14567,11 +14587,11 @@ cols_282:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_282
+	JNZ        cols_284
 
-coltail_283:
+coltail_285:
 	TESTQ      R11, R11
-	JZ         banddone_284
+	JZ         banddone_286
 	VMOVUPS.Z  (DX), K1, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -14599,44 +14619,44 @@ coltail_283:
 	VSHUFF32X4 $0x03, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_284
+	JE         banddone_286
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_284:
-	JMP done_271
+banddone_286:
+	JMP done_273
 
-rows_276:
+rows_278:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_286
+	JZ    coltail_288
 
-cols_285:
+cols_287:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -14682,11 +14702,11 @@ cols_285:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_285
+	JNZ        cols_287
 
-coltail_286:
+coltail_288:
 	TESTQ      R11, R11
-	JZ         banddone_287
+	JZ         banddone_289
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VUNPCKLPS  Y1, Y0, Y2
@@ -14715,44 +14735,44 @@ coltail_286:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_287
+	JE         banddone_289
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_287:
-	JMP done_271
+banddone_289:
+	JMP done_273
 
-rows_277:
+rows_279:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_289
+	JZ    coltail_291
 
-cols_288:
+cols_290:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -14815,11 +14835,11 @@ cols_288:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_288
+	JNZ        cols_290
 
-coltail_289:
+coltail_291:
 	TESTQ      R11, R11
-	JZ         banddone_290
+	JZ         banddone_292
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -14851,58 +14871,58 @@ coltail_289:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_290
+	JE         banddone_292
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_290:
-	JMP done_271
+banddone_292:
+	JMP done_273
 
-rows_278:
+rows_280:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_292
+	JZ    coltail_294
 
-cols_291:
+cols_293:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -14950,11 +14970,11 @@ cols_291:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_291
+	JNZ        cols_293
 
-coltail_292:
+coltail_294:
 	TESTQ      R11, R11
-	JZ         banddone_293
+	JZ         banddone_295
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -14985,44 +15005,44 @@ coltail_292:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_293
+	JE         banddone_295
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_293:
-	JMP done_271
+banddone_295:
+	JMP done_273
 
-rows_279:
+rows_281:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_295
+	JZ    coltail_297
 
-cols_294:
+cols_296:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15087,11 +15107,11 @@ cols_294:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_294
+	JNZ          cols_296
 
-coltail_295:
+coltail_297:
 	TESTQ        R11, R11
-	JZ           banddone_296
+	JZ           banddone_298
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15125,58 +15145,58 @@ coltail_295:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_296
+	JE           banddone_298
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_296:
-	JMP done_271
+banddone_298:
+	JMP done_273
 
-rows_280:
+rows_282:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_298
+	JZ    coltail_300
 
-cols_297:
+cols_299:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15242,11 +15262,11 @@ cols_297:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_297
+	JNZ          cols_299
 
-coltail_298:
+coltail_300:
 	TESTQ        R11, R11
-	JZ           banddone_299
+	JZ           banddone_301
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15281,58 +15301,58 @@ coltail_298:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_299
+	JE           banddone_301
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_299:
-	JMP done_271
+banddone_301:
+	JMP done_273
 
-rows_281:
+rows_283:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_301
+	JZ    coltail_303
 
-cols_300:
+cols_302:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15415,11 +15435,11 @@ cols_300:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_300
+	JNZ          cols_302
 
-coltail_301:
+coltail_303:
 	TESTQ        R11, R11
-	JZ           banddone_302
+	JZ           banddone_304
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15457,7 +15477,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -15465,7 +15485,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
@@ -15473,7 +15493,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
@@ -15481,7 +15501,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
@@ -15489,7 +15509,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
@@ -15497,7 +15517,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
@@ -15505,7 +15525,7 @@ coltail_301:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_302
+	JE           banddone_304
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -15513,8 +15533,8 @@ coltail_301:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_302:
-done_271:
+banddone_304:
+done_273:
 	VZEROUPPER
 	RET
 
@@ -15539,9 +15559,9 @@ TEXT ·GemmTransposeBiasAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_303:
+band_305:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_304
+	JB      rowtail_306
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -15550,9 +15570,9 @@ band_303:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_307
+	JZ      coltail_309
 
-cols_306:
+cols_308:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -15612,11 +15632,11 @@ cols_306:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_306
+	JNZ        cols_308
 
-coltail_307:
+coltail_309:
 	TESTQ      R11, R11
-	JZ         banddone_308
+	JZ         banddone_310
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(BX*1), K1, Y2
 	VMOVUPS.Z  (R12)(BX*2), K1, Y3
@@ -15652,65 +15672,65 @@ coltail_307:
 	VADDPS     Y0, Y7, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y8, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_308
+	JE         banddone_310
 	ADDQ       CX, R13
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_308:
+banddone_310:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_303
+	JMP  band_305
 
-rowtail_304:
+rowtail_306:
 	CMPQ R9, $0x00000001
-	JE   rows_309
-	CMPQ R9, $0x00000002
-	JE   rows_310
-	CMPQ R9, $0x00000003
 	JE   rows_311
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_312
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_313
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_314
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_315
-	JMP  done_305
+	CMPQ R9, $0x00000006
+	JE   rows_316
+	CMPQ R9, $0x00000007
+	JE   rows_317
+	JMP  done_307
 
-rows_309:
+rows_311:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -15721,9 +15741,9 @@ rows_309:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_317
+	JZ        coltail_319
 
-cols_316:
+cols_318:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -15776,11 +15796,11 @@ cols_316:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_316
+	JNZ        cols_318
 
-coltail_317:
+coltail_319:
 	TESTQ      R11, R11
-	JZ         banddone_318
+	JZ         banddone_320
 	VMOVUPS.Z  (DX), K1, Y1
 	VUNPCKLPS  Y1, Y1, Y2
 	VUNPCKHPS  Y1, Y1, Y3
@@ -15809,45 +15829,45 @@ coltail_317:
 	VADDPS     Y0, Y7, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_318
+	JE         banddone_320
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_318:
-	JMP done_305
+banddone_320:
+	JMP done_307
 
-rows_310:
+rows_312:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -15858,9 +15878,9 @@ rows_310:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_320
+	JZ        coltail_322
 
-cols_319:
+cols_321:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -15914,11 +15934,11 @@ cols_319:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_319
+	JNZ        cols_321
 
-coltail_320:
+coltail_322:
 	TESTQ      R11, R11
-	JZ         banddone_321
+	JZ         banddone_323
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VUNPCKLPS  Y2, Y1, Y3
@@ -15948,45 +15968,45 @@ coltail_320:
 	VADDPS     Y0, Y7, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_321
+	JE         banddone_323
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_321:
-	JMP done_305
+banddone_323:
+	JMP done_307
 
-rows_311:
+rows_313:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -15997,9 +16017,9 @@ rows_311:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_323
+	JZ        coltail_325
 
-cols_322:
+cols_324:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16070,11 +16090,11 @@ cols_322:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_322
+	JNZ        cols_324
 
-coltail_323:
+coltail_325:
 	TESTQ      R11, R11
-	JZ         banddone_324
+	JZ         banddone_326
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16107,59 +16127,59 @@ coltail_323:
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_324
+	JE         banddone_326
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_324:
-	JMP done_305
+banddone_326:
+	JMP done_307
 
-rows_312:
+rows_314:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -16170,9 +16190,9 @@ rows_312:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_326
+	JZ        coltail_328
 
-cols_325:
+cols_327:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16228,11 +16248,11 @@ cols_325:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_325
+	JNZ        cols_327
 
-coltail_326:
+coltail_328:
 	TESTQ      R11, R11
-	JZ         banddone_327
+	JZ         banddone_329
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16264,45 +16284,45 @@ coltail_326:
 	VADDPS     Y0, Y7, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_327
+	JE         banddone_329
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_327:
-	JMP done_305
+banddone_329:
+	JMP done_307
 
-rows_313:
+rows_315:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -16313,9 +16333,9 @@ rows_313:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_329
+	JZ        coltail_331
 
-cols_328:
+cols_330:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -16388,11 +16408,11 @@ cols_328:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_328
+	JNZ          cols_330
 
-coltail_329:
+coltail_331:
 	TESTQ        R11, R11
-	JZ           banddone_330
+	JZ           banddone_332
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -16427,59 +16447,59 @@ coltail_329:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_330
+	JE           banddone_332
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_330:
-	JMP done_305
+banddone_332:
+	JMP done_307
 
-rows_314:
+rows_316:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -16490,9 +16510,9 @@ rows_314:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_332
+	JZ        coltail_334
 
-cols_331:
+cols_333:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -16566,11 +16586,11 @@ cols_331:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_331
+	JNZ          cols_333
 
-coltail_332:
+coltail_334:
 	TESTQ        R11, R11
-	JZ           banddone_333
+	JZ           banddone_335
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -16606,59 +16626,59 @@ coltail_332:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_333
+	JE           banddone_335
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_333:
-	JMP done_305
+banddone_335:
+	JMP done_307
 
-rows_315:
+rows_317:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -16669,9 +16689,9 @@ rows_315:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_335
+	JZ        coltail_337
 
-cols_334:
+cols_336:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -16762,11 +16782,11 @@ cols_334:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_334
+	JNZ          cols_336
 
-coltail_335:
+coltail_337:
 	TESTQ        R11, R11
-	JZ           banddone_336
+	JZ           banddone_338
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -16805,7 +16825,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
@@ -16814,7 +16834,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
@@ -16823,7 +16843,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
@@ -16832,7 +16852,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
@@ -16841,7 +16861,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
@@ -16850,7 +16870,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
@@ -16859,7 +16879,7 @@ coltail_335:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_336
+	JE           banddone_338
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
@@ -16868,8 +16888,8 @@ coltail_335:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_336:
-done_305:
+banddone_338:
+done_307:
 	VZEROUPPER
 	RET
 
@@ -16894,9 +16914,9 @@ TEXT ·GemmTransposeBiasReluAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_337:
+band_339:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_338
+	JB      rowtail_340
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -16906,9 +16926,9 @@ band_337:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_341
+	JZ      coltail_343
 
-cols_340:
+cols_342:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y2
 	VMOVUPS    (R12)(BX*1), Y3
@@ -16976,11 +16996,11 @@ cols_340:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_340
+	JNZ        cols_342
 
-coltail_341:
+coltail_343:
 	TESTQ      R11, R11
-	JZ         banddone_342
+	JZ         banddone_344
 	VMOVUPS.Z  (R12), K1, Y2
 	VMOVUPS.Z  (R12)(BX*1), K1, Y3
 	VMOVUPS.Z  (R12)(BX*2), K1, Y4
@@ -17017,72 +17037,72 @@ coltail_341:
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y6
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y5, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y10, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_342
+	JE         banddone_344
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_342:
+banddone_344:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_337
+	JMP  band_339
 
-rowtail_338:
+rowtail_340:
 	CMPQ R9, $0x00000001
-	JE   rows_343
-	CMPQ R9, $0x00000002
-	JE   rows_344
-	CMPQ R9, $0x00000003
 	JE   rows_345
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_346
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_347
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_348
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_349
-	JMP  done_339
+	CMPQ R9, $0x00000006
+	JE   rows_350
+	CMPQ R9, $0x00000007
+	JE   rows_351
+	JMP  done_341
 
-rows_343:
+rows_345:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -17094,9 +17114,9 @@ rows_343:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_351
+	JZ        coltail_353
 
-cols_350:
+cols_352:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y2
 	VUNPCKLPS  Y2, Y2, Y3
@@ -17157,11 +17177,11 @@ cols_350:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_350
+	JNZ        cols_352
 
-coltail_351:
+coltail_353:
 	TESTQ      R11, R11
-	JZ         banddone_352
+	JZ         banddone_354
 	VMOVUPS.Z  (DX), K1, Y2
 	VUNPCKLPS  Y2, Y2, Y3
 	VUNPCKHPS  Y2, Y2, Y4
@@ -17191,52 +17211,52 @@ coltail_351:
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_352
+	JE         banddone_354
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_352:
-	JMP done_339
+banddone_354:
+	JMP done_341
 
-rows_344:
+rows_346:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -17248,9 +17268,9 @@ rows_344:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_354
+	JZ        coltail_356
 
-cols_353:
+cols_355:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17312,11 +17332,11 @@ cols_353:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_353
+	JNZ        cols_355
 
-coltail_354:
+coltail_356:
 	TESTQ      R11, R11
-	JZ         banddone_355
+	JZ         banddone_357
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VUNPCKLPS  Y3, Y2, Y4
@@ -17347,52 +17367,52 @@ coltail_354:
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_355
+	JE         banddone_357
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_355:
-	JMP done_339
+banddone_357:
+	JMP done_341
 
-rows_345:
+rows_347:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -17404,9 +17424,9 @@ rows_345:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_357
+	JZ        coltail_359
 
-cols_356:
+cols_358:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17485,11 +17505,11 @@ cols_356:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_356
+	JNZ        cols_358
 
-coltail_357:
+coltail_359:
 	TESTQ      R11, R11
-	JZ         banddone_358
+	JZ         banddone_360
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -17523,7 +17543,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17531,7 +17551,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17539,7 +17559,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17547,7 +17567,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17555,7 +17575,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17563,7 +17583,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17571,7 +17591,7 @@ coltail_357:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_358
+	JE         banddone_360
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
@@ -17579,10 +17599,10 @@ coltail_357:
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_358:
-	JMP done_339
+banddone_360:
+	JMP done_341
 
-rows_346:
+rows_348:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -17594,9 +17614,9 @@ rows_346:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_360
+	JZ        coltail_362
 
-cols_359:
+cols_361:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17660,11 +17680,11 @@ cols_359:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_359
+	JNZ        cols_361
 
-coltail_360:
+coltail_362:
 	TESTQ      R11, R11
-	JZ         banddone_361
+	JZ         banddone_363
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -17697,52 +17717,52 @@ coltail_360:
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_361
+	JE         banddone_363
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_361:
-	JMP done_339
+banddone_363:
+	JMP done_341
 
-rows_347:
+rows_349:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -17754,9 +17774,9 @@ rows_347:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_363
+	JZ        coltail_365
 
-cols_362:
+cols_364:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -17837,11 +17857,11 @@ cols_362:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_362
+	JNZ          cols_364
 
-coltail_363:
+coltail_365:
 	TESTQ        R11, R11
-	JZ           banddone_364
+	JZ           banddone_366
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -17877,7 +17897,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17885,7 +17905,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17893,7 +17913,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17901,7 +17921,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17909,7 +17929,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17917,7 +17937,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17925,7 +17945,7 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_364
+	JE           banddone_366
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -17933,10 +17953,10 @@ coltail_363:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_364:
-	JMP done_339
+banddone_366:
+	JMP done_341
 
-rows_348:
+rows_350:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -17948,9 +17968,9 @@ rows_348:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_366
+	JZ        coltail_368
 
-cols_365:
+cols_367:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18032,11 +18052,11 @@ cols_365:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_365
+	JNZ          cols_367
 
-coltail_366:
+coltail_368:
 	TESTQ        R11, R11
-	JZ           banddone_367
+	JZ           banddone_369
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18073,7 +18093,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18081,7 +18101,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18089,7 +18109,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18097,7 +18117,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18105,7 +18125,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18113,7 +18133,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18121,7 +18141,7 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_367
+	JE           banddone_369
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18129,10 +18149,10 @@ coltail_366:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_367:
-	JMP done_339
+banddone_369:
+	JMP done_341
 
-rows_349:
+rows_351:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -18144,9 +18164,9 @@ rows_349:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_369
+	JZ        coltail_371
 
-cols_368:
+cols_370:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18245,11 +18265,11 @@ cols_368:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_368
+	JNZ          cols_370
 
-coltail_369:
+coltail_371:
 	TESTQ        R11, R11
-	JZ           banddone_370
+	JZ           banddone_372
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18289,7 +18309,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18299,7 +18319,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18309,7 +18329,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18319,7 +18339,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18329,7 +18349,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18339,7 +18359,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18349,7 +18369,7 @@ coltail_369:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_370
+	JE           banddone_372
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18359,8 +18379,8 @@ coltail_369:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_370:
-done_339:
+banddone_372:
+done_341:
 	VZEROUPPER
 	RET
 
@@ -18374,14 +18394,14 @@ TEXT ·GemmOutBiasAVX512(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_372:
+row_374:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_373:
+loop_375:
 	CMPQ    R9, $0x00000040
-	JB      tail_374
+	JB      tail_376
 	VMOVUPS (DI), Z0
 	VADDPS  (R8), Z0, Z0
 	VMOVUPS Z0, (DI)
@@ -18397,11 +18417,11 @@ loop_373:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_373
+	JMP     loop_375
 
-tail_374:
+tail_376:
 	TESTQ     R9, R9
-	JZ        done_375
+	JZ        done_377
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18410,7 +18430,7 @@ tail_374:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_375
+	JBE       done_377
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18419,7 +18439,7 @@ tail_374:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_375
+	JBE       done_377
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18428,7 +18448,7 @@ tail_374:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_375
+	JBE       done_377
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z0
@@ -18436,12 +18456,12 @@ tail_374:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 192(DI)
 
-done_375:
+done_377:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_372
+	JNZ  row_374
 	VZEROUPPER
 	RET
 
@@ -18456,14 +18476,14 @@ TEXT ·GemmOutBiasReluAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_377:
+row_379:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_378:
+loop_380:
 	CMPQ    R9, $0x00000040
-	JB      tail_379
+	JB      tail_381
 	VMOVUPS (DI), Z1
 	VADDPS  (R8), Z1, Z1
 	VMAXPS  Z1, Z0, Z1
@@ -18483,11 +18503,11 @@ loop_378:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_378
+	JMP     loop_380
 
-tail_379:
+tail_381:
 	TESTQ     R9, R9
-	JZ        done_380
+	JZ        done_382
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18497,7 +18517,7 @@ tail_379:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_380
+	JBE       done_382
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18507,7 +18527,7 @@ tail_379:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_380
+	JBE       done_382
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18517,7 +18537,7 @@ tail_379:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_380
+	JBE       done_382
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z1
@@ -18526,12 +18546,12 @@ tail_379:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_380:
+done_382:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_377
+	JNZ  row_379
 	VZEROUPPER
 	RET
 
@@ -18546,14 +18566,14 @@ TEXT ·GemmOutReluBackwardAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_382:
+row_384:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_383:
+loop_385:
 	CMPQ      R9, $0x00000040
-	JB        tail_384
+	JB        tail_386
 	VMOVUPS   (R8), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (DI), K1, Z1
@@ -18573,11 +18593,11 @@ loop_383:
 	ADDQ      $0x00000100, DI
 	ADDQ      $0x00000100, R8
 	SUBQ      $0x00000040, R9
-	JMP       loop_383
+	JMP       loop_385
 
-tail_384:
+tail_386:
 	TESTQ     R9, R9
-	JZ        done_385
+	JZ        done_387
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18586,7 +18606,7 @@ tail_384:
 	VMOVUPS.Z (DI), K2, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_385
+	JBE       done_387
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18595,7 +18615,7 @@ tail_384:
 	VMOVUPS.Z 64(DI), K2, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_385
+	JBE       done_387
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18604,7 +18624,7 @@ tail_384:
 	VMOVUPS.Z 128(DI), K2, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_385
+	JBE       done_387
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(R8), K1, Z1
@@ -18612,13 +18632,13 @@ tail_384:
 	VMOVUPS.Z 192(DI), K2, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_385:
+done_387:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_382
+	JNZ  row_384
 	VZEROUPPER
 	RET
 
@@ -18635,15 +18655,15 @@ TEXT ·GemmOutReluBackwardSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ   sum+40(FP), DI
 	MOVQ   first+48(FP), R8
 	CMPQ   R8, $0x00000000
-	JE     rest_387
+	JE     rest_389
 	MOVQ   AX, R8
 	MOVQ   DX, R9
 	MOVQ   DI, R10
 	MOVQ   SI, R11
 
-loop_388:
+loop_390:
 	CMPQ      R11, $0x00000040
-	JB        tail_389
+	JB        tail_391
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -18668,11 +18688,11 @@ loop_388:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_388
+	JMP       loop_390
 
-tail_389:
+tail_391:
 	TESTQ     R11, R11
-	JZ        done_390
+	JZ        done_392
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -18682,7 +18702,7 @@ tail_389:
 	VMOVUPS   Z1, K1, (R8)
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_390
+	JBE       done_392
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -18692,7 +18712,7 @@ tail_389:
 	VMOVUPS   Z1, K1, 64(R8)
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_390
+	JBE       done_392
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -18702,7 +18722,7 @@ tail_389:
 	VMOVUPS   Z1, K1, 128(R8)
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_390
+	JBE       done_392
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -18711,25 +18731,25 @@ tail_389:
 	VMOVUPS   Z1, K1, 192(R8)
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_390:
+done_392:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JZ   done_386
+	JZ   done_388
 
-rest_387:
-row_391:
+rest_389:
+row_393:
 	MOVQ AX, R8
 	MOVQ DX, R9
 	MOVQ DI, R10
 	MOVQ SI, R11
 
-loop_392:
+loop_394:
 	CMPQ      R11, $0x00000040
-	JB        tail_393
+	JB        tail_395
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -18762,11 +18782,11 @@ loop_392:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_392
+	JMP       loop_394
 
-tail_393:
+tail_395:
 	TESTQ     R11, R11
-	JZ        done_394
+	JZ        done_396
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -18778,7 +18798,7 @@ tail_393:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_394
+	JBE       done_396
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -18790,7 +18810,7 @@ tail_393:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_394
+	JBE       done_396
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -18802,7 +18822,7 @@ tail_393:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_394
+	JBE       done_396
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -18813,15 +18833,15 @@ tail_393:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_394:
+done_396:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_391
+	JNZ  row_393
 
-done_386:
+done_388:
 	VZEROUPPER
 	RET

@@ -261,11 +261,11 @@ func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []
 	}
 	switch {
 	case k.lv == levelAVX512 && lda > 0:
-		asm.GemmStripRowsAAVX512(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
+		asm.GemmStripRowsAAVX512(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	case k.lv == levelAVX512:
 		asm.GemmStripAVX512(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	case lda > 0:
-		asm.GemmStripRowsAAVX2(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load)
+		asm.GemmStripRowsAAVX2(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	default:
 		asm.GemmStripAVX2(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
 	}

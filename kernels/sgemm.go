@@ -110,12 +110,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, lv: lv, threads: threads, done: done, out: out}
 	j.kern = gemmJobKernel(lv, transA, transB, n, alpha)
 	j.mr, j.nr = j.kern.mr, j.kern.nr
-	// A is read in place (no packing) where the kernel can, nothing needs
-	// folding into it (alpha*a = a exactly when alpha is 1), and each panel
-	// of A meets at most two panels of B: beyond that, packing it once pays,
-	// as in-place rows a large stride apart share few cache sets (at 1024^3
-	// in-place A runs at a third of the packed speed).
-	j.rowsA = gemmRowsAInPlace(j.kern, transA, n, alpha)
+	j.rowsA = gemmRowsAInPlace(j.kern, transA, n, alpha, lda)
 	j.run()
 	j.done.report(m)
 	*j = gemmJob{} // drop the references to the caller's slices
@@ -124,10 +119,36 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 
 // gemmRowsAInPlace reports whether the blocked path reads A's rows in
 // place (no packing) with kernel kern: where the kernel can, nothing needs
-// folding into it (alpha*a = a exactly when alpha is 1), and each panel of
-// A meets at most two panels of B.
-func gemmRowsAInPlace(kern gemmKernel, transA bool, n int, alpha float32) bool {
-	return kern.rowsA && alpha == 1 && !transA && n <= 2*kern.nr
+// folding into it (alpha*a = a exactly when alpha is 1), and either each
+// panel of A meets at most two panels of B or A's rows are not a multiple
+// of 4 KiB apart (lda floats). Rows 4 KiB apart share L1's sets, and the
+// strips re-read each A panel from L1 for every B panel. Otherwise the
+// strip on A in place, which prefetches the same far stream as the one on
+// packed A, does at least as well as packing: on Zen 5 (AVX-512, one core,
+// the two alternated in one process) 256x{256..2048}x2048 at lda 2064 and
+// 512³ 1-4% faster, 1024³ at lda 1040 level to 1.5% faster, 1024³ and
+// 2048³ at lda 1024 and 2048 0-1.3% slower; AVX2 level throughout. The
+// training step pads its activations' rows to this end (train/teamstep.go).
+func gemmRowsAInPlace(kern gemmKernel, transA bool, n int, alpha float32, lda int) bool {
+	return kern.rowsA && alpha == 1 && !transA && (n <= 2*kern.nr || lda%gemmAliasFloats != 0)
+}
+
+// gemmAliasFloats is the row stride, in floats, of rows that share L1's
+// sets: 4 KiB, one way of every x86 L1 data cache we target (64 sets of
+// 64 bytes).
+const gemmAliasFloats = 1024
+
+// RowStride returns a row stride for a matrix of n-float rows that a
+// product will read as its A (not transposed): n, or n plus a cache line
+// (16 floats) where n is a multiple of 1024, whose rows, 4 KiB apart,
+// would share the L1 data cache's sets and be packed before every product
+// instead of read in place. The training step lays out its activations
+// and gradients so; results do not depend on the stride.
+func RowStride(n int) int {
+	if n > 0 && n%gemmAliasFloats == 0 {
+		return n + 16
+	}
+	return n
 }
 
 // gemmJobKernel is the micro-kernel of a product on the blocked path at
@@ -567,8 +588,8 @@ const gemmStripFMAs = 1 << 21
 // strip computes tiles full tiles in a row: tile t reads the A panel at
 // a[t*aStep:] (packed where lda is 0, else mr rows in place at stride lda)
 // and the B panel at b[t*bStep:] (rows at stride ldb) and computes the tile
-// of C at (row+t*dRow, col+t*dCol); on packed A it prefetches the next
-// piece of the band's far stream fs meanwhile (nil: none). It makes one
+// of C at (row+t*dRow, col+t*dCol); it prefetches the next piece of the
+// band's far stream fs meanwhile (nil: none). It makes one
 // call of the kernel's strip form per gemmStripFMAs of work where it has
 // one, else one
 // gemmMicro call per tile: the same kernel, so the same arithmetic, either
@@ -589,7 +610,7 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 		cp := j.c[j.cOff(row+t0*dRow, col+t0*dCol):][:(n-1)*cStep+(mr-1)*ldc+nr]
 		if j.kern.strip != nil {
 			var far gemmFar
-			if lda == 0 && fs != nil {
+			if fs != nil {
 				far = fs.take(n * (kc / 4)) // a prefetch step per k loop iteration
 				if gemmFarTrace != nil && far.n > 0 {
 					gemmFarTrace(far)

@@ -119,16 +119,25 @@ func TestSgemmSerialBlocksPrefetch(t *testing.T) {
 // KC block after the first, each unit of it once (kc floats of each of
 // B's n stored rows: the strips of 8 row panels have time for all of it),
 // and nothing else; the product holds the reference's values bit for bit.
-// Levels without a prefetching strip prefetch nothing, which the hint
-// allows.
+// Each shape runs with A packed (alpha -0.5) and, where the level reads A
+// in place, with A in place (alpha 1): both strips prefetch. Levels
+// without a prefetching strip prefetch nothing, which the hint allows.
 func TestSgemmTransposedBPrefetch(t *testing.T) {
 	savedMin, savedL1, savedL2 := gemmFarMinBytes, gemmL1, gemmNCL2
 	defer func() { gemmFarTrace, gemmFarMinBytes, gemmL1, gemmNCL2 = nil, savedMin, savedL1, savedL2 }()
 	gemmFarMinBytes, gemmL1, gemmNCL2 = 0, 0, 64
 	r := rand.New(rand.NewPCG(32, 32))
-	for _, tc := range []struct{ m, n, k int }{{96, 200, 600}, {96, 130, 520}, {96, 64, 300}} {
+	for _, tc := range []struct {
+		m, n, k int
+		alpha   float32
+	}{{96, 200, 600, 1}, {96, 200, 600, -0.5}, {96, 130, 520, 1}, {96, 130, 520, -0.5}, {96, 64, 300, 1}} {
 		g := newGemmCase(r, false, true, tc.m, tc.n, tc.k, 3)
-		name := fmt.Sprintf("%s at %s", g, ISA())
+		g.alpha = tc.alpha
+		layout := "packed"
+		if gemmRowsAInPlace(gemmJobKernel(active, false, true, g.n, g.alpha), false, g.n, g.alpha, g.lda) {
+			layout = "in place"
+		}
+		name := fmt.Sprintf("%s, A %s, at %s", g, layout, ISA())
 		kern := gemmJobKernel(active, false, true, g.n, g.alpha)
 		seen := map[[2]int]int{} // B's row, byte offset in the row
 		gemmFarTrace = func(f gemmFar) {

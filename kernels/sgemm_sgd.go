@@ -56,7 +56,7 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 	lv := active // captured once: the tiles and kernels must match
 	// The fused path: one product, its rows a block at a time in the
 	// scratch, strips that apply the update themselves, on packed A.
-	if kern, ok := blocksInOneProduct(lv, transA, transB, m, n, k, 1, maxRows); ok && kern.stripSGD != nil && !gemmRowsAInPlace(kern, transA, n, 1) {
+	if kern, ok := blocksInOneProduct(lv, transA, transB, m, n, k, 1, maxRows); ok && kern.stripSGD != nil && !gemmRowsAInPlace(kern, transA, n, 1, lda) {
 		sgemmBlocked(lv, 1, transA, transB, m, n, k, 1, a, lda, b, ldb, 0, scratch, n,
 			rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u}, gemmOut{})
 		return

@@ -529,3 +529,13 @@ func TestSgemmConcurrentTeams(t *testing.T) {
 		}
 	}
 }
+
+// TestRowStride: rows a multiple of 4 KiB long get a cache line more;
+// others keep their length.
+func TestRowStride(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{0, 0}, {1, 1}, {512, 512}, {784, 784}, {1000, 1000}, {1024, 1040}, {2048, 2064}, {3072, 3088}} {
+		if got := RowStride(c.n); got != c.want {
+			t.Errorf("RowStride(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+}

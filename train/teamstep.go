@@ -161,8 +161,9 @@ type teamLayer struct {
 	w, b       []float32 // [out, in], [out]
 	wIdx, bIdx int       // in the optimizer's Params
 	relu       bool      // a ReLU follows
-	act        []float32 // [n, out]: the output (after ReLU)
-	grad       []float32 // [n, out]: the loss's gradient with respect to z (before ReLU)
+	act        []float32 // [n, out] at row stride ld: the output (after ReLU)
+	grad       []float32 // [n, out] at row stride ld: the loss's gradient with respect to z (before ReLU)
+	ld         int       // act's and grad's row stride (rowStride)
 	dw, db     []float32 // the weight and bias gradients
 }
 
@@ -243,9 +244,10 @@ func (s *teamStep) size(n int) {
 	s.n = n
 	for i := range s.layers {
 		l := &s.layers[i]
-		if len(l.act) < n*l.out {
-			l.act = make([]float32, n*l.out)
-			l.grad = make([]float32, n*l.out)
+		l.ld = rowStride(l, i == len(s.layers)-1)
+		if len(l.act) < n*l.ld {
+			l.act = make([]float32, n*l.ld)
+			l.grad = make([]float32, n*l.ld)
 		}
 	}
 	if s.grads == nil {
@@ -258,7 +260,26 @@ func (s *teamStep) input(i int) []float32 {
 	if i == 0 {
 		return s.x
 	}
-	return s.layers[i-1].act[:s.n*s.layers[i].in]
+	return s.layers[i-1].act[:s.n*s.layers[i-1].ld]
+}
+
+// inputLd returns the row stride of layer i's input.
+func (s *teamStep) inputLd(i int) int {
+	if i == 0 {
+		return s.layers[0].in
+	}
+	return s.layers[i-1].ld
+}
+
+// rowStride returns the row stride of layer l's activations and
+// gradients: kernels.RowStride's, at which the next products read them in
+// place rather than packing them, but out for the last layer, whose
+// logits the loss reads contiguous.
+func rowStride(l *teamLayer, last bool) int {
+	if last {
+		return l.out
+	}
+	return kernels.RowStride(l.out)
 }
 
 // TeamWork is one member's share of the step (kernels.TeamWork).
@@ -341,7 +362,7 @@ func (s *teamStep) forward(i, member, size int, clk *phaseClock) {
 		return
 	}
 	n, x := s.n, s.input(i)
-	kernels.SgemmSerialBiasRelu(n, c1-c0, l.in, x, l.in, l.w[c0*l.in:c1*l.in], l.in, l.b[c0:c1], l.relu, l.act[c0:], l.out)
+	kernels.SgemmSerialBiasRelu(n, c1-c0, l.in, x, s.inputLd(i), l.w[c0*l.in:c1*l.in], l.in, l.b[c0:c1], l.relu, l.act[c0:], l.ld)
 	clk.mark(phaseGEMM) // the bias and ReLU included
 }
 
@@ -359,8 +380,8 @@ func (s *teamStep) forwardRows(i, member, size int, clk *phaseClock) {
 	if r0 == r1 {
 		return
 	}
-	x := s.input(i)
-	kernels.SgemmSerialBiasRelu(r1-r0, l.out, l.in, x[r0*l.in:], l.in, l.w, l.in, l.b, l.relu, l.act[r0*l.out:], l.out)
+	x, ldx := s.input(i), s.inputLd(i)
+	kernels.SgemmSerialBiasRelu(r1-r0, l.out, l.in, x[r0*ldx:], ldx, l.w, l.in, l.b, l.relu, l.act[r0*l.ld:], l.ld)
 	clk.mark(phaseGEMM) // the bias and ReLU included
 }
 
@@ -393,7 +414,7 @@ func (s *teamStep) inputGrad(i, member, size int, clk *phaseClock) {
 	// ReLU's backward, and layer i-1's bias gradient (the sum of the rows
 	// of its gradient, biasGrad's), applied by the product while C is in
 	// cache.
-	kernels.SgemmSerialReluBackward(n, c1-c0, l.out, l.grad, l.out, l.w[c0:], l.in, prev.act[c0:], prev.grad[c0:], l.in, prev.db[c0:c1])
+	kernels.SgemmSerialReluBackward(n, c1-c0, l.out, l.grad, l.ld, l.w[c0:], l.in, prev.act[c0:], prev.grad[c0:], prev.ld, prev.db[c0:c1])
 	clk.mark(phaseGEMM)
 }
 
@@ -418,7 +439,7 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 	c0, c1 := parts(l.in, member, size)
 	if c0 < c1 {
 		n, x := s.n, s.input(i)
-		kernels.SgemmSerial(true, false, l.out, c1-c0, n, 1, l.grad, l.out, x[c0:], l.in, 0, l.dw[c0:], l.in)
+		kernels.SgemmSerial(true, false, l.out, c1-c0, n, 1, l.grad, l.ld, x[c0:], s.inputLd(i), 0, l.dw[c0:], l.in)
 		clk.mark(phaseGEMM)
 		for r := range l.out {
 			lo, hi := r*l.in+c0, r*l.in+c1
@@ -445,21 +466,21 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	if r0 == r1 {
 		return
 	}
-	n, x := s.n, s.input(i)
+	n, x, ldx := s.n, s.input(i), s.inputLd(i)
 	dw := l.dw[r0*l.in : r1*l.in]
 	if apply && s.fusedSGD != nil {
 		p, buf, h := s.fusedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
-		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.out, x, l.in, p, buf, l.in, h,
+		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, l.in, h,
 			s.updates[member].scratch, updateRows(l))
 		clk.mark(phaseGEMM) // the update's time included
 	} else if apply {
 		u := &s.updates[member]
 		u.l, u.row0, u.clk = l, r0, clk
 		u.prefetch = s.opt.StateRange(append(u.prefetch[:0], l.w[r0*l.in:r1*l.in]), l.wIdx, r0*l.in, r1*l.in)
-		kernels.SgemmSerialBlocks(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, u.scratch, l.in,
+		kernels.SgemmSerialBlocks(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.ld, x, ldx, u.scratch, l.in,
 			updateRows(l), u.prefetch, u.apply)
 	} else {
-		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.out, x, l.in, 0, dw, l.in)
+		kernels.SgemmSerial(true, false, r1-r0, l.in, n, 1, l.grad[r0:], l.ld, x, ldx, 0, dw, l.in)
 		clk.mark(phaseGEMM)
 	}
 	s.biasGrad(l, r0, r1, clk, apply)
@@ -472,7 +493,7 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 func (s *teamStep) biasGrad(l *teamLayer, r0, r1 int, clk *phaseClock, apply bool) {
 	db := l.db[r0:r1]
 	if !l.relu {
-		kernels.SumRowsStrided(db, l.grad[r0:], s.n, r1-r0, l.out)
+		kernels.SumRowsStrided(db, l.grad[r0:], s.n, r1-r0, l.ld)
 		clk.mark(phaseElementwise)
 	}
 	if apply {

@@ -111,6 +111,10 @@ func TestTeamStepBitwise(t *testing.T) {
 		{[]int{45, 130, 97, 70}, 13, 3, ""},
 		{[]int{70, 40, 100, 10}, 11, 3, ""}, // narrow layers (rows in the forward, columns of dW) inside and last
 		{[]int{20, 5}, 9, 3, ""},
+		// A hidden width of 1024: its activations and gradients at row
+		// stride 1040 (kernels.RowStride), the next products reading them
+		// in place.
+		{[]int{40, 1024, 30}, 13, 2, ""},
 	}
 	if raceEnabled {
 		shapes = shapes[2:] // the small widths still split every phase

@@ -124,9 +124,10 @@ type gemmTile struct {
 }
 
 // far reports whether the tile prefetches a far stream in its k loop
-// (gemmFarPrefetch): the strip on packed A, whose k loop has GP registers
-// to spare (the in-place-A strip needs them all).
-func (t gemmTile) far() bool { return t.strip && !t.rowsA }
+// (gemmFarPrefetch): the strips, on packed A and on A in place (whose k
+// loop, with A's row bases and strides, still leaves the far step its one
+// register: 11 of the 14).
+func (t gemmTile) far() bool { return t.strip }
 
 // gemmTiles are the kernels of the level, shapes from mathconst.
 func (is isa) gemmTiles() []gemmTile {
