@@ -126,16 +126,17 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 // strip on A in place, which prefetches the same far stream as the one on
 // packed A, does at least as well as packing: on Zen 5 (AVX-512, one core,
 // the two alternated in one process) 256x{256..2048}x2048 at lda 2064 and
-// 512³ 1-4% faster, 1024³ at lda 1040 level to 1.5% faster, 1024³ and
-// 2048³ at lda 1024 and 2048 0-1.3% slower; AVX2 level throughout. The
-// training step pads its activations' rows to this end (train/teamstep.go).
+// 512³ 1-4% faster, 1024³ at lda 1040 level to 1.5% faster, but 1024³ and
+// 2048³ at lda 1024 and 2048 from 1.3% slower to 0.4% faster (so those
+// keep packing); AVX2 level throughout. The training step pads its
+// activations' rows to this end (RowStride, train/teamstep.go).
 func gemmRowsAInPlace(kern gemmKernel, transA bool, n int, alpha float32, lda int) bool {
 	return kern.rowsA && alpha == 1 && !transA && (n <= 2*kern.nr || lda%gemmAliasFloats != 0)
 }
 
-// gemmAliasFloats is the row stride, in floats, of rows that share L1's
-// sets: 4 KiB, one way of every x86 L1 data cache we target (64 sets of
-// 64 bytes).
+// gemmAliasFloats is 4 KiB in floats: rows a multiple of it apart share
+// the L1 data cache's sets (4 KiB is one way of every x86 L1 we target,
+// 64 sets of 64 bytes).
 const gemmAliasFloats = 1024
 
 // RowStride returns a row stride for a matrix of n-float rows that a
