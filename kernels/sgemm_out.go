@@ -87,13 +87,8 @@ func (o *gemmOut) apply(lv level, c []float32, ldc, row, rows, col, cols int) {
 func (o *gemmOut) passes(band []float32, ldc int, v []float32, rows, cols int, sum []float32, first bool) {
 	if o.x != nil {
 		ReluBackwardStrided(band, band, v, rows, cols, ldc)
-		for r := 0; sum != nil && r < rows; r++ {
-			row := band[r*ldc : r*ldc+cols]
-			if r == 0 && first {
-				copy(sum, row)
-				continue
-			}
-			vectorChunks(OpAdd, false, sum, sum, row) // SumRowsStrided's add
+		if sum != nil {
+			sumRowsInto(sum, band, rows, cols, ldc, first)
 		}
 		return
 	}

@@ -133,12 +133,12 @@ func TestSgemmTransposedBPrefetch(t *testing.T) {
 	}{{96, 200, 600, 1}, {96, 200, 600, -0.5}, {96, 130, 520, 1}, {96, 130, 520, -0.5}, {96, 64, 300, 1}} {
 		g := newGemmCase(r, false, true, tc.m, tc.n, tc.k, 3)
 		g.alpha = tc.alpha
+		kern := gemmJobKernel(active, false, true, g.n, g.alpha)
 		layout := "packed"
-		if gemmRowsAInPlace(gemmJobKernel(active, false, true, g.n, g.alpha), false, g.n, g.alpha, g.lda) {
+		if gemmRowsAInPlace(kern, false, g.n, g.alpha, g.lda) {
 			layout = "in place"
 		}
 		name := fmt.Sprintf("%s, A %s, at %s", g, layout, ISA())
-		kern := gemmJobKernel(active, false, true, g.n, g.alpha)
 		seen := map[[2]int]int{} // B's row, byte offset in the row
 		gemmFarTrace = func(f gemmFar) {
 			which, base := farPlace(f, nil, g.b)

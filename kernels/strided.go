@@ -68,9 +68,21 @@ func SumRowsStrided(dst, a []float32, rows, n, stride int) {
 	if overlap(dst, n, a, span) {
 		panic(fmt.Sprintf("kernels: %s: dst shares memory with a; it must be a distinct array", fn))
 	}
-	dst = dst[:n]
-	copy(dst, a[:n])
-	for r := 1; r < rows; r++ {
+	sumRowsInto(dst[:n], a, rows, n, stride, true)
+}
+
+// sumRowsInto adds the rows rows of a (n floats each, stride apart) into
+// dst[:n] in order, dst + row with dst first (BinaryRows' add); where
+// first, row 0 is copied instead, starting the sum. SumRowsStrided, and
+// the input gradient's epilogue on a level without GemmOut kernels, which
+// hands it each region's rows in turn (gemmOut.passes).
+func sumRowsInto(dst, a []float32, rows, n, stride int, first bool) {
+	r := 0
+	if first {
+		copy(dst[:n], a[:n])
+		r = 1
+	}
+	for ; r < rows; r++ {
 		vectorChunks(OpAdd, false, dst, dst, a[r*stride:r*stride+n])
 	}
 }
