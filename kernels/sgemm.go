@@ -302,7 +302,7 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 	// a last block of a few columns would cost a packing pass over the
 	// band's A for a sliver of the work (2048 columns against an NC of
 	// 2016 made one of 32).
-	ncBlk := balancedWidth(j1-j0, gemmNC, nr)
+	ncBlk := balancedWidth(j1-j0, gemmNCFor(j.transB, rowsFirst, j.rowsA), nr)
 	mcBlk := j.done.blockRows(gemmMC, mr)
 	for jc := j0; jc < j1; jc += ncBlk {
 		s.jc, s.nc = jc, min(ncBlk, j1-jc)
@@ -554,6 +554,28 @@ func gemmRowsFirst(nr int) bool {
 func (j *gemmJob) readsBInPlace(rows int) bool {
 	narrow := j.kern.colsHeight(j.mr)
 	return !j.transB && (rows <= gemmMC || narrow) && (j.ldb%256 != 0 || rows <= 2*j.mr)
+}
+
+// gemmNCFor is the widest NC block of B a band uses: gemmNC, or for
+// transposed B swept rows first with A read in place, one L2 block
+// (gemmNCL2). GemmPackBT packs a whole KC x NC block before its strips
+// run; at NC = gemmNCL2 the packed block (half of L2) is still in L2 when
+// they start, where a wider one has pushed its own first columns out to
+// L3, and each KC block's sweep adds to a C region of as many columns.
+// Packed A would be packed again for every NC block: 1024³ and 2048³ NT
+// (A packed: lda a multiple of 1024) lost 3-4% on one Zen 5 core at NC
+// 512. With A in place, 256x2048x2048_NT at lda 2064 (B from DRAM, 30
+// rounds alternated in one process, one core): 8.77 ms at NC 512, 8.85
+// at 1024, 9.12 at 2048 (NN 8.58); the wide MLP's step at batch 256 1.1%
+// faster on one thread (its forward's N is 2048), level on two (each
+// member's N is 1024, where 512 and 1024 measured the same). The sums
+// over k, KC block by KC block, are the same at any NC: the bits do not
+// change.
+func gemmNCFor(transB, rowsFirst, rowsA bool) int {
+	if transB && rowsFirst && rowsA {
+		return gemmNCL2
+	}
+	return gemmNC
 }
 
 // balancedWidth cuts w columns into the fewest blocks of at most limit
