@@ -33,6 +33,22 @@ func GemmStripAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb i
 //go:noescape
 func GemmStripSGDAVX512(variant int, tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, p *float32, buf *float32, ldp int, pStep int, negLR float32, momentum float32, damp1 float32, wd float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 
+// GemmStripLagSGDAVX512 runs GemmMicroAVX512 on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
+// B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
+// exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
+// Beside the tiles, one vector per k loop iteration while uUnits > 0, it applies variant
+// (SGDStep's) to the elements at byte offset uOff of up and ubuf with gradient ug, exactly as
+// SGDStep would, then uOff += 64, uUnits--: the stream is uUnits vectors of 16 floats
+// from up, ug and ubuf as the caller passes uOff (ubuf is not touched without momentum).
+// It prefetches the stream 32 vectors ahead while that many are left.
+// Meanwhile it prefetches a far stream, memory a later call will read: per k loop iteration,
+// while pfUnits > 0, the two lines at pf+pfPos+pfOff (bytes), then pfOff += 128 and, where
+// pfOff reaches pfRow, pfOff = 0 and pfPos += pfLd (the next row). A prefetch neither
+// faults nor changes a result.
+//
+//go:noescape
+func GemmStripLagSGDAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, variant int, up *float32, ug *float32, ubuf *float32, uOff int, uUnits int, negLR float32, momentum float32, damp1 float32, wd float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
+
 // GemmMicroRowsAAVX512 computes one 12x32 tile of row-major C: acc[i][j] = fma(a[i*lda+p], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
 // fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).

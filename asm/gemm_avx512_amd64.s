@@ -3510,6 +3510,612 @@ farstep_23:
 	ADDQ       R8, pfPos+128(FP)
 	JMP        farback_24
 
+// func GemmStripLagSGDAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, variant int, up *float32, ug *float32, ubuf *float32, uOff int, uUnits int, negLR float32, momentum float32, damp1 float32, wd float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·GemmStripLagSGDAVX512(SB), NOSPLIT, $0-216
+	SHLQ $0x02, aStep+24(FP)
+	SHLQ $0x02, bStep+48(FP)
+	SHLQ $0x02, cStep+72(FP)
+
+tile_35:
+	MOVQ       b+32(FP), AX
+	MOVQ       ldb+40(FP), CX
+	SHLQ       $0x02, CX
+	LEAQ       (CX)(CX*2), DX
+	MOVQ       ldc+64(FP), BX
+	SHLQ       $0x02, BX
+	MOVQ       c+56(FP), SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	ADDQ       BX, SI
+	PREFETCHT0 (SI)
+	PREFETCHT0 64(SI)
+	PREFETCHT0 127(SI)
+	MOVQ       a+16(FP), BX
+	IMUL3Q     $0x00000008, CX, SI
+	ADDQ       AX, SI
+	VPXORD     Z0, Z0, Z0
+	VPXORD     Z1, Z1, Z1
+	VPXORD     Z2, Z2, Z2
+	VPXORD     Z3, Z3, Z3
+	VPXORD     Z4, Z4, Z4
+	VPXORD     Z5, Z5, Z5
+	VPXORD     Z6, Z6, Z6
+	VPXORD     Z7, Z7, Z7
+	VPXORD     Z8, Z8, Z8
+	VPXORD     Z9, Z9, Z9
+	VPXORD     Z10, Z10, Z10
+	VPXORD     Z11, Z11, Z11
+	VPXORD     Z12, Z12, Z12
+	VPXORD     Z13, Z13, Z13
+	VPXORD     Z14, Z14, Z14
+	VPXORD     Z15, Z15, Z15
+	VPXORD     Z16, Z16, Z16
+	VPXORD     Z17, Z17, Z17
+	VPXORD     Z18, Z18, Z18
+	VPXORD     Z19, Z19, Z19
+	VPXORD     Z20, Z20, Z20
+	VPXORD     Z21, Z21, Z21
+	VPXORD     Z22, Z22, Z22
+	VPXORD     Z23, Z23, Z23
+	MOVQ       kc+8(FP), DI
+	SHRQ       $0x02, DI
+	JZ         ktail_39
+
+kloop_38:
+	PREFETCHT0   384(BX)
+	PREFETCHT0   (SI)
+	PREFETCHT0   64(SI)
+	VMOVUPS      (AX), Z24
+	VMOVUPS      64(AX), Z25
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	PREFETCHT0   448(BX)
+	PREFETCHT0   (SI)(CX*1)
+	PREFETCHT0   64(SI)(CX*1)
+	VMOVUPS      (AX)(CX*1), Z24
+	VMOVUPS      64(AX)(CX*1), Z25
+	VBROADCASTSS 48(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 52(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 56(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 60(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 64(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 68(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 72(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 76(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 80(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 84(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 88(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 92(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	PREFETCHT0   512(BX)
+	PREFETCHT0   (SI)(CX*2)
+	PREFETCHT0   64(SI)(CX*2)
+	VMOVUPS      (AX)(CX*2), Z24
+	VMOVUPS      64(AX)(CX*2), Z25
+	VBROADCASTSS 96(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 100(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 104(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 108(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 112(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 116(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 120(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 124(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 128(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 132(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 136(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 140(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	PREFETCHT0   (SI)(DX*1)
+	PREFETCHT0   64(SI)(DX*1)
+	VMOVUPS      (AX)(DX*1), Z24
+	VMOVUPS      64(AX)(DX*1), Z25
+	VBROADCASTSS 144(BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 148(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 152(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 156(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 160(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 164(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 168(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 172(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 176(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 180(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 184(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 188(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	CMPQ         pfUnits+208(FP), $0x00
+	JG           farstep_42
+
+farback_43:
+	CMPQ uUnits+136(FP), $0x00
+	JG   lagstep_44
+
+lagback_45:
+	ADDQ $0x000000c0, BX
+	LEAQ (AX)(CX*4), AX
+	LEAQ (SI)(CX*4), SI
+	DECQ DI
+	JNZ  kloop_38
+
+ktail_39:
+	MOVQ kc+8(FP), DX
+	ANDQ $0x00000003, DX
+	JZ   kdone_41
+
+ktailloop_40:
+	VMOVUPS      (AX), Z24
+	VMOVUPS      64(AX), Z25
+	VBROADCASTSS (BX), Z26
+	VFMADD231PS  Z24, Z26, Z0
+	VFMADD231PS  Z25, Z26, Z1
+	VBROADCASTSS 4(BX), Z26
+	VFMADD231PS  Z24, Z26, Z2
+	VFMADD231PS  Z25, Z26, Z3
+	VBROADCASTSS 8(BX), Z26
+	VFMADD231PS  Z24, Z26, Z4
+	VFMADD231PS  Z25, Z26, Z5
+	VBROADCASTSS 12(BX), Z26
+	VFMADD231PS  Z24, Z26, Z6
+	VFMADD231PS  Z25, Z26, Z7
+	VBROADCASTSS 16(BX), Z26
+	VFMADD231PS  Z24, Z26, Z8
+	VFMADD231PS  Z25, Z26, Z9
+	VBROADCASTSS 20(BX), Z26
+	VFMADD231PS  Z24, Z26, Z10
+	VFMADD231PS  Z25, Z26, Z11
+	VBROADCASTSS 24(BX), Z26
+	VFMADD231PS  Z24, Z26, Z12
+	VFMADD231PS  Z25, Z26, Z13
+	VBROADCASTSS 28(BX), Z26
+	VFMADD231PS  Z24, Z26, Z14
+	VFMADD231PS  Z25, Z26, Z15
+	VBROADCASTSS 32(BX), Z26
+	VFMADD231PS  Z24, Z26, Z16
+	VFMADD231PS  Z25, Z26, Z17
+	VBROADCASTSS 36(BX), Z26
+	VFMADD231PS  Z24, Z26, Z18
+	VFMADD231PS  Z25, Z26, Z19
+	VBROADCASTSS 40(BX), Z26
+	VFMADD231PS  Z24, Z26, Z20
+	VFMADD231PS  Z25, Z26, Z21
+	VBROADCASTSS 44(BX), Z26
+	VFMADD231PS  Z24, Z26, Z22
+	VFMADD231PS  Z25, Z26, Z23
+	ADDQ         $0x00000030, BX
+	ADDQ         CX, AX
+	DECQ         DX
+	JNZ          ktailloop_40
+
+kdone_41:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    load+88(FP), DX
+	TESTQ   DX, DX
+	JNZ     accumulate_46
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z3, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	VMOVUPS Z5, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	VMOVUPS Z7, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z8, (AX)
+	VMOVUPS Z9, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z10, (AX)
+	VMOVUPS Z11, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z12, (AX)
+	VMOVUPS Z13, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z14, (AX)
+	VMOVUPS Z15, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z18, (AX)
+	VMOVUPS Z19, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z20, (AX)
+	VMOVUPS Z21, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Z22, (AX)
+	VMOVUPS Z23, 64(AX)
+	JMP     tiledone_36
+
+accumulate_46:
+	VBROADCASTSS beta+80(FP), Z24
+	VFMADD231PS  (AX), Z24, Z0
+	VMOVUPS      Z0, (AX)
+	VFMADD231PS  64(AX), Z24, Z1
+	VMOVUPS      Z1, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z2
+	VMOVUPS      Z2, (AX)
+	VFMADD231PS  64(AX), Z24, Z3
+	VMOVUPS      Z3, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z4
+	VMOVUPS      Z4, (AX)
+	VFMADD231PS  64(AX), Z24, Z5
+	VMOVUPS      Z5, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z6
+	VMOVUPS      Z6, (AX)
+	VFMADD231PS  64(AX), Z24, Z7
+	VMOVUPS      Z7, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z8
+	VMOVUPS      Z8, (AX)
+	VFMADD231PS  64(AX), Z24, Z9
+	VMOVUPS      Z9, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z10
+	VMOVUPS      Z10, (AX)
+	VFMADD231PS  64(AX), Z24, Z11
+	VMOVUPS      Z11, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z12
+	VMOVUPS      Z12, (AX)
+	VFMADD231PS  64(AX), Z24, Z13
+	VMOVUPS      Z13, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z14
+	VMOVUPS      Z14, (AX)
+	VFMADD231PS  64(AX), Z24, Z15
+	VMOVUPS      Z15, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z16
+	VMOVUPS      Z16, (AX)
+	VFMADD231PS  64(AX), Z24, Z17
+	VMOVUPS      Z17, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z18
+	VMOVUPS      Z18, (AX)
+	VFMADD231PS  64(AX), Z24, Z19
+	VMOVUPS      Z19, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z20
+	VMOVUPS      Z20, (AX)
+	VFMADD231PS  64(AX), Z24, Z21
+	VMOVUPS      Z21, 64(AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z24, Z22
+	VMOVUPS      Z22, (AX)
+	VFMADD231PS  64(AX), Z24, Z23
+	VMOVUPS      Z23, 64(AX)
+
+tiledone_36:
+	DECQ tiles+0(FP)
+	JZ   stripend_37
+	MOVQ aStep+24(FP), AX
+	ADDQ AX, a+16(FP)
+	MOVQ bStep+48(FP), AX
+	ADDQ AX, b+32(FP)
+	MOVQ cStep+72(FP), AX
+	ADDQ AX, c+56(FP)
+	JMP  tile_35
+
+stripend_37:
+	VZEROUPPER
+	RET
+
+farstep_42:
+	MOVQ       pf+168(FP), R8
+	ADDQ       pfPos+176(FP), R8
+	ADDQ       pfOff+184(FP), R8
+	PREFETCHT1 (R8)
+	PREFETCHT1 64(R8)
+	DECQ       pfUnits+208(FP)
+	ADDQ       $0x80, pfOff+184(FP)
+	MOVQ       pfOff+184(FP), R8
+	CMPQ       R8, pfRow+192(FP)
+	JLT        farback_43
+	MOVQ       $+0, pfOff+184(FP)
+	MOVQ       pfLd+200(FP), R8
+	ADDQ       R8, pfPos+176(FP)
+	JMP        farback_43
+
+lagstep_44:
+	MOVQ       uOff+128(FP), R8
+	MOVQ       up+104(FP), R9
+	ADDQ       R8, R9
+	MOVQ       ug+112(FP), R10
+	ADDQ       R8, R10
+	MOVQ       ubuf+120(FP), R11
+	ADDQ       R8, R11
+	CMPQ       uUnits+136(FP), $0x20
+	JLE        lagnear_47
+	PREFETCHT0 2048(R9)
+	PREFETCHT0 2048(R10)
+	PREFETCHT0 2048(R11)
+
+lagnear_47:
+	LEAQ negLR+144(FP), R8
+	CMPQ variant+96(FP), $0x00000000
+	JE   lagsgd0_49
+	CMPQ variant+96(FP), $0x00000001
+	JE   lagsgd1_50
+	CMPQ variant+96(FP), $0x00000002
+	JE   lagsgd2_51
+	CMPQ variant+96(FP), $0x00000003
+	JE   lagsgd3_52
+	CMPQ variant+96(FP), $0x00000004
+	JE   lagsgd4_53
+	CMPQ variant+96(FP), $0x00000005
+	JE   lagsgd5_54
+	CMPQ variant+96(FP), $0x00000006
+	JE   lagsgd6_55
+	CMPQ variant+96(FP), $0x00000007
+	JE   lagsgd7_56
+	CMPQ variant+96(FP), $0x00000008
+	JE   lagsgd8_57
+	JMP  lagsgd9_58
+
+lagsgd0_49:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd1_50:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VFMADD231PS.BCST 12(R8), Z25, Z24
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd2_51:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VMOVUPS          Z24, (R11)
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd3_52:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VFMADD231PS.BCST 12(R8), Z25, Z24
+	VMOVUPS          Z24, (R11)
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd4_53:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VMOVUPS          Z24, (R11)
+	VFMADD231PS.BCST 4(R8), Z24, Z24
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd5_54:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VFMADD231PS.BCST 12(R8), Z25, Z24
+	VMOVUPS          Z24, (R11)
+	VFMADD231PS.BCST 4(R8), Z24, Z24
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd6_55:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VMOVUPS          (R11), Z26
+	VMULPS.BCST      4(R8), Z26, Z26
+	VFMADD231PS.BCST 8(R8), Z24, Z26
+	VMOVUPS          Z26, (R11)
+	VFMADD231PS.BCST (R8), Z26, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd7_56:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VFMADD231PS.BCST 12(R8), Z25, Z24
+	VMOVUPS          (R11), Z26
+	VMULPS.BCST      4(R8), Z26, Z26
+	VFMADD231PS.BCST 8(R8), Z24, Z26
+	VMOVUPS          Z26, (R11)
+	VFMADD231PS.BCST (R8), Z26, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd8_57:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VMOVUPS          (R11), Z26
+	VMULPS.BCST      4(R8), Z26, Z26
+	VFMADD231PS.BCST 8(R8), Z24, Z26
+	VMOVUPS          Z26, (R11)
+	VFMADD231PS.BCST 4(R8), Z26, Z24
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+	JMP              lagdone_48
+
+lagsgd9_58:
+	VMOVUPS          (R10), Z24
+	VPXORD.BCST      16(R8), Z24, Z24
+	VMOVUPS          (R9), Z25
+	VFMADD231PS.BCST 12(R8), Z25, Z24
+	VMOVUPS          (R11), Z26
+	VMULPS.BCST      4(R8), Z26, Z26
+	VFMADD231PS.BCST 8(R8), Z24, Z26
+	VMOVUPS          Z26, (R11)
+	VFMADD231PS.BCST 4(R8), Z26, Z24
+	VFMADD231PS.BCST (R8), Z24, Z25
+	VMOVUPS          Z25, (R9)
+
+lagdone_48:
+	ADDQ $0x40, uOff+128(FP)
+	DECQ uUnits+136(FP)
+	JMP  lagback_45
+
 // func GemmMicroRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
 TEXT ·GemmMicroRowsAAVX512(SB), NOSPLIT, $0-72
@@ -3602,9 +4208,9 @@ TEXT ·GemmMicroRowsAAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_36
+	JZ         ktail_60
 
-kloop_35:
+kloop_59:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -3771,14 +4377,14 @@ kloop_35:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R11
-	JNZ          kloop_35
+	JNZ          kloop_59
 
-ktail_36:
+ktail_60:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_38
+	JZ   kdone_62
 
-ktailloop_37:
+ktailloop_61:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -3822,15 +4428,15 @@ ktailloop_37:
 	ADDQ         $0x00000004, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_37
+	JNZ          ktailloop_61
 
-kdone_38:
+kdone_62:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_39
+	JNZ     accumulate_63
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -3869,7 +4475,7 @@ kdone_38:
 	VZEROUPPER
 	RET
 
-accumulate_39:
+accumulate_63:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -3940,7 +4546,7 @@ TEXT ·GemmStripRowsAAVX512(SB), NOSPLIT, $0-152
 	SHLQ $0x02, bStep+56(FP)
 	SHLQ $0x02, cStep+80(FP)
 
-tile_40:
+tile_64:
 	MOVQ       b+40(FP), AX
 	MOVQ       ldb+48(FP), CX
 	SHLQ       $0x02, CX
@@ -4030,9 +4636,9 @@ tile_40:
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+8(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_44
+	JZ         ktail_68
 
-kloop_43:
+kloop_67:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -4194,23 +4800,23 @@ kloop_43:
 	VFMADD231PS  Z24, Z26, Z22
 	VFMADD231PS  Z25, Z26, Z23
 	CMPQ         pfUnits+144(FP), $0x00
-	JG           farstep_47
+	JG           farstep_71
 
-farback_48:
+farback_72:
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000010, R8
 	ADDQ $0x00000010, R9
 	LEAQ (AX)(CX*4), AX
 	LEAQ (R10)(CX*4), R10
 	DECQ R11
-	JNZ  kloop_43
+	JNZ  kloop_67
 
-ktail_44:
+ktail_68:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_46
+	JZ   kdone_70
 
-ktailloop_45:
+ktailloop_69:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -4254,15 +4860,15 @@ ktailloop_45:
 	ADDQ         $0x00000004, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_45
+	JNZ          ktailloop_69
 
-kdone_46:
+kdone_70:
 	MOVQ    c+64(FP), AX
 	MOVQ    ldc+72(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+96(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_49
+	JNZ     accumulate_73
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -4298,9 +4904,9 @@ kdone_46:
 	ADDQ    CX, AX
 	VMOVUPS Z22, (AX)
 	VMOVUPS Z23, 64(AX)
-	JMP     tiledone_41
+	JMP     tiledone_65
 
-accumulate_49:
+accumulate_73:
 	VBROADCASTSS beta+88(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -4362,22 +4968,22 @@ accumulate_49:
 	VFMADD231PS  64(AX), Z24, Z23
 	VMOVUPS      Z23, 64(AX)
 
-tiledone_41:
+tiledone_65:
 	DECQ tiles+0(FP)
-	JZ   stripend_42
+	JZ   stripend_66
 	MOVQ aStep+32(FP), AX
 	ADDQ AX, a+16(FP)
 	MOVQ bStep+56(FP), AX
 	ADDQ AX, b+40(FP)
 	MOVQ cStep+80(FP), AX
 	ADDQ AX, c+64(FP)
-	JMP  tile_40
+	JMP  tile_64
 
-stripend_42:
+stripend_66:
 	VZEROUPPER
 	RET
 
-farstep_47:
+farstep_71:
 	MOVQ       pf+104(FP), R12
 	ADDQ       pfPos+112(FP), R12
 	ADDQ       pfOff+120(FP), R12
@@ -4387,11 +4993,11 @@ farstep_47:
 	ADDQ       $0x80, pfOff+120(FP)
 	MOVQ       pfOff+120(FP), R12
 	CMPQ       R12, pfRow+128(FP)
-	JLT        farback_48
+	JLT        farback_72
 	MOVQ       $+0, pfOff+120(FP)
 	MOVQ       pfLd+136(FP), R12
 	ADDQ       R12, pfPos+112(FP)
-	JMP        farback_48
+	JMP        farback_72
 
 // func GemmMicroPackBAVX512(kc int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
@@ -4480,9 +5086,9 @@ TEXT ·GemmMicroPackBAVX512(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_51
+	JZ         ktail_75
 
-kloop_50:
+kloop_74:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -4659,14 +5265,14 @@ kloop_50:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_50
+	JNZ          kloop_74
 
-ktail_51:
+ktail_75:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_53
+	JZ   kdone_77
 
-ktailloop_52:
+ktailloop_76:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (DI)
 	VMOVUPS      64(AX), Z25
@@ -4711,15 +5317,15 @@ ktailloop_52:
 	ADDQ         $0x00000080, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_52
+	JNZ          ktailloop_76
 
-kdone_53:
+kdone_77:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_54
+	JNZ     accumulate_78
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -4758,7 +5364,7 @@ kdone_53:
 	VZEROUPPER
 	RET
 
-accumulate_54:
+accumulate_78:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -4915,9 +5521,9 @@ TEXT ·GemmMicroRowsAPackBAVX512(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R11
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_56
+	JZ         ktail_80
 
-kloop_55:
+kloop_79:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -5093,14 +5699,14 @@ kloop_55:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R12
-	JNZ          kloop_55
+	JNZ          kloop_79
 
-ktail_56:
+ktail_80:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_58
+	JZ   kdone_82
 
-ktailloop_57:
+ktailloop_81:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (R11)
 	VMOVUPS      64(AX), Z25
@@ -5147,15 +5753,15 @@ ktailloop_57:
 	ADDQ         $0x00000080, R11
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_57
+	JNZ          ktailloop_81
 
-kdone_58:
+kdone_82:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_59
+	JNZ     accumulate_83
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5194,7 +5800,7 @@ kdone_58:
 	VZEROUPPER
 	RET
 
-accumulate_59:
+accumulate_83:
 	VBROADCASTSS beta+64(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -5296,9 +5902,9 @@ TEXT ·GemmMicroEdge4AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_61
+	JZ         ktail_85
 
-kloop_60:
+kloop_84:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5370,14 +5976,14 @@ kloop_60:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_60
+	JNZ          kloop_84
 
-ktail_61:
+ktail_85:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_63
+	JZ   kdone_87
 
-ktailloop_62:
+ktailloop_86:
 	VMOVUPS      (AX), Z8
 	VMOVUPS      64(AX), Z9
 	VBROADCASTSS (BX), Z10
@@ -5395,15 +6001,15 @@ ktailloop_62:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_62
+	JNZ          ktailloop_86
 
-kdone_63:
+kdone_87:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_64
+	JNZ     accumulate_88
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5418,7 +6024,7 @@ kdone_63:
 	VZEROUPPER
 	RET
 
-accumulate_64:
+accumulate_88:
 	VBROADCASTSS beta+48(FP), Z8
 	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (AX)
@@ -5504,9 +6110,9 @@ TEXT ·GemmMicroEdge8AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_66
+	JZ         ktail_90
 
-kloop_65:
+kloop_89:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5626,14 +6232,14 @@ kloop_65:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_65
+	JNZ          kloop_89
 
-ktail_66:
+ktail_90:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_68
+	JZ   kdone_92
 
-ktailloop_67:
+ktailloop_91:
 	VMOVUPS      (AX), Z16
 	VMOVUPS      64(AX), Z17
 	VBROADCASTSS (BX), Z18
@@ -5663,15 +6269,15 @@ ktailloop_67:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_67
+	JNZ          ktailloop_91
 
-kdone_68:
+kdone_92:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_69
+	JNZ     accumulate_93
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5698,7 +6304,7 @@ kdone_68:
 	VZEROUPPER
 	RET
 
-accumulate_69:
+accumulate_93:
 	VBROADCASTSS beta+48(FP), Z16
 	VFMADD231PS  (AX), Z16, Z0
 	VMOVUPS      Z0, (AX)
@@ -5856,9 +6462,9 @@ TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_71
+	JZ         ktail_95
 
-kloop_70:
+kloop_94:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z24
@@ -5971,14 +6577,14 @@ kloop_70:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_70
+	JNZ              kloop_94
 
-ktail_71:
+ktail_95:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_73
+	JZ   kdone_97
 
-ktailloop_72:
+ktailloop_96:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
@@ -6007,15 +6613,15 @@ ktailloop_72:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_72
+	JNZ              ktailloop_96
 
-kdone_73:
+kdone_97:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_74
+	JNZ     accumulate_98
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6066,7 +6672,7 @@ kdone_73:
 	VZEROUPPER
 	RET
 
-accumulate_74:
+accumulate_98:
 	VBROADCASTSS  beta+48(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6331,9 +6937,9 @@ TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_76
+	JZ         ktail_100
 
-kloop_75:
+kloop_99:
 	PREFETCHT0       (R11)
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
@@ -6445,14 +7051,14 @@ kloop_75:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R11)(CX*4), R11
 	DECQ             R12
-	JNZ              kloop_75
+	JNZ              kloop_99
 
-ktail_76:
+ktail_100:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_78
+	JZ   kdone_102
 
-ktailloop_77:
+ktailloop_101:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
@@ -6484,15 +7090,15 @@ ktailloop_77:
 	ADDQ             $0x00000004, R10
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_77
+	JNZ              ktailloop_101
 
-kdone_78:
+kdone_102:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_79
+	JNZ     accumulate_103
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6543,7 +7149,7 @@ kdone_78:
 	VZEROUPPER
 	RET
 
-accumulate_79:
+accumulate_103:
 	VBROADCASTSS  beta+56(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6669,9 +7275,9 @@ TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_81
+	JZ         ktail_105
 
-kloop_80:
+kloop_104:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z8
@@ -6720,14 +7326,14 @@ kloop_80:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_80
+	JNZ              kloop_104
 
-ktail_81:
+ktail_105:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_83
+	JZ   kdone_107
 
-ktailloop_82:
+ktailloop_106:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
@@ -6740,15 +7346,15 @@ ktailloop_82:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_82
+	JNZ              ktailloop_106
 
-kdone_83:
+kdone_107:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_84
+	JNZ     accumulate_108
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6767,7 +7373,7 @@ kdone_83:
 	VZEROUPPER
 	RET
 
-accumulate_84:
+accumulate_108:
 	VBROADCASTSS  beta+48(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6849,9 +7455,9 @@ TEXT ·GemmMicroNarrowEdge8RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_86
+	JZ         ktail_110
 
-kloop_85:
+kloop_109:
 	PREFETCHT0       (R9)
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
@@ -6897,14 +7503,14 @@ kloop_85:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R9)(CX*4), R9
 	DECQ             R10
-	JNZ              kloop_85
+	JNZ              kloop_109
 
-ktail_86:
+ktail_110:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_88
+	JZ   kdone_112
 
-ktailloop_87:
+ktailloop_111:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST (R8), Z8, Z1
@@ -6918,15 +7524,15 @@ ktailloop_87:
 	ADDQ             $0x00000004, R8
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_87
+	JNZ              ktailloop_111
 
-kdone_88:
+kdone_112:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_89
+	JNZ     accumulate_113
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6945,7 +7551,7 @@ kdone_88:
 	VZEROUPPER
 	RET
 
-accumulate_89:
+accumulate_113:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7055,9 +7661,9 @@ TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_91
+	JZ         ktail_115
 
-kloop_90:
+kloop_114:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z16
@@ -7138,14 +7744,14 @@ kloop_90:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_90
+	JNZ              kloop_114
 
-ktail_91:
+ktail_115:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_93
+	JZ   kdone_117
 
-ktailloop_92:
+ktailloop_116:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
@@ -7166,15 +7772,15 @@ ktailloop_92:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_92
+	JNZ              ktailloop_116
 
-kdone_93:
+kdone_117:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_94
+	JNZ     accumulate_118
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7209,7 +7815,7 @@ kdone_93:
 	VZEROUPPER
 	RET
 
-accumulate_94:
+accumulate_118:
 	VBROADCASTSS  beta+48(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7349,9 +7955,9 @@ TEXT ·GemmMicroNarrowEdge16RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_96
+	JZ         ktail_120
 
-kloop_95:
+kloop_119:
 	PREFETCHT0       (R10)
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
@@ -7430,14 +8036,14 @@ kloop_95:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R10)(CX*4), R10
 	DECQ             R11
-	JNZ              kloop_95
+	JNZ              kloop_119
 
-ktail_96:
+ktail_120:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_98
+	JZ   kdone_122
 
-ktailloop_97:
+ktailloop_121:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
@@ -7460,15 +8066,15 @@ ktailloop_97:
 	ADDQ             $0x00000004, R9
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_97
+	JNZ              ktailloop_121
 
-kdone_98:
+kdone_122:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_99
+	JNZ     accumulate_123
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7503,7 +8109,7 @@ kdone_98:
 	VZEROUPPER
 	RET
 
-accumulate_99:
+accumulate_123:
 	VBROADCASTSS  beta+56(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7567,14 +8173,14 @@ TEXT ·GemmPackBAVX512(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000080, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_100:
+rowgroup_124:
 	CMPQ SI, $0x00000008
-	JB   rows1_101
+	JB   rows1_125
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_103:
+panel_127:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R10)
@@ -7611,20 +8217,20 @@ panel_103:
 	ADDQ    $0x00000080, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_103
+	JNZ     panel_127
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000400, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_100
+	JMP     rowgroup_124
 
-rows1_101:
+rows1_125:
 	TESTQ SI, SI
-	JZ    done_102
+	JZ    done_126
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_104:
+panel_128:
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (R9)
 	VMOVUPS 64(BX), Z0
@@ -7632,13 +8238,13 @@ panel_104:
 	ADDQ    $0x00000080, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_104
+	JNZ     panel_128
 	ADDQ    DX, CX
 	ADDQ    $0x00000080, AX
 	DECQ    SI
-	JMP     rows1_101
+	JMP     rows1_125
 
-done_102:
+done_126:
 	VZEROUPPER
 	RET
 
@@ -7661,15 +8267,15 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	LEAQ  (DX)(DX*4), R9
 	LEAQ  (R9)(DX*2), R10
 
-panel_105:
+panel_129:
 	LEAQ (CX)(DX*8), R11
 	LEAQ (R11)(DX*8), R12
 	LEAQ (R12)(DX*8), R13
 	MOVQ SI, R14
 	SHRQ $0x01, R14
-	JZ   odd_107
+	JZ   odd_131
 
-pairs_106:
+pairs_130:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -7996,15 +8602,15 @@ pairs_106:
 	ADDQ       $0x00000040, R13
 	ADDQ       $0x00000800, AX
 	DECQ       R14
-	JNZ        pairs_106
+	JNZ        pairs_130
 
-odd_107:
+odd_131:
 	MOVQ  SI, R14
 	ANDQ  $0x00000001, R14
 	TESTQ R14, R14
-	JZ    coltail_109
+	JZ    coltail_133
 
-cols_108:
+cols_132:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -8171,11 +8777,11 @@ cols_108:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000400, AX
 	DECQ       R14
-	JNZ        cols_108
+	JNZ        cols_132
 
-coltail_109:
+coltail_133:
 	TESTQ      DI, DI
-	JZ         panelend_110
+	JZ         panelend_134
 	VMOVUPS.Z  (CX), K1, Y0
 	VMOVUPS.Z  (CX)(DX*1), K1, Y1
 	VMOVUPS.Z  (CX)(DX*2), K1, Y2
@@ -8210,28 +8816,28 @@ coltail_109:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y7, 128(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y8, 384(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y2, 512(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y1, 640(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y5, 768(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_111
+	JE         tailgroup_135
 	VMOVUPS    Y0, 896(AX)
 
-tailgroup_111:
+tailgroup_135:
 	VMOVUPS.Z  (R11), K1, Y0
 	VMOVUPS.Z  (R11)(DX*1), K1, Y1
 	VMOVUPS.Z  (R11)(DX*2), K1, Y2
@@ -8266,28 +8872,28 @@ tailgroup_111:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y7, 160(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y8, 416(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y2, 544(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y1, 672(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y5, 800(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_112
+	JE         tailgroup_136
 	VMOVUPS    Y0, 928(AX)
 
-tailgroup_112:
+tailgroup_136:
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(DX*1), K1, Y1
 	VMOVUPS.Z  (R12)(DX*2), K1, Y2
@@ -8322,28 +8928,28 @@ tailgroup_112:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 64(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y7, 192(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y3, 320(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y8, 448(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y2, 576(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y1, 704(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y5, 832(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_113
+	JE         tailgroup_137
 	VMOVUPS    Y0, 960(AX)
 
-tailgroup_113:
+tailgroup_137:
 	VMOVUPS.Z  (R13), K1, Y0
 	VMOVUPS.Z  (R13)(DX*1), K1, Y1
 	VMOVUPS.Z  (R13)(DX*2), K1, Y2
@@ -8378,28 +8984,28 @@ tailgroup_113:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 96(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y7, 224(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y3, 352(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y8, 480(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y2, 608(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y1, 736(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y5, 864(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_110
+	JE         panelend_134
 	VMOVUPS    Y0, 992(AX)
 
-panelend_110:
+panelend_134:
 	MOVQ   DI, R14
 	IMUL3Q $0x00000080, R14, R14
 	ADDQ   R14, AX
@@ -8408,7 +9014,7 @@ panelend_110:
 	SUBQ   R14, R13
 	LEAQ   (R13)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_105
+	JNZ    panel_129
 	VZEROUPPER
 	RET
 
@@ -8436,16 +9042,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_114:
+panel_138:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_116
+	JZ    coltail_140
 
-cols_115:
+cols_139:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -8498,11 +9104,11 @@ cols_115:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_115
+	JNZ        cols_139
 
-coltail_116:
+coltail_140:
 	TESTQ      R9, R9
-	JZ         group_117
+	JZ         group_141
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -8538,42 +9144,42 @@ coltail_116:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_117
+	JE         group_141
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_117:
+group_141:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_119
+	JZ    coltail_143
 
-cols_118:
+cols_142:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -8621,11 +9227,11 @@ cols_118:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_118
+	JNZ        cols_142
 
-coltail_119:
+coltail_143:
 	TESTQ      R9, R9
-	JZ         group_120
+	JZ         group_144
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -8657,39 +9263,39 @@ coltail_119:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_120
+	JE         group_144
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_120:
+group_144:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_114
+	JNZ  panel_138
 	VZEROUPPER
 	RET
 
@@ -8713,15 +9319,15 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_122
+	JZ           blocksdone_146
 
-block_121:
+block_145:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_123:
+blockpanel_147:
 	VMOVUPS.Z (R10), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R12)
@@ -8750,35 +9356,35 @@ blockpanel_123:
 	ADDQ      $0x00000030, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_123
+	JNZ       blockpanel_147
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000180, AX
 	DECQ      R9
-	JNZ       block_121
+	JNZ       block_145
 
-blocksdone_122:
+blocksdone_146:
 	ANDQ $0x00000007, R8
-	JZ   restdone_125
+	JZ   restdone_149
 
-rest_124:
+rest_148:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_126:
+rowpanel_150:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
 	ADDQ      $0x00000030, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_126
+	JNZ       rowpanel_150
 	ADDQ      DX, CX
 	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       rest_124
+	JNZ       rest_148
 
-restdone_125:
+restdone_149:
 	VZEROUPPER
 	RET
 
@@ -8802,16 +9408,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_127:
+panel_151:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_129
+	JZ    coltail_153
 
-cols_128:
+cols_152:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -8864,11 +9470,11 @@ cols_128:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_128
+	JNZ        cols_152
 
-coltail_129:
+coltail_153:
 	TESTQ      R9, R9
-	JZ         group_130
+	JZ         group_154
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -8904,44 +9510,44 @@ coltail_129:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_130
+	JE         group_154
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_130:
+group_154:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_132
+	JZ    coltail_156
 
-cols_131:
+cols_155:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -8994,11 +9600,11 @@ cols_131:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_131
+	JNZ        cols_155
 
-coltail_132:
+coltail_156:
 	TESTQ      R9, R9
-	JZ         group_133
+	JZ         group_157
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9034,44 +9640,44 @@ coltail_132:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_133
+	JE         group_157
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_133:
+group_157:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_135
+	JZ    coltail_159
 
-cols_134:
+cols_158:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9124,11 +9730,11 @@ cols_134:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_134
+	JNZ        cols_158
 
-coltail_135:
+coltail_159:
 	TESTQ      R9, R9
-	JZ         group_136
+	JZ         group_160
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9164,39 +9770,39 @@ coltail_135:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_136
+	JE         group_160
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_136:
+group_160:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_127
+	JNZ  panel_151
 	VZEROUPPER
 	RET
 
@@ -9220,15 +9826,15 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_138
+	JZ           blocksdone_162
 
-block_137:
+block_161:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_139:
+blockpanel_163:
 	VMOVUPS   (R10), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R12)
@@ -9281,22 +9887,22 @@ blockpanel_139:
 	ADDQ      $0x00000060, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_139
+	JNZ       blockpanel_163
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000300, AX
 	DECQ      R9
-	JNZ       block_137
+	JNZ       block_161
 
-blocksdone_138:
+blocksdone_162:
 	ANDQ $0x00000007, R8
-	JZ   restdone_141
+	JZ   restdone_165
 
-rest_140:
+rest_164:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_142:
+rowpanel_166:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R9)
@@ -9306,13 +9912,13 @@ rowpanel_142:
 	ADDQ      $0x00000060, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_142
+	JNZ       rowpanel_166
 	ADDQ      DX, CX
 	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       rest_140
+	JNZ       rest_164
 
-restdone_141:
+restdone_165:
 	VZEROUPPER
 	RET
 
@@ -9322,41 +9928,41 @@ TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_143
+	JE   op0_167
 	CMPQ AX, $0x00000001
-	JE   op1_144
+	JE   op1_168
 	CMPQ AX, $0x00000002
-	JE   op2_145
+	JE   op2_169
 	CMPQ AX, $0x00000003
-	JE   op3_146
+	JE   op3_170
 	CMPQ AX, $0x00000004
-	JE   op4_147
+	JE   op4_171
 	CMPQ AX, $0x00000005
-	JE   op5_148
+	JE   op5_172
 	CMPQ AX, $0x00000006
-	JE   op6_149
+	JE   op6_173
 	CMPQ AX, $0x00000007
-	JE   op7_150
+	JE   op7_174
 	CMPQ AX, $0x00000008
-	JE   op8_151
+	JE   op8_175
 	CMPQ AX, $0x00000009
-	JE   op9_152
+	JE   op9_176
 	CMPQ AX, $0x0000000a
-	JE   op10_153
+	JE   op10_177
 	CMPQ AX, $0x0000000b
-	JE   op11_154
+	JE   op11_178
 	CMPQ AX, $0x0000000c
-	JE   op12_155
+	JE   op12_179
 	CMPQ AX, $0x0000000d
-	JE   op13_156
+	JE   op13_180
 	CMPQ AX, $0x0000000e
-	JE   op14_157
+	JE   op14_181
 	CMPQ AX, $0x0000000f
-	JE   op15_158
+	JE   op15_182
 	VZEROUPPER
 	RET
 
-op0_143:
+op0_167:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9374,9 +9980,9 @@ op0_143:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_160
+	JZ     ktail_184
 
-kloop_159:
+kloop_183:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -9388,22 +9994,22 @@ kloop_159:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_159
+	JNZ              kloop_183
 
-ktail_160:
+ktail_184:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_162
+	JZ   kdone_186
 
-ktailloop_161:
+ktailloop_185:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_161
+	JNZ              ktailloop_185
 
-kdone_162:
+kdone_186:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -9473,158 +10079,158 @@ kdone_162:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_163
+	JNZ        tnaccumulate_187
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_164
+	JE         tndone_188
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_164:
+tndone_188:
 	VZEROUPPER
 	RET
 
-tnaccumulate_163:
+tnaccumulate_187:
 	VBROADCASTSS  beta+56(FP), Z2
 	VFMADD231PS.Z (CX), Z2, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_165
+	JE            tndone_189
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_165:
+tndone_189:
 	VZEROUPPER
 	RET
 
-op1_144:
+op1_168:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9643,9 +10249,9 @@ op1_144:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_167
+	JZ     ktail_191
 
-kloop_166:
+kloop_190:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -9661,23 +10267,23 @@ kloop_166:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_166
+	JNZ              kloop_190
 
-ktail_167:
+ktail_191:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_169
+	JZ   kdone_193
 
-ktailloop_168:
+ktailloop_192:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_168
+	JNZ              ktailloop_192
 
-kdone_169:
+kdone_193:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -9747,158 +10353,158 @@ kdone_169:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_170
+	JNZ        tnaccumulate_194
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_171
+	JE         tndone_195
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_171:
+tndone_195:
 	VZEROUPPER
 	RET
 
-tnaccumulate_170:
+tnaccumulate_194:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_172
+	JE            tndone_196
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_172:
+tndone_196:
 	VZEROUPPER
 	RET
 
-op2_145:
+op2_169:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9918,9 +10524,9 @@ op2_145:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_174
+	JZ     ktail_198
 
-kloop_173:
+kloop_197:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -9940,14 +10546,14 @@ kloop_173:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_173
+	JNZ              kloop_197
 
-ktail_174:
+ktail_198:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_176
+	JZ   kdone_200
 
-ktailloop_175:
+ktailloop_199:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -9955,9 +10561,9 @@ ktailloop_175:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_175
+	JNZ              ktailloop_199
 
-kdone_176:
+kdone_200:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -10027,158 +10633,158 @@ kdone_176:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_177
+	JNZ        tnaccumulate_201
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_178
+	JE         tndone_202
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_178:
+tndone_202:
 	VZEROUPPER
 	RET
 
-tnaccumulate_177:
+tnaccumulate_201:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_179
+	JE            tndone_203
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_179:
+tndone_203:
 	VZEROUPPER
 	RET
 
-op3_146:
+op3_170:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10199,9 +10805,9 @@ op3_146:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_181
+	JZ     ktail_205
 
-kloop_180:
+kloop_204:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10225,14 +10831,14 @@ kloop_180:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_180
+	JNZ              kloop_204
 
-ktail_181:
+ktail_205:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_183
+	JZ   kdone_207
 
-ktailloop_182:
+ktailloop_206:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10241,9 +10847,9 @@ ktailloop_182:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_182
+	JNZ              ktailloop_206
 
-kdone_183:
+kdone_207:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -10313,158 +10919,158 @@ kdone_183:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_184
+	JNZ        tnaccumulate_208
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_185
+	JE         tndone_209
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_185:
+tndone_209:
 	VZEROUPPER
 	RET
 
-tnaccumulate_184:
+tnaccumulate_208:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_186
+	JE            tndone_210
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_186:
+tndone_210:
 	VZEROUPPER
 	RET
 
-op4_147:
+op4_171:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10486,9 +11092,9 @@ op4_147:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_188
+	JZ     ktail_212
 
-kloop_187:
+kloop_211:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -10516,14 +11122,14 @@ kloop_187:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_187
+	JNZ              kloop_211
 
-ktail_188:
+ktail_212:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_190
+	JZ   kdone_214
 
-ktailloop_189:
+ktailloop_213:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -10533,9 +11139,9 @@ ktailloop_189:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_189
+	JNZ              ktailloop_213
 
-kdone_190:
+kdone_214:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -10605,158 +11211,158 @@ kdone_190:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_191
+	JNZ        tnaccumulate_215
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_192
+	JE         tndone_216
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_192:
+tndone_216:
 	VZEROUPPER
 	RET
 
-tnaccumulate_191:
+tnaccumulate_215:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_193
+	JE            tndone_217
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_193:
+tndone_217:
 	VZEROUPPER
 	RET
 
-op5_148:
+op5_172:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10779,9 +11385,9 @@ op5_148:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_195
+	JZ     ktail_219
 
-kloop_194:
+kloop_218:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -10813,14 +11419,14 @@ kloop_194:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_194
+	JNZ              kloop_218
 
-ktail_195:
+ktail_219:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_197
+	JZ   kdone_221
 
-ktailloop_196:
+ktailloop_220:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -10831,9 +11437,9 @@ ktailloop_196:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_196
+	JNZ              ktailloop_220
 
-kdone_197:
+kdone_221:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -10903,158 +11509,158 @@ kdone_197:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_198
+	JNZ        tnaccumulate_222
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_199
+	JE         tndone_223
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_199:
+tndone_223:
 	VZEROUPPER
 	RET
 
-tnaccumulate_198:
+tnaccumulate_222:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_200
+	JE            tndone_224
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_200:
+tndone_224:
 	VZEROUPPER
 	RET
 
-op6_149:
+op6_173:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11078,9 +11684,9 @@ op6_149:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_202
+	JZ     ktail_226
 
-kloop_201:
+kloop_225:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11116,14 +11722,14 @@ kloop_201:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_201
+	JNZ              kloop_225
 
-ktail_202:
+ktail_226:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_204
+	JZ   kdone_228
 
-ktailloop_203:
+ktailloop_227:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11135,9 +11741,9 @@ ktailloop_203:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_203
+	JNZ              ktailloop_227
 
-kdone_204:
+kdone_228:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -11207,158 +11813,158 @@ kdone_204:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_205
+	JNZ        tnaccumulate_229
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_206
+	JE         tndone_230
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_206:
+tndone_230:
 	VZEROUPPER
 	RET
 
-tnaccumulate_205:
+tnaccumulate_229:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_207
+	JE            tndone_231
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_207:
+tndone_231:
 	VZEROUPPER
 	RET
 
-op7_150:
+op7_174:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11383,9 +11989,9 @@ op7_150:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_209
+	JZ     ktail_233
 
-kloop_208:
+kloop_232:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -11425,14 +12031,14 @@ kloop_208:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_208
+	JNZ              kloop_232
 
-ktail_209:
+ktail_233:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_211
+	JZ   kdone_235
 
-ktailloop_210:
+ktailloop_234:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -11445,9 +12051,9 @@ ktailloop_210:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_210
+	JNZ              ktailloop_234
 
-kdone_211:
+kdone_235:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -11517,158 +12123,158 @@ kdone_211:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_212
+	JNZ        tnaccumulate_236
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_213
+	JE         tndone_237
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_213:
+tndone_237:
 	VZEROUPPER
 	RET
 
-tnaccumulate_212:
+tnaccumulate_236:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_214
+	JE            tndone_238
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_214:
+tndone_238:
 	VZEROUPPER
 	RET
 
-op8_151:
+op8_175:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11694,9 +12300,9 @@ op8_151:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_216
+	JZ     ktail_240
 
-kloop_215:
+kloop_239:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -11740,14 +12346,14 @@ kloop_215:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_215
+	JNZ              kloop_239
 
-ktail_216:
+ktail_240:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_218
+	JZ   kdone_242
 
-ktailloop_217:
+ktailloop_241:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -11761,9 +12367,9 @@ ktailloop_217:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_217
+	JNZ              ktailloop_241
 
-kdone_218:
+kdone_242:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -11833,158 +12439,158 @@ kdone_218:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_219
+	JNZ        tnaccumulate_243
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_220
+	JE         tndone_244
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_220:
+tndone_244:
 	VZEROUPPER
 	RET
 
-tnaccumulate_219:
+tnaccumulate_243:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_221
+	JE            tndone_245
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_221:
+tndone_245:
 	VZEROUPPER
 	RET
 
-op9_152:
+op9_176:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12011,9 +12617,9 @@ op9_152:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_223
+	JZ     ktail_247
 
-kloop_222:
+kloop_246:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12061,14 +12667,14 @@ kloop_222:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_222
+	JNZ              kloop_246
 
-ktail_223:
+ktail_247:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_225
+	JZ   kdone_249
 
-ktailloop_224:
+ktailloop_248:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12083,9 +12689,9 @@ ktailloop_224:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_224
+	JNZ              ktailloop_248
 
-kdone_225:
+kdone_249:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -12155,158 +12761,158 @@ kdone_225:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_226
+	JNZ        tnaccumulate_250
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_227
+	JE         tndone_251
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_227:
+tndone_251:
 	VZEROUPPER
 	RET
 
-tnaccumulate_226:
+tnaccumulate_250:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_228
+	JE            tndone_252
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_228:
+tndone_252:
 	VZEROUPPER
 	RET
 
-op10_153:
+op10_177:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12334,9 +12940,9 @@ op10_153:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_230
+	JZ     ktail_254
 
-kloop_229:
+kloop_253:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -12388,14 +12994,14 @@ kloop_229:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_229
+	JNZ              kloop_253
 
-ktail_230:
+ktail_254:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_232
+	JZ   kdone_256
 
-ktailloop_231:
+ktailloop_255:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -12411,9 +13017,9 @@ ktailloop_231:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_231
+	JNZ              ktailloop_255
 
-kdone_232:
+kdone_256:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -12483,158 +13089,158 @@ kdone_232:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_233
+	JNZ        tnaccumulate_257
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_234
+	JE         tndone_258
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_234:
+tndone_258:
 	VZEROUPPER
 	RET
 
-tnaccumulate_233:
+tnaccumulate_257:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_235
+	JE            tndone_259
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_235:
+tndone_259:
 	VZEROUPPER
 	RET
 
-op11_154:
+op11_178:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12663,9 +13269,9 @@ op11_154:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_237
+	JZ     ktail_261
 
-kloop_236:
+kloop_260:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -12721,14 +13327,14 @@ kloop_236:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_236
+	JNZ              kloop_260
 
-ktail_237:
+ktail_261:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_239
+	JZ   kdone_263
 
-ktailloop_238:
+ktailloop_262:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -12745,9 +13351,9 @@ ktailloop_238:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_238
+	JNZ              ktailloop_262
 
-kdone_239:
+kdone_263:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -12817,158 +13423,158 @@ kdone_239:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_240
+	JNZ        tnaccumulate_264
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_241
+	JE         tndone_265
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_241:
+tndone_265:
 	VZEROUPPER
 	RET
 
-tnaccumulate_240:
+tnaccumulate_264:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_242
+	JE            tndone_266
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_242:
+tndone_266:
 	VZEROUPPER
 	RET
 
-op12_155:
+op12_179:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12998,9 +13604,9 @@ op12_155:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_244
+	JZ     ktail_268
 
-kloop_243:
+kloop_267:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13060,14 +13666,14 @@ kloop_243:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_243
+	JNZ              kloop_267
 
-ktail_244:
+ktail_268:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_246
+	JZ   kdone_270
 
-ktailloop_245:
+ktailloop_269:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13085,9 +13691,9 @@ ktailloop_245:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_245
+	JNZ              ktailloop_269
 
-kdone_246:
+kdone_270:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -13157,158 +13763,158 @@ kdone_246:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_247
+	JNZ        tnaccumulate_271
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_248
+	JE         tndone_272
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_248:
+tndone_272:
 	VZEROUPPER
 	RET
 
-tnaccumulate_247:
+tnaccumulate_271:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_249
+	JE            tndone_273
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_249:
+tndone_273:
 	VZEROUPPER
 	RET
 
-op13_156:
+op13_180:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13339,9 +13945,9 @@ op13_156:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_251
+	JZ     ktail_275
 
-kloop_250:
+kloop_274:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -13405,14 +14011,14 @@ kloop_250:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_250
+	JNZ              kloop_274
 
-ktail_251:
+ktail_275:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_253
+	JZ   kdone_277
 
-ktailloop_252:
+ktailloop_276:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -13431,9 +14037,9 @@ ktailloop_252:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_252
+	JNZ              ktailloop_276
 
-kdone_253:
+kdone_277:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -13503,158 +14109,158 @@ kdone_253:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_254
+	JNZ        tnaccumulate_278
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_255
+	JE         tndone_279
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_255:
+tndone_279:
 	VZEROUPPER
 	RET
 
-tnaccumulate_254:
+tnaccumulate_278:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_256
+	JE            tndone_280
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_256:
+tndone_280:
 	VZEROUPPER
 	RET
 
-op14_157:
+op14_181:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13686,9 +14292,9 @@ op14_157:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_258
+	JZ     ktail_282
 
-kloop_257:
+kloop_281:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -13756,14 +14362,14 @@ kloop_257:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_257
+	JNZ              kloop_281
 
-ktail_258:
+ktail_282:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_260
+	JZ   kdone_284
 
-ktailloop_259:
+ktailloop_283:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -13783,9 +14389,9 @@ ktailloop_259:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_259
+	JNZ              ktailloop_283
 
-kdone_260:
+kdone_284:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -13855,158 +14461,158 @@ kdone_260:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_261
+	JNZ        tnaccumulate_285
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_262
+	JE         tndone_286
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_262:
+tndone_286:
 	VZEROUPPER
 	RET
 
-tnaccumulate_261:
+tnaccumulate_285:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_263
+	JE            tndone_287
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_263:
+tndone_287:
 	VZEROUPPER
 	RET
 
-op15_158:
+op15_182:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -14039,9 +14645,9 @@ op15_158:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_265
+	JZ     ktail_289
 
-kloop_264:
+kloop_288:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14113,14 +14719,14 @@ kloop_264:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_264
+	JNZ              kloop_288
 
-ktail_265:
+ktail_289:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_267
+	JZ   kdone_291
 
-ktailloop_266:
+ktailloop_290:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14141,9 +14747,9 @@ ktailloop_266:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_266
+	JNZ              ktailloop_290
 
-kdone_267:
+kdone_291:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1
@@ -14213,154 +14819,154 @@ kdone_267:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_268
+	JNZ        tnaccumulate_292
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_269
+	JE         tndone_293
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_269:
+tndone_293:
 	VZEROUPPER
 	RET
 
-tnaccumulate_268:
+tnaccumulate_292:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (CX), Z8, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_270
+	JE            tndone_294
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_270:
+tndone_294:
 	VZEROUPPER
 	RET
 
@@ -14385,16 +14991,16 @@ TEXT ·GemmTransposeAVX512(SB), NOSPLIT, $0-48
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_271:
+band_295:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_272
+	JB    rowtail_296
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_275
+	JZ    coltail_299
 
-cols_274:
+cols_298:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y0
 	VMOVUPS    (R12)(BX*1), Y1
@@ -14446,11 +15052,11 @@ cols_274:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_274
+	JNZ        cols_298
 
-coltail_275:
+coltail_299:
 	TESTQ      R11, R11
-	JZ         banddone_276
+	JZ         banddone_300
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(BX*1), K1, Y1
 	VMOVUPS.Z  (R12)(BX*2), K1, Y2
@@ -14485,64 +15091,64 @@ coltail_275:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_276
+	JE         banddone_300
 	ADDQ       CX, R13
 	VMOVUPS    Y0, (R13)
 
-banddone_276:
+banddone_300:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_271
+	JMP  band_295
 
-rowtail_272:
+rowtail_296:
 	CMPQ R9, $0x00000001
-	JE   rows_277
+	JE   rows_301
 	CMPQ R9, $0x00000002
-	JE   rows_278
+	JE   rows_302
 	CMPQ R9, $0x00000003
-	JE   rows_279
+	JE   rows_303
 	CMPQ R9, $0x00000004
-	JE   rows_280
+	JE   rows_304
 	CMPQ R9, $0x00000005
-	JE   rows_281
+	JE   rows_305
 	CMPQ R9, $0x00000006
-	JE   rows_282
+	JE   rows_306
 	CMPQ R9, $0x00000007
-	JE   rows_283
-	JMP  done_273
+	JE   rows_307
+	JMP  done_297
 
-rows_277:
+rows_301:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_285
+	JZ    coltail_309
 
-cols_284:
+cols_308:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y0
 	VUNPCKLPS  Y0, Y0, Y1
@@ -14587,11 +15193,11 @@ cols_284:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_284
+	JNZ        cols_308
 
-coltail_285:
+coltail_309:
 	TESTQ      R11, R11
-	JZ         banddone_286
+	JZ         banddone_310
 	VMOVUPS.Z  (DX), K1, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -14619,44 +15225,44 @@ coltail_285:
 	VSHUFF32X4 $0x03, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_286
+	JE         banddone_310
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_286:
-	JMP done_273
+banddone_310:
+	JMP done_297
 
-rows_278:
+rows_302:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_288
+	JZ    coltail_312
 
-cols_287:
+cols_311:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -14702,11 +15308,11 @@ cols_287:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_287
+	JNZ        cols_311
 
-coltail_288:
+coltail_312:
 	TESTQ      R11, R11
-	JZ         banddone_289
+	JZ         banddone_313
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VUNPCKLPS  Y1, Y0, Y2
@@ -14735,44 +15341,44 @@ coltail_288:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_289
+	JE         banddone_313
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_289:
-	JMP done_273
+banddone_313:
+	JMP done_297
 
-rows_279:
+rows_303:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_291
+	JZ    coltail_315
 
-cols_290:
+cols_314:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -14835,11 +15441,11 @@ cols_290:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_290
+	JNZ        cols_314
 
-coltail_291:
+coltail_315:
 	TESTQ      R11, R11
-	JZ         banddone_292
+	JZ         banddone_316
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -14871,58 +15477,58 @@ coltail_291:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_292
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_292:
-	JMP done_273
+banddone_316:
+	JMP done_297
 
-rows_280:
+rows_304:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_294
+	JZ    coltail_318
 
-cols_293:
+cols_317:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -14970,11 +15576,11 @@ cols_293:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_293
+	JNZ        cols_317
 
-coltail_294:
+coltail_318:
 	TESTQ      R11, R11
-	JZ         banddone_295
+	JZ         banddone_319
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -15005,44 +15611,44 @@ coltail_294:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_295
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_295:
-	JMP done_273
+banddone_319:
+	JMP done_297
 
-rows_281:
+rows_305:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_297
+	JZ    coltail_321
 
-cols_296:
+cols_320:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15107,11 +15713,11 @@ cols_296:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_296
+	JNZ          cols_320
 
-coltail_297:
+coltail_321:
 	TESTQ        R11, R11
-	JZ           banddone_298
+	JZ           banddone_322
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15145,58 +15751,58 @@ coltail_297:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_298
+	JE           banddone_322
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_298:
-	JMP done_273
+banddone_322:
+	JMP done_297
 
-rows_282:
+rows_306:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_300
+	JZ    coltail_324
 
-cols_299:
+cols_323:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15262,11 +15868,11 @@ cols_299:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_299
+	JNZ          cols_323
 
-coltail_300:
+coltail_324:
 	TESTQ        R11, R11
-	JZ           banddone_301
+	JZ           banddone_325
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15301,58 +15907,58 @@ coltail_300:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_301
+	JE           banddone_325
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_301:
-	JMP done_273
+banddone_325:
+	JMP done_297
 
-rows_283:
+rows_307:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_303
+	JZ    coltail_327
 
-cols_302:
+cols_326:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15435,11 +16041,11 @@ cols_302:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_302
+	JNZ          cols_326
 
-coltail_303:
+coltail_327:
 	TESTQ        R11, R11
-	JZ           banddone_304
+	JZ           banddone_328
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15477,7 +16083,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -15485,7 +16091,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
@@ -15493,7 +16099,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
@@ -15501,7 +16107,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
@@ -15509,7 +16115,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
@@ -15517,7 +16123,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
@@ -15525,7 +16131,7 @@ coltail_303:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_304
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -15533,8 +16139,8 @@ coltail_303:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_304:
-done_273:
+banddone_328:
+done_297:
 	VZEROUPPER
 	RET
 
@@ -15559,9 +16165,9 @@ TEXT ·GemmTransposeBiasAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_305:
+band_329:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_306
+	JB      rowtail_330
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -15570,9 +16176,9 @@ band_305:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_309
+	JZ      coltail_333
 
-cols_308:
+cols_332:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -15632,11 +16238,11 @@ cols_308:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_308
+	JNZ        cols_332
 
-coltail_309:
+coltail_333:
 	TESTQ      R11, R11
-	JZ         banddone_310
+	JZ         banddone_334
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(BX*1), K1, Y2
 	VMOVUPS.Z  (R12)(BX*2), K1, Y3
@@ -15672,65 +16278,65 @@ coltail_309:
 	VADDPS     Y0, Y7, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y8, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_310
+	JE         banddone_334
 	ADDQ       CX, R13
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_310:
+banddone_334:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_305
+	JMP  band_329
 
-rowtail_306:
+rowtail_330:
 	CMPQ R9, $0x00000001
-	JE   rows_311
+	JE   rows_335
 	CMPQ R9, $0x00000002
-	JE   rows_312
+	JE   rows_336
 	CMPQ R9, $0x00000003
-	JE   rows_313
+	JE   rows_337
 	CMPQ R9, $0x00000004
-	JE   rows_314
+	JE   rows_338
 	CMPQ R9, $0x00000005
-	JE   rows_315
+	JE   rows_339
 	CMPQ R9, $0x00000006
-	JE   rows_316
+	JE   rows_340
 	CMPQ R9, $0x00000007
-	JE   rows_317
-	JMP  done_307
+	JE   rows_341
+	JMP  done_331
 
-rows_311:
+rows_335:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -15741,9 +16347,9 @@ rows_311:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_319
+	JZ        coltail_343
 
-cols_318:
+cols_342:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -15796,11 +16402,11 @@ cols_318:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_318
+	JNZ        cols_342
 
-coltail_319:
+coltail_343:
 	TESTQ      R11, R11
-	JZ         banddone_320
+	JZ         banddone_344
 	VMOVUPS.Z  (DX), K1, Y1
 	VUNPCKLPS  Y1, Y1, Y2
 	VUNPCKHPS  Y1, Y1, Y3
@@ -15829,45 +16435,45 @@ coltail_319:
 	VADDPS     Y0, Y7, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_320
+	JE         banddone_344
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_320:
-	JMP done_307
+banddone_344:
+	JMP done_331
 
-rows_312:
+rows_336:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -15878,9 +16484,9 @@ rows_312:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_322
+	JZ        coltail_346
 
-cols_321:
+cols_345:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -15934,11 +16540,11 @@ cols_321:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_321
+	JNZ        cols_345
 
-coltail_322:
+coltail_346:
 	TESTQ      R11, R11
-	JZ         banddone_323
+	JZ         banddone_347
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VUNPCKLPS  Y2, Y1, Y3
@@ -15968,45 +16574,45 @@ coltail_322:
 	VADDPS     Y0, Y7, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_323
+	JE         banddone_347
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_323:
-	JMP done_307
+banddone_347:
+	JMP done_331
 
-rows_313:
+rows_337:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -16017,9 +16623,9 @@ rows_313:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_325
+	JZ        coltail_349
 
-cols_324:
+cols_348:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16090,11 +16696,11 @@ cols_324:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_324
+	JNZ        cols_348
 
-coltail_325:
+coltail_349:
 	TESTQ      R11, R11
-	JZ         banddone_326
+	JZ         banddone_350
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16127,59 +16733,59 @@ coltail_325:
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_326
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_326:
-	JMP done_307
+banddone_350:
+	JMP done_331
 
-rows_314:
+rows_338:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -16190,9 +16796,9 @@ rows_314:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_328
+	JZ        coltail_352
 
-cols_327:
+cols_351:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16248,11 +16854,11 @@ cols_327:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_327
+	JNZ        cols_351
 
-coltail_328:
+coltail_352:
 	TESTQ      R11, R11
-	JZ         banddone_329
+	JZ         banddone_353
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16284,45 +16890,45 @@ coltail_328:
 	VADDPS     Y0, Y7, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_329
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_329:
-	JMP done_307
+banddone_353:
+	JMP done_331
 
-rows_315:
+rows_339:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -16333,9 +16939,9 @@ rows_315:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_331
+	JZ        coltail_355
 
-cols_330:
+cols_354:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -16408,11 +17014,11 @@ cols_330:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_330
+	JNZ          cols_354
 
-coltail_331:
+coltail_355:
 	TESTQ        R11, R11
-	JZ           banddone_332
+	JZ           banddone_356
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -16447,59 +17053,59 @@ coltail_331:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_332
+	JE           banddone_356
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_332:
-	JMP done_307
+banddone_356:
+	JMP done_331
 
-rows_316:
+rows_340:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -16510,9 +17116,9 @@ rows_316:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_334
+	JZ        coltail_358
 
-cols_333:
+cols_357:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -16586,11 +17192,11 @@ cols_333:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_333
+	JNZ          cols_357
 
-coltail_334:
+coltail_358:
 	TESTQ        R11, R11
-	JZ           banddone_335
+	JZ           banddone_359
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -16626,59 +17232,59 @@ coltail_334:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_335
+	JE           banddone_359
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_335:
-	JMP done_307
+banddone_359:
+	JMP done_331
 
-rows_317:
+rows_341:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -16689,9 +17295,9 @@ rows_317:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_337
+	JZ        coltail_361
 
-cols_336:
+cols_360:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -16782,11 +17388,11 @@ cols_336:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_336
+	JNZ          cols_360
 
-coltail_337:
+coltail_361:
 	TESTQ        R11, R11
-	JZ           banddone_338
+	JZ           banddone_362
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -16825,7 +17431,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
@@ -16834,7 +17440,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
@@ -16843,7 +17449,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
@@ -16852,7 +17458,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
@@ -16861,7 +17467,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
@@ -16870,7 +17476,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
@@ -16879,7 +17485,7 @@ coltail_337:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_338
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
@@ -16888,8 +17494,8 @@ coltail_337:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_338:
-done_307:
+banddone_362:
+done_331:
 	VZEROUPPER
 	RET
 
@@ -16914,9 +17520,9 @@ TEXT ·GemmTransposeBiasReluAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_339:
+band_363:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_340
+	JB      rowtail_364
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -16926,9 +17532,9 @@ band_339:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_343
+	JZ      coltail_367
 
-cols_342:
+cols_366:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y2
 	VMOVUPS    (R12)(BX*1), Y3
@@ -16996,11 +17602,11 @@ cols_342:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_342
+	JNZ        cols_366
 
-coltail_343:
+coltail_367:
 	TESTQ      R11, R11
-	JZ         banddone_344
+	JZ         banddone_368
 	VMOVUPS.Z  (R12), K1, Y2
 	VMOVUPS.Z  (R12)(BX*1), K1, Y3
 	VMOVUPS.Z  (R12)(BX*2), K1, Y4
@@ -17037,72 +17643,72 @@ coltail_343:
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y6
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y5, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y10, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_344
+	JE         banddone_368
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_344:
+banddone_368:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_339
+	JMP  band_363
 
-rowtail_340:
+rowtail_364:
 	CMPQ R9, $0x00000001
-	JE   rows_345
+	JE   rows_369
 	CMPQ R9, $0x00000002
-	JE   rows_346
+	JE   rows_370
 	CMPQ R9, $0x00000003
-	JE   rows_347
+	JE   rows_371
 	CMPQ R9, $0x00000004
-	JE   rows_348
+	JE   rows_372
 	CMPQ R9, $0x00000005
-	JE   rows_349
+	JE   rows_373
 	CMPQ R9, $0x00000006
-	JE   rows_350
+	JE   rows_374
 	CMPQ R9, $0x00000007
-	JE   rows_351
-	JMP  done_341
+	JE   rows_375
+	JMP  done_365
 
-rows_345:
+rows_369:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -17114,9 +17720,9 @@ rows_345:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_353
+	JZ        coltail_377
 
-cols_352:
+cols_376:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y2
 	VUNPCKLPS  Y2, Y2, Y3
@@ -17177,11 +17783,11 @@ cols_352:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_352
+	JNZ        cols_376
 
-coltail_353:
+coltail_377:
 	TESTQ      R11, R11
-	JZ         banddone_354
+	JZ         banddone_378
 	VMOVUPS.Z  (DX), K1, Y2
 	VUNPCKLPS  Y2, Y2, Y3
 	VUNPCKHPS  Y2, Y2, Y4
@@ -17211,52 +17817,52 @@ coltail_353:
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_354
+	JE         banddone_378
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_354:
-	JMP done_341
+banddone_378:
+	JMP done_365
 
-rows_346:
+rows_370:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -17268,9 +17874,9 @@ rows_346:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_356
+	JZ        coltail_380
 
-cols_355:
+cols_379:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17332,11 +17938,11 @@ cols_355:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_355
+	JNZ        cols_379
 
-coltail_356:
+coltail_380:
 	TESTQ      R11, R11
-	JZ         banddone_357
+	JZ         banddone_381
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VUNPCKLPS  Y3, Y2, Y4
@@ -17367,52 +17973,52 @@ coltail_356:
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_357
+	JE         banddone_381
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_357:
-	JMP done_341
+banddone_381:
+	JMP done_365
 
-rows_347:
+rows_371:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -17424,9 +18030,9 @@ rows_347:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_359
+	JZ        coltail_383
 
-cols_358:
+cols_382:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17505,11 +18111,11 @@ cols_358:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_358
+	JNZ        cols_382
 
-coltail_359:
+coltail_383:
 	TESTQ      R11, R11
-	JZ         banddone_360
+	JZ         banddone_384
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -17543,7 +18149,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17551,7 +18157,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17559,7 +18165,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17567,7 +18173,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17575,7 +18181,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17583,7 +18189,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -17591,7 +18197,7 @@ coltail_359:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_360
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
@@ -17599,10 +18205,10 @@ coltail_359:
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_360:
-	JMP done_341
+banddone_384:
+	JMP done_365
 
-rows_348:
+rows_372:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -17614,9 +18220,9 @@ rows_348:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_362
+	JZ        coltail_386
 
-cols_361:
+cols_385:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17680,11 +18286,11 @@ cols_361:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_361
+	JNZ        cols_385
 
-coltail_362:
+coltail_386:
 	TESTQ      R11, R11
-	JZ         banddone_363
+	JZ         banddone_387
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -17717,52 +18323,52 @@ coltail_362:
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_363
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_363:
-	JMP done_341
+banddone_387:
+	JMP done_365
 
-rows_349:
+rows_373:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -17774,9 +18380,9 @@ rows_349:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_365
+	JZ        coltail_389
 
-cols_364:
+cols_388:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -17857,11 +18463,11 @@ cols_364:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_364
+	JNZ          cols_388
 
-coltail_365:
+coltail_389:
 	TESTQ        R11, R11
-	JZ           banddone_366
+	JZ           banddone_390
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -17897,7 +18503,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17905,7 +18511,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17913,7 +18519,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17921,7 +18527,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17929,7 +18535,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17937,7 +18543,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -17945,7 +18551,7 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_366
+	JE           banddone_390
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -17953,10 +18559,10 @@ coltail_365:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_366:
-	JMP done_341
+banddone_390:
+	JMP done_365
 
-rows_350:
+rows_374:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -17968,9 +18574,9 @@ rows_350:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_368
+	JZ        coltail_392
 
-cols_367:
+cols_391:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18052,11 +18658,11 @@ cols_367:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_367
+	JNZ          cols_391
 
-coltail_368:
+coltail_392:
 	TESTQ        R11, R11
-	JZ           banddone_369
+	JZ           banddone_393
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18093,7 +18699,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18101,7 +18707,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18109,7 +18715,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18117,7 +18723,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18125,7 +18731,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18133,7 +18739,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18141,7 +18747,7 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_369
+	JE           banddone_393
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18149,10 +18755,10 @@ coltail_368:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_369:
-	JMP done_341
+banddone_393:
+	JMP done_365
 
-rows_351:
+rows_375:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -18164,9 +18770,9 @@ rows_351:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_371
+	JZ        coltail_395
 
-cols_370:
+cols_394:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18265,11 +18871,11 @@ cols_370:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_370
+	JNZ          cols_394
 
-coltail_371:
+coltail_395:
 	TESTQ        R11, R11
-	JZ           banddone_372
+	JZ           banddone_396
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18309,7 +18915,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18319,7 +18925,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18329,7 +18935,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18339,7 +18945,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18349,7 +18955,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18359,7 +18965,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18369,7 +18975,7 @@ coltail_371:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_372
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18379,8 +18985,8 @@ coltail_371:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_372:
-done_341:
+banddone_396:
+done_365:
 	VZEROUPPER
 	RET
 
@@ -18394,14 +19000,14 @@ TEXT ·GemmOutBiasAVX512(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_374:
+row_398:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_375:
+loop_399:
 	CMPQ    R9, $0x00000040
-	JB      tail_376
+	JB      tail_400
 	VMOVUPS (DI), Z0
 	VADDPS  (R8), Z0, Z0
 	VMOVUPS Z0, (DI)
@@ -18417,11 +19023,11 @@ loop_375:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_375
+	JMP     loop_399
 
-tail_376:
+tail_400:
 	TESTQ     R9, R9
-	JZ        done_377
+	JZ        done_401
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18430,7 +19036,7 @@ tail_376:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_377
+	JBE       done_401
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18439,7 +19045,7 @@ tail_376:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_377
+	JBE       done_401
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18448,7 +19054,7 @@ tail_376:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_377
+	JBE       done_401
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z0
@@ -18456,12 +19062,12 @@ tail_376:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 192(DI)
 
-done_377:
+done_401:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_374
+	JNZ  row_398
 	VZEROUPPER
 	RET
 
@@ -18476,14 +19082,14 @@ TEXT ·GemmOutBiasReluAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_379:
+row_403:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_380:
+loop_404:
 	CMPQ    R9, $0x00000040
-	JB      tail_381
+	JB      tail_405
 	VMOVUPS (DI), Z1
 	VADDPS  (R8), Z1, Z1
 	VMAXPS  Z1, Z0, Z1
@@ -18503,11 +19109,11 @@ loop_380:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_380
+	JMP     loop_404
 
-tail_381:
+tail_405:
 	TESTQ     R9, R9
-	JZ        done_382
+	JZ        done_406
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18517,7 +19123,7 @@ tail_381:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_382
+	JBE       done_406
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18527,7 +19133,7 @@ tail_381:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_382
+	JBE       done_406
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18537,7 +19143,7 @@ tail_381:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_382
+	JBE       done_406
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z1
@@ -18546,12 +19152,12 @@ tail_381:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_382:
+done_406:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_379
+	JNZ  row_403
 	VZEROUPPER
 	RET
 
@@ -18566,14 +19172,14 @@ TEXT ·GemmOutReluBackwardAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_384:
+row_408:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_385:
+loop_409:
 	CMPQ      R9, $0x00000040
-	JB        tail_386
+	JB        tail_410
 	VMOVUPS   (R8), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (DI), K1, Z1
@@ -18593,11 +19199,11 @@ loop_385:
 	ADDQ      $0x00000100, DI
 	ADDQ      $0x00000100, R8
 	SUBQ      $0x00000040, R9
-	JMP       loop_385
+	JMP       loop_409
 
-tail_386:
+tail_410:
 	TESTQ     R9, R9
-	JZ        done_387
+	JZ        done_411
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -18606,7 +19212,7 @@ tail_386:
 	VMOVUPS.Z (DI), K2, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_387
+	JBE       done_411
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -18615,7 +19221,7 @@ tail_386:
 	VMOVUPS.Z 64(DI), K2, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_387
+	JBE       done_411
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -18624,7 +19230,7 @@ tail_386:
 	VMOVUPS.Z 128(DI), K2, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_387
+	JBE       done_411
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(R8), K1, Z1
@@ -18632,13 +19238,13 @@ tail_386:
 	VMOVUPS.Z 192(DI), K2, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_387:
+done_411:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_384
+	JNZ  row_408
 	VZEROUPPER
 	RET
 
@@ -18655,15 +19261,15 @@ TEXT ·GemmOutReluBackwardSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ   sum+40(FP), DI
 	MOVQ   first+48(FP), R8
 	CMPQ   R8, $0x00000000
-	JE     rest_389
+	JE     rest_413
 	MOVQ   AX, R8
 	MOVQ   DX, R9
 	MOVQ   DI, R10
 	MOVQ   SI, R11
 
-loop_390:
+loop_414:
 	CMPQ      R11, $0x00000040
-	JB        tail_391
+	JB        tail_415
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -18688,11 +19294,11 @@ loop_390:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_390
+	JMP       loop_414
 
-tail_391:
+tail_415:
 	TESTQ     R11, R11
-	JZ        done_392
+	JZ        done_416
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -18702,7 +19308,7 @@ tail_391:
 	VMOVUPS   Z1, K1, (R8)
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_392
+	JBE       done_416
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -18712,7 +19318,7 @@ tail_391:
 	VMOVUPS   Z1, K1, 64(R8)
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_392
+	JBE       done_416
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -18722,7 +19328,7 @@ tail_391:
 	VMOVUPS   Z1, K1, 128(R8)
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_392
+	JBE       done_416
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -18731,25 +19337,25 @@ tail_391:
 	VMOVUPS   Z1, K1, 192(R8)
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_392:
+done_416:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JZ   done_388
+	JZ   done_412
 
-rest_389:
-row_393:
+rest_413:
+row_417:
 	MOVQ AX, R8
 	MOVQ DX, R9
 	MOVQ DI, R10
 	MOVQ SI, R11
 
-loop_394:
+loop_418:
 	CMPQ      R11, $0x00000040
-	JB        tail_395
+	JB        tail_419
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -18782,11 +19388,11 @@ loop_394:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_394
+	JMP       loop_418
 
-tail_395:
+tail_419:
 	TESTQ     R11, R11
-	JZ        done_396
+	JZ        done_420
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -18798,7 +19404,7 @@ tail_395:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_396
+	JBE       done_420
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -18810,7 +19416,7 @@ tail_395:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_396
+	JBE       done_420
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -18822,7 +19428,7 @@ tail_395:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_396
+	JBE       done_420
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -18833,15 +19439,15 @@ tail_395:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_396:
+done_420:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_393
+	JNZ  row_417
 
-done_388:
+done_412:
 	VZEROUPPER
 	RET

@@ -190,7 +190,7 @@ var (
 	gemmTNAVX2 = gemmKernel{lv: levelAVX2, mr: mc.GemmMRNarrowTN, nr: mc.GemmNRNarrowTNAVX2,
 		gemmForms: &gemmForms{microTN: gemmTNAVX}}
 	gemmWideAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRAVX512, nr: mc.GemmNRAVX512, rowsA: true,
-		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX, stripSGD: gemmStripSGDAVX,
+		gemmForms: &gemmForms{packA: gemmPackAAVX, packB: gemmPackBAVX, packBT: gemmPackBTAVX, strip: gemmStripAVX, stripSGD: gemmStripSGDAVX, stripLag: gemmStripLagAVX,
 			microPackB: gemmMicroPackBAVX, edge: gemmEdgeAVX, edgeRows: mc.GemmEdgeRowsAVX512,
 			tn: &gemmTNAVX512, transpose: gemmTransposeAVX, transposeBias: gemmTransposeBiasAVX}}
 	gemmNarrowAVX512 = gemmKernel{lv: levelAVX512, mr: mc.GemmMRNarrowAVX512, nr: mc.GemmNRNarrowAVX512, narrow: true, rowsA: true,
@@ -283,6 +283,26 @@ func gemmStripSGDAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep in
 	}
 	asm.GemmStripSGDAVX512(variant, tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &p[0], &buf[0], ldp, pStep,
 		s.negLR, s.momentum, s.damp1, s.wd, s.sign, pf, far.pos, far.off, far.row, far.ld, far.n)
+}
+
+// gemmStripLagAVX runs the wide AVX-512 tile's strip as gemmStripAVX does
+// on packed A, and beside it SGDStep's variant on the units vectors of 16
+// elements of p and buf with gradient g (GemmStripLagSGD), cut by the
+// driver to exactly those elements (buf nil without momentum: then p is
+// passed, never touched).
+func gemmStripLagAVX(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load, variant int, p, g, buf []float32, units int, s *sgdScalars, far gemmFar) {
+	pf := &b[0] // never read: no far units
+	if far.n > 0 {
+		pf = &far.base[0]
+	}
+	_, _ = p[16*units-1], g[16*units-1]
+	pb := &p[0]
+	if buf != nil {
+		_ = buf[16*units-1]
+		pb = &buf[0]
+	}
+	asm.GemmStripLagSGDAVX512(tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load,
+		variant, &p[0], &g[0], pb, 0, units, s.negLR, s.momentum, s.damp1, s.wd, s.sign, pf, far.pos, far.off, far.row, far.ld, far.n)
 }
 
 // GemmStripSGD prefetches its p and buf with PREFETCHW (gen/amd64,

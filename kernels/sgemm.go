@@ -113,6 +113,7 @@ func sgemmBlocked(lv level, threads int, transA, transB bool, m, n, k int, alpha
 	j.rowsA = gemmRowsAInPlace(j.kern, transA, n, alpha, lda)
 	j.run()
 	j.done.report(m)
+	j.done.lag.flush()
 	*j = gemmJob{} // drop the references to the caller's slices
 	gemmJobs.Put(j)
 }
@@ -319,6 +320,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				s.ic, s.mcur, s.first = ic, min(mcBlk, i1-ic), ic == i0
 				if j.done.scratch != nil { // the block's rows go to the scratch's first rows
 					j.cRow0 = ic
+					if l := &j.done.lag; l.on() { // the half the last block's update is not reading
+						j.c = l.scratch[l.next]
+					}
 					if len(j.done.prefetch) > 0 && !s.prefetchesB() { // else B's next block
 						s.far.setEach(j.done.prefetch, ic*j.done.ldc, s.mcur, j.done.n, j.done.ldc)
 					}
@@ -643,6 +647,12 @@ func (j *gemmJob) strip(tiles, kc int, a []float32, lda, aStep int, b []float32,
 				u.strip(j, n, kc, ap, aStep, bp, ldb, bStep, row+t0*dRow, col+t0*dCol, dRow, dCol, far)
 				continue
 			}
+			if l := &j.done.lag; l.on() && lda == 0 && j.kern.stripLag != nil { // SgemmSerialSGDLagged: a vector of the last block's update per k loop iteration
+				if p, g, buf, units := l.take(n * (kc / 4)); units > 0 {
+					j.kern.stripLag(j.kern, n, kc, ap, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, l.u.variant, p, g, buf, units, &l.u.s, far)
+					continue
+				}
+			}
 			j.kern.strip(j.kern, n, kc, ap, lda, aStep, bp, ldb, bStep, cp, ldc, cStep, beta, load, far)
 			continue
 		}
@@ -930,6 +940,11 @@ type gemmForms struct {
 	// and buf (laid out as C, at stride ldp) instead of storing C
 	// (GemmStripSGD, SgemmSerialSGD).
 	stripSGD func(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, buf []float32, ldp, pStep int, s *sgdScalars, far gemmFar)
+	// stripLag is strip on packed A that also applies SGDStep's variant
+	// to units vectors of 16 elements of p and buf with gradient g (buf
+	// nil without momentum), a vector per k loop iteration
+	// (GemmStripLagSGD, SgemmSerialSGDLagged).
+	stripLag func(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load, variant int, p, g, buf []float32, units int, s *sgdScalars, far gemmFar)
 	// microPackB is gemmMicro that also packs the B panel it reads in place
 	// (GemmMicro*PackB): B packing fused into each panel's first tile.
 	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)

@@ -141,6 +141,10 @@ type rowsDone struct {
 	// by value, so that a call allocates nothing, and reached through
 	// update.
 	sgd gemmSGD
+	// lag is SgemmSerialSGDLagged's: each finished block goes to the
+	// stream the next block's strips update (the job's C switching
+	// between its scratch halves), the last at the product's end.
+	lag gemmLag
 }
 
 // update returns SgemmSerialSGD's update, or nil for other products.
@@ -154,7 +158,7 @@ func (d *rowsDone) update() *gemmSGD {
 // blockRows returns the height of the driver's row blocks (MC): mc, or
 // at most max rows rounded down to whole tiles of mr (at least one tile).
 func (d *rowsDone) blockRows(mc, mr int) int {
-	if d.f == nil && d.blockDone == nil && d.sgd.p == nil {
+	if d.f == nil && d.blockDone == nil && d.sgd.p == nil && !d.lag.on() {
 		return mc
 	}
 	return min(mc, max(mr, d.max/mr*mr))
@@ -164,6 +168,10 @@ func (d *rowsDone) blockRows(mc, mr int) int {
 // the product (hi = m) the rows not yet reported, those of a path that
 // reports nothing on its way.
 func (d *rowsDone) report(hi int) {
+	if d.lag.on() && hi > d.next {
+		d.lag.blockDone(d.next, hi)
+		d.next = hi
+	}
 	if (d.f == nil && d.blockDone == nil) || hi <= d.next {
 		return
 	}

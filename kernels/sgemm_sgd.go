@@ -25,7 +25,8 @@ import (
 // 97.7-98.8 for SgemmSerialBlocks with the update in done (Zen 5). From
 // DRAM each tile's loads stall it: at 2048x2048, from batch 16 to 256,
 // the fused step was 7-25% slower than SgemmSerialBlocks with p and buf
-// named in its prefetch, which the training step uses there.
+// named in its prefetch; the training step uses SgemmSerialSGDLagged
+// there.
 //
 // It panics, as SgemmSerial and SGDStepSerial do, on invalid sizes (p and
 // buf must hold (m-1)*ldp+n floats, ldp >= n) and on operands that share
@@ -61,6 +62,14 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 			rowsDone{max: maxRows, scratch: scratch, ldc: n, n: n, sgd: u}, gemmOut{})
 		return
 	}
+	u.byBlocks(transA, transB, m, n, k, a, lda, b, ldb, scratch, maxRows)
+}
+
+// byBlocks computes the gradient a block of at most maxRows rows at a
+// time, each its own product into scratch, and applies u to each block
+// after it: the path of products that do not run as one
+// (blocksInOneProduct).
+func (u *gemmSGD) byBlocks(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, scratch []float32, maxRows int) {
 	for lo := 0; lo < m; lo += maxRows {
 		hi := min(m, lo+maxRows)
 		c := scratch[:(hi-lo)*n]

@@ -39,9 +39,14 @@ type sgdCase struct {
 var sgdSentinel = float32(math.Inf(-1))
 
 func newSGDCase(r *rand.Rand, sh rowsShape, h SGDParams) sgdCase {
+	return newSGDCaseGaps(r, sh, h, r.IntN(3))
+}
+
+// newSGDCaseGaps is newSGDCase with ldp = n + gap.
+func newSGDCaseGaps(r *rand.Rand, sh rowsShape, h SGDParams, gap int) sgdCase {
 	g := newGemmCase(r, sh.transA, sh.transB, sh.m, sh.n, sh.k, 2)
 	g.alpha, g.beta = 1, 0
-	c := sgdCase{gemmCase: g, h: h, ldp: max(1, g.n) + r.IntN(3)}
+	c := sgdCase{gemmCase: g, h: h, ldp: max(1, g.n) + gap}
 	size := max(0, (g.m-1)*c.ldp+g.n)
 	c.p0, c.buf0 = make([]float32, size), make([]float32, size)
 	for i := range size {
@@ -120,13 +125,20 @@ func TestSgemmSerialSGD(t *testing.T) {
 		rows := min(c.m, ru.maxRows)
 		scratch := newGuardRegionFor(t, rows*c.n).place(where, rows*c.n)
 		SgemmSerialSGD(c.transA, c.transB, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, p, buf, c.ldp, ru.h, scratch, ru.maxRows)
-		for j := range wantP {
-			if !sameFloat(p[j], wantP[j], false) {
-				t.Fatalf("%s: p[%d] = %v, want %v", name, j, p[j], wantP[j])
-			}
-			if !sameFloat(buf[j], wantBuf[j], false) {
-				t.Fatalf("%s: buf[%d] = %v, want %v", name, j, buf[j], wantBuf[j])
-			}
+		checkSGDResult(t, name, p, buf, wantP, wantBuf)
+	}
+}
+
+// checkSGDResult fails t at the first element of p or buf that is not
+// want's, bit for bit.
+func checkSGDResult(t *testing.T, name string, p, buf, wantP, wantBuf []float32) {
+	t.Helper()
+	for j := range wantP {
+		if !sameFloat(p[j], wantP[j], false) {
+			t.Fatalf("%s: p[%d] = %v, want %v", name, j, p[j], wantP[j])
+		}
+		if !sameFloat(buf[j], wantBuf[j], false) {
+			t.Fatalf("%s: buf[%d] = %v, want %v", name, j, buf[j], wantBuf[j])
 		}
 	}
 }

@@ -75,6 +75,10 @@ type teamStep struct {
 	// gradient's product (kernels.SgemmSerialSGD), nil otherwise: see
 	// fuseSGD.
 	fusedSGD *optim.SGD
+	// laggedSGD is the optimizer where it is SGD and not fused: each block
+	// of weight-gradient rows is updated during the next block's product
+	// (kernels.SgemmSerialSGDLagged).
+	laggedSGD *optim.SGD
 }
 
 // fuseSGD returns opt as an SGD where the step applies it inside the
@@ -84,8 +88,9 @@ type teamStep struct {
 // the FMAs (the tutorial's
 // 512x784 weight gradient and update at batch 16 went from 97.7-98.8 to
 // 87.3-87.9 µs on Zen 5); from DRAM they stall the tiles, and the blocks
-// with their weights and momenta prefetched win (the wide MLP's 2048x2048
-// at batch 256: 8.95-8.99 ms against 9.55-9.80 fused).
+// with their weights and momenta prefetched won (the wide MLP's 2048x2048
+// at batch 256: 8.95-8.99 ms against 9.55-9.80 fused), as the lagged
+// update now does (laggedSGD).
 func fuseSGD(opt optim.Optimizer) *optim.SGD {
 	sgd, ok := opt.(*optim.SGD)
 	if !ok {
@@ -145,7 +150,7 @@ func (s *teamStep) makeUpdates(threads int) {
 	}
 	floats := 0
 	for i := range s.layers {
-		floats = max(floats, updateRows(&s.layers[i])*s.layers[i].in)
+		floats = max(floats, 2*updateRows(&s.layers[i])*s.layers[i].in) // SgemmSerialSGDLagged's two blocks
 	}
 	s.updates = make([]rowUpdate, threads)
 	for i := range s.updates {
@@ -189,6 +194,9 @@ func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
 	}
 	index := map[*tensor.Tensor]int{}
 	s := &teamStep{opt: ranged, ar: tensor.NewArena(), fusedSGD: fuseSGD(opt)}
+	if sgd, ok := opt.(*optim.SGD); ok && s.fusedSGD == nil {
+		s.laggedSGD = sgd
+	}
 	for i, p := range opt.Params() {
 		index[p] = i
 		s.params = append(s.params, p.Storage())
@@ -457,9 +465,10 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 // optimizer to each block of at most teamUpdateBytes of rows as soon as
 // the product has finished it, computing the blocks in turn into the
 // member's scratch (l.dw is then left as it was), the block's weights and
-// optimizer state prefetched meanwhile, or for SGD that fits in cache
-// (fuseSGD) inside the product's tiles; without, it leaves them in l.dw
-// (the distributed step sums them there).
+// optimizer state prefetched meanwhile; for SGD that fits in cache
+// (fuseSGD) inside the product's tiles, for other SGD during the next
+// block's product (kernels.SgemmSerialSGDLagged); without, it leaves them
+// in l.dw (the distributed step sums them there).
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
 	r0, r1 := parts(l.out, member, size)
@@ -471,6 +480,11 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	if apply && s.fusedSGD != nil {
 		p, buf, h := s.fusedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
 		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, l.in, h,
+			s.updates[member].scratch, updateRows(l))
+		clk.mark(phaseGEMM) // the update's time included
+	} else if apply && s.laggedSGD != nil {
+		p, buf, h := s.laggedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
+		kernels.SgemmSerialSGDLagged(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, h,
 			s.updates[member].scratch, updateRows(l))
 		clk.mark(phaseGEMM) // the update's time included
 	} else if apply {

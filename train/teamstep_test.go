@@ -94,7 +94,7 @@ func trainSteps(t *testing.T, widths []int, newOpt func([]*tensor.Tensor) (optim
 // the machine's core count, for every optimizer variant, on the tutorial's
 // shapes and on widths that leave partial parts and edge tiles; SGD with
 // its update inside the weight gradients' products (fuseSGD) and, at 1
-// and 2 threads, after them.
+// and 2 threads, a block of rows behind them (SgemmSerialSGDLagged).
 func TestTeamStepBitwise(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	savedFuse := fuseSGDMaxBytes
@@ -155,7 +155,7 @@ func TestTeamStepBitwise(t *testing.T) {
 }
 
 // TestTeamStepAllocs: a steady-state team step allocates nothing, with
-// SGD fused into the products (fuseSGD) and with the prefetched blocks.
+// SGD fused into the products (fuseSGD) and lagged a block behind them.
 func TestTeamStepAllocs(t *testing.T) {
 	savedFuse := fuseSGDMaxBytes
 	defer func() { fuseSGDMaxBytes = savedFuse }()

@@ -121,6 +121,10 @@ type gemmTile struct {
 	// with it to p and buf (GemmStripSGD): the optimizer fused into the
 	// weight gradient's product (gemmStoreSGD).
 	sgd bool
+	// lag: a strip (on packed A, storing C) whose k loop also applies an
+	// SGD step to a stream of other elements, one vector per iteration
+	// (GemmStripLagSGD: the previous block's update, gemmLagStep).
+	lag bool
 }
 
 // far reports whether the tile prefetches a far stream in its k loop
@@ -170,8 +174,11 @@ func (is isa) gemmTiles() []gemmTile {
 			st.name, st.strip = "GemmStrip", true
 			tiles = append(tiles, st)
 			if is.kmask { // and with SGD fused (its scalars as embedded broadcasts)
+				lag := st
 				st.name, st.sgd = "GemmStripSGD", true
 				tiles = append(tiles, st)
+				lag.name, lag.lag = "GemmStripLagSGD", true // and with SGD on a stream beside
+				tiles = append(tiles, lag)
 			}
 		}
 		t.name += "RowsA"
@@ -340,6 +347,9 @@ func (g *gen) gemmMicro(t gemmTile) {
 	if o.farBlock != nil { // after the last return: reached only by a jump
 		o.farBlock()
 	}
+	if o.lagBlock != nil {
+		o.lagBlock()
+	}
 }
 
 // gemmMicroSignature declares tile t's function with its doc comment.
@@ -384,6 +394,15 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 				"variant (SGDStep's) to p and buf at p[t*pStep:] and buf[t*pStep:] (rows at stride ldp)",
 				"exactly as SGDStep on those elements with grad G would (see gen/KERNELS.md).",
 			}
+		}
+		if t.lag {
+			sig += ", variant int, up, ug, ubuf *float32, uOff, uUnits int, negLR, momentum, damp1, wd, sign float32"
+			doc = append(doc,
+				"Beside the tiles, one vector per k loop iteration while uUnits > 0, it applies variant",
+				"(SGDStep's) to the elements at byte offset uOff of up and ubuf with gradient ug, exactly as",
+				"SGDStep would, then uOff += 64, uUnits--: the stream is uUnits vectors of 16 floats",
+				"from up, ug and ubuf as the caller passes uOff (ubuf is not touched without momentum).",
+				fmt.Sprintf("It prefetches the stream %d vectors ahead while that many are left.", gemmLagAhead))
 		}
 		if t.far() {
 			sig += ", pf *float32, pfPos, pfOff, pfRow, pfLd, pfUnits int"
@@ -457,8 +476,9 @@ type gemmOperands struct {
 	// moves A on by k steps.
 	aMem    func(i, u int) operand.Mem
 	advance func(k int)
-	// farBlock emits the far prefetch's out-of-line block (t.far()).
-	farBlock func()
+	// farBlock emits the far prefetch's out-of-line block (t.far()), and
+	// lagBlock the lagged update's (t.lag).
+	farBlock, lagBlock func()
 }
 
 // gemmPrefetchC prefetches the lines of the mr x nr tile of C now, a whole
@@ -612,6 +632,9 @@ func (g *gen) gemmKSteps(o *gemmOperands) [][]reg.VecVirtual {
 		if t.far() && k == gemmUnroll {
 			o.farBlock = g.gemmFarPrefetch()
 		}
+		if t.lag && k == gemmUnroll {
+			o.lagBlock = g.gemmLagStep()
+		}
 		o.advance(k)
 		if t.packB {
 			g.ADDQ(operand.U32(k*nr*4), bp)
@@ -642,13 +665,7 @@ func (g *gen) gemmKSteps(o *gemmOperands) [][]reg.VecVirtual {
 // itself is the returned block, to be emitted after the function's last
 // return, which jumps back.
 func (g *gen) gemmFarPrefetch() (block func()) {
-	step, back := g.label("farstep"), g.label("farback")
-	units := addr(g.Param("pfUnits"))
-	g.CMPQ(units, operand.Imm(0))
-	g.JG(operand.LabelRef(step))
-	g.Label(back)
-	return func() {
-		g.Label(step)
+	return g.gemmLoopStep("far", "pfUnits", func(units operand.Mem, back string) {
 		p := g.arg("pf")
 		g.ADDQ(addr(g.Param("pfPos")), p)
 		g.ADDQ(addr(g.Param("pfOff")), p)
@@ -663,8 +680,76 @@ func (g *gen) gemmFarPrefetch() (block func()) {
 		g.MOVQ(operand.I32(0), off)
 		g.MOVQ(addr(g.Param("pfLd")), p)
 		g.ADDQ(p, addr(g.Param("pfPos")))
+	})
+}
+
+// gemmLoopStep emits the inline part of an optional step of a k loop
+// iteration, a test of the argument units and a branch to the step, not
+// taken while units is 0, and returns the step's out-of-line block: body
+// (which may also jump back to label back) and a jump back, to be emitted
+// after the function's last return.
+func (g *gen) gemmLoopStep(name, units string, body func(units operand.Mem, back string)) (block func()) {
+	step, back := g.label(name+"step"), g.label(name+"back")
+	u := addr(g.Param(units))
+	g.CMPQ(u, operand.Imm(0))
+	g.JG(operand.LabelRef(step))
+	g.Label(back)
+	return func() {
+		g.Label(step)
+		body(u, back)
 		g.JMP(operand.LabelRef(back))
 	}
+}
+
+// gemmLagAhead is how many vectors ahead of the one it updates
+// GemmStripLagSGD's stream prefetches its three arrays: 32 k loop
+// iterations, some 1,500 cycles of FMAs, longer than a load from DRAM.
+const gemmLagAhead = 32
+
+// gemmLagStep emits one step of GemmStripLagSGD's update stream, once
+// per k loop iteration: while uUnits > 0, SGDStep's variant on the vector
+// at byte offset uOff of up, ug and ubuf (sgdElement, the scalars as
+// embedded broadcasts from the argument frame, as GemmStripSGD's store
+// phase runs it), then uOff += 64 and uUnits--. The update's loads and
+// stores go to the load and store ports, which the tile's k loop leaves
+// mostly idle, so a block's update costs few cycles beside the next
+// block's FMAs, where a pass of its own costs its every load from L2 or
+// DRAM. Its state lives in the argument slots, and the pointers never
+// move. Like the far step, inline it is a test and a branch not taken
+// when the stream is empty; the returned block, emitted after the last
+// return, does the work and jumps back.
+func (g *gen) gemmLagStep() (block func()) {
+	return g.gemmLoopStep("lag", "uUnits", func(units operand.Mem, _ string) {
+		off := g.GP64()
+		g.MOVQ(addr(g.Param("uOff")), off)
+		ptrs := map[string]reg.GPVirtual{}
+		for _, name := range []string{"up", "ug", "ubuf"} {
+			r := g.arg(name)
+			g.ADDQ(off, r)
+			ptrs[name] = r
+		}
+		ahead := g.label("lagnear")
+		g.CMPQ(units, operand.Imm(gemmLagAhead))
+		g.JLE(operand.LabelRef(ahead))
+		for _, name := range []string{"up", "ug", "ubuf"} {
+			g.PREFETCHT0(at(ptrs[name], gemmLagAhead*64))
+		}
+		g.Label(ahead)
+		s := g.sgdScalarsInArgs()
+		done := g.label("lagdone")
+		for code, label := range g.sgdVariantBranch(addr(g.Param("variant")), "lagsgd") {
+			g.Label(label)
+			d := g.mov(at(ptrs["ug"], 0))
+			g.VPXORD_BCST(s.sign.mem, d, d) // G^sign
+			g.sgdElement(abi.DecodeSGD(code), s, d, at(ptrs["up"], 0), at(ptrs["ubuf"], 0), nil)
+			if code+1 < abi.SGDVariants {
+				g.JMP(operand.LabelRef(done))
+			}
+		}
+		g.Label(done)
+		g.ADDQ(operand.Imm(64), addr(g.Param("uOff")))
+		g.DECQ(units)
+	})
 }
 
 // gemmStoreSGD is GemmStripSGD's store phase: with each accumulator as
@@ -679,15 +764,7 @@ func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last 
 	p, buf, ldp := g.arg("p"), g.arg("buf"), g.arg("ldp")
 	g.SHLQ(operand.U8(2), ldp)
 	s := g.sgdScalarsInArgs()
-	labels := make([]string, abi.SGDVariants)
-	for code := range labels {
-		labels[code] = g.label(fmt.Sprintf("sgd%d", code))
-		if code+1 < len(labels) {
-			g.CMPQ(variant, operand.U32(code))
-			g.JE(operand.LabelRef(labels[code]))
-		}
-	}
-	g.JMP(operand.LabelRef(labels[len(labels)-1])) // the Go side passes only valid variants: the last needs no test
+	labels := g.sgdVariantBranch(variant, "sgd")
 	for code, label := range labels {
 		g.Label(label)
 		f := abi.DecodeSGD(code)
@@ -709,6 +786,23 @@ func (g *gen) gemmStoreSGD(o *gemmOperands, acc [][]reg.VecVirtual, leave, last 
 			last()
 		}
 	}
+}
+
+// sgdVariantBranch emits a branch on variant (a register or memory) to
+// one label per SGD variant, a chain of compares, and returns the labels
+// (prefix and the variant's code), for the bodies to follow: the Go side
+// passes only valid variants, so the last needs no test.
+func (g *gen) sgdVariantBranch(variant operand.Op, prefix string) []string {
+	labels := make([]string, abi.SGDVariants)
+	for code := range labels {
+		labels[code] = g.label(fmt.Sprintf("%s%d", prefix, code))
+		if code+1 < len(labels) {
+			g.CMPQ(variant, operand.U32(code))
+			g.JE(operand.LabelRef(labels[code]))
+		}
+	}
+	g.JMP(operand.LabelRef(labels[len(labels)-1]))
+	return labels
 }
 
 // sgdScalarsInArgs addresses SGDStep's five scalars where they lie, in
