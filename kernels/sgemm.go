@@ -323,8 +323,12 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 					if l := &j.done.lag; l.on() { // the half the last block's update is not reading
 						j.c = l.scratch[l.next]
 					}
-					if len(j.done.prefetch) > 0 && !s.prefetchesB() { // else B's next block
-						s.far.setEach(j.done.prefetch, ic*j.done.ldc, s.mcur, j.done.n, j.done.ldc)
+					pf := j.done.prefetch
+					if l := &j.done.lag; l.on() {
+						pf = l.prefetch()
+					}
+					if len(pf) > 0 && !s.prefetchesB() { // else B's next block
+						s.far.setEach(pf, ic*j.done.ldc, s.mcur, j.done.n, j.done.ldc)
 					}
 				}
 				j.packABlock(buf.a, ic, s.mcur, pc, s.kc)

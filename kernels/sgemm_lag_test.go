@@ -116,3 +116,43 @@ func TestSgemmSerialSGDLaggedBadArguments(t *testing.T) {
 	mustPanic(t, call(4, p, buf, mem[16:48]), "scratch and a share memory")
 	mustPanic(t, call(4, mem[40:72], buf, scratch), "p and b share memory")
 }
+
+// TestSgemmSerialSGDLaggedPrefetch: where the strips update the previous
+// block (GemmStripLagSGD) their far stream prefetches nothing of p and
+// buf (the stream's own prefetch does); where each block is updated after
+// it (a level with a prefetching strip but no GemmStripLagSGD: AVX2), the
+// strips prefetch the block's rows of both, as SgemmSerialBlocks' do.
+// Nothing else is prefetched, and the step holds its bits either way.
+func TestSgemmSerialSGDLaggedPrefetch(t *testing.T) {
+	defer func() { gemmFarTrace = nil }()
+	r := rand.New(rand.NewPCG(46, 46))
+	c := newSGDCaseGaps(r, rowsShape{true, false, 100, 300, 256, false}, SGDParams{LR: 0.1, Momentum: 0.9}, 0)
+	kern := gemmJobKernel(active, true, false, c.n, 1)
+	inP, inBuf := 0, 0
+	gemmFarTrace = func(f gemmFar) {
+		which, _ := farPlace(f, [][]float32{c.p0, c.buf0}, c.b)
+		switch which {
+		case 0:
+			inP++
+		case 1:
+			inBuf++
+		default:
+			t.Fatalf("at %s: a prefetch outside p and buf (%d floats, row %d bytes)", ISA(), len(f.base), f.row)
+		}
+	}
+	wantP, wantBuf := c.want()
+	p, buf := make([]float32, len(c.p0)), make([]float32, len(c.buf0)) // len == cap, as farPlace needs
+	copy(p, c.p0)
+	copy(buf, c.buf0)
+	c.p0, c.buf0 = p, buf // the arrays the call is given
+	const maxRows = 24
+	SgemmSerialSGDLagged(true, false, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, p, buf, c.h, make([]float32, 2*maxRows*c.n), maxRows)
+	gemmFarTrace = nil
+	checkSGDResult(t, "prefetch at "+ISA(), p, buf, wantP, wantBuf)
+	switch {
+	case kern.stripLag != nil && (inP > 0 || inBuf > 0):
+		t.Errorf("at %s: the strips prefetched p %d and buf %d times beside the update stream, want none", ISA(), inP, inBuf)
+	case kern.stripLag == nil && kern.strip != nil && (inP == 0 || inBuf == 0):
+		t.Errorf("at %s: the strips prefetched p %d and buf %d times, want each block's rows of both", ISA(), inP, inBuf)
+	}
+}
