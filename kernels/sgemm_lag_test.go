@@ -59,30 +59,44 @@ func TestSgemmSerialSGDLagged(t *testing.T) {
 
 // TestSgemmSerialSGDLaggedStrips: on a level with GemmStripLagSGD, the
 // strips apply the update of every block but the last of a weight
-// gradient of long k (each strip's k loop iterations outnumber a block's
-// vectors), leaving SGDStep only the last block and each block's partial
-// vector: the path TestSgemmSerialSGDLagged checks the bits of is the one
-// that runs.
+// gradient whose k SGDLaggedCovers says carries it (at the least such k
+// the strips' k loop iterations just match a block's vectors, with whole
+// panels of columns), leaving SGDStep only the last block: the path
+// TestSgemmSerialSGDLagged checks the bits of is the one that runs. One
+// step of 4 below that k, SGDLaggedCovers says no.
 func TestSgemmSerialSGDLaggedStrips(t *testing.T) {
 	kern := gemmJobKernel(active, true, false, 200, 1)
+	least := kern.mr * kern.nr / 4
 	if kern.stripLag == nil {
+		for k := 1; k <= 1024; k++ {
+			if SGDLaggedCovers(k) {
+				t.Fatalf("SGDLaggedCovers(%d) at %s, which has no GemmStripLagSGD", k, ISA())
+			}
+		}
 		t.Skipf("no GemmStripLagSGD at %s", ISA())
+	}
+	if !SGDLaggedCovers(least) || SGDLaggedCovers(least-4) {
+		t.Errorf("SGDLaggedCovers(%d) = %v, (%d) = %v: want true from k = MR*NR/4 = %d on",
+			least, SGDLaggedCovers(least), least-4, SGDLaggedCovers(least-4), least)
 	}
 	var units int
 	gemmLagTrace = func(u int) { units += u }
 	defer func() { gemmLagTrace = nil }()
 	r := rand.New(rand.NewPCG(44, 44))
-	c := newSGDCaseGaps(r, rowsShape{true, false, 144, 200, 256, false}, SGDParams{LR: 0.1, Momentum: 0.9}, 0)
-	const maxRows = 24
-	scratch := make([]float32, 2*maxRows*c.n)
-	SgemmSerialSGDLagged(true, false, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, c.p0, c.buf0, c.h, scratch, maxRows)
-	blk := min(maxRows, gemmMC) / kern.mr * kern.mr
-	want := 0
-	for lo := 0; lo+blk < c.m; lo += blk { // every block but the last
-		want += blk * c.n / 16
-	}
-	if units != want {
-		t.Errorf("the strips updated %d vectors, want %d (every block's but the last)", units, want)
+	for _, sh := range []rowsShape{{true, false, 144, 200, 256, false}, {true, false, 144, 192, least, false}} {
+		units = 0
+		c := newSGDCaseGaps(r, sh, SGDParams{LR: 0.1, Momentum: 0.9}, 0)
+		const maxRows = 24
+		scratch := make([]float32, 2*maxRows*c.n)
+		SgemmSerialSGDLagged(true, false, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, c.p0, c.buf0, c.h, scratch, maxRows)
+		blk := min(maxRows, gemmMC) / kern.mr * kern.mr
+		want := 0
+		for lo := 0; lo+blk < c.m; lo += blk { // every block but the last
+			want += blk * c.n / 16
+		}
+		if units != want {
+			t.Errorf("%s: the strips updated %d vectors, want %d (every block's but the last)", c.gemmCase, units, want)
+		}
 	}
 }
 

@@ -17,9 +17,10 @@ import (
 // (kernels.Team): every thread runs the whole step, meeting at a barrier
 // per phase, and the optimizer updates each layer in the phase after its
 // input gradient, right after computing the layer's weight gradient, while
-// it is in cache (SGD whose state fits in cache inside the product's tiles:
-// fuseSGD). See docs/parallel-step.md for the design and the figures
-// that decided it.
+// it is in cache (SGD inside the next block's product: laggedSGD; at small
+// batches, where its state fits in cache, inside the product's tiles:
+// fuseSGD). See docs/parallel-step.md for the design and the figures that
+// decided it.
 //
 // It computes what the autograd step (stepper.autogradStep) computes, bit for bit,
 // whatever the thread count: every element of every product, bias, ReLU,
@@ -75,15 +76,17 @@ type teamStep struct {
 	// gradient's product (kernels.SgemmSerialSGD), nil otherwise: see
 	// fuseSGD.
 	fusedSGD *optim.SGD
-	// laggedSGD is the optimizer where it is SGD and not fused: each block
-	// of weight-gradient rows is updated during the next block's product
-	// (kernels.SgemmSerialSGDLagged).
+	// laggedSGD is the optimizer where it is SGD: each block of
+	// weight-gradient rows is updated during the next block's product
+	// (kernels.SgemmSerialSGDLagged), where SGD is not fused or the
+	// batch is large enough for the product's strips to carry the whole
+	// update (kernels.SGDLaggedCovers).
 	laggedSGD *optim.SGD
 }
 
-// fuseSGD returns opt as an SGD where the step applies it inside the
-// weight gradients' products (kernels.SgemmSerialSGD) rather than to each
-// block a product hands over, nil otherwise: where the parameters and
+// fuseSGD returns opt as an SGD where the step may apply it inside the
+// weight gradients' products (kernels.SgemmSerialSGD, at batches too small
+// for the lagged update: gradRows), nil otherwise: where the parameters and
 // momenta all fit in half of L3, the fused tiles' loads of them overlap
 // the FMAs (the tutorial's
 // 512x784 weight gradient and update at batch 16 went from 97.7-98.8 to
@@ -194,7 +197,7 @@ func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
 	}
 	index := map[*tensor.Tensor]int{}
 	s := &teamStep{opt: ranged, ar: tensor.NewArena(), fusedSGD: fuseSGD(opt)}
-	if sgd, ok := opt.(*optim.SGD); ok && s.fusedSGD == nil {
+	if sgd, ok := opt.(*optim.SGD); ok {
 		s.laggedSGD = sgd
 	}
 	for i, p := range opt.Params() {
@@ -465,10 +468,11 @@ func (s *teamStep) updateColumns(i, member, size int, clk *phaseClock) {
 // optimizer to each block of at most teamUpdateBytes of rows as soon as
 // the product has finished it, computing the blocks in turn into the
 // member's scratch (l.dw is then left as it was), the block's weights and
-// optimizer state prefetched meanwhile; for SGD that fits in cache
-// (fuseSGD) inside the product's tiles, for other SGD during the next
-// block's product (kernels.SgemmSerialSGDLagged); without, it leaves them
-// in l.dw (the distributed step sums them there).
+// optimizer state prefetched meanwhile; for SGD during the next block's
+// product (kernels.SgemmSerialSGDLagged), or where it fits in cache
+// (fuseSGD) and the batch is too small for the next block's strips to
+// carry it (kernels.SGDLaggedCovers) inside the product's tiles; without,
+// it leaves them in l.dw (the distributed step sums them there).
 func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	l := &s.layers[i]
 	r0, r1 := parts(l.out, member, size)
@@ -477,7 +481,7 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	}
 	n, x, ldx := s.n, s.input(i), s.inputLd(i)
 	dw := l.dw[r0*l.in : r1*l.in]
-	if apply && s.fusedSGD != nil {
+	if apply && s.fusedSGD != nil && !kernels.SGDLaggedCovers(n) {
 		p, buf, h := s.fusedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
 		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, l.in, h,
 			s.updates[member].scratch, updateRows(l))

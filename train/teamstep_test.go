@@ -93,8 +93,9 @@ func trainSteps(t *testing.T, widths []int, newOpt func([]*tensor.Tensor) (optim
 // (losses and parameters after several steps), at 1 to 4 threads whatever
 // the machine's core count, for every optimizer variant, on the tutorial's
 // shapes and on widths that leave partial parts and edge tiles; SGD with
-// its update inside the weight gradients' products (fuseSGD) and, at 1
-// and 2 threads, a block of rows behind them (SgemmSerialSGDLagged).
+// its update inside the weight gradients' products (fuseSGD) at small
+// batches and a block of rows behind them (SgemmSerialSGDLagged) at large
+// ones, and, at 1 and 2 threads, a block behind at every batch.
 func TestTeamStepBitwise(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	savedFuse := fuseSGDMaxBytes
@@ -115,6 +116,9 @@ func TestTeamStepBitwise(t *testing.T) {
 		// stride 1040 (kernels.RowStride), the next products reading them
 		// in place.
 		{[]int{40, 1024, 30}, 13, 2, ""},
+		// A batch at which the weight gradients' strips carry SGD's update
+		// of the block before (kernels.SGDLaggedCovers) on every path.
+		{[]int{45, 130, 97, 70}, 100, 2, "sgd sgd-momentum sgd-nesterov-wd"},
 	}
 	if raceEnabled {
 		shapes = shapes[2:] // the small widths still split every phase
