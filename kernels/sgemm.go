@@ -320,12 +320,9 @@ func (j *gemmJob) block(i0, i1, j0, j1 int) {
 				s.ic, s.mcur, s.first = ic, min(mcBlk, i1-ic), ic == i0
 				if j.done.scratch != nil { // the block's rows go to the scratch's first rows
 					j.cRow0 = ic
-					if l := &j.done.lag; l.on() { // the half the last block's update is not reading
-						j.c = l.scratch[l.next]
-					}
 					pf := j.done.prefetch
-					if l := &j.done.lag; l.on() {
-						pf = l.prefetch()
+					if l := &j.done.lag; l.on() { // into the half the last block's update is not reading
+						j.c, pf = l.scratch[l.next], l.prefetch()
 					}
 					if len(pf) > 0 && !s.prefetchesB() { // else B's next block
 						s.far.setEach(pf, ic*j.done.ldc, s.mcur, j.done.n, j.done.ldc)
@@ -574,9 +571,10 @@ func (j *gemmJob) readsBInPlace(rows int) bool {
 // (A packed: lda a multiple of 1024) lost 3-4% on one Zen 5 core at NC
 // 512. With A in place, 256x2048x2048_NT at lda 2064 (B from DRAM, 30
 // rounds alternated in one process, one core): 8.77 ms at NC 512, 8.85
-// at 1024, 9.12 at 2048 (NN 8.58); the wide MLP's step at batch 256 1.1%
-// faster on one thread (its forward's N is 2048), level on two (each
-// member's N is 1024, where 512 and 1024 measured the same). The sums
+// at 1024, 9.12 at 2048 (NN 8.58); the wide MLP's step at batch 256
+// 0.6-1.1% faster on one thread (its forward's N is 2048), 0.4-2.8% on
+// two (each member's N is 1024, where the product alone measured 512 and
+// 1024 the same). The sums
 // over k, KC block by KC block, are the same at any NC: the bits do not
 // change.
 func gemmNCFor(transB, rowsFirst, rowsA bool) int {

@@ -145,15 +145,10 @@ func (l *gemmLag) blockDone(lo, hi int) {
 
 // flush applies what is left of the stream.
 func (l *gemmLag) flush() {
-	if l.lo >= l.hi {
-		return
+	if l.lo < l.hi {
+		l.u.applyRange(l.lo, l.hi-l.lo, l.g)
+		l.lo = l.hi
 	}
-	var buf []float32
-	if l.u.buf != nil {
-		buf = l.u.buf[l.lo:l.hi]
-	}
-	sgdStep(l.u.variant, l.u.p[l.lo:l.hi], l.g[:l.hi-l.lo], buf, &l.u.s)
-	l.lo = l.hi
 }
 
 // take returns the next units (at most max, none where fewer than 16

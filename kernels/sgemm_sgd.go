@@ -121,12 +121,21 @@ type gemmSGD struct {
 // same bits).
 func (u *gemmSGD) apply(row, rows, col, cols int, g []float32, ldg int) {
 	for r := range rows {
-		off := (row+r)*u.ldp + col
+		u.applyRange((row+r)*u.ldp+col, cols, g[r*ldg:][:cols])
+	}
+}
+
+// applyRange updates the n elements of p and buf from offset off with
+// gradient g, in assembly calls of at most stepTaskLen elements (Go
+// cannot preempt assembly).
+func (u *gemmSGD) applyRange(off, n int, g []float32) {
+	for lo := 0; lo < n; lo += stepTaskLen {
+		hi := min(n, lo+stepTaskLen)
 		var buf []float32
 		if u.buf != nil {
-			buf = u.buf[off : off+cols]
+			buf = u.buf[off+lo : off+hi]
 		}
-		sgdStep(u.variant, u.p[off:off+cols], g[r*ldg:][:cols], buf, &u.s)
+		sgdStep(u.variant, u.p[off+lo:off+hi], g[lo:hi], buf, &u.s)
 	}
 }
 
