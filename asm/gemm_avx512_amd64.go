@@ -40,7 +40,7 @@ func GemmStripSGDAVX512(variant int, tiles int, kc int, a *float32, aStep int, b
 // (SGDStep's) to the elements at byte offset uOff of up and ubuf with gradient ug, exactly as
 // SGDStep would, then uOff += 64, uUnits--: the stream is uUnits vectors of 16 floats
 // from up, ug and ubuf as the caller passes uOff (ubuf is not touched without momentum).
-// It prefetches the stream 32 vectors ahead while that many are left.
+// While more than 32 vectors are left, it prefetches the stream that many ahead.
 // Meanwhile it prefetches a far stream, memory a later call will read: per k loop iteration,
 // while pfUnits > 0, the two lines at pf+pfPos+pfOff (bytes), then pfOff += 128 and, where
 // pfOff reaches pfRow, pfOff = 0 and pfPos += pfLd (the next row). A prefetch neither

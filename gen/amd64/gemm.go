@@ -402,7 +402,7 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 				"(SGDStep's) to the elements at byte offset uOff of up and ubuf with gradient ug, exactly as",
 				"SGDStep would, then uOff += 64, uUnits--: the stream is uUnits vectors of 16 floats",
 				"from up, ug and ubuf as the caller passes uOff (ubuf is not touched without momentum).",
-				fmt.Sprintf("It prefetches the stream %d vectors ahead while that many are left.", gemmLagAhead))
+				fmt.Sprintf("While more than %d vectors are left, it prefetches the stream that many ahead.", gemmLagAhead))
 		}
 		if t.far() {
 			sig += ", pf *float32, pfPos, pfOff, pfRow, pfLd, pfUnits int"
