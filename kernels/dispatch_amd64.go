@@ -255,10 +255,7 @@ func gemmMicro(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int,
 // (rows at stride ldc), the slices cut by the driver to exactly what the
 // tiles read and write; on packed A it also prefetches far.
 func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int, far gemmFar) {
-	pf := &b[0] // never read: no far units
-	if far.n > 0 {
-		pf = &far.base[0]
-	}
+	pf := far.pointer(b)
 	switch {
 	case k.lv == levelAVX512 && lda > 0:
 		asm.GemmStripRowsAAVX512(tiles, kc, &a[0], lda, aStep, &b[0], ldb, bStep, &c[0], ldc, cStep, beta, load, pf, far.pos, far.off, far.row, far.ld, far.n)
@@ -277,10 +274,7 @@ func gemmStripAVX(k gemmKernel, tiles, kc int, a []float32, lda, aStep int, b []
 // the slices cut by the driver to exactly what the tiles read and write
 // (buf is p without momentum: never touched); it prefetches far meanwhile.
 func gemmStripSGDAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, p, buf []float32, ldp, pStep int, s *sgdScalars, far gemmFar) {
-	pf := &b[0] // never read: no far units
-	if far.n > 0 {
-		pf = &far.base[0]
-	}
+	pf := far.pointer(b)
 	asm.GemmStripSGDAVX512(variant, tiles, kc, &a[0], aStep, &b[0], ldb, bStep, &p[0], &buf[0], ldp, pStep,
 		s.negLR, s.momentum, s.damp1, s.wd, s.sign, pf, far.pos, far.off, far.row, far.ld, far.n)
 }
@@ -291,10 +285,7 @@ func gemmStripSGDAVX(k gemmKernel, variant, tiles, kc int, a []float32, aStep in
 // driver to exactly those elements (buf nil without momentum: then p is
 // passed, never touched).
 func gemmStripLagAVX(k gemmKernel, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load, variant int, p, g, buf []float32, units int, s *sgdScalars, far gemmFar) {
-	pf := &b[0] // never read: no far units
-	if far.n > 0 {
-		pf = &far.base[0]
-	}
+	pf := far.pointer(b)
 	_, _ = p[16*units-1], g[16*units-1]
 	pb := &p[0]
 	if buf != nil {

@@ -574,9 +574,8 @@ func (j *gemmJob) readsBInPlace(rows int) bool {
 // at 1024, 9.12 at 2048 (NN 8.58); the wide MLP's step at batch 256
 // 0.6-1.1% faster on one thread (its forward's N is 2048), 0.4-2.8% on
 // two (each member's N is 1024, where the product alone measured 512 and
-// 1024 the same). The sums
-// over k, KC block by KC block, are the same at any NC: the bits do not
-// change.
+// 1024 the same). The sums over k, KC block by KC block, are the same at
+// any NC: the bits do not change.
 func gemmNCFor(transB, rowsFirst, rowsA bool) int {
 	if transB && rowsFirst && rowsA {
 		return gemmNCL2

@@ -64,6 +64,16 @@ type gemmFar struct {
 	pos, off, row, ld, n int       // bytes: row start, offset in the row, row length, stride; n units
 }
 
+// pointer is the pf argument of a strip kernel for the piece: its
+// region's start, or where it has no units (the kernel then reads no pf)
+// b's, any valid pointer.
+func (f gemmFar) pointer(b []float32) *float32 {
+	if f.n > 0 {
+		return &f.base[0]
+	}
+	return &b[0]
+}
+
 // farStream is the region the strips of a product prefetch, rows rows of
 // rowBytes bytes ld bytes apart from base[0], and how far they have got.
 type farStream struct {

@@ -17,8 +17,8 @@ import (
 // (kernels.Team): every thread runs the whole step, meeting at a barrier
 // per phase, and the optimizer updates each layer in the phase after its
 // input gradient, right after computing the layer's weight gradient, while
-// it is in cache (SGD inside the next block's product: laggedSGD; at small
-// batches, where its state fits in cache, inside the product's tiles:
+// it is in cache (SGD inside the next block's product, or at small
+// batches, where its state fits in cache, inside the product's tiles: sgd,
 // fuseSGD). See docs/parallel-step.md for the design and the figures that
 // decided it.
 //
@@ -72,41 +72,33 @@ type teamStep struct {
 	// weight-gradient rows the product reports goes to its update (the
 	// functions are made once, so that a step allocates nothing).
 	updates []rowUpdate
-	// fusedSGD is the optimizer where its update runs inside the weight
-	// gradient's product (kernels.SgemmSerialSGD), nil otherwise: see
-	// fuseSGD.
-	fusedSGD *optim.SGD
-	// laggedSGD is the optimizer where it is SGD: each block of
-	// weight-gradient rows is updated during the next block's product
-	// (kernels.SgemmSerialSGDLagged), where SGD is not fused or the
-	// batch is large enough for the product's strips to carry the whole
-	// update (kernels.SGDLaggedCovers).
-	laggedSGD *optim.SGD
+	// sgd is the optimizer where it is SGD, whose update runs inside the
+	// weight gradients' products: a block of rows behind them
+	// (kernels.SgemmSerialSGDLagged), or with fuse in their tiles at
+	// batches too small for the next block's strips to carry it
+	// (kernels.SgemmSerialSGD, kernels.SGDLaggedCovers); nil otherwise.
+	sgd  *optim.SGD
+	fuse bool // SGD's state fits in cache: fuseSGD
 }
 
-// fuseSGD returns opt as an SGD where the step may apply it inside the
-// weight gradients' products (kernels.SgemmSerialSGD, at batches too small
-// for the lagged update: gradRows), nil otherwise: where the parameters and
+// fuseSGD reports whether the step may apply SGD (sgd) inside the weight
+// gradients' products' tiles (kernels.SgemmSerialSGD, at batches too
+// small for the lagged update: gradRows): where the parameters and
 // momenta all fit in half of L3, the fused tiles' loads of them overlap
-// the FMAs (the tutorial's
-// 512x784 weight gradient and update at batch 16 went from 97.7-98.8 to
-// 87.3-87.9 µs on Zen 5); from DRAM they stall the tiles, and the blocks
-// with their weights and momenta prefetched won (the wide MLP's 2048x2048
-// at batch 256: 8.95-8.99 ms against 9.55-9.80 fused), as the lagged
-// update now does (laggedSGD).
-func fuseSGD(opt optim.Optimizer) *optim.SGD {
-	sgd, ok := opt.(*optim.SGD)
-	if !ok {
-		return nil
+// the FMAs (the tutorial's 512x784 weight gradient and update at batch 16
+// went from 97.7-98.8 to 87.3-87.9 µs on Zen 5); from DRAM they stall the
+// tiles, and the blocks with their weights and momenta prefetched won
+// (the wide MLP's 2048x2048 at batch 256: 8.95-8.99 ms against 9.55-9.80
+// fused), as the lagged update now does.
+func fuseSGD(sgd *optim.SGD) bool {
+	if sgd == nil {
+		return false
 	}
 	bytes := 0
-	for _, p := range opt.Params() {
+	for _, p := range sgd.Params() {
 		bytes += 4 * 2 * p.Numel() // the values and the momentum
 	}
-	if bytes > fuseSGDMaxBytes {
-		return nil
-	}
-	return sgd
+	return bytes <= fuseSGDMaxBytes
 }
 
 // fuseSGDMaxBytes is the most bytes of parameters and momenta for which
@@ -196,10 +188,9 @@ func newTeamStep(model nn.Module, opt optim.Optimizer) *teamStep {
 		return nil
 	}
 	index := map[*tensor.Tensor]int{}
-	s := &teamStep{opt: ranged, ar: tensor.NewArena(), fusedSGD: fuseSGD(opt)}
-	if sgd, ok := opt.(*optim.SGD); ok {
-		s.laggedSGD = sgd
-	}
+	s := &teamStep{opt: ranged, ar: tensor.NewArena()}
+	s.sgd, _ = opt.(*optim.SGD)
+	s.fuse = fuseSGD(s.sgd)
 	for i, p := range opt.Params() {
 		index[p] = i
 		s.params = append(s.params, p.Storage())
@@ -481,15 +472,15 @@ func (s *teamStep) gradRows(i, member, size int, clk *phaseClock, apply bool) {
 	}
 	n, x, ldx := s.n, s.input(i), s.inputLd(i)
 	dw := l.dw[r0*l.in : r1*l.in]
-	if apply && s.fusedSGD != nil && !kernels.SGDLaggedCovers(n) {
-		p, buf, h := s.fusedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
-		kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, l.in, h,
-			s.updates[member].scratch, updateRows(l))
-		clk.mark(phaseGEMM) // the update's time included
-	} else if apply && s.laggedSGD != nil {
-		p, buf, h := s.laggedSGD.KernelRange(l.wIdx, r0*l.in, r1*l.in)
-		kernels.SgemmSerialSGDLagged(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, h,
-			s.updates[member].scratch, updateRows(l))
+	if apply && s.sgd != nil {
+		p, buf, h := s.sgd.KernelRange(l.wIdx, r0*l.in, r1*l.in)
+		if s.fuse && !kernels.SGDLaggedCovers(n) {
+			kernels.SgemmSerialSGD(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, l.in, h,
+				s.updates[member].scratch, updateRows(l))
+		} else {
+			kernels.SgemmSerialSGDLagged(true, false, r1-r0, l.in, n, l.grad[r0:], l.ld, x, ldx, p, buf, h,
+				s.updates[member].scratch, updateRows(l))
+		}
 		clk.mark(phaseGEMM) // the update's time included
 	} else if apply {
 		u := &s.updates[member]
