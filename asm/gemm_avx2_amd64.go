@@ -58,12 +58,12 @@ func GemmMicroPackBAVX2(kc int, a *float32, b *float32, ldb int, bp *float32, c 
 //go:noescape
 func GemmMicroRowsAPackBAVX2(kc int, a *float32, lda int, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 
-// GemmMicroEdge4AVX2 computes one 4x16 tile of row-major C: acc[i][j] = fma(a[p*6+i], b[p*ldb+j], acc)
-// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
-// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// GemmStripEdge4AVX2 runs the 4x16 edge tile (GemmMicroAVX2's chains on the first 4 rows of its 6-row packed panel, a[p*6+i]) on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
+// B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
+// exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
 //
 //go:noescape
-func GemmMicroEdge4AVX2(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmStripEdge4AVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 
 // GemmPackBAVX2 packs kc rows of panels full 16-float micro-panels of row-major B:
 // dst[q*kc*16 + p*16 + j] = b[p*ldb + q*16 + j] for p < kc, q < panels, j < 16,

@@ -1499,16 +1499,21 @@ accumulate_40:
 	VZEROUPPER
 	RET
 
-// func GemmMicroEdge4AVX2(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func GemmStripEdge4AVX2(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 // Requires: AVX, FMA3, MMX+
-TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
-	MOVQ       b+16(FP), AX
-	MOVQ       ldb+24(FP), CX
+TEXT ·GemmStripEdge4AVX2(SB), NOSPLIT, $0-96
+	SHLQ $0x02, aStep+24(FP)
+	SHLQ $0x02, bStep+48(FP)
+	SHLQ $0x02, cStep+72(FP)
+
+tile_41:
+	MOVQ       b+32(FP), AX
+	MOVQ       ldb+40(FP), CX
 	SHLQ       $0x02, CX
 	LEAQ       (CX)(CX*2), DX
-	MOVQ       ldc+40(FP), BX
+	MOVQ       ldc+64(FP), BX
 	SHLQ       $0x02, BX
-	MOVQ       c+32(FP), SI
+	MOVQ       c+56(FP), SI
 	PREFETCHT0 (SI)
 	PREFETCHT0 63(SI)
 	ADDQ       BX, SI
@@ -1520,7 +1525,7 @@ TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
 	ADDQ       BX, SI
 	PREFETCHT0 (SI)
 	PREFETCHT0 63(SI)
-	MOVQ       a+8(FP), BX
+	MOVQ       a+16(FP), BX
 	IMUL3Q     $0x00000008, CX, SI
 	ADDQ       AX, SI
 	VXORPS     Y0, Y0, Y0
@@ -1531,11 +1536,11 @@ TEXT ·GemmMicroEdge4AVX2(SB), NOSPLIT, $0-64
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
-	MOVQ       kc+0(FP), DI
+	MOVQ       kc+8(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_42
+	JZ         ktail_45
 
-kloop_41:
+kloop_44:
 	PREFETCHT0   192(BX)
 	PREFETCHT0   (SI)
 	VMOVUPS      (AX), Y8
@@ -1602,14 +1607,14 @@ kloop_41:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_41
+	JNZ          kloop_44
 
-ktail_42:
-	MOVQ kc+0(FP), DX
+ktail_45:
+	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_44
+	JZ   kdone_47
 
-ktailloop_43:
+ktailloop_46:
 	VMOVUPS      (AX), Y8
 	VMOVUPS      32(AX), Y9
 	VBROADCASTSS (BX), Y10
@@ -1627,15 +1632,15 @@ ktailloop_43:
 	ADDQ         $0x00000018, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_43
+	JNZ          ktailloop_46
 
-kdone_44:
-	MOVQ    c+32(FP), AX
-	MOVQ    ldc+40(FP), CX
+kdone_47:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
-	MOVQ    load+56(FP), DX
+	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_45
+	JNZ     accumulate_48
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -1647,11 +1652,10 @@ kdone_44:
 	ADDQ    CX, AX
 	VMOVUPS Y6, (AX)
 	VMOVUPS Y7, 32(AX)
-	VZEROUPPER
-	RET
+	JMP     tiledone_42
 
-accumulate_45:
-	VBROADCASTSS beta+48(FP), Y8
+accumulate_48:
+	VBROADCASTSS beta+80(FP), Y8
 	VFMADD231PS  (AX), Y8, Y0
 	VMOVUPS      Y0, (AX)
 	VFMADD231PS  32(AX), Y8, Y1
@@ -1671,6 +1675,19 @@ accumulate_45:
 	VMOVUPS      Y6, (AX)
 	VFMADD231PS  32(AX), Y8, Y7
 	VMOVUPS      Y7, 32(AX)
+
+tiledone_42:
+	DECQ tiles+0(FP)
+	JZ   stripend_43
+	MOVQ aStep+24(FP), AX
+	ADDQ AX, a+16(FP)
+	MOVQ bStep+48(FP), AX
+	ADDQ AX, b+32(FP)
+	MOVQ cStep+72(FP), AX
+	ADDQ AX, c+56(FP)
+	JMP  tile_41
+
+stripend_43:
 	VZEROUPPER
 	RET
 
@@ -1686,14 +1703,14 @@ TEXT ·GemmPackBAVX2(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000040, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_46:
+rowgroup_49:
 	CMPQ SI, $0x00000008
-	JB   rows1_47
+	JB   rows1_50
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_49:
+panel_52:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R10)
@@ -1730,20 +1747,20 @@ panel_49:
 	ADDQ    $0x00000040, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_49
+	JNZ     panel_52
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000200, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_46
+	JMP     rowgroup_49
 
-rows1_47:
+rows1_50:
 	TESTQ SI, SI
-	JZ    done_48
+	JZ    done_51
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_50:
+panel_53:
 	VMOVUPS (BX), Y0
 	VMOVUPS Y0, (R9)
 	VMOVUPS 32(BX), Y0
@@ -1751,13 +1768,13 @@ panel_50:
 	ADDQ    $0x00000040, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_50
+	JNZ     panel_53
 	ADDQ    DX, CX
 	ADDQ    $0x00000040, AX
 	DECQ    SI
-	JMP     rows1_47
+	JMP     rows1_50
 
-done_48:
+done_51:
 	VZEROUPPER
 	RET
 
@@ -1782,13 +1799,13 @@ TEXT ·GemmPackBTAVX2(SB), NOSPLIT, $0-40
 	LEAQ    (DX)(DX*4), R9
 	LEAQ    (R9)(DX*2), R10
 
-panel_51:
+panel_54:
 	LEAQ (CX)(DX*8), R11
 	MOVQ SI, R12
 	SHRQ $0x01, R12
-	JZ   odd_53
+	JZ   odd_56
 
-pairs_52:
+pairs_55:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -1953,15 +1970,15 @@ pairs_52:
 	ADDQ       $0x00000040, R11
 	ADDQ       $0x00000400, AX
 	DECQ       R12
-	JNZ        pairs_52
+	JNZ        pairs_55
 
-odd_53:
+odd_56:
 	MOVQ  SI, R12
 	ANDQ  $0x00000001, R12
 	TESTQ R12, R12
-	JZ    coltail_55
+	JZ    coltail_58
 
-cols_54:
+cols_57:
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
@@ -2046,11 +2063,11 @@ cols_54:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000200, AX
 	DECQ       R12
-	JNZ        cols_54
+	JNZ        cols_57
 
-coltail_55:
+coltail_58:
 	TESTQ      DI, DI
-	JZ         panelend_56
+	JZ         panelend_59
 	VMASKMOVPS (CX), Y0, Y1
 	VMASKMOVPS (CX)(DX*1), Y0, Y2
 	VMASKMOVPS (CX)(DX*2), Y0, Y3
@@ -2085,28 +2102,28 @@ coltail_55:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y8, 64(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y4, 128(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y9, 192(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y2, 320(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y6, 384(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_57
+	JE         tailgroup_60
 	VMOVUPS    Y1, 448(AX)
 
-tailgroup_57:
+tailgroup_60:
 	VMASKMOVPS (R11), Y0, Y1
 	VMASKMOVPS (R11)(DX*1), Y0, Y2
 	VMASKMOVPS (R11)(DX*2), Y0, Y3
@@ -2141,28 +2158,28 @@ tailgroup_57:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y8, 96(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y4, 160(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y9, 224(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y2, 352(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y6, 416(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_56
+	JE         panelend_59
 	VMOVUPS    Y1, 480(AX)
 
-panelend_56:
+panelend_59:
 	MOVQ   DI, R12
 	IMUL3Q $0x00000040, R12, R12
 	ADDQ   R12, AX
@@ -2171,7 +2188,7 @@ panelend_56:
 	SUBQ   R12, R11
 	LEAQ   (R11)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_51
+	JNZ    panel_54
 	VZEROUPPER
 	RET
 
@@ -2332,16 +2349,16 @@ TEXT ·GemmPackAAVX2(SB), NOSPLIT, $0-44
 	LEAQ         256(R12)(R11*4), R12
 	VMOVDQU      (R12), Y2
 
-panel_58:
+panel_61:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  (AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_60
+	JZ    coltail_63
 
-cols_59:
+cols_62:
 	VMOVUPS      (R12), Y3
 	VMOVUPS      (R12)(DX*1), Y4
 	VMOVUPS      (R12)(DX*2), Y5
@@ -2394,11 +2411,11 @@ cols_59:
 	ADDQ         $0x00000020, R13
 	ADDQ         $0x000000c0, R11
 	DECQ         R14
-	JNZ          cols_59
+	JNZ          cols_62
 
-coltail_60:
+coltail_63:
 	TESTQ      R9, R9
-	JZ         group_61
+	JZ         group_64
 	VMASKMOVPS (R12), Y1, Y3
 	VMASKMOVPS (R12)(DX*1), Y1, Y4
 	VMASKMOVPS (R12)(DX*2), Y1, Y5
@@ -2432,39 +2449,39 @@ coltail_60:
 	VMULPS     Y0, Y7, Y7
 	VMASKMOVPS Y7, Y2, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y11, Y11
 	VMASKMOVPS Y11, Y2, 24(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y9, Y9
 	VMASKMOVPS Y9, Y2, 48(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y10, Y10
 	VMASKMOVPS Y10, Y2, 72(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y5, Y5
 	VMASKMOVPS Y5, Y2, 96(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y6, Y6
 	VMASKMOVPS Y6, Y2, 120(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y8, Y8
 	VMASKMOVPS Y8, Y2, 144(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_61
+	JE         group_64
 	VMULPS     Y0, Y3, Y3
 	VMASKMOVPS Y3, Y2, 168(R11)
 
-group_61:
+group_64:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_58
+	JNZ  panel_61
 	VZEROUPPER
 	RET
 
@@ -2490,15 +2507,15 @@ TEXT ·GemmPackATAVX2(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_63
+	JZ           blocksdone_66
 
-block_62:
+block_65:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_64:
+blockpanel_67:
 	VMASKMOVPS (R10), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R12)
@@ -2527,39 +2544,39 @@ blockpanel_64:
 	ADDQ       $0x00000018, R11
 	ADDQ       DI, R12
 	DECQ       R13
-	JNZ        blockpanel_64
+	JNZ        blockpanel_67
 	LEAQ       (CX)(DX*8), CX
 	ADDQ       $0x000000c0, AX
 	DECQ       R9
-	JNZ        block_62
+	JNZ        block_65
 
-blocksdone_63:
+blocksdone_66:
 	ANDQ $0x00000007, R8
-	JZ   restdone_66
+	JZ   restdone_69
 
-rest_65:
+rest_68:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_67:
+rowpanel_70:
 	VMASKMOVPS (SI), Y1, Y2
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R9)
 	ADDQ       $0x00000018, SI
 	ADDQ       DI, R9
 	DECQ       R10
-	JNZ        rowpanel_67
+	JNZ        rowpanel_70
 	ADDQ       DX, CX
 	ADDQ       $0x00000018, AX
 	DECQ       R8
-	JNZ        rest_65
+	JNZ        rest_68
 
-restdone_66:
+restdone_69:
 	MOVQ CX, SI
 	MOVQ AX, R8
 
-rowpanel_68:
+rowpanel_71:
 	VMASKMOVPS   (SI), Y1, Y2
 	VMULPS       Y0, Y2, Y2
 	VMOVUPS      X2, (R8)
@@ -2568,7 +2585,7 @@ rowpanel_68:
 	ADDQ         $0x00000018, SI
 	ADDQ         DI, R8
 	DECQ         BX
-	JNZ          rowpanel_68
+	JNZ          rowpanel_71
 	ADDQ         DX, CX
 	ADDQ         $0x00000018, AX
 	VZEROUPPER
@@ -2580,19 +2597,19 @@ TEXT ·GemmNarrowTNAVX2(SB), NOSPLIT, $320-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_69
+	JE   op0_72
 	CMPQ AX, $0x00000001
-	JE   op1_70
+	JE   op1_73
 	CMPQ AX, $0x00000002
-	JE   op2_71
+	JE   op2_74
 	CMPQ AX, $0x00000003
-	JE   op3_72
+	JE   op3_75
 	CMPQ AX, $0x00000004
-	JE   op4_73
+	JE   op4_76
 	VZEROUPPER
 	RET
 
-op0_69:
+op0_72:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2612,9 +2629,9 @@ op0_69:
 	VXORPS  Y3, Y3, Y3
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_75
+	JZ      ktail_78
 
-kloop_74:
+kloop_77:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2638,14 +2655,14 @@ kloop_74:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_74
+	JNZ          kloop_77
 
-ktail_75:
+ktail_78:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_77
+	JZ   kdone_80
 
-ktailloop_76:
+ktailloop_79:
 	VMASKMOVPS   (CX), Y0, Y4
 	VMASKMOVPS   32(CX), Y1, Y5
 	VBROADCASTSS (SI), Y6
@@ -2654,9 +2671,9 @@ ktailloop_76:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_76
+	JNZ          ktailloop_79
 
-kdone_77:
+kdone_80:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	MOVQ         c+40(FP), CX
@@ -2702,81 +2719,81 @@ kdone_77:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_79
+	JZ           tnkeep_82
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_79:
+tnkeep_82:
 	VMOVSS      X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_78
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_80
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_80:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_78
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_81
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_81:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_78
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_82
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
-
-tnkeep_82:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_78
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_83
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_83:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_78
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_84
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_84:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_78
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_85
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_85:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_78
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_86
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_86:
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_81
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_87
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_87:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_81
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_88
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_88:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_81
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_89
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_86:
+tnkeep_89:
 	VMOVSS      X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     32(SP), Y3
@@ -2811,91 +2828,91 @@ tnkeep_86:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_78
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_87
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_87:
-	VMOVSS      X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_78
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_88
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_88:
-	VMOVSS      X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_78
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_89
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_89:
-	VMOVSS      X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_78
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_90
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_90:
-	VMOVSS      X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_78
+	VMOVSS      X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_91
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_91:
-	VMOVSS      X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_78
+	VMOVSS      X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_92
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_92:
-	VMOVSS      X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_78
+	VMOVSS      X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_93
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_93:
-	VMOVSS      X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_78
+	VMOVSS      X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_81
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_94
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_94:
+	VMOVSS      X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_81
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_95
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_95:
+	VMOVSS      X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_81
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_96
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_96:
+	VMOVSS      X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_81
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_97
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_94:
+tnkeep_97:
 	VMOVSS X2, (CX)
 
-tndone_78:
+tndone_81:
 	VZEROUPPER
 	RET
 
-op1_70:
+op1_73:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -2917,9 +2934,9 @@ op1_70:
 	VXORPS  Y5, Y5, Y5
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_96
+	JZ      ktail_99
 
-kloop_95:
+kloop_98:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2955,14 +2972,14 @@ kloop_95:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_95
+	JNZ          kloop_98
 
-ktail_96:
+ktail_99:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_98
+	JZ   kdone_101
 
-ktailloop_97:
+ktailloop_100:
 	VMASKMOVPS   (CX), Y0, Y6
 	VMASKMOVPS   32(CX), Y1, Y7
 	VBROADCASTSS (SI), Y8
@@ -2974,9 +2991,9 @@ ktailloop_97:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_97
+	JNZ          ktailloop_100
 
-kdone_98:
+kdone_101:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3024,81 +3041,81 @@ kdone_98:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_100
+	JZ           tnkeep_103
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_100:
+tnkeep_103:
 	VMOVLPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_99
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_101
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_101:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_99
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_102
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_102:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_99
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_103
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
-
-tnkeep_103:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_99
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_104
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_104:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_99
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_105
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_105:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_99
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_106
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_106:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_99
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_107
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_107:
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_102
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_108
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_108:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_102
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_109
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_109:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_102
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_110
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_107:
+tnkeep_110:
 	VMOVLPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3133,91 +3150,91 @@ tnkeep_107:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_99
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_108
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_108:
-	VMOVLPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_99
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_109
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_109:
-	VMOVLPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_99
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_110
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_110:
-	VMOVLPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_99
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_111
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_111:
-	VMOVLPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_99
+	VMOVLPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_112
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_112:
-	VMOVLPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_99
+	VMOVLPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_113
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_113:
-	VMOVLPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_99
+	VMOVLPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_114
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_114:
-	VMOVLPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_99
+	VMOVLPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_102
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_115
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_115:
+	VMOVLPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_102
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_116
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_116:
+	VMOVLPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_102
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_117
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_117:
+	VMOVLPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_102
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_118
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_115:
+tnkeep_118:
 	VMOVLPS X2, (CX)
 
-tndone_99:
+tndone_102:
 	VZEROUPPER
 	RET
 
-op2_71:
+op2_74:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3241,9 +3258,9 @@ op2_71:
 	VXORPS  Y7, Y7, Y7
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_117
+	JZ      ktail_120
 
-kloop_116:
+kloop_119:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3291,14 +3308,14 @@ kloop_116:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_116
+	JNZ          kloop_119
 
-ktail_117:
+ktail_120:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_119
+	JZ   kdone_122
 
-ktailloop_118:
+ktailloop_121:
 	VMASKMOVPS   (CX), Y0, Y8
 	VMASKMOVPS   32(CX), Y1, Y9
 	VBROADCASTSS (SI), Y10
@@ -3313,9 +3330,9 @@ ktailloop_118:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_118
+	JNZ          ktailloop_121
 
-kdone_119:
+kdone_122:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3365,95 +3382,95 @@ kdone_119:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_121
+	JZ           tnkeep_124
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_121:
+tnkeep_124:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_122
+	JZ          tnkeep_125
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_122:
+tnkeep_125:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x00000002
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_123
+	JZ          tnkeep_126
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_123:
+tnkeep_126:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x00000003
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_124
+	JZ          tnkeep_127
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_124:
+tnkeep_127:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x00000004
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_125
+	JZ          tnkeep_128
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_125:
+tnkeep_128:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x00000005
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_126
+	JZ          tnkeep_129
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_126:
+tnkeep_129:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x00000006
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_127
+	JZ          tnkeep_130
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_127:
+tnkeep_130:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x00000007
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_128
+	JZ          tnkeep_131
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_128:
+tnkeep_131:
 	VMOVLPS     X2, (CX)
 	VMOVHLPS    X2, X2, X2
 	VMOVSS      X2, 8(CX)
@@ -3490,107 +3507,107 @@ tnkeep_128:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_129
+	JZ          tnkeep_132
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y8
 
-tnkeep_129:
+tnkeep_132:
 	VMOVLPS     X8, (CX)
 	VMOVHLPS    X8, X8, X8
 	VMOVSS      X8, 8(CX)
 	CMPQ        AX, $0x00000009
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_130
+	JZ          tnkeep_133
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y9
 
-tnkeep_130:
+tnkeep_133:
 	VMOVLPS     X9, (CX)
 	VMOVHLPS    X9, X9, X9
 	VMOVSS      X9, 8(CX)
 	CMPQ        AX, $0x0000000a
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_131
+	JZ          tnkeep_134
 	VMASKMOVPS  (CX), Y1, Y6
 	VFMADD231PS Y6, Y0, Y5
 
-tnkeep_131:
+tnkeep_134:
 	VMOVLPS     X5, (CX)
 	VMOVHLPS    X5, X5, X5
 	VMOVSS      X5, 8(CX)
 	CMPQ        AX, $0x0000000b
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_132
+	JZ          tnkeep_135
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y10
 
-tnkeep_132:
+tnkeep_135:
 	VMOVLPS     X10, (CX)
 	VMOVHLPS    X10, X10, X10
 	VMOVSS      X10, 8(CX)
 	CMPQ        AX, $0x0000000c
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_133
+	JZ          tnkeep_136
 	VMASKMOVPS  (CX), Y1, Y5
 	VFMADD231PS Y5, Y0, Y4
 
-tnkeep_133:
+tnkeep_136:
 	VMOVLPS     X4, (CX)
 	VMOVHLPS    X4, X4, X4
 	VMOVSS      X4, 8(CX)
 	CMPQ        AX, $0x0000000d
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_134
+	JZ          tnkeep_137
 	VMASKMOVPS  (CX), Y1, Y4
 	VFMADD231PS Y4, Y0, Y3
 
-tnkeep_134:
+tnkeep_137:
 	VMOVLPS     X3, (CX)
 	VMOVHLPS    X3, X3, X3
 	VMOVSS      X3, 8(CX)
 	CMPQ        AX, $0x0000000e
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_135
+	JZ          tnkeep_138
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y7
 
-tnkeep_135:
+tnkeep_138:
 	VMOVLPS     X7, (CX)
 	VMOVHLPS    X7, X7, X7
 	VMOVSS      X7, 8(CX)
 	CMPQ        AX, $0x0000000f
-	JE          tndone_120
+	JE          tndone_123
 	ADDQ        DX, CX
 	TESTQ       BX, BX
-	JZ          tnkeep_136
+	JZ          tnkeep_139
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_136:
+tnkeep_139:
 	VMOVLPS  X2, (CX)
 	VMOVHLPS X2, X2, X2
 	VMOVSS   X2, 8(CX)
 
-tndone_120:
+tndone_123:
 	VZEROUPPER
 	RET
 
-op3_72:
+op3_75:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3616,9 +3633,9 @@ op3_72:
 	VXORPS  Y9, Y9, Y9
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_138
+	JZ      ktail_141
 
-kloop_137:
+kloop_140:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3678,14 +3695,14 @@ kloop_137:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_137
+	JNZ          kloop_140
 
-ktail_138:
+ktail_141:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_140
+	JZ   kdone_143
 
-ktailloop_139:
+ktailloop_142:
 	VMASKMOVPS   (CX), Y0, Y10
 	VMASKMOVPS   32(CX), Y1, Y11
 	VBROADCASTSS (SI), Y12
@@ -3703,9 +3720,9 @@ ktailloop_139:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_139
+	JNZ          ktailloop_142
 
-kdone_140:
+kdone_143:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -3757,81 +3774,81 @@ kdone_140:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_142
+	JZ           tnkeep_145
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_142:
+tnkeep_145:
 	VMOVUPS     X8, (CX)
 	CMPQ        AX, $0x00000001
-	JE          tndone_141
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_143
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_143:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x00000002
-	JE          tndone_141
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_144
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_144:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x00000003
-	JE          tndone_141
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_145
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
-
-tnkeep_145:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x00000004
-	JE          tndone_141
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_146
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_146:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x00000005
-	JE          tndone_141
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x00000002
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_147
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_147:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x00000006
-	JE          tndone_141
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x00000003
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_148
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_148:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x00000007
-	JE          tndone_141
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x00000004
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_149
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_149:
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x00000005
+	JE          tndone_144
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_150
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_150:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x00000006
+	JE          tndone_144
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_151
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_151:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x00000007
+	JE          tndone_144
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_152
 	VMASKMOVPS  (CX), Y1, Y3
 	VFMADD231PS Y3, Y0, Y2
 
-tnkeep_149:
+tnkeep_152:
 	VMOVUPS     X2, (CX)
 	VMOVUPS     32(SP), Y2
 	VMOVUPS     96(SP), Y3
@@ -3866,91 +3883,91 @@ tnkeep_149:
 	VPERM2F128  $0x20, Y6, Y2, Y10
 	VPERM2F128  $0x31, Y6, Y2, Y2
 	CMPQ        AX, $0x00000008
-	JE          tndone_141
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_150
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y8
-
-tnkeep_150:
-	VMOVUPS     X8, (CX)
-	CMPQ        AX, $0x00000009
-	JE          tndone_141
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_151
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y9
-
-tnkeep_151:
-	VMOVUPS     X9, (CX)
-	CMPQ        AX, $0x0000000a
-	JE          tndone_141
-	ADDQ        DX, CX
-	TESTQ       BX, BX
-	JZ          tnkeep_152
-	VMASKMOVPS  (CX), Y1, Y6
-	VFMADD231PS Y6, Y0, Y5
-
-tnkeep_152:
-	VMOVUPS     X5, (CX)
-	CMPQ        AX, $0x0000000b
-	JE          tndone_141
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_153
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y10
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y8
 
 tnkeep_153:
-	VMOVUPS     X10, (CX)
-	CMPQ        AX, $0x0000000c
-	JE          tndone_141
+	VMOVUPS     X8, (CX)
+	CMPQ        AX, $0x00000009
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_154
-	VMASKMOVPS  (CX), Y1, Y5
-	VFMADD231PS Y5, Y0, Y4
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y9
 
 tnkeep_154:
-	VMOVUPS     X4, (CX)
-	CMPQ        AX, $0x0000000d
-	JE          tndone_141
+	VMOVUPS     X9, (CX)
+	CMPQ        AX, $0x0000000a
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_155
-	VMASKMOVPS  (CX), Y1, Y4
-	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  (CX), Y1, Y6
+	VFMADD231PS Y6, Y0, Y5
 
 tnkeep_155:
-	VMOVUPS     X3, (CX)
-	CMPQ        AX, $0x0000000e
-	JE          tndone_141
+	VMOVUPS     X5, (CX)
+	CMPQ        AX, $0x0000000b
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_156
-	VMASKMOVPS  (CX), Y1, Y3
-	VFMADD231PS Y3, Y0, Y7
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y10
 
 tnkeep_156:
-	VMOVUPS     X7, (CX)
-	CMPQ        AX, $0x0000000f
-	JE          tndone_141
+	VMOVUPS     X10, (CX)
+	CMPQ        AX, $0x0000000c
+	JE          tndone_144
 	ADDQ        DX, CX
 	TESTQ       BX, BX
 	JZ          tnkeep_157
+	VMASKMOVPS  (CX), Y1, Y5
+	VFMADD231PS Y5, Y0, Y4
+
+tnkeep_157:
+	VMOVUPS     X4, (CX)
+	CMPQ        AX, $0x0000000d
+	JE          tndone_144
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_158
+	VMASKMOVPS  (CX), Y1, Y4
+	VFMADD231PS Y4, Y0, Y3
+
+tnkeep_158:
+	VMOVUPS     X3, (CX)
+	CMPQ        AX, $0x0000000e
+	JE          tndone_144
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_159
+	VMASKMOVPS  (CX), Y1, Y3
+	VFMADD231PS Y3, Y0, Y7
+
+tnkeep_159:
+	VMOVUPS     X7, (CX)
+	CMPQ        AX, $0x0000000f
+	JE          tndone_144
+	ADDQ        DX, CX
+	TESTQ       BX, BX
+	JZ          tnkeep_160
 	VMASKMOVPS  (CX), Y1, Y1
 	VFMADD231PS Y1, Y0, Y2
 
-tnkeep_157:
+tnkeep_160:
 	VMOVUPS X2, (CX)
 
-tndone_141:
+tndone_144:
 	VZEROUPPER
 	RET
 
-op4_73:
+op4_76:
 	MOVQ    rows+72(FP), AX
 	LEAQ    tailmask<>+0(SB), CX
 	MOVQ    AX, DX
@@ -3978,9 +3995,9 @@ op4_73:
 	VXORPS  Y11, Y11, Y11
 	MOVQ    kc+0(FP), R9
 	SHRQ    $0x02, R9
-	JZ      ktail_159
+	JZ      ktail_162
 
-kloop_158:
+kloop_161:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -4052,14 +4069,14 @@ kloop_158:
 	LEAQ         (CX)(DX*4), CX
 	LEAQ         (SI)(DI*4), SI
 	DECQ         R9
-	JNZ          kloop_158
+	JNZ          kloop_161
 
-ktail_159:
+ktail_162:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_161
+	JZ   kdone_164
 
-ktailloop_160:
+ktailloop_163:
 	VMASKMOVPS   (CX), Y0, Y12
 	VMASKMOVPS   32(CX), Y1, Y13
 	VBROADCASTSS (SI), Y14
@@ -4080,9 +4097,9 @@ ktailloop_160:
 	ADDQ         DX, CX
 	ADDQ         DI, SI
 	DECQ         BX
-	JNZ          ktailloop_160
+	JNZ          ktailloop_163
 
-kdone_161:
+kdone_164:
 	VMOVUPS      Y2, (SP)
 	VMOVUPS      Y3, 32(SP)
 	VMOVUPS      Y4, 64(SP)
@@ -4136,95 +4153,95 @@ kdone_161:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	TESTQ        BX, BX
-	JZ           tnkeep_163
+	JZ           tnkeep_166
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_163:
+tnkeep_166:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000001
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_164
+	JZ           tnkeep_167
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_164:
+tnkeep_167:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000002
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_165
+	JZ           tnkeep_168
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_165:
+tnkeep_168:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000003
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_166
+	JZ           tnkeep_169
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_166:
+tnkeep_169:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x00000004
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_167
+	JZ           tnkeep_170
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_167:
+tnkeep_170:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x00000005
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_168
+	JZ           tnkeep_171
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_168:
+tnkeep_171:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000006
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_169
+	JZ           tnkeep_172
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_169:
+tnkeep_172:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x00000007
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_170
+	JZ           tnkeep_173
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y2
 
-tnkeep_170:
+tnkeep_173:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(CX)
@@ -4261,103 +4278,103 @@ tnkeep_170:
 	VPERM2F128   $0x20, Y6, Y2, Y10
 	VPERM2F128   $0x31, Y6, Y2, Y2
 	CMPQ         AX, $0x00000008
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_171
+	JZ           tnkeep_174
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y8
 
-tnkeep_171:
+tnkeep_174:
 	VMOVUPS      X8, (CX)
 	VEXTRACTF128 $0x01, Y8, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x00000009
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_172
+	JZ           tnkeep_175
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y9
 
-tnkeep_172:
+tnkeep_175:
 	VMOVUPS      X9, (CX)
 	VEXTRACTF128 $0x01, Y9, X6
 	VMOVSS       X6, 16(CX)
 	CMPQ         AX, $0x0000000a
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_173
+	JZ           tnkeep_176
 	VMASKMOVPS   (CX), Y1, Y6
 	VFMADD231PS  Y6, Y0, Y5
 
-tnkeep_173:
+tnkeep_176:
 	VMOVUPS      X5, (CX)
 	VEXTRACTF128 $0x01, Y5, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000b
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_174
+	JZ           tnkeep_177
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y10
 
-tnkeep_174:
+tnkeep_177:
 	VMOVUPS      X10, (CX)
 	VEXTRACTF128 $0x01, Y10, X5
 	VMOVSS       X5, 16(CX)
 	CMPQ         AX, $0x0000000c
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_175
+	JZ           tnkeep_178
 	VMASKMOVPS   (CX), Y1, Y5
 	VFMADD231PS  Y5, Y0, Y4
 
-tnkeep_175:
+tnkeep_178:
 	VMOVUPS      X4, (CX)
 	VEXTRACTF128 $0x01, Y4, X4
 	VMOVSS       X4, 16(CX)
 	CMPQ         AX, $0x0000000d
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_176
+	JZ           tnkeep_179
 	VMASKMOVPS   (CX), Y1, Y4
 	VFMADD231PS  Y4, Y0, Y3
 
-tnkeep_176:
+tnkeep_179:
 	VMOVUPS      X3, (CX)
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000e
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_177
+	JZ           tnkeep_180
 	VMASKMOVPS   (CX), Y1, Y3
 	VFMADD231PS  Y3, Y0, Y7
 
-tnkeep_177:
+tnkeep_180:
 	VMOVUPS      X7, (CX)
 	VEXTRACTF128 $0x01, Y7, X3
 	VMOVSS       X3, 16(CX)
 	CMPQ         AX, $0x0000000f
-	JE           tndone_162
+	JE           tndone_165
 	ADDQ         DX, CX
 	TESTQ        BX, BX
-	JZ           tnkeep_178
+	JZ           tnkeep_181
 	VMASKMOVPS   (CX), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y2
 
-tnkeep_178:
+tnkeep_181:
 	VMOVUPS      X2, (CX)
 	VEXTRACTF128 $0x01, Y2, X0
 	VMOVSS       X0, 16(CX)
 
-tndone_162:
+tndone_165:
 	VZEROUPPER
 	RET
 
@@ -4384,16 +4401,16 @@ TEXT ·GemmTransposeAVX2(SB), NOSPLIT, $0-48
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_179:
+band_182:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_180
+	JB    rowtail_183
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_183
+	JZ    coltail_186
 
-cols_182:
+cols_185:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -4445,11 +4462,11 @@ cols_182:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_182
+	JNZ        cols_185
 
-coltail_183:
+coltail_186:
 	TESTQ      R11, R11
-	JZ         banddone_184
+	JZ         banddone_187
 	VMASKMOVPS (R12), Y0, Y1
 	VMASKMOVPS (R12)(BX*1), Y0, Y2
 	VMASKMOVPS (R12)(BX*2), Y0, Y3
@@ -4484,64 +4501,64 @@ coltail_183:
 	VPERM2F128 $0x31, Y5, Y1, Y1
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y9, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_184
+	JE         banddone_187
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 
-banddone_184:
+banddone_187:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_179
+	JMP  band_182
 
-rowtail_180:
+rowtail_183:
 	CMPQ R9, $0x00000001
-	JE   rows_185
-	CMPQ R9, $0x00000002
-	JE   rows_186
-	CMPQ R9, $0x00000003
-	JE   rows_187
-	CMPQ R9, $0x00000004
 	JE   rows_188
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000002
 	JE   rows_189
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000003
 	JE   rows_190
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000004
 	JE   rows_191
-	JMP  done_181
+	CMPQ R9, $0x00000005
+	JE   rows_192
+	CMPQ R9, $0x00000006
+	JE   rows_193
+	CMPQ R9, $0x00000007
+	JE   rows_194
+	JMP  done_184
 
-rows_185:
+rows_188:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_193
+	JZ    coltail_196
 
-cols_192:
+cols_195:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -4586,11 +4603,11 @@ cols_192:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_192
+	JNZ        cols_195
 
-coltail_193:
+coltail_196:
 	TESTQ      R11, R11
-	JZ         banddone_194
+	JZ         banddone_197
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -4618,44 +4635,44 @@ coltail_193:
 	VPERM2F128 $0x31, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_194
+	JE         banddone_197
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_194:
-	JMP done_181
+banddone_197:
+	JMP done_184
 
-rows_186:
+rows_189:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_196
+	JZ    coltail_199
 
-cols_195:
+cols_198:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4701,11 +4718,11 @@ cols_195:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_195
+	JNZ        cols_198
 
-coltail_196:
+coltail_199:
 	TESTQ      R11, R11
-	JZ         banddone_197
+	JZ         banddone_200
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y1, Y2
@@ -4734,44 +4751,44 @@ coltail_196:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_197
+	JE         banddone_200
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_197:
-	JMP done_181
+banddone_200:
+	JMP done_184
 
-rows_187:
+rows_190:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_199
+	JZ    coltail_202
 
-cols_198:
+cols_201:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4834,11 +4851,11 @@ cols_198:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_198
+	JNZ        cols_201
 
-coltail_199:
+coltail_202:
 	TESTQ      R11, R11
-	JZ         banddone_200
+	JZ         banddone_203
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -4870,58 +4887,58 @@ coltail_199:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_200
+	JE         banddone_203
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_200:
-	JMP done_181
+banddone_203:
+	JMP done_184
 
-rows_188:
+rows_191:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_202
+	JZ    coltail_205
 
-cols_201:
+cols_204:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -4969,11 +4986,11 @@ cols_201:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_201
+	JNZ        cols_204
 
-coltail_202:
+coltail_205:
 	TESTQ      R11, R11
-	JZ         banddone_203
+	JZ         banddone_206
 	VMASKMOVPS (DX), Y0, Y1
 	VMASKMOVPS (DX)(BX*1), Y0, Y2
 	VMASKMOVPS (DX)(BX*2), Y0, Y3
@@ -5004,44 +5021,44 @@ coltail_202:
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_203
+	JE         banddone_206
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_203:
-	JMP done_181
+banddone_206:
+	JMP done_184
 
-rows_189:
+rows_192:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_205
+	JZ    coltail_208
 
-cols_204:
+cols_207:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5106,11 +5123,11 @@ cols_204:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_204
+	JNZ          cols_207
 
-coltail_205:
+coltail_208:
 	TESTQ        R11, R11
-	JZ           banddone_206
+	JZ           banddone_209
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5144,58 +5161,58 @@ coltail_205:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_206
+	JE           banddone_209
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_206:
-	JMP done_181
+banddone_209:
+	JMP done_184
 
-rows_190:
+rows_193:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_208
+	JZ    coltail_211
 
-cols_207:
+cols_210:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5261,11 +5278,11 @@ cols_207:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_207
+	JNZ          cols_210
 
-coltail_208:
+coltail_211:
 	TESTQ        R11, R11
-	JZ           banddone_209
+	JZ           banddone_212
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5300,58 +5317,58 @@ coltail_208:
 	VEXTRACTF128 $0x01, Y1, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_209
+	JE           banddone_212
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_209:
-	JMP done_181
+banddone_212:
+	JMP done_184
 
-rows_191:
+rows_194:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_211
+	JZ    coltail_214
 
-cols_210:
+cols_213:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -5434,11 +5451,11 @@ cols_210:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_210
+	JNZ          cols_213
 
-coltail_211:
+coltail_214:
 	TESTQ        R11, R11
-	JZ           banddone_212
+	JZ           banddone_215
 	VMASKMOVPS   (DX), Y0, Y1
 	VMASKMOVPS   (DX)(BX*1), Y0, Y2
 	VMASKMOVPS   (DX)(BX*2), Y0, Y3
@@ -5476,7 +5493,7 @@ coltail_211:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X2
@@ -5484,7 +5501,7 @@ coltail_211:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X2
@@ -5492,7 +5509,7 @@ coltail_211:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X2
@@ -5500,7 +5517,7 @@ coltail_211:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X1, (AX)
 	VEXTRACTF128 $0x01, Y1, X1
@@ -5508,7 +5525,7 @@ coltail_211:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X4, (AX)
 	VEXTRACTF128 $0x01, Y4, X1
@@ -5516,7 +5533,7 @@ coltail_211:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -5524,7 +5541,7 @@ coltail_211:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_212
+	JE           banddone_215
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -5532,8 +5549,8 @@ coltail_211:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_212:
-done_181:
+banddone_215:
+done_184:
 	VZEROUPPER
 	RET
 
@@ -5560,9 +5577,9 @@ TEXT ·GemmTransposeBiasAVX2(SB), NOSPLIT, $0-64
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_213:
+band_216:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_214
+	JB      rowtail_217
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y1
@@ -5571,9 +5588,9 @@ band_213:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_217
+	JZ      coltail_220
 
-cols_216:
+cols_219:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y2
 	VMOVUPS    (R12)(BX*1), Y3
@@ -5633,11 +5650,11 @@ cols_216:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_216
+	JNZ        cols_219
 
-coltail_217:
+coltail_220:
 	TESTQ      R11, R11
-	JZ         banddone_218
+	JZ         banddone_221
 	VMASKMOVPS (R12), Y0, Y2
 	VMASKMOVPS (R12)(BX*1), Y0, Y3
 	VMASKMOVPS (R12)(BX*2), Y0, Y4
@@ -5673,65 +5690,65 @@ coltail_217:
 	VADDPS     Y1, Y8, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y9, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y5, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y10, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y4, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y3, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y7, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_218
+	JE         banddone_221
 	ADDQ       CX, R13
 	VADDPS     Y1, Y2, Y1
 	VMOVUPS    Y1, (R13)
 
-banddone_218:
+banddone_221:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_213
+	JMP  band_216
 
-rowtail_214:
+rowtail_217:
 	CMPQ R9, $0x00000001
-	JE   rows_219
-	CMPQ R9, $0x00000002
-	JE   rows_220
-	CMPQ R9, $0x00000003
-	JE   rows_221
-	CMPQ R9, $0x00000004
 	JE   rows_222
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000002
 	JE   rows_223
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000003
 	JE   rows_224
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000004
 	JE   rows_225
-	JMP  done_215
+	CMPQ R9, $0x00000005
+	JE   rows_226
+	CMPQ R9, $0x00000006
+	JE   rows_227
+	CMPQ R9, $0x00000007
+	JE   rows_228
+	JMP  done_218
 
-rows_219:
+rows_222:
 	MOVQ       bias+48(FP), BX
 	ADDQ       biasOff+56(FP), BX
 	MOVQ       $0x00000001, SI
@@ -5743,9 +5760,9 @@ rows_219:
 	MOVQ       AX, AX
 	MOVQ       R10, BX
 	TESTQ      BX, BX
-	JZ         coltail_227
+	JZ         coltail_230
 
-cols_226:
+cols_229:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y2
 	VUNPCKLPS  Y2, Y2, Y3
@@ -5798,11 +5815,11 @@ cols_226:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_226
+	JNZ        cols_229
 
-coltail_227:
+coltail_230:
 	TESTQ      R11, R11
-	JZ         banddone_228
+	JZ         banddone_231
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y2
 	VUNPCKHPS  Y0, Y0, Y3
@@ -5831,45 +5848,45 @@ coltail_227:
 	VADDPS     Y1, Y7, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y2, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_228
+	JE         banddone_231
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVSS     X0, (AX)
 
-banddone_228:
-	JMP done_215
+banddone_231:
+	JMP done_218
 
-rows_220:
+rows_223:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000002, DI
@@ -5881,9 +5898,9 @@ rows_220:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_230
+	JZ         coltail_233
 
-cols_229:
+cols_232:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -5937,11 +5954,11 @@ cols_229:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_229
+	JNZ        cols_232
 
-coltail_230:
+coltail_233:
 	TESTQ      R11, R11
-	JZ         banddone_231
+	JZ         banddone_234
 	VMASKMOVPS (DX), Y0, Y2
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y2, Y3
@@ -5971,45 +5988,45 @@ coltail_230:
 	VADDPS     Y1, Y7, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_231
+	JE         banddone_234
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_231:
-	JMP done_215
+banddone_234:
+	JMP done_218
 
-rows_221:
+rows_224:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000003, DI
@@ -6021,9 +6038,9 @@ rows_221:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_233
+	JZ         coltail_236
 
-cols_232:
+cols_235:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -6094,11 +6111,11 @@ cols_232:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_232
+	JNZ        cols_235
 
-coltail_233:
+coltail_236:
 	TESTQ      R11, R11
-	JZ         banddone_234
+	JZ         banddone_237
 	VMASKMOVPS (DX), Y0, Y2
 	VMASKMOVPS (DX)(BX*1), Y0, Y3
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -6131,59 +6148,59 @@ coltail_233:
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_234
+	JE         banddone_237
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_234:
-	JMP done_215
+banddone_237:
+	JMP done_218
 
-rows_222:
+rows_225:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000004, R8
@@ -6195,9 +6212,9 @@ rows_222:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_236
+	JZ         coltail_239
 
-cols_235:
+cols_238:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -6253,11 +6270,11 @@ cols_235:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_235
+	JNZ        cols_238
 
-coltail_236:
+coltail_239:
 	TESTQ      R11, R11
-	JZ         banddone_237
+	JZ         banddone_240
 	VMASKMOVPS (DX), Y0, Y2
 	VMASKMOVPS (DX)(BX*1), Y0, Y3
 	VMASKMOVPS (DX)(BX*2), Y0, Y4
@@ -6289,45 +6306,45 @@ coltail_236:
 	VADDPS     Y1, Y7, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y8, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_237
+	JE         banddone_240
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_237:
-	JMP done_215
+banddone_240:
+	JMP done_218
 
-rows_223:
+rows_226:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000005, R8
@@ -6339,9 +6356,9 @@ rows_223:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_239
+	JZ         coltail_242
 
-cols_238:
+cols_241:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -6414,11 +6431,11 @@ cols_238:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_238
+	JNZ          cols_241
 
-coltail_239:
+coltail_242:
 	TESTQ        R11, R11
-	JZ           banddone_240
+	JZ           banddone_243
 	VMASKMOVPS   (DX), Y0, Y2
 	VMASKMOVPS   (DX)(BX*1), Y0, Y3
 	VMASKMOVPS   (DX)(BX*2), Y0, Y4
@@ -6453,59 +6470,59 @@ coltail_239:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_240
+	JE           banddone_243
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_240:
-	JMP done_215
+banddone_243:
+	JMP done_218
 
-rows_224:
+rows_227:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000006, R9
@@ -6517,9 +6534,9 @@ rows_224:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_242
+	JZ         coltail_245
 
-cols_241:
+cols_244:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -6593,11 +6610,11 @@ cols_241:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_241
+	JNZ          cols_244
 
-coltail_242:
+coltail_245:
 	TESTQ        R11, R11
-	JZ           banddone_243
+	JZ           banddone_246
 	VMASKMOVPS   (DX), Y0, Y2
 	VMASKMOVPS   (DX)(BX*1), Y0, Y3
 	VMASKMOVPS   (DX)(BX*2), Y0, Y4
@@ -6633,59 +6650,59 @@ coltail_242:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_243
+	JE           banddone_246
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_243:
-	JMP done_215
+banddone_246:
+	JMP done_218
 
-rows_225:
+rows_228:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000007, R9
@@ -6697,9 +6714,9 @@ rows_225:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_245
+	JZ         coltail_248
 
-cols_244:
+cols_247:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -6790,11 +6807,11 @@ cols_244:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_244
+	JNZ          cols_247
 
-coltail_245:
+coltail_248:
 	TESTQ        R11, R11
-	JZ           banddone_246
+	JZ           banddone_249
 	VMASKMOVPS   (DX), Y0, Y2
 	VMASKMOVPS   (DX)(BX*1), Y0, Y3
 	VMASKMOVPS   (DX)(BX*2), Y0, Y4
@@ -6833,7 +6850,7 @@ coltail_245:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y4, Y3
 	VMOVUPS      X3, (AX)
@@ -6842,7 +6859,7 @@ coltail_245:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMOVUPS      X3, (AX)
@@ -6851,7 +6868,7 @@ coltail_245:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y3
 	VMOVUPS      X3, (AX)
@@ -6860,7 +6877,7 @@ coltail_245:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y2, Y2
 	VMOVUPS      X2, (AX)
@@ -6869,7 +6886,7 @@ coltail_245:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y2
 	VMOVUPS      X2, (AX)
@@ -6878,7 +6895,7 @@ coltail_245:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y2
 	VMOVUPS      X2, (AX)
@@ -6887,7 +6904,7 @@ coltail_245:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_246
+	JE           banddone_249
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMOVUPS      X0, (AX)
@@ -6896,8 +6913,8 @@ coltail_245:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_246:
-done_215:
+banddone_249:
+done_218:
 	VZEROUPPER
 	RET
 
@@ -6924,9 +6941,9 @@ TEXT ·GemmTransposeBiasReluAVX2(SB), NOSPLIT, $0-64
 	LEAQ    256(R12)(R13*4), R12
 	VMOVDQU (R12), Y0
 
-band_247:
+band_250:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_248
+	JB      rowtail_251
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y1
@@ -6936,9 +6953,9 @@ band_247:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_251
+	JZ      coltail_254
 
-cols_250:
+cols_253:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y3
 	VMOVUPS    (R12)(BX*1), Y4
@@ -7006,11 +7023,11 @@ cols_250:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_250
+	JNZ        cols_253
 
-coltail_251:
+coltail_254:
 	TESTQ      R11, R11
-	JZ         banddone_252
+	JZ         banddone_255
 	VMASKMOVPS (R12), Y0, Y3
 	VMASKMOVPS (R12)(BX*1), Y0, Y4
 	VMASKMOVPS (R12)(BX*2), Y0, Y5
@@ -7047,72 +7064,72 @@ coltail_251:
 	VMAXPS     Y7, Y2, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y10, Y7
 	VMAXPS     Y7, Y2, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y6, Y6
 	VMAXPS     Y6, Y2, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y11, Y6
 	VMAXPS     Y6, Y2, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y5, Y5
 	VMAXPS     Y5, Y2, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y4, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y8, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_252
+	JE         banddone_255
 	ADDQ       CX, R13
 	VADDPS     Y1, Y3, Y1
 	VMAXPS     Y1, Y2, Y1
 	VMOVUPS    Y1, (R13)
 
-banddone_252:
+banddone_255:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_247
+	JMP  band_250
 
-rowtail_248:
+rowtail_251:
 	CMPQ R9, $0x00000001
-	JE   rows_253
-	CMPQ R9, $0x00000002
-	JE   rows_254
-	CMPQ R9, $0x00000003
-	JE   rows_255
-	CMPQ R9, $0x00000004
 	JE   rows_256
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000002
 	JE   rows_257
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000003
 	JE   rows_258
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000004
 	JE   rows_259
-	JMP  done_249
+	CMPQ R9, $0x00000005
+	JE   rows_260
+	CMPQ R9, $0x00000006
+	JE   rows_261
+	CMPQ R9, $0x00000007
+	JE   rows_262
+	JMP  done_252
 
-rows_253:
+rows_256:
 	MOVQ       bias+48(FP), BX
 	ADDQ       biasOff+56(FP), BX
 	MOVQ       $0x00000001, SI
@@ -7125,9 +7142,9 @@ rows_253:
 	MOVQ       AX, AX
 	MOVQ       R10, BX
 	TESTQ      BX, BX
-	JZ         coltail_261
+	JZ         coltail_264
 
-cols_260:
+cols_263:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y3
 	VUNPCKLPS  Y3, Y3, Y4
@@ -7188,11 +7205,11 @@ cols_260:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_260
+	JNZ        cols_263
 
-coltail_261:
+coltail_264:
 	TESTQ      R11, R11
-	JZ         banddone_262
+	JZ         banddone_265
 	VMASKMOVPS (DX), Y0, Y0
 	VUNPCKLPS  Y0, Y0, Y3
 	VUNPCKHPS  Y0, Y0, Y4
@@ -7222,52 +7239,52 @@ coltail_261:
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y4
 	VMAXPS     Y4, Y2, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y3, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_262
+	JE         banddone_265
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
 	VMOVSS     X0, (AX)
 
-banddone_262:
-	JMP done_249
+banddone_265:
+	JMP done_252
 
-rows_254:
+rows_257:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000002, DI
@@ -7280,9 +7297,9 @@ rows_254:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_264
+	JZ         coltail_267
 
-cols_263:
+cols_266:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y3
 	VMOVUPS    (DX)(BX*1), Y4
@@ -7344,11 +7361,11 @@ cols_263:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_263
+	JNZ        cols_266
 
-coltail_264:
+coltail_267:
 	TESTQ      R11, R11
-	JZ         banddone_265
+	JZ         banddone_268
 	VMASKMOVPS (DX), Y0, Y3
 	VMASKMOVPS (DX)(BX*1), Y0, Y0
 	VUNPCKLPS  Y0, Y3, Y4
@@ -7379,52 +7396,52 @@ coltail_264:
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_265
+	JE         banddone_268
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_265:
-	JMP done_249
+banddone_268:
+	JMP done_252
 
-rows_255:
+rows_258:
 	MOVQ       bias+48(FP), SI
 	ADDQ       biasOff+56(FP), SI
 	MOVQ       $0x00000003, DI
@@ -7437,9 +7454,9 @@ rows_255:
 	MOVQ       AX, AX
 	MOVQ       R10, SI
 	TESTQ      SI, SI
-	JZ         coltail_267
+	JZ         coltail_270
 
-cols_266:
+cols_269:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y3
 	VMOVUPS    (DX)(BX*1), Y4
@@ -7518,11 +7535,11 @@ cols_266:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_266
+	JNZ        cols_269
 
-coltail_267:
+coltail_270:
 	TESTQ      R11, R11
-	JZ         banddone_268
+	JZ         banddone_271
 	VMASKMOVPS (DX), Y0, Y3
 	VMASKMOVPS (DX)(BX*1), Y0, Y4
 	VMASKMOVPS (DX)(BX*2), Y0, Y0
@@ -7556,7 +7573,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7564,7 +7581,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7572,7 +7589,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7580,7 +7597,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7588,7 +7605,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7596,7 +7613,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMAXPS     Y3, Y2, Y3
@@ -7604,7 +7621,7 @@ coltail_267:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_268
+	JE         banddone_271
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
@@ -7612,10 +7629,10 @@ coltail_267:
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_268:
-	JMP done_249
+banddone_271:
+	JMP done_252
 
-rows_256:
+rows_259:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000004, R8
@@ -7628,9 +7645,9 @@ rows_256:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_270
+	JZ         coltail_273
 
-cols_269:
+cols_272:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y3
 	VMOVUPS    (DX)(BX*1), Y4
@@ -7694,11 +7711,11 @@ cols_269:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_269
+	JNZ        cols_272
 
-coltail_270:
+coltail_273:
 	TESTQ      R11, R11
-	JZ         banddone_271
+	JZ         banddone_274
 	VMASKMOVPS (DX), Y0, Y3
 	VMASKMOVPS (DX)(BX*1), Y0, Y4
 	VMASKMOVPS (DX)(BX*2), Y0, Y5
@@ -7731,52 +7748,52 @@ coltail_270:
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y10, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y6, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y9, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y4, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y5, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y7, Y3
 	VMAXPS     Y3, Y2, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_271
+	JE         banddone_274
 	ADDQ       CX, AX
 	VADDPS     Y1, Y0, Y0
 	VMAXPS     Y0, Y2, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_271:
-	JMP done_249
+banddone_274:
+	JMP done_252
 
-rows_257:
+rows_260:
 	MOVQ       bias+48(FP), DI
 	ADDQ       biasOff+56(FP), DI
 	MOVQ       $0x00000005, R8
@@ -7789,9 +7806,9 @@ rows_257:
 	MOVQ       AX, AX
 	MOVQ       R10, DI
 	TESTQ      DI, DI
-	JZ         coltail_273
+	JZ         coltail_276
 
-cols_272:
+cols_275:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y3
 	VMOVUPS      (DX)(BX*1), Y4
@@ -7872,11 +7889,11 @@ cols_272:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_272
+	JNZ          cols_275
 
-coltail_273:
+coltail_276:
 	TESTQ        R11, R11
-	JZ           banddone_274
+	JZ           banddone_277
 	VMASKMOVPS   (DX), Y0, Y3
 	VMASKMOVPS   (DX)(BX*1), Y0, Y4
 	VMASKMOVPS   (DX)(BX*2), Y0, Y5
@@ -7912,7 +7929,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y10, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7920,7 +7937,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7928,7 +7945,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7936,7 +7953,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7944,7 +7961,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7952,7 +7969,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -7960,7 +7977,7 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_274
+	JE           banddone_277
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMAXPS       Y0, Y2, Y0
@@ -7968,10 +7985,10 @@ coltail_273:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_274:
-	JMP done_249
+banddone_277:
+	JMP done_252
 
-rows_258:
+rows_261:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000006, R9
@@ -7984,9 +8001,9 @@ rows_258:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_276
+	JZ         coltail_279
 
-cols_275:
+cols_278:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y3
 	VMOVUPS      (DX)(BX*1), Y4
@@ -8068,11 +8085,11 @@ cols_275:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_275
+	JNZ          cols_278
 
-coltail_276:
+coltail_279:
 	TESTQ        R11, R11
-	JZ           banddone_277
+	JZ           banddone_280
 	VMASKMOVPS   (DX), Y0, Y3
 	VMASKMOVPS   (DX)(BX*1), Y0, Y4
 	VMASKMOVPS   (DX)(BX*2), Y0, Y5
@@ -8109,7 +8126,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y10, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8117,7 +8134,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8125,7 +8142,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8133,7 +8150,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8141,7 +8158,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8149,7 +8166,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y7, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8157,7 +8174,7 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_277
+	JE           banddone_280
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMAXPS       Y0, Y2, Y0
@@ -8165,10 +8182,10 @@ coltail_276:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_277:
-	JMP done_249
+banddone_280:
+	JMP done_252
 
-rows_259:
+rows_262:
 	MOVQ       bias+48(FP), R8
 	ADDQ       biasOff+56(FP), R8
 	MOVQ       $0x00000007, R9
@@ -8181,9 +8198,9 @@ rows_259:
 	MOVQ       AX, AX
 	MOVQ       R10, R8
 	TESTQ      R8, R8
-	JZ         coltail_279
+	JZ         coltail_282
 
-cols_278:
+cols_281:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y3
 	VMOVUPS      (DX)(BX*1), Y4
@@ -8282,11 +8299,11 @@ cols_278:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_278
+	JNZ          cols_281
 
-coltail_279:
+coltail_282:
 	TESTQ        R11, R11
-	JZ           banddone_280
+	JZ           banddone_283
 	VMASKMOVPS   (DX), Y0, Y3
 	VMASKMOVPS   (DX)(BX*1), Y0, Y4
 	VMASKMOVPS   (DX)(BX*2), Y0, Y5
@@ -8326,7 +8343,7 @@ coltail_279:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y5, Y4
 	VMAXPS       Y4, Y2, Y4
@@ -8336,7 +8353,7 @@ coltail_279:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y9, Y4
 	VMAXPS       Y4, Y2, Y4
@@ -8346,7 +8363,7 @@ coltail_279:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y10, Y4
 	VMAXPS       Y4, Y2, Y4
@@ -8356,7 +8373,7 @@ coltail_279:
 	VMOVHLPS     X4, X4, X4
 	VMOVSS       X4, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y3, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8366,7 +8383,7 @@ coltail_279:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y6, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8376,7 +8393,7 @@ coltail_279:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y8, Y3
 	VMAXPS       Y3, Y2, Y3
@@ -8386,7 +8403,7 @@ coltail_279:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_280
+	JE           banddone_283
 	ADDQ         CX, AX
 	VADDPS       Y1, Y0, Y0
 	VMAXPS       Y0, Y2, Y0
@@ -8396,8 +8413,8 @@ coltail_279:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_280:
-done_249:
+banddone_283:
+done_252:
 	VZEROUPPER
 	RET
 
@@ -8411,14 +8428,14 @@ TEXT ·GemmOutBiasAVX2(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_282:
+row_285:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_283:
+loop_286:
 	CMPQ    R9, $0x00000020
-	JB      tail_284
+	JB      tail_287
 	VMOVUPS (DI), Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
@@ -8434,89 +8451,89 @@ loop_283:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_283
+	JMP     loop_286
 
-tail_284:
+tail_287:
 	TESTQ   R9, R9
-	JZ      done_285
+	JZ      done_288
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_286
+	JB      partial_289
 	VMOVUPS (DI), Y0
 	VADDPS  (R8), Y0, Y0
 	VMOVUPS Y0, (DI)
-	JMP     next_287
+	JMP     next_290
 
-partial_286:
+partial_289:
 	VMOVDQU    (R10), Y0
 	VMASKMOVPS (DI), Y0, Y1
 	VMASKMOVPS (R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, (DI)
-	JMP        done_285
+	JMP        done_288
 
-next_287:
+next_290:
 	CMPQ    R9, $0x00000008
-	JBE     done_285
+	JBE     done_288
 	CMPQ    R9, $0x00000010
-	JB      partial_288
+	JB      partial_291
 	VMOVUPS 32(DI), Y0
 	VADDPS  32(R8), Y0, Y0
 	VMOVUPS Y0, 32(DI)
-	JMP     next_289
+	JMP     next_292
 
-partial_288:
+partial_291:
 	VMOVDQU    32(R10), Y0
 	VMASKMOVPS 32(DI), Y0, Y1
 	VMASKMOVPS 32(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 32(DI)
-	JMP        done_285
+	JMP        done_288
 
-next_289:
+next_292:
 	CMPQ    R9, $0x00000010
-	JBE     done_285
+	JBE     done_288
 	CMPQ    R9, $0x00000018
-	JB      partial_290
+	JB      partial_293
 	VMOVUPS 64(DI), Y0
 	VADDPS  64(R8), Y0, Y0
 	VMOVUPS Y0, 64(DI)
-	JMP     next_291
+	JMP     next_294
 
-partial_290:
+partial_293:
 	VMOVDQU    64(R10), Y0
 	VMASKMOVPS 64(DI), Y0, Y1
 	VMASKMOVPS 64(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 64(DI)
-	JMP        done_285
+	JMP        done_288
 
-next_291:
+next_294:
 	CMPQ    R9, $0x00000018
-	JBE     done_285
+	JBE     done_288
 	CMPQ    R9, $0x00000020
-	JB      partial_292
+	JB      partial_295
 	VMOVUPS 96(DI), Y0
 	VADDPS  96(R8), Y0, Y0
 	VMOVUPS Y0, 96(DI)
-	JMP     done_285
+	JMP     done_288
 
-partial_292:
+partial_295:
 	VMOVDQU    96(R10), Y0
 	VMASKMOVPS 96(DI), Y0, Y1
 	VMASKMOVPS 96(R8), Y0, Y2
 	VADDPS     Y2, Y1, Y1
 	VMASKMOVPS Y1, Y0, 96(DI)
 
-done_285:
+done_288:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_282
+	JNZ  row_285
 	VZEROUPPER
 	RET
 
@@ -8531,14 +8548,14 @@ TEXT ·GemmOutBiasReluAVX2(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VXORPS Y0, Y0, Y0
 
-row_294:
+row_297:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_295:
+loop_298:
 	CMPQ    R9, $0x00000020
-	JB      tail_296
+	JB      tail_299
 	VMOVUPS (DI), Y1
 	VADDPS  (R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
@@ -8558,84 +8575,84 @@ loop_295:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_295
+	JMP     loop_298
 
-tail_296:
+tail_299:
 	TESTQ   R9, R9
-	JZ      done_297
+	JZ      done_300
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_298
+	JB      partial_301
 	VMOVUPS (DI), Y1
 	VADDPS  (R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, (DI)
-	JMP     next_299
+	JMP     next_302
 
-partial_298:
+partial_301:
 	VMOVDQU    (R10), Y1
 	VMASKMOVPS (DI), Y1, Y2
 	VMASKMOVPS (R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, (DI)
-	JMP        done_297
+	JMP        done_300
 
-next_299:
+next_302:
 	CMPQ    R9, $0x00000008
-	JBE     done_297
+	JBE     done_300
 	CMPQ    R9, $0x00000010
-	JB      partial_300
+	JB      partial_303
 	VMOVUPS 32(DI), Y1
 	VADDPS  32(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 32(DI)
-	JMP     next_301
+	JMP     next_304
 
-partial_300:
+partial_303:
 	VMOVDQU    32(R10), Y1
 	VMASKMOVPS 32(DI), Y1, Y2
 	VMASKMOVPS 32(R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 32(DI)
-	JMP        done_297
+	JMP        done_300
 
-next_301:
+next_304:
 	CMPQ    R9, $0x00000010
-	JBE     done_297
+	JBE     done_300
 	CMPQ    R9, $0x00000018
-	JB      partial_302
+	JB      partial_305
 	VMOVUPS 64(DI), Y1
 	VADDPS  64(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 64(DI)
-	JMP     next_303
+	JMP     next_306
 
-partial_302:
+partial_305:
 	VMOVDQU    64(R10), Y1
 	VMASKMOVPS 64(DI), Y1, Y2
 	VMASKMOVPS 64(R8), Y1, Y3
 	VADDPS     Y3, Y2, Y2
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 64(DI)
-	JMP        done_297
+	JMP        done_300
 
-next_303:
+next_306:
 	CMPQ    R9, $0x00000018
-	JBE     done_297
+	JBE     done_300
 	CMPQ    R9, $0x00000020
-	JB      partial_304
+	JB      partial_307
 	VMOVUPS 96(DI), Y1
 	VADDPS  96(R8), Y1, Y1
 	VMAXPS  Y1, Y0, Y1
 	VMOVUPS Y1, 96(DI)
-	JMP     done_297
+	JMP     done_300
 
-partial_304:
+partial_307:
 	VMOVDQU    96(R10), Y1
 	VMASKMOVPS 96(DI), Y1, Y2
 	VMASKMOVPS 96(R8), Y1, Y3
@@ -8643,12 +8660,12 @@ partial_304:
 	VMAXPS     Y2, Y0, Y2
 	VMASKMOVPS Y2, Y1, 96(DI)
 
-done_297:
+done_300:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_294
+	JNZ  row_297
 	VZEROUPPER
 	RET
 
@@ -8663,14 +8680,14 @@ TEXT ·GemmOutReluBackwardAVX2(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VXORPS Y0, Y0, Y0
 
-row_306:
+row_309:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_307:
+loop_310:
 	CMPQ    R9, $0x00000020
-	JB      tail_308
+	JB      tail_311
 	VMOVUPS (R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (DI), Y1, Y1
@@ -8690,84 +8707,84 @@ loop_307:
 	ADDQ    $0x00000080, DI
 	ADDQ    $0x00000080, R8
 	SUBQ    $0x00000020, R9
-	JMP     loop_307
+	JMP     loop_310
 
-tail_308:
+tail_311:
 	TESTQ   R9, R9
-	JZ      done_309
+	JZ      done_312
 	LEAQ    tailmask<>+0(SB), R10
 	MOVQ    R9, R11
 	NEGQ    R11
 	LEAQ    256(R10)(R11*4), R10
 	CMPQ    R9, $0x00000008
-	JB      partial_310
+	JB      partial_313
 	VMOVUPS (R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (DI), Y1, Y1
 	VMOVUPS Y1, (DI)
-	JMP     next_311
+	JMP     next_314
 
-partial_310:
+partial_313:
 	VMOVDQU    (R10), Y1
 	VMASKMOVPS (R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS (DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (DI)
-	JMP        done_309
+	JMP        done_312
 
-next_311:
+next_314:
 	CMPQ    R9, $0x00000008
-	JBE     done_309
+	JBE     done_312
 	CMPQ    R9, $0x00000010
-	JB      partial_312
+	JB      partial_315
 	VMOVUPS 32(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(DI), Y1, Y1
 	VMOVUPS Y1, 32(DI)
-	JMP     next_313
+	JMP     next_316
 
-partial_312:
+partial_315:
 	VMOVDQU    32(R10), Y1
 	VMASKMOVPS 32(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS 32(DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 32(DI)
-	JMP        done_309
+	JMP        done_312
 
-next_313:
+next_316:
 	CMPQ    R9, $0x00000010
-	JBE     done_309
+	JBE     done_312
 	CMPQ    R9, $0x00000018
-	JB      partial_314
+	JB      partial_317
 	VMOVUPS 64(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(DI), Y1, Y1
 	VMOVUPS Y1, 64(DI)
-	JMP     next_315
+	JMP     next_318
 
-partial_314:
+partial_317:
 	VMOVDQU    64(R10), Y1
 	VMASKMOVPS 64(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
 	VMASKMOVPS 64(DI), Y1, Y3
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 64(DI)
-	JMP        done_309
+	JMP        done_312
 
-next_315:
+next_318:
 	CMPQ    R9, $0x00000018
-	JBE     done_309
+	JBE     done_312
 	CMPQ    R9, $0x00000020
-	JB      partial_316
+	JB      partial_319
 	VMOVUPS 96(R8), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(DI), Y1, Y1
 	VMOVUPS Y1, 96(DI)
-	JMP     done_309
+	JMP     done_312
 
-partial_316:
+partial_319:
 	VMOVDQU    96(R10), Y1
 	VMASKMOVPS 96(R8), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8775,13 +8792,13 @@ partial_316:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 96(DI)
 
-done_309:
+done_312:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_306
+	JNZ  row_309
 	VZEROUPPER
 	RET
 
@@ -8798,15 +8815,15 @@ TEXT ·GemmOutReluBackwardSumAVX2(SB), NOSPLIT, $0-56
 	MOVQ   sum+40(FP), DI
 	MOVQ   first+48(FP), R8
 	CMPQ   R8, $0x00000000
-	JE     rest_318
+	JE     rest_321
 	MOVQ   AX, R8
 	MOVQ   DX, R9
 	MOVQ   DI, R10
 	MOVQ   SI, R11
 
-loop_319:
+loop_322:
 	CMPQ    R11, $0x00000020
-	JB      tail_320
+	JB      tail_323
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
@@ -8831,25 +8848,25 @@ loop_319:
 	ADDQ    $0x00000080, R9
 	ADDQ    $0x00000080, R10
 	SUBQ    $0x00000020, R11
-	JMP     loop_319
+	JMP     loop_322
 
-tail_320:
+tail_323:
 	TESTQ   R11, R11
-	JZ      done_321
+	JZ      done_324
 	LEAQ    tailmask<>+0(SB), R12
 	MOVQ    R11, R13
 	NEGQ    R13
 	LEAQ    256(R12)(R13*4), R12
 	CMPQ    R11, $0x00000008
-	JB      partial_322
+	JB      partial_325
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
 	VMOVUPS Y1, (R8)
 	VMOVUPS Y1, (R10)
-	JMP     next_323
+	JMP     next_326
 
-partial_322:
+partial_325:
 	VMOVDQU    (R12), Y1
 	VMASKMOVPS (R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8857,21 +8874,21 @@ partial_322:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, (R8)
 	VMASKMOVPS Y2, Y1, (R10)
-	JMP        done_321
+	JMP        done_324
 
-next_323:
+next_326:
 	CMPQ    R11, $0x00000008
-	JBE     done_321
+	JBE     done_324
 	CMPQ    R11, $0x00000010
-	JB      partial_324
+	JB      partial_327
 	VMOVUPS 32(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(R8), Y1, Y1
 	VMOVUPS Y1, 32(R8)
 	VMOVUPS Y1, 32(R10)
-	JMP     next_325
+	JMP     next_328
 
-partial_324:
+partial_327:
 	VMOVDQU    32(R12), Y1
 	VMASKMOVPS 32(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8879,21 +8896,21 @@ partial_324:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 32(R8)
 	VMASKMOVPS Y2, Y1, 32(R10)
-	JMP        done_321
+	JMP        done_324
 
-next_325:
+next_328:
 	CMPQ    R11, $0x00000010
-	JBE     done_321
+	JBE     done_324
 	CMPQ    R11, $0x00000018
-	JB      partial_326
+	JB      partial_329
 	VMOVUPS 64(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(R8), Y1, Y1
 	VMOVUPS Y1, 64(R8)
 	VMOVUPS Y1, 64(R10)
-	JMP     next_327
+	JMP     next_330
 
-partial_326:
+partial_329:
 	VMOVDQU    64(R12), Y1
 	VMASKMOVPS 64(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8901,21 +8918,21 @@ partial_326:
 	VANDPS     Y3, Y2, Y2
 	VMASKMOVPS Y2, Y1, 64(R8)
 	VMASKMOVPS Y2, Y1, 64(R10)
-	JMP        done_321
+	JMP        done_324
 
-next_327:
+next_330:
 	CMPQ    R11, $0x00000018
-	JBE     done_321
+	JBE     done_324
 	CMPQ    R11, $0x00000020
-	JB      partial_328
+	JB      partial_331
 	VMOVUPS 96(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(R8), Y1, Y1
 	VMOVUPS Y1, 96(R8)
 	VMOVUPS Y1, 96(R10)
-	JMP     done_321
+	JMP     done_324
 
-partial_328:
+partial_331:
 	VMOVDQU    96(R12), Y1
 	VMASKMOVPS 96(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -8924,25 +8941,25 @@ partial_328:
 	VMASKMOVPS Y2, Y1, 96(R8)
 	VMASKMOVPS Y2, Y1, 96(R10)
 
-done_321:
+done_324:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JZ   done_317
+	JZ   done_320
 
-rest_318:
-row_329:
+rest_321:
+row_332:
 	MOVQ AX, R8
 	MOVQ DX, R9
 	MOVQ DI, R10
 	MOVQ SI, R11
 
-loop_330:
+loop_333:
 	CMPQ    R11, $0x00000020
-	JB      tail_331
+	JB      tail_334
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
@@ -8975,17 +8992,17 @@ loop_330:
 	ADDQ    $0x00000080, R9
 	ADDQ    $0x00000080, R10
 	SUBQ    $0x00000020, R11
-	JMP     loop_330
+	JMP     loop_333
 
-tail_331:
+tail_334:
 	TESTQ   R11, R11
-	JZ      done_332
+	JZ      done_335
 	LEAQ    tailmask<>+0(SB), R12
 	MOVQ    R11, R13
 	NEGQ    R13
 	LEAQ    256(R12)(R13*4), R12
 	CMPQ    R11, $0x00000008
-	JB      partial_333
+	JB      partial_336
 	VMOVUPS (R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  (R8), Y1, Y1
@@ -8993,9 +9010,9 @@ tail_331:
 	VMOVUPS (R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, (R10)
-	JMP     next_334
+	JMP     next_337
 
-partial_333:
+partial_336:
 	VMOVDQU    (R12), Y1
 	VMASKMOVPS (R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9005,13 +9022,13 @@ partial_333:
 	VMASKMOVPS (R10), Y1, Y3
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, (R10)
-	JMP        done_332
+	JMP        done_335
 
-next_334:
+next_337:
 	CMPQ    R11, $0x00000008
-	JBE     done_332
+	JBE     done_335
 	CMPQ    R11, $0x00000010
-	JB      partial_335
+	JB      partial_338
 	VMOVUPS 32(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  32(R8), Y1, Y1
@@ -9019,9 +9036,9 @@ next_334:
 	VMOVUPS 32(R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, 32(R10)
-	JMP     next_336
+	JMP     next_339
 
-partial_335:
+partial_338:
 	VMOVDQU    32(R12), Y1
 	VMASKMOVPS 32(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9031,13 +9048,13 @@ partial_335:
 	VMASKMOVPS 32(R10), Y1, Y3
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, 32(R10)
-	JMP        done_332
+	JMP        done_335
 
-next_336:
+next_339:
 	CMPQ    R11, $0x00000010
-	JBE     done_332
+	JBE     done_335
 	CMPQ    R11, $0x00000018
-	JB      partial_337
+	JB      partial_340
 	VMOVUPS 64(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  64(R8), Y1, Y1
@@ -9045,9 +9062,9 @@ next_336:
 	VMOVUPS 64(R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, 64(R10)
-	JMP     next_338
+	JMP     next_341
 
-partial_337:
+partial_340:
 	VMOVDQU    64(R12), Y1
 	VMASKMOVPS 64(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9057,13 +9074,13 @@ partial_337:
 	VMASKMOVPS 64(R10), Y1, Y3
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, 64(R10)
-	JMP        done_332
+	JMP        done_335
 
-next_338:
+next_341:
 	CMPQ    R11, $0x00000018
-	JBE     done_332
+	JBE     done_335
 	CMPQ    R11, $0x00000020
-	JB      partial_339
+	JB      partial_342
 	VMOVUPS 96(R9), Y1
 	VCMPPS  $0x06, Y0, Y1, Y1
 	VANDPS  96(R8), Y1, Y1
@@ -9071,9 +9088,9 @@ next_338:
 	VMOVUPS 96(R10), Y2
 	VADDPS  Y1, Y2, Y1
 	VMOVUPS Y1, 96(R10)
-	JMP     done_332
+	JMP     done_335
 
-partial_339:
+partial_342:
 	VMOVDQU    96(R12), Y1
 	VMASKMOVPS 96(R9), Y1, Y2
 	VCMPPS     $0x06, Y0, Y2, Y2
@@ -9084,15 +9101,15 @@ partial_339:
 	VADDPS     Y2, Y3, Y2
 	VMASKMOVPS Y2, Y1, 96(R10)
 
-done_332:
+done_335:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_329
+	JNZ  row_332
 
-done_317:
+done_320:
 	VZEROUPPER
 	RET

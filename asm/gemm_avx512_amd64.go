@@ -85,19 +85,19 @@ func GemmMicroPackBAVX512(kc int, a *float32, b *float32, ldb int, bp *float32, 
 //go:noescape
 func GemmMicroRowsAPackBAVX512(kc int, a *float32, lda int, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 
-// GemmMicroEdge4AVX512 computes one 4x32 tile of row-major C: acc[i][j] = fma(a[p*12+i], b[p*ldb+j], acc)
-// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
-// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// GemmStripEdge4AVX512 runs the 4x32 edge tile (GemmMicroAVX512's chains on the first 4 rows of its 12-row packed panel, a[p*12+i]) on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
+// B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
+// exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
 //
 //go:noescape
-func GemmMicroEdge4AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmStripEdge4AVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 
-// GemmMicroEdge8AVX512 computes one 8x32 tile of row-major C: acc[i][j] = fma(a[p*12+i], b[p*ldb+j], acc)
-// for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or
-// fma(beta, c[i*ldc+j], acc). kc >= 1, ldb >= NR, ldc >= NR (see gen/KERNELS.md).
+// GemmStripEdge8AVX512 runs the 8x32 edge tile (GemmMicroAVX512's chains on the first 8 rows of its 12-row packed panel, a[p*12+i]) on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],
+// B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),
+// exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.
 //
 //go:noescape
-func GemmMicroEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func GemmStripEdge8AVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 
 // GemmMicroNarrowAVX512 computes one 24x16 tile of row-major C: acc[i][j] = fma(a[p*24+i], b[p*ldb+j], acc)
 // for p < kc in order from +0, then c[i*ldc+j] = acc (load == 0, C not read) or

@@ -5864,16 +5864,21 @@ accumulate_83:
 	VZEROUPPER
 	RET
 
-// func GemmMicroEdge4AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func GemmStripEdge4AVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmMicroEdge4AVX512(SB), NOSPLIT, $0-64
-	MOVQ       b+16(FP), AX
-	MOVQ       ldb+24(FP), CX
+TEXT ·GemmStripEdge4AVX512(SB), NOSPLIT, $0-96
+	SHLQ $0x02, aStep+24(FP)
+	SHLQ $0x02, bStep+48(FP)
+	SHLQ $0x02, cStep+72(FP)
+
+tile_84:
+	MOVQ       b+32(FP), AX
+	MOVQ       ldb+40(FP), CX
 	SHLQ       $0x02, CX
 	LEAQ       (CX)(CX*2), DX
-	MOVQ       ldc+40(FP), BX
+	MOVQ       ldc+64(FP), BX
 	SHLQ       $0x02, BX
-	MOVQ       c+32(FP), SI
+	MOVQ       c+56(FP), SI
 	PREFETCHT0 (SI)
 	PREFETCHT0 64(SI)
 	PREFETCHT0 127(SI)
@@ -5889,7 +5894,7 @@ TEXT ·GemmMicroEdge4AVX512(SB), NOSPLIT, $0-64
 	PREFETCHT0 (SI)
 	PREFETCHT0 64(SI)
 	PREFETCHT0 127(SI)
-	MOVQ       a+8(FP), BX
+	MOVQ       a+16(FP), BX
 	IMUL3Q     $0x00000008, CX, SI
 	ADDQ       AX, SI
 	VPXORD     Z0, Z0, Z0
@@ -5900,11 +5905,11 @@ TEXT ·GemmMicroEdge4AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z5, Z5, Z5
 	VPXORD     Z6, Z6, Z6
 	VPXORD     Z7, Z7, Z7
-	MOVQ       kc+0(FP), DI
+	MOVQ       kc+8(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_85
+	JZ         ktail_88
 
-kloop_84:
+kloop_87:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5976,14 +5981,14 @@ kloop_84:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_84
+	JNZ          kloop_87
 
-ktail_85:
-	MOVQ kc+0(FP), DX
+ktail_88:
+	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_87
+	JZ   kdone_90
 
-ktailloop_86:
+ktailloop_89:
 	VMOVUPS      (AX), Z8
 	VMOVUPS      64(AX), Z9
 	VBROADCASTSS (BX), Z10
@@ -6001,15 +6006,15 @@ ktailloop_86:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_86
+	JNZ          ktailloop_89
 
-kdone_87:
-	MOVQ    c+32(FP), AX
-	MOVQ    ldc+40(FP), CX
+kdone_90:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
-	MOVQ    load+56(FP), DX
+	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_88
+	JNZ     accumulate_91
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -6021,11 +6026,10 @@ kdone_87:
 	ADDQ    CX, AX
 	VMOVUPS Z6, (AX)
 	VMOVUPS Z7, 64(AX)
-	VZEROUPPER
-	RET
+	JMP     tiledone_85
 
-accumulate_88:
-	VBROADCASTSS beta+48(FP), Z8
+accumulate_91:
+	VBROADCASTSS beta+80(FP), Z8
 	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (AX)
 	VFMADD231PS  64(AX), Z8, Z1
@@ -6045,19 +6049,37 @@ accumulate_88:
 	VMOVUPS      Z6, (AX)
 	VFMADD231PS  64(AX), Z8, Z7
 	VMOVUPS      Z7, 64(AX)
+
+tiledone_85:
+	DECQ tiles+0(FP)
+	JZ   stripend_86
+	MOVQ aStep+24(FP), AX
+	ADDQ AX, a+16(FP)
+	MOVQ bStep+48(FP), AX
+	ADDQ AX, b+32(FP)
+	MOVQ cStep+72(FP), AX
+	ADDQ AX, c+56(FP)
+	JMP  tile_84
+
+stripend_86:
 	VZEROUPPER
 	RET
 
-// func GemmMicroEdge8AVX512(kc int, a *float32, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func GemmStripEdge8AVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·GemmMicroEdge8AVX512(SB), NOSPLIT, $0-64
-	MOVQ       b+16(FP), AX
-	MOVQ       ldb+24(FP), CX
+TEXT ·GemmStripEdge8AVX512(SB), NOSPLIT, $0-96
+	SHLQ $0x02, aStep+24(FP)
+	SHLQ $0x02, bStep+48(FP)
+	SHLQ $0x02, cStep+72(FP)
+
+tile_92:
+	MOVQ       b+32(FP), AX
+	MOVQ       ldb+40(FP), CX
 	SHLQ       $0x02, CX
 	LEAQ       (CX)(CX*2), DX
-	MOVQ       ldc+40(FP), BX
+	MOVQ       ldc+64(FP), BX
 	SHLQ       $0x02, BX
-	MOVQ       c+32(FP), SI
+	MOVQ       c+56(FP), SI
 	PREFETCHT0 (SI)
 	PREFETCHT0 64(SI)
 	PREFETCHT0 127(SI)
@@ -6089,7 +6111,7 @@ TEXT ·GemmMicroEdge8AVX512(SB), NOSPLIT, $0-64
 	PREFETCHT0 (SI)
 	PREFETCHT0 64(SI)
 	PREFETCHT0 127(SI)
-	MOVQ       a+8(FP), BX
+	MOVQ       a+16(FP), BX
 	IMUL3Q     $0x00000008, CX, SI
 	ADDQ       AX, SI
 	VPXORD     Z0, Z0, Z0
@@ -6108,11 +6130,11 @@ TEXT ·GemmMicroEdge8AVX512(SB), NOSPLIT, $0-64
 	VPXORD     Z13, Z13, Z13
 	VPXORD     Z14, Z14, Z14
 	VPXORD     Z15, Z15, Z15
-	MOVQ       kc+0(FP), DI
+	MOVQ       kc+8(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_90
+	JZ         ktail_96
 
-kloop_89:
+kloop_95:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -6232,14 +6254,14 @@ kloop_89:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_89
+	JNZ          kloop_95
 
-ktail_90:
-	MOVQ kc+0(FP), DX
+ktail_96:
+	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_92
+	JZ   kdone_98
 
-ktailloop_91:
+ktailloop_97:
 	VMOVUPS      (AX), Z16
 	VMOVUPS      64(AX), Z17
 	VBROADCASTSS (BX), Z18
@@ -6269,15 +6291,15 @@ ktailloop_91:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_91
+	JNZ          ktailloop_97
 
-kdone_92:
-	MOVQ    c+32(FP), AX
-	MOVQ    ldc+40(FP), CX
+kdone_98:
+	MOVQ    c+56(FP), AX
+	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
-	MOVQ    load+56(FP), DX
+	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_93
+	JNZ     accumulate_99
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -6301,11 +6323,10 @@ kdone_92:
 	ADDQ    CX, AX
 	VMOVUPS Z14, (AX)
 	VMOVUPS Z15, 64(AX)
-	VZEROUPPER
-	RET
+	JMP     tiledone_93
 
-accumulate_93:
-	VBROADCASTSS beta+48(FP), Z16
+accumulate_99:
+	VBROADCASTSS beta+80(FP), Z16
 	VFMADD231PS  (AX), Z16, Z0
 	VMOVUPS      Z0, (AX)
 	VFMADD231PS  64(AX), Z16, Z1
@@ -6345,6 +6366,19 @@ accumulate_93:
 	VMOVUPS      Z14, (AX)
 	VFMADD231PS  64(AX), Z16, Z15
 	VMOVUPS      Z15, 64(AX)
+
+tiledone_93:
+	DECQ tiles+0(FP)
+	JZ   stripend_94
+	MOVQ aStep+24(FP), AX
+	ADDQ AX, a+16(FP)
+	MOVQ bStep+48(FP), AX
+	ADDQ AX, b+32(FP)
+	MOVQ cStep+72(FP), AX
+	ADDQ AX, c+56(FP)
+	JMP  tile_92
+
+stripend_94:
 	VZEROUPPER
 	RET
 
@@ -6462,9 +6496,9 @@ TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_95
+	JZ         ktail_101
 
-kloop_94:
+kloop_100:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z24
@@ -6577,14 +6611,14 @@ kloop_94:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_94
+	JNZ              kloop_100
 
-ktail_95:
+ktail_101:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_97
+	JZ   kdone_103
 
-ktailloop_96:
+ktailloop_102:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
@@ -6613,15 +6647,15 @@ ktailloop_96:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_96
+	JNZ              ktailloop_102
 
-kdone_97:
+kdone_103:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_98
+	JNZ     accumulate_104
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6672,7 +6706,7 @@ kdone_97:
 	VZEROUPPER
 	RET
 
-accumulate_98:
+accumulate_104:
 	VBROADCASTSS  beta+48(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6937,9 +6971,9 @@ TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_100
+	JZ         ktail_106
 
-kloop_99:
+kloop_105:
 	PREFETCHT0       (R11)
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
@@ -7051,14 +7085,14 @@ kloop_99:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R11)(CX*4), R11
 	DECQ             R12
-	JNZ              kloop_99
+	JNZ              kloop_105
 
-ktail_100:
+ktail_106:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_102
+	JZ   kdone_108
 
-ktailloop_101:
+ktailloop_107:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
@@ -7090,15 +7124,15 @@ ktailloop_101:
 	ADDQ             $0x00000004, R10
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_101
+	JNZ              ktailloop_107
 
-kdone_102:
+kdone_108:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_103
+	JNZ     accumulate_109
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7149,7 +7183,7 @@ kdone_102:
 	VZEROUPPER
 	RET
 
-accumulate_103:
+accumulate_109:
 	VBROADCASTSS  beta+56(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7275,9 +7309,9 @@ TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_105
+	JZ         ktail_111
 
-kloop_104:
+kloop_110:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z8
@@ -7326,14 +7360,14 @@ kloop_104:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_104
+	JNZ              kloop_110
 
-ktail_105:
+ktail_111:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_107
+	JZ   kdone_113
 
-ktailloop_106:
+ktailloop_112:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
@@ -7346,15 +7380,15 @@ ktailloop_106:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_106
+	JNZ              ktailloop_112
 
-kdone_107:
+kdone_113:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_108
+	JNZ     accumulate_114
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7373,7 +7407,7 @@ kdone_107:
 	VZEROUPPER
 	RET
 
-accumulate_108:
+accumulate_114:
 	VBROADCASTSS  beta+48(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7455,9 +7489,9 @@ TEXT ·GemmMicroNarrowEdge8RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_110
+	JZ         ktail_116
 
-kloop_109:
+kloop_115:
 	PREFETCHT0       (R9)
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
@@ -7503,14 +7537,14 @@ kloop_109:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R9)(CX*4), R9
 	DECQ             R10
-	JNZ              kloop_109
+	JNZ              kloop_115
 
-ktail_110:
+ktail_116:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_112
+	JZ   kdone_118
 
-ktailloop_111:
+ktailloop_117:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST (R8), Z8, Z1
@@ -7524,15 +7558,15 @@ ktailloop_111:
 	ADDQ             $0x00000004, R8
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_111
+	JNZ              ktailloop_117
 
-kdone_112:
+kdone_118:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_113
+	JNZ     accumulate_119
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7551,7 +7585,7 @@ kdone_112:
 	VZEROUPPER
 	RET
 
-accumulate_113:
+accumulate_119:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7661,9 +7695,9 @@ TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_115
+	JZ         ktail_121
 
-kloop_114:
+kloop_120:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z16
@@ -7744,14 +7778,14 @@ kloop_114:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_114
+	JNZ              kloop_120
 
-ktail_115:
+ktail_121:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_117
+	JZ   kdone_123
 
-ktailloop_116:
+ktailloop_122:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
@@ -7772,15 +7806,15 @@ ktailloop_116:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_116
+	JNZ              ktailloop_122
 
-kdone_117:
+kdone_123:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_118
+	JNZ     accumulate_124
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7815,7 +7849,7 @@ kdone_117:
 	VZEROUPPER
 	RET
 
-accumulate_118:
+accumulate_124:
 	VBROADCASTSS  beta+48(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7955,9 +7989,9 @@ TEXT ·GemmMicroNarrowEdge16RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_120
+	JZ         ktail_126
 
-kloop_119:
+kloop_125:
 	PREFETCHT0       (R10)
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
@@ -8036,14 +8070,14 @@ kloop_119:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R10)(CX*4), R10
 	DECQ             R11
-	JNZ              kloop_119
+	JNZ              kloop_125
 
-ktail_120:
+ktail_126:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_122
+	JZ   kdone_128
 
-ktailloop_121:
+ktailloop_127:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
@@ -8066,15 +8100,15 @@ ktailloop_121:
 	ADDQ             $0x00000004, R9
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_121
+	JNZ              ktailloop_127
 
-kdone_122:
+kdone_128:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_123
+	JNZ     accumulate_129
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -8109,7 +8143,7 @@ kdone_122:
 	VZEROUPPER
 	RET
 
-accumulate_123:
+accumulate_129:
 	VBROADCASTSS  beta+56(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -8173,14 +8207,14 @@ TEXT ·GemmPackBAVX512(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000080, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_124:
+rowgroup_130:
 	CMPQ SI, $0x00000008
-	JB   rows1_125
+	JB   rows1_131
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_127:
+panel_133:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R10)
@@ -8217,20 +8251,20 @@ panel_127:
 	ADDQ    $0x00000080, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_127
+	JNZ     panel_133
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000400, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_124
+	JMP     rowgroup_130
 
-rows1_125:
+rows1_131:
 	TESTQ SI, SI
-	JZ    done_126
+	JZ    done_132
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_128:
+panel_134:
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (R9)
 	VMOVUPS 64(BX), Z0
@@ -8238,13 +8272,13 @@ panel_128:
 	ADDQ    $0x00000080, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_128
+	JNZ     panel_134
 	ADDQ    DX, CX
 	ADDQ    $0x00000080, AX
 	DECQ    SI
-	JMP     rows1_125
+	JMP     rows1_131
 
-done_126:
+done_132:
 	VZEROUPPER
 	RET
 
@@ -8267,15 +8301,15 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	LEAQ  (DX)(DX*4), R9
 	LEAQ  (R9)(DX*2), R10
 
-panel_129:
+panel_135:
 	LEAQ (CX)(DX*8), R11
 	LEAQ (R11)(DX*8), R12
 	LEAQ (R12)(DX*8), R13
 	MOVQ SI, R14
 	SHRQ $0x01, R14
-	JZ   odd_131
+	JZ   odd_137
 
-pairs_130:
+pairs_136:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -8602,15 +8636,15 @@ pairs_130:
 	ADDQ       $0x00000040, R13
 	ADDQ       $0x00000800, AX
 	DECQ       R14
-	JNZ        pairs_130
+	JNZ        pairs_136
 
-odd_131:
+odd_137:
 	MOVQ  SI, R14
 	ANDQ  $0x00000001, R14
 	TESTQ R14, R14
-	JZ    coltail_133
+	JZ    coltail_139
 
-cols_132:
+cols_138:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -8777,11 +8811,11 @@ cols_132:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000400, AX
 	DECQ       R14
-	JNZ        cols_132
+	JNZ        cols_138
 
-coltail_133:
+coltail_139:
 	TESTQ      DI, DI
-	JZ         panelend_134
+	JZ         panelend_140
 	VMOVUPS.Z  (CX), K1, Y0
 	VMOVUPS.Z  (CX)(DX*1), K1, Y1
 	VMOVUPS.Z  (CX)(DX*2), K1, Y2
@@ -8816,28 +8850,28 @@ coltail_133:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y7, 128(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y8, 384(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y2, 512(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y1, 640(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y5, 768(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_135
+	JE         tailgroup_141
 	VMOVUPS    Y0, 896(AX)
 
-tailgroup_135:
+tailgroup_141:
 	VMOVUPS.Z  (R11), K1, Y0
 	VMOVUPS.Z  (R11)(DX*1), K1, Y1
 	VMOVUPS.Z  (R11)(DX*2), K1, Y2
@@ -8872,28 +8906,28 @@ tailgroup_135:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y7, 160(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y8, 416(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y2, 544(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y1, 672(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y5, 800(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_136
+	JE         tailgroup_142
 	VMOVUPS    Y0, 928(AX)
 
-tailgroup_136:
+tailgroup_142:
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(DX*1), K1, Y1
 	VMOVUPS.Z  (R12)(DX*2), K1, Y2
@@ -8928,28 +8962,28 @@ tailgroup_136:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 64(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y7, 192(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y3, 320(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y8, 448(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y2, 576(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y1, 704(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y5, 832(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_137
+	JE         tailgroup_143
 	VMOVUPS    Y0, 960(AX)
 
-tailgroup_137:
+tailgroup_143:
 	VMOVUPS.Z  (R13), K1, Y0
 	VMOVUPS.Z  (R13)(DX*1), K1, Y1
 	VMOVUPS.Z  (R13)(DX*2), K1, Y2
@@ -8984,28 +9018,28 @@ tailgroup_137:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 96(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y7, 224(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y3, 352(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y8, 480(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y2, 608(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y1, 736(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y5, 864(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_134
+	JE         panelend_140
 	VMOVUPS    Y0, 992(AX)
 
-panelend_134:
+panelend_140:
 	MOVQ   DI, R14
 	IMUL3Q $0x00000080, R14, R14
 	ADDQ   R14, AX
@@ -9014,7 +9048,7 @@ panelend_134:
 	SUBQ   R14, R13
 	LEAQ   (R13)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_129
+	JNZ    panel_135
 	VZEROUPPER
 	RET
 
@@ -9042,16 +9076,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_138:
+panel_144:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_140
+	JZ    coltail_146
 
-cols_139:
+cols_145:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9104,11 +9138,11 @@ cols_139:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_139
+	JNZ        cols_145
 
-coltail_140:
+coltail_146:
 	TESTQ      R9, R9
-	JZ         group_141
+	JZ         group_147
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9144,42 +9178,42 @@ coltail_140:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_141
+	JE         group_147
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_141:
+group_147:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_143
+	JZ    coltail_149
 
-cols_142:
+cols_148:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -9227,11 +9261,11 @@ cols_142:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_142
+	JNZ        cols_148
 
-coltail_143:
+coltail_149:
 	TESTQ      R9, R9
-	JZ         group_144
+	JZ         group_150
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -9263,39 +9297,39 @@ coltail_143:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_144
+	JE         group_150
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_144:
+group_150:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_138
+	JNZ  panel_144
 	VZEROUPPER
 	RET
 
@@ -9319,15 +9353,15 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_146
+	JZ           blocksdone_152
 
-block_145:
+block_151:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_147:
+blockpanel_153:
 	VMOVUPS.Z (R10), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R12)
@@ -9356,35 +9390,35 @@ blockpanel_147:
 	ADDQ      $0x00000030, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_147
+	JNZ       blockpanel_153
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000180, AX
 	DECQ      R9
-	JNZ       block_145
+	JNZ       block_151
 
-blocksdone_146:
+blocksdone_152:
 	ANDQ $0x00000007, R8
-	JZ   restdone_149
+	JZ   restdone_155
 
-rest_148:
+rest_154:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_150:
+rowpanel_156:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
 	ADDQ      $0x00000030, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_150
+	JNZ       rowpanel_156
 	ADDQ      DX, CX
 	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       rest_148
+	JNZ       rest_154
 
-restdone_149:
+restdone_155:
 	VZEROUPPER
 	RET
 
@@ -9408,16 +9442,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_151:
+panel_157:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_153
+	JZ    coltail_159
 
-cols_152:
+cols_158:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9470,11 +9504,11 @@ cols_152:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_152
+	JNZ        cols_158
 
-coltail_153:
+coltail_159:
 	TESTQ      R9, R9
-	JZ         group_154
+	JZ         group_160
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9510,44 +9544,44 @@ coltail_153:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_154
+	JE         group_160
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_154:
+group_160:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_156
+	JZ    coltail_162
 
-cols_155:
+cols_161:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9600,11 +9634,11 @@ cols_155:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_155
+	JNZ        cols_161
 
-coltail_156:
+coltail_162:
 	TESTQ      R9, R9
-	JZ         group_157
+	JZ         group_163
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9640,44 +9674,44 @@ coltail_156:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_157
+	JE         group_163
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_157:
+group_163:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_159
+	JZ    coltail_165
 
-cols_158:
+cols_164:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9730,11 +9764,11 @@ cols_158:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_158
+	JNZ        cols_164
 
-coltail_159:
+coltail_165:
 	TESTQ      R9, R9
-	JZ         group_160
+	JZ         group_166
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9770,39 +9804,39 @@ coltail_159:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_160
+	JE         group_166
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_160:
+group_166:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_151
+	JNZ  panel_157
 	VZEROUPPER
 	RET
 
@@ -9826,15 +9860,15 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_162
+	JZ           blocksdone_168
 
-block_161:
+block_167:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_163:
+blockpanel_169:
 	VMOVUPS   (R10), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R12)
@@ -9887,22 +9921,22 @@ blockpanel_163:
 	ADDQ      $0x00000060, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_163
+	JNZ       blockpanel_169
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000300, AX
 	DECQ      R9
-	JNZ       block_161
+	JNZ       block_167
 
-blocksdone_162:
+blocksdone_168:
 	ANDQ $0x00000007, R8
-	JZ   restdone_165
+	JZ   restdone_171
 
-rest_164:
+rest_170:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_166:
+rowpanel_172:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R9)
@@ -9912,13 +9946,13 @@ rowpanel_166:
 	ADDQ      $0x00000060, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_166
+	JNZ       rowpanel_172
 	ADDQ      DX, CX
 	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       rest_164
+	JNZ       rest_170
 
-restdone_165:
+restdone_171:
 	VZEROUPPER
 	RET
 
@@ -9928,41 +9962,41 @@ TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_167
+	JE   op0_173
 	CMPQ AX, $0x00000001
-	JE   op1_168
+	JE   op1_174
 	CMPQ AX, $0x00000002
-	JE   op2_169
+	JE   op2_175
 	CMPQ AX, $0x00000003
-	JE   op3_170
+	JE   op3_176
 	CMPQ AX, $0x00000004
-	JE   op4_171
+	JE   op4_177
 	CMPQ AX, $0x00000005
-	JE   op5_172
+	JE   op5_178
 	CMPQ AX, $0x00000006
-	JE   op6_173
+	JE   op6_179
 	CMPQ AX, $0x00000007
-	JE   op7_174
+	JE   op7_180
 	CMPQ AX, $0x00000008
-	JE   op8_175
+	JE   op8_181
 	CMPQ AX, $0x00000009
-	JE   op9_176
+	JE   op9_182
 	CMPQ AX, $0x0000000a
-	JE   op10_177
+	JE   op10_183
 	CMPQ AX, $0x0000000b
-	JE   op11_178
+	JE   op11_184
 	CMPQ AX, $0x0000000c
-	JE   op12_179
+	JE   op12_185
 	CMPQ AX, $0x0000000d
-	JE   op13_180
+	JE   op13_186
 	CMPQ AX, $0x0000000e
-	JE   op14_181
+	JE   op14_187
 	CMPQ AX, $0x0000000f
-	JE   op15_182
+	JE   op15_188
 	VZEROUPPER
 	RET
 
-op0_167:
+op0_173:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -9980,9 +10014,9 @@ op0_167:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_184
+	JZ     ktail_190
 
-kloop_183:
+kloop_189:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -9994,22 +10028,22 @@ kloop_183:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_183
+	JNZ              kloop_189
 
-ktail_184:
+ktail_190:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_186
+	JZ   kdone_192
 
-ktailloop_185:
+ktailloop_191:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_185
+	JNZ              ktailloop_191
 
-kdone_186:
+kdone_192:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -10079,158 +10113,158 @@ kdone_186:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_187
+	JNZ        tnaccumulate_193
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_188
+	JE         tndone_194
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_188:
+tndone_194:
 	VZEROUPPER
 	RET
 
-tnaccumulate_187:
+tnaccumulate_193:
 	VBROADCASTSS  beta+56(FP), Z2
 	VFMADD231PS.Z (CX), Z2, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_189
+	JE            tndone_195
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_189:
+tndone_195:
 	VZEROUPPER
 	RET
 
-op1_168:
+op1_174:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10249,9 +10283,9 @@ op1_168:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_191
+	JZ     ktail_197
 
-kloop_190:
+kloop_196:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -10267,23 +10301,23 @@ kloop_190:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_190
+	JNZ              kloop_196
 
-ktail_191:
+ktail_197:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_193
+	JZ   kdone_199
 
-ktailloop_192:
+ktailloop_198:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_192
+	JNZ              ktailloop_198
 
-kdone_193:
+kdone_199:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -10353,158 +10387,158 @@ kdone_193:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_194
+	JNZ        tnaccumulate_200
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_195
+	JE         tndone_201
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_195:
+tndone_201:
 	VZEROUPPER
 	RET
 
-tnaccumulate_194:
+tnaccumulate_200:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_196
+	JE            tndone_202
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_196:
+tndone_202:
 	VZEROUPPER
 	RET
 
-op2_169:
+op2_175:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10524,9 +10558,9 @@ op2_169:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_198
+	JZ     ktail_204
 
-kloop_197:
+kloop_203:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -10546,14 +10580,14 @@ kloop_197:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_197
+	JNZ              kloop_203
 
-ktail_198:
+ktail_204:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_200
+	JZ   kdone_206
 
-ktailloop_199:
+ktailloop_205:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -10561,9 +10595,9 @@ ktailloop_199:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_199
+	JNZ              ktailloop_205
 
-kdone_200:
+kdone_206:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -10633,158 +10667,158 @@ kdone_200:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_201
+	JNZ        tnaccumulate_207
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_202
+	JE         tndone_208
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_202:
+tndone_208:
 	VZEROUPPER
 	RET
 
-tnaccumulate_201:
+tnaccumulate_207:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_203
+	JE            tndone_209
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_203:
+tndone_209:
 	VZEROUPPER
 	RET
 
-op3_170:
+op3_176:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10805,9 +10839,9 @@ op3_170:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_205
+	JZ     ktail_211
 
-kloop_204:
+kloop_210:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10831,14 +10865,14 @@ kloop_204:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_204
+	JNZ              kloop_210
 
-ktail_205:
+ktail_211:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_207
+	JZ   kdone_213
 
-ktailloop_206:
+ktailloop_212:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10847,9 +10881,9 @@ ktailloop_206:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_206
+	JNZ              ktailloop_212
 
-kdone_207:
+kdone_213:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -10919,158 +10953,158 @@ kdone_207:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_208
+	JNZ        tnaccumulate_214
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_209
+	JE         tndone_215
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_209:
+tndone_215:
 	VZEROUPPER
 	RET
 
-tnaccumulate_208:
+tnaccumulate_214:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_210
+	JE            tndone_216
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_210:
+tndone_216:
 	VZEROUPPER
 	RET
 
-op4_171:
+op4_177:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11092,9 +11126,9 @@ op4_171:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_212
+	JZ     ktail_218
 
-kloop_211:
+kloop_217:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -11122,14 +11156,14 @@ kloop_211:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_211
+	JNZ              kloop_217
 
-ktail_212:
+ktail_218:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_214
+	JZ   kdone_220
 
-ktailloop_213:
+ktailloop_219:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -11139,9 +11173,9 @@ ktailloop_213:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_213
+	JNZ              ktailloop_219
 
-kdone_214:
+kdone_220:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -11211,158 +11245,158 @@ kdone_214:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_215
+	JNZ        tnaccumulate_221
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_216
+	JE         tndone_222
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_216:
+tndone_222:
 	VZEROUPPER
 	RET
 
-tnaccumulate_215:
+tnaccumulate_221:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_217
+	JE            tndone_223
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_217:
+tndone_223:
 	VZEROUPPER
 	RET
 
-op5_172:
+op5_178:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11385,9 +11419,9 @@ op5_172:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_219
+	JZ     ktail_225
 
-kloop_218:
+kloop_224:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -11419,14 +11453,14 @@ kloop_218:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_218
+	JNZ              kloop_224
 
-ktail_219:
+ktail_225:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_221
+	JZ   kdone_227
 
-ktailloop_220:
+ktailloop_226:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -11437,9 +11471,9 @@ ktailloop_220:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_220
+	JNZ              ktailloop_226
 
-kdone_221:
+kdone_227:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -11509,158 +11543,158 @@ kdone_221:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_222
+	JNZ        tnaccumulate_228
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_223
+	JE         tndone_229
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_223:
+tndone_229:
 	VZEROUPPER
 	RET
 
-tnaccumulate_222:
+tnaccumulate_228:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_224
+	JE            tndone_230
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_224:
+tndone_230:
 	VZEROUPPER
 	RET
 
-op6_173:
+op6_179:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11684,9 +11718,9 @@ op6_173:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_226
+	JZ     ktail_232
 
-kloop_225:
+kloop_231:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11722,14 +11756,14 @@ kloop_225:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_225
+	JNZ              kloop_231
 
-ktail_226:
+ktail_232:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_228
+	JZ   kdone_234
 
-ktailloop_227:
+ktailloop_233:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11741,9 +11775,9 @@ ktailloop_227:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_227
+	JNZ              ktailloop_233
 
-kdone_228:
+kdone_234:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -11813,158 +11847,158 @@ kdone_228:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_229
+	JNZ        tnaccumulate_235
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_230
+	JE         tndone_236
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_230:
+tndone_236:
 	VZEROUPPER
 	RET
 
-tnaccumulate_229:
+tnaccumulate_235:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_231
+	JE            tndone_237
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_231:
+tndone_237:
 	VZEROUPPER
 	RET
 
-op7_174:
+op7_180:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11989,9 +12023,9 @@ op7_174:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_233
+	JZ     ktail_239
 
-kloop_232:
+kloop_238:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -12031,14 +12065,14 @@ kloop_232:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_232
+	JNZ              kloop_238
 
-ktail_233:
+ktail_239:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_235
+	JZ   kdone_241
 
-ktailloop_234:
+ktailloop_240:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -12051,9 +12085,9 @@ ktailloop_234:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_234
+	JNZ              ktailloop_240
 
-kdone_235:
+kdone_241:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -12123,158 +12157,158 @@ kdone_235:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_236
+	JNZ        tnaccumulate_242
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_237
+	JE         tndone_243
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_237:
+tndone_243:
 	VZEROUPPER
 	RET
 
-tnaccumulate_236:
+tnaccumulate_242:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_238
+	JE            tndone_244
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_238:
+tndone_244:
 	VZEROUPPER
 	RET
 
-op8_175:
+op8_181:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12300,9 +12334,9 @@ op8_175:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_240
+	JZ     ktail_246
 
-kloop_239:
+kloop_245:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -12346,14 +12380,14 @@ kloop_239:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_239
+	JNZ              kloop_245
 
-ktail_240:
+ktail_246:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_242
+	JZ   kdone_248
 
-ktailloop_241:
+ktailloop_247:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -12367,9 +12401,9 @@ ktailloop_241:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_241
+	JNZ              ktailloop_247
 
-kdone_242:
+kdone_248:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -12439,158 +12473,158 @@ kdone_242:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_243
+	JNZ        tnaccumulate_249
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_244
+	JE         tndone_250
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_244:
+tndone_250:
 	VZEROUPPER
 	RET
 
-tnaccumulate_243:
+tnaccumulate_249:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_245
+	JE            tndone_251
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_245:
+tndone_251:
 	VZEROUPPER
 	RET
 
-op9_176:
+op9_182:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12617,9 +12651,9 @@ op9_176:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_247
+	JZ     ktail_253
 
-kloop_246:
+kloop_252:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12667,14 +12701,14 @@ kloop_246:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_246
+	JNZ              kloop_252
 
-ktail_247:
+ktail_253:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_249
+	JZ   kdone_255
 
-ktailloop_248:
+ktailloop_254:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12689,9 +12723,9 @@ ktailloop_248:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_248
+	JNZ              ktailloop_254
 
-kdone_249:
+kdone_255:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -12761,158 +12795,158 @@ kdone_249:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_250
+	JNZ        tnaccumulate_256
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_251
+	JE         tndone_257
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_251:
+tndone_257:
 	VZEROUPPER
 	RET
 
-tnaccumulate_250:
+tnaccumulate_256:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_252
+	JE            tndone_258
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_252:
+tndone_258:
 	VZEROUPPER
 	RET
 
-op10_177:
+op10_183:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12940,9 +12974,9 @@ op10_177:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_254
+	JZ     ktail_260
 
-kloop_253:
+kloop_259:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -12994,14 +13028,14 @@ kloop_253:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_253
+	JNZ              kloop_259
 
-ktail_254:
+ktail_260:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_256
+	JZ   kdone_262
 
-ktailloop_255:
+ktailloop_261:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -13017,9 +13051,9 @@ ktailloop_255:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_255
+	JNZ              ktailloop_261
 
-kdone_256:
+kdone_262:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -13089,158 +13123,158 @@ kdone_256:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_257
+	JNZ        tnaccumulate_263
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_258
+	JE         tndone_264
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_258:
+tndone_264:
 	VZEROUPPER
 	RET
 
-tnaccumulate_257:
+tnaccumulate_263:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_259
+	JE            tndone_265
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_259:
+tndone_265:
 	VZEROUPPER
 	RET
 
-op11_178:
+op11_184:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13269,9 +13303,9 @@ op11_178:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_261
+	JZ     ktail_267
 
-kloop_260:
+kloop_266:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -13327,14 +13361,14 @@ kloop_260:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_260
+	JNZ              kloop_266
 
-ktail_261:
+ktail_267:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_263
+	JZ   kdone_269
 
-ktailloop_262:
+ktailloop_268:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -13351,9 +13385,9 @@ ktailloop_262:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_262
+	JNZ              ktailloop_268
 
-kdone_263:
+kdone_269:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -13423,158 +13457,158 @@ kdone_263:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_264
+	JNZ        tnaccumulate_270
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_265
+	JE         tndone_271
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_265:
+tndone_271:
 	VZEROUPPER
 	RET
 
-tnaccumulate_264:
+tnaccumulate_270:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_266
+	JE            tndone_272
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_266:
+tndone_272:
 	VZEROUPPER
 	RET
 
-op12_179:
+op12_185:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13604,9 +13638,9 @@ op12_179:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_268
+	JZ     ktail_274
 
-kloop_267:
+kloop_273:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13666,14 +13700,14 @@ kloop_267:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_267
+	JNZ              kloop_273
 
-ktail_268:
+ktail_274:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_270
+	JZ   kdone_276
 
-ktailloop_269:
+ktailloop_275:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13691,9 +13725,9 @@ ktailloop_269:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_269
+	JNZ              ktailloop_275
 
-kdone_270:
+kdone_276:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -13763,158 +13797,158 @@ kdone_270:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_271
+	JNZ        tnaccumulate_277
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_272
+	JE         tndone_278
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_272:
+tndone_278:
 	VZEROUPPER
 	RET
 
-tnaccumulate_271:
+tnaccumulate_277:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_273
+	JE            tndone_279
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_273:
+tndone_279:
 	VZEROUPPER
 	RET
 
-op13_180:
+op13_186:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13945,9 +13979,9 @@ op13_180:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_275
+	JZ     ktail_281
 
-kloop_274:
+kloop_280:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -14011,14 +14045,14 @@ kloop_274:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_274
+	JNZ              kloop_280
 
-ktail_275:
+ktail_281:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_277
+	JZ   kdone_283
 
-ktailloop_276:
+ktailloop_282:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -14037,9 +14071,9 @@ ktailloop_276:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_276
+	JNZ              ktailloop_282
 
-kdone_277:
+kdone_283:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -14109,158 +14143,158 @@ kdone_277:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_278
+	JNZ        tnaccumulate_284
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_279
+	JE         tndone_285
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_279:
+tndone_285:
 	VZEROUPPER
 	RET
 
-tnaccumulate_278:
+tnaccumulate_284:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_280
+	JE            tndone_286
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_280:
+tndone_286:
 	VZEROUPPER
 	RET
 
-op14_181:
+op14_187:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -14292,9 +14326,9 @@ op14_181:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_282
+	JZ     ktail_288
 
-kloop_281:
+kloop_287:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -14362,14 +14396,14 @@ kloop_281:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_281
+	JNZ              kloop_287
 
-ktail_282:
+ktail_288:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_284
+	JZ   kdone_290
 
-ktailloop_283:
+ktailloop_289:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -14389,9 +14423,9 @@ ktailloop_283:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_283
+	JNZ              ktailloop_289
 
-kdone_284:
+kdone_290:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -14461,158 +14495,158 @@ kdone_284:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_285
+	JNZ        tnaccumulate_291
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_286
+	JE         tndone_292
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_286:
+tndone_292:
 	VZEROUPPER
 	RET
 
-tnaccumulate_285:
+tnaccumulate_291:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_287
+	JE            tndone_293
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_287:
+tndone_293:
 	VZEROUPPER
 	RET
 
-op15_182:
+op15_188:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -14645,9 +14679,9 @@ op15_182:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_289
+	JZ     ktail_295
 
-kloop_288:
+kloop_294:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14719,14 +14753,14 @@ kloop_288:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_288
+	JNZ              kloop_294
 
-ktail_289:
+ktail_295:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_291
+	JZ   kdone_297
 
-ktailloop_290:
+ktailloop_296:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14747,9 +14781,9 @@ ktailloop_290:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_290
+	JNZ              ktailloop_296
 
-kdone_291:
+kdone_297:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1
@@ -14819,154 +14853,154 @@ kdone_291:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_292
+	JNZ        tnaccumulate_298
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_293
+	JE         tndone_299
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_293:
+tndone_299:
 	VZEROUPPER
 	RET
 
-tnaccumulate_292:
+tnaccumulate_298:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (CX), Z8, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_294
+	JE            tndone_300
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_294:
+tndone_300:
 	VZEROUPPER
 	RET
 
@@ -14991,16 +15025,16 @@ TEXT ·GemmTransposeAVX512(SB), NOSPLIT, $0-48
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_295:
+band_301:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_296
+	JB    rowtail_302
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_299
+	JZ    coltail_305
 
-cols_298:
+cols_304:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y0
 	VMOVUPS    (R12)(BX*1), Y1
@@ -15052,11 +15086,11 @@ cols_298:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_298
+	JNZ        cols_304
 
-coltail_299:
+coltail_305:
 	TESTQ      R11, R11
-	JZ         banddone_300
+	JZ         banddone_306
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(BX*1), K1, Y1
 	VMOVUPS.Z  (R12)(BX*2), K1, Y2
@@ -15091,64 +15125,64 @@ coltail_299:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_300
+	JE         banddone_306
 	ADDQ       CX, R13
 	VMOVUPS    Y0, (R13)
 
-banddone_300:
+banddone_306:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_295
+	JMP  band_301
 
-rowtail_296:
+rowtail_302:
 	CMPQ R9, $0x00000001
-	JE   rows_301
-	CMPQ R9, $0x00000002
-	JE   rows_302
-	CMPQ R9, $0x00000003
-	JE   rows_303
-	CMPQ R9, $0x00000004
-	JE   rows_304
-	CMPQ R9, $0x00000005
-	JE   rows_305
-	CMPQ R9, $0x00000006
-	JE   rows_306
-	CMPQ R9, $0x00000007
 	JE   rows_307
-	JMP  done_297
+	CMPQ R9, $0x00000002
+	JE   rows_308
+	CMPQ R9, $0x00000003
+	JE   rows_309
+	CMPQ R9, $0x00000004
+	JE   rows_310
+	CMPQ R9, $0x00000005
+	JE   rows_311
+	CMPQ R9, $0x00000006
+	JE   rows_312
+	CMPQ R9, $0x00000007
+	JE   rows_313
+	JMP  done_303
 
-rows_301:
+rows_307:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_309
+	JZ    coltail_315
 
-cols_308:
+cols_314:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y0
 	VUNPCKLPS  Y0, Y0, Y1
@@ -15193,11 +15227,11 @@ cols_308:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_308
+	JNZ        cols_314
 
-coltail_309:
+coltail_315:
 	TESTQ      R11, R11
-	JZ         banddone_310
+	JZ         banddone_316
 	VMOVUPS.Z  (DX), K1, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -15225,44 +15259,44 @@ coltail_309:
 	VSHUFF32X4 $0x03, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_310
+	JE         banddone_316
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_310:
-	JMP done_297
+banddone_316:
+	JMP done_303
 
-rows_302:
+rows_308:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_312
+	JZ    coltail_318
 
-cols_311:
+cols_317:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -15308,11 +15342,11 @@ cols_311:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_311
+	JNZ        cols_317
 
-coltail_312:
+coltail_318:
 	TESTQ      R11, R11
-	JZ         banddone_313
+	JZ         banddone_319
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VUNPCKLPS  Y1, Y0, Y2
@@ -15341,44 +15375,44 @@ coltail_312:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_313
+	JE         banddone_319
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_313:
-	JMP done_297
+banddone_319:
+	JMP done_303
 
-rows_303:
+rows_309:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_315
+	JZ    coltail_321
 
-cols_314:
+cols_320:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -15441,11 +15475,11 @@ cols_314:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_314
+	JNZ        cols_320
 
-coltail_315:
+coltail_321:
 	TESTQ      R11, R11
-	JZ         banddone_316
+	JZ         banddone_322
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -15477,58 +15511,58 @@ coltail_315:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_316
+	JE         banddone_322
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_316:
-	JMP done_297
+banddone_322:
+	JMP done_303
 
-rows_304:
+rows_310:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_318
+	JZ    coltail_324
 
-cols_317:
+cols_323:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -15576,11 +15610,11 @@ cols_317:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_317
+	JNZ        cols_323
 
-coltail_318:
+coltail_324:
 	TESTQ      R11, R11
-	JZ         banddone_319
+	JZ         banddone_325
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -15611,44 +15645,44 @@ coltail_318:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_319
+	JE         banddone_325
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_319:
-	JMP done_297
+banddone_325:
+	JMP done_303
 
-rows_305:
+rows_311:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_321
+	JZ    coltail_327
 
-cols_320:
+cols_326:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15713,11 +15747,11 @@ cols_320:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_320
+	JNZ          cols_326
 
-coltail_321:
+coltail_327:
 	TESTQ        R11, R11
-	JZ           banddone_322
+	JZ           banddone_328
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15751,58 +15785,58 @@ coltail_321:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_322
+	JE           banddone_328
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_322:
-	JMP done_297
+banddone_328:
+	JMP done_303
 
-rows_306:
+rows_312:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_324
+	JZ    coltail_330
 
-cols_323:
+cols_329:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15868,11 +15902,11 @@ cols_323:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_323
+	JNZ          cols_329
 
-coltail_324:
+coltail_330:
 	TESTQ        R11, R11
-	JZ           banddone_325
+	JZ           banddone_331
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15907,58 +15941,58 @@ coltail_324:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_325
+	JE           banddone_331
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_325:
-	JMP done_297
+banddone_331:
+	JMP done_303
 
-rows_307:
+rows_313:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_327
+	JZ    coltail_333
 
-cols_326:
+cols_332:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -16041,11 +16075,11 @@ cols_326:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_326
+	JNZ          cols_332
 
-coltail_327:
+coltail_333:
 	TESTQ        R11, R11
-	JZ           banddone_328
+	JZ           banddone_334
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -16083,7 +16117,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -16091,7 +16125,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
@@ -16099,7 +16133,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
@@ -16107,7 +16141,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
@@ -16115,7 +16149,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
@@ -16123,7 +16157,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
@@ -16131,7 +16165,7 @@ coltail_327:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_328
+	JE           banddone_334
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -16139,8 +16173,8 @@ coltail_327:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_328:
-done_297:
+banddone_334:
+done_303:
 	VZEROUPPER
 	RET
 
@@ -16165,9 +16199,9 @@ TEXT ·GemmTransposeBiasAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_329:
+band_335:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_330
+	JB      rowtail_336
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -16176,9 +16210,9 @@ band_329:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_333
+	JZ      coltail_339
 
-cols_332:
+cols_338:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -16238,11 +16272,11 @@ cols_332:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_332
+	JNZ        cols_338
 
-coltail_333:
+coltail_339:
 	TESTQ      R11, R11
-	JZ         banddone_334
+	JZ         banddone_340
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(BX*1), K1, Y2
 	VMOVUPS.Z  (R12)(BX*2), K1, Y3
@@ -16278,65 +16312,65 @@ coltail_333:
 	VADDPS     Y0, Y7, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y8, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_334
+	JE         banddone_340
 	ADDQ       CX, R13
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_334:
+banddone_340:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_329
+	JMP  band_335
 
-rowtail_330:
+rowtail_336:
 	CMPQ R9, $0x00000001
-	JE   rows_335
-	CMPQ R9, $0x00000002
-	JE   rows_336
-	CMPQ R9, $0x00000003
-	JE   rows_337
-	CMPQ R9, $0x00000004
-	JE   rows_338
-	CMPQ R9, $0x00000005
-	JE   rows_339
-	CMPQ R9, $0x00000006
-	JE   rows_340
-	CMPQ R9, $0x00000007
 	JE   rows_341
-	JMP  done_331
+	CMPQ R9, $0x00000002
+	JE   rows_342
+	CMPQ R9, $0x00000003
+	JE   rows_343
+	CMPQ R9, $0x00000004
+	JE   rows_344
+	CMPQ R9, $0x00000005
+	JE   rows_345
+	CMPQ R9, $0x00000006
+	JE   rows_346
+	CMPQ R9, $0x00000007
+	JE   rows_347
+	JMP  done_337
 
-rows_335:
+rows_341:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -16347,9 +16381,9 @@ rows_335:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_343
+	JZ        coltail_349
 
-cols_342:
+cols_348:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -16402,11 +16436,11 @@ cols_342:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_342
+	JNZ        cols_348
 
-coltail_343:
+coltail_349:
 	TESTQ      R11, R11
-	JZ         banddone_344
+	JZ         banddone_350
 	VMOVUPS.Z  (DX), K1, Y1
 	VUNPCKLPS  Y1, Y1, Y2
 	VUNPCKHPS  Y1, Y1, Y3
@@ -16435,45 +16469,45 @@ coltail_343:
 	VADDPS     Y0, Y7, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_344
+	JE         banddone_350
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_344:
-	JMP done_331
+banddone_350:
+	JMP done_337
 
-rows_336:
+rows_342:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -16484,9 +16518,9 @@ rows_336:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_346
+	JZ        coltail_352
 
-cols_345:
+cols_351:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16540,11 +16574,11 @@ cols_345:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_345
+	JNZ        cols_351
 
-coltail_346:
+coltail_352:
 	TESTQ      R11, R11
-	JZ         banddone_347
+	JZ         banddone_353
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VUNPCKLPS  Y2, Y1, Y3
@@ -16574,45 +16608,45 @@ coltail_346:
 	VADDPS     Y0, Y7, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_347
+	JE         banddone_353
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_347:
-	JMP done_331
+banddone_353:
+	JMP done_337
 
-rows_337:
+rows_343:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -16623,9 +16657,9 @@ rows_337:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_349
+	JZ        coltail_355
 
-cols_348:
+cols_354:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16696,11 +16730,11 @@ cols_348:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_348
+	JNZ        cols_354
 
-coltail_349:
+coltail_355:
 	TESTQ      R11, R11
-	JZ         banddone_350
+	JZ         banddone_356
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16733,59 +16767,59 @@ coltail_349:
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_350
+	JE         banddone_356
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_350:
-	JMP done_331
+banddone_356:
+	JMP done_337
 
-rows_338:
+rows_344:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -16796,9 +16830,9 @@ rows_338:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_352
+	JZ        coltail_358
 
-cols_351:
+cols_357:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16854,11 +16888,11 @@ cols_351:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_351
+	JNZ        cols_357
 
-coltail_352:
+coltail_358:
 	TESTQ      R11, R11
-	JZ         banddone_353
+	JZ         banddone_359
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16890,45 +16924,45 @@ coltail_352:
 	VADDPS     Y0, Y7, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_353
+	JE         banddone_359
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_353:
-	JMP done_331
+banddone_359:
+	JMP done_337
 
-rows_339:
+rows_345:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -16939,9 +16973,9 @@ rows_339:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_355
+	JZ        coltail_361
 
-cols_354:
+cols_360:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -17014,11 +17048,11 @@ cols_354:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_354
+	JNZ          cols_360
 
-coltail_355:
+coltail_361:
 	TESTQ        R11, R11
-	JZ           banddone_356
+	JZ           banddone_362
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -17053,59 +17087,59 @@ coltail_355:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_356
+	JE           banddone_362
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_356:
-	JMP done_331
+banddone_362:
+	JMP done_337
 
-rows_340:
+rows_346:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -17116,9 +17150,9 @@ rows_340:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_358
+	JZ        coltail_364
 
-cols_357:
+cols_363:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -17192,11 +17226,11 @@ cols_357:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_357
+	JNZ          cols_363
 
-coltail_358:
+coltail_364:
 	TESTQ        R11, R11
-	JZ           banddone_359
+	JZ           banddone_365
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -17232,59 +17266,59 @@ coltail_358:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_359
+	JE           banddone_365
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_359:
-	JMP done_331
+banddone_365:
+	JMP done_337
 
-rows_341:
+rows_347:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -17295,9 +17329,9 @@ rows_341:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_361
+	JZ        coltail_367
 
-cols_360:
+cols_366:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -17388,11 +17422,11 @@ cols_360:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_360
+	JNZ          cols_366
 
-coltail_361:
+coltail_367:
 	TESTQ        R11, R11
-	JZ           banddone_362
+	JZ           banddone_368
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -17431,7 +17465,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
@@ -17440,7 +17474,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
@@ -17449,7 +17483,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
@@ -17458,7 +17492,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
@@ -17467,7 +17501,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
@@ -17476,7 +17510,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
@@ -17485,7 +17519,7 @@ coltail_361:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_362
+	JE           banddone_368
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
@@ -17494,8 +17528,8 @@ coltail_361:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_362:
-done_331:
+banddone_368:
+done_337:
 	VZEROUPPER
 	RET
 
@@ -17520,9 +17554,9 @@ TEXT ·GemmTransposeBiasReluAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_363:
+band_369:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_364
+	JB      rowtail_370
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -17532,9 +17566,9 @@ band_363:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_367
+	JZ      coltail_373
 
-cols_366:
+cols_372:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y2
 	VMOVUPS    (R12)(BX*1), Y3
@@ -17602,11 +17636,11 @@ cols_366:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_366
+	JNZ        cols_372
 
-coltail_367:
+coltail_373:
 	TESTQ      R11, R11
-	JZ         banddone_368
+	JZ         banddone_374
 	VMOVUPS.Z  (R12), K1, Y2
 	VMOVUPS.Z  (R12)(BX*1), K1, Y3
 	VMOVUPS.Z  (R12)(BX*2), K1, Y4
@@ -17643,72 +17677,72 @@ coltail_367:
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y6
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y5, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y10, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_368
+	JE         banddone_374
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_368:
+banddone_374:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_363
+	JMP  band_369
 
-rowtail_364:
+rowtail_370:
 	CMPQ R9, $0x00000001
-	JE   rows_369
-	CMPQ R9, $0x00000002
-	JE   rows_370
-	CMPQ R9, $0x00000003
-	JE   rows_371
-	CMPQ R9, $0x00000004
-	JE   rows_372
-	CMPQ R9, $0x00000005
-	JE   rows_373
-	CMPQ R9, $0x00000006
-	JE   rows_374
-	CMPQ R9, $0x00000007
 	JE   rows_375
-	JMP  done_365
+	CMPQ R9, $0x00000002
+	JE   rows_376
+	CMPQ R9, $0x00000003
+	JE   rows_377
+	CMPQ R9, $0x00000004
+	JE   rows_378
+	CMPQ R9, $0x00000005
+	JE   rows_379
+	CMPQ R9, $0x00000006
+	JE   rows_380
+	CMPQ R9, $0x00000007
+	JE   rows_381
+	JMP  done_371
 
-rows_369:
+rows_375:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -17720,9 +17754,9 @@ rows_369:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_377
+	JZ        coltail_383
 
-cols_376:
+cols_382:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y2
 	VUNPCKLPS  Y2, Y2, Y3
@@ -17783,11 +17817,11 @@ cols_376:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_376
+	JNZ        cols_382
 
-coltail_377:
+coltail_383:
 	TESTQ      R11, R11
-	JZ         banddone_378
+	JZ         banddone_384
 	VMOVUPS.Z  (DX), K1, Y2
 	VUNPCKLPS  Y2, Y2, Y3
 	VUNPCKHPS  Y2, Y2, Y4
@@ -17817,52 +17851,52 @@ coltail_377:
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_378
+	JE         banddone_384
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_378:
-	JMP done_365
+banddone_384:
+	JMP done_371
 
-rows_370:
+rows_376:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -17874,9 +17908,9 @@ rows_370:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_380
+	JZ        coltail_386
 
-cols_379:
+cols_385:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17938,11 +17972,11 @@ cols_379:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_379
+	JNZ        cols_385
 
-coltail_380:
+coltail_386:
 	TESTQ      R11, R11
-	JZ         banddone_381
+	JZ         banddone_387
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VUNPCKLPS  Y3, Y2, Y4
@@ -17973,52 +18007,52 @@ coltail_380:
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_381
+	JE         banddone_387
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_381:
-	JMP done_365
+banddone_387:
+	JMP done_371
 
-rows_371:
+rows_377:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -18030,9 +18064,9 @@ rows_371:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_383
+	JZ        coltail_389
 
-cols_382:
+cols_388:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -18111,11 +18145,11 @@ cols_382:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_382
+	JNZ        cols_388
 
-coltail_383:
+coltail_389:
 	TESTQ      R11, R11
-	JZ         banddone_384
+	JZ         banddone_390
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -18149,7 +18183,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18157,7 +18191,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18165,7 +18199,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18173,7 +18207,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18181,7 +18215,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18189,7 +18223,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18197,7 +18231,7 @@ coltail_383:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_384
+	JE         banddone_390
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
@@ -18205,10 +18239,10 @@ coltail_383:
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_384:
-	JMP done_365
+banddone_390:
+	JMP done_371
 
-rows_372:
+rows_378:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -18220,9 +18254,9 @@ rows_372:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_386
+	JZ        coltail_392
 
-cols_385:
+cols_391:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -18286,11 +18320,11 @@ cols_385:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_385
+	JNZ        cols_391
 
-coltail_386:
+coltail_392:
 	TESTQ      R11, R11
-	JZ         banddone_387
+	JZ         banddone_393
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -18323,52 +18357,52 @@ coltail_386:
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_387
+	JE         banddone_393
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_387:
-	JMP done_365
+banddone_393:
+	JMP done_371
 
-rows_373:
+rows_379:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -18380,9 +18414,9 @@ rows_373:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_389
+	JZ        coltail_395
 
-cols_388:
+cols_394:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18463,11 +18497,11 @@ cols_388:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_388
+	JNZ          cols_394
 
-coltail_389:
+coltail_395:
 	TESTQ        R11, R11
-	JZ           banddone_390
+	JZ           banddone_396
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18503,7 +18537,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18511,7 +18545,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18519,7 +18553,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18527,7 +18561,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18535,7 +18569,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18543,7 +18577,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18551,7 +18585,7 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_390
+	JE           banddone_396
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18559,10 +18593,10 @@ coltail_389:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_390:
-	JMP done_365
+banddone_396:
+	JMP done_371
 
-rows_374:
+rows_380:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -18574,9 +18608,9 @@ rows_374:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_392
+	JZ        coltail_398
 
-cols_391:
+cols_397:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18658,11 +18692,11 @@ cols_391:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_391
+	JNZ          cols_397
 
-coltail_392:
+coltail_398:
 	TESTQ        R11, R11
-	JZ           banddone_393
+	JZ           banddone_399
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18699,7 +18733,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18707,7 +18741,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18715,7 +18749,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18723,7 +18757,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18731,7 +18765,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18739,7 +18773,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18747,7 +18781,7 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_393
+	JE           banddone_399
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18755,10 +18789,10 @@ coltail_392:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_393:
-	JMP done_365
+banddone_399:
+	JMP done_371
 
-rows_375:
+rows_381:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -18770,9 +18804,9 @@ rows_375:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_395
+	JZ        coltail_401
 
-cols_394:
+cols_400:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18871,11 +18905,11 @@ cols_394:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_394
+	JNZ          cols_400
 
-coltail_395:
+coltail_401:
 	TESTQ        R11, R11
-	JZ           banddone_396
+	JZ           banddone_402
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18915,7 +18949,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18925,7 +18959,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18935,7 +18969,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18945,7 +18979,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18955,7 +18989,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18965,7 +18999,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18975,7 +19009,7 @@ coltail_395:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_396
+	JE           banddone_402
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18985,8 +19019,8 @@ coltail_395:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_396:
-done_365:
+banddone_402:
+done_371:
 	VZEROUPPER
 	RET
 
@@ -19000,14 +19034,14 @@ TEXT ·GemmOutBiasAVX512(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_398:
+row_404:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_399:
+loop_405:
 	CMPQ    R9, $0x00000040
-	JB      tail_400
+	JB      tail_406
 	VMOVUPS (DI), Z0
 	VADDPS  (R8), Z0, Z0
 	VMOVUPS Z0, (DI)
@@ -19023,11 +19057,11 @@ loop_399:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_399
+	JMP     loop_405
 
-tail_400:
+tail_406:
 	TESTQ     R9, R9
-	JZ        done_401
+	JZ        done_407
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -19036,7 +19070,7 @@ tail_400:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_401
+	JBE       done_407
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -19045,7 +19079,7 @@ tail_400:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_401
+	JBE       done_407
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -19054,7 +19088,7 @@ tail_400:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_401
+	JBE       done_407
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z0
@@ -19062,12 +19096,12 @@ tail_400:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 192(DI)
 
-done_401:
+done_407:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_398
+	JNZ  row_404
 	VZEROUPPER
 	RET
 
@@ -19082,14 +19116,14 @@ TEXT ·GemmOutBiasReluAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_403:
+row_409:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_404:
+loop_410:
 	CMPQ    R9, $0x00000040
-	JB      tail_405
+	JB      tail_411
 	VMOVUPS (DI), Z1
 	VADDPS  (R8), Z1, Z1
 	VMAXPS  Z1, Z0, Z1
@@ -19109,11 +19143,11 @@ loop_404:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_404
+	JMP     loop_410
 
-tail_405:
+tail_411:
 	TESTQ     R9, R9
-	JZ        done_406
+	JZ        done_412
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -19123,7 +19157,7 @@ tail_405:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_406
+	JBE       done_412
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -19133,7 +19167,7 @@ tail_405:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_406
+	JBE       done_412
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -19143,7 +19177,7 @@ tail_405:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_406
+	JBE       done_412
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z1
@@ -19152,12 +19186,12 @@ tail_405:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_406:
+done_412:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_403
+	JNZ  row_409
 	VZEROUPPER
 	RET
 
@@ -19172,14 +19206,14 @@ TEXT ·GemmOutReluBackwardAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_408:
+row_414:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_409:
+loop_415:
 	CMPQ      R9, $0x00000040
-	JB        tail_410
+	JB        tail_416
 	VMOVUPS   (R8), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (DI), K1, Z1
@@ -19199,11 +19233,11 @@ loop_409:
 	ADDQ      $0x00000100, DI
 	ADDQ      $0x00000100, R8
 	SUBQ      $0x00000040, R9
-	JMP       loop_409
+	JMP       loop_415
 
-tail_410:
+tail_416:
 	TESTQ     R9, R9
-	JZ        done_411
+	JZ        done_417
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -19212,7 +19246,7 @@ tail_410:
 	VMOVUPS.Z (DI), K2, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_411
+	JBE       done_417
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -19221,7 +19255,7 @@ tail_410:
 	VMOVUPS.Z 64(DI), K2, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_411
+	JBE       done_417
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -19230,7 +19264,7 @@ tail_410:
 	VMOVUPS.Z 128(DI), K2, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_411
+	JBE       done_417
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(R8), K1, Z1
@@ -19238,13 +19272,13 @@ tail_410:
 	VMOVUPS.Z 192(DI), K2, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_411:
+done_417:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_408
+	JNZ  row_414
 	VZEROUPPER
 	RET
 
@@ -19261,15 +19295,15 @@ TEXT ·GemmOutReluBackwardSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ   sum+40(FP), DI
 	MOVQ   first+48(FP), R8
 	CMPQ   R8, $0x00000000
-	JE     rest_413
+	JE     rest_419
 	MOVQ   AX, R8
 	MOVQ   DX, R9
 	MOVQ   DI, R10
 	MOVQ   SI, R11
 
-loop_414:
+loop_420:
 	CMPQ      R11, $0x00000040
-	JB        tail_415
+	JB        tail_421
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -19294,11 +19328,11 @@ loop_414:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_414
+	JMP       loop_420
 
-tail_415:
+tail_421:
 	TESTQ     R11, R11
-	JZ        done_416
+	JZ        done_422
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -19308,7 +19342,7 @@ tail_415:
 	VMOVUPS   Z1, K1, (R8)
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_416
+	JBE       done_422
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -19318,7 +19352,7 @@ tail_415:
 	VMOVUPS   Z1, K1, 64(R8)
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_416
+	JBE       done_422
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -19328,7 +19362,7 @@ tail_415:
 	VMOVUPS   Z1, K1, 128(R8)
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_416
+	JBE       done_422
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -19337,25 +19371,25 @@ tail_415:
 	VMOVUPS   Z1, K1, 192(R8)
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_416:
+done_422:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JZ   done_412
+	JZ   done_418
 
-rest_413:
-row_417:
+rest_419:
+row_423:
 	MOVQ AX, R8
 	MOVQ DX, R9
 	MOVQ DI, R10
 	MOVQ SI, R11
 
-loop_418:
+loop_424:
 	CMPQ      R11, $0x00000040
-	JB        tail_419
+	JB        tail_425
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -19388,11 +19422,11 @@ loop_418:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_418
+	JMP       loop_424
 
-tail_419:
+tail_425:
 	TESTQ     R11, R11
-	JZ        done_420
+	JZ        done_426
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -19404,7 +19438,7 @@ tail_419:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_420
+	JBE       done_426
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -19416,7 +19450,7 @@ tail_419:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_420
+	JBE       done_426
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -19428,7 +19462,7 @@ tail_419:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_420
+	JBE       done_426
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -19439,15 +19473,15 @@ tail_419:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_420:
+done_426:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_417
+	JNZ  row_423
 
-done_412:
+done_418:
 	VZEROUPPER
 	RET

@@ -407,19 +407,22 @@ func gemmMicroPackBAVX(k gemmKernel, kc int, a []float32, lda int, b []float32, 
 	}
 }
 
-// gemmEdgeAVX runs the wide tile's edge micro-kernel of exactly rows rows
-// (one of the level's mathconst.GemmEdgeRows*) on a packed partial A panel
-// (kc*mr floats, the full tile's layout) and rows full rows of C (c cut to
-// (rows-1)*ldc+nr).
-func gemmEdgeAVX(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int) {
+// gemmEdgeAVX runs the wide tile's edge strip of exactly rows rows (one
+// of the level's mathconst.GemmEdgeRows*: GemmStripEdge*) on tiles tiles in
+// a row: tile t reads the packed partial A panel at a[t*aStep:] (kc*mr
+// floats, the full tile's layout), the B panel at b[t*bStep:] (rows at
+// stride ldb) and writes rows full rows of C at c[t*cStep:] (rows at stride
+// ldc), the slices cut by the driver to exactly what the tiles read and
+// write.
+func gemmEdgeAVX(k gemmKernel, rows, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int) {
 	pa, pb, pc := &a[0], &b[0], &c[0]
 	switch {
 	case k.lv == levelAVX512 && rows == 4:
-		asm.GemmMicroEdge4AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
+		asm.GemmStripEdge4AVX512(tiles, kc, pa, aStep, pb, ldb, bStep, pc, ldc, cStep, beta, load)
 	case k.lv == levelAVX512 && rows == 8:
-		asm.GemmMicroEdge8AVX512(kc, pa, pb, ldb, pc, ldc, beta, load)
+		asm.GemmStripEdge8AVX512(tiles, kc, pa, aStep, pb, ldb, bStep, pc, ldc, cStep, beta, load)
 	case k.lv == levelAVX2 && rows == 4:
-		asm.GemmMicroEdge4AVX2(kc, pa, pb, ldb, pc, ldc, beta, load)
+		asm.GemmStripEdge4AVX2(tiles, kc, pa, aStep, pb, ldb, bStep, pc, ldc, cStep, beta, load)
 	default:
 		panic(fmt.Sprintf("kernels: no %d-row edge tile at %v (edgeRows lists the heights)", rows, k.lv))
 	}

@@ -448,8 +448,9 @@ func (s *gemmSweep) tileAt(ir, jr int) {
 }
 
 // rowsFirst sweeps the block one L2 block of B (l2Blk columns) at a time,
-// each row panel of A across it: runs of full tiles go to j.strip, the
-// first tiles of fused B panels and partial tiles through tileAt.
+// each row panel of A across it: runs of full tiles go to j.strip, of a
+// last row panel of an edge tile's height to j.edgeStrip, the first tiles
+// of fused B panels and other partial tiles through tileAt.
 func (s *gemmSweep) rowsFirst(l2Blk int) {
 	j, mr, nr, kc := s.j, s.j.mr, s.j.nr, s.kc
 	for jb := 0; jb < s.nc; jb += l2Blk {
@@ -462,10 +463,17 @@ func (s *gemmSweep) rowsFirst(l2Blk int) {
 		}
 		for ir := 0; ir < s.mcur; ir += mr {
 			jr := jb
-			if full := (jEnd - jb) / nr; full > 0 && ir+mr <= s.mcur && !(s.fused && s.first && ir == 0) {
-				ap, lda := s.aPanel(ir, mr)
-				j.strip(full, kc, ap, lda, 0, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, 0, nr, s.beta, s.load, &s.far)
-				jr += full * nr
+			rows := min(mr, s.mcur-ir)
+			if full := (jEnd - jb) / nr; full > 0 && !(s.fused && s.first && ir == 0) {
+				ap, lda := s.aPanel(ir, rows)
+				switch {
+				case rows == mr:
+					j.strip(full, kc, ap, lda, 0, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, 0, nr, s.beta, s.load, &s.far)
+					jr += full * nr
+				case lda == 0 && j.kern.edgeHeight(rows): // a last row panel of an edge tile's height
+					j.edgeStrip(full, kc, ap, s.buf.b[jb*kc:], nr, nr*kc, s.ic+ir, s.jc+jb, rows, s.beta, s.load)
+					jr += full * nr
+				}
 			}
 			for ; jr < jEnd; jr += nr {
 				s.tileAt(ir, jr)
@@ -685,8 +693,7 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 	// A last row panel of an edge tile's height runs in place on it (the
 	// same fma chains as the full tile's rows: the same result).
 	if cols == nr && pack == nil && lda == 0 && j.kern.edgeHeight(rows) {
-		off := j.cOff(row, col)
-		j.kern.edge(j.kern, rows, kc, ap, bp, ldb, j.c[off:off+(rows-1)*ldc+nr], ldc, beta, load)
+		j.edgeStrip(1, kc, ap, bp, ldb, 0, row, col, rows, beta, load)
 		return
 	}
 	if load != 0 {
@@ -699,6 +706,17 @@ func (j *gemmJob) tile(tmp, ap []float32, lda int, bp []float32, ldb int, pack [
 	for i := 0; i < rows; i++ {
 		copy(j.c[j.cOff(row+i, col):][:cols], tmp[i*nr:])
 	}
+}
+
+// edgeStrip runs the edge tile of rows rows (k.edgeHeight) on tiles tiles
+// in a row, in place on C from (row, col): one packed partial A panel ap,
+// tile t's B panel at bp[t*bStep:] (rows at stride ldb), its C columns nr
+// further on each time.
+func (j *gemmJob) edgeStrip(tiles, kc int, ap, bp []float32, ldb, bStep, row, col, rows int, beta float32, load int) {
+	nr, ldc := j.nr, j.ldc
+	off := j.cOff(row, col)
+	j.kern.edge(j.kern, rows, tiles, kc, ap[:kc*j.mr], 0, bp[:(tiles-1)*bStep+(kc-1)*ldb+nr], ldb, bStep,
+		j.c[off:off+(rows-1)*ldc+(tiles-1)*nr+nr], ldc, nr, beta, load)
 }
 
 // micro is gemmMicro, or the microPackB form where pack is non-nil, or for
@@ -949,9 +967,10 @@ type gemmForms struct {
 	// microPackB is gemmMicro that also packs the B panel it reads in place
 	// (GemmMicro*PackB): B packing fused into each panel's first tile.
 	microPackB func(k gemmKernel, kc int, a []float32, lda int, b []float32, ldb int, bp, c []float32, ldc int, beta float32, load int)
-	// edge runs an edge tile of a height in edgeRows on a packed partial A
-	// panel, in place on C.
-	edge     func(k gemmKernel, rows, kc int, a, b []float32, ldb int, c []float32, ldc int, beta float32, load int)
+	// edge runs an edge tile of a height in edgeRows on tiles tiles in a
+	// row (GemmStripEdge*), each on a packed partial A panel (the full
+	// tile's layout), in place on C.
+	edge     func(k gemmKernel, rows, tiles, kc int, a []float32, aStep int, b []float32, ldb, bStep int, c []float32, ldc, cStep int, beta float32, load int)
 	edgeRows []int
 	// cols runs the column-masked narrow tile on a row panel of mr or
 	// colsRows rows and any number of columns up to nr, in place on C.

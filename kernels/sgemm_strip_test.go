@@ -15,6 +15,8 @@ import (
 // flush against guard pages, and checks all of C (the tiles bit for bit
 // against gemmMicroGeneric per tile, and every float between and around
 // them untouched), the packed-A strip while it prefetches a far stream.
+// A fifth of the packed-A strips are the level's edge strips (gemmForms'
+// edge: the first rows of each packed panel, a last row panel's tiles).
 func TestGemmMicroStrip(t *testing.T) {
 	k := gemmKernelFor(active, 1000)
 	mr, nr := k.mr, k.nr
@@ -31,11 +33,14 @@ func TestGemmMicroStrip(t *testing.T) {
 		}
 		tiles := 1 + r.IntN(maxTiles)
 		ldb, ldc := nr+r.IntN(2)*r.IntN(9), nr+r.IntN(2)*r.IntN(9)
-		// A packed (lda 0: a panel is kc*mr floats), or mr rows in place.
-		lda, panel := 0, mr*kc
+		// A packed (lda 0: a panel is kc*mr floats), or mr rows in place;
+		// rows < mr: an edge strip, on packed panels.
+		lda, panel, rows := 0, mr*kc, mr
 		if iter%2 == 1 && k.rowsA { // the level's in-place-A strip
 			lda = kc + r.IntN(9)
 			panel = mr * lda
+		} else if iter%5 == 4 && len(k.edgeRows) > 0 {
+			rows = k.edgeRows[r.IntN(len(k.edgeRows))]
 		}
 		var aStep, bStep, cStep int
 		switch iter % 3 {
@@ -57,7 +62,7 @@ func TestGemmMicroStrip(t *testing.T) {
 			na = (tiles-1)*aStep + (mr-1)*lda + kc
 		}
 		nb := (tiles-1)*bStep + (kc-1)*ldb + nr
-		nc := (tiles-1)*cStep + (mr-1)*ldc + nr
+		nc := (tiles-1)*cStep + (rows-1)*ldc + nr
 		srcA, srcB, srcC := randFloats(r, na), randFloats(r, nb), randFloats(r, nc)
 		if load == 0 { // C must not be read
 			for i := range srcC {
@@ -66,7 +71,7 @@ func TestGemmMicroStrip(t *testing.T) {
 		}
 		want := append([]float32(nil), srcC...)
 		for q := range tiles {
-			gemmMicroGeneric(mr, nr, kc, packedPanel(srcA[q*aStep:], lda, mr, kc), srcB[q*bStep:], ldb, want[q*cStep:], ldc, beta, load)
+			gemmMicroGeneric(rows, nr, kc, edgePanel(packedPanel(srcA[q*aStep:], lda, mr, kc), rows, mr, kc), srcB[q*bStep:], ldb, want[q*cStep:], ldc, beta, load)
 		}
 		for _, place := range []string{"tail", "head"} {
 			a, b, c := ga.place(place, na), gb.place(place, nb), gc.place(place, nc)
@@ -77,21 +82,40 @@ func TestGemmMicroStrip(t *testing.T) {
 			// rows of its own C, at times reaching past C's slice onto
 			// its guard page, which a prefetch must not fault on): a
 			// hint that must change nothing.
+			if rows < mr {
+				k.edge(k, rows, tiles, kc, a, aStep, b, ldb, bStep, c, ldc, cStep, beta, load)
+			}
 			var far gemmFar
-			if lda == 0 {
+			if lda == 0 && rows == mr {
 				var fs farStream
 				fs.set(c, mr, 1+r.IntN(ldc), ldc)
 				far = fs.take(1 + r.IntN(tiles*(kc/4)+1))
 			}
-			gemmMicroStrip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load, far)
+			if rows == mr {
+				gemmMicroStrip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load, far)
+			}
 			for i := range want {
 				if !sameFloat(c[i], want[i], false) {
-					t.Fatalf("tiles=%d kc=%d lda=%d aStep=%d ldb=%d bStep=%d ldc=%d cStep=%d beta=%g load=%d %s: c[%d] = %v, want %v",
-						tiles, kc, lda, aStep, ldb, bStep, ldc, cStep, beta, load, place, i, c[i], want[i])
+					t.Fatalf("rows=%d tiles=%d kc=%d lda=%d aStep=%d ldb=%d bStep=%d ldc=%d cStep=%d beta=%g load=%d %s: c[%d] = %v, want %v",
+						rows, tiles, kc, lda, aStep, ldb, bStep, ldc, cStep, beta, load, place, i, c[i], want[i])
 				}
 			}
 		}
 	}
+}
+
+// edgePanel returns the first rows rows of the packed A panel a of mr
+// rows (k-major, p*mr+i) as a packed panel of rows rows (p*rows+i): what an
+// edge tile reads of a full tile's panel.
+func edgePanel(a []float32, rows, mr, kc int) []float32 {
+	if rows == mr {
+		return a
+	}
+	e := make([]float32, rows*kc)
+	for q := range kc {
+		copy(e[q*rows:(q+1)*rows], a[q*mr:])
+	}
+	return e
 }
 
 // packedPanel returns the A panel at a as the packed micro-kernels read it

@@ -128,10 +128,11 @@ type gemmTile struct {
 }
 
 // far reports whether the tile prefetches a far stream in its k loop
-// (gemmFarPrefetch): the strips, on packed A and on A in place (whose k
-// loop, with A's row bases and strides, still leaves the far step its one
-// register: 11 of the 14).
-func (t gemmTile) far() bool { return t.strip }
+// (gemmFarPrefetch): the full tiles' strips, on packed A and on A in place
+// (whose k loop, with A's row bases and strides, still leaves the far step
+// its one register: 11 of the 14). The edge strips run a block's last row
+// panel alone, which the driver does not hand the stream.
+func (t gemmTile) far() bool { return t.strip && t.mr == t.apanel }
 
 // gemmTiles are the kernels of the level, shapes from mathconst.
 func (is isa) gemmTiles() []gemmTile {
@@ -198,12 +199,17 @@ func (is isa) gemmTiles() []gemmTile {
 		}
 		// Edge tiles, over packed panels and, for the narrow tile, over A in
 		// place (a narrow product reads A in place where alpha is 1, its
-		// last row panel too when it has an edge tile's height).
+		// last row panel too when it has an edge tile's height). The wide
+		// tile's are strips (GemmStripEdge<E>): a last row panel of E rows
+		// runs along a row of B panels in one call, as the full panels do.
 		for _, e := range s.edges {
 			if e < 1 || e >= s.mr {
 				panic(fmt.Sprintf("%s%s: edge height %d not in 1..%d", s.name, is.suffix, e, s.mr-1))
 			}
 			et := gemmTile{name: fmt.Sprintf("%sEdge%d", s.name, e), mr: e, v: v, apanel: s.mr, cols: narrow}
+			if !narrow {
+				et.name, et.strip = fmt.Sprintf("GemmStripEdge%d", e), true
+			}
 			tiles = append(tiles, et)
 			if narrow {
 				et.name += "RowsA"
@@ -375,14 +381,18 @@ func (g *gen) gemmMicroSignature(t gemmTile) {
 	}
 	sig := "func(kc int, " + aArgs + ", " + bArgs + ", c *float32, ldc int, beta float32, load int"
 	if t.strip {
-		one, lda := "GemmMicro", ""
+		one, lda := "GemmMicro"+g.suffix, ""
 		if t.rowsA {
-			one, lda = "GemmMicroRowsA", "lda, "
+			one, lda = "GemmMicroRowsA"+g.suffix, "lda, "
+		}
+		if t.mr != t.apanel {
+			one = fmt.Sprintf("the %dx%d edge tile (GemmMicro%s's chains on the first %d rows of its %d-row packed panel, a[p*%d+i])",
+				mr, nr, g.suffix, mr, t.apanel, t.apanel)
 		}
 		sig = "func(tiles, kc int, a *float32, " + lda + "aStep int, b *float32, ldb, bStep int, c *float32, ldc, cStep int, beta float32, load int"
 		doc = []string{
-			fmt.Sprintf("%s%s runs %s%s on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],",
-				t.name, g.suffix, one, g.suffix),
+			fmt.Sprintf("%s%s runs %s on tiles >= 1 tiles in turn: tile t reads A at a[t*aStep:],",
+				t.name, g.suffix, one),
 			"B at b[t*bStep:] (rows at stride ldb) and writes C at c[t*cStep:] (rows at stride ldc),",
 			"exactly as that many GemmMicro calls would (see gen/KERNELS.md). The steps are in floats.",
 		}
