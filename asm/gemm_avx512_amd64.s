@@ -881,396 +881,597 @@ TEXT ·GemmStripSGDAVX512(SB), NOSPLIT, $0-168
 	SHLQ $0x02, pStep+88(FP)
 
 tile_16:
-	MOVQ   b+40(FP), AX
-	MOVQ   ldb+48(FP), CX
-	SHLQ   $0x02, CX
-	LEAQ   (CX)(CX*2), DX
-	MOVQ   ldp+80(FP), BX
-	SHLQ   $0x02, BX
-	MOVQ   p+64(FP), R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	MOVQ   buf+72(FP), R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
-	ADDQ   BX, R11
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x00
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x40
-	BYTE   $0x41
-	BYTE   $0x0f
-	BYTE   $0x0d
-	BYTE   $0x4b
-	BYTE   $0x7f
+	MOVQ b+40(FP), AX
+	MOVQ ldb+48(FP), CX
+	SHLQ $0x02, CX
+	LEAQ (CX)(CX*2), DX
+	CMPQ kc+16(FP), $0x20
+	JB   pfponly_19
+	MOVQ ldp+80(FP), BX
+	SHLQ $0x02, BX
+	MOVQ p+64(FP), R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	MOVQ buf+72(FP), R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	JMP  pfdone_20
+
+pfponly_19:
+	MOVQ ldp+80(FP), BX
+	SHLQ $0x02, BX
+	MOVQ p+64(FP), R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+	ADDQ BX, R11
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x00
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x40
+	BYTE $0x41
+	BYTE $0x0f
+	BYTE $0x0d
+	BYTE $0x4b
+	BYTE $0x7f
+
+pfdone_20:
 	MOVQ   a+24(FP), BX
 	IMUL3Q $0x00000008, CX, SI
 	ADDQ   AX, SI
@@ -1300,9 +1501,9 @@ tile_16:
 	VPXORD Z23, Z23, Z23
 	MOVQ   kc+16(FP), DI
 	SHRQ   $0x02, DI
-	JZ     ktail_20
+	JZ     ktail_22
 
-kloop_19:
+kloop_21:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -1467,21 +1668,21 @@ kloop_19:
 	VFMADD231PS  Z24, Z26, Z22
 	VFMADD231PS  Z25, Z26, Z23
 	CMPQ         pfUnits+160(FP), $0x00
-	JG           farstep_23
+	JG           farstep_25
 
-farback_24:
+farback_26:
 	ADDQ $0x000000c0, BX
 	LEAQ (AX)(CX*4), AX
 	LEAQ (SI)(CX*4), SI
 	DECQ DI
-	JNZ  kloop_19
+	JNZ  kloop_21
 
-ktail_20:
+ktail_22:
 	MOVQ kc+16(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_22
+	JZ   kdone_24
 
-ktailloop_21:
+ktailloop_23:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -1523,9 +1724,9 @@ ktailloop_21:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_21
+	JNZ          ktailloop_23
 
-kdone_22:
+kdone_24:
 	MOVQ variant+0(FP), AX
 	MOVQ p+64(FP), CX
 	MOVQ buf+72(FP), DX
@@ -1533,26 +1734,26 @@ kdone_22:
 	SHLQ $0x02, BX
 	LEAQ negLR+96(FP), SI
 	CMPQ AX, $0x00000000
-	JE   sgd0_25
+	JE   sgd0_27
 	CMPQ AX, $0x00000001
-	JE   sgd1_26
+	JE   sgd1_28
 	CMPQ AX, $0x00000002
-	JE   sgd2_27
+	JE   sgd2_29
 	CMPQ AX, $0x00000003
-	JE   sgd3_28
+	JE   sgd3_30
 	CMPQ AX, $0x00000004
-	JE   sgd4_29
+	JE   sgd4_31
 	CMPQ AX, $0x00000005
-	JE   sgd5_30
+	JE   sgd5_32
 	CMPQ AX, $0x00000006
-	JE   sgd6_31
+	JE   sgd6_33
 	CMPQ AX, $0x00000007
-	JE   sgd7_32
+	JE   sgd7_34
 	CMPQ AX, $0x00000008
-	JE   sgd8_33
-	JMP  sgd9_34
+	JE   sgd8_35
+	JMP  sgd9_36
 
-sgd0_25:
+sgd0_27:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -1675,7 +1876,7 @@ sgd0_25:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd1_26:
+sgd1_28:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -1822,7 +2023,7 @@ sgd1_26:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd2_27:
+sgd2_29:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -1969,7 +2170,7 @@ sgd2_27:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd3_28:
+sgd3_30:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -2140,7 +2341,7 @@ sgd3_28:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd4_29:
+sgd4_31:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -2311,7 +2512,7 @@ sgd4_29:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd5_30:
+sgd5_32:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -2506,7 +2707,7 @@ sgd5_30:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd6_31:
+sgd6_33:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -2725,7 +2926,7 @@ sgd6_31:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd7_32:
+sgd7_34:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -2968,7 +3169,7 @@ sgd7_32:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd8_33:
+sgd8_35:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -3211,7 +3412,7 @@ sgd8_33:
 	VMOVUPS          Z24, 64(AX)
 	JMP              tiledone_17
 
-sgd9_34:
+sgd9_36:
 	MOVQ             CX, AX
 	MOVQ             DX, CX
 	VPXORD.BCST      16(SI), Z0, Z0
@@ -3494,7 +3695,7 @@ stripend_18:
 	VZEROUPPER
 	RET
 
-farstep_23:
+farstep_25:
 	MOVQ       pf+120(FP), R8
 	ADDQ       pfPos+128(FP), R8
 	ADDQ       pfOff+136(FP), R8
@@ -3504,11 +3705,11 @@ farstep_23:
 	ADDQ       $0x80, pfOff+136(FP)
 	MOVQ       pfOff+136(FP), R8
 	CMPQ       R8, pfRow+144(FP)
-	JLT        farback_24
+	JLT        farback_26
 	MOVQ       $+0, pfOff+136(FP)
 	MOVQ       pfLd+152(FP), R8
 	ADDQ       R8, pfPos+128(FP)
-	JMP        farback_24
+	JMP        farback_26
 
 // func GemmStripLagSGDAVX512(tiles int, kc int, a *float32, aStep int, b *float32, ldb int, bStep int, c *float32, ldc int, cStep int, beta float32, load int, variant int, up *float32, ug *float32, ubuf *float32, uOff int, uUnits int, negLR float32, momentum float32, damp1 float32, wd float32, sign float32, pf *float32, pfPos int, pfOff int, pfRow int, pfLd int, pfUnits int)
 // Requires: AVX, AVX512F, MMX+
@@ -3517,7 +3718,7 @@ TEXT ·GemmStripLagSGDAVX512(SB), NOSPLIT, $0-216
 	SHLQ $0x02, bStep+48(FP)
 	SHLQ $0x02, cStep+72(FP)
 
-tile_35:
+tile_37:
 	MOVQ       b+32(FP), AX
 	MOVQ       ldb+40(FP), CX
 	SHLQ       $0x02, CX
@@ -3601,9 +3802,9 @@ tile_35:
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+8(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_39
+	JZ         ktail_41
 
-kloop_38:
+kloop_40:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -3768,25 +3969,25 @@ kloop_38:
 	VFMADD231PS  Z24, Z26, Z22
 	VFMADD231PS  Z25, Z26, Z23
 	CMPQ         pfUnits+208(FP), $0x00
-	JG           farstep_42
+	JG           farstep_44
 
-farback_43:
+farback_45:
 	CMPQ uUnits+136(FP), $0x00
-	JG   lagstep_44
+	JG   lagstep_46
 
-lagback_45:
+lagback_47:
 	ADDQ $0x000000c0, BX
 	LEAQ (AX)(CX*4), AX
 	LEAQ (SI)(CX*4), SI
 	DECQ DI
-	JNZ  kloop_38
+	JNZ  kloop_40
 
-ktail_39:
+ktail_41:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_41
+	JZ   kdone_43
 
-ktailloop_40:
+ktailloop_42:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -3828,15 +4029,15 @@ ktailloop_40:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_40
+	JNZ          ktailloop_42
 
-kdone_41:
+kdone_43:
 	MOVQ    c+56(FP), AX
 	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_46
+	JNZ     accumulate_48
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -3872,9 +4073,9 @@ kdone_41:
 	ADDQ    CX, AX
 	VMOVUPS Z22, (AX)
 	VMOVUPS Z23, 64(AX)
-	JMP     tiledone_36
+	JMP     tiledone_38
 
-accumulate_46:
+accumulate_48:
 	VBROADCASTSS beta+80(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -3936,22 +4137,22 @@ accumulate_46:
 	VFMADD231PS  64(AX), Z24, Z23
 	VMOVUPS      Z23, 64(AX)
 
-tiledone_36:
+tiledone_38:
 	DECQ tiles+0(FP)
-	JZ   stripend_37
+	JZ   stripend_39
 	MOVQ aStep+24(FP), AX
 	ADDQ AX, a+16(FP)
 	MOVQ bStep+48(FP), AX
 	ADDQ AX, b+32(FP)
 	MOVQ cStep+72(FP), AX
 	ADDQ AX, c+56(FP)
-	JMP  tile_35
+	JMP  tile_37
 
-stripend_37:
+stripend_39:
 	VZEROUPPER
 	RET
 
-farstep_42:
+farstep_44:
 	MOVQ       pf+168(FP), R8
 	ADDQ       pfPos+176(FP), R8
 	ADDQ       pfOff+184(FP), R8
@@ -3961,13 +4162,13 @@ farstep_42:
 	ADDQ       $0x80, pfOff+184(FP)
 	MOVQ       pfOff+184(FP), R8
 	CMPQ       R8, pfRow+192(FP)
-	JLT        farback_43
+	JLT        farback_45
 	MOVQ       $+0, pfOff+184(FP)
 	MOVQ       pfLd+200(FP), R8
 	ADDQ       R8, pfPos+176(FP)
-	JMP        farback_43
+	JMP        farback_45
 
-lagstep_44:
+lagstep_46:
 	MOVQ       uOff+128(FP), R8
 	MOVQ       up+104(FP), R9
 	ADDQ       R8, R9
@@ -3976,60 +4177,60 @@ lagstep_44:
 	MOVQ       ubuf+120(FP), R11
 	ADDQ       R8, R11
 	CMPQ       uUnits+136(FP), $0x20
-	JLE        lagnear_47
+	JLE        lagnear_49
 	PREFETCHT0 2048(R9)
 	PREFETCHT0 2048(R10)
 	PREFETCHT0 2048(R11)
 
-lagnear_47:
+lagnear_49:
 	LEAQ negLR+144(FP), R8
 	CMPQ variant+96(FP), $0x00000000
-	JE   lagsgd0_49
+	JE   lagsgd0_51
 	CMPQ variant+96(FP), $0x00000001
-	JE   lagsgd1_50
+	JE   lagsgd1_52
 	CMPQ variant+96(FP), $0x00000002
-	JE   lagsgd2_51
+	JE   lagsgd2_53
 	CMPQ variant+96(FP), $0x00000003
-	JE   lagsgd3_52
+	JE   lagsgd3_54
 	CMPQ variant+96(FP), $0x00000004
-	JE   lagsgd4_53
+	JE   lagsgd4_55
 	CMPQ variant+96(FP), $0x00000005
-	JE   lagsgd5_54
+	JE   lagsgd5_56
 	CMPQ variant+96(FP), $0x00000006
-	JE   lagsgd6_55
+	JE   lagsgd6_57
 	CMPQ variant+96(FP), $0x00000007
-	JE   lagsgd7_56
+	JE   lagsgd7_58
 	CMPQ variant+96(FP), $0x00000008
-	JE   lagsgd8_57
-	JMP  lagsgd9_58
+	JE   lagsgd8_59
+	JMP  lagsgd9_60
 
-lagsgd0_49:
+lagsgd0_51:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd1_50:
+lagsgd1_52:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
 	VFMADD231PS.BCST 12(R8), Z25, Z24
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd2_51:
+lagsgd2_53:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
 	VMOVUPS          Z24, (R11)
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd3_52:
+lagsgd3_54:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4037,9 +4238,9 @@ lagsgd3_52:
 	VMOVUPS          Z24, (R11)
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd4_53:
+lagsgd4_55:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4047,9 +4248,9 @@ lagsgd4_53:
 	VFMADD231PS.BCST 4(R8), Z24, Z24
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd5_54:
+lagsgd5_56:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4058,9 +4259,9 @@ lagsgd5_54:
 	VFMADD231PS.BCST 4(R8), Z24, Z24
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd6_55:
+lagsgd6_57:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4070,9 +4271,9 @@ lagsgd6_55:
 	VMOVUPS          Z26, (R11)
 	VFMADD231PS.BCST (R8), Z26, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd7_56:
+lagsgd7_58:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4083,9 +4284,9 @@ lagsgd7_56:
 	VMOVUPS          Z26, (R11)
 	VFMADD231PS.BCST (R8), Z26, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd8_57:
+lagsgd8_59:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4096,9 +4297,9 @@ lagsgd8_57:
 	VFMADD231PS.BCST 4(R8), Z26, Z24
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
-	JMP              lagdone_48
+	JMP              lagdone_50
 
-lagsgd9_58:
+lagsgd9_60:
 	VMOVUPS          (R10), Z24
 	VPXORD.BCST      16(R8), Z24, Z24
 	VMOVUPS          (R9), Z25
@@ -4111,10 +4312,10 @@ lagsgd9_58:
 	VFMADD231PS.BCST (R8), Z24, Z25
 	VMOVUPS          Z25, (R9)
 
-lagdone_48:
+lagdone_50:
 	ADDQ $0x40, uOff+128(FP)
 	DECQ uUnits+136(FP)
-	JMP  lagback_45
+	JMP  lagback_47
 
 // func GemmMicroRowsAAVX512(kc int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
@@ -4208,9 +4409,9 @@ TEXT ·GemmMicroRowsAAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_60
+	JZ         ktail_62
 
-kloop_59:
+kloop_61:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -4377,14 +4578,14 @@ kloop_59:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R11
-	JNZ          kloop_59
+	JNZ          kloop_61
 
-ktail_60:
+ktail_62:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_62
+	JZ   kdone_64
 
-ktailloop_61:
+ktailloop_63:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -4428,15 +4629,15 @@ ktailloop_61:
 	ADDQ         $0x00000004, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_61
+	JNZ          ktailloop_63
 
-kdone_62:
+kdone_64:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_63
+	JNZ     accumulate_65
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -4475,7 +4676,7 @@ kdone_62:
 	VZEROUPPER
 	RET
 
-accumulate_63:
+accumulate_65:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -4546,7 +4747,7 @@ TEXT ·GemmStripRowsAAVX512(SB), NOSPLIT, $0-152
 	SHLQ $0x02, bStep+56(FP)
 	SHLQ $0x02, cStep+80(FP)
 
-tile_64:
+tile_66:
 	MOVQ       b+40(FP), AX
 	MOVQ       ldb+48(FP), CX
 	SHLQ       $0x02, CX
@@ -4636,9 +4837,9 @@ tile_64:
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+8(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_68
+	JZ         ktail_70
 
-kloop_67:
+kloop_69:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -4800,23 +5001,23 @@ kloop_67:
 	VFMADD231PS  Z24, Z26, Z22
 	VFMADD231PS  Z25, Z26, Z23
 	CMPQ         pfUnits+144(FP), $0x00
-	JG           farstep_71
+	JG           farstep_73
 
-farback_72:
+farback_74:
 	ADDQ $0x00000010, BX
 	ADDQ $0x00000010, R8
 	ADDQ $0x00000010, R9
 	LEAQ (AX)(CX*4), AX
 	LEAQ (R10)(CX*4), R10
 	DECQ R11
-	JNZ  kloop_67
+	JNZ  kloop_69
 
-ktail_68:
+ktail_70:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_70
+	JZ   kdone_72
 
-ktailloop_69:
+ktailloop_71:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      64(AX), Z25
 	VBROADCASTSS (BX), Z26
@@ -4860,15 +5061,15 @@ ktailloop_69:
 	ADDQ         $0x00000004, R9
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_69
+	JNZ          ktailloop_71
 
-kdone_70:
+kdone_72:
 	MOVQ    c+64(FP), AX
 	MOVQ    ldc+72(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+96(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_73
+	JNZ     accumulate_75
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -4904,9 +5105,9 @@ kdone_70:
 	ADDQ    CX, AX
 	VMOVUPS Z22, (AX)
 	VMOVUPS Z23, 64(AX)
-	JMP     tiledone_65
+	JMP     tiledone_67
 
-accumulate_73:
+accumulate_75:
 	VBROADCASTSS beta+88(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -4968,22 +5169,22 @@ accumulate_73:
 	VFMADD231PS  64(AX), Z24, Z23
 	VMOVUPS      Z23, 64(AX)
 
-tiledone_65:
+tiledone_67:
 	DECQ tiles+0(FP)
-	JZ   stripend_66
+	JZ   stripend_68
 	MOVQ aStep+32(FP), AX
 	ADDQ AX, a+16(FP)
 	MOVQ bStep+56(FP), AX
 	ADDQ AX, b+40(FP)
 	MOVQ cStep+80(FP), AX
 	ADDQ AX, c+64(FP)
-	JMP  tile_64
+	JMP  tile_66
 
-stripend_66:
+stripend_68:
 	VZEROUPPER
 	RET
 
-farstep_71:
+farstep_73:
 	MOVQ       pf+104(FP), R12
 	ADDQ       pfPos+112(FP), R12
 	ADDQ       pfOff+120(FP), R12
@@ -4993,11 +5194,11 @@ farstep_71:
 	ADDQ       $0x80, pfOff+120(FP)
 	MOVQ       pfOff+120(FP), R12
 	CMPQ       R12, pfRow+128(FP)
-	JLT        farback_72
+	JLT        farback_74
 	MOVQ       $+0, pfOff+120(FP)
 	MOVQ       pfLd+136(FP), R12
 	ADDQ       R12, pfPos+112(FP)
-	JMP        farback_72
+	JMP        farback_74
 
 // func GemmMicroPackBAVX512(kc int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, beta float32, load int)
 // Requires: AVX, AVX512F, MMX+
@@ -5086,9 +5287,9 @@ TEXT ·GemmMicroPackBAVX512(SB), NOSPLIT, $0-72
 	MOVQ       bp+32(FP), DI
 	MOVQ       kc+0(FP), R8
 	SHRQ       $0x02, R8
-	JZ         ktail_75
+	JZ         ktail_77
 
-kloop_74:
+kloop_76:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5265,14 +5466,14 @@ kloop_74:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         R8
-	JNZ          kloop_74
+	JNZ          kloop_76
 
-ktail_75:
+ktail_77:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_77
+	JZ   kdone_79
 
-ktailloop_76:
+ktailloop_78:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (DI)
 	VMOVUPS      64(AX), Z25
@@ -5317,15 +5518,15 @@ ktailloop_76:
 	ADDQ         $0x00000080, DI
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_76
+	JNZ          ktailloop_78
 
-kdone_77:
+kdone_79:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_78
+	JNZ     accumulate_80
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5364,7 +5565,7 @@ kdone_77:
 	VZEROUPPER
 	RET
 
-accumulate_78:
+accumulate_80:
 	VBROADCASTSS beta+56(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -5521,9 +5722,9 @@ TEXT ·GemmMicroRowsAPackBAVX512(SB), NOSPLIT, $0-80
 	MOVQ       bp+40(FP), R11
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_80
+	JZ         ktail_82
 
-kloop_79:
+kloop_81:
 	PREFETCHT0   (R10)
 	PREFETCHT0   64(R10)
 	VMOVUPS      (AX), Z24
@@ -5699,14 +5900,14 @@ kloop_79:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (R10)(CX*4), R10
 	DECQ         R12
-	JNZ          kloop_79
+	JNZ          kloop_81
 
-ktail_80:
+ktail_82:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_82
+	JZ   kdone_84
 
-ktailloop_81:
+ktailloop_83:
 	VMOVUPS      (AX), Z24
 	VMOVUPS      Z24, (R11)
 	VMOVUPS      64(AX), Z25
@@ -5753,15 +5954,15 @@ ktailloop_81:
 	ADDQ         $0x00000080, R11
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_81
+	JNZ          ktailloop_83
 
-kdone_82:
+kdone_84:
 	MOVQ    c+48(FP), AX
 	MOVQ    ldc+56(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+72(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_83
+	JNZ     accumulate_85
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -5800,7 +6001,7 @@ kdone_82:
 	VZEROUPPER
 	RET
 
-accumulate_83:
+accumulate_85:
 	VBROADCASTSS beta+64(FP), Z24
 	VFMADD231PS  (AX), Z24, Z0
 	VMOVUPS      Z0, (AX)
@@ -5871,7 +6072,7 @@ TEXT ·GemmStripEdge4AVX512(SB), NOSPLIT, $0-96
 	SHLQ $0x02, bStep+48(FP)
 	SHLQ $0x02, cStep+72(FP)
 
-tile_84:
+tile_86:
 	MOVQ       b+32(FP), AX
 	MOVQ       ldb+40(FP), CX
 	SHLQ       $0x02, CX
@@ -5907,9 +6108,9 @@ tile_84:
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+8(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_88
+	JZ         ktail_90
 
-kloop_87:
+kloop_89:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -5981,14 +6182,14 @@ kloop_87:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_87
+	JNZ          kloop_89
 
-ktail_88:
+ktail_90:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_90
+	JZ   kdone_92
 
-ktailloop_89:
+ktailloop_91:
 	VMOVUPS      (AX), Z8
 	VMOVUPS      64(AX), Z9
 	VBROADCASTSS (BX), Z10
@@ -6006,15 +6207,15 @@ ktailloop_89:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_89
+	JNZ          ktailloop_91
 
-kdone_90:
+kdone_92:
 	MOVQ    c+56(FP), AX
 	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_91
+	JNZ     accumulate_93
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -6026,9 +6227,9 @@ kdone_90:
 	ADDQ    CX, AX
 	VMOVUPS Z6, (AX)
 	VMOVUPS Z7, 64(AX)
-	JMP     tiledone_85
+	JMP     tiledone_87
 
-accumulate_91:
+accumulate_93:
 	VBROADCASTSS beta+80(FP), Z8
 	VFMADD231PS  (AX), Z8, Z0
 	VMOVUPS      Z0, (AX)
@@ -6050,18 +6251,18 @@ accumulate_91:
 	VFMADD231PS  64(AX), Z8, Z7
 	VMOVUPS      Z7, 64(AX)
 
-tiledone_85:
+tiledone_87:
 	DECQ tiles+0(FP)
-	JZ   stripend_86
+	JZ   stripend_88
 	MOVQ aStep+24(FP), AX
 	ADDQ AX, a+16(FP)
 	MOVQ bStep+48(FP), AX
 	ADDQ AX, b+32(FP)
 	MOVQ cStep+72(FP), AX
 	ADDQ AX, c+56(FP)
-	JMP  tile_84
+	JMP  tile_86
 
-stripend_86:
+stripend_88:
 	VZEROUPPER
 	RET
 
@@ -6072,7 +6273,7 @@ TEXT ·GemmStripEdge8AVX512(SB), NOSPLIT, $0-96
 	SHLQ $0x02, bStep+48(FP)
 	SHLQ $0x02, cStep+72(FP)
 
-tile_92:
+tile_94:
 	MOVQ       b+32(FP), AX
 	MOVQ       ldb+40(FP), CX
 	SHLQ       $0x02, CX
@@ -6132,9 +6333,9 @@ tile_92:
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+8(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_96
+	JZ         ktail_98
 
-kloop_95:
+kloop_97:
 	PREFETCHT0   384(BX)
 	PREFETCHT0   (SI)
 	PREFETCHT0   64(SI)
@@ -6254,14 +6455,14 @@ kloop_95:
 	LEAQ         (AX)(CX*4), AX
 	LEAQ         (SI)(CX*4), SI
 	DECQ         DI
-	JNZ          kloop_95
+	JNZ          kloop_97
 
-ktail_96:
+ktail_98:
 	MOVQ kc+8(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_98
+	JZ   kdone_100
 
-ktailloop_97:
+ktailloop_99:
 	VMOVUPS      (AX), Z16
 	VMOVUPS      64(AX), Z17
 	VBROADCASTSS (BX), Z18
@@ -6291,15 +6492,15 @@ ktailloop_97:
 	ADDQ         $0x00000030, BX
 	ADDQ         CX, AX
 	DECQ         DX
-	JNZ          ktailloop_97
+	JNZ          ktailloop_99
 
-kdone_98:
+kdone_100:
 	MOVQ    c+56(FP), AX
 	MOVQ    ldc+64(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+88(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_99
+	JNZ     accumulate_101
 	VMOVUPS Z0, (AX)
 	VMOVUPS Z1, 64(AX)
 	ADDQ    CX, AX
@@ -6323,9 +6524,9 @@ kdone_98:
 	ADDQ    CX, AX
 	VMOVUPS Z14, (AX)
 	VMOVUPS Z15, 64(AX)
-	JMP     tiledone_93
+	JMP     tiledone_95
 
-accumulate_99:
+accumulate_101:
 	VBROADCASTSS beta+80(FP), Z16
 	VFMADD231PS  (AX), Z16, Z0
 	VMOVUPS      Z0, (AX)
@@ -6367,18 +6568,18 @@ accumulate_99:
 	VFMADD231PS  64(AX), Z16, Z15
 	VMOVUPS      Z15, 64(AX)
 
-tiledone_93:
+tiledone_95:
 	DECQ tiles+0(FP)
-	JZ   stripend_94
+	JZ   stripend_96
 	MOVQ aStep+24(FP), AX
 	ADDQ AX, a+16(FP)
 	MOVQ bStep+48(FP), AX
 	ADDQ AX, b+32(FP)
 	MOVQ cStep+72(FP), AX
 	ADDQ AX, c+56(FP)
-	JMP  tile_92
+	JMP  tile_94
 
-stripend_94:
+stripend_96:
 	VZEROUPPER
 	RET
 
@@ -6496,9 +6697,9 @@ TEXT ·GemmMicroNarrowAVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_101
+	JZ         ktail_103
 
-kloop_100:
+kloop_102:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z24
@@ -6611,14 +6812,14 @@ kloop_100:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_100
+	JNZ              kloop_102
 
-ktail_101:
+ktail_103:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_103
+	JZ   kdone_105
 
-ktailloop_102:
+ktailloop_104:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST 4(BX), Z24, Z1
@@ -6647,15 +6848,15 @@ ktailloop_102:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_102
+	JNZ              ktailloop_104
 
-kdone_103:
+kdone_105:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_104
+	JNZ     accumulate_106
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -6706,7 +6907,7 @@ kdone_103:
 	VZEROUPPER
 	RET
 
-accumulate_104:
+accumulate_106:
 	VBROADCASTSS  beta+48(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -6971,9 +7172,9 @@ TEXT ·GemmMicroNarrowRowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z23, Z23, Z23
 	MOVQ       kc+0(FP), R12
 	SHRQ       $0x02, R12
-	JZ         ktail_106
+	JZ         ktail_108
 
-kloop_105:
+kloop_107:
 	PREFETCHT0       (R11)
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
@@ -7085,14 +7286,14 @@ kloop_105:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R11)(CX*4), R11
 	DECQ             R12
-	JNZ              kloop_105
+	JNZ              kloop_107
 
-ktail_106:
+ktail_108:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_108
+	JZ   kdone_110
 
-ktailloop_107:
+ktailloop_109:
 	VMOVUPS.Z        (AX), K1, Z24
 	VFMADD231PS.BCST (BX), Z24, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z24, Z1
@@ -7124,15 +7325,15 @@ ktailloop_107:
 	ADDQ             $0x00000004, R10
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_107
+	JNZ              ktailloop_109
 
-kdone_108:
+kdone_110:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_109
+	JNZ     accumulate_111
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7183,7 +7384,7 @@ kdone_108:
 	VZEROUPPER
 	RET
 
-accumulate_109:
+accumulate_111:
 	VBROADCASTSS  beta+56(FP), Z24
 	VFMADD231PS.Z (AX), Z24, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7309,9 +7510,9 @@ TEXT ·GemmMicroNarrowEdge8AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_111
+	JZ         ktail_113
 
-kloop_110:
+kloop_112:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z8
@@ -7360,14 +7561,14 @@ kloop_110:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_110
+	JNZ              kloop_112
 
-ktail_111:
+ktail_113:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_113
+	JZ   kdone_115
 
-ktailloop_112:
+ktailloop_114:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST 4(BX), Z8, Z1
@@ -7380,15 +7581,15 @@ ktailloop_112:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_112
+	JNZ              ktailloop_114
 
-kdone_113:
+kdone_115:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_114
+	JNZ     accumulate_116
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7407,7 +7608,7 @@ kdone_113:
 	VZEROUPPER
 	RET
 
-accumulate_114:
+accumulate_116:
 	VBROADCASTSS  beta+48(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7489,9 +7690,9 @@ TEXT ·GemmMicroNarrowEdge8RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z7, Z7, Z7
 	MOVQ       kc+0(FP), R10
 	SHRQ       $0x02, R10
-	JZ         ktail_116
+	JZ         ktail_118
 
-kloop_115:
+kloop_117:
 	PREFETCHT0       (R9)
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
@@ -7537,14 +7738,14 @@ kloop_115:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R9)(CX*4), R9
 	DECQ             R10
-	JNZ              kloop_115
+	JNZ              kloop_117
 
-ktail_116:
+ktail_118:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_118
+	JZ   kdone_120
 
-ktailloop_117:
+ktailloop_119:
 	VMOVUPS.Z        (AX), K1, Z8
 	VFMADD231PS.BCST (BX), Z8, Z0
 	VFMADD231PS.BCST (R8), Z8, Z1
@@ -7558,15 +7759,15 @@ ktailloop_117:
 	ADDQ             $0x00000004, R8
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_117
+	JNZ              ktailloop_119
 
-kdone_118:
+kdone_120:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_119
+	JNZ     accumulate_121
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7585,7 +7786,7 @@ kdone_118:
 	VZEROUPPER
 	RET
 
-accumulate_119:
+accumulate_121:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (AX), Z8, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7695,9 +7896,9 @@ TEXT ·GemmMicroNarrowEdge16AVX512(SB), NOSPLIT, $0-72
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), DI
 	SHRQ       $0x02, DI
-	JZ         ktail_121
+	JZ         ktail_123
 
-kloop_120:
+kloop_122:
 	PREFETCHT0       768(BX)
 	PREFETCHT0       (SI)
 	VMOVUPS.Z        (AX), K1, Z16
@@ -7778,14 +7979,14 @@ kloop_120:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (SI)(CX*4), SI
 	DECQ             DI
-	JNZ              kloop_120
+	JNZ              kloop_122
 
-ktail_121:
+ktail_123:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_123
+	JZ   kdone_125
 
-ktailloop_122:
+ktailloop_124:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST 4(BX), Z16, Z1
@@ -7806,15 +8007,15 @@ ktailloop_122:
 	ADDQ             $0x00000060, BX
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_122
+	JNZ              ktailloop_124
 
-kdone_123:
+kdone_125:
 	MOVQ    c+32(FP), AX
 	MOVQ    ldc+40(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+56(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_124
+	JNZ     accumulate_126
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -7849,7 +8050,7 @@ kdone_123:
 	VZEROUPPER
 	RET
 
-accumulate_124:
+accumulate_126:
 	VBROADCASTSS  beta+48(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -7989,9 +8190,9 @@ TEXT ·GemmMicroNarrowEdge16RowsAAVX512(SB), NOSPLIT, $0-80
 	VPXORD     Z15, Z15, Z15
 	MOVQ       kc+0(FP), R11
 	SHRQ       $0x02, R11
-	JZ         ktail_126
+	JZ         ktail_128
 
-kloop_125:
+kloop_127:
 	PREFETCHT0       (R10)
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
@@ -8070,14 +8271,14 @@ kloop_125:
 	LEAQ             (AX)(CX*4), AX
 	LEAQ             (R10)(CX*4), R10
 	DECQ             R11
-	JNZ              kloop_125
+	JNZ              kloop_127
 
-ktail_126:
+ktail_128:
 	MOVQ kc+0(FP), DX
 	ANDQ $0x00000003, DX
-	JZ   kdone_128
+	JZ   kdone_130
 
-ktailloop_127:
+ktailloop_129:
 	VMOVUPS.Z        (AX), K1, Z16
 	VFMADD231PS.BCST (BX), Z16, Z0
 	VFMADD231PS.BCST (BX)(SI*1), Z16, Z1
@@ -8100,15 +8301,15 @@ ktailloop_127:
 	ADDQ             $0x00000004, R9
 	ADDQ             CX, AX
 	DECQ             DX
-	JNZ              ktailloop_127
+	JNZ              ktailloop_129
 
-kdone_128:
+kdone_130:
 	MOVQ    c+40(FP), AX
 	MOVQ    ldc+48(FP), CX
 	SHLQ    $0x02, CX
 	MOVQ    load+64(FP), DX
 	TESTQ   DX, DX
-	JNZ     accumulate_129
+	JNZ     accumulate_131
 	VMOVUPS Z0, K1, (AX)
 	ADDQ    CX, AX
 	VMOVUPS Z1, K1, (AX)
@@ -8143,7 +8344,7 @@ kdone_128:
 	VZEROUPPER
 	RET
 
-accumulate_129:
+accumulate_131:
 	VBROADCASTSS  beta+56(FP), Z16
 	VFMADD231PS.Z (AX), Z16, K1, Z0
 	VMOVUPS       Z0, K1, (AX)
@@ -8207,14 +8408,14 @@ TEXT ·GemmPackBAVX512(SB), NOSPLIT, $0-40
 	IMUL3Q $0x00000080, SI, DI
 	MOVQ   panels+32(FP), R8
 
-rowgroup_130:
+rowgroup_132:
 	CMPQ SI, $0x00000008
-	JB   rows1_131
+	JB   rows1_133
 	MOVQ CX, R9
 	MOVQ AX, R10
 	MOVQ R8, R11
 
-panel_133:
+panel_135:
 	LEAQ    (R9)(DX*4), R12
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R10)
@@ -8251,20 +8452,20 @@ panel_133:
 	ADDQ    $0x00000080, R9
 	ADDQ    DI, R10
 	DECQ    R11
-	JNZ     panel_133
+	JNZ     panel_135
 	LEAQ    (CX)(DX*8), CX
 	ADDQ    $0x00000400, AX
 	SUBQ    $0x00000008, SI
-	JMP     rowgroup_130
+	JMP     rowgroup_132
 
-rows1_131:
+rows1_133:
 	TESTQ SI, SI
-	JZ    done_132
+	JZ    done_134
 	MOVQ  CX, BX
 	MOVQ  AX, R9
 	MOVQ  R8, R10
 
-panel_134:
+panel_136:
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (R9)
 	VMOVUPS 64(BX), Z0
@@ -8272,13 +8473,13 @@ panel_134:
 	ADDQ    $0x00000080, BX
 	ADDQ    DI, R9
 	DECQ    R10
-	JNZ     panel_134
+	JNZ     panel_136
 	ADDQ    DX, CX
 	ADDQ    $0x00000080, AX
 	DECQ    SI
-	JMP     rows1_131
+	JMP     rows1_133
 
-done_132:
+done_134:
 	VZEROUPPER
 	RET
 
@@ -8301,15 +8502,15 @@ TEXT ·GemmPackBTAVX512(SB), NOSPLIT, $0-40
 	LEAQ  (DX)(DX*4), R9
 	LEAQ  (R9)(DX*2), R10
 
-panel_135:
+panel_137:
 	LEAQ (CX)(DX*8), R11
 	LEAQ (R11)(DX*8), R12
 	LEAQ (R12)(DX*8), R13
 	MOVQ SI, R14
 	SHRQ $0x01, R14
-	JZ   odd_137
+	JZ   odd_139
 
-pairs_136:
+pairs_138:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -8636,15 +8837,15 @@ pairs_136:
 	ADDQ       $0x00000040, R13
 	ADDQ       $0x00000800, AX
 	DECQ       R14
-	JNZ        pairs_136
+	JNZ        pairs_138
 
-odd_137:
+odd_139:
 	MOVQ  SI, R14
 	ANDQ  $0x00000001, R14
 	TESTQ R14, R14
-	JZ    coltail_139
+	JZ    coltail_141
 
-cols_138:
+cols_140:
 	VMOVUPS    (CX), Y0
 	VMOVUPS    (CX)(DX*1), Y1
 	VMOVUPS    (CX)(DX*2), Y2
@@ -8811,11 +9012,11 @@ cols_138:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000400, AX
 	DECQ       R14
-	JNZ        cols_138
+	JNZ        cols_140
 
-coltail_139:
+coltail_141:
 	TESTQ      DI, DI
-	JZ         panelend_140
+	JZ         panelend_142
 	VMOVUPS.Z  (CX), K1, Y0
 	VMOVUPS.Z  (CX)(DX*1), K1, Y1
 	VMOVUPS.Z  (CX)(DX*2), K1, Y2
@@ -8850,28 +9051,28 @@ coltail_139:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y7, 128(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y3, 256(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y8, 384(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y2, 512(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y1, 640(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y5, 768(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_141
+	JE         tailgroup_143
 	VMOVUPS    Y0, 896(AX)
 
-tailgroup_141:
+tailgroup_143:
 	VMOVUPS.Z  (R11), K1, Y0
 	VMOVUPS.Z  (R11)(DX*1), K1, Y1
 	VMOVUPS.Z  (R11)(DX*2), K1, Y2
@@ -8906,28 +9107,28 @@ tailgroup_141:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 32(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y7, 160(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y3, 288(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y8, 416(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y2, 544(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y1, 672(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y5, 800(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_142
+	JE         tailgroup_144
 	VMOVUPS    Y0, 928(AX)
 
-tailgroup_142:
+tailgroup_144:
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(DX*1), K1, Y1
 	VMOVUPS.Z  (R12)(DX*2), K1, Y2
@@ -8962,28 +9163,28 @@ tailgroup_142:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 64(AX)
 	CMPQ       DI, $0x00000001
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y7, 192(AX)
 	CMPQ       DI, $0x00000002
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y3, 320(AX)
 	CMPQ       DI, $0x00000003
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y8, 448(AX)
 	CMPQ       DI, $0x00000004
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y2, 576(AX)
 	CMPQ       DI, $0x00000005
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y1, 704(AX)
 	CMPQ       DI, $0x00000006
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y5, 832(AX)
 	CMPQ       DI, $0x00000007
-	JE         tailgroup_143
+	JE         tailgroup_145
 	VMOVUPS    Y0, 960(AX)
 
-tailgroup_143:
+tailgroup_145:
 	VMOVUPS.Z  (R13), K1, Y0
 	VMOVUPS.Z  (R13)(DX*1), K1, Y1
 	VMOVUPS.Z  (R13)(DX*2), K1, Y2
@@ -9018,28 +9219,28 @@ tailgroup_143:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, 96(AX)
 	CMPQ       DI, $0x00000001
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y7, 224(AX)
 	CMPQ       DI, $0x00000002
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y3, 352(AX)
 	CMPQ       DI, $0x00000003
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y8, 480(AX)
 	CMPQ       DI, $0x00000004
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y2, 608(AX)
 	CMPQ       DI, $0x00000005
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y1, 736(AX)
 	CMPQ       DI, $0x00000006
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y5, 864(AX)
 	CMPQ       DI, $0x00000007
-	JE         panelend_140
+	JE         panelend_142
 	VMOVUPS    Y0, 992(AX)
 
-panelend_140:
+panelend_142:
 	MOVQ   DI, R14
 	IMUL3Q $0x00000080, R14, R14
 	ADDQ   R14, AX
@@ -9048,7 +9249,7 @@ panelend_140:
 	SUBQ   R14, R13
 	LEAQ   (R13)(DX*8), CX
 	DECQ   R8
-	JNZ    panel_135
+	JNZ    panel_137
 	VZEROUPPER
 	RET
 
@@ -9076,16 +9277,16 @@ TEXT ·GemmPackAAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R12)(R11*8), R12
 	KMOVW        R12, K2
 
-panel_144:
+panel_146:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_146
+	JZ    coltail_148
 
-cols_145:
+cols_147:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9138,11 +9339,11 @@ cols_145:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000180, R13
 	DECQ       R15
-	JNZ        cols_145
+	JNZ        cols_147
 
-coltail_146:
+coltail_148:
 	TESTQ      R9, R9
-	JZ         group_147
+	JZ         group_149
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9178,42 +9379,42 @@ coltail_146:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 48(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 96(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 144(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 192(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 240(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 288(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_147
+	JE         group_149
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 336(R13)
 
-group_147:
+group_149:
 	LEAQ  (R11)(DX*8), R11
 	LEAQ  32(AX), R12
 	MOVQ  SI, R13
 	TESTQ R13, R13
-	JZ    coltail_149
+	JZ    coltail_151
 
-cols_148:
+cols_150:
 	VMOVUPS    (R11), Y1
 	VMOVUPS    (R11)(DX*1), Y2
 	VMOVUPS    (R11)(DX*2), Y3
@@ -9261,11 +9462,11 @@ cols_148:
 	ADDQ       $0x00000020, R11
 	ADDQ       $0x00000180, R12
 	DECQ       R13
-	JNZ        cols_148
+	JNZ        cols_150
 
-coltail_149:
+coltail_151:
 	TESTQ      R9, R9
-	JZ         group_150
+	JZ         group_152
 	VMOVUPS.Z  (R11), K1, Y1
 	VMOVUPS.Z  (R11)(DX*1), K1, Y2
 	VMOVUPS.Z  (R11)(DX*2), K1, Y3
@@ -9297,39 +9498,39 @@ coltail_149:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, K2, (R12)
 	CMPQ       R9, $0x00000001
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, K2, 48(R12)
 	CMPQ       R9, $0x00000002
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y5, Y5
 	VMOVUPS    Y5, K2, 96(R12)
 	CMPQ       R9, $0x00000003
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, K2, 144(R12)
 	CMPQ       R9, $0x00000004
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, K2, 192(R12)
 	CMPQ       R9, $0x00000005
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, K2, 240(R12)
 	CMPQ       R9, $0x00000006
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, K2, 288(R12)
 	CMPQ       R9, $0x00000007
-	JE         group_150
+	JE         group_152
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, K2, 336(R12)
 
-group_150:
+group_152:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_144
+	JNZ  panel_146
 	VZEROUPPER
 	RET
 
@@ -9353,15 +9554,15 @@ TEXT ·GemmPackATAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_152
+	JZ           blocksdone_154
 
-block_151:
+block_153:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_153:
+blockpanel_155:
 	VMOVUPS.Z (R10), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R12)
@@ -9390,35 +9591,35 @@ blockpanel_153:
 	ADDQ      $0x00000030, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_153
+	JNZ       blockpanel_155
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000180, AX
 	DECQ      R9
-	JNZ       block_151
+	JNZ       block_153
 
-blocksdone_152:
+blocksdone_154:
 	ANDQ $0x00000007, R8
-	JZ   restdone_155
+	JZ   restdone_157
 
-rest_154:
+rest_156:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_156:
+rowpanel_158:
 	VMOVUPS.Z (SI), K1, Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, K1, (R9)
 	ADDQ      $0x00000030, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_156
+	JNZ       rowpanel_158
 	ADDQ      DX, CX
 	ADDQ      $0x00000030, AX
 	DECQ      R8
-	JNZ       rest_154
+	JNZ       rest_156
 
-restdone_155:
+restdone_157:
 	VZEROUPPER
 	RET
 
@@ -9442,16 +9643,16 @@ TEXT ·GemmPackANarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         (R11)(R9*8), R11
 	KMOVW        R11, K1
 
-panel_157:
+panel_159:
 	MOVQ  CX, R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  (AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_159
+	JZ    coltail_161
 
-cols_158:
+cols_160:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9504,11 +9705,11 @@ cols_158:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_158
+	JNZ        cols_160
 
-coltail_159:
+coltail_161:
 	TESTQ      R9, R9
-	JZ         group_160
+	JZ         group_162
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9544,44 +9745,44 @@ coltail_159:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_160
+	JE         group_162
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_160:
+group_162:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R14
 	LEAQ  32(AX), R13
 	MOVQ  SI, R15
 	TESTQ R15, R15
-	JZ    coltail_162
+	JZ    coltail_164
 
-cols_161:
+cols_163:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9634,11 +9835,11 @@ cols_161:
 	ADDQ       $0x00000020, R14
 	ADDQ       $0x00000300, R13
 	DECQ       R15
-	JNZ        cols_161
+	JNZ        cols_163
 
-coltail_162:
+coltail_164:
 	TESTQ      R9, R9
-	JZ         group_163
+	JZ         group_165
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9674,44 +9875,44 @@ coltail_162:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R13)
 	CMPQ       R9, $0x00000001
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R13)
 	CMPQ       R9, $0x00000002
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R13)
 	CMPQ       R9, $0x00000003
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R13)
 	CMPQ       R9, $0x00000004
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R13)
 	CMPQ       R9, $0x00000005
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R13)
 	CMPQ       R9, $0x00000006
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R13)
 	CMPQ       R9, $0x00000007
-	JE         group_163
+	JE         group_165
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R13)
 
-group_163:
+group_165:
 	LEAQ  (R11)(DX*8), R11
 	MOVQ  R11, R12
 	LEAQ  (R11)(DX*4), R13
 	LEAQ  64(AX), R11
 	MOVQ  SI, R14
 	TESTQ R14, R14
-	JZ    coltail_165
+	JZ    coltail_167
 
-cols_164:
+cols_166:
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(DX*1), Y2
 	VMOVUPS    (R12)(DX*2), Y3
@@ -9764,11 +9965,11 @@ cols_164:
 	ADDQ       $0x00000020, R13
 	ADDQ       $0x00000300, R11
 	DECQ       R14
-	JNZ        cols_164
+	JNZ        cols_166
 
-coltail_165:
+coltail_167:
 	TESTQ      R9, R9
-	JZ         group_166
+	JZ         group_168
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(DX*1), K1, Y2
 	VMOVUPS.Z  (R12)(DX*2), K1, Y3
@@ -9804,39 +10005,39 @@ coltail_165:
 	VMULPS     Y0, Y7, Y7
 	VMOVUPS    Y7, (R11)
 	CMPQ       R9, $0x00000001
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y8, Y8
 	VMOVUPS    Y8, 96(R11)
 	CMPQ       R9, $0x00000002
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y4, Y4
 	VMOVUPS    Y4, 192(R11)
 	CMPQ       R9, $0x00000003
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y9, Y9
 	VMOVUPS    Y9, 288(R11)
 	CMPQ       R9, $0x00000004
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, 384(R11)
 	CMPQ       R9, $0x00000005
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 480(R11)
 	CMPQ       R9, $0x00000006
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y6, Y6
 	VMOVUPS    Y6, 576(R11)
 	CMPQ       R9, $0x00000007
-	JE         group_166
+	JE         group_168
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 672(R11)
 
-group_166:
+group_168:
 	ADDQ R8, CX
 	ADDQ DI, AX
 	DECQ R10
-	JNZ  panel_157
+	JNZ  panel_159
 	VZEROUPPER
 	RET
 
@@ -9860,15 +10061,15 @@ TEXT ·GemmPackATNarrowAVX512(SB), NOSPLIT, $0-44
 	MOVQ         R8, R9
 	SHRQ         $0x03, R9
 	TESTQ        R9, R9
-	JZ           blocksdone_168
+	JZ           blocksdone_170
 
-block_167:
+block_169:
 	MOVQ CX, R10
 	MOVQ AX, R12
 	MOVQ BX, R13
 	LEAQ (R10)(DX*4), R11
 
-blockpanel_169:
+blockpanel_171:
 	VMOVUPS   (R10), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R12)
@@ -9921,22 +10122,22 @@ blockpanel_169:
 	ADDQ      $0x00000060, R11
 	ADDQ      DI, R12
 	DECQ      R13
-	JNZ       blockpanel_169
+	JNZ       blockpanel_171
 	LEAQ      (CX)(DX*8), CX
 	ADDQ      $0x00000300, AX
 	DECQ      R9
-	JNZ       block_167
+	JNZ       block_169
 
-blocksdone_168:
+blocksdone_170:
 	ANDQ $0x00000007, R8
-	JZ   restdone_171
+	JZ   restdone_173
 
-rest_170:
+rest_172:
 	MOVQ CX, SI
 	MOVQ AX, R9
 	MOVQ BX, R10
 
-rowpanel_172:
+rowpanel_174:
 	VMOVUPS   (SI), Z1
 	VMULPS    Z0, Z1, Z1
 	VMOVUPS   Z1, (R9)
@@ -9946,13 +10147,13 @@ rowpanel_172:
 	ADDQ      $0x00000060, SI
 	ADDQ      DI, R9
 	DECQ      R10
-	JNZ       rowpanel_172
+	JNZ       rowpanel_174
 	ADDQ      DX, CX
 	ADDQ      $0x00000060, AX
 	DECQ      R8
-	JNZ       rest_170
+	JNZ       rest_172
 
-restdone_171:
+restdone_173:
 	VZEROUPPER
 	RET
 
@@ -9962,41 +10163,41 @@ TEXT ·GemmNarrowTNAVX512(SB), NOSPLIT, $0-88
 	MOVQ cols+80(FP), AX
 	DECQ AX
 	CMPQ AX, $0x00000000
-	JE   op0_173
+	JE   op0_175
 	CMPQ AX, $0x00000001
-	JE   op1_174
+	JE   op1_176
 	CMPQ AX, $0x00000002
-	JE   op2_175
+	JE   op2_177
 	CMPQ AX, $0x00000003
-	JE   op3_176
+	JE   op3_178
 	CMPQ AX, $0x00000004
-	JE   op4_177
+	JE   op4_179
 	CMPQ AX, $0x00000005
-	JE   op5_178
+	JE   op5_180
 	CMPQ AX, $0x00000006
-	JE   op6_179
+	JE   op6_181
 	CMPQ AX, $0x00000007
-	JE   op7_180
+	JE   op7_182
 	CMPQ AX, $0x00000008
-	JE   op8_181
+	JE   op8_183
 	CMPQ AX, $0x00000009
-	JE   op9_182
+	JE   op9_184
 	CMPQ AX, $0x0000000a
-	JE   op10_183
+	JE   op10_185
 	CMPQ AX, $0x0000000b
-	JE   op11_184
+	JE   op11_186
 	CMPQ AX, $0x0000000c
-	JE   op12_185
+	JE   op12_187
 	CMPQ AX, $0x0000000d
-	JE   op13_186
+	JE   op13_188
 	CMPQ AX, $0x0000000e
-	JE   op14_187
+	JE   op14_189
 	CMPQ AX, $0x0000000f
-	JE   op15_188
+	JE   op15_190
 	VZEROUPPER
 	RET
 
-op0_173:
+op0_175:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10014,9 +10215,9 @@ op0_173:
 	VPXORD Z0, Z0, Z0
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_190
+	JZ     ktail_192
 
-kloop_189:
+kloop_191:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	VMOVUPS.Z        (CX)(DX*1), K1, Z1
@@ -10028,22 +10229,22 @@ kloop_189:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_189
+	JNZ              kloop_191
 
-ktail_190:
+ktail_192:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_192
+	JZ   kdone_194
 
-ktailloop_191:
+ktailloop_193:
 	VMOVUPS.Z        (CX), K1, Z1
 	VFMADD231PS.BCST (SI), Z1, Z0
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_191
+	JNZ              ktailloop_193
 
-kdone_192:
+kdone_194:
 	VUNPCKLPS  Z0, Z0, Z1
 	VUNPCKHPS  Z0, Z0, Z2
 	VUNPCKLPS  Z0, Z0, Z3
@@ -10113,158 +10314,158 @@ kdone_192:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_193
+	JNZ        tnaccumulate_195
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_194
+	JE         tndone_196
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_194:
+tndone_196:
 	VZEROUPPER
 	RET
 
-tnaccumulate_193:
+tnaccumulate_195:
 	VBROADCASTSS  beta+56(FP), Z2
 	VFMADD231PS.Z (CX), Z2, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_195
+	JE            tndone_197
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z2, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_195:
+tndone_197:
 	VZEROUPPER
 	RET
 
-op1_174:
+op1_176:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10283,9 +10484,9 @@ op1_174:
 	VPXORD Z1, Z1, Z1
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_197
+	JZ     ktail_199
 
-kloop_196:
+kloop_198:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
@@ -10301,23 +10502,23 @@ kloop_196:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_196
+	JNZ              kloop_198
 
-ktail_197:
+ktail_199:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_199
+	JZ   kdone_201
 
-ktailloop_198:
+ktailloop_200:
 	VMOVUPS.Z        (CX), K1, Z2
 	VFMADD231PS.BCST (SI), Z2, Z0
 	VFMADD231PS.BCST 4(SI), Z2, Z1
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_198
+	JNZ              ktailloop_200
 
-kdone_199:
+kdone_201:
 	VUNPCKLPS  Z1, Z0, Z2
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z0, Z3
@@ -10387,158 +10588,158 @@ kdone_199:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_200
+	JNZ        tnaccumulate_202
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_201
+	JE         tndone_203
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_201:
+tndone_203:
 	VZEROUPPER
 	RET
 
-tnaccumulate_200:
+tnaccumulate_202:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_202
+	JE            tndone_204
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_202:
+tndone_204:
 	VZEROUPPER
 	RET
 
-op2_175:
+op2_177:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10558,9 +10759,9 @@ op2_175:
 	VPXORD Z2, Z2, Z2
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_204
+	JZ     ktail_206
 
-kloop_203:
+kloop_205:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -10580,14 +10781,14 @@ kloop_203:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_203
+	JNZ              kloop_205
 
-ktail_204:
+ktail_206:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_206
+	JZ   kdone_208
 
-ktailloop_205:
+ktailloop_207:
 	VMOVUPS.Z        (CX), K1, Z3
 	VFMADD231PS.BCST (SI), Z3, Z0
 	VFMADD231PS.BCST 4(SI), Z3, Z1
@@ -10595,9 +10796,9 @@ ktailloop_205:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_205
+	JNZ              ktailloop_207
 
-kdone_206:
+kdone_208:
 	VUNPCKLPS  Z1, Z0, Z3
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z0, Z2, Z4
@@ -10667,158 +10868,158 @@ kdone_206:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_207
+	JNZ        tnaccumulate_209
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_208
+	JE         tndone_210
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_208:
+tndone_210:
 	VZEROUPPER
 	RET
 
-tnaccumulate_207:
+tnaccumulate_209:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_209
+	JE            tndone_211
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_209:
+tndone_211:
 	VZEROUPPER
 	RET
 
-op3_176:
+op3_178:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -10839,9 +11040,9 @@ op3_176:
 	VPXORD Z3, Z3, Z3
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_211
+	JZ     ktail_213
 
-kloop_210:
+kloop_212:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10865,14 +11066,14 @@ kloop_210:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_210
+	JNZ              kloop_212
 
-ktail_211:
+ktail_213:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_213
+	JZ   kdone_215
 
-ktailloop_212:
+ktailloop_214:
 	VMOVUPS.Z        (CX), K1, Z4
 	VFMADD231PS.BCST (SI), Z4, Z0
 	VFMADD231PS.BCST 4(SI), Z4, Z1
@@ -10881,9 +11082,9 @@ ktailloop_212:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_212
+	JNZ              ktailloop_214
 
-kdone_213:
+kdone_215:
 	VUNPCKLPS  Z1, Z0, Z4
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z5
@@ -10953,158 +11154,158 @@ kdone_213:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_214
+	JNZ        tnaccumulate_216
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_215
+	JE         tndone_217
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_215:
+tndone_217:
 	VZEROUPPER
 	RET
 
-tnaccumulate_214:
+tnaccumulate_216:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_216
+	JE            tndone_218
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_216:
+tndone_218:
 	VZEROUPPER
 	RET
 
-op4_177:
+op4_179:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11126,9 +11327,9 @@ op4_177:
 	VPXORD Z4, Z4, Z4
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_218
+	JZ     ktail_220
 
-kloop_217:
+kloop_219:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -11156,14 +11357,14 @@ kloop_217:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_217
+	JNZ              kloop_219
 
-ktail_218:
+ktail_220:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_220
+	JZ   kdone_222
 
-ktailloop_219:
+ktailloop_221:
 	VMOVUPS.Z        (CX), K1, Z5
 	VFMADD231PS.BCST (SI), Z5, Z0
 	VFMADD231PS.BCST 4(SI), Z5, Z1
@@ -11173,9 +11374,9 @@ ktailloop_219:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_219
+	JNZ              ktailloop_221
 
-kdone_220:
+kdone_222:
 	VUNPCKLPS  Z1, Z0, Z5
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z6
@@ -11245,158 +11446,158 @@ kdone_220:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_221
+	JNZ        tnaccumulate_223
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_222
+	JE         tndone_224
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_222:
+tndone_224:
 	VZEROUPPER
 	RET
 
-tnaccumulate_221:
+tnaccumulate_223:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_223
+	JE            tndone_225
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_223:
+tndone_225:
 	VZEROUPPER
 	RET
 
-op5_178:
+op5_180:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11419,9 +11620,9 @@ op5_178:
 	VPXORD Z5, Z5, Z5
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_225
+	JZ     ktail_227
 
-kloop_224:
+kloop_226:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -11453,14 +11654,14 @@ kloop_224:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_224
+	JNZ              kloop_226
 
-ktail_225:
+ktail_227:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_227
+	JZ   kdone_229
 
-ktailloop_226:
+ktailloop_228:
 	VMOVUPS.Z        (CX), K1, Z6
 	VFMADD231PS.BCST (SI), Z6, Z0
 	VFMADD231PS.BCST 4(SI), Z6, Z1
@@ -11471,9 +11672,9 @@ ktailloop_226:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_226
+	JNZ              ktailloop_228
 
-kdone_227:
+kdone_229:
 	VUNPCKLPS  Z1, Z0, Z6
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z7
@@ -11543,158 +11744,158 @@ kdone_227:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_228
+	JNZ        tnaccumulate_230
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_229
+	JE         tndone_231
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_229:
+tndone_231:
 	VZEROUPPER
 	RET
 
-tnaccumulate_228:
+tnaccumulate_230:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_230
+	JE            tndone_232
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_230:
+tndone_232:
 	VZEROUPPER
 	RET
 
-op6_179:
+op6_181:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -11718,9 +11919,9 @@ op6_179:
 	VPXORD Z6, Z6, Z6
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_232
+	JZ     ktail_234
 
-kloop_231:
+kloop_233:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11756,14 +11957,14 @@ kloop_231:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_231
+	JNZ              kloop_233
 
-ktail_232:
+ktail_234:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_234
+	JZ   kdone_236
 
-ktailloop_233:
+ktailloop_235:
 	VMOVUPS.Z        (CX), K1, Z7
 	VFMADD231PS.BCST (SI), Z7, Z0
 	VFMADD231PS.BCST 4(SI), Z7, Z1
@@ -11775,9 +11976,9 @@ ktailloop_233:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_233
+	JNZ              ktailloop_235
 
-kdone_234:
+kdone_236:
 	VUNPCKLPS  Z1, Z0, Z7
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z8
@@ -11847,158 +12048,158 @@ kdone_234:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_235
+	JNZ        tnaccumulate_237
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_236
+	JE         tndone_238
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_236:
+tndone_238:
 	VZEROUPPER
 	RET
 
-tnaccumulate_235:
+tnaccumulate_237:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_237
+	JE            tndone_239
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_237:
+tndone_239:
 	VZEROUPPER
 	RET
 
-op7_180:
+op7_182:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12023,9 +12224,9 @@ op7_180:
 	VPXORD Z7, Z7, Z7
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_239
+	JZ     ktail_241
 
-kloop_238:
+kloop_240:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -12065,14 +12266,14 @@ kloop_238:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_238
+	JNZ              kloop_240
 
-ktail_239:
+ktail_241:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_241
+	JZ   kdone_243
 
-ktailloop_240:
+ktailloop_242:
 	VMOVUPS.Z        (CX), K1, Z8
 	VFMADD231PS.BCST (SI), Z8, Z0
 	VFMADD231PS.BCST 4(SI), Z8, Z1
@@ -12085,9 +12286,9 @@ ktailloop_240:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_240
+	JNZ              ktailloop_242
 
-kdone_241:
+kdone_243:
 	VUNPCKLPS  Z1, Z0, Z8
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z9
@@ -12157,158 +12358,158 @@ kdone_241:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_242
+	JNZ        tnaccumulate_244
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_243
+	JE         tndone_245
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_243:
+tndone_245:
 	VZEROUPPER
 	RET
 
-tnaccumulate_242:
+tnaccumulate_244:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_244
+	JE            tndone_246
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_244:
+tndone_246:
 	VZEROUPPER
 	RET
 
-op8_181:
+op8_183:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12334,9 +12535,9 @@ op8_181:
 	VPXORD Z8, Z8, Z8
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_246
+	JZ     ktail_248
 
-kloop_245:
+kloop_247:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -12380,14 +12581,14 @@ kloop_245:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_245
+	JNZ              kloop_247
 
-ktail_246:
+ktail_248:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_248
+	JZ   kdone_250
 
-ktailloop_247:
+ktailloop_249:
 	VMOVUPS.Z        (CX), K1, Z9
 	VFMADD231PS.BCST (SI), Z9, Z0
 	VFMADD231PS.BCST 4(SI), Z9, Z1
@@ -12401,9 +12602,9 @@ ktailloop_247:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_247
+	JNZ              ktailloop_249
 
-kdone_248:
+kdone_250:
 	VUNPCKLPS  Z1, Z0, Z9
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z10
@@ -12473,158 +12674,158 @@ kdone_248:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_249
+	JNZ        tnaccumulate_251
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_250
+	JE         tndone_252
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_250:
+tndone_252:
 	VZEROUPPER
 	RET
 
-tnaccumulate_249:
+tnaccumulate_251:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_251
+	JE            tndone_253
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_251:
+tndone_253:
 	VZEROUPPER
 	RET
 
-op9_182:
+op9_184:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12651,9 +12852,9 @@ op9_182:
 	VPXORD Z9, Z9, Z9
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_253
+	JZ     ktail_255
 
-kloop_252:
+kloop_254:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12701,14 +12902,14 @@ kloop_252:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_252
+	JNZ              kloop_254
 
-ktail_253:
+ktail_255:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_255
+	JZ   kdone_257
 
-ktailloop_254:
+ktailloop_256:
 	VMOVUPS.Z        (CX), K1, Z10
 	VFMADD231PS.BCST (SI), Z10, Z0
 	VFMADD231PS.BCST 4(SI), Z10, Z1
@@ -12723,9 +12924,9 @@ ktailloop_254:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_254
+	JNZ              ktailloop_256
 
-kdone_255:
+kdone_257:
 	VUNPCKLPS  Z1, Z0, Z10
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z11
@@ -12795,158 +12996,158 @@ kdone_255:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_256
+	JNZ        tnaccumulate_258
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_257
+	JE         tndone_259
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_257:
+tndone_259:
 	VZEROUPPER
 	RET
 
-tnaccumulate_256:
+tnaccumulate_258:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_258
+	JE            tndone_260
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_258:
+tndone_260:
 	VZEROUPPER
 	RET
 
-op10_183:
+op10_185:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -12974,9 +13175,9 @@ op10_183:
 	VPXORD Z10, Z10, Z10
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_260
+	JZ     ktail_262
 
-kloop_259:
+kloop_261:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -13028,14 +13229,14 @@ kloop_259:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_259
+	JNZ              kloop_261
 
-ktail_260:
+ktail_262:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_262
+	JZ   kdone_264
 
-ktailloop_261:
+ktailloop_263:
 	VMOVUPS.Z        (CX), K1, Z11
 	VFMADD231PS.BCST (SI), Z11, Z0
 	VFMADD231PS.BCST 4(SI), Z11, Z1
@@ -13051,9 +13252,9 @@ ktailloop_261:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_261
+	JNZ              ktailloop_263
 
-kdone_262:
+kdone_264:
 	VUNPCKLPS  Z1, Z0, Z11
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z12
@@ -13123,158 +13324,158 @@ kdone_262:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_263
+	JNZ        tnaccumulate_265
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_264
+	JE         tndone_266
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_264:
+tndone_266:
 	VZEROUPPER
 	RET
 
-tnaccumulate_263:
+tnaccumulate_265:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_265
+	JE            tndone_267
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_265:
+tndone_267:
 	VZEROUPPER
 	RET
 
-op11_184:
+op11_186:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13303,9 +13504,9 @@ op11_184:
 	VPXORD Z11, Z11, Z11
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_267
+	JZ     ktail_269
 
-kloop_266:
+kloop_268:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -13361,14 +13562,14 @@ kloop_266:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_266
+	JNZ              kloop_268
 
-ktail_267:
+ktail_269:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_269
+	JZ   kdone_271
 
-ktailloop_268:
+ktailloop_270:
 	VMOVUPS.Z        (CX), K1, Z12
 	VFMADD231PS.BCST (SI), Z12, Z0
 	VFMADD231PS.BCST 4(SI), Z12, Z1
@@ -13385,9 +13586,9 @@ ktailloop_268:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_268
+	JNZ              ktailloop_270
 
-kdone_269:
+kdone_271:
 	VUNPCKLPS  Z1, Z0, Z12
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z13
@@ -13457,158 +13658,158 @@ kdone_269:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_270
+	JNZ        tnaccumulate_272
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_271
+	JE         tndone_273
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_271:
+tndone_273:
 	VZEROUPPER
 	RET
 
-tnaccumulate_270:
+tnaccumulate_272:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_272
+	JE            tndone_274
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_272:
+tndone_274:
 	VZEROUPPER
 	RET
 
-op12_185:
+op12_187:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13638,9 +13839,9 @@ op12_185:
 	VPXORD Z12, Z12, Z12
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_274
+	JZ     ktail_276
 
-kloop_273:
+kloop_275:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13700,14 +13901,14 @@ kloop_273:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_273
+	JNZ              kloop_275
 
-ktail_274:
+ktail_276:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_276
+	JZ   kdone_278
 
-ktailloop_275:
+ktailloop_277:
 	VMOVUPS.Z        (CX), K1, Z13
 	VFMADD231PS.BCST (SI), Z13, Z0
 	VFMADD231PS.BCST 4(SI), Z13, Z1
@@ -13725,9 +13926,9 @@ ktailloop_275:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_275
+	JNZ              ktailloop_277
 
-kdone_276:
+kdone_278:
 	VUNPCKLPS  Z1, Z0, Z13
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z14
@@ -13797,158 +13998,158 @@ kdone_276:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_277
+	JNZ        tnaccumulate_279
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_278
+	JE         tndone_280
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_278:
+tndone_280:
 	VZEROUPPER
 	RET
 
-tnaccumulate_277:
+tnaccumulate_279:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_279
+	JE            tndone_281
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_279:
+tndone_281:
 	VZEROUPPER
 	RET
 
-op13_186:
+op13_188:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -13979,9 +14180,9 @@ op13_186:
 	VPXORD Z13, Z13, Z13
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_281
+	JZ     ktail_283
 
-kloop_280:
+kloop_282:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -14045,14 +14246,14 @@ kloop_280:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_280
+	JNZ              kloop_282
 
-ktail_281:
+ktail_283:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_283
+	JZ   kdone_285
 
-ktailloop_282:
+ktailloop_284:
 	VMOVUPS.Z        (CX), K1, Z14
 	VFMADD231PS.BCST (SI), Z14, Z0
 	VFMADD231PS.BCST 4(SI), Z14, Z1
@@ -14071,9 +14272,9 @@ ktailloop_282:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_282
+	JNZ              ktailloop_284
 
-kdone_283:
+kdone_285:
 	VUNPCKLPS  Z1, Z0, Z14
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z15
@@ -14143,158 +14344,158 @@ kdone_283:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_284
+	JNZ        tnaccumulate_286
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_285
+	JE         tndone_287
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_285:
+tndone_287:
 	VZEROUPPER
 	RET
 
-tnaccumulate_284:
+tnaccumulate_286:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_286
+	JE            tndone_288
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_286:
+tndone_288:
 	VZEROUPPER
 	RET
 
-op14_187:
+op14_189:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -14326,9 +14527,9 @@ op14_187:
 	VPXORD Z14, Z14, Z14
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_288
+	JZ     ktail_290
 
-kloop_287:
+kloop_289:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -14396,14 +14597,14 @@ kloop_287:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_287
+	JNZ              kloop_289
 
-ktail_288:
+ktail_290:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_290
+	JZ   kdone_292
 
-ktailloop_289:
+ktailloop_291:
 	VMOVUPS.Z        (CX), K1, Z15
 	VFMADD231PS.BCST (SI), Z15, Z0
 	VFMADD231PS.BCST 4(SI), Z15, Z1
@@ -14423,9 +14624,9 @@ ktailloop_289:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_289
+	JNZ              ktailloop_291
 
-kdone_290:
+kdone_292:
 	VUNPCKLPS  Z1, Z0, Z15
 	VUNPCKHPS  Z1, Z0, Z1
 	VUNPCKLPS  Z3, Z2, Z16
@@ -14495,158 +14696,158 @@ kdone_290:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_291
+	JNZ        tnaccumulate_293
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z8, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_292
+	JE         tndone_294
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_292:
+tndone_294:
 	VZEROUPPER
 	RET
 
-tnaccumulate_291:
+tnaccumulate_293:
 	VBROADCASTSS  beta+56(FP), Z1
 	VFMADD231PS.Z (CX), Z1, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z8
 	VMOVUPS       Z8, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_293
+	JE            tndone_295
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z1, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_293:
+tndone_295:
 	VZEROUPPER
 	RET
 
-op15_188:
+op15_190:
 	MOVQ   rows+72(FP), AX
 	LEAQ   tailbits<>+0(SB), CX
 	MOVQ   (CX)(AX*8), CX
@@ -14679,9 +14880,9 @@ op15_188:
 	VPXORD Z15, Z15, Z15
 	MOVQ   kc+0(FP), R9
 	SHRQ   $0x02, R9
-	JZ     ktail_295
+	JZ     ktail_297
 
-kloop_294:
+kloop_296:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14753,14 +14954,14 @@ kloop_294:
 	LEAQ             (CX)(DX*4), CX
 	LEAQ             (SI)(DI*4), SI
 	DECQ             R9
-	JNZ              kloop_294
+	JNZ              kloop_296
 
-ktail_295:
+ktail_297:
 	MOVQ kc+0(FP), BX
 	ANDQ $0x00000003, BX
-	JZ   kdone_297
+	JZ   kdone_299
 
-ktailloop_296:
+ktailloop_298:
 	VMOVUPS.Z        (CX), K1, Z16
 	VFMADD231PS.BCST (SI), Z16, Z0
 	VFMADD231PS.BCST 4(SI), Z16, Z1
@@ -14781,9 +14982,9 @@ ktailloop_296:
 	ADDQ             DX, CX
 	ADDQ             DI, SI
 	DECQ             BX
-	JNZ              ktailloop_296
+	JNZ              ktailloop_298
 
-kdone_297:
+kdone_299:
 	VUNPCKLPS  Z1, Z0, Z16
 	VUNPCKHPS  Z1, Z0, Z0
 	VUNPCKLPS  Z3, Z2, Z1
@@ -14853,154 +15054,154 @@ kdone_297:
 	SHLQ       $0x02, DX
 	MOVQ       load+64(FP), BX
 	TESTQ      BX, BX
-	JNZ        tnaccumulate_298
+	JNZ        tnaccumulate_300
 	VMOVUPS    Z10, K2, (CX)
 	CMPQ       AX, $0x00000001
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z11, K2, (CX)
 	CMPQ       AX, $0x00000002
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z13, K2, (CX)
 	CMPQ       AX, $0x00000003
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z12, K2, (CX)
 	CMPQ       AX, $0x00000004
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z14, K2, (CX)
 	CMPQ       AX, $0x00000005
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z3, K2, (CX)
 	CMPQ       AX, $0x00000006
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z7, K2, (CX)
 	CMPQ       AX, $0x00000007
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z4, K2, (CX)
 	CMPQ       AX, $0x00000008
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z15, K2, (CX)
 	CMPQ       AX, $0x00000009
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z6, K2, (CX)
 	CMPQ       AX, $0x0000000a
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z16, K2, (CX)
 	CMPQ       AX, $0x0000000b
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z9, K2, (CX)
 	CMPQ       AX, $0x0000000c
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z2, K2, (CX)
 	CMPQ       AX, $0x0000000d
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z1, K2, (CX)
 	CMPQ       AX, $0x0000000e
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z5, K2, (CX)
 	CMPQ       AX, $0x0000000f
-	JE         tndone_299
+	JE         tndone_301
 	ADDQ       DX, CX
 	VMOVUPS    Z0, K2, (CX)
 
-tndone_299:
+tndone_301:
 	VZEROUPPER
 	RET
 
-tnaccumulate_298:
+tnaccumulate_300:
 	VBROADCASTSS  beta+56(FP), Z8
 	VFMADD231PS.Z (CX), Z8, K2, Z10
 	VMOVUPS       Z10, K2, (CX)
 	CMPQ          AX, $0x00000001
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z11
 	VMOVUPS       Z11, K2, (CX)
 	CMPQ          AX, $0x00000002
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z13
 	VMOVUPS       Z13, K2, (CX)
 	CMPQ          AX, $0x00000003
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z12
 	VMOVUPS       Z12, K2, (CX)
 	CMPQ          AX, $0x00000004
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z14
 	VMOVUPS       Z14, K2, (CX)
 	CMPQ          AX, $0x00000005
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z3
 	VMOVUPS       Z3, K2, (CX)
 	CMPQ          AX, $0x00000006
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z7
 	VMOVUPS       Z7, K2, (CX)
 	CMPQ          AX, $0x00000007
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z4
 	VMOVUPS       Z4, K2, (CX)
 	CMPQ          AX, $0x00000008
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z15
 	VMOVUPS       Z15, K2, (CX)
 	CMPQ          AX, $0x00000009
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z6
 	VMOVUPS       Z6, K2, (CX)
 	CMPQ          AX, $0x0000000a
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z16
 	VMOVUPS       Z16, K2, (CX)
 	CMPQ          AX, $0x0000000b
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z9
 	VMOVUPS       Z9, K2, (CX)
 	CMPQ          AX, $0x0000000c
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z2
 	VMOVUPS       Z2, K2, (CX)
 	CMPQ          AX, $0x0000000d
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z1
 	VMOVUPS       Z1, K2, (CX)
 	CMPQ          AX, $0x0000000e
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z5
 	VMOVUPS       Z5, K2, (CX)
 	CMPQ          AX, $0x0000000f
-	JE            tndone_300
+	JE            tndone_302
 	ADDQ          DX, CX
 	VFMADD231PS.Z (CX), Z8, K2, Z0
 	VMOVUPS       Z0, K2, (CX)
 
-tndone_300:
+tndone_302:
 	VZEROUPPER
 	RET
 
@@ -15025,16 +15226,16 @@ TEXT ·GemmTransposeAVX512(SB), NOSPLIT, $0-48
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_301:
+band_303:
 	CMPQ  R9, $0x00000008
-	JB    rowtail_302
+	JB    rowtail_304
 	MOVQ  DX, R12
 	MOVQ  AX, R13
 	MOVQ  R10, R14
 	TESTQ R14, R14
-	JZ    coltail_305
+	JZ    coltail_307
 
-cols_304:
+cols_306:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y0
 	VMOVUPS    (R12)(BX*1), Y1
@@ -15086,11 +15287,11 @@ cols_304:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_304
+	JNZ        cols_306
 
-coltail_305:
+coltail_307:
 	TESTQ      R11, R11
-	JZ         banddone_306
+	JZ         banddone_308
 	VMOVUPS.Z  (R12), K1, Y0
 	VMOVUPS.Z  (R12)(BX*1), K1, Y1
 	VMOVUPS.Z  (R12)(BX*2), K1, Y2
@@ -15125,64 +15326,64 @@ coltail_305:
 	VSHUFF32X4 $0x03, Y4, Y0, Y0
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y7, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y8, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y1, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_306
+	JE         banddone_308
 	ADDQ       CX, R13
 	VMOVUPS    Y0, (R13)
 
-banddone_306:
+banddone_308:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_301
+	JMP  band_303
 
-rowtail_302:
+rowtail_304:
 	CMPQ R9, $0x00000001
-	JE   rows_307
-	CMPQ R9, $0x00000002
-	JE   rows_308
-	CMPQ R9, $0x00000003
 	JE   rows_309
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_310
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_311
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_312
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_313
-	JMP  done_303
+	CMPQ R9, $0x00000006
+	JE   rows_314
+	CMPQ R9, $0x00000007
+	JE   rows_315
+	JMP  done_305
 
-rows_307:
+rows_309:
 	MOVQ  AX, AX
 	MOVQ  R10, BX
 	TESTQ BX, BX
-	JZ    coltail_315
+	JZ    coltail_317
 
-cols_314:
+cols_316:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y0
 	VUNPCKLPS  Y0, Y0, Y1
@@ -15227,11 +15428,11 @@ cols_314:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_314
+	JNZ        cols_316
 
-coltail_315:
+coltail_317:
 	TESTQ      R11, R11
-	JZ         banddone_316
+	JZ         banddone_318
 	VMOVUPS.Z  (DX), K1, Y0
 	VUNPCKLPS  Y0, Y0, Y1
 	VUNPCKHPS  Y0, Y0, Y2
@@ -15259,44 +15460,44 @@ coltail_315:
 	VSHUFF32X4 $0x03, Y0, Y2, Y0
 	VMOVSS     X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X1, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_316
+	JE         banddone_318
 	ADDQ       CX, AX
 	VMOVSS     X0, (AX)
 
-banddone_316:
-	JMP done_303
+banddone_318:
+	JMP done_305
 
-rows_308:
+rows_310:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_318
+	JZ    coltail_320
 
-cols_317:
+cols_319:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -15342,11 +15543,11 @@ cols_317:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_317
+	JNZ        cols_319
 
-coltail_318:
+coltail_320:
 	TESTQ      R11, R11
-	JZ         banddone_319
+	JZ         banddone_321
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VUNPCKLPS  Y1, Y0, Y2
@@ -15375,44 +15576,44 @@ coltail_318:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVLPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_319
+	JE         banddone_321
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 
-banddone_319:
-	JMP done_303
+banddone_321:
+	JMP done_305
 
-rows_309:
+rows_311:
 	MOVQ  AX, AX
 	MOVQ  R10, SI
 	TESTQ SI, SI
-	JZ    coltail_321
+	JZ    coltail_323
 
-cols_320:
+cols_322:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -15475,11 +15676,11 @@ cols_320:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_320
+	JNZ        cols_322
 
-coltail_321:
+coltail_323:
 	TESTQ      R11, R11
-	JZ         banddone_322
+	JZ         banddone_324
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -15511,58 +15712,58 @@ coltail_321:
 	VMOVHLPS   X6, X6, X6
 	VMOVSS     X6, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X8, (AX)
 	VMOVHLPS   X8, X8, X8
 	VMOVSS     X8, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X5, (AX)
 	VMOVHLPS   X5, X5, X5
 	VMOVSS     X5, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X7, (AX)
 	VMOVHLPS   X7, X7, X7
 	VMOVSS     X7, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X3, (AX)
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X4, (AX)
 	VMOVHLPS   X4, X4, X4
 	VMOVSS     X4, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_322
+	JE         banddone_324
 	ADDQ       CX, AX
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_322:
-	JMP done_303
+banddone_324:
+	JMP done_305
 
-rows_310:
+rows_312:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_324
+	JZ    coltail_326
 
-cols_323:
+cols_325:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y0
 	VMOVUPS    (DX)(BX*1), Y1
@@ -15610,11 +15811,11 @@ cols_323:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_323
+	JNZ        cols_325
 
-coltail_324:
+coltail_326:
 	TESTQ      R11, R11
-	JZ         banddone_325
+	JZ         banddone_327
 	VMOVUPS.Z  (DX), K1, Y0
 	VMOVUPS.Z  (DX)(BX*1), K1, Y1
 	VMOVUPS.Z  (DX)(BX*2), K1, Y2
@@ -15645,44 +15846,44 @@ coltail_324:
 	VSHUFF32X4 $0x03, Y0, Y1, Y0
 	VMOVUPS    X6, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X8, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X7, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X5, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_325
+	JE         banddone_327
 	ADDQ       CX, AX
 	VMOVUPS    X0, (AX)
 
-banddone_325:
-	JMP done_303
+banddone_327:
+	JMP done_305
 
-rows_311:
+rows_313:
 	MOVQ  AX, AX
 	MOVQ  R10, DI
 	TESTQ DI, DI
-	JZ    coltail_327
+	JZ    coltail_329
 
-cols_326:
+cols_328:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15747,11 +15948,11 @@ cols_326:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_326
+	JNZ          cols_328
 
-coltail_327:
+coltail_329:
 	TESTQ        R11, R11
-	JZ           banddone_328
+	JZ           banddone_330
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15785,58 +15986,58 @@ coltail_327:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVSS       X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_328
+	JE           banddone_330
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_328:
-	JMP done_303
+banddone_330:
+	JMP done_305
 
-rows_312:
+rows_314:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_330
+	JZ    coltail_332
 
-cols_329:
+cols_331:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -15902,11 +16103,11 @@ cols_329:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_329
+	JNZ          cols_331
 
-coltail_330:
+coltail_332:
 	TESTQ        R11, R11
-	JZ           banddone_331
+	JZ           banddone_333
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -15941,58 +16142,58 @@ coltail_330:
 	VEXTRACTF128 $0x01, Y4, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
 	VMOVLPS      X1, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_331
+	JE           banddone_333
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_331:
-	JMP done_303
+banddone_333:
+	JMP done_305
 
-rows_313:
+rows_315:
 	MOVQ  AX, AX
 	MOVQ  R10, R8
 	TESTQ R8, R8
-	JZ    coltail_333
+	JZ    coltail_335
 
-cols_332:
+cols_334:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y0
 	VMOVUPS      (DX)(BX*1), Y1
@@ -16075,11 +16276,11 @@ cols_332:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_332
+	JNZ          cols_334
 
-coltail_333:
+coltail_335:
 	TESTQ        R11, R11
-	JZ           banddone_334
+	JZ           banddone_336
 	VMOVUPS.Z    (DX), K1, Y0
 	VMOVUPS.Z    (DX)(BX*1), K1, Y1
 	VMOVUPS.Z    (DX)(BX*2), K1, Y2
@@ -16117,7 +16318,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X6, (AX)
 	VEXTRACTF128 $0x01, Y6, X1
@@ -16125,7 +16326,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X7, (AX)
 	VEXTRACTF128 $0x01, Y7, X1
@@ -16133,7 +16334,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X8, (AX)
 	VEXTRACTF128 $0x01, Y8, X1
@@ -16141,7 +16342,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X1
@@ -16149,7 +16350,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X3, (AX)
 	VEXTRACTF128 $0x01, Y3, X1
@@ -16157,7 +16358,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X5, (AX)
 	VEXTRACTF128 $0x01, Y5, X1
@@ -16165,7 +16366,7 @@ coltail_333:
 	VMOVHLPS     X1, X1, X1
 	VMOVSS       X1, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_334
+	JE           banddone_336
 	ADDQ         CX, AX
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
@@ -16173,8 +16374,8 @@ coltail_333:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_334:
-done_303:
+banddone_336:
+done_305:
 	VZEROUPPER
 	RET
 
@@ -16199,9 +16400,9 @@ TEXT ·GemmTransposeBiasAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_335:
+band_337:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_336
+	JB      rowtail_338
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -16210,9 +16411,9 @@ band_335:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_339
+	JZ      coltail_341
 
-cols_338:
+cols_340:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y1
 	VMOVUPS    (R12)(BX*1), Y2
@@ -16272,11 +16473,11 @@ cols_338:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_338
+	JNZ        cols_340
 
-coltail_339:
+coltail_341:
 	TESTQ      R11, R11
-	JZ         banddone_340
+	JZ         banddone_342
 	VMOVUPS.Z  (R12), K1, Y1
 	VMOVUPS.Z  (R12)(BX*1), K1, Y2
 	VMOVUPS.Z  (R12)(BX*2), K1, Y3
@@ -16312,65 +16513,65 @@ coltail_339:
 	VADDPS     Y0, Y7, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y8, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    Y2, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_340
+	JE         banddone_342
 	ADDQ       CX, R13
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_340:
+banddone_342:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_335
+	JMP  band_337
 
-rowtail_336:
+rowtail_338:
 	CMPQ R9, $0x00000001
-	JE   rows_341
-	CMPQ R9, $0x00000002
-	JE   rows_342
-	CMPQ R9, $0x00000003
 	JE   rows_343
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_344
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_345
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_346
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_347
-	JMP  done_337
+	CMPQ R9, $0x00000006
+	JE   rows_348
+	CMPQ R9, $0x00000007
+	JE   rows_349
+	JMP  done_339
 
-rows_341:
+rows_343:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -16381,9 +16582,9 @@ rows_341:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_349
+	JZ        coltail_351
 
-cols_348:
+cols_350:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y1
 	VUNPCKLPS  Y1, Y1, Y2
@@ -16436,11 +16637,11 @@ cols_348:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_348
+	JNZ        cols_350
 
-coltail_349:
+coltail_351:
 	TESTQ      R11, R11
-	JZ         banddone_350
+	JZ         banddone_352
 	VMOVUPS.Z  (DX), K1, Y1
 	VUNPCKLPS  Y1, Y1, Y2
 	VUNPCKHPS  Y1, Y1, Y3
@@ -16469,45 +16670,45 @@ coltail_349:
 	VADDPS     Y0, Y7, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVSS     X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_350
+	JE         banddone_352
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_350:
-	JMP done_337
+banddone_352:
+	JMP done_339
 
-rows_342:
+rows_344:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -16518,9 +16719,9 @@ rows_342:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_352
+	JZ        coltail_354
 
-cols_351:
+cols_353:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16574,11 +16775,11 @@ cols_351:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_351
+	JNZ        cols_353
 
-coltail_352:
+coltail_354:
 	TESTQ      R11, R11
-	JZ         banddone_353
+	JZ         banddone_355
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VUNPCKLPS  Y2, Y1, Y3
@@ -16608,45 +16809,45 @@ coltail_352:
 	VADDPS     Y0, Y7, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_353
+	JE         banddone_355
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_353:
-	JMP done_337
+banddone_355:
+	JMP done_339
 
-rows_343:
+rows_345:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -16657,9 +16858,9 @@ rows_343:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_355
+	JZ        coltail_357
 
-cols_354:
+cols_356:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16730,11 +16931,11 @@ cols_354:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_354
+	JNZ        cols_356
 
-coltail_355:
+coltail_357:
 	TESTQ      R11, R11
-	JZ         banddone_356
+	JZ         banddone_358
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16767,59 +16968,59 @@ coltail_355:
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVLPS    X2, (AX)
 	VMOVHLPS   X2, X2, X2
 	VMOVSS     X2, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_356
+	JE         banddone_358
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_356:
-	JMP done_337
+banddone_358:
+	JMP done_339
 
-rows_344:
+rows_346:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -16830,9 +17031,9 @@ rows_344:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_358
+	JZ        coltail_360
 
-cols_357:
+cols_359:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y1
 	VMOVUPS    (DX)(BX*1), Y2
@@ -16888,11 +17089,11 @@ cols_357:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_357
+	JNZ        cols_359
 
-coltail_358:
+coltail_360:
 	TESTQ      R11, R11
-	JZ         banddone_359
+	JZ         banddone_361
 	VMOVUPS.Z  (DX), K1, Y1
 	VMOVUPS.Z  (DX)(BX*1), K1, Y2
 	VMOVUPS.Z  (DX)(BX*2), K1, Y3
@@ -16924,45 +17125,45 @@ coltail_358:
 	VADDPS     Y0, Y7, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y8, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y2
 	VMOVUPS    X2, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_359
+	JE         banddone_361
 	ADDQ       CX, AX
 	VADDPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_359:
-	JMP done_337
+banddone_361:
+	JMP done_339
 
-rows_345:
+rows_347:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -16973,9 +17174,9 @@ rows_345:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_361
+	JZ        coltail_363
 
-cols_360:
+cols_362:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -17048,11 +17249,11 @@ cols_360:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_360
+	JNZ          cols_362
 
-coltail_361:
+coltail_363:
 	TESTQ        R11, R11
-	JZ           banddone_362
+	JZ           banddone_364
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -17087,59 +17288,59 @@ coltail_361:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVSS       X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_362
+	JE           banddone_364
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_362:
-	JMP done_337
+banddone_364:
+	JMP done_339
 
-rows_346:
+rows_348:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -17150,9 +17351,9 @@ rows_346:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_364
+	JZ        coltail_366
 
-cols_363:
+cols_365:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -17226,11 +17427,11 @@ cols_363:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_363
+	JNZ          cols_365
 
-coltail_364:
+coltail_366:
 	TESTQ        R11, R11
-	JZ           banddone_365
+	JZ           banddone_367
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -17266,59 +17467,59 @@ coltail_364:
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
 	VEXTRACTF128 $0x01, Y2, X2
 	VMOVLPS      X2, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_365
+	JE           banddone_367
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_365:
-	JMP done_337
+banddone_367:
+	JMP done_339
 
-rows_347:
+rows_349:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -17329,9 +17530,9 @@ rows_347:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_367
+	JZ        coltail_369
 
-cols_366:
+cols_368:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y1
 	VMOVUPS      (DX)(BX*1), Y2
@@ -17422,11 +17623,11 @@ cols_366:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_366
+	JNZ          cols_368
 
-coltail_367:
+coltail_369:
 	TESTQ        R11, R11
-	JZ           banddone_368
+	JZ           banddone_370
 	VMOVUPS.Z    (DX), K1, Y1
 	VMOVUPS.Z    (DX)(BX*1), K1, Y2
 	VMOVUPS.Z    (DX)(BX*2), K1, Y3
@@ -17465,7 +17666,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y2
 	VMOVUPS      X2, (AX)
@@ -17474,7 +17675,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y2
 	VMOVUPS      X2, (AX)
@@ -17483,7 +17684,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y2
 	VMOVUPS      X2, (AX)
@@ -17492,7 +17693,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y3, Y2
 	VMOVUPS      X2, (AX)
@@ -17501,7 +17702,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y2
 	VMOVUPS      X2, (AX)
@@ -17510,7 +17711,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y6, Y2
 	VMOVUPS      X2, (AX)
@@ -17519,7 +17720,7 @@ coltail_367:
 	VMOVHLPS     X2, X2, X2
 	VMOVSS       X2, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_368
+	JE           banddone_370
 	ADDQ         CX, AX
 	VADDPS       Y0, Y1, Y0
 	VMOVUPS      X0, (AX)
@@ -17528,8 +17729,8 @@ coltail_367:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_368:
-done_337:
+banddone_370:
+done_339:
 	VZEROUPPER
 	RET
 
@@ -17554,9 +17755,9 @@ TEXT ·GemmTransposeBiasReluAVX512(SB), NOSPLIT, $0-64
 	MOVQ  (R12)(R11*8), R12
 	KMOVW R12, K1
 
-band_369:
+band_371:
 	CMPQ    R9, $0x00000008
-	JB      rowtail_370
+	JB      rowtail_372
 	MOVQ    bias+48(FP), R12
 	ADDQ    biasOff+56(FP), R12
 	VMOVUPS (R12), Y0
@@ -17566,9 +17767,9 @@ band_369:
 	MOVQ    AX, R13
 	MOVQ    R10, R14
 	TESTQ   R14, R14
-	JZ      coltail_373
+	JZ      coltail_375
 
-cols_372:
+cols_374:
 	MOVQ       R13, R15
 	VMOVUPS    (R12), Y2
 	VMOVUPS    (R12)(BX*1), Y3
@@ -17636,11 +17837,11 @@ cols_372:
 	ADDQ       $0x00000020, R12
 	LEAQ       (R13)(CX*8), R13
 	DECQ       R14
-	JNZ        cols_372
+	JNZ        cols_374
 
-coltail_373:
+coltail_375:
 	TESTQ      R11, R11
-	JZ         banddone_374
+	JZ         banddone_376
 	VMOVUPS.Z  (R12), K1, Y2
 	VMOVUPS.Z  (R12)(BX*1), K1, Y3
 	VMOVUPS.Z  (R12)(BX*2), K1, Y4
@@ -17677,72 +17878,72 @@ coltail_373:
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000001
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y9, Y6
 	VMAXPS     Y6, Y1, Y6
 	VMOVUPS    Y6, (R13)
 	CMPQ       R11, $0x00000002
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y5, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000003
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y10, Y5
 	VMAXPS     Y5, Y1, Y5
 	VMOVUPS    Y5, (R13)
 	CMPQ       R11, $0x00000004
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y4, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVUPS    Y4, (R13)
 	CMPQ       R11, $0x00000005
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000006
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    Y3, (R13)
 	CMPQ       R11, $0x00000007
-	JE         banddone_374
+	JE         banddone_376
 	ADDQ       CX, R13
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    Y0, (R13)
 
-banddone_374:
+banddone_376:
 	LEAQ (DX)(BX*8), DX
 	ADDQ $0x00000020, AX
 	SUBQ $0x00000008, R9
-	JMP  band_369
+	JMP  band_371
 
-rowtail_370:
+rowtail_372:
 	CMPQ R9, $0x00000001
-	JE   rows_375
-	CMPQ R9, $0x00000002
-	JE   rows_376
-	CMPQ R9, $0x00000003
 	JE   rows_377
-	CMPQ R9, $0x00000004
+	CMPQ R9, $0x00000002
 	JE   rows_378
-	CMPQ R9, $0x00000005
+	CMPQ R9, $0x00000003
 	JE   rows_379
-	CMPQ R9, $0x00000006
+	CMPQ R9, $0x00000004
 	JE   rows_380
-	CMPQ R9, $0x00000007
+	CMPQ R9, $0x00000005
 	JE   rows_381
-	JMP  done_371
+	CMPQ R9, $0x00000006
+	JE   rows_382
+	CMPQ R9, $0x00000007
+	JE   rows_383
+	JMP  done_373
 
-rows_375:
+rows_377:
 	MOVQ      bias+48(FP), BX
 	ADDQ      biasOff+56(FP), BX
 	MOVQ      $0x00000001, SI
@@ -17754,9 +17955,9 @@ rows_375:
 	MOVQ      AX, AX
 	MOVQ      R10, BX
 	TESTQ     BX, BX
-	JZ        coltail_383
+	JZ        coltail_385
 
-cols_382:
+cols_384:
 	MOVQ       AX, SI
 	VMOVUPS    (DX), Y2
 	VUNPCKLPS  Y2, Y2, Y3
@@ -17817,11 +18018,11 @@ cols_382:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       BX
-	JNZ        cols_382
+	JNZ        cols_384
 
-coltail_383:
+coltail_385:
 	TESTQ      R11, R11
-	JZ         banddone_384
+	JZ         banddone_386
 	VMOVUPS.Z  (DX), K1, Y2
 	VUNPCKLPS  Y2, Y2, Y3
 	VUNPCKHPS  Y2, Y2, Y4
@@ -17851,52 +18052,52 @@ coltail_383:
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y4
 	VMAXPS     Y4, Y1, Y4
 	VMOVSS     X4, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y3, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVSS     X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_384
+	JE         banddone_386
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVSS     X0, (AX)
 
-banddone_384:
-	JMP done_371
+banddone_386:
+	JMP done_373
 
-rows_376:
+rows_378:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000002, DI
@@ -17908,9 +18109,9 @@ rows_376:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_386
+	JZ        coltail_388
 
-cols_385:
+cols_387:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -17972,11 +18173,11 @@ cols_385:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_385
+	JNZ        cols_387
 
-coltail_386:
+coltail_388:
 	TESTQ      R11, R11
-	JZ         banddone_387
+	JZ         banddone_389
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VUNPCKLPS  Y3, Y2, Y4
@@ -18007,52 +18208,52 @@ coltail_386:
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVLPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_387
+	JE         banddone_389
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVLPS    X0, (AX)
 
-banddone_387:
-	JMP done_371
+banddone_389:
+	JMP done_373
 
-rows_377:
+rows_379:
 	MOVQ      bias+48(FP), SI
 	ADDQ      biasOff+56(FP), SI
 	MOVQ      $0x00000003, DI
@@ -18064,9 +18265,9 @@ rows_377:
 	MOVQ      AX, AX
 	MOVQ      R10, SI
 	TESTQ     SI, SI
-	JZ        coltail_389
+	JZ        coltail_391
 
-cols_388:
+cols_390:
 	MOVQ       AX, DI
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -18145,11 +18346,11 @@ cols_388:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       SI
-	JNZ        cols_388
+	JNZ        cols_390
 
-coltail_389:
+coltail_391:
 	TESTQ      R11, R11
-	JZ         banddone_390
+	JZ         banddone_392
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -18183,7 +18384,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18191,7 +18392,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18199,7 +18400,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18207,7 +18408,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18215,7 +18416,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18223,7 +18424,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
@@ -18231,7 +18432,7 @@ coltail_389:
 	VMOVHLPS   X3, X3, X3
 	VMOVSS     X3, 8(AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_390
+	JE         banddone_392
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
@@ -18239,10 +18440,10 @@ coltail_389:
 	VMOVHLPS   X0, X0, X0
 	VMOVSS     X0, 8(AX)
 
-banddone_390:
-	JMP done_371
+banddone_392:
+	JMP done_373
 
-rows_378:
+rows_380:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000004, R8
@@ -18254,9 +18455,9 @@ rows_378:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_392
+	JZ        coltail_394
 
-cols_391:
+cols_393:
 	MOVQ       AX, R8
 	VMOVUPS    (DX), Y2
 	VMOVUPS    (DX)(BX*1), Y3
@@ -18320,11 +18521,11 @@ cols_391:
 	ADDQ       $0x00000020, DX
 	LEAQ       (AX)(CX*8), AX
 	DECQ       DI
-	JNZ        cols_391
+	JNZ        cols_393
 
-coltail_392:
+coltail_394:
 	TESTQ      R11, R11
-	JZ         banddone_393
+	JZ         banddone_395
 	VMOVUPS.Z  (DX), K1, Y2
 	VMOVUPS.Z  (DX)(BX*1), K1, Y3
 	VMOVUPS.Z  (DX)(BX*2), K1, Y4
@@ -18357,52 +18558,52 @@ coltail_392:
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000001
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y10, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000002
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y6, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000003
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y9, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000004
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y4, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000005
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y5, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000006
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y7, Y3
 	VMAXPS     Y3, Y1, Y3
 	VMOVUPS    X3, (AX)
 	CMPQ       R11, $0x00000007
-	JE         banddone_393
+	JE         banddone_395
 	ADDQ       CX, AX
 	VADDPS     Y0, Y2, Y0
 	VMAXPS     Y0, Y1, Y0
 	VMOVUPS    X0, (AX)
 
-banddone_393:
-	JMP done_371
+banddone_395:
+	JMP done_373
 
-rows_379:
+rows_381:
 	MOVQ      bias+48(FP), DI
 	ADDQ      biasOff+56(FP), DI
 	MOVQ      $0x00000005, R8
@@ -18414,9 +18615,9 @@ rows_379:
 	MOVQ      AX, AX
 	MOVQ      R10, DI
 	TESTQ     DI, DI
-	JZ        coltail_395
+	JZ        coltail_397
 
-cols_394:
+cols_396:
 	MOVQ         AX, R8
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18497,11 +18698,11 @@ cols_394:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         DI
-	JNZ          cols_394
+	JNZ          cols_396
 
-coltail_395:
+coltail_397:
 	TESTQ        R11, R11
-	JZ           banddone_396
+	JZ           banddone_398
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18537,7 +18738,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18545,7 +18746,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18553,7 +18754,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18561,7 +18762,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18569,7 +18770,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18577,7 +18778,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18585,7 +18786,7 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVSS       X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_396
+	JE           banddone_398
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18593,10 +18794,10 @@ coltail_395:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVSS       X0, 16(AX)
 
-banddone_396:
-	JMP done_371
+banddone_398:
+	JMP done_373
 
-rows_380:
+rows_382:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000006, R9
@@ -18608,9 +18809,9 @@ rows_380:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_398
+	JZ        coltail_400
 
-cols_397:
+cols_399:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18692,11 +18893,11 @@ cols_397:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_397
+	JNZ          cols_399
 
-coltail_398:
+coltail_400:
 	TESTQ        R11, R11
-	JZ           banddone_399
+	JZ           banddone_401
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18733,7 +18934,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18741,7 +18942,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18749,7 +18950,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18757,7 +18958,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18765,7 +18966,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18773,7 +18974,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18781,7 +18982,7 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y3, X3
 	VMOVLPS      X3, 16(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_399
+	JE           banddone_401
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -18789,10 +18990,10 @@ coltail_398:
 	VEXTRACTF128 $0x01, Y0, X0
 	VMOVLPS      X0, 16(AX)
 
-banddone_399:
-	JMP done_371
+banddone_401:
+	JMP done_373
 
-rows_381:
+rows_383:
 	MOVQ      bias+48(FP), R8
 	ADDQ      biasOff+56(FP), R8
 	MOVQ      $0x00000007, R9
@@ -18804,9 +19005,9 @@ rows_381:
 	MOVQ      AX, AX
 	MOVQ      R10, R8
 	TESTQ     R8, R8
-	JZ        coltail_401
+	JZ        coltail_403
 
-cols_400:
+cols_402:
 	MOVQ         AX, R9
 	VMOVUPS      (DX), Y2
 	VMOVUPS      (DX)(BX*1), Y3
@@ -18905,11 +19106,11 @@ cols_400:
 	ADDQ         $0x00000020, DX
 	LEAQ         (AX)(CX*8), AX
 	DECQ         R8
-	JNZ          cols_400
+	JNZ          cols_402
 
-coltail_401:
+coltail_403:
 	TESTQ        R11, R11
-	JZ           banddone_402
+	JZ           banddone_404
 	VMOVUPS.Z    (DX), K1, Y2
 	VMOVUPS.Z    (DX)(BX*1), K1, Y3
 	VMOVUPS.Z    (DX)(BX*2), K1, Y4
@@ -18949,7 +19150,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000001
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y8, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18959,7 +19160,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000002
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y9, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18969,7 +19170,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000003
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y10, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18979,7 +19180,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000004
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y4, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18989,7 +19190,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000005
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y5, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -18999,7 +19200,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000006
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y7, Y3
 	VMAXPS       Y3, Y1, Y3
@@ -19009,7 +19210,7 @@ coltail_401:
 	VMOVHLPS     X3, X3, X3
 	VMOVSS       X3, 24(AX)
 	CMPQ         R11, $0x00000007
-	JE           banddone_402
+	JE           banddone_404
 	ADDQ         CX, AX
 	VADDPS       Y0, Y2, Y0
 	VMAXPS       Y0, Y1, Y0
@@ -19019,8 +19220,8 @@ coltail_401:
 	VMOVHLPS     X0, X0, X0
 	VMOVSS       X0, 24(AX)
 
-banddone_402:
-done_371:
+banddone_404:
+done_373:
 	VZEROUPPER
 	RET
 
@@ -19034,14 +19235,14 @@ TEXT ·GemmOutBiasAVX512(SB), NOSPLIT, $0-40
 	MOVQ cols+32(FP), SI
 	SHLQ $0x02, CX
 
-row_404:
+row_406:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_405:
+loop_407:
 	CMPQ    R9, $0x00000040
-	JB      tail_406
+	JB      tail_408
 	VMOVUPS (DI), Z0
 	VADDPS  (R8), Z0, Z0
 	VMOVUPS Z0, (DI)
@@ -19057,11 +19258,11 @@ loop_405:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_405
+	JMP     loop_407
 
-tail_406:
+tail_408:
 	TESTQ     R9, R9
-	JZ        done_407
+	JZ        done_409
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -19070,7 +19271,7 @@ tail_406:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_407
+	JBE       done_409
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -19079,7 +19280,7 @@ tail_406:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_407
+	JBE       done_409
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -19088,7 +19289,7 @@ tail_406:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_407
+	JBE       done_409
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z0
@@ -19096,12 +19297,12 @@ tail_406:
 	VADDPS    Z1, Z0, Z0
 	VMOVUPS   Z0, K1, 192(DI)
 
-done_407:
+done_409:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_404
+	JNZ  row_406
 	VZEROUPPER
 	RET
 
@@ -19116,14 +19317,14 @@ TEXT ·GemmOutBiasReluAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_409:
+row_411:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_410:
+loop_412:
 	CMPQ    R9, $0x00000040
-	JB      tail_411
+	JB      tail_413
 	VMOVUPS (DI), Z1
 	VADDPS  (R8), Z1, Z1
 	VMAXPS  Z1, Z0, Z1
@@ -19143,11 +19344,11 @@ loop_410:
 	ADDQ    $0x00000100, DI
 	ADDQ    $0x00000100, R8
 	SUBQ    $0x00000040, R9
-	JMP     loop_410
+	JMP     loop_412
 
-tail_411:
+tail_413:
 	TESTQ     R9, R9
-	JZ        done_412
+	JZ        done_414
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -19157,7 +19358,7 @@ tail_411:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_412
+	JBE       done_414
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -19167,7 +19368,7 @@ tail_411:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_412
+	JBE       done_414
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -19177,7 +19378,7 @@ tail_411:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_412
+	JBE       done_414
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(DI), K1, Z1
@@ -19186,12 +19387,12 @@ tail_411:
 	VMAXPS    Z1, Z0, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_412:
+done_414:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	DECQ BX
-	JNZ  row_409
+	JNZ  row_411
 	VZEROUPPER
 	RET
 
@@ -19206,14 +19407,14 @@ TEXT ·GemmOutReluBackwardAVX512(SB), NOSPLIT, $0-40
 	SHLQ   $0x02, CX
 	VPXORD Z0, Z0, Z0
 
-row_414:
+row_416:
 	MOVQ AX, DI
 	MOVQ DX, R8
 	MOVQ SI, R9
 
-loop_415:
+loop_417:
 	CMPQ      R9, $0x00000040
-	JB        tail_416
+	JB        tail_418
 	VMOVUPS   (R8), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (DI), K1, Z1
@@ -19233,11 +19434,11 @@ loop_415:
 	ADDQ      $0x00000100, DI
 	ADDQ      $0x00000100, R8
 	SUBQ      $0x00000040, R9
-	JMP       loop_415
+	JMP       loop_417
 
-tail_416:
+tail_418:
 	TESTQ     R9, R9
-	JZ        done_417
+	JZ        done_419
 	LEAQ      tailbits<>+0(SB), R10
 	MOVQ      (R10)(R9*8), R10
 	KMOVW     R10, K1
@@ -19246,7 +19447,7 @@ tail_416:
 	VMOVUPS.Z (DI), K2, Z1
 	VMOVUPS   Z1, K1, (DI)
 	CMPQ      R9, $0x00000010
-	JBE       done_417
+	JBE       done_419
 	MOVQ      R10, R11
 	SHRQ      $0x10, R11
 	KMOVW     R11, K1
@@ -19255,7 +19456,7 @@ tail_416:
 	VMOVUPS.Z 64(DI), K2, Z1
 	VMOVUPS   Z1, K1, 64(DI)
 	CMPQ      R9, $0x00000020
-	JBE       done_417
+	JBE       done_419
 	MOVQ      R10, R11
 	SHRQ      $0x20, R11
 	KMOVW     R11, K1
@@ -19264,7 +19465,7 @@ tail_416:
 	VMOVUPS.Z 128(DI), K2, Z1
 	VMOVUPS   Z1, K1, 128(DI)
 	CMPQ      R9, $0x00000030
-	JBE       done_417
+	JBE       done_419
 	SHRQ      $0x30, R10
 	KMOVW     R10, K1
 	VMOVUPS.Z 192(R8), K1, Z1
@@ -19272,13 +19473,13 @@ tail_416:
 	VMOVUPS.Z 192(DI), K2, Z1
 	VMOVUPS   Z1, K1, 192(DI)
 
-done_417:
+done_419:
 	LEAQ (DI)(R9*4), DI
 	LEAQ (R8)(R9*4), R8
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_414
+	JNZ  row_416
 	VZEROUPPER
 	RET
 
@@ -19295,15 +19496,15 @@ TEXT ·GemmOutReluBackwardSumAVX512(SB), NOSPLIT, $0-56
 	MOVQ   sum+40(FP), DI
 	MOVQ   first+48(FP), R8
 	CMPQ   R8, $0x00000000
-	JE     rest_419
+	JE     rest_421
 	MOVQ   AX, R8
 	MOVQ   DX, R9
 	MOVQ   DI, R10
 	MOVQ   SI, R11
 
-loop_420:
+loop_422:
 	CMPQ      R11, $0x00000040
-	JB        tail_421
+	JB        tail_423
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -19328,11 +19529,11 @@ loop_420:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_420
+	JMP       loop_422
 
-tail_421:
+tail_423:
 	TESTQ     R11, R11
-	JZ        done_422
+	JZ        done_424
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -19342,7 +19543,7 @@ tail_421:
 	VMOVUPS   Z1, K1, (R8)
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_422
+	JBE       done_424
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -19352,7 +19553,7 @@ tail_421:
 	VMOVUPS   Z1, K1, 64(R8)
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_422
+	JBE       done_424
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -19362,7 +19563,7 @@ tail_421:
 	VMOVUPS   Z1, K1, 128(R8)
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_422
+	JBE       done_424
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -19371,25 +19572,25 @@ tail_421:
 	VMOVUPS   Z1, K1, 192(R8)
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_422:
+done_424:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JZ   done_418
+	JZ   done_420
 
-rest_419:
-row_423:
+rest_421:
+row_425:
 	MOVQ AX, R8
 	MOVQ DX, R9
 	MOVQ DI, R10
 	MOVQ SI, R11
 
-loop_424:
+loop_426:
 	CMPQ      R11, $0x00000040
-	JB        tail_425
+	JB        tail_427
 	VMOVUPS   (R9), Z1
 	VCMPPS    $0x06, Z0, Z1, K1
 	VMOVUPS.Z (R8), K1, Z1
@@ -19422,11 +19623,11 @@ loop_424:
 	ADDQ      $0x00000100, R9
 	ADDQ      $0x00000100, R10
 	SUBQ      $0x00000040, R11
-	JMP       loop_424
+	JMP       loop_426
 
-tail_425:
+tail_427:
 	TESTQ     R11, R11
-	JZ        done_426
+	JZ        done_428
 	LEAQ      tailbits<>+0(SB), R12
 	MOVQ      (R12)(R11*8), R12
 	KMOVW     R12, K1
@@ -19438,7 +19639,7 @@ tail_425:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, (R10)
 	CMPQ      R11, $0x00000010
-	JBE       done_426
+	JBE       done_428
 	MOVQ      R12, R13
 	SHRQ      $0x10, R13
 	KMOVW     R13, K1
@@ -19450,7 +19651,7 @@ tail_425:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 64(R10)
 	CMPQ      R11, $0x00000020
-	JBE       done_426
+	JBE       done_428
 	MOVQ      R12, R13
 	SHRQ      $0x20, R13
 	KMOVW     R13, K1
@@ -19462,7 +19663,7 @@ tail_425:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 128(R10)
 	CMPQ      R11, $0x00000030
-	JBE       done_426
+	JBE       done_428
 	SHRQ      $0x30, R12
 	KMOVW     R12, K1
 	VMOVUPS.Z 192(R9), K1, Z1
@@ -19473,15 +19674,15 @@ tail_425:
 	VADDPS    Z1, Z2, Z1
 	VMOVUPS   Z1, K1, 192(R10)
 
-done_426:
+done_428:
 	LEAQ (R8)(R11*4), R8
 	LEAQ (R9)(R11*4), R9
 	LEAQ (R10)(R11*4), R10
 	ADDQ CX, AX
 	ADDQ CX, DX
 	DECQ BX
-	JNZ  row_423
+	JNZ  row_425
 
-done_418:
+done_420:
 	VZEROUPPER
 	RET

@@ -14,11 +14,12 @@ import (
 // step's weight gradient with the optimizer fused into the product: where
 // the level has GemmStripSGD (AVX-512), the product's tiles apply the
 // update from their accumulators, and each tile's weights and momenta,
-// prefetched when the tile starts, come from L3 or DRAM during its FMAs
-// instead of in a pass of their own; the rest of G (edge tiles, the
-// product's first tiles, every tile at other levels) goes through scratch,
-// min(m, maxRows) rows of n floats, a block of at most maxRows rows at a
-// time (256 KiB of them stay in L2), and is applied from there.
+// prefetched when the tile starts (the momenta where k >= 32), come from
+// L3 or DRAM during its FMAs instead of in a pass of their own; the rest
+// of G (edge tiles, the product's first tiles, every tile at other
+// levels) goes through scratch, min(m, maxRows) rows of n floats, a block
+// of at most maxRows rows at a time (256 KiB of them stay in L2), and is
+// applied from there.
 //
 // The fusion pays where p and buf come from L3: the tutorial's 512x784
 // weight gradient and update at batch 16 took 87.3-87.9 µs against
