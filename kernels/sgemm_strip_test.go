@@ -78,20 +78,19 @@ func TestGemmMicroStrip(t *testing.T) {
 			copy(a, srcA)
 			copy(b, srcB)
 			copy(c, srcC)
-			// On packed A the strip also prefetches a far stream (here
-			// rows of its own C, at times reaching past C's slice onto
-			// its guard page, which a prefetch must not fault on): a
-			// hint that must change nothing.
 			if rows < mr {
 				k.edge(k, rows, tiles, kc, a, aStep, b, ldb, bStep, c, ldc, cStep, beta, load)
-			}
-			var far gemmFar
-			if lda == 0 && rows == mr {
-				var fs farStream
-				fs.set(c, mr, 1+r.IntN(ldc), ldc)
-				far = fs.take(1 + r.IntN(tiles*(kc/4)+1))
-			}
-			if rows == mr {
+			} else {
+				// On packed A the strip also prefetches a far stream (here
+				// rows of its own C, at times reaching past C's slice onto
+				// its guard page, which a prefetch must not fault on): a
+				// hint that must change nothing.
+				var far gemmFar
+				if lda == 0 {
+					var fs farStream
+					fs.set(c, mr, 1+r.IntN(ldc), ldc)
+					far = fs.take(1 + r.IntN(tiles*(kc/4)+1))
+				}
 				gemmMicroStrip(k, tiles, kc, a, lda, aStep, b, ldb, bStep, c, ldc, cStep, beta, load, far)
 			}
 			for i := range want {
