@@ -40,9 +40,7 @@ import (
 // and B must be distinct), and on maxRows < 1.
 func SgemmSerialSGDLagged(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, p, buf []float32, h SGDParams, scratch []float32, maxRows int) {
 	const fn = "SgemmSerialSGDLagged"
-	if maxRows < 1 {
-		panic(fmt.Sprintf("kernels: %s: maxRows = %d: want maxRows >= 1", fn, maxRows))
-	}
+	checkMaxRows(fn, maxRows)
 	rows := min(m, maxRows)
 	checkGemmOperands(fn, transA, transB, m, n, k, a, lda, b, ldb, 1, 0, 0, 0)
 	if len(scratch) < 2*rows*n {

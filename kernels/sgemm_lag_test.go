@@ -19,37 +19,20 @@ import (
 func TestSgemmSerialSGDLagged(t *testing.T) {
 	useBlocks := shapeBlocks(t)
 	r := rand.New(rand.NewPCG(43, 43))
-	hs := sgdVariants()
 	shapes := append(rowsShapes(),
 		rowsShape{true, false, 200, 512, 256, false}, // long k: the strips finish each block
 		rowsShape{true, false, 100, 131, 200, false}, // n not whole vectors
 	)
-	type run struct {
-		sh      rowsShape
-		maxRows int
-		h       SGDParams
-	}
-	var runs []run
-	for si, sh := range shapes {
-		for mi, maxRows := range []int{7, 12, 32, 1000} {
-			runs = append(runs, run{sh, maxRows, hs[(4*si+mi)%len(hs)]})
-		}
-	}
-	for _, h := range hs { // every variant on a weight gradient of several blocks, the strips updating
-		runs = append(runs, run{rowsShape{true, false, 130, 200, 256, false}, 24, h})
-	}
+	// Then every variant on a weight gradient of several blocks, the
+	// strips updating the one before.
+	runs := sgdRuns(shapes, sgdVariants(), rowsShape{true, false, 130, 200, 256, false}, 24)
 	for i, ru := range runs {
 		useBlocks(ru.sh)
 		c := newSGDCaseGaps(r, ru.sh, ru.h, 0)
 		name := fmt.Sprintf("%s, maxRows %d, %+v at %s", c.gemmCase, ru.maxRows, ru.h, ISA())
 		wantP, wantBuf := c.want()
 		where := []string{"head", "tail"}[i%2]
-		place := func(s []float32) []float32 {
-			g := newGuardRegionFor(t, len(s)).place(where, len(s))
-			copy(g, s)
-			return g
-		}
-		p, buf := place(c.p0), place(c.buf0)
+		p, buf := guardedCopy(t, where, c.p0), guardedCopy(t, where, c.buf0)
 		rows := min(c.m, ru.maxRows)
 		scratch := newGuardRegionFor(t, 2*rows*c.n).place(where, 2*rows*c.n)
 		SgemmSerialSGDLagged(c.transA, c.transB, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, p, buf, ru.h, scratch, ru.maxRows)

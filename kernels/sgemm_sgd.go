@@ -34,9 +34,7 @@ import (
 // memory (p, buf, scratch, A and B must be distinct), and on maxRows < 1.
 func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, p, buf []float32, ldp int, h SGDParams, scratch []float32, maxRows int) {
 	const fn = "SgemmSerialSGD"
-	if maxRows < 1 {
-		panic(fmt.Sprintf("kernels: %s: maxRows = %d: want maxRows >= 1", fn, maxRows))
-	}
+	checkMaxRows(fn, maxRows)
 	rows := min(m, maxRows)
 	checkGemmOperands(fn, transA, transB, m, n, k, a, lda, b, ldb, 1, 0, 0, 0)
 	if len(scratch) < rows*n {
@@ -64,6 +62,14 @@ func SgemmSerialSGD(transA, transB bool, m, n, k int, a []float32, lda int, b []
 		return
 	}
 	u.byBlocks(transA, transB, m, n, k, a, lda, b, ldb, scratch, maxRows)
+}
+
+// checkMaxRows panics unless maxRows, the rows of a block of the SGD
+// products (SgemmSerialSGD, SgemmSerialSGDLagged), is at least 1.
+func checkMaxRows(fn string, maxRows int) {
+	if maxRows < 1 {
+		panic(fmt.Sprintf("kernels: %s: maxRows = %d: want maxRows >= 1", fn, maxRows))
+	}
 }
 
 // byBlocks computes the gradient a block of at most maxRows rows at a

@@ -75,6 +75,37 @@ func (c sgdCase) want() (p, buf []float32) {
 	return p, buf
 }
 
+// sgdRun is one case of the SGD products' tests: a shape, the block
+// height and the optimizer's variant.
+type sgdRun struct {
+	sh      rowsShape
+	maxRows int
+	h       SGDParams
+}
+
+// sgdRuns runs every shape at maxRows 7, 12, 32 and 1000 (the variants
+// hs in turn), then every variant on the shape several at maxRows rows.
+func sgdRuns(shapes []rowsShape, hs []SGDParams, several rowsShape, rows int) []sgdRun {
+	var runs []sgdRun
+	for si, sh := range shapes {
+		for mi, maxRows := range []int{7, 12, 32, 1000} {
+			runs = append(runs, sgdRun{sh, maxRows, hs[(4*si+mi)%len(hs)]})
+		}
+	}
+	for _, h := range hs {
+		runs = append(runs, sgdRun{several, rows, h})
+	}
+	return runs
+}
+
+// guardedCopy returns a copy of s placed against a guard page (where:
+// "head" or "tail").
+func guardedCopy(t *testing.T, where string, s []float32) []float32 {
+	g := newGuardRegionFor(t, len(s)).place(where, len(s))
+	copy(g, s)
+	return g
+}
+
 // TestSgemmSerialSGD: p and buf after the fused step are bit for bit
 // those of SgemmSerial (the reference's arithmetic) followed by
 // SGDStepSerial on each row, for every SGD variant, every transpose, the
@@ -88,40 +119,21 @@ func TestSgemmSerialSGD(t *testing.T) {
 	useBlocks := shapeBlocks(t)
 	r := rand.New(rand.NewPCG(41, 41))
 	hs := sgdVariants()
-	shapes := rowsShapes()
-	type run struct {
-		sh      rowsShape
-		maxRows int
-		h       SGDParams
-	}
-	var runs []run
-	for si, sh := range shapes {
-		for mi, maxRows := range []int{7, 12, 32, 1000} {
-			runs = append(runs, run{sh, maxRows, hs[(4*si+mi)%len(hs)]})
-		}
-	}
-	for _, h := range hs { // every variant on a weight gradient of several blocks
-		runs = append(runs, run{rowsShape{true, false, 130, 200, 64, false}, 32, h})
-	}
+	runs := sgdRuns(rowsShapes(), hs, rowsShape{true, false, 130, 200, 64, false}, 32) // then every variant on several blocks
 	// A product narrower than a B panel, one that reads A in place (no
 	// fused strip: the blocks in turn), and one swept rows first (B
 	// packed: more rows than an MC block) with a column edge, a first row
 	// panel that packs B and a partial last one.
-	runs = append(runs, run{rowsShape{true, false, 40, 20, 16, false}, 24, hs[3]}, // narrower than a B panel: no strip
-		run{rowsShape{false, false, 50, 40, 24, false}, 16, hs[2]},
-		run{rowsShape{true, false, 500, 300, 24, false}, 24, hs[7]})
+	runs = append(runs, sgdRun{rowsShape{true, false, 40, 20, 16, false}, 24, hs[3]}, // narrower than a B panel: no strip
+		sgdRun{rowsShape{false, false, 50, 40, 24, false}, 16, hs[2]},
+		sgdRun{rowsShape{true, false, 500, 300, 24, false}, 24, hs[7]})
 	for i, ru := range runs {
 		useBlocks(ru.sh)
 		c := newSGDCase(r, ru.sh, ru.h)
 		name := fmt.Sprintf("%s ldp %d, maxRows %d, %+v at %s", c.gemmCase, c.ldp, ru.maxRows, ru.h, ISA())
 		wantP, wantBuf := c.want()
 		where := []string{"head", "tail"}[i%2]
-		place := func(s []float32) []float32 {
-			g := newGuardRegionFor(t, len(s)).place(where, len(s))
-			copy(g, s)
-			return g
-		}
-		p, buf := place(c.p0), place(c.buf0)
+		p, buf := guardedCopy(t, where, c.p0), guardedCopy(t, where, c.buf0)
 		rows := min(c.m, ru.maxRows)
 		scratch := newGuardRegionFor(t, rows*c.n).place(where, rows*c.n)
 		SgemmSerialSGD(c.transA, c.transB, c.m, c.n, c.k, c.a, c.lda, c.b, c.ldb, p, buf, c.ldp, ru.h, scratch, ru.maxRows)
